@@ -1,0 +1,63 @@
+//===- ONNXImporter.h - ONNX model to nn dialect ----------------*- C++ -*-===//
+//
+// Imports an ONNX ModelProto into a `func.func @main` of `nn` ops. The
+// model is checked (onnx::checker) and shape-inferred first; every node is
+// mapped through one table (ONNX op type + opset range -> builder); shape
+// subgraphs (Shape/Gather/Cast/Unsqueeze/Concat/... of constants) are folded
+// at import time; float initializers become `dense_resource` blobs whose
+// bytes are moved, not copied, out of the protobuf.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_IMPORT_ONNX_ONNXIMPORTER_H
+#define DLP_IMPORT_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace dlp {
+
+struct ONNXImportOptions {
+  /// Run onnx::checker::check_model before importing.
+  bool runChecker = true;
+  /// Run ONNX shape inference (strict mode) before importing.
+  bool runShapeInference = true;
+  /// Name of the generated function.
+  std::string functionName = "main";
+};
+
+/// Imports the ONNX file at `path`. On failure, diagnostics have been
+/// emitted on `context` and a null module is returned.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXFile(llvm::StringRef path, mlir::MLIRContext *context,
+               const ONNXImportOptions &options = {});
+
+/// Imports a serialized ModelProto held in memory (`sourceName` is used in
+/// diagnostics).
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXBuffer(llvm::StringRef bytes, llvm::StringRef sourceName,
+                 mlir::MLIRContext *context,
+                 const ONNXImportOptions &options = {});
+
+/// One row of the importer's op table.
+struct ONNXOpSupport {
+  llvm::StringRef opType;
+  int minOpset;
+  int maxOpset;
+};
+/// Every supported ONNX op type with its opset range, sorted by name.
+llvm::ArrayRef<ONNXOpSupport> getSupportedONNXOps();
+
+/// Opset range of the default ONNX domain that the importer accepts.
+constexpr int kMinONNXOpset = 7;
+constexpr int kMaxONNXOpset = 17;
+
+/// Registers `--import-onnx` with mlir-translate style tools.
+void registerONNXImportTranslation();
+
+} // namespace dlp
+
+#endif // DLP_IMPORT_ONNX_ONNXIMPORTER_H

@@ -1,0 +1,783 @@
+//===- Gemm.cpp - Blocked single-precision GEMM ---------------------------===//
+//
+// A BLIS-style SGEMM for the float evaluator. For each output tile the loops
+// are, outermost first:
+//
+//   jc: NC-wide column blocks of C   (KC x NC block of B packed, lives in L3)
+//   pc: KC-deep slices of K          (beta applied on the first slice only)
+//   ic: MC-tall row blocks of C      (MC x KC block of A packed, lives in L2)
+//   jr: NR-wide micro-panels of B    (KC x NR micro-panel stays in L1)
+//   ir: MR-tall micro-panels of A    -> MR x NR register-blocked micro-kernel
+//
+// The micro-kernel is 6x16 with AVX2+FMA intrinsics (plus a 6x8 variant for
+// narrow right-hand edges), selected at run time; a portable kernel is used
+// otherwise. Matrix-vector shapes (M == 1 or N == 1) take a dedicated GEMV
+// path. Multithreading splits C into a grid of output tiles (over M and N)
+// that the caller and pool workers claim from a shared atomic counter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlp/Evaluator/Gemm.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/MemAlloc.h"
+#include "llvm/Support/ThreadPool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+// Defining DLP_GEMM_NO_AVX2 builds only the portable kernels (to test them).
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) &&        \
+    !defined(DLP_GEMM_NO_AVX2)
+#include <immintrin.h>
+#define DLP_GEMM_HAVE_AVX2_KERNELS 1
+#define DLP_GEMM_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define DLP_GEMM_HAVE_AVX2_KERNELS 0
+#endif
+
+using namespace dlp;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Blocking parameters
+//===----------------------------------------------------------------------===//
+
+/// Register tile of the micro-kernel: 6 rows x 16 columns = 12 ymm
+/// accumulators, leaving 4 registers for the B row and the A broadcast.
+constexpr int64_t kMR = 6;
+constexpr int64_t kNR = 16;
+
+/// Cache blocking tuned for a Zen3-class core (32 KiB L1d, 512 KiB L2):
+/// a KC x NR micro-panel of packed B is 16 KiB (half of L1), an MC x KC block
+/// of packed A is 144 KiB (well inside L2 next to the B stream), and a KC x NC
+/// block of packed B is 2 MiB (a share of the L3).
+constexpr int64_t kMC = 144;
+constexpr int64_t kKC = 256;
+constexpr int64_t kNC = 2048;
+
+/// Below this many multiply-adds per thread, handing work to another thread
+/// costs more than it saves (a task hand-off is a few microseconds).
+constexpr int64_t kMinMacsPerThread = int64_t(1) << 17;
+
+/// Output elements per GEMV task; a multiple of the AXPY kernel's width.
+constexpr int64_t kGemvChunk = 64;
+
+/// Alignment of the packing buffers (one cache line).
+constexpr size_t kBufferAlign = 64;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+/// Splits `total` into ceil(total / maxStep) nearly equal steps, rounded up to
+/// a multiple of `align`, so that no trailing block is tiny.
+int64_t balancedStep(int64_t total, int64_t maxStep, int64_t align) {
+  int64_t parts = ceilDiv(total, maxStep);
+  return roundUp(ceilDiv(total, parts), align);
+}
+
+//===----------------------------------------------------------------------===//
+// Scratch memory
+//===----------------------------------------------------------------------===//
+
+/// A grow-only, cache-line aligned float buffer. Used as thread_local packing
+/// storage so that repeated calls do not allocate. A buffer is only used
+/// within one tile task, which never blocks, so tasks cannot interleave on it.
+class ScratchBuffer {
+public:
+  ScratchBuffer() = default;
+  ScratchBuffer(const ScratchBuffer &) = delete;
+  ScratchBuffer &operator=(const ScratchBuffer &) = delete;
+  ~ScratchBuffer() { release(); }
+
+  /// Returns storage for at least `count` floats; contents are unspecified.
+  float *get(int64_t count) {
+    size_t needed = static_cast<size_t>(count);
+    if (needed > capacity) {
+      release();
+      capacity = std::max(needed, capacity + capacity / 2);
+      data = static_cast<float *>(
+          llvm::allocate_buffer(capacity * sizeof(float), kBufferAlign));
+    }
+    return data;
+  }
+
+private:
+  void release() {
+    if (data)
+      llvm::deallocate_buffer(data, capacity * sizeof(float), kBufferAlign);
+    data = nullptr;
+    capacity = 0;
+  }
+
+  float *data = nullptr;
+  size_t capacity = 0;
+};
+
+//===----------------------------------------------------------------------===//
+// Parallel driver
+//===----------------------------------------------------------------------===//
+
+/// Runs `fn(i)` for i in [0, numTasks). Up to `numThreads - 1` pool tasks are
+/// started and the calling thread works too; everybody claims indices from a
+/// shared counter, so the call completes even if the pool is busy (or the
+/// caller is itself a pool worker). Returns after all `fn` calls finished.
+template <typename Fn>
+void parallelFor(llvm::ThreadPoolInterface *pool, int64_t numThreads,
+                 int64_t numTasks, const Fn &fn) {
+  int64_t helpers = std::min(numThreads, numTasks) - 1;
+  if (!pool || helpers <= 0) {
+    for (int64_t i = 0; i < numTasks; ++i)
+      fn(i);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  auto worker = [&next, numTasks, &fn]() {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+         i < numTasks; i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(i);
+  };
+  llvm::ThreadPoolTaskGroup group(*pool);
+  for (int64_t h = 0; h < helpers; ++h)
+    group.async(worker);
+  worker();
+  group.wait();
+}
+
+/// Usable thread count for `macs` multiply-adds on `pool`.
+int64_t threadsFor(llvm::ThreadPoolInterface *pool, int64_t macs) {
+  if (!pool)
+    return 1;
+  int64_t maxThreads = std::max<int64_t>(1, pool->getMaxConcurrency());
+  return std::clamp<int64_t>(macs / kMinMacsPerThread, 1, maxThreads);
+}
+
+//===----------------------------------------------------------------------===//
+// Packing
+//===----------------------------------------------------------------------===//
+
+/// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-row
+/// micro-panels: for each k, MR consecutive row values. Rows past `mc` are
+/// zero so the micro-kernel can always compute a full tile.
+void packA(bool transA, const float *a, int64_t lda, int64_t i0, int64_t mc,
+           int64_t p0, int64_t kc, float *dst) {
+  for (int64_t ir = 0; ir < mc; ir += kMR) {
+    int64_t mr = std::min(kMR, mc - ir);
+    if (transA) {
+      // op(A)[i][k] = a[k * lda + i]: each k is a contiguous run of rows.
+      const float *src = a + p0 * lda + i0 + ir;
+      for (int64_t k = 0; k < kc; ++k, dst += kMR) {
+        const float *row = src + k * lda;
+        int64_t r = 0;
+        for (; r < mr; ++r)
+          dst[r] = row[r];
+        for (; r < kMR; ++r)
+          dst[r] = 0.0f;
+      }
+      continue;
+    }
+    // op(A)[i][k] = a[i * lda + k]: interleave MR rows.
+    const float *src = a + (i0 + ir) * lda + p0;
+    if (mr == kMR) {
+      const float *r0 = src, *r1 = src + lda, *r2 = src + 2 * lda,
+                  *r3 = src + 3 * lda, *r4 = src + 4 * lda,
+                  *r5 = src + 5 * lda;
+      for (int64_t k = 0; k < kc; ++k, dst += kMR) {
+        dst[0] = r0[k];
+        dst[1] = r1[k];
+        dst[2] = r2[k];
+        dst[3] = r3[k];
+        dst[4] = r4[k];
+        dst[5] = r5[k];
+      }
+      continue;
+    }
+    for (int64_t k = 0; k < kc; ++k, dst += kMR) {
+      int64_t r = 0;
+      for (; r < mr; ++r)
+        dst[r] = src[r * lda + k];
+      for (; r < kMR; ++r)
+        dst[r] = 0.0f;
+    }
+  }
+}
+
+/// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column
+/// micro-panels: for each k, NR consecutive column values. Columns past `nc`
+/// are zero.
+void packB(bool transB, const float *b, int64_t ldb, int64_t p0, int64_t kc,
+           int64_t j0, int64_t nc, float *dst) {
+  for (int64_t jr = 0; jr < nc; jr += kNR, dst += kNR * kc) {
+    int64_t nr = std::min(kNR, nc - jr);
+    if (!transB) {
+      // op(B)[k][j] = b[k * ldb + j]: each k is a contiguous run of columns.
+      const float *src = b + p0 * ldb + j0 + jr;
+      float *out = dst;
+      if (nr == kNR) {
+        for (int64_t k = 0; k < kc; ++k, out += kNR)
+          std::memcpy(out, src + k * ldb, kNR * sizeof(float));
+        continue;
+      }
+      for (int64_t k = 0; k < kc; ++k, out += kNR) {
+        const float *row = src + k * ldb;
+        int64_t j = 0;
+        for (; j < nr; ++j)
+          out[j] = row[j];
+        for (; j < kNR; ++j)
+          out[j] = 0.0f;
+      }
+      continue;
+    }
+    // op(B)[k][j] = b[j * ldb + k]: each column is a contiguous run of k.
+    const float *src = b + (j0 + jr) * ldb + p0;
+    int64_t j = 0;
+    for (; j < nr; ++j) {
+      const float *col = src + j * ldb;
+      for (int64_t k = 0; k < kc; ++k)
+        dst[k * kNR + j] = col[k];
+    }
+    for (; j < kNR; ++j)
+      for (int64_t k = 0; k < kc; ++k)
+        dst[k * kNR + j] = 0.0f;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Micro-kernels
+//===----------------------------------------------------------------------===//
+
+/// C[mr x nr] = alpha * A_panel * B_panel + beta * C for one register tile.
+/// `ap` is a packed MR x kc micro-panel, `bp` a packed kc x NR micro-panel.
+/// C is not read when beta == 0.
+using MicroKernelFn = void (*)(int64_t kc, const float *ap, const float *bp,
+                               float *c, int64_t ldc, float alpha, float beta,
+                               int64_t mr, int64_t nr);
+
+/// Writes the valid `mr x nr` part of an accumulator tile to C.
+void storeTile(const float *tile, int64_t ldt, float *c, int64_t ldc,
+               float alpha, float beta, int64_t mr, int64_t nr) {
+  for (int64_t r = 0; r < mr; ++r) {
+    const float *t = tile + r * ldt;
+    float *out = c + r * ldc;
+    if (beta == 0.0f) {
+      for (int64_t j = 0; j < nr; ++j)
+        out[j] = alpha * t[j];
+    } else {
+      for (int64_t j = 0; j < nr; ++j)
+        out[j] = alpha * t[j] + beta * out[j];
+    }
+  }
+}
+
+/// Portable micro-kernel; written so that compilers can vectorize the inner
+/// 16-wide loop with whatever vector ISA the baseline target has.
+void microKernelGeneric(int64_t kc, const float *ap, const float *bp, float *c,
+                        int64_t ldc, float alpha, float beta, int64_t mr,
+                        int64_t nr) {
+  float acc[kMR][kNR] = {};
+  for (int64_t k = 0; k < kc; ++k, ap += kMR, bp += kNR) {
+    for (int64_t r = 0; r < kMR; ++r) {
+      float av = ap[r];
+      for (int64_t j = 0; j < kNR; ++j)
+        acc[r][j] += av * bp[j];
+    }
+  }
+  storeTile(&acc[0][0], kNR, c, ldc, alpha, beta, mr, nr);
+}
+
+#if DLP_GEMM_HAVE_AVX2_KERNELS
+
+/// Stores one 8-wide row segment of a full tile: c = alpha * v + beta * c.
+DLP_GEMM_TARGET_AVX2 inline void storeVec(float *c, __m256 v, __m256 alpha,
+                                          __m256 beta, bool readC) {
+  v = _mm256_mul_ps(v, alpha);
+  if (readC)
+    v = _mm256_fmadd_ps(beta, _mm256_loadu_ps(c), v);
+  _mm256_storeu_ps(c, v);
+}
+
+/// AVX2+FMA micro-kernel computing 6 x (8 * NV) outputs: NV == 2 is the main
+/// 6x16 kernel, NV == 1 serves right-hand edges at most 8 columns wide.
+template <int NV>
+DLP_GEMM_TARGET_AVX2 void microKernelAvx2(int64_t kc, const float *ap,
+                                          const float *bp, float *c,
+                                          int64_t ldc, float alpha,
+                                          float beta, int64_t mr, int64_t nr) {
+  static_assert(NV == 1 || NV == 2, "kernel is 8 or 16 columns wide");
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    __m256 b0 = _mm256_load_ps(bp);
+    __m256 b1 = NV == 2 ? _mm256_load_ps(bp + 8) : b0;
+    __m256 av;
+    av = _mm256_broadcast_ss(ap + 0);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    if (NV == 2)
+      c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    if (NV == 2)
+      c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    if (NV == 2)
+      c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    if (NV == 2)
+      c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    if (NV == 2)
+      c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    if (NV == 2)
+      c51 = _mm256_fmadd_ps(av, b1, c51);
+    ap += kMR;
+    bp += kNR;
+  }
+
+  if (mr == kMR && nr == 8 * NV) {
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    bool readC = beta != 0.0f;
+    storeVec(c + 0 * ldc, c00, va, vb, readC);
+    storeVec(c + 1 * ldc, c10, va, vb, readC);
+    storeVec(c + 2 * ldc, c20, va, vb, readC);
+    storeVec(c + 3 * ldc, c30, va, vb, readC);
+    storeVec(c + 4 * ldc, c40, va, vb, readC);
+    storeVec(c + 5 * ldc, c50, va, vb, readC);
+    if (NV == 2) {
+      storeVec(c + 0 * ldc + 8, c01, va, vb, readC);
+      storeVec(c + 1 * ldc + 8, c11, va, vb, readC);
+      storeVec(c + 2 * ldc + 8, c21, va, vb, readC);
+      storeVec(c + 3 * ldc + 8, c31, va, vb, readC);
+      storeVec(c + 4 * ldc + 8, c41, va, vb, readC);
+      storeVec(c + 5 * ldc + 8, c51, va, vb, readC);
+    }
+    return;
+  }
+
+  // Edge tile: spill the accumulators and copy the valid part.
+  alignas(32) float tile[kMR * kNR];
+  _mm256_store_ps(tile + 0 * kNR, c00);
+  _mm256_store_ps(tile + 1 * kNR, c10);
+  _mm256_store_ps(tile + 2 * kNR, c20);
+  _mm256_store_ps(tile + 3 * kNR, c30);
+  _mm256_store_ps(tile + 4 * kNR, c40);
+  _mm256_store_ps(tile + 5 * kNR, c50);
+  if (NV == 2) {
+    _mm256_store_ps(tile + 0 * kNR + 8, c01);
+    _mm256_store_ps(tile + 1 * kNR + 8, c11);
+    _mm256_store_ps(tile + 2 * kNR + 8, c21);
+    _mm256_store_ps(tile + 3 * kNR + 8, c31);
+    _mm256_store_ps(tile + 4 * kNR + 8, c41);
+    _mm256_store_ps(tile + 5 * kNR + 8, c51);
+  }
+  storeTile(tile, kNR, c, ldc, alpha, beta, mr, nr);
+}
+
+#endif // DLP_GEMM_HAVE_AVX2_KERNELS
+
+//===----------------------------------------------------------------------===//
+// GEMV kernels
+//===----------------------------------------------------------------------===//
+
+/// Dot form: y[i * incY] = alpha * sum_k mat[i * ldm + k] * x[k] +
+/// beta * y[i * incY] for i in [i0, i1); rows of `mat` are contiguous in k.
+using GemvDotFn = void (*)(int64_t i0, int64_t i1, int64_t k, float alpha,
+                           const float *mat, int64_t ldm, const float *x,
+                           float beta, float *y, int64_t incY);
+
+/// AXPY form: y[i * incY] = alpha * sum_k x[k] * mat[k * ldm + i] +
+/// beta * y[i * incY] for i in [i0, i1); rows of `mat` are contiguous in i.
+using GemvAxpyFn = GemvDotFn;
+
+inline void storeScalar(float *y, float sum, float alpha, float beta) {
+  *y = beta == 0.0f ? alpha * sum : alpha * sum + beta * *y;
+}
+
+void gemvDotGeneric(int64_t i0, int64_t i1, int64_t k, float alpha,
+                    const float *mat, int64_t ldm, const float *x, float beta,
+                    float *y, int64_t incY) {
+  constexpr int64_t kLanes = 8;
+  for (int64_t i = i0; i < i1; ++i) {
+    const float *row = mat + i * ldm;
+    float lanes[kLanes] = {};
+    int64_t p = 0;
+    for (; p + kLanes <= k; p += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l)
+        lanes[l] += row[p + l] * x[p + l];
+    float sum = 0.0f;
+    for (; p < k; ++p)
+      sum += row[p] * x[p];
+    for (int64_t l = 0; l < kLanes; ++l)
+      sum += lanes[l];
+    storeScalar(y + i * incY, sum, alpha, beta);
+  }
+}
+
+void gemvAxpyGeneric(int64_t i0, int64_t i1, int64_t k, float alpha,
+                     const float *mat, int64_t ldm, const float *x, float beta,
+                     float *y, int64_t incY) {
+  for (int64_t ib = i0; ib < i1; ib += kGemvChunk) {
+    int64_t width = std::min(kGemvChunk, i1 - ib);
+    float acc[kGemvChunk] = {};
+    for (int64_t p = 0; p < k; ++p) {
+      const float *row = mat + p * ldm + ib;
+      float xv = x[p];
+      for (int64_t j = 0; j < width; ++j)
+        acc[j] += xv * row[j];
+    }
+    for (int64_t j = 0; j < width; ++j)
+      storeScalar(y + (ib + j) * incY, acc[j], alpha, beta);
+  }
+}
+
+#if DLP_GEMM_HAVE_AVX2_KERNELS
+
+DLP_GEMM_TARGET_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+DLP_GEMM_TARGET_AVX2 void gemvDotAvx2(int64_t i0, int64_t i1, int64_t k,
+                                      float alpha, const float *mat,
+                                      int64_t ldm, const float *x, float beta,
+                                      float *y, int64_t incY) {
+  int64_t i = i0;
+  // Four rows at a time, two accumulators each, share every load of x.
+  for (; i + 4 <= i1; i += 4) {
+    const float *r0 = mat + i * ldm, *r1 = r0 + ldm, *r2 = r1 + ldm,
+                *r3 = r2 + ldm;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+    __m256 b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 16 <= k; p += 16) {
+      __m256 x0 = _mm256_loadu_ps(x + p), x1 = _mm256_loadu_ps(x + p + 8);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + p), x0, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + p), x0, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + p), x0, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + p), x0, a3);
+      b0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + p + 8), x1, b0);
+      b1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + p + 8), x1, b1);
+      b2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + p + 8), x1, b2);
+      b3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + p + 8), x1, b3);
+    }
+    for (; p + 8 <= k; p += 8) {
+      __m256 x0 = _mm256_loadu_ps(x + p);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + p), x0, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + p), x0, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + p), x0, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + p), x0, a3);
+    }
+    float s0 = hsum(_mm256_add_ps(a0, b0)), s1 = hsum(_mm256_add_ps(a1, b1));
+    float s2 = hsum(_mm256_add_ps(a2, b2)), s3 = hsum(_mm256_add_ps(a3, b3));
+    for (; p < k; ++p) {
+      s0 += r0[p] * x[p];
+      s1 += r1[p] * x[p];
+      s2 += r2[p] * x[p];
+      s3 += r3[p] * x[p];
+    }
+    storeScalar(y + (i + 0) * incY, s0, alpha, beta);
+    storeScalar(y + (i + 1) * incY, s1, alpha, beta);
+    storeScalar(y + (i + 2) * incY, s2, alpha, beta);
+    storeScalar(y + (i + 3) * incY, s3, alpha, beta);
+  }
+  for (; i < i1; ++i) {
+    const float *row = mat + i * ldm;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t p = 0;
+    for (; p + 16 <= k; p += 16) {
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + p), _mm256_loadu_ps(x + p),
+                           a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(row + p + 8),
+                           _mm256_loadu_ps(x + p + 8), a1);
+    }
+    float sum = hsum(_mm256_add_ps(a0, a1));
+    for (; p < k; ++p)
+      sum += row[p] * x[p];
+    storeScalar(y + i * incY, sum, alpha, beta);
+  }
+}
+
+DLP_GEMM_TARGET_AVX2 void gemvAxpyAvx2(int64_t i0, int64_t i1, int64_t k,
+                                       float alpha, const float *mat,
+                                       int64_t ldm, const float *x,
+                                       float beta, float *y, int64_t incY) {
+  static_assert(kGemvChunk == 64, "kernel keeps 8 ymm accumulators");
+  alignas(32) float out[kGemvChunk];
+  int64_t ib = i0;
+  for (; ib + kGemvChunk <= i1; ib += kGemvChunk) {
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; ++v)
+      acc[v] = _mm256_setzero_ps();
+    const float *row = mat + ib;
+    for (int64_t p = 0; p < k; ++p, row += ldm) {
+      __m256 xv = _mm256_broadcast_ss(x + p);
+#pragma GCC unroll 8
+      for (int v = 0; v < 8; ++v)
+        acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(row + 8 * v), acc[v]);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < 8; ++v)
+      _mm256_store_ps(out + 8 * v, acc[v]);
+    for (int64_t j = 0; j < kGemvChunk; ++j)
+      storeScalar(y + (ib + j) * incY, out[j], alpha, beta);
+  }
+  // Remaining columns: 8 at a time, then scalar.
+  for (; ib + 8 <= i1; ib += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    const float *row = mat + ib;
+    for (int64_t p = 0; p < k; ++p, row += ldm)
+      acc = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_loadu_ps(row),
+                            acc);
+    _mm256_store_ps(out, acc);
+    for (int64_t j = 0; j < 8; ++j)
+      storeScalar(y + (ib + j) * incY, out[j], alpha, beta);
+  }
+  if (ib < i1)
+    gemvAxpyGeneric(ib, i1, k, alpha, mat, ldm, x, beta, y, incY);
+}
+
+#endif // DLP_GEMM_HAVE_AVX2_KERNELS
+
+//===----------------------------------------------------------------------===//
+// Kernel selection
+//===----------------------------------------------------------------------===//
+
+struct KernelSet {
+  /// Full-width (NR) micro-kernel and the one for edges <= NR / 2 wide.
+  MicroKernelFn full;
+  MicroKernelFn half;
+  GemvDotFn gemvDot;
+  GemvAxpyFn gemvAxpy;
+};
+
+KernelSet selectKernels() {
+#if DLP_GEMM_HAVE_AVX2_KERNELS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return {microKernelAvx2<2>, microKernelAvx2<1>, gemvDotAvx2,
+            gemvAxpyAvx2};
+#endif
+  return {microKernelGeneric, microKernelGeneric, gemvDotGeneric,
+          gemvAxpyGeneric};
+}
+
+const KernelSet &getKernels() {
+  static const KernelSet kernels = selectKernels();
+  return kernels;
+}
+
+//===----------------------------------------------------------------------===//
+// Drivers
+//===----------------------------------------------------------------------===//
+
+struct GemmProblem {
+  bool transA, transB;
+  int64_t m, n, k;
+  float alpha;
+  const float *a;
+  int64_t lda;
+  const float *b;
+  int64_t ldb;
+  float beta;
+  float *c;
+  int64_t ldc;
+};
+
+/// C = beta * C (alpha * op(A) * op(B) vanishes); C is not read if beta == 0.
+void scaleC(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
+  if (beta == 1.0f)
+    return;
+  for (int64_t i = 0; i < m; ++i) {
+    float *row = c + i * ldc;
+    if (beta == 0.0f)
+      std::fill(row, row + n, 0.0f);
+    else
+      for (int64_t j = 0; j < n; ++j)
+        row[j] *= beta;
+  }
+}
+
+/// Computes the C tile rows [m0, m1) x columns [n0, n1) over the full K.
+void gemmTile(const GemmProblem &p, const KernelSet &ks, int64_t m0,
+              int64_t m1, int64_t n0, int64_t n1) {
+  thread_local ScratchBuffer aBuffer, bBuffer;
+  int64_t kcStep = balancedStep(p.k, kKC, 1);
+  int64_t mcStep = balancedStep(m1 - m0, kMC, kMR);
+  int64_t ncStep = balancedStep(n1 - n0, kNC, kNR);
+  float *aPacked = aBuffer.get(mcStep * kcStep);
+  float *bPacked = bBuffer.get(ncStep * kcStep);
+
+  for (int64_t jc = n0; jc < n1; jc += ncStep) {
+    int64_t nc = std::min(ncStep, n1 - jc);
+    for (int64_t pc = 0; pc < p.k; pc += kcStep) {
+      int64_t kc = std::min(kcStep, p.k - pc);
+      // Later K slices accumulate onto the partial result.
+      float beta = pc == 0 ? p.beta : 1.0f;
+      packB(p.transB, p.b, p.ldb, pc, kc, jc, nc, bPacked);
+      for (int64_t ic = m0; ic < m1; ic += mcStep) {
+        int64_t mc = std::min(mcStep, m1 - ic);
+        packA(p.transA, p.a, p.lda, ic, mc, pc, kc, aPacked);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          int64_t nr = std::min(kNR, nc - jr);
+          MicroKernelFn kernel = nr * 2 <= kNR ? ks.half : ks.full;
+          const float *bPanel = bPacked + jr * kc;
+          float *cCol = p.c + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += kMR)
+            kernel(kc, aPacked + ir * kc, bPanel, cCol + (ic + ir) * p.ldc,
+                   p.ldc, p.alpha, beta, std::min(kMR, mc - ir), nr);
+        }
+      }
+    }
+  }
+}
+
+/// Chooses how many parts to split M and N into for `threads` threads by
+/// minimising the estimated time of one tile: padded multiply-adds plus the
+/// packing traffic (a packed element costs about as much as 16 multiply-adds,
+/// one cycle of two 8-wide FMA pipes).
+void chooseGrid(int64_t m, int64_t n, int64_t threads, int64_t &partsM,
+                int64_t &partsN) {
+  int64_t unitsM = ceilDiv(m, kMR), unitsN = ceilDiv(n, kNR);
+  partsM = partsN = 1;
+  double best = -1.0;
+  for (int64_t pm = 1; pm <= threads; ++pm) {
+    int64_t pn = threads / pm;
+    if (pm * pn != threads)
+      continue;
+    int64_t gm = std::min(pm, unitsM), gn = std::min(pn, unitsN);
+    double tileM = double(ceilDiv(unitsM, gm) * kMR);
+    double tileN = double(ceilDiv(unitsN, gn) * kNR);
+    double cost = tileM * tileN / 16.0 +
+                  tileM * double(ceilDiv(int64_t(tileN), kNC)) + tileN;
+    if (best < 0.0 || cost < best) {
+      best = cost;
+      partsM = gm;
+      partsN = gn;
+    }
+  }
+}
+
+void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
+  const KernelSet &ks = getKernels();
+  int64_t threads = threadsFor(pool, p.m * p.n * p.k);
+  int64_t partsM = 1, partsN = 1;
+  if (threads > 1)
+    chooseGrid(p.m, p.n, threads, partsM, partsN);
+  int64_t unitsM = ceilDiv(p.m, kMR), unitsN = ceilDiv(p.n, kNR);
+  parallelFor(pool, threads, partsM * partsN, [&](int64_t task) {
+    int64_t tm = task / partsN, tn = task % partsN;
+    // Split in whole register tiles so only the last tile has an edge.
+    int64_t m0 = std::min(p.m, unitsM * tm / partsM * kMR);
+    int64_t m1 = std::min(p.m, unitsM * (tm + 1) / partsM * kMR);
+    int64_t n0 = std::min(p.n, unitsN * tn / partsN * kNR);
+    int64_t n1 = std::min(p.n, unitsN * (tn + 1) / partsN * kNR);
+    if (m0 < m1 && n0 < n1)
+      gemmTile(p, ks, m0, m1, n0, n1);
+  });
+}
+
+/// Matrix-vector product y = alpha * op(M) * x + beta * y with `count`
+/// outputs; `dotForm` says whether rows of `mat` run along K (dot products)
+/// or along the outputs (AXPY updates).
+void gemv(bool dotForm, int64_t count, int64_t k, float alpha,
+          const float *mat, int64_t ldm, const float *x, int64_t incX,
+          float beta, float *y, int64_t incY,
+          llvm::ThreadPoolInterface *pool) {
+  // The kernels want a contiguous x; the copy is shared with other threads,
+  // so it lives on this call's stack rather than in thread_local storage.
+  llvm::SmallVector<float, 1024> xCopy;
+  if (incX != 1) {
+    xCopy.resize_for_overwrite(k);
+    for (int64_t p = 0; p < k; ++p)
+      xCopy[p] = x[p * incX];
+    x = xCopy.data();
+  }
+  const KernelSet &ks = getKernels();
+  GemvDotFn kernel = dotForm ? ks.gemvDot : ks.gemvAxpy;
+  int64_t threads = threadsFor(pool, count * k);
+  int64_t chunks = ceilDiv(count, kGemvChunk);
+  int64_t parts = std::min(threads, chunks);
+  parallelFor(pool, parts, parts, [&](int64_t part) {
+    int64_t i0 = std::min(count, chunks * part / parts * kGemvChunk);
+    int64_t i1 = std::min(count, chunks * (part + 1) / parts * kGemvChunk);
+    if (i0 < i1)
+      kernel(i0, i1, k, alpha, mat, ldm, x, beta, y, incY);
+  });
+}
+
+} // namespace
+
+void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                 float alpha, const float *a, int64_t lda, const float *b,
+                 int64_t ldb, float beta, float *c, int64_t ldc,
+                 llvm::ThreadPoolInterface *pool) {
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0 || alpha == 0.0f) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
+
+  if (m == 1 && n == 1) {
+    // A single dot product of two strided vectors.
+    int64_t incA = transA ? lda : 1, incB = transB ? 1 : ldb;
+    float sum = 0.0f;
+    for (int64_t p = 0; p < k; ++p)
+      sum += a[p * incA] * b[p * incB];
+    storeScalar(c, sum, alpha, beta);
+    return;
+  }
+  if (n == 1) {
+    // y = C[:, 0], x = op(B)[:, 0]; op(A) rows run along K unless transA.
+    gemv(/*dotForm=*/!transA, m, k, alpha, a, lda, b, transB ? 1 : ldb, beta,
+         c, ldc, pool);
+    return;
+  }
+  if (m == 1) {
+    // y = C[0, :], x = op(A)[0, :]; op(B) columns run along K if transB.
+    gemv(/*dotForm=*/transB, n, k, alpha, b, ldb, a, transA ? lda : 1, beta, c,
+         1, pool);
+    return;
+  }
+
+  GemmProblem problem{transA, transB, m, n, k, alpha, a, lda,
+                      b,      ldb,    beta, c, ldc};
+  gemmBlocked(problem, pool);
+}
+
+void eval::sgemmReference(bool transA, bool transB, int64_t m, int64_t n,
+                          int64_t k, float alpha, const float *a, int64_t lda,
+                          const float *b, int64_t ldb, float beta, float *c,
+                          int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int64_t p = 0; p < k; ++p) {
+        float av = transA ? a[p * lda + i] : a[i * lda + p];
+        float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+        sum += double(av) * double(bv);
+      }
+      double result = double(alpha) * sum;
+      if (beta != 0.0f)
+        result += double(beta) * double(c[i * ldc + j]);
+      c[i * ldc + j] = float(result);
+    }
+  }
+}

@@ -1,0 +1,231 @@
+//===- ElementwiseOps.cpp - ONNX activation and arithmetic builders -------===//
+
+#include "ImporterContext.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::onnximport;
+
+namespace {
+/// Unary op without attributes.
+template <typename OpTy>
+LogicalResult buildUnary(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<OpTy>(*x);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildIdentity(NodeContext &nc) {
+  // Constants stay constants so shape subgraphs keep folding.
+  if (std::shared_ptr<ConstTensor> c = nc.constInput(0)) {
+    nc.setOutput(0, c);
+    return success();
+  }
+  return buildUnary<nn::IdentityOp>(nc);
+}
+
+LogicalResult buildClip(NodeContext &nc) {
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+  if (nc.opset() < 11) {
+    if (failed(nc.checkAttrs({"min", "max"})))
+      return failure();
+    lo = nc.attrFloat("min", lo);
+    hi = nc.attrFloat("max", hi);
+  } else {
+    if (nc.hasInput(1)) {
+      FailureOr<double> v = nc.constScalar(1, "min");
+      if (failed(v))
+        return failure();
+      lo = static_cast<float>(*v);
+    }
+    if (nc.hasInput(2)) {
+      FailureOr<double> v = nc.constScalar(2, "max");
+      if (failed(v))
+        return failure();
+      hi = static_cast<float>(*v);
+    }
+  }
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::ClipOp>(*x, nc.f32(lo), nc.f32(hi));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildHardSigmoid(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha", "beta"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::HardSigmoidOp>(
+      *x, nc.f32(nc.attrFloat("alpha", 0.2f)),
+      nc.f32(nc.attrFloat("beta", 0.5f)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildLeakyRelu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y =
+      nc.create<nn::LeakyReluOp>(*x, nc.f32(nc.attrFloat("alpha", 0.01f)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildDropout(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"ratio", "seed", "is_test"})))
+    return failure();
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
+    return nc.error() << "the mask output is not supported (inference only)";
+  float ratio = nc.attrFloat("ratio", 0.5f);
+  if (nc.opset() >= 12) {
+    if (nc.hasInput(1)) {
+      FailureOr<double> r = nc.constScalar(1, "ratio");
+      if (failed(r))
+        return failure();
+      ratio = static_cast<float>(*r);
+    }
+    if (nc.hasInput(2)) {
+      FailureOr<double> t = nc.constScalar(2, "training_mode");
+      if (failed(t))
+        return failure();
+      if (*t != 0.0)
+        return nc.error() << "training_mode=true is not supported";
+    }
+  }
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::DropoutOp>(*x, nc.f32(ratio));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Folds an integer binary op on import-time constants (shape arithmetic).
+template <typename Fn>
+std::shared_ptr<ConstTensor> foldIntBinary(const ConstTensor &a,
+                                           const ConstTensor &b, Fn fn) {
+  if (!a.isInteger() || !b.isInteger())
+    return nullptr;
+  // Only scalar-vs-tensor or equal shapes: what shape subgraphs use.
+  const ConstTensor &big = a.numElements() >= b.numElements() ? a : b;
+  if (a.numElements() != b.numElements() && a.numElements() != 1 &&
+      b.numElements() != 1)
+    return nullptr;
+  std::vector<int64_t> out(big.numElements());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = fn(a.ints[a.numElements() == 1 ? 0 : i],
+                b.ints[b.numElements() == 1 ? 0 : i]);
+  return ConstTensor::fromInts(big.dims, std::move(out));
+}
+
+template <typename OpTy, typename Fn>
+LogicalResult buildBinary(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  std::shared_ptr<ConstTensor> ca = nc.constInput(0), cb = nc.constInput(1);
+  if (ca && cb && ca->isInteger() && cb->isInteger()) {
+    if (auto folded = foldIntBinary(*ca, *cb, Fn())) {
+      nc.setOutput(0, folded);
+      return success();
+    }
+  }
+  FailureOr<Value> a = nc.input(0), b = nc.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<Value> y = nc.create<OpTy>(*a, *b);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+struct IntAdd {
+  int64_t operator()(int64_t a, int64_t b) const { return a + b; }
+};
+struct IntSub {
+  int64_t operator()(int64_t a, int64_t b) const { return a - b; }
+};
+struct IntMul {
+  int64_t operator()(int64_t a, int64_t b) const { return a * b; }
+};
+struct IntDiv {
+  int64_t operator()(int64_t a, int64_t b) const { return b ? a / b : 0; }
+};
+struct IntMax {
+  int64_t operator()(int64_t a, int64_t b) const { return std::max(a, b); }
+};
+struct IntMin {
+  int64_t operator()(int64_t a, int64_t b) const { return std::min(a, b); }
+};
+
+/// Variadic Max/Min: a chain of binary ops.
+template <typename OpTy>
+LogicalResult buildVariadic(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> acc = nc.input(0);
+  if (failed(acc))
+    return failure();
+  for (int i = 1; i < nc.numInputs(); ++i) {
+    FailureOr<Value> next = nc.input(i);
+    if (failed(next))
+      return failure();
+    acc = nc.create<OpTy>(*acc, *next);
+    if (failed(acc))
+      return failure();
+  }
+  nc.setOutput(0, *acc);
+  return success();
+}
+
+const OpTableEntry kTable[] = {
+    {"Abs", 6, 17, buildUnary<nn::AbsOp>},
+    {"Add", 7, 17, buildBinary<nn::AddOp, IntAdd>},
+    {"Clip", 6, 17, buildClip},
+    {"Div", 7, 17, buildBinary<nn::DivOp, IntDiv>},
+    {"Dropout", 7, 17, buildDropout},
+    {"Exp", 6, 17, buildUnary<nn::ExpOp>},
+    {"HardSigmoid", 6, 17, buildHardSigmoid},
+    {"Identity", 1, 17, buildIdentity},
+    {"LeakyRelu", 6, 17, buildLeakyRelu},
+    {"Log", 6, 17, buildUnary<nn::LogOp>},
+    {"Max", 8, 17, buildVariadic<nn::MaxOp>},
+    {"Min", 8, 17, buildVariadic<nn::MinOp>},
+    {"Mul", 7, 17, buildBinary<nn::MulOp, IntMul>},
+    {"Neg", 6, 17, buildUnary<nn::NegOp>},
+    {"Reciprocal", 6, 17, buildUnary<nn::ReciprocalOp>},
+    {"Relu", 6, 17, buildUnary<nn::ReluOp>},
+    {"Sigmoid", 6, 17, buildUnary<nn::SigmoidOp>},
+    {"Sqrt", 6, 17, buildUnary<nn::SqrtOp>},
+    {"Sub", 7, 17, buildBinary<nn::SubOp, IntSub>},
+    {"Tanh", 6, 17, buildUnary<nn::TanhOp>},
+};
+} // namespace
+
+ArrayRef<OpTableEntry> dlp::onnximport::elementwiseOpTable() { return kTable; }

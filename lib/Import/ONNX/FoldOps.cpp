@@ -1,0 +1,171 @@
+//===- FoldOps.cpp - ONNX ops evaluated at import time --------------------===//
+//
+// Constant, Shape, Gather and Cast appear in exported shape subgraphs (e.g.
+// torch's `x.view(x.size(0), -1)`); they are evaluated here on import-time
+// constants and never reach the nn dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterContext.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::onnximport;
+using onnx::TensorProto;
+
+namespace {
+LogicalResult buildConstant(NodeContext &nc) {
+  const onnx::AttributeProto *a = nullptr;
+  for (const onnx::AttributeProto &attr : nc.node.attribute()) {
+    if (a)
+      return nc.error() << "expected exactly one value attribute";
+    a = &attr;
+  }
+  if (!a)
+    return nc.error() << "no value attribute";
+  StringRef name = a->name();
+  if (name == "value") {
+    TensorProto copy = a->t();
+    auto c = std::make_shared<ConstTensor>();
+    if (std::string err = decodeTensor(copy, *c); !err.empty())
+      return nc.error() << err;
+    nc.setOutput(0, c);
+  } else if (name == "value_float") {
+    nc.setOutput(0, ConstTensor::fromFloats({}, {a->f()}));
+  } else if (name == "value_floats") {
+    std::vector<float> v(a->floats().begin(), a->floats().end());
+    int64_t n = v.size();
+    nc.setOutput(0, ConstTensor::fromFloats({n}, std::move(v)));
+  } else if (name == "value_int") {
+    nc.setOutput(0, ConstTensor::fromInts({}, {a->i()}));
+  } else if (name == "value_ints") {
+    std::vector<int64_t> v(a->ints().begin(), a->ints().end());
+    int64_t n = v.size();
+    nc.setOutput(0, ConstTensor::fromInts({n}, std::move(v)));
+  } else {
+    return nc.error() << "attribute '" << name << "' is not supported";
+  }
+  return success();
+}
+
+LogicalResult buildShape(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"start", "end"})))
+    return failure();
+  SmallVector<int64_t> dims;
+  if (auto c = nc.constInput(0)) {
+    dims.assign(c->dims.begin(), c->dims.end());
+  } else {
+    FailureOr<Value> x = nc.input(0);
+    if (failed(x))
+      return failure();
+    dims.assign(NodeContext::shapeOf(*x));
+  }
+  int64_t rank = dims.size();
+  int64_t start = nc.attrInt("start", 0), end = nc.attrInt("end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  std::vector<int64_t> out(dims.begin() + start, dims.begin() + end);
+  for (int64_t d : out)
+    if (ShapedType::isDynamic(d))
+      return nc.error() << "cannot fold Shape of a tensor with dynamic "
+                           "extents; export with static shapes or use "
+                           "Flatten";
+  int64_t n = out.size();
+  nc.setOutput(0, ConstTensor::fromInts({n}, std::move(out)));
+  return success();
+}
+
+LogicalResult buildGather(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis"})))
+    return failure();
+  auto data = nc.constInput(0), idx = nc.constInput(1);
+  if (!data || !idx)
+    return nc.error() << "Gather is only supported on import-time constants";
+  if (!idx->isInteger())
+    return nc.error() << "indices must be integers";
+  int64_t rank = data->dims.size();
+  FailureOr<int64_t> axis = nc.normAxis(nc.attrInt("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  int64_t outer = 1, inner = 1, extent = data->dims[*axis];
+  for (int64_t i = 0; i < *axis; ++i)
+    outer *= data->dims[i];
+  for (int64_t i = *axis + 1; i < rank; ++i)
+    inner *= data->dims[i];
+  SmallVector<int64_t> outDims(data->dims.begin(), data->dims.begin() + *axis);
+  outDims.append(idx->dims.begin(), idx->dims.end());
+  outDims.append(data->dims.begin() + *axis + 1, data->dims.end());
+  std::vector<int64_t> srcIndex;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k : idx->ints) {
+      if (k < -extent || k >= extent)
+        return nc.error() << "index " << k << " out of range for extent "
+                          << extent;
+      int64_t kk = k < 0 ? k + extent : k;
+      for (int64_t i = 0; i < inner; ++i)
+        srcIndex.push_back((o * extent + kk) * inner + i);
+    }
+  if (data->isFloat()) {
+    std::vector<float> v;
+    for (int64_t s : srcIndex)
+      v.push_back(data->floats[s]);
+    nc.setOutput(0, ConstTensor::fromFloats(outDims, std::move(v)));
+  } else {
+    std::vector<int64_t> v;
+    for (int64_t s : srcIndex)
+      v.push_back(data->ints[s]);
+    nc.setOutput(0, ConstTensor::fromInts(outDims, std::move(v)));
+  }
+  return success();
+}
+
+LogicalResult buildCast(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"to", "saturate"})))
+    return failure();
+  int64_t to = nc.attrInt("to", 0);
+  bool toFloat = to == TensorProto::FLOAT || to == TensorProto::DOUBLE;
+  bool toInt = to == TensorProto::INT64 || to == TensorProto::INT32 ||
+               to == TensorProto::INT16 || to == TensorProto::INT8;
+  if (auto c = nc.constInput(0)) {
+    std::vector<int64_t> ints;
+    std::vector<float> floats;
+    for (int64_t i = 0, e = c->numElements(); i < e; ++i) {
+      if (toFloat)
+        floats.push_back(static_cast<float>(c->at(i)));
+      else if (toInt)
+        ints.push_back(static_cast<int64_t>(std::trunc(c->at(i))));
+    }
+    if (toFloat)
+      nc.setOutput(0, ConstTensor::fromFloats(c->dims, std::move(floats)));
+    else if (toInt)
+      nc.setOutput(0, ConstTensor::fromInts(c->dims, std::move(ints)));
+    else
+      return nc.error() << "cast of a constant to " << dtypeName(to)
+                        << " is not supported";
+    return success();
+  }
+  if (to != TensorProto::FLOAT)
+    return nc.error() << "cast of a float32 tensor to " << dtypeName(to)
+                      << " is not supported";
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  nc.setOutput(0, *x); // float32 -> float32 is the identity
+  return success();
+}
+
+const OpTableEntry kTable[] = {
+    {"Cast", 6, 17, buildCast},
+    {"Constant", 1, 17, buildConstant},
+    {"Gather", 1, 17, buildGather},
+    {"Shape", 1, 17, buildShape},
+};
+} // namespace
+
+ArrayRef<OpTableEntry> dlp::onnximport::foldOpTable() { return kTable; }

@@ -1,0 +1,179 @@
+//===- ImporterContext.h - State shared by the ONNX importer ----*- C++ -*-===//
+//
+// Internal to lib/Import/ONNX. `GraphState` maps ONNX value names to MLIR
+// values or import-time constants; `NodeContext` is what one table builder
+// sees: typed access to the node's inputs and attributes, op creation with
+// result-type inference that reports failures as node diagnostics, and
+// output binding.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_LIB_IMPORT_ONNX_IMPORTERCONTEXT_H
+#define DLP_LIB_IMPORT_ONNX_IMPORTERCONTEXT_H
+
+#include "NN/NNOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx-ml.pb.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dlp::onnximport {
+
+/// A tensor whose value is known at import time: an initializer, a Constant
+/// node, or the result of folding a shape subgraph.
+struct ConstTensor {
+  int32_t dtype = onnx::TensorProto::UNDEFINED;
+  llvm::SmallVector<int64_t> dims;
+  /// Decoded values for integer/bool tensors.
+  std::vector<int64_t> ints;
+  /// Float32 data, in place (points into `owner` or into the protobuf).
+  llvm::ArrayRef<float> floats;
+  /// Keeps `floats` alive when it was moved out of the protobuf or computed.
+  std::shared_ptr<void> owner;
+  /// The dense_resource attribute once materialized (shared by all users).
+  mlir::ElementsAttr materialized;
+
+  bool isFloat() const { return dtype == onnx::TensorProto::FLOAT; }
+  bool isInteger() const;
+  int64_t numElements() const;
+  /// Element `i` as a double (any supported dtype).
+  double at(int64_t i) const {
+    return isFloat() ? static_cast<double>(floats[i])
+                     : static_cast<double>(ints[i]);
+  }
+  static std::shared_ptr<ConstTensor> fromInts(llvm::ArrayRef<int64_t> dims,
+                                               std::vector<int64_t> values);
+  static std::shared_ptr<ConstTensor> fromFloats(llvm::ArrayRef<int64_t> dims,
+                                                 std::vector<float> values);
+};
+
+/// Decodes a TensorProto into a ConstTensor. Float32 `raw_data` is moved out
+/// of the proto (no copy). Returns an error string on unsupported dtypes or
+/// inconsistent sizes.
+std::string decodeTensor(onnx::TensorProto &proto, ConstTensor &out);
+
+std::string dtypeName(int32_t dtype);
+
+/// What an ONNX value name is bound to.
+struct Slot {
+  mlir::Value value;
+  std::shared_ptr<ConstTensor> constant;
+};
+
+struct GraphState {
+  mlir::MLIRContext *ctx;
+  mlir::OpBuilder builder;
+  /// Constants are created at the top of the entry block, in order.
+  mlir::OpBuilder constBuilder;
+  llvm::StringMap<Slot> slots;
+  std::string sourceName;
+  int opset = 0;
+
+  GraphState(mlir::MLIRContext *ctx) : ctx(ctx), builder(ctx), constBuilder(ctx) {}
+
+  /// Returns the SSA value for a slot, materializing constants as
+  /// `arith.constant` (float: dense_resource blob; integer: not allowed).
+  mlir::FailureOr<mlir::Value> materialize(llvm::StringRef name, Slot &slot,
+                                           mlir::Location loc);
+};
+
+class NodeContext {
+public:
+  NodeContext(GraphState &g, const onnx::NodeProto &node, std::string name)
+      : g(g), node(node), name(std::move(name)), b(g.builder),
+        loc(makeLoc()) {}
+
+  GraphState &g;
+  const onnx::NodeProto &node;
+  /// node.name(), or "<OpType>#<index>" for unnamed nodes.
+  std::string name;
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+  int opset() const { return g.opset; }
+  mlir::MLIRContext *ctx() const { return g.ctx; }
+
+  /// Emits "node 'NAME' (OpType, opset N): " followed by the message.
+  mlir::InFlightDiagnostic error();
+  /// The node's inputs; an empty name is an omitted optional input.
+  int numInputs() const { return node.input_size(); }
+  bool hasInput(int i) const {
+    return i < node.input_size() && !node.input(i).empty();
+  }
+  /// Value of input `i` (constants are materialized).
+  mlir::FailureOr<mlir::Value> input(int i);
+  /// Import-time constant of input `i`, or null.
+  std::shared_ptr<ConstTensor> constInput(int i);
+  /// Integer vector from a constant input; diagnoses when not constant.
+  mlir::FailureOr<llvm::SmallVector<int64_t>> constInts(int i,
+                                                        llvm::StringRef what);
+  /// Scalar from a constant input; diagnoses when not constant/scalar.
+  mlir::FailureOr<double> constScalar(int i, llvm::StringRef what);
+
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  int64_t attrInt(llvm::StringRef name, int64_t dflt) const;
+  float attrFloat(llvm::StringRef name, float dflt) const;
+  std::string attrString(llvm::StringRef name, llvm::StringRef dflt) const;
+  llvm::SmallVector<int64_t> attrInts(llvm::StringRef name) const;
+  /// Diagnoses attributes outside `known` (an unknown attribute changes
+  /// semantics we do not model).
+  mlir::LogicalResult checkAttrs(llvm::ArrayRef<llvm::StringRef> known);
+
+  /// Type helpers.
+  static llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
+    return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();
+  }
+  mlir::FloatAttr f32(double v) { return b.getF32FloatAttr(v); }
+  mlir::DenseI64ArrayAttr i64s(llvm::ArrayRef<int64_t> v) {
+    return b.getDenseI64ArrayAttr(v);
+  }
+  /// Normalizes axis into [0, rank) or diagnoses.
+  mlir::FailureOr<int64_t> normAxis(int64_t axis, int64_t rank,
+                                    llvm::StringRef what = "axis");
+
+  /// Creates `OpTy` with a placeholder result type, infers the real one and
+  /// either fixes it up or erases the op and re-emits the inference
+  /// diagnostic with the node's context.
+  template <typename OpTy, typename... Args>
+  mlir::FailureOr<mlir::Value> create(Args &&...args) {
+    auto placeholder = mlir::RankedTensorType::get({}, b.getF32Type());
+    auto op = OpTy::create(b, loc, placeholder, std::forward<Args>(args)...);
+    return finishInference(op.getOperation());
+  }
+
+  /// Binds output `i` (empty names are skipped).
+  void setOutput(int i, mlir::Value v);
+  void setOutput(int i, std::shared_ptr<ConstTensor> c);
+
+private:
+  mlir::Location makeLoc();
+  mlir::FailureOr<mlir::Value> finishInference(mlir::Operation *op);
+};
+
+using NodeBuilder = mlir::LogicalResult (*)(NodeContext &);
+
+struct OpTableEntry {
+  llvm::StringLiteral opType;
+  int minOpset;
+  int maxOpset;
+  NodeBuilder build;
+};
+
+/// The table, split by topic over several files.
+llvm::ArrayRef<OpTableEntry> tensorOpTable();    // conv, pool, norm, matmul
+llvm::ArrayRef<OpTableEntry> elementwiseOpTable(); // activations, arithmetic
+llvm::ArrayRef<OpTableEntry> shapeOpTable();     // reshape, slice, pad, ...
+llvm::ArrayRef<OpTableEntry> foldOpTable();      // constant-only shape ops
+
+/// Looks up `opType` at `opset`; null when unsupported.
+const OpTableEntry *lookupOp(llvm::StringRef opType, int opset);
+
+} // namespace dlp::onnximport
+
+#endif // DLP_LIB_IMPORT_ONNX_IMPORTERCONTEXT_H

@@ -1,0 +1,362 @@
+//===- ShapeOps.cpp - ONNX shape-manipulation builders --------------------===//
+//
+// Reshape/Slice/Squeeze/... take their shape operands from import-time
+// constants. On integer constants (shape subgraphs) they fold instead of
+// building ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterContext.h"
+#include "NN/NNShapes.h"
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::onnximport;
+namespace shp = dlp::nn::shapes;
+
+namespace {
+/// Normalizes and sorts a list of axes against `rank`.
+FailureOr<SmallVector<int64_t>> normAxes(NodeContext &nc,
+                                         ArrayRef<int64_t> axes,
+                                         int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> n = nc.normAxis(a, rank);
+    if (failed(n))
+      return failure();
+    out.push_back(*n);
+  }
+  llvm::sort(out);
+  return out;
+}
+
+/// An integer constant input that is the operand, for folding.
+std::shared_ptr<ConstTensor> intData(NodeContext &nc) {
+  std::shared_ptr<ConstTensor> c = nc.constInput(0);
+  return c && c->isInteger() ? c : nullptr;
+}
+
+LogicalResult buildConcat(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis"})))
+    return failure();
+  if (!nc.attr("axis"))
+    return nc.error() << "attribute 'axis' is required";
+  // Fold 1-D integer concatenation (shape vectors).
+  bool allInt = true;
+  for (int i = 0; i < nc.numInputs(); ++i) {
+    auto c = nc.constInput(i);
+    allInt &= c && c->isInteger() && c->dims.size() == 1;
+  }
+  if (allInt) {
+    std::vector<int64_t> v;
+    for (int i = 0; i < nc.numInputs(); ++i) {
+      auto c = nc.constInput(i);
+      v.insert(v.end(), c->ints.begin(), c->ints.end());
+    }
+    int64_t n = v.size();
+    nc.setOutput(0, ConstTensor::fromInts({n}, std::move(v)));
+    return success();
+  }
+  SmallVector<Value> ins;
+  for (int i = 0; i < nc.numInputs(); ++i) {
+    FailureOr<Value> v = nc.input(i);
+    if (failed(v))
+      return failure();
+    ins.push_back(*v);
+  }
+  FailureOr<int64_t> axis = nc.normAxis(
+      nc.attrInt("axis", 0), NodeContext::shapeOf(ins[0]).size());
+  if (failed(axis))
+    return failure();
+  FailureOr<Value> y =
+      nc.create<nn::ConcatOp>(ins, nc.b.getI64IntegerAttr(*axis));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildFlatten(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = NodeContext::shapeOf(*x).size();
+  int64_t axis = nc.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return nc.error() << "axis " << nc.attrInt("axis", 1)
+                      << " is out of range for rank " << rank;
+  FailureOr<Value> y = nc.create<nn::FlattenOp>(*x, nc.b.getI64IntegerAttr(axis));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildReshape(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"allowzero"})))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = nc.constInts(1, "shape");
+  if (failed(shape))
+    return failure();
+  bool allowZero = nc.attrInt("allowzero", 0) != 0;
+  if (auto c = intData(nc)) {
+    shp::ShapeResult r = shp::reshape(c->dims, *shape, allowZero);
+    if (!r.ok)
+      return nc.error() << r.error;
+    nc.setOutput(0, ConstTensor::fromInts(r.shape, c->ints));
+    return success();
+  }
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::ReshapeOp>(*x, nc.i64s(*shape),
+                                                nc.b.getBoolAttr(allowZero));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildTranspose(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"perm"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = NodeContext::shapeOf(*x).size();
+  SmallVector<int64_t> perm = nc.attrInts("perm");
+  if (!nc.attr("perm"))
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  FailureOr<Value> y = nc.create<nn::TransposeOp>(*x, nc.i64s(perm));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input after.
+FailureOr<SmallVector<int64_t>> squeezeAxes(NodeContext &nc, bool &present) {
+  present = true;
+  if (nc.opset() < 13) {
+    if (failed(nc.checkAttrs({"axes"})))
+      return failure();
+    present = nc.attr("axes") != nullptr;
+    return nc.attrInts("axes");
+  }
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  if (!nc.hasInput(1)) {
+    present = false;
+    return SmallVector<int64_t>();
+  }
+  return nc.constInts(1, "axes");
+}
+
+LogicalResult buildSqueeze(NodeContext &nc) {
+  bool present;
+  FailureOr<SmallVector<int64_t>> axes = squeezeAxes(nc, present);
+  if (failed(axes))
+    return failure();
+  std::shared_ptr<ConstTensor> c = intData(nc);
+  Value x;
+  SmallVector<int64_t> shape;
+  if (c) {
+    shape.assign(c->dims.begin(), c->dims.end());
+  } else {
+    FailureOr<Value> v = nc.input(0);
+    if (failed(v))
+      return failure();
+    x = *v;
+    shape.assign(NodeContext::shapeOf(x));
+  }
+  if (!present) {
+    for (auto [i, d] : llvm::enumerate(shape)) {
+      if (ShapedType::isDynamic(d))
+        return nc.error() << "squeeze without axes needs static extents";
+      if (d == 1)
+        axes->push_back(i);
+    }
+  }
+  FailureOr<SmallVector<int64_t>> norm = normAxes(nc, *axes, shape.size());
+  if (failed(norm))
+    return failure();
+  if (c) {
+    shp::ShapeResult r = shp::squeeze(c->dims, *norm);
+    if (!r.ok)
+      return nc.error() << r.error;
+    nc.setOutput(0, ConstTensor::fromInts(r.shape, c->ints));
+    return success();
+  }
+  FailureOr<Value> y = nc.create<nn::SqueezeOp>(x, nc.i64s(*norm));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildUnsqueeze(NodeContext &nc) {
+  bool present;
+  FailureOr<SmallVector<int64_t>> axes = squeezeAxes(nc, present);
+  if (failed(axes))
+    return failure();
+  if (!present)
+    return nc.error() << "axes are required";
+  std::shared_ptr<ConstTensor> c = intData(nc);
+  Value x;
+  int64_t rank;
+  if (c) {
+    rank = c->dims.size();
+  } else {
+    FailureOr<Value> v = nc.input(0);
+    if (failed(v))
+      return failure();
+    x = *v;
+    rank = NodeContext::shapeOf(x).size();
+  }
+  FailureOr<SmallVector<int64_t>> norm =
+      normAxes(nc, *axes, rank + static_cast<int64_t>(axes->size()));
+  if (failed(norm))
+    return failure();
+  if (c) {
+    shp::ShapeResult r = shp::unsqueeze(c->dims, *norm);
+    if (!r.ok)
+      return nc.error() << r.error;
+    nc.setOutput(0, ConstTensor::fromInts(r.shape, c->ints));
+    return success();
+  }
+  FailureOr<Value> y = nc.create<nn::UnsqueezeOp>(x, nc.i64s(*norm));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildSlice(NodeContext &nc) {
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (nc.opset() < 10) {
+    if (failed(nc.checkAttrs({"starts", "ends", "axes"})))
+      return failure();
+    starts = nc.attrInts("starts");
+    ends = nc.attrInts("ends");
+    axes = nc.attrInts("axes");
+  } else {
+    if (failed(nc.checkAttrs({})))
+      return failure();
+    auto s = nc.constInts(1, "starts"), e = nc.constInts(2, "ends");
+    if (failed(s) || failed(e))
+      return failure();
+    starts = *s;
+    ends = *e;
+    if (nc.hasInput(3)) {
+      auto a = nc.constInts(3, "axes");
+      if (failed(a))
+        return failure();
+      axes = *a;
+    }
+    if (nc.hasInput(4)) {
+      auto st = nc.constInts(4, "steps");
+      if (failed(st))
+        return failure();
+      steps = *st;
+    }
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  std::shared_ptr<ConstTensor> c = intData(nc);
+  Value x;
+  SmallVector<int64_t> shape;
+  if (c) {
+    shape.assign(c->dims.begin(), c->dims.end());
+  } else {
+    FailureOr<Value> v = nc.input(0);
+    if (failed(v))
+      return failure();
+    x = *v;
+    shape.assign(NodeContext::shapeOf(x));
+  }
+  for (int64_t &a : axes) {
+    FailureOr<int64_t> n = nc.normAxis(a, shape.size());
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  if (c) {
+    if (c->dims.size() != 1)
+      return nc.error() << "only 1-D integer constants fold through Slice";
+    shp::ShapeResult r = shp::slice(c->dims, starts, ends, axes, steps);
+    if (!r.ok)
+      return nc.error() << r.error;
+    shp::SliceAxis s =
+        shp::resolveSliceAxis(c->dims[0], starts[0], ends[0], steps[0]);
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < s.count; ++i)
+      out.push_back(c->ints[s.start + i * s.step]);
+    nc.setOutput(0, ConstTensor::fromInts(r.shape, std::move(out)));
+    return success();
+  }
+  FailureOr<Value> y = nc.create<nn::SliceOp>(
+      x, nc.i64s(starts), nc.i64s(ends), nc.i64s(axes), nc.i64s(steps));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildPad(NodeContext &nc) {
+  SmallVector<int64_t> pads;
+  float value = 0.0f;
+  std::string mode = nc.attrString("mode", "constant");
+  if (nc.opset() < 11) {
+    if (failed(nc.checkAttrs({"mode", "pads", "value"})))
+      return failure();
+    pads = nc.attrInts("pads");
+    value = nc.attrFloat("value", 0.0f);
+  } else {
+    if (failed(nc.checkAttrs({"mode"})))
+      return failure();
+    auto p = nc.constInts(1, "pads");
+    if (failed(p))
+      return failure();
+    pads = *p;
+    if (nc.hasInput(2)) {
+      FailureOr<double> v = nc.constScalar(2, "constant_value");
+      if (failed(v))
+        return failure();
+      value = static_cast<float>(*v);
+    }
+    if (nc.hasInput(3))
+      return nc.error() << "the axes input is not supported";
+  }
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::PadOp>(*x, nc.i64s(pads),
+                                            nc.b.getStringAttr(mode),
+                                            nc.f32(value));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+const OpTableEntry kTable[] = {
+    {"Concat", 4, 17, buildConcat},
+    {"Flatten", 1, 17, buildFlatten},
+    {"Pad", 2, 17, buildPad},
+    {"Reshape", 5, 17, buildReshape},
+    {"Slice", 1, 17, buildSlice},
+    {"Squeeze", 1, 17, buildSqueeze},
+    {"Transpose", 1, 17, buildTranspose},
+    {"Unsqueeze", 1, 17, buildUnsqueeze},
+};
+} // namespace
+
+ArrayRef<OpTableEntry> dlp::onnximport::shapeOpTable() { return kTable; }

@@ -1,0 +1,282 @@
+//===- TensorOps.cpp - ONNX conv, pool, norm and matmul builders ----------===//
+
+#include "ImporterContext.h"
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::onnximport;
+
+namespace {
+/// Resolves ONNX pads/auto_pad for a sliding-window op. `kernel` holds the
+/// effective extents before dilation.
+LogicalResult resolvePads(NodeContext &nc, ArrayRef<int64_t> inShape,
+                          ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations,
+                          SmallVectorImpl<int64_t> &pads) {
+  size_t spatial = kernel.size();
+  std::string autoPad = nc.attrString("auto_pad", "NOTSET");
+  pads.assign(nc.attrInts("pads"));
+  if (autoPad == "NOTSET") {
+    if (pads.empty())
+      pads.assign(2 * spatial, 0);
+    if (pads.size() != 2 * spatial)
+      return nc.error() << "expected " << 2 * spatial << " pads, found "
+                        << pads.size();
+    return success();
+  }
+  if (!pads.empty() && llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+    return nc.error() << "pads and auto_pad=" << autoPad
+                      << " are mutually exclusive";
+  pads.assign(2 * spatial, 0);
+  if (autoPad == "VALID")
+    return success();
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return nc.error() << "unknown auto_pad '" << autoPad << "'";
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t in = inShape[2 + i];
+    if (ShapedType::isDynamic(in))
+      return nc.error() << "auto_pad=" << autoPad
+                        << " needs a static spatial extent on axis " << i;
+    int64_t out = (in + strides[i] - 1) / strides[i];
+    int64_t eff = (kernel[i] - 1) * dilations[i] + 1;
+    int64_t total = std::max<int64_t>((out - 1) * strides[i] + eff - in, 0);
+    int64_t small = total / 2, big = total - small;
+    pads[i] = autoPad == "SAME_UPPER" ? small : big;
+    pads[spatial + i] = autoPad == "SAME_UPPER" ? big : small;
+  }
+  return success();
+}
+
+/// Per-spatial-axis attribute with a default of all ones.
+SmallVector<int64_t> onesOr(NodeContext &nc, StringRef name, size_t spatial) {
+  SmallVector<int64_t> v = nc.attrInts(name);
+  if (v.empty())
+    v.assign(spatial, 1);
+  return v;
+}
+
+LogicalResult buildConv(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
+                            "pads", "strides"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0), w = nc.input(1);
+  if (failed(x) || failed(w))
+    return failure();
+  Value bias;
+  if (nc.hasInput(2)) {
+    FailureOr<Value> b = nc.input(2);
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x), ws = NodeContext::shapeOf(*w);
+  if (xs.size() < 3 || ws.size() != xs.size())
+    return nc.error() << "expected input and weight of equal rank >= 3, found "
+                      << xs.size() << " and " << ws.size();
+  size_t spatial = xs.size() - 2;
+  SmallVector<int64_t> kernel(ws.begin() + 2, ws.end());
+  SmallVector<int64_t> ks = nc.attrInts("kernel_shape");
+  if (!ks.empty() && ArrayRef<int64_t>(ks) != ArrayRef<int64_t>(kernel))
+    return nc.error() << "kernel_shape disagrees with the weight shape";
+  SmallVector<int64_t> strides = onesOr(nc, "strides", spatial);
+  SmallVector<int64_t> dilations = onesOr(nc, "dilations", spatial);
+  if (strides.size() != spatial || dilations.size() != spatial)
+    return nc.error() << "strides/dilations must have " << spatial
+                      << " entries";
+  SmallVector<int64_t> pads;
+  if (failed(resolvePads(nc, xs, kernel, strides, dilations, pads)))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::ConvOp>(
+      *x, *w, bias, nc.i64s(strides), nc.i64s(pads), nc.i64s(dilations),
+      nc.b.getI64IntegerAttr(nc.attrInt("group", 1)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// MaxPool and AveragePool share attribute handling.
+template <bool IsMax>
+LogicalResult buildPool(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"auto_pad", "ceil_mode", "count_include_pad",
+                            "dilations", "kernel_shape", "pads",
+                            "storage_order", "strides"})))
+    return failure();
+  if (nc.attrInt("storage_order", 0) != 0)
+    return nc.error() << "storage_order=1 is not supported";
+  if (IsMax && nc.node.output_size() > 1 && !nc.node.output(1).empty())
+    return nc.error() << "the Indices output is not supported";
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  SmallVector<int64_t> kernel = nc.attrInts("kernel_shape");
+  if (xs.size() < 3 || kernel.size() != xs.size() - 2)
+    return nc.error() << "kernel_shape must have one entry per spatial axis";
+  size_t spatial = kernel.size();
+  SmallVector<int64_t> strides = onesOr(nc, "strides", spatial);
+  SmallVector<int64_t> dilations = onesOr(nc, "dilations", spatial);
+  if (!IsMax && llvm::any_of(dilations, [](int64_t d) { return d != 1; }))
+    return nc.error() << "dilated average pooling is not supported";
+  SmallVector<int64_t> pads;
+  if (failed(resolvePads(nc, xs, kernel, strides, dilations, pads)))
+    return failure();
+  BoolAttr ceil = nc.b.getBoolAttr(nc.attrInt("ceil_mode", 0) != 0);
+  FailureOr<Value> y;
+  if constexpr (IsMax)
+    y = nc.create<nn::MaxPoolOp>(*x, nc.i64s(kernel), nc.i64s(strides),
+                                 nc.i64s(pads), nc.i64s(dilations), ceil);
+  else
+    y = nc.create<nn::AvgPoolOp>(
+        *x, nc.i64s(kernel), nc.i64s(strides), nc.i64s(pads), ceil,
+        nc.b.getBoolAttr(nc.attrInt("count_include_pad", 0) != 0));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildGlobalAveragePool(NodeContext &nc) {
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::GlobalAvgPoolOp>(*x);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildBatchNorm(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"epsilon", "momentum", "spatial",
+                            "training_mode"})))
+    return failure();
+  if (nc.attrInt("training_mode", 0) != 0)
+    return nc.error() << "training_mode=1 is not supported (inference only)";
+  if (nc.attrInt("spatial", 1) != 1)
+    return nc.error() << "spatial=0 is not supported";
+  for (int i = 1; i < nc.node.output_size(); ++i)
+    if (!nc.node.output(i).empty())
+      return nc.error() << "running-statistics outputs are not supported "
+                           "(inference only)";
+  SmallVector<Value> in;
+  for (int i = 0; i < 5; ++i) {
+    FailureOr<Value> v = nc.input(i);
+    if (failed(v))
+      return failure();
+    in.push_back(*v);
+  }
+  FailureOr<Value> y = nc.create<nn::BatchNormOp>(
+      in[0], in[1], in[2], in[3], in[4], nc.f32(nc.attrFloat("epsilon", 1e-5f)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildGemm(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha", "beta", "transA", "transB"})))
+    return failure();
+  FailureOr<Value> a = nc.input(0), b = nc.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  Value c;
+  if (nc.hasInput(2)) {
+    FailureOr<Value> cv = nc.input(2);
+    if (failed(cv))
+      return failure();
+    c = *cv;
+  } else if (nc.opset() < 11) {
+    return nc.error() << "input C is required before opset 11";
+  }
+  FailureOr<Value> y = nc.create<nn::GemmOp>(
+      *a, *b, c, nc.f32(nc.attrFloat("alpha", 1.0f)),
+      nc.f32(nc.attrFloat("beta", 1.0f)),
+      nc.b.getBoolAttr(nc.attrInt("transA", 0) != 0),
+      nc.b.getBoolAttr(nc.attrInt("transB", 0) != 0));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildMatMul(NodeContext &nc) {
+  FailureOr<Value> a = nc.input(0), b = nc.input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::MatMulOp>(*a, *b);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildLRN(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha", "beta", "bias", "size"})))
+    return failure();
+  if (!nc.attr("size"))
+    return nc.error() << "attribute 'size' is required";
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::LRNOp>(
+      *x, nc.f32(nc.attrFloat("alpha", 1e-4f)),
+      nc.f32(nc.attrFloat("beta", 0.75f)), nc.f32(nc.attrFloat("bias", 1.0f)),
+      nc.b.getI64IntegerAttr(nc.attrInt("size", 0)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult buildSoftmax(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  int64_t rank = xs.size();
+  FailureOr<int64_t> axis =
+      nc.normAxis(nc.attrInt("axis", nc.opset() >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  FailureOr<Value> y;
+  if (nc.opset() >= 13 || *axis == rank - 1) {
+    y = nc.create<nn::SoftmaxOp>(*x, nc.b.getI64IntegerAttr(*axis));
+  } else {
+    // Before opset 13 softmax works on the input coerced to 2-D at `axis`.
+    FailureOr<Value> flat =
+        nc.create<nn::FlattenOp>(*x, nc.b.getI64IntegerAttr(*axis));
+    if (failed(flat))
+      return failure();
+    FailureOr<Value> sm =
+        nc.create<nn::SoftmaxOp>(*flat, nc.b.getI64IntegerAttr(1));
+    if (failed(sm))
+      return failure();
+    SmallVector<int64_t> back(xs.begin(), xs.end());
+    for (int64_t &d : back)
+      if (ShapedType::isDynamic(d))
+        d = 0; // copy dynamic extents through Reshape's 0 rule
+    y = nc.create<nn::ReshapeOp>(*sm, nc.i64s(back), nc.b.getBoolAttr(false));
+  }
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+const OpTableEntry kTable[] = {
+    {"AveragePool", 7, 17, buildPool<false>},
+    {"BatchNormalization", 7, 17, buildBatchNorm},
+    {"Conv", 1, 17, buildConv},
+    {"Gemm", 7, 17, buildGemm},
+    {"GlobalAveragePool", 1, 17, buildGlobalAveragePool},
+    {"LRN", 1, 17, buildLRN},
+    {"MatMul", 1, 17, buildMatMul},
+    {"MaxPool", 1, 17, buildPool<true>},
+    {"Softmax", 1, 17, buildSoftmax},
+};
+} // namespace
+
+ArrayRef<OpTableEntry> dlp::onnximport::tensorOpTable() { return kTable; }

@@ -1,0 +1,20 @@
+//===- InitAll.cpp - Register every DLP dialect, pass and translation -----===//
+
+#include "dlp/InitAll.h"
+#include "NN/NNOps.h"
+#include "dlp/Import/ONNX/ONNXImporter.h"
+#include "dlp/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+
+void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<dlp::nn::NNDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+}
+
+void dlp::registerAllPasses() { dlp::registerTransformsPasses(); }
+
+void dlp::registerAllTranslations() { dlp::registerONNXImportTranslation(); }

@@ -1,0 +1,468 @@
+#!/usr/bin/python3
+"""Small hand-made ONNX models for the importer's lit tests, keyed by name.
+
+  make_onnx.py NAME -o OUT.onnx     write one model
+  make_onnx.py --list               print every name
+  make_onnx.py --all DIR            write DIR/NAME.onnx for every name
+
+Use /usr/bin/python3 (Debian's onnx and numpy).  Every model has float32 graph
+inputs with concrete shapes (cnn_batch_n has a symbolic batch dim 'N'), named
+nodes, deterministic weights (np.random.RandomState(0), fresh per model) and
+graph outputs typed by ONNX shape inference.  Names starting with "bad_" are
+negative cases the importer must refuse: models onnx.checker accepts (bad_einsum,
+bad_opset6_add, bad_opset18_relu, bad_conv_channels) and models ONNX itself rejects
+(the INVALID set, saved without checking).  bad_unknown_op's Foo node is named
+"mystery_node_7" for testing diagnostics.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+INT64_MAX = np.iinfo(np.int64).max
+
+MODELS = {}      # name -> function returning a ModelProto
+INVALID = set()  # deliberately rejected by onnx.checker or shape inference
+
+
+class G:
+    """Graph under construction."""
+
+    def __init__(self, opset):
+        self.opset = opset
+        self.rng = np.random.RandomState(0)
+        self.nodes, self.inputs, self.inits = [], [], []
+
+    def x(self, shape, name="x"):
+        self.inputs.append(helper.make_tensor_value_info(name, F, shape))
+        return name
+
+    def w(self, name, shape, lo=-1.0, hi=1.0):
+        a = self.rng.uniform(lo, hi, shape).astype(np.float32)
+        self.inits.append(numpy_helper.from_array(a, name))
+        return name
+
+    def c(self, name, values, dtype=np.int64):
+        self.inits.append(numpy_helper.from_array(np.array(values, dtype), name))
+        return name
+
+    def n(self, op, ins, name, out=None, **attrs):
+        out = out or name
+        self.nodes.append(helper.make_node(op, ins, [out], name=name, **attrs))
+        return out
+
+    def model(self, graph_name, outs, shape=None):
+        outs = [outs] if isinstance(outs, str) else outs
+        g = helper.make_graph(self.nodes, graph_name, self.inputs,
+                              [helper.make_tensor_value_info(o, F, shape) for o in outs],
+                              self.inits)
+        m = helper.make_model(g, producer_name="make_onnx.py",
+                              opset_imports=[helper.make_opsetid("", self.opset)])
+        return m
+
+
+def reg(name, opset=13, invalid=False, shape=None):
+    """Register builder(g) -> output name(s) as model `name`.  The graph outputs get
+    `shape` if given, else the shape ONNX infers."""
+    def wrap(builder):
+        def make():
+            g = G(opset)
+            m = g.model(name, builder(g), shape)
+            if shape is None:  # type the graph outputs from shape inference
+                inferred = onnx.shape_inference.infer_shapes(m, strict_mode=True)
+                for o, io in zip(m.graph.output, inferred.graph.output):
+                    o.CopyFrom(io)
+            return m
+        assert name not in MODELS, name
+        MODELS[name] = make
+        if invalid:
+            INVALID.add(name)
+        return builder
+    return wrap
+
+
+def single(name, op, shape, opset=13, **attrs):
+    """Model y = op(x) with one node."""
+    reg(name, opset)(lambda g: g.n(op, [g.x(shape)], name + "0", "y", **attrs))
+
+
+# --- Conv -------------------------------------------------------------------
+def conv(name, x, w, bias=True, opset=13, **attrs):
+    def build(g):
+        ins = [g.x(x), g.w("W", w)] + ([g.w("B", [w[0]])] if bias else [])
+        return g.n("Conv", ins, "conv0", "y", **attrs)
+    reg(name, opset)(build)
+
+
+conv("conv2d_bias", [1, 3, 8, 8], [4, 3, 3, 3], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+conv("conv2d_nobias", [1, 3, 8, 8], [4, 3, 3, 3], bias=False)
+conv("conv2d_opset9", [1, 3, 8, 8], [4, 3, 3, 3], opset=9, pads=[1, 1, 1, 1])
+conv("conv2d_group2", [1, 4, 6, 6], [6, 2, 3, 3], group=2, pads=[1, 1, 1, 1])
+conv("conv2d_depthwise", [1, 4, 6, 6], [4, 1, 3, 3], group=4, pads=[1, 1, 1, 1])
+conv("conv1d", [1, 2, 10], [3, 2, 3], pads=[1, 1], strides=[2])
+# 8 wide, k3, s2 -> 4 out, total pad 1: SAME_UPPER pads (0, 1), SAME_LOWER (1, 0).
+conv("conv2d_same_upper", [1, 2, 8, 8], [3, 2, 3, 3], auto_pad="SAME_UPPER", strides=[2, 2])
+conv("conv2d_same_lower", [1, 2, 8, 8], [3, 2, 3, 3], auto_pad="SAME_LOWER", strides=[2, 2])
+conv("conv2d_valid", [1, 2, 8, 8], [3, 2, 3, 3], auto_pad="VALID", strides=[2, 2])
+conv("conv2d_dilations", [1, 2, 9, 9], [3, 2, 3, 3], dilations=[2, 2])
+conv("conv2d_strides", [1, 3, 8, 8], [4, 3, 3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+# pads = [top, left, bottom, right]
+conv("conv2d_asym_pads", [1, 2, 6, 6], [3, 2, 3, 3], pads=[0, 1, 2, 1], strides=[1, 2])
+
+
+@reg("cnn_batch_n")
+def _(g):  # the one model with a symbolic batch dimension
+    y = g.n("Conv", [g.x(["N", 1, 8, 8]), g.w("W", [4, 1, 3, 3]), g.w("B", [4])], "conv0",
+            pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    y = g.n("MaxPool", [y], "pool0", kernel_shape=[2, 2], strides=[2, 2])
+    y = g.n("Flatten", [y], "flatten0")
+    y = g.n("Gemm", [y, g.w("fc_W", [10, 64]), g.w("fc_B", [10])], "fc0", transB=1)
+    return g.n("Softmax", [y], "softmax0", "y", axis=1)
+
+
+@reg("tiny_cnn")
+def _(g):
+    y = g.n("Conv", [g.x([1, 1, 8, 8]), g.w("W", [4, 1, 3, 3]), g.w("B", [4])], "conv0")
+    y = g.n("Relu", [y], "relu0")
+    y = g.n("MaxPool", [y], "pool0", kernel_shape=[2, 2], strides=[2, 2])
+    y = g.n("Flatten", [y], "flatten0")
+    y = g.n("Gemm", [y, g.w("fc_W", [10, 36]), g.w("fc_B", [10])], "fc0", transB=1)
+    return g.n("Softmax", [y], "softmax0", "y", axis=1)
+
+
+# --- activations and other unary ops ----------------------------------------
+for _op in ["Relu", "Sigmoid", "Neg", "Abs", "Exp", "Log", "Sqrt", "Tanh", "Reciprocal"]:
+    single(_op.lower(), _op, [1, 3, 4, 4])
+single("hardsigmoid", "HardSigmoid", [1, 3, 4, 4], alpha=0.25, beta=0.4)
+single("hardsigmoid_default", "HardSigmoid", [1, 3, 4, 4])
+single("leakyrelu", "LeakyRelu", [1, 3, 4, 4], alpha=0.1)
+single("leakyrelu_default", "LeakyRelu", [1, 3, 4, 4])
+single("cast_float", "Cast", [2, 3], to=F)
+single("lrn", "LRN", [1, 5, 3, 3], size=3, alpha=1e-4, beta=0.75, bias=1.0)
+single("gap", "GlobalAveragePool", [1, 4, 5, 5])
+
+# --- Clip -------------------------------------------------------------------
+single("clip6", "Clip", [1, 3, 4, 4], opset=6, min=0.0, max=6.0)
+single("clip6_min_only", "Clip", [1, 3, 4, 4], opset=6, min=-1.0)
+
+
+def clip(name, opset, lo, hi):
+    def build(g):
+        ins = [g.x([1, 3, 4, 4])]
+        if lo is not None or hi is not None:
+            ins.append("" if lo is None else g.c("min", lo, np.float32))
+        if hi is not None:
+            ins.append(g.c("max", hi, np.float32))
+        return g.n("Clip", ins, "clip0", "y")
+    reg(name, opset)(build)
+
+
+clip("clip11", 11, 0.0, 6.0)
+clip("clip13", 13, -1.0, 1.0)
+clip("clip13_min_only", 13, 0.0, None)
+clip("clip13_max_only", 13, None, 6.0)
+clip("clip13_no_bounds", 13, None, None)
+
+# --- pooling ----------------------------------------------------------------
+single("maxpool8", "MaxPool", [1, 2, 6, 6], opset=8, kernel_shape=[2, 2], strides=[2, 2])
+single("maxpool10_ceil", "MaxPool", [1, 2, 5, 5], opset=10, kernel_shape=[2, 2],
+       strides=[2, 2], ceil_mode=1)
+single("maxpool12_dilations", "MaxPool", [1, 2, 7, 7], opset=12, kernel_shape=[2, 2],
+       dilations=[2, 2])
+single("maxpool12_pads", "MaxPool", [1, 2, 6, 6], opset=12, kernel_shape=[3, 3],
+       strides=[2, 2], pads=[1, 1, 1, 1])
+single("maxpool12_same_upper", "MaxPool", [1, 2, 6, 6], opset=12, kernel_shape=[3, 3],
+       strides=[2, 2], auto_pad="SAME_UPPER")
+single("maxpool1d", "MaxPool", [1, 2, 8], opset=12, kernel_shape=[2], strides=[2])
+single("avgpool7", "AveragePool", [1, 2, 6, 6], opset=7, kernel_shape=[2, 2], strides=[2, 2])
+single("avgpool7_count_include_pad", "AveragePool", [1, 2, 6, 6], opset=7,
+       kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1)
+single("avgpool10_ceil", "AveragePool", [1, 2, 5, 5], opset=10, kernel_shape=[2, 2],
+       strides=[2, 2], ceil_mode=1)
+single("avgpool11_pads", "AveragePool", [1, 2, 5, 5], opset=11, kernel_shape=[3, 3],
+       pads=[1, 1, 1, 1])
+single("avgpool11_count_include_pad", "AveragePool", [1, 2, 5, 5], opset=11,
+       kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)
+
+
+# --- element-wise binary with broadcasting -----------------------------------
+def binary(name, op, a, b, opset=13, b_const=False):
+    def build(g):
+        lhs = g.x(a, "a")
+        rhs = g.w("B", b) if b_const else g.x(b, "b")
+        return g.n(op, [lhs, rhs], op.lower() + "0", "y")
+    reg(name, opset)(build)
+
+
+binary("add", "Add", [2, 3], [2, 3])
+binary("add_bcast", "Add", [1, 3, 4, 4], [3, 1, 1], opset=14, b_const=True)
+binary("add7_bcast", "Add", [2, 3, 4], [4], opset=7)
+binary("sub_bcast", "Sub", [2, 3], [3], b_const=True)
+binary("mul_scalar", "Mul", [1, 3, 4, 4], [], b_const=True)
+binary("mul_bcast", "Mul", [2, 1, 4], [3, 1], opset=7)
+binary("div_bcast", "Div", [2, 1, 4], [3, 1])
+
+
+@reg("max3")
+def _(g):
+    return g.n("Max", [g.x([2, 3], "a"), g.w("B", [3]), g.x([1, 3], "c")], "max0", "y")
+
+
+@reg("min2")
+def _(g):
+    return g.n("Min", [g.x([2, 3], "a"), g.x([2, 1], "b")], "min0", "y")
+
+
+single("max1", "Max", [2, 3])
+
+# --- shape manipulation -----------------------------------------------------
+@reg("concat_neg_axis")
+def _(g):
+    return g.n("Concat", [g.x([1, 2, 4], "a"), g.x([1, 3, 4], "b")], "concat0", "y", axis=-2)
+
+
+@reg("concat3_axis1", opset=11)
+def _(g):
+    x = g.x([1, 2, 3, 3])
+    return g.n("Concat", [x, g.w("C", [1, 1, 3, 3]), x], "concat0", "y", axis=1)
+
+
+single("flatten_axis0", "Flatten", [2, 3, 4], axis=0)
+single("flatten_axis1", "Flatten", [2, 3, 4], opset=9)
+single("flatten_neg", "Flatten", [2, 3, 4, 5], axis=-2)
+single("transpose_perm", "Transpose", [1, 2, 3, 4], perm=[0, 2, 3, 1])
+single("transpose_default", "Transpose", [2, 3, 4])
+single("squeeze11", "Squeeze", [1, 3, 1, 4], opset=11, axes=[0, 2])
+single("squeeze13_no_axes", "Squeeze", [1, 3, 1, 4])
+single("unsqueeze11", "Unsqueeze", [3, 4], opset=11, axes=[0, 3])
+
+
+@reg("squeeze13")
+def _(g):
+    return g.n("Squeeze", [g.x([1, 3, 1, 4]), g.c("axes", [0, -2])], "squeeze0", "y")
+
+
+@reg("unsqueeze13")
+def _(g):
+    return g.n("Unsqueeze", [g.x([3, 4]), g.c("axes", [0, -1])], "unsqueeze0", "y")
+
+
+@reg("reshape5", opset=5)
+def _(g):
+    return g.n("Reshape", [g.x([1, 2, 3, 4]), g.c("shape", [1, -1])], "reshape0", "y")
+
+
+@reg("reshape13_zero_neg")
+def _(g):
+    return g.n("Reshape", [g.x([2, 3, 4]), g.c("shape", [0, -1])], "reshape0", "y")
+
+
+def view(name, opset):
+    """torch's x.view(x.size(0), -1): Shape, Gather(0), Unsqueeze, Concat [-1], Reshape."""
+    def build(g):
+        x = g.x([2, 3, 4, 4])
+        s = g.n("Shape", [x], "shape0")
+        d = g.n("Gather", [s, g.c("idx0", 0)], "gather0", axis=0)
+        if opset >= 13:
+            u = g.n("Unsqueeze", [d, g.c("axes0", [0])], "unsqueeze0")
+        else:
+            u = g.n("Unsqueeze", [d], "unsqueeze0", axes=[0])
+        c = g.n("Concat", [u, g.c("minus1", [-1])], "concat0", axis=0)
+        return g.n("Reshape", [x, c], "reshape0", "y")
+    reg(name, opset, shape=[2, 48])(build)  # ONNX cannot infer a computed shape
+
+
+view("view11", 11)
+view("view13", 13)
+
+single("slice9", "Slice", [4, 6], opset=9, starts=[1, 0], ends=[3, 4], axes=[0, 1])
+
+
+def slice_(name, opset, starts, ends, axes=None, steps=None):
+    def build(g):
+        ins = [g.x([4, 6]), g.c("starts", starts), g.c("ends", ends)]
+        if axes is not None or steps is not None:
+            ins.append(g.c("axes", axes) if axes is not None else "")
+        if steps is not None:
+            ins.append(g.c("steps", steps))
+        return g.n("Slice", ins, "slice0", "y")
+    reg(name, opset)(build)
+
+
+slice_("slice10_neg", 10, [-3], [-1], axes=[1])
+slice_("slice13_steps", 13, [0, -1], [INT64_MAX, 0], axes=[0, -1], steps=[2, -2])
+slice_("slice13_no_axes", 13, [1, 1], [3, 5])
+
+
+# --- Pad --------------------------------------------------------------------
+single("pad2_attr", "Pad", [1, 2, 3, 3], opset=2, pads=[0, 0, 1, 2, 0, 0, 1, 0],
+       mode="constant", value=0.5)
+
+
+def pad(name, opset, mode=None, value=None):
+    def build(g):
+        ins = [g.x([1, 2, 3, 3]), g.c("pads", [0, 0, 1, 2, 0, 0, 1, 0])]
+        if value is not None:
+            ins.append(g.c("value", value, np.float32))
+        attrs = {"mode": mode} if mode else {}
+        return g.n("Pad", ins, "pad0", "y", **attrs)
+    reg(name, opset)(build)
+
+
+pad("pad11_const", 11, "constant", 0.5)
+pad("pad11_no_value", 11)
+pad("pad13_reflect", 13, "reflect")
+pad("pad13_edge", 13, "edge")
+
+
+# --- Gemm / MatMul ----------------------------------------------------------
+def gemm(name, opset, x, w, c=None, **attrs):
+    def build(g):
+        ins = [g.x(x), g.w("W", w)] + ([g.w("C", c)] if c is not None else [])
+        return g.n("Gemm", ins, "gemm0", "y", **attrs)
+    reg(name, opset)(build)
+
+
+gemm("gemm9_transB", 9, [2, 4], [3, 4], [3], transB=1)
+gemm("gemm9_transA_alpha_beta", 9, [4, 2], [4, 3], [2, 3], transA=1, alpha=0.5, beta=2.0)
+gemm("gemm11_noC", 11, [2, 4], [4, 3])
+gemm("gemm13_transB", 13, [2, 4], [3, 4], [3], transB=1)
+gemm("gemm13_scalar_C", 13, [2, 4], [4, 3], [], beta=0.5)
+gemm("gemm13_noC_transAB", 13, [4, 2], [3, 4], transA=1, transB=1, alpha=2.0)
+
+
+@reg("matmul2d")
+def _(g):
+    return g.n("MatMul", [g.x([2, 4]), g.w("W", [4, 3])], "matmul0", "y")
+
+
+@reg("matmul3d_2d")
+def _(g):
+    return g.n("MatMul", [g.x([2, 3, 4]), g.w("W", [4, 5])], "matmul0", "y")
+
+
+# --- BatchNormalization / Dropout / Softmax ---------------------------------
+def bn(name, opset, **attrs):
+    def build(g):
+        ins = [g.x([1, 3, 4, 4]), g.w("scale", [3]), g.w("B", [3]), g.w("mean", [3]),
+               g.w("var", [3], 0.5, 1.5)]
+        return g.n("BatchNormalization", ins, "bn0", "y", **attrs)
+    reg(name, opset)(build)
+
+
+bn("bn9", 9, epsilon=1e-3)
+bn("bn14", 14, epsilon=1e-5, momentum=0.9)
+bn("bn15", 15)
+
+single("dropout7", "Dropout", [1, 3, 4, 4], opset=7, ratio=0.3)
+
+
+def dropout(name, opset, training=None):
+    def build(g):
+        ins = [g.x([1, 3, 4, 4]), g.c("ratio", 0.3, np.float32)]
+        if training is not None:
+            ins.append(g.c("training_mode", training, np.bool_))
+        return g.n("Dropout", ins, "dropout0", "y")
+    reg(name, opset)(build)
+
+
+dropout("dropout12", 12)
+dropout("dropout13", 13, training=False)
+
+single("softmax11_axis1_4d", "Softmax", [1, 3, 2, 2], opset=11, axis=1)  # coerced to 2-D
+single("softmax11_default", "Softmax", [2, 5], opset=11)                # axis 1
+single("softmax13_last", "Softmax", [2, 5], axis=-1)
+single("softmax13_axis1_4d", "Softmax", [1, 3, 2, 2], axis=1)           # along C only
+
+
+# --- Identity / Constant ----------------------------------------------------
+@reg("identity_chain")
+def _(g):
+    y = g.n("Identity", [g.x([2, 3])], "id0")
+    y = g.n("Relu", [y], "relu0")
+    y = g.n("Identity", [y], "id1")
+    return g.n("Identity", [y], "id2", "y")
+
+
+@reg("constant_weight")
+def _(g):
+    w = np.random.RandomState(0).uniform(-1, 1, [3, 2, 3, 3]).astype(np.float32)
+    g.n("Constant", [], "w_const", "W", value=numpy_helper.from_array(w, "W"))
+    return g.n("Conv", [g.x([1, 2, 5, 5]), "W"], "conv0", "y")
+
+
+@reg("constant_scalar_add")
+def _(g):
+    g.n("Constant", [], "c_const", "c", value=helper.make_tensor("c", F, [], [0.5]))
+    return g.n("Add", [g.x([2, 3]), "c"], "add0", "y")
+
+
+# --- negative cases ---------------------------------------------------------
+@reg("bad_unknown_op", invalid=True, shape=[1, 3, 4, 4])
+def _(g):  # no schema: the checker rejects it; the node name is for diagnostics
+    y = g.n("Relu", [g.x([1, 3, 4, 4])], "relu0")
+    return g.n("Foo", [y], "mystery_node_7", "y")
+
+
+@reg("bad_einsum", opset=12, shape=[2, 4])
+def _(g):  # valid ONNX, an op the importer does not support
+    return g.n("Einsum", [g.x([2, 3], "a"), g.x([3, 4], "b")], "einsum0", "y",
+               equation="ij,jk->ik")
+
+
+@reg("bad_opset6_add", opset=6)
+def _(g):  # valid ONNX (Add-6, legacy broadcast semantics), below the supported range
+    return g.n("Add", [g.x([2, 3], "a"), g.x([2, 3], "b")], "add0", "y")
+
+
+@reg("bad_opset18_relu", opset=18, shape=[2, 3])
+def _(g):  # opset above the supported range (onnx 1.12 itself accepts it)
+    return g.n("Relu", [g.x([2, 3])], "relu0", "y")
+
+
+@reg("bad_shape_mismatch", invalid=True, shape=[1, 4])
+def _(g):  # 1x3 + 1x4 does not broadcast; strict shape inference rejects it
+    return g.n("Add", [g.x([1, 3], "a"), g.x([1, 4], "b")], "add0", "y")
+
+
+@reg("bad_conv_channels", shape=[1, 4, 6, 6])
+def _(g):  # weight expects 2 input channels, x has 3 (onnx 1.12 does not notice)
+    return g.n("Conv", [g.x([1, 3, 8, 8]), g.w("W", [4, 2, 3, 3])], "conv0", "y")
+
+
+@reg("bad_undefined_input", invalid=True, shape=[2, 3])
+def _(g):  # reads a value nothing defines
+    return g.n("Add", [g.x([2, 3]), "nowhere"], "add0", "y")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("name", nargs="?", help="model to write")
+    ap.add_argument("-o", "--output", help="output .onnx path")
+    ap.add_argument("--list", action="store_true", help="print every model name")
+    ap.add_argument("--all", metavar="DIR", help="write DIR/NAME.onnx for every model")
+    args = ap.parse_args()
+    if args.list:
+        print("\n".join(MODELS))
+        return 0
+    if args.all:
+        os.makedirs(args.all, exist_ok=True)
+        for name, make in MODELS.items():
+            onnx.save(make(), os.path.join(args.all, name + ".onnx"))
+        return 0
+    if not args.name or not args.output:
+        ap.error("need NAME -o OUT.onnx, --list or --all DIR")
+    if args.name not in MODELS:
+        sys.exit("make_onnx.py: unknown model '%s' (see --list)" % args.name)
+    onnx.save(MODELS[args.name](), args.output)  # no checker: bad_* must save too
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
