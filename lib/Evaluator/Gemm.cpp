@@ -158,91 +158,199 @@ int64_t threadsFor(llvm::ThreadPoolInterface *pool, int64_t macs) {
 // Packing
 //===----------------------------------------------------------------------===//
 
-/// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-row
-/// micro-panels: for each k, MR consecutive row values. Rows past `mc` are
-/// zero so the micro-kernel can always compute a full tile.
-void packA(bool transA, const float *a, int64_t lda, int64_t i0, int64_t mc,
-           int64_t p0, int64_t kc, float *dst) {
-  for (int64_t ir = 0; ir < mc; ir += kMR) {
-    int64_t mr = std::min(kMR, mc - ir);
-    if (transA) {
-      // op(A)[i][k] = a[k * lda + i]: each k is a contiguous run of rows.
-      const float *src = a + p0 * lda + i0 + ir;
-      for (int64_t k = 0; k < kc; ++k, dst += kMR) {
-        const float *row = src + k * lda;
-        int64_t r = 0;
-        for (; r < mr; ++r)
-          dst[r] = row[r];
-        for (; r < kMR; ++r)
-          dst[r] = 0.0f;
-      }
-      continue;
+/// Packs one micro-panel of op(A) = A: `mr` rows starting at `src` with
+/// stride `lda`, interleaved so that each k holds MR consecutive row values
+/// (rows past `mr` are zero so the micro-kernel can compute a full tile).
+void packAPanelFromRows(const float *src, int64_t lda, int64_t mr, int64_t kc,
+                        float *out) {
+  if (mr == kMR) {
+    const float *r0 = src, *r1 = src + lda, *r2 = src + 2 * lda,
+                *r3 = src + 3 * lda, *r4 = src + 4 * lda, *r5 = src + 5 * lda;
+    for (int64_t k = 0; k < kc; ++k, out += kMR) {
+      out[0] = r0[k];
+      out[1] = r1[k];
+      out[2] = r2[k];
+      out[3] = r3[k];
+      out[4] = r4[k];
+      out[5] = r5[k];
     }
-    // op(A)[i][k] = a[i * lda + k]: interleave MR rows.
-    const float *src = a + (i0 + ir) * lda + p0;
-    if (mr == kMR) {
-      const float *r0 = src, *r1 = src + lda, *r2 = src + 2 * lda,
-                  *r3 = src + 3 * lda, *r4 = src + 4 * lda,
-                  *r5 = src + 5 * lda;
-      for (int64_t k = 0; k < kc; ++k, dst += kMR) {
-        dst[0] = r0[k];
-        dst[1] = r1[k];
-        dst[2] = r2[k];
-        dst[3] = r3[k];
-        dst[4] = r4[k];
-        dst[5] = r5[k];
-      }
-      continue;
-    }
-    for (int64_t k = 0; k < kc; ++k, dst += kMR) {
-      int64_t r = 0;
-      for (; r < mr; ++r)
-        dst[r] = src[r * lda + k];
-      for (; r < kMR; ++r)
-        dst[r] = 0.0f;
+    return;
+  }
+  for (int64_t k = 0; k < kc; ++k, out += kMR) {
+    int64_t r = 0;
+    for (; r < mr; ++r)
+      out[r] = src[r * lda + k];
+    for (; r < kMR; ++r)
+      out[r] = 0.0f;
+  }
+}
+
+/// Packs one micro-panel of op(B) = B^T: `nr` columns of op(B), i.e. stored
+/// rows starting at `src` with stride `ldb`, each contiguous in k.
+void packBPanelFromRows(const float *src, int64_t ldb, int64_t nr, int64_t kc,
+                        float *out) {
+  int64_t j = 0;
+  for (; j < nr; ++j) {
+    const float *col = src + j * ldb;
+    for (int64_t k = 0; k < kc; ++k)
+      out[k * kNR + j] = col[k];
+  }
+  for (; j < kNR; ++j)
+    for (int64_t k = 0; k < kc; ++k)
+      out[k * kNR + j] = 0.0f;
+}
+
+/// Packs the stored rows [p0, p0 + kc) x columns [q0, q0 + width) of a
+/// matrix whose stored rows run along the micro-panel direction (op(A) =
+/// A^T, or op(B) = B) into `panelWidth`-wide micro-panels. Each stored row
+/// is read contiguously and scattered over the panels; walking panel by
+/// panel instead would touch a new page for every k.
+template <int64_t panelWidth>
+void packPanelsFromColumns(const float *src, int64_t ld, int64_t p0,
+                           int64_t kc, int64_t q0, int64_t width, float *dst) {
+  int64_t fullWidth = width / panelWidth * panelWidth;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *row = src + (p0 + k) * ld + q0;
+    float *out = dst + k * panelWidth;
+    int64_t q = 0;
+    for (; q < fullWidth; q += panelWidth, out += panelWidth * kc)
+      std::memcpy(out, row + q, panelWidth * sizeof(float));
+    if (q < width) {
+      int64_t j = 0;
+      for (; j < width - q; ++j)
+        out[j] = row[q + j];
+      for (; j < panelWidth; ++j)
+        out[j] = 0.0f;
     }
   }
 }
 
+/// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-row
+/// micro-panels (see packAPanelFromRows).
+using PackAFn = void (*)(bool transA, const float *a, int64_t lda, int64_t i0,
+                         int64_t mc, int64_t p0, int64_t kc, float *dst);
+
 /// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-column
-/// micro-panels: for each k, NR consecutive column values. Columns past `nc`
+/// micro-panels: for each k, NR consecutive column values; columns past `nc`
 /// are zero.
-void packB(bool transB, const float *b, int64_t ldb, int64_t p0, int64_t kc,
-           int64_t j0, int64_t nc, float *dst) {
-  for (int64_t jr = 0; jr < nc; jr += kNR, dst += kNR * kc) {
-    int64_t nr = std::min(kNR, nc - jr);
-    if (!transB) {
-      // op(B)[k][j] = b[k * ldb + j]: each k is a contiguous run of columns.
-      const float *src = b + p0 * ldb + j0 + jr;
-      float *out = dst;
-      if (nr == kNR) {
-        for (int64_t k = 0; k < kc; ++k, out += kNR)
-          std::memcpy(out, src + k * ldb, kNR * sizeof(float));
-        continue;
-      }
-      for (int64_t k = 0; k < kc; ++k, out += kNR) {
-        const float *row = src + k * ldb;
-        int64_t j = 0;
-        for (; j < nr; ++j)
-          out[j] = row[j];
-        for (; j < kNR; ++j)
-          out[j] = 0.0f;
-      }
+using PackBFn = void (*)(bool transB, const float *b, int64_t ldb, int64_t p0,
+                         int64_t kc, int64_t j0, int64_t nc, float *dst);
+
+void packAGeneric(bool transA, const float *a, int64_t lda, int64_t i0,
+                  int64_t mc, int64_t p0, int64_t kc, float *dst) {
+  if (transA)
+    return packPanelsFromColumns<kMR>(a, lda, p0, kc, i0, mc, dst);
+  for (int64_t ir = 0; ir < mc; ir += kMR, dst += kMR * kc)
+    packAPanelFromRows(a + (i0 + ir) * lda + p0, lda, std::min(kMR, mc - ir),
+                       kc, dst);
+}
+
+void packBGeneric(bool transB, const float *b, int64_t ldb, int64_t p0,
+                  int64_t kc, int64_t j0, int64_t nc, float *dst) {
+  if (!transB)
+    return packPanelsFromColumns<kNR>(b, ldb, p0, kc, j0, nc, dst);
+  for (int64_t jr = 0; jr < nc; jr += kNR, dst += kNR * kc)
+    packBPanelFromRows(b + (j0 + jr) * ldb + p0, ldb, std::min(kNR, nc - jr),
+                       kc, dst);
+}
+
+#if DLP_GEMM_HAVE_AVX2_KERNELS
+
+/// In-place transpose of the 8x8 block held in v[0..7] (row t in v[t]).
+DLP_GEMM_TARGET_AVX2 inline void transpose8x8(__m256 v[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+  __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+  __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
+  __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  v[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  v[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  v[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  v[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  v[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  v[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  v[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  v[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/// packA with the row interleave of full micro-panels done by 8x8 register
+/// transposes (the scalar version is load/store bound when N is small).
+DLP_GEMM_TARGET_AVX2 void packAAvx2(bool transA, const float *a, int64_t lda,
+                                    int64_t i0, int64_t mc, int64_t p0,
+                                    int64_t kc, float *dst) {
+  if (transA)
+    return packAGeneric(transA, a, lda, i0, mc, p0, kc, dst);
+  for (int64_t ir = 0; ir < mc; ir += kMR, dst += kMR * kc) {
+    const float *src = a + (i0 + ir) * lda + p0;
+    if (mc - ir < kMR) {
+      packAPanelFromRows(src, lda, mc - ir, kc, dst);
       continue;
     }
-    // op(B)[k][j] = b[j * ldb + k]: each column is a contiguous run of k.
-    const float *src = b + (j0 + jr) * ldb + p0;
-    int64_t j = 0;
-    for (; j < nr; ++j) {
-      const float *col = src + j * ldb;
-      for (int64_t k = 0; k < kc; ++k)
-        dst[k * kNR + j] = col[k];
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+      __m256 v[8];
+#pragma GCC unroll 6
+      for (int r = 0; r < kMR; ++r)
+        v[r] = _mm256_loadu_ps(src + r * lda + k);
+      v[6] = v[7] = _mm256_setzero_ps();
+      transpose8x8(v);
+      // v[t] holds the 6 row values of k + t (plus 2 junk lanes that the
+      // next store overwrites); the last one is stored exactly.
+      float *out = dst + k * kMR;
+#pragma GCC unroll 7
+      for (int t = 0; t < 7; ++t)
+        _mm256_storeu_ps(out + t * kMR, v[t]);
+      _mm_storeu_ps(out + 7 * kMR, _mm256_castps256_ps128(v[7]));
+      _mm_storel_pi(reinterpret_cast<__m64 *>(out + 7 * kMR + 4),
+                    _mm256_extractf128_ps(v[7], 1));
     }
-    for (; j < kNR; ++j)
-      for (int64_t k = 0; k < kc; ++k)
-        dst[k * kNR + j] = 0.0f;
+    for (; k < kc; ++k)
+      for (int64_t r = 0; r < kMR; ++r)
+        dst[k * kMR + r] = src[r * lda + k];
   }
 }
+
+/// packB with the transposition of full micro-panels of B^T done by 8x8
+/// register transposes.
+DLP_GEMM_TARGET_AVX2 void packBAvx2(bool transB, const float *b, int64_t ldb,
+                                    int64_t p0, int64_t kc, int64_t j0,
+                                    int64_t nc, float *dst) {
+  if (!transB)
+    return packBGeneric(transB, b, ldb, p0, kc, j0, nc, dst);
+  for (int64_t jr = 0; jr < nc; jr += kNR, dst += kNR * kc) {
+    const float *src = b + (j0 + jr) * ldb + p0;
+    if (nc - jr < kNR) {
+      packBPanelFromRows(src, ldb, nc - jr, kc, dst);
+      continue;
+    }
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        __m256 v[8];
+#pragma GCC unroll 8
+        for (int t = 0; t < 8; ++t)
+          v[t] = _mm256_loadu_ps(src + (8 * h + t) * ldb + k);
+        transpose8x8(v);
+#pragma GCC unroll 8
+        for (int t = 0; t < 8; ++t)
+          _mm256_storeu_ps(dst + (k + t) * kNR + 8 * h, v[t]);
+      }
+    }
+    for (; k < kc; ++k)
+      for (int64_t j = 0; j < kNR; ++j)
+        dst[k * kNR + j] = src[j * ldb + k];
+  }
+}
+
+#endif // DLP_GEMM_HAVE_AVX2_KERNELS
 
 //===----------------------------------------------------------------------===//
 // Micro-kernels
@@ -559,10 +667,13 @@ DLP_GEMM_TARGET_AVX2 void gemvAxpyAvx2(int64_t i0, int64_t i1, int64_t k,
 // Kernel selection
 //===----------------------------------------------------------------------===//
 
+/// The implementation of every ISA-specific step, picked once per process.
 struct KernelSet {
   /// Full-width (NR) micro-kernel and the one for edges <= NR / 2 wide.
   MicroKernelFn full;
   MicroKernelFn half;
+  PackAFn packA;
+  PackBFn packB;
   GemvDotFn gemvDot;
   GemvAxpyFn gemvAxpy;
 };
@@ -571,11 +682,11 @@ KernelSet selectKernels() {
 #if DLP_GEMM_HAVE_AVX2_KERNELS
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {microKernelAvx2<2>, microKernelAvx2<1>, gemvDotAvx2,
-            gemvAxpyAvx2};
+    return {microKernelAvx2<2>, microKernelAvx2<1>, packAAvx2,
+            packBAvx2,          gemvDotAvx2,        gemvAxpyAvx2};
 #endif
-  return {microKernelGeneric, microKernelGeneric, gemvDotGeneric,
-          gemvAxpyGeneric};
+  return {microKernelGeneric, microKernelGeneric, packAGeneric,
+          packBGeneric,       gemvDotGeneric,     gemvAxpyGeneric};
 }
 
 const KernelSet &getKernels() {
@@ -630,10 +741,10 @@ void gemmTile(const GemmProblem &p, const KernelSet &ks, int64_t m0,
       int64_t kc = std::min(kcStep, p.k - pc);
       // Later K slices accumulate onto the partial result.
       float beta = pc == 0 ? p.beta : 1.0f;
-      packB(p.transB, p.b, p.ldb, pc, kc, jc, nc, bPacked);
+      ks.packB(p.transB, p.b, p.ldb, pc, kc, jc, nc, bPacked);
       for (int64_t ic = m0; ic < m1; ic += mcStep) {
         int64_t mc = std::min(mcStep, m1 - ic);
-        packA(p.transA, p.a, p.lda, ic, mc, pc, kc, aPacked);
+        ks.packA(p.transA, p.a, p.lda, ic, mc, pc, kc, aPacked);
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           int64_t nr = std::min(kNR, nc - jr);
           MicroKernelFn kernel = nr * 2 <= kNR ? ks.half : ks.full;

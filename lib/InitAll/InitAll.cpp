@@ -15,6 +15,9 @@ void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
 }
 
-void dlp::registerAllPasses() { dlp::registerTransformsPasses(); }
+void dlp::registerAllPasses() {
+  dlp::registerTransformsPasses();
+  dlp::registerNNPipelines();
+}
 
 void dlp::registerAllTranslations() { dlp::registerONNXImportTranslation(); }

@@ -135,7 +135,7 @@ struct MatMulToFC : OpRewritePattern<nn::MatMulOp> {
 };
 
 struct NNCanonicalizeFCPass
-    : impl::NNCanonicalizeFCBase<NNCanonicalizeFCPass> {
+    : dlp::impl::NNCanonicalizeFCBase<NNCanonicalizeFCPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<GemmToFC, MatMulToFC>(&getContext(), numRewritten);

@@ -28,7 +28,7 @@ struct ForwardOperand : OpRewritePattern<OpTy> {
   llvm::Statistic &count;
 };
 
-struct NNCleanupPass : impl::NNCleanupBase<NNCleanupPass> {
+struct NNCleanupPass : dlp::impl::NNCleanupBase<NNCleanupPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ForwardOperand<nn::IdentityOp>, ForwardOperand<nn::DropoutOp>>(

@@ -77,7 +77,7 @@ struct FoldIntoProducer : OpRewritePattern<nn::BatchNormOp> {
 };
 
 struct NNFoldBatchNormPass
-    : impl::NNFoldBatchNormBase<NNFoldBatchNormPass> {
+    : dlp::impl::NNFoldBatchNormBase<NNFoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldIntoProducer<nn::ConvOp>,

@@ -17,8 +17,7 @@ void dlp::buildNNOptimizePipeline(OpPassManager &pm) {
   f.addPass(createCSEPass());
 }
 
-void dlp::registerTransformsPasses() {
-  registerPasses();
+void dlp::registerNNPipelines() {
   PassPipelineRegistration<>(
       "nn-optimize",
       "Graph cleanup: remove no-ops, form fully-connected ops, fold batch "

@@ -34,11 +34,17 @@ import sys
 import time
 
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-from dlp_kit import fashion_mnist
+# libgomp's default busy-wait makes 2-thread torch 5-10x slower whenever the
+# 2 cores are shared with anything else (e.g. a parallel C++ build). Must be
+# set before torch (and its OpenMP runtime) is loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from dlp_kit import fashion_mnist  # noqa: E402
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT_DIR = os.path.normpath(os.path.join(_HERE, "..", "models"))

@@ -21,8 +21,9 @@ namespace dlp {
 /// the `dlpc` driver call this same function.
 void buildNNOptimizePipeline(mlir::OpPassManager &pm);
 
-/// Registers every pass above plus the pipelines.
-void registerTransformsPasses();
+/// Registers the pipelines (`registerTransformsPasses()`, generated from
+/// Passes.td, registers the individual passes).
+void registerNNPipelines();
 
 } // namespace dlp
 

@@ -3,6 +3,7 @@
 #include "ImporterContext.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 

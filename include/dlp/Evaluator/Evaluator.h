@@ -1,0 +1,71 @@
+//===- Evaluator.h - Float reference evaluator of nn modules ----*- C++ -*-===//
+//
+// Runs a `func.func` of nn ops on the CPU: the golden model for calibration
+// and layer-by-layer diffs. Shapes are recomputed at run time with the same
+// rules the verifiers use (NNShapes), so a dynamic batch dimension takes its
+// extent from the inputs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_EVALUATOR_EVALUATOR_H
+#define DLP_EVALUATOR_EVALUATOR_H
+
+#include "dlp/Evaluator/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class ThreadPoolInterface;
+} // namespace llvm
+
+namespace dlp::eval {
+
+/// Execution resources shared by the kernels.
+struct ExecContext {
+  /// Null means single-threaded.
+  llvm::ThreadPoolInterface *pool = nullptr;
+  /// Set by a kernel that fails (then it returns a null tensor).
+  std::string error;
+};
+
+/// Runs one nn op on concrete inputs (one per operand, in order). Returns a
+/// null tensor and sets `ctx.error` on failure (unsupported op, shape error).
+Tensor evaluateOp(mlir::Operation *op, llvm::ArrayRef<Tensor> inputs,
+                  ExecContext &ctx);
+
+/// A compiled program for one function: constants resolved once, values
+/// numbered, each intermediate freed after its last use.
+class Evaluator {
+public:
+  /// Callback receiving every op result: (layer name, op, tensor).
+  using DumpFn = llvm::function_ref<void(llvm::StringRef, mlir::Operation *,
+                                         const Tensor &)>;
+
+  /// Prepares `func`; on failure returns null and emits a diagnostic.
+  static std::unique_ptr<Evaluator> create(mlir::func::FuncOp func,
+                                           unsigned numThreads);
+  ~Evaluator();
+
+  unsigned numInputs() const;
+  unsigned numOutputs() const;
+
+  /// Runs the function. On failure returns false and sets `error`
+  /// (naming the op and its layer).
+  bool run(llvm::ArrayRef<Tensor> inputs, llvm::SmallVectorImpl<Tensor> &outputs,
+           std::string &error, DumpFn dump = nullptr);
+
+  /// Layer name of an op: its NameLoc (the ONNX node name) or "op#index".
+  static std::string layerName(mlir::Operation *op);
+
+private:
+  Evaluator();
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace dlp::eval
+
+#endif // DLP_EVALUATOR_EVALUATOR_H

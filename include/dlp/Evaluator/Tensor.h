@@ -1,0 +1,47 @@
+//===- Tensor.h - Float tensors of the reference evaluator ------*- C++ -*-===//
+#ifndef DLP_EVALUATOR_TENSOR_H
+#define DLP_EVALUATOR_TENSOR_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace dlp::eval {
+
+/// A dense row-major float32 tensor. Copies share the buffer; reshapes are
+/// free views. Buffers are 64-byte aligned.
+class Tensor {
+public:
+  Tensor() = default;
+  /// Uninitialized storage for `shape`.
+  static Tensor alloc(llvm::ArrayRef<int64_t> shape);
+  /// Zero-filled storage.
+  static Tensor zeros(llvm::ArrayRef<int64_t> shape);
+  /// Non-owning view of external data kept alive by `keepAlive`.
+  static Tensor view(llvm::ArrayRef<int64_t> shape, const float *data,
+                     std::shared_ptr<const void> keepAlive = nullptr);
+
+  llvm::ArrayRef<int64_t> shape() const { return shape_; }
+  int64_t rank() const { return shape_.size(); }
+  int64_t dim(int64_t i) const { return shape_[i]; }
+  int64_t numElements() const;
+  bool isNull() const { return data_ == nullptr && shape_.empty(); }
+
+  const float *data() const { return data_; }
+  /// Writable pointer; only valid for tensors created by alloc()/zeros().
+  float *mutableData() const { return const_cast<float *>(data_); }
+
+  /// Same buffer, new shape (same element count).
+  Tensor reshaped(llvm::ArrayRef<int64_t> shape) const;
+
+private:
+  llvm::SmallVector<int64_t, 6> shape_;
+  const float *data_ = nullptr;
+  std::shared_ptr<const void> owner_;
+};
+
+} // namespace dlp::eval
+
+#endif // DLP_EVALUATOR_TENSOR_H

@@ -1,0 +1,261 @@
+//===- Evaluator.cpp - Float reference evaluator of nn modules ------------===//
+
+#include "dlp/Evaluator/Evaluator.h"
+#include "Kernels.h"
+#include "NN/NNShapes.h"
+#include "dlp/Support/Constants.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/ThreadPool.h"
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::eval;
+namespace shp = dlp::nn::shapes;
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the kernels
+//===----------------------------------------------------------------------===//
+
+Tensor kernels::fail(ExecContext &ctx, const std::string &msg) {
+  if (ctx.error.empty())
+    ctx.error = msg;
+  return Tensor();
+}
+
+void kernels::parallelFor(ExecContext &ctx, int64_t n,
+                          llvm::function_ref<void(int64_t, int64_t)> fn) {
+  unsigned threads = ctx.pool ? ctx.pool->getMaxConcurrency() : 1;
+  if (threads <= 1 || n < 2) {
+    if (n > 0)
+      fn(0, n);
+    return;
+  }
+  int64_t chunks = std::min<int64_t>(n, threads * 4);
+  llvm::ThreadPoolTaskGroup group(*ctx.pool);
+  for (int64_t c = 1; c < chunks; ++c)
+    group.async([=] { fn(n * c / chunks, n * (c + 1) / chunks); });
+  fn(0, n / chunks);
+  group.wait();
+}
+
+static Tensor viewAs(const Tensor &x, const shp::ShapeResult &r,
+                     ExecContext &ctx) {
+  if (!r.ok)
+    return kernels::fail(ctx, r.error);
+  if (shp::numElements(r.shape) == shp::kDynamic)
+    return kernels::fail(ctx, "result shape " + shp::toString(r.shape) +
+                                  " is not fully determined");
+  return x.reshaped(r.shape);
+}
+
+Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
+  using namespace kernels;
+  return llvm::TypeSwitch<Operation *, Tensor>(op)
+      .Case([&](nn::ConvOp o) { return conv(o, in, ctx); })
+      .Case([&](nn::MaxPoolOp o) { return maxPool(o, in[0], ctx); })
+      .Case([&](nn::AvgPoolOp o) { return avgPool(o, in[0], ctx); })
+      .Case([&](nn::GlobalAvgPoolOp) { return globalAvgPool(in[0], ctx); })
+      .Case([&](nn::BatchNormOp o) { return batchNorm(o, in, ctx); })
+      .Case([&](nn::GemmOp o) { return gemm(o, in, ctx); })
+      .Case([&](nn::MatMulOp) { return matmul(in[0], in[1], ctx); })
+      .Case([&](nn::FullyConnectedOp) { return fullyConnected(in, ctx); })
+      .Case([&](nn::SoftmaxOp o) {
+        return softmax(static_cast<int64_t>(o.getAxis()), in[0], ctx);
+      })
+      .Case([&](nn::LRNOp o) { return lrn(o, in[0], ctx); })
+      .Case([&](nn::ConcatOp o) {
+        return concat(static_cast<int64_t>(o.getAxis()), in, ctx);
+      })
+      .Case([&](nn::FlattenOp o) {
+        return viewAs(in[0],
+                      shp::flatten(in[0].shape(),
+                                   static_cast<int64_t>(o.getAxis())),
+                      ctx);
+      })
+      .Case([&](nn::ReshapeOp o) {
+        return viewAs(in[0],
+                      shp::reshape(in[0].shape(), o.getShape(),
+                                   o.getAllowzero()),
+                      ctx);
+      })
+      .Case([&](nn::SqueezeOp o) {
+        return viewAs(in[0], shp::squeeze(in[0].shape(), o.getAxes()), ctx);
+      })
+      .Case([&](nn::UnsqueezeOp o) {
+        return viewAs(in[0], shp::unsqueeze(in[0].shape(), o.getAxes()), ctx);
+      })
+      .Case([&](nn::TransposeOp o) { return transpose(o.getPerm(), in[0], ctx); })
+      .Case([&](nn::SliceOp o) { return slice(o, in[0], ctx); })
+      .Case([&](nn::PadOp o) { return pad(o, in[0], ctx); })
+      .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp, nn::MinOp>(
+          [&](Operation *o) { return binary(o, in[0], in[1], ctx); })
+      .Default([&](Operation *o) -> Tensor {
+        if (o->getNumOperands() == 1 && o->getNumResults() == 1 &&
+            isa<nn::NNDialect>(o->getDialect()))
+          return unary(o, in[0], ctx);
+        return fail(ctx, "the evaluator does not support '" +
+                             o->getName().getStringRef().str() + "'");
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Evaluator
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Step {
+  Operation *op;
+  SmallVector<int> inputs; // slot per operand, -1 for an absent optional
+  int output;
+  SmallVector<int> freeAfter; // slots whose last use is this step
+};
+} // namespace
+
+struct Evaluator::Impl {
+  func::FuncOp func;
+  SmallVector<Step> steps;
+  SmallVector<Tensor> constants; // slot -> tensor for constant slots
+  SmallVector<bool> isConstant;
+  SmallVector<int> outputSlots;
+  unsigned numArgs = 0;
+  int numSlots = 0;
+  std::unique_ptr<llvm::StdThreadPool> pool;
+};
+
+Evaluator::Evaluator() : impl(std::make_unique<Impl>()) {}
+Evaluator::~Evaluator() = default;
+
+unsigned Evaluator::numInputs() const { return impl->numArgs; }
+unsigned Evaluator::numOutputs() const { return impl->outputSlots.size(); }
+
+std::string Evaluator::layerName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (isa<NameLoc>(l)) {
+        loc = l;
+        break;
+      }
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << op->getName().getStringRef() << "@";
+  loc.print(os);
+  return s;
+}
+
+std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
+                                             unsigned numThreads) {
+  std::unique_ptr<Evaluator> ev(new Evaluator());
+  Impl &im = *ev->impl;
+  im.func = func;
+  if (!func.getBody().hasOneBlock())
+    return func.emitError("the evaluator needs a function with one block"),
+           nullptr;
+  llvm::DenseMap<Value, int> slotOf;
+  Block &entry = func.getBody().front();
+  auto newSlot = [&](Value v) {
+    slotOf[v] = im.numSlots++;
+    im.constants.emplace_back();
+    im.isConstant.push_back(false);
+    return im.numSlots - 1;
+  };
+  for (BlockArgument arg : entry.getArguments())
+    newSlot(arg);
+  im.numArgs = entry.getNumArguments();
+  for (Operation &op : entry) {
+    if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+      std::optional<FloatConstant> c = readFloatConstant(cst.getValue());
+      if (!c)
+        return cst.emitError("the evaluator needs f32 tensor constants with "
+                             "their data (was the resource blob elided?)"),
+               nullptr;
+      auto keep = std::make_shared<std::vector<float>>(std::move(c->storage));
+      const float *data = keep->empty() ? c->data.data() : keep->data();
+      int s = newSlot(cst.getResult());
+      im.constants[s] = Tensor::view(c->shape, data, keep);
+      im.isConstant[s] = true;
+      continue;
+    }
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        im.outputSlots.push_back(slotOf.lookup(v));
+      continue;
+    }
+    if (!isa<nn::NNDialect>(op.getDialect()) || op.getNumResults() != 1)
+      return op.emitError("the float evaluator does not support this op"),
+             nullptr;
+    Step step;
+    step.op = &op;
+    for (Value v : op.getOperands())
+      step.inputs.push_back(slotOf.lookup(v));
+    step.output = newSlot(op.getResult(0));
+    im.steps.push_back(std::move(step));
+  }
+  // Free each intermediate after its last use.
+  SmallVector<int> lastUse(im.numSlots, -1);
+  for (auto [i, step] : llvm::enumerate(im.steps))
+    for (int s : step.inputs)
+      lastUse[s] = i;
+  for (int s : im.outputSlots)
+    lastUse[s] = INT32_MAX;
+  for (int s = im.numArgs; s < im.numSlots; ++s)
+    if (!im.isConstant[s] && lastUse[s] >= 0 && lastUse[s] != INT32_MAX)
+      im.steps[lastUse[s]].freeAfter.push_back(s);
+  if (numThreads > 1)
+    im.pool = std::make_unique<llvm::StdThreadPool>(
+        llvm::hardware_concurrency(numThreads));
+  return ev;
+}
+
+bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
+                    std::string &error, DumpFn dump) {
+  Impl &im = *impl;
+  if (inputs.size() != im.numArgs) {
+    error = "expected " + std::to_string(im.numArgs) + " input(s), got " +
+            std::to_string(inputs.size());
+    return false;
+  }
+  SmallVector<Tensor> slots(im.constants.begin(), im.constants.end());
+  for (unsigned i = 0; i < im.numArgs; ++i) {
+    auto type = cast<RankedTensorType>(im.func.getArgument(i).getType());
+    bool ok = type.getRank() == inputs[i].rank();
+    for (int64_t d = 0; ok && d < type.getRank(); ++d)
+      ok = type.isDynamicDim(d) || type.getDimSize(d) == inputs[i].dim(d);
+    if (!ok) {
+      error = "input #" + std::to_string(i) + " has shape " +
+              shp::toString(inputs[i].shape()) + ", expected " +
+              shp::toString(type.getShape());
+      return false;
+    }
+    slots[i] = inputs[i];
+  }
+  ExecContext ctx;
+  ctx.pool = im.pool.get();
+  SmallVector<Tensor, 4> args;
+  for (const Step &step : im.steps) {
+    args.clear();
+    for (int s : step.inputs)
+      args.push_back(slots[s]);
+    Tensor out = evaluateOp(step.op, args, ctx);
+    if (!ctx.error.empty() || (out.isNull() && out.data() == nullptr &&
+                               out.shape().empty() && !ctx.error.empty())) {
+      error = "layer '" + layerName(step.op) + "' (" +
+              step.op->getName().getStringRef().str() + "): " + ctx.error;
+      return false;
+    }
+    slots[step.output] = std::move(out);
+    if (dump)
+      dump(layerName(step.op), step.op, slots[step.output]);
+    for (int s : step.freeAfter)
+      slots[s] = Tensor();
+  }
+  outputs.clear();
+  for (int s : im.outputSlots)
+    outputs.push_back(slots[s]);
+  return true;
+}

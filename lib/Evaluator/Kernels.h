@@ -1,0 +1,47 @@
+//===- Kernels.h - Float evaluator kernels (internal) -----------*- C++ -*-===//
+#ifndef DLP_LIB_EVALUATOR_KERNELS_H
+#define DLP_LIB_EVALUATOR_KERNELS_H
+
+#include "dlp/Evaluator/Evaluator.h"
+#include "NN/NNOps.h"
+
+namespace dlp::eval::kernels {
+
+/// Runs fn(begin, end) over [0, n) split into chunks on the context's pool
+/// (inline when single-threaded or n is small).
+void parallelFor(ExecContext &ctx, int64_t n,
+                 llvm::function_ref<void(int64_t, int64_t)> fn);
+
+/// Sets ctx.error and returns a null tensor.
+Tensor fail(ExecContext &ctx, const std::string &msg);
+
+// Convolution and pooling (KernelsConv.cpp).
+Tensor conv(nn::ConvOp op, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor maxPool(nn::MaxPoolOp op, const Tensor &x, ExecContext &ctx);
+Tensor avgPool(nn::AvgPoolOp op, const Tensor &x, ExecContext &ctx);
+Tensor globalAvgPool(const Tensor &x, ExecContext &ctx);
+
+// Element-wise (KernelsElementwise.cpp).
+Tensor unary(mlir::Operation *op, const Tensor &x, ExecContext &ctx);
+Tensor binary(mlir::Operation *op, const Tensor &a, const Tensor &b,
+              ExecContext &ctx);
+
+// Linear algebra and normalization (KernelsLinalg.cpp).
+Tensor gemm(nn::GemmOp op, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor matmul(const Tensor &a, const Tensor &b, ExecContext &ctx);
+Tensor fullyConnected(llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor softmax(int64_t axis, const Tensor &x, ExecContext &ctx);
+Tensor lrn(nn::LRNOp op, const Tensor &x, ExecContext &ctx);
+Tensor batchNorm(nn::BatchNormOp op, llvm::ArrayRef<Tensor> in,
+                 ExecContext &ctx);
+
+// Data movement (KernelsShape.cpp).
+Tensor concat(int64_t axis, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor transpose(llvm::ArrayRef<int64_t> perm, const Tensor &x,
+                 ExecContext &ctx);
+Tensor slice(nn::SliceOp op, const Tensor &x, ExecContext &ctx);
+Tensor pad(nn::PadOp op, const Tensor &x, ExecContext &ctx);
+
+} // namespace dlp::eval::kernels
+
+#endif // DLP_LIB_EVALUATOR_KERNELS_H

@@ -1,0 +1,304 @@
+//===- KernelsConv.cpp - Convolution and pooling kernels ------------------===//
+//
+// Spatial ranks 1-3 are handled by viewing every tensor as 3-D spatial
+// (D, H, W) with unit extents in front. Convolution is im2col + the blocked
+// GEMM; depthwise convolution has a direct kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "NN/NNShapes.h"
+#include "dlp/Evaluator/Gemm.h"
+
+#include "llvm/Support/ThreadPool.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+using namespace dlp::eval;
+using namespace dlp::eval::kernels;
+using llvm::ArrayRef;
+namespace shp = dlp::nn::shapes;
+
+namespace {
+/// Window geometry normalized to three spatial axes.
+struct Window {
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0},
+          pe[3] = {0, 0, 0};
+  int64_t inPlane() const { return in[0] * in[1] * in[2]; }
+  int64_t outPlane() const { return out[0] * out[1] * out[2]; }
+  int64_t taps() const { return k[0] * k[1] * k[2]; }
+};
+
+bool makeWindow(ArrayRef<int64_t> xShape, ArrayRef<int64_t> kernel,
+                ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                ArrayRef<int64_t> dilations, ArrayRef<int64_t> outShape,
+                Window &w) {
+  size_t sp = xShape.size() - 2;
+  if (sp < 1 || sp > 3)
+    return false;
+  size_t off = 3 - sp;
+  for (size_t i = 0; i < sp; ++i) {
+    w.in[off + i] = xShape[2 + i];
+    w.out[off + i] = outShape[2 + i];
+    w.k[off + i] = kernel[i];
+    w.s[off + i] = strides[i];
+    w.d[off + i] = dilations.empty() ? 1 : dilations[i];
+    w.pb[off + i] = pads[i];
+    w.pe[off + i] = pads[sp + i];
+  }
+  return true;
+}
+
+/// Writes the [taps x outPlane] patch matrix of one channel plane.
+void im2colPlane(const float *x, const Window &w, float *col) {
+  int64_t P = w.outPlane();
+  for (int64_t kd = 0; kd < w.k[0]; ++kd)
+    for (int64_t kh = 0; kh < w.k[1]; ++kh)
+      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+        float *dst = col + ((kd * w.k[1] + kh) * w.k[2] + kw) * P;
+        for (int64_t od = 0; od < w.out[0]; ++od) {
+          int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
+          for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+            float *row = dst + (od * w.out[1] + oh) * w.out[2];
+            int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
+            if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) {
+              std::fill(row, row + w.out[2], 0.0f);
+              continue;
+            }
+            const float *src = x + (id * w.in[1] + ih) * w.in[2];
+            int64_t base = kw * w.d[2] - w.pb[2];
+            if (w.s[2] == 1) {
+              // Valid ow range: 0 <= ow + base < in.
+              int64_t lo = std::clamp<int64_t>(-base, 0, w.out[2]);
+              int64_t hi = std::clamp<int64_t>(w.in[2] - base, lo, w.out[2]);
+              std::fill(row, row + lo, 0.0f);
+              std::memcpy(row + lo, src + lo + base, (hi - lo) * sizeof(float));
+              std::fill(row + hi, row + w.out[2], 0.0f);
+            } else {
+              for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+                int64_t iw = ow * w.s[2] + base;
+                row[ow] = iw >= 0 && iw < w.in[2] ? src[iw] : 0.0f;
+              }
+            }
+          }
+        }
+      }
+}
+
+/// Direct depthwise convolution of one plane (one input, one output channel).
+void depthwisePlane(const float *x, const float *wt, float bias,
+                    const Window &w, float *out) {
+  std::fill(out, out + w.outPlane(), bias);
+  for (int64_t kd = 0; kd < w.k[0]; ++kd)
+    for (int64_t kh = 0; kh < w.k[1]; ++kh)
+      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+        float wv = wt[(kd * w.k[1] + kh) * w.k[2] + kw];
+        for (int64_t od = 0; od < w.out[0]; ++od) {
+          int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
+          if (id < 0 || id >= w.in[0])
+            continue;
+          for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+            int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
+            if (ih < 0 || ih >= w.in[1])
+              continue;
+            const float *src = x + (id * w.in[1] + ih) * w.in[2];
+            float *row = out + (od * w.out[1] + oh) * w.out[2];
+            int64_t base = kw * w.d[2] - w.pb[2];
+            int64_t lo = 0, hi = w.out[2];
+            // Valid ow: 0 <= ow*s + base < in.
+            while (lo < hi && lo * w.s[2] + base < 0)
+              ++lo;
+            while (hi > lo && (hi - 1) * w.s[2] + base >= w.in[2])
+              --hi;
+            if (w.s[2] == 1) {
+              const float *srow = src + base;
+              for (int64_t ow = lo; ow < hi; ++ow)
+                row[ow] += wv * srow[ow];
+            } else {
+              for (int64_t ow = lo; ow < hi; ++ow)
+                row[ow] += wv * src[ow * w.s[2] + base];
+            }
+          }
+        }
+      }
+}
+} // namespace
+
+Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
+  const Tensor &x = in[0], &wt = in[1];
+  int64_t group = static_cast<int64_t>(op.getGroup());
+  shp::ShapeResult r = shp::conv(x.shape(), wt.shape(), op.getStrides(),
+                                 op.getPads(), op.getDilations(), group);
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window w;
+  if (!makeWindow(x.shape(), wt.shape().drop_front(2), op.getStrides(),
+                  op.getPads(), op.getDilations(), r.shape, w))
+    return fail(ctx, "only 1-3 spatial dimensions are supported");
+  Tensor y = Tensor::alloc(r.shape);
+  int64_t n = x.dim(0), c = x.dim(1), m = wt.dim(0);
+  int64_t cg = c / group, mg = m / group;
+  int64_t P = w.outPlane(), K = cg * w.taps(), inPlane = w.inPlane();
+  const float *bias = in.size() > 2 && !in[2].isNull() ? in[2].data() : nullptr;
+  const float *xd = x.data(), *wd = wt.data();
+  float *yd = y.mutableData();
+
+  if (cg == 1 && mg == 1) {
+    parallelFor(ctx, n * c, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        int64_t ch = i % c;
+        depthwisePlane(xd + i * inPlane, wd + ch * w.taps(),
+                       bias ? bias[ch] : 0.0f, w, yd + i * P);
+      }
+    });
+    return y;
+  }
+
+  bool pointwise = w.taps() == 1 && w.s[0] * w.s[1] * w.s[2] == 1 &&
+                   w.pb[0] + w.pb[1] + w.pb[2] + w.pe[0] + w.pe[1] + w.pe[2] == 0;
+  // One (image, group) unit: im2col + GEMM + bias.
+  auto unit = [&](int64_t i, std::vector<float> &col,
+                  llvm::ThreadPoolInterface *pool) {
+    int64_t img = i / group, g = i % group;
+    const float *xs = xd + (img * c + g * cg) * inPlane;
+    const float *b = xs;
+    if (!pointwise) {
+      col.resize(K * P);
+      for (int64_t ch = 0; ch < cg; ++ch)
+        im2colPlane(xs + ch * inPlane, w, col.data() + ch * w.taps() * P);
+      b = col.data();
+    }
+    float *ys = yd + (img * m + g * mg) * P;
+    sgemm(false, false, mg, P, K, 1.0f, wd + g * mg * K, K, b, P, 0.0f, ys, P,
+          pool);
+    if (bias)
+      for (int64_t oc = 0; oc < mg; ++oc) {
+        float bv = bias[g * mg + oc];
+        float *row = ys + oc * P;
+        for (int64_t p = 0; p < P; ++p)
+          row[p] += bv;
+      }
+  };
+  int64_t units = n * group;
+  unsigned threads = ctx.pool ? ctx.pool->getMaxConcurrency() : 1;
+  if (units >= 2 * static_cast<int64_t>(threads) && threads > 1) {
+    parallelFor(ctx, units, [&](int64_t b, int64_t e) {
+      std::vector<float> col;
+      for (int64_t i = b; i < e; ++i)
+        unit(i, col, nullptr);
+    });
+  } else {
+    std::vector<float> col;
+    for (int64_t i = 0; i < units; ++i)
+      unit(i, col, ctx.pool);
+  }
+  return y;
+}
+
+/// Shared driver of max and average pooling over (image, channel) planes.
+template <typename PlaneFn>
+static Tensor poolDriver(const Tensor &x, ArrayRef<int64_t> kernel,
+                         ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                         ArrayRef<int64_t> dilations, bool ceil,
+                         ExecContext &ctx, PlaneFn fn) {
+  shp::ShapeResult r =
+      shp::pool(x.shape(), kernel, strides, pads, dilations, ceil);
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window w;
+  if (!makeWindow(x.shape(), kernel, strides, pads, dilations, r.shape, w))
+    return fail(ctx, "only 1-3 spatial dimensions are supported");
+  Tensor y = Tensor::alloc(r.shape);
+  int64_t planes = x.dim(0) * x.dim(1);
+  const float *xd = x.data();
+  float *yd = y.mutableData();
+  parallelFor(ctx, planes, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      for (int64_t od = 0; od < w.out[0]; ++od)
+        for (int64_t oh = 0; oh < w.out[1]; ++oh)
+          for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+            int64_t o[3] = {od, oh, ow};
+            yd[i * w.outPlane() + (od * w.out[1] + oh) * w.out[2] + ow] =
+                fn(xd + i * w.inPlane(), w, o);
+          }
+  });
+  return y;
+}
+
+Tensor kernels::maxPool(nn::MaxPoolOp op, const Tensor &x, ExecContext &ctx) {
+  return poolDriver(
+      x, op.getKernelShape(), op.getStrides(), op.getPads(),
+      op.getDilations(), op.getCeilMode(), ctx,
+      [](const float *src, const Window &w, const int64_t *o) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+          int64_t id = o[0] * w.s[0] - w.pb[0] + kd * w.d[0];
+          if (id < 0 || id >= w.in[0])
+            continue;
+          for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+            int64_t ih = o[1] * w.s[1] - w.pb[1] + kh * w.d[1];
+            if (ih < 0 || ih >= w.in[1])
+              continue;
+            for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+              int64_t iw = o[2] * w.s[2] - w.pb[2] + kw * w.d[2];
+              if (iw >= 0 && iw < w.in[2])
+                best = std::max(best, src[(id * w.in[1] + ih) * w.in[2] + iw]);
+            }
+          }
+        }
+        return best;
+      });
+}
+
+Tensor kernels::avgPool(nn::AvgPoolOp op, const Tensor &x, ExecContext &ctx) {
+  bool includePad = op.getCountIncludePad();
+  return poolDriver(
+      x, op.getKernelShape(), op.getStrides(), op.getPads(), {},
+      op.getCeilMode(), ctx,
+      [includePad](const float *src, const Window &w, const int64_t *o) {
+        // Window clipped to the input (sum) and to the padded input (the
+        // count_include_pad divisor).
+        int64_t lo[3], hi[3], plo[3], phi[3];
+        for (int a = 0; a < 3; ++a) {
+          int64_t start = o[a] * w.s[a] - w.pb[a];
+          int64_t end = start + w.k[a];
+          lo[a] = std::max<int64_t>(start, 0);
+          hi[a] = std::min<int64_t>(end, w.in[a]);
+          plo[a] = std::max<int64_t>(start, -w.pb[a]);
+          phi[a] = std::min<int64_t>(end, w.in[a] + w.pe[a]);
+        }
+        float sum = 0.0f;
+        for (int64_t id = lo[0]; id < hi[0]; ++id)
+          for (int64_t ih = lo[1]; ih < hi[1]; ++ih)
+            for (int64_t iw = lo[2]; iw < hi[2]; ++iw)
+              sum += src[(id * w.in[1] + ih) * w.in[2] + iw];
+        int64_t count = 1;
+        for (int a = 0; a < 3; ++a)
+          count *= includePad ? phi[a] - plo[a] : hi[a] - lo[a];
+        return count > 0 ? sum / static_cast<float>(count) : 0.0f;
+      });
+}
+
+Tensor kernels::globalAvgPool(const Tensor &x, ExecContext &ctx) {
+  shp::ShapeResult r = shp::globalPool(x.shape());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Tensor y = Tensor::alloc(r.shape);
+  int64_t planes = x.dim(0) * x.dim(1);
+  int64_t size = x.numElements() / std::max<int64_t>(planes, 1);
+  const float *xd = x.data();
+  float *yd = y.mutableData();
+  parallelFor(ctx, planes, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      double sum = 0;
+      for (int64_t j = 0; j < size; ++j)
+        sum += xd[i * size + j];
+      yd[i] = static_cast<float>(sum / size);
+    }
+  });
+  return y;
+}

@@ -1,0 +1,143 @@
+//===- Npy.cpp - NumPy .npy float32 I/O -----------------------------------===//
+
+#include "dlprt/Npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace dlprt;
+
+namespace {
+/// Value of `'key':` in the header dict, up to the next top-level comma.
+bool headerField(const std::string &h, const std::string &key,
+                 std::string &value) {
+  size_t k = h.find("'" + key + "'");
+  if (k == std::string::npos)
+    return false;
+  size_t colon = h.find(':', k);
+  if (colon == std::string::npos)
+    return false;
+  size_t start = h.find_first_not_of(' ', colon + 1);
+  if (start == std::string::npos)
+    return false;
+  size_t end = h[start] == '(' ? h.find(')', start) + 1
+                               : h.find_first_of(",}", start);
+  value = h.substr(start, end - start);
+  return true;
+}
+} // namespace
+
+bool dlprt::readNpy(const std::string &path, NpyArray &out,
+                    std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    error = "'" + path + "' is not a .npy file (bad magic)";
+    return false;
+  }
+  uint32_t headerLen = 0;
+  if (magic[6] == 1) {
+    unsigned char b[2];
+    if (!in.read(reinterpret_cast<char *>(b), 2)) {
+      error = "'" + path + "': truncated header";
+      return false;
+    }
+    headerLen = b[0] | (b[1] << 8);
+  } else if (magic[6] == 2 || magic[6] == 3) {
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char *>(b), 4)) {
+      error = "'" + path + "': truncated header";
+      return false;
+    }
+    headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
+  } else {
+    error = "'" + path + "': unsupported .npy version " +
+            std::to_string(int(magic[6]));
+    return false;
+  }
+  std::string header(headerLen, '\0');
+  if (headerLen > (1u << 20) || !in.read(&header[0], headerLen)) {
+    error = "'" + path + "': truncated or oversized header";
+    return false;
+  }
+  std::string descr, order, shape;
+  if (!headerField(header, "descr", descr) ||
+      !headerField(header, "fortran_order", order) ||
+      !headerField(header, "shape", shape)) {
+    error = "'" + path + "': malformed header";
+    return false;
+  }
+  if (descr != "'<f4'" && descr != "'|f4'") {
+    error = "'" + path + "' has dtype " + descr + "; expected float32 ('<f4')";
+    return false;
+  }
+  if (order.rfind("False", 0) != 0) {
+    error = "'" + path + "' is Fortran-ordered; expected C order";
+    return false;
+  }
+  out.shape.clear();
+  std::string dims = shape.substr(1, shape.size() - 2);
+  std::stringstream ss(dims);
+  std::string item;
+  int64_t count = 1;
+  while (std::getline(ss, item, ',')) {
+    if (item.find_first_not_of(' ') == std::string::npos)
+      continue;
+    char *end = nullptr;
+    long long d = std::strtoll(item.c_str(), &end, 10);
+    if (d < 0) {
+      error = "'" + path + "': negative dimension";
+      return false;
+    }
+    out.shape.push_back(d);
+    count *= d;
+  }
+  out.data.resize(count);
+  if (!in.read(reinterpret_cast<char *>(out.data.data()), count * 4)) {
+    error = "'" + path + "': data truncated (expected " +
+            std::to_string(count) + " floats)";
+    return false;
+  }
+  return true;
+}
+
+bool dlprt::writeNpy(const std::string &path,
+                     const std::vector<int64_t> &shape, const float *data,
+                     std::string &error) {
+  std::string dims;
+  int64_t count = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    dims += (i ? ", " : "") + std::to_string(shape[i]);
+    count *= shape[i];
+  }
+  if (shape.size() == 1)
+    dims += ",";
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + ")";
+  dict += ", }";
+  // Pad so the data starts on a 64-byte boundary (10-byte preamble).
+  size_t total = 10 + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict += '\n';
+  std::ofstream os(path, std::ios::binary);
+  if (!os) {
+    error = "cannot write '" + path + "'";
+    return false;
+  }
+  uint16_t len = static_cast<uint16_t>(dict.size());
+  os.write("\x93NUMPY\x01\x00", 8);
+  char lb[2] = {char(len & 0xff), char(len >> 8)};
+  os.write(lb, 2);
+  os.write(dict.data(), dict.size());
+  os.write(reinterpret_cast<const char *>(data), count * 4);
+  if (!os) {
+    error = "write to '" + path + "' failed";
+    return false;
+  }
+  return true;
+}

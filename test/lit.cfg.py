@@ -1,0 +1,27 @@
+# -*- Python -*-
+import os
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "DLP"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit-tools", "onnx-node", "models", "unit",
+                   "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dlp_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.dlp_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["dlp-opt", "dlp-translate", "dlp-eval"], [config.dlp_tools_dir])
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(
+    ("%make_onnx",
+     config.python + " " + os.path.join(config.test_source_root, "lit-tools",
+                                        "make_onnx.py")))
+config.substitutions.append(
+    ("%npy",
+     config.python + " " + os.path.join(config.test_source_root, "lit-tools",
+                                        "npy_tool.py")))
