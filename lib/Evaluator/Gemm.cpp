@@ -68,6 +68,17 @@ constexpr int64_t kGemvChunk = 64;
 /// Alignment of the packing buffers (one cache line).
 constexpr size_t kBufferAlign = 64;
 
+/// How many rows ahead packing prefetches when it walks a matrix row by row.
+constexpr int64_t kPrefetchRows = 2;
+
+inline void prefetch(const float *p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
@@ -96,8 +107,9 @@ public:
   float *get(int64_t count) {
     size_t needed = static_cast<size_t>(count);
     if (needed > capacity) {
+      size_t grown = std::max(needed, capacity + capacity / 2);
       release();
-      capacity = std::max(needed, capacity + capacity / 2);
+      capacity = grown;
       data = static_cast<float *>(
           llvm::allocate_buffer(capacity * sizeof(float), kBufferAlign));
     }
@@ -211,10 +223,17 @@ void packPanelsFromColumns(const float *src, int64_t ld, int64_t p0,
   int64_t fullWidth = width / panelWidth * panelWidth;
   for (int64_t k = 0; k < kc; ++k) {
     const float *row = src + (p0 + k) * ld + q0;
+    // Each row is short; without help the hardware prefetcher restarts on
+    // every row. Fetch the row kPrefetchRows ahead line by line.
+    const float *ahead = k + kPrefetchRows < kc ? row + kPrefetchRows * ld
+                                                 : nullptr;
     float *out = dst + k * panelWidth;
     int64_t q = 0;
-    for (; q < fullWidth; q += panelWidth, out += panelWidth * kc)
+    for (; q < fullWidth; q += panelWidth, out += panelWidth * kc) {
+      if (ahead)
+        prefetch(ahead + q);
       std::memcpy(out, row + q, panelWidth * sizeof(float));
+    }
     if (q < width) {
       int64_t j = 0;
       for (; j < width - q; ++j)

@@ -60,8 +60,9 @@ SKIP_TYPES = "optional/sequence types"
 SKIP_DTYPE = "non-float dtype"
 SKIP_NOINPUT = "no graph input"
 SKIP_RANDOM = "random"
+SKIP_TRAINING = "training mode (inference-only toolchain)"
 SKIP_ORDER = [SKIP_UNSUPPORTED, SKIP_OPSET, SKIP_TYPES, SKIP_DTYPE, SKIP_NOINPUT,
-              SKIP_RANDOM]
+              SKIP_RANDOM, SKIP_TRAINING]
 
 
 def read_supported(dlp_eval):
@@ -79,9 +80,12 @@ def read_supported(dlp_eval):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 3:
+        if len(parts) not in (3, 4):
             sys.exit("error: bad --list-onnx-ops line: %r" % line)
-        ops[parts[0]] = (int(parts[1]), int(parts[2]))
+        # A 4th column "import-time" marks ops evaluated only on constants
+        # while importing (shape subgraphs): unsupported on runtime data.
+        ops[parts[0]] = (int(parts[1]), int(parts[2]),
+                         len(parts) == 4 and parts[3] == "import-time")
     if not ops:
         sys.exit("error: %s --list-onnx-ops listed no ops" % dlp_eval)
     return ops
@@ -148,6 +152,28 @@ def constant_value(model, name):
     return None
 
 
+def is_training(model, test_dir):
+    """BatchNormalization with training_mode=1, or Dropout fed training_mode
+    (even with ratio 0): training semantics, which an inference compiler does
+    not implement."""
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            for a in node.attribute:
+                if a.name == "training_mode" and a.i != 0:
+                    return True
+        if node.op_type == "Dropout" and len(node.input) >= 3 and node.input[2]:
+            inputs = [i.name for i in model.graph.input]
+            flag = constant_value(model, node.input[2])
+            if flag is None and node.input[2] in inputs:
+                path = os.path.join(test_dir, "test_data_set_0", "input_%d.pb"
+                                    % inputs.index(node.input[2]))
+                if os.path.exists(path):
+                    flag = numpy_helper.to_array(load_tensor(path))
+            if flag is None or bool(np.asarray(flag)):
+                return True
+    return False
+
+
 def is_random(model, test_dir):
     """Training-mode Dropout with a non-zero ratio samples a random mask."""
     inputs = [i.name for i in model.graph.input]
@@ -187,8 +213,11 @@ def classify(model, supported, test_dir):
         elif node.op_type not in supported:
             unsupported.add(node.op_type)
         else:
-            lo, hi = supported[node.op_type]
-            if opset is None or not lo <= opset <= hi:
+            lo, hi, import_time = supported[node.op_type]
+            if import_time and model.graph.input and \
+                    model.graph.input[0].name in node.input:
+                unsupported.add(node.op_type + "(runtime data)")
+            elif opset is None or not lo <= opset <= hi:
                 out_of_range.add("%s@%s" % (node.op_type, opset))
     if unsupported:
         return SKIP_UNSUPPORTED, sorted(unsupported)
@@ -206,6 +235,8 @@ def classify(model, supported, test_dir):
         return SKIP_DTYPE, bad
     if is_random(model, test_dir):
         return SKIP_RANDOM, []
+    if is_training(model, test_dir):
+        return SKIP_TRAINING, []
     return None
 
 

@@ -1,6 +1,6 @@
 //===- dlp-eval.cpp - Run an nn module on .npy inputs ---------------------===//
 //
-//   dlp-eval MODEL (--input x.npy)... (--output y.npy)... [--threads N]
+//   dlp-eval MODEL (--input x.npy)... (--output y.npy)... [--num-threads N]
 //            [--dump-dir DIR] [--no-optimize] [--time]
 //   dlp-eval --list-onnx-ops
 //
@@ -41,7 +41,7 @@ static cl::list<std::string> inputPaths("input", cl::desc("input .npy file"),
 static cl::list<std::string> outputPaths("output",
                                          cl::desc("output .npy file"),
                                          cl::value_desc("file"));
-static cl::opt<unsigned> numThreads("threads", cl::desc("worker threads"),
+static cl::opt<unsigned> numThreads("num-threads", cl::desc("worker threads"),
                                     cl::init(2));
 static cl::opt<std::string>
     dumpDir("dump-dir",
@@ -76,7 +76,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "DLP float reference evaluator\n");
   if (listOps) {
     for (const dlp::ONNXOpSupport &op : dlp::getSupportedONNXOps())
-      outs() << op.opType << " " << op.minOpset << " " << op.maxOpset << "\n";
+      outs() << op.opType << " " << op.minOpset << " " << op.maxOpset
+             << (op.importTimeOnly ? " import-time" : "") << "\n";
     return 0;
   }
   if (modelPath.empty()) {

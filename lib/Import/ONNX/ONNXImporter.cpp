@@ -62,7 +62,8 @@ ArrayRef<ONNXOpSupport> dlp::getSupportedONNXOps() {
         r.back().maxOpset = std::max(r.back().maxOpset, e.maxOpset);
         continue;
       }
-      r.push_back({e.opType, e.minOpset, e.maxOpset});
+      bool foldOnly = e.opType == "Gather" || e.opType == "Shape";
+      r.push_back({e.opType, e.minOpset, e.maxOpset, foldOnly});
     }
     return r;
   }();
