@@ -60,7 +60,7 @@ def main(argv=None):
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--dlp-eval", required=True, help="path to the dlp-eval executable")
     ap.add_argument("--threads", type=int, default=None,
-                    help="passed to dlp-eval as --threads N (and to the exporter)")
+                    help="passed to dlp-eval as --num-threads N (and to the exporter)")
     ap.add_argument("--force-export", action="store_true")
     ap.add_argument("--timeout", type=float, default=None, help="dlp-eval timeout in seconds")
     args = ap.parse_args(argv)
@@ -94,7 +94,7 @@ def main(argv=None):
         os.remove(ours_path)  # never compare a stale result
     cmd = [args.dlp_eval, onnx_path, "--input", in_path, "--output", ours_path]
     if args.threads:
-        cmd += ["--threads", str(args.threads)]
+        cmd += ["--num-threads", str(args.threads)]
     t0 = time.time()
     try:
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

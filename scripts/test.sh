@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# test.sh - configure, build and run every test suite (the README's test
+# command). Ends with ctest's summary line, which counts every suite:
+# lit (dialect, passes, importer), unit tests, ONNX node tests, and the
+# torchvision model tests. Set DLP_TEST_SLOW=1 to include the `slow` label
+# (resnet50, alexnet, vgg16).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+BUILD=${BUILD_DIR:-build}
+cmake -G Ninja -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
+ninja -C "$BUILD"
+cd "$BUILD"
+if [[ "${DLP_TEST_SLOW:-0}" == 1 ]]; then
+  ctest --output-on-failure
+else
+  ctest --output-on-failure -LE slow
+fi
