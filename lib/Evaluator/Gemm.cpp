@@ -12,8 +12,9 @@
 // The micro-kernel is 6x16 with AVX2+FMA intrinsics (plus a 6x8 variant for
 // narrow right-hand edges), selected at run time; a portable kernel is used
 // otherwise. Matrix-vector shapes (M == 1 or N == 1) take a dedicated GEMV
-// path. Multithreading splits C into a grid of output tiles (over M and N)
-// that the caller and pool workers claim from a shared atomic counter.
+// path. Multithreading splits C into a grid of output tiles over M and N
+// (a few per thread, each packing its own panels) that the caller and pool
+// workers claim from a shared atomic counter.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <vector>
 
 // Defining DLP_GEMM_NO_AVX2 builds only the portable kernels (to test them).
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) &&        \
@@ -61,6 +63,11 @@ constexpr int64_t kNC = 2048;
 /// Below this many multiply-adds per thread, handing work to another thread
 /// costs more than it saves (a task hand-off is a few microseconds).
 constexpr int64_t kMinMacsPerThread = int64_t(1) << 17;
+
+/// Work is split into at most this many tiles per thread, each at least
+/// kMinMacsPerTile multiply-adds (a few microseconds of work).
+constexpr int64_t kMaxTilesPerThread = 8;
+constexpr int64_t kMinMacsPerTile = int64_t(1) << 18;
 
 /// Output elements per GEMV task; a multiple of the AXPY kernel's width.
 constexpr int64_t kGemvChunk = 64;
@@ -778,28 +785,37 @@ void gemmTile(const GemmProblem &p, const KernelSet &ks, int64_t m0,
   }
 }
 
-/// Chooses how many parts to split M and N into for `threads` threads by
-/// minimising the estimated time of one tile: padded multiply-adds plus the
-/// packing traffic (a packed element costs about as much as 16 multiply-adds,
-/// one cycle of two 8-wide FMA pipes).
-void chooseGrid(int64_t m, int64_t n, int64_t threads, int64_t &partsM,
-                int64_t &partsN) {
+/// Chooses the grid of output tiles (partsM x partsN) that `threads` threads
+/// claim dynamically. The estimate for a grid is, in units of K steps,
+///
+///   ceil(tiles / threads) * tileCost + tileCost / 2
+///
+/// where tileCost counts padded multiply-adds (16 per cycle: two 8-wide FMA
+/// pipes) plus one per packed element (A is repacked for every NC block of a
+/// tile, B once per tile). The second term is the expected idle time at the
+/// end when threads finish unevenly (late wake-up, preemption), which favours
+/// several tiles per thread; repacking in smaller tiles bounds that.
+void chooseGrid(int64_t m, int64_t n, int64_t k, int64_t threads,
+                int64_t &partsM, int64_t &partsN) {
   int64_t unitsM = ceilDiv(m, kMR), unitsN = ceilDiv(n, kNR);
+  int64_t maxTiles = kMaxTilesPerThread * threads;
   partsM = partsN = 1;
   double best = -1.0;
-  for (int64_t pm = 1; pm <= threads; ++pm) {
-    int64_t pn = threads / pm;
-    if (pm * pn != threads)
-      continue;
-    int64_t gm = std::min(pm, unitsM), gn = std::min(pn, unitsN);
-    double tileM = double(ceilDiv(unitsM, gm) * kMR);
-    double tileN = double(ceilDiv(unitsN, gn) * kNR);
-    double cost = tileM * tileN / 16.0 +
-                  tileM * double(ceilDiv(int64_t(tileN), kNC)) + tileN;
-    if (best < 0.0 || cost < best) {
-      best = cost;
-      partsM = gm;
-      partsN = gn;
+  for (int64_t pm = 1; pm <= std::min(unitsM, maxTiles); ++pm) {
+    for (int64_t pn = 1; pn <= std::min(unitsN, maxTiles / pm); ++pn) {
+      int64_t tileM = ceilDiv(unitsM, pm) * kMR;
+      int64_t tileN = ceilDiv(unitsN, pn) * kNR;
+      if (pm * pn > 1 && tileM * tileN * k < kMinMacsPerTile)
+        continue;
+      double tileCost = double(tileM) * double(tileN) / 16.0 +
+                        double(tileM * ceilDiv(tileN, kNC) + tileN);
+      double cost =
+          double(ceilDiv(pm * pn, threads)) * tileCost + tileCost / 2.0;
+      if (best < 0.0 || cost < best) {
+        best = cost;
+        partsM = pm;
+        partsN = pn;
+      }
     }
   }
 }
@@ -809,10 +825,10 @@ void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
   int64_t threads = threadsFor(pool, p.m * p.n * p.k);
   int64_t partsM = 1, partsN = 1;
   if (threads > 1)
-    chooseGrid(p.m, p.n, threads, partsM, partsN);
+    chooseGrid(p.m, p.n, p.k, threads, partsM, partsN);
   int64_t unitsM = ceilDiv(p.m, kMR), unitsN = ceilDiv(p.n, kNR);
-  parallelFor(pool, threads, partsM * partsN, [&](int64_t task) {
-    int64_t tm = task / partsN, tn = task % partsN;
+  parallelFor(pool, threads, partsM * partsN, [&](int64_t tile) {
+    int64_t tm = tile / partsN, tn = tile % partsN;
     // Split in whole register tiles so only the last tile has an edge.
     int64_t m0 = std::min(p.m, unitsM * tm / partsM * kMR);
     int64_t m1 = std::min(p.m, unitsM * (tm + 1) / partsM * kMR);
@@ -843,8 +859,11 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha,
   GemvDotFn kernel = dotForm ? ks.gemvDot : ks.gemvAxpy;
   int64_t threads = threadsFor(pool, count * k);
   int64_t chunks = ceilDiv(count, kGemvChunk);
-  int64_t parts = std::min(threads, chunks);
-  parallelFor(pool, parts, parts, [&](int64_t part) {
+  // Several parts per thread, so that a helper that starts late still gets
+  // a share instead of the caller waiting for it.
+  int64_t parts =
+      threads > 1 ? std::min(chunks, kMaxTilesPerThread * threads) : 1;
+  parallelFor(pool, threads, parts, [&](int64_t part) {
     int64_t i0 = std::min(count, chunks * part / parts * kGemvChunk);
     int64_t i1 = std::min(count, chunks * (part + 1) / parts * kGemvChunk);
     if (i0 < i1)
@@ -896,15 +915,24 @@ void eval::sgemmReference(bool transA, bool transB, int64_t m, int64_t n,
                           int64_t k, float alpha, const float *a, int64_t lda,
                           const float *b, int64_t ldb, float beta, float *c,
                           int64_t ldc) {
+  if (m <= 0 || n <= 0)
+    return;
+  // Row i of op(A) * op(B), accumulated in double in increasing k for every
+  // element; the loop order only decides which way B is walked contiguously.
+  std::vector<double> sums(static_cast<size_t>(n));
   for (int64_t i = 0; i < m; ++i) {
+    std::fill(sums.begin(), sums.end(), 0.0);
+    for (int64_t p = 0; p < k && !transB; ++p) {
+      double av = transA ? a[p * lda + i] : a[i * lda + p];
+      for (int64_t j = 0; j < n; ++j)
+        sums[j] += av * double(b[p * ldb + j]);
+    }
+    for (int64_t j = 0; j < n && transB; ++j)
+      for (int64_t p = 0; p < k; ++p)
+        sums[j] += double(transA ? a[p * lda + i] : a[i * lda + p]) *
+                   double(b[j * ldb + p]);
     for (int64_t j = 0; j < n; ++j) {
-      double sum = 0.0;
-      for (int64_t p = 0; p < k; ++p) {
-        float av = transA ? a[p * lda + i] : a[i * lda + p];
-        float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
-        sum += double(av) * double(bv);
-      }
-      double result = double(alpha) * sum;
+      double result = double(alpha) * sums[j];
       if (beta != 0.0f)
         result += double(beta) * double(c[i * ldc + j]);
       c[i * ldc + j] = float(result);
