@@ -66,7 +66,7 @@ constexpr int64_t kMinMacsPerThread = int64_t(1) << 17;
 
 /// Work is split into at most this many tiles per thread, each at least
 /// kMinMacsPerTile multiply-adds (a few microseconds of work).
-constexpr int64_t kMaxTilesPerThread = 8;
+constexpr int64_t kMaxTilesPerThread = 4;
 constexpr int64_t kMinMacsPerTile = int64_t(1) << 18;
 
 /// Output elements per GEMV task; a multiple of the AXPY kernel's width.

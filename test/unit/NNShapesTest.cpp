@@ -77,6 +77,7 @@ TEST(NNShapes, MatMulAndGemm) {
   EXPECT_EQ(ok(matmul({2, 3, 4}, {4, 5})), (V{2, 3, 5}));
   EXPECT_EQ(ok(matmul({4}, {4, 5})), (V{5}));
   EXPECT_FALSE(matmul({3, 4}, {5, 6}).ok);
-  llvm::ArrayRef<int64_t> c = {10};
+  std::vector<int64_t> cStorage = {10};
+  llvm::ArrayRef<int64_t> c(cStorage);
   EXPECT_EQ(ok(gemm({1, 512}, {10, 512}, &c, false, true)), (V{1, 10}));
 }
