@@ -7,7 +7,7 @@
 1. Exports NAME into DIR/NAME with export_torchvision.py (cached: re-used when
    DIR/NAME/meta.json is newer than the export script).
 2. Runs  DLP_EVAL DIR/NAME/model.onnx --input DIR/NAME/input.npy
-         --output DIR/NAME/ours.npy [--threads N]
+         --output DIR/NAME/ours.npy [--num-threads N]
 3. Compares ours.npy with torch's DIR/NAME/output.npy:
    PASS iff max|ours - torch| <= 1e-4 * max(1, max|torch|)  (and shapes match,
    everything finite).
