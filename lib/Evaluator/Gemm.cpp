@@ -30,7 +30,7 @@
 #include <vector>
 
 // Defining DLP_GEMM_NO_AVX2 builds only the portable kernels (to test them).
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) &&        \
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) &&         \
     !defined(DLP_GEMM_NO_AVX2)
 #include <immintrin.h>
 #define DLP_GEMM_HAVE_AVX2_KERNELS 1
@@ -60,17 +60,26 @@ constexpr int64_t kMC = 144;
 constexpr int64_t kKC = 256;
 constexpr int64_t kNC = 2048;
 
-/// Below this many multiply-adds per thread, handing work to another thread
-/// costs more than it saves (a task hand-off is a few microseconds).
-constexpr int64_t kMinMacsPerThread = int64_t(1) << 17;
+/// Minimum multiply-adds per thread before work is shared with the pool.
+/// Handing work to a sleeping pool thread and being woken again costs tens of
+/// microseconds in a VM whose idle vCPUs halt (measured 20-60 us for an
+/// async + wait round trip on an idle Firecracker guest), so a share must be
+/// worth clearly more than that: 2M multiply-adds are ~40 us of GEMM and
+/// ~100 us of (memory-bound) GEMV. Measured break-even for 2 threads: ~4M
+/// multiply-adds for GEMM, 2-4M for GEMV.
+constexpr int64_t kMinMacsPerThread = int64_t(1) << 21;
 
 /// Work is split into at most this many tiles per thread, each at least
-/// kMinMacsPerTile multiply-adds (a few microseconds of work).
+/// kMinMacsPerTile multiply-adds (~10 us).
 constexpr int64_t kMaxTilesPerThread = 4;
-constexpr int64_t kMinMacsPerTile = int64_t(1) << 18;
+constexpr int64_t kMinMacsPerTile = int64_t(1) << 19;
 
-/// Output elements per GEMV task; a multiple of the AXPY kernel's width.
+/// GEMV work is split in multiples of this many outputs.
 constexpr int64_t kGemvChunk = 64;
+
+/// Outputs per accumulator block of the AXPY-form GEMV (4 KiB, stays in L1
+/// while whole rows of the matrix stream past it).
+constexpr int64_t kAxpyBlock = 1024;
 
 /// Alignment of the packing buffers (one cache line).
 constexpr size_t kBufferAlign = 64;
@@ -154,8 +163,8 @@ void parallelFor(llvm::ThreadPoolInterface *pool, int64_t numThreads,
   }
   std::atomic<int64_t> next{0};
   auto worker = [&next, numTasks, &fn]() {
-    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed);
-         i < numTasks; i = next.fetch_add(1, std::memory_order_relaxed))
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < numTasks;
+         i = next.fetch_add(1, std::memory_order_relaxed))
       fn(i);
   };
   llvm::ThreadPoolTaskGroup group(*pool);
@@ -165,7 +174,8 @@ void parallelFor(llvm::ThreadPoolInterface *pool, int64_t numThreads,
   group.wait();
 }
 
-/// Usable thread count for `macs` multiply-adds on `pool`.
+/// Usable thread count for `macs` multiply-adds on `pool`: at most the pool's
+/// concurrency, with at least kMinMacsPerThread for each thread.
 int64_t threadsFor(llvm::ThreadPoolInterface *pool, int64_t macs) {
   if (!pool)
     return 1;
@@ -225,15 +235,15 @@ void packBPanelFromRows(const float *src, int64_t ldb, int64_t nr, int64_t kc,
 /// is read contiguously and scattered over the panels; walking panel by
 /// panel instead would touch a new page for every k.
 template <int64_t panelWidth>
-void packPanelsFromColumns(const float *src, int64_t ld, int64_t p0,
-                           int64_t kc, int64_t q0, int64_t width, float *dst) {
+void packPanelsFromColumns(const float *src, int64_t ld, int64_t p0, int64_t kc,
+                           int64_t q0, int64_t width, float *dst) {
   int64_t fullWidth = width / panelWidth * panelWidth;
   for (int64_t k = 0; k < kc; ++k) {
     const float *row = src + (p0 + k) * ld + q0;
     // Each row is short; without help the hardware prefetcher restarts on
     // every row. Fetch the row kPrefetchRows ahead line by line.
-    const float *ahead = k + kPrefetchRows < kc ? row + kPrefetchRows * ld
-                                                 : nullptr;
+    const float *ahead =
+        k + kPrefetchRows < kc ? row + kPrefetchRows * ld : nullptr;
     float *out = dst + k * panelWidth;
     int64_t q = 0;
     for (; q < fullWidth; q += panelWidth, out += panelWidth * kc) {
@@ -284,10 +294,14 @@ void packBGeneric(bool transB, const float *b, int64_t ldb, int64_t p0,
 
 /// In-place transpose of the 8x8 block held in v[0..7] (row t in v[t]).
 DLP_GEMM_TARGET_AVX2 inline void transpose8x8(__m256 v[8]) {
-  __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
-  __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
-  __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
-  __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+  __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]),
+         t1 = _mm256_unpackhi_ps(v[0], v[1]);
+  __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]),
+         t3 = _mm256_unpackhi_ps(v[2], v[3]);
+  __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]),
+         t5 = _mm256_unpackhi_ps(v[4], v[5]);
+  __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]),
+         t7 = _mm256_unpackhi_ps(v[6], v[7]);
   __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
   __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
   __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
@@ -435,10 +449,9 @@ DLP_GEMM_TARGET_AVX2 inline void storeVec(float *c, __m256 v, __m256 alpha,
 /// AVX2+FMA micro-kernel computing 6 x (8 * NV) outputs: NV == 2 is the main
 /// 6x16 kernel, NV == 1 serves right-hand edges at most 8 columns wide.
 template <int NV>
-DLP_GEMM_TARGET_AVX2 void microKernelAvx2(int64_t kc, const float *ap,
-                                          const float *bp, float *c,
-                                          int64_t ldc, float alpha,
-                                          float beta, int64_t mr, int64_t nr) {
+DLP_GEMM_TARGET_AVX2 void
+microKernelAvx2(int64_t kc, const float *ap, const float *bp, float *c,
+                int64_t ldc, float alpha, float beta, int64_t mr, int64_t nr) {
   static_assert(NV == 1 || NV == 2, "kernel is 8 or 16 columns wide");
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -562,9 +575,10 @@ void gemvDotGeneric(int64_t i0, int64_t i1, int64_t k, float alpha,
 void gemvAxpyGeneric(int64_t i0, int64_t i1, int64_t k, float alpha,
                      const float *mat, int64_t ldm, const float *x, float beta,
                      float *y, int64_t incY) {
-  for (int64_t ib = i0; ib < i1; ib += kGemvChunk) {
-    int64_t width = std::min(kGemvChunk, i1 - ib);
-    float acc[kGemvChunk] = {};
+  alignas(64) float acc[kAxpyBlock];
+  for (int64_t ib = i0; ib < i1; ib += kAxpyBlock) {
+    int64_t width = std::min(kAxpyBlock, i1 - ib);
+    std::fill(acc, acc + width, 0.0f);
     for (int64_t p = 0; p < k; ++p) {
       const float *row = mat + p * ldm + ib;
       float xv = x[p];
@@ -635,8 +649,8 @@ DLP_GEMM_TARGET_AVX2 void gemvDotAvx2(int64_t i0, int64_t i1, int64_t k,
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int64_t p = 0;
     for (; p + 16 <= k; p += 16) {
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + p), _mm256_loadu_ps(x + p),
-                           a0);
+      a0 =
+          _mm256_fmadd_ps(_mm256_loadu_ps(row + p), _mm256_loadu_ps(x + p), a0);
       a1 = _mm256_fmadd_ps(_mm256_loadu_ps(row + p + 8),
                            _mm256_loadu_ps(x + p + 8), a1);
     }
@@ -649,42 +663,52 @@ DLP_GEMM_TARGET_AVX2 void gemvDotAvx2(int64_t i0, int64_t i1, int64_t k,
 
 DLP_GEMM_TARGET_AVX2 void gemvAxpyAvx2(int64_t i0, int64_t i1, int64_t k,
                                        float alpha, const float *mat,
-                                       int64_t ldm, const float *x,
-                                       float beta, float *y, int64_t incY) {
-  static_assert(kGemvChunk == 64, "kernel keeps 8 ymm accumulators");
-  alignas(32) float out[kGemvChunk];
-  int64_t ib = i0;
-  for (; ib + kGemvChunk <= i1; ib += kGemvChunk) {
-    __m256 acc[8];
-#pragma GCC unroll 8
-    for (int v = 0; v < 8; ++v)
-      acc[v] = _mm256_setzero_ps();
-    const float *row = mat + ib;
-    for (int64_t p = 0; p < k; ++p, row += ldm) {
-      __m256 xv = _mm256_broadcast_ss(x + p);
-#pragma GCC unroll 8
-      for (int v = 0; v < 8; ++v)
-        acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(row + 8 * v), acc[v]);
+                                       int64_t ldm, const float *x, float beta,
+                                       float *y, int64_t incY) {
+  alignas(64) float acc[kAxpyBlock];
+  for (int64_t ib = i0; ib < i1; ib += kAxpyBlock) {
+    int64_t width = std::min(kAxpyBlock, i1 - ib);
+    int64_t vecWidth = width / 8 * 8;
+    std::fill(acc, acc + width, 0.0f);
+    int64_t p = 0;
+    // Four rows per sweep over the accumulators; each element still adds
+    // its terms in increasing k.
+    for (; p + 4 <= k; p += 4) {
+      const float *r0 = mat + p * ldm + ib, *r1 = r0 + ldm, *r2 = r1 + ldm,
+                  *r3 = r2 + ldm;
+      __m256 x0 = _mm256_broadcast_ss(x + p),
+             x1 = _mm256_broadcast_ss(x + p + 1);
+      __m256 x2 = _mm256_broadcast_ss(x + p + 2),
+             x3 = _mm256_broadcast_ss(x + p + 3);
+      int64_t j = 0;
+      for (; j < vecWidth; j += 8) {
+        __m256 v = _mm256_load_ps(acc + j);
+        v = _mm256_fmadd_ps(x0, _mm256_loadu_ps(r0 + j), v);
+        v = _mm256_fmadd_ps(x1, _mm256_loadu_ps(r1 + j), v);
+        v = _mm256_fmadd_ps(x2, _mm256_loadu_ps(r2 + j), v);
+        v = _mm256_fmadd_ps(x3, _mm256_loadu_ps(r3 + j), v);
+        _mm256_store_ps(acc + j, v);
+      }
+      for (; j < width; ++j) {
+        acc[j] += x[p] * r0[j];
+        acc[j] += x[p + 1] * r1[j];
+        acc[j] += x[p + 2] * r2[j];
+        acc[j] += x[p + 3] * r3[j];
+      }
     }
-#pragma GCC unroll 8
-    for (int v = 0; v < 8; ++v)
-      _mm256_store_ps(out + 8 * v, acc[v]);
-    for (int64_t j = 0; j < kGemvChunk; ++j)
-      storeScalar(y + (ib + j) * incY, out[j], alpha, beta);
+    for (; p < k; ++p) {
+      const float *row = mat + p * ldm + ib;
+      __m256 xv = _mm256_broadcast_ss(x + p);
+      int64_t j = 0;
+      for (; j < vecWidth; j += 8)
+        _mm256_store_ps(acc + j, _mm256_fmadd_ps(xv, _mm256_loadu_ps(row + j),
+                                                 _mm256_load_ps(acc + j)));
+      for (; j < width; ++j)
+        acc[j] += x[p] * row[j];
+    }
+    for (int64_t j = 0; j < width; ++j)
+      storeScalar(y + (ib + j) * incY, acc[j], alpha, beta);
   }
-  // Remaining columns: 8 at a time, then scalar.
-  for (; ib + 8 <= i1; ib += 8) {
-    __m256 acc = _mm256_setzero_ps();
-    const float *row = mat + ib;
-    for (int64_t p = 0; p < k; ++p, row += ldm)
-      acc = _mm256_fmadd_ps(_mm256_broadcast_ss(x + p), _mm256_loadu_ps(row),
-                            acc);
-    _mm256_store_ps(out, acc);
-    for (int64_t j = 0; j < 8; ++j)
-      storeScalar(y + (ib + j) * incY, out[j], alpha, beta);
-  }
-  if (ib < i1)
-    gemvAxpyGeneric(ib, i1, k, alpha, mat, ldm, x, beta, y, incY);
 }
 
 #endif // DLP_GEMM_HAVE_AVX2_KERNELS
@@ -752,8 +776,8 @@ void scaleC(int64_t m, int64_t n, float beta, float *c, int64_t ldc) {
 }
 
 /// Computes the C tile rows [m0, m1) x columns [n0, n1) over the full K.
-void gemmTile(const GemmProblem &p, const KernelSet &ks, int64_t m0,
-              int64_t m1, int64_t n0, int64_t n1) {
+void gemmTile(const GemmProblem &p, const KernelSet &ks, int64_t m0, int64_t m1,
+              int64_t n0, int64_t n1) {
   thread_local ScratchBuffer aBuffer, bBuffer;
   int64_t kcStep = balancedStep(p.k, kKC, 1);
   int64_t mcStep = balancedStep(m1 - m0, kMC, kMR);
@@ -842,10 +866,9 @@ void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
 /// Matrix-vector product y = alpha * op(M) * x + beta * y with `count`
 /// outputs; `dotForm` says whether rows of `mat` run along K (dot products)
 /// or along the outputs (AXPY updates).
-void gemv(bool dotForm, int64_t count, int64_t k, float alpha,
-          const float *mat, int64_t ldm, const float *x, int64_t incX,
-          float beta, float *y, int64_t incY,
-          llvm::ThreadPoolInterface *pool) {
+void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
+          int64_t ldm, const float *x, int64_t incX, float beta, float *y,
+          int64_t incY, llvm::ThreadPoolInterface *pool) {
   // The kernels want a contiguous x; the copy is shared with other threads,
   // so it lives on this call's stack rather than in thread_local storage.
   llvm::SmallVector<float, 1024> xCopy;
@@ -895,8 +918,8 @@ void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   }
   if (n == 1) {
     // y = C[:, 0], x = op(B)[:, 0]; op(A) rows run along K unless transA.
-    gemv(/*dotForm=*/!transA, m, k, alpha, a, lda, b, transB ? 1 : ldb, beta,
-         c, ldc, pool);
+    gemv(/*dotForm=*/!transA, m, k, alpha, a, lda, b, transB ? 1 : ldb, beta, c,
+         ldc, pool);
     return;
   }
   if (m == 1) {
@@ -906,8 +929,8 @@ void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
     return;
   }
 
-  GemmProblem problem{transA, transB, m, n, k, alpha, a, lda,
-                      b,      ldb,    beta, c, ldc};
+  GemmProblem problem{transA, transB, m,   n,    k, alpha, a,
+                      lda,    b,      ldb, beta, c, ldc};
   gemmBlocked(problem, pool);
 }
 

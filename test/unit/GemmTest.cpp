@@ -44,9 +44,8 @@ std::string describe(const GemmCase &c) {
          " transB=" + std::to_string(c.transB) + " m=" + std::to_string(c.m) +
          " n=" + std::to_string(c.n) + " k=" + std::to_string(c.k) +
          " alpha=" + std::to_string(c.alpha) +
-         " beta=" + std::to_string(c.beta) +
-         " pads=" + std::to_string(c.padA) + "/" + std::to_string(c.padB) +
-         "/" + std::to_string(c.padC);
+         " beta=" + std::to_string(c.beta) + " pads=" + std::to_string(c.padA) +
+         "/" + std::to_string(c.padB) + "/" + std::to_string(c.padC);
 }
 
 /// A row-major matrix of `rows` rows with stride `ld`, of which the first
@@ -131,8 +130,7 @@ void checkCase(const GemmCase &tc, std::mt19937 &rng,
       double cTerm = tc.beta == 0.0f
                          ? 0.0
                          : std::fabs(double(tc.beta) * original.at(i, j));
-      double bound =
-          scale * (std::fabs(double(tc.alpha)) * absSums[j] + cTerm);
+      double bound = scale * (std::fabs(double(tc.alpha)) * absSums[j] + cTerm);
       float got = c.at(i, j), want = expected.at(i, j);
       if (std::fabs(double(got) - double(want)) <= bound)
         continue;
@@ -145,8 +143,8 @@ void checkCase(const GemmCase &tc, std::mt19937 &rng,
   // The padding of C is never written.
   for (int64_t i = 0; i < tc.m; ++i)
     for (int64_t j = tc.n; j < c.ld; ++j)
-      ASSERT_EQ(c.at(i, j), kSentinel) << "padding of C written at row " << i
-                                       << ", column " << j;
+      ASSERT_EQ(c.at(i, j), kSentinel)
+          << "padding of C written at row " << i << ", column " << j;
 }
 
 const float kAlphas[] = {1.0f, -0.5f, 2.0f, 0.0f};
@@ -201,8 +199,8 @@ TEST_F(GemmTest, SmallShapes) {
 /// Random medium shapes crossing the MC (144) and KC (256) cache blocks.
 TEST_F(GemmTest, RandomShapes) {
   std::mt19937 rng(2);
-  std::uniform_int_distribution<int64_t> dimMN(1, 260), dimK(1, 520),
-      pad(0, 7), pick(0, 1 << 20);
+  std::uniform_int_distribution<int64_t> dimMN(1, 260), dimK(1, 520), pad(0, 7),
+      pick(0, 1 << 20);
   for (int iter = 0; iter < 100; ++iter) {
     GemmCase tc;
     tc.transA = pick(rng) & 1;
@@ -224,9 +222,11 @@ TEST_F(GemmTest, RandomShapes) {
 /// Matrix-vector shapes (the dedicated GEMV path), every transpose.
 TEST_F(GemmTest, VectorShapes) {
   std::mt19937 rng(3);
-  const int64_t shapes[][3] = {{1000, 1, 512}, {1, 1000, 512}, {1, 1, 777},
-                               {67, 1, 9},     {1, 71, 130},   {3, 1, 1},
-                               {1, 200, 1},    {515, 1, 33},   {1, 8, 4099}};
+  // The last two are large enough to be split between threads.
+  const int64_t shapes[][3] = {{1000, 1, 512}, {1, 1000, 512},  {1, 1, 777},
+                               {67, 1, 9},     {1, 71, 130},    {3, 1, 1},
+                               {1, 200, 1},    {515, 1, 33},    {1, 8, 4099},
+                               {1, 1100, 37},  {4200, 1, 1003}, {1, 4500, 901}};
   int64_t index = 0;
   for (const auto &s : shapes)
     for (int t = 0; t < 4; ++t)
@@ -300,9 +300,9 @@ TEST_F(GemmTest, NestedInPoolTask) {
       tc.beta = 1.0f;
       checkCase(tc, local, pool.get());
       GemmCase vec;
-      vec.m = 800;
+      vec.m = 4400;
       vec.n = 1;
-      vec.k = 300;
+      vec.k = 1000;
       checkCase(vec, local, pool.get());
     });
   }
