@@ -5,11 +5,8 @@
 # dataset-fashion-mnist, printing accuracy and latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/build.sh dlp-eval dlp-translate dlp-opt
 BUILD=${BUILD_DIR:-build}
-cmake -G Ninja -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
-ninja -C "$BUILD" dlp-eval dlp-translate dlp-opt
 WORK="$BUILD/main-job"
 mkdir -p "$WORK"
 PYTHONPATH=python /usr/bin/python3 -m dlp_kit.fashion_mnist --split test \

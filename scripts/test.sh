@@ -6,11 +6,8 @@
 # (resnet50, alexnet, vgg16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/build.sh
 BUILD=${BUILD_DIR:-build}
-cmake -G Ninja -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-  -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit >/dev/null
-ninja -C "$BUILD"
 cd "$BUILD"
 if [[ "${DLP_TEST_SLOW:-0}" == 1 ]]; then
   ctest --output-on-failure

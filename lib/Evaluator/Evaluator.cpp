@@ -101,6 +101,12 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       });
 }
 
+Tensor eval::constantTensor(FloatConstant c) {
+  // Moving the vector keeps its buffer, so `c.data` stays valid.
+  auto keep = std::make_shared<std::vector<float>>(std::move(c.storage));
+  return Tensor::view(c.shape, c.data.data(), keep);
+}
+
 //===----------------------------------------------------------------------===//
 // Evaluator
 //===----------------------------------------------------------------------===//
@@ -174,10 +180,8 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
         return cst.emitError("the evaluator needs f32 tensor constants with "
                              "their data (was the resource blob elided?)"),
                nullptr;
-      auto keep = std::make_shared<std::vector<float>>(std::move(c->storage));
-      const float *data = keep->empty() ? c->data.data() : keep->data();
       int s = newSlot(cst.getResult());
-      im.constants[s] = Tensor::view(c->shape, data, keep);
+      im.constants[s] = constantTensor(std::move(*c));
       im.isConstant[s] = true;
       continue;
     }
@@ -242,8 +246,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
     for (int s : step.inputs)
       args.push_back(slots[s]);
     Tensor out = evaluateOp(step.op, args, ctx);
-    if (!ctx.error.empty() || (out.isNull() && out.data() == nullptr &&
-                               out.shape().empty() && !ctx.error.empty())) {
+    if (!ctx.error.empty()) {
       error = "layer '" + layerName(step.op) + "' (" +
               step.op->getName().getStringRef().str() + "): " + ctx.error;
       return false;

@@ -32,9 +32,7 @@ struct NNFoldConstantsPass
         std::optional<FloatConstant> c = readFloatConstant(v);
         if (!c)
           break;
-        auto keep = std::make_shared<std::vector<float>>(std::move(c->storage));
-        inputs.push_back(eval::Tensor::view(
-            c->shape, keep->empty() ? c->data.data() : keep->data(), keep));
+        inputs.push_back(eval::constantTensor(std::move(*c)));
       }
       if (inputs.size() != op->getNumOperands())
         continue;

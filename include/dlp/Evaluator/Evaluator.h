@@ -10,6 +10,7 @@
 #define DLP_EVALUATOR_EVALUATOR_H
 
 #include "dlp/Evaluator/Tensor.h"
+#include "dlp/Support/Constants.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -30,6 +31,10 @@ struct ExecContext {
   /// Set by a kernel that fails (then it returns a null tensor).
   std::string error;
 };
+
+/// Read-only view of a constant's data; keeps the constant's expanded
+/// storage (if any) alive. Blob-backed data must outlive the tensor.
+Tensor constantTensor(FloatConstant constant);
 
 /// Runs one nn op on concrete inputs (one per operand, in order). Returns a
 /// null tensor and sets `ctx.error` on failure (unsupported op, shape error).
