@@ -3,6 +3,7 @@
 #include "dlp/Evaluator/Evaluator.h"
 #include "Kernels.h"
 #include "NN/NNShapes.h"
+#include "dlp/Evaluator/Parallel.h"
 #include "dlp/Support/Constants.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -34,11 +35,9 @@ void kernels::parallelFor(ExecContext &ctx, int64_t n,
     return;
   }
   int64_t chunks = std::min<int64_t>(n, threads * 4);
-  llvm::ThreadPoolTaskGroup group(*ctx.pool);
-  for (int64_t c = 1; c < chunks; ++c)
-    group.async([=] { fn(n * c / chunks, n * (c + 1) / chunks); });
-  fn(0, n / chunks);
-  group.wait();
+  parallelForTasks(ctx.pool, threads, chunks, [&](int64_t c) {
+    fn(n * c / chunks, n * (c + 1) / chunks);
+  });
 }
 
 static Tensor viewAs(const Tensor &x, const shp::ShapeResult &r,
@@ -115,6 +114,9 @@ namespace {
 struct Step {
   Operation *op;
   SmallVector<int> inputs; // slot per operand, -1 for an absent optional
+  /// Operands whose value dies here (and is not used twice by this step):
+  /// they are moved into the kernel, which may then reuse the buffer.
+  SmallVector<bool> moveInput;
   int output;
   SmallVector<int> freeAfter; // slots whose last use is this step
 };
@@ -210,6 +212,10 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
   for (int s = im.numArgs; s < im.numSlots; ++s)
     if (!im.isConstant[s] && lastUse[s] >= 0 && lastUse[s] != INT32_MAX)
       im.steps[lastUse[s]].freeAfter.push_back(s);
+  for (Step &step : im.steps)
+    for (int s : step.inputs)
+      step.moveInput.push_back(llvm::is_contained(step.freeAfter, s) &&
+                               llvm::count(step.inputs, s) == 1);
   if (numThreads > 1)
     im.pool = std::make_unique<llvm::StdThreadPool>(
         llvm::hardware_concurrency(numThreads));
@@ -243,8 +249,8 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
   SmallVector<Tensor, 4> args;
   for (const Step &step : im.steps) {
     args.clear();
-    for (int s : step.inputs)
-      args.push_back(slots[s]);
+    for (auto [s, move] : llvm::zip(step.inputs, step.moveInput))
+      args.push_back(move ? std::move(slots[s]) : slots[s]);
     Tensor out = evaluateOp(step.op, args, ctx);
     if (!ctx.error.empty()) {
       error = "layer '" + layerName(step.op) + "' (" +

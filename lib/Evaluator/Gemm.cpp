@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlp/Evaluator/Gemm.h"
+#include "dlp/Evaluator/Parallel.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemAlloc.h"
@@ -147,32 +148,6 @@ private:
 //===----------------------------------------------------------------------===//
 // Parallel driver
 //===----------------------------------------------------------------------===//
-
-/// Runs `fn(i)` for i in [0, numTasks). Up to `numThreads - 1` pool tasks are
-/// started and the calling thread works too; everybody claims indices from a
-/// shared counter, so the call completes even if the pool is busy (or the
-/// caller is itself a pool worker). Returns after all `fn` calls finished.
-template <typename Fn>
-void parallelFor(llvm::ThreadPoolInterface *pool, int64_t numThreads,
-                 int64_t numTasks, const Fn &fn) {
-  int64_t helpers = std::min(numThreads, numTasks) - 1;
-  if (!pool || helpers <= 0) {
-    for (int64_t i = 0; i < numTasks; ++i)
-      fn(i);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  auto worker = [&next, numTasks, &fn]() {
-    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < numTasks;
-         i = next.fetch_add(1, std::memory_order_relaxed))
-      fn(i);
-  };
-  llvm::ThreadPoolTaskGroup group(*pool);
-  for (int64_t h = 0; h < helpers; ++h)
-    group.async(worker);
-  worker();
-  group.wait();
-}
 
 /// Usable thread count for `macs` multiply-adds on `pool`: at most the pool's
 /// concurrency, with at least kMinMacsPerThread for each thread.
@@ -851,7 +826,7 @@ void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
   if (threads > 1)
     chooseGrid(p.m, p.n, p.k, threads, partsM, partsN);
   int64_t unitsM = ceilDiv(p.m, kMR), unitsN = ceilDiv(p.n, kNR);
-  parallelFor(pool, threads, partsM * partsN, [&](int64_t tile) {
+  eval::parallelForTasks(pool, threads, partsM * partsN, [&](int64_t tile) {
     int64_t tm = tile / partsN, tn = tile % partsN;
     // Split in whole register tiles so only the last tile has an edge.
     int64_t m0 = std::min(p.m, unitsM * tm / partsM * kMR);
@@ -886,7 +861,7 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
   // a share instead of the caller waiting for it.
   int64_t parts =
       threads > 1 ? std::min(chunks, kMaxTilesPerThread * threads) : 1;
-  parallelFor(pool, threads, parts, [&](int64_t part) {
+  eval::parallelForTasks(pool, threads, parts, [&](int64_t part) {
     int64_t i0 = std::min(count, chunks * part / parts * kGemvChunk);
     int64_t i1 = std::min(count, chunks * (part + 1) / parts * kGemvChunk);
     if (i0 < i1)

@@ -53,50 +53,35 @@ bool makeWindow(ArrayRef<int64_t> xShape, ArrayRef<int64_t> kernel,
   return true;
 }
 
-/// Writes the [taps x outPlane] patch matrix of one channel plane.
-void im2colPlane(const float *x, const Window &w, float *col) {
-  int64_t P = w.outPlane();
-  for (int64_t kd = 0; kd < w.k[0]; ++kd)
-    for (int64_t kh = 0; kh < w.k[1]; ++kh)
-      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-        float *dst = col + ((kd * w.k[1] + kh) * w.k[2] + kw) * P;
-        for (int64_t od = 0; od < w.out[0]; ++od) {
-          int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
-          for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-            float *row = dst + (od * w.out[1] + oh) * w.out[2];
-            int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
-            if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) {
-              std::fill(row, row + w.out[2], 0.0f);
-              continue;
-            }
-            const float *src = x + (id * w.in[1] + ih) * w.in[2];
-            int64_t base = kw * w.d[2] - w.pb[2];
-            if (w.s[2] == 1) {
-              // Valid ow range: 0 <= ow + base < in.
-              int64_t lo = std::clamp<int64_t>(-base, 0, w.out[2]);
-              int64_t hi = std::clamp<int64_t>(w.in[2] - base, lo, w.out[2]);
-              std::fill(row, row + lo, 0.0f);
-              std::memcpy(row + lo, src + lo + base, (hi - lo) * sizeof(float));
-              std::fill(row + hi, row + w.out[2], 0.0f);
-            } else {
-              for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-                int64_t iw = ow * w.s[2] + base;
-                row[ow] = iw >= 0 && iw < w.in[2] ? src[iw] : 0.0f;
-              }
-            }
-          }
-        }
-      }
-}
+/// The plane kernels are compiled twice, for AVX2 and the baseline ISA, and
+/// picked at load time (the row loops vectorize, strided ones with permutes).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DLP_PLANE_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define DLP_PLANE_KERNEL
+#endif
+#if defined(__GNUC__)
+#define DLP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define DLP_ALWAYS_INLINE inline
+#endif
 
-/// Direct depthwise convolution of one plane (one input, one output channel).
-void depthwisePlane(const float *x, const float *wt, float bias,
-                    const Window &w, float *out) {
-  std::fill(out, out + w.outPlane(), bias);
+/// Calls fn(tap, srcRow, dstRow, lo, hi, base) for every kernel tap and every
+/// output row whose input row lies inside the input: output columns
+/// [lo, hi) of that row read input columns ow * s + base (all in range).
+template <typename RowFn>
+DLP_ALWAYS_INLINE void forEachTapRow(const Window &w, RowFn fn) {
+  int64_t s = w.s[2];
   for (int64_t kd = 0; kd < w.k[0]; ++kd)
     for (int64_t kh = 0; kh < w.k[1]; ++kh)
       for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-        float wv = wt[(kd * w.k[1] + kh) * w.k[2] + kw];
+        int64_t tap = (kd * w.k[1] + kh) * w.k[2] + kw;
+        int64_t base = kw * w.d[2] - w.pb[2];
+        // Valid ow: 0 <= ow * s + base <= in - 1.
+        int64_t lo = base >= 0 ? 0 : (-base + s - 1) / s;
+        int64_t hi = w.in[2] - 1 - base < 0 ? 0 : (w.in[2] - 1 - base) / s + 1;
+        lo = std::min(lo, w.out[2]);
+        hi = std::clamp(hi, lo, w.out[2]);
         for (int64_t od = 0; od < w.out[0]; ++od) {
           int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
           if (id < 0 || id >= w.in[0])
@@ -105,26 +90,66 @@ void depthwisePlane(const float *x, const float *wt, float bias,
             int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
             if (ih < 0 || ih >= w.in[1])
               continue;
-            const float *src = x + (id * w.in[1] + ih) * w.in[2];
-            float *row = out + (od * w.out[1] + oh) * w.out[2];
-            int64_t base = kw * w.d[2] - w.pb[2];
-            int64_t lo = 0, hi = w.out[2];
-            // Valid ow: 0 <= ow*s + base < in.
-            while (lo < hi && lo * w.s[2] + base < 0)
-              ++lo;
-            while (hi > lo && (hi - 1) * w.s[2] + base >= w.in[2])
-              --hi;
-            if (w.s[2] == 1) {
-              const float *srow = src + base;
-              for (int64_t ow = lo; ow < hi; ++ow)
-                row[ow] += wv * srow[ow];
-            } else {
-              for (int64_t ow = lo; ow < hi; ++ow)
-                row[ow] += wv * src[ow * w.s[2] + base];
-            }
+            fn(tap, (id * w.in[1] + ih) * w.in[2],
+               (od * w.out[1] + oh) * w.out[2], lo, hi, base);
           }
         }
       }
+}
+
+/// Writes the [taps x outPlane] patch matrix of one channel plane.
+DLP_PLANE_KERNEL void im2colPlane(const float *x, const Window &w, float *col) {
+  int64_t P = w.outPlane(), s = w.s[2];
+  // Rows whose input row is padding stay zero; the rest get zero margins.
+  std::fill(col, col + w.taps() * P, 0.0f);
+  forEachTapRow(w, [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
+                       int64_t hi, int64_t base) {
+    float *row = col + tap * P + dst;
+    const float *in = x + src + base;
+    if (s == 1)
+      std::memcpy(row + lo, in + lo, (hi - lo) * sizeof(float));
+    else
+      for (int64_t ow = lo; ow < hi; ++ow)
+        row[ow] = in[ow * s];
+  });
+}
+
+/// Direct depthwise convolution of one plane (one input, one output channel).
+DLP_PLANE_KERNEL void depthwisePlane(const float *x, const float *wt, float bias,
+                    const Window &w, float *out) {
+  std::fill(out, out + w.outPlane(), bias);
+  int64_t s = w.s[2];
+  forEachTapRow(w, [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
+                       int64_t hi, int64_t base) {
+    float wv = wt[tap];
+    float *row = out + dst;
+    const float *in = x + src + base;
+    if (s == 1)
+      for (int64_t ow = lo; ow < hi; ++ow)
+        row[ow] += wv * in[ow];
+    else
+      for (int64_t ow = lo; ow < hi; ++ow)
+        row[ow] += wv * in[ow * s];
+  });
+}
+
+/// Max pooling of one plane. Outputs whose window holds no input element
+/// (impossible for valid ONNX pads) stay -inf.
+DLP_PLANE_KERNEL void maxPoolPlane(const float *x, const Window &w, float *out) {
+  std::fill(out, out + w.outPlane(), -std::numeric_limits<float>::infinity());
+  int64_t s = w.s[2];
+  forEachTapRow(w, [&](int64_t, int64_t src, int64_t dst, int64_t lo,
+                       int64_t hi, int64_t base) {
+    float *row = out + dst;
+    const float *in = x + src + base;
+    // `a < b ? b : a` keeps a NaN already in the row and maps to maxps.
+    if (s == 1)
+      for (int64_t ow = lo; ow < hi; ++ow)
+        row[ow] = row[ow] < in[ow] ? in[ow] : row[ow];
+    else
+      for (int64_t ow = lo; ow < hi; ++ow)
+        row[ow] = row[ow] < in[ow * s] ? in[ow * s] : row[ow];
+  });
 }
 } // namespace
 
@@ -161,16 +186,26 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   bool pointwise = w.taps() == 1 && w.s[0] * w.s[1] * w.s[2] == 1 &&
                    w.pb[0] + w.pb[1] + w.pb[2] + w.pe[0] + w.pe[1] + w.pe[2] == 0;
   // One (image, group) unit: im2col + GEMM + bias.
-  auto unit = [&](int64_t i, std::vector<float> &col,
+  // The patch matrix buffer comes from the tensor buffer cache (no
+  // zero-fill, reused across layers and runs).
+  auto unit = [&](int64_t i, Tensor &col, ExecContext *im2colCtx,
                   llvm::ThreadPoolInterface *pool) {
     int64_t img = i / group, g = i % group;
     const float *xs = xd + (img * c + g * cg) * inPlane;
     const float *b = xs;
     if (!pointwise) {
-      col.resize(K * P);
-      for (int64_t ch = 0; ch < cg; ++ch)
-        im2colPlane(xs + ch * inPlane, w, col.data() + ch * w.taps() * P);
-      b = col.data();
+      if (col.isNull())
+        col = Tensor::alloc({K * P});
+      float *cd = col.mutableData();
+      auto fill = [&](int64_t lo, int64_t hi) {
+        for (int64_t ch = lo; ch < hi; ++ch)
+          im2colPlane(xs + ch * inPlane, w, cd + ch * w.taps() * P);
+      };
+      if (im2colCtx)
+        parallelFor(*im2colCtx, cg, fill);
+      else
+        fill(0, cg);
+      b = cd;
     }
     float *ys = yd + (img * m + g * mg) * P;
     sgemm(false, false, mg, P, K, 1.0f, wd + g * mg * K, K, b, P, 0.0f, ys, P,
@@ -187,19 +222,22 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   unsigned threads = ctx.pool ? ctx.pool->getMaxConcurrency() : 1;
   if (units >= 2 * static_cast<int64_t>(threads) && threads > 1) {
     parallelFor(ctx, units, [&](int64_t b, int64_t e) {
-      std::vector<float> col;
+      Tensor col;
       for (int64_t i = b; i < e; ++i)
-        unit(i, col, nullptr);
+        unit(i, col, nullptr, nullptr);
     });
   } else {
-    std::vector<float> col;
+    // Few units: spread the patch copy over the pool when it is large
+    // enough to pay for the wake-up, and let the GEMM use the pool.
+    bool parallelIm2col = K * P >= (int64_t(1) << 18);
+    Tensor col;
     for (int64_t i = 0; i < units; ++i)
-      unit(i, col, ctx.pool);
+      unit(i, col, parallelIm2col ? &ctx : nullptr, ctx.pool);
   }
   return y;
 }
 
-/// Shared driver of max and average pooling over (image, channel) planes.
+/// Average pooling over (image, channel) planes.
 template <typename PlaneFn>
 static Tensor poolDriver(const Tensor &x, ArrayRef<int64_t> kernel,
                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
@@ -230,28 +268,23 @@ static Tensor poolDriver(const Tensor &x, ArrayRef<int64_t> kernel,
 }
 
 Tensor kernels::maxPool(nn::MaxPoolOp op, const Tensor &x, ExecContext &ctx) {
-  return poolDriver(
-      x, op.getKernelShape(), op.getStrides(), op.getPads(),
-      op.getDilations(), op.getCeilMode(), ctx,
-      [](const float *src, const Window &w, const int64_t *o) {
-        float best = -std::numeric_limits<float>::infinity();
-        for (int64_t kd = 0; kd < w.k[0]; ++kd) {
-          int64_t id = o[0] * w.s[0] - w.pb[0] + kd * w.d[0];
-          if (id < 0 || id >= w.in[0])
-            continue;
-          for (int64_t kh = 0; kh < w.k[1]; ++kh) {
-            int64_t ih = o[1] * w.s[1] - w.pb[1] + kh * w.d[1];
-            if (ih < 0 || ih >= w.in[1])
-              continue;
-            for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-              int64_t iw = o[2] * w.s[2] - w.pb[2] + kw * w.d[2];
-              if (iw >= 0 && iw < w.in[2])
-                best = std::max(best, src[(id * w.in[1] + ih) * w.in[2] + iw]);
-            }
-          }
-        }
-        return best;
-      });
+  shp::ShapeResult r =
+      shp::pool(x.shape(), op.getKernelShape(), op.getStrides(), op.getPads(),
+                op.getDilations(), op.getCeilMode());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window w;
+  if (!makeWindow(x.shape(), op.getKernelShape(), op.getStrides(),
+                  op.getPads(), op.getDilations(), r.shape, w))
+    return fail(ctx, "only 1-3 spatial dimensions are supported");
+  Tensor y = Tensor::alloc(r.shape);
+  const float *xd = x.data();
+  float *yd = y.mutableData();
+  parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      maxPoolPlane(xd + i * w.inPlane(), w, yd + i * w.outPlane());
+  });
+  return y;
 }
 
 Tensor kernels::avgPool(nn::AvgPoolOp op, const Tensor &x, ExecContext &ctx) {

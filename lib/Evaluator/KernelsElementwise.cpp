@@ -14,13 +14,25 @@ using llvm::ArrayRef;
 namespace shp = dlp::nn::shapes;
 
 namespace {
+/// Element-wise work below this many elements stays on the calling thread:
+/// waking a pool thread costs more than the work (see Gemm.cpp).
+constexpr int64_t kElementwiseChunk = int64_t(1) << 18;
+
+/// The output buffer of an element-wise op: the input's own buffer when the
+/// input dies here and nothing else references it, else a fresh one.
+Tensor outputFor(const Tensor &x, ArrayRef<int64_t> shape) {
+  if (x.isUniquelyOwned() && x.shape() == shape)
+    return x;
+  return Tensor::alloc(shape);
+}
+
 template <typename Fn>
 Tensor mapUnary(const Tensor &x, ExecContext &ctx, Fn fn) {
-  Tensor y = Tensor::alloc(x.shape());
+  Tensor y = outputFor(x, x.shape());
   const float *xd = x.data();
   float *yd = y.mutableData();
   int64_t n = x.numElements();
-  constexpr int64_t kChunk = 1 << 14;
+  constexpr int64_t kChunk = kElementwiseChunk;
   parallelFor(ctx, (n + kChunk - 1) / kChunk, [&](int64_t b, int64_t e) {
     int64_t lo = b * kChunk, hi = std::min(n, e * kChunk);
     for (int64_t i = lo; i < hi; ++i)
@@ -34,7 +46,8 @@ Tensor mapBinary(const Tensor &a, const Tensor &b, ExecContext &ctx, Fn fn) {
   shp::ShapeResult r = shp::broadcast(a.shape(), b.shape());
   if (!r.ok)
     return fail(ctx, r.error);
-  Tensor y = Tensor::alloc(r.shape);
+  Tensor y = a.isUniquelyOwned() ? outputFor(a, r.shape)
+                                  : outputFor(b, r.shape);
   const float *ad = a.data(), *bd = b.data();
   float *yd = y.mutableData();
   int64_t n = y.numElements();

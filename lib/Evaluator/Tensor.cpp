@@ -2,8 +2,12 @@
 
 #include "dlp/Evaluator/Tensor.h"
 
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 using namespace dlp::eval;
 
@@ -14,14 +18,60 @@ int64_t Tensor::numElements() const {
   return n;
 }
 
+namespace {
+/// Freed buffers by byte size, up to kMaxCachedBytes in all. Large buffers
+/// come from mmap; without reuse every run of a model pays a page fault per
+/// 4 KiB of every intermediate (measured: ~10 % of squeezenet's run time).
+class BufferCache {
+public:
+  static constexpr size_t kMaxCachedBytes = size_t(512) << 20;
+
+  void *get(size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = free.find(bytes);
+      if (it != free.end() && !it->second.empty()) {
+        cached -= bytes;
+        return it->second.pop_back_val();
+      }
+    }
+    return std::aligned_alloc(64, bytes);
+  }
+  void put(void *p, size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (cached + bytes <= kMaxCachedBytes) {
+        cached += bytes;
+        free[bytes].push_back(p);
+        return;
+      }
+    }
+    std::free(p);
+  }
+private:
+  std::mutex mutex;
+  llvm::DenseMap<size_t, llvm::SmallVector<void *, 2>> free;
+  size_t cached = 0;
+};
+
+BufferCache &bufferCache() {
+  // Never destroyed: tensors may be released during static destruction.
+  static BufferCache *cache = new BufferCache;
+  return *cache;
+}
+} // namespace
+
 Tensor Tensor::alloc(llvm::ArrayRef<int64_t> shape) {
   Tensor t;
   t.shape_.assign(shape.begin(), shape.end());
   size_t bytes = std::max<int64_t>(t.numElements(), 1) * sizeof(float);
   bytes = (bytes + 63) / 64 * 64;
-  void *p = std::aligned_alloc(64, bytes);
-  t.owner_ = std::shared_ptr<void>(p, [](void *q) { std::free(q); });
+  BufferCache &cache = bufferCache();
+  void *p = cache.get(bytes);
+  t.owner_ =
+      std::shared_ptr<void>(p, [&cache, bytes](void *q) { cache.put(q, bytes); });
   t.data_ = static_cast<const float *>(p);
+  t.owned_ = true;
   return t;
 }
 

@@ -20,6 +20,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -34,26 +35,38 @@
 using namespace mlir;
 using namespace llvm;
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model>"),
+static cl::OptionCategory evalCategory("dlp-eval options");
+
+static cl::opt<std::string> modelPath(cl::cat(evalCategory), cl::Positional, cl::desc("<model>"),
                                       cl::init(""));
-static cl::list<std::string> inputPaths("input", cl::desc("input .npy file"),
+static cl::list<std::string> inputPaths(cl::cat(evalCategory), "input", cl::desc("input .npy file"),
                                         cl::value_desc("file"));
-static cl::list<std::string> outputPaths("output",
+static cl::list<std::string> outputPaths(cl::cat(evalCategory), "output",
                                          cl::desc("output .npy file"),
                                          cl::value_desc("file"));
-static cl::opt<unsigned> numThreads("num-threads", cl::desc("worker threads"),
+static cl::opt<unsigned> numThreads(cl::cat(evalCategory), "num-threads", cl::desc("worker threads"),
                                     cl::init(2));
 static cl::opt<std::string>
-    dumpDir("dump-dir",
+    dumpDir(cl::cat(evalCategory), "dump-dir",
             cl::desc("write every intermediate tensor as DIR/<layer>.npy"),
             cl::init(""));
-static cl::opt<bool> noOptimize("no-optimize",
+static cl::opt<bool> noOptimize(cl::cat(evalCategory), "no-optimize",
                                 cl::desc("skip the nn-optimize pipeline"));
-static cl::opt<bool> printTime("time", cl::desc("print phase timings"));
-static cl::opt<unsigned> repeat("repeat",
-                                cl::desc("run N times (for timing)"),
+static cl::opt<bool> printTime(cl::cat(evalCategory), "time", cl::desc("print phase timings"));
+static cl::opt<unsigned> repeat(cl::cat(evalCategory), "repeat",
+                                cl::desc("run N times (--time prints the median and minimum)"),
                                 cl::init(1));
-static cl::opt<bool> listOps("list-onnx-ops",
+static cl::opt<bool>
+    profile(cl::cat(evalCategory), "profile",
+            cl::desc("print the run time per op kind (last repeat)"));
+static cl::opt<bool>
+    profileLayers(cl::cat(evalCategory), "profile-layers",
+                  cl::desc("print the run time of every layer (last repeat)"));
+static cl::opt<bool> prepareOnly(
+    cl::cat(evalCategory), "prepare-only",
+    cl::desc("import/parse, optimize and prepare the model, then stop "
+             "(no inputs needed; with --time, prints the phase timings)"));
+static cl::opt<bool> listOps(cl::cat(evalCategory), "list-onnx-ops",
                              cl::desc("print the supported ONNX ops and exit"));
 
 namespace {
@@ -73,6 +86,7 @@ std::string sanitize(StringRef name) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(evalCategory);
   cl::ParseCommandLineOptions(argc, argv, "DLP float reference evaluator\n");
   if (listOps) {
     for (const dlp::ONNXOpSupport &op : dlp::getSupportedONNXOps())
@@ -125,10 +139,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   func::FuncOp func = *funcs.begin();
+  t0 = std::chrono::steady_clock::now();
   std::unique_ptr<dlp::eval::Evaluator> ev =
       dlp::eval::Evaluator::create(func, numThreads);
   if (!ev)
     return 1;
+  double prepTime = seconds(t0);
+  if (prepareOnly) {
+    if (printTime)
+      outs() << formatv("import {0:f4} s, optimize {1:f4} s, prepare {2:f4} s\n",
+                        importTime, optTime, prepTime);
+    return 0;
+  }
 
   if (inputPaths.size() != ev->numInputs()) {
     errs() << "dlp-eval: the model has " << ev->numInputs()
@@ -171,16 +193,46 @@ int main(int argc, char **argv) {
       dumpFailed = true;
     }
   };
-  t0 = std::chrono::steady_clock::now();
+  // Per-op-kind profile: the callback runs right after each layer.
+  llvm::StringMap<std::pair<double, unsigned>> perKind;
+  std::string layerTable;
+  raw_string_ostream layerOs(layerTable);
+  auto last = std::chrono::steady_clock::now();
+  auto hook = [&](StringRef layer, Operation *op, const dlp::eval::Tensor &t) {
+    double secs = seconds(last);
+    if (profile) {
+      auto &[total, count] = perKind[op->getName().getStringRef()];
+      total += secs;
+      ++count;
+    }
+    if (profileLayers) {
+      std::string shape;
+      for (int64_t d : t.shape())
+        shape += (shape.empty() ? "" : "x") + std::to_string(d);
+      layerOs << formatv("{0,-40} {1,-20} {2,-18} {3,9:f3}\n", layer,
+                         op->getName().getStringRef(), shape, secs * 1e3);
+    }
+    if (!dumpDir.empty())
+      dump(layer, op, t);
+    last = std::chrono::steady_clock::now();
+  };
+  bool needHook = profile || profileLayers || !dumpDir.empty();
+  std::vector<double> runTimes;
   for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
-    bool ok = dumpDir.empty() ? ev->run(inputs, outputs, error)
-                              : ev->run(inputs, outputs, error, dump);
+    t0 = std::chrono::steady_clock::now();
+    perKind.clear();
+    layerTable.clear();
+    last = std::chrono::steady_clock::now();
+    bool ok = needHook ? ev->run(inputs, outputs, error, hook)
+                       : ev->run(inputs, outputs, error);
     if (!ok) {
       errs() << "dlp-eval: " << error << "\n";
       return 1;
     }
+    runTimes.push_back(seconds(t0));
   }
-  double runTime = seconds(t0) / std::max(1u, unsigned(repeat));
+  llvm::sort(runTimes);
+  double runMedian = runTimes[runTimes.size() / 2], runMin = runTimes.front();
   if (dumpFailed)
     return 1;
 
@@ -192,8 +244,27 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (profileLayers)
+    outs() << formatv("{0,-40} {1,-20} {2,-18} {3,9}\n", "layer", "op",
+                      "shape", "ms")
+           << layerTable;
+  if (profile) {
+    SmallVector<std::pair<StringRef, std::pair<double, unsigned>>> rows;
+    double total = 0;
+    for (auto &e : perKind) {
+      rows.push_back({e.getKey(), e.getValue()});
+      total += e.getValue().first;
+    }
+    llvm::sort(rows, [](auto &a, auto &b) { return a.second.first > b.second.first; });
+    outs() << formatv("{0,-24} {1,6} {2,10} {3,6}\n", "op", "count", "ms", "%");
+    for (auto &[name, v] : rows)
+      outs() << formatv("{0,-24} {1,6} {2,10:f3} {3,6:f1}\n", name, v.second,
+                        v.first * 1e3, total > 0 ? 100 * v.first / total : 0.0);
+    outs() << formatv("{0,-24} {1,6} {2,10:f3}\n", "total", "", total * 1e3);
+  }
   if (printTime)
-    outs() << formatv("import {0:f4} s, optimize {1:f4} s, run {2:f4} s\n",
-                      importTime, optTime, runTime);
+    outs() << formatv("import {0:f4} s, optimize {1:f4} s, run {2:f4} s "
+                      "(median of {3}, min {4:f4} s)\n",
+                      importTime, optTime, runMedian, runTimes.size(), runMin);
   return 0;
 }

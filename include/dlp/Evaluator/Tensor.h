@@ -11,7 +11,8 @@
 namespace dlp::eval {
 
 /// A dense row-major float32 tensor. Copies share the buffer; reshapes are
-/// free views. Buffers are 64-byte aligned.
+/// free views. Buffers are 64-byte aligned; freed buffers are kept in a small
+/// size-keyed cache so repeated runs of a model do not fault in fresh pages.
 class Tensor {
 public:
   Tensor() = default;
@@ -36,10 +37,15 @@ public:
   /// Same buffer, new shape (same element count).
   Tensor reshaped(llvm::ArrayRef<int64_t> shape) const;
 
+  /// True when this tensor holds the only reference to a buffer made by
+  /// alloc()/zeros(), so a kernel may overwrite it in place.
+  bool isUniquelyOwned() const { return owned_ && owner_.use_count() == 1; }
+
 private:
   llvm::SmallVector<int64_t, 6> shape_;
   const float *data_ = nullptr;
   std::shared_ptr<const void> owner_;
+  bool owned_ = false; // buffer from alloc()/zeros(), not a view
 };
 
 } // namespace dlp::eval
