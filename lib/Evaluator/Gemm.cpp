@@ -61,14 +61,14 @@ constexpr int64_t kMC = 144;
 constexpr int64_t kKC = 256;
 constexpr int64_t kNC = 2048;
 
-/// Minimum multiply-adds per thread before work is shared with the pool.
-/// Handing work to a sleeping pool thread and being woken again costs tens of
-/// microseconds in a VM whose idle vCPUs halt (measured 20-60 us for an
-/// async + wait round trip on an idle Firecracker guest), so a share must be
-/// worth clearly more than that: 2M multiply-adds are ~40 us of GEMM and
-/// ~100 us of (memory-bound) GEMV. Measured break-even for 2 threads: ~4M
-/// multiply-adds for GEMM, 2-4M for GEMV.
-constexpr int64_t kMinMacsPerThread = int64_t(1) << 21;
+/// Minimum multiply-adds per thread before work is shared. Handing work to
+/// a sleeping thread costs tens of microseconds in a VM whose idle vCPUs halt
+/// (measured 20-60 us for a round trip on an idle Firecracker guest); the
+/// OpenMP team behind parallelForTasks spins between fork-joins, so a share
+/// only has to beat the spinning hand-off: 512K multiply-adds are ~10 us of
+/// GEMM. (With sleeping llvm::ThreadPool workers the measured break-even was
+/// ~4M multiply-adds.)
+constexpr int64_t kMinMacsPerThread = int64_t(1) << 19;
 
 /// Work is split into at most this many tiles per thread, each at least
 /// kMinMacsPerTile multiply-adds (~10 us).

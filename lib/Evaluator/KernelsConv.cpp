@@ -66,43 +66,50 @@ bool makeWindow(ArrayRef<int64_t> xShape, ArrayRef<int64_t> kernel,
 #define DLP_ALWAYS_INLINE inline
 #endif
 
-/// Calls fn(tap, srcRow, dstRow, lo, hi, base) for every kernel tap and every
-/// output row whose input row lies inside the input: output columns
-/// [lo, hi) of that row read input columns ow * s + base (all in range).
-template <typename RowFn>
-DLP_ALWAYS_INLINE void forEachTapRow(const Window &w, RowFn fn) {
-  int64_t s = w.s[2];
-  for (int64_t kd = 0; kd < w.k[0]; ++kd)
-    for (int64_t kh = 0; kh < w.k[1]; ++kh)
-      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-        int64_t tap = (kd * w.k[1] + kh) * w.k[2] + kw;
-        int64_t base = kw * w.d[2] - w.pb[2];
-        // Valid ow: 0 <= ow * s + base <= in - 1.
-        int64_t lo = base >= 0 ? 0 : (-base + s - 1) / s;
-        int64_t hi = w.in[2] - 1 - base < 0 ? 0 : (w.in[2] - 1 - base) / s + 1;
-        lo = std::min(lo, w.out[2]);
-        hi = std::clamp(hi, lo, w.out[2]);
-        for (int64_t od = 0; od < w.out[0]; ++od) {
-          int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
-          if (id < 0 || id >= w.in[0])
-            continue;
-          for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-            int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
-            if (ih < 0 || ih >= w.in[1])
-              continue;
-            fn(tap, (id * w.in[1] + ih) * w.in[2],
-               (od * w.out[1] + oh) * w.out[2], lo, hi, base);
-          }
-        }
-      }
+/// The output columns [lo, hi) whose input column ow * s + base lies inside
+/// the input row (0 <= ow * s + base <= in - 1).
+DLP_ALWAYS_INLINE void validColumns(const Window &w, int64_t base, int64_t &lo,
+                                    int64_t &hi) {
+  int64_t s = w.s[2], last = w.in[2] - 1 - base;
+  lo = std::min(base >= 0 ? 0 : (-base + s - 1) / s, w.out[2]);
+  hi = std::clamp(last < 0 ? 0 : last / s + 1, lo, w.out[2]);
 }
 
-/// Writes the [taps x outPlane] patch matrix of one channel plane.
-DLP_PLANE_KERNEL void im2colPlane(const float *x, const Window &w, float *col) {
+/// Calls fn(tap, srcRow, dstRow, lo, hi, base) for every kernel tap in
+/// [tapBegin, tapEnd) and every output row whose input row lies inside the
+/// input: output columns [lo, hi) of that row read input columns
+/// ow * s + base (all in range).
+template <typename RowFn>
+DLP_ALWAYS_INLINE void forEachTapRow(const Window &w, int64_t tapBegin,
+                                     int64_t tapEnd, RowFn fn) {
+  for (int64_t tap = tapBegin; tap < tapEnd; ++tap) {
+    int64_t kw = tap % w.k[2], kh = tap / w.k[2] % w.k[1],
+            kd = tap / (w.k[2] * w.k[1]);
+    int64_t base = kw * w.d[2] - w.pb[2], lo, hi;
+    validColumns(w, base, lo, hi);
+    for (int64_t od = 0; od < w.out[0]; ++od) {
+      int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
+      if (id < 0 || id >= w.in[0])
+        continue;
+      for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+        int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
+        if (ih < 0 || ih >= w.in[1])
+          continue;
+        fn(tap, (id * w.in[1] + ih) * w.in[2], (od * w.out[1] + oh) * w.out[2],
+           lo, hi, base);
+      }
+    }
+  }
+}
+
+/// Writes rows [tapBegin, tapEnd) of the [taps x outPlane] patch matrix of
+/// one channel plane.
+DLP_PLANE_KERNEL void im2colRows(const float *x, const Window &w,
+                                 int64_t tapBegin, int64_t tapEnd, float *col) {
   int64_t P = w.outPlane(), s = w.s[2];
   // Rows whose input row is padding stay zero; the rest get zero margins.
-  std::fill(col, col + w.taps() * P, 0.0f);
-  forEachTapRow(w, [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
+  std::fill(col + tapBegin * P, col + tapEnd * P, 0.0f);
+  forEachTapRow(w, tapBegin, tapEnd, [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
                        int64_t hi, int64_t base) {
     float *row = col + tap * P + dst;
     const float *in = x + src + base;
@@ -119,7 +126,7 @@ DLP_PLANE_KERNEL void depthwisePlane(const float *x, const float *wt, float bias
                     const Window &w, float *out) {
   std::fill(out, out + w.outPlane(), bias);
   int64_t s = w.s[2];
-  forEachTapRow(w, [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
+  forEachTapRow(w, 0, w.taps(), [&](int64_t tap, int64_t src, int64_t dst, int64_t lo,
                        int64_t hi, int64_t base) {
     float wv = wt[tap];
     float *row = out + dst;
@@ -133,23 +140,41 @@ DLP_PLANE_KERNEL void depthwisePlane(const float *x, const float *wt, float bias
   });
 }
 
-/// Max pooling of one plane. Outputs whose window holds no input element
-/// (impossible for valid ONNX pads) stay -inf.
-DLP_PLANE_KERNEL void maxPoolPlane(const float *x, const Window &w, float *out) {
-  std::fill(out, out + w.outPlane(), -std::numeric_limits<float>::infinity());
-  int64_t s = w.s[2];
-  forEachTapRow(w, [&](int64_t, int64_t src, int64_t dst, int64_t lo,
-                       int64_t hi, int64_t base) {
-    float *row = out + dst;
-    const float *in = x + src + base;
-    // `a < b ? b : a` keeps a NaN already in the row and maps to maxps.
-    if (s == 1)
-      for (int64_t ow = lo; ow < hi; ++ow)
-        row[ow] = row[ow] < in[ow] ? in[ow] : row[ow];
-    else
-      for (int64_t ow = lo; ow < hi; ++ow)
-        row[ow] = row[ow] < in[ow * s] ? in[ow * s] : row[ow];
-  });
+/// Max pooling of one plane: for each output row, the element-wise max of
+/// the window's input rows (contiguous, vectorizes), then the max over the
+/// window's columns of that row. `rowMax` holds in[2] floats. Outputs whose
+/// window holds no input element (impossible for valid ONNX pads) are -inf.
+DLP_PLANE_KERNEL void maxPoolPlane(const float *x, const Window &w,
+                                   float *rowMax, float *out) {
+  constexpr float kLowest = -std::numeric_limits<float>::infinity();
+  int64_t s = w.s[2], W = w.in[2];
+  for (int64_t od = 0; od < w.out[0]; ++od)
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      std::fill(rowMax, rowMax + W, kLowest);
+      for (int64_t kd = 0; kd < w.k[0]; ++kd) {
+        int64_t id = od * w.s[0] - w.pb[0] + kd * w.d[0];
+        if (id < 0 || id >= w.in[0])
+          continue;
+        for (int64_t kh = 0; kh < w.k[1]; ++kh) {
+          int64_t ih = oh * w.s[1] - w.pb[1] + kh * w.d[1];
+          if (ih < 0 || ih >= w.in[1])
+            continue;
+          const float *in = x + (id * w.in[1] + ih) * W;
+          // `a < b ? b : a` keeps a NaN already held and maps to maxps.
+          for (int64_t iw = 0; iw < W; ++iw)
+            rowMax[iw] = rowMax[iw] < in[iw] ? in[iw] : rowMax[iw];
+        }
+      }
+      float *row = out + (od * w.out[1] + oh) * w.out[2];
+      std::fill(row, row + w.out[2], kLowest);
+      for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+        int64_t base = kw * w.d[2] - w.pb[2], lo, hi;
+        validColumns(w, base, lo, hi);
+        const float *m = rowMax + base;
+        for (int64_t ow = lo; ow < hi; ++ow)
+          row[ow] = row[ow] < m[ow * s] ? m[ow * s] : row[ow];
+      }
+    }
 }
 } // namespace
 
@@ -197,14 +222,19 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
       if (col.isNull())
         col = Tensor::alloc({K * P});
       float *cd = col.mutableData();
+      // Units of work: (channel, tap) rows of the patch matrix.
+      int64_t taps = w.taps();
       auto fill = [&](int64_t lo, int64_t hi) {
-        for (int64_t ch = lo; ch < hi; ++ch)
-          im2colPlane(xs + ch * inPlane, w, cd + ch * w.taps() * P);
+        for (int64_t r = lo; r < hi;) {
+          int64_t ch = r / taps, t0 = r % taps, t1 = std::min(taps, t0 + hi - r);
+          im2colRows(xs + ch * inPlane, w, t0, t1, cd + ch * taps * P);
+          r += t1 - t0;
+        }
       };
       if (im2colCtx)
-        parallelFor(*im2colCtx, cg, fill);
+        parallelFor(*im2colCtx, cg * taps, fill);
       else
-        fill(0, cg);
+        fill(0, cg * taps);
       b = cd;
     }
     float *ys = yd + (img * m + g * mg) * P;
@@ -281,8 +311,10 @@ Tensor kernels::maxPool(nn::MaxPoolOp op, const Tensor &x, ExecContext &ctx) {
   const float *xd = x.data();
   float *yd = y.mutableData();
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
+    std::vector<float> rowMax(w.in[2]);
     for (int64_t i = b; i < e; ++i)
-      maxPoolPlane(xd + i * w.inPlane(), w, yd + i * w.outPlane());
+      maxPoolPlane(xd + i * w.inPlane(), w, rowMax.data(),
+                   yd + i * w.outPlane());
   });
   return y;
 }

@@ -6,27 +6,22 @@
 
 #include <algorithm>
 #include <atomic>
+#include <omp.h>
 
 using namespace dlp;
 
 void eval::parallelForTasks(llvm::ThreadPoolInterface *pool,
                             int64_t numThreads, int64_t numTasks,
                             llvm::function_ref<void(int64_t)> fn) {
-  int64_t helpers = std::min(numThreads, numTasks) - 1;
-  if (!pool || helpers <= 0) {
+  int64_t team = std::min(numThreads, numTasks);
+  if (!pool || team <= 1 || omp_in_parallel()) {
     for (int64_t i = 0; i < numTasks; ++i)
       fn(i);
     return;
   }
   std::atomic<int64_t> next{0};
-  auto worker = [&next, numTasks, fn]() {
-    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < numTasks;
-         i = next.fetch_add(1, std::memory_order_relaxed))
-      fn(i);
-  };
-  llvm::ThreadPoolTaskGroup group(*pool);
-  for (int64_t h = 0; h < helpers; ++h)
-    group.async(worker);
-  worker();
-  group.wait();
+#pragma omp parallel num_threads(team)
+  for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < numTasks;
+       i = next.fetch_add(1, std::memory_order_relaxed))
+    fn(i);
 }

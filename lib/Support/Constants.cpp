@@ -57,6 +57,56 @@ ElementsAttr dlp::createFloatResourceAttr(MLIRContext *ctx,
   return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
 }
 
+ElementsAttr dlp::createFloatResourceAttr(
+    MLIRContext *ctx, ArrayRef<int64_t> shape, StringRef nameHint,
+    llvm::function_ref<void(MutableArrayRef<float>)> fill) {
+  auto type = RankedTensorType::get(shape, Float32Type::get(ctx));
+  int64_t n = type.getNumElements();
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      n * sizeof(float), alignof(float), /*dataIsMutable=*/true);
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  fill(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), n));
+  return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+}
+
+Value dlp::createFloatConstant(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape, StringRef nameHint,
+    llvm::function_ref<void(MutableArrayRef<float>)> fill) {
+  ElementsAttr attr =
+      createFloatResourceAttr(b.getContext(), shape, nameHint, fill);
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
+}
+
+namespace {
+using BlobEntry = DialectResourceBlobManager::BlobEntry;
+void collectResources(Operation *root, llvm::DenseSet<BlobEntry *> &out) {
+  root->walk([&](Operation *op) {
+    for (NamedAttribute attr : op->getAttrs())
+      if (auto res = dyn_cast<DenseResourceElementsAttr>(attr.getValue()))
+        if (BlobEntry *entry = res.getRawHandle().getResource())
+          out.insert(entry);
+  });
+}
+} // namespace
+
+dlp::ResourceReleaser::ResourceReleaser(Operation *root) : root(root) {
+  collectResources(root, before);
+}
+
+size_t dlp::ResourceReleaser::releaseDropped() {
+  llvm::DenseSet<BlobEntry *> after;
+  collectResources(root, after);
+  size_t freed = 0;
+  for (BlobEntry *entry : before) {
+    if (after.contains(entry) || !entry->getBlob())
+      continue;
+    freed += entry->getBlob()->getData().size();
+    entry->setBlob(AsmResourceBlob());
+  }
+  before = std::move(after);
+  return freed;
+}
+
 Value dlp::createFloatConstant(OpBuilder &b, Location loc,
                                ArrayRef<int64_t> shape, ArrayRef<float> data,
                                StringRef nameHint) {

@@ -71,14 +71,20 @@ struct GemmToFC : OpRewritePattern<nn::GemmOp> {
       if (!bias)
         return rewriter.notifyMatchFailure(op, "C is not a row bias");
     }
-    // Weight stored P x K = N x K.
-    std::vector<float> w(n * k);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        w[i * k + j] = alpha * (op.getTransB() ? b->data[i * k + j]
-                                               : b->data[j * n + i]);
+    // Weight stored P x K = N x K: B itself when it is already transposed
+    // and unscaled (torch's Linear), else a new constant written in place.
     Location loc = op.getLoc();
-    Value wv = createFloatConstant(rewriter, loc, {n, k}, w, "fc_w");
+    Value wv = op.getB();
+    if (!op.getTransB() || alpha != 1.0f) {
+      bool transB = op.getTransB();
+      wv = createFloatConstant(
+          rewriter, loc, {n, k}, "fc_w", [&](MutableArrayRef<float> w) {
+            for (int64_t i = 0; i < n; ++i)
+              for (int64_t j = 0; j < k; ++j)
+                w[i * k + j] = alpha * (transB ? b->data[i * k + j]
+                                               : b->data[j * n + i]);
+          });
+    }
     Value bv;
     if (bias)
       bv = createFloatConstant(rewriter, loc, {n}, *bias, "fc_b");
@@ -101,10 +107,6 @@ struct MatMulToFC : OpRewritePattern<nn::MatMulOp> {
     if (lhsType.getRank() != 2 || !b || b->shape.size() != 2)
       return rewriter.notifyMatchFailure(op, "not a 2-D x constant matmul");
     int64_t k = b->shape[0], n = b->shape[1];
-    std::vector<float> w(n * k);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        w[i * k + j] = b->data[j * n + i];
     // Absorb a following bias add.
     Operation *root = op;
     std::optional<std::vector<float>> bias;
@@ -119,7 +121,12 @@ struct MatMulToFC : OpRewritePattern<nn::MatMulOp> {
     }
     rewriter.setInsertionPoint(root);
     Location loc = op.getLoc();
-    Value wv = createFloatConstant(rewriter, loc, {n, k}, w, "fc_w");
+    Value wv = createFloatConstant(
+        rewriter, loc, {n, k}, "fc_w", [&](MutableArrayRef<float> w) {
+          for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < k; ++j)
+              w[i * k + j] = b->data[j * n + i];
+        });
     Value bv;
     if (root != op.getOperation())
       bv = createFloatConstant(rewriter, loc, {n}, *bias, "fc_b");
@@ -139,8 +146,10 @@ struct NNCanonicalizeFCPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<GemmToFC, MatMulToFC>(&getContext(), numRewritten);
+    ResourceReleaser releaser(getOperation());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+    releaser.releaseDropped();
   }
 };
 } // namespace

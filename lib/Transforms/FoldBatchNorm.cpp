@@ -49,20 +49,24 @@ struct FoldIntoProducer : OpRewritePattern<nn::BatchNormOp> {
     int64_t perChannel = w->data.size() / channels;
     float eps = bn.getEpsilon().convertToFloat();
 
-    std::vector<float> newW(w->data.begin(), w->data.end());
+    std::vector<double> scale(channels);
     std::vector<float> newB(channels);
     for (int64_t m = 0; m < channels; ++m) {
       // Computed in double, stored in float: one rounding per weight.
       double s = gamma->data[m] / std::sqrt(double(var->data[m]) + eps);
-      for (int64_t i = 0; i < perChannel; ++i)
-        newW[m * perChannel + i] =
-            static_cast<float>(w->data[m * perChannel + i] * s);
+      scale[m] = s;
       double b0 = bias ? bias->data[m] : 0.0;
       newB[m] = static_cast<float>((b0 - mean->data[m]) * s + beta->data[m]);
     }
     rewriter.setInsertionPoint(producer);
     Location loc = producer.getLoc();
-    Value wv = createFloatConstant(rewriter, loc, w->shape, newW, "bn_folded_w");
+    Value wv = createFloatConstant(
+        rewriter, loc, w->shape, "bn_folded_w", [&](MutableArrayRef<float> nw) {
+          for (int64_t m = 0; m < channels; ++m)
+            for (int64_t i = 0; i < perChannel; ++i)
+              nw[m * perChannel + i] =
+                  static_cast<float>(w->data[m * perChannel + i] * scale[m]);
+        });
     Value bv = createFloatConstant(rewriter, loc, {channels}, newB,
                                    "bn_folded_b");
     rewriter.modifyOpInPlace(producer, [&] {
@@ -83,8 +87,10 @@ struct NNFoldBatchNormPass
     patterns.add<FoldIntoProducer<nn::ConvOp>,
                  FoldIntoProducer<nn::FullyConnectedOp>>(&getContext(),
                                                          numFolded);
+    ResourceReleaser releaser(getOperation());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+    releaser.releaseDropped();
   }
 };
 } // namespace

@@ -8,10 +8,12 @@
 using namespace mlir;
 
 void dlp::buildNNOptimizePipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createNNCleanup());
+  // Weight rewrites run on the module: they free the blobs of the weights
+  // they replace, which needs every possible user in view.
+  pm.addPass(createNNCanonicalizeFC());
+  pm.addPass(createNNFoldBatchNorm());
   OpPassManager &f = pm.nest<func::FuncOp>();
-  f.addPass(createNNCleanup());
-  f.addPass(createNNCanonicalizeFC());
-  f.addPass(createNNFoldBatchNorm());
   f.addPass(createNNFoldConstants());
   f.addPass(createCanonicalizerPass());
   f.addPass(createCSEPass());

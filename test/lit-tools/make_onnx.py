@@ -335,6 +335,8 @@ gemm("gemm11_noC", 11, [2, 4], [4, 3])
 gemm("gemm13_transB", 13, [2, 4], [3, 4], [3], transB=1)
 gemm("gemm13_scalar_C", 13, [2, 4], [4, 3], [], beta=0.5)
 gemm("gemm13_noC_transAB", 13, [4, 2], [3, 4], transA=1, transB=1, alpha=2.0)
+# A weight over 1 MiB: the file reader loads such raw_data after the parse.
+gemm("gemm13_big_weight", 13, [1, 600], [500, 600], [500], transB=1)
 
 
 @reg("matmul2d")

@@ -10,7 +10,10 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <optional>
 #include <vector>
@@ -44,6 +47,40 @@ mlir::ElementsAttr createFloatResourceAttr(mlir::MLIRContext *ctx,
                                            llvm::ArrayRef<int64_t> shape,
                                            llvm::ArrayRef<float> data,
                                            llvm::StringRef nameHint);
+
+/// Creates the attribute of a new dense_resource blob of tensor<shape x f32>
+/// whose values `fill` writes in place (no intermediate copy).
+mlir::ElementsAttr createFloatResourceAttr(
+    mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
+    llvm::StringRef nameHint,
+    llvm::function_ref<void(llvm::MutableArrayRef<float>)> fill);
+
+/// `arith.constant` form of the above.
+mlir::Value
+createFloatConstant(mlir::OpBuilder &b, mlir::Location loc,
+                    llvm::ArrayRef<int64_t> shape, llvm::StringRef nameHint,
+                    llvm::function_ref<void(llvm::MutableArrayRef<float>)> fill);
+
+/// Frees the blobs of dense_resource constants that a rewrite drops.
+///
+/// MLIR keeps every resource blob in the context's blob manager for the
+/// context's lifetime, even when no attribute in the IR refers to it any
+/// more; a pass that replaces a large weight would otherwise hold both the
+/// old and the new copy. Construct one on the root of a rewrite (all IR that
+/// may reference the resources, e.g. the module) before rewriting, and call
+/// releaseDropped() after: every resource referenced before and no longer
+/// referenced under the root gets an empty blob (so a stale reference reads
+/// as "blob missing" rather than as freed memory).
+class ResourceReleaser {
+public:
+  explicit ResourceReleaser(mlir::Operation *root);
+  /// Returns the number of bytes freed.
+  size_t releaseDropped();
+
+private:
+  mlir::Operation *root;
+  llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *> before;
+};
 
 } // namespace dlp
 

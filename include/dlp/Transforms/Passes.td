@@ -16,7 +16,7 @@ def NNCleanup : Pass<"nn-cleanup", "mlir::func::FuncOp"> {
   ];
 }
 
-def NNFoldBatchNorm : Pass<"nn-fold-batchnorm", "mlir::func::FuncOp"> {
+def NNFoldBatchNorm : Pass<"nn-fold-batchnorm", "mlir::ModuleOp"> {
   let summary = "Fold nn.batch_norm into the preceding conv or fully-connected op";
   let description = [{
     For `y = bn(conv(x, W, b))` with constant W, b and BN parameters, rewrites
@@ -24,6 +24,8 @@ def NNFoldBatchNorm : Pass<"nn-fold-batchnorm", "mlir::func::FuncOp"> {
     `b'[m] = (b[m] - mean[m]) * s[m] + beta[m]`, where
     `s = scale / sqrt(var + epsilon)`. The same for `nn.fully_connected`
     (channel = output feature). Requires the producer to have no other use.
+    Runs on the module so that it can free the blobs of the replaced weights
+    (see `dlp::ResourceReleaser`).
   }];
   let dependentDialects = ["dlp::nn::NNDialect", "mlir::arith::ArithDialect"];
   let statistics = [
@@ -31,14 +33,16 @@ def NNFoldBatchNorm : Pass<"nn-fold-batchnorm", "mlir::func::FuncOp"> {
   ];
 }
 
-def NNCanonicalizeFC : Pass<"nn-canonicalize-fc", "mlir::func::FuncOp"> {
+def NNCanonicalizeFC : Pass<"nn-canonicalize-fc", "mlir::ModuleOp"> {
   let summary = "Turn Flatten/Reshape + Gemm/MatMul(+Add) into nn.fully_connected";
   let description = [{
     Rewrites `gemm(flatten(x), B, C)` (and `gemm` on a 2-D input, a
     batch-preserving `reshape` to 2-D, or `matmul` by a constant followed by
     an optional bias `add`) into `nn.fully_connected(x, W, b)` with the weight
     stored `P x K` (transposed at compile time when needed) and `alpha`/`beta`
-    folded into the constants. Needs constant B and C.
+    folded into the constants. Needs constant B and C. A `trans_b` Gemm with
+    `alpha = 1` keeps its weight constant as is (no copy). Runs on the module
+    so that it can free the blobs of the replaced weights.
   }];
   let dependentDialects = ["dlp::nn::NNDialect", "mlir::arith::ArithDialect"];
   let statistics = [

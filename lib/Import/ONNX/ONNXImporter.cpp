@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlp/Import/ONNX/ONNXImporter.h"
+#include "ModelReader.h"
 #include "ImporterContext.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -287,11 +288,7 @@ OwningOpRef<ModuleOp> dlp::importONNXFile(StringRef path,
     return emitError(loc) << "cannot open '" << path << "': " << ec.message(),
            nullptr;
   onnx::ModelProto model;
-  bool parsed;
-  {
-    google::protobuf::io::FileInputStream stream(fd);
-    parsed = model.ParseFromZeroCopyStream(&stream);
-  }
+  bool parsed = readONNXModel(fd, model);
   ::close(fd);
   if (!parsed)
     return emitError(loc) << "not a valid ONNX model: the protobuf cannot be "
