@@ -1,0 +1,173 @@
+//===- Numerics.h - The DLP's integer arithmetic (docs/numerics.md) -*- C++ -*-===//
+//
+// The one implementation of the numeric contract in docs/numerics.md, shared
+// by the compiler (quantization), the quantized evaluator and the simulator.
+// Header-only, no MLIR dependency. Section numbers refer to that document.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_NUMERICS_H
+#define DLPRT_NUMERICS_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+namespace dlprt::num {
+
+/// Range of a fractional-bit count (section 1).
+constexpr int kMinFrac = -32, kMaxFrac = 31;
+/// Exponents in a pow2-4 window: n2 = n1 - kPow2Span (section 2.1).
+constexpr int kPow2Span = 6;
+/// Fixed-point precision of the average-pool reciprocal (section 4).
+constexpr int kAvgShift = 16;
+
+inline int8_t sat8(int64_t v) {
+  return static_cast<int8_t>(std::clamp<int64_t>(v, -128, 127));
+}
+inline int32_t sat32(int64_t v) {
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+}
+
+/// v * 2^-s with round half up for s > 0 (toward +inf on ties), exact for
+/// s <= 0 (a left shift; the caller saturates). Section 3.
+inline int64_t roundShift(int64_t v, int s) {
+  if (s > 0)
+    return (v + (int64_t(1) << (s - 1))) >> s;
+  return v * (int64_t(1) << -s);
+}
+
+/// Requantizes an accumulator with `accFrac` fractional bits to int8 with
+/// `outFrac` fractional bits. Section 3.
+inline int8_t requantize(int64_t acc, int accFrac, int outFrac) {
+  return sat8(roundShift(acc, accFrac - outFrac));
+}
+
+/// floor(x + 1/2) of x * 2^f, computed in double (exact scaling).
+inline int64_t roundHalfUpScaled(double x, int f) {
+  return static_cast<int64_t>(std::floor(std::ldexp(x, f) + 0.5));
+}
+
+/// Float -> int8 feature map (section 1).
+inline int8_t quantize(double x, int f) {
+  double v = std::floor(std::ldexp(x, f) + 0.5);
+  return sat8(static_cast<int64_t>(std::clamp(v, -1e18, 1e18)));
+}
+inline double dequantize(int64_t q, int f) { return std::ldexp(double(q), -f); }
+
+/// floor(log2(v)) for v > 0, exact.
+inline int floorLog2(double v) {
+  int e;
+  std::frexp(v, &e); // v = m * 2^e, m in [0.5, 1)
+  return e - 1;
+}
+
+/// The largest f with fmax * 2^f <= limit (limit a power of two times an
+/// odd integer is fine: the search is exact), clamped to [kMinFrac,
+/// kMaxFrac]; kMaxFrac for fmax == 0.
+inline int largestFracWithin(double fmax, double limit) {
+  if (!(fmax > 0))
+    return kMaxFrac;
+  int f = floorLog2(limit) - floorLog2(fmax) + 1;
+  while (std::ldexp(fmax, f) > limit)
+    --f;
+  return std::clamp(f, kMinFrac, kMaxFrac);
+}
+
+/// TF2's rule, 128 = 2^f * fmax: fractional bits of a feature-map channel
+/// (section 1).
+inline int fmapFracBits(double fmax) { return largestFracWithin(fmax, 128.0); }
+
+//===----------------------------------------------------------------------===//
+// pow2-4 weights (section 2.1)
+//===----------------------------------------------------------------------===//
+
+/// n1 = floor(log2(4 * maxAbs / 3)); 0 for an all-zero channel.
+inline int pow2WindowTop(double maxAbs) {
+  if (!(maxAbs > 0))
+    return 0;
+  return floorLog2(4.0 * maxAbs / 3.0);
+}
+
+/// The exponent a weight rounds to in the log domain (window
+/// [n1 - kPow2Span, n1]), or nullopt when it rounds to zero.
+inline std::optional<int> pow2Exponent(double w, int n1) {
+  int n2 = n1 - kPow2Span;
+  double a = std::fabs(w);
+  if (a < std::ldexp(1.0, n2 - 1))
+    return std::nullopt;
+  int e = floorLog2(a);
+  if (a >= std::ldexp(M_SQRT2, e))
+    ++e;
+  return std::clamp(e, n2, n1);
+}
+
+/// 4-bit code of `w` in the window topped by n1: s * 8 + k, k = 0 for zero,
+/// else value (-1)^s * 2^(n2 + k - 1).
+inline uint8_t pow2Encode(double w, int n1) {
+  std::optional<int> e = pow2Exponent(w, n1);
+  if (!e)
+    return 0;
+  int k = *e - (n1 - kPow2Span) + 1;
+  return static_cast<uint8_t>((w < 0 ? 8 : 0) + k);
+}
+
+/// Whether a code is one the contract produces (8, "-0", is not).
+inline bool pow2CodeValid(uint8_t code) { return code < 16 && code != 8; }
+
+/// Signed exponent form of a code: the weight is sign * 2^exponent, sign 0
+/// for the zero code.
+struct Pow2Weight {
+  int sign;
+  int exponent;
+};
+inline Pow2Weight pow2Decode(uint8_t code, int n1) {
+  int k = code & 7;
+  if (k == 0)
+    return {0, 0};
+  return {(code & 8) ? -1 : 1, n1 - kPow2Span + k - 1};
+}
+inline double pow2Value(uint8_t code, int n1) {
+  Pow2Weight p = pow2Decode(code, n1);
+  return p.sign == 0 ? 0.0 : p.sign * std::ldexp(1.0, p.exponent);
+}
+
+//===----------------------------------------------------------------------===//
+// int8 weights (section 2.2)
+//===----------------------------------------------------------------------===//
+
+/// g = floor(log2(127 / maxAbs)): the largest g with maxAbs * 2^g <= 127.
+inline int int8WeightFracBits(double maxAbs) {
+  if (!(maxAbs > 0))
+    return 0;
+  return largestFracWithin(maxAbs, 127.0);
+}
+inline int8_t int8WeightQuantize(double w, int g) {
+  double v = std::floor(std::ldexp(w, g) + 0.5);
+  return static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and element-wise ops (sections 4, 5)
+//===----------------------------------------------------------------------===//
+
+/// M_K = floor(2^16 / K + 1/2), exactly.
+inline int64_t avgReciprocal(int64_t count) {
+  return ((int64_t(1) << (kAvgShift + 1)) + count) / (2 * count);
+}
+/// Average of `count` int8 values whose sum is `sum`.
+inline int8_t avgDivide(int64_t sum, int64_t count) {
+  return sat8(roundShift(sum * avgReciprocal(count), kAvgShift));
+}
+
+/// Residual add of a (fa fractional bits) and b (fb) into fo.
+inline int8_t addRequantize(int64_t a, int fa, int64_t b, int fb, int fo) {
+  int f = std::max(fa, fb);
+  int64_t t = a * (int64_t(1) << (f - fa)) + b * (int64_t(1) << (f - fb));
+  return requantize(t, f, fo);
+}
+
+} // namespace dlprt::num
+
+#endif // DLPRT_NUMERICS_H
