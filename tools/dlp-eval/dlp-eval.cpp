@@ -12,6 +12,7 @@
 
 #include "dlp/Evaluator/Evaluator.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
+#include "dlp/Quant/Calibration.h"
 #include "dlp/InitAll.h"
 #include "dlp/Transforms/Passes.h"
 #include "dlprt/Npy.h"
@@ -66,6 +67,16 @@ static cl::opt<bool> prepareOnly(
     cl::cat(evalCategory), "prepare-only",
     cl::desc("import/parse, optimize and prepare the model, then stop "
              "(no inputs needed; with --time, prints the phase timings)"));
+static cl::opt<std::string> calibrationOut(
+    cl::cat(evalCategory), "calibration-out",
+    cl::desc("record per-channel ranges of every tensor over the inputs and "
+             "write the calibration table (JSON) to this file"),
+    cl::value_desc("file"), cl::init(""));
+static cl::opt<double> percentile(
+    cl::cat(evalCategory), "percentile",
+    cl::desc("with --calibration-out: use this percentile of |x| per channel "
+             "instead of max |x| (e.g. 99.99)"),
+    cl::init(0));
 static cl::opt<bool> listOps(cl::cat(evalCategory), "list-onnx-ops",
                              cl::desc("print the supported ONNX ops and exit"));
 
@@ -193,6 +204,20 @@ int main(int argc, char **argv) {
       dumpFailed = true;
     }
   };
+  std::optional<dlp::quant::Calibrator> calibrator;
+  if (!calibrationOut.empty()) {
+    if (percentile < 0 || percentile >= 100) {
+      errs() << "dlp-eval: --percentile must be in [0, 100)\n";
+      return 1;
+    }
+    calibrator.emplace(percentile);
+    for (auto [i, t] : llvm::enumerate(inputs))
+      calibrator->observe(dlp::quant::tensorName(func.getArgument(i)), "arg",
+                          t);
+    calibrator->addSamples(inputs.empty() || inputs[0].rank() == 0
+                               ? 1
+                               : inputs[0].dim(0));
+  }
   // Per-op-kind profile: the callback runs right after each layer.
   llvm::StringMap<std::pair<double, unsigned>> perKind;
   std::string layerTable;
@@ -214,9 +239,12 @@ int main(int argc, char **argv) {
     }
     if (!dumpDir.empty())
       dump(layer, op, t);
+    if (calibrator)
+      calibrator->observe(layer, op->getName().getStringRef(), t);
     last = std::chrono::steady_clock::now();
   };
-  bool needHook = profile || profileLayers || !dumpDir.empty();
+  bool needHook = profile || profileLayers || !dumpDir.empty() ||
+                  calibrator.has_value();
   std::vector<double> runTimes;
   for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
     t0 = std::chrono::steady_clock::now();
@@ -241,6 +269,12 @@ int main(int argc, char **argv) {
     std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
     if (!dlprt::writeNpy(path, shape, t.data(), err)) {
       errs() << "dlp-eval: " << err << "\n";
+      return 1;
+    }
+  }
+  if (calibrator) {
+    if (llvm::Error err = calibrator->table().writeFile(calibrationOut)) {
+      errs() << "dlp-eval: " << llvm::toString(std::move(err)) << "\n";
       return 1;
     }
   }
