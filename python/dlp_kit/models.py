@@ -226,3 +226,22 @@ def count_macs(model, input_shape=(1, 1, 28, 28)):
     for h in hooks:
         h.remove()
     return macs
+
+
+def save_checkpoint(path, arch, kwargs, model, **extra):
+    """Save ``{"arch", "kwargs", "state_dict", **extra}`` with ``torch.save``;
+    :func:`load_checkpoint` rebuilds the model from it."""
+    import os
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save(dict(extra, arch=arch, kwargs=dict(kwargs),
+                    state_dict={k: v.detach().clone().contiguous()
+                                for k, v in model.state_dict().items()}), path)
+
+
+def load_checkpoint(path):
+    """Return ``(model, checkpoint dict)`` for a file written by :func:`save_checkpoint`
+    (model in eval mode)."""
+    ck = torch.load(path, map_location="cpu")
+    model = build_model(ck["arch"], **ck["kwargs"])
+    model.load_state_dict(ck["state_dict"])
+    return model.eval(), ck
