@@ -1,7 +1,10 @@
 """Incremental network quantization (INQ, Zhou et al. 2017) to power-of-two 4-bit weights.
 
     PYTHONPATH=python /usr/bin/python3 -m dlp_kit.inq --checkpoint build/kit/fmnist_cnn.pt \\
-        --name fmnist_cnn_inq [--epochs-per-step 2] [--lr 1e-4] [--out-dir python/models]
+        --name fmnist_cnn_inq [--epochs-per-step 4] [--lr 1e-3] [--optimizer adam|sgd]
+        [--distill ALPHA] [--out-dir python/models]
+
+(``dlp_kit.make_models`` has the exact arguments of the committed models.)
 
 Input: a float checkpoint written by ``train_fmnist_cnn`` / ``train_fmnist_resnet``
 (``models.save_checkpoint``; networks with BatchNorm). Procedure:
@@ -39,10 +42,14 @@ final checkpoint ``build/kit/NAME.pt`` (BN-free architecture, ``bn: false``).
 Retraining uses Adam (or SGD with ``--optimizer sgd``) at a small LR with a
 cosine decay inside each step, the training set with random horizontal flips
 (and ``--shift`` pixel shifts), fixed seeds and deterministic torch on 2
-threads. The numbers are whatever the run measures; see the JSON.
+threads. ``--distill ALPHA`` adds knowledge distillation from the float
+(folded) network: loss = (1-ALPHA) * CE + ALPHA * T^2 * KL(teacher || student)
+at temperature ``--distill-temperature`` (the ResNet uses it, see
+``make_models``). The numbers are whatever the run measures; see the JSON.
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -50,8 +57,8 @@ import sys
 import time
 
 from dlp_kit import train_util  # noqa: F401  (sets OMP_WAIT_POLICY before torch)
-from dlp_kit.train_util import (MODELS_DIR, STATE_DIR, evaluate, load_fmnist,
-                                set_determinism, train_epoch)
+from dlp_kit.train_util import (MODELS_DIR, STATE_DIR, distillation_loss, evaluate,
+                                load_fmnist, set_determinism, train_epoch)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -181,15 +188,22 @@ class WeightConstraints:
         return out
 
 
+def _require(cond, msg):
+    """``assert`` that survives ``python -O``."""
+    if not cond:
+        raise AssertionError(msg)
+
+
 def check_model_pow2(cons):
-    """Assert every quantized weight is in its channel's INQ window and is a
-    fixed point of ``pow2_quantize`` with its own windows; pruned weights 0."""
+    """Raise AssertionError unless every weight is frozen, pruned weights are 0,
+    and every weight is in ``{0, +-2^n : n1-6 <= n <= n1}`` of its channel's INQ
+    window and a fixed point of ``pow2_quantize`` with its own windows."""
     for name, mod in cons.layers:
         w = mod.weight.detach()
-        assert bool(cons.frozen[name][cons.alive[name]].all()), "%s: unfrozen weights" % name
-        assert not bool(w[~cons.alive[name]].any()), "%s: pruned weights not zero" % name
+        _require(bool(cons.frozen[name][cons.alive[name]].all()), "%s: unfrozen weights" % name)
+        _require(not bool(w[~cons.alive[name]].any()), "%s: pruned weights not zero" % name)
         problems = pow2.check_pow2(w, cons.n1[name])
-        assert not problems, "%s: %s" % (name, "; ".join(problems[:5]))
+        _require(not problems, "%s: %s" % (name, "; ".join(problems[:5])))
 
 
 def make_optimizer(kind, params, lr, weight_decay):
@@ -201,9 +215,11 @@ def make_optimizer(kind, params, lr, weight_decay):
     raise ValueError("optimizer must be adam or sgd, got %r" % kind)
 
 
-def retrain(model, cons, data, epochs, lr, args, gen, params=None, log=print, tag=""):
+def retrain(model, cons, data, epochs, lr, args, gen, params=None, log=print, tag="",
+            loss_fn=None):
     """``epochs`` epochs with the constraints of ``cons`` in force (cosine LR
-    decay from ``lr`` over the whole run); returns the per-epoch records."""
+    decay from ``lr`` over the whole run; ``loss_fn`` as in
+    ``train_util.train_epoch``); returns the per-epoch records."""
     x_tr, y_tr, x_te, y_te = data
     if epochs <= 0:
         return []
@@ -218,7 +234,7 @@ def retrain(model, cons, data, epochs, lr, args, gen, params=None, log=print, ta
         te = time.time()
         loss = train_epoch(model, opt, x_tr, y_tr, gen, args.batch_size,
                            flip=not args.no_flip, shift=args.shift, sched=sched,
-                           after_step=cons.apply,
+                           after_step=cons.apply, loss_fn=loss_fn,
                            memory_format=getattr(model, "train_memory_format", None))
         acc = evaluate(model, x_te, y_te)
         hist.append({"epoch": ep, "loss": round(loss, 5), "test_acc": acc,
@@ -229,7 +245,7 @@ def retrain(model, cons, data, epochs, lr, args, gen, params=None, log=print, ta
     return hist
 
 
-def run_inq(model, cons, data, args, gen, log=print):
+def run_inq(model, cons, data, args, gen, log=print, loss_fn=None):
     """INQ over ``args.fractions`` on the BN-free ``model`` (weights constrained
     by ``cons``, whose pruning masks are kept); returns the step records."""
     _, _, x_te, y_te = data
@@ -246,10 +262,10 @@ def run_inq(model, cons, data, args, gen, log=print):
             # Every weight is frozen: only the (float) biases can still learn.
             bias = [p for n, p in model.named_parameters() if n.endswith("bias")]
             hist = retrain(model, cons, data, args.bias_epochs, args.lr, args, gen,
-                           params=bias, log=log, tag="bias")
+                           params=bias, log=log, tag="bias", loss_fn=loss_fn)
         else:
             hist = retrain(model, cons, data, args.epochs_per_step, args.lr, args, gen,
-                           log=log, tag="step %d" % (k + 1))
+                           log=log, tag="step %d" % (k + 1), loss_fn=loss_fn)
         acc = evaluate(model, x_te, y_te)
         frozen = sum(int(cons.frozen[n].sum()) for n, _ in cons.layers)
         alive = sum(int(cons.alive[n].sum()) for n, _ in cons.layers)
@@ -304,11 +320,12 @@ def export_pow2(model, cons, onnx_path, x_te, y_te, log=print):
     for node, op, w, _ in layer_weights(m):
         match = [n for n, tw in torch_w.items()
                  if n not in seen and tw.shape == w.shape and np.array_equal(tw, w)]
-        assert match, "ONNX %s %s weight matches no torch layer" % (op, node)
+        _require(match, "ONNX %s %s weight matches no torch layer" % (op, node))
         seen.add(match[0])
         problems = pow2.check_pow2(w, cons.n1[match[0]])
-        assert not problems, "ONNX %s (%s): %s" % (node, match[0], problems[:3])
-    assert seen == set(torch_w), "layers missing from the ONNX graph: %s" % (set(torch_w) - seen)
+        _require(not problems, "ONNX %s (%s): %s" % (node, match[0], problems[:3]))
+    _require(seen == set(torch_w), "layers missing from the ONNX graph: %s"
+             % (set(torch_w) - seen))
     size = os.path.getsize(onnx_path)
     log("exported %s: %d bytes, onnx(numpy) acc %.4f, max|onnx-torch| %.3g, ops %s "
         "(verify %.0fs)" % (onnx_path, size, onnx_acc, max_diff, sorted(set(ops)),
@@ -329,7 +346,7 @@ def _fractions(s):
 def add_training_args(ap, lr, epochs, optimizer="adam"):
     ap.add_argument("--epochs-per-step", type=int, default=epochs,
                     help="retraining epochs after each partial INQ step")
-    ap.add_argument("--bias-epochs", type=int, default=1,
+    ap.add_argument("--bias-epochs", type=int, default=2,
                     help="epochs retraining only the biases after the 100%% step")
     ap.add_argument("--fractions", type=_fractions, default=DEFAULT_FRACTIONS,
                     help="accumulated frozen fractions (default 0.5,0.75,0.875,1)")
@@ -339,10 +356,25 @@ def add_training_args(ap, lr, epochs, optimizer="adam"):
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--no-flip", action="store_true")
     ap.add_argument("--shift", type=int, default=0, help="random shift augmentation (px)")
+    ap.add_argument("--distill", type=float, default=0.0, metavar="ALPHA",
+                    help="weight of a distillation loss from the float (folded) model "
+                         "(0: plain cross-entropy)")
+    ap.add_argument("--distill-temperature", type=float, default=4.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out-dir", default=MODELS_DIR)
     ap.add_argument("--state-dir", default=STATE_DIR)
+
+
+def make_loss_fn(model, args):
+    """Distillation loss with a frozen copy of ``model`` (the float network
+    before pruning / INQ) as teacher if ``--distill`` > 0, else None (CE)."""
+    if args.distill <= 0:
+        return None
+    teacher = copy.deepcopy(model).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return distillation_loss(teacher, args.distill, args.distill_temperature)
 
 
 def hyper_params(args):
@@ -353,6 +385,9 @@ def hyper_params(args):
             "augmentation": ", ".join(
                 (["random horizontal flip p=0.5"] if not args.no_flip else [])
                 + (["random shift up to %d px" % args.shift] if args.shift else [])) or "none",
+            "distillation": ({"alpha": args.distill, "temperature": args.distill_temperature,
+                              "teacher": "the float model (BN folded)"}
+                             if args.distill > 0 else None),
             "seed": args.seed, "threads": args.threads}
 
 
@@ -384,7 +419,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--checkpoint", required=True, help="float checkpoint (.pt, with BN)")
     ap.add_argument("--name", required=True, help="output base name, e.g. fmnist_cnn_inq")
-    add_training_args(ap, lr=1e-4, epochs=2)
+    add_training_args(ap, lr=1e-3, epochs=4)
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -393,9 +428,10 @@ def main(argv=None):
     _, _, x_te, y_te = data
     gen = torch.Generator().manual_seed(args.seed)
     model, ck, acc_float, acc_folded, kwargs = load_folded(args.checkpoint, data)
+    loss_fn = make_loss_fn(model, args)
     cons = WeightConstraints(model)
     tq = time.time()
-    steps = run_inq(model, cons, data, args, gen)
+    steps = run_inq(model, cons, data, args, gen, loss_fn=loss_fn)
     inq_time = time.time() - tq
     if hasattr(model, "fc_as_conv"):
         model.fc_as_conv = False

@@ -130,12 +130,6 @@ class FmnistResNet(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-        if bn:
-            # Zero-init the last BN of each residual branch: every block starts as
-            # (almost) the identity, which trains faster in few epochs.
-            for m in self.modules():
-                if isinstance(m, BasicBlock):
-                    nn.init.zeros_(m.bn2.weight)
 
     def forward(self, x):
         return self.fc(self.flatten(self.pool(self.blocks(self.stem(x)))))

@@ -16,7 +16,12 @@ A weight w of the channel quantizes to
     q = sign(w) * 2^e
 
 The 4-bit code is a sign plus a 3-bit magnitude field whose value 0 is the
-weight zero, leaving 7 magnitudes for 2^n2 .. 2^n1.
+weight zero, leaving 7 magnitudes for 2^n2 .. 2^n1: ``c = s*8 + k``, value
+``(-1)^s * 2^(n2 + k - 1)`` for k = 1..7 (:func:`pow2_encode` /
+:func:`pow2_decode`). This is section 2.1 of ``docs/numerics.md`` and mirrors
+``pow2WindowTop`` / ``pow2Exponent`` / ``pow2Encode`` of
+``runtime/include/dlprt/Numerics.h`` (which reports n1 = 0 for an all-zero
+channel; here such a channel has ``n1 = ZERO_CHANNEL``, the values are the same).
 
 Arithmetic: everything is done in float64 on the float32 inputs and stored as
 float32 (the results are exact powers of two). ``floor(log2(x))`` is taken
@@ -123,6 +128,33 @@ def pow2_quantize(W, n1=None):
         import torch
         q32 = torch.from_numpy(q32)
     return q32, n1
+
+
+def pow2_encode(W, n1=None):
+    """4-bit codes (uint8, ``s*8 + k``) of ``W`` quantized with windows ``n1``
+    (None: computed from ``W``); returns ``(codes, n1)``. Code 8 is never produced."""
+    q, n1 = pow2_quantize(W if not hasattr(W, "detach") else W.detach().cpu().numpy(), n1)
+    C = q.shape[0]
+    flat = q.reshape(C, -1).astype(np.float64)
+    n2 = np.where(n1 != ZERO_CHANNEL, n1, 0)[:, None] - (LEVELS - 1)
+    nz = flat != 0
+    k = np.where(nz, _floor_log2(np.where(nz, np.abs(flat), 1.0)) - n2 + 1, 0)
+    codes = (np.where(flat < 0, 8, 0) + k).astype(np.uint8)
+    return codes.reshape(q.shape), n1
+
+
+def pow2_decode(codes, n1):
+    """float32 weights of 4-bit ``codes`` (output channels on axis 0) in windows ``n1``."""
+    codes = np.asarray(codes, dtype=np.uint8)
+    C = codes.shape[0]
+    flat = codes.reshape(C, -1).astype(np.int64)
+    n1 = np.asarray([ZERO_CHANNEL if v is None else int(v) for v in n1], dtype=np.int64)
+    if (((flat & 7) == 0) & (flat != 0)).any() or (flat > 15).any():
+        raise ValueError("invalid pow2-4 code (8 or > 15)")
+    n2 = np.where(n1 != ZERO_CHANNEL, n1, 0)[:, None] - (LEVELS - 1)
+    k = flat & 7
+    v = np.where(flat & 8, -1.0, 1.0) * np.ldexp(1.0, n2 + k - 1)
+    return np.where(k == 0, 0.0, v).astype(np.float32).reshape(codes.shape)
 
 
 def check_pow2(W, n1=None):
@@ -235,6 +267,13 @@ def self_test():
     assert q1([-2.5, 0.3, -0.02, 0.015]) == ([-2.0, 0.25, -(2.0 ** -5), 0.0], 1)
     assert q1([-3.0, 0.3, -0.02]) == ([-4.0, 0.25, 0.0], 2)  # 3 >= 2*sqrt 2 -> 4
 
+    # Worked example of docs/numerics.md section 6: max|W| = 0.9 -> n1 = 0; -0.3
+    # -> -0.25, code s = 1, k = 5 -> 13.
+    assert q1([0.9, -0.3]) == ([1.0, -0.25], 0)
+    codes, _ = pow2_encode(np.array([[0.9, -0.3, 0.0, -1.0, 2.0 ** -6]], f32))
+    assert codes.tolist() == [[7, 13, 0, 15, 1]], codes
+    assert pow2_decode(codes, [0]).tolist() == [[1.0, -0.25, 0.0, -1.0, 2.0 ** -6]]
+
     # Per-channel windows on a Conv-shaped tensor (torch-free) and fixed points.
     rng = np.random.default_rng(0)
     W = (rng.standard_normal((8, 4, 3, 3)) * np.logspace(-3, 1, 8)[:, None, None, None])
@@ -248,6 +287,9 @@ def self_test():
     assert check_pow2(Q) == [] and check_pow2(Q, n1) == []
     Q2, n1b = pow2_quantize(Q)
     assert np.array_equal(Q2, Q) and np.array_equal(n1b, n1)
+    codes, n1c = pow2_encode(W)
+    assert codes.max() <= 15 and not (codes == 8).any() and not codes[3].any()
+    assert np.array_equal(pow2_decode(codes, n1c), Q)
     # Exponents inside some window are a fixed point even if the channel lost
     # its 2^n1 level (its own, smaller window still covers them) ...
     half = Q.copy()

@@ -2,7 +2,9 @@
 
     PYTHONPATH=python /usr/bin/python3 -m dlp_kit.prune --checkpoint build/kit/fmnist_cnn.pt \\
         --sparsity 0.9 --name fmnist_cnn_sparse90_inq [--prune-steps 3] \\
-        [--finetune-epochs 2] [--layer-sparsity features.0=0.5 ...]
+        [--finetune-epochs 3] [--layer-sparsity features.0=0.5 ...] [--distill ALPHA]
+
+(``dlp_kit.make_models`` has the exact arguments of the committed models.)
 
 Input: a float checkpoint with BatchNorm (``train_fmnist_cnn`` /
 ``train_fmnist_resnet``). Procedure:
@@ -14,9 +16,12 @@ Input: a float checkpoint with BatchNorm (``train_fmnist_cnn`` /
    ``--sparsity`` for every layer unless ``--layer-sparsity NAME=S`` overrides
    it). With ``--prune-steps K > 1`` the target is reached gradually with the
    cubic schedule of Zhu & Gupta (2017), s_k = s * (1 - (1 - k/K)^3), and the
-   network is fine-tuned for ``--finetune-epochs`` after every step. A pruned
-   weight stays pruned: its gradient is zero and it is re-zeroed after every
-   optimizer step (masks fixed). Biases are not pruned.
+   network is fine-tuned for ``--finetune-epochs`` after every step (Adam,
+   ``--finetune-lr`` with cosine decay; optional distillation from the float
+   model with ``--distill``, as in ``dlp_kit.inq``). A pruned weight stays
+   pruned: its gradient is zero and it is re-zeroed after every optimizer step
+   (masks fixed). Biases are not pruned. The JSON records each layer's target
+   and measured sparsity and the overall fraction.
 3. INQ exactly as ``dlp_kit.inq`` (fixed per-channel windows from the pruned,
    fine-tuned weights; 50 -> 75 -> 87.5 -> 100 % of the SURVIVING weights of
    each layer quantized and frozen, retraining in between, then the biases),
@@ -46,7 +51,8 @@ from dlp_kit.train_util import evaluate, load_fmnist, set_determinism
 import torch  # noqa: E402
 
 from dlp_kit.inq import (WeightConstraints, add_training_args, export_pow2,  # noqa: E402
-                         hyper_params, layer_report, load_folded, retrain, run_inq)
+                         hyper_params, layer_report, load_folded, make_loss_fn, retrain,
+                         run_inq)
 from dlp_kit.models import count_macs, save_checkpoint  # noqa: E402
 
 
@@ -72,10 +78,10 @@ def main(argv=None):
                     metavar="NAME=S", help="per-layer override of --sparsity (repeatable)")
     ap.add_argument("--prune-steps", type=int, default=1,
                     help="gradual pruning steps (cubic schedule), fine-tuning after each")
-    ap.add_argument("--finetune-epochs", type=int, default=2,
+    ap.add_argument("--finetune-epochs", type=int, default=3,
                     help="fine-tuning epochs after every pruning step")
-    ap.add_argument("--finetune-lr", type=float, default=5e-4)
-    add_training_args(ap, lr=1e-4, epochs=2)
+    ap.add_argument("--finetune-lr", type=float, default=1e-3)
+    add_training_args(ap, lr=1e-3, epochs=4)
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -84,6 +90,7 @@ def main(argv=None):
     _, _, x_te, y_te = data
     gen = torch.Generator().manual_seed(args.seed)
     model, ck, acc_float, acc_folded, kwargs = load_folded(args.checkpoint, data)
+    loss_fn = make_loss_fn(model, args)
     cons = WeightConstraints(model)
     names = [n for n, _ in cons.layers]
     over = dict(args.layer_sparsity)
@@ -103,7 +110,7 @@ def main(argv=None):
         print("prune step %d: sparsity %s, test acc after pruning %.4f"
               % (k, {n: round(v, 4) for n, v in ramp.items()}, acc_p), flush=True)
         hist = retrain(model, cons, data, args.finetune_epochs, args.finetune_lr, args, gen,
-                       tag="finetune %d" % k)
+                       tag="finetune %d" % k, loss_fn=loss_fn)
         acc = evaluate(model, x_te, y_te)
         prune_steps.append({"step": k, "layer_sparsity": ramp,
                             "test_acc_after_prune": acc_p, "test_acc_after_finetune": acc,
@@ -116,7 +123,7 @@ def main(argv=None):
 
     # ---- INQ on the surviving weights ----
     tq = time.time()
-    steps = run_inq(model, cons, data, args, gen)
+    steps = run_inq(model, cons, data, args, gen, loss_fn=loss_fn)
     inq_time = time.time() - tq
     acc = evaluate(model, x_te, y_te)
     os.makedirs(args.out_dir, exist_ok=True)

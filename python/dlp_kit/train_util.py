@@ -86,12 +86,13 @@ def augment(xb, gen, flip=True, shift=0):
 
 
 def train_epoch(model, opt, x, y, gen, batch_size=128, flip=True, shift=0,
-                sched=None, after_step=None, memory_format=None):
-    """One epoch of cross-entropy training over ``(x, y)`` in a random order.
+                sched=None, after_step=None, memory_format=None, loss_fn=None):
+    """One epoch of training over ``(x, y)`` in a random order.
 
-    ``sched`` (optional) is stepped after every batch; ``after_step()`` is
-    called after every optimizer step (INQ/pruning re-impose frozen weights and
-    masks there). Returns the mean training loss."""
+    The loss is cross-entropy, or ``loss_fn(logits, xb, yb)`` (``xb`` the
+    augmented batch). ``sched`` (optional) is stepped after every batch;
+    ``after_step()`` is called after every optimizer step (INQ/pruning
+    re-impose frozen weights and masks there). Returns the mean training loss."""
     model.train()
     n = len(x)
     perm = torch.randperm(n, generator=gen)
@@ -102,7 +103,8 @@ def train_epoch(model, opt, x, y, gen, batch_size=128, flip=True, shift=0,
         if memory_format is not None:
             xb = xb.contiguous(memory_format=memory_format)
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(xb), y[idx])
+        logits = model(xb)
+        loss = F.cross_entropy(logits, y[idx]) if loss_fn is None else loss_fn(logits, xb, y[idx])
         loss.backward()
         opt.step()
         if sched is not None:
@@ -111,3 +113,19 @@ def train_epoch(model, opt, x, y, gen, batch_size=128, flip=True, shift=0,
             after_step()
         tot += loss.item() * len(idx)
     return tot / n
+
+
+def distillation_loss(teacher, alpha, temperature):
+    """``loss_fn`` for :func:`train_epoch`: ``(1 - alpha) * CE(labels) + alpha *
+    T^2 * KL(softmax(teacher/T) || softmax(student/T))`` (Hinton et al. 2015),
+    the teacher in eval mode without gradients."""
+    teacher.eval()
+    T = float(temperature)
+
+    def loss_fn(logits, xb, yb):
+        with torch.no_grad():
+            t = teacher(xb)
+        kd = F.kl_div(F.log_softmax(logits / T, 1), F.log_softmax(t / T, 1),
+                      reduction="batchmean", log_target=True) * (T * T)
+        return (1.0 - alpha) * F.cross_entropy(logits, yb) + alpha * kd
+    return loss_fn
