@@ -9,7 +9,6 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
-#include "llvm/Support/ThreadPool.h"
 
 using namespace mlir;
 using namespace dlp;
@@ -28,14 +27,14 @@ Tensor kernels::fail(ExecContext &ctx, const std::string &msg) {
 
 void kernels::parallelFor(ExecContext &ctx, int64_t n,
                           llvm::function_ref<void(int64_t, int64_t)> fn) {
-  unsigned threads = ctx.pool ? ctx.pool->getMaxConcurrency() : 1;
+  int64_t threads = ctx.numThreads;
   if (threads <= 1 || n < 2) {
     if (n > 0)
       fn(0, n);
     return;
   }
   int64_t chunks = std::min<int64_t>(n, threads * 4);
-  parallelForTasks(ctx.pool, threads, chunks, [&](int64_t c) {
+  parallelForTasks(threads, chunks, [&](int64_t c) {
     fn(n * c / chunks, n * (c + 1) / chunks);
   });
 }
@@ -130,7 +129,7 @@ struct Evaluator::Impl {
   SmallVector<int> outputSlots;
   unsigned numArgs = 0;
   int numSlots = 0;
-  std::unique_ptr<llvm::StdThreadPool> pool;
+  int64_t numThreads = 1;
 };
 
 Evaluator::Evaluator() : impl(std::make_unique<Impl>()) {}
@@ -216,9 +215,7 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
     for (int s : step.inputs)
       step.moveInput.push_back(llvm::is_contained(step.freeAfter, s) &&
                                llvm::count(step.inputs, s) == 1);
-  if (numThreads > 1)
-    im.pool = std::make_unique<llvm::StdThreadPool>(
-        llvm::hardware_concurrency(numThreads));
+  im.numThreads = std::max(1u, numThreads);
   return ev;
 }
 
@@ -245,7 +242,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
     slots[i] = inputs[i];
   }
   ExecContext ctx;
-  ctx.pool = im.pool.get();
+  ctx.numThreads = im.numThreads;
   SmallVector<Tensor, 4> args;
   for (const Step &step : im.steps) {
     args.clear();

@@ -13,8 +13,8 @@
 // narrow right-hand edges), selected at run time; a portable kernel is used
 // otherwise. Matrix-vector shapes (M == 1 or N == 1) take a dedicated GEMV
 // path. Multithreading splits C into a grid of output tiles over M and N
-// (a few per thread, each packing its own panels) that the caller and pool
-// workers claim from a shared atomic counter.
+// (a few per thread, each packing its own panels) that the caller and the
+// other threads (parallelForTasks) claim from a shared atomic counter.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +23,6 @@
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemAlloc.h"
-#include "llvm/Support/ThreadPool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -149,13 +148,11 @@ private:
 // Parallel driver
 //===----------------------------------------------------------------------===//
 
-/// Usable thread count for `macs` multiply-adds on `pool`: at most the pool's
-/// concurrency, with at least kMinMacsPerThread for each thread.
-int64_t threadsFor(llvm::ThreadPoolInterface *pool, int64_t macs) {
-  if (!pool)
-    return 1;
-  int64_t maxThreads = std::max<int64_t>(1, pool->getMaxConcurrency());
-  return std::clamp<int64_t>(macs / kMinMacsPerThread, 1, maxThreads);
+/// Usable thread count for `macs` multiply-adds: at most `maxThreads`, with
+/// at least kMinMacsPerThread for each thread.
+int64_t threadsFor(int64_t maxThreads, int64_t macs) {
+  return std::clamp<int64_t>(macs / kMinMacsPerThread, 1,
+                             std::max<int64_t>(1, maxThreads));
 }
 
 //===----------------------------------------------------------------------===//
@@ -819,14 +816,14 @@ void chooseGrid(int64_t m, int64_t n, int64_t k, int64_t threads,
   }
 }
 
-void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
+void gemmBlocked(const GemmProblem &p, int64_t numThreads) {
   const KernelSet &ks = getKernels();
-  int64_t threads = threadsFor(pool, p.m * p.n * p.k);
+  int64_t threads = threadsFor(numThreads, p.m * p.n * p.k);
   int64_t partsM = 1, partsN = 1;
   if (threads > 1)
     chooseGrid(p.m, p.n, p.k, threads, partsM, partsN);
   int64_t unitsM = ceilDiv(p.m, kMR), unitsN = ceilDiv(p.n, kNR);
-  eval::parallelForTasks(pool, threads, partsM * partsN, [&](int64_t tile) {
+  eval::parallelForTasks(threads, partsM * partsN, [&](int64_t tile) {
     int64_t tm = tile / partsN, tn = tile % partsN;
     // Split in whole register tiles so only the last tile has an edge.
     int64_t m0 = std::min(p.m, unitsM * tm / partsM * kMR);
@@ -843,7 +840,7 @@ void gemmBlocked(const GemmProblem &p, llvm::ThreadPoolInterface *pool) {
 /// or along the outputs (AXPY updates).
 void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
           int64_t ldm, const float *x, int64_t incX, float beta, float *y,
-          int64_t incY, llvm::ThreadPoolInterface *pool) {
+          int64_t incY, int64_t numThreads) {
   // The kernels want a contiguous x; the copy is shared with other threads,
   // so it lives on this call's stack rather than in thread_local storage.
   llvm::SmallVector<float, 1024> xCopy;
@@ -855,13 +852,13 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
   }
   const KernelSet &ks = getKernels();
   GemvDotFn kernel = dotForm ? ks.gemvDot : ks.gemvAxpy;
-  int64_t threads = threadsFor(pool, count * k);
+  int64_t threads = threadsFor(numThreads, count * k);
   int64_t chunks = ceilDiv(count, kGemvChunk);
   // Several parts per thread, so that a helper that starts late still gets
   // a share instead of the caller waiting for it.
   int64_t parts =
       threads > 1 ? std::min(chunks, kMaxTilesPerThread * threads) : 1;
-  eval::parallelForTasks(pool, threads, parts, [&](int64_t part) {
+  eval::parallelForTasks(threads, parts, [&](int64_t part) {
     int64_t i0 = std::min(count, chunks * part / parts * kGemvChunk);
     int64_t i1 = std::min(count, chunks * (part + 1) / parts * kGemvChunk);
     if (i0 < i1)
@@ -874,7 +871,7 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
 void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                  float alpha, const float *a, int64_t lda, const float *b,
                  int64_t ldb, float beta, float *c, int64_t ldc,
-                 llvm::ThreadPoolInterface *pool) {
+                 int64_t numThreads) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0 || alpha == 0.0f) {
@@ -894,19 +891,19 @@ void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   if (n == 1) {
     // y = C[:, 0], x = op(B)[:, 0]; op(A) rows run along K unless transA.
     gemv(/*dotForm=*/!transA, m, k, alpha, a, lda, b, transB ? 1 : ldb, beta, c,
-         ldc, pool);
+         ldc, numThreads);
     return;
   }
   if (m == 1) {
     // y = C[0, :], x = op(A)[0, :]; op(B) columns run along K if transB.
     gemv(/*dotForm=*/transB, n, k, alpha, b, ldb, a, transA ? lda : 1, beta, c,
-         1, pool);
+         1, numThreads);
     return;
   }
 
   GemmProblem problem{transA, transB, m,   n,    k, alpha, a,
                       lda,    b,      ldb, beta, c, ldc};
-  gemmBlocked(problem, pool);
+  gemmBlocked(problem, numThreads);
 }
 
 void eval::sgemmReference(bool transA, bool transB, int64_t m, int64_t n,

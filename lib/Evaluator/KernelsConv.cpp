@@ -10,8 +10,6 @@
 #include "NN/NNShapes.h"
 #include "dlp/Evaluator/Gemm.h"
 
-#include "llvm/Support/ThreadPool.h"
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -214,7 +212,7 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   // The patch matrix buffer comes from the tensor buffer cache (no
   // zero-fill, reused across layers and runs).
   auto unit = [&](int64_t i, Tensor &col, ExecContext *im2colCtx,
-                  llvm::ThreadPoolInterface *pool) {
+                  int64_t gemmThreads) {
     int64_t img = i / group, g = i % group;
     const float *xs = xd + (img * c + g * cg) * inPlane;
     const float *b = xs;
@@ -239,7 +237,7 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
     }
     float *ys = yd + (img * m + g * mg) * P;
     sgemm(false, false, mg, P, K, 1.0f, wd + g * mg * K, K, b, P, 0.0f, ys, P,
-          pool);
+          gemmThreads);
     if (bias)
       for (int64_t oc = 0; oc < mg; ++oc) {
         float bv = bias[g * mg + oc];
@@ -249,20 +247,20 @@ Tensor kernels::conv(nn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
       }
   };
   int64_t units = n * group;
-  unsigned threads = ctx.pool ? ctx.pool->getMaxConcurrency() : 1;
-  if (units >= 2 * static_cast<int64_t>(threads) && threads > 1) {
+  int64_t threads = ctx.numThreads;
+  if (units >= 2 * threads && threads > 1) {
     parallelFor(ctx, units, [&](int64_t b, int64_t e) {
       Tensor col;
       for (int64_t i = b; i < e; ++i)
-        unit(i, col, nullptr, nullptr);
+        unit(i, col, nullptr, 1);
     });
   } else {
-    // Few units: spread the patch copy over the pool when it is large
-    // enough to pay for the wake-up, and let the GEMM use the pool.
+    // Few units: spread the patch copy over the threads when it is large
+    // enough to pay for the wake-up, and let the GEMM use all threads.
     bool parallelIm2col = K * P >= (int64_t(1) << 18);
     Tensor col;
     for (int64_t i = 0; i < units; ++i)
-      unit(i, col, parallelIm2col ? &ctx : nullptr, ctx.pool);
+      unit(i, col, parallelIm2col ? &ctx : nullptr, ctx.numThreads);
   }
   return y;
 }

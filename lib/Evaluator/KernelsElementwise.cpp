@@ -15,7 +15,7 @@ namespace shp = dlp::nn::shapes;
 
 namespace {
 /// Element-wise work below this many elements stays on the calling thread:
-/// waking a pool thread costs more than the work (see Gemm.cpp).
+/// handing work to another thread costs more than the work (see Gemm.cpp).
 constexpr int64_t kElementwiseChunk = int64_t(1) << 18;
 
 /// The output buffer of an element-wise op: the input's own buffer when the

@@ -39,7 +39,7 @@ Tensor kernels::gemm(nn::GemmOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
             beta * c.data()[(cr == 1 ? 0 : i) * cc + (cc == 1 ? 0 : j)];
   }
   sgemm(ta, tb, m, n, k, op.getAlpha().convertToFloat(), a.data(), a.dim(1),
-        b.data(), b.dim(1), hasC ? 1.0f : 0.0f, yd, n, ctx.pool);
+        b.data(), b.dim(1), hasC ? 1.0f : 0.0f, yd, n, ctx.numThreads);
   return y;
 }
 
@@ -76,7 +76,7 @@ Tensor kernels::matmul(const Tensor &a, const Tensor &b, ExecContext &ctx) {
   for (int64_t i = 0; i < batches; ++i)
     sgemm(false, false, m, n, k, 1.0f, a.data() + offset(sa, i, m * k), k,
           b.data() + offset(sb, i, k * n), n, 0.0f,
-          y.mutableData() + i * m * n, n, ctx.pool);
+          y.mutableData() + i * m * n, n, ctx.numThreads);
   return y;
 }
 
@@ -97,7 +97,7 @@ Tensor kernels::fullyConnected(ArrayRef<Tensor> in, ExecContext &ctx) {
     for (int64_t i = 0; i < n; ++i)
       std::copy(in[2].data(), in[2].data() + p, yd + i * p);
   sgemm(false, true, n, p, k, 1.0f, x.data(), k, w.data(), k,
-        hasBias ? 1.0f : 0.0f, yd, p, ctx.pool);
+        hasBias ? 1.0f : 0.0f, yd, p, ctx.numThreads);
   return y;
 }
 

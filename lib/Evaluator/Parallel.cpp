@@ -2,19 +2,16 @@
 
 #include "dlp/Evaluator/Parallel.h"
 
-#include "llvm/Support/ThreadPool.h"
-
 #include <algorithm>
 #include <atomic>
 #include <omp.h>
 
 using namespace dlp;
 
-void eval::parallelForTasks(llvm::ThreadPoolInterface *pool,
-                            int64_t numThreads, int64_t numTasks,
+void eval::parallelForTasks(int64_t numThreads, int64_t numTasks,
                             llvm::function_ref<void(int64_t)> fn) {
   int64_t team = std::min(numThreads, numTasks);
-  if (!pool || team <= 1 || omp_in_parallel()) {
+  if (team <= 1 || omp_in_parallel()) {
     for (int64_t i = 0; i < numTasks; ++i)
       fn(i);
     return;

@@ -3,7 +3,7 @@
 // Compares dlp::eval::sgemm against sgemmReference over many shapes: empty
 // and tiny matrices, sizes that are not multiples of the register and cache
 // blocking, all transpose combinations, alpha/beta variants, padded leading
-// dimensions, and beta == 0 with a NaN-filled C; with and without a pool.
+// dimensions, and beta == 0 with a NaN-filled C; on one and on two threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,9 +84,8 @@ struct Matrix {
 ///   |sgemm - reference| <= (K + 2) * 2^-22 * (|alpha| * S_ij + |beta c_ij|),
 /// i.e. (4K + 8) u >= (2K + 4) u, a safety factor of two. A real bug (a term
 /// dropped, doubled or read from padding) changes C by O(1) or makes it NaN.
-void checkCase(const GemmCase &tc, std::mt19937 &rng,
-               llvm::ThreadPoolInterface *pool) {
-  SCOPED_TRACE(describe(tc) + (pool ? " (pool)" : " (serial)"));
+void checkCase(const GemmCase &tc, std::mt19937 &rng, int64_t threads) {
+  SCOPED_TRACE(describe(tc) + " (" + std::to_string(threads) + " threads)");
   // Stored shapes before transposition. Padding is NaN so that any read of
   // it poisons the result.
   Matrix a(tc.transA ? tc.k : tc.m, tc.transA ? tc.m : tc.k, tc.padA, kNaN);
@@ -106,7 +105,7 @@ void checkCase(const GemmCase &tc, std::mt19937 &rng,
   Matrix expected = c;
 
   sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a.data.data(), a.ld,
-        b.data.data(), b.ld, tc.beta, c.data.data(), c.ld, pool);
+        b.data.data(), b.ld, tc.beta, c.data.data(), c.ld, threads);
   sgemmReference(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha,
                  a.data.data(), a.ld, b.data.data(), b.ld, tc.beta,
                  expected.data.data(), expected.ld);
@@ -150,11 +149,14 @@ void checkCase(const GemmCase &tc, std::mt19937 &rng,
 const float kAlphas[] = {1.0f, -0.5f, 2.0f, 0.0f};
 const float kBetas[] = {0.0f, 1.0f, -0.75f, 0.0f, 2.0f};
 
-/// A two-thread pool shared by all tests.
+/// Threads of the multithreaded runs, and a pool of as many threads whose
+/// tasks call sgemm (NestedInPoolTask).
+constexpr int64_t kThreads = 2;
 class GemmTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    pool = std::make_unique<llvm::StdThreadPool>(llvm::hardware_concurrency(2));
+    pool = std::make_unique<llvm::StdThreadPool>(
+        llvm::hardware_concurrency(kThreads));
   }
   static void TearDownTestSuite() { pool.reset(); }
 
@@ -190,7 +192,7 @@ TEST_F(GemmTest, SmallShapes) {
           tc.padB = (index / 3) % 3;
           tc.padC = (index / 9) % 3;
           ++index;
-          checkCase(tc, rng, nullptr);
+          checkCase(tc, rng, 1);
           if (HasFailure())
             return;
         }
@@ -213,7 +215,7 @@ TEST_F(GemmTest, RandomShapes) {
     tc.padA = pad(rng);
     tc.padB = pad(rng);
     tc.padC = pad(rng);
-    checkCase(tc, rng, iter % 2 ? pool.get() : nullptr);
+    checkCase(tc, rng, iter % 2 ? kThreads : 1);
     if (HasFailure())
       return;
   }
@@ -243,7 +245,7 @@ TEST_F(GemmTest, VectorShapes) {
         tc.padB = (index + 1) % 3;
         tc.padC = (index + 2) % 5;
         ++index;
-        checkCase(tc, rng, usePool ? pool.get() : nullptr);
+        checkCase(tc, rng, usePool ? kThreads : 1);
         if (HasFailure())
           return;
       }
@@ -278,15 +280,15 @@ TEST_F(GemmTest, LargeShapes) {
     tc.padB = (index / 2) % 2;
     tc.padC = 3;
     ++index;
-    // Alternate serial and pooled runs; the conv shapes get one of each.
-    checkCase(tc, rng, index % 2 ? pool.get() : nullptr);
+    // Alternate single- and two-thread runs; the conv shapes get one of each.
+    checkCase(tc, rng, index % 2 ? kThreads : 1);
     if (HasFailure())
       return;
   }
 }
 
-/// sgemm called from inside a pool task, using the same pool, must neither
-/// deadlock nor produce wrong results.
+/// sgemm called from tasks of another threading runtime (an llvm pool), each
+/// asking for two threads, must neither deadlock nor produce wrong results.
 TEST_F(GemmTest, NestedInPoolTask) {
   std::mt19937 rng(5);
   llvm::ThreadPoolTaskGroup group(*pool);
@@ -298,12 +300,12 @@ TEST_F(GemmTest, NestedInPoolTask) {
       tc.n = 250;
       tc.k = 300;
       tc.beta = 1.0f;
-      checkCase(tc, local, pool.get());
+      checkCase(tc, local, kThreads);
       GemmCase vec;
       vec.m = 4400;
       vec.n = 1;
       vec.k = 1000;
-      checkCase(vec, local, pool.get());
+      checkCase(vec, local, kThreads);
     });
   }
   group.wait();
@@ -314,16 +316,16 @@ TEST_F(GemmTest, NestedInPoolTask) {
 TEST_F(GemmTest, DegenerateScaling) {
   float a[4] = {kNaN, kNaN, kNaN, kNaN}, b[4] = {kNaN, kNaN, kNaN, kNaN};
   float c[6] = {kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
-  sgemm(false, false, 2, 3, 0, 1.0f, a, 1, b, 3, 0.0f, c, 3, nullptr);
+  sgemm(false, false, 2, 3, 0, 1.0f, a, 1, b, 3, 0.0f, c, 3, 1);
   for (float v : c)
     EXPECT_EQ(v, 0.0f);
   float d[6] = {1, 2, 3, 4, 5, 6};
-  sgemm(true, true, 2, 3, 2, 0.0f, a, 2, b, 2, 2.0f, d, 3, pool.get());
+  sgemm(true, true, 2, 3, 2, 0.0f, a, 2, b, 2, 2.0f, d, 3, kThreads);
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(d[i], 2.0f * float(i + 1));
   // Empty outputs touch nothing.
-  sgemm(false, false, 0, 3, 4, 1.0f, a, 4, b, 3, 0.0f, nullptr, 3, nullptr);
-  sgemm(false, false, 3, 0, 4, 1.0f, a, 4, b, 1, 0.0f, nullptr, 1, nullptr);
+  sgemm(false, false, 0, 3, 4, 1.0f, a, 4, b, 3, 0.0f, nullptr, 3, 1);
+  sgemm(false, false, 3, 0, 4, 1.0f, a, 4, b, 1, 0.0f, nullptr, 1, 1);
 }
 
 } // namespace

@@ -18,16 +18,12 @@
 #include <memory>
 #include <string>
 
-namespace llvm {
-class ThreadPoolInterface;
-} // namespace llvm
-
 namespace dlp::eval {
 
 /// Execution resources shared by the kernels.
 struct ExecContext {
-  /// Null means single-threaded.
-  llvm::ThreadPoolInterface *pool = nullptr;
+  /// Threads the kernels may use (1: single-threaded); see Parallel.h.
+  int64_t numThreads = 1;
   /// Set by a kernel that fails (then it returns a null tensor).
   std::string error;
 };

@@ -10,20 +10,17 @@
 
 #include <cstdint>
 
-namespace llvm {
-class ThreadPoolInterface;
-} // namespace llvm
-
 namespace dlp::eval {
 
 /// Row-major SGEMM: C = alpha * op(A) * op(B) + beta * C, where op(A) is
 /// M x K and op(B) is K x N. `lda`, `ldb`, `ldc` are row strides in elements
 /// of the matrices as stored (before the optional transpose). When beta == 0,
-/// C is not read (it may hold NaNs). `pool` may be null (single-threaded).
+/// C is not read (it may hold NaNs). Up to `numThreads` threads share the
+/// work (1: single-threaded).
 void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
            float alpha, const float *a, int64_t lda, const float *b,
            int64_t ldb, float beta, float *c, int64_t ldc,
-           llvm::ThreadPoolInterface *pool);
+           int64_t numThreads);
 
 /// Straightforward triple-loop reference (used by tests and as the oracle).
 void sgemmReference(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
