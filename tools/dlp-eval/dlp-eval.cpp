@@ -223,6 +223,8 @@ int main(int argc, char **argv) {
   std::string layerTable;
   raw_string_ostream layerOs(layerTable);
   auto last = std::chrono::steady_clock::now();
+  // Dumps and calibration need one run; profiles keep the last one.
+  bool firstRun = true;
   auto hook = [&](StringRef layer, Operation *op, const dlp::eval::Tensor &t) {
     double secs = seconds(last);
     if (profile) {
@@ -237,9 +239,9 @@ int main(int argc, char **argv) {
       layerOs << formatv("{0,-40} {1,-20} {2,-18} {3,9:f3}\n", layer,
                          op->getName().getStringRef(), shape, secs * 1e3);
     }
-    if (!dumpDir.empty())
+    if (firstRun && !dumpDir.empty())
       dump(layer, op, t);
-    if (calibrator)
+    if (firstRun && calibrator)
       calibrator->observe(layer, op->getName().getStringRef(), t);
     last = std::chrono::steady_clock::now();
   };
@@ -248,6 +250,7 @@ int main(int argc, char **argv) {
   std::vector<double> runTimes;
   for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
     t0 = std::chrono::steady_clock::now();
+    firstRun = r == 0;
     perKind.clear();
     layerTable.clear();
     last = std::chrono::steady_clock::now();
