@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,33 +38,21 @@ LATENCY_TARGETS = {"resnet18", "squeezenet1_1"}
 
 
 def run_measured(cmd, env=None):
-    """Runs cmd; returns (wall seconds, stdout)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), proc.returncode,
-                                                   err.decode(errors="replace")))
-    return wall, out.decode()
-
-
-def peak_rss_mb(cmd):
-    """Peak RSS of one run of cmd (MiB), from wait4's rusage."""
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        try:
-            os.execv(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("%s failed" % " ".join(cmd))
-    return usage.ru_maxrss / 1024.0
+    """Runs cmd; returns (wall seconds, stdout, peak RSS in MiB). The child is
+    reaped with wait4, whose rusage is that child's alone."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError("%s failed (%d): %s" % (
+                " ".join(cmd), proc.returncode, err.read().decode(errors="replace")))
+    return wall, out.decode(), usage.ru_maxrss / 1024.0
 
 
 def ensure_model(build, name):
@@ -111,27 +100,27 @@ def main():
         import_cmd = [dlp_eval, model, "--prepare-only", "--time"]
         walls, inproc, rss = [], [], 0.0
         for _ in range(args.import_repeat):
-            wall, out = run_measured(import_cmd)
+            wall, out, peak = run_measured(import_cmd)
             walls.append(wall)
+            rss = max(rss, peak)
             m = re.search(r"import ([\d.]+) s, optimize ([\d.]+) s, "
                           r"prepare ([\d.]+) s", out)
             if not m:
                 raise RuntimeError("unexpected dlp-eval --time output: " + out)
             inproc.append(sum(float(g) for g in m.groups()))
-            rss = max(rss, peak_rss_mb(import_cmd))
 
-        _, out = run_measured([dlp_eval, model, "--input", x, "--output",
-                               os.devnull, "--num-threads", str(args.threads),
-                               "--repeat", str(args.repeat), "--time"])
+        _, out, _ = run_measured([dlp_eval, model, "--input", x, "--output",
+                                  os.devnull, "--num-threads", str(args.threads),
+                                  "--repeat", str(args.repeat), "--time"])
         m = re.search(r"import ([\d.]+) s, optimize ([\d.]+) s, run ([\d.]+) s "
                       r"\(median of \d+, min ([\d.]+) s\)", out)
         if not m:
             raise RuntimeError("unexpected dlp-eval --time output: " + out)
         run, run_min = float(m.group(3)), float(m.group(4))
 
-        _, out = run_measured(["node", os.path.join(HERE, "ort_bench.js"), model,
-                               x, "--threads", str(args.threads), "--repeat",
-                               str(args.repeat)], env=env)
+        _, out, _ = run_measured(["node", os.path.join(HERE, "ort_bench.js"),
+                                  model, x, "--threads", str(args.threads),
+                                  "--repeat", str(args.repeat)], env=env)
         ort = json.loads(out.strip().splitlines()[-1])
 
         rows.append(dict(model=name, size_mb=size_mb,
