@@ -49,12 +49,11 @@ ElementsAttr dlp::createFloatResourceAttr(MLIRContext *ctx,
                                           ArrayRef<int64_t> shape,
                                           ArrayRef<float> data,
                                           StringRef nameHint) {
-  auto type = RankedTensorType::get(shape, Float32Type::get(ctx));
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()),
-                       data.size() * sizeof(float));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, alignof(float), /*dataIsMutable=*/false);
-  return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+  return createFloatResourceAttr(
+      ctx, shape, nameHint, [&](MutableArrayRef<float> out) {
+        assert(out.size() == data.size() && "data does not match the shape");
+        llvm::copy(data, out.begin());
+      });
 }
 
 ElementsAttr dlp::createFloatResourceAttr(

@@ -50,15 +50,15 @@ at temperature ``--distill-temperature`` (the ResNet uses it, see
 
 import argparse
 import copy
-import json
 import math
 import os
 import sys
 import time
 
 from dlp_kit import train_util  # noqa: F401  (sets OMP_WAIT_POLICY before torch)
-from dlp_kit.train_util import (MODELS_DIR, STATE_DIR, distillation_loss, evaluate,
-                                load_fmnist, set_determinism, train_epoch)
+from dlp_kit.train_util import (MODEL_IO, MODELS_DIR, STATE_DIR, distillation_loss,
+                                evaluate, export_matches, load_fmnist, set_determinism,
+                                train_epoch, write_json)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -415,6 +415,28 @@ def load_folded(path, data, log=print):
     return folded, ck, acc_float, acc_folded, kwargs
 
 
+def prepare(args):
+    """Common start of an INQ run (also dlp_kit.prune): seeds, data, the
+    BN-folded float model, its loss and weight constraints. Returns
+    ``(t0, data, gen, model, ck, acc_float, acc_folded, kwargs, loss_fn, cons)``."""
+    t0 = time.time()
+    set_determinism(args.seed, args.threads)
+    data = load_fmnist()
+    gen = torch.Generator().manual_seed(args.seed)
+    model, ck, acc_float, acc_folded, kwargs = load_folded(args.checkpoint, data)
+    loss_fn = make_loss_fn(model, args)
+    cons = WeightConstraints(model)
+    return t0, data, gen, model, ck, acc_float, acc_folded, kwargs, loss_fn, cons
+
+
+def save_pow2_checkpoint(args, ck, kwargs, model, cons, acc, **extra):
+    """Writes ``STATE_DIR/NAME.pt`` with the INQ windows (unless --state-dir '')."""
+    if args.state_dir:
+        save_checkpoint(os.path.join(args.state_dir, args.name + ".pt"), ck["arch"], kwargs,
+                        model, n1={k: v.tolist() for k, v in cons.n1.items()},
+                        test_accuracy=acc, **extra)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--checkpoint", required=True, help="float checkpoint (.pt, with BN)")
@@ -422,14 +444,9 @@ def main(argv=None):
     add_training_args(ap, lr=1e-3, epochs=4)
     args = ap.parse_args(argv)
 
-    t0 = time.time()
-    set_determinism(args.seed, args.threads)
-    data = load_fmnist()
+    (t0, data, gen, model, ck, acc_float, acc_folded, kwargs, loss_fn,
+     cons) = prepare(args)
     _, _, x_te, y_te = data
-    gen = torch.Generator().manual_seed(args.seed)
-    model, ck, acc_float, acc_folded, kwargs = load_folded(args.checkpoint, data)
-    loss_fn = make_loss_fn(model, args)
-    cons = WeightConstraints(model)
     tq = time.time()
     steps = run_inq(model, cons, data, args, gen, loss_fn=loss_fn)
     inq_time = time.time() - tq
@@ -438,10 +455,7 @@ def main(argv=None):
     acc = evaluate(model, x_te, y_te)
     os.makedirs(args.out_dir, exist_ok=True)
     res = export_pow2(model, cons, os.path.join(args.out_dir, args.name + ".onnx"), x_te, y_te)
-    if args.state_dir:
-        save_checkpoint(os.path.join(args.state_dir, args.name + ".pt"), ck["arch"], kwargs,
-                        model, n1={k: v.tolist() for k, v in cons.n1.items()},
-                        test_accuracy=acc)
+    save_pow2_checkpoint(args, ck, kwargs, model, cons, acc)
     macs = count_macs(model)
     meta = dict(
         model=args.name, source_checkpoint=os.path.relpath(args.checkpoint),
@@ -449,9 +463,7 @@ def main(argv=None):
         weights="power-of-two 4-bit (per-output-channel windows n1 = floor(log2(4*max|W|/3)) "
                 "fixed before INQ, 7 exponents n1-6..n1 and 0, log-domain rounding); "
                 "biases float32; BatchNorm folded",
-        input={"name": "input", "shape": ["batch", 1, 28, 28], "dtype": "float32",
-               "preprocessing": "pixel/255 in [0,1], no mean/std normalization"},
-        output={"name": "logits", "shape": ["batch", 10]},
+        **MODEL_IO,
         float_test_accuracy=acc_float, folded_test_accuracy=acc_folded,
         inq_steps=steps, final_test_accuracy=acc,
         accuracy_change_vs_float=round(acc - acc_float, 6),
@@ -460,14 +472,12 @@ def main(argv=None):
         layers=layer_report(cons), hyper_parameters=hyper_params(args),
         inq_time_s=round(inq_time, 1), total_time_s=round(time.time() - t0, 1),
         torch_version=torch.__version__)
-    with open(os.path.join(args.out_dir, args.name + ".json"), "w") as f:
-        json.dump(meta, f, indent=1)
-        f.write("\n")
+    write_json(args.out_dir, args.name, meta, indent=1)
     print("INQ %s: float %.4f -> pow2 %.4f (%+.2f points), onnx(numpy) %.4f, %.0fs"
           % (args.name, acc_float, acc, 100 * (acc - acc_float),
              res["onnx_numpy_test_accuracy"], time.time() - t0))
-    ok = abs(res["onnx_numpy_test_accuracy"] - acc) <= 1e-3 and \
-        res["onnx_vs_torch_max_abs_diff"] < 1e-3
+    ok = export_matches(acc, res["onnx_numpy_test_accuracy"],
+                        res["onnx_vs_torch_max_abs_diff"])
     return 0 if ok else 1
 
 

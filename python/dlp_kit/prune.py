@@ -40,20 +40,18 @@ checkpoint ``build/kit/NAME.pt``. Numbers are measured by the run, see the JSON.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
 
 from dlp_kit import train_util  # noqa: F401  (sets OMP_WAIT_POLICY before torch)
-from dlp_kit.train_util import evaluate, load_fmnist, set_determinism
+from dlp_kit.train_util import MODEL_IO, evaluate, export_matches, write_json
 
 import torch  # noqa: E402
 
-from dlp_kit.inq import (WeightConstraints, add_training_args, export_pow2,  # noqa: E402
-                         hyper_params, layer_report, load_folded, make_loss_fn, retrain,
-                         run_inq)
-from dlp_kit.models import count_macs, save_checkpoint  # noqa: E402
+from dlp_kit.inq import (add_training_args, export_pow2, hyper_params,  # noqa: E402
+                         layer_report, prepare, retrain, run_inq, save_pow2_checkpoint)
+from dlp_kit.models import count_macs  # noqa: E402
 
 
 def schedule(target, steps):
@@ -84,14 +82,9 @@ def main(argv=None):
     add_training_args(ap, lr=1e-3, epochs=4)
     args = ap.parse_args(argv)
 
-    t0 = time.time()
-    set_determinism(args.seed, args.threads)
-    data = load_fmnist()
+    (t0, data, gen, model, ck, acc_float, acc_folded, kwargs, loss_fn,
+     cons) = prepare(args)
     _, _, x_te, y_te = data
-    gen = torch.Generator().manual_seed(args.seed)
-    model, ck, acc_float, acc_folded, kwargs = load_folded(args.checkpoint, data)
-    loss_fn = make_loss_fn(model, args)
-    cons = WeightConstraints(model)
     names = [n for n, _ in cons.layers]
     over = dict(args.layer_sparsity)
     unknown = set(over) - set(names)
@@ -128,10 +121,8 @@ def main(argv=None):
     acc = evaluate(model, x_te, y_te)
     os.makedirs(args.out_dir, exist_ok=True)
     res = export_pow2(model, cons, os.path.join(args.out_dir, args.name + ".onnx"), x_te, y_te)
-    if args.state_dir:
-        save_checkpoint(os.path.join(args.state_dir, args.name + ".pt"), ck["arch"], kwargs,
-                        model, n1={k: v.tolist() for k, v in cons.n1.items()},
-                        masks={n: cons.alive[n].clone() for n in names}, test_accuracy=acc)
+    save_pow2_checkpoint(args, ck, kwargs, model, cons, acc,
+                         masks={n: cons.alive[n].clone() for n in names})
 
     layers = layer_report(cons)
     tot_w = sum(v["weights"] for v in layers.values())
@@ -146,9 +137,7 @@ def main(argv=None):
         weights="magnitude-pruned per layer (masks fixed), then power-of-two 4-bit by INQ "
                 "on the surviving weights (per-output-channel windows fixed before INQ); "
                 "biases float32; BatchNorm folded",
-        input={"name": "input", "shape": ["batch", 1, 28, 28], "dtype": "float32",
-               "preprocessing": "pixel/255 in [0,1], no mean/std normalization"},
-        output={"name": "logits", "shape": ["batch", 10]},
+        **MODEL_IO,
         target_sparsity=targets,
         sparsity={"weights": tot_w, "pruned": tot_pruned, "zeros": tot_zero,
                   "pruned_fraction": round(tot_pruned / tot_w, 6),
@@ -169,15 +158,13 @@ def main(argv=None):
                               prune_schedule="cubic (Zhu & Gupta 2017)"),
         prune_time_s=round(prune_time, 1), inq_time_s=round(inq_time, 1),
         total_time_s=round(time.time() - t0, 1), torch_version=torch.__version__)
-    with open(os.path.join(args.out_dir, args.name + ".json"), "w") as f:
-        json.dump(meta, f, indent=1)
-        f.write("\n")
+    write_json(args.out_dir, args.name, meta, indent=1)
     print("%s: float %.4f, pruned %.4f (%.1f %% pruned, %.1f %% zeros), pow2 %.4f, "
           "onnx(numpy) %.4f, %.0fs"
           % (args.name, acc_float, acc_pruned, 100 * tot_pruned / tot_w, 100 * tot_zero / tot_w,
              acc, res["onnx_numpy_test_accuracy"], time.time() - t0))
-    ok = abs(res["onnx_numpy_test_accuracy"] - acc) <= 1e-3 and \
-        res["onnx_vs_torch_max_abs_diff"] < 1e-3
+    ok = export_matches(acc, res["onnx_numpy_test_accuracy"],
+                        res["onnx_vs_torch_max_abs_diff"])
     return 0 if ok else 1
 
 

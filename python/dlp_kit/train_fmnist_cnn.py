@@ -34,48 +34,24 @@ test set at two batch sizes, and compared against the torch eval-mode model.
 """
 
 import argparse
-import json
 import os
-import random
 import sys
 import time
 
-import numpy as np
-
-# libgomp's default busy-wait makes 2-thread torch 5-10x slower whenever the
-# 2 cores are shared with anything else (e.g. a parallel C++ build). Must be
-# set before torch (and its OpenMP runtime) is loaded.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from dlp_kit import train_util  # noqa: F401  (sets OMP_WAIT_POLICY before torch)
+from dlp_kit.train_util import (MODEL_IO, MODELS_DIR, STATE_DIR, evaluate,  # noqa: F401
+                                export_matches, load_fmnist, set_determinism,
+                                train_epoch, write_json)
 
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 from dlp_kit import fashion_mnist  # noqa: E402
 from dlp_kit.models import FmnistCNN, save_checkpoint  # noqa: E402,F401
 from dlp_kit.onnx_ref import export_onnx, run_onnx_numpy, verify_onnx  # noqa: E402,F401
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT_DIR = os.path.normpath(os.path.join(_HERE, "..", "models"))
+DEFAULT_OUT_DIR = MODELS_DIR
 #: Where the float torch state_dicts go (git-ignored; input of dlp_kit.inq / dlp_kit.prune).
-DEFAULT_STATE_DIR = os.path.normpath(os.path.join(_HERE, "..", "..", "build", "kit"))
-
-
-def set_determinism(seed, threads):
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True)
-    torch.backends.cudnn.benchmark = False
-
-
-@torch.no_grad()
-def evaluate(model, x, y, batch=1000):
-    model.eval()
-    correct = 0
-    for i in range(0, len(x), batch):
-        correct += (model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
-    return correct / len(x)
+DEFAULT_STATE_DIR = STATE_DIR
 
 
 def main(argv=None):
@@ -99,10 +75,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     set_determinism(args.seed, args.threads)
-    x_tr = torch.from_numpy(fashion_mnist.load_images("train"))
-    y_tr = torch.from_numpy(fashion_mnist.load_labels("train"))
-    x_te = torch.from_numpy(fashion_mnist.load_images("test"))
-    y_te = torch.from_numpy(fashion_mnist.load_labels("test"))
+    x_tr, y_tr, x_te, y_te = load_fmnist()
 
     model = FmnistCNN(args.dropout)
     model.fc_as_conv = True
@@ -111,27 +84,14 @@ def main(argv=None):
     gen = torch.Generator().manual_seed(args.seed)
 
     t0 = time.time()
-    n = len(x_tr)
     for epoch in range(1, args.epochs + 1):
-        model.train()
         te = time.time()
-        perm = torch.randperm(n, generator=gen)
-        tot_loss = 0.0
-        for i in range(0, n, args.batch_size):
-            idx = perm[i:i + args.batch_size]
-            xb, yb = x_tr[idx], y_tr[idx]
-            if not args.no_flip:
-                flip = torch.rand(len(idx), generator=gen) < 0.5
-                xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            opt.step()
-            tot_loss += loss.item() * len(idx)
+        loss = train_epoch(model, opt, x_tr, y_tr, gen, args.batch_size,
+                           flip=not args.no_flip)
         sched.step()
         acc = evaluate(model, x_te, y_te)
         print("epoch %2d  lr %.2e  loss %.4f  test acc %.4f  (%.1fs, total %.1fs)"
-              % (epoch, opt.param_groups[0]["lr"], tot_loss / n, acc,
+              % (epoch, opt.param_groups[0]["lr"], loss, acc,
                  time.time() - te, time.time() - t0), flush=True)
     train_time = time.time() - t0
 
@@ -155,9 +115,7 @@ def main(argv=None):
         "onnx": os.path.basename(onnx_path),
         "onnx_bytes": size,
         "opset": 13,
-        "input": {"name": "input", "shape": ["batch", 1, 28, 28], "dtype": "float32",
-                  "preprocessing": "pixel/255 in [0,1], no mean/std normalization"},
-        "output": {"name": "logits", "shape": ["batch", 10]},
+        **MODEL_IO,
         "float_test_accuracy": round(acc, 6),
         "onnx_numpy_test_accuracy": round(onnx_acc, 6),
         "onnx_vs_torch_max_abs_diff": max_diff,
@@ -177,10 +135,8 @@ def main(argv=None):
         "onnx_ops": ops,
         "classes": list(fashion_mnist.CLASSES),
     }
-    with open(os.path.join(args.out_dir, args.name + ".json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    ok = acc >= args.min_acc and abs(onnx_acc - acc) <= 1e-3 and max_diff < 1e-3
+    write_json(args.out_dir, args.name, meta, indent=2)
+    ok = acc >= args.min_acc and export_matches(acc, onnx_acc, max_diff)
     if not ok:
         print("FAILED: accuracy %.4f (min %.4f), onnx acc %.4f, max diff %.3g"
               % (acc, args.min_acc, onnx_acc, max_diff), file=sys.stderr)

@@ -38,14 +38,14 @@ float accuracy is below ``--min-acc`` or the ONNX check disagrees with torch.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
 
 from dlp_kit import train_util  # noqa: F401  (sets OMP_WAIT_POLICY before torch)
-from dlp_kit.train_util import (MODELS_DIR, STATE_DIR, evaluate, load_fmnist,
-                                set_determinism, train_epoch)
+from dlp_kit.train_util import (MODEL_IO, MODELS_DIR, STATE_DIR, evaluate,
+                                export_matches, load_fmnist, set_determinism,
+                                train_epoch, write_json)
 
 import torch  # noqa: E402
 
@@ -130,9 +130,7 @@ def main(argv=None):
         "onnx": os.path.basename(onnx_path),
         "onnx_bytes": size,
         "opset": 13,
-        "input": {"name": "input", "shape": ["batch", 1, 28, 28], "dtype": "float32",
-                  "preprocessing": "pixel/255 in [0,1], no mean/std normalization"},
-        "output": {"name": "logits", "shape": ["batch", 10]},
+        **MODEL_IO,
         "arch": "resnet",
         "arch_kwargs": kwargs,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -159,10 +157,8 @@ def main(argv=None):
         "onnx_ops": ops,
         "classes": list(fashion_mnist.CLASSES),
     }
-    with open(os.path.join(args.out_dir, args.name + ".json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    ok = acc >= args.min_acc and abs(onnx_acc - acc) <= 1e-3 and max_diff < 1e-3
+    write_json(args.out_dir, args.name, meta, indent=2)
+    ok = acc >= args.min_acc and export_matches(acc, onnx_acc, max_diff)
     if not ok:
         print("FAILED: accuracy %.4f (min %.4f), onnx acc %.4f, max diff %.3g"
               % (acc, args.min_acc, onnx_acc, max_diff), file=sys.stderr)

@@ -11,6 +11,7 @@ Import this module before torch is loaded elsewhere, or set
 torch 5-10x slower whenever the 2 cores are shared.
 """
 
+import json
 import os
 import random
 
@@ -27,6 +28,27 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS_DIR = os.path.normpath(os.path.join(_HERE, "..", "models"))
 #: Torch checkpoints and logs (git-ignored build directory).
 STATE_DIR = os.path.normpath(os.path.join(_HERE, "..", "..", "build", "kit"))
+
+
+#: Graph input/output of every exported Fashion-MNIST model (the JSON metadata).
+MODEL_IO = {
+    "input": {"name": "input", "shape": ["batch", 1, 28, 28], "dtype": "float32",
+              "preprocessing": "pixel/255 in [0,1], no mean/std normalization"},
+    "output": {"name": "logits", "shape": ["batch", 10]},
+}
+
+
+def write_json(out_dir, name, meta, indent):
+    """Writes ``meta`` to ``out_dir/name.json`` (trailing newline)."""
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump(meta, f, indent=indent)
+        f.write("\n")
+
+
+def export_matches(acc, onnx_acc, max_diff):
+    """Whether the exported ONNX graph (numpy reference) reproduces torch:
+    accuracy within 0.1 point and logits within 1e-3."""
+    return abs(onnx_acc - acc) <= 1e-3 and max_diff < 1e-3
 
 
 def set_determinism(seed, threads=2):
