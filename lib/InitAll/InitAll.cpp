@@ -2,6 +2,7 @@
 
 #include "dlp/InitAll.h"
 #include "NN/NNOps.h"
+#include "QNN/QNNOps.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
 #include "dlp/Transforms/Passes.h"
 
@@ -11,7 +12,7 @@
 #include "mlir/IR/DialectRegistry.h"
 
 void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<dlp::nn::NNDialect, mlir::arith::ArithDialect,
+  registry.insert<dlp::nn::NNDialect, dlp::qnn::QNNDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
 }
 

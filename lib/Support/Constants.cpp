@@ -8,17 +8,20 @@
 
 using namespace mlir;
 
-std::optional<dlp::FloatConstant> dlp::readFloatConstant(Attribute attr) {
+namespace {
+template <typename T, typename ResourceAttrT>
+std::optional<dlp::ConstantData<T>> readConstant(Attribute attr,
+                                                 function_ref<bool(Type)> isElt) {
   auto shaped = dyn_cast_or_null<TypedAttr>(attr);
   if (!shaped)
     return std::nullopt;
   auto type = dyn_cast<RankedTensorType>(shaped.getType());
-  if (!type || !type.getElementType().isF32())
+  if (!type || !isElt(type.getElementType()))
     return std::nullopt;
-  FloatConstant c;
+  dlp::ConstantData<T> c;
   c.shape.assign(type.getShape().begin(), type.getShape().end());
-  if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef();
+  if (auto res = dyn_cast<ResourceAttrT>(attr)) {
+    std::optional<ArrayRef<T>> data = res.tryGetAsArrayRef();
     if (!data || static_cast<int64_t>(data->size()) != type.getNumElements())
       return std::nullopt;
     c.data = *data;
@@ -27,15 +30,43 @@ std::optional<dlp::FloatConstant> dlp::readFloatConstant(Attribute attr) {
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
     if (!dense.isSplat()) {
       ArrayRef<char> raw = dense.getRawData();
-      c.data = ArrayRef<float>(reinterpret_cast<const float *>(raw.data()),
-                               type.getNumElements());
+      c.data = ArrayRef<T>(reinterpret_cast<const T *>(raw.data()),
+                           type.getNumElements());
       return c;
     }
-    c.storage.assign(type.getNumElements(), dense.getSplatValue<float>());
+    c.storage.assign(type.getNumElements(), dense.getSplatValue<T>());
     c.data = c.storage;
     return c;
   }
   return std::nullopt;
+}
+
+template <typename T>
+ElementsAttr createResourceAttr(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                                Type elt, StringRef nameHint,
+                                function_ref<void(MutableArrayRef<T>)> fill) {
+  auto type = RankedTensorType::get(shape, elt);
+  int64_t n = type.getNumElements();
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      n * sizeof(T), alignof(T), /*dataIsMutable=*/true);
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  fill(MutableArrayRef<T>(reinterpret_cast<T *>(bytes.data()), n));
+  return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+}
+} // namespace
+
+std::optional<dlp::FloatConstant> dlp::readFloatConstant(Attribute attr) {
+  return readConstant<float, DenseF32ResourceElementsAttr>(
+      attr, [](Type t) { return t.isF32(); });
+}
+std::optional<dlp::ConstantData<int8_t>> dlp::readI8Constant(Attribute attr) {
+  return readConstant<int8_t, DenseI8ResourceElementsAttr>(
+      attr, [](Type t) { return t.isInteger(8); });
+}
+std::optional<dlp::ConstantData<int32_t>>
+dlp::readI32Constant(Attribute attr) {
+  return readConstant<int32_t, DenseI32ResourceElementsAttr>(
+      attr, [](Type t) { return t.isInteger(32); });
 }
 
 std::optional<dlp::FloatConstant> dlp::readFloatConstant(Value v) {
@@ -59,13 +90,20 @@ ElementsAttr dlp::createFloatResourceAttr(MLIRContext *ctx,
 ElementsAttr dlp::createFloatResourceAttr(
     MLIRContext *ctx, ArrayRef<int64_t> shape, StringRef nameHint,
     llvm::function_ref<void(MutableArrayRef<float>)> fill) {
-  auto type = RankedTensorType::get(shape, Float32Type::get(ctx));
-  int64_t n = type.getNumElements();
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      n * sizeof(float), alignof(float), /*dataIsMutable=*/true);
-  MutableArrayRef<char> bytes = blob.getMutableData();
-  fill(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), n));
-  return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+  return createResourceAttr<float>(ctx, shape, Float32Type::get(ctx), nameHint,
+                                   fill);
+}
+ElementsAttr dlp::createI8ResourceAttr(
+    MLIRContext *ctx, ArrayRef<int64_t> shape, StringRef nameHint,
+    llvm::function_ref<void(MutableArrayRef<int8_t>)> fill) {
+  return createResourceAttr<int8_t>(ctx, shape, IntegerType::get(ctx, 8),
+                                    nameHint, fill);
+}
+ElementsAttr dlp::createI32ResourceAttr(
+    MLIRContext *ctx, ArrayRef<int64_t> shape, StringRef nameHint,
+    llvm::function_ref<void(MutableArrayRef<int32_t>)> fill) {
+  return createResourceAttr<int32_t>(ctx, shape, IntegerType::get(ctx, 32),
+                                     nameHint, fill);
 }
 
 Value dlp::createFloatConstant(

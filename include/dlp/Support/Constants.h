@@ -20,17 +20,23 @@
 
 namespace dlp {
 
-/// Float32 contents of a constant: a view into the attribute's storage, or
-/// into `storage` when the values had to be expanded (e.g. splats).
-struct FloatConstant {
-  llvm::ArrayRef<float> data;
-  std::vector<float> storage;
+/// Contents of a constant: a view into the attribute's storage, or into
+/// `storage` when the values had to be expanded (e.g. splats).
+template <typename T> struct ConstantData {
+  llvm::ArrayRef<T> data;
+  std::vector<T> storage;
   llvm::SmallVector<int64_t> shape;
 };
+using FloatConstant = ConstantData<float>;
 
 /// Reads an f32 tensor constant attribute. Fails for other element types
 /// and for resources whose blob is missing (e.g. elided on printing).
 std::optional<FloatConstant> readFloatConstant(mlir::Attribute attr);
+
+/// Integer counterparts (i8 and i32 element types; signless integers are
+/// read as signed), for quantized weights and biases.
+std::optional<ConstantData<int8_t>> readI8Constant(mlir::Attribute attr);
+std::optional<ConstantData<int32_t>> readI32Constant(mlir::Attribute attr);
 
 /// Reads the constant behind `v` (an arith.constant result), if any.
 std::optional<FloatConstant> readFloatConstant(mlir::Value v);
@@ -54,6 +60,16 @@ mlir::ElementsAttr createFloatResourceAttr(
     mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
     llvm::StringRef nameHint,
     llvm::function_ref<void(llvm::MutableArrayRef<float>)> fill);
+
+/// Integer counterparts (tensor<shape x i8> / tensor<shape x i32>).
+mlir::ElementsAttr createI8ResourceAttr(
+    mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
+    llvm::StringRef nameHint,
+    llvm::function_ref<void(llvm::MutableArrayRef<int8_t>)> fill);
+mlir::ElementsAttr createI32ResourceAttr(
+    mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
+    llvm::StringRef nameHint,
+    llvm::function_ref<void(llvm::MutableArrayRef<int32_t>)> fill);
 
 /// `arith.constant` form of the above.
 mlir::Value

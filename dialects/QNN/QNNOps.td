@@ -1,0 +1,156 @@
+//===- QNNOps.td - qnn dialect operations ------------------*- tablegen -*-===//
+//
+// The integer counterparts of the nn compute ops. Every op's semantics is a
+// section of docs/numerics.md; verifiers check shapes (with the nn shape
+// rules) and the consistency of the scales carried by the operand types.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_QNN_OPS_TD
+#define DLP_QNN_OPS_TD
+
+include "QNN/QNNDialect.td"
+include "QNN/QNNAttrs.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class QNN_EncodedTensor<string attr, Type elt, string what>
+    : Type<And<[RankedTensorOf<[elt]>.predicate,
+                CPred<"::llvm::isa_and_nonnull<::dlp::qnn::" # attr # ">("
+                      "::llvm::cast<::mlir::RankedTensorType>($_self)"
+                      ".getEncoding())">]>,
+           what, "::mlir::RankedTensorType">;
+
+def QNN_Fmap : QNN_EncodedTensor<"FmapAttr", I8,
+    "int8 feature map (tensor of i8 with #qnn.fmap)">;
+def QNN_Weight : Type<And<[RankedTensorOf<[I8]>.predicate,
+    CPred<"::llvm::isa_and_nonnull<::dlp::qnn::Pow2Attr, ::dlp::qnn::Int8WAttr>("
+          "::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding())">]>,
+    "quantized weight (tensor of i8 with #qnn.pow2 or #qnn.int8w)",
+    "::mlir::RankedTensorType">;
+def QNN_Bias : QNN_EncodedTensor<"AccAttr", I32,
+    "int32 bias (tensor of i32 with #qnn.acc)">;
+def QNN_Float : RankedTensorOf<[F32]>;
+
+/// Clamp bounds applied to the int8 result (ReLU: [0, 127]).
+defvar QNN_ActBounds = (ins DefaultValuedAttr<I64Attr, "-128">:$act_min,
+                            DefaultValuedAttr<I64Attr, "127">:$act_max);
+
+class QNN_FmapOp<string mnemonic, list<Trait> traits = []>
+    : QNN_Op<mnemonic, !listconcat(traits, [Pure])> {
+  let results = (outs QNN_Fmap:$output);
+  let hasVerifier = 1;
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and conversions
+//===----------------------------------------------------------------------===//
+
+def QNN_ConstantOp : QNN_Op<"constant", [Pure, ConstantLike]> {
+  let summary = "quantized weight or bias";
+  let description = [{
+    `value` holds the stored integers (type without encoding); the result
+    type adds the scale encoding. pow2-4 codes are stored one per byte and
+    must be valid codes (0-15 except 8); int8 weights must lie in [-127, 127].
+
+    ```mlir
+    %w = qnn.constant dense<[[7, 13], [1, 0]]> : tensor<2x2xi8> : tensor<2x2xi8, #qnn.pow2<[0, -2]>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$value attr-dict `:` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def QNN_QuantizeOp : QNN_FmapOp<"quantize"> {
+  let summary = "float -> int8 feature map, q = sat8(floor(x * 2^f + 1/2))";
+  let arguments = (ins QNN_Float:$input);
+}
+
+def QNN_DequantizeOp : QNN_Op<"dequantize", [Pure]> {
+  let summary = "int8 feature map -> float, x = q * 2^-f";
+  let arguments = (ins QNN_Fmap:$input);
+  let results = (outs QNN_Float:$output);
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def QNN_RequantizeOp : QNN_FmapOp<"requantize"> {
+  let summary = "change of per-channel scale (rounding shift, saturation)";
+  let arguments = (ins QNN_Fmap:$input);
+}
+
+//===----------------------------------------------------------------------===//
+// Compute
+//===----------------------------------------------------------------------===//
+
+def QNN_ConvOp : QNN_FmapOp<"conv"> {
+  let summary = "shift/multiply-accumulate convolution with requantization";
+  let description = [{
+    Section 3 of docs/numerics.md: int32 accumulation at the derived scale
+    `F_o`, bias at that scale, requantization to the result's scale and the
+    clamp `[act_min, act_max]` (ReLU: `[0, 127]`). Attributes as `nn.conv`.
+  }];
+  let arguments = !con((ins QNN_Fmap:$input, QNN_Weight:$weight,
+                            Optional<QNN_Bias>:$bias,
+                            DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                            DenseI64ArrayAttr:$dilations,
+                            ConfinedAttr<I64Attr, [IntPositive]>:$group),
+                       QNN_ActBounds);
+}
+
+def QNN_FullyConnectedOp : QNN_FmapOp<"fully_connected"> {
+  let summary = "fully-connected layer, N x K input, O x K weight";
+  let arguments = !con((ins QNN_Fmap:$input, QNN_Weight:$weight,
+                            Optional<QNN_Bias>:$bias),
+                       QNN_ActBounds);
+}
+
+def QNN_MaxPoolOp : QNN_FmapOp<"max_pool"> {
+  let summary = "max pooling (exact, same scale)";
+  let arguments = (ins QNN_Fmap:$input, DenseI64ArrayAttr:$kernel_shape,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   DenseI64ArrayAttr:$dilations, BoolAttr:$ceil_mode);
+}
+
+def QNN_AvgPoolOp : QNN_FmapOp<"avg_pool"> {
+  let summary = "average pooling by the fixed-point reciprocal M_K";
+  let arguments = (ins QNN_Fmap:$input, DenseI64ArrayAttr:$kernel_shape,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                   BoolAttr:$ceil_mode, BoolAttr:$count_include_pad);
+}
+
+def QNN_GlobalAvgPoolOp : QNN_FmapOp<"global_avg_pool"> {
+  let summary = "mean over the spatial axes by the fixed-point reciprocal";
+  let arguments = (ins QNN_Fmap:$input);
+}
+
+def QNN_AddOp : QNN_FmapOp<"add"> {
+  let summary = "residual add of equal-shape maps with aligning shifts";
+  let arguments = !con((ins QNN_Fmap:$lhs, QNN_Fmap:$rhs), QNN_ActBounds);
+}
+
+def QNN_ClampOp : QNN_FmapOp<"clamp"> {
+  let summary = "ReLU / Clip on int8: min(max(q, act_min), act_max)";
+  let arguments = !con((ins QNN_Fmap:$input), QNN_ActBounds);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+def QNN_ConcatOp : QNN_FmapOp<"concat"> {
+  let summary = "concatenation; along channels each channel keeps its scale";
+  let arguments = (ins Variadic<QNN_Fmap>:$inputs, I64Attr:$axis);
+}
+
+def QNN_FlattenOp : QNN_FmapOp<"flatten"> {
+  let summary = "N x C x ... -> N x (C * ...); the scale entry covers a block";
+  let arguments = (ins QNN_Fmap:$input);
+}
+
+#endif // DLP_QNN_OPS_TD
