@@ -63,11 +63,25 @@ LogicalResult checkShape(Operation *op, const shp::ShapeResult &r) {
   return success();
 }
 
-LogicalResult checkActBounds(Operation *op, int64_t lo, int64_t hi) {
-  if (lo < -128 || hi > 127 || lo > hi)
-    return op->emitOpError() << "activation bounds [" << lo << ", " << hi
-                             << "] must satisfy -128 <= act_min <= act_max "
-                                "<= 127";
+LogicalResult checkActBounds(Operation *op,
+                             std::optional<ArrayRef<int32_t>> lo,
+                             std::optional<ArrayRef<int32_t>> hi) {
+  int64_t channels = typeOf(op->getResult(0)).getDimSize(1);
+  for (auto b : {lo, hi})
+    if (b && b->size() != 1 &&
+        (ShapedType::isDynamic(channels) ||
+         static_cast<int64_t>(b->size()) != channels))
+      return op->emitOpError()
+             << "activation bounds need 1 or " << channels << " entries, got "
+             << b->size();
+  int64_t n = std::max(lo ? lo->size() : 1, hi ? hi->size() : 1);
+  for (int64_t c = 0; c < n; ++c) {
+    int32_t l = actBound(lo, c, -128), h = actBound(hi, c, 127);
+    if (l < -128 || h > 127 || l > h)
+      return op->emitOpError()
+             << "activation bounds [" << l << ", " << h << "] of channel " << c
+             << " must satisfy -128 <= act_min <= act_max <= 127";
+  }
   return success();
 }
 

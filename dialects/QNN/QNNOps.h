@@ -12,6 +12,16 @@
 
 #include "QNN/QNNDialect.h.inc"
 
+namespace dlp::qnn {
+/// Entry c of an optional per-channel bound (one entry broadcasts).
+inline int32_t actBound(std::optional<llvm::ArrayRef<int32_t>> bounds,
+                        int64_t c, int32_t absent) {
+  if (!bounds || bounds->empty())
+    return absent;
+  return bounds->size() == 1 ? (*bounds)[0] : (*bounds)[c];
+}
+} // namespace dlp::qnn
+
 #define GET_ATTRDEF_CLASSES
 #include "QNN/QNNAttrs.h.inc"
 

@@ -31,13 +31,20 @@ def QNN_Bias : QNN_EncodedTensor<"AccAttr", I32,
     "int32 bias (tensor of i32 with #qnn.acc)">;
 def QNN_Float : RankedTensorOf<[F32]>;
 
-/// Clamp bounds applied to the int8 result (ReLU: [0, 127]).
-defvar QNN_ActBounds = (ins DefaultValuedAttr<I64Attr, "-128">:$act_min,
-                            DefaultValuedAttr<I64Attr, "127">:$act_max);
+/// Clamp bounds applied to the int8 result: absent = [-128, 127]; one entry
+/// for every channel or one per channel (a Clip's bounds differ between
+/// channels of different scales). ReLU: act_min = array<i32: 0>.
+defvar QNN_ActBounds = (ins OptionalAttr<DenseI32ArrayAttr>:$act_min,
+                            OptionalAttr<DenseI32ArrayAttr>:$act_max);
 
 class QNN_FmapOp<string mnemonic, list<Trait> traits = []>
     : QNN_Op<mnemonic, !listconcat(traits, [Pure])> {
   let results = (outs QNN_Fmap:$output);
+  code actBoundsDecl = [{
+    /// Clamp bounds of output channel c (section 3).
+    int32_t actMin(int64_t c) { return ::dlp::qnn::actBound(getActMin(), c, -128); }
+    int32_t actMax(int64_t c) { return ::dlp::qnn::actBound(getActMax(), c, 127); }
+  }];
   let hasVerifier = 1;
   let assemblyFormat =
       "operands attr-dict `:` functional-type(operands, results)";
@@ -101,6 +108,7 @@ def QNN_ConvOp : QNN_FmapOp<"conv"> {
                             DenseI64ArrayAttr:$dilations,
                             ConfinedAttr<I64Attr, [IntPositive]>:$group),
                        QNN_ActBounds);
+  let extraClassDeclaration = actBoundsDecl;
 }
 
 def QNN_FullyConnectedOp : QNN_FmapOp<"fully_connected"> {
@@ -108,6 +116,7 @@ def QNN_FullyConnectedOp : QNN_FmapOp<"fully_connected"> {
   let arguments = !con((ins QNN_Fmap:$input, QNN_Weight:$weight,
                             Optional<QNN_Bias>:$bias),
                        QNN_ActBounds);
+  let extraClassDeclaration = actBoundsDecl;
 }
 
 def QNN_MaxPoolOp : QNN_FmapOp<"max_pool"> {
@@ -132,11 +141,13 @@ def QNN_GlobalAvgPoolOp : QNN_FmapOp<"global_avg_pool"> {
 def QNN_AddOp : QNN_FmapOp<"add"> {
   let summary = "residual add of equal-shape maps with aligning shifts";
   let arguments = !con((ins QNN_Fmap:$lhs, QNN_Fmap:$rhs), QNN_ActBounds);
+  let extraClassDeclaration = actBoundsDecl;
 }
 
 def QNN_ClampOp : QNN_FmapOp<"clamp"> {
   let summary = "ReLU / Clip on int8: min(max(q, act_min), act_max)";
   let arguments = !con((ins QNN_Fmap:$input), QNN_ActBounds);
+  let extraClassDeclaration = actBoundsDecl;
 }
 
 //===----------------------------------------------------------------------===//

@@ -4,6 +4,7 @@
 #include "NN/NNOps.h"
 #include "QNN/QNNOps.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
+#include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,6 +19,7 @@ void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void dlp::registerAllPasses() {
   dlp::registerTransformsPasses();
+  dlp::registerQuantPasses();
   dlp::registerNNPipelines();
 }
 

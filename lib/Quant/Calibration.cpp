@@ -117,12 +117,10 @@ CalibrationTable Calibrator::table() const {
 }
 
 std::vector<int> CalibrationTable::fracBits(llvm::StringRef name) const {
-  std::vector<int> bits;
   auto it = tensors.find(name.str());
-  if (it != tensors.end())
-    for (double v : it->second.range)
-      bits.push_back(dlprt::num::fmapFracBits(v));
-  return bits;
+  if (it == tensors.end())
+    return {};
+  return dlprt::num::fmapFracBits(it->second.range);
 }
 
 std::string CalibrationTable::toJSON() const {
@@ -131,10 +129,10 @@ std::string CalibrationTable::toJSON() const {
     json::Array shape, range, bits;
     for (int64_t d : r.shape)
       shape.push_back(d);
-    for (double v : r.range) {
+    for (double v : r.range)
       range.push_back(v);
-      bits.push_back(dlprt::num::fmapFracBits(v));
-    }
+    for (int f : dlprt::num::fmapFracBits(r.range))
+      bits.push_back(f);
     list.push_back(json::Object{{"name", name},
                                 {"op", r.op},
                                 {"shape", std::move(shape)},

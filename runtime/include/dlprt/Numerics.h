@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace dlprt::num {
 
@@ -78,6 +79,24 @@ inline int largestFracWithin(double fmax, double limit) {
 /// TF2's rule, 128 = 2^f * fmax: fractional bits of a feature-map channel
 /// (section 1).
 inline int fmapFracBits(double fmax) { return largestFracWithin(fmax, 128.0); }
+
+/// Fractional bits of every channel of a tensor: TF2's rule per channel,
+/// except that a channel never seen nonzero (fmax = 0) takes the largest f
+/// of the tensor's live channels (7 if none is live), so that it does not
+/// widen the accumulator alignment of the layers reading it (section 1).
+template <typename Range> std::vector<int> fmapFracBits(const Range &fmax) {
+  std::vector<int> f;
+  int live = INT32_MIN;
+  for (double m : fmax) {
+    f.push_back(fmapFracBits(m));
+    if (m > 0)
+      live = std::max(live, f.back());
+  }
+  for (size_t c = 0; c < f.size(); ++c)
+    if (!(fmax[c] > 0))
+      f[c] = live == INT32_MIN ? 7 : live;
+  return f;
+}
 
 //===----------------------------------------------------------------------===//
 // pow2-4 weights (section 2.1)
@@ -146,6 +165,31 @@ inline int int8WeightFracBits(double maxAbs) {
 inline int8_t int8WeightQuantize(double w, int g) {
   double v = std::floor(std::ldexp(w, g) + 0.5);
   return static_cast<int8_t>(std::clamp(v, -127.0, 127.0));
+}
+
+//===----------------------------------------------------------------------===//
+// Conv / fully-connected terms (section 3)
+//===----------------------------------------------------------------------===//
+
+/// The integer a product term multiplies q_x by, for input-channel
+/// fractional bits fIn and accumulator fractional bits accFrac: a pow2-4
+/// code gives +-2^(e - fIn + accFrac) (0 for the zero code), an int8 weight
+/// q gives q * 2^(accFrac - fIn - g). The shift is >= 0 by the choice of
+/// accFrac; the caller bounds it (<= 31).
+inline int64_t pow2Term(uint8_t code, int n1, int fIn, int accFrac) {
+  Pow2Weight p = pow2Decode(code, n1);
+  if (p.sign == 0)
+    return 0;
+  return p.sign * (int64_t(1) << (p.exponent - fIn + accFrac));
+}
+inline int64_t int8Term(int8_t q, int g, int fIn, int accFrac) {
+  return int64_t(q) * (int64_t(1) << (accFrac - fIn - g));
+}
+
+/// Clip bound of a ReLU / Clip fused after requantization to fOut
+/// (section 3): sat8(floor(bound * 2^fOut + 1/2)).
+inline int8_t clipBound(double bound, int fOut) {
+  return quantize(bound, fOut);
 }
 
 //===----------------------------------------------------------------------===//

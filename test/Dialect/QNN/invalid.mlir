@@ -95,8 +95,8 @@ func.func @conv_shape(%x: tensor<1x2x4x4xi8, #qnn.fmap<[1, 1]>>) {
 // -----
 
 func.func @act_bounds(%x: tensor<1x2xi8, #qnn.fmap<[1, 1]>>) {
-  // expected-error @+1 {{activation bounds [10, 5] must satisfy}}
-  %c = qnn.clamp %x {act_min = 10, act_max = 5} : (tensor<1x2xi8, #qnn.fmap<[1, 1]>>) -> tensor<1x2xi8, #qnn.fmap<[1, 1]>>
+  // expected-error @+1 {{activation bounds [10, 5] of channel 1 must satisfy}}
+  %c = qnn.clamp %x {act_min = array<i32: 10>, act_max = array<i32: 127, 5>} : (tensor<1x2xi8, #qnn.fmap<[1, 1]>>) -> tensor<1x2xi8, #qnn.fmap<[1, 1]>>
   return
 }
 
@@ -147,5 +147,13 @@ func.func @fc_rank(%x: tensor<1x2x1x1xi8, #qnn.fmap<[1, 1]>>) {
 func.func @not_fmap(%x: tensor<1x2xi8>) {
   // expected-error @+1 {{operand #0 must be int8 feature map}}
   %d = qnn.dequantize %x : (tensor<1x2xi8>) -> tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @act_bounds_count(%x: tensor<1x2xi8, #qnn.fmap<[1, 1]>>) {
+  // expected-error @+1 {{activation bounds need 1 or 2 entries, got 3}}
+  %c = qnn.clamp %x {act_max = array<i32: 1, 2, 3>} : (tensor<1x2xi8, #qnn.fmap<[1, 1]>>) -> tensor<1x2xi8, #qnn.fmap<[1, 1]>>
   return
 }

@@ -10,8 +10,8 @@ func.func @conv_relu_pool(%x: tensor<1x2x6x6xf32>) -> tensor<1x2x3x3xf32> {
   // CHECK: qnn.constant dense<{{.*}}> : tensor<2x2x1x1xi8> : tensor<2x2x1x1xi8, #qnn.pow2<[0, 2]>>
   %w = qnn.constant dense<[[[[7]], [[13]]], [[[0]], [[1]]]]> : tensor<2x2x1x1xi8> : tensor<2x2x1x1xi8, #qnn.pow2<[0, 2]>>
   %b = qnn.constant dense<[205, -3]> : tensor<2xi32> : tensor<2xi32, #qnn.acc<[11, 9]>>
-  // CHECK: qnn.conv {{.*}}act_min = 0
-  %c = qnn.conv %q, %w, %b {act_min = 0, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+  // CHECK: qnn.conv {{.*}}act_min = array<i32: 0>
+  %c = qnn.conv %q, %w, %b {act_min = array<i32: 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
       : (tensor<1x2x6x6xi8, #qnn.fmap<[5, 3]>>, tensor<2x2x1x1xi8, #qnn.pow2<[0, 2]>>, tensor<2xi32, #qnn.acc<[11, 9]>>) -> tensor<1x2x6x6xi8, #qnn.fmap<[4, 4]>>
   %p = qnn.max_pool %c {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
       : (tensor<1x2x6x6xi8, #qnn.fmap<[4, 4]>>) -> tensor<1x2x3x3xi8, #qnn.fmap<[4, 4]>>
@@ -32,11 +32,11 @@ func.func @int8_fc(%x: tensor<?x2x2x2xi8, #qnn.fmap<[2, 3]>>) -> tensor<?x3xi8, 
 
 // CHECK-LABEL: func @add_concat_pools
 func.func @add_concat_pools(%a: tensor<1x2x4x4xi8, #qnn.fmap<[6, 2]>>, %b: tensor<1x2x4x4xi8, #qnn.fmap<[4, 5]>>) -> tensor<1x4x1x1xi8, #qnn.fmap<[5, 3, 6, 2]>> {
-  // CHECK: qnn.add {{.*}}act_max = 100
-  %s = qnn.add %a, %b {act_max = 100} : (tensor<1x2x4x4xi8, #qnn.fmap<[6, 2]>>, tensor<1x2x4x4xi8, #qnn.fmap<[4, 5]>>) -> tensor<1x2x4x4xi8, #qnn.fmap<[5, 3]>>
+  // CHECK: qnn.add {{.*}}act_max = array<i32: 100, 90>
+  %s = qnn.add %a, %b {act_max = array<i32: 100, 90>} : (tensor<1x2x4x4xi8, #qnn.fmap<[6, 2]>>, tensor<1x2x4x4xi8, #qnn.fmap<[4, 5]>>) -> tensor<1x2x4x4xi8, #qnn.fmap<[5, 3]>>
   // CHECK: qnn.concat {{.*}}-> tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>
   %c = qnn.concat %s, %a {axis = 1 : i64} : (tensor<1x2x4x4xi8, #qnn.fmap<[5, 3]>>, tensor<1x2x4x4xi8, #qnn.fmap<[6, 2]>>) -> tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>
-  %r = qnn.clamp %c {act_min = 0} : (tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>) -> tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>
+  %r = qnn.clamp %c {act_min = array<i32: 0>} : (tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>) -> tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>
   %p = qnn.avg_pool %r {ceil_mode = false, count_include_pad = false, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
       : (tensor<1x4x4x4xi8, #qnn.fmap<[5, 3, 6, 2]>>) -> tensor<1x4x2x2xi8, #qnn.fmap<[5, 3, 6, 2]>>
   %g = qnn.global_avg_pool %p : (tensor<1x4x2x2xi8, #qnn.fmap<[5, 3, 6, 2]>>) -> tensor<1x4x1x1xi8, #qnn.fmap<[5, 3, 6, 2]>>

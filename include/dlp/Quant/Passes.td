@@ -1,0 +1,59 @@
+//===- Passes.td - quantization passes ---------------------*- tablegen -*-===//
+#ifndef DLP_QUANT_PASSES_TD
+#define DLP_QUANT_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
+  let summary = "Quantize an nn graph to qnn (pow2-4 / int8 weights, int8 feature maps)";
+  let description = [{
+    Rewrites the nn compute ops into their qnn counterparts following
+    docs/numerics.md, with the feature-map scales of a calibration table
+    (`calibration=table.json`, written by `dlp-eval --calibration-out` or an
+    external tool; `dlpc` passes its table in memory):
+
+    * conv / fully_connected: weights to pow2-4 codes (per output channel
+      window) or int8, bias to int32 at the derived accumulator scale; a
+      single-use ReLU / Clip that follows is fused (`act_min`/`act_max`) and
+      its calibrated range sets the output scale;
+    * max / average / global average pool, flatten and channel concat keep
+      their input scales; add (equal shapes) aligns and requantizes;
+      a standalone ReLU / Clip becomes `qnn.clamp`;
+    * every other op stays in float between `qnn.dequantize` and
+      `qnn.quantize`; function arguments are quantized on entry and results
+      dequantized, so the signature stays f32.
+
+    Weight precision per layer (ONNX node name): the default
+    (`weights=pow2|int8`), a JSON file (`precision=cfg.json`,
+    `{"default": "pow2", "layers": {"conv1": "int8"}}`), `int8-layers=a,b`,
+    and the automatic rule `auto-int8-sqnr=DB`: a pow2 layer whose weight
+    SQNR is below DB dB gets int8 weights.
+
+    For every output channel the pass proves that the int32 accumulator
+    cannot overflow for any int8 input (|b| + 128 * sum of term weights
+    <= 2^31 - 1, section 3) and that every shift lies in [0, 31]; a layer
+    that fails is refused with a diagnostic naming it.
+  }];
+  let dependentDialects = ["dlp::qnn::QNNDialect", "dlp::nn::NNDialect",
+                           "mlir::arith::ArithDialect"];
+  let options = [
+    Option<"calibrationFile", "calibration", "std::string", "\"\"",
+           "Calibration table (JSON, format dlp-calibration)">,
+    Option<"precisionFile", "precision", "std::string", "\"\"",
+           "Per-layer weight precision (JSON)">,
+    Option<"defaultWeights", "weights", "std::string", "\"pow2\"",
+           "Default weight precision: pow2 or int8">,
+    ListOption<"int8Layers", "int8-layers", "std::string",
+               "Layers (ONNX node names) given int8 weights">,
+    Option<"autoInt8Sqnr", "auto-int8-sqnr", "double", "0.0",
+           "Give int8 weights to pow2 layers whose weight SQNR (dB) is below this (0: off)">
+  ];
+  let statistics = [
+    Statistic<"numPow2", "pow2-layers", "Layers with pow2-4 weights">,
+    Statistic<"numInt8", "int8-layers", "Layers with int8 weights">,
+    Statistic<"numQuantized", "quantized-ops", "nn ops turned into qnn ops">,
+    Statistic<"numFloat", "float-ops", "nn ops left in float">
+  ];
+}
+
+#endif // DLP_QUANT_PASSES_TD

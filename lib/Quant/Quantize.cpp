@@ -1,0 +1,606 @@
+//===- Quantize.cpp - nn -> qnn quantization (--dlp-quantize) -------------===//
+//
+// Walks each function once, in order. A converted op's float result is
+// replaced by a qnn.dequantize of the new qnn value; a later converted
+// consumer looks through that dequantize, an unconverted (float) consumer
+// keeps reading it. Unused dequantize ops and float weights are removed at
+// the end. See Passes.td for the rules and docs/numerics.md for the math.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlp/Quant/Passes.h"
+#include "dlp/Quant/WeightQuant.h"
+#include "dlp/Support/Constants.h"
+#include "dlprt/Numerics.h"
+
+#include "dlp/Evaluator/Evaluator.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace dlp {
+#define GEN_PASS_DEF_DLPQUANTIZE
+#include "dlp/Quant/Passes.h.inc"
+} // namespace dlp
+
+using namespace mlir;
+using namespace dlp;
+namespace num = dlprt::num;
+
+namespace {
+
+/// Weight precision per layer.
+struct PrecisionConfig {
+  bool defaultInt8 = false;
+  llvm::StringMap<bool> int8; // layer -> int8?
+  double autoSqnr = 0;
+};
+
+LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
+                                Operation *where) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return where->emitError() << "cannot read precision config '" << path
+                              << "': " << buf.getError().message();
+  auto parsed = llvm::json::parse((*buf)->getBuffer());
+  if (!parsed)
+    return where->emitError() << "precision config '" << path
+                              << "' is not JSON: "
+                              << llvm::toString(parsed.takeError());
+  auto parsePrec = [&](const llvm::json::Value &v, StringRef what,
+                       bool &isInt8) -> LogicalResult {
+    std::optional<StringRef> s = v.getAsString();
+    if (!s || (*s != "pow2" && *s != "int8"))
+      return where->emitError() << "precision config '" << path << "': " << what
+                                << " must be \"pow2\" or \"int8\"";
+    isInt8 = *s == "int8";
+    return success();
+  };
+  const llvm::json::Object *root = parsed->getAsObject();
+  if (!root)
+    return where->emitError() << "precision config '" << path
+                              << "' must be a JSON object";
+  for (const auto &[key, value] : *root) {
+    if (key == "default") {
+      if (failed(parsePrec(value, "\"default\"", cfg.defaultInt8)))
+        return failure();
+    } else if (key == "auto_int8_sqnr") {
+      std::optional<double> d = value.getAsNumber();
+      if (!d)
+        return where->emitError() << "precision config '" << path
+                                  << "': \"auto_int8_sqnr\" must be a number";
+      cfg.autoSqnr = *d;
+    } else if (key == "layers") {
+      const llvm::json::Object *layers = value.getAsObject();
+      if (!layers)
+        return where->emitError() << "precision config '" << path
+                                  << "': \"layers\" must be an object";
+      for (const auto &[name, p] : *layers) {
+        bool isInt8;
+        if (failed(parsePrec(p, "layer '" + name.str() + "'", isInt8)))
+          return failure();
+        cfg.int8[name.str()] = isInt8;
+      }
+    } else {
+      return where->emitError() << "precision config '" << path
+                                << "': unknown key \"" << key.str() << "\"";
+    }
+  }
+  return success();
+}
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+RankedTensorType fmapType(RankedTensorType like, ArrayRef<int32_t> fracs,
+                          int64_t block = 1) {
+  MLIRContext *ctx = like.getContext();
+  return RankedTensorType::get(like.getShape(), IntegerType::get(ctx, 8),
+                               qnn::FmapAttr::get(ctx, fracs, block));
+}
+
+/// Quantizes one function.
+class FuncQuantizer {
+public:
+  FuncQuantizer(func::FuncOp func, const quant::CalibrationTable &table,
+                const PrecisionConfig &cfg, llvm::StringSet<llvm::MallocAllocator> &usedLayers)
+      : func(func), table(table), cfg(cfg), usedLayers(usedLayers),
+        b(func.getContext()) {}
+
+  LogicalResult run();
+  int64_t numPow2 = 0, numInt8 = 0, numQuantized = 0, numFloat = 0;
+
+private:
+  /// The int8 version of float value `v` (null if it cannot have one).
+  Value fmap(Value v);
+  /// Calibrated fractional bits of `v` (empty if missing / unusable).
+  SmallVector<int32_t> fracsOf(Value v);
+  /// Replaces float value `old` by a dequantize of `q` and erases `dead`.
+  void replace(Value old, Value q, ArrayRef<Operation *> dead);
+
+  /// A single-use ReLU / Clip consumer of `v`, fused into its producer.
+  Operation *fusibleActivation(Value v);
+  /// Per-channel clamp bounds of activation `act` (null: none) at `fracs`.
+  void actBounds(Operation *act, ArrayRef<int32_t> fracs,
+                 DenseI32ArrayAttr &lo, DenseI32ArrayAttr &hi);
+
+  LogicalResult convertMac(Operation *op, Value input, Value weight,
+                           Value bias, bool isConv);
+  LogicalResult convertPool(Operation *op);
+  LogicalResult convertAdd(nn::AddOp op);
+  LogicalResult convertConcat(nn::ConcatOp op);
+  LogicalResult convertFlatten(Operation *op, Value input);
+  LogicalResult convertClamp(Operation *op);
+
+  func::FuncOp func;
+  const quant::CalibrationTable &table;
+  const PrecisionConfig &cfg;
+  llvm::StringSet<llvm::MallocAllocator> &usedLayers;
+  OpBuilder b;
+  DenseMap<Value, Value> quantized;
+  bool failedHard = false;
+};
+
+SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || t.getRank() < 2 || t.isDynamicDim(1))
+    return {};
+  std::string name = quant::tensorName(v);
+  std::vector<int> f = table.fracBits(name);
+  if (f.empty()) {
+    emitError(v.getLoc()) << "no calibration entry for tensor '" << name
+                          << "' (was the table made for this model?)";
+    failedHard = true;
+    return {};
+  }
+  if (static_cast<int64_t>(f.size()) != t.getDimSize(1)) {
+    emitError(v.getLoc()) << "calibration entry '" << name << "' has "
+                          << f.size() << " channels, the tensor "
+                          << t.getDimSize(1);
+    failedHard = true;
+    return {};
+  }
+  return SmallVector<int32_t>(f.begin(), f.end());
+}
+
+Value FuncQuantizer::fmap(Value v) {
+  if (auto dq = v.getDefiningOp<qnn::DequantizeOp>())
+    return dq.getInput();
+  if (Value q = quantized.lookup(v))
+    return q;
+  SmallVector<int32_t> f = fracsOf(v);
+  if (f.empty())
+    return {};
+  OpBuilder::InsertionGuard guard(b);
+  if (Operation *def = v.getDefiningOp())
+    b.setInsertionPointAfter(def);
+  else
+    b.setInsertionPointToStart(&func.getBody().front());
+  Value q = qnn::QuantizeOp::create(b, v.getLoc(),
+                                    fmapType(tensorType(v), f), v);
+  quantized[v] = q;
+  return q;
+}
+
+void FuncQuantizer::replace(Value old, Value q, ArrayRef<Operation *> dead) {
+  b.setInsertionPointAfterValue(q);
+  Value dq = qnn::DequantizeOp::create(b, q.getLoc(), old.getType(), q);
+  old.replaceAllUsesWith(dq);
+  for (Operation *op : llvm::reverse(dead))
+    op->erase();
+  ++numQuantized;
+}
+
+Operation *FuncQuantizer::fusibleActivation(Value v) {
+  if (!v.hasOneUse())
+    return nullptr;
+  Operation *user = *v.getUsers().begin();
+  return isa<nn::ReluOp, nn::ClipOp>(user) ? user : nullptr;
+}
+
+void FuncQuantizer::actBounds(Operation *act, ArrayRef<int32_t> fracs,
+                              DenseI32ArrayAttr &lo, DenseI32ArrayAttr &hi) {
+  MLIRContext *ctx = func.getContext();
+  if (!act)
+    return;
+  if (isa<nn::ReluOp>(act)) {
+    lo = DenseI32ArrayAttr::get(ctx, {0});
+    return;
+  }
+  auto clip = cast<nn::ClipOp>(act);
+  SmallVector<int32_t> l, h;
+  for (int32_t f : fracs) {
+    l.push_back(num::clipBound(clip.getMin().convertToFloat(), f));
+    h.push_back(num::clipBound(clip.getMax().convertToFloat(), f));
+  }
+  auto compact = [&](SmallVector<int32_t> &v, int32_t absent) {
+    if (llvm::all_equal(v))
+      v.resize(1);
+    return v.size() == 1 && v[0] == absent ? DenseI32ArrayAttr()
+                                           : DenseI32ArrayAttr::get(ctx, v);
+  };
+  lo = compact(l, -128);
+  hi = compact(h, 127);
+}
+
+LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
+                                        Value weight, Value bias, bool isConv) {
+  std::optional<FloatConstant> w = readFloatConstant(weight);
+  std::optional<FloatConstant> bc;
+  if (bias)
+    bc = readFloatConstant(bias);
+  if (!w || (bias && !bc))
+    return failure(); // non-constant weights stay in float
+  Operation *act = fusibleActivation(op->getResult(0));
+  Value out = act ? act->getResult(0) : op->getResult(0);
+  SmallVector<int32_t> outFrac = fracsOf(out);
+  Value x = fmap(input);
+  if (!x || outFrac.empty())
+    return failure();
+  // A fully-connected layer reads a flat N x K map.
+  if (!isConv && tensorType(x).getRank() > 2) {
+    RankedTensorType xt = tensorType(x);
+    int64_t inner = 1;
+    for (int64_t d = 2; d < xt.getRank(); ++d)
+      inner *= xt.getDimSize(d);
+    if (ShapedType::isDynamic(inner))
+      return failure();
+    auto enc = qnn::encodingOf<qnn::FmapAttr>(xt);
+    SmallVector<int64_t> shape = {xt.getDimSize(0),
+                                  xt.getDimSize(1) * inner};
+    b.setInsertionPoint(op);
+    x = qnn::FlattenOp::create(
+        b, op->getLoc(),
+        RankedTensorType::get(shape, xt.getElementType(),
+                              qnn::FmapAttr::get(b.getContext(),
+                                                 enc.getValues(),
+                                                 enc.getBlock() * inner)),
+        x);
+  }
+
+  std::string layer = eval::Evaluator::layerName(op);
+  usedLayers.insert(layer);
+  RankedTensorType wt = tensorType(weight);
+  int64_t numOut = wt.getDimSize(0);
+  bool int8 = cfg.defaultInt8;
+  if (auto it = cfg.int8.find(layer); it != cfg.int8.end())
+    int8 = it->second;
+  quant::QuantizedWeights qw = quant::quantizeWeights(w->data, numOut, !int8);
+  if (!int8 && cfg.autoSqnr > 0 && qw.sqnrDb < cfg.autoSqnr) {
+    qw = quant::quantizeWeights(w->data, numOut, /*pow2=*/false);
+    int8 = true;
+  }
+  (int8 ? numInt8 : numPow2)++;
+
+  MLIRContext *ctx = func.getContext();
+  Attribute wenc = int8 ? Attribute(qnn::Int8WAttr::get(ctx, qw.scale, 1))
+                        : Attribute(qnn::Pow2Attr::get(ctx, qw.scale, 1));
+  auto xenc = qnn::encodingOf<qnn::FmapAttr>(x.getType());
+  int64_t group = isConv ? cast<nn::ConvOp>(op).getGroup() : 1;
+  int64_t inPerGroup = wt.getDimSize(1);
+  SmallVector<int32_t> acc =
+      qnn::accumulatorFracs(xenc, wenc, numOut, inPerGroup, group);
+  int64_t taps = wt.getNumElements() / (numOut * inPerGroup);
+  SmallVector<int32_t> inFrac;
+  for (int64_t i = 0; i < inPerGroup * group; ++i)
+    inFrac.push_back(xenc.at(i));
+
+  SmallVector<int32_t> biasInt;
+  if (bc)
+    for (int64_t o = 0; o < numOut; ++o) {
+      int64_t v = num::roundHalfUpScaled(bc->data[o], acc[o]);
+      if (v < INT32_MIN || v > INT32_MAX)
+        return op->emitError() << "layer '" << layer << "': bias of output "
+                               << "channel " << o << " (" << bc->data[o]
+                               << ") does not fit int32 at " << acc[o]
+                               << " fractional bits",
+               failedHard = true, failure();
+      biasInt.push_back(static_cast<int32_t>(v));
+    }
+  std::string why = quant::proveNoOverflow(
+      qw, {numOut, inPerGroup, taps, group}, inFrac, acc, biasInt);
+  if (!why.empty()) {
+    failedHard = true;
+    return op->emitError() << "layer '" << layer
+                           << "' cannot be quantized without risking int32 "
+                              "accumulator overflow: "
+                           << why;
+  }
+
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  auto wType = RankedTensorType::get(wt.getShape(), b.getI8Type(), wenc);
+  Value qwv = qnn::ConstantOp::create(
+      b, loc, wType,
+      createI8ResourceAttr(ctx, wt.getShape(), layer + ".w",
+                           [&](MutableArrayRef<int8_t> d) {
+                             llvm::copy(qw.q, d.begin());
+                           }));
+  Value qb;
+  if (bc) {
+    auto bType = RankedTensorType::get({numOut}, b.getI32Type(),
+                                       qnn::AccAttr::get(ctx, acc, 1));
+    qb = qnn::ConstantOp::create(
+        b, loc, bType,
+        createI32ResourceAttr(ctx, {numOut}, layer + ".b",
+                              [&](MutableArrayRef<int32_t> d) {
+                                llvm::copy(biasInt, d.begin());
+                              }));
+  }
+  DenseI32ArrayAttr lo, hi;
+  actBounds(act, outFrac, lo, hi);
+  RankedTensorType resType = fmapType(tensorType(out), outFrac);
+  Value res;
+  if (isConv) {
+    auto conv = cast<nn::ConvOp>(op);
+    res = qnn::ConvOp::create(b, loc, resType, x, qwv, qb, conv.getStrides(),
+                              conv.getPads(), conv.getDilations(),
+                              conv.getGroup(), lo, hi);
+  } else {
+    res = qnn::FullyConnectedOp::create(b, loc, resType, x, qwv, qb, lo, hi);
+  }
+  SmallVector<Operation *> dead = {op};
+  if (act)
+    dead.push_back(act);
+  replace(out, res, dead);
+  return success();
+}
+
+LogicalResult FuncQuantizer::convertPool(Operation *op) {
+  Value x = fmap(op->getOperand(0));
+  if (!x)
+    return failure();
+  auto enc = qnn::encodingOf<qnn::FmapAttr>(x.getType());
+  auto resType =
+      fmapType(tensorType(op->getResult(0)), enc.getValues(), enc.getBlock());
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  Value res =
+      llvm::TypeSwitch<Operation *, Value>(op)
+          .Case([&](nn::MaxPoolOp p) {
+            return qnn::MaxPoolOp::create(b, loc, resType, x,
+                                          p.getKernelShape(), p.getStrides(),
+                                          p.getPads(), p.getDilations(),
+                                          p.getCeilMode());
+          })
+          .Case([&](nn::AvgPoolOp p) {
+            return qnn::AvgPoolOp::create(b, loc, resType, x,
+                                          p.getKernelShape(), p.getStrides(),
+                                          p.getPads(), p.getCeilMode(),
+                                          p.getCountIncludePad());
+          })
+          .Case([&](nn::GlobalAvgPoolOp) {
+            return qnn::GlobalAvgPoolOp::create(b, loc, resType, x);
+          });
+  replace(op->getResult(0), res, {op});
+  return success();
+}
+
+LogicalResult FuncQuantizer::convertAdd(nn::AddOp op) {
+  RankedTensorType t = tensorType(op.getOutput());
+  if (tensorType(op.getLhs()) != t || tensorType(op.getRhs()) != t)
+    return failure(); // broadcasting adds stay in float
+  Operation *act = fusibleActivation(op.getOutput());
+  Value out = act ? act->getResult(0) : Value(op.getOutput());
+  SmallVector<int32_t> outFrac = fracsOf(out);
+  Value x = fmap(op.getLhs()), y = fmap(op.getRhs());
+  if (!x || !y || outFrac.empty())
+    return failure();
+  auto fa = qnn::encodingOf<qnn::FmapAttr>(x.getType());
+  auto fb = qnn::encodingOf<qnn::FmapAttr>(y.getType());
+  for (int64_t c = 0; c < t.getDimSize(1); ++c)
+    if (std::abs(fa.at(c) - fb.at(c)) > 22) {
+      failedHard = true;
+      return op.emitError() << "layer '" << eval::Evaluator::layerName(op)
+                            << "': channel " << c << " adds operands with "
+                            << fa.at(c) << " and " << fb.at(c)
+                            << " fractional bits (alignment over 22 bits "
+                               "could overflow int32)";
+    }
+  DenseI32ArrayAttr lo, hi;
+  actBounds(act, outFrac, lo, hi);
+  b.setInsertionPoint(op);
+  Value res = qnn::AddOp::create(b, op.getLoc(), fmapType(tensorType(out), outFrac),
+                                 x, y, lo, hi);
+  SmallVector<Operation *> dead = {op};
+  if (act)
+    dead.push_back(act);
+  replace(out, res, dead);
+  return success();
+}
+
+LogicalResult FuncQuantizer::convertConcat(nn::ConcatOp op) {
+  if (op.getAxis() != 1)
+    return failure();
+  SmallVector<Value> ins;
+  SmallVector<int32_t> fracs;
+  for (Value v : op.getInputs()) {
+    Value q = fmap(v);
+    if (!q)
+      return failure();
+    auto enc = qnn::encodingOf<qnn::FmapAttr>(q.getType());
+    if (enc.getBlock() != 1)
+      return failure();
+    ins.push_back(q);
+    llvm::append_range(fracs, enc.getValues());
+  }
+  b.setInsertionPoint(op);
+  Value res = qnn::ConcatOp::create(
+      b, op.getLoc(), fmapType(tensorType(op.getOutput()), fracs), ins,
+      op.getAxis());
+  replace(op.getOutput(), res, {op});
+  return success();
+}
+
+/// nn.flatten at axis 1, or a reshape that is one (N x C x ... -> N x C*...).
+LogicalResult FuncQuantizer::convertFlatten(Operation *op, Value input) {
+  RankedTensorType in = tensorType(input), out = tensorType(op->getResult(0));
+  if (in.getRank() < 2 || out.getRank() != 2 ||
+      in.getDimSize(0) != out.getDimSize(0))
+    return failure();
+  int64_t inner = 1;
+  for (int64_t d = 2; d < in.getRank(); ++d)
+    inner *= in.getDimSize(d);
+  if (ShapedType::isDynamic(inner) || in.isDynamicDim(1) ||
+      out.getDimSize(1) != in.getDimSize(1) * inner)
+    return failure();
+  Value x = fmap(input);
+  if (!x)
+    return failure();
+  auto enc = qnn::encodingOf<qnn::FmapAttr>(x.getType());
+  b.setInsertionPoint(op);
+  Value res = qnn::FlattenOp::create(
+      b, op->getLoc(), fmapType(out, enc.getValues(), enc.getBlock() * inner),
+      x);
+  replace(op->getResult(0), res, {op});
+  return success();
+}
+
+LogicalResult FuncQuantizer::convertClamp(Operation *op) {
+  Value x = fmap(op->getOperand(0));
+  if (!x)
+    return failure();
+  auto enc = qnn::encodingOf<qnn::FmapAttr>(x.getType());
+  SmallVector<int32_t> fracs;
+  for (int64_t c = 0; c < enc.extent(); ++c)
+    fracs.push_back(enc.at(c));
+  DenseI32ArrayAttr lo, hi;
+  actBounds(op, fracs, lo, hi);
+  b.setInsertionPoint(op);
+  Value res = qnn::ClampOp::create(b, op->getLoc(), x.getType(), x, lo, hi);
+  replace(op->getResult(0), res, {op});
+  return success();
+}
+
+LogicalResult FuncQuantizer::run() {
+  SmallVector<Operation *> ops;
+  for (Operation &op : func.getBody().front())
+    if (isa<nn::NNDialect>(op.getDialect()))
+      ops.push_back(&op);
+  // Ops fused into a producer are erased when it converts.
+  llvm::DenseSet<Operation *> erased;
+  for (Operation *op : ops) {
+    if (erased.contains(op))
+      continue;
+    Operation *act = nullptr;
+    if (isa<nn::ConvOp, nn::FullyConnectedOp, nn::AddOp>(op))
+      act = fusibleActivation(op->getResult(0));
+    LogicalResult done =
+        llvm::TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](nn::ConvOp o) {
+              return convertMac(o, o.getInput(), o.getWeight(), o.getBias(),
+                                true);
+            })
+            .Case([&](nn::FullyConnectedOp o) {
+              return convertMac(o, o.getInput(), o.getWeight(), o.getBias(),
+                                false);
+            })
+            .Case<nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp>(
+                [&](Operation *o) { return convertPool(o); })
+            .Case([&](nn::AddOp o) { return convertAdd(o); })
+            .Case([&](nn::ConcatOp o) { return convertConcat(o); })
+            .Case([&](nn::FlattenOp o) {
+              return o.getAxis() == 1 ? convertFlatten(o, o.getInput())
+                                      : failure();
+            })
+            .Case([&](nn::ReshapeOp o) {
+              return convertFlatten(o, o.getInput());
+            })
+            .Case<nn::ReluOp, nn::ClipOp>(
+                [&](Operation *o) { return convertClamp(o); })
+            .Default([](Operation *) { return failure(); });
+    if (failedHard)
+      return failure();
+    if (succeeded(done)) {
+      if (act)
+        erased.insert(act);
+    } else {
+      ++numFloat;
+    }
+  }
+  // Drop what the rewrite left unused: dequantize ops of values only
+  // quantized consumers read, and the float weights.
+  SmallVector<Operation *> worklist;
+  for (Operation &op : func.getBody().front())
+    worklist.push_back(&op);
+  for (Operation *op : llvm::reverse(worklist))
+    if (op->use_empty() &&
+        isa<qnn::DequantizeOp, qnn::QuantizeOp, arith::ConstantOp>(op))
+      op->erase();
+  return success();
+}
+
+class QuantizePass : public dlp::impl::DLPQuantizeBase<QuantizePass> {
+public:
+  using Base::Base;
+  QuantizePass(const DLPQuantizeOptions &options,
+               std::shared_ptr<const quant::CalibrationTable> table)
+      : Base(options), table(std::move(table)) {}
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::shared_ptr<const quant::CalibrationTable> t = table;
+    if (!t) {
+      if (calibrationFile.empty()) {
+        module.emitError("--dlp-quantize needs a calibration table "
+                         "(calibration=table.json)");
+        return signalPassFailure();
+      }
+      auto read = quant::CalibrationTable::readFile(calibrationFile);
+      if (!read) {
+        module.emitError() << llvm::toString(read.takeError());
+        return signalPassFailure();
+      }
+      t = std::make_shared<quant::CalibrationTable>(std::move(*read));
+    }
+    PrecisionConfig cfg;
+    if (defaultWeights != "pow2" && defaultWeights != "int8") {
+      module.emitError() << "weights must be pow2 or int8, got '"
+                         << defaultWeights << "'";
+      return signalPassFailure();
+    }
+    cfg.defaultInt8 = defaultWeights == "int8";
+    cfg.autoSqnr = autoInt8Sqnr;
+    if (!precisionFile.empty() &&
+        failed(readPrecisionFile(precisionFile, cfg, module)))
+      return signalPassFailure();
+    for (const std::string &l : int8Layers)
+      cfg.int8[l] = true;
+
+    ResourceReleaser releaser(module);
+    llvm::StringSet<llvm::MallocAllocator> used;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      FuncQuantizer q(func, *t, cfg, used);
+      if (failed(q.run()))
+        return signalPassFailure();
+      numPow2 += q.numPow2;
+      numInt8 += q.numInt8;
+      numQuantized += q.numQuantized;
+      numFloat += q.numFloat;
+    }
+    for (const auto &entry : cfg.int8)
+      if (!used.contains(entry.getKey())) {
+        module.emitError() << "precision config names layer '"
+                           << entry.getKey()
+                           << "', which is not a quantized conv / "
+                              "fully-connected layer of this model";
+        return signalPassFailure();
+      }
+    releaser.releaseDropped();
+  }
+
+private:
+  std::shared_ptr<const quant::CalibrationTable> table;
+};
+} // namespace
+
+std::unique_ptr<Pass>
+dlp::createDLPQuantize(const DLPQuantizeOptions &options,
+                       std::shared_ptr<const quant::CalibrationTable> table) {
+  return std::make_unique<QuantizePass>(options, std::move(table));
+}
