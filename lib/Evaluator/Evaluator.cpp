@@ -88,6 +88,24 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       .Case([&](nn::TransposeOp o) { return transpose(o.getPerm(), in[0], ctx); })
       .Case([&](nn::SliceOp o) { return slice(o, in[0], ctx); })
       .Case([&](nn::PadOp o) { return pad(o, in[0], ctx); })
+      .Case([&](qnn::QuantizeOp o) { return qQuantize(o, in[0], ctx); })
+      .Case([&](qnn::DequantizeOp o) { return qDequantize(o, in[0], ctx); })
+      .Case([&](qnn::RequantizeOp o) { return qRequantize(o, in[0], ctx); })
+      .Case([&](qnn::ConvOp o) { return qConv(o, in, ctx); })
+      .Case([&](qnn::FullyConnectedOp o) {
+        return qFullyConnected(o, in, ctx);
+      })
+      .Case([&](qnn::MaxPoolOp o) { return qMaxPool(o, in[0], ctx); })
+      .Case([&](qnn::AvgPoolOp o) { return qAvgPool(o, in[0], ctx); })
+      .Case([&](qnn::GlobalAvgPoolOp) { return qGlobalAvgPool(in[0], ctx); })
+      .Case([&](qnn::AddOp o) { return qAdd(o, in[0], in[1], ctx); })
+      .Case([&](qnn::ClampOp o) { return qClamp(o, in[0], ctx); })
+      .Case([&](qnn::ConcatOp o) {
+        return qConcat(static_cast<int64_t>(o.getAxis()), in, ctx);
+      })
+      .Case([&](qnn::FlattenOp o) {
+        return viewAs(in[0], shp::flatten(in[0].shape(), 1), ctx);
+      })
       .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp, nn::MinOp>(
           [&](Operation *o) { return binary(o, in[0], in[1], ctx); })
       .Default([&](Operation *o) -> Tensor {
@@ -127,6 +145,8 @@ struct Evaluator::Impl {
   SmallVector<Tensor> constants; // slot -> tensor for constant slots
   SmallVector<bool> isConstant;
   SmallVector<int> outputSlots;
+  /// Term tables of qnn conv / fully-connected ops, built once.
+  llvm::DenseMap<Operation *, Tensor> prepared;
   unsigned numArgs = 0;
   int numSlots = 0;
   int64_t numThreads = 1;
@@ -186,19 +206,44 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
       im.isConstant[s] = true;
       continue;
     }
+    if (auto cst = dyn_cast<qnn::ConstantOp>(op)) {
+      Tensor t;
+      if (auto c = readI8Constant(cst.getValue())) {
+        auto keep = std::make_shared<std::vector<int8_t>>(std::move(c->storage));
+        t = Tensor::view(c->shape, ElemType::I8, c->data.data(), keep);
+      } else if (auto c = readI32Constant(cst.getValue())) {
+        auto keep =
+            std::make_shared<std::vector<int32_t>>(std::move(c->storage));
+        t = Tensor::view(c->shape, ElemType::I32, c->data.data(), keep);
+      } else {
+        return cst.emitError("the evaluator needs the constant's data (was "
+                             "the resource blob elided?)"),
+               nullptr;
+      }
+      int s = newSlot(cst.getResult());
+      im.constants[s] = t;
+      im.isConstant[s] = true;
+      continue;
+    }
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (Value v : ret.getOperands())
         im.outputSlots.push_back(slotOf.lookup(v));
       continue;
     }
-    if (!isa<nn::NNDialect>(op.getDialect()) || op.getNumResults() != 1)
-      return op.emitError("the float evaluator does not support this op"),
-             nullptr;
+    if (!isa<nn::NNDialect, qnn::QNNDialect>(op.getDialect()) ||
+        op.getNumResults() != 1)
+      return op.emitError("the evaluator does not support this op"), nullptr;
     Step step;
     step.op = &op;
     for (Value v : op.getOperands())
       step.inputs.push_back(slotOf.lookup(v));
     step.output = newSlot(op.getResult(0));
+    if (isa<qnn::ConvOp, qnn::FullyConnectedOp>(op)) {
+      int w = step.inputs[1];
+      if (!im.isConstant[w])
+        return op.emitError("the evaluator needs a constant weight"), nullptr;
+      im.prepared[&op] = prepareOp(&op, im.constants[w]);
+    }
     im.steps.push_back(std::move(step));
   }
   // Free each intermediate after its last use.
@@ -230,6 +275,13 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
   SmallVector<Tensor> slots(im.constants.begin(), im.constants.end());
   for (unsigned i = 0; i < im.numArgs; ++i) {
     auto type = cast<RankedTensorType>(im.func.getArgument(i).getType());
+    ElemType want = type.getElementType().isF32()  ? ElemType::F32
+                    : type.getElementType().isInteger(8) ? ElemType::I8
+                                                         : ElemType::I32;
+    if (inputs[i].elemType() != want) {
+      error = "input #" + std::to_string(i) + " has the wrong element type";
+      return false;
+    }
     bool ok = type.getRank() == inputs[i].rank();
     for (int64_t d = 0; ok && d < type.getRank(); ++d)
       ok = type.isDynamicDim(d) || type.getDimSize(d) == inputs[i].dim(d);
@@ -243,6 +295,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
   }
   ExecContext ctx;
   ctx.numThreads = im.numThreads;
+  ctx.prepared = &im.prepared;
   SmallVector<Tensor, 4> args;
   for (const Step &step : im.steps) {
     args.clear();

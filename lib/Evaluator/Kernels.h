@@ -4,6 +4,7 @@
 
 #include "dlp/Evaluator/Evaluator.h"
 #include "NN/NNOps.h"
+#include "QNN/QNNOps.h"
 
 namespace dlp::eval::kernels {
 
@@ -41,6 +42,20 @@ Tensor transpose(llvm::ArrayRef<int64_t> perm, const Tensor &x,
                  ExecContext &ctx);
 Tensor slice(nn::SliceOp op, const Tensor &x, ExecContext &ctx);
 Tensor pad(nn::PadOp op, const Tensor &x, ExecContext &ctx);
+
+// Integer kernels of the qnn ops (KernelsQuant.cpp).
+Tensor qQuantize(qnn::QuantizeOp op, const Tensor &x, ExecContext &ctx);
+Tensor qDequantize(qnn::DequantizeOp op, const Tensor &x, ExecContext &ctx);
+Tensor qRequantize(qnn::RequantizeOp op, const Tensor &x, ExecContext &ctx);
+Tensor qConv(qnn::ConvOp op, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor qFullyConnected(qnn::FullyConnectedOp op, llvm::ArrayRef<Tensor> in,
+                       ExecContext &ctx);
+Tensor qMaxPool(qnn::MaxPoolOp op, const Tensor &x, ExecContext &ctx);
+Tensor qAvgPool(qnn::AvgPoolOp op, const Tensor &x, ExecContext &ctx);
+Tensor qGlobalAvgPool(const Tensor &x, ExecContext &ctx);
+Tensor qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b, ExecContext &ctx);
+Tensor qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx);
+Tensor qConcat(int64_t axis, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
 
 } // namespace dlp::eval::kernels
 

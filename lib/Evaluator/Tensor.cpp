@@ -61,23 +61,35 @@ BufferCache &bufferCache() {
 }
 } // namespace
 
-Tensor Tensor::alloc(llvm::ArrayRef<int64_t> shape) {
+size_t dlp::eval::elemSize(ElemType t) {
+  switch (t) {
+  case ElemType::F32:
+  case ElemType::I32:
+    return 4;
+  case ElemType::I8:
+    return 1;
+  }
+  return 4;
+}
+
+Tensor Tensor::alloc(llvm::ArrayRef<int64_t> shape, ElemType type) {
   Tensor t;
   t.shape_.assign(shape.begin(), shape.end());
-  size_t bytes = std::max<int64_t>(t.numElements(), 1) * sizeof(float);
+  t.type_ = type;
+  size_t bytes = std::max<int64_t>(t.numElements(), 1) * elemSize(type);
   bytes = (bytes + 63) / 64 * 64;
   BufferCache &cache = bufferCache();
   void *p = cache.get(bytes);
   t.owner_ =
       std::shared_ptr<void>(p, [&cache, bytes](void *q) { cache.put(q, bytes); });
-  t.data_ = static_cast<const float *>(p);
+  t.data_ = p;
   t.owned_ = true;
   return t;
 }
 
-Tensor Tensor::zeros(llvm::ArrayRef<int64_t> shape) {
-  Tensor t = alloc(shape);
-  std::memset(t.mutableData(), 0, t.numElements() * sizeof(float));
+Tensor Tensor::zeros(llvm::ArrayRef<int64_t> shape, ElemType type) {
+  Tensor t = alloc(shape, type);
+  std::memset(t.mutableAs<char>(), 0, t.numElements() * elemSize(type));
   return t;
 }
 
@@ -85,6 +97,16 @@ Tensor Tensor::view(llvm::ArrayRef<int64_t> shape, const float *data,
                     std::shared_ptr<const void> keepAlive) {
   Tensor t;
   t.shape_.assign(shape.begin(), shape.end());
+  t.data_ = data;
+  t.owner_ = std::move(keepAlive);
+  return t;
+}
+
+Tensor Tensor::view(llvm::ArrayRef<int64_t> shape, ElemType type,
+                    const void *data, std::shared_ptr<const void> keepAlive) {
+  Tensor t;
+  t.shape_.assign(shape.begin(), shape.end());
+  t.type_ = type;
   t.data_ = data;
   t.owner_ = std::move(keepAlive);
   return t;

@@ -50,6 +50,8 @@ Calibrator::Calibrator(double percentile) : percentile(percentile) {}
 
 void Calibrator::observe(llvm::StringRef name, llvm::StringRef op,
                          const eval::Tensor &t) {
+  if (t.elemType() != eval::ElemType::F32)
+    return; // integer tensors (a quantized module) have fixed scales
   Stats &s = stats[name.str()];
   int64_t channels = t.rank() >= 2 ? t.dim(1) : 1;
   int64_t batch = t.rank() >= 2 ? t.dim(0) : 1;

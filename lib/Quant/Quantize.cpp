@@ -39,7 +39,13 @@ struct PrecisionConfig {
 };
 
 LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
-                                Operation *where) {
+                                Operation *op) {
+  // Diagnostics at the module's location, without the module attached.
+  struct At {
+    Location loc;
+    InFlightDiagnostic emitError() { return mlir::emitError(loc); }
+  } atLoc{op->getLoc()};
+  At *where = &atLoc;
   auto buf = llvm::MemoryBuffer::getFile(path);
   if (!buf)
     return where->emitError() << "cannot read precision config '" << path
@@ -89,6 +95,15 @@ LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
     }
   }
   return success();
+}
+
+/// Location of an op with a fused activation: the activation's first, so
+/// that the fused result carries the name of the float tensor it replaces
+/// (the calibration table's and the float evaluator's key).
+Location fusedLoc(Operation *op, Operation *act) {
+  if (!act)
+    return op->getLoc();
+  return FusedLoc::get(op->getContext(), {act->getLoc(), op->getLoc()});
 }
 
 RankedTensorType tensorType(Value v) {
@@ -253,7 +268,9 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
                                   xt.getDimSize(1) * inner};
     b.setInsertionPoint(op);
     x = qnn::FlattenOp::create(
-        b, op->getLoc(),
+        b,
+        NameLoc::get(b.getStringAttr(eval::Evaluator::layerName(op) +
+                                     ".flatten")),
         RankedTensorType::get(shape, xt.getElementType(),
                               qnn::FmapAttr::get(b.getContext(),
                                                  enc.getValues(),
@@ -311,7 +328,7 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   }
 
   b.setInsertionPoint(op);
-  Location loc = op->getLoc();
+  Location loc = fusedLoc(op, act);
   auto wType = RankedTensorType::get(wt.getShape(), b.getI8Type(), wenc);
   Value qwv = qnn::ConstantOp::create(
       b, loc, wType,
@@ -403,7 +420,8 @@ LogicalResult FuncQuantizer::convertAdd(nn::AddOp op) {
   DenseI32ArrayAttr lo, hi;
   actBounds(act, outFrac, lo, hi);
   b.setInsertionPoint(op);
-  Value res = qnn::AddOp::create(b, op.getLoc(), fmapType(tensorType(out), outFrac),
+  Value res = qnn::AddOp::create(b, fusedLoc(op, act),
+                                 fmapType(tensorType(out), outFrac),
                                  x, y, lo, hi);
   SmallVector<Operation *> dead = {op};
   if (act)
@@ -545,20 +563,20 @@ public:
     std::shared_ptr<const quant::CalibrationTable> t = table;
     if (!t) {
       if (calibrationFile.empty()) {
-        module.emitError("--dlp-quantize needs a calibration table "
+        emitError(module.getLoc(), "--dlp-quantize needs a calibration table "
                          "(calibration=table.json)");
         return signalPassFailure();
       }
       auto read = quant::CalibrationTable::readFile(calibrationFile);
       if (!read) {
-        module.emitError() << llvm::toString(read.takeError());
+        emitError(module.getLoc()) << llvm::toString(read.takeError());
         return signalPassFailure();
       }
       t = std::make_shared<quant::CalibrationTable>(std::move(*read));
     }
     PrecisionConfig cfg;
     if (defaultWeights != "pow2" && defaultWeights != "int8") {
-      module.emitError() << "weights must be pow2 or int8, got '"
+      emitError(module.getLoc()) << "weights must be pow2 or int8, got '"
                          << defaultWeights << "'";
       return signalPassFailure();
     }
@@ -585,7 +603,7 @@ public:
     }
     for (const auto &entry : cfg.int8)
       if (!used.contains(entry.getKey())) {
-        module.emitError() << "precision config names layer '"
+        emitError(module.getLoc()) << "precision config names layer '"
                            << entry.getKey()
                            << "', which is not a quantized conv / "
                               "fully-connected layer of this model";

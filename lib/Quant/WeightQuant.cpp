@@ -93,7 +93,8 @@ std::string dlp::quant::proveNoOverflow(const QuantizedWeights &w,
     if (worst > limit)
       return "output channel " + std::to_string(o) +
              ": worst-case accumulator |b| + 128 * sum|term| = " +
-             std::to_string(static_cast<double>(worst)) +
+             std::to_string(static_cast<unsigned long long>(
+                 std::min<__int128>(worst, UINT64_MAX))) +
              " exceeds int32 (2^31 - 1)";
   }
   return "";

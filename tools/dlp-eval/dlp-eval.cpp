@@ -1,12 +1,15 @@
 //===- dlp-eval.cpp - Run an nn module on .npy inputs ---------------------===//
 //
 //   dlp-eval MODEL (--input x.npy)... (--output y.npy)... [--num-threads N]
-//            [--dump-dir DIR] [--no-optimize] [--time]
+//            [--dump-dir DIR] [--no-optimize] [--time] [--reference FLOAT]
 //   dlp-eval --list-onnx-ops
 //
 // MODEL is an .onnx file (imported on the fly) or an .mlir/.mlirbc module of
-// nn ops. The graph goes through the nn-optimize pipeline first (unless
-// --no-optimize), then the float evaluator runs it.
+// nn ops, or of qnn ops (from --dlp-quantize / dlpc --emit=qnn). The graph
+// goes through the nn-optimize pipeline first (unless --no-optimize), then
+// the evaluator runs it: float kernels for nn ops, the bit-exact integer
+// kernels of docs/numerics.md for qnn ops. Outputs and dumps of int8
+// tensors are written dequantized (float32).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace mlir;
 using namespace llvm;
@@ -77,6 +81,17 @@ static cl::opt<double> percentile(
     cl::desc("with --calibration-out: use this percentile of |x| per channel "
              "instead of max |x| (e.g. 99.99)"),
     cl::init(0));
+static cl::opt<std::string> referencePath(
+    cl::cat(evalCategory), "reference",
+    cl::desc("float model (.onnx or nn .mlir) to compare every layer "
+             "against: prints the SQNR (dB) of each layer's (dequantized) "
+             "output"),
+    cl::value_desc("model"), cl::init(""));
+static cl::opt<double> sqnrBound(
+    cl::cat(evalCategory), "sqnr-bound",
+    cl::desc("with --reference: report the first layer whose SQNR is below "
+             "this (dB)"),
+    cl::init(20.0));
 static cl::opt<bool> listOps(cl::cat(evalCategory), "list-onnx-ops",
                              cl::desc("print the supported ONNX ops and exit"));
 
@@ -98,7 +113,7 @@ std::string sanitize(StringRef name) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(evalCategory);
-  cl::ParseCommandLineOptions(argc, argv, "DLP float reference evaluator\n");
+  cl::ParseCommandLineOptions(argc, argv, "DLP reference evaluator (float nn and bit-exact qnn modules)\n");
   if (listOps) {
     for (const dlp::ONNXOpSupport &op : dlp::getSupportedONNXOps())
       outs() << op.opType << " " << op.minOpset << " " << op.maxOpset
@@ -118,30 +133,42 @@ int main(int argc, char **argv) {
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  auto t0 = std::chrono::steady_clock::now();
-  OwningOpRef<ModuleOp> module;
-  if (StringRef(modelPath).ends_with(".onnx")) {
-    module = dlp::importONNXFile(modelPath, &context);
-  } else {
-    if (!sys::fs::exists(modelPath)) {
-      errs() << "dlp-eval: cannot open '" << modelPath
-             << "': No such file or directory\n";
-      return 1;
+  // Import or parse, then optimize.
+  auto load = [&](StringRef path) -> OwningOpRef<ModuleOp> {
+    OwningOpRef<ModuleOp> m;
+    if (path.ends_with(".onnx")) {
+      m = dlp::importONNXFile(path, &context);
+    } else {
+      if (!sys::fs::exists(path)) {
+        errs() << "dlp-eval: cannot open '" << path
+               << "': No such file or directory\n";
+        return nullptr;
+      }
+      // The main model's buffer stays in `sourceMgr` (for diagnostics with
+      // source lines); a second file gets a manager of its own.
+      if (sourceMgr.getNumBuffers() == 0)
+        m = parseSourceFile<ModuleOp>(path, sourceMgr, ParserConfig(&context));
+      else
+        m = parseSourceFile<ModuleOp>(path, ParserConfig(&context));
     }
-    module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
-                                       ParserConfig(&context));
-  }
+    return m;
+  };
+  auto optimize = [&](ModuleOp m) {
+    if (noOptimize)
+      return success();
+    PassManager pm(&context);
+    dlp::buildNNOptimizePipeline(pm);
+    return pm.run(m);
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  OwningOpRef<ModuleOp> module = load(modelPath);
   if (!module)
     return 1;
   double importTime = seconds(t0);
 
   t0 = std::chrono::steady_clock::now();
-  if (!noOptimize) {
-    PassManager pm(&context);
-    dlp::buildNNOptimizePipeline(pm);
-    if (failed(pm.run(*module)))
-      return 1;
-  }
+  if (failed(optimize(*module)))
+    return 1;
   double optTime = seconds(t0);
 
   auto funcs = module->getOps<func::FuncOp>();
@@ -193,13 +220,59 @@ int main(int argc, char **argv) {
 
   SmallVector<dlp::eval::Tensor> outputs;
   std::string error;
+  // --reference: the float model's tensors by layer name, same inputs.
+  llvm::StringMap<dlp::eval::Tensor> reference;
+  struct SqnrRow {
+    std::string layer, op;
+    double db;
+  };
+  std::vector<SqnrRow> sqnrRows;
+  OwningOpRef<ModuleOp> refModule;
+  if (!referencePath.empty()) {
+    refModule = load(referencePath);
+    if (!refModule || failed(optimize(*refModule)))
+      return 1;
+    auto refFuncs = refModule->getOps<func::FuncOp>();
+    if (refFuncs.empty()) {
+      errs() << "dlp-eval: the reference module has no function\n";
+      return 1;
+    }
+    auto refEv = dlp::eval::Evaluator::create(*refFuncs.begin(), numThreads);
+    if (!refEv)
+      return 1;
+    SmallVector<dlp::eval::Tensor> refOut;
+    if (!refEv->run(inputs, refOut, error,
+                    [&](StringRef layer, Operation *, const dlp::eval::Tensor &t) {
+                      reference[layer] = t;
+                    })) {
+      errs() << "dlp-eval: reference: " << error << "\n";
+      return 1;
+    }
+  }
+  auto compare = [&](StringRef layer, Operation *op,
+                     const dlp::eval::Tensor &t) {
+    auto it = reference.find(layer);
+    if (it == reference.end() || it->second.shape() != t.shape())
+      return;
+    dlp::eval::Tensor q = dlp::eval::asFloat(op->getResult(0), t);
+    double sig = 0, err = 0;
+    const float *r = it->second.data(), *x = q.data();
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      sig += double(r[i]) * r[i];
+      err += (double(r[i]) - x[i]) * (double(r[i]) - x[i]);
+    }
+    double db = err == 0 ? INFINITY
+                         : sig == 0 ? -INFINITY : 10 * std::log10(sig / err);
+    sqnrRows.push_back({layer.str(), op->getName().getStringRef().str(), db});
+  };
   bool dumpFailed = false;
-  auto dump = [&](StringRef layer, Operation *, const dlp::eval::Tensor &t) {
+  auto dump = [&](StringRef layer, Operation *op, const dlp::eval::Tensor &t) {
     SmallString<128> path(dumpDir);
     sys::path::append(path, sanitize(layer) + ".npy");
     std::string err;
     std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
-    if (!dlprt::writeNpy(std::string(path), shape, t.data(), err)) {
+    dlp::eval::Tensor f = dlp::eval::asFloat(op->getResult(0), t);
+    if (!dlprt::writeNpy(std::string(path), shape, f.data(), err)) {
       errs() << "dlp-eval: " << err << "\n";
       dumpFailed = true;
     }
@@ -243,10 +316,12 @@ int main(int argc, char **argv) {
       dump(layer, op, t);
     if (firstRun && calibrator)
       calibrator->observe(layer, op->getName().getStringRef(), t);
+    if (firstRun && !reference.empty())
+      compare(layer, op, t);
     last = std::chrono::steady_clock::now();
   };
   bool needHook = profile || profileLayers || !dumpDir.empty() ||
-                  calibrator.has_value();
+                  calibrator.has_value() || !reference.empty();
   std::vector<double> runTimes;
   for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
     t0 = std::chrono::steady_clock::now();
@@ -267,10 +342,12 @@ int main(int argc, char **argv) {
   if (dumpFailed)
     return 1;
 
-  for (auto [path, t] : llvm::zip(outputPaths, outputs)) {
+  auto results = func.getBody().front().getTerminator()->getOperands();
+  for (auto [path, t, v] : llvm::zip(outputPaths, outputs, results)) {
     std::string err;
     std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
-    if (!dlprt::writeNpy(path, shape, t.data(), err)) {
+    dlp::eval::Tensor f = dlp::eval::asFloat(v, t);
+    if (!dlprt::writeNpy(path, shape, f.data(), err)) {
       errs() << "dlp-eval: " << err << "\n";
       return 1;
     }
@@ -280,6 +357,23 @@ int main(int argc, char **argv) {
       errs() << "dlp-eval: " << llvm::toString(std::move(err)) << "\n";
       return 1;
     }
+  }
+  if (!referencePath.empty()) {
+    outs() << formatv("{0,-48} {1,-22} {2,10}\n", "layer", "op", "SQNR dB");
+    const SqnrRow *firstBelow = nullptr;
+    for (const SqnrRow &row : sqnrRows) {
+      outs() << formatv("{0,-48} {1,-22} {2,10:f2}\n", row.layer, row.op,
+                        row.db);
+      if (!firstBelow && row.db < sqnrBound)
+        firstBelow = &row;
+    }
+    if (firstBelow)
+      outs() << formatv("first layer below {0} dB: {1} ({2:f2} dB)\n",
+                        sqnrBound.getValue(), firstBelow->layer,
+                        firstBelow->db);
+    else
+      outs() << formatv("all {0} compared layers are at or above {1} dB\n",
+                        sqnrRows.size(), sqnrBound.getValue());
   }
   if (profileLayers)
     outs() << formatv("{0,-40} {1,-20} {2,-18} {3,9}\n", "layer", "op",

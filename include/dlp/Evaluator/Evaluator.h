@@ -13,6 +13,7 @@
 #include "dlp/Support/Constants.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <memory>
@@ -26,7 +27,20 @@ struct ExecContext {
   int64_t numThreads = 1;
   /// Set by a kernel that fails (then it returns a null tensor).
   std::string error;
+  /// Per-op data prepared once per model (the integer term tables of qnn
+  /// conv / fully-connected ops); kernels compute it when absent.
+  const llvm::DenseMap<mlir::Operation *, Tensor> *prepared = nullptr;
 };
+
+/// The prepared data of a qnn conv / fully_connected op given its weight:
+/// the int32 term multipliers (docs/numerics.md section 3), one row per
+/// output channel. A null tensor for other ops.
+Tensor prepareOp(mlir::Operation *op, const Tensor &weight);
+
+/// Float view of value `v`'s tensor `t`: itself for f32, the dequantized
+/// values (docs/numerics.md section 1) for an int8 feature map, a plain
+/// conversion for other integer tensors.
+Tensor asFloat(mlir::Value v, const Tensor &t);
 
 /// Read-only view of a constant's data; keeps the constant's expanded
 /// storage (if any) alive. Blob-backed data must outlive the tensor.

@@ -10,18 +10,28 @@
 
 namespace dlp::eval {
 
-/// A dense row-major float32 tensor. Copies share the buffer; reshapes are
-/// free views. Buffers are 64-byte aligned; freed buffers are kept in a small
+/// Element type of a tensor: float32 (nn values), int8 (qnn feature maps and
+/// weights) or int32 (biases, prepared conv terms).
+enum class ElemType : uint8_t { F32, I8, I32 };
+size_t elemSize(ElemType t);
+
+/// A dense row-major tensor (float32 unless made with another ElemType).
+/// Copies share the buffer; reshapes are free views. Buffers are 64-byte aligned; freed buffers are kept in a small
 /// size-keyed cache so repeated runs of a model do not fault in fresh pages.
 class Tensor {
 public:
   Tensor() = default;
   /// Uninitialized storage for `shape`.
-  static Tensor alloc(llvm::ArrayRef<int64_t> shape);
+  static Tensor alloc(llvm::ArrayRef<int64_t> shape,
+                      ElemType type = ElemType::F32);
   /// Zero-filled storage.
-  static Tensor zeros(llvm::ArrayRef<int64_t> shape);
+  static Tensor zeros(llvm::ArrayRef<int64_t> shape,
+                      ElemType type = ElemType::F32);
   /// Non-owning view of external data kept alive by `keepAlive`.
   static Tensor view(llvm::ArrayRef<int64_t> shape, const float *data,
+                     std::shared_ptr<const void> keepAlive = nullptr);
+  static Tensor view(llvm::ArrayRef<int64_t> shape, ElemType type,
+                     const void *data,
                      std::shared_ptr<const void> keepAlive = nullptr);
 
   llvm::ArrayRef<int64_t> shape() const { return shape_; }
@@ -30,9 +40,19 @@ public:
   int64_t numElements() const;
   bool isNull() const { return data_ == nullptr && shape_.empty(); }
 
-  const float *data() const { return data_; }
+  ElemType elemType() const { return type_; }
+  const float *data() const { return static_cast<const float *>(data_); }
   /// Writable pointer; only valid for tensors created by alloc()/zeros().
-  float *mutableData() const { return const_cast<float *>(data_); }
+  float *mutableData() const {
+    return static_cast<float *>(const_cast<void *>(data_));
+  }
+  /// Typed access for integer tensors (T must match elemType()).
+  template <typename T> const T *as() const {
+    return static_cast<const T *>(data_);
+  }
+  template <typename T> T *mutableAs() const {
+    return static_cast<T *>(const_cast<void *>(data_));
+  }
 
   /// Same buffer, new shape (same element count).
   Tensor reshaped(llvm::ArrayRef<int64_t> shape) const;
@@ -43,7 +63,8 @@ public:
 
 private:
   llvm::SmallVector<int64_t, 6> shape_;
-  const float *data_ = nullptr;
+  const void *data_ = nullptr;
+  ElemType type_ = ElemType::F32;
   std::shared_ptr<const void> owner_;
   bool owned_ = false; // buffer from alloc()/zeros(), not a view
 };

@@ -1,0 +1,584 @@
+//===- KernelsQuant.cpp - Integer kernels of the qnn ops -------------------===//
+//
+// The bit-exact golden model of docs/numerics.md. Every rule comes from
+// dlprt/Numerics.h. Conv and fully-connected layers run as an int32 matrix
+// product of the int8 inputs with prepared term multipliers (a pow2-4 code
+// becomes +-2^sh, an int8 weight q * 2^sh): a product by 2^sh is the shift
+// of the contract, and because the compiler proved that the sum of all
+// |terms| plus |bias| fits int32, every partial sum does too, so int32
+// accumulation in any order gives the contract's accumulator exactly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "NN/NNShapes.h"
+#include "QNN/QNNOps.h"
+#include "dlprt/Numerics.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+using namespace dlp;
+using namespace dlp::eval;
+using namespace dlp::eval::kernels;
+using llvm::ArrayRef;
+namespace num = dlprt::num;
+namespace shp = dlp::nn::shapes;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DLP_QKERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define DLP_QKERNEL
+#endif
+
+namespace {
+qnn::FmapAttr fmapOf(mlir::Value v) {
+  return qnn::encodingOf<qnn::FmapAttr>(v.getType());
+}
+
+/// N x C x inner view of a feature map.
+struct ChannelView {
+  int64_t n, c, inner;
+};
+ChannelView channels(const Tensor &t) {
+  ChannelView v{t.rank() >= 1 ? t.dim(0) : 1, t.rank() >= 2 ? t.dim(1) : 1, 1};
+  for (int64_t d = 2; d < t.rank(); ++d)
+    v.inner *= t.dim(d);
+  return v;
+}
+
+bool expect(const Tensor &t, ElemType type, ExecContext &ctx,
+            const char *what) {
+  if (t.elemType() == type)
+    return true;
+  fail(ctx, std::string("operand is not ") + what);
+  return false;
+}
+
+/// 2-D window geometry (1-D maps have H = 1).
+struct Window2D {
+  int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
+};
+bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
+            ArrayRef<int64_t> s, ArrayRef<int64_t> pads,
+            ArrayRef<int64_t> dil, Window2D &w, ExecContext &ctx) {
+  size_t sp = x.size() - 2;
+  if (sp < 1 || sp > 2) {
+    fail(ctx, "the quantized evaluator supports 1-D and 2-D windows");
+    return false;
+  }
+  auto at = [&](ArrayRef<int64_t> a, size_t i, int64_t dflt) {
+    return a.empty() ? dflt : a[i];
+  };
+  if (sp == 1)
+    w = {1, x[2], 1, y[2], 1, k[0], 1, s[0], 1, at(dil, 0, 1), 0, pads[0]};
+  else
+    w = {x[2],  x[3],  y[2],          y[3],          k[0],     k[1],
+         s[0],  s[1],  at(dil, 0, 1), at(dil, 1, 1), pads[0], pads[1]};
+  return true;
+}
+
+/// Output-channel requantization and clamp.
+struct Requant {
+  std::vector<int32_t> shift, lo, hi;
+  template <typename OpT>
+  Requant(OpT op, ArrayRef<int32_t> accFrac) {
+    qnn::FmapAttr out = fmapOf(op.getOutput());
+    for (size_t o = 0; o < accFrac.size(); ++o) {
+      shift.push_back(accFrac[o] - out.at(o));
+      lo.push_back(op.actMin(o));
+      hi.push_back(op.actMax(o));
+    }
+  }
+  int8_t operator()(int64_t acc, int64_t o) const {
+    int8_t q = num::sat8(num::roundShift(acc, shift[o]));
+    return static_cast<int8_t>(std::clamp<int32_t>(q, lo[o], hi[o]));
+  }
+};
+
+/// acc[r][p] (r < rows, p < np) += sum_k W[r][k] * B[k][p], skipping zero
+/// multipliers (pruned and zero-code weights).
+DLP_QKERNEL void macTile(const int32_t *const *w, int rows, int64_t K,
+                         const int32_t *B, int64_t ldb, int64_t np,
+                         int32_t *acc) {
+  for (int64_t k = 0; k < K; ++k) {
+    const int32_t *b = B + k * ldb;
+    for (int r = 0; r < rows; ++r) {
+      int32_t m = w[r][k];
+      if (m == 0)
+        continue;
+      int32_t *a = acc + r * np;
+      for (int64_t p = 0; p < np; ++p)
+        a[p] += m * b[p];
+    }
+  }
+}
+
+DLP_QKERNEL int64_t dot(const int32_t *a, const int32_t *b, int64_t n) {
+  int32_t s = 0;
+  for (int64_t i = 0; i < n; ++i)
+    s += a[i] * b[i];
+  return s;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Prepared term tables
+//===----------------------------------------------------------------------===//
+
+Tensor eval::prepareOp(mlir::Operation *op, const Tensor &weight) {
+  mlir::Value input, wv;
+  int64_t group = 1;
+  if (auto c = llvm::dyn_cast<qnn::ConvOp>(op)) {
+    input = c.getInput();
+    wv = c.getWeight();
+    group = c.getGroup();
+  } else if (auto f = llvm::dyn_cast<qnn::FullyConnectedOp>(op)) {
+    input = f.getInput();
+    wv = f.getWeight();
+  } else {
+    return Tensor();
+  }
+  auto wt = llvm::cast<mlir::RankedTensorType>(wv.getType());
+  mlir::Attribute wenc = wt.getEncoding();
+  qnn::FmapAttr in = fmapOf(input);
+  int64_t numOut = wt.getDimSize(0), inPerGroup = wt.getDimSize(1);
+  int64_t row = weight.numElements() / numOut;
+  int64_t taps = row / inPerGroup;
+  llvm::SmallVector<int32_t> acc =
+      qnn::accumulatorFracs(in, wenc, numOut, inPerGroup, group);
+  Tensor t = Tensor::alloc({numOut, row}, ElemType::I32);
+  int32_t *dst = t.mutableAs<int32_t>();
+  const int8_t *src = weight.as<int8_t>();
+  auto pow2 = llvm::dyn_cast<qnn::Pow2Attr>(wenc);
+  auto int8 = llvm::dyn_cast<qnn::Int8WAttr>(wenc);
+  int64_t outPerGroup = numOut / group;
+  for (int64_t o = 0; o < numOut; ++o) {
+    int64_t g = o / outPerGroup;
+    for (int64_t i = 0; i < inPerGroup; ++i) {
+      int fIn = in.at(g * inPerGroup + i);
+      for (int64_t k = 0; k < taps; ++k) {
+        int64_t idx = o * row + i * taps + k;
+        int64_t m =
+            pow2 ? num::pow2Term(static_cast<uint8_t>(src[idx]), pow2.at(o),
+                                 fIn, acc[o])
+                 : num::int8Term(src[idx], int8.at(o), fIn, acc[o]);
+        dst[idx] = static_cast<int32_t>(m); // |m| <= 2^31 - 1 by the proof
+      }
+    }
+  }
+  return t;
+}
+
+static Tensor termsFor(mlir::Operation *op, const Tensor &weight,
+                       ExecContext &ctx) {
+  if (ctx.prepared)
+    if (auto it = ctx.prepared->find(op); it != ctx.prepared->end())
+      return it->second;
+  return prepareOp(op, weight);
+}
+
+static std::vector<int32_t> biasOf(int64_t numOut, ArrayRef<Tensor> in) {
+  std::vector<int32_t> bias(numOut, 0);
+  if (in.size() > 2 && !in[2].isNull())
+    std::copy_n(in[2].as<int32_t>(), numOut, bias.begin());
+  return bias;
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+Tensor eval::asFloat(mlir::Value v, const Tensor &t) {
+  if (t.elemType() == ElemType::F32)
+    return t;
+  Tensor y = Tensor::alloc(t.shape());
+  float *dst = y.mutableData();
+  int64_t n = t.numElements();
+  if (t.elemType() == ElemType::I32) {
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] = static_cast<float>(t.as<int32_t>()[i]);
+    return y;
+  }
+  qnn::FmapAttr f = fmapOf(v);
+  ChannelView cv = channels(t);
+  for (int64_t i = 0; i < n; ++i) {
+    int fc = f ? f.at((i / cv.inner) % cv.c) : 0;
+    dst[i] = static_cast<float>(num::dequantize(t.as<int8_t>()[i], fc));
+  }
+  return y;
+}
+
+Tensor kernels::qQuantize(qnn::QuantizeOp op, const Tensor &x,
+                          ExecContext &ctx) {
+  if (!expect(x, ElemType::F32, ctx, "f32"))
+    return Tensor();
+  qnn::FmapAttr f = fmapOf(op.getOutput());
+  ChannelView v = channels(x);
+  Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
+  const float *src = x.data();
+  int8_t *dst = y.mutableAs<int8_t>();
+  parallelFor(ctx, v.n * v.c, [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      int fc = f.at(nc % v.c);
+      for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+        dst[i] = num::quantize(src[i], fc);
+    }
+  });
+  return y;
+}
+
+Tensor kernels::qDequantize(qnn::DequantizeOp op, const Tensor &x,
+                            ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  qnn::FmapAttr f = fmapOf(op.getInput());
+  ChannelView v = channels(x);
+  Tensor y = Tensor::alloc(x.shape());
+  const int8_t *src = x.as<int8_t>();
+  float *dst = y.mutableData();
+  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
+    int fc = f.at(nc % v.c);
+    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+      dst[i] = static_cast<float>(num::dequantize(src[i], fc));
+  }
+  return y;
+}
+
+Tensor kernels::qRequantize(qnn::RequantizeOp op, const Tensor &x,
+                            ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  qnn::FmapAttr fi = fmapOf(op.getInput()), fo = fmapOf(op.getOutput());
+  ChannelView v = channels(x);
+  Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
+  const int8_t *src = x.as<int8_t>();
+  int8_t *dst = y.mutableAs<int8_t>();
+  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
+    int64_t c = nc % v.c;
+    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+      dst[i] = num::requantize(src[i], fi.at(c), fo.at(c));
+  }
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Conv and fully-connected
+//===----------------------------------------------------------------------===//
+
+Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
+  const Tensor &x = in[0];
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  auto wt = op.getWeight().getType();
+  shp::ShapeResult r = shp::conv(x.shape(), wt.getShape(), op.getStrides(),
+                                 op.getPads(), op.getDilations(),
+                                 op.getGroup());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window2D w;
+  if (!window(x.shape(), r.shape, wt.getShape().drop_front(2),
+              op.getStrides(), op.getPads(), op.getDilations(), w, ctx))
+    return Tensor();
+  Tensor terms = termsFor(op, in[1], ctx);
+  int64_t N = x.dim(0), C = x.dim(1), O = wt.getDimSize(0);
+  int64_t G = op.getGroup(), inPerGroup = C / G, outPerGroup = O / G;
+  int64_t P = w.oh * w.ow, K = inPerGroup * w.kh * w.kw;
+  std::vector<int32_t> bias = biasOf(O, in);
+  llvm::SmallVector<int32_t> accFrac = qnn::accumulatorFracs(
+      fmapOf(op.getInput()), wt.getEncoding(), O, inPerGroup, G);
+  Requant rq(op, accFrac);
+  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  const int32_t *W = terms.as<int32_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  constexpr int64_t kTileP = 128, kRows = 4;
+
+  // One (image, group): im2col into `col` (K x P), then 4 rows x 128
+  // columns of accumulators at a time.
+  auto image = [&](int64_t n, int64_t g, std::vector<int32_t> &col,
+                   int64_t oBegin, int64_t oEnd, bool fill) {
+    if (fill) {
+      col.resize(K * P);
+      for (int64_t i = 0; i < inPerGroup; ++i) {
+        const int8_t *plane = xs + (n * C + g * inPerGroup + i) * w.ih * w.iw;
+        for (int64_t ky = 0; ky < w.kh; ++ky)
+          for (int64_t kx = 0; kx < w.kw; ++kx) {
+            int32_t *dst = col.data() + ((i * w.kh + ky) * w.kw + kx) * P;
+            for (int64_t oy = 0; oy < w.oh; ++oy) {
+              int64_t iy = oy * w.sh - w.pt + ky * w.dh;
+              for (int64_t ox = 0; ox < w.ow; ++ox) {
+                int64_t ix = ox * w.sw - w.pl + kx * w.dw;
+                bool inside = iy >= 0 && iy < w.ih && ix >= 0 && ix < w.iw;
+                dst[oy * w.ow + ox] = inside ? plane[iy * w.iw + ix] : 0;
+              }
+            }
+          }
+      }
+    }
+    int32_t acc[kRows * kTileP];
+    for (int64_t o0 = oBegin; o0 < oEnd; o0 += kRows) {
+      int rows = static_cast<int>(std::min(kRows, oEnd - o0));
+      const int32_t *wr[kRows];
+      for (int rr = 0; rr < rows; ++rr)
+        wr[rr] = W + (g * outPerGroup + o0 + rr) * K;
+      for (int64_t p0 = 0; p0 < P; p0 += kTileP) {
+        int64_t np = std::min(kTileP, P - p0);
+        for (int rr = 0; rr < rows; ++rr)
+          std::fill_n(acc + rr * np, np, bias[g * outPerGroup + o0 + rr]);
+        macTile(wr, rows, K, col.data() + p0, P, np, acc);
+        for (int rr = 0; rr < rows; ++rr) {
+          int64_t o = g * outPerGroup + o0 + rr;
+          int8_t *dst = ys + (n * O + o) * P + p0;
+          for (int64_t p = 0; p < np; ++p)
+            dst[p] = rq(acc[rr * np + p], o);
+        }
+      }
+    }
+  };
+
+  if (N >= 2 * ctx.numThreads) {
+    // Many images: one thread per batch slice.
+    parallelFor(ctx, N, [&](int64_t b, int64_t e) {
+      std::vector<int32_t> col;
+      for (int64_t n = b; n < e; ++n)
+        for (int64_t g = 0; g < G; ++g)
+          image(n, g, col, 0, outPerGroup, true);
+    });
+  } else {
+    std::vector<int32_t> col;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t g = 0; g < G; ++g) {
+        image(n, g, col, 0, 0, true);
+        int64_t blocks = (outPerGroup + kRows - 1) / kRows;
+        parallelFor(ctx, blocks, [&](int64_t b, int64_t e) {
+          std::vector<int32_t> unused;
+          image(n, g, col, b * kRows, std::min(outPerGroup, e * kRows),
+                false);
+        });
+      }
+  }
+  return y;
+}
+
+Tensor kernels::qFullyConnected(qnn::FullyConnectedOp op, ArrayRef<Tensor> in,
+                                ExecContext &ctx) {
+  const Tensor &x = in[0];
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  auto wt = op.getWeight().getType();
+  int64_t N = x.dim(0), K = x.dim(1), O = wt.getDimSize(0);
+  if (K != wt.getDimSize(1))
+    return fail(ctx, "input has " + std::to_string(K) + " features, weight " +
+                         std::to_string(wt.getDimSize(1)));
+  Tensor terms = termsFor(op, in[1], ctx);
+  std::vector<int32_t> bias = biasOf(O, in);
+  llvm::SmallVector<int32_t> accFrac = qnn::accumulatorFracs(
+      fmapOf(op.getInput()), wt.getEncoding(), O, K, 1);
+  Requant rq(op, accFrac);
+  Tensor y = Tensor::alloc({N, O}, ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  const int32_t *W = terms.as<int32_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  auto rowsOf = [&](int64_t n, int64_t ob, int64_t oe,
+                    std::vector<int32_t> &xr) {
+    xr.assign(xs + n * K, xs + (n + 1) * K);
+    for (int64_t o = ob; o < oe; ++o)
+      ys[n * O + o] = rq(int64_t(bias[o]) + dot(W + o * K, xr.data(), K), o);
+  };
+  if (N >= 2 * ctx.numThreads) {
+    parallelFor(ctx, N, [&](int64_t b, int64_t e) {
+      std::vector<int32_t> xr;
+      for (int64_t n = b; n < e; ++n)
+        rowsOf(n, 0, O, xr);
+    });
+  } else {
+    for (int64_t n = 0; n < N; ++n)
+      parallelFor(ctx, O, [&](int64_t b, int64_t e) {
+        std::vector<int32_t> xr;
+        rowsOf(n, b, e, xr);
+      });
+  }
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
+                         ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  shp::ShapeResult r = shp::pool(x.shape(), op.getKernelShape(),
+                                 op.getStrides(), op.getPads(),
+                                 op.getDilations(), op.getCeilMode());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window2D w;
+  if (!window(x.shape(), r.shape, op.getKernelShape(), op.getStrides(),
+              op.getPads(), op.getDilations(), w, ctx))
+    return Tensor();
+  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const int8_t *plane = xs + nc * w.ih * w.iw;
+      int8_t *out = ys + nc * w.oh * w.ow;
+      for (int64_t oy = 0; oy < w.oh; ++oy)
+        for (int64_t ox = 0; ox < w.ow; ++ox) {
+          int m = -129; // padding never wins
+          for (int64_t ky = 0; ky < w.kh; ++ky) {
+            int64_t iy = oy * w.sh - w.pt + ky * w.dh;
+            if (iy < 0 || iy >= w.ih)
+              continue;
+            for (int64_t kx = 0; kx < w.kw; ++kx) {
+              int64_t ix = ox * w.sw - w.pl + kx * w.dw;
+              if (ix >= 0 && ix < w.iw)
+                m = std::max<int>(m, plane[iy * w.iw + ix]);
+            }
+          }
+          out[oy * w.ow + ox] = static_cast<int8_t>(std::max(m, -128));
+        }
+    }
+  });
+  return y;
+}
+
+Tensor kernels::qAvgPool(qnn::AvgPoolOp op, const Tensor &x,
+                         ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  shp::ShapeResult r = shp::pool(x.shape(), op.getKernelShape(),
+                                 op.getStrides(), op.getPads(), {},
+                                 op.getCeilMode());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Window2D w;
+  if (!window(x.shape(), r.shape, op.getKernelShape(), op.getStrides(),
+              op.getPads(), {}, w, ctx))
+    return Tensor();
+  size_t sp = x.rank() - 2;
+  int64_t pb = sp == 1 ? 0 : op.getPads()[2], pr = op.getPads()[2 * sp - 1];
+  bool includePad = op.getCountIncludePad();
+  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const int8_t *plane = xs + nc * w.ih * w.iw;
+      int8_t *out = ys + nc * w.oh * w.ow;
+      for (int64_t oy = 0; oy < w.oh; ++oy)
+        for (int64_t ox = 0; ox < w.ow; ++ox) {
+          int64_t y0 = oy * w.sh - w.pt, x0 = ox * w.sw - w.pl;
+          int64_t sum = 0, count = 0;
+          for (int64_t iy = std::max<int64_t>(y0, 0);
+               iy < std::min(y0 + w.kh, w.ih); ++iy)
+            for (int64_t ix = std::max<int64_t>(x0, 0);
+                 ix < std::min(x0 + w.kw, w.iw); ++ix) {
+              sum += plane[iy * w.iw + ix];
+              ++count;
+            }
+          if (includePad) // the window clipped to the padded extent
+            count = (std::min(y0 + w.kh, w.ih + pb) - y0) *
+                    (std::min(x0 + w.kw, w.iw + pr) - x0);
+          out[oy * w.ow + ox] = num::avgDivide(sum, std::max<int64_t>(count, 1));
+        }
+    }
+  });
+  return y;
+}
+
+Tensor kernels::qGlobalAvgPool(const Tensor &x, ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  shp::ShapeResult r = shp::globalPool(x.shape());
+  if (!r.ok)
+    return fail(ctx, r.error);
+  ChannelView v = channels(x);
+  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
+    int64_t sum = 0;
+    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+      sum += xs[i];
+    ys[nc] = num::avgDivide(sum, v.inner);
+  }
+  return y;
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise and data movement
+//===----------------------------------------------------------------------===//
+
+Tensor kernels::qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b,
+                     ExecContext &ctx) {
+  if (!expect(a, ElemType::I8, ctx, "int8") ||
+      !expect(b, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  if (a.shape() != b.shape())
+    return fail(ctx, "operand shapes " + shp::toString(a.shape()) + " and " +
+                         shp::toString(b.shape()) + " differ");
+  qnn::FmapAttr fa = fmapOf(op.getLhs()), fb = fmapOf(op.getRhs()),
+                fo = fmapOf(op.getOutput());
+  ChannelView v = channels(a);
+  Tensor y = Tensor::alloc(a.shape(), ElemType::I8);
+  const int8_t *as = a.as<int8_t>(), *bs = b.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  parallelFor(ctx, v.n * v.c, [&](int64_t bg, int64_t e) {
+    for (int64_t nc = bg; nc < e; ++nc) {
+      int64_t c = nc % v.c;
+      int lo = op.actMin(c), hi = op.actMax(c);
+      for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+        ys[i] = static_cast<int8_t>(std::clamp<int>(
+            num::addRequantize(as[i], fa.at(c), bs[i], fb.at(c), fo.at(c)),
+            lo, hi));
+    }
+  });
+  return y;
+}
+
+Tensor kernels::qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  ChannelView v = channels(x);
+  Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
+  const int8_t *xs = x.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
+    int64_t c = nc % v.c;
+    int lo = op.actMin(c), hi = op.actMax(c);
+    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+      ys[i] = static_cast<int8_t>(std::clamp<int>(xs[i], lo, hi));
+  }
+  return y;
+}
+
+Tensor kernels::qConcat(int64_t axis, ArrayRef<Tensor> in, ExecContext &ctx) {
+  llvm::SmallVector<ArrayRef<int64_t>> shapes;
+  for (const Tensor &t : in) {
+    if (!expect(t, ElemType::I8, ctx, "int8"))
+      return Tensor();
+    shapes.push_back(t.shape());
+  }
+  shp::ShapeResult r = shp::concat(shapes, axis);
+  if (!r.ok)
+    return fail(ctx, r.error);
+  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= r.shape[d];
+  int64_t rowOut = y.numElements() / std::max<int64_t>(outer, 1);
+  int8_t *ys = y.mutableAs<int8_t>();
+  int64_t off = 0;
+  for (const Tensor &t : in) {
+    int64_t row = t.numElements() / std::max<int64_t>(outer, 1);
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(ys + o * rowOut + off, t.as<int8_t>() + o * row, row);
+    off += row;
+  }
+  return y;
+}
