@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 BUILD_DIR="$(realpath -m "${BUILD_DIR:-build}")"
-bash "$ROOT/scripts/build.sh" dlp-eval
+bash "$ROOT/scripts/build.sh" dlp-eval dlpc
 NODE_DIR="$BUILD_DIR/bench-node"
 if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ] ||
    ! cmp -s "$ROOT/bench/package.json" "$NODE_DIR/package.json"; then
@@ -17,4 +17,5 @@ if [ ! -f "$NODE_DIR/node_modules/onnxruntime-node/package.json" ] ||
   cp "$ROOT/bench/package.json" "$NODE_DIR/package.json"
   (cd "$NODE_DIR" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error)
 fi
-exec /usr/bin/python3 "$ROOT/bench/float_bench.py" --build "$BUILD_DIR" "$@"
+/usr/bin/python3 "$ROOT/bench/float_bench.py" --build "$BUILD_DIR" "$@"
+exec /usr/bin/python3 "$ROOT/bench/quant_bench.py" --build "$BUILD_DIR" "$@"

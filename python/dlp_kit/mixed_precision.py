@@ -38,7 +38,7 @@ def main():
     ap.add_argument("--select", required=True,
                     help="held-out images .npy used to pick layers")
     ap.add_argument("--out", required=True, help="precision config to write")
-    ap.add_argument("--target", type=float, default=99.0,
+    ap.add_argument("--target", type=float, default=98.5,
                     help="top-1 agreement with the float model, %%")
     ap.add_argument("--bin", default="build/bin")
     args = ap.parse_args()

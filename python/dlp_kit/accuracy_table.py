@@ -1,0 +1,90 @@
+"""The Fashion-MNIST accuracy table: every bundled model through our
+evaluators (float: dlp-eval on the ONNX file; quantized: dlpc --emit=qnn,
+then the bit-exact quantized evaluator), on the 10,000 test images.
+
+Calibration uses the first --calib-samples *training* images; the mixed
+precision configs (python/models/*.precision.json) were chosen by
+dlp_kit.mixed_precision on training images 50000-51999 (no test data).
+
+    PYTHONPATH=python /usr/bin/python3 -m dlp_kit.accuracy_table --bin build/bin
+"""
+import argparse
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+from . import fashion_mnist
+
+MODELS = os.path.join(os.path.dirname(__file__), "..", "models")
+
+# (model, row label, dlpc arguments or None for float)
+ROWS = [
+    ("fmnist_cnn", "float", None),
+    ("fmnist_cnn", "PTQ pow2-4 weights (all layers)", []),
+    ("fmnist_cnn", "PTQ pow2-4 + int8 weights (mixed, precision.json)", ["--precision", "{model}.precision.json"]),
+    ("fmnist_cnn", "PTQ int8 weights", ["--weights", "int8"]),
+    ("fmnist_cnn_inq", "INQ pow2-4 (float eval of the INQ model)", None),
+    ("fmnist_cnn_inq", "INQ pow2-4", []),
+    ("fmnist_cnn_sparse50_inq", "INQ pow2-4, 50 % sparse", []),
+    ("fmnist_cnn_sparse90_inq", "INQ pow2-4, 90 % sparse", []),
+    ("fmnist_resnet", "float", None),
+    ("fmnist_resnet", "PTQ pow2-4 weights (all layers)", []),
+    ("fmnist_resnet", "PTQ pow2-4 + int8 weights (mixed, precision.json)", ["--precision", "{model}.precision.json"]),
+    ("fmnist_resnet", "PTQ int8 weights", ["--weights", "int8"]),
+    ("fmnist_resnet_inq", "INQ pow2-4 (float eval of the INQ model)", None),
+    ("fmnist_resnet_inq", "INQ pow2-4", []),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default="build/bin")
+    ap.add_argument("--calib-samples", type=int, default=1000)
+    ap.add_argument("--work", default=None, help="directory for intermediates")
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix="dlp-acc-")
+    os.makedirs(work, exist_ok=True)
+    test_x, test_y = fashion_mnist.load("test")
+    train_x, _ = fashion_mnist.load("train")
+    images = os.path.join(work, "test_images.npy")
+    calib = os.path.join(work, "calib.npy")
+    np.save(images, test_x)
+    np.save(calib, train_x[: args.calib_samples])
+    dlpc = os.path.join(args.bin, "dlpc")
+    ev = os.path.join(args.bin, "dlp-eval")
+
+    print(f"Fashion-MNIST test set ({len(test_y)} images), calibration: first "
+          f"{args.calib_samples} training images\n")
+    print("| model | variant | top-1 % | vs float | compile s | eval s |")
+    print("|---|---|---|---|---|---|")
+    float_acc = {}
+    for model, label, extra in ROWS:
+        onnx = os.path.join(MODELS, model + ".onnx")
+        out = os.path.join(work, "out.npy")
+        compile_s = 0.0
+        if extra is None:
+            target = onnx
+        else:
+            target = os.path.join(work, model + ".qnn.mlirbc")
+            cmd = [dlpc, onnx, "--calib", calib, "--emit=qnn", "-o", target]
+            cmd += [a.format(model=os.path.join(MODELS, model)) for a in extra]
+            t0 = time.time()
+            subprocess.run(cmd, check=True)
+            compile_s = time.time() - t0
+        t0 = time.time()
+        subprocess.run([ev, target, "--input", images, "--output", out], check=True)
+        eval_s = time.time() - t0
+        acc = (np.load(out).argmax(1) == test_y).mean() * 100
+        base = model.split("_inq")[0].replace("_sparse50", "").replace("_sparse90", "")
+        if extra is None and model == base:
+            float_acc[base] = acc
+        delta = acc - float_acc[base]
+        print(f"| {model} | {label} | {acc:.2f} | {delta:+.2f} | "
+              f"{compile_s:.2f} | {eval_s:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
