@@ -131,7 +131,7 @@ def main():
 
 def dlpc_phases(dlpc, model, calib, out, weights):
     import subprocess
-    p = subprocess.run([dlpc, model, "--calib", calib, "--calib-batch", "2", "--weights",
+    p = subprocess.run([dlpc, model, "--calib", calib, "--calib-batch", "1", "--weights",
                         weights, "-o", out, "--time"], capture_output=True, text=True,
                        check=True)
     m = re.search(r"import ([\d.]+) s, optimize ([\d.]+) s, calibrate ([\d.]+) s, "
