@@ -33,6 +33,7 @@ namespace {
 
 /// Weight precision per layer.
 struct PrecisionConfig {
+  int maxFracSpread = 8;
   bool defaultInt8 = false;
   llvm::StringMap<bool> int8; // layer -> int8?
   double autoSqnr = 0;
@@ -178,7 +179,11 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
     failedHard = true;
     return {};
   }
-  return SmallVector<int32_t>(f.begin(), f.end());
+  int32_t cap = *llvm::min_element(f) + cfg.maxFracSpread;
+  SmallVector<int32_t> fracs;
+  for (int v : f)
+    fracs.push_back(std::min<int32_t>(v, cap));
+  return fracs;
 }
 
 Value FuncQuantizer::fmap(Value v) {
@@ -324,7 +329,9 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
     return op->emitError() << "layer '" << layer
                            << "' cannot be quantized without risking int32 "
                               "accumulator overflow: "
-                           << why;
+                           << why
+                           << " (a smaller max-frac-spread, or int8 weights "
+                              "for this layer, may help)";
   }
 
   b.setInsertionPoint(op);
@@ -582,6 +589,11 @@ public:
     }
     cfg.defaultInt8 = defaultWeights == "int8";
     cfg.autoSqnr = autoInt8Sqnr;
+    if (maxFracSpread < 0) {
+      emitError(module.getLoc()) << "max-frac-spread must be >= 0";
+      return signalPassFailure();
+    }
+    cfg.maxFracSpread = maxFracSpread;
     if (!precisionFile.empty() &&
         failed(readPrecisionFile(precisionFile, cfg, module)))
       return signalPassFailure();

@@ -87,6 +87,10 @@ static cl::opt<double> autoInt8(
     cl::cat(cat), "auto-int8-sqnr",
     cl::desc("int8 weights for pow2 layers whose weight SQNR (dB) is below"),
     cl::init(0));
+static cl::opt<int> maxFracSpread(
+    cl::cat(cat), "max-frac-spread",
+    cl::desc("cap channel fractional bits at the tensor's smallest + N"),
+    cl::init(8));
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
@@ -253,6 +257,7 @@ int main(int argc, char **argv) {
     opts.defaultWeights = weights;
     opts.int8Layers.assign(int8Layers.begin(), int8Layers.end());
     opts.autoInt8Sqnr = autoInt8;
+    opts.maxFracSpread = maxFracSpread;
     PassManager pm(&context);
     pm.addPass(dlp::createDLPQuantize(opts, table));
     if (failed(pm.run(*module)))

@@ -29,6 +29,12 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     and the automatic rule `auto-int8-sqnr=DB`: a pow2 layer whose weight
     SQNR is below DB dB gets int8 weights.
 
+    Feature-map scales follow the calibration table, except that no channel
+    gets more than `max-frac-spread` (default 8) fractional bits above the
+    tensor's coarsest channel: a channel 2^8 times smaller than the largest
+    still keeps all 8 bits, and the cap bounds the accumulator alignment
+    shifts of the layers that read the tensor (docs/numerics.md section 3).
+
     For every output channel the pass proves that the int32 accumulator
     cannot overflow for any int8 input (|b| + 128 * sum of term weights
     <= 2^31 - 1, section 3) and that every shift lies in [0, 31]; a layer
@@ -46,7 +52,9 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     ListOption<"int8Layers", "int8-layers", "std::string",
                "Layers (ONNX node names) given int8 weights">,
     Option<"autoInt8Sqnr", "auto-int8-sqnr", "double", "0.0",
-           "Give int8 weights to pow2 layers whose weight SQNR (dB) is below this (0: off)">
+           "Give int8 weights to pow2 layers whose weight SQNR (dB) is below this (0: off)">,
+    Option<"maxFracSpread", "max-frac-spread", "int", "8",
+           "Cap every channel's fractional bits at the tensor's smallest plus this">
   ];
   let statistics = [
     Statistic<"numPow2", "pow2-layers", "Layers with pow2-4 weights">,
