@@ -2,6 +2,14 @@
 #ifndef DLP_INITALL_H
 #define DLP_INITALL_H
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
 namespace mlir {
 class DialectRegistry;
 } // namespace mlir
@@ -14,6 +22,16 @@ void registerAllDialects(mlir::DialectRegistry &registry);
 void registerAllPasses();
 /// Registers every DLP translation (ONNX import, ...).
 void registerAllTranslations();
+
+/// A tool's model input: an .onnx file (imported) or an MLIR module (text or
+/// bytecode). The first MLIR file parsed goes into `sourceMgr` (so that
+/// diagnostics show its lines); later ones get a manager of their own. A
+/// missing file is reported as "<tool>: cannot open '<path>': ..." on
+/// stderr. Returns null on failure (diagnostics emitted).
+mlir::OwningOpRef<mlir::ModuleOp> loadModelFile(llvm::StringRef path,
+                                                mlir::MLIRContext *context,
+                                                llvm::SourceMgr &sourceMgr,
+                                                llvm::StringRef tool);
 } // namespace dlp
 
 #endif // DLP_INITALL_H

@@ -48,6 +48,17 @@ ChannelView channels(const Tensor &t) {
   return v;
 }
 
+/// Runs fn(c, begin, end) for every (image, channel) slice [begin, end) of
+/// the flat element range of `t`, c being the channel, in parallel.
+void perChannel(const Tensor &t, ExecContext &ctx,
+                llvm::function_ref<void(int64_t, int64_t, int64_t)> fn) {
+  ChannelView v = channels(t);
+  parallelFor(ctx, v.n * v.c, [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc)
+      fn(nc % v.c, nc * v.inner, (nc + 1) * v.inner);
+  });
+}
+
 bool expect(const Tensor &t, ElemType type, ExecContext &ctx,
             const char *what) {
   if (t.elemType() == type)
@@ -77,6 +88,23 @@ bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
     w = {x[2],  x[3],  y[2],          y[3],          k[0],     k[1],
          s[0],  s[1],  at(dil, 0, 1), at(dil, 1, 1), pads[0], pads[1]};
   return true;
+}
+
+/// Int8 input check, output shape and window of a pooling op.
+bool poolGeometry(const Tensor &x, ArrayRef<int64_t> kernel,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                  ArrayRef<int64_t> dilations, bool ceilMode,
+                  shp::Shape &shape, Window2D &w, ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return false;
+  shp::ShapeResult r =
+      shp::pool(x.shape(), kernel, strides, pads, dilations, ceilMode);
+  if (!r.ok) {
+    fail(ctx, r.error);
+    return false;
+  }
+  shape = r.shape;
+  return window(x.shape(), shape, kernel, strides, pads, dilations, w, ctx);
 }
 
 /// Output-channel requantization and clamp.
@@ -195,18 +223,20 @@ Tensor eval::asFloat(mlir::Value v, const Tensor &t) {
     return t;
   Tensor y = Tensor::alloc(t.shape());
   float *dst = y.mutableData();
-  int64_t n = t.numElements();
   if (t.elemType() == ElemType::I32) {
-    for (int64_t i = 0; i < n; ++i)
-      dst[i] = static_cast<float>(t.as<int32_t>()[i]);
+    const int32_t *src = t.as<int32_t>();
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      dst[i] = static_cast<float>(src[i]);
     return y;
   }
   qnn::FmapAttr f = fmapOf(v);
-  ChannelView cv = channels(t);
-  for (int64_t i = 0; i < n; ++i) {
-    int fc = f ? f.at((i / cv.inner) % cv.c) : 0;
-    dst[i] = static_cast<float>(num::dequantize(t.as<int8_t>()[i], fc));
-  }
+  const int8_t *src = t.as<int8_t>();
+  ExecContext serial;
+  perChannel(t, serial, [&](int64_t c, int64_t b, int64_t e) {
+    int fc = f ? f.at(c) : 0;
+    for (int64_t i = b; i < e; ++i)
+      dst[i] = static_cast<float>(num::dequantize(src[i], fc));
+  });
   return y;
 }
 
@@ -215,16 +245,13 @@ Tensor kernels::qQuantize(qnn::QuantizeOp op, const Tensor &x,
   if (!expect(x, ElemType::F32, ctx, "f32"))
     return Tensor();
   qnn::FmapAttr f = fmapOf(op.getOutput());
-  ChannelView v = channels(x);
   Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
   const float *src = x.data();
   int8_t *dst = y.mutableAs<int8_t>();
-  parallelFor(ctx, v.n * v.c, [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      int fc = f.at(nc % v.c);
-      for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
-        dst[i] = num::quantize(src[i], fc);
-    }
+  perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
+    int fc = f.at(c);
+    for (int64_t i = b; i < e; ++i)
+      dst[i] = num::quantize(src[i], fc);
   });
   return y;
 }
@@ -233,17 +260,7 @@ Tensor kernels::qDequantize(qnn::DequantizeOp op, const Tensor &x,
                             ExecContext &ctx) {
   if (!expect(x, ElemType::I8, ctx, "int8"))
     return Tensor();
-  qnn::FmapAttr f = fmapOf(op.getInput());
-  ChannelView v = channels(x);
-  Tensor y = Tensor::alloc(x.shape());
-  const int8_t *src = x.as<int8_t>();
-  float *dst = y.mutableData();
-  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
-    int fc = f.at(nc % v.c);
-    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
-      dst[i] = static_cast<float>(num::dequantize(src[i], fc));
-  }
-  return y;
+  return asFloat(op.getInput(), x);
 }
 
 Tensor kernels::qRequantize(qnn::RequantizeOp op, const Tensor &x,
@@ -251,15 +268,13 @@ Tensor kernels::qRequantize(qnn::RequantizeOp op, const Tensor &x,
   if (!expect(x, ElemType::I8, ctx, "int8"))
     return Tensor();
   qnn::FmapAttr fi = fmapOf(op.getInput()), fo = fmapOf(op.getOutput());
-  ChannelView v = channels(x);
   Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
   const int8_t *src = x.as<int8_t>();
   int8_t *dst = y.mutableAs<int8_t>();
-  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
-    int64_t c = nc % v.c;
-    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+  perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
       dst[i] = num::requantize(src[i], fi.at(c), fo.at(c));
-  }
+  });
   return y;
 }
 
@@ -353,7 +368,6 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
         image(n, g, col, 0, 0, true);
         int64_t blocks = (outPerGroup + kRows - 1) / kRows;
         parallelFor(ctx, blocks, [&](int64_t b, int64_t e) {
-          std::vector<int32_t> unused;
           image(n, g, col, b * kRows, std::min(outPerGroup, e * kRows),
                 false);
         });
@@ -409,18 +423,12 @@ Tensor kernels::qFullyConnected(qnn::FullyConnectedOp op, ArrayRef<Tensor> in,
 
 Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
                          ExecContext &ctx) {
-  if (!expect(x, ElemType::I8, ctx, "int8"))
-    return Tensor();
-  shp::ShapeResult r = shp::pool(x.shape(), op.getKernelShape(),
-                                 op.getStrides(), op.getPads(),
-                                 op.getDilations(), op.getCeilMode());
-  if (!r.ok)
-    return fail(ctx, r.error);
+  shp::Shape shape;
   Window2D w;
-  if (!window(x.shape(), r.shape, op.getKernelShape(), op.getStrides(),
-              op.getPads(), op.getDilations(), w, ctx))
+  if (!poolGeometry(x, op.getKernelShape(), op.getStrides(), op.getPads(),
+                    op.getDilations(), op.getCeilMode(), shape, w, ctx))
     return Tensor();
-  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  Tensor y = Tensor::alloc(shape, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
@@ -449,21 +457,15 @@ Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
 
 Tensor kernels::qAvgPool(qnn::AvgPoolOp op, const Tensor &x,
                          ExecContext &ctx) {
-  if (!expect(x, ElemType::I8, ctx, "int8"))
-    return Tensor();
-  shp::ShapeResult r = shp::pool(x.shape(), op.getKernelShape(),
-                                 op.getStrides(), op.getPads(), {},
-                                 op.getCeilMode());
-  if (!r.ok)
-    return fail(ctx, r.error);
+  shp::Shape shape;
   Window2D w;
-  if (!window(x.shape(), r.shape, op.getKernelShape(), op.getStrides(),
-              op.getPads(), {}, w, ctx))
+  if (!poolGeometry(x, op.getKernelShape(), op.getStrides(), op.getPads(), {},
+                    op.getCeilMode(), shape, w, ctx))
     return Tensor();
   size_t sp = x.rank() - 2;
   int64_t pb = sp == 1 ? 0 : op.getPads()[2], pr = op.getPads()[2 * sp - 1];
   bool includePad = op.getCountIncludePad();
-  Tensor y = Tensor::alloc(r.shape, ElemType::I8);
+  Tensor y = Tensor::alloc(shape, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
@@ -497,16 +499,16 @@ Tensor kernels::qGlobalAvgPool(const Tensor &x, ExecContext &ctx) {
   shp::ShapeResult r = shp::globalPool(x.shape());
   if (!r.ok)
     return fail(ctx, r.error);
-  ChannelView v = channels(x);
+  int64_t inner = channels(x).inner;
   Tensor y = Tensor::alloc(r.shape, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
-  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
+  perChannel(x, ctx, [&](int64_t, int64_t b, int64_t e) {
     int64_t sum = 0;
-    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+    for (int64_t i = b; i < e; ++i)
       sum += xs[i];
-    ys[nc] = num::avgDivide(sum, v.inner);
-  }
+    ys[b / inner] = num::avgDivide(sum, inner);
+  });
   return y;
 }
 
@@ -524,19 +526,15 @@ Tensor kernels::qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b,
                          shp::toString(b.shape()) + " differ");
   qnn::FmapAttr fa = fmapOf(op.getLhs()), fb = fmapOf(op.getRhs()),
                 fo = fmapOf(op.getOutput());
-  ChannelView v = channels(a);
   Tensor y = Tensor::alloc(a.shape(), ElemType::I8);
   const int8_t *as = a.as<int8_t>(), *bs = b.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
-  parallelFor(ctx, v.n * v.c, [&](int64_t bg, int64_t e) {
-    for (int64_t nc = bg; nc < e; ++nc) {
-      int64_t c = nc % v.c;
-      int lo = op.actMin(c), hi = op.actMax(c);
-      for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
-        ys[i] = static_cast<int8_t>(std::clamp<int>(
-            num::addRequantize(as[i], fa.at(c), bs[i], fb.at(c), fo.at(c)),
-            lo, hi));
-    }
+  perChannel(a, ctx, [&](int64_t c, int64_t bg, int64_t e) {
+    int lo = op.actMin(c), hi = op.actMax(c);
+    for (int64_t i = bg; i < e; ++i)
+      ys[i] = static_cast<int8_t>(std::clamp<int>(
+          num::addRequantize(as[i], fa.at(c), bs[i], fb.at(c), fo.at(c)), lo,
+          hi));
   });
   return y;
 }
@@ -544,16 +542,14 @@ Tensor kernels::qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b,
 Tensor kernels::qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx) {
   if (!expect(x, ElemType::I8, ctx, "int8"))
     return Tensor();
-  ChannelView v = channels(x);
   Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
-  for (int64_t nc = 0; nc < v.n * v.c; ++nc) {
-    int64_t c = nc % v.c;
+  perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
     int lo = op.actMin(c), hi = op.actMax(c);
-    for (int64_t i = nc * v.inner; i < (nc + 1) * v.inner; ++i)
+    for (int64_t i = b; i < e; ++i)
       ys[i] = static_cast<int8_t>(std::clamp<int>(xs[i], lo, hi));
-  }
+  });
   return y;
 }
 

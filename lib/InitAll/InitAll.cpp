@@ -11,6 +11,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
 
 void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<dlp::nn::NNDialect, dlp::qnn::QNNDialect, mlir::arith::ArithDialect,
@@ -24,3 +28,19 @@ void dlp::registerAllPasses() {
 }
 
 void dlp::registerAllTranslations() { dlp::registerONNXImportTranslation(); }
+
+mlir::OwningOpRef<mlir::ModuleOp>
+dlp::loadModelFile(llvm::StringRef path, mlir::MLIRContext *context,
+                   llvm::SourceMgr &sourceMgr, llvm::StringRef tool) {
+  if (path.ends_with(".onnx"))
+    return importONNXFile(path, context);
+  if (!llvm::sys::fs::exists(path)) {
+    llvm::errs() << tool << ": cannot open '" << path
+                 << "': No such file or directory\n";
+    return nullptr;
+  }
+  mlir::ParserConfig config(context);
+  if (sourceMgr.getNumBuffers() == 0)
+    return mlir::parseSourceFile<mlir::ModuleOp>(path, sourceMgr, config);
+  return mlir::parseSourceFile<mlir::ModuleOp>(path, config);
+}

@@ -48,6 +48,13 @@ std::string quant::tensorName(mlir::Value v) {
 
 Calibrator::Calibrator(double percentile) : percentile(percentile) {}
 
+void Calibrator::observeInputs(mlir::ValueRange args,
+                               llvm::ArrayRef<eval::Tensor> inputs) {
+  for (auto [arg, t] : llvm::zip(args, inputs))
+    observe(tensorName(arg), "arg", t);
+  addSamples(inputs.empty() || inputs[0].rank() == 0 ? 1 : inputs[0].dim(0));
+}
+
 void Calibrator::observe(llvm::StringRef name, llvm::StringRef op,
                          const eval::Tensor &t) {
   if (t.elemType() != eval::ElemType::F32)

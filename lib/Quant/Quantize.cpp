@@ -39,35 +39,30 @@ struct PrecisionConfig {
   double autoSqnr = 0;
 };
 
+/// Diagnostics go to `loc` (the module's), without the module attached.
 LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
-                                Operation *op) {
-  // Diagnostics at the module's location, without the module attached.
-  struct At {
-    Location loc;
-    InFlightDiagnostic emitError() { return mlir::emitError(loc); }
-  } atLoc{op->getLoc()};
-  At *where = &atLoc;
+                                Location loc) {
   auto buf = llvm::MemoryBuffer::getFile(path);
   if (!buf)
-    return where->emitError() << "cannot read precision config '" << path
+    return emitError(loc) << "cannot read precision config '" << path
                               << "': " << buf.getError().message();
   auto parsed = llvm::json::parse((*buf)->getBuffer());
   if (!parsed)
-    return where->emitError() << "precision config '" << path
+    return emitError(loc) << "precision config '" << path
                               << "' is not JSON: "
                               << llvm::toString(parsed.takeError());
   auto parsePrec = [&](const llvm::json::Value &v, StringRef what,
                        bool &isInt8) -> LogicalResult {
     std::optional<StringRef> s = v.getAsString();
     if (!s || (*s != "pow2" && *s != "int8"))
-      return where->emitError() << "precision config '" << path << "': " << what
+      return emitError(loc) << "precision config '" << path << "': " << what
                                 << " must be \"pow2\" or \"int8\"";
     isInt8 = *s == "int8";
     return success();
   };
   const llvm::json::Object *root = parsed->getAsObject();
   if (!root)
-    return where->emitError() << "precision config '" << path
+    return emitError(loc) << "precision config '" << path
                               << "' must be a JSON object";
   for (const auto &[key, value] : *root) {
     if (key == "default") {
@@ -76,13 +71,13 @@ LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
     } else if (key == "auto_int8_sqnr") {
       std::optional<double> d = value.getAsNumber();
       if (!d)
-        return where->emitError() << "precision config '" << path
+        return emitError(loc) << "precision config '" << path
                                   << "': \"auto_int8_sqnr\" must be a number";
       cfg.autoSqnr = *d;
     } else if (key == "layers") {
       const llvm::json::Object *layers = value.getAsObject();
       if (!layers)
-        return where->emitError() << "precision config '" << path
+        return emitError(loc) << "precision config '" << path
                                   << "': \"layers\" must be an object";
       for (const auto &[name, p] : *layers) {
         bool isInt8;
@@ -91,7 +86,7 @@ LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
         cfg.int8[name.str()] = isInt8;
       }
     } else {
-      return where->emitError() << "precision config '" << path
+      return emitError(loc) << "precision config '" << path
                                 << "': unknown key \"" << key.str() << "\"";
     }
   }
@@ -314,12 +309,13 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   if (bc)
     for (int64_t o = 0; o < numOut; ++o) {
       int64_t v = num::roundHalfUpScaled(bc->data[o], acc[o]);
-      if (v < INT32_MIN || v > INT32_MAX)
+      if (v < INT32_MIN || v > INT32_MAX) {
+        failedHard = true;
         return op->emitError() << "layer '" << layer << "': bias of output "
                                << "channel " << o << " (" << bc->data[o]
                                << ") does not fit int32 at " << acc[o]
-                               << " fractional bits",
-               failedHard = true, failure();
+                               << " fractional bits";
+      }
       biasInt.push_back(static_cast<int32_t>(v));
     }
   std::string why = quant::proveNoOverflow(
@@ -595,7 +591,7 @@ public:
     }
     cfg.maxFracSpread = maxFracSpread;
     if (!precisionFile.empty() &&
-        failed(readPrecisionFile(precisionFile, cfg, module)))
+        failed(readPrecisionFile(precisionFile, cfg, module.getLoc())))
       return signalPassFailure();
     for (const std::string &l : int8Layers)
       cfg.int8[l] = true;

@@ -133,25 +133,8 @@ int main(int argc, char **argv) {
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
-  // Import or parse, then optimize.
-  auto load = [&](StringRef path) -> OwningOpRef<ModuleOp> {
-    OwningOpRef<ModuleOp> m;
-    if (path.ends_with(".onnx")) {
-      m = dlp::importONNXFile(path, &context);
-    } else {
-      if (!sys::fs::exists(path)) {
-        errs() << "dlp-eval: cannot open '" << path
-               << "': No such file or directory\n";
-        return nullptr;
-      }
-      // The main model's buffer stays in `sourceMgr` (for diagnostics with
-      // source lines); a second file gets a manager of its own.
-      if (sourceMgr.getNumBuffers() == 0)
-        m = parseSourceFile<ModuleOp>(path, sourceMgr, ParserConfig(&context));
-      else
-        m = parseSourceFile<ModuleOp>(path, ParserConfig(&context));
-    }
-    return m;
+  auto load = [&](StringRef path) {
+    return dlp::loadModelFile(path, &context, sourceMgr, "dlp-eval");
   };
   auto optimize = [&](ModuleOp m) {
     if (noOptimize)
@@ -284,12 +267,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     calibrator.emplace(percentile);
-    for (auto [i, t] : llvm::enumerate(inputs))
-      calibrator->observe(dlp::quant::tensorName(func.getArgument(i)), "arg",
-                          t);
-    calibrator->addSamples(inputs.empty() || inputs[0].rank() == 0
-                               ? 1
-                               : inputs[0].dim(0));
+    calibrator->observeInputs(func.getArguments(), inputs);
   }
   // Per-op-kind profile: the callback runs right after each layer.
   llvm::StringMap<std::pair<double, unsigned>> perKind;

@@ -149,10 +149,8 @@ bool calibrate(func::FuncOp func, dlp::quant::Calibrator &cal) {
         inputs.push_back(dlp::eval::Tensor::view(
             shape, arr->data.data() + b * inner, arr));
       }
-      cal.observe(dlp::quant::tensorName(func.getArgument(i)), "arg",
-                  inputs.back());
     }
-    cal.addSamples(e - b);
+    cal.observeInputs(func.getArguments(), inputs);
     SmallVector<dlp::eval::Tensor> outputs;
     std::string error;
     if (!ev->run(inputs, outputs, error,
@@ -199,17 +197,8 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
   auto t0 = std::chrono::steady_clock::now();
-  OwningOpRef<ModuleOp> module;
-  if (StringRef(modelPath).ends_with(".onnx")) {
-    module = dlp::importONNXFile(modelPath, &context);
-  } else if (!sys::fs::exists(modelPath)) {
-    errs() << "dlpc: cannot open '" << modelPath
-           << "': No such file or directory\n";
-    return 1;
-  } else {
-    module = parseSourceFile<ModuleOp>(modelPath, sourceMgr,
-                                       ParserConfig(&context));
-  }
+  OwningOpRef<ModuleOp> module =
+      dlp::loadModelFile(modelPath, &context, sourceMgr, "dlpc");
   if (!module)
     return 1;
   double tImport = since(t0);

@@ -14,6 +14,7 @@
 #include "dlp/Evaluator/Tensor.h"
 
 #include "mlir/IR/Value.h"
+#include "mlir/IR/ValueRange.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
@@ -63,7 +64,11 @@ public:
 
   void observe(llvm::StringRef name, llvm::StringRef op,
                const eval::Tensor &t);
-  /// Counts the batch elements of one run (call once per run).
+  /// Observes a run's inputs (one per function argument, keyed by
+  /// tensorName) and counts its batch elements (dimension 0 of the first).
+  void observeInputs(mlir::ValueRange args,
+                     llvm::ArrayRef<eval::Tensor> inputs);
+  /// Counts the batch elements of one run.
   void addSamples(int64_t n) { samples += n; }
   CalibrationTable table() const;
 
