@@ -15,7 +15,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.dlp_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["dlp-opt", "dlp-translate", "dlp-eval"], [config.dlp_tools_dir])
+    ["dlp-opt", "dlp-translate", "dlp-eval", "dlpc"], [config.dlp_tools_dir])
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(
     ("%make_onnx",
