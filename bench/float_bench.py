@@ -112,8 +112,8 @@ def main():
         _, out, _ = run_measured([dlp_eval, model, "--input", x, "--output",
                                   os.devnull, "--num-threads", str(args.threads),
                                   "--repeat", str(args.repeat), "--time"])
-        m = re.search(r"import ([\d.]+) s, optimize ([\d.]+) s, run ([\d.]+) s "
-                      r"\(median of \d+, min ([\d.]+) s\)", out)
+        m = re.search(r"import ([\d.]+) s, optimize ([\d.]+) s, prepare [\d.]+ s, "
+                      r"run ([\d.]+) s \(median of \d+, min ([\d.]+) s\)", out)
         if not m:
             raise RuntimeError("unexpected dlp-eval --time output: " + out)
         run, run_min = float(m.group(3)), float(m.group(4))

@@ -21,7 +21,11 @@ config.substitutions.append(
     ("%make_onnx",
      config.python + " " + os.path.join(config.test_source_root, "lit-tools",
                                         "make_onnx.py")))
+repo_root = os.path.dirname(config.test_source_root)
 config.substitutions.append(
-    ("%npy",
-     config.python + " " + os.path.join(config.test_source_root, "lit-tools",
-                                        "npy_tool.py")))
+    ("%models", os.path.join(repo_root, "python", "models")))
+# Fashion-MNIST samples from the Debian package (python/dlp_kit).
+config.substitutions.append(
+    ("%fmnist",
+     "env PYTHONPATH=" + os.path.join(repo_root, "python") + " " +
+     config.python + " -m dlp_kit.fashion_mnist"))

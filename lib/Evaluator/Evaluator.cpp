@@ -146,7 +146,7 @@ struct Evaluator::Impl {
   SmallVector<bool> isConstant;
   SmallVector<int> outputSlots;
   /// Term tables of qnn conv / fully-connected ops, built once.
-  llvm::DenseMap<Operation *, Tensor> prepared;
+  llvm::DenseMap<Operation *, std::shared_ptr<const PreparedTerms>> prepared;
   unsigned numArgs = 0;
   int numSlots = 0;
   int64_t numThreads = 1;
@@ -157,6 +157,23 @@ Evaluator::~Evaluator() = default;
 
 unsigned Evaluator::numInputs() const { return impl->numArgs; }
 unsigned Evaluator::numOutputs() const { return impl->outputSlots.size(); }
+
+Evaluator::KernelCounts Evaluator::kernelCounts() const {
+  KernelCounts counts;
+  for (auto &entry : impl->prepared) {
+    const std::vector<igemm::PackedA> &packed = entry.second->packed;
+    if (packed.empty()) {
+      ++counts.direct;
+      continue;
+    }
+    ++counts.int16Gemm;
+    if (llvm::any_of(packed, [](const igemm::PackedA &a) {
+          return a.hasColumnShifts();
+        }))
+      ++counts.columnShifts;
+  }
+  return counts;
+}
 
 std::string Evaluator::layerName(Operation *op) {
   Location loc = op->getLoc();
@@ -176,7 +193,8 @@ std::string Evaluator::layerName(Operation *op) {
 }
 
 std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
-                                             unsigned numThreads) {
+                                             unsigned numThreads,
+                                             bool int16Gemm) {
   std::unique_ptr<Evaluator> ev(new Evaluator());
   Impl &im = *ev->impl;
   im.func = func;
@@ -242,7 +260,7 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
       int w = step.inputs[1];
       if (!im.isConstant[w])
         return op.emitError("the evaluator needs a constant weight"), nullptr;
-      im.prepared[&op] = prepareOp(&op, im.constants[w]);
+      im.prepared[&op] = prepareOp(&op, im.constants[w], int16Gemm);
     }
     im.steps.push_back(std::move(step));
   }

@@ -90,6 +90,28 @@ bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
   return true;
 }
 
+/// acc[oy][ox] += m * x[iy][ix] over the output positions whose tap (ky,
+/// kx) falls inside the input plane `x` (padding adds nothing).
+DLP_QKERNEL void directTap(const int8_t *x, const Window2D &w, int64_t ky,
+                           int64_t kx, int32_t m, int32_t *acc) {
+  int64_t x0 = kx * w.dw - w.pl; // ix = ox * sw + x0
+  int64_t lo = x0 < 0 ? (-x0 + w.sw - 1) / w.sw : 0;
+  int64_t hi = x0 < w.iw ? std::min(w.ow, (w.iw - 1 - x0) / w.sw + 1) : 0;
+  for (int64_t oy = 0; oy < w.oh; ++oy) {
+    int64_t iy = oy * w.sh - w.pt + ky * w.dh;
+    if (iy < 0 || iy >= w.ih)
+      continue;
+    const int8_t *src = x + iy * w.iw;
+    int32_t *a = acc + oy * w.ow;
+    if (w.sw == 1)
+      for (int64_t ox = lo; ox < hi; ++ox)
+        a[ox] += m * src[ox + x0];
+    else
+      for (int64_t ox = lo; ox < hi; ++ox)
+        a[ox] += m * src[ox * w.sw + x0];
+  }
+}
+
 /// Int8 input check, output shape and window of a pooling op.
 bool poolGeometry(const Tensor &x, ArrayRef<int64_t> kernel,
                   ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
@@ -123,25 +145,23 @@ struct Requant {
     int8_t q = num::sat8(num::roundShift(acc, shift[o]));
     return static_cast<int8_t>(std::clamp<int32_t>(q, lo[o], hi[o]));
   }
-};
-
-/// acc[r][p] (r < rows, p < np) += sum_k W[r][k] * B[k][p], skipping zero
-/// multipliers (pruned and zero-code weights).
-DLP_QKERNEL void macTile(const int32_t *const *w, int rows, int64_t K,
-                         const int32_t *B, int64_t ldb, int64_t np,
-                         int32_t *acc) {
-  for (int64_t k = 0; k < K; ++k) {
-    const int32_t *b = B + k * ldb;
-    for (int r = 0; r < rows; ++r) {
-      int32_t m = w[r][k];
-      if (m == 0)
-        continue;
-      int32_t *a = acc + r * np;
-      for (int64_t p = 0; p < np; ++p)
-        a[p] += m * b[p];
+  /// dst[i] = (*this)(acc[i], o) for i < count, in int32 arithmetic that
+  /// vectorizes: with t = acc >> (s - 1), roundShift(acc, s) = (t >> 1) +
+  /// (t & 1), which cannot overflow; saturation and clamp are one clamp.
+  void row(const int32_t *acc, int64_t count, int64_t o, int8_t *dst) const {
+    int s = shift[o];
+    if (s <= 0) {
+      for (int64_t i = 0; i < count; ++i)
+        dst[i] = (*this)(acc[i], o);
+      return;
+    }
+    int32_t l = std::max(lo[o], -128), h = std::min(hi[o], 127);
+    for (int64_t i = 0; i < count; ++i) {
+      int32_t t = acc[i] >> (s - 1);
+      dst[i] = static_cast<int8_t>(std::clamp((t >> 1) + (t & 1), l, h));
     }
   }
-}
+};
 
 DLP_QKERNEL int64_t dot(const int32_t *a, const int32_t *b, int64_t n) {
   int32_t s = 0;
@@ -155,7 +175,8 @@ DLP_QKERNEL int64_t dot(const int32_t *a, const int32_t *b, int64_t n) {
 // Prepared term tables
 //===----------------------------------------------------------------------===//
 
-Tensor eval::prepareOp(mlir::Operation *op, const Tensor &weight) {
+std::shared_ptr<const PreparedTerms>
+eval::prepareOp(mlir::Operation *op, const Tensor &weight, bool int16Gemm) {
   mlir::Value input, wv;
   int64_t group = 1;
   if (auto c = llvm::dyn_cast<qnn::ConvOp>(op)) {
@@ -166,7 +187,7 @@ Tensor eval::prepareOp(mlir::Operation *op, const Tensor &weight) {
     input = f.getInput();
     wv = f.getWeight();
   } else {
-    return Tensor();
+    return nullptr;
   }
   auto wt = llvm::cast<mlir::RankedTensorType>(wv.getType());
   mlir::Attribute wenc = wt.getEncoding();
@@ -196,11 +217,24 @@ Tensor eval::prepareOp(mlir::Operation *op, const Tensor &weight) {
       }
     }
   }
-  return t;
+  auto prepared = std::make_shared<PreparedTerms>();
+  prepared->terms = t;
+  // The int16 GEMM computes kMR output channels of a group at a time: worth
+  // it from half a tile on.
+  if (int16Gemm && outPerGroup >= igemm::kMR / 2) {
+    prepared->packed.resize(group);
+    for (int64_t g = 0; g < group; ++g)
+      if (!prepared->packed[g].pack(dst + g * outPerGroup * row, outPerGroup,
+                                    row, row)) {
+        prepared->packed.clear();
+        break;
+      }
+  }
+  return prepared;
 }
 
-static Tensor termsFor(mlir::Operation *op, const Tensor &weight,
-                       ExecContext &ctx) {
+static std::shared_ptr<const PreparedTerms>
+termsFor(mlir::Operation *op, const Tensor &weight, ExecContext &ctx) {
   if (ctx.prepared)
     if (auto it = ctx.prepared->find(op); it != ctx.prepared->end())
       return it->second;
@@ -282,6 +316,43 @@ Tensor kernels::qRequantize(qnn::RequantizeOp op, const Tensor &x,
 // Conv and fully-connected
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// im2col of one (image, group) of a conv: rows [i0 * kh * kw, i1 * kh *
+/// kw) of the K x P matrix `dst` (row k = (channel, ky, kx), column p = the
+/// output position; padding reads as 0) for the group's channels [i0, i1).
+void im2col(const int8_t *xs, const Window2D &w, int64_t i0, int64_t i1,
+            int8_t *dst) {
+  int64_t P = w.oh * w.ow;
+  for (int64_t i = i0; i < i1; ++i) {
+    const int8_t *plane = xs + i * w.ih * w.iw;
+    for (int64_t ky = 0; ky < w.kh; ++ky)
+      for (int64_t kx = 0; kx < w.kw; ++kx) {
+        int8_t *row = dst + ((i * w.kh + ky) * w.kw + kx) * P;
+        int64_t x0 = kx * w.dw - w.pl; // ix = ox * sw + x0
+        int64_t lo = std::min(w.ow, x0 < 0 ? (-x0 + w.sw - 1) / w.sw : 0);
+        int64_t hi = x0 < w.iw ? std::min(w.ow, (w.iw - 1 - x0) / w.sw + 1) : 0;
+        hi = std::max(hi, lo);
+        for (int64_t oy = 0; oy < w.oh; ++oy) {
+          int8_t *out = row + oy * w.ow;
+          int64_t iy = oy * w.sh - w.pt + ky * w.dh;
+          if (iy < 0 || iy >= w.ih) {
+            std::memset(out, 0, w.ow);
+            continue;
+          }
+          const int8_t *src = plane + iy * w.iw;
+          std::memset(out, 0, lo);
+          if (w.sw == 1)
+            std::memcpy(out + lo, src + lo + x0, hi - lo);
+          else
+            for (int64_t ox = lo; ox < hi; ++ox)
+              out[ox] = src[ox * w.sw + x0];
+          std::memset(out + hi, 0, w.ow - hi);
+        }
+      }
+  }
+}
+} // namespace
+
 Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   const Tensor &x = in[0];
   if (!expect(x, ElemType::I8, ctx, "int8"))
@@ -296,7 +367,7 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   if (!window(x.shape(), r.shape, wt.getShape().drop_front(2),
               op.getStrides(), op.getPads(), op.getDilations(), w, ctx))
     return Tensor();
-  Tensor terms = termsFor(op, in[1], ctx);
+  std::shared_ptr<const PreparedTerms> prep = termsFor(op, in[1], ctx);
   int64_t N = x.dim(0), C = x.dim(1), O = wt.getDimSize(0);
   int64_t G = op.getGroup(), inPerGroup = C / G, outPerGroup = O / G;
   int64_t P = w.oh * w.ow, K = inPerGroup * w.kh * w.kw;
@@ -306,73 +377,90 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   Requant rq(op, accFrac);
   Tensor y = Tensor::alloc(r.shape, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
-  const int32_t *W = terms.as<int32_t>();
   int8_t *ys = y.mutableAs<int8_t>();
-  constexpr int64_t kTileP = 128, kRows = 4;
-
-  // One (image, group): im2col into `col` (K x P), then 4 rows x 128
-  // columns of accumulators at a time.
-  auto image = [&](int64_t n, int64_t g, std::vector<int32_t> &col,
-                   int64_t oBegin, int64_t oEnd, bool fill) {
-    if (fill) {
-      col.resize(K * P);
-      for (int64_t i = 0; i < inPerGroup; ++i) {
-        const int8_t *plane = xs + (n * C + g * inPerGroup + i) * w.ih * w.iw;
-        for (int64_t ky = 0; ky < w.kh; ++ky)
-          for (int64_t kx = 0; kx < w.kw; ++kx) {
-            int32_t *dst = col.data() + ((i * w.kh + ky) * w.kw + kx) * P;
-            for (int64_t oy = 0; oy < w.oh; ++oy) {
-              int64_t iy = oy * w.sh - w.pt + ky * w.dh;
-              for (int64_t ox = 0; ox < w.ow; ++ox) {
-                int64_t ix = ox * w.sw - w.pl + kx * w.dw;
-                bool inside = iy >= 0 && iy < w.ih && ix >= 0 && ix < w.iw;
-                dst[oy * w.ow + ox] = inside ? plane[iy * w.iw + ix] : 0;
-              }
-            }
-          }
-      }
-    }
-    int32_t acc[kRows * kTileP];
-    for (int64_t o0 = oBegin; o0 < oEnd; o0 += kRows) {
-      int rows = static_cast<int>(std::min(kRows, oEnd - o0));
-      const int32_t *wr[kRows];
-      for (int rr = 0; rr < rows; ++rr)
-        wr[rr] = W + (g * outPerGroup + o0 + rr) * K;
-      for (int64_t p0 = 0; p0 < P; p0 += kTileP) {
-        int64_t np = std::min(kTileP, P - p0);
-        for (int rr = 0; rr < rows; ++rr)
-          std::fill_n(acc + rr * np, np, bias[g * outPerGroup + o0 + rr]);
-        macTile(wr, rows, K, col.data() + p0, P, np, acc);
-        for (int rr = 0; rr < rows; ++rr) {
-          int64_t o = g * outPerGroup + o0 + rr;
-          int8_t *dst = ys + (n * O + o) * P + p0;
-          for (int64_t p = 0; p < np; ++p)
-            dst[p] = rq(acc[rr * np + p], o);
-        }
-      }
-    }
+  // Batches of at least two images per thread run one image per thread;
+  // otherwise each image's layers use all threads.
+  bool perImage = N >= 2 * ctx.numThreads;
+  auto groupInput = [&](int64_t n, int64_t g) {
+    return xs + (n * C + g * inPerGroup) * w.ih * w.iw;
   };
 
-  if (N >= 2 * ctx.numThreads) {
-    // Many images: one thread per batch slice.
-    parallelFor(ctx, N, [&](int64_t b, int64_t e) {
-      std::vector<int32_t> col;
-      for (int64_t n = b; n < e; ++n)
-        for (int64_t g = 0; g < G; ++g)
-          image(n, g, col, 0, outPerGroup, true);
-    });
-  } else {
-    std::vector<int32_t> col;
-    for (int64_t n = 0; n < N; ++n)
+  if (!prep->packed.empty()) {
+    // int16 GEMM: C (outPerGroup x P) = terms x im2col, packed in pairs.
+    igemm::BLayout layout(K, P);
+    // A 1 x 1 conv with unit strides and no padding reads the input planes
+    // as they are.
+    bool direct = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 &&
+                  w.oh == w.ih && w.ow == w.iw && w.pt == 0 && w.pl == 0;
+    auto image = [&](int64_t n, int64_t threads, std::vector<int8_t> &rows,
+                     std::vector<int16_t> &col) {
+      col.resize(layout.size());
+      if (!direct)
+        rows.resize(K * P);
       for (int64_t g = 0; g < G; ++g) {
-        image(n, g, col, 0, 0, true);
-        int64_t blocks = (outPerGroup + kRows - 1) / kRows;
-        parallelFor(ctx, blocks, [&](int64_t b, int64_t e) {
-          image(n, g, col, b * kRows, std::min(outPerGroup, e * kRows),
-                false);
-        });
+        const igemm::PackedA &a = prep->packed[g];
+        const int8_t *b = direct ? groupInput(n, g) : rows.data();
+        if (!direct) {
+          if (threads > 1)
+            parallelFor(ctx, inPerGroup, [&](int64_t i0, int64_t i1) {
+              im2col(groupInput(n, g), w, i0, i1, rows.data());
+            });
+          else
+            im2col(groupInput(n, g), w, 0, inPerGroup, rows.data());
+        }
+        if (threads > 1)
+          parallelFor(ctx, layout.panels(), [&](int64_t q0, int64_t q1) {
+            igemm::packB(b, P, layout, a, col.data(), q0, q1);
+          });
+        else
+          igemm::packB(b, P, layout, a, col.data(), 0, layout.panels());
+        igemm::gemm(
+            a, col.data(), layout, bias.data() + g * outPerGroup,
+            [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+                const int32_t *c, int64_t ldc) {
+              for (int64_t rr = 0; rr < rows; ++rr) {
+                int64_t o = g * outPerGroup + i0 + rr;
+                rq.row(c + rr * ldc, cols, o, ys + (n * O + o) * P + j0);
+              }
+            },
+            threads);
       }
+    };
+    if (perImage) {
+      parallelFor(ctx, N, [&](int64_t b, int64_t e) {
+        std::vector<int8_t> rows;
+        std::vector<int16_t> col;
+        for (int64_t n = b; n < e; ++n)
+          image(n, 1, rows, col);
+      });
+    } else {
+      std::vector<int8_t> rows;
+      std::vector<int16_t> col;
+      for (int64_t n = 0; n < N; ++n)
+        image(n, ctx.numThreads, rows, col);
+    }
+    return y;
   }
+
+  // Direct int32 path (depthwise and other narrow groups, terms beyond
+  // int16): one output channel at a time, each tap adding a multiple of a
+  // shifted input row to a row of accumulators.
+  const int32_t *W = prep->terms.as<int32_t>();
+  parallelFor(ctx, N * O, [&](int64_t b, int64_t e) {
+    std::vector<int32_t> acc(P);
+    for (int64_t no = b; no < e; ++no) {
+      int64_t n = no / O, o = no % O;
+      std::fill(acc.begin(), acc.end(), bias[o]);
+      const int32_t *wo = W + o * K;
+      const int8_t *planes = groupInput(n, o / outPerGroup);
+      for (int64_t i = 0; i < inPerGroup; ++i)
+        for (int64_t ky = 0; ky < w.kh; ++ky)
+          for (int64_t kx = 0; kx < w.kw; ++kx)
+            if (int32_t m = wo[(i * w.kh + ky) * w.kw + kx])
+              directTap(planes + i * w.ih * w.iw, w, ky, kx, m, acc.data());
+      rq.row(acc.data(), P, o, ys + no * P);
+    }
+  });
   return y;
 }
 
@@ -386,15 +474,38 @@ Tensor kernels::qFullyConnected(qnn::FullyConnectedOp op, ArrayRef<Tensor> in,
   if (K != wt.getDimSize(1))
     return fail(ctx, "input has " + std::to_string(K) + " features, weight " +
                          std::to_string(wt.getDimSize(1)));
-  Tensor terms = termsFor(op, in[1], ctx);
+  std::shared_ptr<const PreparedTerms> prep = termsFor(op, in[1], ctx);
   std::vector<int32_t> bias = biasOf(O, in);
   llvm::SmallVector<int32_t> accFrac = qnn::accumulatorFracs(
       fmapOf(op.getInput()), wt.getEncoding(), O, K, 1);
   Requant rq(op, accFrac);
   Tensor y = Tensor::alloc({N, O}, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
-  const int32_t *W = terms.as<int32_t>();
   int8_t *ys = y.mutableAs<int8_t>();
+
+  if (!prep->packed.empty()) {
+    // int16 GEMM: C^T (O x N) = terms x X^T.
+    igemm::BLayout layout(K, N);
+    const igemm::PackedA &a = prep->packed[0];
+    std::vector<int16_t> xt(layout.size(), 0);
+    parallelFor(ctx, N, [&](int64_t b, int64_t e) {
+      for (int64_t n = b; n < e; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          xt[layout.index(k, n)] = int16_t(xs[n * K + k] * (1 << a.columnShift(k)));
+    });
+    igemm::gemm(
+        a, xt.data(), layout, bias.data(),
+        [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+            const int32_t *c, int64_t ldc) {
+          for (int64_t rr = 0; rr < rows; ++rr)
+            for (int64_t q = 0; q < cols; ++q)
+              ys[(j0 + q) * O + i0 + rr] = rq(c[rr * ldc + q], i0 + rr);
+        },
+        ctx.numThreads);
+    return y;
+  }
+
+  const int32_t *W = prep->terms.as<int32_t>();
   auto rowsOf = [&](int64_t n, int64_t ob, int64_t oe,
                     std::vector<int32_t> &xr) {
     xr.assign(xs + n * K, xs + (n + 1) * K);

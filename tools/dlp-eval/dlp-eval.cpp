@@ -92,6 +92,11 @@ static cl::opt<double> sqnrBound(
     cl::desc("with --reference: report the first layer whose SQNR is below "
              "this (dB)"),
     cl::init(20.0));
+static cl::opt<bool> int16Gemm(
+    cl::cat(evalCategory), "int16-gemm", cl::Hidden, cl::init(true),
+    cl::desc("run qnn conv / fully-connected layers on the int16 GEMM where "
+             "their terms fit (false: the direct int32 kernels, to "
+             "cross-check)"));
 static cl::opt<bool> listOps(cl::cat(evalCategory), "list-onnx-ops",
                              cl::desc("print the supported ONNX ops and exit"));
 
@@ -162,10 +167,15 @@ int main(int argc, char **argv) {
   func::FuncOp func = *funcs.begin();
   t0 = std::chrono::steady_clock::now();
   std::unique_ptr<dlp::eval::Evaluator> ev =
-      dlp::eval::Evaluator::create(func, numThreads);
+      dlp::eval::Evaluator::create(func, numThreads, int16Gemm);
   if (!ev)
     return 1;
   double prepTime = seconds(t0);
+  dlp::eval::Evaluator::KernelCounts kernels = ev->kernelCounts();
+  if (printTime && kernels.int16Gemm + kernels.direct > 0)
+    outs() << formatv("qnn conv/fc layers: {0} on the int16 GEMM ({1} with "
+                      "column shifts), {2} on the direct int32 kernels\n",
+                      kernels.int16Gemm, kernels.columnShifts, kernels.direct);
   if (prepareOnly) {
     if (printTime)
       outs() << formatv("import {0:f4} s, optimize {1:f4} s, prepare {2:f4} s\n",
@@ -372,8 +382,9 @@ int main(int argc, char **argv) {
     outs() << formatv("{0,-24} {1,6} {2,10:f3}\n", "total", "", total * 1e3);
   }
   if (printTime)
-    outs() << formatv("import {0:f4} s, optimize {1:f4} s, run {2:f4} s "
-                      "(median of {3}, min {4:f4} s)\n",
-                      importTime, optTime, runMedian, runTimes.size(), runMin);
+    outs() << formatv("import {0:f4} s, optimize {1:f4} s, prepare {2:f4} s, "
+                      "run {3:f4} s (median of {4}, min {5:f4} s)\n",
+                      importTime, optTime, prepTime, runMedian,
+                      runTimes.size(), runMin);
   return 0;
 }

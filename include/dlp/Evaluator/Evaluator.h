@@ -9,6 +9,7 @@
 #ifndef DLP_EVALUATOR_EVALUATOR_H
 #define DLP_EVALUATOR_EVALUATOR_H
 
+#include "dlp/Evaluator/IGemm.h"
 #include "dlp/Evaluator/Tensor.h"
 #include "dlp/Support/Constants.h"
 
@@ -21,6 +22,17 @@
 
 namespace dlp::eval {
 
+/// Integer data of a qnn conv / fully_connected op, prepared once per model.
+struct PreparedTerms {
+  /// The int32 term multipliers (docs/numerics.md section 3), one row per
+  /// output channel.
+  Tensor terms;
+  /// The same terms packed for the int16 GEMM, one matrix per group; empty
+  /// when a term does not fit int16 or groups have too few output channels
+  /// to fill the GEMM's register tile (depthwise): the int32 path runs then.
+  std::vector<igemm::PackedA> packed;
+};
+
 /// Execution resources shared by the kernels.
 struct ExecContext {
   /// Threads the kernels may use (1: single-threaded); see Parallel.h.
@@ -29,13 +41,16 @@ struct ExecContext {
   std::string error;
   /// Per-op data prepared once per model (the integer term tables of qnn
   /// conv / fully-connected ops); kernels compute it when absent.
-  const llvm::DenseMap<mlir::Operation *, Tensor> *prepared = nullptr;
+  const llvm::DenseMap<mlir::Operation *,
+                       std::shared_ptr<const PreparedTerms>> *prepared =
+      nullptr;
 };
 
-/// The prepared data of a qnn conv / fully_connected op given its weight:
-/// the int32 term multipliers (docs/numerics.md section 3), one row per
-/// output channel. A null tensor for other ops.
-Tensor prepareOp(mlir::Operation *op, const Tensor &weight);
+/// The prepared data of a qnn conv / fully_connected op given its weight;
+/// null for other ops. `int16Gemm` = false leaves `packed` empty, so the
+/// direct int32 kernels run (to cross-check the two).
+std::shared_ptr<const PreparedTerms>
+prepareOp(mlir::Operation *op, const Tensor &weight, bool int16Gemm = true);
 
 /// Float view of value `v`'s tensor `t`: itself for f32, the dequantized
 /// values (docs/numerics.md section 1) for an int8 feature map, a plain
@@ -60,12 +75,22 @@ public:
                                          const Tensor &)>;
 
   /// Prepares `func`; on failure returns null and emits a diagnostic.
+  /// `int16Gemm`: see prepareOp.
   static std::unique_ptr<Evaluator> create(mlir::func::FuncOp func,
-                                           unsigned numThreads);
+                                           unsigned numThreads,
+                                           bool int16Gemm = true);
   ~Evaluator();
 
   unsigned numInputs() const;
   unsigned numOutputs() const;
+
+  /// How the qnn conv / fully-connected layers run.
+  struct KernelCounts {
+    unsigned int16Gemm = 0;    ///< on the int16 GEMM
+    unsigned columnShifts = 0; ///< of those, with column shifts
+    unsigned direct = 0;       ///< on the direct int32 kernels
+  };
+  KernelCounts kernelCounts() const;
 
   /// Runs the function. On failure returns false and sets `error`
   /// (naming the op and its layer).

@@ -1,0 +1,122 @@
+//===- IGemm.h - Exact int16 x int8 -> int32 matrix product -----*- C++ -*-===//
+//
+// The quantized evaluator's matrix-multiply kernel. C = A * B + bias with A
+// an M x K matrix of int16 values (the prepared term multipliers of a qnn
+// conv / fully-connected layer, packed once per model), B a K x N matrix of
+// int8-range values (im2col of the input feature map, packed per image) and
+// C accumulated in int32.
+//
+// Both operands are packed in pairs along K: a 32-bit word holds the values
+// at k = 2t (low half) and k = 2t + 1 (high half), so that one AVX2
+// `vpmaddwd` computes 16 products and adds them in pairs into 8 int32 lanes.
+// A is packed in panels of kMR rows, B in panels of kNR columns; the
+// micro-kernel keeps a kMR x kNR tile of C in registers.
+//
+// Exactness: every product is one term of an output's sum (a prepared
+// multiplier times an int8 input; a column shift, below, moves a power of
+// two from A to B without changing it) and every partial sum, including the
+// pair of products of one vpmaddwd, is a sum over a subset of the terms of
+// one output. When the caller has proved |bias| + sum |terms| <= 2^31 - 1
+// (as --dlp-quantize does for every layer), each of these fits int32 and the
+// result equals the exact sum in any order.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_EVALUATOR_IGEMM_H
+#define DLP_EVALUATOR_IGEMM_H
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace dlp::eval::igemm {
+
+/// Register tile of the micro-kernel.
+constexpr int64_t kMR = 8;
+constexpr int64_t kNR = 8;
+
+/// Instruction sets of the kernels; `Best` picks the best one this CPU has.
+enum class Isa { Generic, Avx2, Best };
+
+/// Whether the kernels for `isa` can run on this CPU.
+bool isAvailable(Isa isa);
+
+/// The left operand, packed once: panel p holds rows [p * kMR, p * kMR +
+/// kMR) (zero past M), and for every pair t of K the kMR words of those rows.
+///
+/// A column whose values exceed int16 can still be packed when they share a
+/// power-of-two factor: A(i, k) = A'(i, k) * 2^e(k) with A' in int16 and
+/// e(k) <= kMaxColumnShift. The caller then packs B(k, j) * 2^e(k) in place
+/// of B(k, j) (for |B| <= 128 that still fits int16), which leaves every
+/// product unchanged.
+class PackedA {
+public:
+  /// Largest column shift: 128 * 2^8 = 2^15 is the int16 limit.
+  static constexpr int kMaxColumnShift = 8;
+
+  /// Packs the row-major M x K matrix `a` (row stride `lda`). Returns false,
+  /// leaving this empty, when a column cannot be brought into int16.
+  bool pack(const int32_t *a, int64_t m, int64_t k, int64_t lda);
+
+  int64_t rows() const { return m; }
+  int64_t depth() const { return k; }
+  int64_t pairs() const { return (k + 1) / 2; }
+  int64_t panels() const { return (m + kMR - 1) / kMR; }
+  bool empty() const { return values.empty(); }
+  /// e(k) of column k (0 for every column when none needed a shift).
+  int columnShift(int64_t kk) const {
+    return shifts.empty() ? 0 : shifts[kk];
+  }
+  bool hasColumnShifts() const { return !shifts.empty(); }
+  /// Panel p: pairs() x kMR words of two int16 each.
+  const int16_t *panel(int64_t p) const {
+    return values.data() + p * pairs() * kMR * 2;
+  }
+
+private:
+  int64_t m = 0, k = 0;
+  std::vector<int16_t> values;
+  std::vector<uint8_t> shifts;
+};
+
+/// Layout of the packed right operand, a K x N matrix of int16 values
+/// stored as int16_t: panel q holds columns [q * kNR, q * kNR + kNR), and
+/// for every pair t of K the kNR words of those columns. Entries that no
+/// (k, n) maps to (padding) must be zero.
+struct BLayout {
+  int64_t k, n;
+  BLayout(int64_t k, int64_t n) : k(k), n(n) {}
+  int64_t pairs() const { return (k + 1) / 2; }
+  int64_t panels() const { return (n + kNR - 1) / kNR; }
+  /// Number of int16 elements of the packed matrix.
+  size_t size() const { return size_t(panels() * pairs() * kNR * 2); }
+  /// Position of element (kk, j).
+  size_t index(int64_t kk, int64_t j) const {
+    return size_t((((j / kNR) * pairs() + kk / 2) * kNR + j % kNR) * 2 +
+                  (kk & 1));
+  }
+};
+
+/// Packs the K x N int8-range matrix `b` (row-major, row stride `ldb`) into
+/// `dst` for panels [q0, q1) of `layout`, every entry of those panels
+/// written (padding as zero), row k scaled by 2^a.columnShift(k).
+void packB(const int8_t *b, int64_t ldb, const BLayout &layout,
+           const PackedA &a, int16_t *dst, int64_t q0, int64_t q1);
+
+/// Receives a finished block of C: rows [i0, i0 + rows) and columns
+/// [j0, j0 + cols), element (i0 + r, j0 + c) at c[r * ldc + c].
+using Epilogue =
+    llvm::function_ref<void(int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+                            const int32_t *c, int64_t ldc)>;
+
+/// Computes C = A * B + bias (`bias`: one value per row of A, or null for
+/// zero) and hands every element to `epilogue` exactly once, in disjoint
+/// blocks, from up to `numThreads` threads concurrently.
+void gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
+          const int32_t *bias, Epilogue epilogue, int64_t numThreads,
+          Isa isa = Isa::Best);
+
+} // namespace dlp::eval::igemm
+
+#endif // DLP_EVALUATOR_IGEMM_H

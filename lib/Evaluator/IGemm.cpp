@@ -1,0 +1,313 @@
+//===- IGemm.cpp - Exact int16 x int8 -> int32 matrix product -------------===//
+//
+// Loops of one task (an MC x NC block of C), outermost first:
+//
+//   pc: KC pairs of K          (the first slice starts from the bias)
+//   jr: kNR-wide panels of B   (a KC x kNR micro-panel, 8 KiB, stays in L1)
+//   ir: kMR-tall panels of A   (the MC x KC block, 64 KiB, stays in L2)
+//
+// with the block of C in a thread-local buffer that is handed to the
+// epilogue once the whole K has been summed. Tasks are claimed from a shared
+// counter by up to numThreads threads. With fewer than kGemvMaxN columns
+// (a fully-connected layer on one image) a matrix-vector kernel runs each
+// column instead of padding it to kNR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlp/Evaluator/IGemm.h"
+#include "dlp/Evaluator/Parallel.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define DLP_IGEMM_HAVE_AVX2 1
+#define DLP_IGEMM_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#define DLP_IGEMM_HAVE_AVX2 0
+#endif
+
+using namespace dlp::eval;
+using namespace dlp::eval::igemm;
+
+namespace {
+
+/// Pairs of K per slice, rows per block and columns per block.
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 64;
+constexpr int64_t kNC = 128;
+/// Below this many columns the matrix-vector kernel runs.
+constexpr int64_t kGemvMaxN = 4;
+/// Minimum multiply-adds per thread before work is shared (as in Gemm.cpp:
+/// a hand-off to the spinning OpenMP team costs ~10 us).
+constexpr int64_t kMinMacsPerThread = int64_t(1) << 19;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// The 32-bit word holding the pair at position `i` of packed data.
+inline int32_t word(const int16_t *p, int64_t i) {
+  int32_t w;
+  std::memcpy(&w, p + 2 * i, sizeof(w));
+  return w;
+}
+
+/// c[kMR x kNR] (+)= sum over kc pairs of panel products. Starts from
+/// `bias` (kMR values) when given, else from c.
+using KernelFn = void (*)(int64_t kc, const int16_t *ap, const int16_t *bp,
+                          int32_t *c, int64_t ldc, const int32_t *bias);
+/// out[kMR] = bias[kMR] + panel (pairs x kMR) * column `lane` of a B panel.
+using GemvFn = void (*)(int64_t pairs, const int16_t *ap, const int16_t *bp,
+                        int64_t lane, const int32_t *bias, int32_t *out);
+
+// The portable kernels add in uint32_t: the same bits as the int32 sums
+// (which the caller proved never overflow) without relying on signed
+// overflow behaviour.
+void kernelGeneric(int64_t kc, const int16_t *ap, const int16_t *bp,
+                   int32_t *c, int64_t ldc, const int32_t *bias) {
+  uint32_t acc[kMR][kNR];
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int64_t j = 0; j < kNR; ++j)
+      acc[r][j] = uint32_t(bias ? bias[r] : c[r * ldc + j]);
+  for (int64_t t = 0; t < kc; ++t) {
+    const int16_t *a = ap + t * kMR * 2, *b = bp + t * kNR * 2;
+    for (int64_t r = 0; r < kMR; ++r)
+      for (int64_t j = 0; j < kNR; ++j)
+        acc[r][j] += uint32_t(int32_t(a[2 * r]) * b[2 * j] +
+                              int32_t(a[2 * r + 1]) * b[2 * j + 1]);
+  }
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int64_t j = 0; j < kNR; ++j)
+      c[r * ldc + j] = int32_t(acc[r][j]);
+}
+
+void gemvGeneric(int64_t pairs, const int16_t *ap, const int16_t *bp,
+                 int64_t lane, const int32_t *bias, int32_t *out) {
+  uint32_t acc[kMR];
+  for (int64_t r = 0; r < kMR; ++r)
+    acc[r] = uint32_t(bias[r]);
+  for (int64_t t = 0; t < pairs; ++t) {
+    const int16_t *a = ap + t * kMR * 2, *b = bp + (t * kNR + lane) * 2;
+    for (int64_t r = 0; r < kMR; ++r)
+      acc[r] += uint32_t(int32_t(a[2 * r]) * b[0] + int32_t(a[2 * r + 1]) * b[1]);
+  }
+  for (int64_t r = 0; r < kMR; ++r)
+    out[r] = int32_t(acc[r]);
+}
+
+#if DLP_IGEMM_HAVE_AVX2
+static_assert(kNR == 8 && kMR == 8, "the AVX2 kernels hold 8 x 8 int32");
+
+DLP_IGEMM_TARGET_AVX2 void kernelAvx2(int64_t kc, const int16_t *ap,
+                                      const int16_t *bp, int32_t *c,
+                                      int64_t ldc, const int32_t *bias) {
+  __m256i acc[kMR];
+#pragma GCC unroll 8
+  for (int64_t r = 0; r < kMR; ++r)
+    acc[r] = bias ? _mm256_set1_epi32(bias[r])
+                  : _mm256_loadu_si256(
+                        reinterpret_cast<const __m256i *>(c + r * ldc));
+  for (int64_t t = 0; t < kc; ++t) {
+    __m256i b = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i *>(bp + t * kNR * 2));
+#pragma GCC unroll 8
+    for (int64_t r = 0; r < kMR; ++r)
+      acc[r] = _mm256_add_epi32(
+          acc[r],
+          _mm256_madd_epi16(_mm256_set1_epi32(word(ap, t * kMR + r)), b));
+  }
+#pragma GCC unroll 8
+  for (int64_t r = 0; r < kMR; ++r)
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(c + r * ldc), acc[r]);
+}
+
+/// acc + panel pair t (kMR rows) * the B word at `b` + t * kNR.
+DLP_IGEMM_TARGET_AVX2 inline __m256i gemvStep(__m256i acc, const int16_t *ap,
+                                              const int16_t *b, int64_t t) {
+  __m256i w =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(ap + t * kMR * 2));
+  return _mm256_add_epi32(
+      acc, _mm256_madd_epi16(w, _mm256_set1_epi32(word(b, t * kNR))));
+}
+
+DLP_IGEMM_TARGET_AVX2 void gemvAvx2(int64_t pairs, const int16_t *ap,
+                                    const int16_t *bp, int64_t lane,
+                                    const int32_t *bias, int32_t *out) {
+  // Four independent chains hide the multiply-add latency.
+  __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bias));
+  __m256i a1 = _mm256_setzero_si256(), a2 = a1, a3 = a1;
+  const int16_t *b = bp + lane * 2;
+  int64_t t = 0;
+  for (; t + 4 <= pairs; t += 4) {
+    a0 = gemvStep(a0, ap, b, t);
+    a1 = gemvStep(a1, ap, b, t + 1);
+    a2 = gemvStep(a2, ap, b, t + 2);
+    a3 = gemvStep(a3, ap, b, t + 3);
+  }
+  for (; t < pairs; ++t)
+    a0 = gemvStep(a0, ap, b, t);
+  __m256i s = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
+  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), s);
+}
+#endif
+
+struct KernelSet {
+  KernelFn kernel;
+  GemvFn gemv;
+};
+
+bool cpuHasAvx2() {
+#if DLP_IGEMM_HAVE_AVX2
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+KernelSet kernelsFor(Isa isa) {
+#if DLP_IGEMM_HAVE_AVX2
+  static const bool avx2 = cpuHasAvx2();
+  if (isa != Isa::Generic && avx2)
+    return {kernelAvx2, gemvAvx2};
+#endif
+  return {kernelGeneric, gemvGeneric};
+}
+
+/// Grow-only scratch for one thread's block of C.
+int32_t *scratch(size_t count) {
+  thread_local std::vector<int32_t> buffer;
+  if (buffer.size() < count)
+    buffer.resize(count);
+  return buffer.data();
+}
+
+} // namespace
+
+bool igemm::isAvailable(Isa isa) {
+  return isa != Isa::Avx2 || cpuHasAvx2();
+}
+
+bool PackedA::pack(const int32_t *a, int64_t rows, int64_t depth,
+                   int64_t lda) {
+  values.clear();
+  shifts.clear();
+  m = k = 0;
+  // Smallest shift per column that brings it into int16, if its values
+  // share that power of two.
+  std::vector<uint8_t> colShift(size_t(depth), 0);
+  bool anyShift = false;
+  for (int64_t kk = 0; kk < depth; ++kk) {
+    int32_t hi = 0, lo = 0;
+    uint32_t common = 0; // OR of the values: its trailing zeros are shared
+    for (int64_t i = 0; i < rows; ++i) {
+      int32_t v = a[i * lda + kk];
+      hi = std::max(hi, v);
+      lo = std::min(lo, v);
+      common |= uint32_t(v);
+    }
+    int e = 0;
+    while ((hi >> e) > INT16_MAX || (lo >> e) < INT16_MIN)
+      ++e;
+    if (e > kMaxColumnShift || common % (uint32_t(1) << e) != 0)
+      return false;
+    colShift[kk] = uint8_t(e);
+    anyShift |= e > 0;
+  }
+  m = rows;
+  k = depth;
+  if (anyShift)
+    shifts = std::move(colShift);
+  values.assign(size_t(panels() * pairs() * kMR * 2), 0);
+  for (int64_t i = 0; i < m; ++i) {
+    int16_t *dst = values.data() + (i / kMR) * pairs() * kMR * 2 + (i % kMR) * 2;
+    for (int64_t kk = 0; kk < k; ++kk)
+      dst[(kk / 2) * kMR * 2 + (kk & 1)] =
+          int16_t(a[i * lda + kk] / (int32_t(1) << columnShift(kk)));
+  }
+  return true;
+}
+
+void igemm::packB(const int8_t *b, int64_t ldb, const BLayout &layout,
+                  const PackedA &a, int16_t *dst, int64_t q0, int64_t q1) {
+  int64_t k = layout.k, n = layout.n, pairs = layout.pairs();
+  for (int64_t q = q0; q < q1; ++q) {
+    int64_t j0 = q * kNR, cols = std::min(kNR, n - j0);
+    int16_t *panel = dst + q * pairs * kNR * 2;
+    for (int64_t t = 0; t < pairs; ++t) {
+      int16_t *out = panel + t * kNR * 2;
+      const int8_t *r0 = b + 2 * t * ldb + j0;
+      const int8_t *r1 = 2 * t + 1 < k ? r0 + ldb : nullptr;
+      int s0 = a.columnShift(2 * t), s1 = r1 ? a.columnShift(2 * t + 1) : 0;
+      if (cols == kNR && r1 && s0 == 0 && s1 == 0) {
+        for (int64_t j = 0; j < kNR; ++j) {
+          out[2 * j] = r0[j];
+          out[2 * j + 1] = r1[j];
+        }
+        continue;
+      }
+      for (int64_t j = 0; j < kNR; ++j) {
+        out[2 * j] = j < cols ? int16_t(r0[j] * (1 << s0)) : 0;
+        out[2 * j + 1] = j < cols && r1 ? int16_t(r1[j] * (1 << s1)) : 0;
+      }
+    }
+  }
+}
+
+void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
+                 const int32_t *bias, Epilogue epilogue, int64_t numThreads,
+                 Isa isa) {
+  assert(a.depth() == layout.k && "operand depths differ");
+  int64_t m = a.rows(), n = layout.n, pairs = layout.pairs();
+  if (m <= 0 || n <= 0)
+    return;
+  KernelSet ks = kernelsFor(isa);
+  std::vector<int32_t> biasPad(size_t(a.panels() * kMR), 0);
+  if (bias)
+    std::copy_n(bias, m, biasPad.begin());
+  int64_t threads = std::clamp<int64_t>(
+      m * n * std::max<int64_t>(layout.k, 1) / kMinMacsPerThread, 1,
+      std::max<int64_t>(numThreads, 1));
+
+  if (n < kGemvMaxN) {
+    int64_t tasks = ceilDiv(m, kMC);
+    parallelForTasks(threads, tasks, [&](int64_t task) {
+      int64_t i0 = task * kMC, rows = std::min(kMC, m - i0);
+      int32_t block[kMC * kGemvMaxN], out[kMR];
+      for (int64_t ir = 0; ir < rows; ir += kMR) {
+        int64_t p = (i0 + ir) / kMR;
+        for (int64_t j = 0; j < n; ++j) {
+          ks.gemv(pairs, a.panel(p), b + (j / kNR) * pairs * kNR * 2, j % kNR,
+                  biasPad.data() + p * kMR, out);
+          for (int64_t r = 0; r < std::min(kMR, rows - ir); ++r)
+            block[(ir + r) * n + j] = out[r];
+        }
+      }
+      epilogue(i0, rows, 0, n, block, n);
+    });
+    return;
+  }
+
+  int64_t blocksM = ceilDiv(m, kMC), blocksN = ceilDiv(n, kNC);
+  parallelForTasks(threads, blocksM * blocksN, [&](int64_t task) {
+    int64_t ic = (task % blocksM) * kMC, jc = (task / blocksM) * kNC;
+    int64_t rows = std::min(kMC, m - ic), cols = std::min(kNC, n - jc);
+    int64_t ldc = ceilDiv(cols, kNR) * kNR;
+    int32_t *c = scratch(size_t(ceilDiv(rows, kMR) * kMR * ldc));
+    // An empty K still runs one (zero-length) slice, which stores the bias.
+    for (int64_t pc = 0; pc < pairs || pc == 0; pc += kKC) {
+      int64_t kc = std::min(kKC, pairs - pc);
+      for (int64_t jr = 0; jr < cols; jr += kNR) {
+        const int16_t *bp = b + (((jc + jr) / kNR) * pairs + pc) * kNR * 2;
+        for (int64_t ir = 0; ir < rows; ir += kMR) {
+          int64_t p = (ic + ir) / kMR;
+          ks.kernel(kc, a.panel(p) + pc * kMR * 2, bp, c + ir * ldc + jr, ldc,
+                    pc == 0 ? biasPad.data() + p * kMR : nullptr);
+        }
+      }
+    }
+    epilogue(ic, rows, jc, cols, c, ldc);
+  });
+}

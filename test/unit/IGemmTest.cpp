@@ -1,0 +1,163 @@
+//===- IGemmTest.cpp - Tests for the quantized evaluator's int16 GEMM -----===//
+//
+// Compares dlp::eval::igemm::gemm with an int64 triple loop over shapes that
+// are not multiples of the register tile or the cache blocks (odd K, K
+// beyond one slice, a single column for the matrix-vector kernel), with
+// operands at the ends of their ranges, on one and two threads, for every
+// kernel set this CPU can run. Each output must reach the epilogue once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlp/Evaluator/IGemm.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace dlp::eval::igemm;
+
+namespace {
+
+struct Case {
+  int64_t m, n, k;
+  /// Give column k of A a random power-of-two factor up to 2^8, so that
+  /// values exceed int16 and the packing moves factors to B.
+  bool columnFactors = false;
+};
+
+void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
+  std::string what = "m=" + std::to_string(cs.m) + " n=" +
+                     std::to_string(cs.n) + " k=" + std::to_string(cs.k) +
+                     " threads=" + std::to_string(threads);
+  // A in the whole int16 range (both ends included), B in [-128, 127] (int8
+  // feature maps), bias large. The sums stay far inside int32 for these
+  // sizes as long as |a| * 128 * k + |bias| < 2^31: cap |a| accordingly.
+  int64_t aMax = std::min<int64_t>(32767, (int64_t(1) << 30) / (128 * std::max<int64_t>(cs.k, 1)));
+  std::uniform_int_distribution<int32_t> aDist(-aMax - 1, aMax),
+      bDist(-128, 127), biasDist(-(1 << 29), 1 << 29);
+  std::vector<int32_t> a(cs.m * cs.k), bias(cs.m);
+  std::vector<int8_t> bRows(cs.k * cs.n);
+  for (auto &v : a)
+    v = aDist(rng);
+  if (!a.empty()) {
+    a.front() = -aMax - 1; // the most negative value
+    a.back() = aMax;
+  }
+  if (cs.columnFactors) {
+    int64_t limit = (int64_t(1) << 30) / (128 * cs.k);
+    for (int64_t kk = 0; kk < cs.k; ++kk) {
+      int e = int(rng() % 9);
+      for (int64_t i = 0; i < cs.m; ++i) {
+        int64_t v = a[i * cs.k + kk] % std::max<int64_t>(limit >> e, 1);
+        a[i * cs.k + kk] = int32_t(v * (int64_t(1) << e));
+      }
+    }
+  }
+  for (auto &v : bRows)
+    v = int8_t(bDist(rng));
+  if (!bRows.empty())
+    bRows.front() = -128;
+  for (auto &v : bias)
+    v = biasDist(rng);
+
+  PackedA packed;
+  ASSERT_TRUE(packed.pack(a.data(), cs.m, cs.k, cs.k)) << what;
+  BLayout layout(cs.k, cs.n);
+  if (cs.columnFactors) {
+    bool shifted = false;
+    for (int64_t kk = 0; kk < cs.k; ++kk)
+      shifted |= packed.columnShift(kk) > 0;
+    ASSERT_TRUE(shifted) << what << ": no column needed a shift";
+  }
+  // Poison the packed buffer: packB must write every entry.
+  std::vector<int16_t> b(layout.size(), 0x5a5a);
+  packB(bRows.data(), cs.n, layout, packed, b.data(), 0, layout.panels());
+  for (int64_t kk = 0; kk < cs.k; ++kk)
+    for (int64_t j = 0; j < cs.n; ++j)
+      ASSERT_EQ(b[layout.index(kk, j)],
+                bRows[kk * cs.n + j] * (1 << packed.columnShift(kk)))
+          << what;
+
+  std::vector<int64_t> got(cs.m * cs.n, 0);
+  std::vector<int> seen(cs.m * cs.n, 0);
+  std::mutex mu;
+  gemm(
+      packed, b.data(), layout, bias.data(),
+      [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+          const int32_t *c, int64_t ldc) {
+        std::lock_guard<std::mutex> lock(mu);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t q = 0; q < cols; ++q) {
+            got[(i0 + r) * cs.n + j0 + q] = c[r * ldc + q];
+            ++seen[(i0 + r) * cs.n + j0 + q];
+          }
+      },
+      threads, isa);
+
+  for (int64_t i = 0; i < cs.m; ++i)
+    for (int64_t j = 0; j < cs.n; ++j) {
+      int64_t want = bias[i];
+      for (int64_t kk = 0; kk < cs.k; ++kk)
+        want += int64_t(a[i * cs.k + kk]) * bRows[kk * cs.n + j];
+      ASSERT_EQ(seen[i * cs.n + j], 1) << what << " at " << i << "," << j;
+      ASSERT_EQ(got[i * cs.n + j], want) << what << " at " << i << "," << j;
+    }
+}
+
+TEST(IGemm, MatchesInt64Reference) {
+  const Case cases[] = {
+      {1, 1, 1},     {1, 1, 0},    {3, 2, 5},    {8, 8, 8},     {9, 17, 3},
+      {8, 1, 513},   {70, 3, 777}, {64, 4, 9},   {65, 129, 27}, {13, 200, 1},
+      {130, 260, 600}, {7, 1000, 147}, {512, 49, 1151},
+      {16, 20, 64, true}, {9, 3, 27, true},  {40, 33, 9, true}};
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Best}) {
+    if (!isAvailable(isa))
+      continue;
+    std::mt19937 rng(1234);
+    for (const Case &cs : cases)
+      for (int64_t threads : {1, 2})
+        runCase(cs, isa, threads, rng);
+  }
+}
+
+TEST(IGemm, ColumnShifts) {
+  // Columns: plain int16, one needing 2^1, one needing 2^8.
+  std::vector<int32_t> a = {-32768, 65534,  1 << 22, //
+                            32767,  -65536, -(1 << 22)};
+  PackedA packed;
+  ASSERT_TRUE(packed.pack(a.data(), 2, 3, 3));
+  EXPECT_EQ(packed.columnShift(0), 0);
+  EXPECT_EQ(packed.columnShift(1), 1);
+  EXPECT_EQ(packed.columnShift(2), 8); // 2^22 / 2^7 = 2^15 is one too many
+  // 2^15 needs a shift although -2^15 does not.
+  std::vector<int32_t> b = {32768, 2};
+  ASSERT_TRUE(packed.pack(b.data(), 2, 1, 1));
+  EXPECT_EQ(packed.columnShift(0), 1);
+  // No plain int16 column needs one.
+  std::vector<int32_t> c = {-32768, 32767};
+  ASSERT_TRUE(packed.pack(c.data(), 2, 1, 1));
+  EXPECT_FALSE(packed.hasColumnShifts());
+}
+
+TEST(IGemm, RefusesColumnsBeyondInt16) {
+  PackedA packed;
+  // 32769 is odd: no power of two to move.
+  std::vector<int32_t> odd = {1, 32769};
+  EXPECT_FALSE(packed.pack(odd.data(), 2, 1, 1));
+  EXPECT_TRUE(packed.empty());
+  // 2^24 would need 2^9, beyond kMaxColumnShift.
+  std::vector<int32_t> big = {1 << 24, 0};
+  EXPECT_FALSE(packed.pack(big.data(), 2, 1, 1));
+  std::vector<int32_t> edge = {-(1 << 23), 0}; // -2^15 * 2^8 fits
+  EXPECT_TRUE(packed.pack(edge.data(), 2, 1, 1));
+  EXPECT_EQ(packed.columnShift(0), PackedA::kMaxColumnShift);
+  // A column sharing only 2^1 but needing 2^2.
+  std::vector<int32_t> shared = {1 << 16, 2};
+  EXPECT_FALSE(packed.pack(shared.data(), 2, 1, 1));
+}
+
+} // namespace
