@@ -90,13 +90,21 @@ bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
   return true;
 }
 
+/// Output columns [lo, hi) whose tap kx reads an input column inside the
+/// plane, at ix = ox * sw + x0; returns x0.
+inline int64_t validColumns(const Window2D &w, int64_t kx, int64_t &lo,
+                            int64_t &hi) {
+  int64_t x0 = kx * w.dw - w.pl, last = w.iw - 1 - x0;
+  lo = std::min(x0 >= 0 ? 0 : (-x0 + w.sw - 1) / w.sw, w.ow);
+  hi = std::clamp(last < 0 ? 0 : last / w.sw + 1, lo, w.ow);
+  return x0;
+}
+
 /// acc[oy][ox] += m * x[iy][ix] over the output positions whose tap (ky,
 /// kx) falls inside the input plane `x` (padding adds nothing).
 DLP_QKERNEL void directTap(const int8_t *x, const Window2D &w, int64_t ky,
                            int64_t kx, int32_t m, int32_t *acc) {
-  int64_t x0 = kx * w.dw - w.pl; // ix = ox * sw + x0
-  int64_t lo = x0 < 0 ? (-x0 + w.sw - 1) / w.sw : 0;
-  int64_t hi = x0 < w.iw ? std::min(w.ow, (w.iw - 1 - x0) / w.sw + 1) : 0;
+  int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
   for (int64_t oy = 0; oy < w.oh; ++oy) {
     int64_t iy = oy * w.sh - w.pt + ky * w.dh;
     if (iy < 0 || iy >= w.ih)
@@ -146,8 +154,7 @@ struct Requant {
     return static_cast<int8_t>(std::clamp<int32_t>(q, lo[o], hi[o]));
   }
   /// dst[i] = (*this)(acc[i], o) for i < count, in int32 arithmetic that
-  /// vectorizes: with t = acc >> (s - 1), roundShift(acc, s) = (t >> 1) +
-  /// (t & 1), which cannot overflow; saturation and clamp are one clamp.
+  /// vectorizes (saturation and clamp are one clamp).
   void row(const int32_t *acc, int64_t count, int64_t o, int8_t *dst) const {
     int s = shift[o];
     if (s <= 0) {
@@ -156,10 +163,9 @@ struct Requant {
       return;
     }
     int32_t l = std::max(lo[o], -128), h = std::min(hi[o], 127);
-    for (int64_t i = 0; i < count; ++i) {
-      int32_t t = acc[i] >> (s - 1);
-      dst[i] = static_cast<int8_t>(std::clamp((t >> 1) + (t & 1), l, h));
-    }
+    for (int64_t i = 0; i < count; ++i)
+      dst[i] = static_cast<int8_t>(
+          std::clamp(num::roundShift32(acc[i], s), l, h));
   }
 };
 
@@ -320,18 +326,16 @@ namespace {
 /// im2col of one (image, group) of a conv: rows [i0 * kh * kw, i1 * kh *
 /// kw) of the K x P matrix `dst` (row k = (channel, ky, kx), column p = the
 /// output position; padding reads as 0) for the group's channels [i0, i1).
-void im2col(const int8_t *xs, const Window2D &w, int64_t i0, int64_t i1,
+void im2col(const int8_t *xs, const Window2D &win, int64_t i0, int64_t i1,
             int8_t *dst) {
+  const Window2D w = win; // int8 stores may alias a referenced window
   int64_t P = w.oh * w.ow;
   for (int64_t i = i0; i < i1; ++i) {
     const int8_t *plane = xs + i * w.ih * w.iw;
     for (int64_t ky = 0; ky < w.kh; ++ky)
       for (int64_t kx = 0; kx < w.kw; ++kx) {
         int8_t *row = dst + ((i * w.kh + ky) * w.kw + kx) * P;
-        int64_t x0 = kx * w.dw - w.pl; // ix = ox * sw + x0
-        int64_t lo = std::min(w.ow, x0 < 0 ? (-x0 + w.sw - 1) / w.sw : 0);
-        int64_t hi = x0 < w.iw ? std::min(w.ow, (w.iw - 1 - x0) / w.sw + 1) : 0;
-        hi = std::max(hi, lo);
+        int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
         for (int64_t oy = 0; oy < w.oh; ++oy) {
           int8_t *out = row + oy * w.ow;
           int64_t iy = oy * w.sh - w.pt + ky * w.dh;
@@ -344,8 +348,8 @@ void im2col(const int8_t *xs, const Window2D &w, int64_t i0, int64_t i1,
           if (w.sw == 1)
             std::memcpy(out + lo, src + lo + x0, hi - lo);
           else
-            for (int64_t ox = lo; ox < hi; ++ox)
-              out[ox] = src[ox * w.sw + x0];
+            for (int64_t ox = lo, sw = w.sw; ox < hi; ++ox)
+              out[ox] = src[ox * sw + x0];
           std::memset(out + hi, 0, w.ow - hi);
         }
       }
@@ -532,6 +536,40 @@ Tensor kernels::qFullyConnected(qnn::FullyConnectedOp op, ArrayRef<Tensor> in,
 // Pooling
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Max pool of one int8 plane, separably: the max over the window's rows
+/// of each input column into `rowMax` (iw values), then over the window's
+/// columns. -128 where a window holds no input element: padding never wins.
+DLP_QKERNEL void maxPoolPlane(const int8_t *x, const Window2D &win,
+                              int8_t *rowMax, int8_t *out) {
+  // A local copy: int8 stores may alias anything, which would force every
+  // field to be reloaded and keep the loops scalar.
+  const Window2D w = win;
+  for (int64_t oy = 0; oy < w.oh; ++oy) {
+    std::fill(rowMax, rowMax + w.iw, int8_t(-128));
+    for (int64_t ky = 0; ky < w.kh; ++ky) {
+      int64_t iy = oy * w.sh - w.pt + ky * w.dh;
+      if (iy < 0 || iy >= w.ih)
+        continue;
+      const int8_t *in = x + iy * w.iw;
+      for (int64_t ix = 0, n = w.iw; ix < n; ++ix)
+        rowMax[ix] = std::max(rowMax[ix], in[ix]);
+    }
+    int8_t *row = out + oy * w.ow;
+    std::fill(row, row + w.ow, int8_t(-128));
+    for (int64_t kx = 0; kx < w.kw; ++kx) {
+      int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
+      if (w.sw == 1)
+        for (int64_t ox = lo; ox < hi; ++ox)
+          row[ox] = std::max(row[ox], rowMax[ox + x0]);
+      else
+        for (int64_t ox = lo, s = w.sw; ox < hi; ++ox)
+          row[ox] = std::max(row[ox], rowMax[ox * s + x0]);
+    }
+  }
+}
+} // namespace
+
 Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
                          ExecContext &ctx) {
   shp::Shape shape;
@@ -543,25 +581,10 @@ Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      const int8_t *plane = xs + nc * w.ih * w.iw;
-      int8_t *out = ys + nc * w.oh * w.ow;
-      for (int64_t oy = 0; oy < w.oh; ++oy)
-        for (int64_t ox = 0; ox < w.ow; ++ox) {
-          int m = -129; // padding never wins
-          for (int64_t ky = 0; ky < w.kh; ++ky) {
-            int64_t iy = oy * w.sh - w.pt + ky * w.dh;
-            if (iy < 0 || iy >= w.ih)
-              continue;
-            for (int64_t kx = 0; kx < w.kw; ++kx) {
-              int64_t ix = ox * w.sw - w.pl + kx * w.dw;
-              if (ix >= 0 && ix < w.iw)
-                m = std::max<int>(m, plane[iy * w.iw + ix]);
-            }
-          }
-          out[oy * w.ow + ox] = static_cast<int8_t>(std::max(m, -128));
-        }
-    }
+    std::vector<int8_t> rowMax(w.iw);
+    for (int64_t nc = b; nc < e; ++nc)
+      maxPoolPlane(xs + nc * w.ih * w.iw, w, rowMax.data(),
+                   ys + nc * w.oh * w.ow);
   });
   return y;
 }
@@ -642,6 +665,17 @@ Tensor kernels::qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b,
   int8_t *ys = y.mutableAs<int8_t>();
   perChannel(a, ctx, [&](int64_t c, int64_t bg, int64_t e) {
     int lo = op.actMin(c), hi = op.actMax(c);
+    int f = std::max(fa.at(c), fb.at(c)), s = f - fo.at(c);
+    if (s >= 1) {
+      // Aligned operands fit int32 (|a|, |b| <= 128, alignment <= 22 by the
+      // verifier): the same rule in int32 arithmetic that vectorizes.
+      int32_t ma = 1 << (f - fa.at(c)), mb = 1 << (f - fb.at(c));
+      int32_t l = std::max(lo, -128), h = std::min(hi, 127);
+      for (int64_t i = bg; i < e; ++i)
+        ys[i] = static_cast<int8_t>(std::clamp(
+            num::roundShift32(as[i] * ma + bs[i] * mb, s), l, h));
+      return;
+    }
     for (int64_t i = bg; i < e; ++i)
       ys[i] = static_cast<int8_t>(std::clamp<int>(
           num::addRequantize(as[i], fa.at(c), bs[i], fb.at(c), fo.at(c)), lo,

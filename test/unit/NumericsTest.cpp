@@ -8,6 +8,8 @@
 
 #include "gtest/gtest.h"
 
+#include <vector>
+
 #include <cmath>
 
 using namespace dlprt::num;
@@ -27,6 +29,23 @@ TEST(Numerics, RoundShiftHalvesGoUp) {
   // The rounding add does not overflow near the int32 limits.
   EXPECT_EQ(roundShift(INT32_MAX, 1), int64_t(1) << 30);
   EXPECT_EQ(roundShift(INT32_MIN, 1), -(int64_t(1) << 30));
+}
+
+TEST(Numerics, RoundShift32MatchesRoundShift) {
+  // The int32 form used by the vectorized kernels: every shift, values at
+  // and around the int32 limits, halves and their neighbours.
+  std::vector<int32_t> values = {INT32_MIN, INT32_MIN + 1, INT32_MAX,
+                                 INT32_MAX - 1, 0, 1, -1};
+  for (int s = 1; s <= 31; ++s)
+    for (int64_t half : {int64_t(1) << (s - 1), -(int64_t(1) << (s - 1)),
+                         3 * (int64_t(1) << (s - 1)),
+                         -3 * (int64_t(1) << (s - 1))})
+      for (int64_t d = -1; d <= 1; ++d)
+        if (half + d >= INT32_MIN && half + d <= INT32_MAX)
+          values.push_back(int32_t(half + d));
+  for (int s = 1; s <= 31; ++s)
+    for (int32_t v : values)
+      EXPECT_EQ(roundShift32(v, s), roundShift(v, s)) << v << " >> " << s;
 }
 
 TEST(Numerics, SaturationAtBothEnds) {

@@ -39,6 +39,14 @@ inline int64_t roundShift(int64_t v, int s) {
   return v * (int64_t(1) << -s);
 }
 
+/// roundShift of an int32 value for s >= 1 in int32 arithmetic that cannot
+/// overflow (and vectorizes): with t = floor(v / 2^(s-1)),
+/// floor((v + 2^(s-1)) / 2^s) = floor((t + 1) / 2) = (t >> 1) + (t & 1).
+inline int32_t roundShift32(int32_t v, int s) {
+  int32_t t = v >> (s - 1);
+  return (t >> 1) + (t & 1);
+}
+
 /// Requantizes an accumulator with `accFrac` fractional bits to int8 with
 /// `outFrac` fractional bits. Section 3.
 inline int8_t requantize(int64_t acc, int accFrac, int outFrac) {
