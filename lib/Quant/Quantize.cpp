@@ -123,6 +123,7 @@ public:
 
   LogicalResult run();
   int64_t numPow2 = 0, numInt8 = 0, numQuantized = 0, numFloat = 0;
+  int64_t numNarrowed = 0;
 
 private:
   /// The int8 version of float value `v` (null if it cannot have one).
@@ -298,36 +299,68 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   auto xenc = qnn::encodingOf<qnn::FmapAttr>(x.getType());
   int64_t group = isConv ? cast<nn::ConvOp>(op).getGroup() : 1;
   int64_t inPerGroup = wt.getDimSize(1);
-  SmallVector<int32_t> acc =
-      qnn::accumulatorFracs(xenc, wenc, numOut, inPerGroup, group);
   int64_t taps = wt.getNumElements() / (numOut * inPerGroup);
-  SmallVector<int32_t> inFrac;
-  for (int64_t i = 0; i < inPerGroup * group; ++i)
-    inFrac.push_back(xenc.at(i));
 
-  SmallVector<int32_t> biasInt;
-  if (bc)
-    for (int64_t o = 0; o < numOut; ++o) {
+  // Accumulator scale, int32 bias and the overflow proof at the input's
+  // scales. When the proof fails, the input is requantized for this layer
+  // to a narrower spread of fractional bits (the finest channels made
+  // coarser), which shrinks the terms of those channels, one bit at a time
+  // down to a single scale.
+  ArrayRef<int32_t> xf = xenc.getValues();
+  int32_t minF = *llvm::min_element(xf), fullSpread = *llvm::max_element(xf) - minF;
+  SmallVector<int32_t> acc, biasInt;
+  qnn::FmapAttr useEnc;
+  std::string why;
+  int32_t spread = fullSpread;
+  for (; spread >= 0; --spread) {
+    SmallVector<int32_t> capped;
+    for (int32_t f : xf)
+      capped.push_back(std::min(f, minF + spread));
+    useEnc = qnn::FmapAttr::get(ctx, capped, xenc.getBlock());
+    acc = qnn::accumulatorFracs(useEnc, wenc, numOut, inPerGroup, group);
+    biasInt.clear();
+    why.clear();
+    for (int64_t o = 0; bc && o < numOut && why.empty(); ++o) {
       int64_t v = num::roundHalfUpScaled(bc->data[o], acc[o]);
       if (v < INT32_MIN || v > INT32_MAX) {
-        failedHard = true;
-        return op->emitError() << "layer '" << layer << "': bias of output "
-                               << "channel " << o << " (" << bc->data[o]
-                               << ") does not fit int32 at " << acc[o]
-                               << " fractional bits";
+        llvm::raw_string_ostream os(why);
+        os << "bias of output channel " << o << " (" << bc->data[o]
+           << ") does not fit int32 at " << acc[o] << " fractional bits";
       }
       biasInt.push_back(static_cast<int32_t>(v));
     }
-  std::string why = quant::proveNoOverflow(
-      qw, {numOut, inPerGroup, taps, group}, inFrac, acc, biasInt);
+    if (why.empty()) {
+      SmallVector<int32_t> inFrac;
+      for (int64_t i = 0; i < inPerGroup * group; ++i)
+        inFrac.push_back(useEnc.at(i));
+      why = quant::proveNoOverflow(qw, {numOut, inPerGroup, taps, group},
+                                   inFrac, acc, biasInt);
+    }
+    if (why.empty())
+      break;
+  }
   if (!why.empty()) {
     failedHard = true;
     return op->emitError() << "layer '" << layer
                            << "' cannot be quantized without risking int32 "
-                              "accumulator overflow: "
-                           << why
-                           << " (a smaller max-frac-spread, or int8 weights "
-                              "for this layer, may help)";
+                              "accumulator overflow, even with its input at "
+                              "a single scale: "
+                           << why;
+  }
+  if (spread < fullSpread) {
+    op->emitWarning() << "layer '" << layer
+                      << "': input requantized from a fractional-bit spread "
+                         "of "
+                      << fullSpread << " to " << spread
+                      << " so that the int32 accumulator provably cannot "
+                         "overflow";
+    b.setInsertionPoint(op);
+    x = qnn::RequantizeOp::create(
+        b, NameLoc::get(b.getStringAttr(layer + ".requantize")),
+        RankedTensorType::get(tensorType(x).getShape(),
+                              tensorType(x).getElementType(), useEnc),
+        x);
+    ++numNarrowed;
   }
 
   b.setInsertionPoint(op);
@@ -608,6 +641,7 @@ public:
       numInt8 += q.numInt8;
       numQuantized += q.numQuantized;
       numFloat += q.numFloat;
+      numNarrowed += q.numNarrowed;
     }
     for (const auto &entry : cfg.int8)
       if (!used.contains(entry.getKey())) {

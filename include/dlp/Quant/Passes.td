@@ -37,8 +37,11 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
 
     For every output channel the pass proves that the int32 accumulator
     cannot overflow for any int8 input (|b| + 128 * sum of term weights
-    <= 2^31 - 1, section 3) and that every shift lies in [0, 31]; a layer
-    that fails is refused with a diagnostic naming it.
+    <= 2^31 - 1, section 3) and that every shift lies in [0, 31]. When a
+    layer fails, its input is requantized (`qnn.requantize`, for this layer
+    only) to the widest spread of fractional bits that passes, with a
+    warning; a layer that fails even with one scale for all its inputs is
+    refused with a diagnostic naming it.
   }];
   let dependentDialects = ["dlp::qnn::QNNDialect", "dlp::nn::NNDialect",
                            "mlir::arith::ArithDialect"];
@@ -60,7 +63,9 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     Statistic<"numPow2", "pow2-layers", "Layers with pow2-4 weights">,
     Statistic<"numInt8", "int8-layers", "Layers with int8 weights">,
     Statistic<"numQuantized", "quantized-ops", "nn ops turned into qnn ops">,
-    Statistic<"numFloat", "float-ops", "nn ops left in float">
+    Statistic<"numFloat", "float-ops", "nn ops left in float">,
+    Statistic<"numNarrowed", "narrowed-inputs",
+              "Layers whose input was requantized to a narrower spread">
   ];
 }
 
