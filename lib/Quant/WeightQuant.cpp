@@ -38,14 +38,18 @@ QuantizedWeights dlp::quant::quantizeWeights(llvm::ArrayRef<float> w,
       m = std::max(m, double(std::fabs(w[o * row + k])));
     int s = pow2 ? num::pow2WindowTop(m) : num::int8WeightFracBits(m);
     r.scale[o] = s;
-    for (int64_t k = o * row; k < (o + 1) * row; ++k) {
-      if (pow2) {
-        uint8_t c = num::pow2Encode(w[k], s);
+    if (pow2) {
+      num::Pow2Coder coder(s);
+      for (int64_t k = o * row; k < (o + 1) * row; ++k) {
+        uint8_t c = coder.encode(w[k]);
         r.q[k] = static_cast<int8_t>(c);
-        back[k] = static_cast<float>(num::pow2Value(c, s));
-      } else {
+        back[k] = static_cast<float>(coder.value(c));
+      }
+    } else {
+      double down = std::ldexp(1.0, -s); // exact: a power of two
+      for (int64_t k = o * row; k < (o + 1) * row; ++k) {
         r.q[k] = num::int8WeightQuantize(w[k], s);
-        back[k] = static_cast<float>(std::ldexp(double(r.q[k]), -s));
+        back[k] = static_cast<float>(double(r.q[k]) * down);
       }
     }
   }

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 
+#include <random>
 #include <vector>
 
 #include <cmath>
@@ -126,6 +127,30 @@ TEST(Numerics, Pow2WindowAndCodes) {
         EXPECT_EQ(p.exponent, top - kPow2Span + k - 1);
         EXPECT_EQ(p.sign, s ? -1 : 1);
       }
+}
+
+TEST(Numerics, Pow2CoderMatchesPow2Encode) {
+  // Random weights over many windows, plus every boundary sqrt(2) * 2^e, the
+  // zero threshold 2^(n2 - 1) and their float neighbours.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> mant(-2.0, 2.0);
+  for (int n1 = -20; n1 <= 6; ++n1) {
+    Pow2Coder coder(n1);
+    std::vector<double> ws;
+    for (int i = 0; i < 2000; ++i)
+      ws.push_back(std::ldexp(mant(rng), n1 - int(rng() % 10)));
+    for (int e = n1 - kPow2Span - 1; e <= n1 + 1; ++e)
+      for (double b : {std::ldexp(M_SQRT2, e), std::ldexp(1.0, e)})
+        for (double v : {b, std::nextafter(b, 0.0), std::nextafter(b, 1e9),
+                         double(float(b))})
+          ws.insert(ws.end(), {v, -v});
+    ws.insert(ws.end(), {0.0, -0.0});
+    for (double w : ws) {
+      uint8_t code = pow2Encode(w, n1);
+      ASSERT_EQ(coder.encode(w), code) << w << " in window " << n1;
+      ASSERT_EQ(coder.value(code), pow2Value(code, n1));
+    }
+  }
 }
 
 TEST(Numerics, Int8Weights) {

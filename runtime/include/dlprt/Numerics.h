@@ -140,6 +140,41 @@ inline uint8_t pow2Encode(double w, int n1) {
   return static_cast<uint8_t>((w < 0 ? 8 : 0) + k);
 }
 
+/// pow2Encode / pow2Value for one window, with the window's thresholds and
+/// values computed once: the exponent is n2 plus the number of boundaries
+/// sqrt(2) * 2^e (n2 <= e < n1) that |w| reaches -- the same comparisons
+/// pow2Exponent makes, so the codes are identical.
+class Pow2Coder {
+public:
+  explicit Pow2Coder(int n1) {
+    int n2 = n1 - kPow2Span;
+    zeroBelow = std::ldexp(1.0, n2 - 1);
+    for (int j = 0; j < kPow2Span; ++j)
+      bounds[j] = std::ldexp(M_SQRT2, n2 + j);
+    for (int code = 0; code < 16; ++code) {
+      int k = code & 7;
+      values[code] = k == 0 ? 0.0
+                            : ((code & 8) ? -1.0 : 1.0) *
+                                  std::ldexp(1.0, n2 + k - 1);
+    }
+  }
+  uint8_t encode(double w) const {
+    double a = std::fabs(w);
+    if (!(a >= zeroBelow))
+      return 0;
+    int k = 1;
+    for (double b : bounds)
+      k += a >= b;
+    return static_cast<uint8_t>((w < 0 ? 8 : 0) + k);
+  }
+  double value(uint8_t code) const { return values[code & 15]; }
+
+private:
+  double zeroBelow;
+  double bounds[kPow2Span];
+  double values[16];
+};
+
 /// Whether a code is one the contract produces (8, "-0", is not).
 inline bool pow2CodeValid(uint8_t code) { return code < 16 && code != 8; }
 
