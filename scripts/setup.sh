@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
   # build
-  cmake ninja-build ccache lld g++ libgtest-dev
+  cmake ninja-build ccache lld g++ libgtest-dev zlib1g-dev
   # LLVM / MLIR 22
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # ONNX import

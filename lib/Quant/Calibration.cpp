@@ -71,7 +71,12 @@ void Calibrator::observe(llvm::StringRef name, llvm::StringRef op,
       s.zeros.assign(channels, 0);
     }
   }
+  // Dimension 0 (the batch) adds up over the observations, so the recorded
+  // shape does not depend on how the samples were batched.
+  int64_t seen = !s.shape.empty() && t.rank() >= 1 ? s.shape[0] : 0;
   s.shape.assign(t.shape().begin(), t.shape().end());
+  if (t.rank() >= 1)
+    s.shape[0] += seen;
   if (static_cast<int64_t>(s.maxAbs.size()) != channels)
     return; // a tensor whose channel count changes is not calibratable
   const float *d = t.data();

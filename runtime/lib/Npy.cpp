@@ -30,54 +30,61 @@ bool headerField(const std::string &h, const std::string &key,
 
 bool dlprt::readNpy(const std::string &path, NpyArray &out,
                     std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = "cannot open '" + path + "'";
     return false;
   }
-  char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
-    error = "'" + path + "' is not a .npy file (bad magic)";
+  std::string bytes(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(&bytes[0], bytes.size())) {
+    error = "cannot read '" + path + "'";
     return false;
   }
-  uint32_t headerLen = 0;
-  if (magic[6] == 1) {
-    unsigned char b[2];
-    if (!in.read(reinterpret_cast<char *>(b), 2)) {
-      error = "'" + path + "': truncated header";
+  return parseNpy(bytes.data(), bytes.size(), "'" + path + "'", out, error);
+}
+
+bool dlprt::parseNpy(const char *data, size_t size, const std::string &what,
+                     NpyArray &out, std::string &error) {
+  if (size < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) {
+    error = what + " is not a .npy file (bad magic)";
+    return false;
+  }
+  const unsigned char *u = reinterpret_cast<const unsigned char *>(data);
+  size_t headerLen = 0, pos = 0;
+  if (u[6] == 1) {
+    headerLen = u[8] | (u[9] << 8);
+    pos = 10;
+  } else if (u[6] == 2 || u[6] == 3) {
+    if (size < 12) {
+      error = what + ": truncated header";
       return false;
     }
-    headerLen = b[0] | (b[1] << 8);
-  } else if (magic[6] == 2 || magic[6] == 3) {
-    unsigned char b[4];
-    if (!in.read(reinterpret_cast<char *>(b), 4)) {
-      error = "'" + path + "': truncated header";
-      return false;
-    }
-    headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
+    headerLen = u[8] | (u[9] << 8) | (u[10] << 16) | (size_t(u[11]) << 24);
+    pos = 12;
   } else {
-    error = "'" + path + "': unsupported .npy version " +
-            std::to_string(int(magic[6]));
+    error = what + ": unsupported .npy version " + std::to_string(int(u[6]));
     return false;
   }
-  std::string header(headerLen, '\0');
-  if (headerLen > (1u << 20) || !in.read(&header[0], headerLen)) {
-    error = "'" + path + "': truncated or oversized header";
+  if (headerLen > (1u << 20) || size - pos < headerLen) {
+    error = what + ": truncated or oversized header";
     return false;
   }
+  std::string header(data + pos, headerLen);
+  pos += headerLen;
   std::string descr, order, shape;
   if (!headerField(header, "descr", descr) ||
       !headerField(header, "fortran_order", order) ||
       !headerField(header, "shape", shape)) {
-    error = "'" + path + "': malformed header";
+    error = what + ": malformed header";
     return false;
   }
   if (descr != "'<f4'" && descr != "'|f4'") {
-    error = "'" + path + "' has dtype " + descr + "; expected float32 ('<f4')";
+    error = what + " has dtype " + descr + "; expected float32 ('<f4')";
     return false;
   }
   if (order.rfind("False", 0) != 0) {
-    error = "'" + path + "' is Fortran-ordered; expected C order";
+    error = what + " is Fortran-ordered; expected C order";
     return false;
   }
   out.shape.clear();
@@ -88,21 +95,21 @@ bool dlprt::readNpy(const std::string &path, NpyArray &out,
   while (std::getline(ss, item, ',')) {
     if (item.find_first_not_of(' ') == std::string::npos)
       continue;
-    char *end = nullptr;
-    long long d = std::strtoll(item.c_str(), &end, 10);
+    long long d = std::strtoll(item.c_str(), nullptr, 10);
     if (d < 0) {
-      error = "'" + path + "': negative dimension";
+      error = what + ": negative dimension";
       return false;
     }
     out.shape.push_back(d);
     count *= d;
   }
-  out.data.resize(count);
-  if (!in.read(reinterpret_cast<char *>(out.data.data()), count * 4)) {
-    error = "'" + path + "': data truncated (expected " +
-            std::to_string(count) + " floats)";
+  if ((size - pos) / 4 < size_t(count)) {
+    error = what + ": data truncated (expected " + std::to_string(count) +
+            " floats)";
     return false;
   }
+  out.data.resize(count);
+  std::memcpy(out.data.data(), data + pos, size_t(count) * 4);
   return true;
 }
 

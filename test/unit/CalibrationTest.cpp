@@ -25,6 +25,19 @@ TEST(Calibration, JSONRoundTrip) {
   EXPECT_TRUE(back->fracBits("missing").empty());
 }
 
+TEST(Calibration, ShapeCountsEverySample) {
+  // Batches of 1 and 3 samples: the recorded batch dimension is 4, the
+  // ranges the maximum over both.
+  Calibrator cal;
+  std::vector<float> one = {0.5f, -1.0f};
+  std::vector<float> three = {0.25f, 2.0f, -0.5f, 0.0f, 1.0f, -0.125f};
+  cal.observe("x", "arg", eval::Tensor::view({1, 2}, one.data()));
+  cal.observe("x", "arg", eval::Tensor::view({3, 2}, three.data()));
+  CalibrationTable table = cal.table();
+  EXPECT_EQ(table.tensors.at("x").shape, (std::vector<int64_t>{4, 2}));
+  EXPECT_EQ(table.tensors.at("x").range, (std::vector<double>{1.0, 2.0}));
+}
+
 static std::string errorOf(llvm::StringRef text) {
   llvm::Expected<CalibrationTable> t = CalibrationTable::fromJSON(text);
   if (t)

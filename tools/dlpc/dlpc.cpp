@@ -26,6 +26,8 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -49,11 +51,13 @@ static cl::opt<std::string> outputPath(cl::cat(cat), "o",
 static cl::opt<std::string> emit(cl::cat(cat), "emit",
                                  cl::desc("what to produce: nn or qnn"),
                                  cl::init("qnn"));
-static cl::list<std::string>
-    calibPaths(cl::cat(cat), "calib",
-               cl::desc("calibration input .npy (one per model input; a "
-                        "batch of samples along dimension 0)"),
-               cl::value_desc("file"));
+static cl::list<std::string> calibPaths(
+    cl::cat(cat), "calib",
+    cl::desc("calibration inputs, samples along dimension 0: one .npy per "
+             "model input, or one .npz (arrays matched to the inputs by "
+             "name, else in order), or one folder of such .npy / .npz "
+             "batches (sorted by name)"),
+    cl::value_desc("file|folder"));
 static cl::opt<unsigned> calibBatch(
     cl::cat(cat), "calib-batch",
     cl::desc("run the calibration inputs in slices of N samples"),
@@ -104,63 +108,171 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 /// Runs the float evaluator over the calibration inputs, slice by slice.
-bool calibrate(func::FuncOp func, dlp::quant::Calibrator &cal) {
-  auto ev = dlp::eval::Evaluator::create(func, numThreads);
-  if (!ev)
-    return false;
-  if (calibPaths.size() != ev->numInputs()) {
-    errs() << "dlpc: the model has " << ev->numInputs() << " input(s) but "
-           << calibPaths.size() << " --calib given\n";
+/// One calibration batch: an array per model input.
+using Batch = std::vector<std::shared_ptr<dlprt::NpyArray>>;
+
+bool hasSuffix(StringRef path, StringRef ext) {
+  return path.ends_with_insensitive(ext);
+}
+
+/// Reads the .npz `path` into a batch for inputs named `names` (empty name:
+/// unnamed input): by name when every input's name is a member, else in
+/// archive order when the counts agree.
+bool loadNpz(const std::string &path, ArrayRef<std::string> names,
+             Batch &batch) {
+  std::vector<std::pair<std::string, dlprt::NpyArray>> members;
+  std::string err;
+  if (!dlprt::readNpz(path, members, err)) {
+    errs() << "dlpc: " << err << "\n";
     return false;
   }
-  std::vector<std::shared_ptr<dlprt::NpyArray>> arrays;
-  int64_t samples = -1;
-  for (const std::string &path : calibPaths) {
+  batch.clear();
+  StringMap<size_t> byName;
+  for (auto [i, m] : llvm::enumerate(members))
+    byName[m.first] = i;
+  bool named = llvm::all_of(names, [&](const std::string &n) {
+    return !n.empty() && byName.count(n);
+  });
+  if (!named && members.size() != names.size()) {
+    std::string list;
+    for (auto &m : members)
+      list += (list.empty() ? "" : ", ") + m.first;
+    std::string want;
+    for (const std::string &n : names)
+      want += (want.empty() ? "" : ", ") + (n.empty() ? "?" : n);
+    errs() << "dlpc: '" << path << "' holds " << members.size()
+           << " array(s) (" << list << ") for a model with " << names.size()
+           << " input(s) (" << want << "): name them after the inputs\n";
+    return false;
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    batch.push_back(std::make_shared<dlprt::NpyArray>(std::move(
+        members[named ? byName[names[i]] : i].second)));
+  return true;
+}
+
+/// Reads one batch from .npy files (one per input) or a single .npz.
+bool loadBatch(ArrayRef<std::string> paths, ArrayRef<std::string> names,
+               Batch &batch) {
+  if (paths.size() == 1 && hasSuffix(paths[0], ".npz"))
+    return loadNpz(paths[0], names, batch);
+  if (paths.size() != names.size()) {
+    errs() << "dlpc: the model has " << names.size() << " input(s) but "
+           << paths.size() << " calibration array(s) were given";
+    if (paths.size() == 1 && names.size() > 1)
+      errs() << " (give one .npy per input, or an .npz)";
+    errs() << "\n";
+    return false;
+  }
+  batch.clear();
+  for (const std::string &path : paths) {
     auto arr = std::make_shared<dlprt::NpyArray>();
     std::string err;
     if (!dlprt::readNpy(path, *arr, err)) {
       errs() << "dlpc: " << err << "\n";
       return false;
     }
-    int64_t n = arr->shape.empty() ? 1 : arr->shape[0];
-    if (samples >= 0 && n != samples) {
-      errs() << "dlpc: calibration inputs disagree on the sample count ("
-             << samples << " vs " << n << " in '" << path << "')\n";
+    batch.push_back(arr);
+  }
+  return true;
+}
+
+/// The calibration batches --calib names: each entry lists the files of
+/// one batch (a folder contributes one batch per .npy / .npz in it).
+bool calibrationBatches(std::vector<std::vector<std::string>> &batches) {
+  if (calibPaths.size() == 1 && sys::fs::is_directory(calibPaths[0])) {
+    std::error_code ec;
+    std::vector<std::string> files;
+    for (sys::fs::directory_iterator it(calibPaths[0], ec), end;
+         it != end && !ec; it.increment(ec))
+      if (hasSuffix(it->path(), ".npy") || hasSuffix(it->path(), ".npz"))
+        files.push_back(it->path());
+    if (ec) {
+      errs() << "dlpc: cannot list '" << calibPaths[0] << "': "
+             << ec.message() << "\n";
       return false;
     }
-    samples = n;
-    arrays.push_back(arr);
+    if (files.empty()) {
+      errs() << "dlpc: calibration folder '" << calibPaths[0]
+             << "' holds no .npy or .npz file\n";
+      return false;
+    }
+    llvm::sort(files);
+    for (std::string &f : files)
+      batches.push_back({f});
+    return true;
   }
-  if (samples == 0) {
-    errs() << "dlpc: the calibration inputs hold no sample\n";
+  for (const std::string &p : calibPaths)
+    if (sys::fs::is_directory(p)) {
+      errs() << "dlpc: a calibration folder ('" << p
+             << "') must be the only --calib\n";
+      return false;
+    }
+  batches.push_back({calibPaths.begin(), calibPaths.end()});
+  return true;
+}
+
+bool calibrate(func::FuncOp func, dlp::quant::Calibrator &cal) {
+  auto ev = dlp::eval::Evaluator::create(func, numThreads);
+  if (!ev)
     return false;
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    names.push_back(name ? name.str() : "");
   }
-  int64_t step = std::max(1u, unsigned(calibBatch));
-  for (int64_t b = 0; b < samples; b += step) {
-    int64_t e = std::min(samples, b + step);
-    SmallVector<dlp::eval::Tensor> inputs;
+  std::vector<std::vector<std::string>> batches;
+  if (!calibrationBatches(batches))
+    return false;
+  int64_t total = 0;
+  for (const std::vector<std::string> &files : batches) {
+    Batch arrays;
+    if (!loadBatch(files, names, arrays))
+      return false;
+    int64_t samples = -1;
     for (auto [i, arr] : llvm::enumerate(arrays)) {
-      std::vector<int64_t> shape = arr->shape;
-      if (shape.empty()) {
-        inputs.push_back(dlp::eval::Tensor::view({}, arr->data.data(), arr));
-      } else {
-        int64_t inner = arr->data.size() / shape[0];
-        shape[0] = e - b;
-        inputs.push_back(dlp::eval::Tensor::view(
-            shape, arr->data.data() + b * inner, arr));
+      int64_t n = arr->shape.empty() ? 1 : arr->shape[0];
+      if (samples >= 0 && n != samples) {
+        errs() << "dlpc: calibration inputs disagree on the sample count ("
+               << samples << " vs " << n << " for input #" << i << " in '"
+               << llvm::join(files, "', '") << "')\n";
+        return false;
+      }
+      samples = n;
+    }
+    total += samples;
+    int64_t step = std::max(1u, unsigned(calibBatch));
+    for (int64_t b = 0; b < samples; b += step) {
+      int64_t e = std::min(samples, b + step);
+      SmallVector<dlp::eval::Tensor> inputs;
+      for (auto [i, arr] : llvm::enumerate(arrays)) {
+        std::vector<int64_t> shape = arr->shape;
+        if (shape.empty()) {
+          inputs.push_back(dlp::eval::Tensor::view({}, arr->data.data(), arr));
+        } else {
+          int64_t inner = shape[0] ? arr->data.size() / shape[0] : 0;
+          shape[0] = e - b;
+          inputs.push_back(dlp::eval::Tensor::view(
+              shape, arr->data.data() + b * inner, arr));
+        }
+      }
+      cal.observeInputs(func.getArguments(), inputs);
+      SmallVector<dlp::eval::Tensor> outputs;
+      std::string error;
+      if (!ev->run(inputs, outputs, error,
+                   [&](StringRef layer, Operation *op,
+                       const dlp::eval::Tensor &t) {
+                     cal.observe(layer, op->getName().getStringRef(), t);
+                   })) {
+        errs() << "dlpc: calibration ('" << llvm::join(files, "', '")
+               << "'): " << error << "\n";
+        return false;
       }
     }
-    cal.observeInputs(func.getArguments(), inputs);
-    SmallVector<dlp::eval::Tensor> outputs;
-    std::string error;
-    if (!ev->run(inputs, outputs, error,
-                 [&](StringRef layer, Operation *op,
-                     const dlp::eval::Tensor &t) {
-                   cal.observe(layer, op->getName().getStringRef(), t);
-                 })) {
-      errs() << "dlpc: calibration: " << error << "\n";
-      return false;
-    }
+  }
+  if (total == 0) {
+    errs() << "dlpc: the calibration inputs hold no sample\n";
+    return false;
   }
   return true;
 }
@@ -180,8 +292,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (emit == "qnn" && calibPaths.empty() && calibrationIn.empty()) {
-    errs() << "dlpc: --emit=qnn needs calibration data (--calib x.npy or "
-              "--calibration table.json)\n";
+    errs() << "dlpc: --emit=qnn needs calibration data (--calib x.npy, "
+              "x.npz or a folder, or --calibration table.json)\n";
     return 2;
   }
   if (percentile < 0 || percentile >= 100) {

@@ -33,7 +33,7 @@ std::string tensorName(mlir::Value v);
 /// chosen for (max |x|, or the given percentile of |x|).
 struct TensorRange {
   std::string op;             // producing op ("arg" for a function argument)
-  std::vector<int64_t> shape; // of the last batch seen
+  std::vector<int64_t> shape; // dimension 0: every sample seen
   std::vector<double> range;  // per channel
 };
 
