@@ -35,6 +35,7 @@ namespace {
 struct PrecisionConfig {
   int maxFracSpread = 8;
   bool defaultInt8 = false;
+  bool perLayerScale = false;  // one weight window / scale per layer
   llvm::StringMap<bool> int8; // layer -> int8?
   double autoSqnr = 0;
 };
@@ -286,9 +287,11 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   bool int8 = cfg.defaultInt8;
   if (auto it = cfg.int8.find(layer); it != cfg.int8.end())
     int8 = it->second;
-  quant::QuantizedWeights qw = quant::quantizeWeights(w->data, numOut, !int8);
+  quant::QuantizedWeights qw =
+      quant::quantizeWeights(w->data, numOut, !int8, cfg.perLayerScale);
   if (!int8 && cfg.autoSqnr > 0 && qw.sqnrDb < cfg.autoSqnr) {
-    qw = quant::quantizeWeights(w->data, numOut, /*pow2=*/false);
+    qw = quant::quantizeWeights(w->data, numOut, /*pow2=*/false,
+                                cfg.perLayerScale);
     int8 = true;
   }
   (int8 ? numInt8 : numPow2)++;
@@ -617,6 +620,13 @@ public:
       return signalPassFailure();
     }
     cfg.defaultInt8 = defaultWeights == "int8";
+    if (weightScale != "channel" && weightScale != "layer") {
+      emitError(module.getLoc()) << "weight-scale must be channel or layer, "
+                                    "got '"
+                                 << weightScale << "'";
+      return signalPassFailure();
+    }
+    cfg.perLayerScale = weightScale == "layer";
     cfg.autoSqnr = autoInt8Sqnr;
     if (maxFracSpread < 0) {
       emitError(module.getLoc()) << "max-frac-spread must be >= 0";

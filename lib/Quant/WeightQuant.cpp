@@ -25,17 +25,23 @@ double dlp::quant::sqnrDb(llvm::ArrayRef<float> ref,
 }
 
 QuantizedWeights dlp::quant::quantizeWeights(llvm::ArrayRef<float> w,
-                                             int64_t numOut, bool pow2) {
+                                             int64_t numOut, bool pow2,
+                                             bool perLayer) {
   QuantizedWeights r;
   r.pow2 = pow2;
   r.q.resize(w.size());
   r.scale.resize(numOut);
   std::vector<float> back(w.size());
   int64_t row = numOut ? w.size() / numOut : 0;
+  double layerMax = 0;
+  for (float v : w)
+    layerMax = std::max(layerMax, double(std::fabs(v)));
   for (int64_t o = 0; o < numOut; ++o) {
     double m = 0;
     for (int64_t k = 0; k < row; ++k)
       m = std::max(m, double(std::fabs(w[o * row + k])));
+    if (perLayer)
+      m = layerMax;
     int s = pow2 ? num::pow2WindowTop(m) : num::int8WeightFracBits(m);
     r.scale[o] = s;
     if (pow2) {

@@ -52,6 +52,21 @@ TEST(WeightQuant, Int8PerOutputChannel) {
   EXPECT_EQ(q.q, (std::vector<int8_t>{64, -38, 96, 32}));
 }
 
+TEST(WeightQuant, PerLayerScale) {
+  // The layer's max |w| = 3.0 sets one int8 scale g = 5 for both channels:
+  // 0.5 -> 16, -0.3 -> -10 (-9.6), 3.0 -> 96, 1.0 -> 32.
+  std::vector<float> w = {0.5f, -0.3f, 3.0f, 1.0f};
+  QuantizedWeights q = quantizeWeights(w, 2, /*pow2=*/false, /*perLayer=*/true);
+  EXPECT_EQ(q.scale, (std::vector<int32_t>{5, 5}));
+  EXPECT_EQ(q.q, (std::vector<int8_t>{16, -10, 96, 32}));
+  // pow2: n1 = floor(log2(4)) = 2 for both; 0.5 -> 2^-1 (k = -1 - (2 - 6)
+  // + 1 = 4), -0.3 -> -2^-2 (8 + 3), 3.0 -> 2^2 (7; 3 >= sqrt(2) * 2), 1.0
+  // -> 2^0 (5).
+  QuantizedWeights p = quantizeWeights(w, 2, /*pow2=*/true, /*perLayer=*/true);
+  EXPECT_EQ(p.scale, (std::vector<int32_t>{2, 2}));
+  EXPECT_EQ(p.q, (std::vector<int8_t>{4, 11, 7, 5}));
+}
+
 /// pow2 weights of one output channel, every code at the window top n1 = 0
 /// (term 2^(0 - fIn + F)).
 QuantizedWeights ones(int64_t count, int8_t code = 7) {

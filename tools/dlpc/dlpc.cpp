@@ -84,6 +84,11 @@ static cl::opt<std::string> weights(cl::cat(cat), "weights",
                                     cl::desc("default weight precision: "
                                              "pow2 or int8"),
                                     cl::init("pow2"));
+static cl::opt<std::string> weightScale(
+    cl::cat(cat), "weight-scale",
+    cl::desc("weight window (pow2 n1) / int8 scale: per output channel or "
+             "per layer"),
+    cl::init("channel"));
 static cl::list<std::string> int8Layers(
     cl::cat(cat), "int8-layers", cl::CommaSeparated,
     cl::desc("layers (ONNX node names) given int8 weights"));
@@ -359,6 +364,7 @@ int main(int argc, char **argv) {
     opts.int8Layers.assign(int8Layers.begin(), int8Layers.end());
     opts.autoInt8Sqnr = autoInt8;
     opts.maxFracSpread = maxFracSpread;
+    opts.weightScale = weightScale;
     PassManager pm(&context);
     pm.addPass(dlp::createDLPQuantize(opts, table));
     if (failed(pm.run(*module)))

@@ -56,6 +56,8 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
                "Layers (ONNX node names) given int8 weights">,
     Option<"autoInt8Sqnr", "auto-int8-sqnr", "double", "0.0",
            "Give int8 weights to pow2 layers whose weight SQNR (dB) is below this (0: off)">,
+    Option<"weightScale", "weight-scale", "std::string", "\"channel\"",
+           "Weight window (pow2 n1) / int8 scale per output channel or per layer">,
     Option<"maxFracSpread", "max-frac-spread", "int", "8",
            "Cap every channel's fractional bits at the tensor's smallest plus this">
   ];

@@ -24,8 +24,11 @@ struct QuantizedWeights {
   double sqnrDb = 0;          // 10 log10(sum w^2 / sum (w - w_q)^2)
 };
 
+/// Quantizes `w` (numOut rows) to pow2-4 codes or int8 values. The scale
+/// (n1 or g) comes from each output channel's max |w|, or with `perLayer`
+/// from the whole layer's (one window / scale, repeated per channel).
 QuantizedWeights quantizeWeights(llvm::ArrayRef<float> w, int64_t numOut,
-                                 bool pow2);
+                                 bool pow2, bool perLayer = false);
 
 /// SQNR in dB of `approx` against `ref` (+inf when equal, -inf for a zero
 /// reference with an error).
