@@ -394,17 +394,17 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
     igemm::BLayout layout(K, P);
     // A 1 x 1 conv with unit strides and no padding reads the input planes
     // as they are.
-    bool direct = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 &&
-                  w.oh == w.ih && w.ow == w.iw && w.pt == 0 && w.pl == 0;
+    bool noIm2col = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 &&
+                    w.oh == w.ih && w.ow == w.iw && w.pt == 0 && w.pl == 0;
     auto image = [&](int64_t n, int64_t threads, std::vector<int8_t> &rows,
                      std::vector<int16_t> &col) {
       col.resize(layout.size());
-      if (!direct)
+      if (!noIm2col)
         rows.resize(K * P);
       for (int64_t g = 0; g < G; ++g) {
         const igemm::PackedA &a = prep->packed[g];
-        const int8_t *b = direct ? groupInput(n, g) : rows.data();
-        if (!direct) {
+        const int8_t *b = noIm2col ? groupInput(n, g) : rows.data();
+        if (!noIm2col) {
           if (threads > 1)
             parallelFor(ctx, inPerGroup, [&](int64_t i0, int64_t i1) {
               im2col(groupInput(n, g), w, i0, i1, rows.data());
