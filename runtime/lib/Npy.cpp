@@ -2,11 +2,38 @@
 
 #include "dlprt/Npy.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 using namespace dlprt;
+
+bool dlprt::readFileBytes(const std::string &path, std::string &bytes,
+                          std::string &error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    error = std::filesystem::exists(path, ec)
+                ? "'" + path + "' is not a regular file"
+                : "cannot open '" + path + "'";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::streamoff size = in ? std::streamoff(in.tellg()) : -1;
+  if (size < 0) {
+    error = "cannot open '" + path + "'";
+    return false;
+  }
+  bytes.assign(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(&bytes[0], size)) {
+    error = "cannot read '" + path + "'";
+    return false;
+  }
+  return true;
+}
 
 namespace {
 /// Value of `'key':` in the header dict, up to the next top-level comma.
@@ -30,17 +57,9 @@ bool headerField(const std::string &h, const std::string &key,
 
 bool dlprt::readNpy(const std::string &path, NpyArray &out,
                     std::string &error) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = "cannot open '" + path + "'";
+  std::string bytes;
+  if (!readFileBytes(path, bytes, error))
     return false;
-  }
-  std::string bytes(static_cast<size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(&bytes[0], bytes.size())) {
-    error = "cannot read '" + path + "'";
-    return false;
-  }
   return parseNpy(bytes.data(), bytes.size(), "'" + path + "'", out, error);
 }
 
@@ -92,18 +111,32 @@ bool dlprt::parseNpy(const char *data, size_t size, const std::string &what,
   std::stringstream ss(dims);
   std::string item;
   int64_t count = 1;
+  size_t available = (size - pos) / 4; // floats the data can hold
   while (std::getline(ss, item, ',')) {
     if (item.find_first_not_of(' ') == std::string::npos)
       continue;
-    long long d = std::strtoll(item.c_str(), nullptr, 10);
+    char *end = nullptr;
+    errno = 0;
+    long long d = std::strtoll(item.c_str(), &end, 10);
+    if (end == item.c_str() || errno != 0 ||
+        end[std::strspn(end, " ")] != '\0') {
+      error = what + ": malformed shape " + shape;
+      return false;
+    }
     if (d < 0) {
       error = what + ": negative dimension";
       return false;
     }
     out.shape.push_back(d);
+    // The product never exceeds what the data holds (checked before it
+    // could overflow), so a huge shape cannot wrap around.
+    if (d != 0 && count > int64_t(available) / d) {
+      error = what + ": data truncated (shape " + shape + ")";
+      return false;
+    }
     count *= d;
   }
-  if ((size - pos) / 4 < size_t(count)) {
+  if (available < size_t(count)) {
     error = what + ": data truncated (expected " + std::to_string(count) +
             " floats)";
     return false;

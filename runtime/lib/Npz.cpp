@@ -13,8 +13,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
-#include <fstream>
 
 using namespace dlprt;
 
@@ -44,17 +44,9 @@ bool dlprt::readNpz(const std::string &path,
                     std::vector<std::pair<std::string, NpyArray>> &out,
                     std::string &error) {
   std::string where = "'" + path + "'";
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) {
-    error = "cannot open " + where;
+  std::string bytes;
+  if (!readFileBytes(path, bytes, error))
     return false;
-  }
-  std::string bytes(static_cast<size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(&bytes[0], bytes.size())) {
-    error = "cannot read " + where;
-    return false;
-  }
   Reader r(bytes);
   auto fail = [&](const std::string &msg) {
     error = where + ": " + msg;
@@ -99,8 +91,11 @@ bool dlprt::readNpz(const std::string &path,
       return fail("corrupt central directory (entry " + std::to_string(e) + ")");
     std::string name = bytes.substr(pos + 46, nameLen);
     // Zip64 extra field: the 64-bit values of the fields that overflowed.
-    for (uint64_t x = pos + 46 + nameLen; x + 4 <= pos + 46 + nameLen + extraLen;) {
+    uint64_t extraEnd = pos + 46 + nameLen + extraLen;
+    for (uint64_t x = pos + 46 + nameLen; x + 4 <= extraEnd;) {
       uint64_t id = r.le(x, 2), len = r.le(x + 2, 2), v = x + 4;
+      if (v + len > extraEnd)
+        return fail("corrupt extra field (entry " + std::to_string(e) + ")");
       if (id == 1) {
         if (size == 0xffffffff && v + 8 <= x + 4 + len)
           size = r.le(v, 8), v += 8;
@@ -127,25 +122,41 @@ bool dlprt::readNpz(const std::string &path,
         return fail(member + ": stored sizes disagree");
       raw = bytes.substr(data, size);
     } else if (method == 8) {
+      // Deflate expands at most ~1032:1: a larger claimed size is corrupt
+      // (and must not be allocated).
+      if (size > compSize * 1032 + 64)
+        return fail(member + ": corrupt sizes");
       raw.assign(size, '\0');
       z_stream zs{};
       if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
         return fail("zlib initialization failed");
+      // Fed in pieces that fit zlib's 32-bit counters.
+      const uint64_t piece = uint64_t(1) << 30;
+      uint64_t inLeft = compSize, outLeft = size;
       zs.next_in = reinterpret_cast<Bytef *>(&bytes[data]);
-      zs.avail_in = static_cast<uInt>(compSize);
       zs.next_out = reinterpret_cast<Bytef *>(&raw[0]);
-      zs.avail_out = static_cast<uInt>(size);
-      int rc = inflate(&zs, Z_FINISH);
-      uint64_t produced = zs.total_out;
+      int rc = Z_OK;
+      while (rc == Z_OK) {
+        uint64_t inNow = std::min(inLeft, piece), outNow = std::min(outLeft, piece);
+        zs.avail_in = static_cast<uInt>(inNow);
+        zs.avail_out = static_cast<uInt>(outNow);
+        rc = inflate(&zs, inNow == inLeft ? Z_FINISH : Z_NO_FLUSH);
+        inLeft -= inNow - zs.avail_in;
+        outLeft -= outNow - zs.avail_out;
+        if (rc == Z_BUF_ERROR && outLeft > 0 && inLeft > 0)
+          rc = Z_OK; // a piece boundary, not an error
+        if (rc == Z_OK && inNow == zs.avail_in && outNow == zs.avail_out)
+          break; // no progress
+      }
       inflateEnd(&zs);
-      if (rc != Z_STREAM_END || produced != size)
+      if (rc != Z_STREAM_END || outLeft != 0)
         return fail(member + ": corrupt deflate data");
     } else {
       return fail(member + " uses zip compression method " +
                   std::to_string(method) + " (supported: stored, deflate)");
     }
-    if (crc32(0L, reinterpret_cast<const Bytef *>(raw.data()),
-              static_cast<uInt>(raw.size())) != crc)
+    if (crc32_z(0L, reinterpret_cast<const Bytef *>(raw.data()),
+                raw.size()) != crc)
       return fail(member + ": CRC mismatch (corrupt archive)");
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
       name.resize(name.size() - 4);

@@ -27,6 +27,8 @@ struct Case {
   /// Give column k of A a random power-of-two factor up to 2^8, so that
   /// values exceed int16 and the packing moves factors to B.
   bool columnFactors = false;
+  /// Pass a null bias (zero).
+  bool noBias = false;
 };
 
 void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
@@ -62,7 +64,7 @@ void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
   if (!bRows.empty())
     bRows.front() = -128;
   for (auto &v : bias)
-    v = biasDist(rng);
+    v = cs.noBias ? 0 : biasDist(rng);
 
   PackedA packed;
   ASSERT_TRUE(packed.pack(a.data(), cs.m, cs.k, cs.k)) << what;
@@ -86,7 +88,7 @@ void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
   std::vector<int> seen(cs.m * cs.n, 0);
   std::mutex mu;
   gemm(
-      packed, b.data(), layout, bias.data(),
+      packed, b.data(), layout, cs.noBias ? nullptr : bias.data(),
       [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
           const int32_t *c, int64_t ldc) {
         std::lock_guard<std::mutex> lock(mu);
@@ -113,7 +115,10 @@ TEST(IGemm, MatchesInt64Reference) {
       {1, 1, 1},     {1, 1, 0},    {3, 2, 5},    {8, 8, 8},     {9, 17, 3},
       {8, 1, 513},   {70, 3, 777}, {64, 4, 9},   {65, 129, 27}, {13, 200, 1},
       {130, 260, 600}, {7, 1000, 147}, {512, 49, 1151},
-      {16, 20, 64, true}, {9, 3, 27, true},  {40, 33, 9, true}};
+      {16, 20, 64, true}, {9, 3, 27, true},  {40, 33, 9, true},
+      // Zero depth on the blocked path, no bias, and a matrix-vector
+      // product big enough (1M multiply-adds) to be shared by two threads.
+      {5, 9, 0, false, true}, {12, 17, 33, false, true}, {512, 2, 1024}};
   for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Best}) {
     if (!isAvailable(isa))
       continue;

@@ -135,9 +135,18 @@ bool loadNpz(const std::string &path, ArrayRef<std::string> names,
   StringMap<size_t> byName;
   for (auto [i, m] : llvm::enumerate(members))
     byName[m.first] = i;
-  bool named = llvm::all_of(names, [&](const std::string &n) {
-    return !n.empty() && byName.count(n);
-  });
+  // By name when every input's name is a member; in archive order only
+  // when no name matches (a partial match is an error, never a guess).
+  std::vector<std::string> missing;
+  for (const std::string &n : names)
+    if (n.empty() || !byName.count(n))
+      missing.push_back(n.empty() ? "?" : n);
+  bool named = missing.empty();
+  if (!named && missing.size() < names.size()) {
+    errs() << "dlpc: '" << path << "' names some model inputs but not "
+           << llvm::join(missing, ", ") << "\n";
+    return false;
+  }
   if (!named && members.size() != names.size()) {
     std::string list;
     for (auto &m : members)
@@ -234,7 +243,7 @@ bool calibrate(func::FuncOp func, dlp::quant::Calibrator &cal) {
     Batch arrays;
     if (!loadBatch(files, names, arrays))
       return false;
-    int64_t samples = -1;
+    int64_t samples = arrays.empty() ? 0 : -1;
     for (auto [i, arr] : llvm::enumerate(arrays)) {
       int64_t n = arr->shape.empty() ? 1 : arr->shape[0];
       if (samples >= 0 && n != samples) {

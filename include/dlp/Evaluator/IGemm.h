@@ -48,8 +48,8 @@ bool isAvailable(Isa isa);
 /// A column whose values exceed int16 can still be packed when they share a
 /// power-of-two factor: A(i, k) = A'(i, k) * 2^e(k) with A' in int16 and
 /// e(k) <= kMaxColumnShift. The caller then packs B(k, j) * 2^e(k) in place
-/// of B(k, j) (for |B| <= 128 that still fits int16), which leaves every
-/// product unchanged.
+/// of B(k, j) (for int8 B, -128..127, that still fits int16), which leaves
+/// every product unchanged.
 class PackedA {
 public:
   /// Largest column shift: 128 * 2^8 = 2^15 is the int16 limit.

@@ -25,6 +25,11 @@ struct NpyArray {
 /// Reads `path`; on failure returns false and sets `error`.
 bool readNpy(const std::string &path, NpyArray &out, std::string &error);
 
+/// Reads the whole regular file `path`; on failure returns false and sets
+/// `error`.
+bool readFileBytes(const std::string &path, std::string &bytes,
+                   std::string &error);
+
 /// Parses the .npy bytes [data, data + size); `what` names them in errors.
 bool parseNpy(const char *data, size_t size, const std::string &what,
               NpyArray &out, std::string &error);

@@ -42,8 +42,9 @@ inline int64_t roundShift(int64_t v, int s) {
 /// roundShift of an int32 value for s >= 1 in int32 arithmetic that cannot
 /// overflow (and vectorizes): with t = floor(v / 2^(s-1)),
 /// floor((v + 2^(s-1)) / 2^s) = floor((t + 1) / 2) = (t >> 1) + (t & 1).
+/// Every s >= 32 gives 0 for an int32 v, as s = 32 does.
 inline int32_t roundShift32(int32_t v, int s) {
-  int32_t t = v >> (s - 1);
+  int32_t t = v >> (std::min(s, 32) - 1);
   return (t >> 1) + (t & 1);
 }
 

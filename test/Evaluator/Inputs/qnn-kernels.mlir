@@ -3,7 +3,8 @@
 // channel-1 term is q. Input q = (1, 5); bias 2^16 (one half) on channel 3.
 //   %big:   channel-0 weights (127, -127, 3, 0): 127 * 2^17 needs a column
 //           shift of 2^9 to fit int16 (the limit is 2^8): direct int32 path.
-//   %small: channel-0 weights (1, -1, 3, 0): shift 2^3, int16 GEMM.
+//   %small: channel-0 weights (1, -1, 3, 0): 3 * 2^17 needs a column shift
+//           of 2^4, int16 GEMM.
 // Outputs at f = 0: round((w0 * 2^17 + w1 * 5 + bias) / 2^17).
 func.func @main(%x: tensor<1x2x1x1xf32>) -> (tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) {
   %xq = qnn.quantize %x : (tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xi8, #qnn.fmap<[0, 17]>>
