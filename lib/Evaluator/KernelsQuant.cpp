@@ -224,7 +224,6 @@ eval::prepareOp(mlir::Operation *op, const Tensor &weight, bool int16Gemm) {
     }
   }
   auto prepared = std::make_shared<PreparedTerms>();
-  prepared->terms = t;
   // The int16 GEMM computes kMR output channels of a group at a time: worth
   // it from half a tile on.
   if (int16Gemm && outPerGroup >= igemm::kMR / 2) {
@@ -236,6 +235,9 @@ eval::prepareOp(mlir::Operation *op, const Tensor &weight, bool int16Gemm) {
         break;
       }
   }
+  // Only the direct kernels read the int32 table.
+  if (prepared->packed.empty())
+    prepared->terms = t;
   return prepared;
 }
 

@@ -360,9 +360,7 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
     b.setInsertionPoint(op);
     x = qnn::RequantizeOp::create(
         b, NameLoc::get(b.getStringAttr(layer + ".requantize")),
-        RankedTensorType::get(tensorType(x).getShape(),
-                              tensorType(x).getElementType(), useEnc),
-        x);
+        fmapType(tensorType(x), useEnc.getValues(), useEnc.getBlock()), x);
     ++numNarrowed;
   }
 

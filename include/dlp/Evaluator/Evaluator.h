@@ -25,7 +25,7 @@ namespace dlp::eval {
 /// Integer data of a qnn conv / fully_connected op, prepared once per model.
 struct PreparedTerms {
   /// The int32 term multipliers (docs/numerics.md section 3), one row per
-  /// output channel.
+  /// output channel; kept only when `packed` is empty.
   Tensor terms;
   /// The same terms packed for the int16 GEMM, one matrix per group; empty
   /// when a term does not fit int16 or groups have too few output channels
