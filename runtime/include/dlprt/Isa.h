@@ -1,0 +1,91 @@
+//===- Isa.h - DLP ISA v1: opcodes, fields, encode / decode -----*- C++ -*-===//
+//
+// Instruction words and field access generated from Isa.def (the one
+// definition of the encoding; prose in docs/isa.md).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_ISA_H
+#define DLPRT_ISA_H
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace dlprt::isa {
+
+constexpr uint16_t kIsaVersion = 1;
+constexpr unsigned kInstrWords = 4;
+constexpr unsigned kInstrBytes = kInstrWords * 8;
+
+enum class Opcode : uint8_t {
+#define DLP_OPCODE(Name, mnemonic, value, queue) Name = value,
+#include "dlprt/Isa.def"
+};
+/// Reserved for CSR sparse-weight compute (next ISA version).
+constexpr uint8_t kReservedGemmCsr = 7;
+
+enum class Queue : uint8_t { Load, Compute, Store, Barrier };
+
+/// Every opcode-specific field, as <Opcode>_<name>.
+enum class Field : uint16_t {
+#define DLP_FIELD(Op, name, word, lsb, width, isSigned) Op##_##name,
+#include "dlprt/Isa.def"
+  NumFields
+};
+
+struct FieldInfo {
+  Opcode op;
+  std::string_view name;
+  uint8_t word, lsb, width;
+  bool isSigned;
+};
+struct OpcodeInfo {
+  Opcode op;
+  std::string_view mnemonic;
+  Queue queue;
+};
+
+/// Buffers and DDR regions named by fields (docs/isa.md section 1).
+enum class Buf : uint8_t { FBuf = 0, WBuf = 1, PBuf = 2 };
+enum class Region : uint8_t { Const = 0, Data = 1 };
+enum class WFmt : uint8_t { Pow2 = 0, Int8 = 1 };
+enum class PoolMode : uint8_t { Max = 0, AvgIncludePad = 1, AvgExcludePad = 2 };
+
+const FieldInfo &fieldInfo(Field f);
+/// Opcode info, or nullptr for an invalid opcode value.
+const OpcodeInfo *opcodeInfo(uint8_t value);
+/// The fields of one opcode, in table order.
+std::vector<Field> fieldsOf(Opcode op);
+/// Field of `op` named `name`, if any.
+std::optional<Field> findField(Opcode op, std::string_view name);
+
+/// Token flags of the common word (docs/isa.md section 2).
+enum Token : uint8_t { PopPrev = 1, PopNext = 2, PushPrev = 4, PushNext = 8 };
+
+/// One 256-bit instruction word.
+struct Instr {
+  std::array<uint64_t, kInstrWords> w{};
+
+  static Instr make(Opcode op, uint8_t tokens = 0);
+  uint8_t opcodeValue() const { return uint8_t(w[0] & 0x3f); }
+  Opcode opcode() const { return Opcode(opcodeValue()); }
+  uint8_t tokens() const { return uint8_t((w[0] >> 6) & 0xf); }
+  void setTokens(uint8_t t);
+  /// Raw unsigned value of a field (sign-extended for signed fields).
+  int64_t get(Field f) const;
+  /// Sets a field; false if the value does not fit its width.
+  bool set(Field f, int64_t value);
+  /// Bits of the word that no field of this opcode (nor op/tokens) covers.
+  std::array<uint64_t, kInstrWords> reservedBits() const;
+  bool operator==(const Instr &o) const { return w == o.w; }
+};
+
+/// Little-endian bytes of an instruction / instruction from 32 bytes.
+void encode(const Instr &i, uint8_t *out);
+Instr decode(const uint8_t *in);
+
+} // namespace dlprt::isa
+
+#endif // DLPRT_ISA_H

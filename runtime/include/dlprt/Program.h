@@ -1,0 +1,97 @@
+//===- Program.h - A DLP program (the contents of a .dlpb) --------*- C++ -*-===//
+//
+// The in-memory form of a binary (docs/binary-format.md): what the compiler
+// fills and writeBinary serializes, and what readBinary parses and the
+// loader validates before anything runs.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_PROGRAM_H
+#define DLPRT_PROGRAM_H
+
+#include "dlprt/Isa.h"
+#include "dlprt/Target.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dlprt {
+
+constexpr char kMagic[4] = {'D', 'L', 'P', 'B'};
+constexpr uint16_t kFormatVersion = 1;
+
+/// A feature map in DDR region `data`, one image, channel-blocked
+/// (docs/isa.md section 1): storage C x H x W in blocks of L channels.
+/// `shape` is the logical shape with batch 1 (N x C x H x W, or N x K after
+/// a flatten: logical feature k = (c * H + y) * W + x).
+struct TensorDesc {
+  std::string name;
+  std::vector<int64_t> shape;
+  uint64_t ddrOffset = 0;
+  int64_t C = 0, H = 0, W = 0;
+  /// Fractional bits of storage channel c: frac[c / fracBlock].
+  std::vector<int32_t> frac;
+  int64_t fracBlock = 1;
+  uint64_t bytes(uint32_t L) const {
+    return uint64_t((C + L - 1) / L) * H * W * L;
+  }
+};
+
+/// Host fallback ops (runtime/include/dlprt/HostOps.h).
+enum class HostOpKind : uint32_t {
+  /// Grouped / depthwise convolution, direct int32. params: group, k_h, k_w,
+  /// stride_h, stride_w, pad_t, pad_l, dil_h, dil_w. const data at
+  /// constOffset: O*(C/group)*k_h*k_w int32 term multipliers (numerics
+  /// section 3: +-2^sh or q_w*2^sh), then int32 bias[O], int8
+  /// out_shift[O], act_min[O], act_max[O].
+  Conv = 1,
+  /// Concatenation along channels of the inputs, in order. No params.
+  Concat = 2,
+};
+
+struct HostSegment {
+  HostOpKind kind = HostOpKind::Conv;
+  std::vector<uint32_t> inputs, outputs; ///< indices into Program::tensors
+  std::vector<int64_t> params;
+  uint64_t constOffset = 0, constBytes = 0;
+};
+
+/// Instructions [begin, end) implement the ONNX node `node`.
+struct DebugEntry {
+  uint32_t begin = 0, end = 0;
+  std::string node;
+};
+
+struct Program {
+  TargetConfig target;
+  std::vector<isa::Instr> code;
+  std::vector<uint8_t> constData; ///< DDR region `const`
+  uint64_t dataBytes = 0;         ///< size of DDR region `data`
+  std::vector<TensorDesc> tensors;
+  std::vector<uint32_t> inputs, outputs; ///< model I/O, indices into tensors
+  std::vector<HostSegment> host;
+  std::vector<DebugEntry> debug;
+};
+
+/// Serializes (docs/binary-format.md). Deterministic: equal programs give
+/// equal bytes.
+std::vector<uint8_t> writeBinary(const Program &p);
+
+/// Parses and fully validates a binary: header, versions, section bounds,
+/// the embedded target, every instruction's opcode and fields, buffer and
+/// DDR bounds of everything an instruction can touch, token balance and
+/// freedom from deadlock, tensor descriptors, host segments. With
+/// `expected`, a binary compiled for another target (fingerprint) is
+/// refused by name. Errors name the section / instruction index and field.
+llvm::Expected<Program> readBinary(llvm::ArrayRef<uint8_t> bytes,
+                                   const TargetConfig *expected = nullptr);
+
+/// The instruction-level checks of readBinary on an in-memory program.
+llvm::Error validateProgram(const Program &p);
+
+} // namespace dlprt
+
+#endif // DLPRT_PROGRAM_H

@@ -1,0 +1,66 @@
+//===- Target.h - The DLP target description ---------------------*- C++ -*-===//
+//
+// One struct for every hardware number (docs/target-config.md), read once
+// from JSON (hw/configs/*.json). The compiler wraps it in its target model,
+// the loader checks binaries against it, the simulator (and later the cycle
+// model and the RTL's generated header) take their sizes from it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_TARGET_H
+#define DLPRT_TARGET_H
+
+#include "dlprt/Isa.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace dlprt {
+
+struct TargetConfig {
+  std::string name;
+  // PE array: each cycle Q outputs each add L products. ISA v1: L == Q.
+  uint32_t L = 0, Q = 0;
+  // On-chip SRAM.
+  uint64_t featureBytes = 0;    ///< FBUF
+  uint64_t weightBankBytes = 0; ///< one of the two WBUF banks
+  uint64_t accBytes = 0;        ///< ABUF
+  uint32_t paramEntries = 0;    ///< PBUF entries
+  // Timing (cycle model).
+  double clockMHz = 0;
+  double ddrBytesPerCycle = 0;
+  uint32_t ddrLatencyCycles = 0;
+  // Features.
+  bool pow2Weights = true, int8Weights = true, csr = false;
+  bool poolUnit = true, eltwiseUnit = true;
+  uint32_t deviceCount = 1;
+  double linkBytesPerCycle = 0;
+
+  uint64_t fbufVectors() const { return featureBytes / L; }
+  uint64_t wbufRows() const { return 2 * weightBankBytes / Q; }
+  uint64_t wbufBankRows() const { return weightBankBytes / Q; }
+  uint64_t abufVectors() const { return accBytes / (4 * uint64_t(Q)); }
+  /// DDR bytes of one weight row of a format (docs/isa.md section 1).
+  uint32_t rowBytes(isa::WFmt f) const {
+    return (f == isa::WFmt::Pow2 ? (Q + 1) / 2 : Q) + 1;
+  }
+  /// DDR bytes of one parameter entry.
+  uint32_t paramEntryBytes() const { return 8 * Q; }
+
+  /// Canonical JSON text (every field, fixed order): what a binary embeds.
+  std::string toJSON() const;
+  /// 64-bit fingerprint (xxh3) of toJSON().
+  uint64_t fingerprint() const;
+};
+
+/// Parses and checks a config; errors name the source, the field and what
+/// is wrong (unknown or missing field, wrong type, impossible value).
+llvm::Expected<TargetConfig> parseTargetConfig(llvm::StringRef json,
+                                               llvm::StringRef source);
+llvm::Expected<TargetConfig> loadTargetConfig(llvm::StringRef path);
+
+} // namespace dlprt
+
+#endif // DLPRT_TARGET_H
