@@ -22,6 +22,21 @@ namespace dlprt {
 
 constexpr char kMagic[4] = {'D', 'L', 'P', 'B'};
 constexpr uint16_t kFormatVersion = 1;
+/// Largest DDR region `data` the runtime accepts (each simulator thread
+/// holds one): a binary declaring more is refused, never allocated.
+constexpr uint64_t kMaxDataBytes = uint64_t(1) << 32;
+
+/// Section kinds (docs/binary-format.md).
+enum class SectionKind : uint32_t {
+  Target = 1,
+  Code = 2,
+  Const = 3,
+  Memory = 4,
+  Tensors = 5,
+  IO = 6,
+  Host = 7,
+  Debug = 8,
+};
 
 /// A feature map in DDR region `data`, one image, channel-blocked
 /// (docs/isa.md section 1): storage C x H x W in blocks of L channels.

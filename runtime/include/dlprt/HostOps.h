@@ -1,0 +1,50 @@
+//===- HostOps.h - Host fallback ops of HOST segments -----------*- C++ -*-===//
+//
+// Ops the DLP lacks run on the CPU between device segments (docs/isa.md
+// 3.6): they read and write DDR region `data` through tensor descriptors,
+// in the channel-blocked layout, with the integer rules of
+// docs/numerics.md. Kinds and constant layouts: dlprt/Program.h.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_HOSTOPS_H
+#define DLPRT_HOSTOPS_H
+
+#include "dlprt/Program.h"
+
+#include <cstdint>
+
+namespace dlprt {
+
+/// Indices into HostSegment::params of a HostOpKind::Conv segment.
+enum HostConvParam : unsigned {
+  kConvGroup,
+  kConvKH,
+  kConvKW,
+  kConvStrideH,
+  kConvStrideW,
+  kConvPadT,
+  kConvPadL,
+  kConvDilH,
+  kConvDilW,
+  kNumConvParams
+};
+
+/// Byte offset in DDR `data` of channel c, pixel (y, x) of `t` (docs/isa.md
+/// section 1: ((cb * H + y) * W + x) * L + c % L).
+inline uint64_t blockedOffset(const TensorDesc &t, uint32_t L, int64_t c,
+                              int64_t y, int64_t x) {
+  return t.ddrOffset + ((uint64_t(c / L) * t.H + y) * t.W + x) * L +
+         uint64_t(c % L);
+}
+
+/// Checks host segment `index` of `p`: kind, tensor indices, parameters,
+/// shapes, the constant range and (Conv) every out_shift in [-32, 63].
+/// The program's tensors must already be valid.
+llvm::Error checkHostSegment(const Program &p, size_t index);
+
+/// Runs a (checked) segment on the DDR region `data` of `p`.
+void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data);
+
+} // namespace dlprt
+
+#endif // DLPRT_HOSTOPS_H

@@ -1,0 +1,84 @@
+//===- Runtime.h - The DLP runtime's C++ API --------------------*- C++ -*-===//
+//
+// Load a .dlpb (validated), run a batch of images on the functional
+// simulator across threads, read the outputs as float, and inspect every
+// tensor of the last image. The C API (dlprt/dlprt.h) wraps this.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_RUNTIME_H
+#define DLPRT_RUNTIME_H
+
+#include "dlprt/Program.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dlprt {
+
+class Simulator;
+
+/// Logical elements of one image of a tensor (the product of its shape).
+uint64_t logicalElements(const TensorDesc &t);
+
+/// Writes floats (logical order, one image) into the tensor's
+/// channel-blocked storage in `data`: channel c quantized with
+/// frac[c / fracBlock] (numerics section 1); pad lanes zeroed.
+void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
+                  uint8_t *data);
+/// Reads the tensor from `data` as floats in logical order (feature
+/// k = (c * H + y) * W + x), dequantized exactly.
+void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
+                    float *dst);
+
+/// File-name form of a tensor name for per-tensor dumps: every character
+/// that is not alphanumeric, '_', '-' or '.' becomes '_' (dlp-run and
+/// dlp-eval --dump-dir write the same names).
+std::string dumpFileName(llvm::StringRef tensorName);
+
+class Session {
+public:
+  /// Reads and validates a binary; with `expected`, a binary compiled for
+  /// another target is refused naming both.
+  static llvm::Expected<std::unique_ptr<Session>>
+  load(llvm::StringRef path, const TargetConfig *expected = nullptr);
+  static llvm::Expected<std::unique_ptr<Session>>
+  loadBytes(llvm::ArrayRef<uint8_t> bytes,
+            const TargetConfig *expected = nullptr);
+  ~Session();
+
+  const Program &program() const { return prog; }
+  std::vector<const TensorDesc *> inputs() const;
+  std::vector<const TensorDesc *> outputs() const;
+
+  /// Runs `batch` images. inputs[i] holds batch x logicalElements(input i)
+  /// floats (batch-major), outputs[i] receives as many for output i.
+  /// Images run in parallel on up to `numThreads` threads (0: hardware
+  /// concurrency), each with a machine of its own.
+  llvm::Error run(int64_t batch, llvm::ArrayRef<const float *> inputs,
+                  llvm::ArrayRef<float *> outputs, unsigned numThreads = 1);
+
+  /// Tensor `index` (into program().tensors) of the last image of the last
+  /// run, dequantized in logical order; an error before any run.
+  llvm::Expected<std::vector<float>> lastImageTensor(size_t index) const;
+
+private:
+  explicit Session(Program p);
+  Program prog;
+  std::unique_ptr<Simulator> sim;
+  /// One machine and DDR data region per thread.
+  std::vector<std::unique_ptr<Simulator>> machines;
+  std::vector<std::unique_ptr<uint8_t, void (*)(void *)>> regions;
+  int lastRegion = -1;
+  /// The part of DDR data anything can touch (touchedDataBytes).
+  uint64_t dataBytes = 0;
+};
+
+} // namespace dlprt
+
+#endif // DLPRT_RUNTIME_H

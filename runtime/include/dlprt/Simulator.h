@@ -1,0 +1,79 @@
+//===- Simulator.h - The bit-exact functional simulator ---------*- C++ -*-===//
+//
+// Executes a validated program on one image: FBUF / WBUF / PBUF / ABUF sized
+// from the target, DDR regions const (the program's constData) and data
+// (the caller's buffer of Program::dataBytes). The instruction order is the
+// token replay's (dlprt/Schedule.h), so the simulator runs exactly an order
+// the hardware may run. Arithmetic: docs/isa.md section 3 and
+// docs/numerics.md; the int32 accumulator wraps (computed unsigned), so no
+// program, however hostile, reaches undefined behaviour.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_SIMULATOR_H
+#define DLPRT_SIMULATOR_H
+
+#include "dlprt/Program.h"
+
+#include <memory>
+#include <vector>
+
+namespace dlprt {
+
+/// On-chip buffers of one machine (docs/isa.md section 1).
+struct MachineState {
+  std::vector<int8_t> fbuf;     ///< fbufVectors x L
+  std::vector<uint8_t> wcode;   ///< wbufRows x Q entries (pow2 code / int8)
+  std::vector<uint8_t> walign;  ///< wbufRows alignment shifts
+  std::vector<int32_t> bias;    ///< paramEntries x Q
+  std::vector<int8_t> outShift; ///< paramEntries x Q, likewise below
+  std::vector<int8_t> actMin, actMax, aux;
+  std::vector<int32_t> abuf; ///< abufVectors x Q
+
+  explicit MachineState(const TargetConfig &t);
+  /// Zeroes every buffer (a program starts each image from zero).
+  void reset();
+};
+
+class Simulator {
+public:
+  /// Validates `p` (validateProgram) and computes its schedule. `p` must
+  /// outlive the simulator and its clones.
+  static llvm::Expected<std::unique_ptr<Simulator>> create(const Program &p);
+  /// A machine of its own for the same program (one per thread), without
+  /// validating again.
+  std::unique_ptr<Simulator> clone() const;
+
+  /// Runs the whole program once: zeroes the on-chip buffers, then executes
+  /// every instruction in schedule order on `data` (Program::dataBytes
+  /// bytes; the caller writes the inputs first and reads outputs after).
+  void run(uint8_t *data);
+
+  const Program &program() const { return p; }
+  const std::vector<uint32_t> &schedule() const { return *order; }
+  /// The buffers after the last run (tests, debugging).
+  const MachineState &state() const { return s; }
+
+private:
+  Simulator(const Program &p, std::shared_ptr<const std::vector<uint32_t>> o)
+      : p(p), order(std::move(o)), s(p.target) {}
+  void execute(const isa::Instr &in, uint8_t *data);
+  void dma(const isa::Instr &in, uint8_t *data);
+  void pool(const isa::Instr &in);
+  void add(const isa::Instr &in);
+
+  const Program &p;
+  std::shared_ptr<const std::vector<uint32_t>> order;
+  MachineState s;
+};
+
+/// One past the furthest byte of DDR region `data` that any tensor,
+/// LOAD or STORE of the (valid) program can touch: the simulator needs only
+/// that much of the region, however large Program::dataBytes is.
+uint64_t touchedDataBytes(const Program &p);
+
+/// Executes one GEMM instruction on `s` (docs/isa.md 3.3).
+void executeGemm(const TargetConfig &t, const isa::Instr &in, MachineState &s);
+
+} // namespace dlprt
+
+#endif // DLPRT_SIMULATOR_H

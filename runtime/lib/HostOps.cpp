@@ -1,0 +1,207 @@
+//===- HostOps.cpp - Host fallback ops (grouped conv, concat) -------------===//
+
+#include "dlprt/HostOps.h"
+
+#include "dlprt/Numerics.h"
+
+#include "llvm/ADT/Twine.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace llvm;
+
+namespace dlprt {
+
+namespace {
+
+using u128 = unsigned __int128;
+
+/// Largest kernel / stride / padding / dilation a host conv accepts.
+constexpr int64_t kMaxConvParam = 1 << 16;
+
+Error segError(size_t i, const HostSegment &h, const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(),
+                           "section HOST: record %zu (%s): %s", i,
+                           h.kind == HostOpKind::Conv     ? "conv"
+                           : h.kind == HostOpKind::Concat ? "concat"
+                                                          : "?",
+                           msg.str().c_str());
+}
+
+/// Bytes of constant data a conv with O outputs of C / group inputs needs.
+u128 convConstBytes(int64_t O, int64_t C, const std::vector<int64_t> &prm) {
+  return u128(uint64_t(O)) * uint64_t(C / prm[kConvGroup]) *
+             uint64_t(prm[kConvKH]) * uint64_t(prm[kConvKW]) * 4 +
+         u128(uint64_t(O)) * 7;
+}
+
+Error checkConv(const Program &p, size_t i, const HostSegment &h) {
+  if (h.params.size() != kNumConvParams)
+    return segError(i, h,
+                    Twine(h.params.size()) + " params (expected " +
+                        Twine(unsigned(kNumConvParams)) + ")");
+  static const char *names[] = {"group",    "k_h",      "k_w",
+                                "stride_h", "stride_w", "pad_t",
+                                "pad_l",    "dil_h",    "dil_w"};
+  for (unsigned k = 0; k < kNumConvParams; ++k) {
+    int64_t lo = (k == kConvPadT || k == kConvPadL) ? 0 : 1;
+    if (h.params[k] < lo || h.params[k] > kMaxConvParam)
+      return segError(i, h,
+                      Twine("param ") + names[k] + " = " + Twine(h.params[k]) +
+                          " out of range [" + Twine(lo) + ", 65536]");
+  }
+  if (h.inputs.size() != 1 || h.outputs.size() != 1)
+    return segError(i, h, "a conv takes one input and one output");
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  int64_t g = h.params[kConvGroup];
+  if (x.C % g || y.C % g)
+    return segError(i, h,
+                    "group " + Twine(g) + " does not divide C_in = " +
+                        Twine(x.C) + " and C_out = " + Twine(y.C));
+  u128 need = convConstBytes(y.C, x.C, h.params);
+  if (need != h.constBytes)
+    return segError(i, h,
+                    "const size " + Twine(h.constBytes) +
+                        ", the layout needs " + Twine(uint64_t(need)));
+  const uint8_t *shifts =
+      p.constData.data() + h.constOffset + (h.constBytes - 3 * uint64_t(y.C));
+  for (int64_t o = 0; o < y.C; ++o)
+    if (int8_t(shifts[o]) < -32 || int8_t(shifts[o]) > 63)
+      return segError(i, h,
+                      "out_shift " + Twine(int(int8_t(shifts[o]))) +
+                          " of channel " + Twine(o) + " outside [-32, 63]");
+  return Error::success();
+}
+
+Error checkConcat(const Program &p, size_t i, const HostSegment &h) {
+  if (!h.params.empty() || h.constBytes)
+    return segError(i, h, "a concat takes no params and no constants");
+  if (h.inputs.empty() || h.outputs.size() != 1)
+    return segError(i, h, "a concat takes >= 1 inputs and one output");
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  u128 channels = 0;
+  for (uint32_t in : h.inputs) {
+    const TensorDesc &x = p.tensors[in];
+    if (x.H != y.H || x.W != y.W)
+      return segError(i, h,
+                      "input '" + x.name + "' is " + Twine(x.H) + "x" +
+                          Twine(x.W) + ", the output " + Twine(y.H) + "x" +
+                          Twine(y.W));
+    channels += uint64_t(x.C);
+  }
+  if (channels != u128(uint64_t(y.C)))
+    return segError(i, h,
+                    "input channels add up to " + Twine(uint64_t(channels)) +
+                        ", output has " + Twine(y.C));
+  return Error::success();
+}
+
+int32_t readI32(const uint8_t *b) {
+  return int32_t(uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 |
+                 uint32_t(b[3]) << 24);
+}
+
+void runConv(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  const std::vector<int64_t> &prm = h.params;
+  uint32_t L = p.target.L;
+  int64_t g = prm[kConvGroup], cg = x.C / g, og = y.C / g;
+  int64_t kh = prm[kConvKH], kw = prm[kConvKW];
+  const uint8_t *cst = p.constData.data() + h.constOffset;
+  uint64_t nMul = uint64_t(y.C) * cg * kh * kw;
+  const uint8_t *bias = cst + 4 * nMul, *shift = bias + 4 * y.C;
+  const uint8_t *amin = shift + y.C, *amax = amin + y.C;
+  std::vector<int32_t> mul(cg * kh * kw);
+  for (int64_t o = 0; o < y.C; ++o) {
+    for (size_t j = 0; j < mul.size(); ++j)
+      mul[j] = readI32(cst + 4 * (uint64_t(o) * mul.size() + j));
+    int64_t c0 = (o / og) * cg;
+    for (int64_t oy = 0; oy < y.H; ++oy)
+      for (int64_t ox = 0; ox < y.W; ++ox) {
+        uint32_t acc = uint32_t(readI32(bias + 4 * o)); // wraps, never UB
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          int64_t iy =
+              oy * prm[kConvStrideH] - prm[kConvPadT] + ky * prm[kConvDilH];
+          if (iy < 0 || iy >= x.H)
+            continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t ix =
+                ox * prm[kConvStrideW] - prm[kConvPadL] + kx * prm[kConvDilW];
+            if (ix < 0 || ix >= x.W)
+              continue;
+            for (int64_t ci = 0; ci < cg; ++ci) {
+              int8_t v = int8_t(data[blockedOffset(x, L, c0 + ci, iy, ix)]);
+              acc += uint32_t(int32_t(v)) *
+                     uint32_t(mul[(ci * kh + ky) * kw + kx]);
+            }
+          }
+        }
+        int8_t q = num::sat8(num::roundShift(int32_t(acc), int8_t(shift[o])));
+        q = std::min(std::max(q, int8_t(amin[o])), int8_t(amax[o]));
+        data[blockedOffset(y, L, o, oy, ox)] = uint8_t(q);
+      }
+  }
+}
+
+void runConcat(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  uint32_t L = p.target.L;
+  // Gather first: an input may share bytes with the output.
+  std::vector<uint8_t> out(uint64_t(y.C) * y.H * y.W);
+  int64_t c = 0;
+  for (uint32_t in : h.inputs) {
+    const TensorDesc &x = p.tensors[in];
+    for (int64_t ci = 0; ci < x.C; ++ci, ++c)
+      for (int64_t yy = 0; yy < y.H; ++yy)
+        for (int64_t xx = 0; xx < y.W; ++xx)
+          out[(uint64_t(c) * y.H + yy) * y.W + xx] =
+              data[blockedOffset(x, L, ci, yy, xx)];
+  }
+  for (c = 0; c < y.C; ++c)
+    for (int64_t yy = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx)
+        data[blockedOffset(y, L, c, yy, xx)] =
+            out[(uint64_t(c) * y.H + yy) * y.W + xx];
+}
+
+/// Zeroes the lanes past C in the last channel block of `t`.
+void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
+  for (int64_t c = t.C; c % L; ++c)
+    for (int64_t yy = 0; yy < t.H; ++yy)
+      for (int64_t xx = 0; xx < t.W; ++xx)
+        data[blockedOffset(t, L, c, yy, xx)] = 0;
+}
+
+} // namespace
+
+Error checkHostSegment(const Program &p, size_t i) {
+  const HostSegment &h = p.host[i];
+  if (h.kind != HostOpKind::Conv && h.kind != HostOpKind::Concat)
+    return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
+  for (auto [list, what] :
+       {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
+    for (uint32_t t : *list)
+      if (t >= p.tensors.size())
+        return segError(i, h,
+                        Twine(what) + " tensor index " + Twine(t) +
+                            " out of range (" + Twine(p.tensors.size()) +
+                            " tensors)");
+  if (u128(h.constOffset) + h.constBytes > p.constData.size())
+    return segError(i, h,
+                    "const bytes [" + Twine(h.constOffset) + ", +" +
+                        Twine(h.constBytes) + ") exceed CONST (" +
+                        Twine(p.constData.size()) + " bytes)");
+  return h.kind == HostOpKind::Conv ? checkConv(p, i, h) : checkConcat(p, i, h);
+}
+
+void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data) {
+  if (h.kind == HostOpKind::Conv)
+    runConv(p, h, data);
+  else
+    runConcat(p, h, data);
+  for (uint32_t out : h.outputs)
+    zeroPadLanes(p.tensors[out], p.target.L, data);
+}
+
+} // namespace dlprt

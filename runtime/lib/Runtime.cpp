@@ -1,0 +1,168 @@
+//===- Runtime.cpp - Session: load, run a batch, read tensors -------------===//
+
+#include "dlprt/Runtime.h"
+
+#include "dlprt/HostOps.h"
+#include "dlprt/Numerics.h"
+#include "dlprt/Simulator.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+using namespace llvm;
+
+namespace dlprt {
+
+uint64_t logicalElements(const TensorDesc &t) {
+  return uint64_t(t.C) * uint64_t(t.H) * uint64_t(t.W);
+}
+
+void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
+                  uint8_t *data) {
+  std::memset(data + t.ddrOffset, 0, t.bytes(L));
+  for (int64_t c = 0; c < t.C; ++c) {
+    int f = t.frac[c / t.fracBlock];
+    for (int64_t y = 0; y < t.H; ++y)
+      for (int64_t x = 0; x < t.W; ++x)
+        data[blockedOffset(t, L, c, y, x)] = uint8_t(num::quantize(*src++, f));
+  }
+}
+
+void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
+                    float *dst) {
+  for (int64_t c = 0; c < t.C; ++c) {
+    int f = t.frac[c / t.fracBlock];
+    for (int64_t y = 0; y < t.H; ++y)
+      for (int64_t x = 0; x < t.W; ++x)
+        *dst++ = float(
+            num::dequantize(int8_t(data[blockedOffset(t, L, c, y, x)]), f));
+  }
+}
+
+std::string dumpFileName(StringRef tensorName) {
+  std::string s = tensorName.str();
+  for (char &c : s)
+    if (!isAlnum(c) && c != '_' && c != '-' && c != '.')
+      c = '_';
+  return s;
+}
+
+Session::Session(Program p) : prog(std::move(p)) {}
+Session::~Session() = default;
+
+Expected<std::unique_ptr<Session>> Session::load(StringRef path,
+                                                 const TargetConfig *expected) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getFile(
+      path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return createStringError(buf.getError(), "%s: cannot read: %s",
+                             path.str().c_str(),
+                             buf.getError().message().c_str());
+  ArrayRef<uint8_t> bytes(
+      reinterpret_cast<const uint8_t *>((*buf)->getBufferStart()),
+      (*buf)->getBufferSize());
+  Expected<std::unique_ptr<Session>> s = loadBytes(bytes, expected);
+  if (!s)
+    return createStringError(inconvertibleErrorCode(), "%s: %s",
+                             path.str().c_str(),
+                             toString(s.takeError()).c_str());
+  return s;
+}
+
+Expected<std::unique_ptr<Session>>
+Session::loadBytes(ArrayRef<uint8_t> bytes, const TargetConfig *expected) {
+  Expected<Program> p = readBinary(bytes, expected);
+  if (!p)
+    return p.takeError();
+  std::unique_ptr<Session> s(new Session(std::move(*p)));
+  Expected<std::unique_ptr<Simulator>> sim = Simulator::create(s->prog);
+  if (!sim)
+    return sim.takeError();
+  s->sim = std::move(*sim);
+  s->dataBytes = touchedDataBytes(s->prog);
+  return s;
+}
+
+std::vector<const TensorDesc *> Session::inputs() const {
+  std::vector<const TensorDesc *> out;
+  for (uint32_t i : prog.inputs)
+    out.push_back(&prog.tensors[i]);
+  return out;
+}
+
+std::vector<const TensorDesc *> Session::outputs() const {
+  std::vector<const TensorDesc *> out;
+  for (uint32_t i : prog.outputs)
+    out.push_back(&prog.tensors[i]);
+  return out;
+}
+
+Error Session::run(int64_t batch, ArrayRef<const float *> in,
+                   ArrayRef<float *> out, unsigned numThreads) {
+  if (batch < 1)
+    return createStringError(inconvertibleErrorCode(),
+                             "batch %lld must be >= 1", (long long)batch);
+  if (in.size() != prog.inputs.size() || out.size() != prog.outputs.size())
+    return createStringError(inconvertibleErrorCode(),
+                             "the program has %zu inputs and %zu outputs, "
+                             "given %zu and %zu",
+                             prog.inputs.size(), prog.outputs.size(), in.size(),
+                             out.size());
+  if (numThreads == 0)
+    numThreads = std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = unsigned(std::min<int64_t>(numThreads, batch));
+  while (machines.size() < threads) {
+    machines.push_back(sim->clone());
+    void *mem = std::calloc(std::max<uint64_t>(dataBytes, 1), 1);
+    if (!mem)
+      return createStringError(std::errc::not_enough_memory,
+                               "cannot allocate %llu bytes of DDR data",
+                               (unsigned long long)dataBytes);
+    regions.emplace_back(static_cast<uint8_t *>(mem), std::free);
+  }
+  uint32_t L = prog.target.L;
+  auto worker = [&](unsigned t) {
+    uint8_t *data = regions[t].get();
+    for (int64_t img = t; img < batch; img += threads) {
+      std::memset(data, 0, dataBytes);
+      for (size_t i = 0; i < in.size(); ++i) {
+        const TensorDesc &d = prog.tensors[prog.inputs[i]];
+        quantizeInto(d, L, in[i] + img * logicalElements(d), data);
+      }
+      machines[t]->run(data);
+      for (size_t i = 0; i < out.size(); ++i) {
+        const TensorDesc &d = prog.tensors[prog.outputs[i]];
+        dequantizeFrom(d, L, data, out[i] + img * logicalElements(d));
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(worker, t);
+  worker(0);
+  for (std::thread &th : pool)
+    th.join();
+  lastRegion = int((batch - 1) % threads);
+  return Error::success();
+}
+
+Expected<std::vector<float>> Session::lastImageTensor(size_t index) const {
+  if (lastRegion < 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "no run yet: no tensor to read");
+  if (index >= prog.tensors.size())
+    return createStringError(inconvertibleErrorCode(),
+                             "tensor index %zu out of range (%zu tensors)",
+                             index, prog.tensors.size());
+  const TensorDesc &d = prog.tensors[index];
+  std::vector<float> v(logicalElements(d));
+  dequantizeFrom(d, prog.target.L, regions[lastRegion].get(), v.data());
+  return v;
+}
+
+} // namespace dlprt

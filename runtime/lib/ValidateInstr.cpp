@@ -1,0 +1,355 @@
+//===- ValidateInstr.cpp - Field and address checks per instruction -------===//
+//
+// docs/isa.md section 3, "Validity" paragraphs, plus the v1 rules: WBUF and
+// PBUF load from const only (so their contents are checked here, once),
+// STORE writes FBUF -> data only, output blocks of POOL / ADD do not
+// overlap one another.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ValidateImpl.h"
+
+#include "dlprt/Numerics.h"
+#include "dlprt/Schedule.h"
+
+#include "llvm/ADT/Twine.h"
+
+using namespace llvm;
+using namespace dlprt::isa;
+
+namespace dlprt::detail {
+
+namespace {
+
+/// Checks one instruction; `fail` builds the error text.
+class InstrChecker {
+public:
+  InstrChecker(const Program &p, size_t index)
+      : p(p), t(p.target), in(p.code[index]), index(index) {}
+
+  Error run();
+
+private:
+  const Program &p;
+  const TargetConfig &t;
+  const Instr &in;
+  size_t index;
+
+  std::string prefix() const {
+    const OpcodeInfo *info = opcodeInfo(in.opcodeValue());
+    return "instruction #" + std::to_string(index) + " (" +
+           std::string(info ? info->mnemonic : "?") + ")";
+  }
+  Error fail(const Twine &msg) const {
+    return createStringError(inconvertibleErrorCode(), "%s: %s",
+                             prefix().c_str(), msg.str().c_str());
+  }
+  Error fieldError(Field f, const Twine &msg) const {
+    return fail("field '" + std::string(fieldInfo(f).name) +
+                "' = " + Twine(in.get(f)) + ": " + msg);
+  }
+  uint64_t get(Field f) const { return uint64_t(in.get(f)); }
+
+  /// Fields that must be >= 1.
+  Error positive(std::initializer_list<Field> fields) const {
+    for (Field f : fields)
+      if (get(f) == 0)
+        return fieldError(f, "must be >= 1");
+    return Error::success();
+  }
+  Error oneOf(Field f, uint64_t limit, const char *what) const {
+    if (get(f) >= limit)
+      return fieldError(f, Twine("invalid (") + what + ")");
+    return Error::success();
+  }
+  /// Units [first, first + extent) must lie inside a buffer of `size`.
+  Error inside(Field f, u128 first, u128 extent, uint64_t size,
+               const char *buf) const {
+    if (first + extent > size)
+      return fieldError(
+          f, "touches " + Twine(buf) + " units [" + Twine(uint64_t(first)) +
+                 ", " +
+                 Twine(uint64_t(std::min<u128>(first + extent, UINT64_MAX))) +
+                 ") but " + buf + " has " + Twine(size));
+    return Error::success();
+  }
+  /// Extent of a blocked tile: (blocks - 1) * stride + per-block.
+  static u128 tile(uint64_t blocks, uint64_t stride, u128 perBlock) {
+    return u128(blocks - 1) * stride + perBlock;
+  }
+  Error weightFormat(Field f) const {
+    if (get(f) > 1)
+      return fieldError(f, "invalid weight format (0 pow2, 1 int8)");
+    if (get(f) == 0 && !t.pow2Weights)
+      return fieldError(f, "target '" + t.name + "' has no pow2 weights");
+    if (get(f) == 1 && !t.int8Weights)
+      return fieldError(f, "target '" + t.name + "' has no int8 weights");
+    return Error::success();
+  }
+
+  Error dma(bool store);
+  Error constRows(uint64_t ddr, bool pow2);
+  Error gemm();
+  Error pool();
+  Error add();
+};
+
+Error InstrChecker::run() {
+  const OpcodeInfo *info = opcodeInfo(in.opcodeValue());
+  if (!info) {
+    if (in.opcodeValue() == kReservedGemmCsr)
+      return fail("opcode 7 (GEMM_CSR) is reserved for the next ISA version");
+    return fail("unknown opcode " + Twine(unsigned(in.opcodeValue())));
+  }
+  std::array<uint64_t, kInstrWords> reserved = in.reservedBits();
+  for (unsigned w = 0; w < kInstrWords; ++w)
+    if (reserved[w])
+      return fail("reserved bits set in w" + Twine(w) + " (mask 0x" +
+                  Twine::utohexstr(reserved[w]) + ")");
+  if (!tokensValidFor(info->queue, in.tokens()))
+    return fail("token flags 0x" + Twine::utohexstr(in.tokens()) +
+                " invalid for the " +
+                (info->queue == Queue::Load    ? "load queue (no prev)"
+                 : info->queue == Queue::Store ? "store queue (no next)"
+                                               : "barrier (no tokens)"));
+  bool last = index + 1 == p.code.size();
+  switch (in.opcode()) {
+  case Opcode::End:
+    if (!last)
+      return fail("END must be the last instruction (" +
+                  Twine(p.code.size() - index - 1) + " follow)");
+    return Error::success();
+  case Opcode::Sync:
+    break;
+  case Opcode::Host:
+    if (get(Field::Host_segment) >= p.host.size())
+      return fieldError(Field::Host_segment, "out of range (" +
+                                                 Twine(p.host.size()) +
+                                                 " host segments)");
+    break;
+  case Opcode::Load:
+    if (Error e = dma(false))
+      return e;
+    break;
+  case Opcode::Store:
+    if (Error e = dma(true))
+      return e;
+    break;
+  case Opcode::Gemm:
+    if (Error e = gemm())
+      return e;
+    break;
+  case Opcode::Pool:
+    if (Error e = pool())
+      return e;
+    break;
+  case Opcode::Add:
+    if (Error e = add())
+      return e;
+    break;
+  }
+  if (last)
+    return fail("the last instruction must be END");
+  return Error::success();
+}
+
+Error InstrChecker::dma(bool store) {
+  Field fBuf = store ? Field::Store_buf : Field::Load_buf;
+  Field fFmt = store ? Field::Store_wfmt : Field::Load_wfmt;
+  Field fRegion = store ? Field::Store_region : Field::Load_region;
+  Field fSram = store ? Field::Store_sram_addr : Field::Load_sram_addr;
+  Field fDdr = store ? Field::Store_ddr_addr : Field::Load_ddr_addr;
+  Field fN0 = store ? Field::Store_n0 : Field::Load_n0;
+  Field fN1 = store ? Field::Store_n1 : Field::Load_n1;
+  Field fN2 = store ? Field::Store_n2 : Field::Load_n2;
+  Field fS1 = store ? Field::Store_s1 : Field::Load_s1;
+  Field fS2 = store ? Field::Store_s2 : Field::Load_s2;
+  if (Error e =
+          oneOf(fBuf, store ? 1 : 3,
+                store ? "STORE reads FBUF (0) only" : "0 FBUF, 1 WBUF, 2 PBUF"))
+    return e;
+  Buf buf = Buf(get(fBuf));
+  if (buf == Buf::WBuf) {
+    if (Error e = weightFormat(fFmt))
+      return e;
+  } else if (get(fFmt) != 0) {
+    return fieldError(fFmt, "must be 0 unless the buffer is WBUF");
+  }
+  if (Error e = oneOf(fRegion, 2, "0 const, 1 data"))
+    return e;
+  Region region = Region(get(fRegion));
+  if (store && region != Region::Data)
+    return fieldError(fRegion, "STORE writes region data (1) only");
+  if (buf != Buf::FBuf && region != Region::Const)
+    return fieldError(fRegion, "WBUF and PBUF load from region const (0) only");
+  if (Error e = positive({fN0, fN1, fN2}))
+    return e;
+  uint64_t n0 = get(fN0), n1 = get(fN1), n2 = get(fN2);
+  uint64_t size = buf == Buf::FBuf   ? t.fbufVectors()
+                  : buf == Buf::WBuf ? t.wbufRows()
+                                     : t.paramEntries;
+  const char *names[] = {"FBUF", "WBUF", "PBUF"};
+  if (Error e = inside(fSram, get(fSram), u128(n0) * n1 * n2, size,
+                       names[size_t(buf)]))
+    return e;
+  uint64_t unit = buf == Buf::FBuf   ? t.L
+                  : buf == Buf::WBuf ? t.rowBytes(WFmt(get(fFmt)))
+                                     : t.paramEntryBytes();
+  u128 extent =
+      u128(n2 - 1) * get(fS2) + u128(n1 - 1) * get(fS1) + u128(n0) * unit;
+  uint64_t regionSize =
+      region == Region::Const ? p.constData.size() : p.dataBytes;
+  if (u128(get(fDdr)) + extent > regionSize)
+    return fieldError(fDdr, "box of " + Twine(uint64_t(extent)) +
+                                " bytes exceeds DDR region " +
+                                (region == Region::Const ? "const" : "data") +
+                                " (" + Twine(regionSize) + " bytes)");
+  if (buf == Buf::FBuf)
+    return Error::success();
+  // WBUF / PBUF contents come from const: check every unit now.
+  for (uint64_t i2 = 0; i2 < n2; ++i2)
+    for (uint64_t i1 = 0; i1 < n1; ++i1)
+      for (uint64_t i0 = 0; i0 < n0; ++i0) {
+        uint64_t at = get(fDdr) + i2 * get(fS2) + i1 * get(fS1) + i0 * unit;
+        if (Error e = constRows(at, buf == Buf::WBuf && get(fFmt) == 0))
+          return e;
+        if (buf == Buf::PBuf) {
+          const uint8_t *e = p.constData.data() + at;
+          for (uint32_t q = 0; q < t.Q; ++q) {
+            int shift = int8_t(e[4 * t.Q + q]), aux = int8_t(e[7 * t.Q + q]);
+            if (shift < -32 || shift > 63)
+              return fail("parameter entry at const byte " + Twine(at) +
+                          ": out_shift " + Twine(shift) + " of channel " +
+                          Twine(q) + " outside [-32, 63]");
+            if (aux < -22 || aux > 22)
+              return fail("parameter entry at const byte " + Twine(at) +
+                          ": aux " + Twine(aux) + " of channel " + Twine(q) +
+                          " outside [-22, 22]");
+          }
+        }
+      }
+  return Error::success();
+}
+
+/// Checks the weight row at const byte `at` (a no-op for PBUF units).
+Error InstrChecker::constRows(uint64_t at, bool pow2) {
+  if (in.opcode() != Opcode::Load ||
+      get(Field::Load_buf) != uint64_t(Buf::WBuf))
+    return Error::success();
+  const uint8_t *r = p.constData.data() + at;
+  uint32_t codeBytes = pow2 ? (t.Q + 1) / 2 : t.Q;
+  for (uint32_t q = 0; q < t.Q; ++q) {
+    if (pow2) {
+      uint8_t code = (r[q / 2] >> (4 * (q % 2))) & 15;
+      if (!num::pow2CodeValid(code))
+        return fail("weight row at const byte " + Twine(at) + ": pow2 code " +
+                    Twine(unsigned(code)) + " of channel " + Twine(q) +
+                    " is invalid");
+    } else if (int8_t(r[q]) == -128) {
+      return fail("weight row at const byte " + Twine(at) +
+                  ": int8 weight -128 of channel " + Twine(q) +
+                  " outside [-127, 127]");
+    }
+  }
+  if (r[codeBytes] > 31)
+    return fail("weight row at const byte " + Twine(at) + ": alignment " +
+                Twine(unsigned(r[codeBytes])) + " outside [0, 31]");
+  return Error::success();
+}
+
+Error InstrChecker::gemm() {
+  if (Error e = weightFormat(Field::Gemm_wfmt))
+    return e;
+  if (Error e =
+          positive({Field::Gemm_in_h, Field::Gemm_in_w, Field::Gemm_in_cb,
+                    Field::Gemm_out_h, Field::Gemm_out_w, Field::Gemm_k_h,
+                    Field::Gemm_k_w, Field::Gemm_stride_h, Field::Gemm_stride_w,
+                    Field::Gemm_dil_h, Field::Gemm_dil_w}))
+    return e;
+  u128 inPlane = u128(get(Field::Gemm_in_h)) * get(Field::Gemm_in_w);
+  if (Error e = inside(
+          Field::Gemm_in_addr, get(Field::Gemm_in_addr),
+          tile(get(Field::Gemm_in_cb), get(Field::Gemm_in_cstride), inPlane),
+          t.fbufVectors(), "FBUF"))
+    return e;
+  u128 rows = u128(get(Field::Gemm_k_h)) * get(Field::Gemm_k_w) *
+              get(Field::Gemm_in_cb) * t.L;
+  if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr), rows,
+                       t.wbufRows(), "WBUF"))
+    return e;
+  u128 outPlane = u128(get(Field::Gemm_out_h)) * get(Field::Gemm_out_w);
+  if (Error e = inside(Field::Gemm_acc_addr, get(Field::Gemm_acc_addr),
+                       outPlane, t.abufVectors(), "ABUF"))
+    return e;
+  if (Error e = inside(Field::Gemm_param_addr, get(Field::Gemm_param_addr), 1,
+                       t.paramEntries, "PBUF"))
+    return e;
+  if (get(Field::Gemm_epilogue))
+    return inside(Field::Gemm_out_addr, get(Field::Gemm_out_addr), outPlane,
+                  t.fbufVectors(), "FBUF");
+  return Error::success();
+}
+
+Error InstrChecker::pool() {
+  if (!t.poolUnit)
+    return fail("target '" + t.name + "' has no pool unit");
+  if (Error e = oneOf(Field::Pool_mode, 3, "0 max, 1 avg with pad, 2 avg"))
+    return e;
+  if (Error e =
+          positive({Field::Pool_in_h, Field::Pool_in_w, Field::Pool_cb,
+                    Field::Pool_out_h, Field::Pool_out_w, Field::Pool_k_h,
+                    Field::Pool_k_w, Field::Pool_stride_h, Field::Pool_stride_w,
+                    Field::Pool_dil_h, Field::Pool_dil_w}))
+    return e;
+  if (get(Field::Pool_mode) != 0)
+    for (Field f : {Field::Pool_dil_h, Field::Pool_dil_w})
+      if (get(f) != 1)
+        return fieldError(f, "must be 1 for average pooling");
+  uint64_t cb = get(Field::Pool_cb);
+  u128 inPlane = u128(get(Field::Pool_in_h)) * get(Field::Pool_in_w);
+  if (Error e = inside(Field::Pool_in_addr, get(Field::Pool_in_addr),
+                       tile(cb, get(Field::Pool_in_cstride), inPlane),
+                       t.fbufVectors(), "FBUF"))
+    return e;
+  u128 outPlane = u128(get(Field::Pool_out_h)) * get(Field::Pool_out_w);
+  if (cb > 1 && get(Field::Pool_out_cstride) < outPlane)
+    return fieldError(Field::Pool_out_cstride,
+                      "output channel blocks overlap (stride < out_h * out_w)");
+  return inside(Field::Pool_out_addr, get(Field::Pool_out_addr),
+                tile(cb, get(Field::Pool_out_cstride), outPlane),
+                t.fbufVectors(), "FBUF");
+}
+
+Error InstrChecker::add() {
+  if (!t.eltwiseUnit)
+    return fail("target '" + t.name + "' has no element-wise unit");
+  if (Error e = positive({Field::Add_n, Field::Add_cb}))
+    return e;
+  uint64_t n = get(Field::Add_n), cb = get(Field::Add_cb);
+  if (Error e = inside(Field::Add_a_addr, get(Field::Add_a_addr),
+                       tile(cb, get(Field::Add_a_cstride), n), t.fbufVectors(),
+                       "FBUF"))
+    return e;
+  if (!get(Field::Add_unary))
+    if (Error e = inside(Field::Add_b_addr, get(Field::Add_b_addr),
+                         tile(cb, get(Field::Add_b_cstride), n),
+                         t.fbufVectors(), "FBUF"))
+      return e;
+  if (cb > 1 && get(Field::Add_out_cstride) < n)
+    return fieldError(Field::Add_out_cstride,
+                      "output channel blocks overlap (stride < n)");
+  if (Error e = inside(Field::Add_out_addr, get(Field::Add_out_addr),
+                       tile(cb, get(Field::Add_out_cstride), n),
+                       t.fbufVectors(), "FBUF"))
+    return e;
+  return inside(Field::Add_param_addr, get(Field::Add_param_addr), cb,
+                t.paramEntries, "PBUF");
+}
+
+} // namespace
+
+Error checkInstr(const Program &p, size_t i) {
+  return InstrChecker(p, i).run();
+}
+
+} // namespace dlprt::detail

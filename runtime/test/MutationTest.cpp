@@ -1,0 +1,84 @@
+//===- MutationTest.cpp - Hostile binaries: load fails or runs, never crash
+//===//
+//
+// Mutants of a valid binary that uses every opcode: bit flips, byte
+// overwrites, truncations and section-table edits. Each must either be
+// refused by readBinary with an error or run to completion on the
+// simulator. Run under ASan / UBSan to make "no crash" strict.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProgramBuilder.h"
+
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace dlprt;
+using namespace dlprt::test;
+
+namespace {
+
+TEST(Mutation, EveryMutantFailsToLoadOrRuns) {
+  const unsigned seed = 20261202;
+  std::printf("mutation seed %u\n", seed);
+  std::mt19937_64 rng(seed);
+  const std::vector<uint8_t> good = writeBinary(everyOpcodeProgram());
+  ASSERT_EQ(loadError(good), "");
+  const size_t table = 32, tableBytes = 24 * 8;
+  size_t loaded = 0, refused = 0;
+  std::vector<uint8_t> data;
+  for (int n = 0; n < 6000; ++n) {
+    std::vector<uint8_t> b = good;
+    auto pick = [&](size_t lo, size_t hi) {
+      return std::uniform_int_distribution<size_t>(lo, hi - 1)(rng);
+    };
+    int edits = 1 + int(pick(0, 3));
+    for (int e = 0; e < edits && !b.empty(); ++e) {
+      switch (pick(0, 5)) {
+      case 0: // bit flip anywhere
+        b[pick(0, b.size())] ^= uint8_t(1u << pick(0, 8));
+        break;
+      case 1: // byte overwrite
+        b[pick(0, b.size())] = uint8_t(rng());
+        break;
+      case 2: { // truncation, header size patched so parsing goes on
+        b.resize(pick(0, b.size()));
+        if (b.size() >= 32)
+          for (int i = 0; i < 8; ++i)
+            b[24 + i] = uint8_t(uint64_t(b.size()) >> (8 * i));
+        break;
+      }
+      case 3: { // section table: offset or size field, small or wild
+        size_t at = table + 24 * pick(0, 8) + (pick(0, 2) ? 8 : 16);
+        uint64_t v = pick(0, 2) ? rng() : pick(0, 4096);
+        for (int i = 0; i < 8 && at + i < b.size(); ++i)
+          b[at + i] = uint8_t(v >> (8 * i));
+        break;
+      }
+      default: // an instruction or const byte: most likely to stay valid
+        if (b.size() > table + tableBytes)
+          b[pick(table + tableBytes, b.size())] ^= uint8_t(1u << pick(0, 8));
+        break;
+      }
+    }
+    llvm::Expected<Program> p = readBinary(b);
+    if (!p) {
+      std::string err = llvm::toString(p.takeError());
+      ASSERT_FALSE(err.empty());
+      ++refused;
+      continue;
+    }
+    ++loaded;
+    llvm::Expected<std::unique_ptr<Simulator>> sim = Simulator::create(*p);
+    ASSERT_TRUE(bool(sim)) << "readBinary accepted what create refuses: "
+                           << llvm::toString(sim.takeError());
+    data.assign(touchedDataBytes(*p), 0x5a);
+    (*sim)->run(data.data());
+  }
+  std::printf("mutants: %zu refused, %zu loaded and ran\n", refused, loaded);
+  EXPECT_GT(refused, 1000u);
+  EXPECT_GT(loaded, 100u);
+}
+
+} // namespace

@@ -1,0 +1,258 @@
+//===- PoolAddHostTest.cpp - POOL, ADD and host ops against references ----===//
+//
+// Expected values are computed here from docs/isa.md 3.4 / 3.5,
+// docs/numerics.md 4 / 5 and the host-op layouts in dlprt/Program.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProgramBuilder.h"
+
+#include "dlprt/HostOps.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+using namespace dlprt;
+using namespace dlprt::isa;
+using namespace dlprt::test;
+
+namespace {
+
+/// Fills FBUF [0, n) from data and returns the int8 values (block-major).
+std::vector<int> fillInput(Builder &b, std::vector<uint8_t> &data, int n,
+                           unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<int> v(n * 8);
+  for (int i = 0; i < n * 8; ++i) {
+    v[i] = std::uniform_int_distribution<int>(-128, 127)(rng);
+    data[i] = uint8_t(v[i]);
+  }
+  b.emit(load(Buf::FBuf, Region::Data, 0, 0, n));
+  b.emit(instr(Opcode::Sync, {}));
+  return v;
+}
+
+struct PoolCase {
+  int mode, inH, inW, kH, kW, sH, sW, pT, pL, pB, pR, dH, dW, outH, outW;
+};
+
+void checkPool(const PoolCase &c) {
+  Builder b;
+  b.p.dataBytes = 8192;
+  std::vector<uint8_t> data(b.p.dataBytes);
+  const int cb = 2, inStride = c.inH * c.inW + 3, outAddr = 200,
+            outStride = c.outH * c.outW + 1;
+  std::vector<int> in = fillInput(b, data, inStride * cb, 99);
+  b.emit(instr(Opcode::Pool, {{"mode", c.mode},
+                              {"in_addr", 0},
+                              {"in_cstride", inStride},
+                              {"in_h", c.inH},
+                              {"in_w", c.inW},
+                              {"cb", cb},
+                              {"out_h", c.outH},
+                              {"out_w", c.outW},
+                              {"k_h", c.kH},
+                              {"k_w", c.kW},
+                              {"stride_h", c.sH},
+                              {"stride_w", c.sW},
+                              {"pad_t", c.pT},
+                              {"pad_l", c.pL},
+                              {"pad_b", c.pB},
+                              {"pad_r", c.pR},
+                              {"dil_h", c.dH},
+                              {"dil_w", c.dW},
+                              {"out_addr", outAddr},
+                              {"out_cstride", outStride}}));
+  b.emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int blk = 0; blk < cb; ++blk)
+    for (int y = 0; y < c.outH; ++y)
+      for (int x = 0; x < c.outW; ++x)
+        for (int l = 0; l < 8; ++l) {
+          int y0 = y * c.sH - c.pT, x0 = x * c.sW - c.pL;
+          int best = -128, n = 0;
+          int64_t sum = 0;
+          for (int ky = 0; ky < c.kH; ++ky)
+            for (int kx = 0; kx < c.kW; ++kx) {
+              int iy = y0 + ky * c.dH, ix = x0 + kx * c.dW;
+              if (iy < 0 || iy >= c.inH || ix < 0 || ix >= c.inW)
+                continue;
+              int v = in[(blk * inStride + iy * c.inW + ix) * 8 + l];
+              best = std::max(best, v);
+              sum += v;
+              ++n;
+            }
+          int64_t expect = best;
+          if (c.mode != 0) {
+            int64_t count = n;
+            if (c.mode == 1)
+              count = (std::min(y0 + c.kH, c.inH + c.pB) - y0) *
+                      (std::min(x0 + c.kW, c.inW + c.pR) - x0);
+            count = std::max<int64_t>(count, 1);
+            // M_K = floor(2^16 / K + 1/2); q = sat8((sum M + 2^15) >> 16).
+            int64_t M = int64_t(std::floor(65536.0 / double(count) + 0.5));
+            expect = refRequant(sum * M, 16);
+          }
+          EXPECT_EQ(
+              sim->state()
+                  .fbuf[(outAddr + blk * outStride + y * c.outW + x) * 8 + l],
+              expect)
+              << "mode " << c.mode << " block " << blk << " (" << y << "," << x
+              << ") lane " << l;
+        }
+}
+
+TEST(Pool, MaxWithDilationAndAnEmptyWindow) {
+  // Row 0's window (rows -3, -2) holds no valid element: -128.
+  checkPool({0, 4, 5, 2, 3, 2, 2, 3, 1, 0, 0, 1, 2, 3, 3});
+}
+
+TEST(Pool, MaxPlain) {
+  checkPool({0, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3});
+}
+
+TEST(Pool, AverageCountingPadding) {
+  checkPool({1, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3});
+  // pad_b = pad_r = 0: the bottom / right windows count only to the edge.
+  checkPool({1, 5, 6, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3, 3});
+}
+
+TEST(Pool, AverageOverValidElements) {
+  checkPool({2, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3});
+  checkPool({2, 7, 7, 7, 7, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1}); // global 7x7
+}
+
+void checkAdd(bool unary) {
+  Builder b;
+  b.p.dataBytes = 4096;
+  std::vector<uint8_t> data(b.p.dataBytes);
+  const int n = 10, cb = 2;
+  std::vector<int> v = fillInput(b, data, 100, 5);
+  std::vector<int8_t> aux0 = {0, 1, -1, 3, -3, 22, -22, 2};
+  std::vector<int8_t> aux1 = {2, 0, 0, -2, 1, 1, -1, 0};
+  if (unary)
+    aux0 = aux1 = std::vector<int8_t>(8, 0);
+  std::vector<int8_t> sh0 = {1, 0, 2, -1, 4, 23, 8, 3};
+  std::vector<int8_t> sh1 = {0, 1, 1, 2, 2, 3, -2, 5};
+  std::vector<int8_t> lo = {-128, 0, -10, -128, -128, -128, -50, -128};
+  std::vector<int8_t> hi = {127, 127, 10, 127, 127, 127, 50, 127};
+  uint64_t pa = b.params(std::vector<int32_t>(8), sh0, lo, hi, aux0);
+  b.params(std::vector<int32_t>(8), sh1, lo, hi, aux1);
+  b.emit(load(Buf::PBuf, Region::Const, 20, int64_t(pa), 2))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(instr(Opcode::Add, {{"unary", unary},
+                                {"a_addr", 0},
+                                {"b_addr", 30},
+                                {"out_addr", 60},
+                                {"n", n},
+                                {"cb", cb},
+                                {"a_cstride", 12},
+                                {"b_cstride", 11},
+                                {"out_cstride", 15},
+                                {"param_addr", 20}}))
+      .emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int blk = 0; blk < cb; ++blk)
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < 8; ++c) {
+        int64_t a = v[(0 + blk * 12 + i) * 8 + c];
+        int64_t bb = unary ? 0 : v[(30 + blk * 11 + i) * 8 + c];
+        int d = (blk ? aux1 : aux0)[c];
+        int64_t t =
+            d >= 0 ? a + bb * (int64_t(1) << d) : a * (int64_t(1) << -d) + bb;
+        int64_t q = refRequant(t, (blk ? sh1 : sh0)[c]);
+        q = std::min<int64_t>(std::max<int64_t>(q, lo[c]), hi[c]);
+        EXPECT_EQ(sim->state().fbuf[(60 + blk * 15 + i) * 8 + c], q)
+            << "block " << blk << " i " << i << " lane " << c;
+      }
+}
+
+TEST(Add, Binary) { checkAdd(false); }
+TEST(Add, Unary) { checkAdd(true); }
+
+TEST(HostOps, GroupedConvAndConcat) {
+  const int C = 6, H = 4, W = 5, G = 3, O = 6, KH = 3, KW = 2;
+  const int SH = 2, SW = 1, PT = 1, PL = 0, DH = 1, DW = 2, OH = 2, OW = 3;
+  Builder b;
+  b.p.dataBytes = 2048;
+  uint32_t x = b.tensor("x", C, H, W, 0, {0});
+  uint32_t h = b.tensor("h", O, OH, OW, 512, {0});
+  uint32_t cat = b.tensor("cat", C + O, H, W, 1024, {0});
+  b.p.tensors[h].H = OH;
+  // The concat needs equal H, W: concat x with itself and h's... use x twice.
+  std::vector<uint8_t> data(b.p.dataBytes, 0xAA); // garbage everywhere
+  std::mt19937 rng(3);
+  std::vector<int> in(C * H * W);
+  for (int c = 0; c < C; ++c)
+    for (int y = 0; y < H; ++y)
+      for (int xx = 0; xx < W; ++xx) {
+        int v = std::uniform_int_distribution<int>(-128, 127)(rng);
+        in[(c * H + y) * W + xx] = v;
+        data[blocked(H, W, c, y, xx)] = uint8_t(v);
+      }
+  const int CG = C / G, OG = O / G;
+  std::vector<int32_t> mul(O * CG * KH * KW), bias(O);
+  std::vector<int8_t> shift = {0, 1, 2, 3, -1, 5}, lo(O, -100), hi(O, 90);
+  std::vector<uint8_t> cst;
+  auto put32 = [&](int32_t v) {
+    for (int k = 0; k < 4; ++k)
+      cst.push_back(uint8_t(uint32_t(v) >> (8 * k)));
+  };
+  for (int32_t &m : mul) {
+    m = std::uniform_int_distribution<int>(-64, 64)(rng);
+    put32(m);
+  }
+  for (int32_t &v : bias) {
+    v = std::uniform_int_distribution<int>(-500, 500)(rng);
+    put32(v);
+  }
+  for (const auto *v : {&shift, &lo, &hi})
+    for (int8_t s : *v)
+      cst.push_back(uint8_t(s));
+  HostSegment conv{
+      HostOpKind::Conv, {x},       {h}, {G, KH, KW, SH, SW, PT, PL, DH, DW},
+      b.addConst(cst),  cst.size()};
+  HostSegment concat{HostOpKind::Concat, {x, x}, {cat}, {}, 0, 0};
+  b.p.tensors[cat].C = 2 * C;
+  b.p.tensors[cat].shape = {1, 2 * C, H, W};
+  b.p.host = {conv, concat};
+  b.emit(instr(Opcode::Host, {{"segment", 0}}))
+      .emit(instr(Opcode::Host, {{"segment", 1}}))
+      .emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int o = 0; o < O; ++o)
+    for (int y = 0; y < OH; ++y)
+      for (int xx = 0; xx < OW; ++xx) {
+        int64_t acc = bias[o];
+        for (int ci = 0; ci < CG; ++ci)
+          for (int ky = 0; ky < KH; ++ky)
+            for (int kx = 0; kx < KW; ++kx) {
+              int iy = y * SH - PT + ky * DH, ix = xx * SW - PL + kx * DW;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                continue;
+              int c = (o / OG) * CG + ci;
+              acc += int64_t(in[(c * H + iy) * W + ix]) *
+                     mul[((o * CG + ci) * KH + ky) * KW + kx];
+            }
+        int64_t q = refRequant(acc, shift[o]);
+        q = std::min<int64_t>(std::max<int64_t>(q, lo[o]), hi[o]);
+        EXPECT_EQ(int8_t(data[512 + blocked(OH, OW, o, y, xx)]), q)
+            << o << " " << y << " " << xx;
+      }
+  for (int c = O; c < 8; ++c) // pad lanes of the output block are zeroed
+    EXPECT_EQ(data[512 + blocked(OH, OW, c, 0, 0)], 0);
+  for (int c = 0; c < 2 * C; ++c)
+    for (int y = 0; y < H; ++y)
+      for (int xx = 0; xx < W; ++xx)
+        EXPECT_EQ(int8_t(data[1024 + blocked(H, W, c, y, xx)]),
+                  in[((c % C) * H + y) * W + xx]);
+  for (int c = 2 * C; c < 16; ++c)
+    EXPECT_EQ(data[1024 + blocked(H, W, c, 1, 1)], 0);
+}
+
+} // namespace

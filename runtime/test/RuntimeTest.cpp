@@ -1,0 +1,115 @@
+//===- RuntimeTest.cpp - Session: batches, threads, edges, tensors --------===//
+
+#include "ProgramBuilder.h"
+
+#include "dlprt/Numerics.h"
+#include "dlprt/Runtime.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+
+using namespace dlprt;
+using namespace dlprt::test;
+
+namespace {
+
+std::unique_ptr<Session> session(const Program &p) {
+  llvm::Expected<std::unique_ptr<Session>> s =
+      Session::loadBytes(writeBinary(p));
+  EXPECT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  return s ? std::move(*s) : nullptr;
+}
+
+TEST(Runtime, QuantizeAndDequantizeEdges) {
+  TensorDesc t;
+  t.C = 3;
+  t.H = 1;
+  t.W = 2;
+  t.shape = {1, 6}; // a flattened N x K view: k = (c * H + y) * W + x
+  t.frac = {7, 2};
+  t.fracBlock = 2; // channels 0, 1: f = 7; channel 2: f = 2
+  t.ddrOffset = 8;
+  std::vector<uint8_t> data(8 + t.bytes(8), 0xee);
+  float in[6] = {0.7f, 1.0f, -0.25f, -2.0f, 3.1f, -40.0f};
+  quantizeInto(t, 8, in, data.data());
+  EXPECT_EQ(int8_t(data[8 + 0]), 90);      // c0 x0: floor(89.6 + .5)
+  EXPECT_EQ(int8_t(data[8 + 8 + 0]), 127); // c0 x1: 128 saturates
+  EXPECT_EQ(int8_t(data[8 + 1]), -32);     // c1 x0
+  EXPECT_EQ(int8_t(data[8 + 8 + 1]), -128);
+  EXPECT_EQ(int8_t(data[8 + 2]), 12); // c2 x0: 3.1 * 4 = 12.4
+  EXPECT_EQ(int8_t(data[8 + 8 + 2]), -128);
+  EXPECT_EQ(data[8 + 3], 0); // pad lanes zeroed
+  EXPECT_EQ(data[7], 0xee);  // nothing before the tensor
+  float out[6];
+  dequantizeFrom(t, 8, data.data(), out);
+  EXPECT_FLOAT_EQ(out[0], 90 / 128.0f);
+  EXPECT_FLOAT_EQ(out[1], 127 / 128.0f);
+  EXPECT_FLOAT_EQ(out[4], 3.0f);
+  EXPECT_FLOAT_EQ(out[5], -32.0f);
+}
+
+TEST(Runtime, BatchesAndThreadsAgree) {
+  Program p = everyOpcodeProgram();
+  std::unique_ptr<Session> s = session(p);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->inputs().size(), 1u);
+  ASSERT_EQ(s->outputs().size(), 2u);
+  EXPECT_EQ(s->outputs()[0]->name, "cat");
+  const int batch = 7;
+  const size_t nin = 16 * 16, nout0 = 16 * 16, nout1 = 8 * 16;
+  std::vector<float> in(batch * nin);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = float(std::sin(double(i)) * 3);
+  auto runWith = [&](unsigned threads) {
+    std::vector<float> o0(batch * nout0), o1(batch * nout1);
+    const float *ins[] = {in.data()};
+    float *outs[] = {o0.data(), o1.data()};
+    llvm::Error e = s->run(batch, ins, outs, threads);
+    EXPECT_FALSE(bool(e)) << llvm::toString(std::move(e));
+    o0.insert(o0.end(), o1.begin(), o1.end());
+    return o0;
+  };
+  std::vector<float> one = runWith(1), three = runWith(3), all = runWith(0);
+  EXPECT_EQ(one, three);
+  EXPECT_EQ(one, all);
+  // Image 2 alone equals image 2 of the batch.
+  std::vector<float> o0(nout0), o1(nout1);
+  const float *ins[] = {in.data() + 2 * nin};
+  float *outs[] = {o0.data(), o1.data()};
+  ASSERT_FALSE(bool(s->run(1, ins, outs, 1)));
+  EXPECT_TRUE(std::equal(o0.begin(), o0.end(), one.begin() + 2 * nout0));
+  EXPECT_TRUE(
+      std::any_of(o0.begin(), o0.end(), [](float v) { return v != 0; }));
+  // Tensor hook: the last image's input and output.
+  llvm::Expected<std::vector<float>> x = s->lastImageTensor(0);
+  ASSERT_TRUE(bool(x));
+  for (size_t i = 0; i < nin; ++i)
+    EXPECT_EQ((*x)[i],
+              float(num::dequantize(num::quantize(in[2 * nin + i], 5), 5)));
+  llvm::Expected<std::vector<float>> cat = s->lastImageTensor(3);
+  ASSERT_TRUE(bool(cat));
+  EXPECT_EQ(*cat, o0);
+  llvm::Expected<std::vector<float>> bad = s->lastImageTensor(9);
+  EXPECT_FALSE(bool(bad));
+  llvm::consumeError(bad.takeError());
+  // Argument errors.
+  llvm::Error e = s->run(0, ins, outs, 1);
+  EXPECT_NE(llvm::toString(std::move(e)).find("batch 0"), std::string::npos);
+  e = s->run(1, {}, outs, 1);
+  EXPECT_NE(llvm::toString(std::move(e)).find("1 inputs and 2 outputs"),
+            std::string::npos);
+}
+
+TEST(Runtime, LoadErrorsNameTheFile) {
+  auto s = Session::load("/nonexistent/model.dlpb");
+  ASSERT_FALSE(bool(s));
+  EXPECT_NE(llvm::toString(s.takeError()).find("/nonexistent/model.dlpb"),
+            std::string::npos);
+  auto t = Session::load(DLPRT_CONFIG_DIR "/small.json");
+  ASSERT_FALSE(bool(t));
+  EXPECT_NE(llvm::toString(t.takeError()).find("small.json: header: bad magic"),
+            std::string::npos);
+}
+
+} // namespace

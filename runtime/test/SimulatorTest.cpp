@@ -1,0 +1,267 @@
+//===- SimulatorTest.cpp - GEMM, DMA and token order against references ---===//
+//
+// The expected values are computed here from docs/isa.md and
+// docs/numerics.md, not with the simulator's code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProgramBuilder.h"
+
+#include "dlprt/Schedule.h"
+
+#include "gtest/gtest.h"
+
+#include <random>
+
+using namespace dlprt;
+using namespace dlprt::isa;
+using namespace dlprt::test;
+
+namespace {
+
+/// Value of a pow2 code (docs/numerics.md 2.1 with the window folded into
+/// the row alignment): 0, or (-1)^s * 2^(k-1).
+int64_t pow2CodeValue(int code) {
+  int k = code & 7;
+  if (k == 0)
+    return 0;
+  return (code & 8 ? -1 : 1) * (int64_t(1) << (k - 1));
+}
+
+TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
+  std::mt19937 rng(1234);
+  auto uni = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  const int C = 16, H = 5, W = 6, KH = 3, KW = 3, OH = 3, OW = 4;
+  const int SH = 2, SW = 1, DH = 1, DW = 2, PT = 1, PL = 2;
+  Builder b;
+  b.p.dataBytes = 2048;
+  std::vector<uint8_t> data(b.p.dataBytes);
+  std::vector<int> in(C * H * W);
+  for (int c = 0; c < C; ++c)
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x) {
+        in[(c * H + y) * W + x] = uni(-128, 127);
+        data[blocked(H, W, c, y, x)] = uint8_t(in[(c * H + y) * W + x]);
+      }
+  const int K = KH * KW * 8; // rows per GEMM (one channel block each)
+  std::vector<std::vector<uint8_t>> codes(K, std::vector<uint8_t>(8));
+  std::vector<std::vector<int8_t>> w8(K, std::vector<int8_t>(8));
+  std::vector<uint8_t> alignP(K), alignI(K);
+  for (int r = 0; r < K; ++r) {
+    for (int q = 0; q < 8; ++q) {
+      int c = uni(0, 14);
+      codes[r][q] = uint8_t(c >= 8 ? c + 1 : c);
+      w8[r][q] = int8_t(uni(-127, 127));
+    }
+    alignP[r] = uint8_t(uni(0, 3));
+    alignI[r] = uint8_t(uni(0, 2));
+  }
+  std::vector<int32_t> bias(8);
+  for (int32_t &v : bias)
+    v = uni(-100000, 100000);
+  std::vector<int8_t> shift = {16, 12, 20, 0, -1, 63, 18, 14};
+  std::vector<int8_t> amin = {-128, 0, -20, -128, -128, -5, 10, -128};
+  std::vector<int8_t> amax = {127, 127, 30, 127, 127, 5, -10, 127};
+  uint64_t pw = b.pow2Rows(codes, alignP), iw = b.int8Rows(w8, alignI);
+  uint64_t pa = b.params(bias, shift, amin, amax, std::vector<int8_t>(8));
+  // Block 0 at FBUF 0, block 1 at FBUF 40 (in_cstride 40 for both GEMMs).
+  b.emit(load(Buf::FBuf, Region::Data, 0, 0, H * W))
+      .emit(load(Buf::FBuf, Region::Data, 40, H * W * 8, H * W))
+      .emit(load(Buf::WBuf, Region::Const, 0, int64_t(pw), K))
+      .emit(load(Buf::WBuf, Region::Const, 100, int64_t(iw), K, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 3, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}));
+  Fields geo = {
+      {"in_h", H},      {"in_w", W},      {"in_cb", 1},    {"in_cstride", 40},
+      {"out_h", OH},    {"out_w", OW},    {"k_h", KH},     {"k_w", KW},
+      {"stride_h", SH}, {"stride_w", SW}, {"dil_h", DH},   {"dil_w", DW},
+      {"pad_t", PT},    {"pad_l", PL},    {"acc_addr", 5}, {"param_addr", 3}};
+  Instr g1 = instr(Opcode::Gemm, geo), g2 = instr(Opcode::Gemm, geo);
+  for (auto [f, v] : {std::pair{Field::Gemm_wfmt, 1},
+                      {Field::Gemm_in_addr, 40},
+                      {Field::Gemm_w_addr, 100},
+                      {Field::Gemm_accumulate, 1},
+                      {Field::Gemm_epilogue, 1},
+                      {Field::Gemm_out_addr, 200}})
+    ASSERT_TRUE(g2.set(f, v));
+  b.emit(g1).emit(g2).emit(instr(Opcode::Sync, {}));
+  b.emit(store(200, 1000, OH * OW)).emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+
+  for (int y = 0; y < OH; ++y)
+    for (int x = 0; x < OW; ++x)
+      for (int q = 0; q < 8; ++q) {
+        int64_t acc = bias[q];
+        for (int ky = 0; ky < KH; ++ky)
+          for (int kx = 0; kx < KW; ++kx)
+            for (int l = 0; l < 8; ++l) {
+              int iy = y * SH + ky * DH - PT, ix = x * SW + kx * DW - PL;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                continue;
+              int r = (ky * KW + kx) * 8 + l;
+              int64_t v0 = in[(l * H + iy) * W + ix];
+              int64_t v1 = in[((8 + l) * H + iy) * W + ix];
+              acc +=
+                  v0 * (int64_t(1) << alignP[r]) * pow2CodeValue(codes[r][q]);
+              acc += v1 * (int64_t(1) << alignI[r]) * w8[r][q];
+            }
+        ASSERT_LT(std::abs(acc), int64_t(1) << 31);
+        size_t A = size_t(5 + y * OW + x);
+        EXPECT_EQ(sim->state().abuf[A * 8 + q], acc)
+            << y << "," << x << "," << q;
+        int64_t r = refRequant(acc, shift[q]);
+        r = std::min<int64_t>(std::max<int64_t>(r, amin[q]), amax[q]);
+        EXPECT_EQ(int8_t(data[1000 + (y * OW + x) * 8 + q]), r)
+            << y << "," << x << "," << q;
+      }
+}
+
+TEST(Simulator, AccumulatorWrapsWithoutUB) {
+  // 2^30 + 2^30 wraps to -2^31 (two's complement); shift 31 alignment.
+  Builder b;
+  b.p.dataBytes = 64;
+  std::vector<uint8_t> data(64, 0);
+  data[0] = 64; // v = 64; 64 << 24 = 2^30 per term; two terms.
+  data[1] = 64;
+  std::vector<std::vector<int8_t>> w(8, std::vector<int8_t>(8, 0));
+  w[0][0] = 1;
+  w[1][0] = 1;
+  w[0][1] = 127; // huge products wrap too
+  w[1][1] = -127;
+  uint64_t iw = b.int8Rows(w, std::vector<uint8_t>(8, 24));
+  b.emit(load(Buf::FBuf, Region::Data, 0, 0, 1))
+      .emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), 8, 1, 0, 1, 0, 1))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(instr(Opcode::Gemm, {{"wfmt", 1},
+                                 {"in_h", 1},
+                                 {"in_w", 1},
+                                 {"in_cb", 1},
+                                 {"out_h", 1},
+                                 {"out_w", 1},
+                                 {"k_h", 1},
+                                 {"k_w", 1},
+                                 {"stride_h", 1},
+                                 {"stride_w", 1},
+                                 {"dil_h", 1},
+                                 {"dil_w", 1},
+                                 {"epilogue", 1},
+                                 {"out_addr", 1}}))
+      .emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  EXPECT_EQ(sim->state().abuf[0], INT32_MIN);
+  EXPECT_EQ(sim->state().abuf[1], 0); // 127*2^30 - 127*2^30
+  // PBUF is zero: act_min = act_max = 0 clamps everything to 0.
+  EXPECT_EQ(sim->state().fbuf[8], 0);
+}
+
+TEST(Simulator, DmaBoxesAndWeightUnpacking) {
+  Builder b;
+  b.p.dataBytes = 4096;
+  std::vector<uint8_t> data(b.p.dataBytes);
+  for (size_t i = 0; i < 1500; ++i)
+    data[i] = uint8_t(i * 7 + 3);
+  // LOAD 2 planes x 3 runs x 2 vectors from byte 16 (s1 40, s2 200) to 10.
+  b.emit(load(Buf::FBuf, Region::Data, 10, 16, 2, 3, 40, 2, 200));
+  std::vector<std::vector<uint8_t>> codes = {{1, 2, 3, 4, 5, 6, 7, 9},
+                                             {15, 14, 13, 12, 11, 10, 0, 0}};
+  uint64_t pw = b.pow2Rows(codes, {5, 31});
+  std::vector<std::vector<int8_t>> w8 = {{-127, 1, 2, 3, 4, 5, 6, 127}};
+  uint64_t iw = b.int8Rows(w8, {17});
+  uint64_t pa =
+      b.params({-1, 2, 70000, -70000, 0, 5, 6, INT32_MIN},
+               {-32, 63, 0, 1, 2, 3, 4, 5}, {-1, -2, -3, -4, -5, -6, -7, -8},
+               {1, 2, 3, 4, 5, 6, 7, 8}, {-22, 22, 0, 1, 2, 3, 4, 5});
+  b.emit(load(Buf::WBuf, Region::Const, 7, int64_t(pw), 2))
+      .emit(load(Buf::WBuf, Region::Const, 9, int64_t(iw), 1, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 63, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}));
+  // STORE 2 planes x 2 runs x 3 vectors from FBUF 10 to byte 2000.
+  b.emit(store(10, 2000, 3, 2, 48, 2, 160)).emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  const MachineState &s = sim->state();
+  std::vector<uint8_t> orig(1500);
+  for (size_t i = 0; i < orig.size(); ++i)
+    orig[i] = uint8_t(i * 7 + 3);
+  for (int i2 = 0; i2 < 2; ++i2)
+    for (int i1 = 0; i1 < 3; ++i1)
+      for (int i0 = 0; i0 < 2; ++i0)
+        for (int l = 0; l < 8; ++l)
+          EXPECT_EQ(uint8_t(s.fbuf[(10 + (i2 * 3 + i1) * 2 + i0) * 8 + l]),
+                    orig[16 + i2 * 200 + i1 * 40 + i0 * 8 + l]);
+  std::vector<uint8_t> fb(s.fbuf.begin(), s.fbuf.end());
+  for (int i2 = 0; i2 < 2; ++i2)
+    for (int i1 = 0; i1 < 2; ++i1)
+      for (int i0 = 0; i0 < 3; ++i0)
+        for (int l = 0; l < 8; ++l)
+          EXPECT_EQ(data[2000 + i2 * 160 + i1 * 48 + i0 * 8 + l],
+                    fb[(10 + (i2 * 2 + i1) * 3 + i0) * 8 + l]);
+  EXPECT_EQ(data[2000 - 1], 0); // nothing else written
+  for (int r = 0; r < 2; ++r) {
+    for (int q = 0; q < 8; ++q)
+      EXPECT_EQ(s.wcode[(7 + r) * 8 + q], codes[r][q]);
+  }
+  EXPECT_EQ(s.walign[7], 5);
+  EXPECT_EQ(s.walign[8], 31);
+  for (int q = 0; q < 8; ++q)
+    EXPECT_EQ(int8_t(s.wcode[9 * 8 + q]), w8[0][q]);
+  EXPECT_EQ(s.walign[9], 17);
+  EXPECT_EQ(s.bias[63 * 8 + 2], 70000);
+  EXPECT_EQ(s.bias[63 * 8 + 7], INT32_MIN);
+  EXPECT_EQ(s.outShift[63 * 8 + 0], -32);
+  EXPECT_EQ(s.actMin[63 * 8 + 3], -4);
+  EXPECT_EQ(s.actMax[63 * 8 + 7], 8);
+  EXPECT_EQ(s.aux[63 * 8 + 1], 22);
+}
+
+/// WAR through tokens: the second LOAD into FBUF 0 must wait until the
+/// first GEMM has read it (it pops compute->load).
+TEST(Simulator, TokensOrderLoadAfterCompute) {
+  Builder b;
+  b.p.dataBytes = 64;
+  std::vector<uint8_t> data(64);
+  for (int l = 0; l < 8; ++l) {
+    data[l] = uint8_t(10 + l);      // A
+    data[8 + l] = uint8_t(100 + l); // B
+  }
+  std::vector<std::vector<int8_t>> ident(8, std::vector<int8_t>(8, 0));
+  for (int r = 0; r < 8; ++r)
+    ident[r][r] = 1;
+  uint64_t iw = b.int8Rows(ident, std::vector<uint8_t>(8, 0));
+  uint64_t pa = b.params(std::vector<int32_t>(8, 0), std::vector<int8_t>(8, 0),
+                         std::vector<int8_t>(8, -128),
+                         std::vector<int8_t>(8, 127), std::vector<int8_t>(8));
+  Fields g = {{"wfmt", 1},     {"in_h", 1},     {"in_w", 1},  {"in_cb", 1},
+              {"out_h", 1},    {"out_w", 1},    {"k_h", 1},   {"k_w", 1},
+              {"stride_h", 1}, {"stride_w", 1}, {"dil_h", 1}, {"dil_w", 1},
+              {"epilogue", 1}};
+  Instr g1 = instr(Opcode::Gemm, g, PopPrev | PushPrev);
+  Instr g2 = instr(Opcode::Gemm, g, PopPrev);
+  g1.set(Field::Gemm_out_addr, 10);
+  g2.set(Field::Gemm_out_addr, 11);
+  b.emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), 8, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
+      .emit(load(Buf::FBuf, Region::Data, 0, 0, 1, 1, 0, 1, 0, 0, PushNext))
+      .emit(load(Buf::FBuf, Region::Data, 0, 8, 1, 1, 0, 1, 0, 0,
+                 PopNext | PushNext))
+      .emit(g1)
+      .emit(g2)
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(10, 16, 2))
+      .emit(instr(Opcode::End, {}));
+  llvm::Expected<std::vector<uint32_t>> order = tokenSchedule(b.p.code);
+  ASSERT_TRUE(bool(order)) << llvm::toString(order.takeError());
+  EXPECT_EQ(*order, (std::vector<uint32_t>{0, 1, 2, 4, 3, 5, 6, 7, 8}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int l = 0; l < 8; ++l) {
+    EXPECT_EQ(data[16 + l], 10 + l) << "GEMM 1 must see A";
+    EXPECT_EQ(data[24 + l], 100 + l) << "GEMM 2 must see B";
+  }
+}
+
+} // namespace

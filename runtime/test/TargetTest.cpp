@@ -1,0 +1,160 @@
+//===- TargetTest.cpp - Target config parsing, checks, fingerprint --------===//
+
+#include "dlprt/Target.h"
+
+#include "llvm/Support/xxhash.h"
+#include "gtest/gtest.h"
+
+#include <regex>
+
+using namespace dlprt;
+
+namespace {
+
+const char *kSmall = R"({"name": "small", "array": {"L": 8, "Q": 8},
+  "sram": {"feature_bytes": 131072, "weight_bank_bytes": 32768,
+           "acc_bytes": 65536, "param_entries": 1024},
+  "clock_mhz": 200, "ddr": {"bytes_per_cycle": 16, "latency_cycles": 64},
+  "weight_formats": ["pow2", "int8"], "csr": false,
+  "units": {"pool": true, "eltwise": true},
+  "devices": {"count": 1, "link_bytes_per_cycle": 0}})";
+
+std::string parseError(const std::string &json) {
+  llvm::Expected<TargetConfig> t = parseTargetConfig(json, "cfg.json");
+  if (t)
+    return "";
+  return llvm::toString(t.takeError());
+}
+
+/// kSmall with the first occurrence of `from` replaced by `to`.
+std::string edit(const std::string &from, const std::string &to) {
+  std::string s = kSmall;
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+TEST(Target, ShippedConfigs) {
+  auto small = loadTargetConfig(DLPRT_CONFIG_DIR "/small.json");
+  ASSERT_TRUE(bool(small)) << llvm::toString(small.takeError());
+  EXPECT_EQ(small->L, 8u);
+  EXPECT_EQ(small->fbufVectors(), 16384u);
+  EXPECT_EQ(small->wbufRows(), 8192u);
+  EXPECT_EQ(small->abufVectors(), 2048u);
+  auto large = loadTargetConfig(DLPRT_CONFIG_DIR "/large.json");
+  ASSERT_TRUE(bool(large)) << llvm::toString(large.takeError());
+  EXPECT_EQ(large->Q, 64u);
+  EXPECT_DOUBLE_EQ(large->clockMHz * large->ddrBytesPerCycle, 19200.0);
+  EXPECT_EQ(large->rowBytes(isa::WFmt::Pow2), 33u);
+  EXPECT_EQ(large->rowBytes(isa::WFmt::Int8), 65u);
+  EXPECT_NE(small->fingerprint(), large->fingerprint());
+}
+
+TEST(Target, CanonicalJsonAndFingerprint) {
+  auto t = parseTargetConfig(kSmall, "x");
+  ASSERT_TRUE(bool(t));
+  std::string canon = t->toJSON();
+  EXPECT_EQ(canon,
+            R"({"name":"small","array":{"L":8,"Q":8},"sram":{"feature_bytes":)"
+            R"(131072,"weight_bank_bytes":32768,"acc_bytes":65536,)"
+            R"("param_entries":1024},"clock_mhz":200,"ddr":{"bytes_per_cycle":)"
+            R"(16,"latency_cycles":64},"weight_formats":["pow2","int8"],)"
+            R"("csr":false,"units":{"pool":true,"eltwise":true},"devices":)"
+            R"({"count":1,"link_bytes_per_cycle":0}})");
+  // Stable across releases: binaries record it.
+  EXPECT_EQ(t->fingerprint(), llvm::xxh3_64bits(canon));
+  auto again = parseTargetConfig(canon, "canonical");
+  ASSERT_TRUE(bool(again));
+  EXPECT_EQ(again->toJSON(), canon);
+  EXPECT_EQ(again->fingerprint(), t->fingerprint());
+  // Key order and spacing of the source do not matter.
+  auto shuffled = parseTargetConfig(
+      edit(R"("name": "small", )", "").insert(1, R"("name":"small",)"), "y");
+  ASSERT_TRUE(bool(shuffled));
+  EXPECT_EQ(shuffled->fingerprint(), t->fingerprint());
+  // Every field changes it.
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"\"small\"", "\"small2\""},
+           {"131072", "262144"},
+           {"32768", "65536"},
+           {"65536,", "131072,"},
+           {"1024", "512"},
+           {"200", "250"},
+           {"16,", "32,"},
+           {"64}", "65}"},
+           {"[\"pow2\", \"int8\"]", "[\"pow2\"]"},
+           {"\"pool\": true", "\"pool\": false"},
+           {"\"eltwise\": true", "\"eltwise\": false"},
+           {"\"count\": 1, \"link_bytes_per_cycle\": 0",
+            "\"count\": 2, \"link_bytes_per_cycle\": 4"}}) {
+    auto other = parseTargetConfig(edit(from, to), "z");
+    ASSERT_TRUE(bool(other))
+        << from << " -> " << to << ": " << llvm::toString(other.takeError());
+    EXPECT_NE(other->fingerprint(), t->fingerprint()) << from;
+  }
+}
+
+struct ErrorCase {
+  std::string from, to, expected;
+};
+
+TEST(Target, ErrorsNameSourcePathAndProblem) {
+  std::vector<ErrorCase> cases = {
+      {"\"csr\": false", "\"csr\": false, \"fpga\": 1",
+       "$.fpga: unknown field"},
+      {"\"L\": 8, ", "\"L\": 8, \"M\": 1, ", "$.array.M: unknown field"},
+      {"\"clock_mhz\": 200, ", "", "$.clock_mhz: missing field"},
+      {"\"acc_bytes\": 65536, ", "", "$.sram.acc_bytes: missing field"},
+      {"\"L\": 8", "\"L\": \"8\"", "$.array.L: expected an integer"},
+      {"\"L\": 8", "\"L\": 8.5", "$.array.L: expected an integer"},
+      {"\"csr\": false", "\"csr\": 0", "$.csr: expected true or false"},
+      {"\"name\": \"small\"", "\"name\": \"\"", "$.name: expected a non-empty"},
+      {"{\"L\": 8, \"Q\": 8}", "[8, 8]", "$.array: expected an object"},
+      {"\"Q\": 8", "\"Q\": 16", "$.array.Q: ISA v1 requires Q == L"},
+      {"\"L\": 8, \"Q\": 8", "\"L\": 12, \"Q\": 12",
+       "$.array.L: value 12 is not a power of two"},
+      {"\"L\": 8, \"Q\": 8", "\"L\": 512, \"Q\": 512",
+       "$.array.L: value 512 out of range [1, 256]"},
+      {"\"feature_bytes\": 131072", "\"feature_bytes\": 0",
+       "$.sram.feature_bytes: value 0 out of range"},
+      {"\"feature_bytes\": 131072", "\"feature_bytes\": 131071",
+       "$.sram.feature_bytes: value 131071 is not a multiple of 8"},
+      {"\"acc_bytes\": 65536", "\"acc_bytes\": 65540",
+       "$.sram.acc_bytes: value 65540 is not a multiple of 32"},
+      {"\"feature_bytes\": 131072", "\"feature_bytes\": 134217736",
+       "$.sram.feature_bytes: 16777217 FBUF vectors exceed"},
+      {"\"weight_bank_bytes\": 32768", "\"weight_bank_bytes\": 67108872",
+       "$.sram.weight_bank_bytes: 8388609 rows per WBUF bank exceed"},
+      {"\"acc_bytes\": 65536", "\"acc_bytes\": 33554464",
+       "$.sram.acc_bytes: 1048577 ABUF vectors exceed"},
+      {"\"param_entries\": 1024", "\"param_entries\": 65537",
+       "$.sram.param_entries: value 65537 out of range [1, 65536]"},
+      {"\"clock_mhz\": 200", "\"clock_mhz\": 0", "$.clock_mhz: value 0"},
+      {"\"bytes_per_cycle\": 16", "\"bytes_per_cycle\": -1",
+       "$.ddr.bytes_per_cycle: value -1"},
+      {"[\"pow2\", \"int8\"]", "[]", "$.weight_formats: at least one"},
+      {"[\"pow2\", \"int8\"]", "[\"pow2\", \"fp8\"]",
+       "$.weight_formats[1]: expected \"pow2\" or \"int8\""},
+      {"[\"pow2\", \"int8\"]", "[\"int8\", \"int8\"]",
+       "$.weight_formats[1]: duplicate format"},
+      {"\"csr\": false", "\"csr\": true", "$.csr: ISA v1 has no CSR"},
+      {"\"count\": 1", "\"count\": 0", "$.devices.count: value 0 out of range"},
+      {"\"count\": 1", "\"count\": 2",
+       "$.devices.link_bytes_per_cycle: must be > 0 when count > 1"},
+  };
+  for (const ErrorCase &c : cases) {
+    std::string err = parseError(edit(c.from, c.to));
+    EXPECT_NE(err.find("cfg.json: " + c.expected), std::string::npos)
+        << c.from << " -> " << c.to << "\n  got: " << err;
+  }
+  EXPECT_NE(parseError("{").find("cfg.json: $: invalid JSON"),
+            std::string::npos);
+  EXPECT_NE(parseError("[]").find("cfg.json: $: expected an object"),
+            std::string::npos);
+  auto missing = loadTargetConfig("/nonexistent/cfg.json");
+  ASSERT_FALSE(bool(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("/nonexistent/cfg.json"),
+            std::string::npos);
+}
+
+} // namespace

@@ -1,0 +1,159 @@
+//===- dlp-run.cpp - Run a .dlpb on the functional simulator --------------===//
+//
+//   dlp-run model.dlpb --input x.npy [--input y.npy ...] [--output y.npy ...]
+//           [--target cfg.json] [--num-threads N] [--dump-dir DIR] [--time]
+//
+// The batch is the inputs' first dimension (the binary describes one
+// image). Links the runtime only (no MLIR).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlprt/Npy.h"
+#include "dlprt/Runtime.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace llvm;
+using namespace dlprt;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.dlpb>"));
+static cl::list<std::string> inputPaths("input",
+                                        cl::desc("input .npy, one per "
+                                                 "model input, in order"));
+static cl::list<std::string>
+    outputPaths("output", cl::desc("output .npy, one per model output"));
+static cl::opt<std::string>
+    targetPath("target", cl::desc("target config the binary must match"));
+static cl::opt<unsigned> numThreads("num-threads", cl::init(0),
+                                    cl::desc("threads (0: all cores)"));
+static cl::opt<std::string>
+    dumpDir("dump-dir", cl::desc("write every tensor of the last image"));
+static cl::opt<bool> timeIt("time", cl::desc("print load and run times"));
+
+namespace {
+
+int fail(const Twine &msg) {
+  WithColor::error(errs(), "dlp-run") << msg << "\n";
+  return 1;
+}
+
+std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t)
+      .count();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "DLP functional-simulator runner\n");
+  auto t0 = std::chrono::steady_clock::now();
+  std::optional<TargetConfig> target;
+  if (!targetPath.empty()) {
+    Expected<TargetConfig> t = loadTargetConfig(targetPath);
+    if (!t)
+      return fail(toString(t.takeError()));
+    target = std::move(*t);
+  }
+  Expected<std::unique_ptr<Session>> s =
+      Session::load(modelPath, target ? &*target : nullptr);
+  if (!s)
+    return fail(toString(s.takeError()));
+  Session &session = **s;
+  double loadMs = msSince(t0);
+  std::vector<const TensorDesc *> ins = session.inputs(),
+                                  outTensors = session.outputs();
+  if (inputPaths.size() != ins.size())
+    return fail(modelPath + ": the model has " + Twine(ins.size()) +
+                " inputs, " + Twine(inputPaths.size()) + " --input given");
+  if (!outputPaths.empty() && outputPaths.size() != outTensors.size())
+    return fail(modelPath + ": the model has " + Twine(outTensors.size()) +
+                " outputs, " + Twine(outputPaths.size()) + " --output given");
+
+  std::vector<NpyArray> arrays(ins.size());
+  int64_t batch = -1;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    std::string err;
+    if (!readNpy(inputPaths[i], arrays[i], err))
+      return fail(err);
+    const std::vector<int64_t> &shape = arrays[i].shape;
+    const std::vector<int64_t> &want = ins[i]->shape;
+    bool ok = shape.size() == want.size() && !shape.empty() &&
+              std::equal(shape.begin() + 1, shape.end(), want.begin() + 1);
+    if (!ok || shape[0] < 1)
+      return fail(inputPaths[i] + ": shape " + shapeText(shape) +
+                  " does not match input '" + ins[i]->name + "' (" +
+                  shapeText(want) + " with any batch >= 1)");
+    if (batch >= 0 && shape[0] != batch)
+      return fail(inputPaths[i] + ": batch " + Twine(shape[0]) +
+                  " differs from the first input's " + Twine(batch));
+    batch = shape[0];
+  }
+  if (batch < 0)
+    batch = 1;
+
+  std::vector<std::vector<float>> results(outTensors.size());
+  std::vector<const float *> inPtrs;
+  std::vector<float *> outPtrs;
+  for (NpyArray &a : arrays)
+    inPtrs.push_back(a.data.data());
+  for (size_t i = 0; i < outTensors.size(); ++i) {
+    results[i].resize(size_t(batch) * logicalElements(*outTensors[i]));
+    outPtrs.push_back(results[i].data());
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  if (Error e = session.run(batch, inPtrs, outPtrs, numThreads))
+    return fail(modelPath + ": " + toString(std::move(e)));
+  double runMs = msSince(t1);
+
+  for (size_t i = 0; i < outTensors.size(); ++i) {
+    std::vector<int64_t> shape = outTensors[i]->shape;
+    shape[0] = batch;
+    if (!outputPaths.empty()) {
+      std::string err;
+      if (!writeNpy(outputPaths[i], shape, results[i].data(), err))
+        return fail(err);
+    } else {
+      outs() << outTensors[i]->name << ": " << shapeText(shape) << " [";
+      for (size_t k = 0; k < std::min<size_t>(8, results[i].size()); ++k)
+        outs() << (k ? ", " : "") << results[i][k];
+      outs() << (results[i].size() > 8 ? ", ...]\n" : "]\n");
+    }
+  }
+  if (!dumpDir.empty()) {
+    if (std::error_code ec = sys::fs::create_directories(dumpDir))
+      return fail(dumpDir + ": " + ec.message());
+    const Program &p = session.program();
+    for (size_t i = 0; i < p.tensors.size(); ++i) {
+      Expected<std::vector<float>> v = session.lastImageTensor(i);
+      if (!v)
+        return fail(toString(v.takeError()));
+      SmallString<256> path(dumpDir);
+      sys::path::append(path, dumpFileName(p.tensors[i].name) + ".npy");
+      std::string err;
+      if (!writeNpy(std::string(path), p.tensors[i].shape, v->data(), err))
+        return fail(err);
+    }
+  }
+  if (timeIt)
+    errs() << "load " << format("%.2f", loadMs) << " ms, run "
+           << format("%.2f", runMs) << " ms (batch " << batch << ", "
+           << format("%.3f", runMs / double(batch)) << " ms/image)\n";
+  return 0;
+}
