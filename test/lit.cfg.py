@@ -15,13 +15,18 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.dlp_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["dlp-opt", "dlp-translate", "dlp-eval", "dlpc"], [config.dlp_tools_dir])
+    ["dlp-opt", "dlp-translate", "dlp-eval", "dlpc", "dlp-run"], [config.dlp_tools_dir])
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(
     ("%make_onnx",
      config.python + " " + os.path.join(config.test_source_root, "lit-tools",
                                         "make_onnx.py")))
 repo_root = os.path.dirname(config.test_source_root)
+config.substitutions.append(("%configs", os.path.join(repo_root, "hw", "configs")))
+config.substitutions.append(
+    ("%dlp_check",
+     config.python + " " + os.path.join(config.test_source_root, "lit-tools",
+                                        "dlp_check.py")))
 config.substitutions.append(
     ("%models", os.path.join(repo_root, "python", "models")))
 # Fashion-MNIST samples from the Debian package (python/dlp_kit).

@@ -3,6 +3,9 @@
 #include "dlp/InitAll.h"
 #include "NN/NNOps.h"
 #include "QNN/QNNOps.h"
+#include "DLP/DLPOps.h"
+#include "dlp/Conversion/Passes.h"
+#include "dlp/Target/Binary.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
@@ -17,17 +20,21 @@
 #include "llvm/Support/raw_ostream.h"
 
 void dlp::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<dlp::nn::NNDialect, dlp::qnn::QNNDialect, mlir::arith::ArithDialect,
+  registry.insert<dlp::nn::NNDialect, dlp::qnn::QNNDialect, dlp::device::DLPDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
 }
 
 void dlp::registerAllPasses() {
   dlp::registerTransformsPasses();
   dlp::registerQuantPasses();
+  dlp::registerConversionPasses();
   dlp::registerNNPipelines();
 }
 
-void dlp::registerAllTranslations() { dlp::registerONNXImportTranslation(); }
+void dlp::registerAllTranslations() {
+  dlp::registerONNXImportTranslation();
+  dlp::registerBinaryTranslations();
+}
 
 mlir::OwningOpRef<mlir::ModuleOp>
 dlp::loadModelFile(llvm::StringRef path, mlir::MLIRContext *context,

@@ -193,80 +193,89 @@ TEST(Binary, WrongTargetFingerprint) {
 TEST(Binary, InstructionErrorsNameIndexAndField) {
   // Indices of everyOpcodeProgram: 0-3 LOAD, 4-5 GEMM, 6 POOL, 7 ADD,
   // 8 STORE, 9 SYNC, 10-11 HOST, 12 END.
-  EXPECT_ERROR(errorWith(0, Field::Load_sram_addr, 500),
-               "instruction #0 (load): field 'sram_addr' = 500: touches FBUF");
-  EXPECT_ERROR(errorWith(0, Field::Load_ddr_addr, 800),
-               "instruction #0 (load): field 'ddr_addr' = 800: box of 256 "
-               "bytes exceeds DDR region data (1024 bytes)");
-  EXPECT_ERROR(errorWith(0, Field::Load_s1, 1ll << 39),
-               "instruction #0 (load): field 'ddr_addr'");
-  EXPECT_ERROR(errorWith(0, Field::Load_n1, 0),
-               "instruction #0 (load): field 'n1' = 0: must be >= 1");
-  EXPECT_ERROR(errorWith(0, Field::Load_buf, 3),
-               "instruction #0 (load): field 'buf' = 3: invalid");
-  EXPECT_ERROR(errorWith(1, Field::Load_region, 1),
-               "instruction #1 (load): field 'region' = 1: WBUF and PBUF load "
-               "from region const (0) only");
-  EXPECT_ERROR(errorWith(1, Field::Load_sram_addr, 500),
-               "instruction #1 (load): field 'sram_addr' = 500: touches WBUF");
+  struct Case {
+    size_t instr;
+    Field field;
+    int64_t value;
+    const char *expected;
+  };
+  const Case cases[] = {
+      {0, Field::Load_sram_addr, 500,
+       "instruction #0 (load): field 'sram_addr' = 500: touches FBUF"},
+      {0, Field::Load_ddr_addr, 800,
+       "instruction #0 (load): field 'ddr_addr' = 800: box of 256 "
+       "bytes exceeds DDR region data (1024 bytes)"},
+      {0, Field::Load_s1, 1ll << 39, "instruction #0 (load): field 'ddr_addr'"},
+      {0, Field::Load_n1, 0,
+       "instruction #0 (load): field 'n1' = 0: must be >= 1"},
+      {0, Field::Load_buf, 3,
+       "instruction #0 (load): field 'buf' = 3: invalid"},
+      {1, Field::Load_region, 1,
+       "instruction #1 (load): field 'region' = 1: WBUF and PBUF load "
+       "from region const (0) only"},
+      {1, Field::Load_sram_addr, 500,
+       "instruction #1 (load): field 'sram_addr' = 500: touches WBUF"},
+      {3, Field::Load_sram_addr, 63,
+       "instruction #3 (load): field 'sram_addr' = 63: touches PBUF"},
+      {3, Field::Load_ddr_addr, 1ll << 39,
+       "field 'ddr_addr' = 549755813888: box of 128 bytes exceeds DDR "
+       "region const"},
+      {8, Field::Store_region, 0,
+       "instruction #8 (store): field 'region' = 0: STORE writes"},
+      {8, Field::Store_buf, 1,
+       "instruction #8 (store): field 'buf' = 1: invalid (STORE reads"},
+      {8, Field::Store_ddr_addr, 1020,
+       "instruction #8 (store): field 'ddr_addr' = 1020"},
+      {4, Field::Gemm_in_addr, 490,
+       "instruction #4 (gemm): field 'in_addr' = 490: touches FBUF "
+       "units [490, 522) but FBUF has 512"},
+      {4, Field::Gemm_in_cstride, 0xffffff,
+       "instruction #4 (gemm): field 'in_addr'"},
+      {4, Field::Gemm_w_addr, 500,
+       "instruction #4 (gemm): field 'w_addr' = 500: touches WBUF"},
+      {4, Field::Gemm_acc_addr, 120,
+       "instruction #4 (gemm): field 'acc_addr' = 120: touches ABUF"},
+      {4, Field::Gemm_param_addr, 64,
+       "instruction #4 (gemm): field 'param_addr' = 64: touches PBUF"},
+      {5, Field::Gemm_out_addr, 500,
+       "instruction #5 (gemm): field 'out_addr' = 500: touches FBUF"},
+      {4, Field::Gemm_stride_w, 0,
+       "instruction #4 (gemm): field 'stride_w' = 0: must be >= 1"},
+      {6, Field::Pool_mode, 3,
+       "instruction #6 (pool): field 'mode' = 3: invalid"},
+      {6, Field::Pool_out_addr, 500,
+       "instruction #6 (pool): field 'out_addr' = 500: touches FBUF"},
+      {6, Field::Pool_in_addr, 500,
+       "instruction #6 (pool): field 'in_addr' = 500"},
+      {6, Field::Pool_cb, 2,
+       "instruction #6 (pool): field 'out_cstride' = 0: output channel "
+       "blocks overlap"},
+      {6, Field::Pool_k_w, 0,
+       "instruction #6 (pool): field 'k_w' = 0: must be >= 1"},
+      {7, Field::Add_b_addr, 500,
+       "instruction #7 (add): field 'b_addr' = 500: touches FBUF"},
+      {7, Field::Add_param_addr, 64,
+       "instruction #7 (add): field 'param_addr' = 64: touches PBUF"},
+      {7, Field::Add_out_addr, 497,
+       "instruction #7 (add): field 'out_addr' = 497"},
+      {10, Field::Host_segment, 2,
+       "instruction #10 (host): field 'segment' = 2: out of range (2 "
+       "host segments)"},
+  };
+  for (const Case &c : cases)
+    EXPECT_ERROR(errorWith(c.instr, c.field, c.value), c.expected);
   EXPECT_ERROR(
       errorWith(1, Field::Load_wfmt, 2),
       "instruction #1 (load): field 'wfmt' = 2: invalid weight format");
-  EXPECT_ERROR(errorWith(3, Field::Load_sram_addr, 63),
-               "instruction #3 (load): field 'sram_addr' = 63: touches PBUF");
-  EXPECT_ERROR(errorWith(3, Field::Load_ddr_addr, 1ll << 39),
-               "field 'ddr_addr' = 549755813888: box of 128 bytes exceeds DDR "
-               "region const");
-  EXPECT_ERROR(errorWith(8, Field::Store_region, 0),
-               "instruction #8 (store): field 'region' = 0: STORE writes");
-  EXPECT_ERROR(errorWith(8, Field::Store_buf, 1),
-               "instruction #8 (store): field 'buf' = 1: invalid (STORE reads");
-  EXPECT_ERROR(errorWith(8, Field::Store_ddr_addr, 1020),
-               "instruction #8 (store): field 'ddr_addr' = 1020");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_in_addr, 490),
-               "instruction #4 (gemm): field 'in_addr' = 490: touches FBUF "
-               "units [490, 522) but FBUF has 512");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_in_cstride, 0xffffff),
-               "instruction #4 (gemm): field 'in_addr'");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_w_addr, 500),
-               "instruction #4 (gemm): field 'w_addr' = 500: touches WBUF");
   Program big = everyOpcodeProgram();
   big.code[4].set(Field::Gemm_k_h, 15);
   big.code[4].set(Field::Gemm_k_w, 15);
   EXPECT_ERROR(loadError(writeBinary(big)),
                "instruction #4 (gemm): field 'w_addr' = 0: touches WBUF units "
                "[0, 3600)");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_acc_addr, 120),
-               "instruction #4 (gemm): field 'acc_addr' = 120: touches ABUF");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_param_addr, 64),
-               "instruction #4 (gemm): field 'param_addr' = 64: touches PBUF");
-  EXPECT_ERROR(errorWith(5, Field::Gemm_out_addr, 500),
-               "instruction #5 (gemm): field 'out_addr' = 500: touches FBUF");
   EXPECT_ERROR(
       errorWith(4, Field::Gemm_wfmt, 2),
       "instruction #4 (gemm): field 'wfmt' = 2: invalid weight format");
-  EXPECT_ERROR(errorWith(4, Field::Gemm_stride_w, 0),
-               "instruction #4 (gemm): field 'stride_w' = 0: must be >= 1");
-  EXPECT_ERROR(errorWith(6, Field::Pool_mode, 3),
-               "instruction #6 (pool): field 'mode' = 3: invalid");
-  EXPECT_ERROR(errorWith(6, Field::Pool_out_addr, 500),
-               "instruction #6 (pool): field 'out_addr' = 500: touches FBUF");
-  EXPECT_ERROR(errorWith(6, Field::Pool_in_addr, 500),
-               "instruction #6 (pool): field 'in_addr' = 500");
-  EXPECT_ERROR(errorWith(6, Field::Pool_cb, 2),
-               "instruction #6 (pool): field 'out_cstride' = 0: output channel "
-               "blocks overlap");
-  EXPECT_ERROR(errorWith(6, Field::Pool_k_w, 0),
-               "instruction #6 (pool): field 'k_w' = 0: must be >= 1");
-  EXPECT_ERROR(errorWith(7, Field::Add_b_addr, 500),
-               "instruction #7 (add): field 'b_addr' = 500: touches FBUF");
-  EXPECT_ERROR(errorWith(7, Field::Add_param_addr, 64),
-               "instruction #7 (add): field 'param_addr' = 64: touches PBUF");
-  EXPECT_ERROR(errorWith(7, Field::Add_out_addr, 497),
-               "instruction #7 (add): field 'out_addr' = 497");
-  EXPECT_ERROR(errorWith(10, Field::Host_segment, 2),
-               "instruction #10 (host): field 'segment' = 2: out of range (2 "
-               "host segments)");
   // Mode 1 with dilation.
   EXPECT_ERROR(
       errorAfter([](Program &p) {

@@ -56,17 +56,10 @@ Instr load(Buf buf, Region region, int64_t sram, int64_t ddr, int64_t n0,
 
 Instr store(int64_t sram, int64_t ddr, int64_t n0, int64_t n1, int64_t s1,
             int64_t n2, int64_t s2, uint8_t tokens) {
-  return instr(Opcode::Store,
-               {{"buf", 0},
-                {"region", 1},
-                {"sram_addr", sram},
-                {"ddr_addr", ddr},
-                {"n0", n0},
-                {"n1", n1},
-                {"s1", s1},
-                {"n2", n2},
-                {"s2", s2}},
-               tokens);
+  Instr i =
+      load(Buf::FBuf, Region::Data, sram, ddr, n0, n1, s1, n2, s2, 0, tokens);
+  i.w[0] = (i.w[0] & ~uint64_t(0x3f)) | uint64_t(Opcode::Store);
+  return i; // LOAD and STORE share their field layout
 }
 
 Builder::Builder(TargetConfig t) { p.target = std::move(t); }

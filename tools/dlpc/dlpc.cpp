@@ -18,6 +18,9 @@
 #include "dlp/Quant/Calibration.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
+#include "dlp/Conversion/Passes.h"
+#include "dlp/Target/Binary.h"
+#include "dlprt/Target.h"
 #include "dlprt/Npy.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -48,9 +51,16 @@ static cl::opt<std::string> modelPath(cl::cat(cat), cl::Positional,
 static cl::opt<std::string> outputPath(cl::cat(cat), "o",
                                        cl::desc("output file ('-': stdout)"),
                                        cl::value_desc("file"), cl::init("-"));
-static cl::opt<std::string> emit(cl::cat(cat), "emit",
-                                 cl::desc("what to produce: nn or qnn"),
-                                 cl::init("qnn"));
+static cl::opt<std::string>
+    emit(cl::cat(cat), "emit",
+         cl::desc("what to produce: nn, qnn, dlp (the dlp dialect) or bin "
+                  "(a .dlpb binary; the default with --target)"),
+         cl::init(""));
+static cl::opt<std::string>
+    targetPath(cl::cat(cat), "target",
+               cl::desc("target config (hw/configs/*.json): compile for the "
+                        "DLP"),
+               cl::value_desc("file"), cl::init(""));
 static cl::list<std::string> calibPaths(
     cl::cat(cat), "calib",
     cl::desc("calibration inputs, samples along dimension 0: one .npy per "
@@ -301,12 +311,30 @@ int main(int argc, char **argv) {
               "calib.npy --emit=qnn -o q.mlir)\n";
     return 2;
   }
-  if (emit != "nn" && emit != "qnn") {
-    errs() << "dlpc: --emit must be nn or qnn, got '" << emit << "'\n";
+  if (emit.empty())
+    emit = targetPath.empty() ? "qnn" : "bin";
+  if (emit != "nn" && emit != "qnn" && emit != "dlp" && emit != "bin") {
+    errs() << "dlpc: --emit must be nn, qnn, dlp or bin, got '" << emit
+           << "'\n";
     return 2;
   }
-  if (emit == "qnn" && calibPaths.empty() && calibrationIn.empty()) {
-    errs() << "dlpc: --emit=qnn needs calibration data (--calib x.npy, "
+  bool toDevice = emit == "dlp" || emit == "bin";
+  if (toDevice && targetPath.empty()) {
+    errs() << "dlpc: --emit=" << emit
+           << " needs a target (--target hw/configs/small.json)\n";
+    return 2;
+  }
+  std::shared_ptr<dlprt::TargetConfig> target;
+  if (!targetPath.empty()) {
+    auto cfg = dlprt::loadTargetConfig(targetPath);
+    if (!cfg) {
+      errs() << "dlpc: " << toString(cfg.takeError()) << "\n";
+      return 1;
+    }
+    target = std::make_shared<dlprt::TargetConfig>(std::move(*cfg));
+  }
+  if (emit != "nn" && calibPaths.empty() && calibrationIn.empty()) {
+    errs() << "dlpc: --emit=" << emit << " needs calibration data (--calib x.npy, "
               "x.npz or a folder, or --calibration table.json)\n";
     return 2;
   }
@@ -338,7 +366,7 @@ int main(int argc, char **argv) {
   }
   double tOpt = since(t0), tCal = 0, tQuant = 0;
 
-  if (emit == "qnn") {
+  if (emit != "nn") {
     auto funcs = module->getOps<func::FuncOp>();
     if (funcs.empty()) {
       errs() << "dlpc: the module has no function\n";
@@ -380,6 +408,15 @@ int main(int argc, char **argv) {
       return 1;
     tQuant = since(t0);
   }
+  double tLower = 0;
+  if (toDevice) {
+    t0 = std::chrono::steady_clock::now();
+    PassManager pm(&context);
+    pm.addPass(dlp::createConvertQNNToDLP(target));
+    if (failed(pm.run(*module)))
+      return 1;
+    tLower = since(t0);
+  }
 
   t0 = std::chrono::steady_clock::now();
   std::string err;
@@ -388,7 +425,10 @@ int main(int argc, char **argv) {
     errs() << "dlpc: " << err << "\n";
     return 1;
   }
-  if (StringRef(outputPath).ends_with(".mlirbc")) {
+  if (emit == "bin") {
+    if (failed(dlp::writeDLPBinary(*module, out->os())))
+      return 1;
+  } else if (StringRef(outputPath).ends_with(".mlirbc")) {
     if (failed(writeBytecodeToFile(*module, out->os()))) {
       errs() << "dlpc: cannot write bytecode\n";
       return 1;
@@ -401,7 +441,7 @@ int main(int argc, char **argv) {
   out->keep();
   if (printTime)
     errs() << formatv("dlpc: import {0:f3} s, optimize {1:f3} s, calibrate "
-                      "{2:f3} s, quantize {3:f3} s, write {4:f3} s\n",
-                      tImport, tOpt, tCal, tQuant, since(t0));
+                      "{2:f3} s, quantize {3:f3} s, lower {4:f3} s, write {5:f3} s\n",
+                      tImport, tOpt, tCal, tQuant, tLower, since(t0));
   return 0;
 }

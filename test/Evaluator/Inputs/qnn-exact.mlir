@@ -1,6 +1,7 @@
 // Worked examples of docs/numerics.md section 6 as one qnn function.
 func.func @main(%x: tensor<1x1x1x1xf32>, %p: tensor<1x1x3x3xf32>, %a: tensor<1x1x1x1xf32>,
-                %b: tensor<1x1x1x1xf32>, %r: tensor<1x1x1x2xf32>, %g: tensor<1x1x7x7xf32>)
+                %b: tensor<1x1x1x1xf32>, %r: tensor<1x1x1x2xf32>, %g: tensor<1x1x7x7xf32>,
+                %one: tensor<1x1x1x1xf32>)
     -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>,
         tensor<1x1x1x2xf32>, tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x2xf32>) {
   // Convolution tap: w = -0.3 -> code 13 in window n1 = 0; x = 1.25 at f = 5
@@ -34,7 +35,7 @@ func.func @main(%x: tensor<1x1x1x1xf32>, %p: tensor<1x1x3x3xf32>, %a: tensor<1x1
   %gq = qnn.quantize %g : (tensor<1x1x7x7xf32>) -> tensor<1x1x7x7xi8, #qnn.fmap<[0]>>
   %ga = qnn.global_avg_pool %gq : (tensor<1x1x7x7xi8, #qnn.fmap<[0]>>) -> tensor<1x1x1x1xi8, #qnn.fmap<[0]>>
   %gd = qnn.dequantize %ga : (tensor<1x1x1x1xi8, #qnn.fmap<[0]>>) -> tensor<1x1x1x1xf32>
-  %sat = qnn.quantize %x : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xi8, #qnn.fmap<[7]>>
+  %sat = qnn.quantize %one : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xi8, #qnn.fmap<[7]>>
   %satd = qnn.dequantize %sat : (tensor<1x1x1x1xi8, #qnn.fmap<[7]>>) -> tensor<1x1x1x1xf32>
   // int8 fully-connected: x = 40 (f = 5); weights 3 (g = 2) and -127 (g = 7):
   // F = 7 and 12; acc = 40 * 3 << 0 = 120 -> f = 3: (120 + 8) >> 4 = 8;

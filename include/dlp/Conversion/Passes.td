@@ -1,0 +1,43 @@
+//===- Passes.td - conversion passes -----------------------*- tablegen -*-===//
+#ifndef DLP_CONVERSION_PASSES_TD
+#define DLP_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
+  let summary = "Lower a qnn function to a dlp program for a target";
+  let description = [{
+    Tiles every layer of the (single) qnn function into DLP instructions
+    for the target config `target=cfg.json` (docs/isa.md): conv and
+    fully-connected layers become GEMM tile loops (input channels in blocks
+    of L, output channels in blocks of Q, both zero-padded; output rows in
+    bands that fit the feature buffer; K split into chunks that fit a weight
+    bank, accumulating in ABUF), pools POOL, residual adds /
+    requantizations / clamps ADD; flatten and channel concats of
+    L-aligned inputs are free (views of the same DDR bytes). The pass packs
+    the weights (pow2-4 codes two per byte or int8, with each row's
+    alignment shift) and per-channel parameters into DDR region `const`,
+    gives every feature map its own DDR range in region `data`, allocates
+    the on-chip buffers (ping-pong, so loads, compute and stores of
+    consecutive tiles can overlap) and places the dependency tokens from
+    the buffers and DDR bytes each instruction reads and writes, with a
+    SYNC where a store must precede a load. Grouped convolutions and
+    unaligned concats run on the host (`dlp.host_segment`). The function is
+    replaced by the `dlp.program`; its result verifies with the runtime's
+    own validator.
+  }];
+  let dependentDialects = ["dlp::device::DLPDialect"];
+  let options = [
+    Option<"targetFile", "target", "std::string", "\"\"",
+           "Target config (JSON, hw/configs/*.json)">
+  ];
+  let statistics = [
+    Statistic<"numInstructions", "instructions", "Instructions emitted">,
+    Statistic<"numGemms", "gemms", "GEMM tile instructions">,
+    Statistic<"numHost", "host-segments", "Ops run on the host">,
+    Statistic<"numSyncs", "syncs", "SYNC barriers placed">,
+    Statistic<"constBytes", "const-bytes", "Bytes of DDR region const">
+  ];
+}
+
+#endif // DLP_CONVERSION_PASSES_TD

@@ -1,0 +1,365 @@
+//===- LowerGemm.cpp - conv / fully-connected layers to GEMM tiles --------===//
+//
+// A layer is K x P = (taps x input channels) x output channels. Weight rows
+// (docs/isa.md section 1) are packed per block of Q output channels and per
+// K chunk that fits a weight bank; output rows are tiled in bands whose
+// input rows, output tile and accumulators fit the buffers (ping-pong when
+// two fit). Each (band, output block, K chunk) is one GEMM instruction.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "dlp/Support/Constants.h"
+#include "dlprt/Numerics.h"
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::conv;
+namespace risa = dlprt::isa;
+namespace num = dlprt::num;
+
+namespace {
+/// Everything the tiler needs to know about one GEMM layer.
+struct GemmLayer {
+  Operation *op;
+  int inT, outT; ///< tensor indices
+  /// Input units: channel blocks (conv) or storage vectors (FC); each unit
+  /// has `rowsPerUnit / L` taps.
+  int64_t units, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl;
+  int64_t O;
+  bool fc;
+  risa::WFmt fmt;
+  /// code(o, unit, tap, lane) and align(unit, lane) of a weight row.
+  std::function<int8_t(int64_t, int64_t, int64_t, int64_t)> weight;
+  std::function<int32_t(int64_t, int64_t)> align;
+  std::vector<Lowering::ChannelParams> params;
+};
+
+/// DDR row of Q weights and the alignment (docs/isa.md section 1).
+void appendRow(std::vector<uint8_t> &out, risa::WFmt fmt, const int8_t *w,
+               int64_t Q, int32_t align) {
+  if (fmt == risa::WFmt::Pow2) {
+    for (int64_t q = 0; q < Q; q += 2)
+      out.push_back(uint8_t((w[q] & 0xf) | ((q + 1 < Q ? w[q + 1] & 0xf : 0)
+                                            << 4)));
+  } else {
+    for (int64_t q = 0; q < Q; ++q)
+      out.push_back(uint8_t(w[q]));
+  }
+  out.push_back(uint8_t(align));
+}
+
+LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
+  const dlprt::TargetConfig &t = lw.t;
+  const int64_t L = lw.L, Q = lw.Q;
+  Location loc = g.op->getLoc();
+  int64_t taps = g.kh * g.kw;
+  int64_t nQb = (g.O + Q - 1) / Q;
+  int64_t bankRows = t.wbufBankRows();
+  int64_t perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
+  if (perChunk < 1)
+    return lw.error(g.op, "a ") << g.kh << "x" << g.kw
+                                << " kernel does not fit a weight bank";
+  int64_t nChunks = (g.units + perChunk - 1) / perChunk;
+
+  // Weight rows: [qb][chunk][tap][unit in chunk][lane], Q codes each.
+  std::vector<uint8_t> rows;
+  std::vector<int8_t> codes(Q);
+  std::vector<std::vector<int64_t>> chunkRow(nQb); // first row of each chunk
+  int64_t rowCount = 0;
+  for (int64_t qb = 0; qb < nQb; ++qb)
+    for (int64_t c = 0; c < nChunks; ++c) {
+      chunkRow[qb].push_back(rowCount);
+      int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t u = u0; u < u1; ++u)
+          for (int64_t l = 0; l < L; ++l) {
+            for (int64_t q = 0; q < Q; ++q) {
+              int64_t o = qb * Q + q;
+              codes[q] = o < g.O ? g.weight(o, u, tap, l) : 0;
+            }
+            int32_t a = g.align(u, l);
+            if (a < 0 || a > 31)
+              return lw.error(g.op, "input alignment shift ")
+                     << a << " outside [0, 31]";
+            appendRow(rows, g.fmt, codes.data(), Q, a);
+            ++rowCount;
+          }
+    }
+  uint64_t wOff = lw.addConst(rows);
+  int64_t rowBytes = t.rowBytes(g.fmt);
+  for (const Lowering::ChannelParams &p : g.params)
+    if (p.shift < -32 || p.shift > 63)
+      return lw.error(g.op, "requantization shift ")
+             << p.shift << " outside the ISA's [-32, 63]";
+  uint64_t pOff = lw.packParams(g.params);
+  if (nQb > int64_t(t.paramEntries))
+    return lw.error(g.op, "") << nQb << " output blocks exceed the "
+                              << t.paramEntries << " parameter entries";
+  int64_t pBase = lw.paramBase(nQb);
+  lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, pOff, nQb);
+
+  bool resident = rowCount <= int64_t(t.wbufRows());
+  int64_t wBase = 0;
+  if (resident) {
+    wBase = rowCount <= bankRows ? (lw.layerIndex % 2) * bankRows : 0;
+    lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wBase, wOff, rowCount);
+  }
+
+  // Band height R: input rows, output tile and accumulators must fit.
+  auto inRows = [&](int64_t r) {
+    return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  };
+  auto inVecs = [&](int64_t r) { return g.units * inRows(r) * g.inW; };
+  int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
+  int64_t R = 0, slots = 2;
+  for (slots = 2; slots >= 1 && !R; --slots)
+    for (int64_t r = g.outH; r >= 1 && !R; --r)
+      if (slots * (inVecs(r) + r * g.outW) <= fbuf && r * g.outW <= abuf &&
+          inRows(r) <= 4095)
+        R = r;
+  ++slots; // the loop decremented past the slot count that fit
+  if (!R)
+    return lw.error(g.op, "one output row (")
+           << inVecs(1) << " input + " << g.outW
+           << " output vectors) does not fit the feature buffer (" << fbuf
+           << " vectors)";
+  int64_t inSlot = inVecs(R), outSlot = R * g.outW;
+  int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
+
+  TensorRec in = lw.tensors[g.inT], out = lw.tensors[g.outT];
+  int64_t bandIdx = 0, outIdx = 0, accIdx = 0, wIdx = 0;
+  for (int64_t oy0 = 0; oy0 < g.outH; oy0 += R, ++bandIdx) {
+    int64_t rb = std::min(R, g.outH - oy0);
+    int64_t inAddr = (bandIdx % slots) * inSlot;
+    int64_t iy0 = 0, rowsIn = 1, padT = 0, cstride = 1;
+    if (g.fc) {
+      lw.loadFmap(loc, inAddr, in.offset, g.units, 1, 0, in);
+    } else {
+      int64_t start = oy0 * g.sh - g.pt;
+      iy0 = std::max<int64_t>(0, start);
+      int64_t iy1 = std::min(g.inH, (oy0 + rb - 1) * g.sh - g.pt +
+                                        (g.kh - 1) * g.dh + 1);
+      if (iy1 <= iy0)
+        return lw.error(g.op, "an output band reads no input row (padding "
+                              "larger than the kernel)");
+      rowsIn = iy1 - iy0;
+      padT = iy0 - start;
+      cstride = rowsIn * g.inW;
+      lw.loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * g.inW * L,
+                  rowsIn * g.inW, g.units, in.H * in.W * L, in);
+    }
+    if (padT > 15 || g.pl > 15)
+      return lw.error(g.op, "padding above 15");
+    for (int64_t qb = 0; qb < nQb; ++qb, ++outIdx) {
+      int64_t outAddr = slots * inSlot + (outIdx % slots) * outSlot;
+      int64_t accAddr = (accIdx++ % accSlots) * outSlot;
+      for (int64_t c = 0; c < nChunks; ++c) {
+        int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
+        int64_t nRows = taps * (u1 - u0) * L;
+        int64_t wAddr;
+        if (resident) {
+          wAddr = wBase + chunkRow[qb][c];
+        } else {
+          wAddr = (wIdx++ % 2) * bankRows;
+          lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wAddr,
+                       wOff + uint64_t(chunkRow[qb][c]) * rowBytes, nRows);
+        }
+        bool last = c + 1 == nChunks;
+        int64_t a0 = inAddr + u0 * cstride;
+        std::vector<Access> acc = {
+            {Space::FBuf, a0, a0 + (u1 - u0) * cstride, false},
+            {Space::WBuf, wAddr, wAddr + nRows, false},
+            {Space::PBuf, pBase + qb, pBase + qb + 1, false},
+            {Space::ABuf, accAddr, accAddr + rb * g.outW, true}};
+        if (last)
+          acc.push_back({Space::FBuf, outAddr, outAddr + rb * g.outW, true});
+        lw.em.emit(risa::Opcode::Gemm, loc,
+                   {{"wfmt", int64_t(g.fmt)},
+                    {"accumulate", c > 0},
+                    {"epilogue", last},
+                    {"in_addr", a0},
+                    {"in_cstride", cstride},
+                    {"in_h", rowsIn},
+                    {"in_w", g.inW},
+                    {"in_cb", u1 - u0},
+                    {"out_h", rb},
+                    {"out_w", g.outW},
+                    {"k_h", g.kh},
+                    {"k_w", g.kw},
+                    {"stride_h", g.sh},
+                    {"stride_w", g.sw},
+                    {"dil_h", g.dh},
+                    {"dil_w", g.dw},
+                    {"pad_t", padT},
+                    {"pad_l", g.pl},
+                    {"w_addr", wAddr},
+                    {"acc_addr", accAddr},
+                    {"param_addr", pBase + qb},
+                    {"out_addr", outAddr}},
+                   std::move(acc));
+        ++lw.numGemms;
+      }
+      lw.storeFmap(loc, outAddr,
+                   out.offset + uint64_t((qb * g.outH + oy0) * g.outW) * L,
+                   rb * g.outW, 1, 0, out);
+    }
+  }
+  return success();
+}
+
+/// Weight codes, bias and epilogue parameters shared by conv and FC.
+LogicalResult prepare(Lowering &lw, Operation *op, Value weight, Value bias,
+                      Value input, Value output, int64_t K,
+                      std::function<int32_t(int64_t, int64_t)> actMin,
+                      std::function<int32_t(int64_t, int64_t)> actMax,
+                      GemmLayer &g, std::shared_ptr<std::vector<int8_t>> &w,
+                      SmallVectorImpl<int32_t> &accFrac, int32_t &fmax) {
+  auto wType = cast<RankedTensorType>(weight.getType());
+  auto wConst = weight.getDefiningOp<qnn::ConstantOp>();
+  if (!wConst)
+    return lw.error(op, "the weight is not a qnn.constant");
+  auto codes = readI8Constant(wConst.getValue());
+  if (!codes)
+    return lw.error(op, "cannot read the weight constant");
+  w = std::make_shared<std::vector<int8_t>>(codes->data.begin(),
+                                            codes->data.end());
+  Attribute enc = wType.getEncoding();
+  g.fmt = isa<qnn::Pow2Attr>(enc) ? risa::WFmt::Pow2 : risa::WFmt::Int8;
+  if ((g.fmt == risa::WFmt::Pow2 && !lw.t.pow2Weights) ||
+      (g.fmt == risa::WFmt::Int8 && !lw.t.int8Weights))
+    return lw.error(op, "the target has no ")
+           << (g.fmt == risa::WFmt::Pow2 ? "pow2" : "int8")
+           << " weight support";
+  auto fin = qnn::encodingOf<qnn::FmapAttr>(input.getType());
+  auto fout = qnn::encodingOf<qnn::FmapAttr>(output.getType());
+  g.O = wType.getDimSize(0);
+  accFrac = qnn::accumulatorFracs(fin, enc, g.O, K, 1);
+  // The alignment of input i is (F_o + lsb_o) - f_i: the same for every o
+  // (F_o = max_i f_i - lsb_o, docs/isa.md section 3.3).
+  fmax = accFrac[0] + qnn::weightLsb(enc, 0);
+  for (int64_t o = 1; o < g.O; ++o)
+    if (accFrac[o] + qnn::weightLsb(enc, o) != fmax)
+      return lw.error(op, "accumulator scales are not the derived ones");
+  std::optional<ConstantData<int32_t>> b;
+  if (bias) {
+    auto bConst = bias.getDefiningOp<qnn::ConstantOp>();
+    if (bConst)
+      b = readI32Constant(bConst.getValue());
+    if (!b)
+      return lw.error(op, "cannot read the bias constant");
+  }
+  g.params.resize(g.O);
+  for (int64_t o = 0; o < g.O; ++o) {
+    Lowering::ChannelParams &p = g.params[o];
+    p.bias = b ? b->data[o] : 0;
+    p.shift = accFrac[o] - fout.at(o);
+    p.actMin = std::clamp(actMin(o, 0), -128, 127);
+    p.actMax = std::clamp(actMax(o, 0), -128, 127);
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  auto yt = cast<RankedTensorType>(op.getOutput().getType());
+  if (xt.getRank() != 4 && xt.getRank() != 3)
+    return error(op, "only 1-D and 2-D convolutions");
+  bool oneD = xt.getRank() == 3;
+  GemmLayer g;
+  g.op = op;
+  g.fc = false;
+  g.inT = tensorOf(op.getInput());
+  g.outT = tensorOf(op.getOutput());
+  const TensorRec &in = tensors[g.inT];
+  int64_t C = in.C;
+  g.units = in.cb(L);
+  g.inH = in.H;
+  g.inW = in.W;
+  g.outH = oneD ? 1 : yt.getDimSize(2);
+  g.outW = yt.getDimSize(yt.getRank() - 1);
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  g.kh = oneD ? 1 : wt.getDimSize(2);
+  g.kw = wt.getDimSize(wt.getRank() - 1);
+  auto at = [](ArrayRef<int64_t> a, size_t i) { return a.empty() ? 1 : a[i]; };
+  g.sh = oneD ? 1 : op.getStrides()[0];
+  g.sw = op.getStrides().back();
+  g.dh = oneD ? 1 : at(op.getDilations(), 0);
+  g.dw = oneD ? at(op.getDilations(), 0) : at(op.getDilations(), 1);
+  g.pt = oneD ? 0 : op.getPads()[0];
+  g.pl = oneD ? op.getPads()[0] : op.getPads()[1];
+  if (g.kh > 15 || g.kw > 15 || g.sh > 15 || g.sw > 15 || g.dh > 15 ||
+      g.dw > 15)
+    return error(op, "kernel, stride or dilation above 15");
+  std::shared_ptr<std::vector<int8_t>> w;
+  SmallVector<int32_t> accFrac;
+  int32_t fmax;
+  if (failed(prepare(
+          *this, op, op.getWeight(), op.getBias(), op.getInput(),
+          op.getOutput(), C,
+          [&](int64_t o, int64_t) { return op.actMin(o); },
+          [&](int64_t o, int64_t) { return op.actMax(o); }, g, w, accFrac,
+          fmax)))
+    return failure();
+  auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
+  int64_t kh = g.kh, kw = g.kw, Lc = L;
+  g.weight = [w, C, kh, kw, Lc](int64_t o, int64_t u, int64_t tap,
+                                int64_t l) -> int8_t {
+    int64_t c = u * Lc + l;
+    if (c >= C)
+      return 0;
+    return (*w)[((o * C + c) * kh + tap / kw) * kw + tap % kw];
+  };
+  g.align = [fin, C, fmax, Lc](int64_t u, int64_t l) -> int32_t {
+    int64_t c = u * Lc + l;
+    return c < C ? fmax - fin.at(c) : 0;
+  };
+  return emitGemmLayer(*this, g);
+}
+
+LogicalResult Lowering::lowerFullyConnected(qnn::FullyConnectedOp op) {
+  GemmLayer g;
+  g.op = op;
+  g.fc = true;
+  g.inT = tensorOf(op.getInput());
+  g.outT = tensorOf(op.getOutput());
+  const TensorRec &in = tensors[g.inT];
+  int64_t C = in.C, H = in.H, W = in.W;
+  g.units = in.cb(L) * H * W;
+  g.inH = g.inW = g.outH = g.outW = 1;
+  g.kh = g.kw = g.sh = g.sw = g.dh = g.dw = 1;
+  g.pt = g.pl = 0;
+  int64_t K = cast<RankedTensorType>(op.getInput().getType()).getDimSize(1);
+  if (K != C * H * W)
+    return error(op, "input features do not match its storage");
+  std::shared_ptr<std::vector<int8_t>> w;
+  SmallVector<int32_t> accFrac;
+  int32_t fmax;
+  if (failed(prepare(
+          *this, op, op.getWeight(), op.getBias(), op.getInput(),
+          op.getOutput(), K,
+          [&](int64_t o, int64_t) { return op.actMin(o); },
+          [&](int64_t o, int64_t) { return op.actMax(o); }, g, w, accFrac,
+          fmax)))
+    return failure();
+  auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
+  int64_t Lc = L;
+  // Storage vector u = (cb * H + y) * W + x, lane l: channel cb * L + l,
+  // logical feature (c * H + y) * W + x.
+  auto feature = [C, H, W, Lc](int64_t u, int64_t l) -> int64_t {
+    int64_t x = u % W, y = (u / W) % H, cb = u / (W * H);
+    int64_t c = cb * Lc + l;
+    return c < C ? (c * H + y) * W + x : -1;
+  };
+  g.weight = [w, K, feature](int64_t o, int64_t u, int64_t,
+                             int64_t l) -> int8_t {
+    int64_t k = feature(u, l);
+    return k < 0 ? 0 : (*w)[o * K + k];
+  };
+  g.align = [fin, fmax, feature](int64_t u, int64_t l) -> int32_t {
+    int64_t k = feature(u, l);
+    return k < 0 ? 0 : fmax - fin.at(k);
+  };
+  return emitGemmLayer(*this, g);
+}

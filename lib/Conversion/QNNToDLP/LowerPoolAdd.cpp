@@ -1,0 +1,262 @@
+//===- LowerPoolAdd.cpp - pools, element-wise ops, host convolutions ------===//
+
+#include "Lowering.h"
+#include "dlp/Support/Constants.h"
+#include "dlprt/Numerics.h"
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::conv;
+namespace risa = dlprt::isa;
+namespace num = dlprt::num;
+
+namespace {
+int32_t fracOf(const TensorRec &r, int64_t c) {
+  return r.frac[c / r.fracBlock];
+}
+} // namespace
+
+LogicalResult Lowering::lowerPool(Operation *op) {
+  Value x = op->getOperand(0), y = op->getResult(0);
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto yt = cast<RankedTensorType>(y.getType());
+  if (xt.getRank() != 4)
+    return error(op, "only 2-D pooling");
+  int inT = tensorOf(x), outT = tensorOf(y);
+  TensorRec in = tensors[inT], out = tensors[outT];
+  int64_t kh, kw, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0,
+                  pr = 0;
+  risa::PoolMode mode = risa::PoolMode::Max;
+  if (auto mp = dyn_cast<qnn::MaxPoolOp>(op)) {
+    kh = mp.getKernelShape()[0];
+    kw = mp.getKernelShape()[1];
+    sh = mp.getStrides()[0];
+    sw = mp.getStrides()[1];
+    if (!mp.getDilations().empty()) {
+      dh = mp.getDilations()[0];
+      dw = mp.getDilations()[1];
+    }
+    pt = mp.getPads()[0], pl = mp.getPads()[1], pb = mp.getPads()[2],
+    pr = mp.getPads()[3];
+  } else if (auto ap = dyn_cast<qnn::AvgPoolOp>(op)) {
+    kh = ap.getKernelShape()[0];
+    kw = ap.getKernelShape()[1];
+    sh = ap.getStrides()[0];
+    sw = ap.getStrides()[1];
+    pt = ap.getPads()[0], pl = ap.getPads()[1], pb = ap.getPads()[2],
+    pr = ap.getPads()[3];
+    mode = ap.getCountIncludePad() ? risa::PoolMode::AvgIncludePad
+                                   : risa::PoolMode::AvgExcludePad;
+  } else {
+    kh = in.H;
+    kw = in.W;
+    mode = risa::PoolMode::AvgExcludePad;
+  }
+  if (kh > 255 || kw > 255 || sh > 255 || sw > 255 || dh > 15 || dw > 15 ||
+      pl > 63 || pr > 63 || pb > 63)
+    return error(op, "window, stride, dilation or padding beyond the POOL "
+                     "instruction's fields");
+  int64_t oh = yt.getDimSize(2), ow = yt.getDimSize(3), cb = in.cb(L);
+  auto inRows = [&](int64_t r) {
+    return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
+  };
+  int64_t fbuf = t.fbufVectors(), R = 0, slots;
+  for (slots = 2; slots >= 1 && !R; --slots)
+    for (int64_t r = oh; r >= 1 && !R; --r)
+      if (slots * cb * (inRows(r) * in.W + r * ow) <= fbuf &&
+          inRows(r) <= 4095)
+        R = r;
+  ++slots;
+  if (!R)
+    return error(op, "one output row does not fit the feature buffer");
+  int64_t inSlot = cb * inRows(R) * in.W, outSlot = cb * R * ow;
+  Location loc = op->getLoc();
+  int64_t band = 0;
+  for (int64_t oy0 = 0; oy0 < oh; oy0 += R, ++band) {
+    int64_t rb = std::min(R, oh - oy0);
+    int64_t start = oy0 * sh - pt;
+    int64_t iy0 = std::max<int64_t>(0, start);
+    int64_t iy1 = std::min(in.H, (oy0 + rb - 1) * sh - pt + (kh - 1) * dh + 1);
+    if (iy1 <= iy0)
+      return error(op, "an output band reads no input row");
+    int64_t rowsIn = iy1 - iy0, padT = iy0 - start;
+    if (padT > 63)
+      return error(op, "padding beyond the POOL instruction's fields");
+    int64_t inAddr = (band % slots) * inSlot;
+    int64_t outAddr = slots * inSlot + (band % slots) * outSlot;
+    loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * in.W * L,
+             rowsIn * in.W, cb, in.H * in.W * L, in);
+    em.emit(risa::Opcode::Pool, loc,
+            {{"mode", int64_t(mode)},
+             {"in_addr", inAddr},
+             {"in_cstride", rowsIn * in.W},
+             {"in_h", rowsIn},
+             {"in_w", in.W},
+             {"cb", cb},
+             {"out_h", rb},
+             {"out_w", ow},
+             {"k_h", kh},
+             {"k_w", kw},
+             {"stride_h", sh},
+             {"stride_w", sw},
+             {"pad_t", padT},
+             {"pad_l", pl},
+             {"pad_b", iy1 == in.H ? pb : 0},
+             {"pad_r", pr},
+             {"dil_h", dh},
+             {"dil_w", dw},
+             {"out_addr", outAddr},
+             {"out_cstride", rb * ow}},
+            {{Space::FBuf, inAddr, inAddr + cb * rowsIn * in.W, false},
+             {Space::FBuf, outAddr, outAddr + cb * rb * ow, true}});
+    storeFmap(loc, outAddr, out.offset + uint64_t(oy0) * ow * L, rb * ow, cb,
+              oh * ow * L, out);
+  }
+  return success();
+}
+
+LogicalResult Lowering::lowerEltwise(Operation *op) {
+  bool unary = !isa<qnn::AddOp>(op);
+  int aT = tensorOf(op->getOperand(0)), oT = tensorOf(op->getResult(0));
+  int bT = unary ? aT : tensorOf(op->getOperand(1));
+  TensorRec a = tensors[aT], bb = tensors[bT], out = tensors[oT];
+  if (a.C != out.C || a.H != out.H || a.W != out.W || bb.C != out.C ||
+      bb.H != out.H || bb.W != out.W)
+    return error(op, "operands stored in different layouts");
+  int64_t cb = out.cb(L), plane = out.H * out.W;
+  std::vector<ChannelParams> params(out.C);
+  for (int64_t c = 0; c < out.C; ++c) {
+    ChannelParams &p = params[c];
+    int32_t fa = fracOf(a, c), fb = unary ? fa : fracOf(bb, c);
+    int32_t fo = fracOf(out, c);
+    p.aux = unary ? 0 : fa - fb;
+    p.shift = std::max(fa, fb) - fo;
+    int32_t lo = -128, hi = 127;
+    if (auto add = dyn_cast<qnn::AddOp>(op))
+      lo = add.actMin(c), hi = add.actMax(c);
+    else if (auto cl = dyn_cast<qnn::ClampOp>(op))
+      lo = cl.actMin(c), hi = cl.actMax(c);
+    p.actMin = std::clamp(lo, -128, 127);
+    p.actMax = std::clamp(hi, -128, 127);
+    if (p.shift < -32 || p.shift > 63 || p.aux < -22 || p.aux > 22)
+      return error(op, "scale difference outside the ADD instruction's range");
+  }
+  if (cb > int64_t(t.paramEntries))
+    return error(op, "more channel blocks than parameter entries");
+  Location loc = op->getLoc();
+  int64_t pBase = paramBase(cb);
+  loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, packParams(params),
+            cb);
+  int64_t operands = unary ? 2 : 3, fbuf = t.fbufVectors();
+  int64_t slots = 2 * operands * cb <= fbuf ? 2 : 1;
+  int64_t n = std::min(plane, fbuf / (slots * operands * cb));
+  if (n < 1)
+    return error(op, "one vector per channel block does not fit the feature "
+                     "buffer");
+  int64_t slot = operands * cb * n, chunk = 0;
+  for (int64_t i0 = 0; i0 < plane; i0 += n, ++chunk) {
+    int64_t m = std::min(n, plane - i0);
+    int64_t base = (chunk % slots) * slot;
+    int64_t aAddr = base, bAddr = base + cb * n,
+            oAddr = base + (operands - 1) * cb * n;
+    loadFmap(loc, aAddr, a.offset + uint64_t(i0) * L, m, cb, plane * L, a);
+    if (!unary)
+      loadFmap(loc, bAddr, bb.offset + uint64_t(i0) * L, m, cb, plane * L, bb);
+    std::vector<Access> acc = {
+        {Space::FBuf, aAddr, aAddr + cb * m, false},
+        {Space::PBuf, pBase, pBase + cb, false},
+        {Space::FBuf, oAddr, oAddr + cb * m, true}};
+    if (!unary)
+      acc.push_back({Space::FBuf, bAddr, bAddr + cb * m, false});
+    em.emit(risa::Opcode::Add, loc,
+            {{"unary", unary},
+             {"a_addr", aAddr},
+             {"b_addr", unary ? 0 : bAddr},
+             {"out_addr", oAddr},
+             {"n", m},
+             {"cb", cb},
+             {"a_cstride", m},
+             {"b_cstride", unary ? 0 : m},
+             {"out_cstride", m},
+             {"param_addr", pBase}},
+            std::move(acc));
+    storeFmap(loc, oAddr, out.offset + uint64_t(i0) * L, m, cb, plane * L,
+              out);
+  }
+  return success();
+}
+
+LogicalResult Lowering::lowerHostConv(qnn::ConvOp op) {
+  auto xt = cast<RankedTensorType>(op.getInput().getType());
+  if (xt.getRank() != 4)
+    return error(op, "host convolutions are 2-D only");
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  auto wConst = op.getWeight().getDefiningOp<qnn::ConstantOp>();
+  auto codes = wConst ? readI8Constant(wConst.getValue()) : std::nullopt;
+  if (!codes)
+    return error(op, "cannot read the weight constant");
+  int64_t O = wt.getDimSize(0), Cg = wt.getDimSize(1), kh = wt.getDimSize(2),
+          kw = wt.getDimSize(3), group = op.getGroup();
+  Attribute enc = wt.getEncoding();
+  auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
+  auto fout = qnn::encodingOf<qnn::FmapAttr>(op.getOutput().getType());
+  SmallVector<int32_t> accFrac =
+      qnn::accumulatorFracs(fin, enc, O, Cg, group);
+  std::optional<ConstantData<int32_t>> bias;
+  if (op.getBias()) {
+    auto bc = op.getBias().getDefiningOp<qnn::ConstantOp>();
+    bias = bc ? readI32Constant(bc.getValue()) : std::nullopt;
+    if (!bias)
+      return error(op, "cannot read the bias constant");
+  }
+  // Multipliers (docs/numerics.md section 3), then the epilogue.
+  std::vector<uint8_t> bytes;
+  auto put32 = [&](int64_t v) {
+    for (int k = 0; k < 4; ++k)
+      bytes.push_back(uint8_t(uint32_t(int32_t(v)) >> (8 * k)));
+  };
+  auto pow2 = dyn_cast<qnn::Pow2Attr>(enc);
+  auto int8w = dyn_cast<qnn::Int8WAttr>(enc);
+  int64_t outPerGroup = O / group;
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t ci = 0; ci < Cg; ++ci) {
+      int32_t fi = fin.at((o / outPerGroup) * Cg + ci);
+      for (int64_t k = 0; k < kh * kw; ++k) {
+        int8_t c = codes->data[(o * Cg + ci) * kh * kw + k];
+        put32(pow2 ? num::pow2Term(uint8_t(c), pow2.at(o), fi, accFrac[o])
+                   : num::int8Term(c, int8w.at(o), fi, accFrac[o]));
+      }
+    }
+  for (int64_t o = 0; o < O; ++o)
+    put32(bias ? bias->data[o] : 0);
+  for (int64_t o = 0; o < O; ++o) {
+    int32_t s = accFrac[o] - fout.at(o);
+    if (s < -32 || s > 63)
+      return error(op, "requantization shift ") << s << " outside [-32, 63]";
+    bytes.push_back(uint8_t(int8_t(s)));
+  }
+  for (int64_t o = 0; o < O; ++o)
+    bytes.push_back(uint8_t(int8_t(std::clamp(op.actMin(o), -128, 127))));
+  for (int64_t o = 0; o < O; ++o)
+    bytes.push_back(uint8_t(int8_t(std::clamp(op.actMax(o), -128, 127))));
+  auto at = [](ArrayRef<int64_t> a, size_t i) { return a.empty() ? 1 : a[i]; };
+  dlprt::HostSegment s;
+  s.kind = dlprt::HostOpKind::Conv;
+  s.inputs.push_back(tensorOf(op.getInput()));
+  s.outputs.push_back(tensorOf(op.getOutput()));
+  s.params = {group,
+              kh,
+              kw,
+              op.getStrides()[0],
+              op.getStrides()[1],
+              op.getPads()[0],
+              op.getPads()[1],
+              at(op.getDilations(), 0),
+              at(op.getDilations(), 1)};
+  s.constBytes = bytes.size();
+  s.constOffset = addConst(bytes);
+  host.push_back(std::move(s));
+  em.barrier(risa::Opcode::Host, op.getLoc(),
+             {{"segment", int64_t(host.size() - 1)}});
+  return success();
+}

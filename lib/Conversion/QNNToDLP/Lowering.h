@@ -1,0 +1,104 @@
+//===- Lowering.h - qnn -> dlp lowering state -------------------*- C++ -*-===//
+//
+// Shared by the pass driver (QNNToDLP.cpp: tensors, data movement, host
+// segments) and the layer lowerings (LowerGemm.cpp, LowerPoolAdd.cpp).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_CONVERSION_QNNTODLP_LOWERING_H
+#define DLP_CONVERSION_QNNTODLP_LOWERING_H
+
+#include "Emitter.h"
+#include "QNN/QNNOps.h"
+#include "dlprt/Program.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace dlp::conv {
+
+/// A feature map's DDR storage (region data), channel-blocked.
+struct TensorRec {
+  std::string name;
+  std::vector<int64_t> shape; ///< logical, batch 1
+  uint64_t offset = 0;
+  int64_t C = 0, H = 0, W = 0;
+  std::vector<int32_t> frac;
+  int64_t fracBlock = 1;
+  int64_t cb(int64_t L) const { return (C + L - 1) / L; }
+  uint64_t bytes(int64_t L) const { return uint64_t(cb(L)) * H * W * L; }
+  Access ddr(int64_t L, bool write) const {
+    return {Space::Ddr, int64_t(offset), int64_t(offset + bytes(L)), write};
+  }
+};
+
+class Lowering {
+public:
+  Lowering(const dlprt::TargetConfig &t, mlir::OpBuilder &b)
+      : t(t), L(t.L), Q(t.Q), b(b), em(t, b) {}
+
+  /// Lowers the body of `f` into instructions at the builder's position.
+  mlir::LogicalResult run(mlir::func::FuncOp f);
+
+  const dlprt::TargetConfig &t;
+  const int64_t L, Q;
+  mlir::OpBuilder &b;
+  Emitter em;
+  std::vector<uint8_t> constData;
+  uint64_t dataBytes = 0;
+  std::vector<TensorRec> tensors;
+  std::vector<uint32_t> inputs, outputs;
+  std::vector<dlprt::HostSegment> host;
+  unsigned numGemms = 0, layerIndex = 0;
+
+  /// The tensor of a feature-map value (allocated on first use).
+  int tensorOf(mlir::Value v);
+  TensorRec &rec(mlir::Value v) { return tensors[tensorOf(v)]; }
+  /// Appends bytes to region const (8-byte aligned); returns the offset.
+  uint64_t addConst(llvm::ArrayRef<uint8_t> bytes);
+
+  // Layer lowerings (LowerGemm.cpp, LowerPoolAdd.cpp).
+  mlir::LogicalResult lowerConv(qnn::ConvOp op);
+  mlir::LogicalResult lowerFullyConnected(qnn::FullyConnectedOp op);
+  mlir::LogicalResult lowerPool(mlir::Operation *op);
+  mlir::LogicalResult lowerEltwise(mlir::Operation *op);
+  mlir::LogicalResult lowerHostConv(qnn::ConvOp op);
+  mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
+
+  /// DMA between DDR region data (`ddrAddr`, `planes` planes `planeStride`
+  /// bytes apart, `n0` contiguous vectors each) and FBUF at `sram`.
+  void loadFmap(mlir::Location loc, int64_t sram, uint64_t ddrAddr,
+                int64_t n0, int64_t planes, int64_t planeStride,
+                const TensorRec &src);
+  void storeFmap(mlir::Location loc, int64_t sram, uint64_t ddrAddr,
+                 int64_t n0, int64_t planes, int64_t planeStride,
+                 const TensorRec &dst);
+  /// Loads `n` units of region const at `constOffset` into WBUF / PBUF.
+  void loadConst(mlir::Location loc, dlprt::isa::Buf buf,
+                 dlprt::isa::WFmt fmt, int64_t sram, uint64_t constOffset,
+                 int64_t n);
+  /// Parameter entries (docs/isa.md section 1) for `count` channels: packs
+  /// them per block of Q into region const; returns the offset.
+  struct ChannelParams {
+    int32_t bias = 0;
+    int32_t shift = 0, actMin = -128, actMax = 127, aux = 0;
+  };
+  uint64_t packParams(llvm::ArrayRef<ChannelParams> params);
+  /// PBUF base for the current layer (alternating halves).
+  int64_t paramBase(int64_t entries) const;
+
+  mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
+
+private:
+  llvm::DenseMap<mlir::Value, int> tensorIndex;
+  /// Preset DDR offsets: inputs of channel concats stored in place.
+  llvm::DenseMap<mlir::Value, uint64_t> presetOffset;
+  void planConcats(mlir::func::FuncOp f);
+  mlir::LogicalResult lowerOp(mlir::Operation *op);
+};
+
+/// Layer name of an op (as the evaluators name their dumps).
+std::string layerName(mlir::Operation *op);
+
+} // namespace dlp::conv
+
+#endif // DLP_CONVERSION_QNNTODLP_LOWERING_H

@@ -1,0 +1,389 @@
+//===- QNNToDLP.cpp - Lower a qnn function to a dlp program ---------------===//
+//
+// The pass driver: DDR placement of every feature map, data movement
+// helpers, host segments, and the walk that hands each op to its lowering.
+// Layer tiling lives in LowerGemm.cpp and LowerPoolAdd.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "DLP/DLPProgram.h"
+#include "dlp/Conversion/Passes.h"
+#include "dlp/Support/Constants.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace dlp {
+#define GEN_PASS_DEF_CONVERTQNNTODLP
+#include "dlp/Conversion/Passes.h.inc"
+} // namespace dlp
+
+using namespace mlir;
+using namespace dlp;
+using namespace dlp::conv;
+namespace risa = dlprt::isa;
+
+std::string dlp::conv::layerName(Operation *op) {
+  std::string name = device::locationName(op->getLoc());
+  if (!name.empty())
+    return name;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << op->getName().getStringRef() << "@";
+  op->getLoc().print(os);
+  return s;
+}
+
+InFlightDiagnostic Lowering::error(Operation *op, const Twine &msg) {
+  return op->emitError() << "cannot compile '" << op->getName() << "' ('"
+                         << layerName(op) << "') for target '" << t.name
+                         << "': " << msg;
+}
+
+uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
+  constData.resize((constData.size() + 7) & ~size_t(7));
+  uint64_t off = constData.size();
+  constData.insert(constData.end(), bytes.begin(), bytes.end());
+  return off;
+}
+
+int Lowering::tensorOf(Value v) {
+  auto it = tensorIndex.find(v);
+  if (it != tensorIndex.end())
+    return it->second;
+  auto type = cast<RankedTensorType>(v.getType());
+  auto fmap = qnn::encodingOf<qnn::FmapAttr>(type);
+  TensorRec r;
+  r.name = v.getDefiningOp() ? layerName(v.getDefiningOp()) : "input";
+  r.shape.assign(type.getShape().begin(), type.getShape().end());
+  r.shape[0] = 1;
+  r.C = type.getDimSize(1);
+  r.H = type.getRank() == 4 ? type.getDimSize(2) : 1;
+  r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
+  r.frac.assign(fmap.getValues().begin(), fmap.getValues().end());
+  r.fracBlock = fmap.getBlock();
+  auto preset = presetOffset.find(v);
+  if (preset != presetOffset.end()) {
+    r.offset = preset->second;
+  } else {
+    dataBytes = (dataBytes + 63) & ~uint64_t(63);
+    r.offset = dataBytes;
+    dataBytes += r.bytes(L);
+  }
+  tensors.push_back(std::move(r));
+  tensorIndex[v] = tensors.size() - 1;
+  return tensors.size() - 1;
+}
+
+void Lowering::loadFmap(Location loc, int64_t sram, uint64_t ddrAddr,
+                        int64_t n0, int64_t planes, int64_t planeStride,
+                        const TensorRec &src) {
+  em.emit(risa::Opcode::Load, loc,
+          {{"buf", int64_t(risa::Buf::FBuf)},
+           {"wfmt", 0},
+           {"region", int64_t(risa::Region::Data)},
+           {"sram_addr", sram},
+           {"ddr_addr", int64_t(ddrAddr)},
+           {"n0", n0},
+           {"n1", 1},
+           {"s1", 0},
+           {"n2", planes},
+           {"s2", planeStride}},
+          {{Space::FBuf, sram, sram + n0 * planes, true}, src.ddr(L, false)});
+}
+
+void Lowering::storeFmap(Location loc, int64_t sram, uint64_t ddrAddr,
+                         int64_t n0, int64_t planes, int64_t planeStride,
+                         const TensorRec &dst) {
+  em.emit(risa::Opcode::Store, loc,
+          {{"buf", int64_t(risa::Buf::FBuf)},
+           {"wfmt", 0},
+           {"region", int64_t(risa::Region::Data)},
+           {"sram_addr", sram},
+           {"ddr_addr", int64_t(ddrAddr)},
+           {"n0", n0},
+           {"n1", 1},
+           {"s1", 0},
+           {"n2", planes},
+           {"s2", planeStride}},
+          {{Space::FBuf, sram, sram + n0 * planes, false}, dst.ddr(L, true)});
+}
+
+void Lowering::loadConst(Location loc, risa::Buf buf, risa::WFmt fmt,
+                         int64_t sram, uint64_t constOffset, int64_t n) {
+  Space space = buf == risa::Buf::WBuf ? Space::WBuf : Space::PBuf;
+  em.emit(risa::Opcode::Load, loc,
+          {{"buf", int64_t(buf)},
+           {"wfmt", buf == risa::Buf::WBuf ? int64_t(fmt) : 0},
+           {"region", int64_t(risa::Region::Const)},
+           {"sram_addr", sram},
+           {"ddr_addr", int64_t(constOffset)},
+           {"n0", n},
+           {"n1", 1},
+           {"s1", 0},
+           {"n2", 1},
+           {"s2", 0}},
+          {{space, sram, sram + n, true}});
+}
+
+uint64_t Lowering::packParams(ArrayRef<ChannelParams> params) {
+  int64_t blocks = (int64_t(params.size()) + Q - 1) / Q;
+  std::vector<uint8_t> bytes(blocks * 8 * Q, 0);
+  for (int64_t bl = 0; bl < blocks; ++bl) {
+    uint8_t *e = bytes.data() + bl * 8 * Q;
+    for (int64_t q = 0; q < Q; ++q) {
+      int64_t c = bl * Q + q;
+      ChannelParams p = c < int64_t(params.size()) ? params[c]
+                                                   : ChannelParams();
+      uint32_t bias = uint32_t(p.bias);
+      for (int k = 0; k < 4; ++k)
+        e[4 * q + k] = uint8_t(bias >> (8 * k));
+      e[4 * Q + q] = uint8_t(int8_t(p.shift));
+      e[5 * Q + q] = uint8_t(int8_t(p.actMin));
+      e[6 * Q + q] = uint8_t(int8_t(p.actMax));
+      e[7 * Q + q] = uint8_t(int8_t(p.aux));
+    }
+  }
+  return addConst(bytes);
+}
+
+int64_t Lowering::paramBase(int64_t entries) const {
+  int64_t half = t.paramEntries / 2;
+  return entries <= half ? (layerIndex % 2) * half : 0;
+}
+
+/// Channel concats whose inputs (all but the last) fill whole channel
+/// blocks are free: each input is produced straight into its slice of the
+/// result. Only inputs produced by a lowered layer, used by this concat
+/// alone, qualify.
+void Lowering::planConcats(func::FuncOp f) {
+  f.walk([&](qnn::ConcatOp cat) {
+    if (cat.getAxis() != 1)
+      return;
+    auto inputs = cat.getInputs();
+    for (auto [i, v] : llvm::enumerate(inputs)) {
+      auto type = cast<RankedTensorType>(v.getType());
+      Operation *def = v.getDefiningOp();
+      if ((i + 1 < inputs.size() && type.getDimSize(1) % L) || !def ||
+          !v.hasOneUse() ||
+          !isa<qnn::ConvOp, qnn::FullyConnectedOp, qnn::MaxPoolOp,
+               qnn::AvgPoolOp, qnn::AddOp, qnn::RequantizeOp,
+               qnn::ClampOp>(def) ||
+          (isa<qnn::ConvOp>(def) && cast<qnn::ConvOp>(def).getGroup() != 1))
+        return;
+    }
+    // Allocate the result now and place the inputs inside it.
+    TensorRec &out = rec(cat.getOutput());
+    uint64_t off = out.offset;
+    for (Value v : inputs) {
+      presetOffset[v] = off;
+      auto type = cast<RankedTensorType>(v.getType());
+      int64_t hw = type.getRank() == 4 ? type.getDimSize(2) * type.getDimSize(3)
+                                       : 1;
+      off += uint64_t(type.getDimSize(1) / L) * hw * L;
+    }
+  });
+}
+
+LogicalResult Lowering::lowerHostConcat(qnn::ConcatOp op) {
+  if (op.getAxis() != 1)
+    return error(op, "concat along axis ")
+           << op.getAxis() << " (only channel concats are supported)";
+  dlprt::HostSegment s;
+  s.kind = dlprt::HostOpKind::Concat;
+  for (Value v : op.getInputs())
+    s.inputs.push_back(tensorOf(v));
+  s.outputs.push_back(tensorOf(op.getOutput()));
+  host.push_back(std::move(s));
+  em.barrier(risa::Opcode::Host, op.getLoc(),
+             {{"segment", int64_t(host.size() - 1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](qnn::QuantizeOp q) -> LogicalResult {
+        if (!isa<BlockArgument>(q.getInput()))
+          return error(op, "quantization of a computed float tensor needs a "
+                           "host float segment (not supported yet)");
+        return success(); // a model input (run())
+      })
+      .Case([&](qnn::DequantizeOp d) -> LogicalResult {
+        for (Operation *user : d->getUsers())
+          if (!isa<func::ReturnOp>(user))
+            return error(op, "a dequantized tensor feeding '")
+                   << user->getName()
+                   << "' needs a host float segment (not supported yet)";
+        return success();
+      })
+      .Case([&](func::ReturnOp r) -> LogicalResult {
+        for (Value v : r.getOperands()) {
+          auto d = v.getDefiningOp<qnn::DequantizeOp>();
+          if (!d)
+            return error(op, "a result not produced by qnn.dequantize");
+          outputs.push_back(tensorOf(d.getInput()));
+        }
+        return success();
+      })
+      .Case([&](qnn::ConvOp c) {
+        return c.getGroup() == 1 ? lowerConv(c) : lowerHostConv(c);
+      })
+      .Case([&](qnn::FullyConnectedOp fc) { return lowerFullyConnected(fc); })
+      .Case<qnn::MaxPoolOp, qnn::AvgPoolOp, qnn::GlobalAvgPoolOp>(
+          [&](Operation *p) { return lowerPool(p); })
+      .Case<qnn::AddOp, qnn::RequantizeOp, qnn::ClampOp>(
+          [&](Operation *e) { return lowerEltwise(e); })
+      .Case([&](qnn::FlattenOp fl) -> LogicalResult {
+        // A view: the same channel-blocked bytes, logical shape N x K.
+        TensorRec in = rec(fl.getInput());
+        auto type = cast<RankedTensorType>(fl.getOutput().getType());
+        in.name = layerName(op);
+        in.shape = {1, type.getDimSize(1)};
+        tensors.push_back(std::move(in));
+        tensorIndex[fl.getOutput()] = tensors.size() - 1;
+        return success();
+      })
+      .Case([&](qnn::ConcatOp cat) -> LogicalResult {
+        if (presetOffset.count(cat.getInputs().front())) {
+          // Stored in place: only the descriptor (already allocated).
+          tensors[tensorOf(cat.getOutput())].name = layerName(op);
+          return success();
+        }
+        return lowerHostConcat(cat);
+      })
+      .Case<qnn::ConstantOp>([](Operation *) { return success(); })
+      .Default([&](Operation *) -> LogicalResult {
+        if (op->getName().getStringRef() == "arith.constant")
+          return success();
+        return error(op, "the op has no DLP lowering and no host kernel yet");
+      });
+}
+
+LogicalResult Lowering::run(func::FuncOp f) {
+  for (BlockArgument a : f.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(a.getType());
+    if (!type || type.getRank() < 2 || type.getRank() > 4)
+      return f.emitError() << "cannot compile for the DLP: argument #"
+                           << a.getArgNumber() << " is not a rank 2-4 tensor";
+    for (int64_t d = 1; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        return f.emitError() << "cannot compile for the DLP: argument #"
+                             << a.getArgNumber() << " has a dynamic dimension "
+                             << d << " (only the batch may be dynamic)";
+  }
+  // Model inputs, in argument order: each argument is quantized once on
+  // entry (the runtime quantizes the float input into that tensor).
+  for (BlockArgument a : f.getArguments()) {
+    SmallVector<Operation *> users(a.getUsers());
+    auto q = users.size() == 1 ? dyn_cast<qnn::QuantizeOp>(users[0])
+                               : qnn::QuantizeOp();
+    if (!q)
+      return f.emitError() << "cannot compile for the DLP: argument #"
+                           << a.getArgNumber()
+                           << " must feed exactly one qnn.quantize (it has "
+                           << users.size() << " users)";
+    int idx = tensorOf(q.getOutput());
+    auto name = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
+    tensors[idx].name =
+        name ? name.str() : "arg" + std::to_string(a.getArgNumber());
+    inputs.push_back(idx);
+  }
+  planConcats(f);
+  for (Operation &op : f.getBody().front()) {
+    if (failed(lowerOp(&op)))
+      return failure();
+    if (!isa<qnn::ConstantOp, func::ReturnOp>(op) &&
+        op.getName().getStringRef() != "arith.constant")
+      ++layerIndex;
+  }
+  em.barrier(risa::Opcode::End, f.getLoc());
+  return success();
+}
+
+namespace {
+struct ConvertQNNToDLPPass
+    : public dlp::impl::ConvertQNNToDLPBase<ConvertQNNToDLPPass> {
+  using Base::Base;
+  std::shared_ptr<const dlprt::TargetConfig> target;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!target) {
+      if (targetFile.empty()) {
+        module.emitError("convert-qnn-to-dlp needs a target "
+                         "(target=hw/configs/small.json)");
+        return signalPassFailure();
+      }
+      auto cfg = dlprt::loadTargetConfig(targetFile);
+      if (!cfg) {
+        module.emitError() << llvm::toString(cfg.takeError());
+        return signalPassFailure();
+      }
+      target = std::make_shared<dlprt::TargetConfig>(std::move(*cfg));
+    }
+    SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    if (funcs.size() != 1) {
+      module.emitError() << "convert-qnn-to-dlp expects one function, found "
+                         << funcs.size();
+      return signalPassFailure();
+    }
+    func::FuncOp f = funcs.front();
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(f);
+    auto prog = device::ProgramOp::create(
+        b, f.getLoc(), b.getStringAttr(target->toJSON()),
+        b.getI64IntegerAttr(0), b.getDenseI32ArrayAttr({}),
+        b.getDenseI32ArrayAttr({}));
+    Block *body = new Block();
+    prog.getBody().push_back(body);
+    b.setInsertionPointToEnd(body);
+    Lowering low(*target, b);
+    if (failed(low.run(f))) {
+      prog.erase();
+      return signalPassFailure();
+    }
+    // Descriptors and constants go before the instructions.
+    b.setInsertionPointToStart(body);
+    std::vector<uint8_t> &cd = low.constData;
+    device::ConstDataOp::create(
+        b, f.getLoc(),
+        dlp::createI8ResourceAttr(module.getContext(), {int64_t(cd.size())},
+                                  "dlp_const",
+                                  [&](llvm::MutableArrayRef<int8_t> out) {
+                                    std::memcpy(out.data(), cd.data(),
+                                                cd.size());
+                                  }));
+    for (const TensorRec &r : low.tensors)
+      device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
+                            int64_t(r.offset), {r.C, r.H, r.W}, r.frac,
+                            r.fracBlock);
+    for (const dlprt::HostSegment &s : low.host) {
+      std::vector<int32_t> in(s.inputs.begin(), s.inputs.end()),
+          out(s.outputs.begin(), s.outputs.end());
+      device::HostSegmentOp::create(b, f.getLoc(), uint32_t(s.kind), in, out,
+                                 s.params, int64_t(s.constOffset),
+                                 int64_t(s.constBytes));
+    }
+    std::vector<int32_t> ins(low.inputs.begin(), low.inputs.end()),
+        outs(low.outputs.begin(), low.outputs.end());
+    prog.setDataBytes(std::max<uint64_t>(low.dataBytes, 64));
+    prog.setInputs(ins);
+    prog.setOutputs(outs);
+    numInstructions = low.em.numInstructions();
+    numGemms = low.numGemms;
+    numHost = low.host.size();
+    numSyncs = low.em.numSyncs();
+    constBytes = cd.size();
+    f.erase();
+  }
+};
+} // namespace
+
+std::unique_ptr<Pass>
+dlp::createConvertQNNToDLP(std::shared_ptr<const dlprt::TargetConfig> target) {
+  auto pass = std::make_unique<ConvertQNNToDLPPass>();
+  pass->target = std::move(target);
+  return pass;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Test helpers for the DLP lit tests (numpy only).
+
+  dlp_check.py inputs MODULE.mlir PREFIX [--seed S] [--batch N] [--range R]
+      Writes one random float32 .npy per argument of MODULE's @main
+      (PREFIX.0.npy, PREFIX.1.npy, ...), dynamic dimensions given --batch,
+      values uniform in [-R, R]; prints the --input options.
+  dlp_check.py same A.npy B.npy
+      Exits 1 unless the two arrays have the same shape and values.
+  dlp_check.py layers DIR_A DIR_B [--min N]
+      Every .npy of DIR_A that DIR_B also holds must have the same values
+      (a dump of one image in DIR_A is compared with the last image of a
+      batch in DIR_B); prints "N layers equal" or the first differing
+      layer; fails when fewer than N layers are common.
+"""
+import argparse
+import os
+import re
+import sys
+
+import numpy as np
+
+
+def cmd_inputs(a):
+    text = open(a.module).read()
+    m = re.search(r"func\.func\s+@main\((.*?)\)\s*->", text, re.S)
+    if not m:
+        sys.exit("no @main in " + a.module)
+    rng = np.random.default_rng(a.seed)
+    opts = []
+    for i, t in enumerate(re.findall(r"tensor<([^>]*?)xf32>", m.group(1))):
+        dims = [a.batch if d == "?" else int(d) for d in t.split("x")]
+        path = "%s.%d.npy" % (a.prefix, i)
+        np.save(path, rng.uniform(-a.range, a.range, dims).astype(np.float32))
+        opts.append("--input " + path)
+    print(" ".join(opts))
+
+
+def same(x, y):
+    return x.shape == y.shape and np.array_equal(x, y)
+
+
+def cmd_same(a):
+    x, y = np.load(a.a), np.load(a.b)
+    if not same(x, y):
+        diff = np.abs(x.astype(np.float64) - y).max() if x.shape == y.shape else None
+        sys.exit("differ: %s %s vs %s %s (max |diff| %s)" %
+                 (a.a, x.shape, a.b, y.shape, diff))
+    print("equal", x.shape)
+
+
+def cmd_layers(a):
+    names = sorted(f for f in os.listdir(a.a) if f.endswith(".npy"))
+    n = 0
+    for f in names:
+        pb = os.path.join(a.b, f)
+        if not os.path.exists(pb):
+            continue
+        x, y = np.load(os.path.join(a.a, f)), np.load(pb)
+        # dlp-run dumps the last image of a batch; dlp-eval the whole batch.
+        if x.ndim == y.ndim and x.shape[0] == 1 and y.shape[0] > 1:
+            y = y[-1:]
+        if not same(x, y):
+            bad = np.argwhere(x != y) if x.shape == y.shape else []
+            sys.exit("layer %s differs (%d elements, first at %s)" %
+                     (f[:-4], len(bad), bad[0].tolist() if len(bad) else "shape"))
+        n += 1
+    if n < a.min:
+        sys.exit("only %d common layers (expected >= %d)" % (n, a.min))
+    print("%d layers equal" % n)
+
+
+p = argparse.ArgumentParser()
+sub = p.add_subparsers(dest="cmd", required=True)
+s = sub.add_parser("inputs")
+s.add_argument("module"); s.add_argument("prefix")
+s.add_argument("--seed", type=int, default=0)
+s.add_argument("--batch", type=int, default=1)
+s.add_argument("--range", type=float, default=2.0)
+s = sub.add_parser("same"); s.add_argument("a"); s.add_argument("b")
+s = sub.add_parser("layers"); s.add_argument("a"); s.add_argument("b")
+s.add_argument("--min", type=int, default=1)
+a = p.parse_args()
+{"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers}[a.cmd](a)
