@@ -65,13 +65,21 @@ public:
   mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
 
   /// DMA between DDR region data (`ddrAddr`, `planes` planes `planeStride`
-  /// bytes apart, `n0` contiguous vectors each) and FBUF at `sram`.
+  /// bytes apart, `n0` contiguous vectors each) and FBUF at `sram`: a LOAD
+  /// into FBUF or (`store`) a STORE from it.
+  void moveFmap(bool store, mlir::Location loc, int64_t sram,
+                uint64_t ddrAddr, int64_t n0, int64_t planes,
+                int64_t planeStride, const TensorRec &t);
   void loadFmap(mlir::Location loc, int64_t sram, uint64_t ddrAddr,
                 int64_t n0, int64_t planes, int64_t planeStride,
-                const TensorRec &src);
+                const TensorRec &src) {
+    moveFmap(false, loc, sram, ddrAddr, n0, planes, planeStride, src);
+  }
   void storeFmap(mlir::Location loc, int64_t sram, uint64_t ddrAddr,
                  int64_t n0, int64_t planes, int64_t planeStride,
-                 const TensorRec &dst);
+                 const TensorRec &dst) {
+    moveFmap(true, loc, sram, ddrAddr, n0, planes, planeStride, dst);
+  }
   /// Loads `n` units of region const at `constOffset` into WBUF / PBUF.
   void loadConst(mlir::Location loc, dlprt::isa::Buf buf,
                  dlprt::isa::WFmt fmt, int64_t sram, uint64_t constOffset,

@@ -77,10 +77,10 @@ int Lowering::tensorOf(Value v) {
   return tensors.size() - 1;
 }
 
-void Lowering::loadFmap(Location loc, int64_t sram, uint64_t ddrAddr,
-                        int64_t n0, int64_t planes, int64_t planeStride,
-                        const TensorRec &src) {
-  em.emit(risa::Opcode::Load, loc,
+void Lowering::moveFmap(bool store, Location loc, int64_t sram,
+                        uint64_t ddrAddr, int64_t n0, int64_t planes,
+                        int64_t planeStride, const TensorRec &t) {
+  em.emit(store ? risa::Opcode::Store : risa::Opcode::Load, loc,
           {{"buf", int64_t(risa::Buf::FBuf)},
            {"wfmt", 0},
            {"region", int64_t(risa::Region::Data)},
@@ -91,24 +91,7 @@ void Lowering::loadFmap(Location loc, int64_t sram, uint64_t ddrAddr,
            {"s1", 0},
            {"n2", planes},
            {"s2", planeStride}},
-          {{Space::FBuf, sram, sram + n0 * planes, true}, src.ddr(L, false)});
-}
-
-void Lowering::storeFmap(Location loc, int64_t sram, uint64_t ddrAddr,
-                         int64_t n0, int64_t planes, int64_t planeStride,
-                         const TensorRec &dst) {
-  em.emit(risa::Opcode::Store, loc,
-          {{"buf", int64_t(risa::Buf::FBuf)},
-           {"wfmt", 0},
-           {"region", int64_t(risa::Region::Data)},
-           {"sram_addr", sram},
-           {"ddr_addr", int64_t(ddrAddr)},
-           {"n0", n0},
-           {"n1", 1},
-           {"s1", 0},
-           {"n2", planes},
-           {"s2", planeStride}},
-          {{Space::FBuf, sram, sram + n0 * planes, false}, dst.ddr(L, true)});
+          {{Space::FBuf, sram, sram + n0 * planes, !store}, t.ddr(L, store)});
 }
 
 void Lowering::loadConst(Location loc, risa::Buf buf, risa::WFmt fmt,
