@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace dlprt::num {
@@ -254,6 +255,71 @@ inline int8_t addRequantize(int64_t a, int fa, int64_t b, int fb, int fo) {
   int f = std::max(fa, fb);
   int64_t t = a * (int64_t(1) << (f - fa)) + b * (int64_t(1) << (f - fb));
   return requantize(t, f, fo);
+}
+
+//===----------------------------------------------------------------------===//
+// The overflow proof (section 3)
+//===----------------------------------------------------------------------===//
+
+/// A conv / fully-connected layer's integers: numOut x inPerGroup x taps
+/// codes or int8 weights `q` (output channel o reads input channels
+/// [g * inPerGroup, (g+1) * inPerGroup) of its group g), the window top n1
+/// (pow2) or g (int8) per output channel, the input channels' and the
+/// accumulators' fractional bits, and the int32 bias (nullptr: none).
+struct MacLayer {
+  const int8_t *q;
+  const int32_t *scale;
+  bool pow2;
+  int64_t numOut, inPerGroup, taps, group;
+  const int32_t *inFrac, *accFrac, *bias;
+};
+
+/// Section 3's proof for every output channel: every shift in [0, 31] and
+/// |b_int| + 128 * sum |term| <= 2^31 - 1. Returns "" when it holds, else
+/// what fails (output channel and numbers). Every int32 partial sum of
+/// such a layer's terms, in any order and any grouping (tiles, pairs), is
+/// then exact.
+inline std::string proveNoOverflow(const MacLayer &l) {
+  int64_t outPerGroup = l.numOut / l.group, row = l.inPerGroup * l.taps;
+  for (int64_t o = 0; o < l.numOut; ++o) {
+    int64_t g = o / outPerGroup;
+    // Sum of |term| in 128-bit: a shift of 31 over 10^8 taps exceeds 2^63.
+    __int128 sum = 0;
+    for (int64_t i = 0; i < l.inPerGroup; ++i) {
+      int fIn = l.inFrac[g * l.inPerGroup + i];
+      for (int64_t t = 0; t < l.taps; ++t) {
+        int8_t q = l.q[o * row + i * l.taps + t];
+        if (q == 0)
+          continue;
+        int sh;
+        int64_t mag = 1;
+        if (l.pow2) {
+          if (!pow2CodeValid(uint8_t(q)))
+            return "output channel " + std::to_string(o) +
+                   " holds the invalid pow2 code " + std::to_string(q);
+          sh = pow2Decode(uint8_t(q), l.scale[o]).exponent - fIn +
+               l.accFrac[o];
+        } else {
+          sh = l.accFrac[o] - fIn - l.scale[o];
+          mag = q < 0 ? -int64_t(q) : q;
+        }
+        if (sh < 0 || sh > 31)
+          return "output channel " + std::to_string(o) + " needs a shift of " +
+                 std::to_string(sh) + " for input channel " +
+                 std::to_string(g * l.inPerGroup + i) + " (allowed: 0..31)";
+        sum += __int128(mag) << sh;
+      }
+    }
+    int64_t b = l.bias ? l.bias[o] : 0;
+    __int128 worst = sum * 128 + (b < 0 ? -__int128(b) : __int128(b));
+    if (worst > INT32_MAX)
+      return "output channel " + std::to_string(o) +
+             ": worst-case accumulator |b| + 128 * sum|term| = " +
+             std::to_string(static_cast<unsigned long long>(
+                 std::min<__int128>(worst, UINT64_MAX))) +
+             " exceeds int32 (2^31 - 1)";
+  }
+  return "";
 }
 
 } // namespace dlprt::num
