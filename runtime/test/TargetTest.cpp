@@ -48,6 +48,10 @@ TEST(Target, ShippedConfigs) {
   EXPECT_EQ(large->rowBytes(isa::WFmt::Pow2), 33u);
   EXPECT_EQ(large->rowBytes(isa::WFmt::Int8), 65u);
   EXPECT_NE(small->fingerprint(), large->fingerprint());
+  // Pinned: binaries record these, so a change of the canonical form or the
+  // hash is a format change (bump kFormatVersion, update here).
+  EXPECT_EQ(small->fingerprint(), 0xc2b561d892d503cfull);
+  EXPECT_EQ(large->fingerprint(), 0xe630c833bf92e371ull);
 }
 
 TEST(Target, CanonicalJsonAndFingerprint) {

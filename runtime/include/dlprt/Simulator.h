@@ -44,8 +44,9 @@ public:
   std::unique_ptr<Simulator> clone() const;
 
   /// Runs the whole program once: zeroes the on-chip buffers, then executes
-  /// every instruction in schedule order on `data` (Program::dataBytes
-  /// bytes; the caller writes the inputs first and reads outputs after).
+  /// every instruction in schedule order on `data`, which holds at least
+  /// touchedDataBytes(program()) bytes of DDR region `data` (the caller
+  /// writes the inputs first and reads the outputs after).
   void run(uint8_t *data);
 
   const Program &program() const { return p; }
