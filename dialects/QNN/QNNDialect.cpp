@@ -133,3 +133,40 @@ SmallVector<int32_t> dlp::qnn::accumulatorFracs(FmapAttr input,
   }
   return acc;
 }
+
+std::string dlp::qnn::proveNoOverflow(Operation *op, ArrayRef<int8_t> weights,
+                                      ArrayRef<int32_t> bias) {
+  Value input, weight;
+  int64_t group = 1;
+  if (auto c = dyn_cast<ConvOp>(op)) {
+    input = c.getInput();
+    weight = c.getWeight();
+    group = c.getGroup();
+  } else if (auto f = dyn_cast<FullyConnectedOp>(op)) {
+    input = f.getInput();
+    weight = f.getWeight();
+  } else {
+    return "not a conv or fully-connected op";
+  }
+  auto wt = cast<RankedTensorType>(weight.getType());
+  Attribute enc = wt.getEncoding();
+  FmapAttr in = encodingOf<FmapAttr>(input.getType());
+  int64_t numOut = wt.getDimSize(0), inPerGroup = wt.getDimSize(1);
+  if (numOut <= 0 || inPerGroup <= 0 ||
+      int64_t(weights.size()) % (numOut * inPerGroup) != 0 ||
+      (!bias.empty() && int64_t(bias.size()) != numOut))
+    return "weight or bias size does not match the layer";
+  int64_t taps = int64_t(weights.size()) / (numOut * inPerGroup);
+  SmallVector<int32_t> inFrac, scale;
+  for (int64_t i = 0; i < inPerGroup * group; ++i)
+    inFrac.push_back(in.at(i));
+  for (int64_t o = 0; o < numOut; ++o)
+    scale.push_back(isa<Pow2Attr>(enc) ? cast<Pow2Attr>(enc).at(o)
+                                       : cast<Int8WAttr>(enc).at(o));
+  SmallVector<int32_t> acc =
+      accumulatorFracs(in, enc, numOut, inPerGroup, group);
+  return num::proveNoOverflow({weights.data(), scale.data(),
+                               isa<Pow2Attr>(enc), numOut, inPerGroup, taps,
+                               group, inFrac.data(), acc.data(),
+                               bias.empty() ? nullptr : bias.data()});
+}

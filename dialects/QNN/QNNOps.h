@@ -54,6 +54,16 @@ llvm::SmallVector<int32_t> accumulatorFracs(FmapAttr input,
                                             int64_t numOutputs,
                                             int64_t inPerGroup, int64_t group);
 
+/// docs/numerics.md section 3's overflow proof for a qnn.conv or
+/// qnn.fully_connected whose weight integers are `weights` (weight layout)
+/// and bias `bias` (empty: none): "" when every int32 partial sum is
+/// exact, else what fails. Every consumer of a qnn module (the quantized
+/// evaluator, the lowering to the DLP) checks it, so a hand-written module
+/// is never computed with wrapped arithmetic.
+std::string proveNoOverflow(mlir::Operation *op,
+                            llvm::ArrayRef<int8_t> weights,
+                            llvm::ArrayRef<int32_t> bias);
+
 } // namespace dlp::qnn
 
 #endif // DLP_QNN_QNNOPS_H

@@ -260,6 +260,25 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
       int w = step.inputs[1];
       if (!im.isConstant[w])
         return op.emitError("the evaluator needs a constant weight"), nullptr;
+      // The overflow proof (docs/numerics.md section 3) for every module,
+      // not only the ones --dlp-quantize made.
+      if (isa<qnn::QNNDialect>(op.getDialect())) {
+        const Tensor &wt = im.constants[w];
+        ArrayRef<int32_t> bias;
+        if (step.inputs.size() > 2) {
+          if (!im.isConstant[step.inputs[2]])
+            return op.emitError("the evaluator needs a constant bias"), nullptr;
+          const Tensor &b = im.constants[step.inputs[2]];
+          bias = ArrayRef<int32_t>(b.as<int32_t>(), b.numElements());
+        }
+        std::string why = qnn::proveNoOverflow(
+            &op, ArrayRef<int8_t>(wt.as<int8_t>(), wt.numElements()), bias);
+        if (!why.empty())
+          return op.emitError()
+                     << "refused: its int32 accumulator could overflow ("
+                     << why << ")",
+                 nullptr;
+      }
       im.prepared[&op] = prepareOp(&op, im.constants[w], int16Gemm);
     }
     im.steps.push_back(std::move(step));

@@ -68,44 +68,8 @@ std::string dlp::quant::proveNoOverflow(const QuantizedWeights &w,
                                         llvm::ArrayRef<int32_t> inFrac,
                                         llvm::ArrayRef<int32_t> accFrac,
                                         llvm::ArrayRef<int32_t> bias) {
-  const int64_t limit = INT32_MAX;
-  int64_t outPerGroup = geo.numOut / geo.group;
-  int64_t row = geo.inPerGroup * geo.taps;
-  for (int64_t o = 0; o < geo.numOut; ++o) {
-    int64_t g = o / outPerGroup;
-    // Sum of |term| in 128-bit: a shift of 31 over 10^8 taps exceeds 2^63.
-    __int128 sum = 0;
-    for (int64_t i = 0; i < geo.inPerGroup; ++i) {
-      int fIn = inFrac[g * geo.inPerGroup + i];
-      for (int64_t t = 0; t < geo.taps; ++t) {
-        int8_t q = w.q[o * row + i * geo.taps + t];
-        if (q == 0)
-          continue;
-        int sh;
-        int64_t mag;
-        if (w.pow2) {
-          num::Pow2Weight p = num::pow2Decode(static_cast<uint8_t>(q), w.scale[o]);
-          sh = p.exponent - fIn + accFrac[o];
-          mag = 1;
-        } else {
-          sh = accFrac[o] - fIn - w.scale[o];
-          mag = std::abs(int64_t(q));
-        }
-        if (sh < 0 || sh > 31)
-          return "output channel " + std::to_string(o) + " needs a shift of " +
-                 std::to_string(sh) + " for input channel " +
-                 std::to_string(g * geo.inPerGroup + i) +
-                 " (allowed: 0..31)";
-        sum += __int128(mag) << sh;
-      }
-    }
-    __int128 worst = sum * 128 + (bias.empty() ? 0 : std::abs(int64_t(bias[o])));
-    if (worst > limit)
-      return "output channel " + std::to_string(o) +
-             ": worst-case accumulator |b| + 128 * sum|term| = " +
-             std::to_string(static_cast<unsigned long long>(
-                 std::min<__int128>(worst, UINT64_MAX))) +
-             " exceeds int32 (2^31 - 1)";
-  }
-  return "";
+  return num::proveNoOverflow({w.q.data(), w.scale.data(), w.pow2, geo.numOut,
+                               geo.inPerGroup, geo.taps, geo.group,
+                               inFrac.data(), accFrac.data(),
+                               bias.empty() ? nullptr : bias.data()});
 }

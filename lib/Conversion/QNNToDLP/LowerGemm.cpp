@@ -249,6 +249,11 @@ LogicalResult prepare(Lowering &lw, Operation *op, Value weight, Value bias,
     if (!b)
       return lw.error(op, "cannot read the bias constant");
   }
+  std::string why = qnn::proveNoOverflow(
+      op, *w, b ? ArrayRef<int32_t>(b->data) : ArrayRef<int32_t>());
+  if (!why.empty())
+    return lw.error(op, "its int32 accumulator could overflow (") << why
+                                                                  << ")";
   g.params.resize(g.O);
   for (int64_t o = 0; o < g.O; ++o) {
     Lowering::ChannelParams &p = g.params[o];

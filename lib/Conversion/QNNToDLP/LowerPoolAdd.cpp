@@ -209,6 +209,10 @@ LogicalResult Lowering::lowerHostConv(qnn::ConvOp op) {
     if (!bias)
       return error(op, "cannot read the bias constant");
   }
+  std::string why = qnn::proveNoOverflow(
+      op, codes->data, bias ? ArrayRef<int32_t>(bias->data) : ArrayRef<int32_t>());
+  if (!why.empty())
+    return error(op, "its int32 accumulator could overflow (") << why << ")";
   // Multipliers (docs/numerics.md section 3), then the epilogue.
   std::vector<uint8_t> bytes;
   auto put32 = [&](int64_t v) {
