@@ -6,6 +6,7 @@
 #include "DLP/DLPOps.h"
 #include "dlp/Conversion/Passes.h"
 #include "dlp/Target/Binary.h"
+#include "dlp/Pipelines/Pipelines.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
@@ -28,6 +29,7 @@ void dlp::registerAllPasses() {
   dlp::registerTransformsPasses();
   dlp::registerQuantPasses();
   dlp::registerConversionPasses();
+  dlp::registerDLPCompilePipeline();
   dlp::registerNNPipelines();
 }
 

@@ -18,7 +18,8 @@
 #include "dlp/Quant/Calibration.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
-#include "dlp/Conversion/Passes.h"
+#include "dlp/Driver/Calibrate.h"
+#include "dlp/Pipelines/Pipelines.h"
 #include "dlp/Target/Binary.h"
 #include "dlprt/Target.h"
 #include "dlprt/Npy.h"
@@ -27,6 +28,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
@@ -122,188 +124,27 @@ double since(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
-/// Runs the float evaluator over the calibration inputs, slice by slice.
-/// One calibration batch: an array per model input.
-using Batch = std::vector<std::shared_ptr<dlprt::NpyArray>>;
-
-bool hasSuffix(StringRef path, StringRef ext) {
-  return path.ends_with_insensitive(ext);
-}
-
-/// Reads the .npz `path` into a batch for inputs named `names` (empty name:
-/// unnamed input): by name when every input's name is a member, else in
-/// archive order when the counts agree.
-bool loadNpz(const std::string &path, ArrayRef<std::string> names,
-             Batch &batch) {
-  std::vector<std::pair<std::string, dlprt::NpyArray>> members;
-  std::string err;
-  if (!dlprt::readNpz(path, members, err)) {
-    errs() << "dlpc: " << err << "\n";
-    return false;
+/// Wall time of each pass (by argument), for the --time phases.
+struct PassTimes : public PassInstrumentation {
+  StringMap<double> seconds;
+  std::vector<std::chrono::steady_clock::time_point> starts;
+  void runBeforePass(Pass *, Operation *) override {
+    starts.push_back(std::chrono::steady_clock::now());
   }
-  batch.clear();
-  StringMap<size_t> byName;
-  for (auto [i, m] : llvm::enumerate(members))
-    byName[m.first] = i;
-  // By name when every input's name is a member; in archive order only
-  // when no name matches (a partial match is an error, never a guess).
-  std::vector<std::string> missing;
-  for (const std::string &n : names)
-    if (n.empty() || !byName.count(n))
-      missing.push_back(n.empty() ? "?" : n);
-  bool named = missing.empty();
-  if (!named && missing.size() < names.size()) {
-    errs() << "dlpc: '" << path << "' names some model inputs but not "
-           << llvm::join(missing, ", ") << "\n";
-    return false;
+  void runAfterPass(Pass *pass, Operation *) override {
+    seconds[pass->getArgument()] += since(starts.back());
+    starts.pop_back();
   }
-  if (!named && members.size() != names.size()) {
-    std::string list;
-    for (auto &m : members)
-      list += (list.empty() ? "" : ", ") + m.first;
-    std::string want;
-    for (const std::string &n : names)
-      want += (want.empty() ? "" : ", ") + (n.empty() ? "?" : n);
-    errs() << "dlpc: '" << path << "' holds " << members.size()
-           << " array(s) (" << list << ") for a model with " << names.size()
-           << " input(s) (" << want << "): name them after the inputs\n";
-    return false;
+  void runAfterPassFailed(Pass *pass, Operation *op) override {
+    runAfterPass(pass, op);
   }
-  for (size_t i = 0; i < names.size(); ++i)
-    batch.push_back(std::make_shared<dlprt::NpyArray>(std::move(
-        members[named ? byName[names[i]] : i].second)));
-  return true;
-}
-
-/// Reads one batch from .npy files (one per input) or a single .npz.
-bool loadBatch(ArrayRef<std::string> paths, ArrayRef<std::string> names,
-               Batch &batch) {
-  if (paths.size() == 1 && hasSuffix(paths[0], ".npz"))
-    return loadNpz(paths[0], names, batch);
-  if (paths.size() != names.size()) {
-    errs() << "dlpc: the model has " << names.size() << " input(s) but "
-           << paths.size() << " calibration array(s) were given";
-    if (paths.size() == 1 && names.size() > 1)
-      errs() << " (give one .npy per input, or an .npz)";
-    errs() << "\n";
-    return false;
-  }
-  batch.clear();
-  for (const std::string &path : paths) {
-    auto arr = std::make_shared<dlprt::NpyArray>();
-    std::string err;
-    if (!dlprt::readNpy(path, *arr, err)) {
-      errs() << "dlpc: " << err << "\n";
-      return false;
-    }
-    batch.push_back(arr);
-  }
-  return true;
-}
-
-/// The calibration batches --calib names: each entry lists the files of
-/// one batch (a folder contributes one batch per .npy / .npz in it).
-bool calibrationBatches(std::vector<std::vector<std::string>> &batches) {
-  if (calibPaths.size() == 1 && sys::fs::is_directory(calibPaths[0])) {
-    std::error_code ec;
-    std::vector<std::string> files;
-    for (sys::fs::directory_iterator it(calibPaths[0], ec), end;
-         it != end && !ec; it.increment(ec))
-      if (hasSuffix(it->path(), ".npy") || hasSuffix(it->path(), ".npz"))
-        files.push_back(it->path());
-    if (ec) {
-      errs() << "dlpc: cannot list '" << calibPaths[0] << "': "
-             << ec.message() << "\n";
-      return false;
-    }
-    if (files.empty()) {
-      errs() << "dlpc: calibration folder '" << calibPaths[0]
-             << "' holds no .npy or .npz file\n";
-      return false;
-    }
-    llvm::sort(files);
-    for (std::string &f : files)
-      batches.push_back({f});
-    return true;
-  }
-  for (const std::string &p : calibPaths)
-    if (sys::fs::is_directory(p)) {
-      errs() << "dlpc: a calibration folder ('" << p
-             << "') must be the only --calib\n";
-      return false;
-    }
-  batches.push_back({calibPaths.begin(), calibPaths.end()});
-  return true;
-}
-
-bool calibrate(func::FuncOp func, dlp::quant::Calibrator &cal) {
-  auto ev = dlp::eval::Evaluator::create(func, numThreads);
-  if (!ev)
-    return false;
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
-    names.push_back(name ? name.str() : "");
-  }
-  std::vector<std::vector<std::string>> batches;
-  if (!calibrationBatches(batches))
-    return false;
-  int64_t total = 0;
-  for (const std::vector<std::string> &files : batches) {
-    Batch arrays;
-    if (!loadBatch(files, names, arrays))
-      return false;
-    int64_t samples = arrays.empty() ? 0 : -1;
-    for (auto [i, arr] : llvm::enumerate(arrays)) {
-      int64_t n = arr->shape.empty() ? 1 : arr->shape[0];
-      if (samples >= 0 && n != samples) {
-        errs() << "dlpc: calibration inputs disagree on the sample count ("
-               << samples << " vs " << n << " for input #" << i << " in '"
-               << llvm::join(files, "', '") << "')\n";
-        return false;
-      }
-      samples = n;
-    }
-    total += samples;
-    int64_t step = std::max(1u, unsigned(calibBatch));
-    for (int64_t b = 0; b < samples; b += step) {
-      int64_t e = std::min(samples, b + step);
-      SmallVector<dlp::eval::Tensor> inputs;
-      for (auto [i, arr] : llvm::enumerate(arrays)) {
-        std::vector<int64_t> shape = arr->shape;
-        if (shape.empty()) {
-          inputs.push_back(dlp::eval::Tensor::view({}, arr->data.data(), arr));
-        } else {
-          int64_t inner = shape[0] ? arr->data.size() / shape[0] : 0;
-          shape[0] = e - b;
-          inputs.push_back(dlp::eval::Tensor::view(
-              shape, arr->data.data() + b * inner, arr));
-        }
-      }
-      cal.observeInputs(func.getArguments(), inputs);
-      SmallVector<dlp::eval::Tensor> outputs;
-      std::string error;
-      if (!ev->run(inputs, outputs, error,
-                   [&](StringRef layer, Operation *op,
-                       const dlp::eval::Tensor &t) {
-                     cal.observe(layer, op->getName().getStringRef(), t);
-                   })) {
-        errs() << "dlpc: calibration ('" << llvm::join(files, "', '")
-               << "'): " << error << "\n";
-        return false;
-      }
-    }
-  }
-  if (total == 0) {
-    errs() << "dlpc: the calibration inputs hold no sample\n";
-    return false;
-  }
-  return true;
-}
+};
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  registerPassManagerCLOptions();
+  registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "DLP compile driver\n");
   if (modelPath.empty()) {
@@ -365,6 +206,7 @@ int main(int argc, char **argv) {
       return 1;
   }
   double tOpt = since(t0), tCal = 0, tQuant = 0;
+  std::shared_ptr<dlp::quant::CalibrationTable> table;
 
   if (emit != "nn") {
     auto funcs = module->getOps<func::FuncOp>();
@@ -373,7 +215,6 @@ int main(int argc, char **argv) {
       return 1;
     }
     t0 = std::chrono::steady_clock::now();
-    std::shared_ptr<dlp::quant::CalibrationTable> table;
     if (!calibrationIn.empty()) {
       auto read = dlp::quant::CalibrationTable::readFile(calibrationIn);
       if (!read) {
@@ -383,7 +224,9 @@ int main(int argc, char **argv) {
       table = std::make_shared<dlp::quant::CalibrationTable>(std::move(*read));
     } else {
       dlp::quant::Calibrator cal(percentile);
-      if (!calibrate(*funcs.begin(), cal))
+      std::vector<std::string> paths(calibPaths.begin(), calibPaths.end());
+      if (!dlp::driver::calibrate(*funcs.begin(), paths, calibBatch,
+                                  numThreads, cal))
         return 1;
       table = std::make_shared<dlp::quant::CalibrationTable>(cal.table());
     }
@@ -394,28 +237,33 @@ int main(int argc, char **argv) {
       }
     tCal = since(t0);
 
-    t0 = std::chrono::steady_clock::now();
-    dlp::DLPQuantizeOptions opts;
-    opts.precisionFile = precision;
-    opts.defaultWeights = weights;
-    opts.int8Layers.assign(int8Layers.begin(), int8Layers.end());
+  }
+  // Quantize and lower: the rest of the one compile pipeline (its
+  // nn-optimize part finds nothing left to do).
+  double tLower = 0;
+  if (emit != "nn") {
+    dlp::DLPCompileOptions opts;
+    opts.precision = precision;
+    opts.weights = weights;
+    opts.int8Layers = int8Layers;
     opts.autoInt8Sqnr = autoInt8;
     opts.maxFracSpread = maxFracSpread;
     opts.weightScale = weightScale;
     PassManager pm(&context);
-    pm.addPass(dlp::createDLPQuantize(opts, table));
-    if (failed(pm.run(*module)))
+    if (failed(applyPassManagerCLOptions(pm)))
       return 1;
-    tQuant = since(t0);
-  }
-  double tLower = 0;
-  if (toDevice) {
+    dlp::buildDLPCompilePipeline(
+        pm, opts, toDevice ? dlp::CompileStage::DLP : dlp::CompileStage::QNN,
+        table, target);
+    auto times = std::make_unique<PassTimes>();
+    PassTimes *timesPtr = times.get();
+    pm.addInstrumentation(std::move(times));
     t0 = std::chrono::steady_clock::now();
-    PassManager pm(&context);
-    pm.addPass(dlp::createConvertQNNToDLP(target));
     if (failed(pm.run(*module)))
       return 1;
-    tLower = since(t0);
+    double total = since(t0);
+    tLower = timesPtr->seconds.lookup("convert-qnn-to-dlp");
+    tQuant = total - tLower;
   }
 
   t0 = std::chrono::steady_clock::now();

@@ -1,0 +1,25 @@
+//===- Calibrate.h - Calibration over sample files --------------*- C++ -*-===//
+#ifndef DLP_DRIVER_CALIBRATE_H
+#define DLP_DRIVER_CALIBRATE_H
+
+#include "dlp/Quant/Calibration.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <string>
+
+namespace dlp::driver {
+
+/// Runs the float evaluator on `func` over the calibration samples
+/// `calibPaths` names (one .npy per model input, one .npz with arrays
+/// matched to the inputs by name or else in order, or one folder of such
+/// batches), `calibBatch` samples at a time on `numThreads` threads, and
+/// records every tensor in `cal`. Errors are printed as "dlpc: ..." to
+/// stderr; returns false on failure.
+bool calibrate(mlir::func::FuncOp func, llvm::ArrayRef<std::string> calibPaths,
+               unsigned calibBatch, unsigned numThreads,
+               quant::Calibrator &cal);
+
+} // namespace dlp::driver
+
+#endif // DLP_DRIVER_CALIBRATE_H

@@ -1,0 +1,64 @@
+//===- Pipelines.h - The DLP compile pipeline -------------------*- C++ -*-===//
+//
+// One function builds the whole compile pipeline (nn cleanup -> quantize ->
+// lower to the DLP); `dlp-opt --dlp-compile` is registered from it and the
+// `dlpc` driver calls it, so the two cannot drift.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_PIPELINES_PIPELINES_H
+#define DLP_PIPELINES_PIPELINES_H
+
+#include "dlp/Quant/Calibration.h"
+#include "dlprt/Target.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <memory>
+
+namespace dlp {
+
+/// Where the pipeline stops: the float graph, the quantized graph, or the
+/// DLP program.
+enum class CompileStage { NN, QNN, DLP };
+
+struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Target config (JSON)")};
+  Option<std::string> calibration{
+      *this, "calibration", llvm::cl::desc("Calibration table (JSON)")};
+  Option<std::string> precision{
+      *this, "precision", llvm::cl::desc("Per-layer weight precision (JSON)")};
+  Option<std::string> weights{
+      *this, "weights", llvm::cl::desc("Default weight precision: pow2 or int8"),
+      llvm::cl::init("pow2")};
+  Option<std::string> weightScale{
+      *this, "weight-scale",
+      llvm::cl::desc("Weight scale per output channel or per layer"),
+      llvm::cl::init("channel")};
+  ListOption<std::string> int8Layers{
+      *this, "int8-layers", llvm::cl::desc("Layers given int8 weights")};
+  Option<double> autoInt8Sqnr{
+      *this, "auto-int8-sqnr",
+      llvm::cl::desc("int8 weights below this weight SQNR (dB)"),
+      llvm::cl::init(0.0)};
+  Option<int> maxFracSpread{
+      *this, "max-frac-spread",
+      llvm::cl::desc("Cap channel fractional bits at the smallest + N"),
+      llvm::cl::init(8)};
+};
+
+/// Adds the compile pipeline up to `stage`. A calibration table or target
+/// held in memory takes the place of the corresponding file option.
+void buildDLPCompilePipeline(
+    mlir::OpPassManager &pm, const DLPCompileOptions &options,
+    CompileStage stage = CompileStage::DLP,
+    std::shared_ptr<const quant::CalibrationTable> table = nullptr,
+    std::shared_ptr<const dlprt::TargetConfig> target = nullptr);
+
+/// Registers --dlp-compile.
+void registerDLPCompilePipeline();
+
+} // namespace dlp
+
+#endif // DLP_PIPELINES_PIPELINES_H

@@ -1,0 +1,45 @@
+//===- Pipelines.cpp - The DLP compile pipeline ---------------------------===//
+
+#include "dlp/Pipelines/Pipelines.h"
+#include "dlp/Conversion/Passes.h"
+#include "dlp/Quant/Passes.h"
+#include "dlp/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+void dlp::buildDLPCompilePipeline(
+    OpPassManager &pm, const DLPCompileOptions &options, CompileStage stage,
+    std::shared_ptr<const quant::CalibrationTable> table,
+    std::shared_ptr<const dlprt::TargetConfig> target) {
+  buildNNOptimizePipeline(pm);
+  if (stage == CompileStage::NN)
+    return;
+  DLPQuantizeOptions q;
+  q.calibrationFile = options.calibration;
+  q.precisionFile = options.precision;
+  q.defaultWeights = options.weights;
+  q.weightScale = options.weightScale;
+  q.int8Layers.assign(options.int8Layers.begin(), options.int8Layers.end());
+  q.autoInt8Sqnr = options.autoInt8Sqnr;
+  q.maxFracSpread = options.maxFracSpread;
+  pm.addPass(table ? createDLPQuantize(q, std::move(table))
+                   : createDLPQuantize(q));
+  if (stage == CompileStage::QNN)
+    return;
+  if (target)
+    pm.addPass(createConvertQNNToDLP(std::move(target)));
+  else
+    pm.addPass(createConvertQNNToDLP(ConvertQNNToDLPOptions{options.target}));
+}
+
+void dlp::registerDLPCompilePipeline() {
+  PassPipelineRegistration<DLPCompileOptions>(
+      "dlp-compile",
+      "The whole compile: nn cleanup, quantization (calibration=table.json), "
+      "lowering to the DLP (target=cfg.json); dlpc runs the same pipeline",
+      [](OpPassManager &pm, const DLPCompileOptions &options) {
+        buildDLPCompilePipeline(pm, options);
+      });
+}
