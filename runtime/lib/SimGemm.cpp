@@ -1,9 +1,9 @@
 //===- SimGemm.cpp - The simulator's GEMM (docs/isa.md 3.3) ---------------===//
 //
 // Per instruction: the weight rows are decoded once to int32 multipliers
-// (pow2 code s*8+k -> 0 or +-(1 << (k-1)); int8 -> w), then for chunks of
-// output pixels the aligned im2col tile (v << align of its row) is gathered
-// once and multiplied against them. Everything is uint32 arithmetic, i.e.
+// (pow2 code s*8+k -> 0 or +-(1 << (k-1)); int8 -> w; times 2^align of the
+// row), then for chunks of output pixels the im2col tile is gathered once
+// and multiplied against them. Everything is uint32 arithmetic, i.e.
 // the int32 accumulator's two's-complement wraparound without undefined
 // behaviour; for compiled programs the overflow proof makes it exact. The
 // kernel is compiled for AVX2 and baseline and picked at run time.
@@ -31,7 +31,7 @@ constexpr size_t kChunk = 64;
 /// acc[m][q] += sum_k x[m][k] * w[k][q] for m < M, with Q known at compile
 /// time so the q loop becomes whole vectors; MR rows share each weight load.
 template <unsigned Q, unsigned MR>
-[[gnu::always_inline]] inline void tileQ(const uint32_t *x, const uint32_t *w,
+[[gnu::always_inline]] inline void tileQ(const int8_t *x, const uint32_t *w,
                                          uint32_t *acc, size_t M, size_t K) {
   size_t m = 0;
   for (; m + MR <= M; m += MR) {
@@ -42,7 +42,7 @@ template <unsigned Q, unsigned MR>
     for (size_t k = 0; k < K; ++k) {
       const uint32_t *wr = w + k * Q;
       for (unsigned r = 0; r < MR; ++r) {
-        uint32_t xv = x[(m + r) * K + k];
+        uint32_t xv = uint32_t(int32_t(x[(m + r) * K + k]));
         for (unsigned q = 0; q < Q; ++q)
           a[r][q] += xv * wr[q];
       }
@@ -53,13 +53,13 @@ template <unsigned Q, unsigned MR>
   }
   for (; m < M; ++m)
     for (size_t k = 0; k < K; ++k) {
-      uint32_t xv = x[m * K + k];
+      uint32_t xv = uint32_t(int32_t(x[m * K + k]));
       for (unsigned q = 0; q < Q; ++q)
         acc[m * Q + q] += xv * w[k * Q + q];
     }
 }
 
-DLPRT_KERNEL void gemmTile(const uint32_t *x, const uint32_t *w, uint32_t *acc,
+DLPRT_KERNEL void gemmTile(const int8_t *x, const uint32_t *w, uint32_t *acc,
                            size_t M, size_t K, size_t Q) {
   switch (Q) {
   case 8:
@@ -73,7 +73,7 @@ DLPRT_KERNEL void gemmTile(const uint32_t *x, const uint32_t *w, uint32_t *acc,
   default:
     for (size_t m = 0; m < M; ++m)
       for (size_t k = 0; k < K; ++k) {
-        uint32_t xv = x[m * K + k];
+        uint32_t xv = uint32_t(int32_t(x[m * K + k]));
         for (size_t q = 0; q < Q; ++q)
           acc[m * Q + q] += xv * w[k * Q + q];
       }
@@ -108,29 +108,30 @@ void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
   size_t K = size_t(kH * kW * inCb) * L;
   size_t wAddr = g(Field::Gemm_w_addr);
 
+  // term = (v << a) * w = v * (w << a) modulo 2^32: the row's alignment is
+  // folded into its multipliers, so the gather only widens.
   std::vector<uint32_t> w(K * Q);
-  std::vector<uint8_t> align(K);
   for (size_t k = 0; k < K; ++k) {
     const uint8_t *row = s.wcode.data() + (wAddr + k) * Q;
+    unsigned align = s.walign[wAddr + k] & 31;
     for (size_t q = 0; q < Q; ++q)
-      w[k * Q + q] = multiplier(row[q], fmt);
-    align[k] = s.walign[wAddr + k] & 31;
+      w[k * Q + q] = multiplier(row[q], fmt) << align;
   }
 
   size_t param = g(Field::Gemm_param_addr) * Q;
   uint32_t *abuf =
       reinterpret_cast<uint32_t *>(s.abuf.data()) + g(Field::Gemm_acc_addr) * Q;
   bool accumulate = g(Field::Gemm_accumulate);
-  std::vector<uint32_t> x(std::min(M, kChunk) * K);
+  std::vector<int8_t> x(std::min(M, kChunk) * K);
   std::vector<uint32_t> acc(std::min(M, kChunk) * Q);
   const int8_t *fbuf = s.fbuf.data() + g(Field::Gemm_in_addr) * L;
   for (size_t m0 = 0; m0 < M; m0 += kChunk) {
     size_t mc = std::min(kChunk, M - m0);
-    // Gather the aligned im2col tile; rows ((ky*k_w + kx)*in_cb + cb)*L + l.
+    // Gather the im2col tile; rows ((ky*k_w + kx)*in_cb + cb)*L + l.
     std::fill(x.begin(), x.begin() + mc * K, 0);
     for (size_t m = 0; m < mc; ++m) {
       int64_t y = int64_t(m0 + m) / outW, xo = int64_t(m0 + m) % outW;
-      uint32_t *xr = x.data() + m * K;
+      int8_t *xr = x.data() + m * K;
       for (int64_t ky = 0; ky < kH; ++ky) {
         int64_t iy = y * sH + ky * dH - pT;
         if (iy < 0 || iy >= inH)
@@ -141,9 +142,7 @@ void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
             continue;
           for (int64_t cb = 0; cb < inCb; ++cb) {
             size_t k0 = size_t((ky * kW + kx) * inCb + cb) * L;
-            const int8_t *v = fbuf + (cb * cstride + iy * inW + ix) * L;
-            for (size_t l = 0; l < L; ++l)
-              xr[k0 + l] = uint32_t(int32_t(v[l])) << align[k0 + l];
+            std::memcpy(xr + k0, fbuf + (cb * cstride + iy * inW + ix) * L, L);
           }
         }
       }
