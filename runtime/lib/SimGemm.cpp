@@ -110,12 +110,30 @@ void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
 
   // term = (v << a) * w = v * (w << a) modulo 2^32: the row's alignment is
   // folded into its multipliers, so the gather only widens.
+  // Rows whose multipliers are all zero (padding channels of a layer with
+  // fewer than L inputs, pruned inputs) add nothing: they are dropped, and
+  // the tile is compacted to the `keep` rows when that saves enough.
   std::vector<uint32_t> w(K * Q);
+  std::vector<uint32_t> keep;
   for (size_t k = 0; k < K; ++k) {
     const uint8_t *row = s.wcode.data() + (wAddr + k) * Q;
     unsigned align = s.walign[wAddr + k] & 31;
+    uint32_t *wr = w.data() + keep.size() * Q;
+    uint32_t any = 0;
     for (size_t q = 0; q < Q; ++q)
-      w[k * Q + q] = multiplier(row[q], fmt) << align;
+      any |= wr[q] = multiplier(row[q], fmt) << align;
+    if (any)
+      keep.push_back(uint32_t(k));
+  }
+  const size_t Kc = keep.size();
+  const bool compact = Kc < K - K / 8;
+  if (!compact) { // keep every row: decode again in place, uncompacted
+    for (size_t k = 0; k < K; ++k) {
+      const uint8_t *row = s.wcode.data() + (wAddr + k) * Q;
+      unsigned align = s.walign[wAddr + k] & 31;
+      for (size_t q = 0; q < Q; ++q)
+        w[k * Q + q] = multiplier(row[q], fmt) << align;
+    }
   }
 
   size_t param = g(Field::Gemm_param_addr) * Q;
@@ -123,6 +141,7 @@ void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
       reinterpret_cast<uint32_t *>(s.abuf.data()) + g(Field::Gemm_acc_addr) * Q;
   bool accumulate = g(Field::Gemm_accumulate);
   std::vector<int8_t> x(std::min(M, kChunk) * K);
+  std::vector<int8_t> xc(compact ? std::min(M, kChunk) * Kc : 0);
   std::vector<uint32_t> acc(std::min(M, kChunk) * Q);
   const int8_t *fbuf = s.fbuf.data() + g(Field::Gemm_in_addr) * L;
   for (size_t m0 = 0; m0 < M; m0 += kChunk) {
@@ -151,7 +170,15 @@ void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
       for (size_t q = 0; q < Q; ++q)
         acc[m * Q + q] =
             accumulate ? abuf[(m0 + m) * Q + q] : uint32_t(s.bias[param + q]);
-    gemmTile(x.data(), w.data(), acc.data(), mc, K, Q);
+    if (compact) {
+      for (size_t m = 0; m < mc; ++m)
+        for (size_t j = 0; j < Kc; ++j)
+          xc[m * Kc + j] = x[m * K + keep[j]];
+      if (Kc)
+        gemmTile(xc.data(), w.data(), acc.data(), mc, Kc, Q);
+    } else {
+      gemmTile(x.data(), w.data(), acc.data(), mc, K, Q);
+    }
     std::memcpy(abuf + m0 * Q, acc.data(), mc * Q * sizeof(uint32_t));
     if (!g(Field::Gemm_epilogue))
       continue;
