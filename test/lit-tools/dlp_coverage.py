@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""Independent iteration-space coverage checker for compiled DLP binaries.
+
+  dlp_coverage.py M.dlpb [--qnn Q.mlir] [--verbose]
+
+Written from docs/isa.md and docs/binary-format.md only (numpy, no import of
+the toolchain).  It parses the .dlpb (header, section table, TARGET, CODE,
+CONST, MEMORY, TENSORS, IO), then executes the instruction stream
+*symbolically*: buffers hold provenance tags instead of numbers.
+
+  * LOAD into FBUF tags every lane with the DDR byte it came from; a byte of
+    a tensor resolves (through the tensor descriptors' channel-blocked
+    layout, byte ((cb*H + y)*W + x)*L + l = channel cb*L + l) to
+    (tensor, channel, y, x), or to "zero pad" for channels >= C.
+  * LOAD into WBUF tags every weight row with its CONST byte offset and
+    format; LOAD into PBUF tags every entry with its CONST byte offset.
+  * GEMM records, for every output vector it writes (ABUF, and FBUF with the
+    epilogue), the list of (input tag, weight-row tag) products it
+    accumulates over its k_h x k_w x in_cb x L rows (accumulate=1 continues
+    the ABUF vector, 0 starts from the bias entry); inputs outside the input
+    tile are GEMM padding. Lane q of that vector pairs each input with entry
+    q of the weight row.
+  * POOL / ADD results are opaque; STORE carries lane tags to DDR.
+
+Then per GEMM layer (GEMM outputs grouped by the tensor their STOREs write)
+it checks the iteration space against the untiled layer taken from the qnn
+module (qnn.conv / qnn.fully_connected: shapes, pads, strides, dilations,
+weight and bias constants): every output element (o, y, x) is stored exactly
+once from one GEMM epilogue lane; its real products are exactly
+{input (c, iy, ix) of every in-bounds tap (ky, kx) and channel c}, each once,
+paired with a weight row whose lane-o entry (decoded from CONST: pow2 nibble
+or int8 byte) equals the qnn weight w[o][c][ky][kx] and whose alignment is
+max_j f_j - f_c; zero-pad channels meet only zero weights; the bias entry
+equals the qnn bias; the pad lanes of the output's last channel block meet
+only zero weights and a zero bias.  A fully-connected layer is the conv whose
+kernel covers its whole input: feature k of a flattened C x H x W input is
+channel k // (H W), pixel k % (H W); the checker finds where that element
+lives from the descriptor's layout (so the compiler's permutation of weight
+columns into channel-blocked order is verified, not assumed).
+
+Prints "layer NAME: N outputs, M products, covered" per layer, or the first
+violation of each layer, and exits 1 on any violation.
+"""
+import argparse
+import json
+import re
+import struct
+import sys
+
+import numpy as np
+
+# ----------------------------------------------------------------------------
+# Binary format (docs/binary-format.md)
+
+SECTION_NAMES = {1: "TARGET", 2: "CODE", 3: "CONST", 4: "MEMORY", 5: "TENSORS",
+                 6: "IO", 7: "HOST", 8: "DEBUG"}
+
+
+class Reader:
+    def __init__(self, data, what):
+        self.d, self.p, self.what = data, 0, what
+
+    def take(self, n):
+        if self.p + n > len(self.d):
+            raise ValueError("%s: truncated record" % self.what)
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+    def u32(self):
+        return struct.unpack("<I", self.take(4))[0]
+
+    def i32(self):
+        return struct.unpack("<i", self.take(4))[0]
+
+    def u64(self):
+        return struct.unpack("<Q", self.take(8))[0]
+
+    def i64(self):
+        return struct.unpack("<q", self.take(8))[0]
+
+    def done(self):
+        if self.p != len(self.d):
+            raise ValueError("%s: %d trailing bytes" % (self.what, len(self.d) - self.p))
+
+
+def parse_binary(path):
+    data = open(path, "rb").read()
+    if len(data) < 32 or data[:4] != b"DLPB":
+        raise ValueError("not a .dlpb (magic)")
+    fmt_ver, isa_ver = struct.unpack_from("<HH", data, 4)
+    nsec, _res, fsize = struct.unpack_from("<IIQ", data, 16)
+    if fsize != len(data):
+        raise ValueError("file size %d != header %d" % (len(data), fsize))
+    secs = {}
+    for i in range(nsec):
+        kind, _r, off, size = struct.unpack_from("<IIQQ", data, 32 + 24 * i)
+        if kind not in SECTION_NAMES or off + size > len(data):
+            raise ValueError("bad section entry %d" % i)
+        secs[SECTION_NAMES[kind]] = data[off:off + size]
+    b = {"version": (fmt_ver, isa_ver)}
+    b["target"] = json.loads(secs["TARGET"].decode())
+    code = secs["CODE"]
+    if len(code) % 32:
+        raise ValueError("CODE size not a multiple of 32")
+    b["code"] = [struct.unpack_from("<4Q", code, i) for i in range(0, len(code), 32)]
+    b["const"] = np.frombuffer(secs["CONST"], np.uint8)
+    b["data_bytes"] = struct.unpack("<Q", secs["MEMORY"])[0]
+    r = Reader(secs["TENSORS"], "TENSORS")
+    tensors = []
+    for _ in range(r.u32()):
+        name = r.take(r.u32()).decode()
+        dims = [r.i64() for _ in range(r.u32())]
+        off = r.u64()
+        C, H, W = r.i64(), r.i64(), r.i64()
+        fb = r.i64()
+        frac = [r.i32() for _ in range(r.u32())]
+        tensors.append(dict(name=name, dims=dims, off=off, C=C, H=H, W=W,
+                            frac_block=fb, frac=frac))
+    r.done()
+    b["tensors"] = tensors
+    r = Reader(secs["IO"], "IO")
+    b["inputs"] = [r.u32() for _ in range(r.u32())]
+    b["outputs"] = [r.u32() for _ in range(r.u32())]
+    r.done()
+    return b
+
+
+# ----------------------------------------------------------------------------
+# Instruction fields (docs/isa.md section 3)
+
+def bits(w, lsb, width):
+    return (w >> lsb) & ((1 << width) - 1)
+
+
+def decode(ws):
+    w0, w1, w2, w3 = ws
+    op = bits(w0, 0, 6)
+    f = {"op": op}
+    if op in (1, 2):
+        f.update(buf=bits(w0, 10, 2), wfmt=bits(w0, 12, 2), region=bits(w0, 14, 2),
+                 sram=bits(w0, 16, 24), ddr=bits(w1, 0, 40), n0=bits(w1, 40, 24),
+                 n1=bits(w2, 0, 24), s1=bits(w2, 24, 40), n2=bits(w3, 0, 24),
+                 s2=bits(w3, 24, 40))
+    elif op == 3:
+        f.update(wfmt=bits(w0, 10, 2), accumulate=bits(w0, 12, 1),
+                 epilogue=bits(w0, 13, 1), in_addr=bits(w0, 14, 24),
+                 in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
+                 in_w=bits(w1, 12, 12), in_cb=bits(w1, 24, 12),
+                 out_h=bits(w1, 36, 12), out_w=bits(w1, 48, 12),
+                 k_h=bits(w2, 0, 4), k_w=bits(w2, 4, 4), stride_h=bits(w2, 8, 4),
+                 stride_w=bits(w2, 12, 4), dil_h=bits(w2, 16, 4),
+                 dil_w=bits(w2, 20, 4), pad_t=bits(w2, 24, 4), pad_l=bits(w2, 28, 4),
+                 w_addr=bits(w2, 32, 24), acc_addr=bits(w3, 0, 20),
+                 param_addr=bits(w3, 20, 16), out_addr=bits(w3, 36, 24))
+    elif op == 4:
+        f.update(mode=bits(w0, 10, 2), in_addr=bits(w0, 14, 24),
+                 in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
+                 in_w=bits(w1, 12, 12), cb=bits(w1, 24, 12), out_h=bits(w1, 36, 12),
+                 out_w=bits(w1, 48, 12), out_addr=bits(w3, 0, 24),
+                 out_cstride=bits(w3, 24, 24))
+    elif op == 5:
+        f.update(unary=bits(w0, 10, 1), out_addr=bits(w1, 0, 24), n=bits(w1, 24, 24),
+                 cb=bits(w1, 48, 12), out_cstride=bits(w3, 0, 24))
+    elif op == 6:
+        f.update(segment=bits(w0, 10, 16))
+    return f
+
+
+# ----------------------------------------------------------------------------
+# Symbolic execution
+
+UNWRITTEN = -1     # buffer never written (holds 0)
+GPAD = -2          # GEMM padding (input outside the tile: 0)
+OPAQUE = -3        # POOL / ADD result, or a load from CONST into FBUF
+GEMM_BASE = 1 << 50  # + vector_id * L + lane
+
+
+class Machine:
+    def __init__(self, b):
+        t = b["target"]
+        self.L = L = t["array"]["L"]
+        self.Q = Q = t["array"]["Q"]
+        s = t["sram"]
+        self.const = b["const"]
+        self.fbuf = np.full((s["feature_bytes"] // L, L), UNWRITTEN, np.int64)
+        self.wbuf = np.full(2 * s["weight_bank_bytes"] // Q, -1, np.int64)
+        self.wfmt = np.full(len(self.wbuf), -1, np.int8)
+        self.pbuf = np.full(s["param_entries"], -1, np.int64)
+        self.abuf = [None] * (s["acc_bytes"] // (4 * Q))
+        self.ddr = np.full(b["data_bytes"], UNWRITTEN, np.int64)
+        self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
+        self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
+        self.produced = []  # vector id -> (instr, bias entry tag, parts)
+        self.errors = []
+
+    def units(self, f):
+        i2, i1, i0 = np.meshgrid(np.arange(f["n2"]), np.arange(f["n1"]),
+                                 np.arange(f["n0"]), indexing="ij")
+        sram = (f["sram"] + (i2 * f["n1"] + i1) * f["n0"] + i0).ravel()
+        ddr = (f["ddr"] + i2 * f["s2"] + i1 * f["s1"]).ravel()
+        return sram, ddr, i0.ravel()
+
+    def load(self, idx, f):
+        L, Q = self.L, self.Q
+        sram, ddr, i0 = self.units(f)
+        if f["buf"] == 0:
+            a = ddr + i0 * L
+            if f["region"] == 1:
+                self.fbuf[sram] = a[:, None] + np.arange(L)[None, :]
+            else:
+                self.fbuf[sram] = OPAQUE
+        elif f["buf"] == 1:
+            u = Q // 2 + 1 if f["wfmt"] == 0 else Q + 1
+            if f["region"] != 0:
+                self.errors.append("instr %d: WBUF load from data" % idx)
+            self.wbuf[sram] = ddr + i0 * u
+            self.wfmt[sram] = f["wfmt"]
+        elif f["buf"] == 2:
+            self.pbuf[sram] = ddr + i0 * 8 * Q
+
+    def store(self, idx, f):
+        L = self.L
+        sram, ddr, i0 = self.units(f)
+        a = (ddr + i0 * L)[:, None] + np.arange(L)[None, :]
+        self.ddr[a] = self.fbuf[sram]
+        self.ddr_writes[a] += 1
+
+    def gemm(self, idx, f):
+        L = self.L
+        oh, ow, kh, kw, cb = f["out_h"], f["out_w"], f["k_h"], f["k_w"], f["in_cb"]
+        y = np.arange(oh)[:, None, None, None, None, None]
+        x = np.arange(ow)[None, :, None, None, None, None]
+        ky = np.arange(kh)[None, None, :, None, None, None]
+        kx = np.arange(kw)[None, None, None, :, None, None]
+        c = np.arange(cb)[None, None, None, None, :, None]
+        lane = np.arange(L)[None, None, None, None, None, :]
+        iy = y * f["stride_h"] + ky * f["dil_h"] - f["pad_t"]
+        ix = x * f["stride_w"] + kx * f["dil_w"] - f["pad_l"]
+        ok = (iy >= 0) & (iy < f["in_h"]) & (ix >= 0) & (ix < f["in_w"])
+        addr = f["in_addr"] + c * f["in_cstride"] + iy * f["in_w"] + ix
+        shape = (oh, ow, kh, kw, cb, L)
+        addr, ok, lane = [np.broadcast_to(v, shape) for v in (addr, ok, lane)]
+        tags = np.full(shape, GPAD, np.int64)
+        tags[ok] = self.fbuf[addr[ok], lane[ok]]
+        K = kh * kw * cb * L
+        rows = f["w_addr"] + np.arange(K)
+        wrows = self.wbuf[rows]
+        if (self.wfmt[rows] != f["wfmt"]).any():
+            self.errors.append("instr %d: GEMM wfmt %d reads weight rows loaded "
+                               "in another format (or never loaded)" % (idx, f["wfmt"]))
+        cid = len(self.chunks)
+        self.chunks.append((idx, tags.reshape(oh * ow, K), wrows, f["wfmt"]))
+        bias = self.pbuf[f["param_addr"]]
+        for p in range(oh * ow):
+            A = f["acc_addr"] + p
+            if f["accumulate"]:
+                prev = self.abuf[A]
+                if prev is None:
+                    prev = (None, ())
+                    self.errors.append("instr %d: accumulates onto an ABUF vector "
+                                       "no GEMM wrote" % idx)
+                st = (prev[0], prev[1] + ((cid, p),))
+            else:
+                st = (bias, ((cid, p),))
+            self.abuf[A] = st
+            if f["epilogue"]:
+                vid = len(self.produced)
+                self.produced.append((idx,) + st)
+                self.fbuf[f["out_addr"] + p] = GEMM_BASE + vid * L + np.arange(L)
+
+    def pool(self, idx, f):
+        n = f["out_h"] * f["out_w"]
+        for b in range(f["cb"]):
+            o = f["out_addr"] + b * f["out_cstride"]
+            self.fbuf[o:o + n] = OPAQUE
+
+    def add(self, idx, f):
+        for b in range(f["cb"]):
+            o = f["out_addr"] + b * f["out_cstride"]
+            self.fbuf[o:o + f["n"]] = OPAQUE
+
+    def run(self, code):
+        counts = {}
+        for idx, ws in enumerate(code):
+            f = decode(ws)
+            counts[f["op"]] = counts.get(f["op"], 0) + 1
+            if f["op"] == 1:
+                self.load(idx, f)
+            elif f["op"] == 2:
+                self.store(idx, f)
+            elif f["op"] == 3:
+                self.gemm(idx, f)
+            elif f["op"] == 4:
+                self.pool(idx, f)
+            elif f["op"] == 5:
+                self.add(idx, f)
+            elif f["op"] == 6:
+                # A host segment reads and writes DDR only; its outputs are
+                # not GEMM products (they are overwritten tags).
+                pass
+        return counts
+
+    def products(self, vid):
+        """(input tags, weight-row tags, weight formats) of a produced vector."""
+        _, bias, parts = self.produced[vid]
+        ins, ws, fm = [], [], []
+        for cid, p in parts:
+            _, tags, wrows, wfmt = self.chunks[cid]
+            ins.append(tags[p])
+            ws.append(wrows)
+            fm.append(np.full(len(wrows), wfmt, np.int8))
+        return bias, np.concatenate(ins), np.concatenate(ws), np.concatenate(fm)
+
+
+# ----------------------------------------------------------------------------
+# qnn module text
+
+TENSOR_RE = re.compile(r"tensor<((?:\?|\d+)(?:x(?:\?|\d+))*)x(i8|i32|f32)")
+
+
+def tensor_dims(s):
+    return [[-1 if d == "?" else int(d) for d in m.group(1).split("x")]
+            for m in TENSOR_RE.finditer(s)]
+
+
+def int_array(attrs, name):
+    m = re.search(name + r"\s*=\s*array<i64(?::\s*([-\d,\s]*))?>", attrs)
+    return [int(v) for v in m.group(1).split(",")] if m and m.group(1) else None
+
+
+def parse_qnn(path):
+    text = open(path).read()
+    res = {}
+    m = re.search(r"\{-#\s*dialect_resources:(.*)#-\}", text, re.S)
+    if m:
+        for k, v in re.findall(r'("(?:[^"\\]|\\.)*"|[\w.$-]+)\s*:\s*"0x([0-9A-Fa-f]*)"',
+                               m.group(1)):
+            res[k.strip('"')] = bytes.fromhex(v)
+        text = text[:m.start()]
+    locs = {}
+    for k, v in re.findall(r"^(#loc\d*)\s*=\s*loc\((.*)\)\s*$", text, re.M):
+        locs[k] = v
+
+    def loc_names(s, depth=0):
+        out = []
+        if depth > 20:
+            return out
+        for tok in re.findall(r'"(?:[^"\\]|\\.)*"(?:\s*:\s*\d+\s*:\s*\d+)?|#loc\d*', s):
+            if tok.startswith("#"):
+                out += loc_names(locs.get(tok, ""), depth + 1)
+            elif not re.search(r":\s*\d+\s*:\s*\d+$", tok):  # file:line:col
+                out.append(tok.strip('"'))
+        return out
+
+    args = {}
+    m = re.search(r"func\.func\s+@main\((.*?)\)\s*->", text, re.S)
+    if m:
+        for name, onnx in re.findall(r'(%[\w$.-]+)\s*:\s*tensor<[^{,)]*>\s*(?:\{[^}]*onnx\.name\s*=\s*"([^"]*)")?',
+                                     m.group(1)):
+            args[name] = onnx
+    values, consts, layers = {}, {}, []
+    stmt_re = re.compile(r"^\s*(%[\w$.-]+)\s*=\s*qnn\.(\w+)\s+(.*)$", re.M)
+    # Ops may span lines: join continuation lines (lines not starting a new
+    # statement) to the previous statement.
+    lines, cur = [], None
+    for line in text.split("\n"):
+        if re.match(r"^\s*(%[\w$.-]+\s*=|return|func\.func|\}|module|#loc)", line):
+            if cur is not None:
+                lines.append(cur)
+            cur = line
+        elif cur is not None:
+            cur += " " + line.strip()
+    if cur is not None:
+        lines.append(cur)
+    for line in lines:
+        m = stmt_re.match(line)
+        if not m:
+            continue
+        res_name, op, rest = m.groups()
+        lm = re.search(r"loc\(((?:[^()]|\([^()]*\))*)\)\s*$", rest)
+        names = loc_names(lm.group(1)) if lm else []
+        operands = re.findall(r"%[\w$.-]+", rest.split("{")[0].split(":")[0])
+        values[res_name] = dict(op=op, names=names, operands=operands)
+        if op == "constant":
+            types = tensor_dims(rest)
+            shape = types[-1]
+            fmt = "pow2" if "#qnn.pow2" in rest else ("int8" if "#qnn.int8w" in rest else
+                                                        ("acc" if "#qnn.acc" in rest else "?"))
+            dt = np.int32 if "xi32>" in rest or "xi32," in rest else np.int8
+            n = int(np.prod(shape))
+            mr = re.search(r'dense_resource<"?([^">]+)"?>', rest)
+            if mr:
+                raw = res[mr.group(1)][4:]
+                arr = np.frombuffer(raw, dt)[:n]
+            else:
+                md = re.search(r'dense<"0x([0-9A-Fa-f]*)">', rest)
+                if md:
+                    arr = np.frombuffer(bytes.fromhex(md.group(1)), dt)
+                    if arr.size == 1:
+                        arr = np.full(n, arr[0], dt)
+                else:
+                    body = re.search(r"dense<(.*?)>\s*:", rest).group(1)
+                    nums = [int(v) for v in re.findall(r"-?\d+", body)]
+                    arr = np.array(nums if len(nums) > 1 else nums * n, dt)
+            consts[res_name] = (arr.astype(np.int64).reshape(shape), fmt)
+        elif op in ("conv", "fully_connected"):
+            attrs = re.search(r"\{(.*?)\}\s*:", rest)
+            attrs = attrs.group(1) if attrs else ""
+            sig = rest[rest.index("} :") if "} :" in rest else rest.index(":"):]
+            dims = tensor_dims(sig)
+            layers.append(dict(value=res_name, op=op, names=names, operands=operands,
+                               in_dims=dims[0], out_dims=dims[-1],
+                               group=int((re.search(r"group\s*=\s*(\d+)", attrs) or
+                                          re.match("()", "1")).group(1) or 1),
+                               pads=int_array(attrs, "pads") or [0, 0, 0, 0],
+                               strides=int_array(attrs, "strides") or [1, 1],
+                               dilations=int_array(attrs, "dilations") or [1, 1]))
+    return dict(values=values, consts=consts, layers=layers, args=args)
+
+
+def value_names(q, v, depth=0):
+    """Candidate tensor names of a qnn value: its op's location names, the
+    onnx.name of a function argument, through quantize."""
+    if v in q["args"]:
+        return [q["args"][v]] if q["args"][v] else []
+    d = q["values"].get(v)
+    if d is None or depth > 5:
+        return []
+    out = list(d["names"])
+    if d["op"] == "quantize" and d["operands"]:
+        out += value_names(q, d["operands"][0], depth + 1)
+    return out
+
+
+# ----------------------------------------------------------------------------
+# The check
+
+class Violation(Exception):
+    pass
+
+
+def blocks(C, L):
+    return (C + L - 1) // L
+
+
+def tensor_bytes(t, L):
+    return blocks(t["C"], L) * t["H"] * t["W"] * L
+
+
+def resolve(t, tags, L):
+    """Tags (DDR bytes) -> (inside t, channel, y, x)."""
+    rel = tags - t["off"]
+    inside = (tags >= 0) & (tags < GEMM_BASE) & (rel >= 0) & (rel < tensor_bytes(t, L))
+    rel = np.where(inside, rel, 0)
+    lane = rel % L
+    pix = rel // L
+    x = pix % t["W"]
+    y = (pix // t["W"]) % t["H"]
+    c = (pix // (t["W"] * t["H"])) * L + lane
+    return inside, c, y, x
+
+
+def decode_rows(const, rows, q, wfmt, Q):
+    """Entry q and the alignment of weight rows at CONST offsets rows."""
+    rows = np.asarray(rows, np.int64)
+    vals = np.zeros(len(rows), np.int64)
+    align = np.zeros(len(rows), np.int64)
+    p = wfmt == 0
+    if p.any():
+        byte = const[rows[p] + q // 2].astype(np.int64)
+        vals[p] = (byte >> (4 * (q % 2))) & 15
+        align[p] = const[rows[p] + Q // 2]
+    i = wfmt == 1
+    if i.any():
+        vals[i] = const[rows[i] + q].astype(np.int8)
+        align[i] = const[rows[i] + Q]
+    return vals, align
+
+
+def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
+    L, Q = mach.L, mach.Q
+    O, OH, OW = tout["C"], tout["H"], tout["W"]
+    C, H, W = tin["C"], tin["H"], tin["W"]
+    kh, kw = geo["k"]
+    sh, sw = geo["stride"]
+    dh, dw = geo["dil"]
+    pt, pl = geo["pad"]
+    fr = np.array(tin["frac"])[np.arange(C) // tin["frac_block"]]
+    want_align = fr.max() - fr
+    want_fmt = {"pow2": 0, "int8": 1}.get(wformat)
+    nprod = 0
+    for ob in range(blocks(O, L)):
+        lanes = np.arange(L)
+        ovalid = ob * L + lanes < O
+        for y in range(OH):
+            iy = y * sh + np.arange(kh) * dh - pt
+            for x in range(OW):
+                where = "output (%d..%d, %d, %d)" % (ob * L, min(O, ob * L + L) - 1, y, x)
+                ix = x * sw + np.arange(kw) * dw - pl
+                a0 = tout["off"] + ((ob * OH + y) * OW + x) * L
+                t = mach.ddr[a0:a0 + L]
+                nw = mach.ddr_writes[a0:a0 + L]
+                if (t < GEMM_BASE).any():
+                    raise Violation("%s: not stored from a GEMM epilogue" % where)
+                if (nw != 1).any():
+                    raise Violation("%s: stored %d times" % (where, nw.max()))
+                vid = (t[0] - GEMM_BASE) // L
+                if not np.array_equal(t, GEMM_BASE + vid * L + lanes):
+                    raise Violation("%s: lanes come from different vectors or are permuted"
+                                    % where)
+                bias_tag, ins, wrows, wfm = mach.products(vid)
+                instr = mach.produced[vid][0]
+                where += " (GEMM instr %d)" % instr
+                if want_fmt is not None and (wfm != want_fmt).any():
+                    raise Violation("%s: weight format %s, qnn says %s" %
+                                    (where, sorted(set(wfm.tolist())), wformat))
+                inside, c, iyv, ixv = resolve(tin, ins, L)
+                real = inside & (c < C)
+                zpad = (inside & (c >= C)) | (ins == UNWRITTEN)
+                other = ~inside & (ins != UNWRITTEN) & (ins != GPAD)
+                if other.any():
+                    j = np.argmax(other)
+                    raise Violation("%s: product %d reads %s, not the input tensor %s" %
+                                    (where, j, describe(b, ins[j], L), tin["name"]))
+                # expected taps
+                oky, okx = (iy >= 0) & (iy < H), (ix >= 0) & (ix < W)
+                EY, EX, EC = np.meshgrid(np.nonzero(oky)[0], np.nonzero(okx)[0],
+                                         np.arange(C), indexing="ij")
+                ekey = ((EC * H + iy[EY]) * W + ix[EX]).ravel()
+                akey = ((c * H + iyv) * W + ixv)[real]
+                if len(akey) != len(ekey) or not np.array_equal(np.sort(akey), np.sort(ekey)):
+                    u, cnt = np.unique(akey, return_counts=True)
+                    dup = u[cnt > 1]
+                    miss = np.setdiff1d(ekey, akey)
+                    extra = np.setdiff1d(akey, ekey)
+                    def el(k):
+                        return "(c %d, y %d, x %d)" % (k // (H * W), k // W % H, k % W)
+                    if len(dup):
+                        raise Violation("%s: input %s used %d times" %
+                                        (where, el(dup[0]), cnt[cnt > 1][0]))
+                    if len(miss):
+                        raise Violation("%s: %d required products missing, first input %s" %
+                                        (where, len(miss), el(miss[0])))
+                    raise Violation("%s: %d products not in the layer, first input %s" %
+                                    (where, len(extra), el(extra[0])))
+                nprod += len(akey) * int(ovalid.sum())
+                order = np.argsort(akey)
+                ekey_s_idx = np.argsort(ekey)
+                rrows, rfm = wrows[real][order], wfm[real][order]
+                ey, ex, ec = EY.ravel()[ekey_s_idx], EX.ravel()[ekey_s_idx], EC.ravel()[ekey_s_idx]
+                for q in range(L):
+                    vals, align = decode_rows(b["const"], rrows, q, rfm, Q)
+                    if ovalid[q]:
+                        o = ob * L + q
+                        want = weights[o, ec, ey, ex]
+                        if not np.array_equal(vals, want):
+                            j = np.argmax(vals != want)
+                            raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
+                                            "weight row at const %d holds %d, layer weight %d"
+                                            % (where, o, ec[j], ey[j], ex[j], rrows[j],
+                                               vals[j], want[j]))
+                    elif (vals != 0).any():
+                        raise Violation("%s: pad output lane %d meets nonzero weight"
+                                        % (where, q))
+                    if q == 0:
+                        if not np.array_equal(align, want_align[ec]):
+                            j = np.argmax(align != want_align[ec])
+                            raise Violation("%s: input channel %d: row alignment %d, "
+                                            "expected max f - f_c = %d" %
+                                            (where, ec[j], align[j], want_align[ec][j]))
+                if zpad.any():
+                    zr, zf = wrows[zpad], wfm[zpad]
+                    for q in range(L):
+                        vals, _ = decode_rows(b["const"], zr, q, zf, Q)
+                        if (vals != 0).any():
+                            j = np.argmax(vals != 0)
+                            raise Violation("%s: lane %d: zero-pad input %s meets weight %d"
+                                            % (where, q, describe(b, ins[zpad][j], L), vals[j]))
+                if bias_tag is None or bias_tag < 0:
+                    raise Violation("%s: no bias entry (accumulation never started)" % where)
+                bv = np.frombuffer(b["const"][bias_tag:bias_tag + 4 * Q].tobytes(), "<i4")
+                wantb = np.zeros(L, np.int64)
+                if bias is not None:
+                    m = ovalid
+                    wantb[m] = bias[ob * L + lanes[m]]
+                if not np.array_equal(bv, wantb):
+                    j = np.argmax(bv != wantb)
+                    raise Violation("%s: lane %d bias %d, expected %d" % (where, j, bv[j], wantb[j]))
+    stats["outputs"] = O * OH * OW
+    stats["products"] = nprod
+
+
+def describe(b, tag, L):
+    tag = int(tag)
+    if tag == UNWRITTEN:
+        return "never-written FBUF"
+    if tag == GPAD:
+        return "GEMM padding"
+    if tag == OPAQUE:
+        return "a POOL/ADD/CONST value"
+    if tag >= GEMM_BASE:
+        return "an unstored GEMM result"
+    for t in b["tensors"]:
+        inside, c, y, x = resolve(t, np.array([tag]), L)
+        if inside[0]:
+            return "%s (c %d, y %d, x %d)%s" % (t["name"], c[0], y[0], x[0],
+                                                 " zero pad" if c[0] >= t["C"] else "")
+    return "data byte %d (no tensor)" % tag
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("binary")
+    ap.add_argument("--qnn", help="the qnn module the binary was compiled from")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    b = parse_binary(a.binary)
+    mach = Machine(b)
+    L = mach.L
+    counts = mach.run(b["code"])
+    tensors = b["tensors"]
+    # Group GEMM results by the tensor their STOREs write.
+    gemm_bytes = mach.ddr >= GEMM_BASE
+    groups = []
+    seen = set()
+    for i, t in enumerate(tensors):
+        key = (t["off"], t["C"], t["H"], t["W"])
+        n = int(gemm_bytes[t["off"]:t["off"] + tensor_bytes(t, L)].sum())
+        if n and key not in seen:
+            seen.add(key)
+            groups.append(i)
+    stored = int(gemm_bytes.sum())
+    covered = sum(int(gemm_bytes[tensors[i]["off"]:tensors[i]["off"] +
+                                 tensor_bytes(tensors[i], L)].sum()) for i in groups)
+    print("%s: %d instructions (%d GEMM), L=Q=%d, %d GEMM output tensors" %
+          (a.binary.split("/")[-1], len(b["code"]), counts.get(3, 0), L, len(groups)))
+    bad = list(mach.errors)
+    if stored != covered:
+        bad.append("%d GEMM result bytes stored outside every tensor" % (stored - covered))
+    if not a.qnn:
+        for i in groups:
+            print("layer %s: stored (no --qnn: iteration space not checked)" % tensors[i]["name"])
+        for e in bad:
+            print("error: " + e)
+        sys.exit(1 if bad else 0)
+    q = parse_qnn(a.qnn)
+    by_name = {}
+    for i, t in enumerate(tensors):
+        by_name.setdefault(t["name"], []).append(i)
+    matched = set()
+    for lay in q["layers"]:
+        label = lay["names"][0] if lay["names"] else lay["value"]
+        if lay["group"] != 1:
+            print("layer %s: grouped conv (group %d), host segment: skipped" %
+                  (label, lay["group"]))
+            continue
+        # Output tensor: one the GEMM stores write, named by the layer.
+        tout = None
+        for n in lay["names"]:
+            for i in by_name.get(n, []):
+                if i in groups:
+                    tout = i
+                    break
+            if tout is not None:
+                break
+        if tout is None:
+            bad.append("layer %s: no GEMM output tensor named %s in the binary" %
+                       (label, lay["names"]))
+            print("layer %s: VIOLATION: not found among the GEMM outputs" % label)
+            continue
+        matched.add(tout)
+        to = tensors[tout]
+        name = to["name"]
+        try:
+            wv = lay["operands"][1]
+            if wv not in q["consts"]:
+                raise Violation("weights %s are not a qnn.constant" % wv)
+            wt, wfmt = q["consts"][wv]
+            bias = q["consts"][lay["operands"][2]][0] if len(lay["operands"]) > 2 else None
+            od = lay["out_dims"]
+            # Input tensor: named by the operand's producer; must have the qnn shape.
+            cands = []
+            for n in value_names(q, lay["operands"][0]):
+                cands += [i for i in by_name.get(n, []) if i not in cands]
+            if not cands:
+                raise Violation("no binary tensor named like input %s %s" %
+                                (lay["operands"][0], value_names(q, lay["operands"][0])))
+            ti = tensors[cands[0]]
+            ind = lay["in_dims"]
+            if lay["op"] == "conv":
+                if [ti["C"], ti["H"], ti["W"]] != ind[1:]:
+                    raise Violation("input tensor %s storage %s != qnn %s" %
+                                    (ti["name"], [ti["C"], ti["H"], ti["W"]], ind[1:]))
+                if [to["C"], to["H"], to["W"]] != od[1:]:
+                    raise Violation("output storage %s != qnn %s" %
+                                    ([to["C"], to["H"], to["W"]], od[1:]))
+                geo = dict(k=wt.shape[2:], stride=lay["strides"], dil=lay["dilations"],
+                           pad=lay["pads"][:2])
+                w4 = wt
+            else:
+                K = ind[1]
+                if ti["C"] * ti["H"] * ti["W"] != K:
+                    raise Violation("input tensor %s storage %s does not hold %d features" %
+                                    (ti["name"], [ti["C"], ti["H"], ti["W"]], K))
+                if [to["C"], to["H"], to["W"]] != [od[1], 1, 1]:
+                    raise Violation("output storage %s != qnn %s" %
+                                    ([to["C"], to["H"], to["W"]], od))
+                # feature k = (c * H + y) * W + x of the flattened input
+                w4 = wt.reshape(wt.shape[0], ti["C"], ti["H"], ti["W"])
+                geo = dict(k=(ti["H"], ti["W"]), stride=(1, 1), dil=(1, 1), pad=(0, 0))
+            stats = {}
+            check_layer(b, mach, to, ti, geo, w4, wfmt, bias, stats)
+            print("layer %s: %d outputs, %d products, covered" %
+                  (name, stats["outputs"], stats["products"]))
+        except Violation as e:
+            bad.append("layer %s: %s" % (name, e))
+            print("layer %s: VIOLATION: %s" % (name, e))
+    for i in groups:
+        if i not in matched:
+            bad.append("GEMM output tensor %s matches no qnn layer" % tensors[i]["name"])
+    for e in bad:
+        print("error: " + e)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
