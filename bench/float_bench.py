@@ -40,6 +40,11 @@ LATENCY_TARGETS = {"resnet18", "squeezenet1_1"}
 def run_measured(cmd, env=None):
     """Runs cmd; returns (wall seconds, stdout, peak RSS in MiB). The child is
     reaped with wait4, whose rusage is that child's alone."""
+    return run_measured_stderr(cmd, env)[:3]
+
+
+def run_measured_stderr(cmd, env=None):
+    """run_measured, plus the child's stderr as a fourth result."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env)
@@ -52,7 +57,9 @@ def run_measured(cmd, env=None):
             err.seek(0)
             raise RuntimeError("%s failed (%d): %s" % (
                 " ".join(cmd), proc.returncode, err.read().decode(errors="replace")))
-    return wall, out.decode(), usage.ru_maxrss / 1024.0
+        err.seek(0)
+        err_text = err.read().decode(errors="replace")
+    return wall, out.decode(), usage.ru_maxrss / 1024.0, err_text
 
 
 def ensure_model(build, name):

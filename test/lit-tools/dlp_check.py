@@ -61,9 +61,12 @@ def cmd_layers(a):
         if x.ndim == y.ndim and x.shape[0] == 1 and y.shape[0] > 1:
             y = y[-1:]
         if not same(x, y):
-            bad = np.argwhere(x != y) if x.shape == y.shape else []
-            sys.exit("layer %s differs (%d elements, first at %s)" %
-                     (f[:-4], len(bad), bad[0].tolist() if len(bad) else "shape"))
+            if x.shape != y.shape:
+                sys.exit("layer %s differs in shape: %s vs %s" % (f[:-4], x.shape, y.shape))
+            bad = np.argwhere(x != y)
+            i = tuple(bad[0])
+            sys.exit("layer %s differs (%d of %d elements, first at %s: %r vs %r)" %
+                     (f[:-4], len(bad), x.size, list(i), float(x[i]), float(y[i])))
         n += 1
     if n < a.min:
         sys.exit("only %d common layers (expected >= %d)" % (n, a.min))

@@ -30,6 +30,25 @@ EXPORT_SCRIPT = os.path.join(HERE, "export_torchvision.py")
 REL_TOL = 1e-4
 
 
+def export_model(name, mdir, threads=None, force=False):
+    """Exports NAME into MDIR with export_torchvision.py (a subprocess: keeps
+    torch out of this process; cached there). Echoes the exporter's summary;
+    returns None, or the error message."""
+    cmd = [sys.executable, EXPORT_SCRIPT, "--model", name, "--out", mdir]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    if force:
+        cmd.append("--force")
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    if r.returncode != 0:
+        return "export of %s failed (exit %d):\n%s%s" % (name, r.returncode, r.stdout,
+                                                         r.stderr)
+    sys.stdout.write(r.stdout)
+    sys.stdout.flush()
+    return None
+
+
 def compare(ours, ref, rel_tol=REL_TOL):
     """Return (ok, max_abs_err, bound, max_abs_ref, reason)."""
     max_ref = float(np.abs(ref).max()) if ref.size else 0.0
@@ -73,18 +92,10 @@ def main(argv=None):
         print("model %s: max_abs_err=nan bound=nan max|torch|=nan FAIL" % name, flush=True)
         return 1
 
-    # 1. export (subprocess: keeps torch out of this process, uses its cache)
-    cmd = [sys.executable, EXPORT_SCRIPT, "--model", name, "--out", mdir]
-    if args.threads:
-        cmd += ["--threads", str(args.threads)]
-    if args.force_export:
-        cmd.append("--force")
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True)
-    if r.returncode != 0:
-        return fail("export of %s failed (exit %d):\n%s%s" % (name, r.returncode, r.stdout,
-                                                              r.stderr))
-    sys.stdout.write(r.stdout)
+    # 1. export
+    err = export_model(name, mdir, args.threads, args.force_export)
+    if err:
+        return fail(err)
 
     # 2. dlp-eval
     onnx_path = os.path.join(mdir, "model.onnx")
