@@ -107,7 +107,7 @@ LogicalResult ConstDataOp::verify() {
   return success();
 }
 
-LogicalResult ProgramOp::verify() {
+LogicalResult ProgramOp::verifyRegions() {
   // Structure: at most one const_data; every other op is a tensor, a host
   // segment or an instruction (each verified on its own first).
   unsigned consts = 0;
@@ -122,10 +122,15 @@ LogicalResult ProgramOp::verify() {
     return failure();
   if (llvm::Error err = dlprt::validateProgram(*p)) {
     std::string msg = llvm::toString(std::move(err));
-    // Attach the diagnostic to the instruction the validator names.
+    // Attach the diagnostic to the instruction the validator names: the
+    // blocked queue head of a deadlock, else the instruction it starts with.
     StringRef rest = msg;
+    size_t head = rest.find("head instruction #");
+    bool named = head != StringRef::npos
+                     ? (rest = rest.drop_front(head + 18), true)
+                     : rest.consume_front("instruction #");
     unsigned index;
-    if (rest.consume_front("instruction #") && !rest.consumeInteger(10, index)) {
+    if (named && !rest.consumeInteger(10, index)) {
       unsigned i = 0;
       for (Operation &op : getBlock())
         if (opcodeOf(&op) && i++ == index)

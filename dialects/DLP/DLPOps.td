@@ -32,7 +32,8 @@ def DLP_ProgramOp : DLP_Op<"program", [NoTerminator, SingleBlock,
                        DenseI32ArrayAttr:$inputs, DenseI32ArrayAttr:$outputs);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "attr-dict-with-keyword $body";
-  let hasVerifier = 1;
+  // After the instructions verified on their own.
+  let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
     ::mlir::Block &getBlock() { return getBody().front(); }
   }];
