@@ -18,7 +18,10 @@
 #include "dlp/Quant/Calibration.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Transforms/Passes.h"
+#include "dlp/Conversion/Passes.h"
 #include "dlp/Driver/Calibrate.h"
+#include "dlp/Driver/GoldenChain.h"
+#include "DLP/DLPProgram.h"
 #include "dlp/Pipelines/Pipelines.h"
 #include "dlp/Target/Binary.h"
 #include "dlprt/Target.h"
@@ -115,6 +118,13 @@ static cl::opt<int> maxFracSpread(
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
+static cl::list<std::string> goldenInputs(
+    cl::cat(cat), "golden-chain",
+    cl::desc("with --target: run these inputs (.npy, one per model input) "
+             "through the float model, the quantized evaluator and the "
+             "simulated DLP, print the per-layer comparison and name the "
+             "first layer (and instructions) where they diverge"),
+    cl::value_desc("x.npy"));
 static cl::opt<bool> printTime(cl::cat(cat), "time",
                                cl::desc("print phase timings to stderr"));
 
@@ -173,6 +183,10 @@ int main(int argc, char **argv) {
       return 1;
     }
     target = std::make_shared<dlprt::TargetConfig>(std::move(*cfg));
+  }
+  if (!goldenInputs.empty() && !toDevice) {
+    errs() << "dlpc: --golden-chain needs a target (--target cfg.json)\n";
+    return 2;
   }
   if (emit != "nn" && calibPaths.empty() && calibrationIn.empty()) {
     errs() << "dlpc: --emit=" << emit << " needs calibration data (--calib x.npy, "
@@ -236,7 +250,23 @@ int main(int argc, char **argv) {
         return 1;
       }
     tCal = since(t0);
-
+  }
+  // The golden chain compares against the float model as optimized.
+  OwningOpRef<ModuleOp> qnnModule;
+  std::unique_ptr<dlp::driver::GoldenChain> chain;
+  if (!goldenInputs.empty()) {
+    std::vector<dlprt::NpyArray> inputs(goldenInputs.size());
+    for (auto [i, path] : llvm::enumerate(goldenInputs)) {
+      std::string err;
+      if (!dlprt::readNpy(path, inputs[i], err)) {
+        errs() << "dlpc: " << err << "\n";
+        return 1;
+      }
+    }
+    chain = std::make_unique<dlp::driver::GoldenChain>(std::move(inputs),
+                                                       numThreads);
+    if (!chain->runFloat(*module, errs()))
+      return 1;
   }
   // Quantize and lower: the rest of the one compile pipeline (its
   // nn-optimize part finds nothing left to do).
@@ -249,12 +279,25 @@ int main(int argc, char **argv) {
     opts.autoInt8Sqnr = autoInt8;
     opts.maxFracSpread = maxFracSpread;
     opts.weightScale = weightScale;
+    if (!goldenInputs.empty()) {
+      // Stop at qnn to keep a copy for the quantized evaluator; the rest of
+      // the pipeline (the lowering) runs below.
+      PassManager q(&context);
+      dlp::buildDLPCompilePipeline(q, opts, dlp::CompileStage::QNN, table,
+                                   target);
+      if (failed(q.run(*module)))
+        return 1;
+      qnnModule = module->clone();
+    }
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
-    dlp::buildDLPCompilePipeline(
-        pm, opts, toDevice ? dlp::CompileStage::DLP : dlp::CompileStage::QNN,
-        table, target);
+    if (qnnModule)
+      pm.addPass(dlp::createConvertQNNToDLP(target));
+    else
+      dlp::buildDLPCompilePipeline(
+          pm, opts, toDevice ? dlp::CompileStage::DLP : dlp::CompileStage::QNN,
+          table, target);
     auto times = std::make_unique<PassTimes>();
     PassTimes *timesPtr = times.get();
     pm.addInstrumentation(std::move(times));
@@ -266,6 +309,13 @@ int main(int argc, char **argv) {
     tQuant = total - tLower;
   }
 
+  if (chain) {
+    auto progs = module->getOps<dlp::device::ProgramOp>();
+    FailureOr<dlprt::Program> prog = dlp::device::toProgram(*progs.begin());
+    if (failed(prog))
+      return 1;
+    return chain->compare(*qnnModule, *prog, outs()) ? 0 : 1;
+  }
   t0 = std::chrono::steady_clock::now();
   std::string err;
   auto out = openOutputFile(outputPath, &err);
