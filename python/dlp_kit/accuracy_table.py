@@ -1,6 +1,8 @@
 """The Fashion-MNIST accuracy table: every bundled model through our
 evaluators (float: dlp-eval on the ONNX file; quantized: dlpc --emit=qnn,
-then the bit-exact quantized evaluator), on the 10,000 test images.
+then the bit-exact quantized evaluator) and, for every quantized row, the
+same model compiled for the DLP (dlpc --target, same calibration table) and
+run on the functional simulator (dlp-run), on the 10,000 test images.
 
 Calibration uses the first --calib-samples *training* images; the mixed
 precision configs (python/models/*.precision.json) were chosen by
@@ -44,6 +46,8 @@ def main():
     ap.add_argument("--bin", default="build/bin")
     ap.add_argument("--calib-samples", type=int, default=1000)
     ap.add_argument("--work", default=None, help="directory for intermediates")
+    ap.add_argument("--target", default=os.path.join(MODELS, "..", "..", "hw", "configs", "small.json"),
+                    help="target config of the DLP column")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="dlp-acc-")
     os.makedirs(work, exist_ok=True)
@@ -55,11 +59,15 @@ def main():
     np.save(calib, train_x[: args.calib_samples])
     dlpc = os.path.join(args.bin, "dlpc")
     ev = os.path.join(args.bin, "dlp-eval")
+    run = os.path.join(args.bin, "dlp-run")
 
     print(f"Fashion-MNIST test set ({len(test_y)} images), calibration: first "
           f"{args.calib_samples} training images\n")
-    print("| model | variant | top-1 % | vs float | compile s | eval s |")
-    print("|---|---|---|---|---|---|")
+    print(f"DLP column: compiled for {os.path.basename(args.target)}, run on the "
+          "functional simulator (dlp-run); '= eval' says whether its outputs "
+          "equal the quantized evaluator's bit for bit\n")
+    print("| model | variant | top-1 % | vs float | DLP top-1 % | = eval | compile s | eval s | DLP s |")
+    print("|---|---|---|---|---|---|---|---|---|")
     float_acc = {}
     for model, label, extra in ROWS:
         onnx = os.path.join(MODELS, model + ".onnx")
@@ -69,21 +77,37 @@ def main():
             target = onnx
         else:
             target = os.path.join(work, model + ".qnn.mlirbc")
-            cmd = [dlpc, onnx, "--calib", calib, "--emit=qnn", "-o", target]
-            cmd += [a.format(model=os.path.join(MODELS, model)) for a in extra]
+            table = os.path.join(work, model + ".calibration.json")
+            opts = [a.format(model=os.path.join(MODELS, model)) for a in extra]
+            cmd = [dlpc, onnx, "--calib", calib, "--calibration-out", table,
+                   "--emit=qnn", "-o", target] + opts
             t0 = time.time()
             subprocess.run(cmd, check=True)
             compile_s = time.time() - t0
+            binary = os.path.join(work, model + ".dlpb")
+            subprocess.run([dlpc, onnx, "--calibration", table, "--target",
+                            args.target, "-o", binary] + opts, check=True)
         t0 = time.time()
         subprocess.run([ev, target, "--input", images, "--output", out], check=True)
         eval_s = time.time() - t0
         acc = (np.load(out).argmax(1) == test_y).mean() * 100
+        dlp_cols = "| - | - "
+        dlp_s = "-"
+        if extra is not None:
+            dout = os.path.join(work, "out-dlp.npy")
+            t0 = time.time()
+            subprocess.run([run, binary, "--input", images, "--output", dout],
+                           check=True)
+            dlp_s = f"{time.time() - t0:.2f}"
+            dacc = (np.load(dout).argmax(1) == test_y).mean() * 100
+            same = np.array_equal(np.load(dout), np.load(out))
+            dlp_cols = f"| {dacc:.2f} | {'yes' if same else 'NO'} "
         base = model.split("_inq")[0].replace("_sparse50", "").replace("_sparse90", "")
         if extra is None and model == base:
             float_acc[base] = acc
         delta = acc - float_acc[base]
-        print(f"| {model} | {label} | {acc:.2f} | {delta:+.2f} | "
-              f"{compile_s:.2f} | {eval_s:.2f} |", flush=True)
+        print(f"| {model} | {label} | {acc:.2f} | {delta:+.2f} {dlp_cols}| "
+              f"{compile_s:.2f} | {eval_s:.2f} | {dlp_s} |", flush=True)
 
 
 if __name__ == "__main__":
