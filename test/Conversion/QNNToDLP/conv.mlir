@@ -1,0 +1,36 @@
+// RUN: dlp-opt %s --convert-qnn-to-dlp=target=%configs/small.json --mlir-print-debuginfo | FileCheck %s
+// RUN: dlp-opt %s --convert-qnn-to-dlp=target=%configs/small.json --mlir-print-debuginfo | dlp-translate --dlp-to-binary | dlp-translate --binary-to-dlp --mlir-print-debuginfo | FileCheck %s --check-prefix=BIN
+
+// A 3 -> 4 channel 3x3 conv, stride 2, pad 1, fused ReLU on the small
+// target (L = Q = 8): one input channel block (3 channels + 5 zero lanes),
+// one output block, K = 9 taps x 8 lanes = 72 weight rows, 5x5 -> 3x3.
+func.func @main(%x: tensor<1x3x5x5xf32> {onnx.name = "x"}) -> tensor<1x4x3x3xf32> {
+  %xq = qnn.quantize %x : (tensor<1x3x5x5xf32>) -> tensor<1x3x5x5xi8, #qnn.fmap<[4, 5, 6]>> loc("xq")
+  %w = qnn.constant dense<7> : tensor<4x3x3x3xi8> : tensor<4x3x3x3xi8, #qnn.pow2<[0, 0, -1, -1]>>
+  %b = qnn.constant dense<[1, 2, 3, 4]> : tensor<4xi32> : tensor<4xi32, #qnn.acc<[12, 12, 13, 13]>>
+  %y = qnn.conv %xq, %w, %b {act_min = array<i32: 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+      : (tensor<1x3x5x5xi8, #qnn.fmap<[4, 5, 6]>>, tensor<4x3x3x3xi8, #qnn.pow2<[0, 0, -1, -1]>>, tensor<4xi32, #qnn.acc<[12, 12, 13, 13]>>) -> tensor<1x4x3x3xi8, #qnn.fmap<[5, 5, 5, 5]>> loc("conv")
+  %d = qnn.dequantize %y : (tensor<1x4x3x3xi8, #qnn.fmap<[5, 5, 5, 5]>>) -> tensor<1x4x3x3xf32>
+  return %d : tensor<1x4x3x3xf32>
+}
+
+// The const region: 72 pow2 rows of 4 + 1 bytes (360), then at 360 one
+// parameter entry of 8 x 8 bytes.
+// CHECK: dlp.program attributes {data_bytes = 328 : i64, inputs = array<i32: 0>, outputs = array<i32: 1>
+// CHECK: dlp.const_data dense_resource<dlp_const> : tensor<424xi8>
+// CHECK: dlp.tensor {ddr_offset = 0 : i64, frac = array<i32: 4, 5, 6>, frac_block = 1 : i64, name = "x", shape = array<i64: 1, 3, 5, 5>, storage = array<i64: 3, 5, 5>}
+// CHECK: dlp.tensor {ddr_offset = 256 : i64, frac = array<i32: 5, 5, 5, 5>, frac_block = 1 : i64, name = "conv", shape = array<i64: 1, 4, 3, 3>, storage = array<i64: 4, 3, 3>}
+// Parameters, then the resident weights (bank 1: the layer is the second op).
+// CHECK: dlp.load {buf = 2 : i64, ddr_addr = 360 : i64, n0 = 1 : i64, {{.*}}region = 0 : i64, {{.*}}sram_addr = 512 : i64
+// CHECK: dlp.load {buf = 1 : i64, ddr_addr = 0 : i64, n0 = 72 : i64, {{.*}}region = 0 : i64, {{.*}}sram_addr = 4096 : i64, wfmt = 0 : i64}
+// The input: 25 vectors of one channel block.
+// CHECK: dlp.load {buf = 0 : i64, ddr_addr = 0 : i64, n0 = 25 : i64, n1 = 1 : i64, n2 = 1 : i64, push_next, region = 1 : i64, s1 = 0 : i64, s2 = 200 : i64, sram_addr = 0 : i64, wfmt = 0 : i64}
+// CHECK: dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 4096 : i64, wfmt = 0 : i64} loc([[CONV:#loc[0-9]*]])
+// CHECK: dlp.store {buf = 0 : i64, ddr_addr = 256 : i64, n0 = 9 : i64, n1 = 1 : i64, n2 = 1 : i64, pop_prev, region = 1 : i64, s1 = 0 : i64, s2 = 0 : i64, sram_addr = 50 : i64, wfmt = 0 : i64} loc([[CONV]])
+// CHECK: dlp.end
+// CHECK: [[CONV]] = loc("conv")
+
+// The disassembled binary holds the same instructions and names.
+// BIN: dlp.gemm {{.*}}in_cb = 1 : i64{{.*}} loc([[BCONV:#loc[0-9]*]])
+// BIN: dlp.store {{.*}}n0 = 9 : i64
+// BIN: [[BCONV]] = loc("conv")
