@@ -110,6 +110,8 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
 
   os << formatv("{0,-44} {1,10} {2,10}  {3}\n", "layer", "SQNR dB",
                 "DLP = qnn", "instructions");
+  // "on chip": a layer fused into the next one (its output never reaches
+  // DDR; the next layer's equality covers it).
   bool diverged = false;
   for (const std::string &layer : q.order) {
     const std::vector<float> &qv = q.values[layer];
@@ -126,6 +128,8 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
       if (e.node == layer)
         range += (range.empty() ? "" : ", ") + std::to_string(e.begin) + "-" +
                  std::to_string(e.end - 1);
+    if (it == tensors.end() && !range.empty())
+      same = "on chip"; // fused into the next layer: never in DDR
     if (it != tensors.end()) {
       auto sim = (*session)->lastImageTensor(it - tensors.begin());
       if (!sim) {

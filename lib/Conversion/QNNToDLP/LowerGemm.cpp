@@ -22,15 +22,21 @@ namespace {
 /// Everything the tiler needs to know about one GEMM layer.
 struct GemmLayer {
   Operation *op;
-  int inT, outT; ///< tensor indices
+  int inT, outT; ///< tensor indices (outT: -1 when an epilogue op is fused)
+  /// A pool or residual add fused after the epilogue (planFusion), or null.
+  Operation *epi = nullptr;
   /// Input units: channel blocks (conv) or storage vectors (FC); each unit
   /// has `rowsPerUnit / L` taps.
   int64_t units, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl;
   int64_t O;
   bool fc;
   risa::WFmt fmt;
-  /// code(o, unit, tap, lane) and align(unit, lane) of a weight row.
-  std::function<int8_t(int64_t, int64_t, int64_t, int64_t)> weight;
+  /// The weight integers (output channel o's at o * oStride), the column
+  /// of (unit, tap, lane) in a row of them (-1: a padding channel), and
+  /// the alignment of (unit, lane). Called once per weight row.
+  std::shared_ptr<std::vector<int8_t>> w;
+  int64_t oStride = 0;
+  std::function<int64_t(int64_t, int64_t, int64_t)> column;
   std::function<int32_t(int64_t, int64_t)> align;
   std::vector<Lowering::ChannelParams> params;
 };
@@ -62,6 +68,58 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                                 << " kernel does not fit a weight bank";
   int64_t nChunks = (g.units + perChunk - 1) / perChunk;
 
+  // Band height R: input rows, output tile and accumulators must fit.
+  auto inRows = [&](int64_t r) {
+    return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  };
+  auto inVecs = [&](int64_t r) { return g.units * inRows(r) * g.inW; };
+  // A fused pool (kernel = stride) needs whole windows per band and a tile
+  // for its result; a fused add a tile for the other operand and the sum.
+  int64_t poolS = 1, poolSw = 1, poolH = 0, poolW = 0;
+  risa::PoolMode poolMode = risa::PoolMode::Max;
+  auto poolOp = dyn_cast_or_null<qnn::MaxPoolOp>(g.epi);
+  auto avgOp = dyn_cast_or_null<qnn::AvgPoolOp>(g.epi);
+  auto addOp = dyn_cast_or_null<qnn::AddOp>(g.epi);
+  if (poolOp || avgOp) {
+    ArrayRef<int64_t> st = poolOp ? poolOp.getStrides() : avgOp.getStrides();
+    poolS = st[0];
+    poolSw = st[1];
+    auto pt = cast<RankedTensorType>(g.epi->getResult(0).getType());
+    poolH = pt.getDimSize(2);
+    poolW = pt.getDimSize(3);
+    poolMode = poolOp ? risa::PoolMode::Max : risa::PoolMode::AvgExcludePad;
+    if (poolS > 255 || poolSw > 255 || poolS > g.outH)
+      g.epi = nullptr, poolOp = nullptr, avgOp = nullptr;
+  }
+  auto epiVecs = [&](int64_t r) -> int64_t {
+    if (poolOp || avgOp)
+      return (r / poolS) * poolW;
+    return addOp ? 2 * r * g.outW : 0;
+  };
+  int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
+  int64_t R = 0, slots = 2;
+  for (slots = 2; slots >= 1 && !R; --slots)
+    for (int64_t r = g.outH; r >= 1 && !R; --r)
+      if (slots * (inVecs(r) + r * g.outW + epiVecs(r)) <= fbuf &&
+          r * g.outW <= abuf && inRows(r) <= 4095 && r % poolS == 0)
+        R = r;
+  ++slots; // the loop decremented past the slot count that fit
+  if (!R && g.epi) {
+    // The fused epilogue does not fit: lower it on its own after all.
+    lw.fused.erase(g.epi);
+    g.epi = nullptr;
+    g.outT = lw.tensorOf(g.op->getResult(0));
+    return emitGemmLayer(lw, g);
+  }
+  if (!R)
+    return lw.error(g.op, "one output row (")
+           << inVecs(1) << " input + " << g.outW
+           << " output vectors) does not fit the feature buffer (" << fbuf
+           << " vectors)";
+  int64_t inSlot = inVecs(R), outSlot = R * g.outW, epiSlot = epiVecs(R);
+  int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
+
+
   // Weight rows: [qb][chunk][tap][unit in chunk][lane], Q codes each.
   std::vector<uint8_t> rows;
   std::vector<int8_t> codes(Q);
@@ -74,10 +132,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       for (int64_t tap = 0; tap < taps; ++tap)
         for (int64_t u = u0; u < u1; ++u)
           for (int64_t l = 0; l < L; ++l) {
-            for (int64_t q = 0; q < Q; ++q) {
-              int64_t o = qb * Q + q;
-              codes[q] = o < g.O ? g.weight(o, u, tap, l) : 0;
-            }
+            int64_t col = g.column(u, tap, l);
+            int64_t nq = col < 0 ? 0 : std::min(Q, g.O - qb * Q);
+            for (int64_t q = 0; q < nq; ++q)
+              codes[q] = (*g.w)[(qb * Q + q) * g.oStride + col];
+            std::fill(codes.begin() + nq, codes.end(), 0);
             int32_t a = g.align(u, l);
             if (a < 0 || a > 31)
               return lw.error(g.op, "input alignment shift ")
@@ -106,28 +165,35 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wBase, wOff, rowCount);
   }
 
-  // Band height R: input rows, output tile and accumulators must fit.
-  auto inRows = [&](int64_t r) {
-    return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  };
-  auto inVecs = [&](int64_t r) { return g.units * inRows(r) * g.inW; };
-  int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
-  int64_t R = 0, slots = 2;
-  for (slots = 2; slots >= 1 && !R; --slots)
-    for (int64_t r = g.outH; r >= 1 && !R; --r)
-      if (slots * (inVecs(r) + r * g.outW) <= fbuf && r * g.outW <= abuf &&
-          inRows(r) <= 4095)
-        R = r;
-  ++slots; // the loop decremented past the slot count that fit
-  if (!R)
-    return lw.error(g.op, "one output row (")
-           << inVecs(1) << " input + " << g.outW
-           << " output vectors) does not fit the feature buffer (" << fbuf
-           << " vectors)";
-  int64_t inSlot = inVecs(R), outSlot = R * g.outW;
-  int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
-
-  TensorRec in = lw.tensors[g.inT], out = lw.tensors[g.outT];
+  TensorRec in = lw.tensors[g.inT];
+  TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
+  // The fused add's other operand and parameter entries (one per block).
+  TensorRec other;
+  int64_t addBase = 0;
+  if (addOp) {
+    Value conv = g.op->getResult(0);
+    Value b = addOp.getLhs() == conv ? addOp.getRhs() : addOp.getLhs();
+    other = lw.tensors[lw.tensorOf(b)];
+    auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
+    std::vector<Lowering::ChannelParams> ap(g.O);
+    for (int64_t c = 0; c < g.O; ++c) {
+      int32_t fa = fc.at(c), fb = other.frac[c / other.fracBlock];
+      int32_t fo = out.frac[c / out.fracBlock];
+      ap[c].aux = fa - fb;
+      ap[c].shift = std::max(fa, fb) - fo;
+      ap[c].actMin = std::clamp(addOp.actMin(c), -128, 127);
+      ap[c].actMax = std::clamp(addOp.actMax(c), -128, 127);
+      if (ap[c].shift < -32 || ap[c].shift > 63 || ap[c].aux < -22 ||
+          ap[c].aux > 22)
+        return lw.error(addOp, "scale difference outside the ADD "
+                               "instruction's range");
+    }
+    addBase = pBase + nQb;
+    if (addBase + nQb > int64_t(t.paramEntries))
+      return lw.error(g.op, "parameter entries exhausted");
+    lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, addBase,
+                 lw.packParams(ap), nQb);
+  }
   int64_t bandIdx = 0, outIdx = 0, accIdx = 0, wIdx = 0;
   for (int64_t oy0 = 0; oy0 < g.outH; oy0 += R, ++bandIdx) {
     int64_t rb = std::min(R, g.outH - oy0);
@@ -153,6 +219,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       return lw.error(g.op, "padding above 15");
     for (int64_t qb = 0; qb < nQb; ++qb, ++outIdx) {
       int64_t outAddr = slots * inSlot + (outIdx % slots) * outSlot;
+      int64_t epiAddr = slots * (inSlot + outSlot) + (outIdx % slots) * epiSlot;
       int64_t accAddr = (accIdx++ % accSlots) * outSlot;
       for (int64_t c = 0; c < nChunks; ++c) {
         int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
@@ -200,9 +267,69 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                    std::move(acc));
         ++lw.numGemms;
       }
-      lw.storeFmap(loc, outAddr,
-                   out.offset + uint64_t((qb * g.outH + oy0) * g.outW) * L,
-                   rb * g.outW, 1, 0, out);
+      if (poolOp || avgOp) {
+        // Pool the tile on chip; floor mode drops a band's partial window.
+        int64_t prb = rb / poolS;
+        if (prb == 0)
+          continue;
+        Operation *p = g.epi;
+        ArrayRef<int64_t> k = poolOp ? poolOp.getKernelShape()
+                                     : avgOp.getKernelShape();
+        lw.em.emit(risa::Opcode::Pool, p->getLoc(),
+                   {{"mode", int64_t(poolMode)},
+                    {"in_addr", outAddr},
+                    {"in_cstride", rb * g.outW},
+                    {"in_h", rb},
+                    {"in_w", g.outW},
+                    {"cb", 1},
+                    {"out_h", prb},
+                    {"out_w", poolW},
+                    {"k_h", k[0]},
+                    {"k_w", k[1]},
+                    {"stride_h", poolS},
+                    {"stride_w", poolSw},
+                    {"pad_t", 0},
+                    {"pad_l", 0},
+                    {"pad_b", 0},
+                    {"pad_r", 0},
+                    {"dil_h", 1},
+                    {"dil_w", 1},
+                    {"out_addr", epiAddr},
+                    {"out_cstride", prb * poolW}},
+                   {{Space::FBuf, outAddr, outAddr + rb * g.outW, false},
+                    {Space::FBuf, epiAddr, epiAddr + prb * poolW, true}});
+        lw.storeFmap(p->getLoc(), epiAddr,
+                     out.offset +
+                         uint64_t((qb * poolH + oy0 / poolS) * poolW) * L,
+                     prb * poolW, 1, 0, out);
+        continue;
+      }
+      uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
+      if (addOp) {
+        // Residual add on chip: load the other operand's tile, add, store.
+        int64_t n = rb * g.outW, bAddr = epiAddr, sumAddr = epiAddr + n;
+        Location al = addOp.getLoc();
+        lw.loadFmap(al, bAddr, other.offset + tileOff, n, 1, 0, other);
+        lw.em.emit(risa::Opcode::Add, al,
+                   {{"unary", 0},
+                    {"a_addr", outAddr},
+                    {"b_addr", bAddr},
+                    {"out_addr", sumAddr},
+                    {"n", n},
+                    {"cb", 1},
+                    {"a_cstride", n},
+                    {"b_cstride", n},
+                    {"out_cstride", n},
+                    {"param_addr", addBase + qb}},
+                   {{Space::FBuf, outAddr, outAddr + n, false},
+                    {Space::FBuf, bAddr, bAddr + n, false},
+                    {Space::PBuf, addBase + qb, addBase + qb + 1, false},
+                    {Space::FBuf, sumAddr, sumAddr + n, true}});
+        lw.storeFmap(al, sumAddr, out.offset + tileOff, n, 1, 0, out);
+        continue;
+      }
+      lw.storeFmap(loc, outAddr, out.offset + tileOff, rb * g.outW, 1, 0,
+                   out);
     }
   }
   return success();
@@ -276,7 +403,8 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
   g.op = op;
   g.fc = false;
   g.inT = tensorOf(op.getInput());
-  g.outT = tensorOf(op.getOutput());
+  g.epi = fusedEpilogue.lookup(op);
+  g.outT = g.epi ? -1 : tensorOf(op.getOutput());
   const TensorRec &in = tensors[g.inT];
   int64_t C = in.C;
   g.units = in.cb(L);
@@ -308,13 +436,12 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
           fmax)))
     return failure();
   auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
-  int64_t kh = g.kh, kw = g.kw, Lc = L;
-  g.weight = [w, C, kh, kw, Lc](int64_t o, int64_t u, int64_t tap,
-                                int64_t l) -> int8_t {
+  int64_t taps = g.kh * g.kw, Lc = L;
+  g.w = w;
+  g.oStride = C * taps;
+  g.column = [C, taps, Lc](int64_t u, int64_t tap, int64_t l) -> int64_t {
     int64_t c = u * Lc + l;
-    if (c >= C)
-      return 0;
-    return (*w)[((o * C + c) * kh + tap / kw) * kw + tap % kw];
+    return c < C ? c * taps + tap : -1;
   };
   g.align = [fin, C, fmax, Lc](int64_t u, int64_t l) -> int32_t {
     int64_t c = u * Lc + l;
@@ -357,11 +484,9 @@ LogicalResult Lowering::lowerFullyConnected(qnn::FullyConnectedOp op) {
     int64_t c = cb * Lc + l;
     return c < C ? (c * H + y) * W + x : -1;
   };
-  g.weight = [w, K, feature](int64_t o, int64_t u, int64_t,
-                             int64_t l) -> int8_t {
-    int64_t k = feature(u, l);
-    return k < 0 ? 0 : (*w)[o * K + k];
-  };
+  g.w = w;
+  g.oStride = K;
+  g.column = [feature](int64_t u, int64_t, int64_t l) { return feature(u, l); };
   g.align = [fin, fmax, feature](int64_t u, int64_t l) -> int32_t {
     int64_t k = feature(u, l);
     return k < 0 ? 0 : fmax - fin.at(k);

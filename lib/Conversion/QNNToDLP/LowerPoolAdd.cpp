@@ -60,64 +60,79 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   auto inRows = [&](int64_t r) {
     return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
   };
-  int64_t fbuf = t.fbufVectors(), R = 0, slots;
-  for (slots = 2; slots >= 1 && !R; --slots)
-    for (int64_t r = oh; r >= 1 && !R; --r)
-      if (slots * cb * (inRows(r) * in.W + r * ow) <= fbuf &&
-          inRows(r) <= 4095)
-        R = r;
-  ++slots;
+  // Band height R and channel blocks per group G: the input rows and the
+  // output tile of G blocks must fit the feature buffer (twice if they can).
+  int64_t fbuf = t.fbufVectors(), R = 0, G = 0, slots = 0;
+  auto fits = [&](int64_t g, int64_t r, int64_t sl) {
+    return sl * g * (inRows(r) * in.W + r * ow) <= fbuf && inRows(r) <= 4095;
+  };
+  for (int64_t g = cb; g >= 1 && !R; g = g == 1 ? 0 : (g + 1) / 2)
+    for (int64_t sl = 2; sl >= 1 && !R; --sl)
+      for (int64_t r = oh; r >= 1; --r)
+        if (fits(g, r, sl)) {
+          R = r, G = g, slots = sl;
+          break;
+        }
   if (!R)
-    return error(op, "one output row does not fit the feature buffer");
-  int64_t inSlot = cb * inRows(R) * in.W, outSlot = cb * R * ow;
+    return error(op, "one output row of one channel block (")
+           << inRows(1) * in.W << " input + " << ow
+           << " output vectors) does not fit the feature buffer (" << fbuf
+           << " vectors)";
+  int64_t inSlot = G * inRows(R) * in.W, outSlot = G * R * ow;
   Location loc = op->getLoc();
-  int64_t band = 0;
-  for (int64_t oy0 = 0; oy0 < oh; oy0 += R, ++band) {
-    int64_t rb = std::min(R, oh - oy0);
-    int64_t start = oy0 * sh - pt;
-    int64_t iy0 = std::max<int64_t>(0, start);
-    int64_t iy1 = std::min(in.H, (oy0 + rb - 1) * sh - pt + (kh - 1) * dh + 1);
-    if (iy1 <= iy0)
-      return error(op, "an output band reads no input row");
-    int64_t rowsIn = iy1 - iy0, padT = iy0 - start;
-    if (padT > 63)
-      return error(op, "padding beyond the POOL instruction's fields");
-    int64_t inAddr = (band % slots) * inSlot;
-    int64_t outAddr = slots * inSlot + (band % slots) * outSlot;
-    loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * in.W * L,
-             rowsIn * in.W, cb, in.H * in.W * L, in);
-    em.emit(risa::Opcode::Pool, loc,
-            {{"mode", int64_t(mode)},
-             {"in_addr", inAddr},
-             {"in_cstride", rowsIn * in.W},
-             {"in_h", rowsIn},
-             {"in_w", in.W},
-             {"cb", cb},
-             {"out_h", rb},
-             {"out_w", ow},
-             {"k_h", kh},
-             {"k_w", kw},
-             {"stride_h", sh},
-             {"stride_w", sw},
-             {"pad_t", padT},
-             {"pad_l", pl},
-             {"pad_b", iy1 == in.H ? pb : 0},
-             {"pad_r", pr},
-             {"dil_h", dh},
-             {"dil_w", dw},
-             {"out_addr", outAddr},
-             {"out_cstride", rb * ow}},
-            {{Space::FBuf, inAddr, inAddr + cb * rowsIn * in.W, false},
-             {Space::FBuf, outAddr, outAddr + cb * rb * ow, true}});
-    storeFmap(loc, outAddr, out.offset + uint64_t(oy0) * ow * L, rb * ow, cb,
-              oh * ow * L, out);
+  int64_t tile = 0;
+  for (int64_t g0 = 0; g0 < cb; g0 += G) {
+    int64_t gn = std::min(G, cb - g0);
+    for (int64_t oy0 = 0; oy0 < oh; oy0 += R, ++tile) {
+      int64_t rb = std::min(R, oh - oy0);
+      int64_t start = oy0 * sh - pt;
+      int64_t iy0 = std::max<int64_t>(0, start);
+      int64_t iy1 =
+          std::min(in.H, (oy0 + rb - 1) * sh - pt + (kh - 1) * dh + 1);
+      if (iy1 <= iy0)
+        return error(op, "an output band reads no input row");
+      int64_t rowsIn = iy1 - iy0, padT = iy0 - start;
+      if (padT > 63)
+        return error(op, "padding beyond the POOL instruction's fields");
+      int64_t inAddr = (tile % slots) * inSlot;
+      int64_t outAddr = slots * inSlot + (tile % slots) * outSlot;
+      loadFmap(loc, inAddr,
+               in.offset + uint64_t(g0 * in.H * in.W + iy0 * in.W) * L,
+               rowsIn * in.W, gn, in.H * in.W * L, in);
+      em.emit(risa::Opcode::Pool, loc,
+              {{"mode", int64_t(mode)},
+               {"in_addr", inAddr},
+               {"in_cstride", rowsIn * in.W},
+               {"in_h", rowsIn},
+               {"in_w", in.W},
+               {"cb", gn},
+               {"out_h", rb},
+               {"out_w", ow},
+               {"k_h", kh},
+               {"k_w", kw},
+               {"stride_h", sh},
+               {"stride_w", sw},
+               {"pad_t", padT},
+               {"pad_l", pl},
+               {"pad_b", iy1 == in.H ? pb : 0},
+               {"pad_r", pr},
+               {"dil_h", dh},
+               {"dil_w", dw},
+               {"out_addr", outAddr},
+               {"out_cstride", rb * ow}},
+              {{Space::FBuf, inAddr, inAddr + gn * rowsIn * in.W, false},
+               {Space::FBuf, outAddr, outAddr + gn * rb * ow, true}});
+      storeFmap(loc, outAddr, out.offset + uint64_t(g0 * oh * ow + oy0 * ow) * L,
+                rb * ow, gn, oh * ow * L, out);
+    }
   }
   return success();
 }
 
 LogicalResult Lowering::lowerEltwise(Operation *op) {
   bool unary = !isa<qnn::AddOp>(op);
-  int aT = tensorOf(op->getOperand(0)), oT = tensorOf(op->getResult(0));
+  int aT = tensorOf(op->getOperand(0));
+  int oT = tensorLike(op->getResult(0), tensors[aT]);
   int bT = unary ? aT : tensorOf(op->getOperand(1));
   TensorRec a = tensors[aT], bb = tensors[bT], out = tensors[oT];
   if (a.C != out.C || a.H != out.H || a.W != out.W || bb.C != out.C ||

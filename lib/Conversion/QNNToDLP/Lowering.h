@@ -13,6 +13,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <array>
 
 namespace dlp::conv {
 
@@ -53,6 +56,9 @@ public:
   /// The tensor of a feature-map value (allocated on first use).
   int tensorOf(mlir::Value v);
   TensorRec &rec(mlir::Value v) { return tensors[tensorOf(v)]; }
+  /// The tensor of `v` (allocated on first use) stored like `like`: same
+  /// C x H x W storage, for an element-wise result of a flattened view.
+  int tensorLike(mlir::Value v, const TensorRec &like);
   /// Appends bytes to region const (8-byte aligned); returns the offset.
   uint64_t addConst(llvm::ArrayRef<uint8_t> bytes);
 
@@ -94,13 +100,22 @@ public:
   /// PBUF base for the current layer (alternating halves).
   int64_t paramBase(int64_t entries) const;
 
+  /// Ops run in the epilogue of the conv / fully-connected layer that
+  /// feeds them, without a DDR round trip (planFusion): conv -> the pool
+  /// or residual add that is its only user.
+  llvm::DenseMap<mlir::Operation *, mlir::Operation *> fusedEpilogue;
+  llvm::DenseSet<mlir::Operation *> fused;
+
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
 
 private:
   llvm::DenseMap<mlir::Value, int> tensorIndex;
   /// Preset DDR offsets: inputs of channel concats stored in place.
   llvm::DenseMap<mlir::Value, uint64_t> presetOffset;
+  /// Storage C, H, W and frac block set by tensorLike.
+  llvm::DenseMap<mlir::Value, std::array<int64_t, 4>> storageOf;
   void planConcats(mlir::func::FuncOp f);
+  void planFusion(mlir::func::FuncOp f);
   mlir::LogicalResult lowerOp(mlir::Operation *op);
 };
 

@@ -64,6 +64,12 @@ int Lowering::tensorOf(Value v) {
   r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
   r.frac.assign(fmap.getValues().begin(), fmap.getValues().end());
   r.fracBlock = fmap.getBlock();
+  if (auto st = storageOf.find(v); st != storageOf.end()) {
+    r.C = st->second[0];
+    r.H = st->second[1];
+    r.W = st->second[2];
+    r.fracBlock = st->second[3];
+  }
   auto preset = presetOffset.find(v);
   if (preset != presetOffset.end()) {
     r.offset = preset->second;
@@ -75,6 +81,17 @@ int Lowering::tensorOf(Value v) {
   tensors.push_back(std::move(r));
   tensorIndex[v] = tensors.size() - 1;
   return tensors.size() - 1;
+}
+
+int Lowering::tensorLike(Value v, const TensorRec &like) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t hw = like.H * like.W;
+  auto fmap = qnn::encodingOf<qnn::FmapAttr>(type);
+  // A feature-wise scale with block B covers B / (H * W) storage channels.
+  if (!tensorIndex.count(v) && type.getRank() == 2 && hw > 1 &&
+      fmap.getBlock() % hw == 0 && type.getDimSize(1) == like.C * hw)
+    storageOf[v] = {like.C, like.H, like.W, fmap.getBlock() / hw};
+  return tensorOf(v);
 }
 
 void Lowering::moveFmap(bool store, Location loc, int64_t sram,
@@ -166,6 +183,51 @@ void Lowering::planConcats(func::FuncOp f) {
       int64_t hw = type.getRank() == 4 ? type.getDimSize(2) * type.getDimSize(3)
                                        : 1;
       off += uint64_t(type.getDimSize(1) / L) * hw * L;
+    }
+  });
+}
+
+/// A non-overlapping max / average pool (kernel = stride, no padding or
+/// dilation, floor mode unless the rows divide) or a residual add whose
+/// other operand is computed earlier, fed only by a conv: the conv's output
+/// tile is pooled / added on chip and only the result goes to DDR.
+void Lowering::planFusion(func::FuncOp f) {
+  llvm::DenseMap<Operation *, unsigned> order;
+  unsigned n = 0;
+  for (Operation &op : f.getBody().front())
+    order[&op] = n++;
+  f.walk([&](qnn::ConvOp conv) {
+    if (conv.getGroup() != 1 || !conv.getOutput().hasOneUse() ||
+        cast<RankedTensorType>(conv.getOutput().getType()).getRank() != 4)
+      return;
+    Operation *user = *conv.getOutput().getUsers().begin();
+    auto simplePool = [](ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                         ArrayRef<int64_t> pads, int64_t h, int64_t w,
+                         bool ceil) {
+      return k.size() == 2 && k[0] == s[0] && k[1] == s[1] &&
+             llvm::all_of(pads, [](int64_t p) { return p == 0; }) &&
+             (!ceil || (h % s[0] == 0 && w % s[1] == 0));
+    };
+    auto yt = cast<RankedTensorType>(conv.getOutput().getType());
+    int64_t h = yt.getDimSize(2), w = yt.getDimSize(3);
+    bool ok = false;
+    if (auto mp = dyn_cast<qnn::MaxPoolOp>(user))
+      ok = simplePool(mp.getKernelShape(), mp.getStrides(), mp.getPads(), h,
+                      w, mp.getCeilMode()) &&
+           llvm::all_of(mp.getDilations(), [](int64_t d) { return d == 1; });
+    else if (auto ap = dyn_cast<qnn::AvgPoolOp>(user))
+      ok = simplePool(ap.getKernelShape(), ap.getStrides(), ap.getPads(), h,
+                      w, ap.getCeilMode());
+    else if (auto add = dyn_cast<qnn::AddOp>(user)) {
+      Value other = add.getLhs() == conv.getOutput() ? add.getRhs()
+                                                     : add.getLhs();
+      Operation *def = other.getDefiningOp();
+      ok = other != conv.getOutput() &&
+           (!def || order.lookup(def) < order.lookup(conv));
+    }
+    if (ok && !fused.count(user)) {
+      fusedEpilogue[conv] = user;
+      fused.insert(user);
     }
   });
 }
@@ -273,8 +335,11 @@ LogicalResult Lowering::run(func::FuncOp f) {
         name ? name.str() : "arg" + std::to_string(a.getArgNumber());
     inputs.push_back(idx);
   }
+  planFusion(f);
   planConcats(f);
   for (Operation &op : f.getBody().front()) {
+    if (fused.count(&op))
+      continue; // lowered with the layer that feeds it
     if (failed(lowerOp(&op)))
       return failure();
     if (!isa<qnn::ConstantOp, func::ReturnOp>(op) &&

@@ -35,9 +35,7 @@ LogicalResult dlp::writeDLPBinary(ModuleOp module, llvm::raw_ostream &os) {
   FailureOr<dlprt::Program> p = programOf(module);
   if (failed(p))
     return failure();
-  if (llvm::Error err = dlprt::validateProgram(*p))
-    return module.emitError() << "invalid dlp program: "
-                              << llvm::toString(std::move(err));
+  // The dlp.program verifier already ran the runtime's validator.
   std::vector<uint8_t> bytes = dlprt::writeBinary(*p);
   os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   return success();
