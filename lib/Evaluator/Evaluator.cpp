@@ -27,16 +27,7 @@ Tensor kernels::fail(ExecContext &ctx, const std::string &msg) {
 
 void kernels::parallelFor(ExecContext &ctx, int64_t n,
                           llvm::function_ref<void(int64_t, int64_t)> fn) {
-  int64_t threads = ctx.numThreads;
-  if (threads <= 1 || n < 2) {
-    if (n > 0)
-      fn(0, n);
-    return;
-  }
-  int64_t chunks = std::min<int64_t>(n, threads * 4);
-  parallelForTasks(threads, chunks, [&](int64_t c) {
-    fn(n * c / chunks, n * (c + 1) / chunks);
-  });
+  dlprt::kernels::parallelForRange(ctx.numThreads, n, fn);
 }
 
 static Tensor viewAs(const Tensor &x, const shp::ShapeResult &r,

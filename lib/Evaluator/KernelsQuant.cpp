@@ -1,7 +1,9 @@
 //===- KernelsQuant.cpp - Integer kernels of the qnn ops -------------------===//
 //
 // The bit-exact golden model of docs/numerics.md. Every rule comes from
-// dlprt/Numerics.h. Conv and fully-connected layers run as an int32 matrix
+// dlprt/Numerics.h; the arithmetic is the runtime's integer kernels
+// (dlprt/kernels), which the simulator runs too. This file maps qnn ops
+// onto them. Conv and fully-connected layers run as an int32 matrix
 // product of the int8 inputs with prepared term multipliers (a pow2-4 code
 // becomes +-2^sh, an int8 weight q * 2^sh): a product by 2^sh is the shift
 // of the contract, and because the compiler proved that the sum of all
@@ -14,6 +16,9 @@
 #include "NN/NNShapes.h"
 #include "QNN/QNNOps.h"
 #include "dlprt/Numerics.h"
+#include "dlprt/kernels/Conv.h"
+#include "dlprt/kernels/Pool.h"
+#include "dlprt/kernels/Requant.h"
 
 #include <algorithm>
 #include <cstring>
@@ -25,6 +30,8 @@ using namespace dlp::eval::kernels;
 using llvm::ArrayRef;
 namespace num = dlprt::num;
 namespace shp = dlp::nn::shapes;
+namespace rk = dlprt::kernels;
+using rk::Window2D;
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define DLP_QKERNEL __attribute__((target_clones("avx2", "default")))
@@ -67,10 +74,6 @@ bool expect(const Tensor &t, ElemType type, ExecContext &ctx,
   return false;
 }
 
-/// 2-D window geometry (1-D maps have H = 1).
-struct Window2D {
-  int64_t ih, iw, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl;
-};
 bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
             ArrayRef<int64_t> s, ArrayRef<int64_t> pads,
             ArrayRef<int64_t> dil, Window2D &w, ExecContext &ctx) {
@@ -90,36 +93,6 @@ bool window(ArrayRef<int64_t> x, ArrayRef<int64_t> y, ArrayRef<int64_t> k,
   return true;
 }
 
-/// Output columns [lo, hi) whose tap kx reads an input column inside the
-/// plane, at ix = ox * sw + x0; returns x0.
-inline int64_t validColumns(const Window2D &w, int64_t kx, int64_t &lo,
-                            int64_t &hi) {
-  int64_t x0 = kx * w.dw - w.pl, last = w.iw - 1 - x0;
-  lo = std::min(x0 >= 0 ? 0 : (-x0 + w.sw - 1) / w.sw, w.ow);
-  hi = std::clamp(last < 0 ? 0 : last / w.sw + 1, lo, w.ow);
-  return x0;
-}
-
-/// acc[oy][ox] += m * x[iy][ix] over the output positions whose tap (ky,
-/// kx) falls inside the input plane `x` (padding adds nothing).
-DLP_QKERNEL void directTap(const int8_t *x, const Window2D &w, int64_t ky,
-                           int64_t kx, int32_t m, int32_t *acc) {
-  int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
-  for (int64_t oy = 0; oy < w.oh; ++oy) {
-    int64_t iy = oy * w.sh - w.pt + ky * w.dh;
-    if (iy < 0 || iy >= w.ih)
-      continue;
-    const int8_t *src = x + iy * w.iw;
-    int32_t *a = acc + oy * w.ow;
-    if (w.sw == 1)
-      for (int64_t ox = lo; ox < hi; ++ox)
-        a[ox] += m * src[ox + x0];
-    else
-      for (int64_t ox = lo; ox < hi; ++ox)
-        a[ox] += m * src[ox * w.sw + x0];
-  }
-}
-
 /// Int8 input check, output shape and window of a pooling op.
 bool poolGeometry(const Tensor &x, ArrayRef<int64_t> kernel,
                   ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
@@ -137,35 +110,25 @@ bool poolGeometry(const Tensor &x, ArrayRef<int64_t> kernel,
   return window(x.shape(), shape, kernel, strides, pads, dilations, w, ctx);
 }
 
-/// Output-channel requantization and clamp.
+/// Output-channel requantization and clamp (rk::requantClamp per channel).
 struct Requant {
-  std::vector<int32_t> shift, lo, hi;
+  std::vector<int> shift;
+  std::vector<int8_t> lo, hi;
   template <typename OpT>
   Requant(OpT op, ArrayRef<int32_t> accFrac) {
     qnn::FmapAttr out = fmapOf(op.getOutput());
     for (size_t o = 0; o < accFrac.size(); ++o) {
       shift.push_back(accFrac[o] - out.at(o));
-      lo.push_back(op.actMin(o));
-      hi.push_back(op.actMax(o));
+      lo.push_back(num::sat8(op.actMin(o)));
+      hi.push_back(num::sat8(op.actMax(o)));
     }
   }
   int8_t operator()(int64_t acc, int64_t o) const {
-    int8_t q = num::sat8(num::roundShift(acc, shift[o]));
-    return static_cast<int8_t>(std::clamp<int32_t>(q, lo[o], hi[o]));
+    return rk::requantClamp(acc, shift[o], lo[o], hi[o]);
   }
-  /// dst[i] = (*this)(acc[i], o) for i < count, in int32 arithmetic that
-  /// vectorizes (saturation and clamp are one clamp).
+  /// dst[i] = (*this)(acc[i], o) for i < count.
   void row(const int32_t *acc, int64_t count, int64_t o, int8_t *dst) const {
-    int s = shift[o];
-    if (s <= 0) {
-      for (int64_t i = 0; i < count; ++i)
-        dst[i] = (*this)(acc[i], o);
-      return;
-    }
-    int32_t l = std::max(lo[o], -128), h = std::min(hi[o], 127);
-    for (int64_t i = 0; i < count; ++i)
-      dst[i] = static_cast<int8_t>(
-          std::clamp(num::roundShift32(acc[i], s), l, h));
+    rk::requantRow(acc, count, shift[o], lo[o], hi[o], dst);
   }
 };
 
@@ -324,41 +287,6 @@ Tensor kernels::qRequantize(qnn::RequantizeOp op, const Tensor &x,
 // Conv and fully-connected
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// im2col of one (image, group) of a conv: rows [i0 * kh * kw, i1 * kh *
-/// kw) of the K x P matrix `dst` (row k = (channel, ky, kx), column p = the
-/// output position; padding reads as 0) for the group's channels [i0, i1).
-void im2col(const int8_t *xs, const Window2D &win, int64_t i0, int64_t i1,
-            int8_t *dst) {
-  const Window2D w = win; // int8 stores may alias a referenced window
-  int64_t P = w.oh * w.ow;
-  for (int64_t i = i0; i < i1; ++i) {
-    const int8_t *plane = xs + i * w.ih * w.iw;
-    for (int64_t ky = 0; ky < w.kh; ++ky)
-      for (int64_t kx = 0; kx < w.kw; ++kx) {
-        int8_t *row = dst + ((i * w.kh + ky) * w.kw + kx) * P;
-        int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
-        for (int64_t oy = 0; oy < w.oh; ++oy) {
-          int8_t *out = row + oy * w.ow;
-          int64_t iy = oy * w.sh - w.pt + ky * w.dh;
-          if (iy < 0 || iy >= w.ih) {
-            std::memset(out, 0, w.ow);
-            continue;
-          }
-          const int8_t *src = plane + iy * w.iw;
-          std::memset(out, 0, lo);
-          if (w.sw == 1)
-            std::memcpy(out + lo, src + lo + x0, hi - lo);
-          else
-            for (int64_t ox = lo, sw = w.sw; ox < hi; ++ox)
-              out[ox] = src[ox * sw + x0];
-          std::memset(out + hi, 0, w.ow - hi);
-        }
-      }
-  }
-}
-} // namespace
-
 Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   const Tensor &x = in[0];
   if (!expect(x, ElemType::I8, ctx, "int8"))
@@ -409,10 +337,10 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
         if (!noIm2col) {
           if (threads > 1)
             parallelFor(ctx, inPerGroup, [&](int64_t i0, int64_t i1) {
-              im2col(groupInput(n, g), w, i0, i1, rows.data());
+              rk::im2col(groupInput(n, g), w, i0, i1, rows.data());
             });
           else
-            im2col(groupInput(n, g), w, 0, inPerGroup, rows.data());
+            rk::im2col(groupInput(n, g), w, 0, inPerGroup, rows.data());
         }
         if (threads > 1)
           parallelFor(ctx, layout.panels(), [&](int64_t q0, int64_t q1) {
@@ -456,14 +384,8 @@ Tensor kernels::qConv(qnn::ConvOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
     std::vector<int32_t> acc(P);
     for (int64_t no = b; no < e; ++no) {
       int64_t n = no / O, o = no % O;
-      std::fill(acc.begin(), acc.end(), bias[o]);
-      const int32_t *wo = W + o * K;
-      const int8_t *planes = groupInput(n, o / outPerGroup);
-      for (int64_t i = 0; i < inPerGroup; ++i)
-        for (int64_t ky = 0; ky < w.kh; ++ky)
-          for (int64_t kx = 0; kx < w.kw; ++kx)
-            if (int32_t m = wo[(i * w.kh + ky) * w.kw + kx])
-              directTap(planes + i * w.ih * w.iw, w, ky, kx, m, acc.data());
+      rk::directConvChannel(groupInput(n, o / outPerGroup), w.ih * w.iw,
+                            inPerGroup, w, W + o * K, bias[o], acc.data());
       rq.row(acc.data(), P, o, ys + no * P);
     }
   });
@@ -538,40 +460,6 @@ Tensor kernels::qFullyConnected(qnn::FullyConnectedOp op, ArrayRef<Tensor> in,
 // Pooling
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// Max pool of one int8 plane, separably: the max over the window's rows
-/// of each input column into `rowMax` (iw values), then over the window's
-/// columns. -128 where a window holds no input element: padding never wins.
-DLP_QKERNEL void maxPoolPlane(const int8_t *x, const Window2D &win,
-                              int8_t *rowMax, int8_t *out) {
-  // A local copy: int8 stores may alias anything, which would force every
-  // field to be reloaded and keep the loops scalar.
-  const Window2D w = win;
-  for (int64_t oy = 0; oy < w.oh; ++oy) {
-    std::fill(rowMax, rowMax + w.iw, int8_t(-128));
-    for (int64_t ky = 0; ky < w.kh; ++ky) {
-      int64_t iy = oy * w.sh - w.pt + ky * w.dh;
-      if (iy < 0 || iy >= w.ih)
-        continue;
-      const int8_t *in = x + iy * w.iw;
-      for (int64_t ix = 0, n = w.iw; ix < n; ++ix)
-        rowMax[ix] = std::max(rowMax[ix], in[ix]);
-    }
-    int8_t *row = out + oy * w.ow;
-    std::fill(row, row + w.ow, int8_t(-128));
-    for (int64_t kx = 0; kx < w.kw; ++kx) {
-      int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
-      if (w.sw == 1)
-        for (int64_t ox = lo; ox < hi; ++ox)
-          row[ox] = std::max(row[ox], rowMax[ox + x0]);
-      else
-        for (int64_t ox = lo, s = w.sw; ox < hi; ++ox)
-          row[ox] = std::max(row[ox], rowMax[ox * s + x0]);
-    }
-  }
-}
-} // namespace
-
 Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
                          ExecContext &ctx) {
   shp::Shape shape;
@@ -585,8 +473,8 @@ Tensor kernels::qMaxPool(qnn::MaxPoolOp op, const Tensor &x,
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
     std::vector<int8_t> rowMax(w.iw);
     for (int64_t nc = b; nc < e; ++nc)
-      maxPoolPlane(xs + nc * w.ih * w.iw, w, rowMax.data(),
-                   ys + nc * w.oh * w.ow);
+      rk::maxPoolPlane(xs + nc * w.ih * w.iw, 1, w, rowMax.data(),
+                       ys + nc * w.oh * w.ow);
   });
   return y;
 }
@@ -605,26 +493,9 @@ Tensor kernels::qAvgPool(qnn::AvgPoolOp op, const Tensor &x,
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
   parallelFor(ctx, x.dim(0) * x.dim(1), [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      const int8_t *plane = xs + nc * w.ih * w.iw;
-      int8_t *out = ys + nc * w.oh * w.ow;
-      for (int64_t oy = 0; oy < w.oh; ++oy)
-        for (int64_t ox = 0; ox < w.ow; ++ox) {
-          int64_t y0 = oy * w.sh - w.pt, x0 = ox * w.sw - w.pl;
-          int64_t sum = 0, count = 0;
-          for (int64_t iy = std::max<int64_t>(y0, 0);
-               iy < std::min(y0 + w.kh, w.ih); ++iy)
-            for (int64_t ix = std::max<int64_t>(x0, 0);
-                 ix < std::min(x0 + w.kw, w.iw); ++ix) {
-              sum += plane[iy * w.iw + ix];
-              ++count;
-            }
-          if (includePad) // the window clipped to the padded extent
-            count = (std::min(y0 + w.kh, w.ih + pb) - y0) *
-                    (std::min(x0 + w.kw, w.iw + pr) - x0);
-          out[oy * w.ow + ox] = num::avgDivide(sum, std::max<int64_t>(count, 1));
-        }
-    }
+    for (int64_t nc = b; nc < e; ++nc)
+      rk::avgPoolPlane(xs + nc * w.ih * w.iw, 1, w, includePad, pb, pr,
+                       ys + nc * w.oh * w.ow);
   });
   return y;
 }
@@ -639,11 +510,10 @@ Tensor kernels::qGlobalAvgPool(const Tensor &x, ExecContext &ctx) {
   Tensor y = Tensor::alloc(r.shape, ElemType::I8);
   const int8_t *xs = x.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
-  perChannel(x, ctx, [&](int64_t, int64_t b, int64_t e) {
-    int64_t sum = 0;
-    for (int64_t i = b; i < e; ++i)
-      sum += xs[i];
-    ys[b / inner] = num::avgDivide(sum, inner);
+  // An average pool whose window is the whole (flattened) plane.
+  Window2D w{1, inner, 1, 1, 1, inner, 1, 1, 1, 1, 0, 0};
+  perChannel(x, ctx, [&](int64_t, int64_t b, int64_t) {
+    rk::avgPoolPlane(xs + b, 1, w, false, 0, 0, ys + b / inner);
   });
   return y;
 }
@@ -666,22 +536,12 @@ Tensor kernels::qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b,
   const int8_t *as = a.as<int8_t>(), *bs = b.as<int8_t>();
   int8_t *ys = y.mutableAs<int8_t>();
   perChannel(a, ctx, [&](int64_t c, int64_t bg, int64_t e) {
-    int lo = op.actMin(c), hi = op.actMax(c);
-    int f = std::max(fa.at(c), fb.at(c)), s = f - fo.at(c);
-    if (s >= 1) {
-      // Aligned operands fit int32 (|a|, |b| <= 128, alignment <= 22 by the
-      // verifier): the same rule in int32 arithmetic that vectorizes.
-      int32_t ma = 1 << (f - fa.at(c)), mb = 1 << (f - fb.at(c));
-      int32_t l = std::max(lo, -128), h = std::min(hi, 127);
-      for (int64_t i = bg; i < e; ++i)
-        ys[i] = static_cast<int8_t>(std::clamp(
-            num::roundShift32(as[i] * ma + bs[i] * mb, s), l, h));
-      return;
-    }
-    for (int64_t i = bg; i < e; ++i)
-      ys[i] = static_cast<int8_t>(std::clamp<int>(
-          num::addRequantize(as[i], fa.at(c), bs[i], fb.at(c), fo.at(c)), lo,
-          hi));
+    int f = std::max(fa.at(c), fb.at(c));
+    int8_t alignA = int8_t(f - fa.at(c)), alignB = int8_t(f - fb.at(c));
+    int8_t shift = int8_t(std::clamp(f - fo.at(c), -128, 127));
+    int8_t lo = num::sat8(op.actMin(c)), hi = num::sat8(op.actMax(c));
+    rk::addRequant(as + bg, bs + bg, e - bg, 1, &alignA, &alignB, &shift, &lo,
+                   &hi, ys + bg);
   });
   return y;
 }

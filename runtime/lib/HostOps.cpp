@@ -3,6 +3,9 @@
 #include "dlprt/HostOps.h"
 
 #include "dlprt/Numerics.h"
+#include "dlprt/kernels/Conv.h"
+#include "dlprt/kernels/Parallel.h"
+#include "dlprt/kernels/Requant.h"
 
 #include "llvm/ADT/Twine.h"
 
@@ -102,46 +105,57 @@ int32_t readI32(const uint8_t *b) {
                  uint32_t(b[3]) << 24);
 }
 
-void runConv(const Program &p, const HostSegment &h, uint8_t *data) {
+/// The conv as planes: the input gathered from its channel-blocked layout,
+/// one output channel at a time by the direct conv kernel, the outputs
+/// written back once all are computed.
+void runConv(const Program &p, const HostSegment &h, uint8_t *data,
+             unsigned threads) {
+  namespace rk = dlprt::kernels;
   const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
   const std::vector<int64_t> &prm = h.params;
   uint32_t L = p.target.L;
   int64_t g = prm[kConvGroup], cg = x.C / g, og = y.C / g;
   int64_t kh = prm[kConvKH], kw = prm[kConvKW];
+  rk::Window2D w{x.H,
+                 x.W,
+                 y.H,
+                 y.W,
+                 kh,
+                 kw,
+                 prm[kConvStrideH],
+                 prm[kConvStrideW],
+                 prm[kConvDilH],
+                 prm[kConvDilW],
+                 prm[kConvPadT],
+                 prm[kConvPadL]};
   const uint8_t *cst = p.constData.data() + h.constOffset;
-  uint64_t nMul = uint64_t(y.C) * cg * kh * kw;
+  uint64_t taps = uint64_t(cg) * kh * kw, nMul = uint64_t(y.C) * taps;
   const uint8_t *bias = cst + 4 * nMul, *shift = bias + 4 * y.C;
   const uint8_t *amin = shift + y.C, *amax = amin + y.C;
-  std::vector<int32_t> mul(cg * kh * kw);
-  for (int64_t o = 0; o < y.C; ++o) {
-    for (size_t j = 0; j < mul.size(); ++j)
-      mul[j] = readI32(cst + 4 * (uint64_t(o) * mul.size() + j));
-    int64_t c0 = (o / og) * cg;
-    for (int64_t oy = 0; oy < y.H; ++oy)
-      for (int64_t ox = 0; ox < y.W; ++ox) {
-        uint32_t acc = uint32_t(readI32(bias + 4 * o)); // wraps, never UB
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          int64_t iy =
-              oy * prm[kConvStrideH] - prm[kConvPadT] + ky * prm[kConvDilH];
-          if (iy < 0 || iy >= x.H)
-            continue;
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            int64_t ix =
-                ox * prm[kConvStrideW] - prm[kConvPadL] + kx * prm[kConvDilW];
-            if (ix < 0 || ix >= x.W)
-              continue;
-            for (int64_t ci = 0; ci < cg; ++ci) {
-              int8_t v = int8_t(data[blockedOffset(x, L, c0 + ci, iy, ix)]);
-              acc += uint32_t(int32_t(v)) *
-                     uint32_t(mul[(ci * kh + ky) * kw + kx]);
-            }
-          }
-        }
-        int8_t q = num::sat8(num::roundShift(int32_t(acc), int8_t(shift[o])));
-        q = std::min(std::max(q, int8_t(amin[o])), int8_t(amax[o]));
-        data[blockedOffset(y, L, o, oy, ox)] = uint8_t(q);
-      }
-  }
+  uint64_t plane = uint64_t(x.H) * x.W, outPlane = uint64_t(y.H) * y.W;
+  std::vector<int8_t> planes(uint64_t(x.C) * plane);
+  for (int64_t c = 0; c < x.C; ++c)
+    for (int64_t yy = 0; yy < x.H; ++yy)
+      for (int64_t xx = 0; xx < x.W; ++xx)
+        planes[c * plane + yy * x.W + xx] =
+            int8_t(data[blockedOffset(x, L, c, yy, xx)]);
+  std::vector<int8_t> out(uint64_t(y.C) * outPlane);
+  rk::parallelForRange(threads, y.C, [&](int64_t o0, int64_t o1) {
+    std::vector<int32_t> mul(taps), acc(outPlane);
+    for (int64_t o = o0; o < o1; ++o) {
+      for (uint64_t j = 0; j < taps; ++j)
+        mul[j] = readI32(cst + 4 * (uint64_t(o) * taps + j));
+      rk::directConvChannel(planes.data() + (o / og) * cg * plane, plane, cg,
+                            w, mul.data(), readI32(bias + 4 * o), acc.data());
+      rk::requantRow(acc.data(), outPlane, int8_t(shift[o]), int8_t(amin[o]),
+                     int8_t(amax[o]), out.data() + o * outPlane);
+    }
+  });
+  for (int64_t o = 0; o < y.C; ++o)
+    for (int64_t yy = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx)
+        data[blockedOffset(y, L, o, yy, xx)] =
+            uint8_t(out[o * outPlane + yy * y.W + xx]);
 }
 
 void runConcat(const Program &p, const HostSegment &h, uint8_t *data) {
@@ -195,9 +209,10 @@ Error checkHostSegment(const Program &p, size_t i) {
   return h.kind == HostOpKind::Conv ? checkConv(p, i, h) : checkConcat(p, i, h);
 }
 
-void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data) {
+void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
+                    unsigned threads) {
   if (h.kind == HostOpKind::Conv)
-    runConv(p, h, data);
+    runConv(p, h, data, threads);
   else
     runConcat(p, h, data);
   for (uint32_t out : h.outputs)

@@ -115,7 +115,10 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
                              out.size());
   if (numThreads == 0)
     numThreads = std::max(1u, std::thread::hardware_concurrency());
+  // One image per thread; a batch smaller than the threads shares them out
+  // to the kernels of each image.
   unsigned threads = unsigned(std::min<int64_t>(numThreads, batch));
+  unsigned kernelThreads = std::max(1u, numThreads / threads);
   while (machines.size() < threads) {
     machines.push_back(sim->clone());
     void *mem = std::calloc(std::max<uint64_t>(dataBytes, 1), 1);
@@ -125,6 +128,8 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
                                (unsigned long long)dataBytes);
     regions.emplace_back(static_cast<uint8_t *>(mem), std::free);
   }
+  for (unsigned t = 0; t < threads; ++t)
+    machines[t]->setNumThreads(kernelThreads);
   uint32_t L = prog.target.L;
   auto worker = [&](unsigned t) {
     uint8_t *data = regions[t].get();

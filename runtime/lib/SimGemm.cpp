@@ -1,16 +1,32 @@
 //===- SimGemm.cpp - The simulator's GEMM (docs/isa.md 3.3) ---------------===//
 //
-// Per instruction: the weight rows are decoded once to int32 multipliers
-// (pow2 code s*8+k -> 0 or +-(1 << (k-1)); int8 -> w; times 2^align of the
-// row), then for chunks of output pixels the im2col tile is gathered once
-// and multiplied against them. Everything is uint32 arithmetic, i.e.
-// the int32 accumulator's two's-complement wraparound without undefined
-// behaviour; for compiled programs the overflow proof makes it exact. The
-// kernel is compiled for AVX2 and baseline and picked at run time.
+// A GEMM is C (Q x pixels) = W^T (Q x K) * im2col (K x pixels) with W's
+// entry (k, q) the int32 multiplier of WBUF row k: pow2 code s*8+k -> 0 or
+// +-(1 << (k-1)), int8 -> w, times 2^align of the row (term = (v << a) * w
+// = v * (w << a) modulo 2^32). Rows whose multipliers are all zero (padding
+// channels, pruned inputs) add nothing and are dropped.
+//
+// Fast path: the plan made at load (planGemms) holds W^T packed for the
+// shared int16 GEMM (dlprt/kernels/IGemm.h, column shifts where a row
+// exceeds int16), or, when a row cannot be brought into int16, the int32
+// multipliers for kernels::int32Gemm. Chunks of output pixels are gathered
+// (im2col, only the kept rows), packed and multiplied on the session's
+// threads. Generic path (no plan, or WBUF not holding the planned rows):
+// the multipliers decoded from WBUF, then the same int32 kernel.
+//
+// Arithmetic modulo 2^32 throughout: vpmaddwd's products and pair sums are
+// exact int16 x int16 values modulo 2^32 and every sum wraps as the
+// accumulator does, so hostile programs get the contract's wraparound and
+// compiled ones (overflow proof) the exact sums.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dlprt/Simulator.h"
+
+#include "dlprt/kernels/Conv.h"
+#include "dlprt/kernels/IGemm.h"
+#include "dlprt/kernels/Parallel.h"
+#include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
 
@@ -18,67 +34,40 @@
 #include <cstring>
 
 using namespace dlprt::isa;
+namespace rk = dlprt::kernels;
+namespace igemm = dlprt::kernels::igemm;
 
 namespace dlprt {
 
+/// A contiguous run of kept weight rows inside one (tap, input block):
+/// rows [k, k + len) read lanes [lane, lane + len) of the input vector of
+/// tap (ky, kx), block cb; they land at [dst, dst + len) of the gathered row.
+struct Segment {
+  int32_t ky, kx, cb, lane, len, dst;
+};
+
+struct GemmPlan {
+  /// WBUF tags of rows [w_addr, w_addr + K) the plan was made from.
+  std::vector<uint64_t> tags;
+  std::vector<Segment> segments;
+  /// Kept rows.
+  size_t kc = 0;
+  /// W^T (Q x kc) for igemm, or empty: then w32 (kc x Q) for int32Gemm.
+  igemm::PackedA a;
+  std::vector<uint32_t> w32;
+};
+
+GemmPlans::GemmPlans() = default;
+GemmPlans::~GemmPlans() = default;
+
 namespace {
 
-#define DLPRT_KERNEL __attribute__((target_clones("avx2", "default")))
-
-/// Output pixels gathered per chunk (bounds the im2col tile's memory).
+/// Output pixels gathered per chunk at most.
 constexpr size_t kChunk = 64;
-
-/// acc[m][q] += sum_k x[m][k] * w[k][q] for m < M, with Q known at compile
-/// time so the q loop becomes whole vectors; MR rows share each weight load.
-template <unsigned Q, unsigned MR>
-[[gnu::always_inline]] inline void tileQ(const int8_t *x, const uint32_t *w,
-                                         uint32_t *acc, size_t M, size_t K) {
-  size_t m = 0;
-  for (; m + MR <= M; m += MR) {
-    uint32_t a[MR][Q];
-    for (unsigned r = 0; r < MR; ++r)
-      for (unsigned q = 0; q < Q; ++q)
-        a[r][q] = acc[(m + r) * Q + q];
-    for (size_t k = 0; k < K; ++k) {
-      const uint32_t *wr = w + k * Q;
-      for (unsigned r = 0; r < MR; ++r) {
-        uint32_t xv = uint32_t(int32_t(x[(m + r) * K + k]));
-        for (unsigned q = 0; q < Q; ++q)
-          a[r][q] += xv * wr[q];
-      }
-    }
-    for (unsigned r = 0; r < MR; ++r)
-      for (unsigned q = 0; q < Q; ++q)
-        acc[(m + r) * Q + q] = a[r][q];
-  }
-  for (; m < M; ++m)
-    for (size_t k = 0; k < K; ++k) {
-      uint32_t xv = uint32_t(int32_t(x[m * K + k]));
-      for (unsigned q = 0; q < Q; ++q)
-        acc[m * Q + q] += xv * w[k * Q + q];
-    }
-}
-
-DLPRT_KERNEL void gemmTile(const int8_t *x, const uint32_t *w, uint32_t *acc,
-                           size_t M, size_t K, size_t Q) {
-  switch (Q) {
-  case 8:
-    return tileQ<8, 4>(x, w, acc, M, K);
-  case 16:
-    return tileQ<16, 2>(x, w, acc, M, K);
-  case 32:
-    return tileQ<32, 1>(x, w, acc, M, K);
-  case 64:
-    return tileQ<64, 1>(x, w, acc, M, K);
-  default:
-    for (size_t m = 0; m < M; ++m)
-      for (size_t k = 0; k < K; ++k) {
-        uint32_t xv = uint32_t(int32_t(x[m * K + k]));
-        for (size_t q = 0; q < Q; ++q)
-          acc[m * Q + q] += xv * w[k * Q + q];
-      }
-  }
-}
+/// Bytes of gathered rows (int8 + packed int16) a chunk aims to stay within.
+constexpr size_t kChunkBytes = 192 << 10;
+/// Multiply-adds below which a GEMM runs on one thread.
+constexpr size_t kMinParallelMacs = size_t(1) << 19;
 
 /// The int32 multiplier of a WBUF entry (docs/isa.md 3.3, term()).
 uint32_t multiplier(uint8_t entry, WFmt fmt) {
@@ -91,104 +80,234 @@ uint32_t multiplier(uint8_t entry, WFmt fmt) {
   return (entry & 8) ? 0u - m : m;
 }
 
-} // namespace
+/// GEMM fields, decoded once.
+struct Geometry {
+  WFmt fmt;
+  int64_t inH, inW, inCb, cstride, outW, kH, kW, sH, sW, dH, dW, pT, pL;
+  size_t M, K, wAddr;
+  Geometry(const TargetConfig &t, const Instr &in) {
+    auto g = [&](Field f) { return int64_t(in.get(f)); };
+    fmt = WFmt(g(Field::Gemm_wfmt));
+    inH = g(Field::Gemm_in_h), inW = g(Field::Gemm_in_w);
+    inCb = g(Field::Gemm_in_cb), cstride = g(Field::Gemm_in_cstride);
+    outW = g(Field::Gemm_out_w);
+    kH = g(Field::Gemm_k_h), kW = g(Field::Gemm_k_w);
+    sH = g(Field::Gemm_stride_h), sW = g(Field::Gemm_stride_w);
+    dH = g(Field::Gemm_dil_h), dW = g(Field::Gemm_dil_w);
+    pT = g(Field::Gemm_pad_t), pL = g(Field::Gemm_pad_l);
+    M = size_t(g(Field::Gemm_out_h)) * outW;
+    K = size_t(kH * kW * inCb) * t.L;
+    wAddr = g(Field::Gemm_w_addr);
+  }
+};
 
-void executeGemm(const TargetConfig &t, const Instr &in, MachineState &s) {
-  auto g = [&](Field f) { return int64_t(in.get(f)); };
-  const size_t L = t.L, Q = t.Q;
-  WFmt fmt = WFmt(g(Field::Gemm_wfmt));
-  int64_t inH = g(Field::Gemm_in_h), inW = g(Field::Gemm_in_w);
-  int64_t inCb = g(Field::Gemm_in_cb), cstride = g(Field::Gemm_in_cstride);
-  int64_t outW = g(Field::Gemm_out_w);
-  int64_t kH = g(Field::Gemm_k_h), kW = g(Field::Gemm_k_w);
-  int64_t sH = g(Field::Gemm_stride_h), sW = g(Field::Gemm_stride_w);
-  int64_t dH = g(Field::Gemm_dil_h), dW = g(Field::Gemm_dil_w);
-  int64_t pT = g(Field::Gemm_pad_t), pL = g(Field::Gemm_pad_l);
-  size_t M = size_t(g(Field::Gemm_out_h)) * outW;
-  size_t K = size_t(kH * kW * inCb) * L;
-  size_t wAddr = g(Field::Gemm_w_addr);
+/// Gathers the kept rows of output pixels [m0, m0 + mc) into x (row m at
+/// x + m * kc), padding as zero.
+void gather(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
+            const int8_t *fbuf, uint32_t L, size_t m0, size_t mc, int8_t *x) {
+  for (size_t m = 0; m < mc; ++m) {
+    int64_t y = int64_t(m0 + m) / g.outW, xo = int64_t(m0 + m) % g.outW;
+    int8_t *xr = x + m * kc;
+    for (const Segment &s : segs) {
+      int64_t iy = y * g.sH + s.ky * g.dH - g.pT;
+      int64_t ix = xo * g.sW + s.kx * g.dW - g.pL;
+      if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW)
+        std::memset(xr + s.dst, 0, s.len);
+      else
+        std::memcpy(xr + s.dst,
+                    fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane,
+                    s.len);
+    }
+  }
+}
 
-  // term = (v << a) * w = v * (w << a) modulo 2^32: the row's alignment is
-  // folded into its multipliers, so the gather only widens.
-  // Rows whose multipliers are all zero (padding channels of a layer with
-  // fewer than L inputs, pruned inputs) add nothing: they are dropped, and
-  // the tile is compacted to the `keep` rows when that saves enough.
-  std::vector<uint32_t> w(K * Q);
-  std::vector<uint32_t> keep;
-  for (size_t k = 0; k < K; ++k) {
-    const uint8_t *row = s.wcode.data() + (wAddr + k) * Q;
-    unsigned align = s.walign[wAddr + k] & 31;
-    uint32_t *wr = w.data() + keep.size() * Q;
-    uint32_t any = 0;
+/// Kept rows of multipliers w (K x Q) as segments; compacts w to kc x Q.
+void keepRows(const Geometry &g, uint32_t L, size_t Q, std::vector<uint32_t> &w,
+              std::vector<Segment> &segs, size_t &kc) {
+  kc = 0;
+  segs.clear();
+  for (size_t k = 0; k < g.K; ++k) {
+    const uint32_t *wr = w.data() + k * Q;
+    if (std::none_of(wr, wr + Q, [](uint32_t v) { return v != 0; }))
+      continue;
+    int64_t lane = int64_t(k % L), blk = int64_t(k / L);
+    int32_t cb = int32_t(blk % g.inCb), tap = int32_t(blk / g.inCb);
+    int32_t ky = int32_t(tap / g.kW), kx = int32_t(tap % g.kW);
+    Segment *last = segs.empty() ? nullptr : &segs.back();
+    if (last && last->ky == ky && last->kx == kx && last->cb == cb &&
+        last->lane + last->len == lane)
+      ++last->len;
+    else
+      segs.push_back({ky, kx, cb, int32_t(lane), 1, int32_t(kc)});
+    if (kc != k)
+      std::memmove(w.data() + kc * Q, wr, Q * sizeof(uint32_t));
+    ++kc;
+  }
+  w.resize(kc * Q);
+}
+
+/// Multipliers (K x Q) of the rows WBUF holds.
+std::vector<uint32_t> decodeRows(const Geometry &g, const MachineState &s,
+                                 size_t Q) {
+  std::vector<uint32_t> w(g.K * Q);
+  for (size_t k = 0; k < g.K; ++k) {
+    const uint8_t *row = s.wcode.data() + (g.wAddr + k) * Q;
+    unsigned align = s.walign[g.wAddr + k] & 31;
     for (size_t q = 0; q < Q; ++q)
-      any |= wr[q] = multiplier(row[q], fmt) << align;
-    if (any)
-      keep.push_back(uint32_t(k));
+      w[k * Q + q] = multiplier(row[q], g.fmt) << align;
   }
-  const size_t Kc = keep.size();
-  const bool compact = Kc < K - K / 8;
-  if (!compact) { // keep every row: decode again in place, uncompacted
-    for (size_t k = 0; k < K; ++k) {
-      const uint8_t *row = s.wcode.data() + (wAddr + k) * Q;
-      unsigned align = s.walign[wAddr + k] & 31;
-      for (size_t q = 0; q < Q; ++q)
-        w[k * Q + q] = multiplier(row[q], fmt) << align;
-    }
-  }
+  return w;
+}
 
-  size_t param = g(Field::Gemm_param_addr) * Q;
-  uint32_t *abuf =
-      reinterpret_cast<uint32_t *>(s.abuf.data()) + g(Field::Gemm_acc_addr) * Q;
-  bool accumulate = g(Field::Gemm_accumulate);
-  std::vector<int8_t> x(std::min(M, kChunk) * K);
-  std::vector<int8_t> xc(compact ? std::min(M, kChunk) * Kc : 0);
-  std::vector<uint32_t> acc(std::min(M, kChunk) * Q);
-  const int8_t *fbuf = s.fbuf.data() + g(Field::Gemm_in_addr) * L;
-  for (size_t m0 = 0; m0 < M; m0 += kChunk) {
-    size_t mc = std::min(kChunk, M - m0);
-    // Gather the im2col tile; rows ((ky*k_w + kx)*in_cb + cb)*L + l.
-    std::fill(x.begin(), x.begin() + mc * K, 0);
-    for (size_t m = 0; m < mc; ++m) {
-      int64_t y = int64_t(m0 + m) / outW, xo = int64_t(m0 + m) % outW;
-      int8_t *xr = x.data() + m * K;
-      for (int64_t ky = 0; ky < kH; ++ky) {
-        int64_t iy = y * sH + ky * dH - pT;
-        if (iy < 0 || iy >= inH)
-          continue;
-        for (int64_t kx = 0; kx < kW; ++kx) {
-          int64_t ix = xo * sW + kx * dW - pL;
-          if (ix < 0 || ix >= inW)
-            continue;
-          for (int64_t cb = 0; cb < inCb; ++cb) {
-            size_t k0 = size_t((ky * kW + kx) * inCb + cb) * L;
-            std::memcpy(xr + k0, fbuf + (cb * cstride + iy * inW + ix) * L, L);
-          }
-        }
-      }
-    }
-    for (size_t m = 0; m < mc; ++m)
-      for (size_t q = 0; q < Q; ++q)
-        acc[m * Q + q] =
-            accumulate ? abuf[(m0 + m) * Q + q] : uint32_t(s.bias[param + q]);
-    if (compact) {
-      for (size_t m = 0; m < mc; ++m)
-        for (size_t j = 0; j < Kc; ++j)
-          xc[m * Kc + j] = x[m * K + keep[j]];
-      if (Kc)
-        gemmTile(xc.data(), w.data(), acc.data(), mc, Kc, Q);
+/// Runs the GEMM over pixel chunks with multipliers either packed (`a`) or
+/// int32 (`w32`, kc x Q).
+void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
+              MachineState &s, const std::vector<Segment> &segs, size_t kc,
+              const igemm::PackedA *a, const uint32_t *w32,
+              unsigned threads) {
+  const uint32_t L = t.L;
+  const size_t Q = t.Q, M = g.M;
+  size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
+  uint32_t *abuf = reinterpret_cast<uint32_t *>(s.abuf.data()) +
+                   in.get(Field::Gemm_acc_addr) * Q;
+  bool accumulate = in.get(Field::Gemm_accumulate);
+  bool epilogue = in.get(Field::Gemm_epilogue);
+  int8_t *outBase = s.fbuf.data() + in.get(Field::Gemm_out_addr) * L;
+  const int8_t *fbuf = s.fbuf.data() + in.get(Field::Gemm_in_addr) * L;
+  const int32_t *bias = s.bias.data() + param;
+
+  size_t macs = M * std::max<size_t>(kc, 1) * Q;
+  unsigned nt = macs < kMinParallelMacs ? 1 : threads;
+  size_t mcMax = std::clamp<size_t>(kChunkBytes / (3 * std::max<size_t>(kc, 1)),
+                                    igemm::kNR, kChunk);
+  mcMax -= mcMax % igemm::kNR;
+  // An output rectangle that overlaps the input: pixel by pixel in order,
+  // as the semantics read (later pixels may read earlier outputs).
+  uint64_t inLo = in.get(Field::Gemm_in_addr),
+           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
+                  uint64_t(g.inH) * g.inW,
+           outLo = in.get(Field::Gemm_out_addr), outHi = outLo + M;
+  if (epilogue && outLo < inHi && inLo < outHi) {
+    nt = 1;
+    mcMax = 1;
+  }
+  if (nt > 1) // enough chunks for the threads
+    mcMax = std::min(mcMax, std::max<size_t>(
+                                igemm::kNR, (M + 2 * nt - 1) / (2 * nt)));
+  size_t chunks = (M + mcMax - 1) / mcMax;
+
+  rk::parallelForTasks(nt, int64_t(chunks), [&](int64_t c) {
+    thread_local std::vector<int8_t> x;
+    thread_local std::vector<int16_t> b;
+    thread_local std::vector<uint32_t> acc;
+    size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
+    x.resize(mc * kc);
+    acc.resize(mc * Q);
+    gather(g, segs, kc, fbuf, L, m0, mc, x.data());
+    if (a) {
+      igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
+      b.resize(layout.size());
+      igemm::packBTransposed(x.data(), int64_t(kc), layout, *a, b.data(), 0,
+                             layout.panels());
+      // C (Q x mc) arrives in blocks; acc is pixel-major.
+      igemm::gemm(
+          *a, b.data(), layout, accumulate ? nullptr : bias,
+          [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+              const int32_t *cb, int64_t ldc) {
+            for (int64_t j = 0; j < cols; ++j) {
+              uint32_t *dst = acc.data() + (j0 + j) * Q + i0;
+              const uint32_t *old = abuf + (m0 + j0 + j) * Q + i0;
+              for (int64_t r = 0; r < rows; ++r)
+                dst[r] = uint32_t(cb[r * ldc + j]) + (accumulate ? old[r] : 0);
+            }
+          },
+          1);
     } else {
-      gemmTile(x.data(), w.data(), acc.data(), mc, K, Q);
+      for (size_t m = 0; m < mc; ++m)
+        for (size_t q = 0; q < Q; ++q)
+          acc[m * Q + q] =
+              accumulate ? abuf[(m0 + m) * Q + q] : uint32_t(bias[q]);
+      if (kc)
+        rk::int32Gemm(x.data(), w32, acc.data(), mc, kc, Q);
     }
     std::memcpy(abuf + m0 * Q, acc.data(), mc * Q * sizeof(uint32_t));
-    if (!g(Field::Gemm_epilogue))
+    if (epilogue)
+      rk::requantLanes(reinterpret_cast<const int32_t *>(acc.data()),
+                       int64_t(Q), int64_t(mc), int64_t(Q),
+                       s.outShift.data() + param, s.actMin.data() + param,
+                       s.actMax.data() + param, outBase + m0 * L);
+  });
+}
+
+} // namespace
+
+std::shared_ptr<const GemmPlans> planGemms(const Program &p,
+                                           const std::vector<uint32_t> &order) {
+  const TargetConfig &t = p.target;
+  const uint32_t L = t.L, Q = t.Q;
+  auto plans = std::make_shared<GemmPlans>();
+  plans->byInstr.resize(p.code.size());
+  // WBUF as the schedule leaves it before each GEMM: a tag per row and the
+  // decoded rows (the same decode the LOAD runs).
+  MachineState s(t);
+  for (uint32_t idx : order) {
+    const Instr &in = p.code[idx];
+    if (in.opcode() == Opcode::Load &&
+        Buf(in.get(Field::Load_buf)) == Buf::WBuf) {
+      WFmt fmt = WFmt(in.get(Field::Load_wfmt));
+      uint64_t unit = t.rowBytes(fmt), n0 = in.get(Field::Load_n0),
+               n1 = in.get(Field::Load_n1), n2 = in.get(Field::Load_n2);
+      uint64_t sram = in.get(Field::Load_sram_addr),
+               ddr = in.get(Field::Load_ddr_addr);
+      for (uint64_t i2 = 0; i2 < n2; ++i2)
+        for (uint64_t i1 = 0; i1 < n1; ++i1)
+          for (uint64_t i0 = 0; i0 < n0; ++i0) {
+            uint64_t at = ddr + i2 * in.get(Field::Load_s2) +
+                          i1 * in.get(Field::Load_s1) + i0 * unit;
+            uint64_t a = sram + (i2 * n1 + i1) * n0 + i0;
+            s.walign[a] = detail::decodeWRow(p.constData.data() + at, fmt, Q,
+                                             unit, s.wcode.data() + a * Q);
+            s.wtag[a] = 1 + 2 * at + uint64_t(fmt);
+          }
       continue;
-    int8_t *out = s.fbuf.data() + (g(Field::Gemm_out_addr) + m0) * L;
-    for (size_t m = 0; m < mc; ++m)
+    }
+    if (in.opcode() != Opcode::Gemm)
+      continue;
+    Geometry g(t, in);
+    auto plan = std::make_unique<GemmPlan>();
+    plan->tags.assign(s.wtag.begin() + g.wAddr,
+                      s.wtag.begin() + g.wAddr + g.K);
+    std::vector<uint32_t> w = decodeRows(g, s, Q);
+    keepRows(g, L, Q, w, plan->segments, plan->kc);
+    // W^T, row-major Q x kc, for packing.
+    std::vector<int32_t> wt(size_t(Q) * plan->kc);
+    for (size_t k = 0; k < plan->kc; ++k)
       for (size_t q = 0; q < Q; ++q)
-        out[m * Q + q] = detail::clampAct(
-            detail::requant(int32_t(acc[m * Q + q]), s.outShift[param + q]),
-            s.actMin[param + q], s.actMax[param + q]);
+        wt[q * plan->kc + k] = int32_t(w[k * Q + q]);
+    if (plan->kc == 0 ||
+        !plan->a.pack(wt.data(), Q, int64_t(plan->kc), int64_t(plan->kc)))
+      plan->w32 = std::move(w);
+    plans->byInstr[idx] = std::move(plan);
   }
+  return plans;
+}
+
+void executeGemm(const Program &p, const Instr &in, MachineState &s,
+                 const GemmPlan *plan, unsigned threads) {
+  const TargetConfig &t = p.target;
+  Geometry g(t, in);
+  if (plan && std::equal(plan->tags.begin(), plan->tags.end(),
+                         s.wtag.begin() + g.wAddr)) {
+    runTiles(t, in, g, s, plan->segments, plan->kc,
+             plan->a.empty() ? nullptr : &plan->a, plan->w32.data(), threads);
+    return;
+  }
+  s.syncWeights(p);
+  std::vector<uint32_t> w = decodeRows(g, s, t.Q);
+  std::vector<Segment> segs;
+  size_t kc;
+  keepRows(g, t.L, t.Q, w, segs, kc);
+  runTiles(t, in, g, s, segs, kc, nullptr, w.data(), threads);
 }
 
 } // namespace dlprt

@@ -1,24 +1,22 @@
-//===- SimUtil.h - Epilogue helpers of the simulator (internal) -*- C++ -*-===//
+//===- SimUtil.h - Helpers of the simulator (internal) ----------*- C++ -*-===//
 #ifndef DLPRT_LIB_SIMUTIL_H
 #define DLPRT_LIB_SIMUTIL_H
 
-#include "dlprt/Numerics.h"
+#include "dlprt/Isa.h"
 
-#include <algorithm>
 #include <cstdint>
 
 namespace dlprt::detail {
 
-/// clamp as numerics section 3 states it: min(max(q, lo), hi).
-inline int8_t clampAct(int8_t q, int8_t lo, int8_t hi) {
-  return std::min(std::max(q, lo), hi);
-}
-
-/// requant (docs/isa.md 3.3) with the shift clamped to the validated range
-/// [-32, 63]: buffers only ever hold checked values, the clamp keeps the
-/// shift defined regardless. Exact in int64 for any int32-range v.
-inline int8_t requant(int64_t v, int8_t shift) {
-  return num::sat8(num::roundShift(v, std::clamp<int>(shift, -32, 63)));
+/// Decodes one WBUF row of `unit` bytes at `src` (docs/isa.md, LOAD): Q
+/// entries (pow2 codes two per byte, low nibble first, or int8) into
+/// `code`; returns the row's alignment byte.
+inline uint8_t decodeWRow(const uint8_t *src, isa::WFmt fmt, uint32_t Q,
+                          uint64_t unit, uint8_t *code) {
+  for (uint32_t q = 0; q < Q; ++q)
+    code[q] = fmt == isa::WFmt::Pow2 ? (src[q / 2] >> (4 * (q % 2))) & 15
+                                     : src[q];
+  return src[unit - 1];
 }
 
 } // namespace dlprt::detail

@@ -1,7 +1,8 @@
 //===- Simulator.cpp - Functional simulator: DMA, POOL, ADD, HOST ---------===//
 //
-// GEMM lives in SimGemm.cpp (the fast kernel). Every address here was
-// bounds-checked by the validator (ValidateInstr.cpp) from the same fields.
+// GEMM lives in SimGemm.cpp. POOL, ADD and the host ops run the shared
+// integer kernels (dlprt/kernels). Every address here was bounds-checked by
+// the validator (ValidateInstr.cpp) from the same fields.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,10 @@
 #include "dlprt/HostOps.h"
 #include "dlprt/Numerics.h"
 #include "dlprt/Schedule.h"
+
+#include "dlprt/kernels/Parallel.h"
+#include "dlprt/kernels/Pool.h"
+#include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
 
@@ -21,26 +26,43 @@ using namespace dlprt::isa;
 
 namespace dlprt {
 
-using detail::clampAct;
-using detail::requant;
+namespace rk = dlprt::kernels;
 
 MachineState::MachineState(const TargetConfig &t)
     : fbuf(t.fbufVectors() * t.L), wcode(t.wbufRows() * t.Q),
-      walign(t.wbufRows()), bias(uint64_t(t.paramEntries) * t.Q),
+      walign(t.wbufRows()), wtag(t.wbufRows()), bias(uint64_t(t.paramEntries) * t.Q),
       outShift(bias.size()), actMin(bias.size()), actMax(bias.size()),
       aux(bias.size()), abuf(t.abufVectors() * t.Q) {}
 
 void MachineState::reset() {
   auto zero = [](auto &v) { std::fill(v.begin(), v.end(), 0); };
   zero(fbuf);
-  zero(wcode);
-  zero(walign);
+  zero(wtag); // wcode / walign follow when read
+  wcodeStale = true;
   zero(bias);
   zero(outShift);
   zero(actMin);
   zero(actMax);
   zero(aux);
   zero(abuf);
+}
+
+void MachineState::syncWeights(const Program &p) {
+  if (!wcodeStale)
+    return;
+  const uint32_t Q = p.target.Q;
+  for (size_t a = 0; a < wtag.size(); ++a) {
+    uint8_t *code = wcode.data() + a * Q;
+    if (!wtag[a]) {
+      std::fill(code, code + Q, 0);
+      walign[a] = 0;
+      continue;
+    }
+    WFmt fmt = WFmt((wtag[a] - 1) & 1);
+    walign[a] = detail::decodeWRow(p.constData.data() + (wtag[a] - 1) / 2, fmt,
+                                   Q, p.target.rowBytes(fmt), code);
+  }
+  wcodeStale = false;
 }
 
 uint64_t touchedDataBytes(const Program &p) {
@@ -73,29 +95,34 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(const Program &p) {
   Expected<std::vector<uint32_t>> order = tokenSchedule(p.code);
   if (!order)
     return order.takeError();
+  std::shared_ptr<const GemmPlans> plans = planGemms(p, *order);
   auto shared =
       std::make_shared<const std::vector<uint32_t>>(std::move(*order));
-  return std::unique_ptr<Simulator>(new Simulator(p, std::move(shared)));
+  return std::unique_ptr<Simulator>(
+      new Simulator(p, std::move(shared), std::move(plans)));
 }
 
 std::unique_ptr<Simulator> Simulator::clone() const {
-  return std::unique_ptr<Simulator>(new Simulator(p, order));
+  auto c = std::unique_ptr<Simulator>(new Simulator(p, order, plans));
+  c->threads = threads;
+  return c;
 }
 
 void Simulator::run(uint8_t *data) {
   s.reset();
   for (uint32_t i : *order)
-    execute(p.code[i], data);
+    execute(i, data);
 }
 
-void Simulator::execute(const Instr &in, uint8_t *data) {
+void Simulator::execute(uint32_t index, uint8_t *data) {
+  const Instr &in = p.code[index];
   switch (in.opcode()) {
   case Opcode::Load:
   case Opcode::Store:
     dma(in, data);
     break;
   case Opcode::Gemm:
-    executeGemm(p.target, in, s);
+    executeGemm(p, in, s, plans->byInstr[index].get(), threads);
     break;
   case Opcode::Pool:
     pool(in);
@@ -104,7 +131,7 @@ void Simulator::execute(const Instr &in, uint8_t *data) {
     add(in);
     break;
   case Opcode::Host:
-    runHostSegment(p, p.host[in.get(Field::Host_segment)], data);
+    runHostSegment(p, p.host[in.get(Field::Host_segment)], data, threads);
     break;
   case Opcode::Sync: // a barrier: the schedule already ordered around it
   case Opcode::End:
@@ -151,11 +178,9 @@ void Simulator::dma(const Instr &in, uint8_t *data) {
         const uint8_t *src = region + runAt + i0 * unit;
         uint64_t a = a0 + i0;
         if (buf == Buf::WBuf) {
-          uint8_t *row = s.wcode.data() + a * Q;
-          for (uint32_t q = 0; q < Q; ++q)
-            row[q] =
-                fmt == WFmt::Pow2 ? (src[q / 2] >> (4 * (q % 2))) & 15 : src[q];
-          s.walign[a] = src[unit - 1];
+          // WBUF loads come from CONST only (validated).
+          s.wtag[a] = 1 + 2 * (runAt + i0 * unit) + uint64_t(fmt);
+          s.wcodeStale = true;
           continue;
         }
         for (uint32_t q = 0; q < Q; ++q) {
@@ -175,57 +200,36 @@ void Simulator::pool(const Instr &in) {
   uint32_t L = p.target.L;
   auto g = [&](Field f) { return int64_t(in.get(f)); };
   PoolMode mode = PoolMode(g(Field::Pool_mode));
-  int64_t inH = g(Field::Pool_in_h), inW = g(Field::Pool_in_w);
-  int64_t kH = g(Field::Pool_k_h), kW = g(Field::Pool_k_w);
-  int64_t sH = g(Field::Pool_stride_h), sW = g(Field::Pool_stride_w);
-  int64_t pT = g(Field::Pool_pad_t), pL = g(Field::Pool_pad_l);
-  int64_t pB = g(Field::Pool_pad_b), pR = g(Field::Pool_pad_r);
-  int64_t dH = g(Field::Pool_dil_h), dW = g(Field::Pool_dil_w);
-  int64_t outH = g(Field::Pool_out_h), outW = g(Field::Pool_out_w);
-  std::vector<int32_t> acc(L);
+  rk::Window2D w{g(Field::Pool_in_h),     g(Field::Pool_in_w),
+                 g(Field::Pool_out_h),    g(Field::Pool_out_w),
+                 g(Field::Pool_k_h),      g(Field::Pool_k_w),
+                 g(Field::Pool_stride_h), g(Field::Pool_stride_w),
+                 g(Field::Pool_dil_h),    g(Field::Pool_dil_w),
+                 g(Field::Pool_pad_t),    g(Field::Pool_pad_l)};
+  int64_t cb = g(Field::Pool_cb), plane = w.oh * w.ow * L;
   // Gather the outputs first: in-place pooling must read the old input.
-  std::vector<int8_t> out(uint64_t(g(Field::Pool_cb)) * outH * outW * L);
-  int8_t *o = out.data();
-  for (int64_t b = 0; b < g(Field::Pool_cb); ++b) {
-    const int8_t *src =
-        s.fbuf.data() +
-        (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride)) * L;
-    for (int64_t y = 0; y < outH; ++y)
-      for (int64_t x = 0; x < outW; ++x, o += L) {
-        int64_t y0 = y * sH - pT, x0 = x * sW - pL;
-        std::fill(acc.begin(), acc.end(), mode == PoolMode::Max ? -128 : 0);
-        int64_t valid = 0;
-        for (int64_t ky = 0; ky < kH; ++ky) {
-          int64_t iy = y0 + ky * dH;
-          if (iy < 0 || iy >= inH)
-            continue;
-          for (int64_t kx = 0; kx < kW; ++kx) {
-            int64_t ix = x0 + kx * dW;
-            if (ix < 0 || ix >= inW)
-              continue;
-            const int8_t *v = src + (iy * inW + ix) * L;
-            ++valid;
-            for (uint32_t l = 0; l < L; ++l)
-              acc[l] = mode == PoolMode::Max ? std::max<int32_t>(acc[l], v[l])
-                                             : acc[l] + v[l];
-          }
-        }
-        int64_t count = valid;
-        if (mode == PoolMode::AvgIncludePad)
-          count = std::max<int64_t>(std::min(y0 + kH, inH + pB) - y0, 0) *
-                  std::max<int64_t>(std::min(x0 + kW, inW + pR) - x0, 0);
-        for (uint32_t l = 0; l < L; ++l)
-          o[l] = mode == PoolMode::Max
-                     ? int8_t(acc[l])
-                     : num::avgDivide(acc[l], std::max<int64_t>(count, 1));
-      }
-  }
-  o = out.data();
-  for (int64_t b = 0; b < g(Field::Pool_cb); ++b, o += outH * outW * L)
+  std::vector<int8_t> out(uint64_t(cb) * plane);
+  int64_t work = cb * plane * w.kh * w.kw;
+  rk::parallelForRange(work < (1 << 16) ? 1 : threads, cb,
+                       [&](int64_t b0, int64_t b1) {
+    std::vector<int8_t> rowMax(mode == PoolMode::Max ? w.iw * L : 0);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int8_t *src =
+          s.fbuf.data() +
+          (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride)) * L;
+      if (mode == PoolMode::Max)
+        rk::maxPoolPlane(src, L, w, rowMax.data(), out.data() + b * plane);
+      else
+        rk::avgPoolPlane(src, L, w, mode == PoolMode::AvgIncludePad,
+                         g(Field::Pool_pad_b), g(Field::Pool_pad_r),
+                         out.data() + b * plane);
+    }
+  });
+  for (int64_t b = 0; b < cb; ++b)
     std::memcpy(s.fbuf.data() +
                     (g(Field::Pool_out_addr) + b * g(Field::Pool_out_cstride)) *
                         L,
-                o, outH * outW * L);
+                out.data() + b * plane, plane);
 }
 
 void Simulator::add(const Instr &in) {
@@ -233,6 +237,7 @@ void Simulator::add(const Instr &in) {
   auto g = [&](Field f) { return uint64_t(in.get(f)); };
   bool unary = g(Field::Add_unary);
   uint64_t n = g(Field::Add_n);
+  std::vector<int8_t> alignA(L), alignB(L);
   for (uint64_t b = 0; b < g(Field::Add_cb); ++b) {
     const int8_t *a = s.fbuf.data() +
                       (g(Field::Add_a_addr) + b * g(Field::Add_a_cstride)) * L;
@@ -241,15 +246,14 @@ void Simulator::add(const Instr &in) {
     int8_t *out = s.fbuf.data() +
                   (g(Field::Add_out_addr) + b * g(Field::Add_out_cstride)) * L;
     uint64_t e = (g(Field::Add_param_addr) + b) * Q;
-    for (uint64_t i = 0; i < n; ++i)
-      for (uint32_t c = 0; c < L; ++c) {
-        int64_t av = a[i * L + c], bv = unary ? 0 : bb[i * L + c];
-        int d = std::clamp<int>(s.aux[e + c], -22, 22);
-        int64_t t =
-            d >= 0 ? av + bv * (int64_t(1) << d) : av * (int64_t(1) << -d) + bv;
-        out[i * L + c] = clampAct(requant(t, s.outShift[e + c]),
-                                  s.actMin[e + c], s.actMax[e + c]);
-      }
+    for (uint32_t c = 0; c < L; ++c) { // aux: b's alignment, a's if < 0
+      int d = std::clamp<int>(s.aux[e + c], -rk::kMaxAddAlign, rk::kMaxAddAlign);
+      alignA[c] = int8_t(d < 0 ? -d : 0);
+      alignB[c] = int8_t(d > 0 ? d : 0);
+    }
+    rk::addRequant(a, unary ? nullptr : bb, int64_t(n), L, alignA.data(),
+                   alignB.data(), s.outShift.data() + e, s.actMin.data() + e,
+                   s.actMax.data() + e, out);
   }
 }
 

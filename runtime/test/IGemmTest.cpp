@@ -1,6 +1,6 @@
-//===- IGemmTest.cpp - Tests for the quantized evaluator's int16 GEMM -----===//
+//===- IGemmTest.cpp - Tests for the shared int16 GEMM kernel -----===//
 //
-// Compares dlp::eval::igemm::gemm with an int64 triple loop over shapes that
+// Compares dlprt::kernels::igemm::gemm with an int64 triple loop over shapes that
 // are not multiples of the register tile or the cache blocks (odd K, K
 // beyond one slice, a single column for the matrix-vector kernel), with
 // operands at the ends of their ranges, on one and two threads, for every
@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dlp/Evaluator/IGemm.h"
+#include "dlprt/kernels/IGemm.h"
 
 #include "gtest/gtest.h"
 
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-using namespace dlp::eval::igemm;
+using namespace dlprt::kernels::igemm;
 
 namespace {
 

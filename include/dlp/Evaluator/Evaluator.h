@@ -9,7 +9,7 @@
 #ifndef DLP_EVALUATOR_EVALUATOR_H
 #define DLP_EVALUATOR_EVALUATOR_H
 
-#include "dlp/Evaluator/IGemm.h"
+#include "dlprt/kernels/IGemm.h"
 #include "dlp/Evaluator/Tensor.h"
 #include "dlp/Support/Constants.h"
 
@@ -21,6 +21,8 @@
 #include <string>
 
 namespace dlp::eval {
+
+namespace igemm = dlprt::kernels::igemm;
 
 /// Integer data of a qnn conv / fully_connected op, prepared once per model.
 struct PreparedTerms {

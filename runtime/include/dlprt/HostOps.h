@@ -43,7 +43,8 @@ inline uint64_t blockedOffset(const TensorDesc &t, uint32_t L, int64_t c,
 llvm::Error checkHostSegment(const Program &p, size_t index);
 
 /// Runs a (checked) segment on the DDR region `data` of `p`.
-void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data);
+void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
+                    unsigned threads = 1);
 
 } // namespace dlprt
 

@@ -8,6 +8,14 @@
 // docs/numerics.md; the int32 accumulator wraps (computed unsigned), so no
 // program, however hostile, reaches undefined behaviour.
 //
+// Speed: WBUF is loaded only from the const region (a loader rule), so the
+// weight rows every GEMM reads are known when the program is loaded. create()
+// replays the schedule's WBUF loads and prepares, per GEMM instruction, its
+// rows as packed int16 panels of the shared integer GEMM (dlprt/kernels/
+// IGemm.h), all-zero rows dropped. At run time a GEMM checks that WBUF holds
+// the rows the plan was made from (a source tag per row) and otherwise runs
+// the generic path. Kernels run on up to setNumThreads() threads.
+//
 //===----------------------------------------------------------------------===//
 #ifndef DLPRT_SIMULATOR_H
 #define DLPRT_SIMULATOR_H
@@ -24,6 +32,12 @@ struct MachineState {
   std::vector<int8_t> fbuf;     ///< fbufVectors x L
   std::vector<uint8_t> wcode;   ///< wbufRows x Q entries (pow2 code / int8)
   std::vector<uint8_t> walign;  ///< wbufRows alignment shifts
+  /// Per WBUF row, where its contents came from: 0 never loaded, else
+  /// 1 + 2 * (CONST byte offset) + wfmt of the LOAD. A LOAD writes only
+  /// the tag; wcode / walign are decoded from the tags when read
+  /// (syncWeights).
+  std::vector<uint64_t> wtag;
+  bool wcodeStale = false;
   std::vector<int32_t> bias;    ///< paramEntries x Q
   std::vector<int8_t> outShift; ///< paramEntries x Q, likewise below
   std::vector<int8_t> actMin, actMax, aux;
@@ -32,7 +46,21 @@ struct MachineState {
   explicit MachineState(const TargetConfig &t);
   /// Zeroes every buffer (a program starts each image from zero).
   void reset();
+  /// Decodes wcode / walign from the tags if a LOAD changed them since.
+  void syncWeights(const Program &p);
 };
+
+/// Prepared operands of the GEMM instructions (SimGemm.cpp).
+struct GemmPlan;
+struct GemmPlans {
+  /// By instruction index; null where no plan was made.
+  std::vector<std::unique_ptr<GemmPlan>> byInstr;
+  GemmPlans();
+  ~GemmPlans();
+};
+/// Plans for every GEMM of the (valid) program `p` in schedule `order`.
+std::shared_ptr<const GemmPlans>
+planGemms(const Program &p, const std::vector<uint32_t> &order);
 
 class Simulator {
 public:
@@ -49,22 +77,31 @@ public:
   /// writes the inputs first and reads the outputs after).
   void run(uint8_t *data);
 
+  /// Threads the kernels of one run may use (default 1).
+  void setNumThreads(unsigned n) { threads = n ? n : 1; }
+
   const Program &program() const { return p; }
   const std::vector<uint32_t> &schedule() const { return *order; }
   /// The buffers after the last run (tests, debugging).
-  const MachineState &state() const { return s; }
+  const MachineState &state() const {
+    s.syncWeights(p);
+    return s;
+  }
 
 private:
-  Simulator(const Program &p, std::shared_ptr<const std::vector<uint32_t>> o)
-      : p(p), order(std::move(o)), s(p.target) {}
-  void execute(const isa::Instr &in, uint8_t *data);
+  Simulator(const Program &p, std::shared_ptr<const std::vector<uint32_t>> o,
+            std::shared_ptr<const GemmPlans> plans)
+      : p(p), order(std::move(o)), plans(std::move(plans)), s(p.target) {}
+  void execute(uint32_t index, uint8_t *data);
   void dma(const isa::Instr &in, uint8_t *data);
   void pool(const isa::Instr &in);
   void add(const isa::Instr &in);
 
   const Program &p;
   std::shared_ptr<const std::vector<uint32_t>> order;
-  MachineState s;
+  std::shared_ptr<const GemmPlans> plans;
+  mutable MachineState s; // state() decodes WBUF lazily
+  unsigned threads = 1;
 };
 
 /// One past the furthest byte of DDR region `data` that any tensor,
@@ -72,8 +109,11 @@ private:
 /// that much of the region, however large Program::dataBytes is.
 uint64_t touchedDataBytes(const Program &p);
 
-/// Executes one GEMM instruction on `s` (docs/isa.md 3.3).
-void executeGemm(const TargetConfig &t, const isa::Instr &in, MachineState &s);
+/// Executes one GEMM instruction on `s` (docs/isa.md 3.3) on up to
+/// `threads` threads, with `plan` (may be null) when WBUF holds the rows it
+/// was made from.
+void executeGemm(const Program &p, const isa::Instr &in, MachineState &s,
+                 const GemmPlan *plan = nullptr, unsigned threads = 1);
 
 } // namespace dlprt
 

@@ -14,8 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dlp/Evaluator/IGemm.h"
-#include "dlp/Evaluator/Parallel.h"
+#include "dlprt/kernels/IGemm.h"
+#include "dlprt/kernels/Parallel.h"
 
 #include <algorithm>
 #include <cassert>
@@ -30,8 +30,8 @@
 #define DLP_IGEMM_HAVE_AVX2 0
 #endif
 
-using namespace dlp::eval;
-using namespace dlp::eval::igemm;
+using namespace dlprt::kernels;
+using namespace dlprt::kernels::igemm;
 
 namespace {
 
@@ -256,6 +256,43 @@ void igemm::packB(const int8_t *b, int64_t ldb, const BLayout &layout,
   }
 }
 
+void igemm::packBTransposed(const int8_t *bt, int64_t ldbt,
+                            const BLayout &layout, const PackedA &a,
+                            int16_t *dst, int64_t q0, int64_t q1) {
+  int64_t k = layout.k, n = layout.n, pairs = layout.pairs();
+  bool shifts = a.hasColumnShifts();
+  for (int64_t q = q0; q < q1; ++q) {
+    int64_t j0 = q * kNR, cols = std::min(kNR, n - j0);
+    int16_t *panel = dst + q * pairs * kNR * 2;
+    for (int64_t j = 0; j < kNR; ++j) {
+      int16_t *out = panel + j * 2;
+      if (j >= cols) {
+        for (int64_t t = 0; t < pairs; ++t)
+          out[t * kNR * 2] = out[t * kNR * 2 + 1] = 0;
+        continue;
+      }
+      const int8_t *src = bt + (j0 + j) * ldbt;
+      if (!shifts) {
+        for (int64_t t = 0; t < k / 2; ++t) {
+          out[t * kNR * 2] = src[2 * t];
+          out[t * kNR * 2 + 1] = src[2 * t + 1];
+        }
+      } else {
+        for (int64_t t = 0; t < k / 2; ++t) {
+          out[t * kNR * 2] = int16_t(src[2 * t] * (1 << a.columnShift(2 * t)));
+          out[t * kNR * 2 + 1] =
+              int16_t(src[2 * t + 1] * (1 << a.columnShift(2 * t + 1)));
+        }
+      }
+      if (k & 1) {
+        out[(k / 2) * kNR * 2] =
+            int16_t(src[k - 1] * (1 << a.columnShift(k - 1)));
+        out[(k / 2) * kNR * 2 + 1] = 0;
+      }
+    }
+  }
+}
+
 void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
                  const int32_t *bias, Epilogue epilogue, int64_t numThreads,
                  Isa isa) {
@@ -290,10 +327,16 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
     return;
   }
 
-  int64_t blocksM = ceilDiv(m, kMC), blocksN = ceilDiv(n, kNC);
+  // With too few blocks for the threads (a small tile), narrower blocks of
+  // columns: every partition gives the same integers.
+  int64_t blocksM = ceilDiv(m, kMC), nc = kNC;
+  if (threads > 1 && blocksM * ceilDiv(n, nc) < 2 * threads)
+    nc = std::max(kNR, ceilDiv(ceilDiv(n, ceilDiv(2 * threads, blocksM)), kNR) *
+                           kNR);
+  int64_t blocksN = ceilDiv(n, nc);
   parallelForTasks(threads, blocksM * blocksN, [&](int64_t task) {
-    int64_t ic = (task % blocksM) * kMC, jc = (task / blocksM) * kNC;
-    int64_t rows = std::min(kMC, m - ic), cols = std::min(kNC, n - jc);
+    int64_t ic = (task % blocksM) * kMC, jc = (task / blocksM) * nc;
+    int64_t rows = std::min(kMC, m - ic), cols = std::min(nc, n - jc);
     int64_t ldc = ceilDiv(cols, kNR) * kNR;
     int32_t *c = scratch(size_t(ceilDiv(rows, kMR) * kMR * ldc));
     // An empty K still runs one (zero-length) slice, which stores the bias.

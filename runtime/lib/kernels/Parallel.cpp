@@ -1,24 +1,140 @@
-//===- Parallel.cpp - Fork-join loops of the evaluator --------------------===//
+//===- Parallel.cpp - Fork-join loops of the integer kernels --------------===//
+//
+// A process-wide team of worker threads that block on a condition variable
+// between loops. Measured on this VM (resnet18 on the simulator, batch 1, 2
+// threads): an OpenMP team under libgomp's default wait policy ran 300-700
+// ms per image, erratically, against 36 ms with OMP_WAIT_POLICY=passive or
+// active; blocking workers give the passive figure without depending on the
+// environment.
+//
+// A loop claims indices from a shared counter; workers join it with a
+// ticket, and the caller closes the ticket window when it has run out of
+// indices, so a worker that wakes late never delays the caller. One loop
+// runs at a time: a loop that finds the team busy (another thread's, or a
+// nested one) runs inline.
+//
+//===----------------------------------------------------------------------===//
 
-#include "dlp/Evaluator/Parallel.h"
+#include "dlprt/kernels/Parallel.h"
 
 #include <algorithm>
 #include <atomic>
-#include <omp.h>
+#include <climits>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
 
-using namespace dlp;
+namespace {
 
-void eval::parallelForTasks(int64_t numThreads, int64_t numTasks,
-                            llvm::function_ref<void(int64_t)> fn) {
-  int64_t team = std::min(numThreads, numTasks);
-  if (team <= 1 || omp_in_parallel()) {
+class Team {
+public:
+  ~Team() {
+    {
+      std::lock_guard<std::mutex> lk(m);
+      stop = true;
+    }
+    cv.notify_all();
+    for (std::thread &t : workers)
+      t.join();
+  }
+
+  /// Runs the loop on the caller and up to `helpers` workers; false when
+  /// the team is busy.
+  bool run(int64_t helpers, int64_t numTasks,
+           llvm::function_ref<void(int64_t)> fn) {
+    std::unique_lock<std::mutex> busy(runLock, std::try_to_lock);
+    if (!busy.owns_lock())
+      return false;
+    {
+      std::lock_guard<std::mutex> lk(m);
+      while (int64_t(workers.size()) < helpers)
+        workers.emplace_back([this] { work(); });
+      job = &fn;
+      tasks = numTasks;
+      next.store(0, std::memory_order_relaxed);
+      finished.store(0, std::memory_order_relaxed);
+      wanted.store(int(helpers), std::memory_order_relaxed);
+      tickets.store(0, std::memory_order_release);
+      ++generation;
+    }
+    cv.notify_all();
+    drain();
+    int started = std::min(tickets.exchange(INT_MAX / 2), wanted.load());
+    while (finished.load(std::memory_order_acquire) != started)
+      std::this_thread::yield();
+    return true;
+  }
+
+private:
+  void drain() {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < tasks;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      (*job)(i);
+  }
+
+  void work() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(m);
+        cv.wait(lk, [&] { return stop || generation != seen; });
+        if (stop)
+          return;
+        seen = generation;
+      }
+      if (tickets.fetch_add(1, std::memory_order_acq_rel) >= wanted)
+        continue;
+      inTeam = true;
+      drain();
+      inTeam = false;
+      finished.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+public:
+  static thread_local bool inTeam;
+
+private:
+  std::mutex runLock, m;
+  std::condition_variable cv;
+  std::vector<std::thread> workers;
+  uint64_t generation = 0;
+  bool stop = false;
+  const llvm::function_ref<void(int64_t)> *job = nullptr;
+  int64_t tasks = 0;
+  std::atomic<int> wanted{0};
+  std::atomic<int64_t> next{0};
+  std::atomic<int> tickets{INT_MAX / 2}, finished{0};
+};
+
+thread_local bool Team::inTeam = false;
+
+Team &team() {
+  static Team t;
+  return t;
+}
+
+} // namespace
+
+void dlprt::kernels::parallelForTasks(int64_t numThreads, int64_t numTasks,
+                                      llvm::function_ref<void(int64_t)> fn) {
+  int64_t n = std::min(numThreads, numTasks);
+  if (n <= 1 || Team::inTeam || !team().run(n - 1, numTasks, fn))
     for (int64_t i = 0; i < numTasks; ++i)
       fn(i);
+}
+
+void dlprt::kernels::parallelForRange(
+    int64_t numThreads, int64_t n,
+    llvm::function_ref<void(int64_t, int64_t)> fn) {
+  if (numThreads <= 1 || n < 2) {
+    if (n > 0)
+      fn(0, n);
     return;
   }
-  std::atomic<int64_t> next{0};
-#pragma omp parallel num_threads(team)
-  for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < numTasks;
-       i = next.fetch_add(1, std::memory_order_relaxed))
-    fn(i);
+  int64_t chunks = std::min<int64_t>(n, numThreads * 4);
+  parallelForTasks(numThreads, chunks, [&](int64_t c) {
+    fn(n * c / chunks, n * (c + 1) / chunks);
+  });
 }

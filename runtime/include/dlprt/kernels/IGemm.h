@@ -1,6 +1,7 @@
 //===- IGemm.h - Exact int16 x int8 -> int32 matrix product -----*- C++ -*-===//
 //
-// The quantized evaluator's matrix-multiply kernel. C = A * B + bias with A
+// The matrix-multiply kernel of the quantized evaluator and of the
+// simulator's GEMM instruction. C = A * B + bias with A
 // an M x K matrix of int16 values (the prepared term multipliers of a qnn
 // conv / fully-connected layer, packed once per model), B a K x N matrix of
 // int8-range values (im2col of the input feature map, packed per image) and
@@ -21,8 +22,8 @@
 // result equals the exact sum in any order.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLP_EVALUATOR_IGEMM_H
-#define DLP_EVALUATOR_IGEMM_H
+#ifndef DLPRT_KERNELS_IGEMM_H
+#define DLPRT_KERNELS_IGEMM_H
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
@@ -30,7 +31,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace dlp::eval::igemm {
+namespace dlprt::kernels::igemm {
 
 /// Register tile of the micro-kernel.
 constexpr int64_t kMR = 8;
@@ -104,6 +105,11 @@ struct BLayout {
 void packB(const int8_t *b, int64_t ldb, const BLayout &layout,
            const PackedA &a, int16_t *dst, int64_t q0, int64_t q1);
 
+/// As packB from the transposed matrix: column j of B is the row
+/// `bt + j * ldbt` (K values), e.g. one output pixel's im2col row.
+void packBTransposed(const int8_t *bt, int64_t ldbt, const BLayout &layout,
+                     const PackedA &a, int16_t *dst, int64_t q0, int64_t q1);
+
 /// Receives a finished block of C: rows [i0, i0 + rows) and columns
 /// [j0, j0 + cols), element (i0 + r, j0 + c) at c[r * ldc + c].
 using Epilogue =
@@ -117,6 +123,6 @@ void gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
           const int32_t *bias, Epilogue epilogue, int64_t numThreads,
           Isa isa = Isa::Best);
 
-} // namespace dlp::eval::igemm
+} // namespace dlprt::kernels::igemm
 
-#endif // DLP_EVALUATOR_IGEMM_H
+#endif // DLPRT_KERNELS_IGEMM_H

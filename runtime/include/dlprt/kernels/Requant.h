@@ -1,0 +1,53 @@
+//===- Requant.h - Requantize / clamp rows, residual add ---------*- C++ -*-===//
+//
+// The epilogue rules of docs/numerics.md sections 3 and 5 over rows of
+// values: requant(acc, s) = sat8(roundShift(acc, s)) with s clamped to the
+// validated range [kMinShift, kMaxShift], then the activation clamp
+// min(max(q, lo), hi). Shared by the quantized evaluator and the simulator.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_KERNELS_REQUANT_H
+#define DLPRT_KERNELS_REQUANT_H
+
+#include "dlprt/Numerics.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace dlprt::kernels {
+
+/// Range of a requantizing shift (docs/isa.md 3.3).
+constexpr int kMinShift = -32, kMaxShift = 63;
+/// Largest operand alignment of an element-wise add (numerics section 5).
+constexpr int kMaxAddAlign = 22;
+
+/// requant of one accumulator, then the clamp. Exact for any int64 `acc`
+/// of int32 range.
+inline int8_t requantClamp(int64_t acc, int shift, int8_t lo, int8_t hi) {
+  int8_t q = num::sat8(
+      num::roundShift(acc, std::clamp(shift, kMinShift, kMaxShift)));
+  return std::min(std::max(q, lo), hi);
+}
+
+/// dst[i] = requantClamp(acc[i], shift, lo, hi) for i < count.
+void requantRow(const int32_t *acc, int64_t count, int shift, int8_t lo,
+                int8_t hi, int8_t *dst);
+
+/// Pixels of `lanes` values with a rule per lane: dst[p * lanes + l] =
+/// requantClamp(acc[p * accStride + l], shift[l], lo[l], hi[l]).
+void requantLanes(const int32_t *acc, int64_t accStride, int64_t pixels,
+                  int64_t lanes, const int8_t *shift, const int8_t *lo,
+                  const int8_t *hi, int8_t *dst);
+
+/// Residual add of pixels of `lanes` values, per lane l:
+/// t = (a << alignA[l]) + (b << alignB[l]) (b = 0 when `b` is null;
+/// alignments in [0, kMaxAddAlign]), dst = requantClamp(t, shift[l], lo[l],
+/// hi[l]). `dst` may be `a` or `b`.
+void addRequant(const int8_t *a, const int8_t *b, int64_t pixels,
+                int64_t lanes, const int8_t *alignA, const int8_t *alignB,
+                const int8_t *shift, const int8_t *lo, const int8_t *hi,
+                int8_t *dst);
+
+} // namespace dlprt::kernels
+
+#endif // DLPRT_KERNELS_REQUANT_H
