@@ -108,13 +108,15 @@ LogicalResult checkMac(Operation *op, Value input, Value weight, Value bias,
   SmallVector<int32_t> acc =
       accumulatorFracs(in, wenc, numOut, inPerGroup, group);
   int64_t outPerGroup = numOut / group;
+  // The smallest input fractional bits of each group.
+  SmallVector<int32_t> groupMin(group, INT32_MAX);
+  for (int64_t g = 0; g < group; ++g)
+    for (int64_t i = g * inPerGroup; i < (g + 1) * inPerGroup; ++i)
+      groupMin[g] = std::min(groupMin[g], in.at(i));
   for (int64_t o = 0; o < numOut; ++o) {
     // Largest shift: the largest weight (2^n1, or an int8 weight with shift
     // F_o - f_i - g_o) applied to the input channel with the smallest f.
-    int32_t fmin = INT32_MAX;
-    int64_t g = o / outPerGroup;
-    for (int64_t i = g * inPerGroup; i < (g + 1) * inPerGroup; ++i)
-      fmin = std::min(fmin, in.at(i));
+    int32_t fmin = groupMin[o / outPerGroup];
     int64_t shMax = int64_t(acc[o]) - fmin + weightLsb(wenc, o) +
                     (isa<Pow2Attr>(wenc) ? dlprt::num::kPow2Span : 0);
     if (shMax > 31)

@@ -120,31 +120,44 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
 
 
-  // Weight rows: [qb][chunk][tap][unit in chunk][lane], Q codes each.
+  // Weight rows: [qb][chunk][tap][unit in chunk][lane], Q codes each. The
+  // source column and alignment of each row are the same for every block;
+  // a block's codes are gathered one output channel (one contiguous weight
+  // row) at a time.
+  std::vector<int64_t> cols, chunkStart;
+  std::vector<int32_t> aligns;
+  for (int64_t c = 0; c < nChunks; ++c) {
+    chunkStart.push_back(cols.size());
+    int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
+    for (int64_t tap = 0; tap < taps; ++tap)
+      for (int64_t u = u0; u < u1; ++u)
+        for (int64_t l = 0; l < L; ++l) {
+          cols.push_back(g.column(u, tap, l));
+          int32_t a = g.align(u, l);
+          if (a < 0 || a > 31)
+            return lw.error(g.op, "input alignment shift ")
+                   << a << " outside [0, 31]";
+          aligns.push_back(a);
+        }
+  }
+  int64_t perQb = cols.size(), rowCount = nQb * perQb;
   std::vector<uint8_t> rows;
-  std::vector<int8_t> codes(Q);
-  std::vector<std::vector<int64_t>> chunkRow(nQb); // first row of each chunk
-  int64_t rowCount = 0;
-  for (int64_t qb = 0; qb < nQb; ++qb)
-    for (int64_t c = 0; c < nChunks; ++c) {
-      chunkRow[qb].push_back(rowCount);
-      int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
-      for (int64_t tap = 0; tap < taps; ++tap)
-        for (int64_t u = u0; u < u1; ++u)
-          for (int64_t l = 0; l < L; ++l) {
-            int64_t col = g.column(u, tap, l);
-            int64_t nq = col < 0 ? 0 : std::min(Q, g.O - qb * Q);
-            for (int64_t q = 0; q < nq; ++q)
-              codes[q] = (*g.w)[(qb * Q + q) * g.oStride + col];
-            std::fill(codes.begin() + nq, codes.end(), 0);
-            int32_t a = g.align(u, l);
-            if (a < 0 || a > 31)
-              return lw.error(g.op, "input alignment shift ")
-                     << a << " outside [0, 31]";
-            appendRow(rows, g.fmt, codes.data(), Q, a);
-            ++rowCount;
-          }
+  rows.reserve(rowCount * t.rowBytes(g.fmt));
+  std::vector<int8_t> codes(perQb * Q);
+  for (int64_t qb = 0; qb < nQb; ++qb) {
+    std::fill(codes.begin(), codes.end(), 0);
+    for (int64_t q = 0, nq = std::min(Q, g.O - qb * Q); q < nq; ++q) {
+      const int8_t *src = g.w->data() + (qb * Q + q) * g.oStride;
+      for (int64_t r = 0; r < perQb; ++r)
+        if (cols[r] >= 0)
+          codes[r * Q + q] = src[cols[r]];
     }
+    for (int64_t r = 0; r < perQb; ++r)
+      appendRow(rows, g.fmt, codes.data() + r * Q, Q, aligns[r]);
+  }
+  auto chunkRow = [&](int64_t qb, int64_t c) {
+    return qb * perQb + chunkStart[c];
+  };
   uint64_t wOff = lw.addConst(rows);
   int64_t rowBytes = t.rowBytes(g.fmt);
   for (const Lowering::ChannelParams &p : g.params)
@@ -226,11 +239,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         int64_t nRows = taps * (u1 - u0) * L;
         int64_t wAddr;
         if (resident) {
-          wAddr = wBase + chunkRow[qb][c];
+          wAddr = wBase + chunkRow(qb, c);
         } else {
           wAddr = (wIdx++ % 2) * bankRows;
           lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wAddr,
-                       wOff + uint64_t(chunkRow[qb][c]) * rowBytes, nRows);
+                       wOff + uint64_t(chunkRow(qb, c)) * rowBytes, nRows);
         }
         bool last = c + 1 == nChunks;
         int64_t a0 = inAddr + u0 * cstride;

@@ -284,31 +284,84 @@ inline std::string proveNoOverflow(const MacLayer &l) {
   for (int64_t o = 0; o < l.numOut; ++o) {
     int64_t g = o / outPerGroup;
     // Sum of |term| in 128-bit: a shift of 31 over 10^8 taps exceeds 2^63.
+    // Per input channel the taps' magnitudes are summed at the channel's
+    // lowest weight scale first (2^(k-1) for a pow2 code, |q| for int8),
+    // then shifted once.
     __int128 sum = 0;
-    for (int64_t i = 0; i < l.inPerGroup; ++i) {
-      int fIn = l.inFrac[g * l.inPerGroup + i];
-      for (int64_t t = 0; t < l.taps; ++t) {
-        int8_t q = l.q[o * row + i * l.taps + t];
-        if (q == 0)
-          continue;
-        int sh;
-        int64_t mag = 1;
-        if (l.pow2) {
-          if (!pow2CodeValid(uint8_t(q)))
-            return "output channel " + std::to_string(o) +
-                   " holds the invalid pow2 code " + std::to_string(q);
-          sh = pow2Decode(uint8_t(q), l.scale[o]).exponent - fIn +
-               l.accFrac[o];
-        } else {
-          sh = l.accFrac[o] - fIn - l.scale[o];
-          mag = q < 0 ? -int64_t(q) : q;
-        }
-        if (sh < 0 || sh > 31)
-          return "output channel " + std::to_string(o) + " needs a shift of " +
-                 std::to_string(sh) + " for input channel " +
-                 std::to_string(g * l.inPerGroup + i) + " (allowed: 0..31)";
-        sum += __int128(mag) << sh;
+    if (l.taps == 1 && l.pow2) {
+      // Fully-connected layers: one weight per input channel, branch-free.
+      // Each term is at most 2^31 and there are fewer than 2^32 of them:
+      // the sum fits uint64.
+      int n2 = pow2Decode(1, l.scale[o]).exponent;
+      const int8_t *q = l.q + o * row;
+      const int32_t *f = l.inFrac + g * l.inPerGroup;
+      uint64_t s64 = 0;
+      int shMin = 64, shMax = -64;
+      uint8_t bad = 0;
+      for (int64_t i = 0; i < l.inPerGroup; ++i) {
+        uint8_t c = uint8_t(q[i]);
+        int k = c & 7;
+        bad |= uint8_t((c > 15) | (c == 8));
+        int sh = n2 + k - 1 - f[i] + l.accFrac[o];
+        bool nz = k != 0;
+        shMin = std::min(shMin, nz ? sh : 64);
+        shMax = std::max(shMax, nz ? sh : -64);
+        s64 += nz ? uint64_t(1) << (sh & 63) : 0;
       }
+      if (bad)
+        return "output channel " + std::to_string(o) +
+               " holds an invalid pow2 code";
+      if (shMin < 0 || shMax > 31) {
+        // The error path: find the input channel.
+        int bad = shMin < 0 ? shMin : shMax;
+        int64_t at = 0;
+        while (at < l.inPerGroup &&
+               !((q[at] & 7) &&
+                 n2 + (q[at] & 7) - 1 - f[at] + l.accFrac[o] == bad))
+          ++at;
+        return "output channel " + std::to_string(o) + " needs a shift of " +
+               std::to_string(bad) + " for input channel " +
+               std::to_string(g * l.inPerGroup + at) + " (allowed: 0..31)";
+      }
+      sum = s64;
+    }
+    for (int64_t i = 0; i < l.inPerGroup && !(l.taps == 1 && l.pow2); ++i) {
+      int fIn = l.inFrac[g * l.inPerGroup + i];
+      const int8_t *q = l.q + o * row + i * l.taps;
+      uint64_t mags = 0;
+      int kmin = 8, kmax = 0;
+      uint8_t bad = 0;
+      for (int64_t t = 0; t < l.taps; ++t) {
+        if (l.pow2) {
+          uint8_t c = uint8_t(q[t]);
+          int k = c & 7;
+          bad |= (c > 15 || c == 8) ? 1 : 0;
+          if (k) {
+            mags += uint64_t(1) << (k - 1);
+            kmin = std::min(kmin, k);
+            kmax = std::max(kmax, k);
+          }
+        } else {
+          mags += uint64_t(q[t] < 0 ? -int64_t(q[t]) : q[t]);
+        }
+      }
+      if (bad)
+        return "output channel " + std::to_string(o) +
+               " holds an invalid pow2 code";
+      if (mags == 0)
+        continue;
+      // Shift of the scale mags is summed at: sh = base + (k - 1) for pow2.
+      int base = l.pow2 ? pow2Decode(1, l.scale[o]).exponent - fIn + l.accFrac[o]
+                        : l.accFrac[o] - fIn - l.scale[o];
+      int shMin = l.pow2 ? base + kmin - 1 : base;
+      int shMax = l.pow2 ? base + kmax - 1 : base;
+      if (shMin < 0 || shMax > 31)
+        return "output channel " + std::to_string(o) + " needs a shift of " +
+               std::to_string(shMin < 0 ? shMin : shMax) +
+               " for input channel " + std::to_string(g * l.inPerGroup + i) +
+               " (allowed: 0..31)";
+      // base < 0 only with kmin - 1 >= -base: mags is a multiple of 2^-base.
+      sum += base >= 0 ? __int128(mags) << base : __int128(mags >> -base);
     }
     int64_t b = l.bias ? l.bias[o] : 0;
     __int128 worst = sum * 128 + (b < 0 ? -__int128(b) : __int128(b));
