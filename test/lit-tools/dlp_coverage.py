@@ -20,7 +20,12 @@ CONST, MEMORY, TENSORS, IO), then executes the instruction stream
     the ABUF vector, 0 starts from the bias entry); inputs outside the input
     tile are GEMM padding. Lane q of that vector pairs each input with entry
     q of the weight row.
-  * POOL / ADD results are opaque; STORE carries lane tags to DDR.
+  * POOL and ADD propagate provenance: every output lane of a POOL is a
+    derived tag recording its window of input FBUF tags (in_h / in_w,
+    padding, stride and dilation honoured: positions outside the input tile
+    are not read) and the mode; every output lane of an ADD records its
+    (a, b) input tags (b absent with unary).  STORE carries lane tags, plain
+    or derived, to DDR.
 
 Then per GEMM layer (GEMM outputs grouped by the tensor their STOREs write)
 it checks the iteration space against the untiled layer taken from the qnn
@@ -37,6 +42,21 @@ kernel covers its whole input: feature k of a flattened C x H x W input is
 channel k // (H W), pixel k % (H W); the checker finds where that element
 lives from the descriptor's layout (so the compiler's permutation of weight
 columns into channel-blocked order is verified, not assumed).
+
+Fused epilogues: a conv whose output tensor is not in the binary and whose
+only user in the qnn module is a pool or an add is located through that
+op's stored tensor.
+  * pool (max / avg / global avg): every stored pool output (o, py, px) must
+    be a POOL lane of the qnn mode whose window is, position by position,
+    exactly the conv outputs (o, py*s - pad + wy*d, px*s - pad + wx*d) inside
+    the conv output (the others not read), each a GEMM epilogue lane o % L of
+    one vector per window position; that reconstructs the conv output
+    coordinates of the GEMM vectors (one vector may stand for one output
+    only), on which the per-output checks above run.  Conv outputs no pool
+    window covers (floor mode) need not be computed; their count is reported.
+  * add: every stored sum (o, y, x) must be an ADD lane (not unary) of one
+    GEMM epilogue lane o % L (the conv output (o, y, x)) and element
+    (o, y, x) of the other operand's tensor, in either operand order.
 
 Prints "layer NAME: N outputs, M products, covered" per layer, or the first
 violation of each layer, and exits 1 on any violation.
@@ -157,11 +177,16 @@ def decode(ws):
         f.update(mode=bits(w0, 10, 2), in_addr=bits(w0, 14, 24),
                  in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
                  in_w=bits(w1, 12, 12), cb=bits(w1, 24, 12), out_h=bits(w1, 36, 12),
-                 out_w=bits(w1, 48, 12), out_addr=bits(w3, 0, 24),
-                 out_cstride=bits(w3, 24, 24))
+                 out_w=bits(w1, 48, 12), k_h=bits(w2, 0, 8), k_w=bits(w2, 8, 8),
+                 stride_h=bits(w2, 16, 8), stride_w=bits(w2, 24, 8),
+                 pad_t=bits(w2, 32, 6), pad_l=bits(w2, 38, 6), pad_b=bits(w2, 44, 6),
+                 pad_r=bits(w2, 50, 6), dil_h=bits(w2, 56, 4), dil_w=bits(w2, 60, 4),
+                 out_addr=bits(w3, 0, 24), out_cstride=bits(w3, 24, 24))
     elif op == 5:
-        f.update(unary=bits(w0, 10, 1), out_addr=bits(w1, 0, 24), n=bits(w1, 24, 24),
-                 cb=bits(w1, 48, 12), out_cstride=bits(w3, 0, 24))
+        f.update(unary=bits(w0, 10, 1), a_addr=bits(w0, 14, 24), b_addr=bits(w0, 38, 24),
+                 out_addr=bits(w1, 0, 24), n=bits(w1, 24, 24), cb=bits(w1, 48, 12),
+                 a_cstride=bits(w2, 0, 24), b_cstride=bits(w2, 24, 24),
+                 out_cstride=bits(w3, 0, 24), param_addr=bits(w3, 24, 16))
     elif op == 6:
         f.update(segment=bits(w0, 10, 16))
     return f
@@ -172,8 +197,15 @@ def decode(ws):
 
 UNWRITTEN = -1     # buffer never written (holds 0)
 GPAD = -2          # GEMM padding (input outside the tile: 0)
-OPAQUE = -3        # POOL / ADD result, or a load from CONST into FBUF
+OPAQUE = -3        # a load from CONST into FBUF
+WOUT = -4          # POOL window position outside the input tile (not read)
+NOB = -5           # ADD second operand of a unary ADD
 GEMM_BASE = 1 << 50  # + vector_id * L + lane
+DERIV_BASE = 1 << 58  # + derived id (POOL / ADD output lane)
+
+
+def is_gemm(t):
+    return (t >= GEMM_BASE) & (t < DERIV_BASE)
 
 
 class Machine:
@@ -183,6 +215,7 @@ class Machine:
         self.Q = Q = t["array"]["Q"]
         s = t["sram"]
         self.const = b["const"]
+        self.b = b
         self.fbuf = np.full((s["feature_bytes"] // L, L), UNWRITTEN, np.int64)
         self.wbuf = np.full(2 * s["weight_bank_bytes"] // Q, -1, np.int64)
         self.wfmt = np.full(len(self.wbuf), -1, np.int8)
@@ -192,6 +225,9 @@ class Machine:
         self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
         self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
         self.produced = []  # vector id -> (instr, bias entry tag, parts)
+        self.derived = []   # POOL / ADD records (kind, instr, start, lanes)
+        self.dstarts = []
+        self.dnext = 0
         self.errors = []
 
     def units(self, f):
@@ -269,16 +305,64 @@ class Machine:
                 self.produced.append((idx,) + st)
                 self.fbuf[f["out_addr"] + p] = GEMM_BASE + vid * L + np.arange(L)
 
+    def derive(self, rec, n):
+        """Register a derived record of n lanes; its tags."""
+        rec["start"] = self.dnext
+        self.dstarts.append(self.dnext)
+        self.derived.append(rec)
+        self.dnext += n
+        return DERIV_BASE + rec["start"] + np.arange(n)
+
+    def lookup(self, tags):
+        """Derived tags -> (record index, lane index within the record)."""
+        ids = np.asarray(tags, np.int64) - DERIV_BASE
+        r = np.searchsorted(np.array(self.dstarts, np.int64), ids, side="right") - 1
+        return r, ids - np.array(self.dstarts, np.int64)[r]
+
     def pool(self, idx, f):
-        n = f["out_h"] * f["out_w"]
-        for b in range(f["cb"]):
+        L = self.L
+        oh, ow, kh, kw, cb = f["out_h"], f["out_w"], f["k_h"], f["k_w"], f["cb"]
+        y = np.arange(oh)[:, None, None, None, None]
+        x = np.arange(ow)[None, :, None, None, None]
+        ky = np.arange(kh)[None, None, :, None, None]
+        kx = np.arange(kw)[None, None, None, :, None]
+        lane = np.arange(L)[None, None, None, None, :]
+        iy = y * f["stride_h"] - f["pad_t"] + ky * f["dil_h"]
+        ix = x * f["stride_w"] - f["pad_l"] + kx * f["dil_w"]
+        ok = (iy >= 0) & (iy < f["in_h"]) & (ix >= 0) & (ix < f["in_w"])
+        shape = (oh, ow, kh, kw, L)
+        ok, lane = np.broadcast_to(ok, shape), np.broadcast_to(lane, shape)
+        wins = []
+        for b in range(cb):   # read every block before writing any
+            addr = np.broadcast_to(f["in_addr"] + b * f["in_cstride"] + iy * f["in_w"] + ix,
+                                   shape)
+            w = np.full(shape, WOUT, np.int64)
+            w[ok] = self.fbuf[addr[ok], lane[ok]]
+            # lane order (y, x, lane), window order (ky, kx)
+            wins.append(w.transpose(0, 1, 4, 2, 3).reshape(oh * ow * L, kh * kw))
+        n = oh * ow * L
+        tags = self.derive(dict(kind="pool", instr=idx, mode=f["mode"], k=(kh, kw),
+                                win=np.concatenate(wins)), cb * n)
+        for b in range(cb):
             o = f["out_addr"] + b * f["out_cstride"]
-            self.fbuf[o:o + n] = OPAQUE
+            self.fbuf[o:o + oh * ow] = tags[b * n:(b + 1) * n].reshape(oh * ow, L)
 
     def add(self, idx, f):
-        for b in range(f["cb"]):
+        L, n, cb = self.L, f["n"], f["cb"]
+        av, bv = [], []
+        for b in range(cb):   # read every block before writing any
+            a0 = f["a_addr"] + b * f["a_cstride"]
+            av.append(self.fbuf[a0:a0 + n].ravel())
+            if f["unary"]:
+                bv.append(np.full(n * L, NOB, np.int64))
+            else:
+                b0 = f["b_addr"] + b * f["b_cstride"]
+                bv.append(self.fbuf[b0:b0 + n].ravel())
+        tags = self.derive(dict(kind="add", instr=idx, unary=f["unary"],
+                                a=np.concatenate(av), b=np.concatenate(bv)), cb * n * L)
+        for b in range(cb):
             o = f["out_addr"] + b * f["out_cstride"]
-            self.fbuf[o:o + f["n"]] = OPAQUE
+            self.fbuf[o:o + n] = tags[b * n * L:(b + 1) * n * L].reshape(n, L)
 
     def run(self, code):
         counts = {}
@@ -373,7 +457,13 @@ def parse_qnn(path):
             cur += " " + line.strip()
     if cur is not None:
         lines.append(cur)
+    users = {}
     for line in lines:
+        # users of every value (any op, and return)
+        g = re.match(r"^\s*(?:(%[\w$.-]+)\s*=\s*)?([\w.]+)\s+(.*)$", line)
+        if g and not line.lstrip().startswith(("func.func", "module", "#loc")):
+            for v in re.findall(r"%[\w$.-]+", g.group(3).split("{")[0].split(":")[0]):
+                users.setdefault(v, []).append(g.group(1) or g.group(2))
         m = stmt_re.match(line)
         if not m:
             continue
@@ -381,7 +471,17 @@ def parse_qnn(path):
         lm = re.search(r"loc\(((?:[^()]|\([^()]*\))*)\)\s*$", rest)
         names = loc_names(lm.group(1)) if lm else []
         operands = re.findall(r"%[\w$.-]+", rest.split("{")[0].split(":")[0])
-        values[res_name] = dict(op=op, names=names, operands=operands)
+        values[res_name] = dict(op=op, names=names, operands=operands, res=res_name)
+        if op in ("max_pool", "avg_pool", "global_avg_pool", "add"):
+            attrs = re.search(r"\{(.*?)\}\s*:", rest)
+            attrs = attrs.group(1) if attrs else ""
+            sig = rest[rest.index("} :") if "} :" in rest else rest.index(":"):]
+            dims = tensor_dims(sig)
+            values[res_name].update(
+                in_dims=dims[0], out_dims=dims[-1],
+                kernel=int_array(attrs, "kernel_shape"), strides=int_array(attrs, "strides"),
+                pads=int_array(attrs, "pads"), dilations=int_array(attrs, "dilations"),
+                count_include_pad=bool(re.search(r"count_include_pad\s*=\s*true", attrs)))
         if op == "constant":
             types = tensor_dims(rest)
             shape = types[-1]
@@ -416,7 +516,7 @@ def parse_qnn(path):
                                pads=int_array(attrs, "pads") or [0, 0, 0, 0],
                                strides=int_array(attrs, "strides") or [1, 1],
                                dilations=int_array(attrs, "dilations") or [1, 1]))
-    return dict(values=values, consts=consts, layers=layers, args=args)
+    return dict(values=values, consts=consts, layers=layers, args=args, users=users)
 
 
 def value_names(q, v, depth=0):
@@ -461,26 +561,204 @@ def resolve(t, tags, L):
     return inside, c, y, x
 
 
-def decode_rows(const, rows, q, wfmt, Q):
-    """Entry q and the alignment of weight rows at CONST offsets rows."""
+def direct_map(mach, tout):
+    """Vector ids of the GEMM epilogue vectors stored into tout, per output
+    (block, y, x), each element stored exactly once."""
+    L = mach.L
+    O, OH, OW = tout["C"], tout["H"], tout["W"]
+    lanes = np.arange(L)
+    vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
+    for ob in range(blocks(O, L)):
+        for y in range(OH):
+            for x in range(OW):
+                where = "output (%d..%d, %d, %d)" % (ob * L, min(O, ob * L + L) - 1, y, x)
+                a0 = tout["off"] + ((ob * OH + y) * OW + x) * L
+                t = mach.ddr[a0:a0 + L]
+                nw = mach.ddr_writes[a0:a0 + L]
+                if not is_gemm(t).all():
+                    raise Violation("%s: not stored from a GEMM epilogue" % where)
+                if (nw != 1).any():
+                    raise Violation("%s: stored %d times" % (where, nw.max()))
+                vid = (t[0] - GEMM_BASE) // L
+                if not np.array_equal(t, GEMM_BASE + vid * L + lanes):
+                    raise Violation("%s: lanes come from different vectors or are permuted"
+                                    % where)
+                vmap[ob, y, x] = vid
+    return vmap
+
+
+def stored_derived(mach, t, kind, ob, y, x):
+    """Records and lane indices of the derived lanes stored at element
+    (block ob, y, x) of tensor t, which must be stored once from one `kind`
+    instruction."""
+    L = mach.L
+    a0 = t["off"] + ((ob * t["H"] + y) * t["W"] + x) * L
+    tags = mach.ddr[a0:a0 + L]
+    nw = mach.ddr_writes[a0:a0 + L]
+    where = "%s (%d..%d, %d, %d)" % (t["name"], ob * L, min(t["C"], ob * L + L) - 1, y, x)
+    if (nw != 1).any():
+        raise Violation("%s: stored %d times" % (where, nw.max()))
+    if (tags < DERIV_BASE).any():
+        j = int(np.argmax(tags < DERIV_BASE))
+        raise Violation("%s: lane %d is %s, not a %s result" %
+                        (where, j, describe_tag(mach, tags[j]), kind.upper()))
+    r, off = mach.lookup(tags)
+    recs = [mach.derived[i] for i in r]
+    if any(rc["kind"] != kind for rc in recs):
+        raise Violation("%s: not stored from a %s" % (where, kind.upper()))
+    return recs, off, where
+
+
+def claim(vmap, owner, vid, ob, y, x, where):
+    """Record that GEMM vector vid is conv output (block ob, y, x)."""
+    def el(k):
+        return "(block %d, y %d, x %d)" % k
+    if vid in owner and owner[vid] != (ob, y, x):
+        raise Violation("%s: the GEMM vector of conv output %s also stands for %s" %
+                        (where, el(owner[vid]), el((ob, y, x))))
+    if vmap[ob, y, x] >= 0 and vmap[ob, y, x] != vid:
+        raise Violation("%s: conv output %s comes from two GEMM vectors" %
+                        (where, el((ob, y, x))))
+    owner[vid] = (ob, y, x)
+    vmap[ob, y, x] = vid
+
+
+def gemm_lane_vid(mach, tags, where, what):
+    """The one GEMM vector whose lanes 0..L-1 are tags (in lane order)."""
+    L = mach.L
+    if not is_gemm(tags).all():
+        j = int(np.argmax(~is_gemm(tags)))
+        raise Violation("%s: %s lane %d is %s, not a GEMM epilogue lane" %
+                        (where, what, j, describe_tag(mach, tags[j])))
+    vid = (tags[0] - GEMM_BASE) // L
+    if not np.array_equal(tags, GEMM_BASE + vid * L + np.arange(L)):
+        raise Violation("%s: %s lanes come from different GEMM vectors or are permuted"
+                        % (where, what))
+    return int(vid)
+
+
+def pool_map(mach, tpool, pv, O, OH, OW):
+    """Conv output (block, y, x) -> GEMM vector id, reconstructed through the
+    stored result tpool of the fused pool pv; -1 where no window reads it."""
+    L = mach.L
+    PH, PW = pv["out_dims"][2], pv["out_dims"][3]
+    if pv["op"] == "global_avg_pool":
+        (kh, kw), (sh, sw), (pt, pl), (dh, dw) = (OH, OW), (OH, OW), (0, 0), (1, 1)
+    else:
+        kh, kw = pv["kernel"]
+        sh, sw = pv["strides"] or [1, 1]
+        pt, pl = (pv["pads"] or [0, 0, 0, 0])[:2]
+        dh, dw = pv["dilations"] or [1, 1]
+    padded = pv["op"] != "global_avg_pool" and any(pv["pads"] or [])
+    if pv["op"] == "max_pool":
+        modes = (0,)
+    elif padded:
+        modes = (1,) if pv["count_include_pad"] else (2,)
+    else:
+        modes = (1, 2)   # no padding: both average modes count the same
+    if [tpool["C"], tpool["H"], tpool["W"]] != [O, PH, PW]:
+        raise Violation("pool tensor %s storage %s != qnn %s" %
+                        (tpool["name"], [tpool["C"], tpool["H"], tpool["W"]], [O, PH, PW]))
+    vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
+    owner = {}
+    wy, wx = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
+    wy, wx = wy.ravel(), wx.ravel()
+    for ob in range(blocks(O, L)):
+        for py in range(PH):
+            for px in range(PW):
+                recs, off, where = stored_derived(mach, tpool, "pool", ob, py, px)
+                rec = recs[0]
+                if any(rc is not rec for rc in recs):
+                    raise Violation("%s: lanes come from different POOLs" % where)
+                where += " (POOL instr %d)" % rec["instr"]
+                if rec["mode"] not in modes:
+                    raise Violation("%s: mode %d, qnn %s needs %s" %
+                                    (where, rec["mode"], pv["op"], " or ".join(map(str, modes))))
+                if tuple(rec["k"]) != (kh, kw):
+                    raise Violation("%s: window %dx%d, qnn %dx%d" %
+                                    ((where,) + tuple(rec["k"]) + (kh, kw)))
+                win = rec["win"][off]           # (L lanes, kh*kw)
+                cy = py * sh - pt + wy * dh
+                cx = px * sw - pl + wx * dw
+                inside = (cy >= 0) & (cy < OH) & (cx >= 0) & (cx < OW)
+                for j in range(kh * kw):
+                    col = win[:, j]
+                    if not inside[j]:
+                        if (col != WOUT).any():
+                            raise Violation("%s: window position (%d, %d) is outside the "
+                                            "conv output but reads %s" %
+                                            (where, wy[j], wx[j],
+                                             describe_tag(mach, col[col != WOUT][0])))
+                        continue
+                    vid = gemm_lane_vid(mach, col, where, "window position (%d, %d) = conv "
+                                        "output (y %d, x %d):" % (wy[j], wx[j], cy[j], cx[j]))
+                    claim(vmap, owner, vid, ob, cy[j], cx[j], where)
+    return vmap
+
+
+def add_map(mach, tadd, tother, O, OH, OW):
+    """Conv output (block, y, x) -> GEMM vector id, through the stored sums
+    tadd of the fused add whose other operand is stored in tother."""
+    L = mach.L
+    for t, what in ((tadd, "add"), (tother, "other operand")):
+        if [t["C"], t["H"], t["W"]] != [O, OH, OW]:
+            raise Violation("%s tensor %s storage %s != conv output %s" %
+                            (what, t["name"], [t["C"], t["H"], t["W"]], [O, OH, OW]))
+    vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
+    owner = {}
+    lanes = np.arange(L)
+    for ob in range(blocks(O, L)):
+        for y in range(OH):
+            for x in range(OW):
+                recs, off, where = stored_derived(mach, tadd, "add", ob, y, x)
+                ta = np.array([rc["a"][o] for rc, o in zip(recs, off)])
+                tb = np.array([rc["b"][o] for rc, o in zip(recs, off)])
+                where += " (ADD instr %s)" % ", ".join(
+                    str(i) for i in sorted(set(rc["instr"] for rc in recs)))
+                if any(rc["unary"] for rc in recs):
+                    raise Violation("%s: unary ADD (no second operand)" % where)
+                if is_gemm(ta).all():
+                    g, other = ta, tb
+                elif is_gemm(tb).all():
+                    g, other = tb, ta
+                else:
+                    raise Violation("%s: neither operand is a GEMM epilogue tile (a: %s, "
+                                    "b: %s)" % (where, describe_tag(mach, ta[0]),
+                                                describe_tag(mach, tb[0])))
+                vid = gemm_lane_vid(mach, g, where, "GEMM operand")
+                inside, c, oy, ox = resolve(tother, other, L)
+                good = inside & (c == ob * L + lanes) & (oy == y) & (ox == x)
+                if not good.all():
+                    j = int(np.argmax(~good))
+                    raise Violation("%s: lane %d adds %s, not %s (c %d, y %d, x %d)" %
+                                    (where, j, describe_tag(mach, other[j]), tother["name"],
+                                     ob * L + j, y, x))
+                claim(vmap, owner, vid, ob, y, x, where)
+    return vmap
+
+
+def decode_all(const, rows, wfmt, Q):
+    """Entries (rows x Q) and alignments of weight rows at CONST offsets."""
     rows = np.asarray(rows, np.int64)
-    vals = np.zeros(len(rows), np.int64)
+    vals = np.zeros((len(rows), Q), np.int64)
     align = np.zeros(len(rows), np.int64)
+    qs = np.arange(Q)
     p = wfmt == 0
     if p.any():
-        byte = const[rows[p] + q // 2].astype(np.int64)
-        vals[p] = (byte >> (4 * (q % 2))) & 15
+        byte = const[rows[p][:, None] + qs[None, :] // 2].astype(np.int64)
+        vals[p] = (byte >> (4 * (qs % 2))[None, :]) & 15
         align[p] = const[rows[p] + Q // 2]
     i = wfmt == 1
     if i.any():
-        vals[i] = const[rows[i] + q].astype(np.int8)
+        vals[i] = const[rows[i][:, None] + qs[None, :]].astype(np.int8)
         align[i] = const[rows[i] + Q]
     return vals, align
 
 
-def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
+def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stats):
+    """Per-output checks of every conv output (block, y, x) with a GEMM
+    vector in vmap (-1: not required)."""
     L, Q = mach.L, mach.Q
-    O, OH, OW = tout["C"], tout["H"], tout["W"]
     C, H, W = tin["C"], tin["H"], tin["W"]
     kh, kw = geo["k"]
     sh, sw = geo["stride"]
@@ -489,26 +767,19 @@ def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
     fr = np.array(tin["frac"])[np.arange(C) // tin["frac_block"]]
     want_align = fr.max() - fr
     want_fmt = {"pow2": 0, "int8": 1}.get(wformat)
-    nprod = 0
+    nprod = nout = 0
     for ob in range(blocks(O, L)):
         lanes = np.arange(L)
         ovalid = ob * L + lanes < O
         for y in range(OH):
             iy = y * sh + np.arange(kh) * dh - pt
             for x in range(OW):
+                vid = vmap[ob, y, x]
+                if vid < 0:
+                    continue
+                nout += int(ovalid.sum())
                 where = "output (%d..%d, %d, %d)" % (ob * L, min(O, ob * L + L) - 1, y, x)
                 ix = x * sw + np.arange(kw) * dw - pl
-                a0 = tout["off"] + ((ob * OH + y) * OW + x) * L
-                t = mach.ddr[a0:a0 + L]
-                nw = mach.ddr_writes[a0:a0 + L]
-                if (t < GEMM_BASE).any():
-                    raise Violation("%s: not stored from a GEMM epilogue" % where)
-                if (nw != 1).any():
-                    raise Violation("%s: stored %d times" % (where, nw.max()))
-                vid = (t[0] - GEMM_BASE) // L
-                if not np.array_equal(t, GEMM_BASE + vid * L + lanes):
-                    raise Violation("%s: lanes come from different vectors or are permuted"
-                                    % where)
                 bias_tag, ins, wrows, wfm = mach.products(vid)
                 instr = mach.produced[vid][0]
                 where += " (GEMM instr %d)" % instr
@@ -522,7 +793,7 @@ def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
                 if other.any():
                     j = np.argmax(other)
                     raise Violation("%s: product %d reads %s, not the input tensor %s" %
-                                    (where, j, describe(b, ins[j], L), tin["name"]))
+                                    (where, j, describe_tag(mach, ins[j]), tin["name"]))
                 # expected taps
                 oky, okx = (iy >= 0) & (iy < H), (ix >= 0) & (ix < W)
                 EY, EX, EC = np.meshgrid(np.nonzero(oky)[0], np.nonzero(okx)[0],
@@ -549,34 +820,36 @@ def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
                 ekey_s_idx = np.argsort(ekey)
                 rrows, rfm = wrows[real][order], wfm[real][order]
                 ey, ex, ec = EY.ravel()[ekey_s_idx], EX.ravel()[ekey_s_idx], EC.ravel()[ekey_s_idx]
-                for q in range(L):
-                    vals, align = decode_rows(b["const"], rrows, q, rfm, Q)
-                    if ovalid[q]:
+                # every lane at once: vals[j, q] = entry q of row j
+                vals, align = decode_all(b["const"], rrows, rfm, Q)
+                want = np.zeros_like(vals)
+                want[:, ovalid] = weights[ob * L + lanes[ovalid]][:, ec, ey, ex].T
+                badq = (vals != want).any(axis=0)
+                abad = not np.array_equal(align, want_align[ec])
+                if badq.any() or abad:
+                    q = int(np.argmax(badq)) if badq.any() else None
+                    if q is not None and (q == 0 or not abad):
+                        if not ovalid[q]:
+                            raise Violation("%s: pad output lane %d meets nonzero weight"
+                                            % (where, q))
                         o = ob * L + q
-                        want = weights[o, ec, ey, ex]
-                        if not np.array_equal(vals, want):
-                            j = np.argmax(vals != want)
-                            raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
-                                            "weight row at const %d holds %d, layer weight %d"
-                                            % (where, o, ec[j], ey[j], ex[j], rrows[j],
-                                               vals[j], want[j]))
-                    elif (vals != 0).any():
-                        raise Violation("%s: pad output lane %d meets nonzero weight"
-                                        % (where, q))
-                    if q == 0:
-                        if not np.array_equal(align, want_align[ec]):
-                            j = np.argmax(align != want_align[ec])
-                            raise Violation("%s: input channel %d: row alignment %d, "
-                                            "expected max f - f_c = %d" %
-                                            (where, ec[j], align[j], want_align[ec][j]))
+                        j = np.argmax(vals[:, q] != want[:, q])
+                        raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
+                                        "weight row at const %d holds %d, layer weight %d"
+                                        % (where, o, ec[j], ey[j], ex[j], rrows[j],
+                                           vals[j, q], want[j, q]))
+                    j = np.argmax(align != want_align[ec])
+                    raise Violation("%s: input channel %d: row alignment %d, "
+                                    "expected max f - f_c = %d" %
+                                    (where, ec[j], align[j], want_align[ec][j]))
                 if zpad.any():
                     zr, zf = wrows[zpad], wfm[zpad]
-                    for q in range(L):
-                        vals, _ = decode_rows(b["const"], zr, q, zf, Q)
-                        if (vals != 0).any():
-                            j = np.argmax(vals != 0)
-                            raise Violation("%s: lane %d: zero-pad input %s meets weight %d"
-                                            % (where, q, describe(b, ins[zpad][j], L), vals[j]))
+                    zv, _ = decode_all(b["const"], zr, zf, Q)
+                    if (zv != 0).any():
+                        q = int(np.argmax((zv != 0).any(axis=0)))
+                        j = np.argmax(zv[:, q] != 0)
+                        raise Violation("%s: lane %d: zero-pad input %s meets weight %d"
+                                        % (where, q, describe_tag(mach, ins[zpad][j]), zv[j, q]))
                 if bias_tag is None or bias_tag < 0:
                     raise Violation("%s: no bias entry (accumulation never started)" % where)
                 bv = np.frombuffer(b["const"][bias_tag:bias_tag + 4 * Q].tobytes(), "<i4")
@@ -587,26 +860,52 @@ def check_layer(b, mach, tout, tin, geo, weights, wformat, bias, stats):
                 if not np.array_equal(bv, wantb):
                     j = np.argmax(bv != wantb)
                     raise Violation("%s: lane %d bias %d, expected %d" % (where, j, bv[j], wantb[j]))
-    stats["outputs"] = O * OH * OW
+    stats["outputs"] = nout
     stats["products"] = nprod
 
 
-def describe(b, tag, L):
+def describe_tag(mach, tag):
+    return describe(mach.b, tag, mach.L, mach)
+
+
+def describe(b, tag, L, mach=None):
     tag = int(tag)
+    if tag >= DERIV_BASE and mach is not None:
+        r, _ = mach.lookup(np.array([tag]))
+        rec = mach.derived[r[0]]
+        return "a %s result (instr %d)" % (rec["kind"].upper(), rec["instr"])
+    if tag == WOUT:
+        return "nothing (outside the POOL input tile)"
+    if tag == NOB:
+        return "nothing (unary ADD)"
     if tag == UNWRITTEN:
         return "never-written FBUF"
     if tag == GPAD:
         return "GEMM padding"
     if tag == OPAQUE:
-        return "a POOL/ADD/CONST value"
+        return "a CONST value"
+    if tag >= DERIV_BASE:
+        return "a POOL/ADD result"
     if tag >= GEMM_BASE:
-        return "an unstored GEMM result"
+        return "a GEMM epilogue lane"
     for t in b["tensors"]:
         inside, c, y, x = resolve(t, np.array([tag]), L)
         if inside[0]:
             return "%s (c %d, y %d, x %d)%s" % (t["name"], c[0], y[0], x[0],
                                                  " zero pad" if c[0] >= t["C"] else "")
     return "data byte %d (no tensor)" % tag
+
+
+FUSABLE = ("max_pool", "avg_pool", "global_avg_pool", "add")
+
+
+def find_tensor(q, by_name, v, what):
+    """Index of the binary tensor holding qnn value v (named by its op)."""
+    names = value_names(q, v)
+    for n in names:
+        if by_name.get(n):
+            return by_name[n][0]
+    raise Violation("no binary tensor named like %s %s %s" % (what, v, names))
 
 
 def main():
@@ -621,7 +920,7 @@ def main():
     counts = mach.run(b["code"])
     tensors = b["tensors"]
     # Group GEMM results by the tensor their STOREs write.
-    gemm_bytes = mach.ddr >= GEMM_BASE
+    gemm_bytes = is_gemm(mach.ddr)
     groups = []
     seen = set()
     for i, t in enumerate(tensors):
@@ -664,14 +963,22 @@ def main():
                     break
             if tout is not None:
                 break
+        fused = None
         if tout is None:
-            bad.append("layer %s: no GEMM output tensor named %s in the binary" %
-                       (label, lay["names"]))
-            print("layer %s: VIOLATION: not found among the GEMM outputs" % label)
-            continue
-        matched.add(tout)
-        to = tensors[tout]
-        name = to["name"]
+            # A fused epilogue: the conv's only user is a pool or an add.
+            us = q["users"].get(lay["value"], [])
+            uv = q["values"].get(us[0]) if len(us) == 1 else None
+            if lay["op"] == "conv" and uv is not None and uv["op"] in FUSABLE:
+                fused = uv
+            else:
+                bad.append("layer %s: no GEMM output tensor named %s in the binary" %
+                           (label, lay["names"]))
+                print("layer %s: VIOLATION: not found among the GEMM outputs" % label)
+                continue
+        else:
+            matched.add(tout)
+            to = tensors[tout]
+        name = to["name"] if fused is None else label
         try:
             wv = lay["operands"][1]
             if wv not in q["consts"]:
@@ -680,24 +987,19 @@ def main():
             bias = q["consts"][lay["operands"][2]][0] if len(lay["operands"]) > 2 else None
             od = lay["out_dims"]
             # Input tensor: named by the operand's producer; must have the qnn shape.
-            cands = []
-            for n in value_names(q, lay["operands"][0]):
-                cands += [i for i in by_name.get(n, []) if i not in cands]
-            if not cands:
-                raise Violation("no binary tensor named like input %s %s" %
-                                (lay["operands"][0], value_names(q, lay["operands"][0])))
-            ti = tensors[cands[0]]
+            ti = tensors[find_tensor(q, by_name, lay["operands"][0], "input")]
             ind = lay["in_dims"]
             if lay["op"] == "conv":
                 if [ti["C"], ti["H"], ti["W"]] != ind[1:]:
                     raise Violation("input tensor %s storage %s != qnn %s" %
                                     (ti["name"], [ti["C"], ti["H"], ti["W"]], ind[1:]))
-                if [to["C"], to["H"], to["W"]] != od[1:]:
+                if fused is None and [to["C"], to["H"], to["W"]] != od[1:]:
                     raise Violation("output storage %s != qnn %s" %
                                     ([to["C"], to["H"], to["W"]], od[1:]))
                 geo = dict(k=wt.shape[2:], stride=lay["strides"], dil=lay["dilations"],
                            pad=lay["pads"][:2])
                 w4 = wt
+                O, OH, OW = od[1:]
             else:
                 K = ind[1]
                 if ti["C"] * ti["H"] * ti["W"] != K:
@@ -709,10 +1011,29 @@ def main():
                 # feature k = (c * H + y) * W + x of the flattened input
                 w4 = wt.reshape(wt.shape[0], ti["C"], ti["H"], ti["W"])
                 geo = dict(k=(ti["H"], ti["W"]), stride=(1, 1), dil=(1, 1), pad=(0, 0))
+                O, OH, OW = od[1], 1, 1
+            note = ""
+            if fused is None:
+                vmap = direct_map(mach, to)
+            elif fused["op"] == "add":
+                others = [v for v in fused["operands"] if v != lay["value"]]
+                if len(others) != 1:
+                    raise Violation("fused add %s has no other operand" % fused["names"])
+                tadd = tensors[find_tensor(q, by_name, fused["res"], "fused add result")]
+                tother = tensors[find_tensor(q, by_name, others[0], "add operand")]
+                vmap = add_map(mach, tadd, tother, O, OH, OW)
+                note = " (fused add %s, other operand %s)" % (tadd["name"], tother["name"])
+            else:
+                tpool = tensors[find_tensor(q, by_name, fused["res"], "fused pool result")]
+                vmap = pool_map(mach, tpool, fused, O, OH, OW)
+                note = " (fused %s %s)" % (fused["op"], tpool["name"])
             stats = {}
-            check_layer(b, mach, to, ti, geo, w4, wfmt, bias, stats)
-            print("layer %s: %d outputs, %d products, covered" %
-                  (name, stats["outputs"], stats["products"]))
+            check_layer(b, mach, O, OH, OW, vmap, ti, geo, w4, wfmt, bias, stats)
+            if fused is not None and fused["op"] != "add":
+                note = note[:-1] + ", %d outputs no window covers)" % (O * OH * OW -
+                                                                        stats["outputs"])
+            print("layer %s: %d outputs, %d products, covered%s" %
+                  (name, stats["outputs"], stats["products"], note))
         except Violation as e:
             bad.append("layer %s: %s" % (name, e))
             print("layer %s: VIOLATION: %s" % (name, e))
