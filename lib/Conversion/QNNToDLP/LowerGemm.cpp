@@ -66,13 +66,16 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   if (perChunk < 1)
     return lw.error(g.op, "a ") << g.kh << "x" << g.kw
                                 << " kernel does not fit a weight bank";
-  int64_t nChunks = (g.units + perChunk - 1) / perChunk;
-
   // Band height R: input rows, output tile and accumulators must fit.
   auto inRows = [&](int64_t r) {
     return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
   };
-  auto inVecs = [&](int64_t r) { return g.units * inRows(r) * g.inW; };
+  // Input units on chip at a time: all of them (loaded once per band), or
+  // with `chunkedInput` only those of one K chunk (loaded per chunk).
+  bool chunkedInput = false;
+  auto inVecs = [&](int64_t r) {
+    return (chunkedInput ? perChunk : g.units) * inRows(r) * g.inW;
+  };
   // A fused pool (kernel = stride) needs whole windows per band and a tile
   // for its result; a fused add a tile for the other operand and the sum.
   int64_t poolS = 1, poolSw = 1, poolH = 0, poolW = 0;
@@ -111,11 +114,27 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     g.outT = lw.tensorOf(g.op->getResult(0));
     return emitGemmLayer(lw, g);
   }
-  if (!R)
-    return lw.error(g.op, "one output row (")
-           << inVecs(1) << " input + " << g.outW
-           << " output vectors) does not fit the feature buffer (" << fbuf
-           << " vectors)";
+  if (!R) {
+    // Not even one output row of every input channel block fits: keep only
+    // one K chunk of the input on chip (loaded per chunk, re-read per
+    // output block), with chunks as large as fit.
+    int64_t allIn = inVecs(1);
+    chunkedInput = true;
+    for (int64_t pc = perChunk; pc >= 1 && !R; pc /= 2) {
+      perChunk = pc;
+      for (int64_t sl = 2; sl >= 1 && !R; --sl)
+        for (int64_t r = g.outH; r >= 1 && !R; --r)
+          if (sl * (inVecs(r) + r * g.outW) <= fbuf && r * g.outW <= abuf &&
+              inRows(r) <= 4095)
+            R = r, slots = sl;
+    }
+    if (!R)
+      return lw.error(g.op, "one output row (")
+             << allIn << " input + " << g.outW
+             << " output vectors) does not fit the feature buffer (" << fbuf
+             << " vectors), not even one input channel block at a time";
+  }
+  int64_t nChunks = (g.units + perChunk - 1) / perChunk;
   int64_t inSlot = inVecs(R), outSlot = R * g.outW, epiSlot = epiVecs(R);
   int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
 
@@ -207,13 +226,14 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, addBase,
                  lw.packParams(ap), nQb);
   }
-  int64_t bandIdx = 0, outIdx = 0, accIdx = 0, wIdx = 0;
+  int64_t bandIdx = 0, outIdx = 0, accIdx = 0, wIdx = 0, inLoads = 0;
   for (int64_t oy0 = 0; oy0 < g.outH; oy0 += R, ++bandIdx) {
     int64_t rb = std::min(R, g.outH - oy0);
     int64_t inAddr = (bandIdx % slots) * inSlot;
     int64_t iy0 = 0, rowsIn = 1, padT = 0, cstride = 1;
     if (g.fc) {
-      lw.loadFmap(loc, inAddr, in.offset, g.units, 1, 0, in);
+      if (!chunkedInput)
+        lw.loadFmap(loc, inAddr, in.offset, g.units, 1, 0, in);
     } else {
       int64_t start = oy0 * g.sh - g.pt;
       iy0 = std::max<int64_t>(0, start);
@@ -225,8 +245,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       rowsIn = iy1 - iy0;
       padT = iy0 - start;
       cstride = rowsIn * g.inW;
-      lw.loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * g.inW * L,
-                  rowsIn * g.inW, g.units, in.H * in.W * L, in);
+      if (!chunkedInput)
+        lw.loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * g.inW * L,
+                    rowsIn * g.inW, g.units, in.H * in.W * L, in);
     }
     if (padT > 15 || g.pl > 15)
       return lw.error(g.op, "padding above 15");
@@ -247,6 +268,18 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         }
         bool last = c + 1 == nChunks;
         int64_t a0 = inAddr + u0 * cstride;
+        if (chunkedInput) {
+          // This chunk's input units only.
+          a0 = (inLoads++ % slots) * inSlot;
+          if (g.fc)
+            lw.loadFmap(loc, a0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0,
+                        in);
+          else
+            lw.loadFmap(loc, a0,
+                        in.offset + uint64_t(u0 * in.H * in.W + iy0 * g.inW) *
+                                        L,
+                        rowsIn * g.inW, u1 - u0, in.H * in.W * L, in);
+        }
         std::vector<Access> acc = {
             {Space::FBuf, a0, a0 + (u1 - u0) * cstride, false},
             {Space::WBuf, wAddr, wAddr + nRows, false},
