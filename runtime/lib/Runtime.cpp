@@ -80,7 +80,9 @@ Session::loadBytes(ArrayRef<uint8_t> bytes, const TargetConfig *expected) {
   if (!p)
     return p.takeError();
   std::unique_ptr<Session> s(new Session(std::move(*p)));
-  Expected<std::unique_ptr<Simulator>> sim = Simulator::create(s->prog);
+  // readBinary validated the program: the simulator does not again.
+  Expected<std::unique_ptr<Simulator>> sim =
+      Simulator::create(s->prog, /*validated=*/true);
   if (!sim)
     return sim.takeError();
   s->sim = std::move(*sim);
@@ -134,7 +136,10 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   auto worker = [&](unsigned t) {
     uint8_t *data = regions[t].get();
     for (int64_t img = t; img < batch; img += threads) {
-      std::memset(data, 0, dataBytes);
+      // Machine t and region t are made together: before the machine's
+      // first run the region is still calloc's zeros.
+      if (machines[t]->hasRun())
+        std::memset(data, 0, dataBytes);
       for (size_t i = 0; i < in.size(); ++i) {
         const TensorDesc &d = prog.tensors[prog.inputs[i]];
         quantizeInto(d, L, in[i] + img * logicalElements(d), data);

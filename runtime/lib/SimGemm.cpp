@@ -159,6 +159,26 @@ std::vector<uint32_t> decodeRows(const Geometry &g, const MachineState &s,
   return w;
 }
 
+/// Multipliers (K x Q) of rows with WBUF tags `tags` (K of them), decoded
+/// from the const region as a LOAD would have (0 for a never-loaded row).
+std::vector<uint32_t> decodeTagged(const Geometry &g, const Program &p,
+                                   const uint64_t *tags, size_t Q) {
+  std::vector<uint32_t> w(g.K * Q, 0);
+  std::vector<uint8_t> code(Q);
+  for (size_t k = 0; k < g.K; ++k) {
+    if (!tags[k])
+      continue;
+    WFmt fmt = WFmt((tags[k] - 1) & 1);
+    unsigned align =
+        detail::decodeWRow(p.constData.data() + (tags[k] - 1) / 2, fmt,
+                           uint32_t(Q), p.target.rowBytes(fmt), code.data()) &
+        31;
+    for (size_t q = 0; q < Q; ++q)
+      w[k * Q + q] = multiplier(code[q], g.fmt) << align;
+  }
+  return w;
+}
+
 /// Runs the GEMM over pixel chunks with multipliers either packed (`a`) or
 /// int32 (`w32`, kc x Q).
 void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
@@ -242,14 +262,18 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
 } // namespace
 
 std::shared_ptr<const GemmPlans> planGemms(const Program &p,
-                                           const std::vector<uint32_t> &order) {
+                                           const std::vector<uint32_t> &order,
+                                           unsigned threads) {
   const TargetConfig &t = p.target;
   const uint32_t L = t.L, Q = t.Q;
   auto plans = std::make_shared<GemmPlans>();
   plans->byInstr.resize(p.code.size());
-  // WBUF as the schedule leaves it before each GEMM: a tag per row and the
-  // decoded rows (the same decode the LOAD runs).
-  MachineState s(t);
+  // WBUF tags as the schedule leaves them before each GEMM (a LOAD writes
+  // only tags); each GEMM's rows are then decoded from the tags, the plans
+  // made in parallel.
+  std::vector<uint64_t> wtag(t.wbufRows(), 0);
+  std::vector<uint32_t> gemms;
+  std::vector<std::unique_ptr<GemmPlan>> made;
   for (uint32_t idx : order) {
     const Instr &in = p.code[idx];
     if (in.opcode() == Opcode::Load &&
@@ -258,37 +282,41 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       uint64_t unit = t.rowBytes(fmt), n0 = in.get(Field::Load_n0),
                n1 = in.get(Field::Load_n1), n2 = in.get(Field::Load_n2);
       uint64_t sram = in.get(Field::Load_sram_addr),
-               ddr = in.get(Field::Load_ddr_addr);
+               ddr = in.get(Field::Load_ddr_addr),
+               s1 = in.get(Field::Load_s1), s2 = in.get(Field::Load_s2);
       for (uint64_t i2 = 0; i2 < n2; ++i2)
-        for (uint64_t i1 = 0; i1 < n1; ++i1)
-          for (uint64_t i0 = 0; i0 < n0; ++i0) {
-            uint64_t at = ddr + i2 * in.get(Field::Load_s2) +
-                          i1 * in.get(Field::Load_s1) + i0 * unit;
-            uint64_t a = sram + (i2 * n1 + i1) * n0 + i0;
-            s.walign[a] = detail::decodeWRow(p.constData.data() + at, fmt, Q,
-                                             unit, s.wcode.data() + a * Q);
-            s.wtag[a] = 1 + 2 * at + uint64_t(fmt);
-          }
+        for (uint64_t i1 = 0; i1 < n1; ++i1) {
+          uint64_t at = ddr + i2 * s2 + i1 * s1;
+          uint64_t *tag = wtag.data() + sram + (i2 * n1 + i1) * n0;
+          for (uint64_t i0 = 0; i0 < n0; ++i0)
+            tag[i0] = 1 + 2 * (at + i0 * unit) + uint64_t(fmt);
+        }
       continue;
     }
     if (in.opcode() != Opcode::Gemm)
       continue;
     Geometry g(t, in);
     auto plan = std::make_unique<GemmPlan>();
-    plan->tags.assign(s.wtag.begin() + g.wAddr,
-                      s.wtag.begin() + g.wAddr + g.K);
-    std::vector<uint32_t> w = decodeRows(g, s, Q);
-    keepRows(g, L, Q, w, plan->segments, plan->kc);
-    // W^T, row-major Q x kc, for packing.
-    std::vector<int32_t> wt(size_t(Q) * plan->kc);
-    for (size_t k = 0; k < plan->kc; ++k)
-      for (size_t q = 0; q < Q; ++q)
-        wt[q * plan->kc + k] = int32_t(w[k * Q + q]);
-    if (plan->kc == 0 ||
-        !plan->a.pack(wt.data(), Q, int64_t(plan->kc), int64_t(plan->kc)))
-      plan->w32 = std::move(w);
-    plans->byInstr[idx] = std::move(plan);
+    plan->tags.assign(wtag.begin() + g.wAddr, wtag.begin() + g.wAddr + g.K);
+    gemms.push_back(idx);
+    made.push_back(std::move(plan));
   }
+  rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
+    GemmPlan &plan = *made[i];
+    Geometry g(t, p.code[gemms[i]]);
+    std::vector<uint32_t> w = decodeTagged(g, p, plan.tags.data(), Q);
+    keepRows(g, L, Q, w, plan.segments, plan.kc);
+    // W^T, row-major Q x kc, for packing.
+    std::vector<int32_t> wt(size_t(Q) * plan.kc);
+    for (size_t k = 0; k < plan.kc; ++k)
+      for (size_t q = 0; q < Q; ++q)
+        wt[q * plan.kc + k] = int32_t(w[k * Q + q]);
+    if (plan.kc == 0 ||
+        !plan.a.pack(wt.data(), Q, int64_t(plan.kc), int64_t(plan.kc)))
+      plan.w32 = std::move(w);
+  });
+  for (size_t i = 0; i < gemms.size(); ++i)
+    plans->byInstr[gemms[i]] = std::move(made[i]);
   return plans;
 }
 

@@ -19,7 +19,12 @@
 #include "SimUtil.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <thread>
+
+#include <sys/mman.h>
 
 using namespace llvm;
 using namespace dlprt::isa;
@@ -28,11 +33,48 @@ namespace dlprt {
 
 namespace rk = dlprt::kernels;
 
+template <class T> ZeroedArray<T>::ZeroedArray(size_t count) : n(count) {
+  size_t bytes = std::max<size_t>(n * sizeof(T), 1);
+  // Fresh anonymous pages read as zero and cost nothing until touched.
+  void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    throw std::bad_alloc();
+  p = static_cast<T *>(m);
+}
+
+template <class T> ZeroedArray<T>::~ZeroedArray() {
+  munmap(p, std::max<size_t>(n * sizeof(T), 1));
+}
+
+template class ZeroedArray<int8_t>;
+template class ZeroedArray<uint8_t>;
+template class ZeroedArray<int32_t>;
+template class ZeroedArray<uint64_t>;
+
 MachineState::MachineState(const TargetConfig &t)
-    : fbuf(t.fbufVectors() * t.L), wcode(t.wbufRows() * t.Q),
+    : L(t.L), Q(t.Q), fbuf(t.fbufVectors() * t.L), wcode(t.wbufRows() * t.Q),
       walign(t.wbufRows()), wtag(t.wbufRows()), bias(uint64_t(t.paramEntries) * t.Q),
       outShift(bias.size()), actMin(bias.size()), actMax(bias.size()),
       aux(bias.size()), abuf(t.abufVectors() * t.Q) {}
+
+void MachineState::reset(const Footprint &f) {
+  auto zero = [](auto &v, const auto &ranges, uint64_t unit) {
+    for (auto [b, e] : ranges)
+      std::fill(v.data() + b * unit, v.data() + e * unit, 0);
+  };
+  zero(fbuf, f.fbuf, L);
+  if (!f.wbuf.empty()) {
+    zero(wtag, f.wbuf, 1);
+    wcodeStale = true;
+  }
+  zero(bias, f.pbuf, Q);
+  zero(outShift, f.pbuf, Q);
+  zero(actMin, f.pbuf, Q);
+  zero(actMax, f.pbuf, Q);
+  zero(aux, f.pbuf, Q);
+  zero(abuf, f.abuf, Q);
+}
 
 void MachineState::reset() {
   auto zero = [](auto &v) { std::fill(v.begin(), v.end(), 0); };
@@ -89,27 +131,99 @@ uint64_t touchedDataBytes(const Program &p) {
   return std::min(end, p.dataBytes);
 }
 
-Expected<std::unique_ptr<Simulator>> Simulator::create(const Program &p) {
-  if (Error e = validateProgram(p))
-    return std::move(e);
+namespace {
+using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+
+void merge(Ranges &r) {
+  std::sort(r.begin(), r.end());
+  size_t out = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i].first >= r[i].second)
+      continue;
+    if (out && r[i].first <= r[out - 1].second)
+      r[out - 1].second = std::max(r[out - 1].second, r[i].second);
+    else
+      r[out++] = r[i];
+  }
+  r.resize(out);
+}
+
+/// What the (valid) program can write (MachineState::Footprint).
+MachineState::Footprint footprintOf(const Program &p) {
+  MachineState::Footprint f;
+  for (const Instr &in : p.code) {
+    auto g = [&](Field fl) { return uint64_t(in.get(fl)); };
+    switch (in.opcode()) {
+    case Opcode::Load: {
+      uint64_t a = g(Field::Load_sram_addr),
+               n = g(Field::Load_n0) * g(Field::Load_n1) * g(Field::Load_n2);
+      Buf b = Buf(g(Field::Load_buf));
+      (b == Buf::FBuf ? f.fbuf : b == Buf::WBuf ? f.wbuf : f.pbuf)
+          .push_back({a, a + n});
+      break;
+    }
+    case Opcode::Gemm: {
+      uint64_t m = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
+      f.abuf.push_back({g(Field::Gemm_acc_addr), g(Field::Gemm_acc_addr) + m});
+      if (g(Field::Gemm_epilogue))
+        f.fbuf.push_back(
+            {g(Field::Gemm_out_addr), g(Field::Gemm_out_addr) + m});
+      break;
+    }
+    case Opcode::Pool:
+      f.fbuf.push_back({g(Field::Pool_out_addr),
+                        g(Field::Pool_out_addr) +
+                            (g(Field::Pool_cb) - 1) * g(Field::Pool_out_cstride) +
+                            g(Field::Pool_out_h) * g(Field::Pool_out_w)});
+      break;
+    case Opcode::Add:
+      f.fbuf.push_back({g(Field::Add_out_addr),
+                        g(Field::Add_out_addr) +
+                            (g(Field::Add_cb) - 1) * g(Field::Add_out_cstride) +
+                            g(Field::Add_n)});
+      break;
+    default:
+      break;
+    }
+  }
+  merge(f.fbuf);
+  merge(f.wbuf);
+  merge(f.pbuf);
+  merge(f.abuf);
+  return f;
+}
+} // namespace
+
+Expected<std::unique_ptr<Simulator>> Simulator::create(const Program &p,
+                                                      bool validated) {
+  if (!validated)
+    if (Error e = validateProgram(p))
+      return std::move(e);
   Expected<std::vector<uint32_t>> order = tokenSchedule(p.code);
   if (!order)
     return order.takeError();
-  std::shared_ptr<const GemmPlans> plans = planGemms(p, *order);
+  std::shared_ptr<const GemmPlans> plans = planGemms(
+      p, *order, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
   auto shared =
       std::make_shared<const std::vector<uint32_t>>(std::move(*order));
-  return std::unique_ptr<Simulator>(
-      new Simulator(p, std::move(shared), std::move(plans)));
+  auto fp = std::make_shared<const MachineState::Footprint>(footprintOf(p));
+  return std::unique_ptr<Simulator>(new Simulator(
+      p, std::move(shared), std::move(plans), std::move(fp)));
 }
 
 std::unique_ptr<Simulator> Simulator::clone() const {
-  auto c = std::unique_ptr<Simulator>(new Simulator(p, order, plans));
+  auto c = std::unique_ptr<Simulator>(
+      new Simulator(p, order, plans, footprint));
   c->threads = threads;
   return c;
 }
 
 void Simulator::run(uint8_t *data) {
-  s.reset();
+  // A new machine's buffers are zero; after a run, only what the program
+  // can write needs zeroing.
+  if (!fresh)
+    s.reset(*footprint);
+  fresh = false;
   for (uint32_t i : *order)
     execute(i, data);
 }

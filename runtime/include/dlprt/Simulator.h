@@ -22,30 +22,65 @@
 
 #include "dlprt/Program.h"
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
 namespace dlprt {
 
+/// A zero-filled array whose pages are mapped on first touch (anonymous
+/// memory): a machine pays only for the parts of its buffers a program uses.
+template <class T> class ZeroedArray {
+public:
+  explicit ZeroedArray(size_t n);
+  ~ZeroedArray();
+  ZeroedArray(const ZeroedArray &) = delete;
+  ZeroedArray &operator=(const ZeroedArray &) = delete;
+  T *data() { return p; }
+  const T *data() const { return p; }
+  size_t size() const { return n; }
+  T &operator[](size_t i) { return p[i]; }
+  const T &operator[](size_t i) const { return p[i]; }
+  T *begin() { return p; }
+  T *end() { return p + n; }
+  const T *begin() const { return p; }
+  const T *end() const { return p + n; }
+
+private:
+  T *p = nullptr;
+  size_t n = 0;
+};
+
 /// On-chip buffers of one machine (docs/isa.md section 1).
 struct MachineState {
-  std::vector<int8_t> fbuf;     ///< fbufVectors x L
-  std::vector<uint8_t> wcode;   ///< wbufRows x Q entries (pow2 code / int8)
-  std::vector<uint8_t> walign;  ///< wbufRows alignment shifts
+  uint32_t L, Q;
+  ZeroedArray<int8_t> fbuf;     ///< fbufVectors x L
+  ZeroedArray<uint8_t> wcode;   ///< wbufRows x Q entries (pow2 code / int8)
+  ZeroedArray<uint8_t> walign;  ///< wbufRows alignment shifts
   /// Per WBUF row, where its contents came from: 0 never loaded, else
   /// 1 + 2 * (CONST byte offset) + wfmt of the LOAD. A LOAD writes only
   /// the tag; wcode / walign are decoded from the tags when read
   /// (syncWeights).
-  std::vector<uint64_t> wtag;
+  ZeroedArray<uint64_t> wtag;
   bool wcodeStale = false;
-  std::vector<int32_t> bias;    ///< paramEntries x Q
-  std::vector<int8_t> outShift; ///< paramEntries x Q, likewise below
-  std::vector<int8_t> actMin, actMax, aux;
-  std::vector<int32_t> abuf; ///< abufVectors x Q
+  ZeroedArray<int32_t> bias;    ///< paramEntries x Q
+  ZeroedArray<int8_t> outShift; ///< paramEntries x Q, likewise below
+  ZeroedArray<int8_t> actMin, actMax, aux;
+  ZeroedArray<int32_t> abuf; ///< abufVectors x Q
 
+  /// Every buffer zero.
   explicit MachineState(const TargetConfig &t);
   /// Zeroes every buffer (a program starts each image from zero).
   void reset();
+  /// Units of each buffer a program can write, as sorted disjoint [begin,
+  /// end) ranges (a superset is fine): FBUF vectors, WBUF rows, PBUF
+  /// entries, ABUF vectors.
+  struct Footprint {
+    std::vector<std::pair<uint64_t, uint64_t>> fbuf, wbuf, pbuf, abuf;
+  };
+  /// Zeroes the units of `f` (all a program wrote since the buffers were
+  /// last zero).
+  void reset(const Footprint &f);
   /// Decodes wcode / walign from the tags if a LOAD changed them since.
   void syncWeights(const Program &p);
 };
@@ -58,15 +93,20 @@ struct GemmPlans {
   GemmPlans();
   ~GemmPlans();
 };
-/// Plans for every GEMM of the (valid) program `p` in schedule `order`.
+/// Plans for every GEMM of the (valid) program `p` in schedule `order`,
+/// made on up to `threads` threads.
 std::shared_ptr<const GemmPlans>
-planGemms(const Program &p, const std::vector<uint32_t> &order);
+planGemms(const Program &p, const std::vector<uint32_t> &order,
+          unsigned threads = 1);
 
 class Simulator {
 public:
   /// Validates `p` (validateProgram) and computes its schedule. `p` must
-  /// outlive the simulator and its clones.
-  static llvm::Expected<std::unique_ptr<Simulator>> create(const Program &p);
+  /// outlive the simulator and its clones. With `validated`, the caller
+  /// vouches that validateProgram(p) already succeeded (readBinary does),
+  /// and the program is not validated again.
+  static llvm::Expected<std::unique_ptr<Simulator>>
+  create(const Program &p, bool validated = false);
   /// A machine of its own for the same program (one per thread), without
   /// validating again.
   std::unique_ptr<Simulator> clone() const;
@@ -76,6 +116,9 @@ public:
   /// touchedDataBytes(program()) bytes of DDR region `data` (the caller
   /// writes the inputs first and reads the outputs after).
   void run(uint8_t *data);
+
+  /// Whether run() has been called on this machine.
+  bool hasRun() const { return !fresh; }
 
   /// Threads the kernels of one run may use (default 1).
   void setNumThreads(unsigned n) { threads = n ? n : 1; }
@@ -90,8 +133,10 @@ public:
 
 private:
   Simulator(const Program &p, std::shared_ptr<const std::vector<uint32_t>> o,
-            std::shared_ptr<const GemmPlans> plans)
-      : p(p), order(std::move(o)), plans(std::move(plans)), s(p.target) {}
+            std::shared_ptr<const GemmPlans> plans,
+            std::shared_ptr<const MachineState::Footprint> fp)
+      : p(p), order(std::move(o)), plans(std::move(plans)),
+        footprint(std::move(fp)), s(p.target) {}
   void execute(uint32_t index, uint8_t *data);
   void dma(const isa::Instr &in, uint8_t *data);
   void pool(const isa::Instr &in);
@@ -100,7 +145,13 @@ private:
   const Program &p;
   std::shared_ptr<const std::vector<uint32_t>> order;
   std::shared_ptr<const GemmPlans> plans;
+  std::shared_ptr<const MachineState::Footprint> footprint;
   mutable MachineState s; // state() decodes WBUF lazily
+  /// Whether the buffers are zero (a new machine): the first run skips
+  /// the reset.
+  bool fresh = true;
+  /// Scratch of POOL / ADD (grow-only).
+  std::vector<int8_t> scratch;
   unsigned threads = 1;
 };
 
