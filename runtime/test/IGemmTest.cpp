@@ -119,13 +119,63 @@ TEST(IGemm, MatchesInt64Reference) {
       // Zero depth on the blocked path, no bias, and a matrix-vector
       // product big enough (1M multiply-adds) to be shared by two threads.
       {5, 9, 0, false, true}, {12, 17, 33, false, true}, {512, 2, 1024}};
-  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Best}) {
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512Vnni, Isa::Best}) {
     if (!isAvailable(isa))
       continue;
     std::mt19937 rng(1234);
     for (const Case &cs : cases)
       for (int64_t threads : {1, 2})
         runCase(cs, isa, threads, rng);
+  }
+}
+
+// Every micro-kernel gives the generic kernel's bits on random full-range
+// int16 operands and biases, where pair sums and accumulators wrap (a
+// hostile program's GEMM): vpmaddwd + vpaddd and vpdpwssd both add modulo
+// 2^32. Also from C (no bias) with a row stride wider than the tile.
+TEST(IGemm, MicroKernelsAgreeOnWraparound) {
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<int32_t> i16(-32768, 32767);
+  std::uniform_int_distribution<uint32_t> u32;
+  for (int64_t pairs : {0, 1, 2, 7, 64, 300}) {
+    std::vector<int16_t> ap(size_t(std::max<int64_t>(pairs, 1) * kMR * 2)),
+        bp(size_t(std::max<int64_t>(pairs, 1) * kNR * 2));
+    for (auto &v : ap)
+      v = int16_t(i16(rng));
+    for (auto &v : bp)
+      v = int16_t(i16(rng));
+    if (pairs) { // the one pair whose two products sum to 2^31
+      for (int h = 0; h < 2; ++h)
+        ap[h] = bp[h] = -32768;
+    }
+    std::vector<int32_t> bias(kMR), c0(kMR * 12);
+    for (auto &v : bias)
+      v = int32_t(u32(rng));
+    for (auto &v : c0)
+      v = int32_t(u32(rng));
+    for (bool withBias : {true, false}) {
+      std::vector<int32_t> want = c0;
+      microKernel(Isa::Generic, pairs, ap.data(), bp.data(), want.data(), 12,
+                  withBias ? bias.data() : nullptr);
+      // Reference in uint32 from the definition.
+      for (int64_t r = 0; r < kMR; ++r)
+        for (int64_t j = 0; j < kNR; ++j) {
+          uint32_t acc = uint32_t(withBias ? bias[r] : c0[r * 12 + j]);
+          for (int64_t t = 0; t < pairs; ++t)
+            for (int h = 0; h < 2; ++h)
+              acc += uint32_t(int32_t(ap[(t * kMR + r) * 2 + h]) *
+                              int32_t(bp[(t * kNR + j) * 2 + h]));
+          ASSERT_EQ(uint32_t(want[r * 12 + j]), acc) << "generic " << r << "," << j;
+        }
+      for (Isa isa : {Isa::Avx2, Isa::Avx512Vnni, Isa::Best}) {
+        if (!isAvailable(isa))
+          continue;
+        std::vector<int32_t> got = c0;
+        microKernel(isa, pairs, ap.data(), bp.data(), got.data(), 12,
+                    withBias ? bias.data() : nullptr);
+        ASSERT_EQ(got, want) << "isa " << int(isa) << " pairs " << pairs;
+      }
+    }
   }
 }
 

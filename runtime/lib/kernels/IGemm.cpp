@@ -100,57 +100,61 @@ void gemvGeneric(int64_t pairs, const int16_t *ap, const int16_t *bp,
 #if DLP_IGEMM_HAVE_AVX2
 static_assert(kNR == 8 && kMR == 8, "the AVX2 kernels hold 8 x 8 int32");
 
-DLP_IGEMM_TARGET_AVX2 void kernelAvx2(int64_t kc, const int16_t *ap,
-                                      const int16_t *bp, int32_t *c,
-                                      int64_t ldc, const int32_t *bias) {
-  __m256i acc[kMR];
-#pragma GCC unroll 8
-  for (int64_t r = 0; r < kMR; ++r)
-    acc[r] = bias ? _mm256_set1_epi32(bias[r])
-                  : _mm256_loadu_si256(
-                        reinterpret_cast<const __m256i *>(c + r * ldc));
-  for (int64_t t = 0; t < kc; ++t) {
-    __m256i b = _mm256_loadu_si256(
-        reinterpret_cast<const __m256i *>(bp + t * kNR * 2));
-#pragma GCC unroll 8
-    for (int64_t r = 0; r < kMR; ++r)
-      acc[r] = _mm256_add_epi32(
-          acc[r],
-          _mm256_madd_epi16(_mm256_set1_epi32(word(ap, t * kMR + r)), b));
+// The 8 x 8 kernel and the matrix-vector kernel for one instruction set:
+// MADD_ADD(acc, a, b) is acc + the pair products of a and b (int16 pairs
+// into int32 lanes), modulo 2^32. AVX2: vpmaddwd then vpaddd. AVX-512 VNNI
+// on 256-bit vectors (AVX512VL): vpdpwssd, both in one instruction with the
+// same wraparound (not the saturating vpdpwssds), so the bits are the same.
+#define DLP_IGEMM_KERNELS(SUFFIX, TARGET, MADD_ADD)                            \
+  TARGET void kernel##SUFFIX(int64_t kc, const int16_t *ap,                   \
+                             const int16_t *bp, int32_t *c, int64_t ldc,      \
+                             const int32_t *bias) {                           \
+    __m256i acc[kMR];                                                          \
+    _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =        \
+        bias ? _mm256_set1_epi32(bias[r])                                      \
+             : _mm256_loadu_si256(                                             \
+                   reinterpret_cast<const __m256i *>(c + r * ldc));           \
+    for (int64_t t = 0; t < kc; ++t) {                                         \
+      __m256i b = _mm256_loadu_si256(                                          \
+          reinterpret_cast<const __m256i *>(bp + t * kNR * 2));               \
+      _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =      \
+          MADD_ADD(acc[r], _mm256_set1_epi32(word(ap, t * kMR + r)), b);       \
+    }                                                                          \
+    _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r)                 \
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(c + r * ldc), acc[r]); \
+  }                                                                            \
+  /* Four independent chains hide the multiply-add latency. */                 \
+  TARGET void gemv##SUFFIX(int64_t pairs, const int16_t *ap,                  \
+                           const int16_t *bp, int64_t lane,                   \
+                           const int32_t *bias, int32_t *out) {               \
+    __m256i a[4] = {                                                           \
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bias)),          \
+        _mm256_setzero_si256(), _mm256_setzero_si256(),                       \
+        _mm256_setzero_si256()};                                               \
+    const int16_t *b = bp + lane * 2;                                          \
+    auto step = [&](int64_t t, int u) TARGET {                                 \
+      a[u] = MADD_ADD(a[u],                                                    \
+                      _mm256_loadu_si256(                                      \
+                          reinterpret_cast<const __m256i *>(ap + t * kMR * 2)),\
+                      _mm256_set1_epi32(word(b, t * kNR)));                    \
+    };                                                                         \
+    int64_t t = 0;                                                             \
+    for (; t + 4 <= pairs; t += 4)                                             \
+      _Pragma("GCC unroll 4") for (int u = 0; u < 4; ++u) step(t + u, u);      \
+    for (; t < pairs; ++t)                                                     \
+      step(t, 0);                                                              \
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(a[0], a[1]),                \
+                                 _mm256_add_epi32(a[2], a[3]));               \
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), s);                 \
   }
-#pragma GCC unroll 8
-  for (int64_t r = 0; r < kMR; ++r)
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(c + r * ldc), acc[r]);
-}
 
-/// acc + panel pair t (kMR rows) * the B word at `b` + t * kNR.
-DLP_IGEMM_TARGET_AVX2 inline __m256i gemvStep(__m256i acc, const int16_t *ap,
-                                              const int16_t *b, int64_t t) {
-  __m256i w =
-      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(ap + t * kMR * 2));
-  return _mm256_add_epi32(
-      acc, _mm256_madd_epi16(w, _mm256_set1_epi32(word(b, t * kNR))));
-}
+#define DLP_IGEMM_MADD_ADD_AVX2(acc, a, b)                                     \
+  _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
+DLP_IGEMM_KERNELS(Avx2, DLP_IGEMM_TARGET_AVX2, DLP_IGEMM_MADD_ADD_AVX2)
 
-DLP_IGEMM_TARGET_AVX2 void gemvAvx2(int64_t pairs, const int16_t *ap,
-                                    const int16_t *bp, int64_t lane,
-                                    const int32_t *bias, int32_t *out) {
-  // Four independent chains hide the multiply-add latency.
-  __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bias));
-  __m256i a1 = _mm256_setzero_si256(), a2 = a1, a3 = a1;
-  const int16_t *b = bp + lane * 2;
-  int64_t t = 0;
-  for (; t + 4 <= pairs; t += 4) {
-    a0 = gemvStep(a0, ap, b, t);
-    a1 = gemvStep(a1, ap, b, t + 1);
-    a2 = gemvStep(a2, ap, b, t + 2);
-    a3 = gemvStep(a3, ap, b, t + 3);
-  }
-  for (; t < pairs; ++t)
-    a0 = gemvStep(a0, ap, b, t);
-  __m256i s = _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3));
-  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), s);
-}
+#define DLP_IGEMM_TARGET_VNNI                                                  \
+  __attribute__((target("avx2,avx512f,avx512vl,avx512vnni")))
+DLP_IGEMM_KERNELS(Vnni, DLP_IGEMM_TARGET_VNNI, _mm256_dpwssd_epi32)
 #endif
 
 struct KernelSet {
@@ -167,9 +171,22 @@ bool cpuHasAvx2() {
 #endif
 }
 
+bool cpuHasVnni() {
+#if DLP_IGEMM_HAVE_AVX2
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
 KernelSet kernelsFor(Isa isa) {
 #if DLP_IGEMM_HAVE_AVX2
-  static const bool avx2 = cpuHasAvx2();
+  static const bool avx2 = cpuHasAvx2(), vnni = cpuHasVnni();
+  if ((isa == Isa::Avx512Vnni || isa == Isa::Best) && vnni)
+    return {kernelVnni, gemvVnni};
   if (isa != Isa::Generic && avx2)
     return {kernelAvx2, gemvAvx2};
 #endif
@@ -187,7 +204,24 @@ int32_t *scratch(size_t count) {
 } // namespace
 
 bool igemm::isAvailable(Isa isa) {
-  return isa != Isa::Avx2 || cpuHasAvx2();
+  switch (isa) {
+  case Isa::Avx2:
+    return cpuHasAvx2();
+  case Isa::Avx512Vnni:
+    return cpuHasVnni();
+  default:
+    return true;
+  }
+}
+
+Isa igemm::bestIsa() {
+  return cpuHasVnni() ? Isa::Avx512Vnni : cpuHasAvx2() ? Isa::Avx2 : Isa::Generic;
+}
+
+void igemm::microKernel(Isa isa, int64_t pairs, const int16_t *ap,
+                        const int16_t *bp, int32_t *c, int64_t ldc,
+                        const int32_t *bias) {
+  kernelsFor(isa).kernel(pairs, ap, bp, c, ldc, bias);
 }
 
 bool PackedA::pack(const int32_t *a, int64_t rows, int64_t depth,

@@ -37,11 +37,22 @@ namespace dlprt::kernels::igemm {
 constexpr int64_t kMR = 8;
 constexpr int64_t kNR = 8;
 
-/// Instruction sets of the kernels; `Best` picks the best one this CPU has.
-enum class Isa { Generic, Avx2, Best };
+/// Instruction sets of the kernels; `Best` picks the best one this CPU has
+/// (chosen at run time: AVX-512 VNNI's vpdpwssd on 256-bit vectors, else
+/// AVX2's vpmaddwd + vpaddd, else portable C++). Every set gives the same
+/// bits, including on int32 wraparound.
+enum class Isa { Generic, Avx2, Avx512Vnni, Best };
 
 /// Whether the kernels for `isa` can run on this CPU.
 bool isAvailable(Isa isa);
+/// The set `Best` selects on this CPU.
+Isa bestIsa();
+
+/// The micro-kernel of `isa` alone (tests): c[kMR x kNR] (row stride ldc)
+/// = (bias ? bias[r] : c) + sum over `pairs` pairs of A panel words (kMR per
+/// pair) times B panel words (kNR per pair), modulo 2^32.
+void microKernel(Isa isa, int64_t pairs, const int16_t *ap, const int16_t *bp,
+                 int32_t *c, int64_t ldc, const int32_t *bias);
 
 /// The left operand, packed once: panel p holds rows [p * kMR, p * kMR +
 /// kMR) (zero past M), and for every pair t of K the kMR words of those rows.
