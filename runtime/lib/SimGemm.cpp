@@ -33,6 +33,13 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define DLPRT_SIM_AVX2 1
+#else
+#define DLPRT_SIM_AVX2 0
+#endif
+
 using namespace dlprt::isa;
 namespace rk = dlprt::kernels;
 namespace igemm = dlprt::kernels::igemm;
@@ -179,6 +186,72 @@ std::vector<uint32_t> decodeTagged(const Geometry &g, const Program &p,
   return w;
 }
 
+/// dst[j * ldd + r] = c[r * ldc + j] (+ the old dst with `accumulate`) for
+/// r < rows, j < cols, in uint32: a block of C (output channels x pixels)
+/// into ABUF's pixel-major vectors.
+void storeTransposedScalar(const int32_t *c, int64_t ldc, int64_t r0,
+                           int64_t rows, int64_t j0, int64_t cols,
+                           uint32_t *dst, int64_t ldd, bool accumulate) {
+  for (int64_t j = j0; j < cols; ++j)
+    for (int64_t r = r0; r < rows; ++r)
+      dst[j * ldd + r] = uint32_t(c[r * ldc + j]) +
+                         (accumulate ? dst[j * ldd + r] : 0);
+}
+
+#if DLPRT_SIM_AVX2
+/// As storeTransposedScalar, 8 x 8 blocks as AVX2 transposes.
+__attribute__((target("avx2"))) void
+storeTransposedAvx2(const int32_t *c, int64_t ldc, int64_t rows, int64_t cols,
+                    uint32_t *dst, int64_t ldd, bool accumulate) {
+  int64_t R = rows & ~int64_t(7), J = cols & ~int64_t(7);
+  for (int64_t r = 0; r < R; r += 8)
+    for (int64_t j = 0; j < J; j += 8) {
+      __m256i v[8], t[8];
+      for (int i = 0; i < 8; ++i)
+        v[i] = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i *>(c + (r + i) * ldc + j));
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
+        t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
+      }
+      for (int i = 0; i < 8; i += 4) {
+        v[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+        v[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+        v[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+        v[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+      }
+      // v[0..3]: columns 0, 1, 2, 3 (rows 0-3 | 4-7 of each 128-bit half
+      // from rows 0-3 in the low lane); v[4..7] the same for rows 4-7.
+      for (int i = 0; i < 4; ++i) {
+        __m256i lo = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);
+        __m256i hi = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);
+        uint32_t *d0 = dst + (j + i) * ldd + r, *d1 = dst + (j + i + 4) * ldd + r;
+        if (accumulate) {
+          lo = _mm256_add_epi32(
+              lo, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(d0)));
+          hi = _mm256_add_epi32(
+              hi, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(d1)));
+        }
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(d0), lo);
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(d1), hi);
+      }
+    }
+  storeTransposedScalar(c, ldc, 0, rows, J, cols, dst, ldd, accumulate);
+  storeTransposedScalar(c, ldc, R, rows, 0, J, dst, ldd, accumulate);
+}
+#endif
+
+void storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
+                     int64_t cols, uint32_t *dst, int64_t ldd,
+                     bool accumulate) {
+#if DLPRT_SIM_AVX2
+  static const bool avx2 = igemm::isAvailable(igemm::Isa::Avx2);
+  if (avx2)
+    return storeTransposedAvx2(c, ldc, rows, cols, dst, ldd, accumulate);
+#endif
+  storeTransposedScalar(c, ldc, 0, rows, 0, cols, dst, ldd, accumulate);
+}
+
 /// Runs the GEMM over pixel chunks with multipliers either packed (`a`) or
 /// int32 (`w32`, kc x Q).
 void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
@@ -222,40 +295,37 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
     thread_local std::vector<uint32_t> acc;
     size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
     x.resize(mc * kc);
-    acc.resize(mc * Q);
     gather(g, segs, kc, fbuf, L, m0, mc, x.data());
+    // ABUF rows of these pixels (disjoint across chunks) receive C.
+    uint32_t *out = abuf + m0 * Q;
     if (a) {
       igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
       b.resize(layout.size());
       igemm::packBTransposed(x.data(), int64_t(kc), layout, *a, b.data(), 0,
                              layout.panels());
-      // C (Q x mc) arrives in blocks; acc is pixel-major.
+      // C (Q x mc) arrives in blocks; ABUF is pixel-major.
       igemm::gemm(
           *a, b.data(), layout, accumulate ? nullptr : bias,
           [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
               const int32_t *cb, int64_t ldc) {
-            for (int64_t j = 0; j < cols; ++j) {
-              uint32_t *dst = acc.data() + (j0 + j) * Q + i0;
-              const uint32_t *old = abuf + (m0 + j0 + j) * Q + i0;
-              for (int64_t r = 0; r < rows; ++r)
-                dst[r] = uint32_t(cb[r * ldc + j]) + (accumulate ? old[r] : 0);
-            }
+            storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0,
+                            int64_t(Q), accumulate);
           },
           1);
     } else {
+      acc.resize(mc * Q);
       for (size_t m = 0; m < mc; ++m)
         for (size_t q = 0; q < Q; ++q)
-          acc[m * Q + q] =
-              accumulate ? abuf[(m0 + m) * Q + q] : uint32_t(bias[q]);
+          acc[m * Q + q] = accumulate ? out[m * Q + q] : uint32_t(bias[q]);
       if (kc)
         rk::int32Gemm(x.data(), w32, acc.data(), mc, kc, Q);
+      std::memcpy(out, acc.data(), mc * Q * sizeof(uint32_t));
     }
-    std::memcpy(abuf + m0 * Q, acc.data(), mc * Q * sizeof(uint32_t));
     if (epilogue)
-      rk::requantLanes(reinterpret_cast<const int32_t *>(acc.data()),
-                       int64_t(Q), int64_t(mc), int64_t(Q),
-                       s.outShift.data() + param, s.actMin.data() + param,
-                       s.actMax.data() + param, outBase + m0 * L);
+      rk::requantLanes(reinterpret_cast<const int32_t *>(out), int64_t(Q),
+                       int64_t(mc), int64_t(Q), s.outShift.data() + param,
+                       s.actMin.data() + param, s.actMax.data() + param,
+                       outBase + m0 * L);
   });
 }
 
