@@ -75,6 +75,11 @@ constexpr size_t kChunk = 64;
 constexpr size_t kChunkBytes = 192 << 10;
 /// Multiply-adds below which a GEMM runs on one thread.
 constexpr size_t kMinParallelMacs = size_t(1) << 19;
+/// Memory for prepared weight panels (2 bytes per weight, 4x a pow2
+/// binary's): they go first to the GEMMs that reuse each weight most (most
+/// output pixels), then to the smaller ones; the rest decode their rows
+/// when they run. Keeps the simulator within its binary size + 200 MB.
+constexpr size_t kPlanBudgetBytes = size_t(64) << 20;
 
 /// The int32 multiplier of a WBUF entry (docs/isa.md 3.3, term()).
 uint32_t multiplier(uint8_t entry, WFmt fmt) {
@@ -151,19 +156,6 @@ void keepRows(const Geometry &g, uint32_t L, size_t Q, std::vector<uint32_t> &w,
     ++kc;
   }
   w.resize(kc * Q);
-}
-
-/// Multipliers (K x Q) of the rows WBUF holds.
-std::vector<uint32_t> decodeRows(const Geometry &g, const MachineState &s,
-                                 size_t Q) {
-  std::vector<uint32_t> w(g.K * Q);
-  for (size_t k = 0; k < g.K; ++k) {
-    const uint8_t *row = s.wcode.data() + (g.wAddr + k) * Q;
-    unsigned align = s.walign[g.wAddr + k] & 31;
-    for (size_t q = 0; q < Q; ++q)
-      w[k * Q + q] = multiplier(row[q], g.fmt) << align;
-  }
-  return w;
 }
 
 /// Multipliers (K x Q) of rows with WBUF tags `tags` (K of them), decoded
@@ -371,7 +363,27 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     gemms.push_back(idx);
     made.push_back(std::move(plan));
   }
+  // Which GEMMs get prepared panels: by reuse (pixels) then size.
+  std::vector<size_t> rank(gemms.size());
+  for (size_t i = 0; i < rank.size(); ++i)
+    rank[i] = i;
+  auto geo = [&](size_t i) { return Geometry(t, p.code[gemms[i]]); };
+  std::stable_sort(rank.begin(), rank.end(), [&](size_t a, size_t b) {
+    Geometry ga = geo(a), gb = geo(b);
+    return ga.M != gb.M ? ga.M > gb.M : ga.K < gb.K;
+  });
+  std::vector<char> keep(gemms.size(), 0);
+  size_t used = 0;
+  for (size_t i : rank) {
+    size_t bytes = geo(i).K * Q * sizeof(int16_t);
+    if (used + bytes <= kPlanBudgetBytes) {
+      keep[i] = 1;
+      used += bytes;
+    }
+  }
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
+    if (!keep[i])
+      return;
     GemmPlan &plan = *made[i];
     Geometry g(t, p.code[gemms[i]]);
     std::vector<uint32_t> w = decodeTagged(g, p, plan.tags.data(), Q);
@@ -386,7 +398,8 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       plan.w32 = std::move(w);
   });
   for (size_t i = 0; i < gemms.size(); ++i)
-    plans->byInstr[gemms[i]] = std::move(made[i]);
+    if (keep[i])
+      plans->byInstr[gemms[i]] = std::move(made[i]);
   return plans;
 }
 
@@ -400,8 +413,10 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
              plan->a.empty() ? nullptr : &plan->a, plan->w32.data(), threads);
     return;
   }
-  s.syncWeights(p);
-  std::vector<uint32_t> w = decodeRows(g, s, t.Q);
+  // Only this instruction's rows, straight from the const rows their WBUF
+  // tags name (what syncWeights would decode for the whole buffer).
+  std::vector<uint32_t> w =
+      decodeTagged(g, p, s.wtag.data() + g.wAddr, t.Q);
   std::vector<Segment> segs;
   size_t kc;
   keepRows(g, t.L, t.Q, w, segs, kc);
