@@ -31,6 +31,7 @@
 #include "SimUtil.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -80,6 +81,8 @@ constexpr size_t kMinParallelMacs = size_t(1) << 19;
 /// output pixels), then to the smaller ones; the rest decode their rows
 /// when they run. Keeps the simulator within its binary size + 200 MB.
 constexpr size_t kPlanBudgetBytes = size_t(64) << 20;
+/// Unprepared GEMMs of at most this many output pixels run row by row.
+constexpr size_t kFewPixels = 4;
 
 /// The int32 multiplier of a WBUF entry (docs/isa.md 3.3, term()).
 uint32_t multiplier(uint8_t entry, WFmt fmt) {
@@ -321,6 +324,68 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   });
 }
 
+/// A GEMM of few output pixels (a fully-connected layer at batch 1)
+/// without prepared panels: each weight row is decoded from the const row
+/// its WBUF tag names and used at once, so no K x Q matrix is built (each
+/// weight is used M times, so decoding it costs as much as using it).
+void runFewPixels(const Program &p, const Instr &in, const Geometry &g,
+                  MachineState &s) {
+  const TargetConfig &t = p.target;
+  const uint32_t L = t.L, Q = t.Q;
+  const size_t M = g.M;
+  size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
+  uint32_t *abuf = reinterpret_cast<uint32_t *>(s.abuf.data()) +
+                   in.get(Field::Gemm_acc_addr) * Q;
+  const int8_t *fbuf = s.fbuf.data() + in.get(Field::Gemm_in_addr) * L;
+  std::vector<uint32_t> acc(M * Q);
+  for (size_t m = 0; m < M; ++m)
+    for (size_t q = 0; q < Q; ++q)
+      acc[m * Q + q] = in.get(Field::Gemm_accumulate)
+                           ? abuf[m * Q + q]
+                           : uint32_t(s.bias[param + q]);
+  std::vector<uint8_t> code(Q);
+  std::vector<uint32_t> mul(Q);
+  std::vector<int32_t> xs(M);
+  const uint64_t *tags = s.wtag.data() + g.wAddr;
+  for (size_t r = 0; r < g.K; ++r) {
+    if (!tags[r])
+      continue; // a never-loaded row holds zeros
+    // The input element of row r for every pixel (0 outside the tile).
+    size_t l = r % L, cb = (r / L) % g.inCb, tap = r / (L * g.inCb);
+    int64_t ky = int64_t(tap) / g.kW, kx = int64_t(tap) % g.kW;
+    bool any = false;
+    for (size_t m = 0; m < M; ++m) {
+      int64_t y = int64_t(m) / g.outW, x = int64_t(m) % g.outW;
+      int64_t iy = y * g.sH + ky * g.dH - g.pT, ix = x * g.sW + kx * g.dW - g.pL;
+      xs[m] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
+                  ? fbuf[(cb * g.cstride + iy * g.inW + ix) * L + l]
+                  : 0;
+      any |= xs[m] != 0;
+    }
+    if (!any)
+      continue;
+    WFmt fmt = WFmt((tags[r] - 1) & 1);
+    unsigned align =
+        detail::decodeWRow(p.constData.data() + (tags[r] - 1) / 2, fmt, Q,
+                           t.rowBytes(fmt), code.data()) &
+        31;
+    for (size_t q = 0; q < Q; ++q)
+      mul[q] = multiplier(code[q], g.fmt) << align;
+    for (size_t m = 0; m < M; ++m) {
+      uint32_t v = uint32_t(xs[m]);
+      uint32_t *a = acc.data() + m * Q;
+      for (size_t q = 0; q < Q; ++q)
+        a[q] += v * mul[q];
+    }
+  }
+  std::memcpy(abuf, acc.data(), M * Q * sizeof(uint32_t));
+  if (in.get(Field::Gemm_epilogue))
+    rk::requantLanes(reinterpret_cast<const int32_t *>(abuf), int64_t(Q),
+                     int64_t(M), int64_t(Q), s.outShift.data() + param,
+                     s.actMin.data() + param, s.actMax.data() + param,
+                     s.fbuf.data() + in.get(Field::Gemm_out_addr) * L);
+}
+
 } // namespace
 
 std::shared_ptr<const GemmPlans> planGemms(const Program &p,
@@ -373,10 +438,14 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     return ga.M != gb.M ? ga.M > gb.M : ga.K < gb.K;
   });
   std::vector<char> keep(gemms.size(), 0);
-  size_t used = 0;
+  size_t used = 0, budget = kPlanBudgetBytes;
+  // DLPRT_PLAN_BUDGET (bytes) overrides the budget: tests set 0 to run
+  // every GEMM on the unprepared paths.
+  if (const char *env = std::getenv("DLPRT_PLAN_BUDGET"))
+    budget = std::strtoull(env, nullptr, 10);
   for (size_t i : rank) {
     size_t bytes = geo(i).K * Q * sizeof(int16_t);
-    if (used + bytes <= kPlanBudgetBytes) {
+    if (used + bytes <= budget) {
       keep[i] = 1;
       used += bytes;
     }
@@ -411,6 +480,17 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
                          s.wtag.begin() + g.wAddr)) {
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a, plan->w32.data(), threads);
+    return;
+  }
+  // An output that overlaps the input runs pixel by pixel in runTiles.
+  uint64_t inLo = in.get(Field::Gemm_in_addr),
+           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
+                  uint64_t(g.inH) * g.inW,
+           outLo = in.get(Field::Gemm_out_addr);
+  bool overlap = in.get(Field::Gemm_epilogue) && outLo < inHi &&
+                 inLo < outLo + g.M;
+  if (g.M <= kFewPixels && !overlap) {
+    runFewPixels(p, in, g, s);
     return;
   }
   // Only this instruction's rows, straight from the const rows their WBUF
