@@ -315,8 +315,12 @@ std::vector<uint8_t> writeBinary(const Program &p) {
   return std::move(out.bytes);
 }
 
-Expected<Program> readBinary(ArrayRef<uint8_t> b,
-                             const TargetConfig *expected) {
+namespace {
+/// readBinary; with `owned` (the bytes `b` views), the const region is
+/// moved to the front of `owned` and becomes the program's, with no copy.
+Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
+                                 const TargetConfig *expected,
+                                 std::vector<uint8_t> *owned) {
   if (b.size() < kHeaderBytes)
     return headerError("file has " + Twine(b.size()) +
                        " bytes, fewer than the " + Twine(kHeaderBytes) +
@@ -413,7 +417,9 @@ Expected<Program> readBinary(ArrayRef<uint8_t> b,
   for (size_t i = 0; i < code.size(); i += isa::kInstrBytes)
     p.code.push_back(isa::decode(code.data() + i));
   ArrayRef<uint8_t> cst = sections[uint32_t(SectionKind::Const)];
-  p.constData.assign(cst.begin(), cst.end());
+  size_t cstOffset = cst.data() - b.data(), cstSize = cst.size();
+  if (!owned)
+    p.constData.assign(cst.begin(), cst.end());
   ArrayRef<uint8_t> mem = sections[uint32_t(SectionKind::Memory)];
   if (mem.size() != 8)
     return createStringError(inconvertibleErrorCode(),
@@ -429,9 +435,27 @@ Expected<Program> readBinary(ArrayRef<uint8_t> b,
   if (sections.count(uint32_t(SectionKind::Debug)))
     if (Error e = readDebug(sections[uint32_t(SectionKind::Debug)], p))
       return std::move(e);
+  if (owned) {
+    // Every other section is parsed: the bytes can become the const region.
+    std::memmove(owned->data(), owned->data() + cstOffset, cstSize);
+    owned->resize(cstSize);
+    p.constData = std::move(*owned);
+  }
   if (Error e = validateProgram(p))
     return std::move(e);
   return p;
+}
+} // namespace
+
+Expected<Program> readBinary(ArrayRef<uint8_t> b,
+                             const TargetConfig *expected) {
+  return readBinaryImpl(b, expected, nullptr);
+}
+
+Expected<Program> readBinary(std::vector<uint8_t> &&bytes,
+                             const TargetConfig *expected) {
+  std::vector<uint8_t> owned = std::move(bytes);
+  return readBinaryImpl(owned, expected, &owned);
 }
 
 } // namespace dlprt

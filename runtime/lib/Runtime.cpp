@@ -7,6 +7,7 @@
 #include "dlprt/Simulator.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <algorithm>
@@ -57,16 +58,50 @@ Session::~Session() = default;
 
 Expected<std::unique_ptr<Session>> Session::load(StringRef path,
                                                  const TargetConfig *expected) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getFile(
-      path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buf)
-    return createStringError(buf.getError(), "%s: cannot read: %s",
-                             path.str().c_str(),
-                             buf.getError().message().c_str());
-  ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buf)->getBufferStart()),
-      (*buf)->getBufferSize());
-  Expected<std::unique_ptr<Session>> s = loadBytes(bytes, expected);
+  // Read into a buffer the program then owns (its const region is moved,
+  // not copied): a binary's bytes are held once while loading.
+  auto fail = [&](std::error_code ec) {
+    return createStringError(ec, "%s: cannot read: %s", path.str().c_str(),
+                             ec.message().c_str());
+  };
+  Expected<sys::fs::file_t> fd = sys::fs::openNativeFileForRead(path);
+  if (!fd)
+    return fail(errorToErrorCode(fd.takeError()));
+  std::vector<uint8_t> bytes;
+  sys::fs::file_status st;
+  std::error_code ec = sys::fs::status(*fd, st);
+  if (!ec && st.type() != sys::fs::file_type::regular_file) {
+    sys::fs::closeFile(*fd);
+    return createStringError(std::errc::invalid_argument,
+                             "%s: cannot read: not a regular file",
+                             path.str().c_str());
+  }
+  if (!ec) {
+    bytes.resize(st.getSize());
+    size_t done = 0;
+    while (!ec && done < bytes.size()) {
+      Expected<size_t> n = sys::fs::readNativeFile(
+          *fd, MutableArrayRef<char>(reinterpret_cast<char *>(bytes.data()) +
+                                         done,
+                                     bytes.size() - done));
+      if (!n)
+        ec = errorToErrorCode(n.takeError());
+      else if (*n == 0)
+        bytes.resize(done); // the file shrank
+      else
+        done += *n;
+    }
+  }
+  sys::fs::closeFile(*fd);
+  if (ec)
+    return fail(ec);
+  Expected<std::unique_ptr<Session>> s = [&]()
+      -> Expected<std::unique_ptr<Session>> {
+    Expected<Program> p = readBinary(std::move(bytes), expected);
+    if (!p)
+      return p.takeError();
+    return create(std::move(*p));
+  }();
   if (!s)
     return createStringError(inconvertibleErrorCode(), "%s: %s",
                              path.str().c_str(),
@@ -79,7 +114,11 @@ Session::loadBytes(ArrayRef<uint8_t> bytes, const TargetConfig *expected) {
   Expected<Program> p = readBinary(bytes, expected);
   if (!p)
     return p.takeError();
-  std::unique_ptr<Session> s(new Session(std::move(*p)));
+  return create(std::move(*p));
+}
+
+Expected<std::unique_ptr<Session>> Session::create(Program validated) {
+  std::unique_ptr<Session> s(new Session(std::move(validated)));
   // readBinary validated the program: the simulator does not again.
   Expected<std::unique_ptr<Simulator>> sim =
       Simulator::create(s->prog, /*validated=*/true);

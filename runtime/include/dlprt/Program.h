@@ -104,6 +104,11 @@ std::vector<uint8_t> writeBinary(const Program &p);
 llvm::Expected<Program> readBinary(llvm::ArrayRef<uint8_t> bytes,
                                    const TargetConfig *expected = nullptr);
 
+/// readBinary of bytes the caller gives up: the const region is moved into
+/// the program, not copied (a binary's bytes are held once while loading).
+llvm::Expected<Program> readBinary(std::vector<uint8_t> &&bytes,
+                                   const TargetConfig *expected = nullptr);
+
 /// The instruction-level checks of readBinary on an in-memory program.
 llvm::Error validateProgram(const Program &p);
 

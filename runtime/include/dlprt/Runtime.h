@@ -69,6 +69,8 @@ public:
 
 private:
   explicit Session(Program p);
+  /// A session for a program readBinary validated.
+  static llvm::Expected<std::unique_ptr<Session>> create(Program validated);
   Program prog;
   std::unique_ptr<Simulator> sim;
   /// One machine and DDR data region per thread.
