@@ -55,7 +55,8 @@ def DLP_TensorOp : DLP_Op<"tensor", [HasParent<"ProgramOp">]> {
   let description = [{
     Channel-blocked storage `C x H x W` at `ddr_offset`; `shape` is the
     logical shape (batch 1); channel `c` has `frac[c / frac_block]`
-    fractional bits.
+    fractional bits. `type = 1` marks a float32 tensor of a host float
+    segment (row-major, storage `[elements, 1, 1]`, no frac bits).
 
     ```mlir
     dlp.tensor {name = "conv1", shape = array<i64: 1, 8, 28, 28>, ddr_offset = 0 : i64,
@@ -64,7 +65,8 @@ def DLP_TensorOp : DLP_Op<"tensor", [HasParent<"ProgramOp">]> {
   }];
   let arguments = (ins StrAttr:$name, DenseI64ArrayAttr:$shape,
                        I64Attr:$ddr_offset, DenseI64ArrayAttr:$storage,
-                       DenseI32ArrayAttr:$frac, I64Attr:$frac_block);
+                       DenseI32ArrayAttr:$frac, I64Attr:$frac_block,
+                       DefaultValuedAttr<I32Attr, "0">:$type);
   let assemblyFormat = "attr-dict";
 }
 

@@ -67,6 +67,7 @@ FailureOr<dlprt::Program> dlp::device::toProgram(ProgramOp prog) {
       d.W = t.getStorage()[2];
       d.frac.assign(t.getFrac().begin(), t.getFrac().end());
       d.fracBlock = t.getFracBlock();
+      d.type = dlprt::TensorType(t.getType());
       p.tensors.push_back(std::move(d));
       continue;
     }
@@ -120,7 +121,7 @@ ProgramOp dlp::device::fromProgram(OpBuilder &b, Location loc,
   for (const dlprt::TensorDesc &d : p.tensors) {
     std::vector<int32_t> frac(d.frac.begin(), d.frac.end());
     TensorOp::create(b, loc, d.name, d.shape, int64_t(d.ddrOffset),
-                     {d.C, d.H, d.W}, frac, d.fracBlock);
+                     {d.C, d.H, d.W}, frac, d.fracBlock, uint32_t(d.type));
   }
   for (const dlprt::HostSegment &s : p.host) {
     std::vector<int32_t> i(s.inputs.begin(), s.inputs.end()),

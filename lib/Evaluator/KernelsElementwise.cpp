@@ -2,6 +2,7 @@
 
 #include "Kernels.h"
 #include "NN/NNShapes.h"
+#include "dlprt/kernels/Float.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -12,6 +13,7 @@ using namespace dlp::eval;
 using namespace dlp::eval::kernels;
 using llvm::ArrayRef;
 namespace shp = dlp::nn::shapes;
+namespace rk = dlprt::kernels;
 
 namespace {
 /// Element-wise work below this many elements stays on the calling thread:
@@ -56,40 +58,19 @@ Tensor mapBinary(const Tensor &a, const Tensor &b, ExecContext &ctx, Fn fn) {
       yd[i] = fn(ad[i], bd[i]);
     return y;
   }
-  // Strides of a and b in the output index space (0 where broadcast).
-  int64_t rank = r.shape.size();
-  llvm::SmallVector<int64_t, 6> sa(rank, 0), sb(rank, 0);
-  auto strides = [&](ArrayRef<int64_t> s, llvm::SmallVector<int64_t, 6> &st) {
-    int64_t acc = 1;
-    for (int64_t i = s.size() - 1, o = rank - 1; i >= 0; --i, --o) {
-      st[o] = s[i] == 1 ? 0 : acc;
-      acc *= s[i];
-    }
-  };
-  strides(a.shape(), sa);
-  strides(b.shape(), sb);
-  if (rank == 0) {
+  // Broadcast (the one definition in dlprt/kernels/Float.h), rows of the
+  // innermost dimension in parallel.
+  std::vector<int64_t> sa(a.shape().begin(), a.shape().end()),
+      sb(b.shape().begin(), b.shape().end()),
+      so(r.shape.begin(), r.shape.end());
+  if (so.empty()) {
     yd[0] = fn(ad[0], bd[0]);
     return y;
   }
-  int64_t inner = r.shape[rank - 1];
+  int64_t inner = so.back();
   int64_t outer = inner ? n / inner : 0;
-  int64_t ia = sa[rank - 1], ib = sb[rank - 1];
   parallelFor(ctx, outer, [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      // Decompose o over the leading rank-1 dims.
-      int64_t rem = o, offA = 0, offB = 0;
-      for (int64_t d = rank - 2; d >= 0; --d) {
-        int64_t idx = rem % r.shape[d];
-        rem /= r.shape[d];
-        offA += idx * sa[d];
-        offB += idx * sb[d];
-      }
-      float *row = yd + o * inner;
-      const float *pa = ad + offA, *pb = bd + offB;
-      for (int64_t i = 0; i < inner; ++i)
-        row[i] = fn(pa[i * ia], pb[i * ib]);
-    }
+    rk::broadcastRows(ad, sa, bd, sb, yd, so, lo, hi, fn);
   });
   return y;
 }
@@ -98,49 +79,45 @@ Tensor mapBinary(const Tensor &a, const Tensor &b, ExecContext &ctx, Fn fn) {
 Tensor kernels::unary(mlir::Operation *op, const Tensor &x, ExecContext &ctx) {
   return llvm::TypeSwitch<mlir::Operation *, Tensor>(op)
       .Case([&](nn::ReluOp) {
-        return mapUnary(x, ctx, [](float v) { return v > 0.0f ? v : 0.0f; });
+        return mapUnary(x, ctx, [](float v) { return rk::relu(v); });
       })
       .Case([&](nn::SigmoidOp) {
         return mapUnary(x, ctx,
-                        [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+                        [](float v) { return rk::sigmoid(v); });
       })
       .Case([&](nn::ClipOp c) {
         float lo = c.getMin().convertToFloat(), hi = c.getMax().convertToFloat();
-        return mapUnary(x, ctx, [=](float v) {
-          return std::isnan(v) ? v : std::min(std::max(v, lo), hi);
-        });
+        return mapUnary(x, ctx, [=](float v) { return rk::clip(v, lo, hi); });
       })
       .Case([&](nn::HardSigmoidOp h) {
         float al = h.getAlpha().convertToFloat(),
               be = h.getBeta().convertToFloat();
-        return mapUnary(x, ctx, [=](float v) {
-          return std::max(0.0f, std::min(1.0f, al * v + be));
-        });
+        return mapUnary(x, ctx, [=](float v) { return rk::hardSigmoid(v, al, be); });
       })
       .Case([&](nn::LeakyReluOp l) {
         float al = l.getAlpha().convertToFloat();
-        return mapUnary(x, ctx, [=](float v) { return v >= 0 ? v : al * v; });
+        return mapUnary(x, ctx, [=](float v) { return rk::leakyRelu(v, al); });
       })
       .Case([&](nn::NegOp) {
-        return mapUnary(x, ctx, [](float v) { return -v; });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Neg, 0, 0, v); });
       })
       .Case([&](nn::AbsOp) {
-        return mapUnary(x, ctx, [](float v) { return std::fabs(v); });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Abs, 0, 0, v); });
       })
       .Case([&](nn::ExpOp) {
-        return mapUnary(x, ctx, [](float v) { return std::exp(v); });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Exp, 0, 0, v); });
       })
       .Case([&](nn::LogOp) {
-        return mapUnary(x, ctx, [](float v) { return std::log(v); });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Log, 0, 0, v); });
       })
       .Case([&](nn::SqrtOp) {
-        return mapUnary(x, ctx, [](float v) { return std::sqrt(v); });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Sqrt, 0, 0, v); });
       })
       .Case([&](nn::TanhOp) {
-        return mapUnary(x, ctx, [](float v) { return std::tanh(v); });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Tanh, 0, 0, v); });
       })
       .Case([&](nn::ReciprocalOp) {
-        return mapUnary(x, ctx, [](float v) { return 1.0f / v; });
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Reciprocal, 0, 0, v); });
       })
       .Case<nn::IdentityOp, nn::DropoutOp>([&](auto) { return x; })
       .Default([&](mlir::Operation *o) {
@@ -153,24 +130,28 @@ Tensor kernels::binary(mlir::Operation *op, const Tensor &a, const Tensor &b,
                        ExecContext &ctx) {
   return llvm::TypeSwitch<mlir::Operation *, Tensor>(op)
       .Case([&](nn::AddOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return u + v; });
+        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Add, u, v); });
       })
       .Case([&](nn::SubOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return u - v; });
+        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Sub, u, v); });
       })
       .Case([&](nn::MulOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return u * v; });
+        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Mul, u, v); });
       })
       .Case([&](nn::DivOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return u / v; });
+        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Div, u, v); });
       })
       .Case([&](nn::MaxOp) {
         return mapBinary(a, b, ctx,
-                         [](float u, float v) { return std::max(u, v); });
+                         [](float u, float v) {
+                           return rk::floatBinary(rk::FloatBinaryOp::Max, u, v);
+                         });
       })
       .Case([&](nn::MinOp) {
         return mapBinary(a, b, ctx,
-                         [](float u, float v) { return std::min(u, v); });
+                         [](float u, float v) {
+                           return rk::floatBinary(rk::FloatBinaryOp::Min, u, v);
+                         });
       })
       .Default([&](mlir::Operation *o) {
         return fail(ctx, "no binary kernel for " +

@@ -1,6 +1,7 @@
 //===- KernelsLinalg.cpp - Gemm, matmul, fully-connected, normalization ---===//
 
 #include "Kernels.h"
+#include "dlprt/kernels/Float.h"
 #include "NN/NNShapes.h"
 #include "dlp/Evaluator/Gemm.h"
 
@@ -111,23 +112,7 @@ Tensor kernels::softmax(int64_t axis, const Tensor &x, ExecContext &ctx) {
   const float *xd = x.data();
   float *yd = y.mutableData();
   parallelFor(ctx, outer * inner, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      int64_t o = t / inner, i = t % inner;
-      const float *src = xd + o * len * inner + i;
-      float *dst = yd + o * len * inner + i;
-      float mx = -INFINITY;
-      for (int64_t j = 0; j < len; ++j)
-        mx = std::max(mx, src[j * inner]);
-      double sum = 0;
-      for (int64_t j = 0; j < len; ++j) {
-        float e = std::exp(src[j * inner] - mx);
-        dst[j * inner] = e;
-        sum += e;
-      }
-      float inv = static_cast<float>(1.0 / sum);
-      for (int64_t j = 0; j < len; ++j)
-        dst[j * inner] *= inv;
-    }
+    dlprt::kernels::softmaxLines(xd, yd, len, inner, lo, hi);
   });
   return y;
 }

@@ -63,6 +63,7 @@ std::vector<uint8_t> tensorsPayload(const Program &p) {
     w.put<int64_t>(t.W);
     w.put<int64_t>(t.fracBlock);
     w.list<int32_t>(t.frac);
+    w.put<uint32_t>(uint32_t(t.type));
   }
   return std::move(w.bytes);
 }
@@ -163,8 +164,8 @@ private:
 Error readTensors(ArrayRef<uint8_t> s, Program &p) {
   Cursor c(s, "TENSORS");
   uint32_t n;
-  // name length, rank, offset, C, H, W, frac block, frac count.
-  if (Error e = c.count(n, 4 + 4 + 8 * 5 + 4, "tensor count"))
+  // name length, rank, offset, C, H, W, frac block, frac count, type.
+  if (Error e = c.count(n, 4 + 4 + 8 * 5 + 4 + 4, "tensor count"))
     return e;
   p.tensors.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
@@ -184,6 +185,15 @@ Error readTensors(ArrayRef<uint8_t> s, Program &p) {
         return e;
     if (Error e = c.list<int32_t>(t.frac, "frac bits"))
       return e;
+    uint32_t type;
+    if (Error e = c.get(type, "type"))
+      return e;
+    if (type > uint32_t(TensorType::Float32))
+      return createStringError(inconvertibleErrorCode(),
+                               "section TENSORS: record %u ('%s'): type %u "
+                               "(expected 0 int8 or 1 float32)",
+                               i, t.name.c_str(), type);
+    t.type = TensorType(type);
   }
   return c.finish();
 }

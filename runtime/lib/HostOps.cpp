@@ -4,6 +4,8 @@
 
 #include "dlprt/Numerics.h"
 #include "dlprt/kernels/Conv.h"
+#include "dlprt/kernels/Float.h"
+#include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
 
@@ -23,12 +25,30 @@ using u128 = unsigned __int128;
 /// Largest kernel / stride / padding / dilation a host conv accepts.
 constexpr int64_t kMaxConvParam = 1 << 16;
 
+const char *kindName(HostOpKind k) {
+  switch (k) {
+  case HostOpKind::Conv:
+    return "conv";
+  case HostOpKind::Concat:
+    return "concat";
+  case HostOpKind::Dequantize:
+    return "dequantize";
+  case HostOpKind::Quantize:
+    return "quantize";
+  case HostOpKind::FloatUnary:
+    return "float unary";
+  case HostOpKind::FloatBinary:
+    return "float binary";
+  case HostOpKind::Softmax:
+    return "softmax";
+  }
+  return "?";
+}
+
 Error segError(size_t i, const HostSegment &h, const Twine &msg) {
   return createStringError(inconvertibleErrorCode(),
                            "section HOST: record %zu (%s): %s", i,
-                           h.kind == HostOpKind::Conv     ? "conv"
-                           : h.kind == HostOpKind::Concat ? "concat"
-                                                          : "?",
+                           kindName(h.kind),
                            msg.str().c_str());
 }
 
@@ -187,11 +207,159 @@ void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
         data[blockedOffset(t, L, c, yy, xx)] = 0;
 }
 
+/// Logical element count of a tensor (validated: fits uint64).
+uint64_t elements(const TensorDesc &t) {
+  uint64_t n = 1;
+  for (int64_t d : t.shape)
+    n *= uint64_t(d);
+  return n;
+}
+
+/// The element types and arity a segment kind needs.
+Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
+  auto want = [&](uint32_t t, TensorType type, const char *what) -> Error {
+    if (p.tensors[t].type != type)
+      return segError(i, h,
+                      Twine(what) + " '" + p.tensors[t].name + "' must be " +
+                          (type == TensorType::Int8 ? "int8" : "float32"));
+    return Error::success();
+  };
+  bool floatIn = h.kind == HostOpKind::Quantize ||
+                 h.kind == HostOpKind::FloatUnary ||
+                 h.kind == HostOpKind::FloatBinary ||
+                 h.kind == HostOpKind::Softmax;
+  bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
+                  h.kind != HostOpKind::Quantize);
+  for (uint32_t t : h.inputs)
+    if (Error e = want(t, floatIn ? TensorType::Float32 : TensorType::Int8,
+                       "input"))
+      return e;
+  for (uint32_t t : h.outputs)
+    if (Error e = want(t, floatOut ? TensorType::Float32 : TensorType::Int8,
+                       "output"))
+      return e;
+  return Error::success();
+}
+
+Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
+  unsigned nIn = h.kind == HostOpKind::FloatBinary ? 2 : 1;
+  if (h.inputs.size() != nIn || h.outputs.size() != 1)
+    return segError(i, h,
+                    "takes " + Twine(nIn) + " input(s) and one output");
+  if (h.constBytes)
+    return segError(i, h, "takes no constants");
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  size_t nParams = h.kind == HostOpKind::FloatUnary    ? 3
+                   : h.kind == HostOpKind::FloatBinary ? 1
+                                                       : 0;
+  if (h.params.size() != nParams)
+    return segError(i, h,
+                    Twine(h.params.size()) + " params (expected " +
+                        Twine(nParams) + ")");
+  if (h.kind == HostOpKind::FloatUnary &&
+      (h.params[0] < 0 ||
+       h.params[0] >= int64_t(kernels::FloatUnaryOp::NumOps)))
+    return segError(i, h, "unknown unary op " + Twine(h.params[0]));
+  if (h.kind == HostOpKind::FloatBinary &&
+      (h.params[0] < 0 ||
+       h.params[0] >= int64_t(kernels::FloatBinaryOp::NumOps)))
+    return segError(i, h, "unknown binary op " + Twine(h.params[0]));
+  if (h.kind != HostOpKind::FloatBinary) {
+    if (p.tensors[h.inputs[0]].shape != y.shape)
+      return segError(i, h, "input and output shapes differ");
+    return Error::success();
+  }
+  // Numpy broadcasting: aligned at the end, each dimension equal or 1.
+  const TensorDesc &a = p.tensors[h.inputs[0]], &b = p.tensors[h.inputs[1]];
+  if (a.shape.size() > y.shape.size() || b.shape.size() > y.shape.size())
+    return segError(i, h, "an input has a higher rank than the output");
+  for (const TensorDesc *x : {&a, &b})
+    for (size_t d = 0; d < x->shape.size(); ++d) {
+      int64_t xd = x->shape[x->shape.size() - 1 - d],
+              yd = y.shape[y.shape.size() - 1 - d];
+      if (xd != yd && xd != 1)
+        return segError(i, h,
+                        "input '" + x->name + "' does not broadcast to the "
+                        "output shape");
+    }
+  for (size_t d = 0; d < y.shape.size(); ++d) {
+    auto dim = [&](const TensorDesc &x) -> int64_t {
+      size_t off = y.shape.size() - x.shape.size();
+      return d < off ? 1 : x.shape[d - off];
+    };
+    if (y.shape[d] != std::max(dim(a), dim(b)))
+      return segError(i, h, "output shape is not the broadcast shape");
+  }
+  return Error::success();
+}
+
+Error checkQuant(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 1 || h.outputs.size() != 1 || !h.params.empty() ||
+      h.constBytes)
+    return segError(i, h, "takes one input, one output, no params");
+  if (elements(p.tensors[h.inputs[0]]) != elements(p.tensors[h.outputs[0]]))
+    return segError(i, h, "input and output element counts differ");
+  return Error::success();
+}
+
+const float *floatAt(const uint8_t *data, const TensorDesc &t) {
+  return reinterpret_cast<const float *>(data + t.ddrOffset);
+}
+
+void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
+  namespace rk = dlprt::kernels;
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  const TensorDesc &x = p.tensors[h.inputs[0]];
+  uint32_t L = p.target.L;
+  uint64_t n = elements(y);
+  // Results go to a buffer first: an input may share bytes with the output.
+  std::vector<float> out(n);
+  switch (h.kind) {
+  case HostOpKind::Dequantize:
+    dequantizeFrom(x, L, data, out.data());
+    break;
+  case HostOpKind::Quantize: {
+    std::vector<float> in(floatAt(data, x), floatAt(data, x) + n);
+    quantizeInto(y, L, in.data(), data);
+    return;
+  }
+  case HostOpKind::FloatUnary: {
+    auto op = rk::FloatUnaryOp(h.params[0]);
+    float a, b;
+    uint32_t ab = uint32_t(h.params[1]), bb = uint32_t(h.params[2]);
+    std::memcpy(&a, &ab, 4);
+    std::memcpy(&b, &bb, 4);
+    const float *src = floatAt(data, x);
+    for (uint64_t k = 0; k < n; ++k)
+      out[k] = rk::floatUnary(op, a, b, src[k]);
+    break;
+  }
+  case HostOpKind::FloatBinary: {
+    const TensorDesc &bt = p.tensors[h.inputs[1]];
+    auto op = rk::FloatBinaryOp(h.params[0]);
+    int64_t inner = y.shape.back(), rows = inner ? int64_t(n) / inner : 0;
+    rk::broadcastRows(floatAt(data, x), x.shape, floatAt(data, bt), bt.shape,
+                      out.data(), y.shape, 0, rows,
+                      [op](float u, float v) { return rk::floatBinary(op, u, v); });
+    break;
+  }
+  case HostOpKind::Softmax: {
+    int64_t len = y.shape.back();
+    rk::softmaxLines(floatAt(data, x), out.data(), len, 1, 0,
+                     len ? int64_t(n) / len : 0);
+    break;
+  }
+  default:
+    return;
+  }
+  std::memcpy(data + y.ddrOffset, out.data(), n * sizeof(float));
+}
+
 } // namespace
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind != HostOpKind::Conv && h.kind != HostOpKind::Concat)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Softmax)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -206,17 +374,32 @@ Error checkHostSegment(const Program &p, size_t i) {
                     "const bytes [" + Twine(h.constOffset) + ", +" +
                         Twine(h.constBytes) + ") exceed CONST (" +
                         Twine(p.constData.size()) + " bytes)");
-  return h.kind == HostOpKind::Conv ? checkConv(p, i, h) : checkConcat(p, i, h);
+  if (Error e = checkTypes(p, i, h))
+    return e;
+  switch (h.kind) {
+  case HostOpKind::Conv:
+    return checkConv(p, i, h);
+  case HostOpKind::Concat:
+    return checkConcat(p, i, h);
+  case HostOpKind::Dequantize:
+  case HostOpKind::Quantize:
+    return checkQuant(p, i, h);
+  default:
+    return checkFloat(p, i, h);
+  }
 }
 
 void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
                     unsigned threads) {
   if (h.kind == HostOpKind::Conv)
     runConv(p, h, data, threads);
-  else
+  else if (h.kind == HostOpKind::Concat)
     runConcat(p, h, data);
+  else
+    runFloat(p, h, data);
   for (uint32_t out : h.outputs)
-    zeroPadLanes(p.tensors[out], p.target.L, data);
+    if (!p.tensors[out].isFloat())
+      zeroPadLanes(p.tensors[out], p.target.L, data);
 }
 
 } // namespace dlprt

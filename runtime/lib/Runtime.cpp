@@ -25,6 +25,10 @@ uint64_t logicalElements(const TensorDesc &t) {
 
 void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
                   uint8_t *data) {
+  if (t.isFloat()) {
+    std::memcpy(data + t.ddrOffset, src, t.bytes(L));
+    return;
+  }
   std::memset(data + t.ddrOffset, 0, t.bytes(L));
   for (int64_t c = 0; c < t.C; ++c) {
     int f = t.frac[c / t.fracBlock];
@@ -36,6 +40,10 @@ void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
 
 void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
                     float *dst) {
+  if (t.isFloat()) {
+    std::memcpy(dst, data + t.ddrOffset, t.bytes(L));
+    return;
+  }
   for (int64_t c = 0; c < t.C; ++c) {
     int f = t.frac[c / t.fracBlock];
     for (int64_t y = 0; y < t.H; ++y)

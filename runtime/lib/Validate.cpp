@@ -38,8 +38,10 @@ Error checkTensor(const Program &p, size_t i) {
     if (v < 1 || v > maxDim)
       return tensorError(
           i, t, Twine(what) + " = " + Twine(v) + " out of range [1, 2^31]");
-  u128 bytes = u128((uint64_t(t.C) + p.target.L - 1) / p.target.L) *
-               uint64_t(t.H) * uint64_t(t.W) * p.target.L;
+  u128 bytes = t.isFloat()
+                   ? u128(uint64_t(t.C)) * uint64_t(t.H) * uint64_t(t.W) * 4
+                   : u128((uint64_t(t.C) + p.target.L - 1) / p.target.L) *
+                         uint64_t(t.H) * uint64_t(t.W) * p.target.L;
   if (u128(t.ddrOffset) + bytes > p.dataBytes)
     return tensorError(
         i, t,
@@ -64,6 +66,13 @@ Error checkTensor(const Program &p, size_t i) {
                        "than storage C x H x W = " +
                            Twine(t.C) + " x " + Twine(t.H) + " x " +
                            Twine(t.W));
+  if (t.isFloat()) {
+    if (!t.frac.empty() || t.fracBlock != 1 || t.H != 1 || t.W != 1)
+      return tensorError(i, t,
+                         "a float32 tensor has storage C x 1 x 1, frac "
+                         "block 1 and no frac bits");
+    return Error::success();
+  }
   if (t.fracBlock < 1 || t.fracBlock > t.C)
     return tensorError(
         i, t, "frac block " + Twine(t.fracBlock) + " out of range [1, C]");

@@ -175,7 +175,7 @@ TEST(Binary, TruncatedSectionsAtEveryLength) {
   std::vector<uint8_t> b = writeBinary(p);
   size_t e = entryOf(b, SectionKind::Tensors);
   put64(b, e + 16, get64(b, e + 16) - 3);
-  EXPECT_ERROR(loadError(b), "section TENSORS: record 3: truncated: frac bits");
+  EXPECT_ERROR(loadError(b), "section TENSORS: record 3: truncated: type");
 }
 
 TEST(Binary, WrongTargetFingerprint) {

@@ -135,8 +135,9 @@ def parse_binary(path):
         C, H, W = r.i64(), r.i64(), r.i64()
         fb = r.i64()
         frac = [r.i32() for _ in range(r.u32())]
+        dtype = r.u32()  # 0 int8 channel-blocked, 1 float32 (host segments)
         tensors.append(dict(name=name, dims=dims, off=off, C=C, H=H, W=W,
-                            frac_block=fb, frac=frac))
+                            frac_block=fb, frac=frac, dtype=dtype))
     r.done()
     b["tensors"] = tensors
     r = Reader(secs["IO"], "IO")
@@ -545,6 +546,8 @@ def blocks(C, L):
 
 
 def tensor_bytes(t, L):
+    if t.get("dtype") == 1:  # float32, row-major (host float segments)
+        return 4 * t["C"] * t["H"] * t["W"]
     return blocks(t["C"], L) * t["H"] * t["W"] * L
 
 

@@ -27,8 +27,12 @@ struct TensorRec {
   int64_t C = 0, H = 0, W = 0;
   std::vector<int32_t> frac;
   int64_t fracBlock = 1;
+  /// A float32 tensor of a host float segment: row-major, C = elements.
+  bool isFloat = false;
   int64_t cb(int64_t L) const { return (C + L - 1) / L; }
-  uint64_t bytes(int64_t L) const { return uint64_t(cb(L)) * H * W * L; }
+  uint64_t bytes(int64_t L) const {
+    return isFloat ? uint64_t(C) * 4 : uint64_t(cb(L)) * H * W * L;
+  }
   Access ddr(int64_t L, bool write) const {
     return {Space::Ddr, int64_t(offset), int64_t(offset + bytes(L)), write};
   }
@@ -69,6 +73,12 @@ public:
   mlir::LogicalResult lowerEltwise(mlir::Operation *op);
   mlir::LogicalResult lowerHostConv(qnn::ConvOp op);
   mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
+  /// Float ops between dequantize / quantize as host float segments.
+  mlir::LogicalResult lowerHostFloat(mlir::Operation *op);
+  /// A host segment of `kind` and its HOST instruction.
+  void hostSegment(mlir::Location loc, dlprt::HostOpKind kind,
+                   std::vector<uint32_t> inputs, uint32_t output,
+                   std::vector<int64_t> params = {});
 
   /// DMA between DDR region data (`ddrAddr`, `planes` planes `planeStride`
   /// bytes apart, `n0` contiguous vectors each) and FBUF at `sram`: a LOAD

@@ -58,7 +58,22 @@ int Lowering::tensorOf(Value v) {
   TensorRec r;
   r.name = v.getDefiningOp() ? layerName(v.getDefiningOp()) : "input";
   r.shape.assign(type.getShape().begin(), type.getShape().end());
-  r.shape[0] = 1;
+  if (!r.shape.empty())
+    r.shape[0] = 1;
+  if (!fmap) {
+    // A float tensor of a host float segment.
+    r.isFloat = true;
+    r.C = 1;
+    for (int64_t d : r.shape)
+      r.C *= d;
+    r.H = r.W = 1;
+    dataBytes = (dataBytes + 63) & ~uint64_t(63);
+    r.offset = dataBytes;
+    dataBytes += r.bytes(L);
+    tensors.push_back(std::move(r));
+    tensorIndex[v] = tensors.size() - 1;
+    return tensors.size() - 1;
+  }
   r.C = type.getDimSize(1);
   r.H = type.getRank() == 4 ? type.getDimSize(2) : 1;
   r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
@@ -250,25 +265,24 @@ LogicalResult Lowering::lowerHostConcat(qnn::ConcatOp op) {
 LogicalResult Lowering::lowerOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](qnn::QuantizeOp q) -> LogicalResult {
-        if (!isa<BlockArgument>(q.getInput()))
-          return error(op, "quantization of a computed float tensor needs a "
-                           "host float segment (not supported yet)");
-        return success(); // a model input (run())
+        if (tensorIndex.count(q.getOutput()))
+          return success(); // a model input (run())
+        return lowerHostFloat(op);
       })
       .Case([&](qnn::DequantizeOp d) -> LogicalResult {
-        for (Operation *user : d->getUsers())
-          if (!isa<func::ReturnOp>(user))
-            return error(op, "a dequantized tensor feeding '")
-                   << user->getName()
-                   << "' needs a host float segment (not supported yet)";
-        return success();
+        // Returned: the runtime dequantizes the int8 tensor. Used by float
+        // ops: a host segment dequantizes it into a float tensor.
+        if (llvm::all_of(d->getUsers(),
+                         [](Operation *u) { return isa<func::ReturnOp>(u); }))
+          return success();
+        return lowerHostFloat(op);
       })
       .Case([&](func::ReturnOp r) -> LogicalResult {
         for (Value v : r.getOperands()) {
+          // A dequantized int8 tensor (the runtime dequantizes it) or a
+          // float tensor of a host segment.
           auto d = v.getDefiningOp<qnn::DequantizeOp>();
-          if (!d)
-            return error(op, "a result not produced by qnn.dequantize");
-          outputs.push_back(tensorOf(d.getInput()));
+          outputs.push_back(d ? tensorOf(d.getInput()) : tensorOf(v));
         }
         return success();
       })
@@ -302,6 +316,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       .Default([&](Operation *) -> LogicalResult {
         if (op->getName().getStringRef() == "arith.constant")
           return success();
+        if (op->getDialect() &&
+            op->getDialect()->getNamespace() == "nn")
+          return lowerHostFloat(op);
         return error(op, "the op has no DLP lowering and no host kernel yet");
       });
 }
@@ -324,12 +341,9 @@ LogicalResult Lowering::run(func::FuncOp f) {
     SmallVector<Operation *> users(a.getUsers());
     auto q = users.size() == 1 ? dyn_cast<qnn::QuantizeOp>(users[0])
                                : qnn::QuantizeOp();
-    if (!q)
-      return f.emitError() << "cannot compile for the DLP: argument #"
-                           << a.getArgNumber()
-                           << " must feed exactly one qnn.quantize (it has "
-                           << users.size() << " users)";
-    int idx = tensorOf(q.getOutput());
+    // Quantized once on entry: an int8 input the runtime quantizes into.
+    // Otherwise a float input that host segments read.
+    int idx = q ? tensorOf(q.getOutput()) : tensorOf(a);
     auto name = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "onnx.name");
     tensors[idx].name =
         name ? name.str() : "arg" + std::to_string(a.getArgNumber());
@@ -405,8 +419,8 @@ struct ConvertQNNToDLPPass
                                   }));
     for (const TensorRec &r : low.tensors)
       device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
-                            int64_t(r.offset), {r.C, r.H, r.W}, r.frac,
-                            r.fracBlock);
+                               int64_t(r.offset), {r.C, r.H, r.W}, r.frac,
+                               r.fracBlock, r.isFloat ? 1u : 0u);
     for (const dlprt::HostSegment &s : low.host) {
       std::vector<int32_t> in(s.inputs.begin(), s.inputs.end()),
           out(s.outputs.begin(), s.outputs.end());

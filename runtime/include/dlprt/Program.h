@@ -38,19 +38,33 @@ enum class SectionKind : uint32_t {
   Debug = 8,
 };
 
+/// Element types of tensors in DDR region `data`.
+enum class TensorType : uint32_t {
+  /// int8 feature map, channel-blocked (docs/isa.md section 1).
+  Int8 = 0,
+  /// float32 in logical row-major order (host float segments; C = the
+  /// element count, H = W = 1, no frac bits).
+  Float32 = 1,
+};
+
 /// A feature map in DDR region `data`, one image, channel-blocked
 /// (docs/isa.md section 1): storage C x H x W in blocks of L channels.
 /// `shape` is the logical shape with batch 1 (N x C x H x W, or N x K after
-/// a flatten: logical feature k = (c * H + y) * W + x).
+/// a flatten: logical feature k = (c * H + y) * W + x). A Float32 tensor is
+/// plain row-major float32 instead.
 struct TensorDesc {
   std::string name;
+  TensorType type = TensorType::Int8;
   std::vector<int64_t> shape;
   uint64_t ddrOffset = 0;
   int64_t C = 0, H = 0, W = 0;
   /// Fractional bits of storage channel c: frac[c / fracBlock].
   std::vector<int32_t> frac;
   int64_t fracBlock = 1;
+  bool isFloat() const { return type == TensorType::Float32; }
   uint64_t bytes(uint32_t L) const {
+    if (isFloat())
+      return uint64_t(C) * H * W * 4;
     return uint64_t((C + L - 1) / L) * H * W * L;
   }
 };
@@ -65,6 +79,19 @@ enum class HostOpKind : uint32_t {
   Conv = 1,
   /// Concatenation along channels of the inputs, in order. No params.
   Concat = 2,
+  /// Host float segments (docs/binary-format.md): int8 -> float32 of the
+  /// same logical shape (x = q * 2^-f).
+  Dequantize = 3,
+  /// float32 -> int8 (q = sat8(floor(x * 2^f + 1/2)), numerics section 1).
+  Quantize = 4,
+  /// Element-wise float function; params: the FloatUnaryOp, then its
+  /// float parameters as IEEE-754 bit patterns (alpha / lo, hi).
+  FloatUnary = 5,
+  /// Broadcasting (numpy rules) float add / sub / mul / div / max / min;
+  /// params: the FloatBinaryOp.
+  FloatBinary = 6,
+  /// Softmax over the last axis (params: none).
+  Softmax = 7,
 };
 
 struct HostSegment {

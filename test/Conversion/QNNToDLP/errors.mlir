@@ -1,23 +1,32 @@
 // RUN: dlp-opt %s -split-input-file --convert-qnn-to-dlp=target=%configs/small.json -verify-diagnostics
 
-// A float op between dequantize and quantize needs a host float segment.
+// Host float segments read tensors in DDR: a float constant operand is not
+// supported yet.
 func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %q = qnn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8xi8, #qnn.fmap<[4], block = 8>>
-  // expected-error @+1 {{for target 'small': a dequantized tensor feeding 'nn.sigmoid' needs a host float segment (not supported yet)}}
   %d = qnn.dequantize %q : (tensor<1x8xi8, #qnn.fmap<[4], block = 8>>) -> tensor<1x8xf32>
-  %s = nn.sigmoid %d : tensor<1x8xf32>
-  return %s : tensor<1x8xf32>
+  %c = arith.constant dense<2.0> : tensor<1x8xf32>
+  // expected-error @+1 {{for target 'small': a float constant operand of a host op is not supported yet}}
+  %m = nn.mul %d, %c : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
+  return %m : tensor<1x8xf32>
 }
 
 // -----
 
-// expected-error @+1 {{cannot compile for the DLP: argument #0 must feed exactly one qnn.quantize (it has 2 users)}}
-func.func @main(%x: tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {
-  %a = qnn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8xi8, #qnn.fmap<[4], block = 8>>
-  %b = qnn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8xi8, #qnn.fmap<[5], block = 8>>
-  %da = qnn.dequantize %a : (tensor<1x8xi8, #qnn.fmap<[4], block = 8>>) -> tensor<1x8xf32>
-  %db = qnn.dequantize %b : (tensor<1x8xi8, #qnn.fmap<[5], block = 8>>) -> tensor<1x8xf32>
-  return %da, %db : tensor<1x8xf32>, tensor<1x8xf32>
+// Host softmax runs over the last axis.
+func.func @main(%x: tensor<1x8x2xf32>) -> tensor<1x8x2xf32> {
+  // expected-error @+1 {{for target 'small': host softmax runs over the last axis only (axis 1)}}
+  %s = nn.softmax %x {axis = 1 : i64} : tensor<1x8x2xf32>
+  return %s : tensor<1x8x2xf32>
+}
+
+// -----
+
+// A float op with neither a DLP lowering nor a host kernel.
+func.func @main(%x: tensor<1x8x2xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{for target 'small': no DLP lowering and no host kernel for this float op yet}}
+  %t = nn.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<1x8x2xf32>) -> tensor<1x2x8xf32>
+  return %t : tensor<1x2x8xf32>
 }
 
 // -----
