@@ -241,17 +241,48 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
   return Error::success();
 }
 
+/// The constant operand of a FloatBinary segment with one (params: op,
+/// side, rank, dims...; the float32 data in CONST), as a tensor shape.
+std::vector<int64_t> constShape(const HostSegment &h) {
+  if (h.params.size() < 3)
+    return {};
+  return std::vector<int64_t>(h.params.begin() + 3, h.params.end());
+}
+
 Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
-  unsigned nIn = h.kind == HostOpKind::FloatBinary ? 2 : 1;
+  bool withConst = h.kind == HostOpKind::FloatBinary && h.constBytes;
+  unsigned nIn = h.kind == HostOpKind::FloatBinary && !withConst ? 2 : 1;
   if (h.inputs.size() != nIn || h.outputs.size() != 1)
     return segError(i, h,
                     "takes " + Twine(nIn) + " input(s) and one output");
-  if (h.constBytes)
+  if (h.constBytes && !withConst)
     return segError(i, h, "takes no constants");
   const TensorDesc &y = p.tensors[h.outputs[0]];
+  if (withConst) {
+    // op, side (0: the constant is the left operand, 1: the right), rank,
+    // dims; constBytes = 4 * elements.
+    if (h.params.size() < 3 || h.params[1] < 0 || h.params[1] > 1 ||
+        h.params[2] < 0 || h.params[2] > 8 ||
+        h.params.size() != size_t(3 + h.params[2]))
+      return segError(i, h, "constant operand: params must be op, side (0 "
+                            "or 1), rank (<= 8) and the dimensions");
+    u128 n = 1;
+    for (int64_t d : constShape(h)) {
+      if (d < 1 || d > (int64_t(1) << 31))
+        return segError(i, h, "constant operand dimension " + Twine(d));
+      n *= uint64_t(d);
+    }
+    if (n * 4 != h.constBytes)
+      return segError(i, h,
+                      "constant operand of " + Twine(uint64_t(n)) +
+                          " floats but " + Twine(h.constBytes) +
+                          " const bytes");
+  }
   size_t nParams = h.kind == HostOpKind::FloatUnary    ? 3
                    : h.kind == HostOpKind::FloatBinary ? 1
                                                        : 0;
+  if (withConst)
+    nParams = h.params.size();
   if (h.params.size() != nParams)
     return segError(i, h,
                     Twine(h.params.size()) + " params (expected " +
@@ -270,7 +301,14 @@ Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
     return Error::success();
   }
   // Numpy broadcasting: aligned at the end, each dimension equal or 1.
-  const TensorDesc &a = p.tensors[h.inputs[0]], &b = p.tensors[h.inputs[1]];
+  TensorDesc cst;
+  cst.name = "<constant>";
+  cst.shape = constShape(h);
+  const TensorDesc &a =
+      withConst && h.params[1] == 0 ? cst : p.tensors[h.inputs[0]];
+  const TensorDesc &b = !withConst          ? p.tensors[h.inputs[1]]
+                        : h.params[1] == 0 ? p.tensors[h.inputs[0]]
+                                           : cst;
   if (a.shape.size() > y.shape.size() || b.shape.size() > y.shape.size())
     return segError(i, h, "an input has a higher rank than the output");
   for (const TensorDesc *x : {&a, &b})
@@ -335,11 +373,29 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
     break;
   }
   case HostOpKind::FloatBinary: {
-    const TensorDesc &bt = p.tensors[h.inputs[1]];
     auto op = rk::FloatBinaryOp(h.params[0]);
-    int64_t inner = y.shape.back(), rows = inner ? int64_t(n) / inner : 0;
-    rk::broadcastRows(floatAt(data, x), x.shape, floatAt(data, bt), bt.shape,
-                      out.data(), y.shape, 0, rows,
+    const float *pa = floatAt(data, x), *pb;
+    std::vector<int64_t> sa = x.shape, sb;
+    std::vector<float> cst;
+    if (h.constBytes) {
+      // The constant operand (little-endian float32 in CONST).
+      cst.resize(h.constBytes / 4);
+      std::memcpy(cst.data(), p.constData.data() + h.constOffset,
+                  h.constBytes);
+      pb = cst.data();
+      sb = constShape(h);
+      if (h.params[1] == 0) {
+        std::swap(pa, pb);
+        std::swap(sa, sb);
+      }
+    } else {
+      const TensorDesc &bt = p.tensors[h.inputs[1]];
+      pb = floatAt(data, bt);
+      sb = bt.shape;
+    }
+    int64_t inner = y.shape.empty() ? 1 : y.shape.back();
+    int64_t rows = inner ? int64_t(n) / inner : 0;
+    rk::broadcastRows(pa, sa, pb, sb, out.data(), y.shape, 0, rows,
                       [op](float u, float v) { return rk::floatBinary(op, u, v); });
     break;
   }

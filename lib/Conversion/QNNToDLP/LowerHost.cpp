@@ -10,6 +10,7 @@
 
 #include "Lowering.h"
 #include "NN/NNOps.h"
+#include "dlp/Support/Constants.h"
 #include "dlprt/kernels/Float.h"
 
 #include "llvm/ADT/TypeSwitch.h"
@@ -46,12 +47,18 @@ int64_t floatBits(float v) {
 LogicalResult Lowering::lowerHostFloat(Operation *op) {
   using K = dlprt::HostOpKind;
   Location loc = op->getLoc();
-  // Every operand must be a tensor in DDR (not a float constant).
-  for (Value v : op->getOperands())
-    if (v.getDefiningOp() &&
-        v.getDefiningOp()->getName().getStringRef() == "arith.constant")
-      return error(op, "a float constant operand of a host op is not "
-                       "supported yet");
+  auto isConst = [](Value v) {
+    return v.getDefiningOp() &&
+           v.getDefiningOp()->getName().getStringRef() == "arith.constant";
+  };
+  // Operands are tensors in DDR; a binary op may have one float constant
+  // operand (stored in CONST).
+  unsigned consts = llvm::count_if(op->getOperands(), isConst);
+  if (consts && (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
+                      nn::MinOp>(op) ||
+                 consts > 1))
+    return error(op, "a float constant operand of a host op is only "
+                     "supported for one operand of a binary op");
   auto unary = [&](rk::FloatUnaryOp u, float a = 0,
                    float b = 0) -> LogicalResult {
     uint32_t in = tensorOf(op->getOperand(0));
@@ -60,9 +67,31 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     return success();
   };
   auto binary = [&](rk::FloatBinaryOp b) -> LogicalResult {
-    uint32_t x = tensorOf(op->getOperand(0)), y = tensorOf(op->getOperand(1));
-    hostSegment(loc, K::FloatBinary, {x, y}, tensorOf(op->getResult(0)),
-                {int64_t(b)});
+    if (!consts) {
+      uint32_t x = tensorOf(op->getOperand(0)),
+               y = tensorOf(op->getOperand(1));
+      hostSegment(loc, K::FloatBinary, {x, y}, tensorOf(op->getResult(0)),
+                  {int64_t(b)});
+      return success();
+    }
+    // One constant operand: its float32 data in CONST, its side and shape
+    // in the params.
+    int64_t side = isConst(op->getOperand(1)) ? 1 : 0;
+    Value c = op->getOperand(side), other = op->getOperand(1 - side);
+    std::optional<FloatConstant> data = readFloatConstant(c);
+    if (!data)
+      return error(op, "cannot read the float constant operand");
+    std::vector<int64_t> params = {int64_t(b), side,
+                                   int64_t(data->shape.size())};
+    params.insert(params.end(), data->shape.begin(), data->shape.end());
+    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(data->data.data()),
+                            data->data.size() * sizeof(float));
+    uint64_t off = addConst(bytes);
+    uint32_t x = tensorOf(other);
+    hostSegment(loc, K::FloatBinary, {x}, tensorOf(op->getResult(0)),
+                std::move(params));
+    host.back().constOffset = off;
+    host.back().constBytes = bytes.size();
     return success();
   };
   auto view = [&]() -> LogicalResult {

@@ -1,14 +1,13 @@
 // RUN: dlp-opt %s -split-input-file --convert-qnn-to-dlp=target=%configs/small.json -verify-diagnostics
 
-// Host float segments read tensors in DDR: a float constant operand is not
-// supported yet.
+// A binary host op may have one float constant operand, not two.
 func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
-  %q = qnn.quantize %x : (tensor<1x8xf32>) -> tensor<1x8xi8, #qnn.fmap<[4], block = 8>>
-  %d = qnn.dequantize %q : (tensor<1x8xi8, #qnn.fmap<[4], block = 8>>) -> tensor<1x8xf32>
   %c = arith.constant dense<2.0> : tensor<1x8xf32>
-  // expected-error @+1 {{for target 'small': a float constant operand of a host op is not supported yet}}
-  %m = nn.mul %d, %c : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
-  return %m : tensor<1x8xf32>
+  %c2 = arith.constant dense<3.0> : tensor<1x8xf32>
+  // expected-error @+1 {{for target 'small': a float constant operand of a host op is only supported for one operand of a binary op}}
+  %m = nn.mul %c, %c2 : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
+  %a = nn.add %x, %m : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
+  return %a : tensor<1x8xf32>
 }
 
 // -----

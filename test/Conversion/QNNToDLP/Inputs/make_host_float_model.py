@@ -1,5 +1,5 @@
-"""A model whose quantized form keeps float ops the DLP lacks: a
-squeeze-and-excitation gate (sigmoid of a pooled branch, multiplied back
+"""A model whose quantized form keeps float ops the DLP lacks: input
+normalization with constants, a squeeze-and-excitation gate (sigmoid of a pooled branch, multiplied back
 onto the feature map with broadcasting), a tanh, and a softmax at the end.
 Random weights (seeded); exported by torch to ONNX opset 13."""
 import sys
@@ -17,6 +17,9 @@ class Net(torch.nn.Module):
         self.pool = torch.nn.AdaptiveAvgPool2d(1)
 
     def forward(self, x):
+        # Input normalization in the graph: float ops on the model input
+        # with constant operands (per-channel mean, a scalar std).
+        x = (x - torch.tensor([0.5, -0.25, 0.125]).view(1, 3, 1, 1)) / 0.75
         y = torch.relu(self.conv1(x))
         s = torch.sigmoid(self.fc_se(self.pool(y).flatten(1)))
         y = y * s.view(-1, 12, 1, 1)
