@@ -155,6 +155,35 @@ TEST(HostFloat, BroadcastingBinaryOps) {
   }
 }
 
+TEST(HostFloat, ConstantOperandOnEitherSide) {
+  // a [2, 3, 2] op c [3, 1] (constant in CONST), with c on the right and on
+  // the left.
+  for (int side = 0; side < 2; ++side) {
+    Builder b;
+    b.p.dataBytes = 512;
+    uint32_t x = floatTensor(b, "a", {2, 3, 2}, 0);
+    uint32_t z = floatTensor(b, "c", {2, 3, 2}, 128);
+    std::vector<uint8_t> data(b.p.dataBytes, 0);
+    for (int i = 0; i < 12; ++i)
+      at(data, b.p.tensors[x])[i] = float(i) - 5.5f;
+    float c[3] = {0.5f, -2.0f, 4.0f};
+    std::vector<uint8_t> bytes(reinterpret_cast<uint8_t *>(c),
+                               reinterpret_cast<uint8_t *>(c) + 12);
+    uint64_t off = b.addConst(bytes);
+    int64_t sub = int64_t(rk::FloatBinaryOp::Sub);
+    run(b, {{HostOpKind::FloatBinary, {x}, {z}, {sub, side, 2, 3, 1}, off, 12}},
+        data);
+    for (int n = 0; n < 2; ++n)
+      for (int ch = 0; ch < 3; ++ch)
+        for (int w = 0; w < 2; ++w) {
+          float u = float((n * 3 + ch) * 2 + w) - 5.5f;
+          float want = side == 1 ? u - c[ch] : c[ch] - u;
+          EXPECT_EQ(at(data, b.p.tensors[z])[(n * 3 + ch) * 2 + w], want)
+              << "side " << side;
+        }
+  }
+}
+
 TEST(HostFloat, SoftmaxOverTheLastAxis) {
   Builder b;
   b.p.dataBytes = 256;
@@ -178,6 +207,7 @@ TEST(HostFloat, LoaderRefusesMalformedSegments) {
   auto check = [](HostSegment s, const char *msg) {
     Builder b;
     b.p.dataBytes = 512;
+    b.p.constData.resize(64);
     uint32_t f = floatTensor(b, "f", {1, 4}, 0);
     uint32_t g = floatTensor(b, "g", {1, 4}, 64);
     uint32_t q = b.tensor("q", 4, 1, 1, 128, {0});
@@ -204,6 +234,10 @@ TEST(HostFloat, LoaderRefusesMalformedSegments) {
   check({HostOpKind::Softmax, {100}, {103}, {}, 0, 0},
         "input and output shapes differ");
   check({HostOpKind::FloatUnary, {100}, {101}, {0}, 0, 0}, "1 params");
+  check({HostOpKind::FloatBinary, {100}, {101}, {0, 1, 1, 4}, 0, 12},
+        "constant operand of 4 floats but 12 const bytes");
+  check({HostOpKind::FloatBinary, {100}, {101}, {0, 2, 1, 4}, 0, 16},
+        "params must be op, side");
 }
 
 } // namespace
