@@ -120,9 +120,13 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
       sq = formatv("{0:f1}", sqnrDb(fl.values[layer], qv)).str();
     // The program's tensor of this layer and its instructions.
     const auto &tensors = session->get()->program().tensors;
-    auto it = llvm::find_if(tensors, [&](const dlprt::TensorDesc &t) {
-      return t.name == layer;
-    });
+    // The last tensor of that name (a layer's quantize after its float
+    // result has the same name), as the evaluator's last dump of it.
+    auto rit = std::find_if(tensors.rbegin(), tensors.rend(),
+                            [&](const dlprt::TensorDesc &t) {
+                              return t.name == layer;
+                            });
+    auto it = rit == tensors.rend() ? tensors.end() : std::prev(rit.base());
     std::string same = "-", range;
     for (const dlprt::DebugEntry &e : program.debug)
       if (e.node == layer)
