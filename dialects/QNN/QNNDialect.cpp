@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 
+#include "dlp/Support/Proof.h"
 #include "dlprt/Numerics.h"
 
 using namespace mlir;
@@ -165,8 +166,8 @@ std::string dlp::qnn::proveNoOverflow(Operation *op, ArrayRef<int8_t> weights,
                                        : cast<Int8WAttr>(enc).at(o));
   SmallVector<int32_t> acc =
       accumulatorFracs(in, enc, numOut, inPerGroup, group);
-  return num::proveNoOverflow({weights.data(), scale.data(),
-                               isa<Pow2Attr>(enc), numOut, inPerGroup, taps,
-                               group, inFrac.data(), acc.data(),
-                               bias.empty() ? nullptr : bias.data()});
+  return dlp::proveNoOverflowParallel(
+      {weights.data(), scale.data(), isa<Pow2Attr>(enc), numOut, inPerGroup,
+       taps, group, inFrac.data(), acc.data(),
+       bias.empty() ? nullptr : bias.data()});
 }

@@ -176,6 +176,21 @@ LogicalResult ConstantOp::verify() {
   if (!data)
     return success(); // e.g. an elided blob: nothing to check
   bool pow2 = isa<Pow2Attr>(enc);
+  // One branch-free pass (it vectorizes) decides; only an invalid constant
+  // is searched for its first bad element.
+  const int8_t *p = data->data.data();
+  size_t n = data->data.size();
+  unsigned bad = 0;
+  if (pow2)
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t c = uint8_t(p[i]);
+      bad |= (c > 15) | (c == 8);
+    }
+  else
+    for (size_t i = 0; i < n; ++i)
+      bad |= p[i] == -128;
+  if (!bad)
+    return success();
   for (auto [i, v] : llvm::enumerate(data->data)) {
     if (pow2 ? dlprt::num::pow2CodeValid(static_cast<uint8_t>(v)) && v >= 0
              : v != -128)

@@ -287,11 +287,13 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   bool int8 = cfg.defaultInt8;
   if (auto it = cfg.int8.find(layer); it != cfg.int8.end())
     int8 = it->second;
-  quant::QuantizedWeights qw =
-      quant::quantizeWeights(w->data, numOut, !int8, cfg.perLayerScale);
-  if (!int8 && cfg.autoSqnr > 0 && qw.sqnrDb < cfg.autoSqnr) {
+  // The SQNR is only read to choose int8 for a pow2 layer.
+  bool autoInt8 = !int8 && cfg.autoSqnr > 0;
+  quant::QuantizedWeights qw = quant::quantizeWeights(
+      w->data, numOut, !int8, cfg.perLayerScale, /*withSqnr=*/autoInt8);
+  if (autoInt8 && qw.sqnrDb < cfg.autoSqnr) {
     qw = quant::quantizeWeights(w->data, numOut, /*pow2=*/false,
-                                cfg.perLayerScale);
+                                cfg.perLayerScale, /*withSqnr=*/false);
     int8 = true;
   }
   (int8 ? numInt8 : numPow2)++;
@@ -336,8 +338,10 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
       SmallVector<int32_t> inFrac;
       for (int64_t i = 0; i < inPerGroup * group; ++i)
         inFrac.push_back(useEnc.at(i));
+      // Only the last attempt's message is reported.
       why = quant::proveNoOverflow(qw, {numOut, inPerGroup, taps, group},
-                                   inFrac, acc, biasInt);
+                                   inFrac, acc, biasInt,
+                                   /*message=*/spread == 0);
     }
     if (why.empty())
       break;
@@ -370,9 +374,7 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   Value qwv = qnn::ConstantOp::create(
       b, loc, wType,
       createI8ResourceAttr(ctx, wt.getShape(), layer + ".w",
-                           [&](MutableArrayRef<int8_t> d) {
-                             llvm::copy(qw.q, d.begin());
-                           }));
+                           std::move(qw.q)));
   Value qb;
   if (bc) {
     auto bType = RankedTensorType::get({numOut}, b.getI32Type(),

@@ -99,6 +99,22 @@ ElementsAttr dlp::createI8ResourceAttr(
   return createResourceAttr<int8_t>(ctx, shape, IntegerType::get(ctx, 8),
                                     nameHint, fill);
 }
+ElementsAttr dlp::createI8ResourceAttr(MLIRContext *ctx,
+                                       ArrayRef<int64_t> shape,
+                                       StringRef nameHint,
+                                       std::vector<int8_t> &&data) {
+  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, 8));
+  assert(type.getNumElements() == int64_t(data.size()) &&
+         "data does not match the shape");
+  auto *owned = new std::vector<int8_t>(std::move(data));
+  AsmResourceBlob blob(
+      ArrayRef<char>(reinterpret_cast<const char *>(owned->data()),
+                     owned->size()),
+      alignof(int8_t),
+      [owned](void *, size_t, size_t) { delete owned; },
+      /*dataIsMutable=*/true);
+  return DenseResourceElementsAttr::get(type, nameHint, std::move(blob));
+}
 ElementsAttr dlp::createI32ResourceAttr(
     MLIRContext *ctx, ArrayRef<int64_t> shape, StringRef nameHint,
     llvm::function_ref<void(MutableArrayRef<int32_t>)> fill) {

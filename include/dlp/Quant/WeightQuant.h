@@ -27,8 +27,10 @@ struct QuantizedWeights {
 /// Quantizes `w` (numOut rows) to pow2-4 codes or int8 values. The scale
 /// (n1 or g) comes from each output channel's max |w|, or with `perLayer`
 /// from the whole layer's (one window / scale, repeated per channel).
+/// Without `withSqnr` the SQNR pass is skipped (sqnrDb stays 0).
 QuantizedWeights quantizeWeights(llvm::ArrayRef<float> w, int64_t numOut,
-                                 bool pow2, bool perLayer = false);
+                                 bool pow2, bool perLayer = false,
+                                 bool withSqnr = true);
 
 /// SQNR in dB of `approx` against `ref` (+inf when equal, -inf for a zero
 /// reference with an error).
@@ -46,11 +48,13 @@ struct MacGeometry {
 /// |b_int| + 128 * sum of |term| <= 2^31 - 1. `inFrac` has one entry per
 /// input channel (feature), `accFrac` and `bias` one per output channel
 /// (`bias` may be empty). Returns an empty string on success, else what
-/// fails (naming the output channel and the numbers).
+/// fails (naming the output channel and the numbers; with `message` false
+/// a non-empty placeholder, for callers that only need the verdict).
 std::string proveNoOverflow(const QuantizedWeights &w, const MacGeometry &geo,
                             llvm::ArrayRef<int32_t> inFrac,
                             llvm::ArrayRef<int32_t> accFrac,
-                            llvm::ArrayRef<int32_t> bias);
+                            llvm::ArrayRef<int32_t> bias,
+                            bool message = true);
 
 } // namespace dlp::quant
 

@@ -66,6 +66,11 @@ mlir::ElementsAttr createI8ResourceAttr(
     mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
     llvm::StringRef nameHint,
     llvm::function_ref<void(llvm::MutableArrayRef<int8_t>)> fill);
+/// A tensor<shape x i8> blob that takes over `data` (no copy).
+mlir::ElementsAttr createI8ResourceAttr(mlir::MLIRContext *ctx,
+                                        llvm::ArrayRef<int64_t> shape,
+                                        llvm::StringRef nameHint,
+                                        std::vector<int8_t> &&data);
 mlir::ElementsAttr createI32ResourceAttr(
     mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> shape,
     llvm::StringRef nameHint,
