@@ -280,7 +280,7 @@ Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
   }
   size_t nParams = h.kind == HostOpKind::FloatUnary    ? 3
                    : h.kind == HostOpKind::FloatBinary ? 1
-                                                       : 0;
+                                                       : 1; // softmax axis
   if (withConst)
     nParams = h.params.size();
   if (h.params.size() != nParams)
@@ -295,6 +295,10 @@ Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
       (h.params[0] < 0 ||
        h.params[0] >= int64_t(kernels::FloatBinaryOp::NumOps)))
     return segError(i, h, "unknown binary op " + Twine(h.params[0]));
+  if (h.kind == HostOpKind::Softmax &&
+      (h.params[0] < 0 || h.params[0] >= int64_t(y.shape.size())))
+    return segError(i, h,
+                    "softmax axis " + Twine(h.params[0]) + " out of range");
   if (h.kind != HostOpKind::FloatBinary) {
     if (p.tensors[h.inputs[0]].shape != y.shape)
       return segError(i, h, "input and output shapes differ");
@@ -400,9 +404,11 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
     break;
   }
   case HostOpKind::Softmax: {
-    int64_t len = y.shape.back();
-    rk::softmaxLines(floatAt(data, x), out.data(), len, 1, 0,
-                     len ? int64_t(n) / len : 0);
+    int64_t axis = h.params[0], len = y.shape[axis], inner = 1;
+    for (size_t d = axis + 1; d < y.shape.size(); ++d)
+      inner *= y.shape[d];
+    int64_t lines = len ? int64_t(n) / len : 0;
+    rk::softmaxLines(floatAt(data, x), out.data(), len, inner, 0, lines);
     break;
   }
   default:

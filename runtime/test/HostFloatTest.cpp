@@ -192,7 +192,7 @@ TEST(HostFloat, SoftmaxOverTheLastAxis) {
   std::vector<uint8_t> data(b.p.dataBytes, 0);
   float in[] = {1, 2, 3, 4, -1, 0, 1000, 1};
   std::memcpy(at(data, b.p.tensors[x]), in, sizeof(in));
-  run(b, {{HostOpKind::Softmax, {x}, {y}, {}, 0, 0}}, data);
+  run(b, {{HostOpKind::Softmax, {x}, {y}, {1}, 0, 0}}, data);
   for (int r = 0; r < 2; ++r) {
     double mx = *std::max_element(in + 4 * r, in + 4 * r + 4), sum = 0;
     for (int j = 0; j < 4; ++j)
@@ -200,6 +200,22 @@ TEST(HostFloat, SoftmaxOverTheLastAxis) {
     for (int j = 0; j < 4; ++j)
       EXPECT_NEAR(at(data, b.p.tensors[y])[4 * r + j],
                   std::exp(double(in[4 * r + j]) - mx) / sum, 1e-6);
+  }
+}
+
+TEST(HostFloat, SoftmaxOverTheFirstAxis) {
+  Builder b;
+  b.p.dataBytes = 256;
+  uint32_t x = floatTensor(b, "x", {2, 4}, 0);
+  uint32_t y = floatTensor(b, "y", {2, 4}, 64);
+  std::vector<uint8_t> data(b.p.dataBytes, 0);
+  float in[] = {1, 2, 3, 4, -1, 0, 10, 1};
+  std::memcpy(at(data, b.p.tensors[x]), in, sizeof(in));
+  run(b, {{HostOpKind::Softmax, {x}, {y}, {0}, 0, 0}}, data);
+  for (int c = 0; c < 4; ++c) {
+    double e0 = std::exp(double(in[c])), e1 = std::exp(double(in[4 + c]));
+    EXPECT_NEAR(at(data, b.p.tensors[y])[c], e0 / (e0 + e1), 1e-6);
+    EXPECT_NEAR(at(data, b.p.tensors[y])[4 + c], e1 / (e0 + e1), 1e-6);
   }
 }
 
@@ -231,7 +247,9 @@ TEST(HostFloat, LoaderRefusesMalformedSegments) {
         "input 'f' must be int8");
   check({HostOpKind::FloatBinary, {100, 103}, {101}, {0}, 0, 0},
         "does not broadcast");
-  check({HostOpKind::Softmax, {100}, {103}, {}, 0, 0},
+  check({HostOpKind::Softmax, {100}, {101}, {2}, 0, 0},
+        "softmax axis 2 out of range");
+  check({HostOpKind::Softmax, {100}, {103}, {1}, 0, 0},
         "input and output shapes differ");
   check({HostOpKind::FloatUnary, {100}, {101}, {0}, 0, 0}, "1 params");
   check({HostOpKind::FloatBinary, {100}, {101}, {0, 1, 1, 4}, 0, 12},

@@ -98,6 +98,12 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     // Row-major float32: a reshape is the same bytes.
     TensorRec r = tensors[tensorOf(op->getOperand(0))];
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    auto inType = cast<RankedTensorType>(op->getOperand(0).getType());
+    if (inType.getRank() && type.getRank() &&
+        type.getDimSize(0) != inType.getDimSize(0) &&
+        inType.getDimSize(0) != 1)
+      return error(op, "a reshape across the batch axis (the program runs "
+                       "one image at a time)");
     r.name = layerName(op);
     r.shape.assign(type.getShape().begin(), type.getShape().end());
     if (!r.shape.empty())
@@ -148,11 +154,12 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::MinOp) { return binary(rk::FloatBinaryOp::Min); })
       .Case([&](nn::SoftmaxOp s) -> LogicalResult {
         auto type = cast<RankedTensorType>(s.getInput().getType());
-        if (int64_t(s.getAxis()) != type.getRank() - 1)
-          return error(op, "host softmax runs over the last axis only (axis ")
-                 << s.getAxis() << ")";
+        if (s.getAxis() == 0 && type.getDimSize(0) != 1)
+          return error(op, "softmax over the batch axis (the program runs "
+                           "one image at a time)");
         uint32_t in = tensorOf(s.getInput());
-        hostSegment(loc, K::Softmax, {in}, tensorOf(s.getOutput()));
+        hostSegment(loc, K::Softmax, {in}, tensorOf(s.getOutput()),
+                    {int64_t(s.getAxis())});
         return success();
       })
       .Case<nn::IdentityOp, nn::DropoutOp, nn::FlattenOp, nn::ReshapeOp,

@@ -20,31 +20,32 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   Value x = op->getOperand(0), y = op->getResult(0);
   auto xt = cast<RankedTensorType>(x.getType());
   auto yt = cast<RankedTensorType>(y.getType());
-  if (xt.getRank() != 4)
-    return error(op, "only 2-D pooling");
+  if (xt.getRank() != 4 && xt.getRank() != 3)
+    return error(op, "only 1-D and 2-D pooling");
   int inT = tensorOf(x), outT = tensorOf(y);
   TensorRec in = tensors[inT], out = tensors[outT];
-  int64_t kh, kw, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0,
-                  pr = 0;
+  int64_t kh = 1, kw, sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0,
+          pr = 0;
   risa::PoolMode mode = risa::PoolMode::Max;
-  if (auto mp = dyn_cast<qnn::MaxPoolOp>(op)) {
-    kh = mp.getKernelShape()[0];
-    kw = mp.getKernelShape()[1];
-    sh = mp.getStrides()[0];
-    sw = mp.getStrides()[1];
-    if (!mp.getDilations().empty()) {
-      dh = mp.getDilations()[0];
-      dw = mp.getDilations()[1];
+  // A 1-D window (N x C x W) is the 2-D one with H = 1.
+  bool oneD = xt.getRank() == 3;
+  auto window = [&](ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                    ArrayRef<int64_t> pads, ArrayRef<int64_t> dil) {
+    if (oneD) {
+      kw = k[0], sw = s[0], pl = pads[0], pr = pads[1];
+      dw = dil.empty() ? 1 : dil[0];
+      return;
     }
-    pt = mp.getPads()[0], pl = mp.getPads()[1], pb = mp.getPads()[2],
-    pr = mp.getPads()[3];
+    kh = k[0], kw = k[1], sh = s[0], sw = s[1];
+    pt = pads[0], pl = pads[1], pb = pads[2], pr = pads[3];
+    if (!dil.empty())
+      dh = dil[0], dw = dil[1];
+  };
+  if (auto mp = dyn_cast<qnn::MaxPoolOp>(op)) {
+    window(mp.getKernelShape(), mp.getStrides(), mp.getPads(),
+           mp.getDilations());
   } else if (auto ap = dyn_cast<qnn::AvgPoolOp>(op)) {
-    kh = ap.getKernelShape()[0];
-    kw = ap.getKernelShape()[1];
-    sh = ap.getStrides()[0];
-    sw = ap.getStrides()[1];
-    pt = ap.getPads()[0], pl = ap.getPads()[1], pb = ap.getPads()[2],
-    pr = ap.getPads()[3];
+    window(ap.getKernelShape(), ap.getStrides(), ap.getPads(), {});
     mode = ap.getCountIncludePad() ? risa::PoolMode::AvgIncludePad
                                    : risa::PoolMode::AvgExcludePad;
   } else {
@@ -56,7 +57,8 @@ LogicalResult Lowering::lowerPool(Operation *op) {
       pl > 63 || pr > 63 || pb > 63)
     return error(op, "window, stride, dilation or padding beyond the POOL "
                      "instruction's fields");
-  int64_t oh = yt.getDimSize(2), ow = yt.getDimSize(3), cb = in.cb(L);
+  int64_t oh = oneD ? 1 : yt.getDimSize(2), ow = yt.getDimSize(yt.getRank() - 1),
+          cb = in.cb(L);
   auto inRows = [&](int64_t r) {
     return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
   };

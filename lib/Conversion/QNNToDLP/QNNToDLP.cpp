@@ -295,11 +295,20 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       .Case<qnn::AddOp, qnn::RequantizeOp, qnn::ClampOp>(
           [&](Operation *e) { return lowerEltwise(e); })
       .Case([&](qnn::FlattenOp fl) -> LogicalResult {
-        // A view: the same channel-blocked bytes, logical shape N x K.
+        // A view: the same channel-blocked bytes (the logical order of any
+        // flatten is the row-major order of its input).
         TensorRec in = rec(fl.getInput());
         auto type = cast<RankedTensorType>(fl.getOutput().getType());
+        auto inType = cast<RankedTensorType>(fl.getInput().getType());
         in.name = layerName(op);
-        in.shape = {1, type.getDimSize(1)};
+        if (type.getDimSize(0) == inType.getDimSize(0))
+          in.shape = {1, type.getDimSize(1)}; // the batch stays apart
+        else if (inType.getDimSize(0) == 1 && !type.isDynamicDim(0))
+          in.shape = {type.getDimSize(0), type.getDimSize(1)};
+        else
+          return error(op, "a flatten that merges the batch axis into other "
+                           "dimensions (the program runs one image at a "
+                           "time)");
         tensors.push_back(std::move(in));
         tensorIndex[fl.getOutput()] = tensors.size() - 1;
         return success();
@@ -326,9 +335,14 @@ LogicalResult Lowering::lowerOp(Operation *op) {
 LogicalResult Lowering::run(func::FuncOp f) {
   for (BlockArgument a : f.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(a.getType());
-    if (!type || type.getRank() < 2 || type.getRank() > 4)
+    // Quantized inputs are feature maps (rank 2-4); float inputs of host
+    // segments may have any rank up to 8.
+    bool quantized = a.hasOneUse() && isa<qnn::QuantizeOp>(*a.user_begin());
+    if (!type || type.getRank() < (quantized ? 2 : 1) ||
+        type.getRank() > (quantized ? 4 : 8))
       return f.emitError() << "cannot compile for the DLP: argument #"
-                           << a.getArgNumber() << " is not a rank 2-4 tensor";
+                           << a.getArgNumber() << " is not a rank "
+                           << (quantized ? "2-4" : "1-8") << " tensor";
     for (int64_t d = 1; d < type.getRank(); ++d)
       if (type.isDynamicDim(d))
         return f.emitError() << "cannot compile for the DLP: argument #"

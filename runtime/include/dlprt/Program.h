@@ -90,7 +90,7 @@ enum class HostOpKind : uint32_t {
   /// Broadcasting (numpy rules) float add / sub / mul / div / max / min;
   /// params: the FloatBinaryOp.
   FloatBinary = 6,
-  /// Softmax over the last axis (params: none).
+  /// Softmax along one axis (params: the axis, 0 <= axis < rank).
   Softmax = 7,
 };
 

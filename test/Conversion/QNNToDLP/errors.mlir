@@ -12,15 +12,6 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 
 // -----
 
-// Host softmax runs over the last axis.
-func.func @main(%x: tensor<1x8x2xf32>) -> tensor<1x8x2xf32> {
-  // expected-error @+1 {{for target 'small': host softmax runs over the last axis only (axis 1)}}
-  %s = nn.softmax %x {axis = 1 : i64} : tensor<1x8x2xf32>
-  return %s : tensor<1x8x2xf32>
-}
-
-// -----
-
 // A float op with neither a DLP lowering nor a host kernel.
 func.func @main(%x: tensor<1x8x2xf32>) -> tensor<1x2x8xf32> {
   // expected-error @+1 {{for target 'small': no DLP lowering and no host kernel for this float op yet}}
