@@ -1,6 +1,7 @@
 //===- KernelsShape.cpp - Concat, transpose, slice, pad -------------------===//
 
 #include "Kernels.h"
+#include "dlprt/kernels/Float.h"
 #include "NN/NNShapes.h"
 
 #include <cstring>
@@ -46,16 +47,13 @@ Tensor kernels::concat(int64_t axis, ArrayRef<Tensor> in, ExecContext &ctx) {
   Tensor y = Tensor::alloc(r.shape);
   int64_t outer = shp::numElements(ArrayRef<int64_t>(r.shape).take_front(axis));
   int64_t inner = shp::numElements(ArrayRef<int64_t>(r.shape).drop_front(axis + 1));
-  int64_t outRow = r.shape[axis] * inner;
-  float *yd = y.mutableData();
-  int64_t off = 0;
+  std::vector<const float *> ins;
+  std::vector<int64_t> rows;
   for (const Tensor &t : in) {
-    int64_t row = t.dim(axis) * inner;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(yd + o * outRow + off, t.data() + o * row,
-                  row * sizeof(float));
-    off += row;
+    ins.push_back(t.data());
+    rows.push_back(t.dim(axis) * inner);
   }
+  dlprt::kernels::concatRows(ins, rows, outer, y.mutableData());
   return y;
 }
 
@@ -65,18 +63,9 @@ Tensor kernels::transpose(ArrayRef<int64_t> perm, const Tensor &x,
   if (!r.ok)
     return fail(ctx, r.error);
   Tensor y = Tensor::alloc(r.shape);
-  llvm::SmallVector<int64_t, 6> inStrides = stridesOf(x.shape());
-  llvm::SmallVector<int64_t, 6> src(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i)
-    src[i] = inStrides[perm[i]];
-  const float *xd = x.data();
-  float *yd = y.mutableData();
-  forEachIndex(r.shape, [&](int64_t o, ArrayRef<int64_t> idx) {
-    int64_t off = 0;
-    for (size_t d = 0; d < idx.size(); ++d)
-      off += idx[d] * src[d];
-    yd[o] = xd[off];
-  });
+  dlprt::kernels::transpose(
+      x.data(), std::vector<int64_t>(x.shape().begin(), x.shape().end()),
+      std::vector<int64_t>(perm.begin(), perm.end()), y.mutableData());
   return y;
 }
 

@@ -41,6 +41,10 @@ const char *kindName(HostOpKind k) {
     return "float binary";
   case HostOpKind::Softmax:
     return "softmax";
+  case HostOpKind::FloatTranspose:
+    return "float transpose";
+  case HostOpKind::FloatConcat:
+    return "float concat";
   }
   return "?";
 }
@@ -224,10 +228,7 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
                           (type == TensorType::Int8 ? "int8" : "float32"));
     return Error::success();
   };
-  bool floatIn = h.kind == HostOpKind::Quantize ||
-                 h.kind == HostOpKind::FloatUnary ||
-                 h.kind == HostOpKind::FloatBinary ||
-                 h.kind == HostOpKind::Softmax;
+  bool floatIn = h.kind >= HostOpKind::Quantize;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -335,6 +336,45 @@ Error checkFloat(const Program &p, size_t i, const HostSegment &h) {
   return Error::success();
 }
 
+Error checkLayout(const Program &p, size_t i, const HostSegment &h) {
+  if (h.outputs.size() != 1 || h.inputs.empty() || h.constBytes)
+    return segError(i, h, "takes inputs, one output and no constants");
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  size_t rank = y.shape.size();
+  if (h.kind == HostOpKind::FloatTranspose) {
+    const TensorDesc &x = p.tensors[h.inputs[0]];
+    if (h.inputs.size() != 1 || h.params.size() != rank ||
+        x.shape.size() != rank)
+      return segError(i, h, "takes one input and a permutation of its rank");
+    std::vector<bool> seen(rank, false);
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t a = h.params[d];
+      if (a < 0 || a >= int64_t(rank) || seen[a])
+        return segError(i, h, "params are not a permutation");
+      seen[a] = true;
+      if (y.shape[d] != x.shape[a])
+        return segError(i, h, "output shape is not the permuted input shape");
+    }
+    return Error::success();
+  }
+  if (h.params.size() != 1 || h.params[0] < 0 || h.params[0] >= int64_t(rank))
+    return segError(i, h, "takes the concat axis as its one param");
+  int64_t axis = h.params[0], sum = 0;
+  for (uint32_t in : h.inputs) {
+    const TensorDesc &x = p.tensors[in];
+    if (x.shape.size() != rank)
+      return segError(i, h, "input '" + x.name + "' has another rank");
+    for (size_t d = 0; d < rank; ++d)
+      if (int64_t(d) != axis && x.shape[d] != y.shape[d])
+        return segError(i, h,
+                        "input '" + x.name + "' differs off the concat axis");
+    sum += x.shape[axis];
+  }
+  if (sum != y.shape[axis])
+    return segError(i, h, "inputs do not add up to the output on the axis");
+  return Error::success();
+}
+
 Error checkQuant(const Program &p, size_t i, const HostSegment &h) {
   if (h.inputs.size() != 1 || h.outputs.size() != 1 || !h.params.empty() ||
       h.constBytes)
@@ -411,6 +451,24 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
     rk::softmaxLines(floatAt(data, x), out.data(), len, inner, 0, lines);
     break;
   }
+  case HostOpKind::FloatTranspose:
+    rk::transpose(floatAt(data, x), x.shape, h.params, out.data());
+    break;
+  case HostOpKind::FloatConcat: {
+    int64_t axis = h.params[0], outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= y.shape[d];
+    for (size_t d = axis + 1; d < y.shape.size(); ++d)
+      inner *= y.shape[d];
+    std::vector<const float *> ins;
+    std::vector<int64_t> rows;
+    for (uint32_t in : h.inputs) {
+      ins.push_back(floatAt(data, p.tensors[in]));
+      rows.push_back(p.tensors[in].shape[axis] * inner);
+    }
+    rk::concatRows(ins, rows, outer, out.data());
+    break;
+  }
   default:
     return;
   }
@@ -421,7 +479,7 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Softmax)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatConcat)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -446,6 +504,9 @@ Error checkHostSegment(const Program &p, size_t i) {
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
+  case HostOpKind::FloatTranspose:
+  case HostOpKind::FloatConcat:
+    return checkLayout(p, i, h);
   default:
     return checkFloat(p, i, h);
   }

@@ -391,8 +391,8 @@ TEST(Binary, TensorHostAndIOErrors) {
                  p.host[1].inputs = {0, 0};
                }),
                "record 1 (concat): input channels add up to 32, output has 16");
-  EXPECT_ERROR(errorAfter([&](Program &p) { p.host[1].kind = HostOpKind(9); }),
-               "record 1 (?): unknown kind 9");
+  EXPECT_ERROR(errorAfter([&](Program &p) { p.host[1].kind = HostOpKind(99); }),
+               "record 1 (?): unknown kind 99");
   EXPECT_ERROR(errorAfter([&](Program &p) { p.dataBytes = kMaxDataBytes + 1; }),
                "section MEMORY: data size");
   EXPECT_ERROR(errorAfter([&](Program &p) {

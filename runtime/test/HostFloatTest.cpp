@@ -219,6 +219,30 @@ TEST(HostFloat, SoftmaxOverTheFirstAxis) {
   }
 }
 
+TEST(HostFloat, TransposeAndConcat) {
+  Builder b;
+  b.p.dataBytes = 1024;
+  uint32_t x = floatTensor(b, "x", {1, 2, 3, 4}, 0);
+  uint32_t t = floatTensor(b, "t", {1, 4, 2, 3}, 128);
+  uint32_t c = floatTensor(b, "c", {1, 2, 3, 8}, 256);
+  std::vector<uint8_t> data(b.p.dataBytes, 0);
+  for (int i = 0; i < 24; ++i)
+    at(data, b.p.tensors[x])[i] = float(i);
+  run(b, {{HostOpKind::FloatTranspose, {x}, {t}, {0, 3, 1, 2}, 0, 0},
+          {HostOpKind::FloatConcat, {x, x}, {c}, {3}, 0, 0}},
+      data);
+  for (int w = 0; w < 4; ++w)
+    for (int ch = 0; ch < 2; ++ch)
+      for (int h = 0; h < 3; ++h)
+        EXPECT_EQ(at(data, b.p.tensors[t])[(w * 2 + ch) * 3 + h],
+                  float((ch * 3 + h) * 4 + w));
+  for (int ch = 0; ch < 2; ++ch)
+    for (int h = 0; h < 3; ++h)
+      for (int w = 0; w < 8; ++w)
+        EXPECT_EQ(at(data, b.p.tensors[c])[(ch * 3 + h) * 8 + w],
+                  float((ch * 3 + h) * 4 + w % 4));
+}
+
 TEST(HostFloat, LoaderRefusesMalformedSegments) {
   auto check = [](HostSegment s, const char *msg) {
     Builder b;
@@ -252,6 +276,10 @@ TEST(HostFloat, LoaderRefusesMalformedSegments) {
   check({HostOpKind::Softmax, {100}, {103}, {1}, 0, 0},
         "input and output shapes differ");
   check({HostOpKind::FloatUnary, {100}, {101}, {0}, 0, 0}, "1 params");
+  check({HostOpKind::FloatTranspose, {100}, {101}, {0, 0}, 0, 0},
+        "params are not a permutation");
+  check({HostOpKind::FloatConcat, {100, 101}, {101}, {1}, 0, 0},
+        "inputs do not add up to the output on the axis");
   check({HostOpKind::FloatBinary, {100}, {101}, {0, 1, 1, 4}, 0, 12},
         "constant operand of 4 floats but 12 const bytes");
   check({HostOpKind::FloatBinary, {100}, {101}, {0, 2, 1, 4}, 0, 16},

@@ -162,6 +162,29 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                     {int64_t(s.getAxis())});
         return success();
       })
+      .Case([&](nn::TransposeOp t) -> LogicalResult {
+        auto type = cast<RankedTensorType>(t.getInput().getType());
+        if (t.getPerm()[0] != 0 && type.getDimSize(0) != 1)
+          return error(op, "a transpose that moves the batch axis (the "
+                           "program runs one image at a time)");
+        uint32_t in = tensorOf(t.getInput());
+        hostSegment(loc, K::FloatTranspose, {in}, tensorOf(t.getOutput()),
+                    std::vector<int64_t>(t.getPerm().begin(),
+                                         t.getPerm().end()));
+        return success();
+      })
+      .Case([&](nn::ConcatOp c) -> LogicalResult {
+        auto type = cast<RankedTensorType>(c.getOutput().getType());
+        if (c.getAxis() == 0 && type.getDimSize(0) != 1)
+          return error(op, "a concat along the batch axis (the program runs "
+                           "one image at a time)");
+        std::vector<uint32_t> ins;
+        for (Value v : c.getInputs())
+          ins.push_back(tensorOf(v));
+        hostSegment(loc, K::FloatConcat, std::move(ins),
+                    tensorOf(c.getOutput()), {int64_t(c.getAxis())});
+        return success();
+      })
       .Case<nn::IdentityOp, nn::DropoutOp, nn::FlattenOp, nn::ReshapeOp,
             nn::SqueezeOp, nn::UnsqueezeOp>([&](Operation *) {
         LogicalResult r = view();

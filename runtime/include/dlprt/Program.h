@@ -92,6 +92,11 @@ enum class HostOpKind : uint32_t {
   FloatBinary = 6,
   /// Softmax along one axis (params: the axis, 0 <= axis < rank).
   Softmax = 7,
+  /// Float transpose (params: the permutation; output axis d = input axis
+  /// perm[d]).
+  FloatTranspose = 8,
+  /// Float concatenation of the inputs along an axis (params: the axis).
+  FloatConcat = 9,
 };
 
 struct HostSegment {

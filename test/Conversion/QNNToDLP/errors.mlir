@@ -13,10 +13,19 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 // -----
 
 // A float op with neither a DLP lowering nor a host kernel.
-func.func @main(%x: tensor<1x8x2xf32>) -> tensor<1x2x8xf32> {
+func.func @main(%x: tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32> {
   // expected-error @+1 {{for target 'small': no DLP lowering and no host kernel for this float op yet}}
-  %t = nn.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<1x8x2xf32>) -> tensor<1x2x8xf32>
-  return %t : tensor<1x2x8xf32>
+  %t = nn.lrn %x {alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 1.0 : f32, size = 3 : i64} : tensor<1x8x2x2xf32>
+  return %t : tensor<1x8x2x2xf32>
+}
+
+// -----
+
+// A transpose that moves the batch axis cannot run one image at a time.
+func.func @main(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{for target 'small': a transpose that moves the batch axis (the program runs one image at a time)}}
+  %t = nn.transpose %x {perm = array<i64: 1, 0>} : (tensor<4x8xf32>) -> tensor<8x4xf32>
+  return %t : tensor<8x4xf32>
 }
 
 // -----

@@ -170,6 +170,50 @@ inline void softmaxLines(const float *x, float *y, int64_t len,
   }
 }
 
+/// Concatenation of row-major tensors along an axis: input i contributes
+/// `rows[i]` = (its extent on the axis) x inner contiguous floats per outer
+/// index.
+inline void concatRows(const std::vector<const float *> &ins,
+                       const std::vector<int64_t> &rows, int64_t outer,
+                       float *y) {
+  int64_t outRow = 0;
+  for (int64_t r : rows)
+    outRow += r;
+  int64_t off = 0;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy(ins[i] + o * rows[i], ins[i] + (o + 1) * rows[i],
+                y + o * outRow + off);
+    off += rows[i];
+  }
+}
+
+/// y = x with its axes permuted: y's axis d is x's axis perm[d] (row-major).
+inline void transpose(const float *x, const std::vector<int64_t> &shape,
+                      const std::vector<int64_t> &perm, float *y) {
+  size_t rank = shape.size();
+  std::vector<int64_t> inStride(rank, 1), src(rank), out(rank), idx(rank, 0);
+  for (size_t d = rank; d-- > 1;)
+    inStride[d - 1] = inStride[d] * shape[d];
+  int64_t n = 1;
+  for (size_t d = 0; d < rank; ++d) {
+    src[d] = inStride[perm[d]];
+    out[d] = shape[perm[d]];
+    n *= out[d];
+  }
+  for (int64_t o = 0; o < n; ++o) {
+    int64_t off = 0;
+    for (size_t d = 0; d < rank; ++d)
+      off += idx[d] * src[d];
+    y[o] = x[off];
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
 } // namespace dlprt::kernels
 
 #endif // DLPRT_KERNELS_FLOAT_H
