@@ -84,15 +84,11 @@ Tensor kernels::slice(nn::SliceOp op, const Tensor &x, ExecContext &ctx) {
     step[a] = s.step;
   }
   Tensor y = Tensor::alloc(r.shape);
-  llvm::SmallVector<int64_t, 6> st = stridesOf(x.shape());
-  const float *xd = x.data();
-  float *yd = y.mutableData();
-  forEachIndex(r.shape, [&](int64_t o, ArrayRef<int64_t> idx) {
-    int64_t off = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      off += (start[d] + idx[d] * step[d]) * st[d];
-    yd[o] = xd[off];
-  });
+  dlprt::kernels::stridedSlice(
+      x.data(), std::vector<int64_t>(x.shape().begin(), x.shape().end()),
+      std::vector<int64_t>(start.begin(), start.end()),
+      std::vector<int64_t>(step.begin(), step.end()), y.mutableData(),
+      std::vector<int64_t>(r.shape.begin(), r.shape.end()));
   return y;
 }
 

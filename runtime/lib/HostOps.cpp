@@ -45,6 +45,8 @@ const char *kindName(HostOpKind k) {
     return "float transpose";
   case HostOpKind::FloatConcat:
     return "float concat";
+  case HostOpKind::FloatSlice:
+    return "float slice";
   }
   return "?";
 }
@@ -357,6 +359,21 @@ Error checkLayout(const Program &p, size_t i, const HostSegment &h) {
     }
     return Error::success();
   }
+  if (h.kind == HostOpKind::FloatSlice) {
+    const TensorDesc &x = p.tensors[h.inputs[0]];
+    if (h.inputs.size() != 1 || x.shape.size() != rank ||
+        h.params.size() != 2 * rank)
+      return segError(i, h, "takes one input, a start and a step per axis");
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t start = h.params[d], step = h.params[rank + d];
+      int64_t last = start + (y.shape[d] - 1) * step;
+      if (step == 0 || start < 0 || start >= x.shape[d] || last < 0 ||
+          last >= x.shape[d])
+        return segError(i, h,
+                        "axis " + Twine(d) + " reads outside the input");
+    }
+    return Error::success();
+  }
   if (h.params.size() != 1 || h.params[0] < 0 || h.params[0] >= int64_t(rank))
     return segError(i, h, "takes the concat axis as its one param");
   int64_t axis = h.params[0], sum = 0;
@@ -454,6 +471,14 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
   case HostOpKind::FloatTranspose:
     rk::transpose(floatAt(data, x), x.shape, h.params, out.data());
     break;
+  case HostOpKind::FloatSlice: {
+    size_t rank = y.shape.size();
+    std::vector<int64_t> start(h.params.begin(), h.params.begin() + rank),
+        step(h.params.begin() + rank, h.params.end());
+    rk::stridedSlice(floatAt(data, x), x.shape, start, step, out.data(),
+                     y.shape);
+    break;
+  }
   case HostOpKind::FloatConcat: {
     int64_t axis = h.params[0], outer = 1, inner = 1;
     for (int64_t d = 0; d < axis; ++d)
@@ -479,7 +504,7 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatConcat)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatSlice)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -506,6 +531,7 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkQuant(p, i, h);
   case HostOpKind::FloatTranspose:
   case HostOpKind::FloatConcat:
+  case HostOpKind::FloatSlice:
     return checkLayout(p, i, h);
   default:
     return checkFloat(p, i, h);

@@ -243,6 +243,23 @@ TEST(HostFloat, TransposeAndConcat) {
                   float((ch * 3 + h) * 4 + w % 4));
 }
 
+TEST(HostFloat, StridedSlice) {
+  // x [1, 3, 5]: channels 1..2, columns 4, 2, 0 (step -2).
+  Builder b;
+  b.p.dataBytes = 512;
+  uint32_t x = floatTensor(b, "x", {1, 3, 5}, 0);
+  uint32_t y = floatTensor(b, "y", {1, 2, 3}, 128);
+  std::vector<uint8_t> data(b.p.dataBytes, 0);
+  for (int i = 0; i < 15; ++i)
+    at(data, b.p.tensors[x])[i] = float(i);
+  run(b, {{HostOpKind::FloatSlice, {x}, {y}, {0, 1, 4, 1, 1, -2}, 0, 0}},
+      data);
+  for (int c = 0; c < 2; ++c)
+    for (int j = 0; j < 3; ++j)
+      EXPECT_EQ(at(data, b.p.tensors[y])[c * 3 + j],
+                float((1 + c) * 5 + 4 - 2 * j));
+}
+
 TEST(HostFloat, LoaderRefusesMalformedSegments) {
   auto check = [](HostSegment s, const char *msg) {
     Builder b;
@@ -276,6 +293,8 @@ TEST(HostFloat, LoaderRefusesMalformedSegments) {
   check({HostOpKind::Softmax, {100}, {103}, {1}, 0, 0},
         "input and output shapes differ");
   check({HostOpKind::FloatUnary, {100}, {101}, {0}, 0, 0}, "1 params");
+  check({HostOpKind::FloatSlice, {100}, {101}, {0, 1, 1, 1}, 0, 0},
+        "axis 1 reads outside the input");
   check({HostOpKind::FloatTranspose, {100}, {101}, {0, 0}, 0, 0},
         "params are not a permutation");
   check({HostOpKind::FloatConcat, {100, 101}, {101}, {1}, 0, 0},

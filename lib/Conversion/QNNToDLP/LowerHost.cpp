@@ -10,6 +10,7 @@
 
 #include "Lowering.h"
 #include "NN/NNOps.h"
+#include "NN/NNShapes.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/kernels/Float.h"
 
@@ -183,6 +184,28 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
           ins.push_back(tensorOf(v));
         hostSegment(loc, K::FloatConcat, std::move(ins),
                     tensorOf(c.getOutput()), {int64_t(c.getAxis())});
+        return success();
+      })
+      .Case([&](nn::SliceOp sl) -> LogicalResult {
+        auto type = cast<RankedTensorType>(sl.getInput().getType());
+        int64_t rank = type.getRank();
+        std::vector<int64_t> start(rank, 0), step(rank, 1);
+        for (size_t k = 0; k < sl.getAxes().size(); ++k) {
+          int64_t a = sl.getAxes()[k];
+          if (a == 0 && type.getDimSize(0) != 1)
+            return error(op, "a slice of the batch axis (the program runs "
+                             "one image at a time)");
+          nn::shapes::SliceAxis s = nn::shapes::resolveSliceAxis(
+              type.getDimSize(a), sl.getStarts()[k], sl.getEnds()[k],
+              sl.getSteps()[k]);
+          start[a] = s.start;
+          step[a] = s.step;
+        }
+        std::vector<int64_t> params = start;
+        params.insert(params.end(), step.begin(), step.end());
+        uint32_t in = tensorOf(sl.getInput());
+        hostSegment(loc, K::FloatSlice, {in}, tensorOf(sl.getOutput()),
+                    std::move(params));
         return success();
       })
       .Case<nn::IdentityOp, nn::DropoutOp, nn::FlattenOp, nn::ReshapeOp,

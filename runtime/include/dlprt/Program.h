@@ -97,6 +97,9 @@ enum class HostOpKind : uint32_t {
   FloatTranspose = 8,
   /// Float concatenation of the inputs along an axis (params: the axis).
   FloatConcat = 9,
+  /// Float strided slice (params: per axis of the input the start, then
+  /// per axis the step; the output shape gives the counts).
+  FloatSlice = 10,
 };
 
 struct HostSegment {

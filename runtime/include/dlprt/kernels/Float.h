@@ -214,6 +214,32 @@ inline void transpose(const float *x, const std::vector<int64_t> &shape,
   }
 }
 
+/// Strided slice: y's index i along axis d reads x's start[d] + i * step[d]
+/// (row-major; the caller keeps every read index inside x).
+inline void stridedSlice(const float *x, const std::vector<int64_t> &inShape,
+                         const std::vector<int64_t> &start,
+                         const std::vector<int64_t> &step, float *y,
+                         const std::vector<int64_t> &outShape) {
+  size_t rank = inShape.size();
+  std::vector<int64_t> st(rank, 1), idx(rank, 0);
+  for (size_t d = rank; d-- > 1;)
+    st[d - 1] = st[d] * inShape[d];
+  int64_t n = 1;
+  for (int64_t e : outShape)
+    n *= e;
+  for (int64_t o = 0; o < n; ++o) {
+    int64_t off = 0;
+    for (size_t d = 0; d < rank; ++d)
+      off += (start[d] + idx[d] * step[d]) * st[d];
+    y[o] = x[off];
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+}
+
 } // namespace dlprt::kernels
 
 #endif // DLPRT_KERNELS_FLOAT_H
