@@ -100,13 +100,16 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     return addOp ? 2 * r * g.outW : 0;
   };
   int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
-  int64_t R = 0, slots = 2;
-  for (slots = 2; slots >= 1 && !R; --slots)
-    for (int64_t r = g.outH; r >= 1 && !R; --r)
-      if (slots * (inVecs(r) + r * g.outW + epiVecs(r)) <= fbuf &&
-          r * g.outW <= abuf && inRows(r) <= 4095 && r % poolS == 0)
-        R = r;
-  ++slots; // the loop decremented past the slot count that fit
+  // The largest band R whose tiles fit twice (ping-pong), else once.
+  int64_t R = 0, slots = 0;
+  auto findBand = [&] {
+    for (int64_t sl = 2; sl >= 1 && !R; --sl)
+      for (int64_t r = g.outH; r >= 1 && !R; --r)
+        if (sl * (inVecs(r) + r * g.outW + epiVecs(r)) <= fbuf &&
+            r * g.outW <= abuf && inRows(r) <= 4095 && r % poolS == 0)
+          R = r, slots = sl;
+  };
+  findBand();
   if (!R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
     lw.fused.erase(g.epi);
@@ -122,11 +125,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     chunkedInput = true;
     for (int64_t pc = perChunk; pc >= 1 && !R; pc /= 2) {
       perChunk = pc;
-      for (int64_t sl = 2; sl >= 1 && !R; --sl)
-        for (int64_t r = g.outH; r >= 1 && !R; --r)
-          if (sl * (inVecs(r) + r * g.outW) <= fbuf && r * g.outW <= abuf &&
-              inRows(r) <= 4095)
-            R = r, slots = sl;
+      findBand();
     }
     if (!R)
       return lw.error(g.op, "one output row (")
@@ -209,8 +208,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
     std::vector<Lowering::ChannelParams> ap(g.O);
     for (int64_t c = 0; c < g.O; ++c) {
-      int32_t fa = fc.at(c), fb = other.frac[c / other.fracBlock];
-      int32_t fo = out.frac[c / out.fracBlock];
+      int32_t fa = fc.at(c), fb = other.fracAt(c), fo = out.fracAt(c);
       ap[c].aux = fa - fb;
       ap[c].shift = std::max(fa, fb) - fo;
       ap[c].actMin = std::clamp(addOp.actMin(c), -128, 127);

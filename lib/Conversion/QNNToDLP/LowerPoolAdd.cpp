@@ -10,12 +10,6 @@ using namespace dlp::conv;
 namespace risa = dlprt::isa;
 namespace num = dlprt::num;
 
-namespace {
-int32_t fracOf(const TensorRec &r, int64_t c) {
-  return r.frac[c / r.fracBlock];
-}
-} // namespace
-
 LogicalResult Lowering::lowerPool(Operation *op) {
   Value x = op->getOperand(0), y = op->getResult(0);
   auto xt = cast<RankedTensorType>(x.getType());
@@ -144,8 +138,8 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
   std::vector<ChannelParams> params(out.C);
   for (int64_t c = 0; c < out.C; ++c) {
     ChannelParams &p = params[c];
-    int32_t fa = fracOf(a, c), fb = unary ? fa : fracOf(bb, c);
-    int32_t fo = fracOf(out, c);
+    int32_t fa = a.fracAt(c), fb = unary ? fa : bb.fracAt(c);
+    int32_t fo = out.fracAt(c);
     p.aux = unary ? 0 : fa - fb;
     p.shift = std::max(fa, fb) - fo;
     int32_t lo = -128, hi = 127;

@@ -30,6 +30,8 @@ struct TensorRec {
   /// A float32 tensor of a host float segment: row-major, C = elements.
   bool isFloat = false;
   int64_t cb(int64_t L) const { return (C + L - 1) / L; }
+  /// Fractional bits of storage channel c.
+  int32_t fracAt(int64_t c) const { return frac[c / fracBlock]; }
   uint64_t bytes(int64_t L) const {
     return isFloat ? uint64_t(C) * 4 : uint64_t(cb(L)) * H * W * L;
   }

@@ -61,24 +61,19 @@ int Lowering::tensorOf(Value v) {
   if (!r.shape.empty())
     r.shape[0] = 1;
   if (!fmap) {
-    // A float tensor of a host float segment.
+    // A float tensor of a host float segment: row-major, C = elements.
     r.isFloat = true;
     r.C = 1;
     for (int64_t d : r.shape)
       r.C *= d;
     r.H = r.W = 1;
-    dataBytes = (dataBytes + 63) & ~uint64_t(63);
-    r.offset = dataBytes;
-    dataBytes += r.bytes(L);
-    tensors.push_back(std::move(r));
-    tensorIndex[v] = tensors.size() - 1;
-    return tensors.size() - 1;
+  } else {
+    r.C = type.getDimSize(1);
+    r.H = type.getRank() == 4 ? type.getDimSize(2) : 1;
+    r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
+    r.frac.assign(fmap.getValues().begin(), fmap.getValues().end());
+    r.fracBlock = fmap.getBlock();
   }
-  r.C = type.getDimSize(1);
-  r.H = type.getRank() == 4 ? type.getDimSize(2) : 1;
-  r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
-  r.frac.assign(fmap.getValues().begin(), fmap.getValues().end());
-  r.fracBlock = fmap.getBlock();
   if (auto st = storageOf.find(v); st != storageOf.end()) {
     r.C = st->second[0];
     r.H = st->second[1];
