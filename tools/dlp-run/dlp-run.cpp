@@ -2,6 +2,7 @@
 //
 //   dlp-run model.dlpb --input x.npy [--input y.npy ...] [--output y.npy ...]
 //           [--target cfg.json] [--num-threads N] [--dump-dir DIR] [--time]
+//           [--repeat N]
 //
 // The batch is the inputs' first dimension (the binary describes one
 // image). Links the runtime only (no MLIR).
@@ -18,25 +19,40 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 
 using namespace llvm;
 using namespace dlprt;
 
+static cl::OptionCategory runCat("dlp-run options");
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.dlpb>"));
+                                      cl::desc("<model.dlpb>"),
+                                      cl::cat(runCat));
 static cl::list<std::string> inputPaths("input",
                                         cl::desc("input .npy, one per "
-                                                 "model input, in order"));
+                                                 "model input, in order"),
+                                        cl::cat(runCat));
 static cl::list<std::string>
-    outputPaths("output", cl::desc("output .npy, one per model output"));
+    outputPaths("output", cl::desc("output .npy, one per model output"),
+                cl::cat(runCat));
 static cl::opt<std::string>
-    targetPath("target", cl::desc("target config the binary must match"));
+    targetPath("target", cl::desc("target config the binary must match"),
+               cl::cat(runCat));
 static cl::opt<unsigned> numThreads("num-threads", cl::init(0),
-                                    cl::desc("threads (0: all cores)"));
+                                    cl::desc("threads (0: all cores)"),
+                                    cl::cat(runCat));
 static cl::opt<std::string>
-    dumpDir("dump-dir", cl::desc("write every tensor of the last image"));
-static cl::opt<bool> timeIt("time", cl::desc("print load and run times"));
+    dumpDir("dump-dir", cl::desc("write every tensor of the last image"),
+            cl::cat(runCat));
+static cl::opt<bool> timeIt("time", cl::desc("print load and run times"),
+                            cl::cat(runCat));
+static cl::opt<unsigned>
+    repeat("repeat", cl::init(1),
+           cl::desc("run the batch N times in this process (outputs of the "
+                    "last run); --time then prints the first run, the "
+                    "median and the fastest of the N"),
+           cl::cat(runCat));
 
 namespace {
 
@@ -62,7 +78,10 @@ double msSince(std::chrono::steady_clock::time_point t) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(runCat);
   cl::ParseCommandLineOptions(argc, argv, "DLP functional-simulator runner\n");
+  if (repeat < 1)
+    return fail("--repeat must be at least 1");
   auto t0 = std::chrono::steady_clock::now();
   std::optional<TargetConfig> target;
   if (!targetPath.empty()) {
@@ -117,10 +136,13 @@ int main(int argc, char **argv) {
     results[i].resize(size_t(batch) * logicalElements(*outTensors[i]));
     outPtrs.push_back(results[i].data());
   }
-  auto t1 = std::chrono::steady_clock::now();
-  if (Error e = session.run(batch, inPtrs, outPtrs, numThreads))
-    return fail(modelPath + ": " + toString(std::move(e)));
-  double runMs = msSince(t1);
+  std::vector<double> runMs;
+  for (unsigned r = 0; r < repeat; ++r) {
+    auto t1 = std::chrono::steady_clock::now();
+    if (Error e = session.run(batch, inPtrs, outPtrs, numThreads))
+      return fail(modelPath + ": " + toString(std::move(e)));
+    runMs.push_back(msSince(t1));
+  }
 
   for (size_t i = 0; i < outTensors.size(); ++i) {
     std::vector<int64_t> shape = outTensors[i]->shape;
@@ -151,9 +173,18 @@ int main(int argc, char **argv) {
         return fail(err);
     }
   }
-  if (timeIt)
+  if (timeIt) {
+    double first = runMs.front();
     errs() << "load " << format("%.2f", loadMs) << " ms, run "
-           << format("%.2f", runMs) << " ms (batch " << batch << ", "
-           << format("%.3f", runMs / double(batch)) << " ms/image)\n";
+           << format("%.2f", first) << " ms (batch " << batch << ", "
+           << format("%.3f", first / double(batch)) << " ms/image)";
+    if (repeat > 1) {
+      std::sort(runMs.begin(), runMs.end());
+      errs() << "; " << repeat << " runs: median "
+             << format("%.2f", runMs[runMs.size() / 2]) << " ms, min "
+             << format("%.2f", runMs.front()) << " ms";
+    }
+    errs() << "\n";
+  }
   return 0;
 }
