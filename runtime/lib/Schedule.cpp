@@ -13,17 +13,22 @@ namespace dlprt {
 
 namespace {
 
-/// The four semaphores between neighbouring queues.
-enum Sem { LoadToCompute, ComputeToLoad, ComputeToStore, StoreToCompute };
 constexpr const char *kSemNames[] = {"load->compute", "compute->load",
                                      "compute->store", "store->compute"};
 constexpr const char *kQueueNames[] = {"load", "compute", "store"};
 
-/// Semaphores popped and pushed by an instruction of queue `q`.
-struct SemOps {
-  int pop[2] = {-1, -1};
-  int push[2] = {-1, -1};
-};
+Queue queueOf(const Instr &i) {
+  const OpcodeInfo *info = opcodeInfo(i.opcodeValue());
+  return info ? info->queue : Queue::Barrier;
+}
+
+std::string describe(ArrayRef<Instr> code, uint32_t idx) {
+  const OpcodeInfo *info = opcodeInfo(code[idx].opcodeValue());
+  return "instruction #" + std::to_string(idx) + " (" +
+         std::string(info ? info->mnemonic : "?") + ")";
+}
+
+} // namespace
 
 SemOps semOps(Queue q, uint8_t t) {
   SemOps ops;
@@ -57,18 +62,11 @@ SemOps semOps(Queue q, uint8_t t) {
   return ops;
 }
 
-Queue queueOf(const Instr &i) {
-  const OpcodeInfo *info = opcodeInfo(i.opcodeValue());
-  return info ? info->queue : Queue::Barrier;
-}
+const char *semName(int sem) { return kSemNames[sem]; }
 
-std::string describe(ArrayRef<Instr> code, uint32_t idx) {
-  const OpcodeInfo *info = opcodeInfo(code[idx].opcodeValue());
-  return "instruction #" + std::to_string(idx) + " (" +
-         std::string(info ? info->mnemonic : "?") + ")";
+const char *queueName(Queue q) {
+  return q == Queue::Barrier ? "barrier" : kQueueNames[int(q)];
 }
-
-} // namespace
 
 bool tokensValidFor(Queue q, uint8_t t) {
   switch (q) {

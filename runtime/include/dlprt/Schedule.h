@@ -18,6 +18,22 @@
 
 namespace dlprt {
 
+/// The four semaphores between neighbouring queues (docs/isa.md 2).
+enum Sem { LoadToCompute, ComputeToLoad, ComputeToStore, StoreToCompute };
+/// "load->compute", ... for messages.
+const char *semName(int sem);
+/// "load", "compute", "store" or "barrier".
+const char *queueName(isa::Queue q);
+
+/// Semaphores popped and pushed by an instruction of queue `q` with token
+/// flags `t` (-1: unused slot). The one mapping of flags to semaphores: the
+/// loader's replay and the cycle model both use it.
+struct SemOps {
+  int pop[2] = {-1, -1};
+  int push[2] = {-1, -1};
+};
+SemOps semOps(isa::Queue q, uint8_t t);
+
 /// Whether `tokens` (isa::Token flags) are valid for an instruction of
 /// queue `q`: load has only a next (compute), store only a prev (compute),
 /// barriers none.

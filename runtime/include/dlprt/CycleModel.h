@@ -1,0 +1,90 @@
+//===- CycleModel.h - Cycle model of the DLP (docs/cycle-model.md) -*- C++
+//-*-===//
+//
+// Timing only: per-instruction cost (PE array, DDR, pool and element-wise
+// units) and the three queues running in parallel under the dependency
+// tokens of docs/isa.md section 2. Data-independent for dense programs, so
+// it runs from the instruction stream alone (no functional simulation).
+// Every rule is in docs/cycle-model.md; an RTL implementation matches it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLPRT_CYCLEMODEL_H
+#define DLPRT_CYCLEMODEL_H
+
+#include "dlprt/Isa.h"
+#include "dlprt/Target.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dlprt {
+
+/// Every timing parameter of the model. fromTarget derives all of them from
+/// the target config (the one place a rate or a pipeline depth is defined;
+/// a future config field, e.g. a CSR decode rate, is read there).
+struct CycleParams {
+  uint32_t L = 0, Q = 0;
+  /// DDR channel bandwidth (bytes per DLP cycle) and first-byte latency
+  /// paid once per DMA instruction.
+  double ddrBytesPerCycle = 0;
+  uint64_t ddrLatency = 0;
+  /// PE array fill + drain of one GEMM: SRAM read, shift / multiply,
+  /// log2(L) adder-tree levels, accumulate.
+  uint64_t gemmPipeline = 0;
+  /// Post-processing stages (requantize, clamp + FBUF write) a GEMM with
+  /// `epilogue` adds to its drain.
+  uint64_t epilogueStages = 0;
+  /// Fill + drain of the pool and element-wise units (read, combine,
+  /// write); both take one L-lane vector per cycle.
+  uint64_t poolPipeline = 0, eltwisePipeline = 0;
+
+  static CycleParams fromTarget(const TargetConfig &t);
+};
+
+/// What one instruction costs, independent of when it runs.
+struct InstrCost {
+  isa::Queue queue = isa::Queue::Barrier;
+  /// Cycles from start to end on its unit (0 for barriers).
+  uint64_t cycles = 0;
+  /// PE array MAC slots issued (L * Q per array step; GEMM only).
+  uint64_t macSlots = 0;
+  /// Bytes moved between DDR and an SRAM (LOAD / STORE only).
+  uint64_t ddrBytes = 0;
+  /// Holds the DDR channel for its whole duration (LOAD / STORE).
+  bool usesDdr = false;
+};
+
+/// The cost of `in`; an error for an opcode the model has no rule for
+/// (GEMM_CSR, opcode 7, is reserved until the CSR decoder exists).
+llvm::Expected<InstrCost> instrCost(const isa::Instr &in, const CycleParams &p);
+
+/// Start and end cycle of one instruction ([start, end)).
+struct InstrTime {
+  uint64_t start = 0, end = 0;
+};
+
+/// The timed program: per instruction (indexed as the code) its cost and
+/// its cycles, and the total (the end of the last instruction).
+struct Timeline {
+  std::vector<InstrCost> cost;
+  std::vector<InstrTime> time;
+  uint64_t totalCycles = 0;
+  /// HOST instructions: zero device cycles each (host time is not modeled).
+  uint32_t hostSegments = 0;
+};
+
+/// Runs the queues under their tokens (docs/cycle-model.md section 3):
+/// an instruction starts when it heads its queue, its queue's previous
+/// instruction has ended, every semaphore it pops holds a token pushed by
+/// an instruction that has ended and (LOAD / STORE) the DDR channel is
+/// free; barriers wait for everything earlier. Errors: an opcode without a
+/// rule, or a deadlock (a program readBinary accepted never deadlocks).
+llvm::Expected<Timeline> cycleModel(llvm::ArrayRef<isa::Instr> code,
+                                    const TargetConfig &target);
+
+} // namespace dlprt
+
+#endif // DLPRT_CYCLEMODEL_H

@@ -1,0 +1,234 @@
+//===- CycleModel.cpp - Cycle model of the DLP (docs/cycle-model.md) ------===//
+//
+// Section numbers below refer to docs/cycle-model.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlprt/CycleModel.h"
+#include "dlprt/Schedule.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+using namespace llvm;
+using namespace dlprt::isa;
+
+namespace dlprt {
+
+CycleParams CycleParams::fromTarget(const TargetConfig &t) {
+  CycleParams p;
+  p.L = t.L;
+  p.Q = t.Q;
+  p.ddrBytesPerCycle = t.ddrBytesPerCycle;
+  p.ddrLatency = t.ddrLatencyCycles;
+  // Section 2.1: read + shift/multiply + log2(L) tree levels + accumulate.
+  p.gemmPipeline = 3 + Log2_32(t.L);
+  // Section 2.1: requantize, clamp + write.
+  p.epilogueStages = 2;
+  // Section 2.3: read, combine, write.
+  p.poolPipeline = 3;
+  p.eltwisePipeline = 3;
+  return p;
+}
+
+namespace {
+
+/// Section 2.2: DDR bytes of one unit of a LOAD / STORE.
+uint64_t unitBytes(const Instr &in, const CycleParams &p) {
+  if (in.opcode() == Opcode::Store)
+    return p.L;
+  switch (Buf(in.get(Field::Load_buf))) {
+  case Buf::FBuf:
+    return p.L;
+  case Buf::WBuf:
+    return WFmt(in.get(Field::Load_wfmt)) == WFmt::Pow2 ? (p.Q + 1) / 2 + 1
+                                                        : p.Q + 1;
+  case Buf::PBuf:
+    return 8 * uint64_t(p.Q);
+  }
+  return p.L;
+}
+
+/// Section 2.2: a box of n2 x n1 runs of n0 units is cut into bursts,
+/// maximal byte-contiguous pieces (runs merge when s1 equals the run's
+/// bytes, planes when, moreover, s2 equals the plane's bytes); each burst
+/// costs ceil(bytes / bandwidth) cycles, the latency is paid once.
+InstrCost dmaCost(const Instr &in, const CycleParams &p) {
+  bool isLoad = in.opcode() == Opcode::Load;
+  auto f = [&](Field l, Field s) { return uint64_t(in.get(isLoad ? l : s)); };
+  uint64_t n0 = f(Field::Load_n0, Field::Store_n0);
+  uint64_t n1 = f(Field::Load_n1, Field::Store_n1);
+  uint64_t s1 = f(Field::Load_s1, Field::Store_s1);
+  uint64_t n2 = f(Field::Load_n2, Field::Store_n2);
+  uint64_t s2 = f(Field::Load_s2, Field::Store_s2);
+  uint64_t run = n0 * unitBytes(in, p);
+  uint64_t bursts = n2 * n1, burstBytes = run;
+  if (n1 == 1 || s1 == run) {
+    bursts = n2;
+    burstBytes = n1 * run;
+    if (n2 == 1 || s2 == burstBytes) {
+      bursts = 1;
+      burstBytes *= n2;
+    }
+  }
+  InstrCost c;
+  c.queue = isLoad ? Queue::Load : Queue::Store;
+  c.usesDdr = true;
+  c.ddrBytes = n2 * n1 * run;
+  c.cycles =
+      p.ddrLatency +
+      bursts * uint64_t(std::ceil(double(burstBytes) / p.ddrBytesPerCycle));
+  return c;
+}
+
+} // namespace
+
+Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p) {
+  const OpcodeInfo *info = opcodeInfo(in.opcodeValue());
+  if (!info)
+    return createStringError(
+        inconvertibleErrorCode(), "opcode %u has no timing rule%s",
+        unsigned(in.opcodeValue()),
+        in.opcodeValue() == kReservedGemmCsr
+            ? " (GEMM_CSR is reserved until the CSR decoder exists)"
+            : "");
+  InstrCost c;
+  c.queue = info->queue;
+  auto g = [&](Field f) { return uint64_t(in.get(f)); };
+  switch (in.opcode()) {
+  case Opcode::Load:
+  case Opcode::Store:
+    return dmaCost(in, p);
+  case Opcode::Gemm: {
+    // Section 2.1: one array step per (output pixel, tap, input block).
+    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
+                     g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
+                     g(Field::Gemm_in_cb);
+    c.macSlots = steps * p.L * p.Q;
+    c.cycles = steps + p.gemmPipeline +
+               (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
+    return c;
+  }
+  case Opcode::Pool:
+    // Section 2.3: one input vector (window element) per cycle.
+    c.cycles = g(Field::Pool_cb) * g(Field::Pool_out_h) * g(Field::Pool_out_w) *
+                   g(Field::Pool_k_h) * g(Field::Pool_k_w) +
+               p.poolPipeline;
+    return c;
+  case Opcode::Add:
+    // Section 2.3: one output vector per cycle (two FBUF read ports).
+    c.cycles = g(Field::Add_cb) * g(Field::Add_n) + p.eltwisePipeline;
+    return c;
+  case Opcode::Host:
+  case Opcode::Sync:
+  case Opcode::End:
+    return c; // section 2.4: barriers take no device cycles
+  }
+  return c;
+}
+
+Expected<Timeline> cycleModel(ArrayRef<Instr> code,
+                              const TargetConfig &target) {
+  CycleParams p = CycleParams::fromTarget(target);
+  Timeline tl;
+  tl.cost.reserve(code.size());
+  tl.time.resize(code.size());
+  for (size_t i = 0; i < code.size(); ++i) {
+    Expected<InstrCost> c = instrCost(code[i], p);
+    if (!c)
+      return createStringError(inconvertibleErrorCode(), "instruction #%zu: %s",
+                               i, toString(c.takeError()).c_str());
+    tl.cost.push_back(*c);
+  }
+  // Section 3. End cycles of the pushes of each semaphore, in order; the
+  // k-th pop of a semaphore takes the k-th push (one producer, one consumer).
+  std::vector<uint64_t> pushes[4];
+  size_t popped[4] = {0, 0, 0, 0};
+  std::vector<uint32_t> queues[3];
+  uint64_t segStart = 0, ddrFree = 0;
+  size_t segBegin = 0;
+  for (size_t end = 0; end <= code.size(); ++end) {
+    bool barrier = end < code.size() && tl.cost[end].queue == Queue::Barrier;
+    if (end < code.size() && !barrier)
+      continue;
+    for (auto &q : queues)
+      q.clear();
+    for (size_t i = segBegin; i < end; ++i)
+      queues[size_t(tl.cost[i].queue)].push_back(uint32_t(i));
+    size_t head[3] = {0, 0, 0};
+    uint64_t free[3] = {segStart, segStart, segStart};
+    uint64_t segEnd = segStart;
+    for (;;) {
+      // Among the heads whose tokens have been pushed, the one that can
+      // start first; ties go to load, then compute, then store.
+      int best = -1;
+      uint64_t bestStart = 0;
+      for (int q = 0; q < 3; ++q) {
+        if (head[q] == queues[q].size())
+          continue;
+        uint32_t idx = queues[q][head[q]];
+        SemOps ops = semOps(Queue(q), code[idx].tokens());
+        uint64_t start = free[q];
+        bool ready = true;
+        for (int s : ops.pop) {
+          if (s < 0)
+            continue;
+          if (popped[s] == pushes[s].size()) {
+            ready = false;
+            break;
+          }
+          start = std::max(start, pushes[s][popped[s]]);
+        }
+        if (!ready)
+          continue;
+        if (tl.cost[idx].usesDdr)
+          start = std::max(start, ddrFree);
+        if (best < 0 || start < bestStart) {
+          best = q;
+          bestStart = start;
+        }
+      }
+      if (best < 0)
+        break;
+      uint32_t idx = queues[best][head[best]++];
+      SemOps ops = semOps(Queue(best), code[idx].tokens());
+      for (int s : ops.pop)
+        if (s >= 0)
+          ++popped[s];
+      uint64_t stop = bestStart + tl.cost[idx].cycles;
+      for (int s : ops.push)
+        if (s >= 0)
+          pushes[s].push_back(stop);
+      tl.time[idx] = {bestStart, stop};
+      free[best] = stop;
+      if (tl.cost[idx].usesDdr)
+        ddrFree = stop;
+      segEnd = std::max(segEnd, stop);
+    }
+    for (int q = 0; q < 3; ++q)
+      if (head[q] != queues[q].size())
+        return createStringError(
+            inconvertibleErrorCode(),
+            "token deadlock: instruction #%u heads the %s queue and waits "
+            "for a token that is never pushed",
+            queues[q][head[q]], queueName(Queue(q)));
+    if (end < code.size()) {
+      // Section 2.4: a barrier starts when everything earlier has ended.
+      tl.time[end] = {segEnd, segEnd + tl.cost[end].cycles};
+      segEnd = tl.time[end].end;
+      if (code[end].opcode() == Opcode::Host)
+        ++tl.hostSegments;
+    }
+    segStart = segEnd;
+    ddrFree = std::max(ddrFree, segStart);
+    segBegin = end + 1;
+  }
+  tl.totalCycles = segStart;
+  return tl;
+}
+
+} // namespace dlprt

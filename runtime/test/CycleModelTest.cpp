@@ -1,0 +1,292 @@
+//===- CycleModelTest.cpp - Cycle model, profile and trace ----------------===//
+//
+// Hand-built streams on tinyTarget(): L = Q = 8, 8 DDR bytes per cycle,
+// DDR latency 10, 100 MHz. So (docs/cycle-model.md section 2):
+//   GEMM  = out_h*out_w*k_h*k_w*in_cb + 6 (3 + log2 8) [+ 2 with epilogue]
+//   POOL  = cb*out_h*out_w*k_h*k_w + 3,  ADD = cb*n + 3
+//   LOAD / STORE = 10 + sum over bursts of ceil(burst bytes / 8)
+// An FBUF unit is 8 bytes, a pow2 weight row 8/2 + 1 = 5, an entry 64.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProgramBuilder.h"
+
+#include "dlprt/CycleModel.h"
+#include "dlprt/Profile.h"
+
+#include "llvm/Support/JSON.h"
+#include "gtest/gtest.h"
+
+#include <map>
+
+using namespace dlprt;
+using namespace dlprt::isa;
+using namespace dlprt::test;
+
+namespace {
+
+/// A GEMM of out x out pixels, a k x k kernel and `cb` input blocks.
+Instr gemm(int64_t out, int64_t k, int64_t cb, bool epilogue,
+           uint8_t tokens = 0) {
+  return instr(Opcode::Gemm,
+               {{"in_cstride", 1},
+                {"in_h", out},
+                {"in_w", out},
+                {"in_cb", cb},
+                {"out_h", out},
+                {"out_w", out},
+                {"k_h", k},
+                {"k_w", k},
+                {"stride_h", 1},
+                {"stride_w", 1},
+                {"dil_h", 1},
+                {"dil_w", 1},
+                {"epilogue", epilogue}},
+               tokens);
+}
+
+/// A contiguous FBUF load of `units` vectors: 10 + units cycles.
+Instr fload(int64_t units, uint8_t tokens = 0) {
+  return load(Buf::FBuf, Region::Data, 0, 0, units, 1, 0, 1, 0, 0, tokens);
+}
+
+Timeline timed(std::vector<Instr> code) {
+  code.push_back(Instr::make(Opcode::End));
+  llvm::Expected<Timeline> tl = cycleModel(code, tinyTarget());
+  if (!tl) {
+    ADD_FAILURE() << llvm::toString(tl.takeError());
+    return Timeline();
+  }
+  return std::move(*tl);
+}
+
+/// [start, end) of instructions 0, 1, ... (those listed).
+void expectTimes(const Timeline &tl,
+                 std::vector<std::pair<uint64_t, uint64_t>> want) {
+  ASSERT_LE(want.size(), tl.time.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(std::make_pair(tl.time[i].start, tl.time[i].end), want[i])
+        << "instruction " << i;
+}
+
+TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
+  // 4x4 out, 3x3 kernel, 2 blocks: 288 steps + 6 fill/drain + 2 epilogue.
+  // Then 4x4 out, 1x1, 1 block, no epilogue: 16 + 6 = 22, from 296.
+  Timeline tl = timed({gemm(4, 3, 2, true), gemm(4, 1, 1, false)});
+  expectTimes(tl, {{0, 296}, {296, 318}, {318, 318}}); // END at 318
+  EXPECT_EQ(tl.totalCycles, 318u);
+  EXPECT_EQ(tl.cost[0].macSlots, 288u * 64);
+  EXPECT_EQ(tl.cost[1].macSlots, 16u * 64);
+}
+
+TEST(CycleModel, DmaBurstsAndLatency) {
+  std::vector<Instr> code = {
+      // 16 FBUF units, one 128-byte burst: 10 + 16.
+      fload(16),
+      // Pow2 rows (5 bytes), 4 runs of 1 row, s1 = 5 (contiguous): one
+      // 20-byte burst, ceil(2.5) = 3: 13.
+      load(Buf::WBuf, Region::Const, 0, 0, 1, 4, 5),
+      // The same with s1 = 6: 4 bursts of ceil(5/8) = 1: 14.
+      load(Buf::WBuf, Region::Const, 0, 0, 1, 4, 6),
+      // 3 planes of 2 contiguous rows, s2 = 10 (contiguous): one 30-byte
+      // burst, 4 cycles: 14; with s2 = 16: 3 bursts of 10 bytes (2): 16.
+      load(Buf::WBuf, Region::Const, 0, 0, 1, 2, 5, 3, 10),
+      load(Buf::WBuf, Region::Const, 0, 0, 1, 2, 5, 3, 16),
+      // 2 parameter entries: 128 bytes: 10 + 16.
+      load(Buf::PBuf, Region::Const, 0, 0, 2),
+      // STORE of 4 runs of 2 vectors, strided: 4 x 2 + 10.
+      store(0, 0, 2, 4, 64),
+  };
+  Timeline tl = timed(code);
+  // One DDR channel: every DMA waits for the previous one.
+  expectTimes(
+      tl,
+      {{0, 26}, {26, 39}, {39, 53}, {53, 67}, {67, 83}, {83, 109}, {109, 127}});
+  EXPECT_EQ(tl.totalCycles, 127u);
+  EXPECT_EQ(tl.cost[0].ddrBytes, 128u);
+  EXPECT_EQ(tl.cost[1].ddrBytes, 20u);
+  EXPECT_EQ(tl.cost[4].ddrBytes, 30u);
+  EXPECT_EQ(tl.cost[6].ddrBytes, 64u);
+}
+
+TEST(CycleModel, MemoryBoundLoadThenGemm) {
+  // LOAD 64 units (512 bytes): [0, 74); the GEMM pops its token: 2x2 out,
+  // 4 steps + 6: [74, 84).
+  Timeline tl = timed({fload(64, PushNext), gemm(2, 1, 1, false, PopPrev)});
+  expectTimes(tl, {{0, 74}, {74, 84}});
+  EXPECT_EQ(tl.totalCycles, 84u);
+}
+
+TEST(CycleModel, OverlappedLoadAndCompute) {
+  // Double buffering: L1 runs while G0 computes.
+  //   L0 [0, 74)   L1 [74, 148)            (load queue, in order)
+  //   G0 [74, 180) (pops L0's token at 74; 100 steps + 6)
+  //   G1 [180, 286) (queue free at 180, L1's token at 148)
+  // Serialized this would be 2 * 74 + 2 * 106 = 360.
+  Timeline tl =
+      timed({fload(64, PushNext), fload(64, PushNext),
+             gemm(10, 1, 1, false, PopPrev), gemm(10, 1, 1, false, PopPrev)});
+  expectTimes(tl, {{0, 74}, {74, 148}, {74, 180}, {180, 286}});
+  EXPECT_EQ(tl.totalCycles, 286u);
+}
+
+TEST(CycleModel, SerializedByTokens) {
+  // G0 [0, 106) pushes compute->load; L0 pops it: [106, 180); G1 pops
+  // L0's token: [180, 286), pushes compute->store; S0 (16 units) pops it:
+  // [286, 312), pushes store->compute; G2 (2x2, 4 + 6) pops it: [312, 322).
+  Timeline tl =
+      timed({gemm(10, 1, 1, false, PushPrev), fload(64, PopNext | PushNext),
+             gemm(10, 1, 1, false, PopPrev | PushNext),
+             store(0, 0, 16, 1, 0, 1, 0, PopPrev | PushPrev),
+             gemm(2, 1, 1, false, PopNext)});
+  expectTimes(tl, {{0, 106}, {106, 180}, {180, 286}, {286, 312}, {312, 322}});
+  EXPECT_EQ(tl.totalCycles, 322u);
+}
+
+TEST(CycleModel, LoadAndStoreShareTheDdrChannel) {
+  // Both could start at 0; the load goes first, the store waits for the
+  // channel: L0 [0, 26), S0 [26, 52). The GEMM is independent: [0, 22).
+  Timeline tl = timed({store(0, 0, 16), fload(16), gemm(4, 1, 1, false)});
+  expectTimes(tl, {{26, 52}, {0, 26}, {0, 22}});
+  EXPECT_EQ(tl.totalCycles, 52u);
+}
+
+TEST(CycleModel, BarriersWaitForEverythingEarlier) {
+  // L0 [0, 26) and G0 [0, 22) in parallel; SYNC at 26; then G1 starts at
+  // 26, not at 22: [26, 48); L1 [26, 52); HOST at 52 (zero device
+  // cycles); G2 [52, 74); END at 74.
+  Instr host = instr(Opcode::Host, {{"segment", 0}});
+  Timeline tl =
+      timed({fload(16), gemm(4, 1, 1, false), Instr::make(Opcode::Sync),
+             gemm(4, 1, 1, false), fload(16), host, gemm(4, 1, 1, false)});
+  expectTimes(
+      tl, {{0, 26}, {0, 22}, {26, 26}, {26, 48}, {26, 52}, {52, 52}, {52, 74}});
+  EXPECT_EQ(tl.totalCycles, 74u);
+  EXPECT_EQ(tl.hostSegments, 1u);
+}
+
+TEST(CycleModel, PoolAndAddUnits) {
+  // POOL: 2 blocks x 4x4 x 3x3 = 288 + 3; ADD: 2 blocks x 16 + 3 = 35.
+  Instr pool = instr(Opcode::Pool, {{"cb", 2}, {"out_cstride", 16}});
+  for (auto [name, v] : Fields{{"in_h", 6},
+                               {"in_w", 6},
+                               {"out_h", 4},
+                               {"out_w", 4},
+                               {"k_h", 3},
+                               {"k_w", 3}})
+    pool.set(*findField(Opcode::Pool, name), v);
+  for (const char *one : {"stride_h", "stride_w", "dil_h", "dil_w"})
+    pool.set(*findField(Opcode::Pool, one), 1);
+  Instr add = instr(Opcode::Add, {{"n", 16},
+                                  {"cb", 2},
+                                  {"a_cstride", 16},
+                                  {"b_cstride", 16},
+                                  {"out_cstride", 16}});
+  Timeline tl = timed({pool, add});
+  expectTimes(tl, {{0, 291}, {291, 326}});
+  EXPECT_EQ(tl.cost[0].macSlots, 0u);
+}
+
+TEST(CycleModel, ReservedCsrOpcodeIsNamed) {
+  Instr csr;
+  csr.w[0] = kReservedGemmCsr;
+  llvm::Expected<Timeline> tl =
+      cycleModel({fload(1), csr, Instr::make(Opcode::End)}, tinyTarget());
+  ASSERT_FALSE(bool(tl));
+  EXPECT_EQ(llvm::toString(tl.takeError()),
+            "instruction #1: opcode 7 has no timing rule (GEMM_CSR is "
+            "reserved until the CSR decoder exists)");
+}
+
+/// The overlapped stream of OverlappedLoadAndCompute with layers "a"
+/// (L0, G0) and "b" (L1, G1); END is unmapped.
+Program twoLayerProgram() {
+  Builder b;
+  b.emit(fload(64, PushNext))
+      .emit(gemm(10, 1, 1, false, PopPrev))
+      .emit(fload(64, PushNext))
+      .emit(gemm(10, 1, 1, false, PopPrev))
+      .emit(Instr::make(Opcode::End));
+  b.p.debug = {{0, 2, "a"}, {2, 4, "b"}};
+  return b.p;
+}
+
+TEST(Profile, EveryCycleChargedToOneLayer) {
+  Program p = twoLayerProgram();
+  llvm::Expected<Timeline> tl = cycleModel(p.code, p.target);
+  ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+  // L0 [0,74) G0 [74,180) | L1 [74,148) G1 [180,286): b's load hides under
+  // a's compute, so a = 74 (its load) + 106, b = 106.
+  Profile prof = buildProfile(p, *tl);
+  ASSERT_EQ(prof.layers.size(), 3u);
+  EXPECT_EQ(prof.layers[0].name, "a");
+  EXPECT_EQ(prof.layers[0].cycles, 180u);
+  EXPECT_EQ(prof.layers[1].cycles, 106u);
+  EXPECT_EQ(prof.layers[2].name, kUnmappedLayer);
+  EXPECT_EQ(prof.layers[2].cycles, 0u);
+  LayerProfile total = prof.total();
+  EXPECT_EQ(total.cycles, 286u);
+  EXPECT_EQ(total.cycles, prof.totalCycles);
+  // Roofline of a: 6400 MAC slots / 64 = 100, 512 bytes / 8 = 64.
+  EXPECT_EQ(prof.layers[0].macSlots, 6400u);
+  EXPECT_EQ(prof.layers[0].ddrBytes, 512u);
+  EXPECT_DOUBLE_EQ(prof.bound(prof.layers[0]), 100.0);
+  EXPECT_STREQ(prof.boundBy(prof.layers[0]), "compute");
+  EXPECT_DOUBLE_EQ(prof.latencyMicros(), 2.86);
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  printProfile(os, prof);
+  EXPECT_NE(text.find("latency 2.86 us (286 cycles at 100 MHz)"),
+            std::string::npos)
+      << text;
+  llvm::json::Value j = profileToJSON(prof);
+  EXPECT_EQ(*j.getAsObject()->getInteger("total_cycles"), 286);
+}
+
+TEST(Profile, EveryOpcodeProgramSumsToTotal) {
+  Program p = everyOpcodeProgram();
+  // Debug entries with a gap and an overlap: the first entry wins.
+  p.debug = {{0, 3, "x"}, {2, 6, "y"}};
+  llvm::Expected<Timeline> tl = cycleModel(p.code, p.target);
+  ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+  Profile prof = buildProfile(p, *tl);
+  EXPECT_GT(prof.totalCycles, 0u);
+  EXPECT_EQ(prof.total().cycles, prof.totalCycles);
+  EXPECT_EQ(prof.total().instructions, p.code.size());
+  EXPECT_EQ(prof.hostSegments, 2u);
+}
+
+TEST(Profile, ChromeTraceTracksDoNotOverlap) {
+  Program p = twoLayerProgram();
+  llvm::Expected<Timeline> tl = cycleModel(p.code, p.target);
+  ASSERT_TRUE(bool(tl));
+  Profile prof = buildProfile(p, *tl);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  writeChromeTrace(os, p, *tl, prof);
+  llvm::Expected<llvm::json::Value> j = llvm::json::parse(text);
+  ASSERT_TRUE(bool(j)) << llvm::toString(j.takeError());
+  std::map<int64_t, std::string> tracks;
+  std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> slices;
+  for (const llvm::json::Value &e :
+       *j->getAsObject()->getArray("traceEvents")) {
+    const llvm::json::Object &o = *e.getAsObject();
+    if (*o.getString("ph") == "M" && *o.getString("name") == "thread_name")
+      tracks[*o.getInteger("tid")] =
+          o.getObject("args")->getString("name")->str();
+    if (*o.getString("ph") == "X")
+      slices[*o.getInteger("tid")].push_back(
+          {*o.getObject("args")->getInteger("start_cycle"),
+           *o.getObject("args")->getInteger("end_cycle")});
+  }
+  EXPECT_EQ(tracks, (std::map<int64_t, std::string>{
+                        {1, "load"}, {2, "compute"}, {3, "store"}}));
+  EXPECT_EQ(slices[1],
+            (std::vector<std::pair<int64_t, int64_t>>{{0, 74}, {74, 148}}));
+  EXPECT_EQ(slices[2],
+            (std::vector<std::pair<int64_t, int64_t>>{{74, 180}, {180, 286}}));
+  EXPECT_NE(text.find("\"name\":\"gemm b\""), std::string::npos);
+}
+
+} // namespace
