@@ -126,8 +126,8 @@ void printProfile(raw_ostream &os, const Profile &prof) {
   for (const LayerProfile &l : prof.layers)
     width = std::max(width, l.name.size());
   os << "profile (cycle model, target " << prof.target << ", " << prof.L << "x"
-     << prof.Q << " array, " << prof.clockMHz << " MHz, "
-     << prof.ddrBytesPerCycle << " DDR bytes/cycle)\n";
+     << prof.Q << " array, " << format("%g", prof.clockMHz) << " MHz, "
+     << format("%g", prof.ddrBytesPerCycle) << " DDR bytes/cycle)\n";
   os << left_justify("layer", width)
      << format(" %14s %12s %12s %12s %7s  %s\n", "MACs", "DDR bytes", "cycles",
                "bound", "eff %", "bound by");

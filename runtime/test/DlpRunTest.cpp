@@ -6,6 +6,7 @@
 #include "dlprt/Runtime.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
@@ -113,6 +114,73 @@ TEST_F(DlpRun, ErrorsNameTheFileAndProblem) {
       << err;
   EXPECT_NE(run(model + " --input " + dir + "/missing.npy", err), 0);
   EXPECT_NE(err.find("missing.npy"), std::string::npos) << err;
+}
+
+/// The text of a file ("" if it cannot be read).
+std::string slurp(const std::string &path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST_F(DlpRun, ProfileTraceAndTimingOnly) {
+  std::string err;
+  // With the functional run: outputs as usual, then the profile.
+  ASSERT_EQ(run(model + " --input " + dir + "/x.npy --profile --trace " + dir +
+                    "/t.json --profile-json " + dir + "/p.json",
+                err),
+            0)
+      << err;
+  std::string out = slurp(dir + "/out.txt");
+  EXPECT_NE(out.find("cat: 3x16x4x4"), std::string::npos) << out;
+  EXPECT_NE(out.find("profile (cycle model, target tiny, 8x8 array"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("2 host segment(s), host time not included"),
+            std::string::npos)
+      << out;
+  auto trace = llvm::json::parse(slurp(dir + "/t.json"));
+  ASSERT_TRUE(bool(trace)) << llvm::toString(trace.takeError());
+  EXPECT_TRUE(trace->getAsObject()->getArray("traceEvents"));
+  auto prof = llvm::json::parse(slurp(dir + "/p.json"));
+  ASSERT_TRUE(bool(prof)) << llvm::toString(prof.takeError());
+  std::optional<int64_t> total =
+      prof->getAsObject()->getInteger("total_cycles");
+  ASSERT_TRUE(total);
+  EXPECT_GT(*total, 0);
+  // Timing only: no input, the same profile, no outputs.
+  ASSERT_EQ(run(model + " --timing-only --profile --time", err), 0) << err;
+  std::string timed = slurp(dir + "/out.txt");
+  EXPECT_EQ(timed.find("cat:"), std::string::npos) << timed;
+  EXPECT_EQ(timed, out.substr(out.find("profile (")));
+  EXPECT_NE(err.find("cycle model"), std::string::npos) << err;
+}
+
+TEST_F(DlpRun, TimingOptionErrorsAreNamed) {
+  std::string err;
+  EXPECT_NE(run(model + " --timing-only", err), 0);
+  EXPECT_NE(err.find("dlp-run: error: --timing-only needs --profile, "
+                     "--profile-json or --trace"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(
+      run(model + " --timing-only --profile --input " + dir + "/x.npy", err),
+      0);
+  EXPECT_NE(err.find("--timing-only runs no input: --input, --output, "
+                     "--dump-dir and --repeat do not apply"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(
+      run(model + " --timing-only --trace " + dir + "/no/such/t.json", err), 0);
+  EXPECT_NE(
+      err.find("m.dlpb: --trace: cannot write '" + dir + "/no/such/t.json': "),
+      std::string::npos)
+      << err;
+  EXPECT_NE(run(model + " --timing-only --profile-json " + dir, err), 0);
+  EXPECT_NE(err.find("--profile-json: cannot write '" + dir + "': "),
+            std::string::npos)
+      << err;
 }
 
 } // namespace

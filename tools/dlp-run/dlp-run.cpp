@@ -2,18 +2,26 @@
 //
 //   dlp-run model.dlpb --input x.npy [--input y.npy ...] [--output y.npy ...]
 //           [--target cfg.json] [--num-threads N] [--dump-dir DIR] [--time]
-//           [--repeat N]
+//           [--repeat N] [--profile] [--profile-json p.json]
+//           [--trace trace.json]
+//   dlp-run model.dlpb --timing-only --profile [...]
 //
 // The batch is the inputs' first dimension (the binary describes one
-// image). Links the runtime only (no MLIR).
+// image). --profile / --profile-json / --trace time the program with the
+// cycle model (docs/cycle-model.md; data-independent, one image);
+// --timing-only does that alone, without the functional simulator. Links
+// the runtime only (no MLIR).
 //
 //===----------------------------------------------------------------------===//
 
+#include "dlprt/CycleModel.h"
 #include "dlprt/Npy.h"
+#include "dlprt/Profile.h"
 #include "dlprt/Runtime.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
@@ -53,6 +61,23 @@ static cl::opt<unsigned>
                     "last run); --time then prints the first run, the "
                     "median and the fastest of the N"),
            cl::cat(runCat));
+static cl::opt<bool>
+    profile("profile",
+            cl::desc("print the cycle model's per-layer roofline profile"),
+            cl::cat(runCat));
+static cl::opt<std::string>
+    profileJson("profile-json",
+                cl::desc("write the profile as JSON (scripts/roofline.py)"),
+                cl::value_desc("path"), cl::cat(runCat));
+static cl::opt<std::string>
+    tracePath("trace",
+              cl::desc("write the cycle model's timeline as a Chrome trace"),
+              cl::value_desc("path"), cl::cat(runCat));
+static cl::opt<bool> timingOnly(
+    "timing-only",
+    cl::desc("run the cycle model only (no inputs, no functional "
+             "simulation); needs --profile, --profile-json or --trace"),
+    cl::cat(runCat));
 
 namespace {
 
@@ -74,6 +99,46 @@ double msSince(std::chrono::steady_clock::time_point t) {
       .count();
 }
 
+/// Writes `path` with `write`; an error names the option and the path.
+Error writeFile(StringRef option, StringRef path,
+                function_ref<void(raw_ostream &)> write) {
+  std::error_code ec;
+  raw_fd_ostream out(path, ec, sys::fs::OF_Text);
+  if (!ec) {
+    write(out);
+    out.flush();
+    ec = out.error();
+    out.clear_error();
+  }
+  if (ec)
+    return createStringError(ec, "--%s: cannot write '%s': %s",
+                             option.str().c_str(), path.str().c_str(),
+                             ec.message().c_str());
+  return Error::success();
+}
+
+/// The cycle model of `p` and what the timing options ask for; the profile
+/// in `prof` for printing after the run.
+Error timeProgram(const Program &p, Profile &prof, double &modelMs) {
+  auto t = std::chrono::steady_clock::now();
+  Expected<Timeline> tl = cycleModel(p.code, p.target);
+  if (!tl)
+    return tl.takeError();
+  prof = buildProfile(p, *tl);
+  modelMs = msSince(t);
+  if (!tracePath.empty())
+    if (Error e = writeFile("trace", tracePath, [&](raw_ostream &os) {
+          writeChromeTrace(os, p, *tl, prof);
+        }))
+      return e;
+  if (!profileJson.empty())
+    if (Error e = writeFile("profile-json", profileJson, [&](raw_ostream &os) {
+          os << formatv("{0:2}", profileToJSON(prof)) << "\n";
+        }))
+      return e;
+  return Error::success();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -82,6 +147,13 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "DLP functional-simulator runner\n");
   if (repeat < 1)
     return fail("--repeat must be at least 1");
+  bool timing = profile || !profileJson.empty() || !tracePath.empty();
+  if (timingOnly && !timing)
+    return fail("--timing-only needs --profile, --profile-json or --trace");
+  if (timingOnly && (!inputPaths.empty() || !outputPaths.empty() ||
+                     !dumpDir.empty() || repeat > 1))
+    return fail("--timing-only runs no input: --input, --output, --dump-dir "
+                "and --repeat do not apply");
   auto t0 = std::chrono::steady_clock::now();
   std::optional<TargetConfig> target;
   if (!targetPath.empty()) {
@@ -95,7 +167,19 @@ int main(int argc, char **argv) {
   if (!s)
     return fail(toString(s.takeError()));
   Session &session = **s;
-  double loadMs = msSince(t0);
+  double loadMs = msSince(t0), modelMs = 0;
+  Profile prof;
+  if (timing)
+    if (Error e = timeProgram(session.program(), prof, modelMs))
+      return fail(modelPath + ": " + toString(std::move(e)));
+  if (timingOnly) {
+    if (profile)
+      printProfile(outs(), prof);
+    if (timeIt)
+      errs() << "load " << format("%.2f", loadMs) << " ms, cycle model "
+             << format("%.2f", modelMs) << " ms\n";
+    return 0;
+  }
   std::vector<const TensorDesc *> ins = session.inputs(),
                                   outTensors = session.outputs();
   if (inputPaths.size() != ins.size())
@@ -173,11 +257,15 @@ int main(int argc, char **argv) {
         return fail(err);
     }
   }
+  if (profile)
+    printProfile(outs(), prof);
   if (timeIt) {
     double first = runMs.front();
     errs() << "load " << format("%.2f", loadMs) << " ms, run "
            << format("%.2f", first) << " ms (batch " << batch << ", "
            << format("%.3f", first / double(batch)) << " ms/image)";
+    if (timing)
+      errs() << ", cycle model " << format("%.2f", modelMs) << " ms";
     if (repeat > 1) {
       std::sort(runMs.begin(), runMs.end());
       errs() << "; " << repeat << " runs: median "
