@@ -254,9 +254,7 @@ Tensor kernels::qQuantize(qnn::QuantizeOp op, const Tensor &x,
   const float *src = x.data();
   int8_t *dst = y.mutableAs<int8_t>();
   perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
-    int fc = f.at(c);
-    for (int64_t i = b; i < e; ++i)
-      dst[i] = num::quantize(src[i], fc);
+    rk::quantizeRow(src + b, e - b, f.at(c), dst + b);
   });
   return y;
 }

@@ -5,6 +5,7 @@
 #include "dlprt/HostOps.h"
 #include "dlprt/Numerics.h"
 #include "dlprt/Simulator.h"
+#include "dlprt/kernels/Requant.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 using namespace llvm;
 
@@ -30,11 +32,15 @@ void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
     return;
   }
   std::memset(data + t.ddrOffset, 0, t.bytes(L));
+  std::vector<int8_t> row(size_t(t.W));
   for (int64_t c = 0; c < t.C; ++c) {
     int f = t.frac[c / t.fracBlock];
-    for (int64_t y = 0; y < t.H; ++y)
+    for (int64_t y = 0; y < t.H; ++y, src += t.W) {
+      kernels::quantizeRow(src, t.W, f, row.data());
+      uint8_t *d = data + blockedOffset(t, L, c, y, 0);
       for (int64_t x = 0; x < t.W; ++x)
-        data[blockedOffset(t, L, c, y, x)] = uint8_t(num::quantize(*src++, f));
+        d[x * L] = uint8_t(row[x]);
+    }
   }
 }
 

@@ -72,8 +72,9 @@ namespace {
 
 /// Output pixels gathered per chunk at most.
 constexpr size_t kChunk = 64;
-/// Bytes of gathered rows (int8 + packed int16) a chunk aims to stay within.
-constexpr size_t kChunkBytes = 192 << 10;
+/// Bytes of gathered rows (int8 + packed int16) a chunk aims to stay within
+/// (L2-sized: a chunk's packed rows are reused by every row panel of W^T).
+constexpr size_t kChunkBytes = 1024 << 10;
 /// Multiply-adds below which a GEMM runs on one thread.
 constexpr size_t kMinParallelMacs = size_t(1) << 19;
 /// Memory for prepared weight panels (2 bytes per weight, 4x a pow2
@@ -135,6 +136,101 @@ void gather(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
     }
   }
 }
+
+/// The FBUF vector of output pixel m's tap (s.ky, s.kx) in block s.cb, or
+/// null where the tap reads padding.
+inline const int8_t *tapSource(const Geometry &g, const Segment &s,
+                               const int8_t *fbuf, uint32_t L, int64_t m) {
+  int64_t y = m / g.outW, xo = m % g.outW;
+  int64_t iy = y * g.sH + s.ky * g.dH - g.pT;
+  int64_t ix = xo * g.sW + s.kx * g.dW - g.pL;
+  if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW)
+    return nullptr;
+  return fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane;
+}
+
+#if DLPRT_SIM_AVX2
+/// Transposes the 8 x 8 matrix of 32-bit words whose row i is v[i]: on
+/// return v[i] is column i.
+__attribute__((target("avx2"))) inline void transpose8x8(__m256i v[8]) {
+  __m256i t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
+    t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    v[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+    v[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+    v[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+    v[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  // Now v[i] (i < 4) holds column i of rows 0-3 in its low 128-bit half
+  // and column i + 4 of rows 0-3 in its high half; v[i + 4] the same for
+  // rows 4-7: combine the halves.
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);
+    t[i + 4] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);
+  }
+  for (int i = 0; i < 8; ++i)
+    v[i] = t[i];
+}
+
+const bool kGatherPacked = igemm::isAvailable(igemm::Isa::Avx2);
+/// As gather, then igemm::packBTransposed (no column shifts), in one pass:
+/// the kept rows of output pixels [m0, m0 + mc) go from FBUF straight into
+/// the packed panels `dst` of igemm::BLayout(kc, mc), every entry written.
+/// 16 rows (8 pairs) of 8 pixels at a time are sign-extended and transposed
+/// as 8 x 8 32-bit words; the rest of a segment (odd start, short tail)
+/// goes element by element.
+__attribute__((target("avx2"))) void
+gatherPacked(const Geometry &g, const std::vector<Segment> &segs,
+                 size_t kc, const int8_t *fbuf, uint32_t L, size_t m0,
+                 size_t mc, int16_t *dst) {
+  static_assert(igemm::kNR == 8, "one 8 x 8 transpose per 8 pairs");
+  igemm::BLayout layout{int64_t(kc), int64_t(mc)};
+  const int64_t NR = igemm::kNR;
+  for (int64_t q = 0; q < layout.panels(); ++q) {
+    int16_t *panel = dst + q * layout.pairs() * NR * 2;
+    for (const Segment &s : segs) {
+      const int8_t *src[8];
+      for (int64_t j = 0; j < NR; ++j) {
+        int64_t m = q * NR + j;
+        src[j] = m < int64_t(mc) ? tapSource(g, s, fbuf, L, int64_t(m0) + m)
+                                 : nullptr;
+      }
+      int64_t i = 0;
+      if (s.dst % 2 == 0)
+        for (; i + 16 <= s.len; i += 16) {
+          __m256i v[8];
+          for (int j = 0; j < 8; ++j)
+            v[j] = src[j] ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                reinterpret_cast<const __m128i *>(src[j] + i)))
+                          : _mm256_setzero_si256();
+          // Rows j (pixels) of 8 words (pairs) -> rows of pairs.
+          transpose8x8(v);
+          int16_t *out = panel + ((s.dst + i) / 2) * NR * 2;
+          for (int j = 0; j < 8; ++j)
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + j * NR * 2),
+                                v[j]);
+        }
+      for (; i < s.len; ++i) {
+        int64_t k = s.dst + i;
+        int16_t *out = panel + (k / 2) * NR * 2 + (k & 1);
+        for (int64_t j = 0; j < NR; ++j)
+          out[2 * j] = src[j] ? src[j][i] : 0;
+      }
+    }
+    if (kc & 1)
+      for (int64_t j = 0; j < NR; ++j)
+        panel[((int64_t(kc) / 2) * NR + j) * 2 + 1] = 0;
+  }
+}
+#else
+// Other machines gather, then pack (both tested on every machine).
+constexpr bool kGatherPacked = false;
+void gatherPacked(const Geometry &, const std::vector<Segment> &, size_t,
+                  const int8_t *, uint32_t, size_t, size_t, int16_t *) {}
+#endif
 
 /// Kept rows of multipliers w (K x Q) as segments; compacts w to kc x Q.
 void keepRows(const Geometry &g, uint32_t L, size_t Q, std::vector<uint32_t> &w,
@@ -201,34 +297,17 @@ storeTransposedAvx2(const int32_t *c, int64_t ldc, int64_t rows, int64_t cols,
   int64_t R = rows & ~int64_t(7), J = cols & ~int64_t(7);
   for (int64_t r = 0; r < R; r += 8)
     for (int64_t j = 0; j < J; j += 8) {
-      __m256i v[8], t[8];
+      __m256i v[8];
       for (int i = 0; i < 8; ++i)
         v[i] = _mm256_loadu_si256(
             reinterpret_cast<const __m256i *>(c + (r + i) * ldc + j));
-      for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
-        t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
-      }
-      for (int i = 0; i < 8; i += 4) {
-        v[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
-        v[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
-        v[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
-        v[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
-      }
-      // v[0..3]: columns 0, 1, 2, 3 (rows 0-3 | 4-7 of each 128-bit half
-      // from rows 0-3 in the low lane); v[4..7] the same for rows 4-7.
-      for (int i = 0; i < 4; ++i) {
-        __m256i lo = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);
-        __m256i hi = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);
-        uint32_t *d0 = dst + (j + i) * ldd + r, *d1 = dst + (j + i + 4) * ldd + r;
-        if (accumulate) {
-          lo = _mm256_add_epi32(
-              lo, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(d0)));
-          hi = _mm256_add_epi32(
-              hi, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(d1)));
-        }
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(d0), lo);
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(d1), hi);
+      transpose8x8(v);
+      for (int i = 0; i < 8; ++i) {
+        uint32_t *d = dst + (j + i) * ldd + r;
+        if (accumulate)
+          v[i] = _mm256_add_epi32(
+              v[i], _mm256_loadu_si256(reinterpret_cast<const __m256i *>(d)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(d), v[i]);
       }
     }
   storeTransposedScalar(c, ldc, 0, rows, J, cols, dst, ldd, accumulate);
@@ -289,15 +368,19 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
     thread_local std::vector<int16_t> b;
     thread_local std::vector<uint32_t> acc;
     size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
-    x.resize(mc * kc);
-    gather(g, segs, kc, fbuf, L, m0, mc, x.data());
     // ABUF rows of these pixels (disjoint across chunks) receive C.
     uint32_t *out = abuf + m0 * Q;
     if (a) {
       igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
       b.resize(layout.size());
-      igemm::packBTransposed(x.data(), int64_t(kc), layout, *a, b.data(), 0,
-                             layout.panels());
+      if (!kGatherPacked || a->hasColumnShifts()) {
+        x.resize(mc * kc);
+        gather(g, segs, kc, fbuf, L, m0, mc, x.data());
+        igemm::packBTransposed(x.data(), int64_t(kc), layout, *a, b.data(), 0,
+                               layout.panels());
+      } else {
+        gatherPacked(g, segs, kc, fbuf, L, m0, mc, b.data());
+      }
       // C (Q x mc) arrives in blocks; ABUF is pixel-major.
       igemm::gemm(
           *a, b.data(), layout, accumulate ? nullptr : bias,
@@ -308,6 +391,8 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
           },
           1);
     } else {
+      x.resize(mc * kc);
+      gather(g, segs, kc, fbuf, L, m0, mc, x.data());
       acc.resize(mc * Q);
       for (size_t m = 0; m < mc; ++m)
         for (size_t q = 0; q < Q; ++q)

@@ -8,9 +8,12 @@
 #include "ProgramBuilder.h"
 
 #include "dlprt/HostOps.h"
+#include "dlprt/kernels/Requant.h"
 
 #include "gtest/gtest.h"
 
+#include <climits>
+#include <limits>
 #include <cmath>
 #include <random>
 
@@ -256,3 +259,105 @@ TEST(HostOps, GroupedConvAndConcat) {
 }
 
 } // namespace
+
+// The vectorized requantize kernels against the int64 rule (requantClamp,
+// docs/numerics.md 3) lane by lane: every shift in the field's range and
+// beyond its clamp, lanes of one pixel with different shifts (left and
+// right in one vector, as padding lanes with shift 0 sit beside real
+// ones), accumulators at the int32 ends and around the rounding points,
+// clamps including an empty one (lo > hi), and dst aliasing an operand.
+TEST(RequantKernels, LanesMatchTheRule) {
+  std::mt19937 rng(7);
+  const int64_t lanes = 67, pixels = 40; // not a multiple of a vector
+  std::vector<int32_t> acc(pixels * lanes);
+  std::vector<int8_t> shift(lanes), lo(lanes), hi(lanes), out(pixels * lanes);
+  std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX),
+      small(-1200, 1200);
+  for (int round = 0; round < 40; ++round) {
+    for (int64_t l = 0; l < lanes; ++l) {
+      shift[l] = int8_t(std::uniform_int_distribution<int>(-128, 127)(rng));
+      if (rng() % 2)
+        shift[l] = int8_t(std::uniform_int_distribution<int>(-12, 34)(rng));
+      int a = std::uniform_int_distribution<int>(-128, 127)(rng),
+          c = std::uniform_int_distribution<int>(-128, 127)(rng);
+      lo[l] = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));
+      hi[l] = int8_t(rng() % 8 ? std::max(a, c) : std::min(a, c));
+    }
+    for (int32_t &v : acc) {
+      int k = int(rng() % 6);
+      v = k == 0 ? any(rng) : k == 1 ? (rng() % 2 ? INT32_MAX : INT32_MIN)
+          : k == 2 ? int32_t((rng() % 64) * 1024 + (rng() % 3) - 1 + 512)
+                   : small(rng);
+    }
+    kernels::requantLanes(acc.data(), lanes, pixels, lanes, shift.data(),
+                          lo.data(), hi.data(), out.data());
+    for (int64_t p = 0; p < pixels; ++p)
+      for (int64_t l = 0; l < lanes; ++l)
+        ASSERT_EQ(out[p * lanes + l],
+                  kernels::requantClamp(acc[p * lanes + l], shift[l], lo[l],
+                                        hi[l]))
+            << "round " << round << " pixel " << p << " lane " << l
+            << " acc " << acc[p * lanes + l] << " shift " << int(shift[l]);
+
+    // ADD: both operands, one operand, one lane, in place.
+    std::vector<int8_t> a(pixels * lanes), b(pixels * lanes), alA(lanes),
+        alB(lanes);
+    for (auto &v : a)
+      v = int8_t(rng());
+    for (auto &v : b)
+      v = int8_t(rng());
+    for (int64_t l = 0; l < lanes; ++l) {
+      alA[l] = int8_t(std::uniform_int_distribution<int>(-3, 25)(rng));
+      alB[l] = int8_t(std::uniform_int_distribution<int>(-3, 25)(rng));
+    }
+    auto term = [](int8_t v, int8_t al) {
+      return int64_t(v) << std::clamp<int>(al, 0, kernels::kMaxAddAlign);
+    };
+    for (int64_t n : {lanes, int64_t(1)}) {
+      for (bool two : {true, false}) {
+        std::vector<int8_t> dst = a; // in place: dst aliases a
+        kernels::addRequant(dst.data(), two ? b.data() : nullptr,
+                            pixels * lanes / n, n, alA.data(), alB.data(),
+                            shift.data(), lo.data(), hi.data(), dst.data());
+        for (int64_t i = 0; i < pixels * lanes; ++i) {
+          int64_t l = i % n;
+          int64_t t = term(a[i], alA[l]) + (two ? term(b[i], alB[l]) : 0);
+          ASSERT_EQ(dst[i], kernels::requantClamp(t, shift[l], lo[l], hi[l]))
+              << "round " << round << " lanes " << n << " element " << i;
+        }
+      }
+    }
+  }
+}
+
+// The vectorized float -> int8 quantization against num::quantize: values
+// at and one float step around every rounding point, the saturation ends,
+// subnormals, infinities and NaN, for fractional bits across the range.
+TEST(RequantKernels, QuantizeRowMatchesTheRule) {
+  std::mt19937 rng(11);
+  std::vector<float> x;
+  for (int k = -140; k <= 140; ++k) {
+    float h = std::ldexp(1.0f, k);
+    for (float base : {0.5f * h, 1.5f * h, 127.5f * h, -128.5f * h, h})
+      for (float v : {base, std::nextafter(base, 0.0f),
+                      std::nextafter(base, 2 * base + 1)})
+        x.push_back(v), x.push_back(-v);
+  }
+  for (float v : {0.0f, -0.0f, std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN(),
+                  std::numeric_limits<float>::denorm_min(),
+                  std::numeric_limits<float>::max(),
+                  -std::numeric_limits<float>::max()})
+    x.push_back(v);
+  std::normal_distribution<float> nd(0.0f, 40.0f);
+  for (int i = 0; i < 2000; ++i)
+    x.push_back(nd(rng));
+  std::vector<int8_t> got(x.size());
+  for (int frac : {-140, -20, -7, -1, 0, 1, 3, 7, 12, 30, 140}) {
+    kernels::quantizeRow(x.data(), int64_t(x.size()), frac, got.data());
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_EQ(got[i], num::quantize(x[i], frac))
+          << "x = " << x[i] << " frac " << frac;
+  }
+}

@@ -10,9 +10,38 @@
 
 #include "Target.h"
 
+#include <cmath>
+
 
 using namespace dlprt;
 using namespace dlprt::kernels;
+
+DLPRT_KERNEL void dlprt::kernels::quantizeRow(const float *src, int64_t n,
+                                              int frac, int8_t *dst) {
+  // num::quantize is floor(x 2^frac + 1/2) in double, saturated. Clamping
+  // the product to [-1024, 1024] first changes no result (both ends
+  // saturate), and the double sum is exact for a float times a power of
+  // two in that range, so the loop vectorizes without changing a bit. NaN
+  // (compared false) goes through num::quantize itself.
+  if (frac < -(1 << 20) || frac > (1 << 20)) {
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] = num::quantize(src[i], frac);
+    return;
+  }
+  double scale = std::ldexp(1.0, frac);
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) {
+    double v = double(src[i]) * scale;
+    nan |= v != v;
+    v = std::min(std::max(v, -1024.0), 1024.0);
+    int32_t q = int32_t(std::floor(v + 0.5));
+    dst[i] = static_cast<int8_t>(std::min(std::max(q, int32_t(-128)), int32_t(127)));
+  }
+  if (nan)
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isnan(src[i]))
+        dst[i] = num::quantize(src[i], frac);
+}
 
 DLPRT_KERNEL void dlprt::kernels::requantRow(const int32_t *acc,
                                              int64_t count, int shift,
@@ -29,23 +58,55 @@ DLPRT_KERNEL void dlprt::kernels::requantRow(const int32_t *acc,
         std::min(std::max(num::roundShift32(acc[i], shift), l), h));
 }
 
+namespace {
+
+/// requantClamp of an int32 value, branch-free in int32 arithmetic so that
+/// loops over lanes with different shifts vectorize (variable shifts and
+/// blends): s >= 1 is roundShift32; s <= 0 is v * 2^-s saturated, which
+/// equals min(max(v, -256), 256) * 2^min(-s, 9) saturated (|v| <= 256
+/// times 2^9 fits int32, and a clamped value stays beyond int8 on the same
+/// side). The clamp to [lo, hi] also saturates (lo, hi are int8).
+inline int8_t requantLane(int32_t v, int32_t s, int32_t lo, int32_t hi) {
+  int32_t r = std::min(std::max(s, int32_t(1)), int32_t(32));
+  int32_t t = v >> (r - 1);
+  int32_t right = (t >> 1) + (t & 1);
+  int32_t k = std::min(std::max(-s, int32_t(0)), int32_t(9));
+  int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256)) << k;
+  int32_t q = s >= 1 ? right : left;
+  return static_cast<int8_t>(std::min(std::max(q, lo), hi));
+}
+
+} // namespace
+
 DLPRT_KERNEL void dlprt::kernels::requantLanes(
     const int32_t *acc, int64_t accStride, int64_t pixels, int64_t lanes,
     const int8_t *shift, const int8_t *lo, const int8_t *hi, int8_t *dst) {
-  bool allRight = true;
-  for (int64_t l = 0; l < lanes; ++l)
-    allRight &= shift[l] >= 1;
-  for (int64_t p = 0; p < pixels; ++p) {
-    const int32_t *a = acc + p * accStride;
-    int8_t *d = dst + p * lanes;
-    if (allRight)
-      for (int64_t l = 0; l < lanes; ++l)
-        d[l] = static_cast<int8_t>(
-            std::min(std::max(num::roundShift32(a[l], shift[l]), int32_t(lo[l])),
-                     int32_t(hi[l])));
-    else
-      for (int64_t l = 0; l < lanes; ++l)
-        d[l] = requantClamp(a[l], shift[l], lo[l], hi[l]);
+  // requantLane with each lane's rule decoded once into int32 arrays
+  // (blocks of up to kBlock lanes), so the loop over pixels only shifts,
+  // blends and clamps.
+  constexpr int64_t kBlock = 64;
+  int32_t rs[kBlock], ls[kBlock], right[kBlock], l32[kBlock], h32[kBlock];
+  for (int64_t l0 = 0; l0 < lanes; l0 += kBlock) {
+    int64_t n = std::min(kBlock, lanes - l0);
+    for (int64_t l = 0; l < n; ++l) {
+      int32_t s = shift[l0 + l];
+      rs[l] = std::min(std::max(s, int32_t(1)), int32_t(32)) - 1;
+      ls[l] = std::min(std::max(-s, int32_t(0)), int32_t(9));
+      right[l] = s >= 1 ? -1 : 0;
+      l32[l] = lo[l0 + l];
+      h32[l] = hi[l0 + l];
+    }
+    for (int64_t p = 0; p < pixels; ++p) {
+      const int32_t *a = acc + p * accStride + l0;
+      int8_t *d = dst + p * lanes + l0;
+      for (int64_t l = 0; l < n; ++l) {
+        int32_t v = a[l], t = v >> rs[l];
+        int32_t r = (t >> 1) + (t & 1);
+        int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256)) << ls[l];
+        int32_t q = (r & right[l]) | (left & ~right[l]);
+        d[l] = static_cast<int8_t>(std::min(std::max(q, l32[l]), h32[l]));
+      }
+    }
   }
 }
 
@@ -55,33 +116,26 @@ DLPRT_KERNEL void dlprt::kernels::addRequant(
     const int8_t *lo, const int8_t *hi, int8_t *dst) {
   // |a| 2^22 + |b| 2^22 < 2^30: the aligned sum fits int32.
   auto term = [](int8_t v, int8_t align) {
-    return int32_t(v) * (int32_t(1) << std::clamp<int>(align, 0, kMaxAddAlign));
+    return int32_t(v) * (int32_t(1) << std::clamp<int32_t>(align, 0, kMaxAddAlign));
   };
-  bool allRight = true;
-  for (int64_t l = 0; l < lanes; ++l)
-    allRight &= shift[l] >= 1;
   if (lanes == 1) {
     int8_t sa = alignA[0], sb = alignB[0], l = lo[0], h = hi[0];
-    int s = shift[0];
-    for (int64_t i = 0; i < pixels; ++i) {
-      int32_t t = term(a[i], sa) + (b ? term(b[i], sb) : 0);
-      dst[i] = allRight ? static_cast<int8_t>(std::min(
-                              std::max(num::roundShift32(t, s), int32_t(l)),
-                              int32_t(h)))
-                        : requantClamp(t, s, l, h);
-    }
+    int32_t s = shift[0];
+    for (int64_t i = 0; i < pixels; ++i)
+      dst[i] = requantLane(term(a[i], sa) + (b ? term(b[i], sb) : 0), s, l, h);
     return;
   }
   for (int64_t p = 0; p < pixels; ++p) {
-    const int8_t *av = a + p * lanes, *bv = b ? b + p * lanes : nullptr;
+    const int8_t *av = a + p * lanes;
     int8_t *d = dst + p * lanes;
-    for (int64_t l = 0; l < lanes; ++l) {
-      int32_t t = term(av[l], alignA[l]) + (bv ? term(bv[l], alignB[l]) : 0);
-      d[l] = allRight ? static_cast<int8_t>(std::min(
-                            std::max(num::roundShift32(t, shift[l]),
-                                     int32_t(lo[l])),
-                            int32_t(hi[l])))
-                      : requantClamp(t, shift[l], lo[l], hi[l]);
+    if (b) {
+      const int8_t *bv = b + p * lanes;
+      for (int64_t l = 0; l < lanes; ++l)
+        d[l] = requantLane(term(av[l], alignA[l]) + term(bv[l], alignB[l]),
+                           shift[l], lo[l], hi[l]);
+    } else {
+      for (int64_t l = 0; l < lanes; ++l)
+        d[l] = requantLane(term(av[l], alignA[l]), shift[l], lo[l], hi[l]);
     }
   }
 }

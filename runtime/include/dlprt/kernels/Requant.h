@@ -29,6 +29,11 @@ inline int8_t requantClamp(int64_t acc, int shift, int8_t lo, int8_t hi) {
   return std::min(std::max(q, lo), hi);
 }
 
+/// dst[i] = num::quantize(src[i], frac) for i < n: float -> int8 with
+/// `frac` fractional bits (docs/numerics.md 1), bit for bit, also for
+/// infinities and NaN.
+void quantizeRow(const float *src, int64_t n, int frac, int8_t *dst);
+
 /// dst[i] = requantClamp(acc[i], shift, lo, hi) for i < count.
 void requantRow(const int32_t *acc, int64_t count, int shift, int8_t lo,
                 int8_t hi, int8_t *dst);
