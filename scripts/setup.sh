@@ -14,6 +14,8 @@ PKGS=(
   # references and data
   python3-numpy python3-onnx python3-torch python3-torchvision
   libonnx-testdata dataset-fashion-mnist
+  # plots (scripts/roofline.py)
+  python3-matplotlib
 )
 
 missing=()
