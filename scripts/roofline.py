@@ -2,7 +2,7 @@
 """Roofline plot (PNG) of a dlp-run profile (docs/cycle-model.md section 4).
 
   dlp-run m.dlpb --timing-only --profile-json p.json
-  scripts/roofline.py p.json -o roofline.png [--label 8]
+  scripts/roofline.py p.json -o roofline.png [--label 5]
 
 x: operational intensity, MAC slots per DDR byte; y: MAC slots per cycle.
 The roof is min(L*Q, intensity * DDR bytes per cycle); each layer with MACs
@@ -26,7 +26,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("profile", help="dlp-run --profile-json output")
     ap.add_argument("-o", "--output", required=True, help="PNG to write")
-    ap.add_argument("--label", type=int, default=8,
+    ap.add_argument("--label", type=int, default=5,
                     help="name the N layers with the most cycles")
     ap.add_argument("--title", default=None)
     args = ap.parse_args()
