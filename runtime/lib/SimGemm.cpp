@@ -7,9 +7,11 @@
 // channels, pruned inputs) add nothing and are dropped.
 //
 // Fast path: the plan made at load (planGemms) holds W^T packed for the
-// shared int16 GEMM (dlprt/kernels/IGemm.h, column shifts where a row
-// exceeds int16), or, when a row cannot be brought into int16, the int32
-// multipliers for kernels::int32Gemm. Chunks of output pixels are gathered
+// shared GEMM kernels (dlprt/kernels/IGemm.h): on CPUs with AVX-512 VNNI
+// the int8 path (each kept row an int8 row times a power of two, rows
+// grouped by that power, planInt8) where it applies, else int16 (column
+// shifts where a row exceeds int16), or, when a row cannot be brought into
+// int16, the int32 multipliers for kernels::int32Gemm. Chunks of output pixels are gathered
 // (im2col, only the kept rows), packed and multiplied on the session's
 // threads. Generic path (no plan, or WBUF not holding the planned rows):
 // the multipliers decoded from WBUF, then the same int32 kernel.
@@ -29,10 +31,15 @@
 #include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
+#include "kernels/Transpose.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
@@ -63,6 +70,10 @@ struct GemmPlan {
   /// W^T (Q x kc) for igemm, or empty: then w32 (kc x Q) for int32Gemm.
   igemm::PackedA a;
   std::vector<uint32_t> w32;
+  /// Or the int8 path (igemm::gemm8): W^T as int8 rows times a power of
+  /// two per kept row, the rows grouped by that power; `segments` then
+  /// place each kept row at its position in a8's packed depth.
+  igemm::PackedA8 a8;
 };
 
 GemmPlans::GemmPlans() = default;
@@ -127,12 +138,18 @@ void gather(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
     for (const Segment &s : segs) {
       int64_t iy = y * g.sH + s.ky * g.dH - g.pT;
       int64_t ix = xo * g.sW + s.kx * g.dW - g.pL;
-      if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW)
+      bool pad = iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW;
+      const int8_t *src =
+          pad ? nullptr
+              : fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane;
+      if (s.len <= 8) { // short runs (rows grouped by alignment)
+        for (int32_t i = 0; i < s.len; ++i)
+          xr[s.dst + i] = src ? src[i] : 0;
+      } else if (pad) {
         std::memset(xr + s.dst, 0, s.len);
-      else
-        std::memcpy(xr + s.dst,
-                    fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane,
-                    s.len);
+      } else {
+        std::memcpy(xr + s.dst, src, s.len);
+      }
     }
   }
 }
@@ -150,30 +167,7 @@ inline const int8_t *tapSource(const Geometry &g, const Segment &s,
 }
 
 #if DLPRT_SIM_AVX2
-/// Transposes the 8 x 8 matrix of 32-bit words whose row i is v[i]: on
-/// return v[i] is column i.
-__attribute__((target("avx2"))) inline void transpose8x8(__m256i v[8]) {
-  __m256i t[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_epi32(v[i], v[i + 1]);
-    t[i + 1] = _mm256_unpackhi_epi32(v[i], v[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    v[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
-    v[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
-    v[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
-    v[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
-  }
-  // Now v[i] (i < 4) holds column i of rows 0-3 in its low 128-bit half
-  // and column i + 4 of rows 0-3 in its high half; v[i + 4] the same for
-  // rows 4-7: combine the halves.
-  for (int i = 0; i < 4; ++i) {
-    t[i] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x20);
-    t[i + 4] = _mm256_permute2x128_si256(v[i], v[i + 4], 0x31);
-  }
-  for (int i = 0; i < 8; ++i)
-    v[i] = t[i];
-}
+using rk::transpose8x8;
 
 const bool kGatherPacked = igemm::isAvailable(igemm::Isa::Avx2);
 /// As gather, then igemm::packBTransposed (no column shifts), in one pass:
@@ -225,11 +219,71 @@ gatherPacked(const Geometry &g, const std::vector<Segment> &segs,
         panel[((int64_t(kc) / 2) * NR + j) * 2 + 1] = 0;
   }
 }
+
+/// As gather, then igemm::packB8Transposed, in one pass for the int8 path:
+/// the rows of output pixels [m0, m0 + mc) go from FBUF straight into the
+/// packed quads `dst` of igemm::BLayout8(kq, mc) (values + 128). Runs of
+/// 32 rows starting at a quad go as 8 x 8 word transposes, the rest byte by
+/// byte. Rows no segment names (a group's padding) are not written: their
+/// weights are zero.
+__attribute__((target("avx2"))) void
+gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
+              const int8_t *fbuf, uint32_t L, size_t m0, size_t mc,
+              uint8_t *dst) {
+  igemm::BLayout8 layout{int64_t(kq), int64_t(mc)};
+  const int64_t NR = igemm::kNR;
+  const __m256i flip = _mm256_set1_epi8(char(0x80));
+  for (int64_t q = 0; q < layout.panels(); ++q) {
+    uint8_t *panel = dst + q * layout.quads() * NR * 4;
+    int64_t oy[8], ox[8];
+    bool live[8];
+    for (int64_t j = 0; j < NR; ++j) {
+      int64_t m = int64_t(m0) + q * NR + j;
+      live[j] = q * NR + j < int64_t(mc);
+      oy[j] = m / g.outW;
+      ox[j] = m % g.outW;
+    }
+    for (const Segment &s : segs) {
+      const int8_t *src[8];
+      for (int64_t j = 0; j < NR; ++j) {
+        int64_t iy = oy[j] * g.sH + s.ky * g.dH - g.pT;
+        int64_t ix = ox[j] * g.sW + s.kx * g.dW - g.pL;
+        src[j] = live[j] && iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
+                     ? fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane
+                     : nullptr;
+      }
+      int64_t i = 0;
+      if (s.dst % 4 == 0)
+        for (; i + 32 <= s.len; i += 32) {
+          __m256i v[8];
+          for (int j = 0; j < 8; ++j)
+            v[j] = _mm256_xor_si256(
+                src[j] ? _mm256_loadu_si256(
+                             reinterpret_cast<const __m256i *>(src[j] + i))
+                       : _mm256_setzero_si256(),
+                flip);
+          transpose8x8(v);
+          uint8_t *out = panel + ((s.dst + i) / 4) * NR * 4;
+          for (int j = 0; j < 8; ++j)
+            _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + j * NR * 4),
+                                v[j]);
+        }
+      for (; i < s.len; ++i) {
+        int64_t k = s.dst + i;
+        uint8_t *out = panel + (k / 4) * NR * 4 + (k & 3);
+        for (int64_t j = 0; j < NR; ++j)
+          out[4 * j] = uint8_t((src[j] ? src[j][i] : 0) ^ 0x80);
+      }
+    }
+  }
+}
 #else
 // Other machines gather, then pack (both tested on every machine).
 constexpr bool kGatherPacked = false;
 void gatherPacked(const Geometry &, const std::vector<Segment> &, size_t,
                   const int8_t *, uint32_t, size_t, size_t, int16_t *) {}
+void gatherPacked8(const Geometry &, const std::vector<Segment> &, size_t,
+                   const int8_t *, uint32_t, size_t, size_t, uint8_t *) {}
 #endif
 
 /// Kept rows of multipliers w (K x Q) as segments; compacts w to kc x Q.
@@ -330,8 +384,8 @@ void storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
 /// int32 (`w32`, kc x Q).
 void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
               MachineState &s, const std::vector<Segment> &segs, size_t kc,
-              const igemm::PackedA *a, const uint32_t *w32,
-              unsigned threads) {
+              const igemm::PackedA *a, const igemm::PackedA8 *a8,
+              const uint32_t *w32, unsigned threads) {
   const uint32_t L = t.L;
   const size_t Q = t.Q, M = g.M;
   size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
@@ -366,11 +420,33 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   rk::parallelForTasks(nt, int64_t(chunks), [&](int64_t c) {
     thread_local std::vector<int8_t> x;
     thread_local std::vector<int16_t> b;
+    thread_local std::vector<uint8_t> b8;
     thread_local std::vector<uint32_t> acc;
     size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
     // ABUF rows of these pixels (disjoint across chunks) receive C.
     uint32_t *out = abuf + m0 * Q;
-    if (a) {
+    // C (Q x mc) arrives in blocks; ABUF is pixel-major.
+    auto store = [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+                     const int32_t *cb, int64_t ldc) {
+      storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0, int64_t(Q),
+                      accumulate);
+    };
+    if (a8) {
+      // Rows in a8's order; its padding rows hold whatever the buffer held
+      // (their weights are zero).
+      igemm::BLayout8 layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
+      b8.resize(layout.size());
+      if (kGatherPacked) {
+        gatherPacked8(g, segs, kc, fbuf, L, m0, mc, b8.data());
+      } else {
+        x.resize(mc * kc);
+        gather(g, segs, kc, fbuf, L, m0, mc, x.data());
+        igemm::packB8Transposed(x.data(), int64_t(kc), layout, b8.data(), 0,
+                                layout.panels());
+      }
+      igemm::gemm8(*a8, b8.data(), layout, accumulate ? nullptr : bias, store,
+                   1);
+    } else if (a) {
       igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
       b.resize(layout.size());
       if (!kGatherPacked || a->hasColumnShifts()) {
@@ -381,15 +457,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
       } else {
         gatherPacked(g, segs, kc, fbuf, L, m0, mc, b.data());
       }
-      // C (Q x mc) arrives in blocks; ABUF is pixel-major.
-      igemm::gemm(
-          *a, b.data(), layout, accumulate ? nullptr : bias,
-          [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
-              const int32_t *cb, int64_t ldc) {
-            storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0,
-                            int64_t(Q), accumulate);
-          },
-          1);
+      igemm::gemm(*a, b.data(), layout, accumulate ? nullptr : bias, store, 1);
     } else {
       x.resize(mc * kc);
       gather(g, segs, kc, fbuf, L, m0, mc, x.data());
@@ -473,6 +541,122 @@ void runFewPixels(const Program &p, const Instr &in, const Geometry &g,
 
 } // namespace
 
+/// Makes the int8 plan of a GEMM whose multipliers (K x Q, from
+/// decodeTagged) are w. For each kept row k, the powers of two E with every
+/// multiplier of the row a multiple of 2^E and (as int32, modulo 2^32) an
+/// int8 value times 2^E form an interval [lo, hi]. The E that most rows
+/// can take is the base group's, which holds every kept row in K order
+/// (zero weights for the rows it cannot take), so its gather copies whole
+/// runs of lanes; the other rows form a fewest set of further groups (E
+/// stabbing their intervals, greedy by right ends), row by row. Groups run
+/// in descending E (igemm::PackedA8). False when some row has no such E or
+/// when more than a quarter of the rows need further groups (the int16
+/// path is then faster).
+bool planInt8(const Geometry &g, uint32_t L, size_t Q,
+              const std::vector<uint32_t> &w, GemmPlan &plan) {
+  struct Row {
+    int64_t k;
+    int lo, hi;
+  };
+  std::vector<Row> rows;
+  std::array<size_t, 32> reach{};
+  for (size_t k = 0; k < g.K; ++k) {
+    const uint32_t *wr = w.data() + k * Q;
+    uint32_t any = 0;
+    int32_t mx = INT32_MIN, mn = INT32_MAX;
+    for (size_t q = 0; q < Q; ++q) {
+      any |= wr[q];
+      mx = std::max(mx, int32_t(wr[q]));
+      mn = std::min(mn, int32_t(wr[q]));
+    }
+    if (!any)
+      continue; // adds nothing (keepRows drops it too)
+    int hi = std::min(__builtin_ctz(any), 31), lo = 0;
+    while (lo <= hi && ((mx >> lo) > 127 || (mn >> lo) < -128))
+      ++lo;
+    if (lo > hi)
+      return false;
+    rows.push_back({int64_t(k), lo, hi});
+    for (int e = lo; e <= hi; ++e)
+      ++reach[size_t(e)];
+  }
+  if (rows.empty())
+    return false;
+  int base = int(std::max_element(reach.begin(), reach.end()) - reach.begin());
+  std::vector<size_t> others;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].lo > base || rows[i].hi < base)
+      others.push_back(i);
+  if (others.size() * 4 > rows.size())
+    return false;
+  std::stable_sort(others.begin(), others.end(), [&](size_t a, size_t b) {
+    return rows[a].hi < rows[b].hi;
+  });
+  // Further groups: E -> member rows (indices into rows, in K order).
+  std::map<int, std::vector<size_t>, std::greater<int>> groups;
+  groups[base]; // every row, below
+  int stab = -1;
+  for (size_t i : others) {
+    if (stab < 0 || rows[i].lo > stab)
+      stab = rows[i].hi;
+    groups[stab].push_back(i);
+  }
+  for (auto &[e, members] : groups)
+    std::sort(members.begin(), members.end());
+  std::vector<int64_t> cols;
+  std::vector<int> exps;
+  for (auto &[e, members] : groups) {
+    cols.push_back(int64_t(e == base ? rows.size() : members.size()));
+    exps.push_back(e);
+  }
+  int64_t depth = 0;
+  for (int64_t c : cols)
+    depth += c;
+  std::vector<int8_t> wt(Q * size_t(depth), 0);
+  auto weight = [&](size_t row, int e, int64_t col) {
+    for (size_t q = 0; q < Q; ++q)
+      wt[q * size_t(depth) + size_t(col)] =
+          int8_t(int32_t(w[size_t(rows[row].k) * Q + q]) >> e);
+  };
+  int64_t col = 0;
+  for (auto &[e, members] : groups) {
+    if (e == base) {
+      for (size_t i = 0; i < rows.size(); ++i, ++col)
+        if (rows[i].lo <= base && base <= rows[i].hi)
+          weight(i, base, col);
+    } else {
+      for (size_t i : members)
+        weight(i, e, col++);
+    }
+  }
+  if (!plan.a8.pack(wt.data(), int64_t(Q), depth, cols, exps))
+    return false;
+  plan.segments.clear();
+  auto place = [&](int64_t k, int32_t dst) {
+    int64_t lane = k % L, blk = k / L;
+    int32_t cb = int32_t(blk % g.inCb), tap = int32_t(blk / g.inCb);
+    int32_t ky = int32_t(tap / g.kW), kx = int32_t(tap % g.kW);
+    Segment *last = plan.segments.empty() ? nullptr : &plan.segments.back();
+    if (last && last->ky == ky && last->kx == kx && last->cb == cb &&
+        last->lane + last->len == lane && last->dst + last->len == dst)
+      ++last->len;
+    else
+      plan.segments.push_back({ky, kx, cb, int32_t(lane), 1, dst});
+  };
+  size_t gi = 0;
+  for (auto &[e, members] : groups) {
+    int32_t start = int32_t(plan.a8.groupStart(gi++));
+    if (e == base)
+      for (size_t i = 0; i < rows.size(); ++i)
+        place(rows[i].k, start + int32_t(i));
+    else
+      for (size_t i = 0; i < members.size(); ++i)
+        place(rows[members[i]].k, start + int32_t(i));
+  }
+  plan.kc = size_t(plan.a8.depth());
+  return true;
+}
+
 std::shared_ptr<const GemmPlans> planGemms(const Program &p,
                                            const std::vector<uint32_t> &order,
                                            unsigned threads) {
@@ -535,12 +719,18 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       used += bytes;
     }
   }
+  // The int8 path where the CPU has it; DLPRT_GEMM_INT8=0 turns it off
+  // (tests run both paths).
+  const char *int8Env = std::getenv("DLPRT_GEMM_INT8");
+  bool int8 = igemm::int8Available() && !(int8Env && int8Env == std::string("0"));
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
     if (!keep[i])
       return;
     GemmPlan &plan = *made[i];
     Geometry g(t, p.code[gemms[i]]);
     std::vector<uint32_t> w = decodeTagged(g, p, plan.tags.data(), Q);
+    if (int8 && planInt8(g, L, Q, w, plan))
+      return;
     keepRows(g, L, Q, w, plan.segments, plan.kc);
     // W^T, row-major Q x kc, for packing.
     std::vector<int32_t> wt(size_t(Q) * plan.kc);
@@ -564,7 +754,8 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
   if (plan && std::equal(plan->tags.begin(), plan->tags.end(),
                          s.wtag.begin() + g.wAddr)) {
     runTiles(t, in, g, s, plan->segments, plan->kc,
-             plan->a.empty() ? nullptr : &plan->a, plan->w32.data(), threads);
+             plan->a.empty() ? nullptr : &plan->a,
+             plan->a8.empty() ? nullptr : &plan->a8, plan->w32.data(), threads);
     return;
   }
   // An output that overlaps the input runs pixel by pixel in runTiles.
@@ -585,7 +776,7 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
   std::vector<Segment> segs;
   size_t kc;
   keepRows(g, t.L, t.Q, w, segs, kc);
-  runTiles(t, in, g, s, segs, kc, nullptr, w.data(), threads);
+  runTiles(t, in, g, s, segs, kc, nullptr, nullptr, w.data(), threads);
 }
 
 } // namespace dlprt

@@ -216,3 +216,117 @@ TEST(IGemm, RefusesColumnsBeyondInt16) {
 }
 
 } // namespace
+
+// The int8 path against the definition in uint32 (modulo 2^32): random
+// int8 weights (both ends included), groups of random sizes (empty ones,
+// sizes not a multiple of 4, one beyond a kernel slice) with descending
+// exponents up to 31 (so sums wrap), int8 B with -128, with and without
+// bias, one and two threads, the portable and the VNNI kernel.
+TEST(IGemm, Int8GroupsMatchTheDefinition) {
+  std::mt19937 rng(4321);
+  struct Shape {
+    int64_t m, n;
+    std::vector<int64_t> cols;
+    std::vector<int> exps;
+  };
+  const Shape shapes[] = {
+      {8, 8, {4}, {0}},
+      {13, 21, {3, 0, 9, 1}, {20, 9, 8, 0}},
+      {64, 70, {150, 2049, 5}, {31, 2, 1}},
+      {70, 3, {64, 64}, {7, 3}},
+      {5, 9, {}, {}},
+      {64, 64, {576}, {4}},
+  };
+  for (const Shape &sh : shapes) {
+    int64_t k = 0;
+    for (int64_t c : sh.cols)
+      k += c;
+    std::vector<int8_t> w(size_t(sh.m * std::max<int64_t>(k, 1)));
+    for (auto &v : w)
+      v = int8_t(rng());
+    if (k)
+      w[0] = -128;
+    PackedA8 a;
+    ASSERT_TRUE(a.pack(w.data(), sh.m, k, sh.cols, sh.exps));
+    ASSERT_EQ(a.depth() % 4, 0);
+    std::vector<int8_t> x(size_t(std::max<int64_t>(k, 1) * sh.n));
+    for (auto &v : x)
+      v = int8_t(rng());
+    if (k)
+      x[0] = -128;
+    BLayout8 layout(a.depth(), sh.n);
+    // Padding rows and columns hold arbitrary bytes: A's zeros cancel them.
+    std::vector<uint8_t> b(layout.size());
+    for (auto &v : b)
+      v = uint8_t(rng());
+    std::vector<int64_t> pos; // packed position of original column
+    for (size_t g = 0; g < sh.cols.size(); ++g)
+      for (int64_t c = 0; c < sh.cols[g]; ++c)
+        pos.push_back(a.groupStart(g) + c);
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < sh.n; ++j)
+        b[layout.index(pos[kk], j)] = uint8_t(x[kk * sh.n + j] + 128);
+    std::vector<int32_t> bias(size_t(sh.m));
+    for (auto &v : bias)
+      v = int32_t(rng());
+    for (bool withBias : {true, false})
+      for (Isa isa : {Isa::Generic, Isa::Best})
+        for (int64_t threads : {1, 2}) {
+          std::vector<uint32_t> got(size_t(sh.m * sh.n));
+          std::vector<int> seen(got.size(), 0);
+          std::mutex mu;
+          gemm8(
+              a, b.data(), layout, withBias ? bias.data() : nullptr,
+              [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
+                  const int32_t *c, int64_t ldc) {
+                std::lock_guard<std::mutex> lock(mu);
+                for (int64_t r = 0; r < rows; ++r)
+                  for (int64_t q = 0; q < cols; ++q) {
+                    got[(i0 + r) * sh.n + j0 + q] = uint32_t(c[r * ldc + q]);
+                    ++seen[(i0 + r) * sh.n + j0 + q];
+                  }
+              },
+              threads, isa);
+          for (int64_t i = 0; i < sh.m; ++i)
+            for (int64_t j = 0; j < sh.n; ++j) {
+              uint32_t want = withBias ? uint32_t(bias[i]) : 0;
+              int64_t kk = 0;
+              for (size_t g = 0; g < sh.cols.size(); ++g)
+                for (int64_t c = 0; c < sh.cols[g]; ++c, ++kk)
+                  want += (uint32_t(int32_t(w[i * k + kk])) << sh.exps[g]) *
+                          uint32_t(int32_t(x[kk * sh.n + j]));
+              ASSERT_EQ(seen[i * sh.n + j], 1);
+              ASSERT_EQ(got[i * sh.n + j], want)
+                  << "m=" << sh.m << " n=" << sh.n << " at " << i << "," << j
+                  << " isa " << int(isa) << " threads " << threads;
+            }
+        }
+  }
+  // Exponents must descend strictly and stay in [0, 31].
+  std::vector<int8_t> w(8, 1);
+  PackedA8 a;
+  EXPECT_FALSE(a.pack(w.data(), 1, 8, {4, 4}, {3, 3}));
+  EXPECT_FALSE(a.pack(w.data(), 1, 8, {4, 4}, {32, 1}));
+  EXPECT_FALSE(a.pack(w.data(), 1, 8, {8}, {-1}));
+}
+
+// packB8Transposed writes every byte of its panels: value + 128 at the
+// layout's index, 128 for the columns past n; depths with and without a
+// tail after the vectorized 8-quad steps.
+TEST(IGemm, PackB8Transposed) {
+  std::mt19937 rng(77);
+  for (int64_t k : {4, 32, 36, 64, 100, 576})
+    for (int64_t n : {1, 8, 13, 64}) {
+      std::vector<int8_t> bt(size_t(n * k));
+      for (auto &v : bt)
+        v = int8_t(rng());
+      BLayout8 layout(k, n);
+      std::vector<uint8_t> dst(layout.size(), 0x5a);
+      packB8Transposed(bt.data(), k, layout, dst.data(), 0, layout.panels());
+      for (int64_t j = 0; j < layout.panels() * kNR; ++j)
+        for (int64_t kk = 0; kk < k; ++kk)
+          ASSERT_EQ(dst[layout.index(kk, j)],
+                    uint8_t((j < n ? bt[j * k + kk] : 0) + 128))
+              << "k=" << k << " n=" << n << " at " << kk << "," << j;
+    }
+}

@@ -11,8 +11,8 @@
 // Speed: WBUF is loaded only from the const region (a loader rule), so the
 // weight rows every GEMM reads are known when the program is loaded. create()
 // replays the schedule's WBUF loads and prepares, per GEMM instruction, its
-// rows as packed int16 panels of the shared integer GEMM (dlprt/kernels/
-// IGemm.h), all-zero rows dropped. At run time a GEMM checks that WBUF holds
+// rows as packed int8 or int16 panels of the shared integer GEMM (dlprt/
+// kernels/IGemm.h), all-zero rows dropped. At run time a GEMM checks that WBUF holds
 // the rows the plan was made from (a source tag per row) and otherwise runs
 // the generic path. Kernels run on up to setNumThreads() threads.
 //

@@ -17,15 +17,27 @@
 #include "dlprt/kernels/IGemm.h"
 #include "dlprt/kernels/Parallel.h"
 
+#include "Transpose.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <vector>
 
+// GCC's partial redundancy elimination (-ftree-pre, on at -O2) turns the
+// register tile of the micro-kernels into a rotation of copies, 16 register
+// moves per step of K beside 8 multiply-adds; the kernels are compiled
+// without it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define DLP_IGEMM_NO_PRE optimize("no-tree-pre"),
+#else
+#define DLP_IGEMM_NO_PRE
+#endif
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define DLP_IGEMM_HAVE_AVX2 1
-#define DLP_IGEMM_TARGET_AVX2 __attribute__((target("avx2")))
+#define DLP_IGEMM_TARGET_AVX2 __attribute__((DLP_IGEMM_NO_PRE target("avx2")))
 #else
 #define DLP_IGEMM_HAVE_AVX2 0
 #endif
@@ -111,17 +123,25 @@ static_assert(kNR == 8 && kMR == 8, "the AVX2 kernels hold 8 x 8 int32");
                              const int32_t *bias) {                           \
     __m256i acc[kMR];                                                          \
     _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =        \
-        bias ? _mm256_set1_epi32(bias[r])                                      \
-             : _mm256_loadu_si256(                                             \
-                   reinterpret_cast<const __m256i *>(c + r * ldc));           \
+        _mm256_setzero_si256();                                                \
     for (int64_t t = 0; t < kc; ++t) {                                         \
       __m256i b = _mm256_loadu_si256(                                          \
           reinterpret_cast<const __m256i *>(bp + t * kNR * 2));               \
-      _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =      \
-          MADD_ADD(acc[r], _mm256_set1_epi32(word(ap, t * kMR + r)), b);       \
+      const int16_t *a = ap + t * kMR * 2;                                     \
+      _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) {             \
+        int32_t w;                                                             \
+        std::memcpy(&w, a + 2 * r, sizeof(w));                                 \
+        acc[r] = MADD_ADD(acc[r], b, _mm256_set1_epi32(w));                    \
+      }                                                                        \
     }                                                                          \
     _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r)                 \
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(c + r * ldc), acc[r]); \
+        _mm256_storeu_si256(                                                   \
+            reinterpret_cast<__m256i *>(c + r * ldc),                         \
+            _mm256_add_epi32(                                                  \
+                acc[r], bias ? _mm256_set1_epi32(bias[r])                      \
+                             : _mm256_loadu_si256(                             \
+                                   reinterpret_cast<const __m256i *>(         \
+                                       c + r * ldc))));                       \
   }                                                                            \
   /* Four independent chains hide the multiply-add latency. */                 \
   TARGET void gemv##SUFFIX(int64_t pairs, const int16_t *ap,                  \
@@ -153,7 +173,7 @@ static_assert(kNR == 8 && kMR == 8, "the AVX2 kernels hold 8 x 8 int32");
 DLP_IGEMM_KERNELS(Avx2, DLP_IGEMM_TARGET_AVX2, DLP_IGEMM_MADD_ADD_AVX2)
 
 #define DLP_IGEMM_TARGET_VNNI                                                  \
-  __attribute__((target("avx2,avx512f,avx512vl,avx512vnni")))
+  __attribute__((DLP_IGEMM_NO_PRE target("avx2,avx512f,avx512vl,avx512vnni")))
 DLP_IGEMM_KERNELS(Vnni, DLP_IGEMM_TARGET_VNNI, _mm256_dpwssd_epi32)
 #endif
 
@@ -199,6 +219,34 @@ int32_t *scratch(size_t count) {
   if (buffer.size() < count)
     buffer.resize(count);
   return buffer.data();
+}
+
+/// Threads for an m x n x k product (at least kMinMacsPerThread each).
+int64_t threadsFor(int64_t m, int64_t n, int64_t k, int64_t numThreads) {
+  return std::clamp<int64_t>(m * n * std::max<int64_t>(k, 1) /
+                                 kMinMacsPerThread,
+                             1, std::max<int64_t>(numThreads, 1));
+}
+
+/// Calls fn(ic, rows, jc, cols, c, ldc) once per kMC x NC block of an
+/// m x n C, from up to `threads` threads, with c a thread-local scratch
+/// block of whole kMR x kNR tiles (row stride ldc). With too few blocks for
+/// the threads (a small tile), narrower blocks of columns: every partition
+/// gives the same integers.
+template <class Fn>
+void forEachBlock(int64_t m, int64_t n, int64_t threads, Fn fn) {
+  int64_t blocksM = ceilDiv(m, kMC), nc = kNC;
+  if (threads > 1 && blocksM * ceilDiv(n, nc) < 2 * threads)
+    nc = std::max(kNR, ceilDiv(ceilDiv(n, ceilDiv(2 * threads, blocksM)), kNR) *
+                           kNR);
+  int64_t blocksN = ceilDiv(n, nc);
+  parallelForTasks(threads, blocksM * blocksN, [&](int64_t task) {
+    int64_t ic = (task % blocksM) * kMC, jc = (task / blocksM) * nc;
+    int64_t rows = std::min(kMC, m - ic), cols = std::min(nc, n - jc);
+    int64_t ldc = ceilDiv(cols, kNR) * kNR;
+    int32_t *c = scratch(size_t(ceilDiv(rows, kMR) * kMR * ldc));
+    fn(ic, rows, jc, cols, c, ldc);
+  });
 }
 
 } // namespace
@@ -338,9 +386,7 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
   std::vector<int32_t> biasPad(size_t(a.panels() * kMR), 0);
   if (bias)
     std::copy_n(bias, m, biasPad.begin());
-  int64_t threads = std::clamp<int64_t>(
-      m * n * std::max<int64_t>(layout.k, 1) / kMinMacsPerThread, 1,
-      std::max<int64_t>(numThreads, 1));
+  int64_t threads = threadsFor(m, n, layout.k, numThreads);
 
   if (n < kGemvMaxN) {
     int64_t tasks = ceilDiv(m, kMC);
@@ -361,18 +407,8 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
     return;
   }
 
-  // With too few blocks for the threads (a small tile), narrower blocks of
-  // columns: every partition gives the same integers.
-  int64_t blocksM = ceilDiv(m, kMC), nc = kNC;
-  if (threads > 1 && blocksM * ceilDiv(n, nc) < 2 * threads)
-    nc = std::max(kNR, ceilDiv(ceilDiv(n, ceilDiv(2 * threads, blocksM)), kNR) *
-                           kNR);
-  int64_t blocksN = ceilDiv(n, nc);
-  parallelForTasks(threads, blocksM * blocksN, [&](int64_t task) {
-    int64_t ic = (task % blocksM) * kMC, jc = (task / blocksM) * nc;
-    int64_t rows = std::min(kMC, m - ic), cols = std::min(nc, n - jc);
-    int64_t ldc = ceilDiv(cols, kNR) * kNR;
-    int32_t *c = scratch(size_t(ceilDiv(rows, kMR) * kMR * ldc));
+  forEachBlock(m, n, threads, [&](int64_t ic, int64_t rows, int64_t jc,
+                                  int64_t cols, int32_t *c, int64_t ldc) {
     // An empty K still runs one (zero-length) slice, which stores the bias.
     for (int64_t pc = 0; pc < pairs || pc == 0; pc += kKC) {
       int64_t kc = std::min(kKC, pairs - pc);
@@ -384,6 +420,244 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
                     pc == 0 ? biasPad.data() + p * kMR : nullptr);
         }
       }
+    }
+    epilogue(ic, rows, jc, cols, c, ldc);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// The int8 path
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Quads of K per kernel call at most (a 16 KiB slice of an A panel and of
+/// a B micro-panel).
+constexpr int64_t kKC8 = 512;
+
+/// c[kMR x kNR] = (load ? c : 0) + sum over `quads` quads of A words
+/// (int8 x 4) times B words (uint8 x 4), then shifted left by `shift`; all
+/// modulo 2^32.
+using Kernel8Fn = void (*)(int64_t quads, const int8_t *ap, const uint8_t *bp,
+                           int32_t *c, int64_t ldc, bool load, int shift);
+
+void kernel8Generic(int64_t quads, const int8_t *ap, const uint8_t *bp,
+                    int32_t *c, int64_t ldc, bool load, int shift) {
+  uint32_t acc[kMR][kNR];
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int64_t j = 0; j < kNR; ++j)
+      acc[r][j] = load ? uint32_t(c[r * ldc + j]) : 0;
+  for (int64_t t = 0; t < quads; ++t) {
+    const int8_t *a = ap + t * kMR * 4;
+    const uint8_t *b = bp + t * kNR * 4;
+    for (int64_t r = 0; r < kMR; ++r)
+      for (int64_t j = 0; j < kNR; ++j)
+        for (int i = 0; i < 4; ++i)
+          acc[r][j] += uint32_t(int32_t(a[4 * r + i]) * int32_t(b[4 * j + i]));
+  }
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int64_t j = 0; j < kNR; ++j)
+      c[r * ldc + j] = int32_t(acc[r][j] << shift);
+}
+
+#if DLP_IGEMM_HAVE_AVX2
+/// vpdpbusd: the non-saturating form, so sums wrap as the generic kernel's.
+DLP_IGEMM_TARGET_VNNI void kernel8Vnni(int64_t quads, const int8_t *ap,
+                                       const uint8_t *bp, int32_t *c,
+                                       int64_t ldc, bool load, int shift) {
+  __m256i acc[kMR];
+  _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =
+      _mm256_setzero_si256();
+  for (int64_t t = 0; t < quads; ++t) {
+    __m256i b =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bp + t * kNR * 4));
+    const int8_t *a = ap + t * kMR * 4;
+    _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) {
+      int32_t w;
+      std::memcpy(&w, a + 4 * r, sizeof(w));
+      acc[r] = _mm256_dpbusd_epi32(acc[r], b, _mm256_set1_epi32(w));
+    }
+  }
+  if (load)
+    _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r) acc[r] =
+        _mm256_add_epi32(acc[r], _mm256_loadu_si256(
+                                     reinterpret_cast<const __m256i *>(c + r * ldc)));
+  __m128i count = _mm_cvtsi32_si128(shift);
+  _Pragma("GCC unroll 8") for (int64_t r = 0; r < kMR; ++r)
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(c + r * ldc),
+                          _mm256_sll_epi32(acc[r], count));
+}
+#endif
+
+Kernel8Fn kernel8For(Isa isa) {
+#if DLP_IGEMM_HAVE_AVX2
+  static const bool vnni = cpuHasVnni();
+  if (vnni && isa != Isa::Generic)
+    return kernel8Vnni;
+#endif
+  return kernel8Generic;
+}
+
+} // namespace
+
+bool igemm::int8Available() { return cpuHasVnni(); }
+
+namespace {
+
+void packB8Generic(const int8_t *bt, int64_t ldbt, const BLayout8 &layout,
+                   uint8_t *dst, int64_t q0, int64_t q1) {
+  int64_t quads = layout.quads();
+  for (int64_t q = q0; q < q1; ++q) {
+    uint8_t *panel = dst + q * quads * kNR * 4;
+    for (int64_t j = 0; j < kNR; ++j) {
+      int64_t col = q * kNR + j;
+      const int8_t *src = col < layout.n ? bt + col * ldbt : nullptr;
+      for (int64_t kk = 0; kk < layout.k; ++kk)
+        panel[((kk / 4) * kNR + j) * 4 + (kk & 3)] =
+            uint8_t((src ? src[kk] : 0) + 128);
+    }
+  }
+}
+
+#if DLP_IGEMM_HAVE_AVX2
+/// 32 rows (8 quads) of 8 columns at a time as an 8 x 8 transpose of 32-bit
+/// words; adding 128 to a byte is flipping its top bit.
+DLP_IGEMM_TARGET_AVX2 void packB8Avx2(const int8_t *bt, int64_t ldbt,
+                                      const BLayout8 &layout, uint8_t *dst,
+                                      int64_t q0, int64_t q1) {
+  int64_t quads = layout.quads();
+  const __m256i flip = _mm256_set1_epi8(char(0x80));
+  for (int64_t q = q0; q < q1; ++q) {
+    uint8_t *panel = dst + q * quads * kNR * 4;
+    const int8_t *src[kNR];
+    for (int64_t j = 0; j < kNR; ++j)
+      src[j] = q * kNR + j < layout.n ? bt + (q * kNR + j) * ldbt : nullptr;
+    int64_t t = 0;
+    for (; t + 8 <= quads; t += 8) {
+      __m256i v[8];
+      for (int j = 0; j < 8; ++j)
+        v[j] = _mm256_xor_si256(
+            src[j] ? _mm256_loadu_si256(
+                         reinterpret_cast<const __m256i *>(src[j] + t * 4))
+                   : _mm256_setzero_si256(),
+            flip);
+      // Rows of quads per column -> rows of columns per quad.
+      transpose8x8(v);
+      for (int i = 0; i < 8; ++i)
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i *>(panel + (t + i) * kNR * 4), v[i]);
+    }
+    for (; t < quads; ++t)
+      for (int64_t j = 0; j < kNR; ++j) {
+        uint32_t w = 0;
+        if (src[j])
+          std::memcpy(&w, src[j] + t * 4, 4);
+        w ^= 0x80808080u;
+        std::memcpy(panel + (t * kNR + j) * 4, &w, 4);
+      }
+  }
+}
+#endif
+
+} // namespace
+
+void igemm::packB8Transposed(const int8_t *bt, int64_t ldbt,
+                             const BLayout8 &layout, uint8_t *dst, int64_t q0,
+                             int64_t q1) {
+#if DLP_IGEMM_HAVE_AVX2
+  static const bool avx2 = cpuHasAvx2();
+  if (avx2)
+    return packB8Avx2(bt, ldbt, layout, dst, q0, q1);
+#endif
+  packB8Generic(bt, ldbt, layout, dst, q0, q1);
+}
+
+bool PackedA8::pack(const int8_t *w, int64_t rows, int64_t lda,
+                    const std::vector<int64_t> &groupCols,
+                    const std::vector<int> &groupExp) {
+  values.clear();
+  starts.clear();
+  sliceList.clear();
+  corr.clear();
+  m = nq = 0;
+  if (groupCols.size() != groupExp.size())
+    return false;
+  for (size_t g = 0; g < groupExp.size(); ++g)
+    if (groupExp[g] < 0 || groupExp[g] > 31 ||
+        (g && groupExp[g] >= groupExp[g - 1]) || groupCols[g] < 0)
+      return false;
+  int64_t quads = 0;
+  for (size_t g = 0; g < groupCols.size(); ++g) {
+    starts.push_back(quads * 4);
+    int64_t q = ceilDiv(groupCols[g], 4);
+    // Slices of at most kKC8 quads; the group's shift after its last (an
+    // empty group still shifts: one slice of no quads).
+    for (int64_t q0 = 0; q0 < q || q0 == 0; q0 += kKC8) {
+      bool last = q0 + kKC8 >= q;
+      int shift = !last ? 0
+                  : g + 1 < groupExp.size() ? groupExp[g] - groupExp[g + 1]
+                                            : groupExp[g];
+      if (q > 0 || shift > 0)
+        sliceList.push_back({quads + q0, std::min(kKC8, q - q0), shift});
+    }
+    quads += q;
+  }
+  m = rows;
+  nq = quads;
+  values.assign(size_t(panels() * nq * kMR * 4), 0);
+  corr.assign(size_t(panels() * kMR), 0);
+  for (int64_t i = 0; i < m; ++i) {
+    int8_t *dst = values.data() + (i / kMR) * nq * kMR * 4 + (i % kMR) * 4;
+    int64_t col = 0;
+    uint32_t sum = 0;
+    for (size_t g = 0; g < groupCols.size(); ++g)
+      for (int64_t c = 0; c < groupCols[g]; ++c, ++col) {
+        int8_t v = w[i * lda + col];
+        int64_t kk = starts[g] + c;
+        dst[(kk / 4) * kMR * 4 + (kk & 3)] = v;
+        sum += uint32_t(int32_t(v)) << groupExp[g];
+      }
+    corr[size_t(i)] = 0u - 128u * sum;
+  }
+  return true;
+}
+
+void igemm::gemm8(const PackedA8 &a, const uint8_t *b, const BLayout8 &layout,
+                  const int32_t *bias, Epilogue epilogue, int64_t numThreads,
+                  Isa isa) {
+  assert(a.depth() == layout.k && "operand depths differ");
+  int64_t m = a.rows(), n = layout.n, quads = layout.quads();
+  if (m <= 0 || n <= 0)
+    return;
+  Kernel8Fn kernel = kernel8For(isa);
+  std::vector<uint32_t> biasPad(a.correction(),
+                                a.correction() + a.panels() * kMR);
+  if (bias)
+    for (int64_t i = 0; i < m; ++i)
+      biasPad[size_t(i)] += uint32_t(bias[i]);
+  int64_t threads = threadsFor(m, n, layout.k, numThreads);
+  forEachBlock(m, n, threads, [&](int64_t ic, int64_t rows, int64_t jc,
+                                  int64_t cols, int32_t *c, int64_t ldc) {
+    int64_t rowsPad = ceilDiv(rows, kMR) * kMR;
+    bool first = true;
+    for (const Slice8 &sl : a.slices()) {
+      for (int64_t jr = 0; jr < cols; jr += kNR) {
+        const uint8_t *bp =
+            b + (((jc + jr) / kNR) * quads + sl.quad0) * kNR * 4;
+        for (int64_t ir = 0; ir < rows; ir += kMR)
+          kernel(sl.quads, a.panel((ic + ir) / kMR) + sl.quad0 * kMR * 4, bp,
+                 c + ir * ldc + jr, ldc, !first, sl.shift);
+      }
+      first = false;
+    }
+    // Bias and the offset's correction, modulo 2^32.
+    for (int64_t r = 0; r < rowsPad; ++r) {
+      uint32_t add = biasPad[size_t(ic + r)];
+      int32_t *cr = c + r * ldc;
+      if (first) // no slices: an empty K
+        std::fill(cr, cr + ldc, 0);
+      for (int64_t j = 0; j < ldc; ++j)
+        cr[j] = int32_t(uint32_t(cr[j]) + add);
     }
     epilogue(ic, rows, jc, cols, c, ldc);
   });

@@ -134,6 +134,102 @@ void gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
           const int32_t *bias, Epilogue epilogue, int64_t numThreads,
           Isa isa = Isa::Best);
 
+//===----------------------------------------------------------------------===//
+// The int8 path: AVX-512 VNNI's vpdpbusd (four uint8 x int8 products added
+// into each int32 lane), twice the products per instruction of vpdpwssd.
+//
+// A is W * diag(2^e(k)): W an M x K int8 matrix and e(k) in [0, 31] a
+// power of two per column (a DLP weight row's input alignment), the columns
+// ordered in groups of equal e, e descending. B (int8) is packed as the
+// uint8 values B + 128 in quads along K. Then
+//
+//   A * B = sum over groups g of 2^e_g * (W_g * (B_g + 128))  -  corr,
+//   corr(i) = 128 * sum_k A(i, k),
+//
+// and the group sum is evaluated in Horner form on the accumulators: after
+// group g they are shifted left by e_g - e_(g+1) (the last group by its
+// e). Every step is a product, a sum or a multiplication by a power of two
+// modulo 2^32, so the result is the exact sum modulo 2^32 in any order:
+// the same bits as the int16 path, wraparound included.
+//===----------------------------------------------------------------------===//
+
+/// Whether the int8 path runs on this CPU (AVX-512 VNNI with VL); without
+/// it gemm8 runs portable C++ (tests).
+bool int8Available();
+
+/// K-range of the packed A8 that one kernel call covers: `quads` quads
+/// from `quad0`, the accumulators shifted left by `shift` afterwards.
+struct Slice8 {
+  int64_t quad0, quads;
+  int shift;
+};
+
+class PackedA8 {
+public:
+  /// Packs the M x K int8 matrix `w` (row-major, row stride `lda`) whose
+  /// columns form groups: group g is the next `groupCols[g]` columns, with
+  /// exponent `groupExp[g]` (in [0, 31], strictly descending). Each group
+  /// starts at a quad: its columns land at positions groupStart(g) + i of
+  /// the packed K (padding columns zero). Returns false, leaving this
+  /// empty, on exponents out of order or range.
+  bool pack(const int8_t *w, int64_t m, int64_t lda,
+            const std::vector<int64_t> &groupCols,
+            const std::vector<int> &groupExp);
+
+  int64_t rows() const { return m; }
+  /// Packed depth (a multiple of 4) and quads.
+  int64_t depth() const { return quads() * 4; }
+  int64_t quads() const { return nq; }
+  int64_t panels() const { return (m + kMR - 1) / kMR; }
+  bool empty() const { return values.empty(); }
+  /// Packed position of the first column of group g.
+  int64_t groupStart(size_t g) const { return starts[g]; }
+  /// Panel p: quads() x kMR words of four int8 each.
+  const int8_t *panel(int64_t p) const {
+    return values.data() + p * nq * kMR * 4;
+  }
+  const std::vector<Slice8> &slices() const { return sliceList; }
+  /// -128 * sum_k A(i, k) modulo 2^32, per row (kMR * panels() of them).
+  const uint32_t *correction() const { return corr.data(); }
+
+private:
+  int64_t m = 0, nq = 0;
+  std::vector<int8_t> values;
+  std::vector<int64_t> starts;
+  std::vector<Slice8> sliceList;
+  std::vector<uint32_t> corr;
+};
+
+/// Layout of the packed B8: panel q holds columns [q * kNR, q * kNR + kNR)
+/// and for every quad t of K the kNR words of those columns, byte i of a
+/// word being row 4t + i, as uint8 (value + 128).
+struct BLayout8 {
+  int64_t k, n; ///< k: the packed depth of A8 (a multiple of 4)
+  BLayout8(int64_t k, int64_t n) : k(k), n(n) {}
+  int64_t quads() const { return k / 4; }
+  int64_t panels() const { return (n + kNR - 1) / kNR; }
+  /// Bytes of the packed matrix.
+  size_t size() const { return size_t(panels() * quads() * kNR * 4); }
+  size_t index(int64_t kk, int64_t j) const {
+    return size_t((((j / kNR) * quads() + kk / 4) * kNR + j % kNR) * 4 +
+                  (kk & 3));
+  }
+};
+
+/// Packs B8 from the transposed int8 matrix: column j of B is the row
+/// `bt + j * ldbt` of layout.k values (rows past the matrix's columns n
+/// read as 0), for panels [q0, q1), every byte written.
+void packB8Transposed(const int8_t *bt, int64_t ldbt, const BLayout8 &layout,
+                      uint8_t *dst, int64_t q0, int64_t q1);
+
+/// Computes C = A * B + bias (B the int8 matrix whose values + 128 `b`
+/// holds packed as `layout`) and hands every element to `epilogue` exactly
+/// once, as gemm does, from up to `numThreads` threads. `isa`: Generic runs
+/// the portable kernel; anything else vpdpbusd where the CPU has it.
+void gemm8(const PackedA8 &a, const uint8_t *b, const BLayout8 &layout,
+           const int32_t *bias, Epilogue epilogue, int64_t numThreads,
+           Isa isa = Isa::Best);
+
 } // namespace dlprt::kernels::igemm
 
 #endif // DLPRT_KERNELS_IGEMM_H
