@@ -69,6 +69,8 @@ struct GemmPlan {
   size_t kc = 0;
   /// W^T (Q x kc) for igemm, or empty: then w32 (kc x Q) for int32Gemm.
   igemm::PackedA a;
+  /// 2^(column shift) of a's kept rows, when a has column shifts.
+  std::vector<int16_t> colMul;
   std::vector<uint32_t> w32;
   /// Or the int8 path (igemm::gemm8): W^T as int8 rows times a power of
   /// two per kept row, the rows grouped by that power; `segments` then
@@ -154,44 +156,57 @@ void gather(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
   }
 }
 
-/// The FBUF vector of output pixel m's tap (s.ky, s.kx) in block s.cb, or
-/// null where the tap reads padding.
-inline const int8_t *tapSource(const Geometry &g, const Segment &s,
-                               const int8_t *fbuf, uint32_t L, int64_t m) {
-  int64_t y = m / g.outW, xo = m % g.outW;
-  int64_t iy = y * g.sH + s.ky * g.dH - g.pT;
-  int64_t ix = xo * g.sW + s.kx * g.dW - g.pL;
-  if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW)
-    return nullptr;
-  return fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane;
-}
-
 #if DLPRT_SIM_AVX2
 using rk::transpose8x8;
 
 const bool kGatherPacked = igemm::isAvailable(igemm::Isa::Avx2);
-/// As gather, then igemm::packBTransposed (no column shifts), in one pass:
-/// the kept rows of output pixels [m0, m0 + mc) go from FBUF straight into
-/// the packed panels `dst` of igemm::BLayout(kc, mc), every entry written.
-/// 16 rows (8 pairs) of 8 pixels at a time are sign-extended and transposed
-/// as 8 x 8 32-bit words; the rest of a segment (odd start, short tail)
-/// goes element by element.
+/// Output pixels [m0 + 8q, m0 + 8q + 8) of a chunk of mc: their rows and
+/// columns, and which exist.
+struct PanelPixels {
+  int64_t oy[8], ox[8];
+  bool live[8];
+  PanelPixels(const Geometry &g, size_t m0, size_t mc, int64_t q) {
+    for (int64_t j = 0; j < 8; ++j) {
+      int64_t m = int64_t(m0) + q * 8 + j;
+      live[j] = q * 8 + j < int64_t(mc);
+      oy[j] = m / g.outW;
+      ox[j] = m % g.outW;
+    }
+  }
+  /// FBUF vectors (from lane s.lane) of segment s for the 8 pixels, null
+  /// where the tap reads padding or the pixel does not exist.
+  void sources(const Geometry &g, const Segment &s, const int8_t *fbuf,
+               uint32_t L, const int8_t *src[8]) const {
+    for (int64_t j = 0; j < 8; ++j) {
+      int64_t iy = oy[j] * g.sH + s.ky * g.dH - g.pT;
+      int64_t ix = ox[j] * g.sW + s.kx * g.dW - g.pL;
+      src[j] = live[j] && iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
+                   ? fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane
+                   : nullptr;
+    }
+  }
+};
+
+/// As gather, then igemm::packBTransposed, in one pass: the kept rows of
+/// output pixels [m0, m0 + mc) go from FBUF straight into the packed panels
+/// `dst` of igemm::BLayout(kc, mc), every entry written, row k multiplied
+/// by colMul[k] = 2^(column shift of k) when colMul is given. 16 rows (8
+/// pairs) of 8 pixels at a time are sign-extended and transposed as 8 x 8
+/// 32-bit words; the rest of a segment (odd start, short tail) goes element
+/// by element.
 __attribute__((target("avx2"))) void
-gatherPacked(const Geometry &g, const std::vector<Segment> &segs,
-                 size_t kc, const int8_t *fbuf, uint32_t L, size_t m0,
-                 size_t mc, int16_t *dst) {
+gatherPacked(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
+             const int16_t *colMul, const int8_t *fbuf, uint32_t L, size_t m0,
+             size_t mc, int16_t *dst) {
   static_assert(igemm::kNR == 8, "one 8 x 8 transpose per 8 pairs");
   igemm::BLayout layout{int64_t(kc), int64_t(mc)};
   const int64_t NR = igemm::kNR;
   for (int64_t q = 0; q < layout.panels(); ++q) {
     int16_t *panel = dst + q * layout.pairs() * NR * 2;
+    PanelPixels px(g, m0, mc, q);
     for (const Segment &s : segs) {
       const int8_t *src[8];
-      for (int64_t j = 0; j < NR; ++j) {
-        int64_t m = q * NR + j;
-        src[j] = m < int64_t(mc) ? tapSource(g, s, fbuf, L, int64_t(m0) + m)
-                                 : nullptr;
-      }
+      px.sources(g, s, fbuf, L, src);
       int64_t i = 0;
       if (s.dst % 2 == 0)
         for (; i + 16 <= s.len; i += 16) {
@@ -200,6 +215,12 @@ gatherPacked(const Geometry &g, const std::vector<Segment> &segs,
             v[j] = src[j] ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
                                 reinterpret_cast<const __m128i *>(src[j] + i)))
                           : _mm256_setzero_si256();
+          if (colMul) { // 128 * 2^8 at most: exact in int16
+            __m256i mul = _mm256_loadu_si256(
+                reinterpret_cast<const __m256i *>(colMul + s.dst + i));
+            for (int j = 0; j < 8; ++j)
+              v[j] = _mm256_mullo_epi16(v[j], mul);
+          }
           // Rows j (pixels) of 8 words (pairs) -> rows of pairs.
           transpose8x8(v);
           int16_t *out = panel + ((s.dst + i) / 2) * NR * 2;
@@ -210,8 +231,9 @@ gatherPacked(const Geometry &g, const std::vector<Segment> &segs,
       for (; i < s.len; ++i) {
         int64_t k = s.dst + i;
         int16_t *out = panel + (k / 2) * NR * 2 + (k & 1);
+        int16_t mul = colMul ? colMul[k] : 1;
         for (int64_t j = 0; j < NR; ++j)
-          out[2 * j] = src[j] ? src[j][i] : 0;
+          out[2 * j] = int16_t(src[j] ? src[j][i] * mul : 0);
       }
     }
     if (kc & 1)
@@ -235,23 +257,10 @@ gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
   const __m256i flip = _mm256_set1_epi8(char(0x80));
   for (int64_t q = 0; q < layout.panels(); ++q) {
     uint8_t *panel = dst + q * layout.quads() * NR * 4;
-    int64_t oy[8], ox[8];
-    bool live[8];
-    for (int64_t j = 0; j < NR; ++j) {
-      int64_t m = int64_t(m0) + q * NR + j;
-      live[j] = q * NR + j < int64_t(mc);
-      oy[j] = m / g.outW;
-      ox[j] = m % g.outW;
-    }
+    PanelPixels px(g, m0, mc, q);
     for (const Segment &s : segs) {
       const int8_t *src[8];
-      for (int64_t j = 0; j < NR; ++j) {
-        int64_t iy = oy[j] * g.sH + s.ky * g.dH - g.pT;
-        int64_t ix = ox[j] * g.sW + s.kx * g.dW - g.pL;
-        src[j] = live[j] && iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
-                     ? fbuf + (s.cb * g.cstride + iy * g.inW + ix) * L + s.lane
-                     : nullptr;
-      }
+      px.sources(g, s, fbuf, L, src);
       int64_t i = 0;
       if (s.dst % 4 == 0)
         for (; i + 32 <= s.len; i += 32) {
@@ -281,7 +290,8 @@ gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
 // Other machines gather, then pack (both tested on every machine).
 constexpr bool kGatherPacked = false;
 void gatherPacked(const Geometry &, const std::vector<Segment> &, size_t,
-                  const int8_t *, uint32_t, size_t, size_t, int16_t *) {}
+                  const int16_t *, const int8_t *, uint32_t, size_t, size_t,
+                  int16_t *) {}
 void gatherPacked8(const Geometry &, const std::vector<Segment> &, size_t,
                    const int8_t *, uint32_t, size_t, size_t, uint8_t *) {}
 #endif
@@ -384,8 +394,9 @@ void storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
 /// int32 (`w32`, kc x Q).
 void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
               MachineState &s, const std::vector<Segment> &segs, size_t kc,
-              const igemm::PackedA *a, const igemm::PackedA8 *a8,
-              const uint32_t *w32, unsigned threads) {
+              const igemm::PackedA *a, const int16_t *colMul,
+              const igemm::PackedA8 *a8, const uint32_t *w32,
+              unsigned threads) {
   const uint32_t L = t.L;
   const size_t Q = t.Q, M = g.M;
   size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
@@ -449,13 +460,13 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
     } else if (a) {
       igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
       b.resize(layout.size());
-      if (!kGatherPacked || a->hasColumnShifts()) {
+      if (!kGatherPacked) {
         x.resize(mc * kc);
         gather(g, segs, kc, fbuf, L, m0, mc, x.data());
         igemm::packBTransposed(x.data(), int64_t(kc), layout, *a, b.data(), 0,
                                layout.panels());
       } else {
-        gatherPacked(g, segs, kc, fbuf, L, m0, mc, b.data());
+        gatherPacked(g, segs, kc, colMul, fbuf, L, m0, mc, b.data());
       }
       igemm::gemm(*a, b.data(), layout, accumulate ? nullptr : bias, store, 1);
     } else {
@@ -740,6 +751,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     if (plan.kc == 0 ||
         !plan.a.pack(wt.data(), Q, int64_t(plan.kc), int64_t(plan.kc)))
       plan.w32 = std::move(w);
+    else if (plan.a.hasColumnShifts())
+      for (size_t k = 0; k < plan.kc; ++k)
+        plan.colMul.push_back(int16_t(1 << plan.a.columnShift(int64_t(k))));
   });
   for (size_t i = 0; i < gemms.size(); ++i)
     if (keep[i])
@@ -755,6 +769,7 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
                          s.wtag.begin() + g.wAddr)) {
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a,
+             plan->colMul.empty() ? nullptr : plan->colMul.data(),
              plan->a8.empty() ? nullptr : &plan->a8, plan->w32.data(), threads);
     return;
   }
@@ -776,7 +791,8 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
   std::vector<Segment> segs;
   size_t kc;
   keepRows(g, t.L, t.Q, w, segs, kc);
-  runTiles(t, in, g, s, segs, kc, nullptr, nullptr, w.data(), threads);
+  runTiles(t, in, g, s, segs, kc, nullptr, nullptr, nullptr, w.data(),
+           threads);
 }
 
 } // namespace dlprt
