@@ -115,6 +115,12 @@ def DLP_GemmOp : DLP_InstrOp<"gemm", "one L x Q tile loop (conv / fully connecte
   starts from the bias or accumulates; optional epilogue (requantize,
   clamp, write int8 to FBUF). Compute queue.
 }]>;
+def DLP_GemmCsrOp : DLP_InstrOp<"gemm_csr", "GEMM with CSR sparse weights", [{
+  docs/isa.md section 3.7: a `dlp.gemm` whose K x Q weights come from a CSR
+  stream in WBUF from `w_addr` on (rows loaded with `wfmt = 2`): per output
+  channel its non-zero codes and their rows, and the K row alignments.
+  Same fields as `dlp.gemm`. Compute queue.
+}]>;
 def DLP_PoolOp : DLP_InstrOp<"pool", "max / average pooling FBUF to FBUF", [{
   docs/isa.md section 3.4. Compute queue.
 }]>;

@@ -28,10 +28,11 @@ void dlp::buildDLPCompilePipeline(
                    : createDLPQuantize(q));
   if (stage == CompileStage::QNN)
     return;
+  ConvertQNNToDLPOptions lower{options.target, options.csrDensity};
   if (target)
-    pm.addPass(createConvertQNNToDLP(std::move(target)));
+    pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else
-    pm.addPass(createConvertQNNToDLP(ConvertQNNToDLPOptions{options.target}));
+    pm.addPass(createConvertQNNToDLP(lower));
 }
 
 void dlp::registerDLPCompilePipeline() {

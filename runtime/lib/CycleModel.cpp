@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlprt/CycleModel.h"
+#include "dlprt/Csr.h"
+#include "dlprt/Program.h"
 #include "dlprt/Schedule.h"
 
 #include "llvm/ADT/Twine.h"
@@ -32,6 +34,8 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   // Section 2.3: read, combine, write.
   p.poolPipeline = 3;
   p.eltwisePipeline = 3;
+  // Section 2.5: the decoder reads one WBUF row (Q + 1 bytes) per cycle.
+  p.csrDecodeBytesPerCycle = uint64_t(t.Q) + 1;
   return p;
 }
 
@@ -87,15 +91,13 @@ InstrCost dmaCost(const Instr &in, const CycleParams &p) {
 
 } // namespace
 
-Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p) {
+Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
+                              const CsrStats *csr) {
   const OpcodeInfo *info = opcodeInfo(in.opcodeValue());
   if (!info)
-    return createStringError(
-        inconvertibleErrorCode(), "opcode %u has no timing rule%s",
-        unsigned(in.opcodeValue()),
-        in.opcodeValue() == kReservedGemmCsr
-            ? " (GEMM_CSR is reserved until the CSR decoder exists)"
-            : "");
+    return createStringError(inconvertibleErrorCode(),
+                             "opcode %u has no timing rule",
+                             unsigned(in.opcodeValue()));
   InstrCost c;
   c.queue = info->queue;
   auto g = [&](Field f) { return uint64_t(in.get(f)); };
@@ -110,6 +112,24 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p) {
                      g(Field::Gemm_in_cb);
     c.macSlots = steps * p.L * p.Q;
     c.cycles = steps + p.gemmPipeline +
+               (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
+    return c;
+  }
+  case Opcode::GemmCsr: {
+    // Section 2.5: the decoder reads the stream, then per output pixel each
+    // PE column takes L of its channel's entries per cycle (the columns in
+    // lockstep: the fullest channel sets the pace; one cycle at least).
+    if (!csr)
+      return createStringError(inconvertibleErrorCode(),
+                               "GEMM_CSR is timed from its weights: time the "
+                               "whole program");
+    uint64_t pixels = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
+    uint64_t perPixel = std::max<uint64_t>(
+        1, (csr->maxPerChannel + p.L - 1) / p.L);
+    uint64_t decode = (csr->streamBytes + p.csrDecodeBytesPerCycle - 1) /
+                      p.csrDecodeBytesPerCycle;
+    c.macSlots = pixels * perPixel * p.L * p.Q;
+    c.cycles = decode + pixels * perPixel + p.gemmPipeline +
                (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
     return c;
   }
@@ -131,14 +151,44 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p) {
   return c;
 }
 
+namespace {
+Expected<Timeline> runModel(ArrayRef<Instr> code, const TargetConfig &target,
+                            const std::vector<CsrStats> *csr);
+} // namespace
+
 Expected<Timeline> cycleModel(ArrayRef<Instr> code,
                               const TargetConfig &target) {
+  return runModel(code, target, nullptr);
+}
+
+Expected<Timeline> cycleModel(const Program &p) {
+  Expected<std::vector<uint32_t>> order = tokenSchedule(p.code);
+  if (!order)
+    return order.takeError();
+  std::vector<CsrStats> csr(p.code.size());
+  replayWbuf(p, *order, [&](uint32_t idx, const std::vector<uint64_t> &wtag) {
+    const Instr &in = p.code[idx];
+    if (in.opcode() != Opcode::GemmCsr)
+      return;
+    uint64_t K = uint64_t(in.get(Field::Gemm_k_h)) * in.get(Field::Gemm_k_w) *
+                 in.get(Field::Gemm_in_cb) * p.target.L;
+    uint64_t at = in.get(Field::Gemm_w_addr);
+    CsrWeights w = readCsrFromWbuf(p, wtag.data() + at, wtag.size() - at, K,
+                                   WFmt(in.get(Field::Gemm_wfmt)));
+    csr[idx] = {w.maxPerChannel(), w.bytes};
+  });
+  return runModel(p.code, p.target, &csr);
+}
+
+namespace {
+Expected<Timeline> runModel(ArrayRef<Instr> code, const TargetConfig &target,
+                            const std::vector<CsrStats> *csr) {
   CycleParams p = CycleParams::fromTarget(target);
   Timeline tl;
   tl.cost.reserve(code.size());
   tl.time.resize(code.size());
   for (size_t i = 0; i < code.size(); ++i) {
-    Expected<InstrCost> c = instrCost(code[i], p);
+    Expected<InstrCost> c = instrCost(code[i], p, csr ? &(*csr)[i] : nullptr);
     if (!c)
       return createStringError(inconvertibleErrorCode(), "instruction #%zu: %s",
                                i, toString(c.takeError()).c_str());
@@ -230,5 +280,6 @@ Expected<Timeline> cycleModel(ArrayRef<Instr> code,
   tl.totalCycles = segStart;
   return tl;
 }
+} // namespace
 
 } // namespace dlprt

@@ -25,6 +25,8 @@
 
 #include "dlprt/Simulator.h"
 
+#include "dlprt/Csr.h"
+
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/IGemm.h"
 #include "dlprt/kernels/Parallel.h"
@@ -62,8 +64,11 @@ struct Segment {
 };
 
 struct GemmPlan {
-  /// WBUF tags of rows [w_addr, w_addr + K) the plan was made from.
+  /// WBUF tags of the rows from w_addr the plan was made from (K rows, or
+  /// a GEMM_CSR's stream rows).
   std::vector<uint64_t> tags;
+  /// A GEMM_CSR's decoded multipliers until the plan is made.
+  std::vector<uint32_t> csr;
   std::vector<Segment> segments;
   /// Kept rows.
   size_t kc = 0;
@@ -330,14 +335,29 @@ std::vector<uint32_t> decodeTagged(const Geometry &g, const Program &p,
   for (size_t k = 0; k < g.K; ++k) {
     if (!tags[k])
       continue;
-    WFmt fmt = WFmt((tags[k] - 1) & 1);
+    WFmt fmt = detail::wtagFmt(tags[k]);
     unsigned align =
-        detail::decodeWRow(p.constData.data() + (tags[k] - 1) / 2, fmt,
+        detail::decodeWRow(p.constData.data() + detail::wtagOffset(tags[k]), fmt,
                            uint32_t(Q), p.target.rowBytes(fmt), code.data()) &
         31;
     for (size_t q = 0; q < Q; ++q)
       w[k * Q + q] = multiplier(code[q], g.fmt) << align;
   }
+  return w;
+}
+
+/// Multipliers (K x Q) of a GEMM_CSR whose stream starts at the WBUF row
+/// with tag tags[0] (`avail` rows to the end of WBUF); `rows` receives how
+/// many rows the stream spans (at most avail).
+std::vector<uint32_t> decodeCsr(const Geometry &g, const Program &p,
+                                const uint64_t *tags, size_t avail, size_t Q,
+                                size_t &rows) {
+  CsrWeights cw = readCsrFromWbuf(p, tags, avail, g.K, g.fmt);
+  rows = size_t(std::min<uint64_t>((cw.bytes + Q) / (Q + 1), avail));
+  std::vector<uint32_t> w(g.K * Q, 0);
+  for (size_t q = 0; q < Q; ++q)
+    for (uint32_t i = cw.ptr[q]; i < cw.ptr[q + 1]; ++i)
+      w[cw.k[i] * Q + q] += multiplier(cw.code[i], g.fmt) << cw.align[cw.k[i]];
   return w;
 }
 
@@ -528,9 +548,9 @@ void runFewPixels(const Program &p, const Instr &in, const Geometry &g,
     }
     if (!any)
       continue;
-    WFmt fmt = WFmt((tags[r] - 1) & 1);
+    WFmt fmt = detail::wtagFmt(tags[r]);
     unsigned align =
-        detail::decodeWRow(p.constData.data() + (tags[r] - 1) / 2, fmt, Q,
+        detail::decodeWRow(p.constData.data() + detail::wtagOffset(tags[r]), fmt, Q,
                            t.rowBytes(fmt), code.data()) &
         31;
     for (size_t q = 0; q < Q; ++q)
@@ -678,36 +698,20 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
   // WBUF tags as the schedule leaves them before each GEMM (a LOAD writes
   // only tags); each GEMM's rows are then decoded from the tags, the plans
   // made in parallel.
-  std::vector<uint64_t> wtag(t.wbufRows(), 0);
   std::vector<uint32_t> gemms;
   std::vector<std::unique_ptr<GemmPlan>> made;
-  for (uint32_t idx : order) {
+  replayWbuf(p, order, [&](uint32_t idx, const std::vector<uint64_t> &wtag) {
     const Instr &in = p.code[idx];
-    if (in.opcode() == Opcode::Load &&
-        Buf(in.get(Field::Load_buf)) == Buf::WBuf) {
-      WFmt fmt = WFmt(in.get(Field::Load_wfmt));
-      uint64_t unit = t.rowBytes(fmt), n0 = in.get(Field::Load_n0),
-               n1 = in.get(Field::Load_n1), n2 = in.get(Field::Load_n2);
-      uint64_t sram = in.get(Field::Load_sram_addr),
-               ddr = in.get(Field::Load_ddr_addr),
-               s1 = in.get(Field::Load_s1), s2 = in.get(Field::Load_s2);
-      for (uint64_t i2 = 0; i2 < n2; ++i2)
-        for (uint64_t i1 = 0; i1 < n1; ++i1) {
-          uint64_t at = ddr + i2 * s2 + i1 * s1;
-          uint64_t *tag = wtag.data() + sram + (i2 * n1 + i1) * n0;
-          for (uint64_t i0 = 0; i0 < n0; ++i0)
-            tag[i0] = 1 + 2 * (at + i0 * unit) + uint64_t(fmt);
-        }
-      continue;
-    }
-    if (in.opcode() != Opcode::Gemm)
-      continue;
     Geometry g(t, in);
     auto plan = std::make_unique<GemmPlan>();
-    plan->tags.assign(wtag.begin() + g.wAddr, wtag.begin() + g.wAddr + g.K);
+    size_t rows = g.K;
+    if (in.opcode() == Opcode::GemmCsr)
+      plan->csr = decodeCsr(g, p, wtag.data() + g.wAddr, wtag.size() - g.wAddr,
+                            Q, rows);
+    plan->tags.assign(wtag.begin() + g.wAddr, wtag.begin() + g.wAddr + rows);
     gemms.push_back(idx);
     made.push_back(std::move(plan));
-  }
+  });
   // Which GEMMs get prepared panels: by reuse (pixels) then size.
   std::vector<size_t> rank(gemms.size());
   for (size_t i = 0; i < rank.size(); ++i)
@@ -739,7 +743,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       return;
     GemmPlan &plan = *made[i];
     Geometry g(t, p.code[gemms[i]]);
-    std::vector<uint32_t> w = decodeTagged(g, p, plan.tags.data(), Q);
+    std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
+                                  ? std::move(plan.csr)
+                                  : decodeTagged(g, p, plan.tags.data(), Q);
     if (int8 && planInt8(g, L, Q, w, plan))
       return;
     keepRows(g, L, Q, w, plan.segments, plan.kc);
@@ -765,8 +771,10 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
                  const GemmPlan *plan, unsigned threads) {
   const TargetConfig &t = p.target;
   Geometry g(t, in);
-  if (plan && std::equal(plan->tags.begin(), plan->tags.end(),
-                         s.wtag.begin() + g.wAddr)) {
+  bool csr = in.opcode() == Opcode::GemmCsr;
+  if (plan && plan->tags.size() <= s.wtag.size() - g.wAddr &&
+      std::equal(plan->tags.begin(), plan->tags.end(),
+                 s.wtag.begin() + g.wAddr)) {
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a,
              plan->colMul.empty() ? nullptr : plan->colMul.data(),
@@ -780,14 +788,17 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
            outLo = in.get(Field::Gemm_out_addr);
   bool overlap = in.get(Field::Gemm_epilogue) && outLo < inHi &&
                  inLo < outLo + g.M;
-  if (g.M <= kFewPixels && !overlap) {
+  if (g.M <= kFewPixels && !overlap && !csr) {
     runFewPixels(p, in, g, s);
     return;
   }
   // Only this instruction's rows, straight from the const rows their WBUF
   // tags name (what syncWeights would decode for the whole buffer).
+  size_t rows;
   std::vector<uint32_t> w =
-      decodeTagged(g, p, s.wtag.data() + g.wAddr, t.Q);
+      csr ? decodeCsr(g, p, s.wtag.data() + g.wAddr, s.wtag.size() - g.wAddr,
+                      t.Q, rows)
+          : decodeTagged(g, p, s.wtag.data() + g.wAddr, t.Q);
   std::vector<Segment> segs;
   size_t kc;
   keepRows(g, t.L, t.Q, w, segs, kc);

@@ -106,9 +106,11 @@ void MachineState::syncWeights(const Program &p) {
       walign[a] = 0;
       continue;
     }
-    WFmt fmt = WFmt((wtag[a] - 1) & 1);
-    walign[a] = detail::decodeWRow(p.constData.data() + (wtag[a] - 1) / 2, fmt,
-                                   Q, p.target.rowBytes(fmt), code);
+    // A row of CSR stream bytes reads as an int8 row (docs/isa.md 1).
+    WFmt fmt = detail::wtagFmt(wtag[a]);
+    walign[a] = detail::decodeWRow(
+        p.constData.data() + detail::wtagOffset(wtag[a]), fmt, Q,
+        p.target.rowBytes(fmt), code);
   }
   wcodeStale = false;
 }
@@ -168,7 +170,8 @@ MachineState::Footprint footprintOf(const Program &p) {
           .push_back({a, a + n});
       break;
     }
-    case Opcode::Gemm: {
+    case Opcode::Gemm:
+    case Opcode::GemmCsr: {
       uint64_t m = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
       f.abuf.push_back({g(Field::Gemm_acc_addr), g(Field::Gemm_acc_addr) + m});
       if (g(Field::Gemm_epilogue))
@@ -242,6 +245,7 @@ void Simulator::execute(uint32_t index, uint8_t *data) {
     dma(in, data);
     break;
   case Opcode::Gemm:
+  case Opcode::GemmCsr:
     executeGemm(p, in, s, plans->byInstr[index].get(), threads);
     break;
   case Opcode::Pool:
@@ -299,7 +303,7 @@ void Simulator::dma(const Instr &in, uint8_t *data) {
         uint64_t a = a0 + i0;
         if (buf == Buf::WBuf) {
           // WBUF loads come from CONST only (validated).
-          s.wtag[a] = 1 + 2 * (runAt + i0 * unit) + uint64_t(fmt);
+          s.wtag[a] = detail::makeWTag(runAt + i0 * unit, fmt);
           s.wcodeStale = true;
           continue;
         }

@@ -227,9 +227,6 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
     return r.error("$.weight_formats", "at least one format is required");
 
   DLPRT_READ(csr, r.boolean(*root, top, "csr"));
-  if (csr)
-    return r.error("$.csr", "ISA v1 has no CSR decoder (GEMM_CSR is "
-                            "reserved); must be false");
   t.csr = csr;
   DLPRT_READ(units, r.object(*root, top, "units"));
   if (Error e = r.checkKeys(*units, "$.units", {"pool", "eltwise"}))

@@ -77,9 +77,18 @@ private:
   static u128 tile(uint64_t blocks, uint64_t stride, u128 perBlock) {
     return u128(blocks - 1) * stride + perBlock;
   }
-  Error weightFormat(Field f) const {
+  /// `csrStream`: a WBUF LOAD, which may also bring a CSR stream (2).
+  Error weightFormat(Field f, bool csrStream = false) const {
+    if (csrStream && get(f) == uint64_t(WFmt::Csr)) {
+      if (!t.csr)
+        return fieldError(f, "target '" + t.name + "' has no CSR decoder");
+      return Error::success();
+    }
     if (get(f) > 1)
-      return fieldError(f, "invalid weight format (0 pow2, 1 int8)");
+      return fieldError(f, csrStream ? "invalid weight format (0 pow2, 1 "
+                                       "int8, 2 CSR stream)"
+                                     : "invalid weight format (0 pow2, 1 "
+                                       "int8)");
     if (get(f) == 0 && !t.pow2Weights)
       return fieldError(f, "target '" + t.name + "' has no pow2 weights");
     if (get(f) == 1 && !t.int8Weights)
@@ -97,8 +106,6 @@ private:
 Error InstrChecker::run() {
   const OpcodeInfo *info = opcodeInfo(in.opcodeValue());
   if (!info) {
-    if (in.opcodeValue() == kReservedGemmCsr)
-      return fail("opcode 7 (GEMM_CSR) is reserved for the next ISA version");
     return fail("unknown opcode " + Twine(unsigned(in.opcodeValue())));
   }
   std::array<uint64_t, kInstrWords> reserved = in.reservedBits();
@@ -136,6 +143,7 @@ Error InstrChecker::run() {
       return e;
     break;
   case Opcode::Gemm:
+  case Opcode::GemmCsr:
     if (Error e = gemm())
       return e;
     break;
@@ -170,7 +178,7 @@ Error InstrChecker::dma(bool store) {
     return e;
   Buf buf = Buf(get(fBuf));
   if (buf == Buf::WBuf) {
-    if (Error e = weightFormat(fFmt))
+    if (Error e = weightFormat(fFmt, !store))
       return e;
   } else if (get(fFmt) != 0) {
     return fieldError(fFmt, "must be 0 unless the buffer is WBUF");
@@ -233,8 +241,10 @@ Error InstrChecker::dma(bool store) {
 
 /// Checks the weight row at const byte `at` (a no-op for PBUF units).
 Error InstrChecker::constRows(uint64_t at, bool pow2) {
+  // A CSR stream's bytes are anything: GEMM_CSR defines every reading.
   if (in.opcode() != Opcode::Load ||
-      get(Field::Load_buf) != uint64_t(Buf::WBuf))
+      get(Field::Load_buf) != uint64_t(Buf::WBuf) ||
+      get(Field::Load_wfmt) == uint64_t(WFmt::Csr))
     return Error::success();
   const uint8_t *r = p.constData.data() + at;
   uint32_t codeBytes = pow2 ? (t.Q + 1) / 2 : t.Q;
@@ -274,8 +284,16 @@ Error InstrChecker::gemm() {
     return e;
   u128 rows = u128(get(Field::Gemm_k_h)) * get(Field::Gemm_k_w) *
               get(Field::Gemm_in_cb) * t.L;
-  if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr), rows,
-                       t.wbufRows(), "WBUF"))
+  // GEMM_CSR reads its stream from w_addr on (as long as the stream says;
+  // bytes past WBUF read as zero, docs/isa.md 3.7).
+  bool csr = in.opcode() == Opcode::GemmCsr;
+  if (csr && !t.csr)
+    return fail("target '" + t.name + "' has no CSR decoder (GEMM_CSR)");
+  if (csr && rows > 65536)
+    return fail("GEMM_CSR of " + Twine(uint64_t(rows)) +
+                " weight rows: a CSR column index addresses at most 65536");
+  if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr),
+                       csr ? 1 : rows, t.wbufRows(), "WBUF"))
     return e;
   u128 outPlane = u128(get(Field::Gemm_out_h)) * get(Field::Gemm_out_w);
   if (Error e = inside(Field::Gemm_acc_addr, get(Field::Gemm_acc_addr),

@@ -264,9 +264,15 @@ TEST(Binary, InstructionErrorsNameIndexAndField) {
   };
   for (const Case &c : cases)
     EXPECT_ERROR(errorWith(c.instr, c.field, c.value), c.expected);
+  // A CSR stream needs a target with the decoder; 3 is no format.
   EXPECT_ERROR(
       errorWith(1, Field::Load_wfmt, 2),
-      "instruction #1 (load): field 'wfmt' = 2: invalid weight format");
+      "instruction #1 (load): field 'wfmt' = 2: target 'tiny' has no CSR "
+      "decoder");
+  EXPECT_ERROR(
+      errorWith(1, Field::Load_wfmt, 3),
+      "instruction #1 (load): field 'wfmt' = 3: invalid weight format (0 "
+      "pow2, 1 int8, 2 CSR stream)");
   Program big = everyOpcodeProgram();
   big.code[4].set(Field::Gemm_k_h, 15);
   big.code[4].set(Field::Gemm_k_w, 15);
@@ -286,10 +292,15 @@ TEST(Binary, InstructionErrorsNameIndexAndField) {
 }
 
 TEST(Binary, OpcodeReservedBitsTokensEnd) {
+  // GEMM_CSR on a target without the CSR decoder.
   EXPECT_ERROR(errorAfter([&](Program &p) {
-                 p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 7;
+                 p.code[4].w[0] = (p.code[4].w[0] & ~0x3full) | 7;
                }),
-               "instruction #6 (?): opcode 7 (GEMM_CSR) is reserved");
+               "instruction #4 (gemm_csr): target 'tiny' has no CSR decoder");
+  EXPECT_ERROR(errorAfter([&](Program &p) {
+                 p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 9;
+               }),
+               "instruction #6 (?): unknown opcode 9");
   EXPECT_ERROR(errorAfter([&](Program &p) {
                  p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 40;
                }),

@@ -19,8 +19,10 @@ std::vector<Opcode> allOpcodes() {
 }
 
 TEST(Isa, OpcodeTable) {
-  EXPECT_EQ(allOpcodes().size(), 8u);
-  EXPECT_EQ(opcodeInfo(7), nullptr); // GEMM_CSR reserved
+  EXPECT_EQ(allOpcodes().size(), 9u);
+  EXPECT_EQ(opcodeInfo(7)->mnemonic, "gemm_csr");
+  EXPECT_EQ(opcodeInfo(7)->queue, Queue::Compute);
+  EXPECT_EQ(opcodeInfo(9), nullptr);
   EXPECT_EQ(opcodeInfo(63), nullptr);
   EXPECT_EQ(opcodeInfo(3)->mnemonic, "gemm");
   EXPECT_EQ(opcodeInfo(3)->queue, Queue::Compute);
@@ -28,6 +30,16 @@ TEST(Isa, OpcodeTable) {
   EXPECT_EQ(opcodeInfo(2)->queue, Queue::Store);
   EXPECT_EQ(opcodeInfo(0)->queue, Queue::Barrier);
   EXPECT_EQ(fieldsOf(Opcode::Gemm).size(), 22u);
+  // GEMM_CSR's fields sit where GEMM's do (code reads both through
+  // Field::Gemm_*).
+  std::vector<Field> g = fieldsOf(Opcode::Gemm), c = fieldsOf(Opcode::GemmCsr);
+  ASSERT_EQ(g.size(), c.size());
+  for (size_t i = 0; i < g.size(); ++i) {
+    EXPECT_EQ(fieldInfo(g[i]).name, fieldInfo(c[i]).name);
+    EXPECT_EQ(fieldInfo(g[i]).word, fieldInfo(c[i]).word);
+    EXPECT_EQ(fieldInfo(g[i]).lsb, fieldInfo(c[i]).lsb);
+    EXPECT_EQ(fieldInfo(g[i]).width, fieldInfo(c[i]).width);
+  }
   EXPECT_EQ(fieldsOf(Opcode::End).size(), 0u);
   EXPECT_EQ(findField(Opcode::Gemm, "w_addr"), Field::Gemm_w_addr);
   EXPECT_FALSE(findField(Opcode::Gemm, "n0"));

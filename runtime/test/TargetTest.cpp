@@ -48,10 +48,16 @@ TEST(Target, ShippedConfigs) {
   EXPECT_EQ(large->rowBytes(isa::WFmt::Pow2), 33u);
   EXPECT_EQ(large->rowBytes(isa::WFmt::Int8), 65u);
   EXPECT_NE(small->fingerprint(), large->fingerprint());
+  // Both have the CSR decoder (GEMM_CSR, docs/isa.md 3.7).
+  EXPECT_TRUE(small->csr);
+  EXPECT_TRUE(large->csr);
+  EXPECT_EQ(large->rowBytes(isa::WFmt::Csr), 65u);
   // Pinned: binaries record these, so a change of the canonical form or the
-  // hash is a format change (bump kFormatVersion, update here).
-  EXPECT_EQ(small->fingerprint(), 0xc2b561d892d503cfull);
-  EXPECT_EQ(large->fingerprint(), 0xe630c833bf92e371ull);
+  // hash is a format change (bump kFormatVersion, update here); so is a
+  // change of a shipped config (binaries compiled for the old one are
+  // refused with --target).
+  EXPECT_EQ(small->fingerprint(), 0x02da2cbd4a24cb01ull);
+  EXPECT_EQ(large->fingerprint(), 0xf1ee059c60d47a8cull);
 }
 
 TEST(Target, CanonicalJsonAndFingerprint) {
@@ -141,7 +147,6 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
        "$.weight_formats[1]: expected \"pow2\" or \"int8\""},
       {"[\"pow2\", \"int8\"]", "[\"int8\", \"int8\"]",
        "$.weight_formats[1]: duplicate format"},
-      {"\"csr\": false", "\"csr\": true", "$.csr: ISA v1 has no CSR"},
       {"\"count\": 1", "\"count\": 0", "$.devices.count: value 0 out of range"},
       {"\"count\": 1", "\"count\": 2",
        "$.devices.link_bytes_per_cycle: must be > 0 when count > 1"},

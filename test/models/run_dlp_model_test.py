@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 from run_model_test import export_model  # noqa: E402
 
 DLP_CHECK = os.path.join(os.path.dirname(HERE), "lit-tools", "dlp_check.py")
+ROOT = os.path.dirname(os.path.dirname(HERE))
 CALIB_SEED, IMAGE_SEED = 10, 11
 
 
@@ -89,6 +90,11 @@ def main(argv=None):
     ap.add_argument("--calib-samples", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=None, help="per command, seconds")
+    ap.add_argument("--prune", type=float, default=0.0,
+                    help="magnitude-prune every conv / FC weight to this sparsity "
+                         "first (dlp_kit.prune_onnx)")
+    ap.add_argument("--csr-density", default=None,
+                    help="passed to dlpc for the DLP compiles (CSR weights)")
     args = ap.parse_args(argv)
 
     name = args.model
@@ -99,7 +105,8 @@ def main(argv=None):
         print("dlp-model %s: export FAIL" % name, flush=True)
         return 1
 
-    work = os.path.join(mdir, "dlp")
+    suffix = "-sparse%d" % round(100 * args.prune) if args.prune else ""
+    work = os.path.join(mdir, "dlp" + suffix)
     shutil.rmtree(work, ignore_errors=True)  # never compare stale results
     os.makedirs(work)
 
@@ -107,6 +114,16 @@ def main(argv=None):
         return os.path.join(work, ".".join(parts))
 
     onnx_path = os.path.join(mdir, "model.onnx")
+    if args.prune:
+        sys.path.insert(0, os.path.join(ROOT, "python"))
+        import onnx
+        from dlp_kit.prune_onnx import prune_model
+        model = onnx.load(onnx_path)
+        prune_model(model, args.prune)
+        onnx_path = path("model", "onnx")
+        onnx.save(model, onnx_path)
+        name += suffix
+    dlp_opts = ["--csr-density", args.csr_density] if args.csr_density else []
     shape = np.load(os.path.join(mdir, "input.npy")).shape[1:]
     calib = path("calib", "npy")
     np.save(calib, np.random.default_rng(CALIB_SEED).standard_normal(
@@ -150,7 +167,19 @@ def main(argv=None):
             tag = "dlp-model %s %s %s" % (name, weights, cname)
             try:
                 dlpb = path("m", weights, cname, "dlpb")
-                compile_s = dlpc(weights, "--target", cfg, "-o", dlpb)
+                compile_s = dlpc(weights, "--target", cfg, "-o", dlpb, *dlp_opts)
+                if dlp_opts:
+                    # CSR layers: GEMM_CSR in the program, and a smaller binary.
+                    dense = path("m", weights, cname, "dense", "dlpb")
+                    dlpc(weights, "--target", cfg, "-o", dense)
+                    listing = run([os.path.join(os.path.dirname(args.dlpc),
+                                                "dlp-translate"), "--binary-to-dlp",
+                                   dlpb], args.timeout)[1]
+                    n_csr = listing.count("dlp.gemm_csr")
+                    if n_csr == 0:
+                        raise StepError("no dlp.gemm_csr in the CSR compile")
+                    tag += " csr (%d GEMM_CSR, binary %.0f%% of dense)" % (
+                        n_csr, 100.0 * os.path.getsize(dlpb) / os.path.getsize(dense))
                 # The whole batch: outputs of every image, dump of the last.
                 out, dump = path("sim", weights, cname, "npy"), path("sim", weights, cname)
                 sim_s, _ = run([args.dlp_run, dlpb, "--input", batch, "--output", out,

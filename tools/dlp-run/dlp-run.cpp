@@ -121,7 +121,7 @@ Error writeFile(StringRef option, StringRef path,
 /// in `prof` for printing after the run.
 Error timeProgram(const Program &p, Profile &prof, double &modelMs) {
   auto t = std::chrono::steady_clock::now();
-  Expected<Timeline> tl = cycleModel(p.code, p.target);
+  Expected<Timeline> tl = cycleModel(p);
   if (!tl)
     return tl.takeError();
   prof = buildProfile(p, *tl);

@@ -86,6 +86,11 @@ static cl::opt<int> maxFracSpread(
     cl::cat(cat), "max-frac-spread",
     cl::desc("cap channel fractional bits at the tensor's smallest + N"),
     cl::init(8));
+static cl::opt<double> csrDensity(
+    cl::cat(cat), "csr-density",
+    cl::desc("CSR sparse weights (GEMM_CSR) for layers whose weight density "
+             "(non-zero / all) is below this; 0: never"),
+    cl::init(0));
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
@@ -121,6 +126,7 @@ int main(int argc, char **argv) {
   r.int8Layers.assign(int8Layers.begin(), int8Layers.end());
   r.autoInt8 = autoInt8;
   r.maxFracSpread = maxFracSpread;
+  r.csrDensity = csrDensity;
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());
   r.printTime = printTime;

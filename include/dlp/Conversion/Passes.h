@@ -14,9 +14,11 @@ namespace dlp {
 #define GEN_PASS_DECL
 #include "dlp/Conversion/Passes.h.inc"
 
-/// --convert-qnn-to-dlp with a target held in memory.
+/// --convert-qnn-to-dlp with a target held in memory (options.targetFile
+/// is then ignored).
 std::unique_ptr<mlir::Pass>
-createConvertQNNToDLP(std::shared_ptr<const dlprt::TargetConfig> target);
+createConvertQNNToDLP(std::shared_ptr<const dlprt::TargetConfig> target,
+                      const ConvertQNNToDLPOptions &options = {});
 
 #define GEN_PASS_REGISTRATION
 #include "dlp/Conversion/Passes.h.inc"

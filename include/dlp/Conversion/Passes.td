@@ -29,7 +29,10 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
   let dependentDialects = ["dlp::device::DLPDialect"];
   let options = [
     Option<"targetFile", "target", "std::string", "\"\"",
-           "Target config (JSON, hw/configs/*.json)">
+           "Target config (JSON, hw/configs/*.json)">,
+    Option<"csrDensity", "csr-density", "double", "0.0",
+           "Store a layer's weights as CSR streams run by GEMM_CSR when its "
+           "weight density (non-zero / all) is below this (0: never)">
   ];
   let statistics = [
     Statistic<"numInstructions", "instructions", "Instructions emitted">,

@@ -21,6 +21,8 @@ struct CompileRequest {
   std::vector<std::string> int8Layers;
   double autoInt8 = 0;
   int maxFracSpread = 8;
+  /// CSR weights for layers below this weight density (0: never).
+  double csrDensity = 0;
   unsigned numThreads = 2;
   /// Inputs of the golden chain (one .npy per model input); empty: none.
   std::vector<std::string> goldenInputs;

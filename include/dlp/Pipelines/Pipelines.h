@@ -46,6 +46,11 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       *this, "max-frac-spread",
       llvm::cl::desc("Cap channel fractional bits at the smallest + N"),
       llvm::cl::init(8)};
+  Option<double> csrDensity{
+      *this, "csr-density",
+      llvm::cl::desc("CSR weights (GEMM_CSR) for layers whose weight "
+                     "density is below this (0: never)"),
+      llvm::cl::init(0.0)};
 };
 
 /// Adds the compile pipeline up to `stage`. A calibration table or target

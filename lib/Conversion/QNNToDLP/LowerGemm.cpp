@@ -10,6 +10,7 @@
 
 #include "Lowering.h"
 #include "dlp/Support/Constants.h"
+#include "dlprt/Csr.h"
 #include "dlprt/Numerics.h"
 
 using namespace mlir;
@@ -173,11 +174,65 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     for (int64_t r = 0; r < perQb; ++r)
       appendRow(rows, g.fmt, codes.data() + r * Q, Q, aligns[r]);
   }
+  // Dense: rows [chunkRow, + nRows) of block qb, chunk c. CSR (a layer
+  // below the --csr-density): each (block, chunk) is one GEMM_CSR stream
+  // (docs/isa.md 3.7) of whole WBUF rows, laid out one after the other.
+  auto nRowsOf = [&](int64_t c) {
+    int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
+    return taps * (u1 - u0) * L;
+  };
+  bool csr = false;
+  std::vector<int64_t> csrStart, csrRows;
+  if (lw.csrDensity > 0 && !g.w->empty()) {
+    int64_t nonZero = std::count_if(g.w->begin(), g.w->end(),
+                                    [](int8_t v) { return v != 0; });
+    csr = double(nonZero) < lw.csrDensity * double(g.w->size());
+  }
+  if (csr) {
+    std::vector<uint8_t> streams;
+    int64_t width = t.rowBytes(risa::WFmt::Csr);
+    for (int64_t qb = 0; qb < nQb && csr; ++qb)
+      for (int64_t c = 0; c < nChunks && csr; ++c) {
+        int64_t n = nRowsOf(c);
+        std::vector<int8_t> blk(n * Q);
+        std::vector<int32_t> al(n);
+        for (int64_t r = 0; r < n; ++r) {
+          al[r] = aligns[chunkStart[c] + r];
+          // Codes of row r (the dense rows hold them packed; re-gather).
+          for (int64_t q = 0, nq = std::min(Q, g.O - qb * Q); q < nq; ++q) {
+            int64_t col = cols[chunkStart[c] + r];
+            blk[r * Q + q] =
+                col >= 0 ? (*g.w)[(qb * Q + q) * g.oStride + col] : 0;
+          }
+        }
+        std::vector<uint8_t> st = dlprt::encodeCsr(blk.data(), al.data(), n,
+                                                   uint32_t(Q), g.fmt);
+        int64_t nr = (int64_t(st.size()) + width - 1) / width;
+        // A stream must fit a bank and index its rows in 16 bits; a denser
+        // chunk than the dense rows stays dense (the whole layer).
+        if (nr > bankRows || n > 65536 || nr > n) {
+          csr = false;
+          break;
+        }
+        st.resize(nr * width, 0);
+        csrStart.push_back(int64_t(streams.size()) / width);
+        csrRows.push_back(nr);
+        streams.insert(streams.end(), st.begin(), st.end());
+      }
+    if (csr) {
+      rows = std::move(streams);
+      rowCount = int64_t(rows.size()) / width;
+    }
+  }
+  risa::WFmt loadFmt = csr ? risa::WFmt::Csr : g.fmt;
   auto chunkRow = [&](int64_t qb, int64_t c) {
-    return qb * perQb + chunkStart[c];
+    return csr ? csrStart[qb * nChunks + c] : qb * perQb + chunkStart[c];
+  };
+  auto chunkRows = [&](int64_t qb, int64_t c) {
+    return csr ? csrRows[qb * nChunks + c] : nRowsOf(c);
   };
   uint64_t wOff = lw.addConst(rows);
-  int64_t rowBytes = t.rowBytes(g.fmt);
+  int64_t rowBytes = t.rowBytes(loadFmt);
   for (const Lowering::ChannelParams &p : g.params)
     if (p.shift < -32 || p.shift > 63)
       return lw.error(g.op, "requantization shift ")
@@ -193,7 +248,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t wBase = 0;
   if (resident) {
     wBase = rowCount <= bankRows ? (lw.layerIndex % 2) * bankRows : 0;
-    lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wBase, wOff, rowCount);
+    lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wBase, wOff, rowCount);
   }
 
   TensorRec in = lw.tensors[g.inT];
@@ -255,13 +310,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       int64_t accAddr = (accIdx++ % accSlots) * outSlot;
       for (int64_t c = 0; c < nChunks; ++c) {
         int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
-        int64_t nRows = taps * (u1 - u0) * L;
+        int64_t nRows = chunkRows(qb, c);
         int64_t wAddr;
         if (resident) {
           wAddr = wBase + chunkRow(qb, c);
         } else {
           wAddr = (wIdx++ % 2) * bankRows;
-          lw.loadConst(loc, risa::Buf::WBuf, g.fmt, wAddr,
+          lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wAddr,
                        wOff + uint64_t(chunkRow(qb, c)) * rowBytes, nRows);
         }
         bool last = c + 1 == nChunks;
@@ -285,7 +340,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
             {Space::ABuf, accAddr, accAddr + rb * g.outW, true}};
         if (last)
           acc.push_back({Space::FBuf, outAddr, outAddr + rb * g.outW, true});
-        lw.em.emit(risa::Opcode::Gemm, loc,
+        lw.em.emit(csr ? risa::Opcode::GemmCsr : risa::Opcode::Gemm, loc,
                    {{"wfmt", int64_t(g.fmt)},
                     {"accumulate", c > 0},
                     {"epilogue", last},

@@ -58,6 +58,8 @@ public:
   std::vector<uint32_t> inputs, outputs;
   std::vector<dlprt::HostSegment> host;
   unsigned numGemms = 0, layerIndex = 0;
+  /// Layers whose weight density is below this get CSR weights (GEMM_CSR).
+  double csrDensity = 0;
 
   /// The tensor of a feature-map value (allocated on first use).
   int tensorOf(mlir::Value v);

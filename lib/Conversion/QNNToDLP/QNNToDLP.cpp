@@ -411,6 +411,17 @@ struct ConvertQNNToDLPPass
     prog.getBody().push_back(body);
     b.setInsertionPointToEnd(body);
     Lowering low(*target, b);
+    if (csrDensity < 0 || csrDensity > 1) {
+      module.emitError() << "csr-density " << csrDensity
+                         << " outside [0, 1]";
+      return signalPassFailure();
+    }
+    if (csrDensity > 0 && !target->csr) {
+      module.emitError() << "csr-density given but target '" << target->name
+                         << "' has no CSR decoder";
+      return signalPassFailure();
+    }
+    low.csrDensity = csrDensity;
     if (failed(low.run(f))) {
       prog.erase();
       return signalPassFailure();
@@ -453,8 +464,9 @@ struct ConvertQNNToDLPPass
 } // namespace
 
 std::unique_ptr<Pass>
-dlp::createConvertQNNToDLP(std::shared_ptr<const dlprt::TargetConfig> target) {
-  auto pass = std::make_unique<ConvertQNNToDLPPass>();
+dlp::createConvertQNNToDLP(std::shared_ptr<const dlprt::TargetConfig> target,
+                           const ConvertQNNToDLPOptions &options) {
+  auto pass = std::make_unique<ConvertQNNToDLPPass>(options);
   pass->target = std::move(target);
   return pass;
 }

@@ -40,6 +40,8 @@ struct CycleParams {
   /// Fill + drain of the pool and element-wise units (read, combine,
   /// write); both take one L-lane vector per cycle.
   uint64_t poolPipeline = 0, eltwisePipeline = 0;
+  /// CSR decoder: stream bytes it reads from WBUF per cycle (one row).
+  uint64_t csrDecodeBytesPerCycle = 0;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };
@@ -57,9 +59,16 @@ struct InstrCost {
   bool usesDdr = false;
 };
 
-/// The cost of `in`; an error for an opcode the model has no rule for
-/// (GEMM_CSR, opcode 7, is reserved until the CSR decoder exists).
-llvm::Expected<InstrCost> instrCost(const isa::Instr &in, const CycleParams &p);
+/// What the model needs of a GEMM_CSR's weights (its stream in WBUF).
+struct CsrStats {
+  /// Entries of the output channel with the most; stream bytes.
+  uint64_t maxPerChannel = 0, streamBytes = 0;
+};
+
+/// The cost of `in`; an error for an opcode the model has no rule for, or
+/// for a GEMM_CSR without `csr` (its cost depends on its weights).
+llvm::Expected<InstrCost> instrCost(const isa::Instr &in, const CycleParams &p,
+                                    const CsrStats *csr = nullptr);
 
 /// Start and end cycle of one instruction ([start, end)).
 struct InstrTime {
@@ -84,6 +93,11 @@ struct Timeline {
 /// rule, or a deadlock (a program readBinary accepted never deadlocks).
 llvm::Expected<Timeline> cycleModel(llvm::ArrayRef<isa::Instr> code,
                                     const TargetConfig &target);
+
+struct Program;
+/// As above for a whole (valid) program: also times GEMM_CSR, whose
+/// weights it reads as the program's LOADs leave WBUF.
+llvm::Expected<Timeline> cycleModel(const Program &p);
 
 } // namespace dlprt
 

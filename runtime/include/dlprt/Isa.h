@@ -15,7 +15,7 @@
 
 namespace dlprt::isa {
 
-constexpr uint16_t kIsaVersion = 1;
+constexpr uint16_t kIsaVersion = 2;
 constexpr unsigned kInstrWords = 4;
 constexpr unsigned kInstrBytes = kInstrWords * 8;
 
@@ -23,8 +23,6 @@ enum class Opcode : uint8_t {
 #define DLP_OPCODE(Name, mnemonic, value, queue) Name = value,
 #include "dlprt/Isa.def"
 };
-/// Reserved for CSR sparse-weight compute (next ISA version).
-constexpr uint8_t kReservedGemmCsr = 7;
 
 enum class Queue : uint8_t { Load, Compute, Store, Barrier };
 
@@ -50,7 +48,10 @@ struct OpcodeInfo {
 /// Buffers and DDR regions named by fields (docs/isa.md section 1).
 enum class Buf : uint8_t { FBuf = 0, WBuf = 1, PBuf = 2 };
 enum class Region : uint8_t { Const = 0, Data = 1 };
-enum class WFmt : uint8_t { Pow2 = 0, Int8 = 1 };
+/// Weight formats: a WBUF row of pow2 codes or of int8 weights (LOAD and
+/// GEMM), or raw bytes of a CSR stream (LOAD only; GEMM_CSR's own wfmt
+/// says how the stream's codes read).
+enum class WFmt : uint8_t { Pow2 = 0, Int8 = 1, Csr = 2 };
 enum class PoolMode : uint8_t { Max = 0, AvgIncludePad = 1, AvgExcludePad = 2 };
 
 const FieldInfo &fieldInfo(Field f);

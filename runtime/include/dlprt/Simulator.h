@@ -58,9 +58,9 @@ struct MachineState {
   ZeroedArray<uint8_t> wcode;   ///< wbufRows x Q entries (pow2 code / int8)
   ZeroedArray<uint8_t> walign;  ///< wbufRows alignment shifts
   /// Per WBUF row, where its contents came from: 0 never loaded, else
-  /// 1 + 2 * (CONST byte offset) + wfmt of the LOAD. A LOAD writes only
+  /// 1 + 4 * (CONST byte offset) + wfmt of the LOAD. A LOAD writes only
   /// the tag; wcode / walign are decoded from the tags when read
-  /// (syncWeights).
+  /// (syncWeights; a row of CSR stream bytes reads as an int8 row).
   ZeroedArray<uint64_t> wtag;
   bool wcodeStale = false;
   ZeroedArray<int32_t> bias;    ///< paramEntries x Q

@@ -43,6 +43,9 @@ struct TargetConfig {
   uint64_t wbufBankRows() const { return weightBankBytes / Q; }
   uint64_t abufVectors() const { return accBytes / (4 * uint64_t(Q)); }
   /// DDR bytes of one weight row of a format (docs/isa.md section 1).
+  /// Bytes of one WBUF row as a LOAD of format f fills it (pow2: Q codes
+  /// of 4 bits, int8: Q bytes, each then the alignment byte; CSR stream:
+  /// Q + 1 raw bytes, a row's full width).
   uint32_t rowBytes(isa::WFmt f) const {
     return (f == isa::WFmt::Pow2 ? (Q + 1) / 2 : Q) + 1;
   }
