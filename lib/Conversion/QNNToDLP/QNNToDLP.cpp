@@ -13,6 +13,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace dlp {
@@ -412,8 +413,9 @@ struct ConvertQNNToDLPPass
     b.setInsertionPointToEnd(body);
     Lowering low(*target, b);
     if (csrDensity < 0 || csrDensity > 1) {
-      module.emitError() << "csr-density " << csrDensity
-                         << " outside [0, 1]";
+      std::string text;
+      llvm::raw_string_ostream(text) << llvm::format("%g", double(csrDensity));
+      module.emitError() << "csr-density " << text << " outside [0, 1]";
       return signalPassFailure();
     }
     if (csrDensity > 0 && !target->csr) {
