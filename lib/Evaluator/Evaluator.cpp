@@ -141,6 +141,8 @@ struct Evaluator::Impl {
   unsigned numArgs = 0;
   int numSlots = 0;
   int64_t numThreads = 1;
+  /// The function has qnn ops (ExecContext::imageByImage).
+  bool quantized = false;
 };
 
 Evaluator::Evaluator() : impl(std::make_unique<Impl>()) {}
@@ -242,6 +244,7 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
     if (!isa<nn::NNDialect, qnn::QNNDialect>(op.getDialect()) ||
         op.getNumResults() != 1)
       return op.emitError("the evaluator does not support this op"), nullptr;
+    im.quantized |= isa<qnn::QNNDialect>(op.getDialect());
     Step step;
     step.op = &op;
     for (Value v : op.getOperands())
@@ -324,6 +327,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
   ExecContext ctx;
   ctx.numThreads = im.numThreads;
   ctx.prepared = &im.prepared;
+  ctx.imageByImage = im.quantized;
   SmallVector<Tensor, 4> args;
   for (const Step &step : im.steps) {
     args.clear();

@@ -1,18 +1,34 @@
 //===- KernelsLinalg.cpp - Gemm, matmul, fully-connected, normalization ---===//
+//
+// Shapes come from NNShapes; the arithmetic is the runtime's float kernels
+// (dlprt/kernels/FloatLinalg.h), which the host float segments share. Under
+// ExecContext::imageByImage the matrix products run row by row, as the
+// host segments of a program that runs one image at a time do.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
-#include "dlprt/kernels/Float.h"
 #include "NN/NNShapes.h"
-#include "dlp/Evaluator/Gemm.h"
-
-#include <cmath>
-#include <vector>
+#include "dlprt/kernels/Float.h"
+#include "dlprt/kernels/FloatLinalg.h"
 
 using namespace dlp;
 using namespace dlp::eval;
 using namespace dlp::eval::kernels;
 using llvm::ArrayRef;
 namespace shp = dlp::nn::shapes;
+namespace rk = dlprt::kernels;
+
+namespace {
+/// Runs fn(row0, rows) over the `rows` rows of a product: at once, or one
+/// row at a time under ctx.imageByImage.
+template <typename Fn> void byRows(ExecContext &ctx, int64_t rows, Fn fn) {
+  if (!ctx.imageByImage || rows <= 1)
+    return fn(0, rows);
+  for (int64_t i = 0; i < rows; ++i)
+    fn(i, 1);
+}
+} // namespace
 
 Tensor kernels::gemm(nn::GemmOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
   const Tensor &a = in[0], &b = in[1];
@@ -27,20 +43,24 @@ Tensor kernels::gemm(nn::GemmOp op, ArrayRef<Tensor> in, ExecContext &ctx) {
     return fail(ctx, r.error);
   int64_t m = r.shape[0], n = r.shape[1], k = ta ? a.dim(0) : a.dim(1);
   Tensor y = Tensor::alloc(r.shape);
-  float *yd = y.mutableData();
-  float beta = op.getBeta().convertToFloat();
-  if (hasC) {
-    // Broadcast beta * C into the output, then accumulate.
-    const Tensor &c = in[2];
-    int64_t cr = c.rank() == 2 ? c.dim(0) : 1;
-    int64_t cc = c.rank() >= 1 ? c.dim(c.rank() - 1) : 1;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        yd[i * n + j] =
-            beta * c.data()[(cr == 1 ? 0 : i) * cc + (cc == 1 ? 0 : j)];
-  }
-  sgemm(ta, tb, m, n, k, op.getAlpha().convertToFloat(), a.data(), a.dim(1),
-        b.data(), b.dim(1), hasC ? 1.0f : 0.0f, yd, n, ctx.numThreads);
+  float alpha = op.getAlpha().convertToFloat(),
+        beta = op.getBeta().convertToFloat();
+  // Row i of a transposed A is a column: no row split then.
+  bool rowsOfC = hasC && cShape.size() == 2 && cShape[0] != 1;
+  auto rows = [&](int64_t i0, int64_t count) {
+    llvm::SmallVector<int64_t, 2> cs(cShape);
+    if (rowsOfC && count != m)
+      cs[0] = count;
+    rk::floatGemm(a.data() + (ta ? 0 : i0 * k), b.data(),
+                  hasC ? in[2].data() + (rowsOfC ? i0 * cShape[1] : 0)
+                       : nullptr,
+                  cs, ta, tb, count, n, k, alpha, beta,
+                  y.mutableData() + i0 * n, ctx.numThreads);
+  };
+  if (ta)
+    rows(0, m);
+  else
+    byRows(ctx, m, rows);
   return y;
 }
 
@@ -48,36 +68,19 @@ Tensor kernels::matmul(const Tensor &a, const Tensor &b, ExecContext &ctx) {
   shp::ShapeResult r = shp::matmul(a.shape(), b.shape());
   if (!r.ok)
     return fail(ctx, r.error);
-  // Promote 1-D operands, then broadcast the batch dimensions.
-  llvm::SmallVector<int64_t, 6> sa(a.shape()), sb(b.shape());
-  if (sa.size() == 1)
-    sa.insert(sa.begin(), 1);
-  if (sb.size() == 1)
-    sb.push_back(1);
-  int64_t m = sa[sa.size() - 2], k = sa.back(), n = sb.back();
-  shp::ShapeResult batch = shp::broadcast(ArrayRef<int64_t>(sa).drop_back(2),
-                                          ArrayRef<int64_t>(sb).drop_back(2));
   Tensor y = Tensor::alloc(r.shape);
-  int64_t batches = shp::numElements(batch.shape);
-  int64_t rank = batch.shape.size();
-  auto offset = [&](ArrayRef<int64_t> s, int64_t idx, int64_t mat) {
-    int64_t off = 0, stride = 1;
-    int64_t srank = s.size() - 2;
-    for (int64_t d = rank - 1, sd = srank - 1; d >= 0; --d, --sd) {
-      int64_t i = idx % batch.shape[d];
-      idx /= batch.shape[d];
-      if (sd >= 0) {
-        if (s[sd] != 1)
-          off += i * stride;
-        stride *= s[sd];
-      }
-    }
-    return off * mat;
-  };
-  for (int64_t i = 0; i < batches; ++i)
-    sgemm(false, false, m, n, k, 1.0f, a.data() + offset(sa, i, m * k), k,
-          b.data() + offset(sb, i, k * n), n, 0.0f,
-          y.mutableData() + i * m * n, n, ctx.numThreads);
+  if (a.rank() != 2 || b.rank() > 2) {
+    rk::floatMatMul(a.data(), a.shape(), b.data(), b.shape(), y.mutableData(),
+                    ctx.numThreads);
+    return y;
+  }
+  // A 2-D left operand: its rows are independent.
+  int64_t k = a.dim(1), n = b.rank() == 2 ? b.dim(1) : 1;
+  byRows(ctx, a.dim(0), [&](int64_t i0, int64_t count) {
+    int64_t shapeA[2] = {count, k};
+    rk::floatMatMul(a.data() + i0 * k, shapeA, b.data(), b.shape(),
+                    y.mutableData() + i0 * n, ctx.numThreads);
+  });
   return y;
 }
 
@@ -93,12 +96,11 @@ Tensor kernels::fullyConnected(ArrayRef<Tensor> in, ExecContext &ctx) {
     return fail(ctx, r.error);
   int64_t n = r.shape[0], p = r.shape[1], k = w.dim(1);
   Tensor y = Tensor::alloc(r.shape);
-  float *yd = y.mutableData();
-  if (hasBias)
-    for (int64_t i = 0; i < n; ++i)
-      std::copy(in[2].data(), in[2].data() + p, yd + i * p);
-  sgemm(false, true, n, p, k, 1.0f, x.data(), k, w.data(), k,
-        hasBias ? 1.0f : 0.0f, yd, p, ctx.numThreads);
+  byRows(ctx, n, [&](int64_t i0, int64_t count) {
+    rk::floatFullyConnected(x.data() + i0 * k, count, k, w.data(), p,
+                            hasBias ? in[2].data() : nullptr,
+                            y.mutableData() + i0 * p, ctx.numThreads);
+  });
   return y;
 }
 
@@ -112,37 +114,17 @@ Tensor kernels::softmax(int64_t axis, const Tensor &x, ExecContext &ctx) {
   const float *xd = x.data();
   float *yd = y.mutableData();
   parallelFor(ctx, outer * inner, [&](int64_t lo, int64_t hi) {
-    dlprt::kernels::softmaxLines(xd, yd, len, inner, lo, hi);
+    rk::softmaxLines(xd, yd, len, inner, lo, hi);
   });
   return y;
 }
 
 Tensor kernels::lrn(nn::LRNOp op, const Tensor &x, ExecContext &ctx) {
   int64_t n = x.dim(0), c = x.dim(1), plane = x.numElements() / (n * c);
-  int64_t size = static_cast<int64_t>(op.getSize());
-  int64_t before = (size - 1) / 2, after = size - 1 - before;
-  float alpha = op.getAlpha().convertToFloat(),
-        beta = op.getBeta().convertToFloat(),
-        bias = op.getBias().convertToFloat();
   Tensor y = Tensor::alloc(x.shape());
-  const float *xd = x.data();
-  float *yd = y.mutableData();
-  parallelFor(ctx, n * c, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      int64_t img = t / c, ch = t % c;
-      int64_t c0 = std::max<int64_t>(0, ch - before),
-              c1 = std::min<int64_t>(c - 1, ch + after);
-      for (int64_t p = 0; p < plane; ++p) {
-        float sq = 0;
-        for (int64_t k = c0; k <= c1; ++k) {
-          float v = xd[(img * c + k) * plane + p];
-          sq += v * v;
-        }
-        float v = xd[t * plane + p];
-        yd[t * plane + p] = v / std::pow(bias + alpha / size * sq, beta);
-      }
-    }
-  });
+  rk::floatLRN(x.data(), n, c, plane, static_cast<int64_t>(op.getSize()),
+               op.getAlpha().convertToFloat(), op.getBeta().convertToFloat(),
+               op.getBias().convertToFloat(), y.mutableData(), ctx.numThreads);
   return y;
 }
 
@@ -150,22 +132,10 @@ Tensor kernels::batchNorm(nn::BatchNormOp op, ArrayRef<Tensor> in,
                           ExecContext &ctx) {
   const Tensor &x = in[0];
   int64_t n = x.dim(0), c = x.dim(1), plane = x.numElements() / (n * c);
-  float eps = op.getEpsilon().convertToFloat();
-  std::vector<float> scale(c), shift(c);
-  for (int64_t i = 0; i < c; ++i) {
-    double s = in[1].data()[i] / std::sqrt(double(in[4].data()[i]) + eps);
-    scale[i] = static_cast<float>(s);
-    shift[i] = static_cast<float>(in[2].data()[i] - in[3].data()[i] * s);
-  }
   Tensor y = Tensor::alloc(x.shape());
-  const float *xd = x.data();
-  float *yd = y.mutableData();
-  parallelFor(ctx, n * c, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      float s = scale[t % c], b = shift[t % c];
-      for (int64_t p = 0; p < plane; ++p)
-        yd[t * plane + p] = xd[t * plane + p] * s + b;
-    }
-  });
+  rk::floatBatchNorm(x.data(), n, c, plane, in[1].data(), in[2].data(),
+                     in[3].data(), in[4].data(),
+                     op.getEpsilon().convertToFloat(), y.mutableData(),
+                     ctx.numThreads);
   return y;
 }

@@ -2,6 +2,7 @@
 
 #include "Kernels.h"
 #include "dlprt/kernels/Float.h"
+#include "dlprt/kernels/FloatLinalg.h"
 #include "NN/NNShapes.h"
 
 #include <cstring>
@@ -11,31 +12,7 @@ using namespace dlp::eval;
 using namespace dlp::eval::kernels;
 using llvm::ArrayRef;
 namespace shp = dlp::nn::shapes;
-
-namespace {
-/// Row-major strides of `shape`.
-llvm::SmallVector<int64_t, 6> stridesOf(ArrayRef<int64_t> shape) {
-  llvm::SmallVector<int64_t, 6> s(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    s[i] = s[i + 1] * shape[i + 1];
-  return s;
-}
-
-/// Calls fn(outIndex, multiIndex) over every element of `shape`.
-template <typename Fn>
-void forEachIndex(ArrayRef<int64_t> shape, Fn fn) {
-  int64_t n = shp::numElements(shape);
-  llvm::SmallVector<int64_t, 6> idx(shape.size(), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    fn(i, ArrayRef<int64_t>(idx));
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-      if (++idx[d] < shape[d])
-        break;
-      idx[d] = 0;
-    }
-  }
-}
-} // namespace
+namespace rk = dlprt::kernels;
 
 Tensor kernels::concat(int64_t axis, ArrayRef<Tensor> in, ExecContext &ctx) {
   llvm::SmallVector<ArrayRef<int64_t>> shapes;
@@ -103,35 +80,10 @@ Tensor kernels::pad(nn::PadOp op, const Tensor &x, ExecContext &ctx) {
   for (int64_t d = 0; d < rank; ++d)
     if (mode != "constant" && x.dim(d) == 0 && r.shape[d] > 0)
       return fail(ctx, "cannot " + mode.str() + "-pad an empty axis");
+  auto m = mode == "constant" ? rk::FloatPadMode::Constant
+           : mode == "edge"   ? rk::FloatPadMode::Edge
+                              : rk::FloatPadMode::Reflect;
   Tensor y = Tensor::alloc(r.shape);
-  llvm::SmallVector<int64_t, 6> st = stridesOf(x.shape());
-  const float *xd = x.data();
-  float *yd = y.mutableData();
-  forEachIndex(r.shape, [&](int64_t o, ArrayRef<int64_t> idx) {
-    int64_t off = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t i = idx[d] - pads[d], n = x.dim(d);
-      if (i < 0 || i >= n) {
-        if (mode == "constant") {
-          yd[o] = value;
-          return;
-        }
-        if (mode == "edge") {
-          i = i < 0 ? 0 : n - 1;
-        } else { // reflect (without repeating the edge)
-          int64_t period = 2 * (n - 1);
-          if (period == 0) {
-            i = 0;
-          } else {
-            i = ((i % period) + period) % period;
-            if (i >= n)
-              i = period - i;
-          }
-        }
-      }
-      off += i * st[d];
-    }
-    yd[o] = xd[off];
-  });
+  rk::floatPad(x.data(), x.shape(), pads, m, value, y.mutableData());
   return y;
 }

@@ -1,13 +1,13 @@
-//===- GemmTest.cpp - Tests for the evaluator's blocked SGEMM -------------===//
+//===- GemmTest.cpp - Tests for the float kernels' blocked SGEMM ---------===//
 //
-// Compares dlp::eval::sgemm against sgemmReference over many shapes: empty
+// Compares dlprt::kernels::sgemm against sgemmReference over many shapes: empty
 // and tiny matrices, sizes that are not multiples of the register and cache
 // blocking, all transpose combinations, alpha/beta variants, padded leading
 // dimensions, and beta == 0 with a NaN-filled C; on one and on two threads.
 //
 //===----------------------------------------------------------------------===//
 
-#include "dlp/Evaluator/Gemm.h"
+#include "dlprt/kernels/FloatGemm.h"
 
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-using namespace dlp::eval;
+using namespace dlprt::kernels;
 
 namespace {
 

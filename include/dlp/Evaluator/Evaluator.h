@@ -41,6 +41,12 @@ struct ExecContext {
   int64_t numThreads = 1;
   /// Set by a kernel that fails (then it returns a null tensor).
   std::string error;
+  /// Float matrix products (gemm, fully-connected, 2-D matmul) run one row
+  /// of the left operand at a time: the DLP runs a quantized program one
+  /// image at a time, and a GEMM's rounding depends on its row count, so the
+  /// float ops a quantized function keeps are evaluated image by image to
+  /// give the host segments' bits. Set for functions with qnn ops.
+  bool imageByImage = false;
   /// Per-op data prepared once per model (the integer term tables of qnn
   /// conv / fully-connected ops); kernels compute it when absent.
   const llvm::DenseMap<mlir::Operation *,

@@ -1,6 +1,7 @@
-//===- Gemm.cpp - Blocked single-precision GEMM ---------------------------===//
+//===- FloatGemm.cpp - Blocked single-precision GEMM ----------------------===//
 //
-// A BLIS-style SGEMM for the float evaluator. For each output tile the loops
+// A BLIS-style SGEMM for the float kernels (the float evaluator and the
+// runtime's host float segments). For each output tile the loops
 // are, outermost first:
 //
 //   jc: NC-wide column blocks of C   (KC x NC block of B packed, lives in L3)
@@ -18,8 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dlp/Evaluator/Gemm.h"
-#include "dlp/Evaluator/Parallel.h"
+#include "dlprt/kernels/FloatGemm.h"
+#include "dlprt/kernels/Parallel.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemAlloc.h"
@@ -39,7 +40,8 @@
 #define DLP_GEMM_HAVE_AVX2_KERNELS 0
 #endif
 
-using namespace dlp;
+using namespace dlprt;
+using namespace dlprt::kernels;
 
 namespace {
 
@@ -823,7 +825,7 @@ void gemmBlocked(const GemmProblem &p, int64_t numThreads) {
   if (threads > 1)
     chooseGrid(p.m, p.n, p.k, threads, partsM, partsN);
   int64_t unitsM = ceilDiv(p.m, kMR), unitsN = ceilDiv(p.n, kNR);
-  eval::parallelForTasks(threads, partsM * partsN, [&](int64_t tile) {
+  parallelForTasks(threads, partsM * partsN, [&](int64_t tile) {
     int64_t tm = tile / partsN, tn = tile % partsN;
     // Split in whole register tiles so only the last tile has an edge.
     int64_t m0 = std::min(p.m, unitsM * tm / partsM * kMR);
@@ -858,7 +860,7 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
   // a share instead of the caller waiting for it.
   int64_t parts =
       threads > 1 ? std::min(chunks, kMaxTilesPerThread * threads) : 1;
-  eval::parallelForTasks(threads, parts, [&](int64_t part) {
+  parallelForTasks(threads, parts, [&](int64_t part) {
     int64_t i0 = std::min(count, chunks * part / parts * kGemvChunk);
     int64_t i1 = std::min(count, chunks * (part + 1) / parts * kGemvChunk);
     if (i0 < i1)
@@ -868,7 +870,7 @@ void gemv(bool dotForm, int64_t count, int64_t k, float alpha, const float *mat,
 
 } // namespace
 
-void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+void kernels::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                  float alpha, const float *a, int64_t lda, const float *b,
                  int64_t ldb, float beta, float *c, int64_t ldc,
                  int64_t numThreads) {
@@ -906,7 +908,7 @@ void eval::sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   gemmBlocked(problem, numThreads);
 }
 
-void eval::sgemmReference(bool transA, bool transB, int64_t m, int64_t n,
+void kernels::sgemmReference(bool transA, bool transB, int64_t m, int64_t n,
                           int64_t k, float alpha, const float *a, int64_t lda,
                           const float *b, int64_t ldb, float beta, float *c,
                           int64_t ldc) {

@@ -1,16 +1,18 @@
-//===- Gemm.h - Blocked single-precision GEMM -------------------*- C++ -*-===//
+//===- FloatGemm.h - Blocked single-precision GEMM --------------*- C++ -*-===//
 //
-// The float evaluator's matrix-multiply kernel: packed panels, a register-
-// blocked AVX2/FMA micro-kernel (with a portable fallback chosen at run time)
-// and multithreading over output blocks.
+// The float matrix multiply of the float evaluator and the host float
+// segments (one definition, so both give the same bits): packed panels, a
+// register-blocked AVX2/FMA micro-kernel (with a portable fallback chosen at
+// run time) and multithreading over output blocks. Each element of C is
+// computed the same way whatever the thread count.
 //
 //===----------------------------------------------------------------------===//
-#ifndef DLP_EVALUATOR_GEMM_H
-#define DLP_EVALUATOR_GEMM_H
+#ifndef DLPRT_KERNELS_FLOATGEMM_H
+#define DLPRT_KERNELS_FLOATGEMM_H
 
 #include <cstdint>
 
-namespace dlp::eval {
+namespace dlprt::kernels {
 
 /// Row-major SGEMM: C = alpha * op(A) * op(B) + beta * C, where op(A) is
 /// M x K and op(B) is K x N. `lda`, `ldb`, `ldc` are row strides in elements
@@ -27,6 +29,6 @@ void sgemmReference(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                     float alpha, const float *a, int64_t lda, const float *b,
                     int64_t ldb, float beta, float *c, int64_t ldc);
 
-} // namespace dlp::eval
+} // namespace dlprt::kernels
 
-#endif // DLP_EVALUATOR_GEMM_H
+#endif // DLPRT_KERNELS_FLOATGEMM_H
