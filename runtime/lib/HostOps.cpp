@@ -1,10 +1,12 @@
-//===- HostOps.cpp - Host fallback ops (grouped conv, concat) -------------===//
+//===- HostOps.cpp - Host fallback ops: integer and float segments --------===//
 
 #include "dlprt/HostOps.h"
 
 #include "dlprt/Numerics.h"
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/Float.h"
+#include "dlprt/kernels/FloatConv.h"
+#include "dlprt/kernels/FloatLinalg.h"
 #include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
@@ -47,6 +49,24 @@ const char *kindName(HostOpKind k) {
     return "float concat";
   case HostOpKind::FloatSlice:
     return "float slice";
+  case HostOpKind::FloatConst:
+    return "float constant";
+  case HostOpKind::FloatConv:
+    return "float conv";
+  case HostOpKind::FloatPool:
+    return "float pool";
+  case HostOpKind::FloatMatMul:
+    return "float matmul";
+  case HostOpKind::FloatGemm:
+    return "float gemm";
+  case HostOpKind::FloatFullyConnected:
+    return "float fully-connected";
+  case HostOpKind::FloatLRN:
+    return "float lrn";
+  case HostOpKind::FloatBatchNorm:
+    return "float batch norm";
+  case HostOpKind::FloatPad:
+    return "float pad";
   }
   return "?";
 }
@@ -405,14 +425,23 @@ const float *floatAt(const uint8_t *data, const TensorDesc &t) {
   return reinterpret_cast<const float *>(data + t.ddrOffset);
 }
 
-void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
+void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
+                float *out, unsigned threads);
+
+void runFloat(const Program &p, const HostSegment &h, uint8_t *data,
+              unsigned threads) {
   namespace rk = dlprt::kernels;
   const TensorDesc &y = p.tensors[h.outputs[0]];
-  const TensorDesc &x = p.tensors[h.inputs[0]];
-  uint32_t L = p.target.L;
   uint64_t n = elements(y);
   // Results go to a buffer first: an input may share bytes with the output.
   std::vector<float> out(n);
+  if (h.kind >= HostOpKind::FloatConst) {
+    runFloatNN(p, h, data, out.data(), threads);
+    std::memcpy(data + y.ddrOffset, out.data(), n * sizeof(float));
+    return;
+  }
+  const TensorDesc &x = p.tensors[h.inputs[0]];
+  uint32_t L = p.target.L;
   switch (h.kind) {
   case HostOpKind::Dequantize:
     dequantizeFrom(x, L, data, out.data());
@@ -500,11 +529,425 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data) {
   std::memcpy(data + y.ddrOffset, out.data(), n * sizeof(float));
 }
 
+
+//===----------------------------------------------------------------------===//
+// Float operators (FloatConst .. FloatPad): checks
+//===----------------------------------------------------------------------===//
+
+/// Largest kernel, stride, dilation, |pad|, group or LRN size a float
+/// operator accepts.
+constexpr int64_t kMaxFloatParam = 1 << 16;
+/// Largest im2col patch matrix a float conv may need (bytes).
+constexpr u128 kMaxPatchBytes = u128(1) << 32;
+
+std::string shapeText(const std::vector<int64_t> &s) {
+  std::string t = "[";
+  for (size_t d = 0; d < s.size(); ++d)
+    t += (d ? ", " : "") + std::to_string(s[d]);
+  return t + "]";
+}
+
+/// The shape of input `k` of a segment (checked to exist).
+const std::vector<int64_t> &inShape(const Program &p, const HostSegment &h,
+                                    size_t k) {
+  return p.tensors[h.inputs[k]].shape;
+}
+
+/// Arity: between minIn and maxIn inputs, one output, and a const range
+/// only for FloatConst.
+Error checkArity(size_t i, const HostSegment &h, size_t minIn, size_t maxIn,
+                 size_t nParams) {
+  if (h.inputs.size() < minIn || h.inputs.size() > maxIn ||
+      h.outputs.size() != 1)
+    return segError(i, h,
+                    "takes " + Twine(minIn) +
+                        (maxIn > minIn ? " or " + Twine(maxIn) : Twine("")) +
+                        " input(s) and one output");
+  if (h.constBytes && h.kind != HostOpKind::FloatConst)
+    return segError(i, h, "takes no constants");
+  if (h.params.size() != nParams)
+    return segError(i, h,
+                    Twine(h.params.size()) + " params (expected " +
+                        Twine(nParams) + ")");
+  return Error::success();
+}
+
+Error wantShape(size_t i, const HostSegment &h, const char *what,
+                const std::vector<int64_t> &got,
+                const std::vector<int64_t> &want) {
+  if (got != want)
+    return segError(i, h,
+                    Twine(what) + " has shape " + shapeText(got) +
+                        ", expected " + shapeText(want));
+  return Error::success();
+}
+
+/// Params [first, first + n) each in [lo, kMaxFloatParam] (|v| for pads,
+/// lo < 0).
+Error checkRange(size_t i, const HostSegment &h, size_t first, size_t n,
+                 int64_t lo, const char *what) {
+  for (size_t k = first; k < first + n; ++k)
+    if (h.params[k] < lo || h.params[k] > kMaxFloatParam)
+      return segError(i, h,
+                      Twine(what) + " " + Twine(h.params[k]) +
+                          " (param " + Twine(k) + ") out of range [" +
+                          Twine(lo) + ", 65536]");
+  return Error::success();
+}
+
+/// The output extent of a window over `in` (floor, or ceil rounding);
+/// < 1 when the window does not fit.
+int64_t windowOut(int64_t in, int64_t k, int64_t s, int64_t pb, int64_t pe,
+                  int64_t d, bool ceil) {
+  int64_t span = in + pb + pe - ((k - 1) * d + 1);
+  if (span < 0)
+    return 0;
+  return (ceil ? (span + s - 1) / s : span / s) + 1;
+}
+
+/// The window of a FloatConv (`perAxis` = 4, kernel from the weight) or a
+/// FloatPool (`perAxis` = 5, kernel first) segment: checks the params and
+/// that every output extent is the floor (conv) or the floor or ceiling
+/// (pool) extent; fills `w`.
+Error checkWindow(size_t i, const HostSegment &h,
+                  const std::vector<int64_t> &x, const std::vector<int64_t> &y,
+                  const int64_t *kernel, unsigned perAxis,
+                  kernels::FloatWindow &w) {
+  size_t sp = x.size() - 2;
+  std::vector<int64_t> k(sp), s(sp), pads(2 * sp), d(sp), out(y.begin(),
+                                                             y.end());
+  for (size_t a = 0; a < sp; ++a) {
+    size_t base = 1 + a * perAxis, off = perAxis == 5 ? 1 : 0;
+    if (perAxis == 5) {
+      if (Error e = checkRange(i, h, base, 1, 1, "kernel"))
+        return e;
+      k[a] = h.params[base];
+    } else {
+      k[a] = kernel[a];
+    }
+    if (Error e = checkRange(i, h, base + off + kWinStride, 1, 1, "stride"))
+      return e;
+    if (Error e = checkRange(i, h, base + off + kWinPadBegin, 2, 0, "pad"))
+      return e;
+    if (Error e =
+            checkRange(i, h, base + off + kWinDilation, 1, 1, "dilation"))
+      return e;
+    s[a] = h.params[base + off + kWinStride];
+    pads[a] = h.params[base + off + kWinPadBegin];
+    pads[sp + a] = h.params[base + off + kWinPadEnd];
+    d[a] = h.params[base + off + kWinDilation];
+    int64_t lo = windowOut(x[2 + a], k[a], s[a], pads[a], pads[sp + a], d[a],
+                           false);
+    int64_t hi = perAxis == 5 ? windowOut(x[2 + a], k[a], s[a], pads[a],
+                                          pads[sp + a], d[a], true)
+                              : lo;
+    if (lo < 1 || y[2 + a] < lo || y[2 + a] > hi)
+      return segError(i, h,
+                      "spatial axis " + Twine(a) + ": output extent " +
+                          Twine(y[2 + a]) + " does not match the window (" +
+                          Twine(lo) + ")");
+  }
+  kernels::makeFloatWindow(x, k, s, pads, d, out, w);
+  return Error::success();
+}
+
+Error checkFloatConv(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() < 2 || h.inputs.size() > 3 || h.outputs.size() != 1)
+    return segError(i, h, "takes 2 or 3 input(s) and one output");
+  const std::vector<int64_t> &x = inShape(p, h, 0), &wt = inShape(p, h, 1),
+                             &y = p.tensors[h.outputs[0]].shape;
+  if (x.size() < 3 || x.size() > 5)
+    return segError(i, h, "input rank " + Twine(x.size()) +
+                              " (expected 3 to 5: 1-3 spatial axes)");
+  if (Error e = checkArity(i, h, 2, 3, 1 + 4 * (x.size() - 2)))
+    return e;
+  if (Error e = checkRange(i, h, 0, 1, 1, "group"))
+    return e;
+  int64_t g = h.params[0], m = wt[0];
+  if (wt.size() != x.size() || y.size() != x.size())
+    return segError(i, h, "input, weight and output ranks differ");
+  if (x[1] % g || m % g || wt[1] != x[1] / g)
+    return segError(i, h,
+                    "group " + Twine(g) + " does not fit C_in = " +
+                        Twine(x[1]) + ", weight " + shapeText(wt));
+  if (y[0] != x[0] || y[1] != m)
+    return segError(i, h, "output " + shapeText(y) + " is not " +
+                              Twine(x[0]) + " x " + Twine(m) + " x ...");
+  if (h.inputs.size() == 3)
+    if (Error e = wantShape(i, h, "bias", inShape(p, h, 2), {m}))
+      return e;
+  kernels::FloatWindow w;
+  if (Error e = checkWindow(i, h, x, y, wt.data() + 2, 4, w))
+    return e;
+  if (!(g == x[1] && g == m) &&
+      u128(uint64_t(x[1] / g)) * uint64_t(w.taps()) *
+              uint64_t(w.outPlane()) * 4 >
+          kMaxPatchBytes)
+    return segError(i, h, "the im2col patch matrix exceeds 4 GiB");
+  return Error::success();
+}
+
+Error checkFloatPool(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 1 || h.outputs.size() != 1 || h.params.empty())
+    return segError(i, h, "takes one input, one output and the pool op");
+  const std::vector<int64_t> &x = inShape(p, h, 0),
+                             &y = p.tensors[h.outputs[0]].shape;
+  int64_t op = h.params[0];
+  if (op < 0 || op >= int64_t(kernels::FloatPoolOp::NumOps))
+    return segError(i, h, "unknown pool op " + Twine(op));
+  if (x.size() < 3 || x.size() > 5 || y.size() != x.size())
+    return segError(i, h, "input rank " + Twine(x.size()) +
+                              " (expected 3 to 5, the output's)");
+  bool global = op == int64_t(kernels::FloatPoolOp::GlobalAvg);
+  if (Error e = checkArity(i, h, 1, 1, global ? 1 : 1 + 5 * (x.size() - 2)))
+    return e;
+  if (y[0] != x[0] || y[1] != x[1])
+    return segError(i, h, "output " + shapeText(y) + " differs from input " +
+                              shapeText(x) + " on axes 0, 1");
+  if (global) {
+    std::vector<int64_t> want(x.size(), 1);
+    want[0] = x[0];
+    want[1] = x[1];
+    return wantShape(i, h, "output", y, want);
+  }
+  kernels::FloatWindow w;
+  if (Error e = checkWindow(i, h, x, y, nullptr, 5, w))
+    return e;
+  if (op != int64_t(kernels::FloatPoolOp::Max))
+    for (size_t a = 0; a + 2 < x.size(); ++a)
+      if (h.params[1 + a * 5 + 1 + kWinDilation] != 1)
+        return segError(i, h, "an average pool has no dilation");
+  return Error::success();
+}
+
+/// Numpy matmul: the output shape of a x b, or an error text.
+std::string matmulShape(std::vector<int64_t> a, std::vector<int64_t> b,
+                        std::vector<int64_t> &out) {
+  bool va = a.size() == 1, vb = b.size() == 1;
+  if (va)
+    a.insert(a.begin(), 1);
+  if (vb)
+    b.push_back(1);
+  if (a.back() != b[b.size() - 2])
+    return "inner dimensions differ";
+  size_t ra = a.size() - 2, rb = b.size() - 2, rank = std::max(ra, rb);
+  out.assign(rank, 1);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t da = d + ra >= rank ? a[d + ra - rank] : 1;
+    int64_t db = d + rb >= rank ? b[d + rb - rank] : 1;
+    if (da != db && da != 1 && db != 1)
+      return "batch dimensions do not broadcast";
+    out[d] = da == 1 ? db : da;
+  }
+  if (!va)
+    out.push_back(a[a.size() - 2]);
+  if (!vb)
+    out.push_back(b.back());
+  return "";
+}
+
+Error checkFloatMatMul(const Program &p, size_t i, const HostSegment &h) {
+  if (Error e = checkArity(i, h, 2, 2, 0))
+    return e;
+  std::vector<int64_t> want;
+  std::string why = matmulShape(inShape(p, h, 0), inShape(p, h, 1), want);
+  if (!why.empty())
+    return segError(i, h, "inputs " + shapeText(inShape(p, h, 0)) + " x " +
+                              shapeText(inShape(p, h, 1)) + ": " + why);
+  return wantShape(i, h, "output", p.tensors[h.outputs[0]].shape, want);
+}
+
+Error checkFloatGemm(const Program &p, size_t i, const HostSegment &h) {
+  if (Error e = checkArity(i, h, 2, 3, 4))
+    return e;
+  for (size_t k = 0; k < 2; ++k)
+    if (h.params[k] != 0 && h.params[k] != 1)
+      return segError(i, h, "trans_a / trans_b must be 0 or 1");
+  const std::vector<int64_t> &a = inShape(p, h, 0), &b = inShape(p, h, 1),
+                             &y = p.tensors[h.outputs[0]].shape;
+  if (a.size() != 2 || b.size() != 2)
+    return segError(i, h, "a and b must be matrices");
+  int64_t m = h.params[0] ? a[1] : a[0], k = h.params[0] ? a[0] : a[1];
+  int64_t kb = h.params[1] ? b[1] : b[0], n = h.params[1] ? b[0] : b[1];
+  if (k != kb)
+    return segError(i, h, "inner dimensions differ");
+  if (Error e = wantShape(i, h, "output", y, {m, n}))
+    return e;
+  if (h.inputs.size() == 3) {
+    const std::vector<int64_t> &c = inShape(p, h, 2);
+    bool ok = c.size() <= 2;
+    for (size_t d = 0; ok && d < c.size(); ++d) {
+      int64_t yd = y[2 - c.size() + d];
+      ok = c[d] == 1 || c[d] == yd;
+    }
+    if (!ok)
+      return segError(i, h, "c " + shapeText(c) + " does not broadcast to " +
+                                shapeText(y));
+  }
+  return Error::success();
+}
+
+Error checkFloatFullyConnected(const Program &p, size_t i,
+                               const HostSegment &h) {
+  if (Error e = checkArity(i, h, 2, 3, 0))
+    return e;
+  const std::vector<int64_t> &x = inShape(p, h, 0), &w = inShape(p, h, 1);
+  if (x.size() < 2 || w.size() != 2)
+    return segError(i, h, "takes an input of rank >= 2 and a matrix");
+  int64_t k = 1;
+  for (size_t d = 1; d < x.size(); ++d)
+    k *= x[d];
+  if (w[1] != k)
+    return segError(i, h, "weight " + shapeText(w) + " does not take " +
+                              Twine(k) + " features");
+  if (h.inputs.size() == 3)
+    if (Error e = wantShape(i, h, "bias", inShape(p, h, 2), {w[0]}))
+      return e;
+  return wantShape(i, h, "output", p.tensors[h.outputs[0]].shape,
+                   {x[0], w[0]});
+}
+
+/// LRN, batch norm and pad: shapes and params.
+Error checkFloatNorm(const Program &p, size_t i, const HostSegment &h) {
+  const TensorDesc &y = p.tensors[h.outputs.empty() ? 0 : h.outputs[0]];
+  switch (h.kind) {
+  case HostOpKind::FloatLRN:
+    if (Error e = checkArity(i, h, 1, 1, 4))
+      return e;
+    if (Error e = checkRange(i, h, 0, 1, 1, "size"))
+      return e;
+    break;
+  case HostOpKind::FloatBatchNorm: {
+    if (Error e = checkArity(i, h, 5, 5, 1))
+      return e;
+    const std::vector<int64_t> &x = inShape(p, h, 0);
+    if (x.size() < 2)
+      return segError(i, h, "input rank must be >= 2");
+    static const char *names[] = {"scale", "bias", "mean", "var"};
+    for (size_t k = 1; k < 5; ++k)
+      if (Error e = wantShape(i, h, names[k - 1], inShape(p, h, k), {x[1]}))
+        return e;
+    break;
+  }
+  default: { // FloatPad
+    size_t rank = h.inputs.size() == 1 ? inShape(p, h, 0).size() : 0;
+    if (Error e = checkArity(i, h, 1, 1, 2 + 2 * rank))
+      return e;
+    if (h.params[0] < 0 ||
+        h.params[0] >= int64_t(kernels::FloatPadMode::NumModes))
+      return segError(i, h, "unknown pad mode " + Twine(h.params[0]));
+    if (Error e = checkRange(i, h, 2, 2 * rank, -kMaxFloatParam, "pad"))
+      return e;
+    const std::vector<int64_t> &x = inShape(p, h, 0);
+    std::vector<int64_t> want(rank);
+    for (size_t d = 0; d < rank; ++d)
+      want[d] = x[d] + h.params[2 + d] + h.params[2 + rank + d];
+    return wantShape(i, h, "output", y.shape, want);
+  }
+  }
+  if (inShape(p, h, 0).size() < 2)
+    return segError(i, h, "input rank must be >= 2");
+  return wantShape(i, h, "output", y.shape, inShape(p, h, 0));
+}
+
+Error checkFloatConst(const Program &p, size_t i, const HostSegment &h) {
+  if (!h.inputs.empty() || h.outputs.size() != 1 || !h.params.empty())
+    return segError(i, h, "takes no inputs, one output and no params");
+  u128 want = u128(elements(p.tensors[h.outputs[0]])) * 4;
+  if (h.constBytes != want)
+    return segError(i, h,
+                    "const size " + Twine(h.constBytes) + ", the output needs " +
+                        Twine(uint64_t(want)));
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Float operators: execution
+//===----------------------------------------------------------------------===//
+
+float paramFloat(const HostSegment &h, size_t k) {
+  uint32_t b = uint32_t(h.params[k]);
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+
+/// Runs a float operator into `out` (the output's elements).
+void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
+                float *out, unsigned threads) {
+  namespace rk = dlprt::kernels;
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  auto in = [&](size_t k) { return floatAt(data, p.tensors[h.inputs[k]]); };
+  auto opt = [&](size_t k) {
+    return h.inputs.size() > k ? in(k) : static_cast<const float *>(nullptr);
+  };
+  const std::vector<int64_t> &x = h.inputs.empty() ? y.shape
+                                                   : inShape(p, h, 0);
+  int64_t plane = 1;
+  for (size_t d = 2; d < x.size(); ++d)
+    plane *= x[d];
+  switch (h.kind) {
+  case HostOpKind::FloatConst:
+    std::memcpy(out, p.constData.data() + h.constOffset, h.constBytes);
+    return;
+  case HostOpKind::FloatConv: {
+    const std::vector<int64_t> &wt = inShape(p, h, 1);
+    rk::FloatWindow w;
+    cantFail(checkWindow(0, h, x, y.shape, wt.data() + 2, 4, w));
+    rk::floatConv(in(0), x[0], x[1], in(1), wt[0], h.params[0], opt(2), w,
+                  out, threads);
+    return;
+  }
+  case HostOpKind::FloatPool: {
+    auto op = rk::FloatPoolOp(h.params[0]);
+    if (op == rk::FloatPoolOp::GlobalAvg)
+      return rk::floatGlobalAvgPool(in(0), x[0] * x[1], plane, out, threads);
+    rk::FloatWindow w;
+    cantFail(checkWindow(0, h, x, y.shape, nullptr, 5, w));
+    if (op == rk::FloatPoolOp::Max)
+      return rk::floatMaxPool(in(0), x[0] * x[1], w, out, threads);
+    return rk::floatAvgPool(in(0), x[0] * x[1], w,
+                            op == rk::FloatPoolOp::AvgCountPad, out, threads);
+  }
+  case HostOpKind::FloatMatMul:
+    return rk::floatMatMul(in(0), x, in(1), inShape(p, h, 1), out, threads);
+  case HostOpKind::FloatGemm: {
+    bool ta = h.params[0], tb = h.params[1];
+    int64_t k = ta ? x[0] : x[1];
+    std::vector<int64_t> cShape;
+    if (h.inputs.size() > 2)
+      cShape = inShape(p, h, 2);
+    return rk::floatGemm(in(0), in(1), opt(2), cShape, ta, tb, y.shape[0],
+                         y.shape[1], k, paramFloat(h, 2), paramFloat(h, 3),
+                         out, threads);
+  }
+  case HostOpKind::FloatFullyConnected: {
+    int64_t k = inShape(p, h, 1)[1];
+    return rk::floatFullyConnected(in(0), x[0], k, in(1), y.shape[1], opt(2),
+                                   out, threads);
+  }
+  case HostOpKind::FloatLRN:
+    return rk::floatLRN(in(0), x[0], x[1], plane, h.params[0],
+                        paramFloat(h, 1), paramFloat(h, 2), paramFloat(h, 3),
+                        out, threads);
+  case HostOpKind::FloatBatchNorm:
+    return rk::floatBatchNorm(in(0), x[0], x[1], plane, in(1), in(2), in(3),
+                              in(4), paramFloat(h, 0), out, threads);
+  case HostOpKind::FloatPad:
+    return rk::floatPad(in(0), x,
+                        std::vector<int64_t>(h.params.begin() + 2,
+                                             h.params.end()),
+                        rk::FloatPadMode(h.params[0]), paramFloat(h, 1), out);
+  default:
+    return;
+  }
+}
+
 } // namespace
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatSlice)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatPad)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -533,6 +976,22 @@ Error checkHostSegment(const Program &p, size_t i) {
   case HostOpKind::FloatConcat:
   case HostOpKind::FloatSlice:
     return checkLayout(p, i, h);
+  case HostOpKind::FloatConst:
+    return checkFloatConst(p, i, h);
+  case HostOpKind::FloatConv:
+    return checkFloatConv(p, i, h);
+  case HostOpKind::FloatPool:
+    return checkFloatPool(p, i, h);
+  case HostOpKind::FloatMatMul:
+    return checkFloatMatMul(p, i, h);
+  case HostOpKind::FloatGemm:
+    return checkFloatGemm(p, i, h);
+  case HostOpKind::FloatFullyConnected:
+    return checkFloatFullyConnected(p, i, h);
+  case HostOpKind::FloatLRN:
+  case HostOpKind::FloatBatchNorm:
+  case HostOpKind::FloatPad:
+    return checkFloatNorm(p, i, h);
   default:
     return checkFloat(p, i, h);
   }
@@ -545,7 +1004,7 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
   else if (h.kind == HostOpKind::Concat)
     runConcat(p, h, data);
   else
-    runFloat(p, h, data);
+    runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)
     if (!p.tensors[out].isFloat())
       zeroPadLanes(p.tensors[out], p.target.L, data);

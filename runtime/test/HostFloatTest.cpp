@@ -25,21 +25,6 @@ namespace rk = dlprt::kernels;
 
 namespace {
 
-uint32_t floatTensor(Builder &b, const std::string &name,
-                     std::vector<int64_t> shape, uint64_t offset) {
-  TensorDesc t;
-  t.name = name;
-  t.type = TensorType::Float32;
-  t.shape = shape;
-  t.C = 1;
-  for (int64_t d : shape)
-    t.C *= d;
-  t.H = t.W = 1;
-  t.ddrOffset = offset;
-  b.p.tensors.push_back(t);
-  return b.p.tensors.size() - 1;
-}
-
 float *at(std::vector<uint8_t> &data, const TensorDesc &t) {
   return reinterpret_cast<float *>(data.data() + t.ddrOffset);
 }

@@ -273,4 +273,19 @@ int64_t refRequant(int64_t acc, int s) {
   return v > 127 ? 127 : v < -128 ? -128 : int64_t(v);
 }
 
+uint32_t floatTensor(Builder &b, const std::string &name,
+                     std::vector<int64_t> shape, uint64_t offset) {
+  TensorDesc t;
+  t.name = name;
+  t.type = TensorType::Float32;
+  t.shape = shape;
+  t.C = 1;
+  for (int64_t d : shape)
+    t.C *= d;
+  t.H = t.W = 1;
+  t.ddrOffset = offset;
+  b.p.tensors.push_back(t);
+  return b.p.tensors.size() - 1;
+}
+
 } // namespace dlprt::test

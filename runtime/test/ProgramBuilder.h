@@ -57,6 +57,11 @@ struct Builder {
   }
 };
 
+/// A float32 tensor (row-major, storage C = elements) of `shape` in data at
+/// `offset`; its index.
+uint32_t floatTensor(Builder &b, const std::string &name,
+                     std::vector<int64_t> shape, uint64_t offset);
+
 /// A valid program that uses every opcode, every buffer and both weight
 /// formats (tensors, host conv and concat, tokens between queues).
 Program everyOpcodeProgram();

@@ -13,6 +13,8 @@
 #include "NN/NNShapes.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/kernels/Float.h"
+#include "dlprt/kernels/FloatConv.h"
+#include "dlprt/kernels/FloatLinalg.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -55,9 +57,15 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   // Operands are tensors in DDR; a binary op may have one float constant
   // operand (stored in CONST).
   unsigned consts = llvm::count_if(op->getOperands(), isConst);
-  if (consts && (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
-                      nn::MinOp>(op) ||
-                 consts > 1))
+  // The float operators take constant operands as FloatConst tensors.
+  bool nnOperator =
+      isa<nn::ConvOp, nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp,
+          nn::MatMulOp, nn::GemmOp, nn::FullyConnectedOp, nn::LRNOp,
+          nn::BatchNormOp, nn::PadOp>(op);
+  if (consts && !nnOperator &&
+      (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
+            nn::MinOp>(op) ||
+       consts > 1))
     return error(op, "a float constant operand of a host op is only "
                      "supported for one operand of a binary op");
   auto unary = [&](rk::FloatUnaryOp u, float a = 0,
@@ -112,7 +120,204 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     tensors.push_back(std::move(r));
     return success();
   };
+  // The program runs one image at a time, so every tensor's axis 0 is the
+  // image. An operand whose axis 0 is the image in the op (the input of a
+  // conv, the rows of a matrix product) must not be a constant with more
+  // than one row on it; any other operand (weights, biases, parameters)
+  // must be a constant (copied in whole) or have extent 1 on axis 0.
+  auto perImage = [&](Value v) -> LogicalResult {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (isConst(v) && t.getRank() && t.getDimSize(0) != 1)
+      return error(op, "a constant operand along the batch axis (the program "
+                       "runs one image at a time)");
+    return success();
+  };
+  auto whole = [&](Value v) -> LogicalResult {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!isConst(v) && t.getRank() && t.getDimSize(0) != 1)
+      return error(op, "an operand that is not a constant and whose axis 0 "
+                       "is not the batch axis (the program runs one image "
+                       "at a time)");
+    return success();
+  };
+  // An operand's tensor; a constant gets its own float tensor (full shape)
+  // filled by a FloatConst segment from CONST.
+  auto operand = [&](Value v) -> uint32_t {
+    if (!isConst(v) || tensorIndex.count(v))
+      return tensorOf(v);
+    std::optional<FloatConstant> data = readFloatConstant(v);
+    TensorRec r;
+    r.name = layerName(v.getDefiningOp());
+    r.isFloat = true;
+    r.shape.assign(data->shape.begin(), data->shape.end());
+    if (r.shape.empty())
+      r.shape = {1};
+    r.C = int64_t(data->data.size());
+    r.H = r.W = 1;
+    dataBytes = (dataBytes + 63) & ~uint64_t(63);
+    r.offset = dataBytes;
+    dataBytes += r.bytes(L);
+    tensors.push_back(std::move(r));
+    uint32_t t = tensors.size() - 1;
+    tensorIndex[v] = t;
+    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(data->data.data()),
+                            data->data.size() * sizeof(float));
+    uint64_t off = addConst(bytes);
+    hostSegment(loc, K::FloatConst, {}, t);
+    host.back().constOffset = off;
+    host.back().constBytes = bytes.size();
+    return t;
+  };
+  // A segment of `kind` over `ins` (checked with `roles`: true = per image)
+  // into the op's result.
+  auto nnSegment = [&](K kind, ArrayRef<Value> ins, ArrayRef<bool> roles,
+                       std::vector<int64_t> params) -> LogicalResult {
+    for (auto [v, img] : llvm::zip(ins, roles)) {
+      if (isConst(v) && !readFloatConstant(v))
+        return error(op, "cannot read a float constant operand");
+      if (failed(img ? perImage(v) : whole(v)))
+        return failure();
+    }
+    std::vector<uint32_t> t;
+    for (Value v : ins)
+      t.push_back(operand(v));
+    hostSegment(loc, kind, std::move(t), tensorOf(op->getResult(0)),
+                std::move(params));
+    return success();
+  };
+  auto spatialRank = [&](Value x) -> std::optional<int64_t> {
+    int64_t r = cast<RankedTensorType>(x.getType()).getRank();
+    if (r < 3 || r > 5) {
+      error(op, "a float window op over rank ") << r << " (1-3 spatial axes)";
+      return std::nullopt;
+    }
+    return r - 2;
+  };
+  // Per spatial axis: (kernel,) stride, begin pad, end pad, dilation.
+  auto windowParams = [](std::vector<int64_t> &params, int64_t sp,
+                         ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                         ArrayRef<int64_t> pads, ArrayRef<int64_t> dil) {
+    for (int64_t a = 0; a < sp; ++a) {
+      if (!kernel.empty())
+        params.push_back(kernel[a]);
+      params.insert(params.end(), {strides[a], pads[a], pads[sp + a],
+                                   dil.empty() ? 1 : dil[a]});
+    }
+  };
+  auto pool = [&](rk::FloatPoolOp kind, Value x, ArrayRef<int64_t> kernel,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                  ArrayRef<int64_t> dil) -> LogicalResult {
+    std::optional<int64_t> sp = spatialRank(x);
+    if (!sp)
+      return failure();
+    std::vector<int64_t> params = {int64_t(kind)};
+    if (kind != rk::FloatPoolOp::GlobalAvg)
+      windowParams(params, *sp, kernel, strides, pads, dil);
+    return nnSegment(K::FloatPool, {x}, {true}, std::move(params));
+  };
+  auto dim0 = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getDimSize(0);
+  };
+  auto rankOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getRank();
+  };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](nn::ConvOp c) -> LogicalResult {
+        std::optional<int64_t> sp = spatialRank(c.getInput());
+        if (!sp)
+          return failure();
+        std::vector<int64_t> params = {int64_t(c.getGroup())};
+        windowParams(params, *sp, {}, c.getStrides(), c.getPads(),
+                     c.getDilations());
+        SmallVector<Value> ins = {c.getInput(), c.getWeight()};
+        if (c.getBias())
+          ins.push_back(c.getBias());
+        return nnSegment(K::FloatConv, ins, {true, false, false},
+                         std::move(params));
+      })
+      .Case([&](nn::MaxPoolOp p) {
+        return pool(rk::FloatPoolOp::Max, p.getInput(), p.getKernelShape(),
+                    p.getStrides(), p.getPads(), p.getDilations());
+      })
+      .Case([&](nn::AvgPoolOp p) {
+        return pool(p.getCountIncludePad() ? rk::FloatPoolOp::AvgCountPad
+                                           : rk::FloatPoolOp::Avg,
+                    p.getInput(), p.getKernelShape(), p.getStrides(),
+                    p.getPads(), {});
+      })
+      .Case([&](nn::GlobalAvgPoolOp p) {
+        return pool(rk::FloatPoolOp::GlobalAvg, p.getInput(), {}, {}, {}, {});
+      })
+      .Case([&](nn::LRNOp l) {
+        return nnSegment(K::FloatLRN, {l.getInput()}, {true},
+                         {int64_t(l.getSize()),
+                          floatBits(l.getAlpha().convertToFloat()),
+                          floatBits(l.getBeta().convertToFloat()),
+                          floatBits(l.getBias().convertToFloat())});
+      })
+      .Case([&](nn::BatchNormOp bn) {
+        return nnSegment(K::FloatBatchNorm,
+                         {bn.getInput(), bn.getScale(), bn.getBias(),
+                          bn.getMean(), bn.getVar()},
+                         {true, false, false, false, false},
+                         {floatBits(bn.getEpsilon().convertToFloat())});
+      })
+      .Case([&](nn::PadOp p) -> LogicalResult {
+        ArrayRef<int64_t> pads = p.getPads();
+        int64_t rank = pads.size() / 2;
+        if (pads[0] || pads[rank])
+          return error(op, "a pad of the batch axis (the program runs one "
+                           "image at a time)");
+        StringRef mode = p.getMode();
+        auto m = mode == "constant" ? rk::FloatPadMode::Constant
+                 : mode == "edge"   ? rk::FloatPadMode::Edge
+                                    : rk::FloatPadMode::Reflect;
+        std::vector<int64_t> params = {int64_t(m),
+                                       floatBits(p.getValue().convertToFloat())};
+        params.insert(params.end(), pads.begin(), pads.end());
+        return nnSegment(K::FloatPad, {p.getInput()}, {true},
+                         std::move(params));
+      })
+      .Case([&](nn::FullyConnectedOp fc) {
+        SmallVector<Value> ins = {fc.getInput(), fc.getWeight()};
+        if (fc.getBias())
+          ins.push_back(fc.getBias());
+        return nnSegment(K::FloatFullyConnected, ins, {true, false, false},
+                         {});
+      })
+      .Case([&](nn::GemmOp g) -> LogicalResult {
+        // Rows of A (and of a C with rows) are the images; a transposed A
+        // has them on axis 1.
+        if (g.getTransA() && dim0(g.getOutput()) != 1)
+          return error(op, "a gemm with a transposed A whose rows are the "
+                           "batch axis (the program runs one image at a "
+                           "time)");
+        SmallVector<Value> ins = {g.getA(), g.getB()};
+        SmallVector<bool> roles = {!g.getTransA(), false};
+        if (g.getC()) {
+          ins.push_back(g.getC());
+          roles.push_back(rankOf(g.getC()) == 2 && dim0(g.getC()) != 1);
+        }
+        return nnSegment(K::FloatGemm, ins, roles,
+                         {g.getTransA() ? 1 : 0, g.getTransB() ? 1 : 0,
+                          floatBits(g.getAlpha().convertToFloat()),
+                          floatBits(g.getBeta().convertToFloat())});
+      })
+      .Case([&](nn::MatMulOp mm) -> LogicalResult {
+        // With batch axes (an operand of rank >= 3) the leading batch axis
+        // is the image on the operands of full rank; otherwise the rows of
+        // a 2-D left operand are.
+        int64_t ra = rankOf(mm.getLhs()), rb = rankOf(mm.getRhs());
+        int64_t full = std::max<int64_t>({ra, rb, 2});
+        SmallVector<bool> roles = {full >= 3 ? ra == full : ra == 2,
+                                   full >= 3 && rb == full};
+        if (!roles[0] && !roles[1] && rankOf(mm.getOutput()) &&
+            dim0(mm.getOutput()) != 1)
+          return error(op, "a matmul whose output's axis 0 is not the batch "
+                           "axis (the program runs one image at a time)");
+        return nnSegment(K::FloatMatMul, {mm.getLhs(), mm.getRhs()}, roles,
+                         {});
+      })
       .Case([&](qnn::DequantizeOp d) {
         uint32_t in = tensorOf(d.getInput());
         hostSegment(loc, K::Dequantize, {in}, tensorOf(d.getOutput()));

@@ -29,6 +29,17 @@ enum HostConvParam : unsigned {
   kNumConvParams
 };
 
+/// Per spatial axis of a FloatConv segment (after params[0] = group) and
+/// a FloatPool segment (after params[0] = the op, the kernel first): the
+/// window parameters, in this order.
+enum HostFloatWindowParam : unsigned {
+  kWinStride,
+  kWinPadBegin,
+  kWinPadEnd,
+  kWinDilation,
+  kNumWinParams
+};
+
 /// Byte offset in DDR `data` of channel c, pixel (y, x) of `t` (docs/isa.md
 /// section 1: ((cb * H + y) * W + x) * L + c % L).
 inline uint64_t blockedOffset(const TensorDesc &t, uint32_t L, int64_t c,

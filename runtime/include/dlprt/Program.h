@@ -100,6 +100,39 @@ enum class HostOpKind : uint32_t {
   /// Float strided slice (params: per axis of the input the start, then
   /// per axis the step; the output shape gives the counts).
   FloatSlice = 10,
+  /// The float operators below (dlprt/kernels/FloatConv.h, FloatLinalg.h)
+  /// take every operand as a float32 tensor; a constant operand (weights,
+  /// biases, normalization parameters) is copied into its tensor by a
+  /// FloatConst segment first: float32 data in CONST, 4 bytes per element
+  /// of the output, no inputs, no params.
+  FloatConst = 11,
+  /// Float convolution: inputs x (1 x C x spatial, 1-3 spatial axes), the
+  /// weight (M x C/group x kernel) and optionally the bias (M). params:
+  /// group, then per spatial axis the stride, the begin pad, the end pad
+  /// and the dilation (HostFloatWindowParam).
+  FloatConv = 12,
+  /// Float pooling of 1 x C x spatial: params[0] the FloatPoolOp; unless
+  /// GlobalAvg, then per spatial axis the kernel, the stride, the begin
+  /// pad, the end pad and the dilation (1 for average pools).
+  FloatPool = 13,
+  /// Numpy matmul of inputs a and b (1-D operands promoted, batch axes
+  /// broadcast). No params.
+  FloatMatMul = 14,
+  /// ONNX Gemm: inputs a, b and optionally c (rank <= 2, broadcasting to
+  /// the output). params: trans_a, trans_b, alpha and beta (IEEE-754 bits).
+  FloatGemm = 15,
+  /// Fully-connected: inputs x (N x K after flattening), the weight
+  /// (P x K) and optionally the bias (P). No params.
+  FloatFullyConnected = 16,
+  /// Local response normalization across axis 1. params: size, then alpha,
+  /// beta and bias (IEEE-754 bits).
+  FloatLRN = 17,
+  /// Inference batch normalization over axis 1: inputs x, scale, bias,
+  /// mean, var (C elements each). params: epsilon (IEEE-754 bits).
+  FloatBatchNorm = 18,
+  /// Padding: params: the FloatPadMode, the value (IEEE-754 bits), then
+  /// per axis the begin pad, then per axis the end pad (negative crops).
+  FloatPad = 19,
 };
 
 struct HostSegment {

@@ -12,11 +12,31 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 
 // -----
 
-// A float op with neither a DLP lowering nor a host kernel.
-func.func @main(%x: tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32> {
-  // expected-error @+1 {{for target 'small': no DLP lowering and no host kernel for this float op yet}}
-  %t = nn.lrn %x {alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 1.0 : f32, size = 3 : i64} : tensor<1x8x2x2xf32>
-  return %t : tensor<1x8x2x2xf32>
+// A weight that is not a constant must not have rows on the batch axis:
+// the program runs one image at a time and would split it.
+func.func @main(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>) -> tensor<1x4xf32> {
+  // expected-error @+1 {{for target 'small': an operand that is not a constant and whose axis 0 is not the batch axis (the program runs one image at a time)}}
+  %y = nn.fully_connected %x, %w : (tensor<1x8xf32>, tensor<4x8xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// A constant left operand of a batched matmul has one matrix per image.
+func.func @main(%x: tensor<2x4x3xf32>) -> tensor<2x3x3xf32> {
+  %c = arith.constant dense<2.0> : tensor<2x3x4xf32>
+  // expected-error @+1 {{for target 'small': a constant operand along the batch axis (the program runs one image at a time)}}
+  %y = nn.matmul %c, %x : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
+  return %y : tensor<2x3x3xf32>
+}
+
+// -----
+
+// Padding the batch axis makes more images.
+func.func @main(%x: tensor<1x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{for target 'small': a pad of the batch axis (the program runs one image at a time)}}
+  %y = nn.pad %x {mode = "constant", pads = array<i64: 1, 0, 0, 0>, value = 0.0 : f32} : (tensor<1x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
 }
 
 // -----
