@@ -214,9 +214,11 @@ Expected<Timeline> runModel(ArrayRef<Instr> code, const TargetConfig &target,
     uint64_t segEnd = segStart;
     for (;;) {
       // Among the heads whose tokens have been pushed, the one that can
-      // start first; ties go to load, then compute, then store.
+      // start first; at a tie the one that was ready first (a LOAD and a
+      // STORE waiting for the DDR channel take it in request order), then
+      // load, compute, store.
       int best = -1;
-      uint64_t bestStart = 0;
+      uint64_t bestStart = 0, bestReady = 0;
       for (int q = 0; q < 3; ++q) {
         if (head[q] == queues[q].size())
           continue;
@@ -235,11 +237,14 @@ Expected<Timeline> runModel(ArrayRef<Instr> code, const TargetConfig &target,
         }
         if (!ready)
           continue;
+        uint64_t readyAt = start;
         if (tl.cost[idx].usesDdr)
           start = std::max(start, ddrFree);
-        if (best < 0 || start < bestStart) {
+        if (best < 0 || start < bestStart ||
+            (start == bestStart && readyAt < bestReady)) {
           best = q;
           bestStart = start;
+          bestReady = readyAt;
         }
       }
       if (best < 0)

@@ -98,10 +98,12 @@ TEST(CycleModel, DmaBurstsAndLatency) {
       store(0, 0, 2, 4, 64),
   };
   Timeline tl = timed(code);
-  // One DDR channel: every DMA waits for the previous one.
+  // One DDR channel: every DMA waits for the previous one. The STORE was
+  // ready at 0 (no tokens), so it takes the channel when the first LOAD
+  // leaves it, before the loads that were ready later (request order).
   expectTimes(
       tl,
-      {{0, 26}, {26, 39}, {39, 53}, {53, 67}, {67, 83}, {83, 109}, {109, 127}});
+      {{0, 26}, {44, 57}, {57, 71}, {71, 85}, {85, 101}, {101, 127}, {26, 44}});
   EXPECT_EQ(tl.totalCycles, 127u);
   EXPECT_EQ(tl.cost[0].ddrBytes, 128u);
   EXPECT_EQ(tl.cost[1].ddrBytes, 20u);

@@ -89,11 +89,14 @@ Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
     int ch = channel(from, q);
     if (lastPush[ch] >= latest[other])
       continue; // ordered through an earlier token of this channel
-    // The newest instruction of `from` pushes; this one pops.
-    int pusher = -1;
-    for (int i = int(recent.size()) - 1; i >= 0 && pusher < 0; --i)
-      if (recent[i].queue == from)
-        pusher = i;
+    // The conflicting instruction itself pushes and this one pops: it then
+    // waits for that instruction only, not for later ones of its queue (a
+    // weight load into a bank waits for the GEMM that last read the bank,
+    // so loads run a tile ahead). Tokens of a channel are counted, so the
+    // k-th pop takes the k-th push: pushers are chosen in program order
+    // (every earlier pusher of the channel is at most lastPush[ch], below
+    // this one), which keeps pops and pushes matched.
+    int pusher = latest[other];
     recent[pusher].op->setAttr(isNext(from, q) ? "push_next" : "push_prev",
                                b.getUnitAttr());
     lastPush[ch] = pusher;

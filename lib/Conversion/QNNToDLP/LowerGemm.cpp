@@ -246,10 +246,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
 
   bool resident = rowCount <= int64_t(t.wbufRows());
   int64_t wBase = 0;
-  if (resident) {
-    wBase = rowCount <= bankRows ? (lw.layerIndex % 2) * bankRows : 0;
-    lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wBase, wOff, rowCount);
-  }
+  // Resident weights stay on chip for every band; each (block, chunk) is
+  // loaded just before its first GEMM, so the first GEMMs need not wait for
+  // the whole layer's weights and later loads run under earlier GEMMs.
+  // A layer whose weights fit one bank takes the bank the previous such
+  // layer did not, so its loads need not wait for that layer's GEMMs.
+  if (resident && rowCount <= bankRows)
+    wBase = (lw.weightBank++ % 2) * bankRows;
 
   TensorRec in = lw.tensors[g.inT];
   TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
@@ -314,6 +317,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         int64_t wAddr;
         if (resident) {
           wAddr = wBase + chunkRow(qb, c);
+          if (bandIdx == 0)
+            lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wAddr,
+                         wOff + uint64_t(chunkRow(qb, c)) * rowBytes, nRows);
         } else {
           wAddr = (wIdx++ % 2) * bankRows;
           lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wAddr,

@@ -58,6 +58,8 @@ public:
   std::vector<uint32_t> inputs, outputs;
   std::vector<dlprt::HostSegment> host;
   unsigned numGemms = 0, layerIndex = 0;
+  /// GEMM layers with bank-resident weights so far (they alternate banks).
+  unsigned weightBank = 0;
   /// Layers whose weight density is below this get CSR weights (GEMM_CSR).
   double csrDensity = 0;
 

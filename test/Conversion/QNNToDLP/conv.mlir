@@ -20,12 +20,14 @@ func.func @main(%x: tensor<1x3x5x5xf32> {onnx.name = "x"}) -> tensor<1x4x3x3xf32
 // CHECK: dlp.const_data dense_resource<dlp_const> : tensor<424xi8>
 // CHECK: dlp.tensor {ddr_offset = 0 : i64, frac = array<i32: 4, 5, 6>, frac_block = 1 : i64, name = "x", shape = array<i64: 1, 3, 5, 5>, storage = array<i64: 3, 5, 5>}
 // CHECK: dlp.tensor {ddr_offset = 256 : i64, frac = array<i32: 5, 5, 5, 5>, frac_block = 1 : i64, name = "conv", shape = array<i64: 1, 4, 3, 3>, storage = array<i64: 4, 3, 3>}
-// Parameters, then the resident weights (bank 1: the layer is the second op).
+// Parameters; the input: 25 vectors of one channel block; then the resident
+// weights, just before their first GEMM (bank 0: the first layer whose
+// weights fit a bank), which push the GEMM's token (the input LOAD is
+// before them in the load queue).
 // CHECK: dlp.load {buf = 2 : i64, ddr_addr = 360 : i64, n0 = 1 : i64, {{.*}}region = 0 : i64, {{.*}}sram_addr = 512 : i64
-// CHECK: dlp.load {buf = 1 : i64, ddr_addr = 0 : i64, n0 = 72 : i64, {{.*}}region = 0 : i64, {{.*}}sram_addr = 4096 : i64, wfmt = 0 : i64}
-// The input: 25 vectors of one channel block.
-// CHECK: dlp.load {buf = 0 : i64, ddr_addr = 0 : i64, n0 = 25 : i64, n1 = 1 : i64, n2 = 1 : i64, push_next, region = 1 : i64, s1 = 0 : i64, s2 = 200 : i64, sram_addr = 0 : i64, wfmt = 0 : i64}
-// CHECK: dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 4096 : i64, wfmt = 0 : i64} loc([[CONV:#loc[0-9]*]])
+// CHECK: dlp.load {buf = 0 : i64, ddr_addr = 0 : i64, n0 = 25 : i64, n1 = 1 : i64, n2 = 1 : i64, region = 1 : i64, s1 = 0 : i64, s2 = 200 : i64, sram_addr = 0 : i64, wfmt = 0 : i64}
+// CHECK: dlp.load {buf = 1 : i64, ddr_addr = 0 : i64, n0 = 72 : i64, {{.*}}push_next, region = 0 : i64, {{.*}}sram_addr = 0 : i64, wfmt = 0 : i64}
+// CHECK: dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64} loc([[CONV:#loc[0-9]*]])
 // CHECK: dlp.store {buf = 0 : i64, ddr_addr = 256 : i64, n0 = 9 : i64, n1 = 1 : i64, n2 = 1 : i64, pop_prev, region = 1 : i64, s1 = 0 : i64, s2 = 0 : i64, sram_addr = 50 : i64, wfmt = 0 : i64} loc([[CONV]])
 // CHECK: dlp.end
 // CHECK: [[CONV]] = loc("conv")
