@@ -36,6 +36,13 @@ LayerProfile Profile::total() const {
   return t;
 }
 
+double Profile::layerBoundSum() const {
+  double sum = 0;
+  for (const LayerProfile &l : layers)
+    sum += bound(l);
+  return sum;
+}
+
 Profile buildProfile(const Program &p, const Timeline &tl) {
   Profile prof;
   prof.target = p.target.name;
@@ -134,6 +141,11 @@ void printProfile(raw_ostream &os, const Profile &prof) {
   for (const LayerProfile &l : prof.layers)
     printRow(os, prof, l, width);
   printRow(os, prof, prof.total(), width);
+  double seq = prof.layerBoundSum();
+  os << "layers in sequence: bound " << format("%.0f", seq) << " cycles, eff "
+     << format("%.1f", prof.totalCycles ? 100.0 * seq / double(prof.totalCycles)
+                                        : 0.0)
+     << " %\n";
   os << "latency " << format("%.2f", prof.latencyMicros()) << " us ("
      << prof.totalCycles << " cycles at " << format("%g", prof.clockMHz)
      << " MHz)";
@@ -172,6 +184,7 @@ json::Value profileToJSON(const Profile &prof) {
       {"host_segments", int64_t(prof.hostSegments)},
       {"layers", std::move(layers)},
       {"total", layer(prof.total())},
+      {"layers_bound_cycles", prof.layerBoundSum()},
   };
 }
 

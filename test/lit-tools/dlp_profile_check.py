@@ -68,6 +68,10 @@ def check_profile_json(path):
     for key in ("macs", "ddr_bytes"):
         if sum(l[key] for l in p["layers"]) != p["total"][key]:
             fail(f"{path}: layer {key} do not sum to the total row")
+    seq = sum(l["bound_cycles"] for l in p["layers"])
+    if abs(seq - p["layers_bound_cycles"]) > 1e-6 * max(seq, 1.0):
+        fail(f"{path}: layers_bound_cycles {p['layers_bound_cycles']} is not "
+             f"the sum of the layers' bounds {seq}")
     print(f"profile json: {len(p['layers'])} layers, cycles sum to the "
           f"total {s}")
 

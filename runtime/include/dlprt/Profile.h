@@ -60,8 +60,13 @@ struct Profile {
   }
   /// "compute", "memory" or "-" (no work on the device).
   const char *boundBy(const LayerProfile &l) const;
-  /// The sums over all layers (cycles == totalCycles).
+  /// The sums over all layers (cycles == totalCycles). Its bound() is the
+  /// whole program's roofline (all MACs against all DDR bytes, as if every
+  /// layer's traffic could hide under any layer's compute).
   LayerProfile total() const;
+  /// The sum of the layers' bounds: the roofline of the layers run one
+  /// after another, each hiding only its own traffic under its own compute.
+  double layerBoundSum() const;
   double latencyMicros() const { return double(totalCycles) / clockMHz; }
 };
 
