@@ -67,6 +67,8 @@ const char *kindName(HostOpKind k) {
     return "float batch norm";
   case HostOpKind::FloatPad:
     return "float pad";
+  case HostOpKind::PackTaps:
+    return "pack taps";
   }
   return "?";
 }
@@ -225,6 +227,55 @@ void runConcat(const Program &p, const HostSegment &h, uint8_t *data) {
             out[(uint64_t(c) * y.H + yy) * y.W + xx];
 }
 
+Error checkPackTaps(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 1 || h.outputs.size() != 1 || h.params.size() != 4 ||
+      h.constBytes)
+    return segError(i, h, "packing taps takes one input, one output and 4 "
+                          "params (k, stride, dilation, pad), no constants");
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  int64_t k = h.params[0], s = h.params[1], d = h.params[2], pad = h.params[3];
+  if (k < 1 || k > 15 || s < 1 || s > kMaxConvParam || d < 1 ||
+      d > kMaxConvParam || pad < 0 || pad > kMaxConvParam)
+    return segError(i, h, "k " + Twine(k) + ", stride " + Twine(s) +
+                              ", dilation " + Twine(d) + ", pad " + Twine(pad) +
+                              " outside k in [1, 15], stride and dilation in "
+                              "[1, 65536], pad in [0, 65536]");
+  if (u128(uint64_t(x.C)) * uint64_t(k) != u128(uint64_t(y.C)) || y.H != x.H)
+    return segError(i, h, "output '" + y.name + "' must have k x " +
+                              Twine(x.C) + " channels and " + Twine(x.H) +
+                              " rows, has " + Twine(y.C) + " and " +
+                              Twine(y.H));
+  for (int64_t c = 0; c < y.C; ++c)
+    if (y.frac[c / y.fracBlock] != x.frac[(c % x.C) / x.fracBlock])
+      return segError(i, h, "output channel " + Twine(c) +
+                                " has other fractional bits than input "
+                                "channel " + Twine(c % x.C));
+  return Error::success();
+}
+
+/// PackTaps (Program.h): gathered, then written (the output may share
+/// bytes with the input).
+void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  uint32_t L = p.target.L;
+  int64_t s = h.params[1], d = h.params[2], pad = h.params[3];
+  std::vector<uint8_t> out(uint64_t(y.C) * y.H * y.W);
+  for (int64_t c = 0; c < y.C; ++c) {
+    int64_t kx = c / x.C, ci = c % x.C;
+    for (int64_t yy = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx) {
+        int64_t ix = xx * s + kx * d - pad;
+        out[(uint64_t(c) * y.H + yy) * y.W + xx] =
+            ix >= 0 && ix < x.W ? data[blockedOffset(x, L, ci, yy, ix)] : 0;
+      }
+  }
+  for (int64_t c = 0; c < y.C; ++c)
+    for (int64_t yy = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx)
+        data[blockedOffset(y, L, c, yy, xx)] =
+            out[(uint64_t(c) * y.H + yy) * y.W + xx];
+}
+
 /// Zeroes the lanes past C in the last channel block of `t`.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
   for (int64_t c = t.C; c % L; ++c)
@@ -250,7 +301,7 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
                           (type == TensorType::Int8 ? "int8" : "float32"));
     return Error::success();
   };
-  bool floatIn = h.kind >= HostOpKind::Quantize;
+  bool floatIn = h.kind >= HostOpKind::Quantize && h.kind != HostOpKind::PackTaps;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -947,7 +998,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatPad)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::PackTaps)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -969,6 +1020,8 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkConv(p, i, h);
   case HostOpKind::Concat:
     return checkConcat(p, i, h);
+  case HostOpKind::PackTaps:
+    return checkPackTaps(p, i, h);
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
@@ -1003,6 +1056,8 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runConv(p, h, data, threads);
   else if (h.kind == HostOpKind::Concat)
     runConcat(p, h, data);
+  else if (h.kind == HostOpKind::PackTaps)
+    runPackTaps(p, h, data);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

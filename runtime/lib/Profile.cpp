@@ -30,8 +30,7 @@ LayerProfile Profile::total() const {
     t.macSlots += l.macSlots;
     t.ddrBytes += l.ddrBytes;
     t.cycles += l.cycles;
-    t.instructions += l.instructions;
-    t.host |= l.host;
+    t.instructions += l.instructions; // host: the layers say which
   }
   return t;
 }

@@ -258,6 +258,62 @@ TEST(HostOps, GroupedConvAndConcat) {
     EXPECT_EQ(data[1024 + blocked(H, W, c, 1, 1)], 0);
 }
 
+// PackTaps (Program.h) against its definition: 3 channels, a 5-wide
+// kernel, stride 2, dilation 1, pad 2 over a 4 x 9 input -> 15 channels of
+// 5 columns (pad lanes of the second block zero); the loader's checks.
+TEST(HostOps, PackTaps) {
+  const int C = 3, H = 4, W = 9, K = 5, S = 2, D = 1, P = 2, OW = 5;
+  Builder b;
+  b.p.dataBytes = 2048;
+  std::vector<int32_t> frac = {1, 2, 3};
+  uint32_t x = b.tensor("x", C, H, W, 0, frac);
+  std::vector<int32_t> pfrac;
+  for (int c = 0; c < K * C; ++c)
+    pfrac.push_back(frac[c % C]);
+  uint32_t y = b.tensor("y", K * C, H, OW, 512, pfrac);
+  std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
+  std::mt19937 rng(8);
+  std::vector<int> in(C * H * W);
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < W; ++xx) {
+        int v = std::uniform_int_distribution<int>(-128, 127)(rng);
+        in[(c * H + r) * W + xx] = v;
+        data[blocked(H, W, c, r, xx)] = uint8_t(v);
+      }
+  b.p.host = {HostSegment{HostOpKind::PackTaps, {x}, {y}, {K, S, D, P}, 0, 0}};
+  b.emit(instr(Opcode::Host, {{"segment", 0}})).emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int c = 0; c < 16; ++c)
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < OW; ++xx) {
+        int kx = c / C, ci = c % C, ix = xx * S + kx * D - P;
+        int want = c < K * C && ix >= 0 && ix < W ? in[(ci * H + r) * W + ix]
+                                                  : 0;
+        EXPECT_EQ(int8_t(data[512 + blocked(H, OW, c, r, xx)]), want)
+            << c << " " << r << " " << xx;
+      }
+  auto errorOf = [&](auto change) {
+    Program p = b.p;
+    change(p);
+    return loadError(writeBinary(p));
+  };
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params[0] = 4; })
+                .find("must have k x 3 channels and 4 rows, has 15 and 4"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params[1] = 0; })
+                .find("outside k in [1, 15]"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.tensors[1].frac[4] = 9; })
+                .find("output channel 4 has other fractional bits than input "
+                      "channel 1"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params.pop_back(); })
+                .find("4 params"),
+            std::string::npos);
+}
+
 } // namespace
 
 // The vectorized requantize kernels against the int64 rule (requantClamp,

@@ -552,6 +552,46 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
     int64_t c = u * Lc + l;
     return c < C ? fmax - fin.at(c) : 0;
   };
+  // A model input with few channels (an image's 3) would fill C of the L
+  // lanes of every array step: the host, which quantizes the input anyway,
+  // packs the kernel's columns into channels (PackTaps), and the DLP runs a
+  // k_h x 1 conv over k_w * C channels: k_w times fewer steps, the same
+  // products.
+  int64_t kw = g.kw, sw = g.sw, dw = g.dw, pl = g.pl;
+  bool modelInput = llvm::is_contained(inputs, uint32_t(g.inT));
+  if (modelInput && !oneD && kw > 1 && op.getInput().hasOneUse() &&
+      (C * kw + L - 1) / L < kw * ((C + L - 1) / L)) {
+    TensorRec packed = tensors[g.inT];
+    packed.name = layerName(op) + "/packed_taps";
+    packed.C = C * kw;
+    packed.W = g.outW;
+    packed.shape = {1, packed.C, packed.H, packed.W};
+    packed.frac.clear();
+    for (int64_t c = 0; c < packed.C; ++c)
+      packed.frac.push_back(tensors[g.inT].fracAt(c % C));
+    packed.fracBlock = 1;
+    dataBytes = (dataBytes + 63) & ~uint64_t(63);
+    packed.offset = dataBytes;
+    dataBytes += packed.bytes(L);
+    tensors.push_back(std::move(packed));
+    uint32_t pt = uint32_t(tensors.size() - 1);
+    hostSegment(op.getLoc(), dlprt::HostOpKind::PackTaps, {uint32_t(g.inT)},
+                pt, {kw, sw, dw, pl});
+    g.inT = int(pt);
+    g.units = tensors[pt].cb(L);
+    g.inW = g.outW;
+    g.kw = g.sw = g.dw = 1;
+    g.pl = 0;
+    int64_t kh = g.kh;
+    g.column = [C, kh, kw, Lc](int64_t u, int64_t ky, int64_t l) -> int64_t {
+      int64_t c = u * Lc + l; // packed channel kx * C + ci
+      return c < C * kw ? (c % C) * kh * kw + ky * kw + c / C : -1;
+    };
+    g.align = [fin, C, kw, fmax, Lc](int64_t u, int64_t l) -> int32_t {
+      int64_t c = u * Lc + l;
+      return c < C * kw ? fmax - fin.at(c % C) : 0;
+    };
+  }
   return emitGemmLayer(*this, g);
 }
 

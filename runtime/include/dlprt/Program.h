@@ -133,6 +133,13 @@ enum class HostOpKind : uint32_t {
   /// Padding: params: the FloatPadMode, the value (IEEE-754 bits), then
   /// per axis the begin pad, then per axis the end pad (negative crops).
   FloatPad = 19,
+  /// Taps of a conv packed into channels (int8 -> int8), so a first layer
+  /// with few input channels fills the array's lanes: output channel
+  /// kx * C + c, row y, column x is input channel c, row y, column
+  /// x * stride + kx * dilation - pad (0 outside the input), for kx < k
+  /// (the output has k * C channels, the input's rows). params: k, stride,
+  /// dilation, pad (of the width axis).
+  PackTaps = 20,
 };
 
 struct HostSegment {
