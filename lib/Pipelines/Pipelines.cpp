@@ -28,7 +28,9 @@ void dlp::buildDLPCompilePipeline(
                    : createDLPQuantize(q));
   if (stage == CompileStage::QNN)
     return;
-  ConvertQNNToDLPOptions lower{options.target, options.csrDensity};
+  ConvertQNNToDLPOptions lower;
+  lower.targetFile = options.target;
+  lower.csrDensity = options.csrDensity;
   if (target)
     pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else

@@ -5,8 +5,14 @@
 
 Written from docs/isa.md and docs/binary-format.md only (numpy, no import of
 the toolchain).  It parses the .dlpb (header, section table, TARGET, CODE,
-CONST, MEMORY, TENSORS, IO), then executes the instruction stream
+CONST, MEMORY, TENSORS, IO, HOST), then executes the instruction stream
 *symbolically*: buffers hold provenance tags instead of numbers.
+
+  * A PackTaps host segment (kind 20) makes each byte of its output stand
+    for the input byte it copies (channel kx*C + c, column x = input
+    channel c, column x*stride + kx*dilation - pad; outside the input, and
+    the output's pad lanes, are padding / an input pad lane), so a packed
+    first layer is checked against the untiled conv on the model input.
 
   * LOAD into FBUF tags every lane with the DDR byte it came from; a byte of
     a tensor resolves (through the tensor descriptors' channel-blocked
@@ -144,7 +150,52 @@ def parse_binary(path):
     b["inputs"] = [r.u32() for _ in range(r.u32())]
     b["outputs"] = [r.u32() for _ in range(r.u32())]
     r.done()
+    r = Reader(secs["HOST"], "HOST")
+    host = []
+    for _ in range(r.u32()):
+        kind = r.u32()
+        ins = [r.u32() for _ in range(r.u32())]
+        outs = [r.u32() for _ in range(r.u32())]
+        params = [r.i64() for _ in range(r.u32())]
+        r.u64(), r.u64()  # const offset, size
+        host.append(dict(kind=kind, inputs=ins, outputs=outs, params=params))
+    r.done()
+    b["host"] = host
     return b
+
+
+PACK_TAPS = 20  # host kind (docs/binary-format.md)
+
+
+def pack_taps_remap(b, L):
+    """DDR address -> the address whose byte it holds: identity, except that
+    each byte of a PackTaps output (docs/binary-format.md, host kind 20) is
+    the input byte it copies (GPAD where it is a zero from outside the
+    input)."""
+    remap = np.arange(b["data_bytes"], dtype=np.int64)
+    for h in b["host"]:
+        if h["kind"] != PACK_TAPS:
+            continue
+        x, y = b["tensors"][h["inputs"][0]], b["tensors"][h["outputs"][0]]
+        k, s, d, pad = h["params"]
+        # The output's pad lanes hold zeros: stand in one of the input's pad
+        # lanes for them (checked against zero weights), or GPAD.
+        for c in range(y["C"], blocks(y["C"], L) * L):
+            for yy in range(y["H"]):
+                for xx in range(y["W"]):
+                    dst = y["off"] + ((c // L * y["H"] + yy) * y["W"] + xx) * L + c % L
+                    zc = x["C"]
+                    remap[dst] = (x["off"] + ((zc // L * x["H"] + yy) * x["W"]) * L + zc % L
+                                  if x["C"] % L else GPAD)
+        for c in range(y["C"]):
+            kx, ci = divmod(c, x["C"])
+            for yy in range(y["H"]):
+                for xx in range(y["W"]):
+                    ix = xx * s + kx * d - pad
+                    dst = y["off"] + ((c // L * y["H"] + yy) * y["W"] + xx) * L + c % L
+                    remap[dst] = (x["off"] + ((ci // L * x["H"] + yy) * x["W"] + ix) * L +
+                                  ci % L) if 0 <= ix < x["W"] else GPAD
+    return remap
 
 
 # ----------------------------------------------------------------------------
@@ -224,6 +275,7 @@ class Machine:
         self.abuf = [None] * (s["acc_bytes"] // (4 * Q))
         self.ddr = np.full(b["data_bytes"], UNWRITTEN, np.int64)
         self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
+        self.remap = pack_taps_remap(b, L)
         self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
         self.produced = []  # vector id -> (instr, bias entry tag, parts)
         self.derived = []   # POOL / ADD records (kind, instr, start, lanes)
@@ -244,7 +296,7 @@ class Machine:
         if f["buf"] == 0:
             a = ddr + i0 * L
             if f["region"] == 1:
-                self.fbuf[sram] = a[:, None] + np.arange(L)[None, :]
+                self.fbuf[sram] = self.remap[a[:, None] + np.arange(L)[None, :]]
             else:
                 self.fbuf[sram] = OPAQUE
         elif f["buf"] == 1:

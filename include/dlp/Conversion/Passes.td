@@ -32,7 +32,10 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "Target config (JSON, hw/configs/*.json)">,
     Option<"csrDensity", "csr-density", "double", "0.0",
            "Store a layer's weights as CSR streams run by GEMM_CSR when its "
-           "weight density (non-zero / all) is below this (0: never)">
+           "weight density (non-zero / all) is below this (0: never)">,
+    Option<"packTaps", "pack-taps", "bool", "true",
+           "Pack the kernel columns of a conv on a model input with few "
+           "channels into channels (host kind 20), k_w times fewer steps">
   ];
   let statistics = [
     Statistic<"numInstructions", "instructions", "Instructions emitted">,

@@ -559,7 +559,7 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
   // products.
   int64_t kw = g.kw, sw = g.sw, dw = g.dw, pl = g.pl;
   bool modelInput = llvm::is_contained(inputs, uint32_t(g.inT));
-  if (modelInput && !oneD && kw > 1 && op.getInput().hasOneUse() &&
+  if (packTaps && modelInput && !oneD && kw > 1 && op.getInput().hasOneUse() &&
       (C * kw + L - 1) / L < kw * ((C + L - 1) / L)) {
     TensorRec packed = tensors[g.inT];
     packed.name = layerName(op) + "/packed_taps";

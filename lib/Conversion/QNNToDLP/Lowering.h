@@ -62,6 +62,8 @@ public:
   unsigned weightBank = 0;
   /// Layers whose weight density is below this get CSR weights (GEMM_CSR).
   double csrDensity = 0;
+  /// Pack a model-input conv's kernel columns into channels (PackTaps).
+  bool packTaps = true;
 
   /// The tensor of a feature-map value (allocated on first use).
   int tensorOf(mlir::Value v);

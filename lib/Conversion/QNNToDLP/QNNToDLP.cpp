@@ -424,6 +424,7 @@ struct ConvertQNNToDLPPass
       return signalPassFailure();
     }
     low.csrDensity = csrDensity;
+    low.packTaps = packTaps;
     if (failed(low.run(f))) {
       prog.erase();
       return signalPassFailure();

@@ -1,5 +1,6 @@
-// RUN: dlp-opt %s --convert-qnn-to-dlp=target=%configs/small.json --mlir-print-debuginfo | FileCheck %s
-// RUN: dlp-opt %s --convert-qnn-to-dlp=target=%configs/small.json --mlir-print-debuginfo | dlp-translate --dlp-to-binary | dlp-translate --binary-to-dlp --mlir-print-debuginfo | FileCheck %s --check-prefix=BIN
+// RUN: dlp-opt %s --convert-qnn-to-dlp="target=%configs/small.json pack-taps=false" --mlir-print-debuginfo | FileCheck %s
+// RUN: dlp-opt %s --convert-qnn-to-dlp="target=%configs/small.json pack-taps=false" --mlir-print-debuginfo | dlp-translate --dlp-to-binary | dlp-translate --binary-to-dlp --mlir-print-debuginfo | FileCheck %s --check-prefix=BIN
+// RUN: dlp-opt %s --convert-qnn-to-dlp=target=%configs/small.json | FileCheck %s --check-prefix=PACK
 
 // A 3 -> 4 channel 3x3 conv, stride 2, pad 1, fused ReLU on the small
 // target (L = Q = 8): one input channel block (3 channels + 5 zero lanes),
@@ -36,3 +37,12 @@ func.func @main(%x: tensor<1x3x5x5xf32> {onnx.name = "x"}) -> tensor<1x4x3x3xf32
 // BIN: dlp.gemm {{.*}}in_cb = 1 : i64{{.*}} loc([[BCONV:#loc[0-9]*]])
 // BIN: dlp.store {{.*}}n0 = 9 : i64
 // BIN: [[BCONV]] = loc("conv")
+
+// By default the host packs the 3 kernel columns of the 3-channel input into
+// 9 channels (host kind 20: k 3, stride 2, dilation 1, pad 1; the packed map
+// has the input's 5 rows and the output's 3 columns), and the GEMM is a
+// 3 x 1 conv over 2 channel blocks: 2 array steps per pixel instead of 3.
+// PACK: dlp.tensor {ddr_offset = 384 : i64, frac = array<i32: 4, 5, 6, 4, 5, 6, 4, 5, 6>, frac_block = 1 : i64, name = "conv/packed_taps", shape = array<i64: 1, 9, 5, 3>, storage = array<i64: 9, 5, 3>}
+// PACK: dlp.host_segment {const_bytes = 0 : i64, const_offset = 0 : i64, inputs = array<i32: 0>, kind = 20 : i32, outputs = array<i32: 2>, params = array<i64: 3, 2, 1, 1>}
+// PACK: dlp.host {segment = 0 : i64}
+// PACK: dlp.gemm {{{.*}}in_cb = 2 : i64, in_cstride = 15 : i64, in_h = 5 : i64, in_w = 3 : i64, k_h = 3 : i64, k_w = 1 : i64, {{.*}}pad_l = 0 : i64, pad_t = 1 : i64, {{.*}}stride_h = 2 : i64, stride_w = 1 : i64
