@@ -253,12 +253,36 @@ Error checkPackTaps(const Program &p, size_t i, const HostSegment &h) {
   return Error::success();
 }
 
-/// PackTaps (Program.h): gathered, then written (the output may share
-/// bytes with the input).
-void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data) {
+/// PackTaps (Program.h). Compiled programs give it disjoint tensors: each
+/// output vector is then C-byte runs of input vectors; if the tensors share
+/// bytes, the input is gathered first, then written.
+void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data,
+                 unsigned threads) {
   const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
   uint32_t L = p.target.L;
-  int64_t s = h.params[1], d = h.params[2], pad = h.params[3];
+  int64_t k = h.params[0], s = h.params[1], d = h.params[2], pad = h.params[3];
+  if (x.ddrOffset + x.bytes(L) <= y.ddrOffset ||
+      y.ddrOffset + y.bytes(L) <= x.ddrOffset) {
+    // Rows on the threads (disjoint output bytes).
+    dlprt::kernels::parallelForRange(threads, y.H, [&](int64_t y0, int64_t y1) {
+    for (int64_t c0 = 0; c0 < y.C; c0 += L) // output channel blocks
+      for (int64_t yy = y0; yy < y1; ++yy)
+        for (int64_t xx = 0; xx < y.W; ++xx) {
+          uint8_t *out = data + blockedOffset(y, L, c0, yy, xx);
+          std::memset(out, 0, L);
+          for (int64_t kx = 0; kx < k; ++kx) {
+            int64_t ix = xx * s + kx * d - pad;
+            if (ix < 0 || ix >= x.W)
+              continue;
+            // Channels [kx * C, kx * C + C) that fall in this block.
+            int64_t lo = std::max(kx * x.C, c0), hi = std::min((kx + 1) * x.C, c0 + int64_t(L));
+            for (int64_t c = lo; c < hi; ++c)
+              out[c - c0] = data[blockedOffset(x, L, c - kx * x.C, yy, ix)];
+          }
+        }
+    });
+    return;
+  }
   std::vector<uint8_t> out(uint64_t(y.C) * y.H * y.W);
   for (int64_t c = 0; c < y.C; ++c) {
     int64_t kx = c / x.C, ci = c % x.C;
@@ -276,12 +300,15 @@ void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data) {
             out[(uint64_t(c) * y.H + yy) * y.W + xx];
 }
 
-/// Zeroes the lanes past C in the last channel block of `t`.
+/// Zeroes the lanes past C in the last channel block of `t`: one run of
+/// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
-  for (int64_t c = t.C; c % L; ++c)
-    for (int64_t yy = 0; yy < t.H; ++yy)
-      for (int64_t xx = 0; xx < t.W; ++xx)
-        data[blockedOffset(t, L, c, yy, xx)] = 0;
+  if (t.C % L == 0)
+    return;
+  uint64_t lanes = L - uint64_t(t.C % L);
+  for (int64_t yy = 0; yy < t.H; ++yy)
+    for (int64_t xx = 0; xx < t.W; ++xx)
+      std::memset(data + blockedOffset(t, L, t.C, yy, xx), 0, lanes);
 }
 
 /// Logical element count of a tensor (validated: fits uint64).
@@ -1057,7 +1084,7 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
   else if (h.kind == HostOpKind::Concat)
     runConcat(p, h, data);
   else if (h.kind == HostOpKind::PackTaps)
-    runPackTaps(p, h, data);
+    runPackTaps(p, h, data, threads);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

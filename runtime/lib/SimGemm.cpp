@@ -88,6 +88,8 @@ GemmPlans::~GemmPlans() = default;
 
 namespace {
 
+/// Bytes past the packed int8 panels gatherPacked8 may write.
+constexpr size_t kGatherSlack = 32 * 8;
 /// Output pixels gathered per chunk at most.
 constexpr size_t kChunk = 64;
 /// Bytes of gathered rows (int8 + packed int16) a chunk aims to stay within
@@ -249,11 +251,13 @@ gatherPacked(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
 
 /// As gather, then igemm::packB8Transposed, in one pass for the int8 path:
 /// the rows of output pixels [m0, m0 + mc) go from FBUF straight into the
-/// packed quads `dst` of igemm::BLayout8(kq, mc) (values + 128). Runs of
-/// 32 rows starting at a quad go as 8 x 8 word transposes, the rest byte by
-/// byte. Rows no segment names (a group's padding) are not written: their
-/// weights are zero.
-__attribute__((target("avx2"))) void
+/// packed quads `dst` of igemm::BLayout8(kq, mc) (values + 128). A segment
+/// starting at a quad goes 32 rows at a time as 8 x 8 word transposes, its
+/// last piece read with a masked load: the rows it writes past the segment
+/// are rewritten by the segments that follow (they come in increasing row
+/// order) or are padding rows (zero weights), and `dst` has kGatherSlack
+/// bytes past the last panel for them. Other segments go byte by byte.
+__attribute__((target("avx2,avx512f,avx512bw,avx512vl"))) void
 gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
               const int8_t *fbuf, uint32_t L, size_t m0, size_t mc,
               uint8_t *dst) {
@@ -268,12 +272,13 @@ gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
       px.sources(g, s, fbuf, L, src);
       int64_t i = 0;
       if (s.dst % 4 == 0)
-        for (; i + 32 <= s.len; i += 32) {
+        for (; i < s.len; i += 32) {
+          __mmask32 mask = s.len - i >= 32 ? ~__mmask32(0)
+                                           : (__mmask32(1) << (s.len - i)) - 1;
           __m256i v[8];
           for (int j = 0; j < 8; ++j)
             v[j] = _mm256_xor_si256(
-                src[j] ? _mm256_loadu_si256(
-                             reinterpret_cast<const __m256i *>(src[j] + i))
+                src[j] ? _mm256_maskz_loadu_epi8(mask, src[j] + i)
                        : _mm256_setzero_si256(),
                 flip);
           transpose8x8(v);
@@ -466,7 +471,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
       // Rows in a8's order; its padding rows hold whatever the buffer held
       // (their weights are zero).
       igemm::BLayout8 layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
-      b8.resize(layout.size());
+      b8.resize(layout.size() + kGatherSlack);
       if (kGatherPacked) {
         gatherPacked8(g, segs, kc, fbuf, L, m0, mc, b8.data());
       } else {

@@ -500,7 +500,14 @@ Kernel8Fn kernel8For(Isa isa) {
 
 } // namespace
 
-bool igemm::int8Available() { return cpuHasVnni(); }
+bool igemm::int8Available() {
+#if DLP_IGEMM_HAVE_AVX2
+  // The simulator's int8 gather uses AVX-512BW masked byte loads.
+  return cpuHasVnni() && __builtin_cpu_supports("avx512bw");
+#else
+  return false;
+#endif
+}
 
 namespace {
 

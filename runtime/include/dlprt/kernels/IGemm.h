@@ -153,8 +153,8 @@ void gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
 // the same bits as the int16 path, wraparound included.
 //===----------------------------------------------------------------------===//
 
-/// Whether the int8 path runs on this CPU (AVX-512 VNNI with VL); without
-/// it gemm8 runs portable C++ (tests).
+/// Whether the int8 path runs on this CPU (AVX-512 VNNI with VL and BW);
+/// without it gemm8 runs portable C++ (tests).
 bool int8Available();
 
 /// K-range of the packed A8 that one kernel call covers: `quads` quads
