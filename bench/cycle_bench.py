@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Cycle-model benchmark: simulated latency, schedule efficiency and binary
+size of the torchvision models compiled for a target, dense and (ResNet-18,
+ResNet-50) magnitude-pruned to 90 % with CSR weights.
+
+    /usr/bin/python3 bench/cycle_bench.py --build BUILD [--models a,b,...]
+                     [--target hw/configs/large.json] [--sparse resnet18,resnet50]
+                     [--sparsity 0.9] [--csr-density 0.5]
+
+Per model: `dlpc --target T` (calibration on 4 random N(0, 1) inputs; the
+sparse rows prune every conv / FC weight per layer by magnitude with
+dlp_kit.prune_onnx and compile with --csr-density) and `dlp-run --timing-only
+--profile-json` (the cycle model alone, docs/cycle-model.md). Columns:
+cycles and latency at the target's clock; efficiency two ways (the whole
+program's roofline bound: all MAC slots against all DDR bytes; and the
+layers in sequence: the sum of the per-layer bounds) over the cycles; the
+binary size; the wall time of the timing-only dlp-run (load + validate +
+model). Nothing is asserted: this is a measurement, not a test.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from float_bench import MODELS, ensure_model, run_measured  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--target", default=os.path.join(ROOT, "hw", "configs", "large.json"))
+    ap.add_argument("--sparse", default="resnet18,resnet50")
+    ap.add_argument("--sparsity", type=float, default=0.9)
+    ap.add_argument("--csr-density", default="0.5")
+    ap.add_argument("--weights", default="pow2")
+    args, _ = ap.parse_known_args()
+    build = os.path.abspath(args.build)
+    dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
+    import onnx
+    from dlp_kit.prune_onnx import prune_model
+
+    runs = [(m, False) for m in args.models.split(",")]
+    runs += [(m, True) for m in args.sparse.split(",") if m and m in args.models.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, sparse in runs:
+            mdir = ensure_model(build, name)
+            model = os.path.join(mdir, "model.onnx")
+            shape = np.load(os.path.join(mdir, "input.npy")).shape[1:]
+            calib = os.path.join(tmp, name + ".calib.npy")
+            np.save(calib, np.random.default_rng(10).standard_normal((4,) + shape)
+                    .astype(np.float32))
+            opts = []
+            if sparse:
+                m = onnx.load(model)
+                prune_model(m, args.sparsity)
+                model = os.path.join(tmp, name + ".sparse.onnx")
+                onnx.save(m, model)
+                opts = ["--csr-density", args.csr_density]
+            dlpb = os.path.join(tmp, name + (".sparse" if sparse else "") + ".dlpb")
+            run_measured([dlpc, model, "--calib", calib, "--calib-batch", "1",
+                          "--target", args.target, "--weights", args.weights,
+                          "-o", dlpb] + opts)
+            prof = os.path.join(tmp, "p.json")
+            wall = min(run_measured([dlp_run, dlpb, "--timing-only", "--profile-json",
+                                     prof])[0] for _ in range(3))
+            p = json.load(open(prof))
+            cyc = p["total_cycles"]
+            rows.append(dict(model=name + (" %d%% CSR" % round(100 * args.sparsity)
+                                           if sparse else ""),
+                             cycles=cyc, latency_ms=p["latency_us"] / 1e3,
+                             eff_prog=p["total"]["bound_cycles"] / cyc,
+                             eff_seq=p["layers_bound_cycles"] / cyc,
+                             bin_mb=os.path.getsize(dlpb) / 2**20, wall_s=wall))
+            print("measured %s" % rows[-1]["model"], file=sys.stderr, flush=True)
+    tgt = json.load(open(args.target))
+    print("\nCycle model, target %s (%dx%d, %g MHz), %s weights"
+          % (tgt["name"], tgt["array"]["L"], tgt["array"]["Q"], tgt["clock_mhz"],
+             args.weights))
+    hdr = "%-18s %12s %10s %9s %9s %8s %9s" % ("model", "cycles", "ms", "eff prog",
+                                            "eff seq", "bin MB", "timing s")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        print("%-18s %12d %10.3f %8.1f%% %8.1f%% %8.1f %9.3f" %
+              (r["model"], r["cycles"], r["latency_ms"], 100 * r["eff_prog"],
+               100 * r["eff_seq"], r["bin_mb"], r["wall_s"]))
+    print("eff prog: whole-program roofline bound / cycles; eff seq: sum of the "
+          "layers' bounds / cycles;\ntiming s: wall time of `dlp-run --timing-only` "
+          "(load, validate, cycle model), best of 3")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Design-space report: latency of a model against the resources of the
+array and the on-chip buffers, from the cycle model.
+
+    /usr/bin/python3 bench/explore.py --build BUILD --model resnet18
+        [--base hw/configs/large.json] [--arrays 16,32,64,128]
+        [--sram-scales 0.5,1,2] [--csr-density 0.5 --prune 0.9]
+
+For every array size N (L = Q = N) and every scale s of the base config's
+SRAM (feature, weight-bank and accumulator bytes times s; parameter entries
+as the base), writes the derived config, compiles the model for it with
+`dlpc --target` and times it with `dlp-run --timing-only --profile-json`.
+Prints one row per design: PEs, SRAM bytes, cycles, latency at the base
+clock, the layers-in-sequence efficiency, and which designs are on the
+Pareto front of (PEs + SRAM, latency). A design the compiler cannot tile
+for (a layer that does not fit) is listed with the compiler's error. The
+clock and DDR of the base config are kept: what a larger array costs in
+timing closure is the RTL's resource estimate to answer (issue 11).
+"""
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from float_bench import ensure_model  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--model", default="resnet18")
+    ap.add_argument("--base", default=os.path.join(ROOT, "hw", "configs", "large.json"))
+    ap.add_argument("--arrays", default="16,32,64,128")
+    ap.add_argument("--sram-scales", default="0.5,1,2")
+    ap.add_argument("--weights", default="pow2")
+    ap.add_argument("--prune", type=float, default=0.0,
+                    help="magnitude-prune conv / FC weights to this sparsity first")
+    ap.add_argument("--csr-density", default=None)
+    args, _ = ap.parse_known_args()
+    build = os.path.abspath(args.build)
+    dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
+    base = json.load(open(args.base))
+    mdir = ensure_model(build, args.model)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(mdir, "model.onnx")
+        if args.prune:
+            import onnx
+            from dlp_kit.prune_onnx import prune_model
+            m = onnx.load(model)
+            prune_model(m, args.prune)
+            model = os.path.join(tmp, "model.onnx")
+            onnx.save(m, model)
+        shape = np.load(os.path.join(mdir, "input.npy")).shape[1:]
+        calib = os.path.join(tmp, "calib.npy")
+        np.save(calib, np.random.default_rng(10).standard_normal((4,) + shape)
+                .astype(np.float32))
+        table = os.path.join(tmp, "table.json")
+        subprocess.run([dlpc, model, "--calib", calib, "--calib-batch", "1",
+                        "--calibration-out", table, "--emit=qnn", "-o",
+                        os.path.join(tmp, "q.mlirbc")], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for n in [int(v) for v in args.arrays.split(",")]:
+            for s in [float(v) for v in args.sram_scales.split(",")]:
+                cfg = copy.deepcopy(base)
+                cfg["name"] = "explore-%dx%d-s%g" % (n, n, s)
+                cfg["array"] = {"L": n, "Q": n}
+                for k in ("feature_bytes", "weight_bank_bytes", "acc_bytes"):
+                    cfg["sram"][k] = int(base["sram"][k] * s) // (4 * n) * (4 * n)
+                path = os.path.join(tmp, cfg["name"] + ".json")
+                json.dump(cfg, open(path, "w"))
+                sram = sum(cfg["sram"][k] for k in ("feature_bytes", "acc_bytes")) + \
+                    2 * cfg["sram"]["weight_bank_bytes"]
+                row = dict(name=cfg["name"], pes=n * n, sram=sram)
+                dlpb = os.path.join(tmp, "m.dlpb")
+                opts = ["--csr-density", args.csr_density] if args.csr_density else []
+                r = subprocess.run([dlpc, model, "--calibration", table, "--target", path,
+                                    "--weights", args.weights, "-o", dlpb] + opts,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   universal_newlines=True)
+                if r.returncode:
+                    err = [l for l in r.stdout.splitlines() if "error" in l]
+                    row["error"] = (err[0] if err else r.stdout.strip())[-110:]
+                    rows.append(row)
+                    continue
+                prof = os.path.join(tmp, "p.json")
+                subprocess.run([dlp_run, dlpb, "--timing-only", "--profile-json", prof],
+                               check=True, stdout=subprocess.DEVNULL)
+                p = json.load(open(prof))
+                row.update(cycles=p["total_cycles"], ms=p["latency_us"] / 1e3,
+                           eff=p["layers_bound_cycles"] / p["total_cycles"])
+                rows.append(row)
+                print("measured %s" % cfg["name"], file=sys.stderr, flush=True)
+    ok = [r for r in rows if "error" not in r]
+    for r in ok:  # Pareto: no design with fewer resources is as fast
+        r["pareto"] = not any(o is not r and o["pes"] <= r["pes"] and
+                              o["sram"] <= r["sram"] and o["ms"] <= r["ms"] and
+                              (o["pes"], o["sram"], o["ms"]) != (r["pes"], r["sram"], r["ms"])
+                              for o in ok)
+    print("\nDesign space: %s%s, base %s (%g MHz, %g DDR bytes/cycle)"
+          % (args.model, " pruned to %d %%, CSR" % round(100 * args.prune) if args.prune else "",
+             base["name"], base["clock_mhz"], base["ddr"]["bytes_per_cycle"]))
+    hdr = "%-22s %7s %10s %12s %10s %7s %s" % ("design", "PEs", "SRAM KiB", "cycles",
+                                            "ms", "eff %", "pareto")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        if "error" in r:
+            print("%-22s %7d %10d  %s" % (r["name"], r["pes"], r["sram"] // 1024, r["error"]))
+            continue
+        print("%-22s %7d %10d %12d %10.3f %7.1f %s" %
+              (r["name"], r["pes"], r["sram"] // 1024, r["cycles"], r["ms"],
+               100 * r["eff"], "*" if r["pareto"] else ""))
+    print("SRAM: feature + accumulator + 2 weight banks; eff: layers-in-sequence "
+          "roofline / cycles; *: no design with fewer PEs and SRAM is as fast")
+
+
+if __name__ == "__main__":
+    main()
