@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--sparsity", type=float, default=0.9)
     ap.add_argument("--csr-density", default="0.5")
     ap.add_argument("--weights", default="pow2")
+    ap.add_argument("--tile-search", action="store_true",
+                    help="compile with dlpc --tile-search")
     args, _ = ap.parse_known_args()
     build = os.path.abspath(args.build)
     dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
@@ -70,7 +72,8 @@ def main():
             dlpb = os.path.join(tmp, name + (".sparse" if sparse else "") + ".dlpb")
             run_measured([dlpc, model, "--calib", calib, "--calib-batch", "1",
                           "--target", args.target, "--weights", args.weights,
-                          "-o", dlpb] + opts)
+                          "-o", dlpb] + opts +
+                         (["--tile-search"] if args.tile_search else []))
             prof = os.path.join(tmp, "p.json")
             wall = min(run_measured([dlp_run, dlpb, "--timing-only", "--profile-json",
                                      prof])[0] for _ in range(3))
@@ -84,9 +87,9 @@ def main():
                              bin_mb=os.path.getsize(dlpb) / 2**20, wall_s=wall))
             print("measured %s" % rows[-1]["model"], file=sys.stderr, flush=True)
     tgt = json.load(open(args.target))
-    print("\nCycle model, target %s (%dx%d, %g MHz), %s weights"
+    print("\nCycle model, target %s (%dx%d, %g MHz), %s weights%s"
           % (tgt["name"], tgt["array"]["L"], tgt["array"]["Q"], tgt["clock_mhz"],
-             args.weights))
+             args.weights, ", --tile-search" if args.tile_search else ""))
     hdr = "%-18s %12s %10s %9s %9s %8s %9s" % ("model", "cycles", "ms", "eff prog",
                                             "eff seq", "bin MB", "timing s")
     print(hdr)

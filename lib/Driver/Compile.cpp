@@ -185,6 +185,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     opts.autoInt8Sqnr = r.autoInt8;
     opts.maxFracSpread = r.maxFracSpread;
     opts.csrDensity = r.csrDensity;
+    opts.tileSearch = r.tileSearch;
     opts.weightScale = r.weightScale;
     if (!r.goldenInputs.empty()) {
       // Stop at qnn to keep a copy for the quantized evaluator; the rest of

@@ -31,6 +31,7 @@ void dlp::buildDLPCompilePipeline(
   ConvertQNNToDLPOptions lower;
   lower.targetFile = options.target;
   lower.csrDensity = options.csrDensity;
+  lower.tileSearch = options.tileSearch;
   if (target)
     pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else

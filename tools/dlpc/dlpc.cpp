@@ -91,6 +91,10 @@ static cl::opt<double> csrDensity(
     cl::desc("CSR sparse weights (GEMM_CSR) for layers whose weight density "
              "(non-zero / all) is below this; 0: never"),
     cl::init(0));
+static cl::opt<bool> tileSearch(
+    cl::cat(cat), "tile-search",
+    cl::desc("choose each conv / FC layer's row-band height with the cycle "
+             "model (lowers the model a few times more)"));
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
@@ -127,6 +131,7 @@ int main(int argc, char **argv) {
   r.autoInt8 = autoInt8;
   r.maxFracSpread = maxFracSpread;
   r.csrDensity = csrDensity;
+  r.tileSearch = tileSearch;
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());
   r.printTime = printTime;

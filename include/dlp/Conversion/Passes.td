@@ -35,14 +35,20 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "weight density (non-zero / all) is below this (0: never)">,
     Option<"packTaps", "pack-taps", "bool", "true",
            "Pack the kernel columns of a conv on a model input with few "
-           "channels into channels (host kind 20), k_w times fewer steps">
+           "channels into channels (host kind 20), k_w times fewer steps">,
+    Option<"tileSearch", "tile-search", "bool", "false",
+           "Choose each GEMM layer's row-band height with the cycle model: "
+           "lower with bands capped at 1, 1/2, 1/4, 1/8 of the largest that "
+           "fits, keep per layer the fastest (docs/lowering.md)">
   ];
   let statistics = [
     Statistic<"numInstructions", "instructions", "Instructions emitted">,
     Statistic<"numGemms", "gemms", "GEMM tile instructions">,
     Statistic<"numHost", "host-segments", "Ops run on the host">,
     Statistic<"numSyncs", "syncs", "SYNC barriers placed">,
-    Statistic<"constBytes", "const-bytes", "Bytes of DDR region const">
+    Statistic<"constBytes", "const-bytes", "Bytes of DDR region const">,
+    Statistic<"numTileSearchGain", "tile-search-gain",
+              "Cycles the tile search saved (cycle model)">
   ];
 }
 

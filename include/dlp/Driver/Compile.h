@@ -23,6 +23,8 @@ struct CompileRequest {
   int maxFracSpread = 8;
   /// CSR weights for layers below this weight density (0: never).
   double csrDensity = 0;
+  /// Band heights per layer by the cycle model.
+  bool tileSearch = false;
   unsigned numThreads = 2;
   /// Inputs of the golden chain (one .npy per model input); empty: none.
   std::vector<std::string> goldenInputs;

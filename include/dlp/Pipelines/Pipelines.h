@@ -46,6 +46,11 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       *this, "max-frac-spread",
       llvm::cl::desc("Cap channel fractional bits at the smallest + N"),
       llvm::cl::init(8)};
+  Option<bool> tileSearch{
+      *this, "tile-search",
+      llvm::cl::desc("Choose each GEMM layer's band height with the cycle "
+                     "model (a few lowerings more)"),
+      llvm::cl::init(false)};
   Option<double> csrDensity{
       *this, "csr-density",
       llvm::cl::desc("CSR weights (GEMM_CSR) for layers whose weight "

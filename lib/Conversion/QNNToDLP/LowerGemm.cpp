@@ -23,6 +23,8 @@ namespace {
 /// Everything the tiler needs to know about one GEMM layer.
 struct GemmLayer {
   Operation *op;
+  /// Position among the function's GEMM layers (Lowering::gemmLayers).
+  unsigned index = 0;
   int inT, outT; ///< tensor indices (outT: -1 when an epilogue op is fused)
   /// A pool or residual add fused after the epilogue (planFusion), or null.
   Operation *epi = nullptr;
@@ -103,14 +105,22 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
   // The largest band R whose tiles fit twice (ping-pong), else once.
   int64_t R = 0, slots = 0;
+  int64_t rMax = g.outH;
   auto findBand = [&] {
     for (int64_t sl = 2; sl >= 1 && !R; --sl)
-      for (int64_t r = g.outH; r >= 1 && !R; --r)
+      for (int64_t r = std::min(g.outH, rMax); r >= 1 && !R; --r)
         if (sl * (inVecs(r) + r * g.outW + epiVecs(r)) <= fbuf &&
             r * g.outW <= abuf && inRows(r) <= 4095 && r % poolS == 0)
           R = r, slots = sl;
   };
   findBand();
+  // Tile search (--tile-search): this layer's bands at most 1/d of the
+  // largest that fits, d chosen per layer by the cycle model.
+  if (int64_t d = lw.bandDivisor(g.index); R && d > 1) {
+    rMax = std::max(poolS, (R + d - 1) / d);
+    R = 0;
+    findBand();
+  }
   if (!R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
     lw.fused.erase(g.epi);
@@ -592,6 +602,7 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
       return c < C * kw ? fmax - fin.at(c % C) : 0;
     };
   }
+  g.index = registerGemmLayer(op, g.epi);
   return emitGemmLayer(*this, g);
 }
 
@@ -636,5 +647,6 @@ LogicalResult Lowering::lowerFullyConnected(qnn::FullyConnectedOp op) {
     int64_t k = feature(u, l);
     return k < 0 ? 0 : fmax - fin.at(k);
   };
+  g.index = registerGemmLayer(op, g.epi);
   return emitGemmLayer(*this, g);
 }

@@ -16,6 +16,8 @@
 #include "llvm/ADT/DenseSet.h"
 
 #include <array>
+#include <functional>
+#include <string>
 
 namespace dlp::conv {
 
@@ -64,6 +66,16 @@ public:
   double csrDensity = 0;
   /// Pack a model-input conv's kernel columns into channels (PackTaps).
   bool packTaps = true;
+  /// Tile search: GEMM layer i's row bands are at most 1/divisor(i) of the
+  /// largest that fits (1 when unset).
+  std::function<int64_t(unsigned)> bandDivisorOf;
+  int64_t bandDivisor(unsigned layer) const {
+    return bandDivisorOf ? std::max<int64_t>(1, bandDivisorOf(layer)) : 1;
+  }
+  /// The GEMM layers in lowering order: the debug-map names of their
+  /// instructions (the layer's, and its fused epilogue's).
+  std::vector<std::vector<std::string>> gemmLayers;
+  unsigned registerGemmLayer(mlir::Operation *op, mlir::Operation *epi);
 
   /// The tensor of a feature-map value (allocated on first use).
   int tensorOf(mlir::Value v);

@@ -10,11 +10,16 @@
 #include "DLP/DLPProgram.h"
 #include "dlp/Conversion/Passes.h"
 #include "dlp/Support/Constants.h"
+#include "dlprt/CycleModel.h"
+#include "dlprt/Profile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <optional>
 
 namespace dlp {
 #define GEN_PASS_DEF_CONVERTQNNTODLP
@@ -48,6 +53,14 @@ uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
   uint64_t off = constData.size();
   constData.insert(constData.end(), bytes.begin(), bytes.end());
   return off;
+}
+
+unsigned Lowering::registerGemmLayer(Operation *op, Operation *epi) {
+  std::vector<std::string> names = {device::locationName(op->getLoc())};
+  if (epi)
+    names.push_back(device::locationName(epi->getLoc()));
+  gemmLayers.push_back(std::move(names));
+  return unsigned(gemmLayers.size() - 1);
 }
 
 int Lowering::tensorOf(Value v) {
@@ -380,6 +393,100 @@ struct ConvertQNNToDLPPass
   using Base::Base;
   std::shared_ptr<const dlprt::TargetConfig> target;
 
+  using LowerFn = llvm::function_ref<device::ProgramOp(
+      std::function<int64_t(unsigned)>, std::unique_ptr<Lowering> &)>;
+
+  /// --tile-search: lowers f with every GEMM layer's bands capped at 1/d of
+  /// the largest that fits, for d in kDivisors, times each program with the
+  /// cycle model (docs/cycle-model.md), gives each layer the d under which
+  /// its instructions (and its fused epilogue's) took the fewest cycles, and
+  /// keeps that program if it is faster than the plain one.
+  device::ProgramOp searchTiles(func::FuncOp f, LowerFn lowerOnce,
+                                std::unique_ptr<Lowering> &low) {
+    static constexpr int64_t kDivisors[] = {1, 2, 4, 8};
+    // Cycles per debug-map name and in total, of one trial program.
+    auto timeProgram = [&](device::ProgramOp prog, const Lowering &lw,
+                           std::map<std::string, uint64_t> &perName)
+        -> std::optional<uint64_t> {
+      dlprt::Program p;
+      p.target = *target;
+      p.constData = lw.constData;
+      for (Operation &op : prog.getBody().front()) {
+        if (!device::opcodeOf(&op))
+          continue;
+        uint32_t index = uint32_t(p.code.size());
+        p.code.push_back(device::encodeInstruction(&op));
+        std::string name = device::locationName(op.getLoc());
+        if (name.empty())
+          continue;
+        if (!p.debug.empty() && p.debug.back().end == index &&
+            p.debug.back().node == name)
+          p.debug.back().end = index + 1;
+        else
+          p.debug.push_back({index, index + 1, name});
+      }
+      llvm::Expected<dlprt::Timeline> tl = dlprt::cycleModel(p);
+      if (!tl) {
+        llvm::consumeError(tl.takeError());
+        return std::nullopt;
+      }
+      dlprt::Profile prof = dlprt::buildProfile(p, *tl);
+      for (const dlprt::LayerProfile &l : prof.layers)
+        perName[l.name] += l.cycles;
+      return tl->totalCycles;
+    };
+    std::vector<std::map<std::string, uint64_t>> cycles;
+    std::optional<uint64_t> plainTotal;
+    std::vector<std::vector<std::string>> layers;
+    for (int64_t d : kDivisors) {
+      std::unique_ptr<Lowering> trial;
+      device::ProgramOp prog = lowerOnce([d](unsigned) { return d; }, trial);
+      if (!prog) {
+        if (d == 1)
+          return nullptr; // the plain lowering failed: report that
+        cycles.emplace_back();
+        continue;
+      }
+      std::map<std::string, uint64_t> perName;
+      std::optional<uint64_t> total = timeProgram(prog, *trial, perName);
+      if (d == 1) {
+        plainTotal = total;
+        layers = trial->gemmLayers;
+      }
+      cycles.push_back(total ? std::move(perName)
+                             : std::map<std::string, uint64_t>());
+      prog.erase();
+    }
+    // Per layer, the divisor whose trial spent the fewest cycles on it.
+    std::vector<int64_t> choice(layers.size(), 1);
+    for (size_t i = 0; i < layers.size(); ++i) {
+      uint64_t best = UINT64_MAX;
+      for (size_t t = 0; t < cycles.size(); ++t) {
+        if (cycles[t].empty())
+          continue;
+        uint64_t c = 0;
+        for (const std::string &n : layers[i])
+          c += cycles[t].count(n) ? cycles[t].at(n) : 0;
+        if (c < best)
+          best = c, choice[i] = kDivisors[t];
+      }
+    }
+    device::ProgramOp prog = lowerOnce(
+        [choice](unsigned i) { return i < choice.size() ? choice[i] : 1; },
+        low);
+    if (prog && plainTotal) {
+      std::map<std::string, uint64_t> unused;
+      std::optional<uint64_t> total = timeProgram(prog, *low, unused);
+      if (total && *total < *plainTotal) {
+        numTileSearchGain = *plainTotal - *total;
+        return prog;
+      }
+    }
+    if (prog)
+      prog.erase();
+    return lowerOnce(nullptr, low);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!target) {
@@ -402,16 +509,6 @@ struct ConvertQNNToDLPPass
       return signalPassFailure();
     }
     func::FuncOp f = funcs.front();
-    OpBuilder b(module.getContext());
-    b.setInsertionPointAfter(f);
-    auto prog = device::ProgramOp::create(
-        b, f.getLoc(), b.getStringAttr(target->toJSON()),
-        b.getI64IntegerAttr(0), b.getDenseI32ArrayAttr({}),
-        b.getDenseI32ArrayAttr({}));
-    Block *body = new Block();
-    prog.getBody().push_back(body);
-    b.setInsertionPointToEnd(body);
-    Lowering low(*target, b);
     if (csrDensity < 0 || csrDensity > 1) {
       std::string text;
       llvm::raw_string_ostream(text) << llvm::format("%g", double(csrDensity));
@@ -423,12 +520,39 @@ struct ConvertQNNToDLPPass
                          << "' has no CSR decoder";
       return signalPassFailure();
     }
-    low.csrDensity = csrDensity;
-    low.packTaps = packTaps;
-    if (failed(low.run(f))) {
-      prog.erase();
-      return signalPassFailure();
+    OpBuilder b(module.getContext());
+    // One lowering of f into a new dlp.program after it (instructions only;
+    // the descriptors are added to the one that is kept).
+    auto lowerOnce = [&](std::function<int64_t(unsigned)> divisor,
+                         std::unique_ptr<Lowering> &low) -> device::ProgramOp {
+      b.setInsertionPointAfter(f);
+      auto prog = device::ProgramOp::create(
+          b, f.getLoc(), b.getStringAttr(target->toJSON()),
+          b.getI64IntegerAttr(0), b.getDenseI32ArrayAttr({}),
+          b.getDenseI32ArrayAttr({}));
+      prog.getBody().push_back(new Block());
+      b.setInsertionPointToEnd(&prog.getBody().front());
+      low = std::make_unique<Lowering>(*target, b);
+      low->csrDensity = csrDensity;
+      low->packTaps = packTaps;
+      low->bandDivisorOf = std::move(divisor);
+      if (failed(low->run(f))) {
+        prog.erase();
+        return nullptr;
+      }
+      return prog;
+    };
+    std::unique_ptr<Lowering> lowPtr;
+    device::ProgramOp prog;
+    if (tileSearch) {
+      prog = searchTiles(f, lowerOnce, lowPtr);
+    } else {
+      prog = lowerOnce(nullptr, lowPtr);
     }
+    if (!prog)
+      return signalPassFailure();
+    Lowering &low = *lowPtr;
+    Block *body = &prog.getBody().front();
     // Descriptors and constants go before the instructions.
     b.setInsertionPointToStart(body);
     std::vector<uint8_t> &cd = low.constData;
