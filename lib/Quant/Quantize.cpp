@@ -37,6 +37,10 @@ struct PrecisionConfig {
   bool defaultInt8 = false;
   bool perLayerScale = false;  // one weight window / scale per layer
   llvm::StringMap<bool> int8; // layer -> int8?
+  /// layer -> CSR weights or dense on the DLP (the lowering reads it from
+  /// the quantized op's `dlp.csr` attribute; unnamed layers follow
+  /// --csr-density).
+  llvm::StringMap<bool> csr;
   double autoSqnr = 0;
 };
 
@@ -85,6 +89,19 @@ LogicalResult readPrecisionFile(StringRef path, PrecisionConfig &cfg,
         if (failed(parsePrec(p, "layer '" + name.str() + "'", isInt8)))
           return failure();
         cfg.int8[name.str()] = isInt8;
+      }
+    } else if (key == "csr") {
+      const llvm::json::Object *layers = value.getAsObject();
+      if (!layers)
+        return emitError(loc) << "precision config '" << path
+                                  << "': \"csr\" must be an object";
+      for (const auto &[name, v] : *layers) {
+        std::optional<bool> on = v.getAsBoolean();
+        if (!on)
+          return emitError(loc) << "precision config '" << path
+                                    << "': csr of layer '" << name.str()
+                                    << "' must be true or false";
+        cfg.csr[name.str()] = *on;
       }
     } else {
       return emitError(loc) << "precision config '" << path
@@ -398,6 +415,8 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   } else {
     res = qnn::FullyConnectedOp::create(b, loc, resType, x, qwv, qb, lo, hi);
   }
+  if (auto it = cfg.csr.find(layer); it != cfg.csr.end())
+    res.getDefiningOp()->setAttr("dlp.csr", b.getBoolAttr(it->second));
   SmallVector<Operation *> dead = {op};
   if (act)
     dead.push_back(act);
@@ -653,6 +672,14 @@ public:
       numFloat += q.numFloat;
       numNarrowed += q.numNarrowed;
     }
+    for (const auto &entry : cfg.csr)
+      if (!used.contains(entry.getKey())) {
+        emitError(module.getLoc()) << "precision config names layer '"
+                           << entry.getKey()
+                           << "' for CSR, which is not a quantized conv / "
+                              "fully-connected layer of this model";
+        return signalPassFailure();
+      }
     for (const auto &entry : cfg.int8)
       if (!used.contains(entry.getKey())) {
         emitError(module.getLoc()) << "precision config names layer '"

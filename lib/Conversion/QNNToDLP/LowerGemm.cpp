@@ -198,6 +198,14 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                                     [](int8_t v) { return v != 0; });
     csr = double(nonZero) < lw.csrDensity * double(g.w->size());
   }
+  // The precision config's per-layer choice (`"csr": {layer: bool}`,
+  // carried by the quantizer as `dlp.csr`) overrides the threshold.
+  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr")) {
+    if (a.getValue() && !t.csr)
+      return lw.error(g.op, "the precision config asks for CSR weights but "
+                            "the target has no CSR decoder");
+    csr = a.getValue() && !g.w->empty();
+  }
   if (csr) {
     std::vector<uint8_t> streams;
     int64_t width = t.rowBytes(risa::WFmt::Csr);
