@@ -672,22 +672,16 @@ public:
       numFloat += q.numFloat;
       numNarrowed += q.numNarrowed;
     }
-    for (const auto &entry : cfg.csr)
-      if (!used.contains(entry.getKey())) {
-        emitError(module.getLoc()) << "precision config names layer '"
-                           << entry.getKey()
-                           << "' for CSR, which is not a quantized conv / "
-                              "fully-connected layer of this model";
-        return signalPassFailure();
-      }
-    for (const auto &entry : cfg.int8)
-      if (!used.contains(entry.getKey())) {
-        emitError(module.getLoc()) << "precision config names layer '"
-                           << entry.getKey()
-                           << "', which is not a quantized conv / "
-                              "fully-connected layer of this model";
-        return signalPassFailure();
-      }
+    for (auto [names, what] : {std::pair{&cfg.csr, "' for CSR"},
+                               std::pair{&cfg.int8, "'"}})
+      for (const auto &entry : *names)
+        if (!used.contains(entry.getKey())) {
+          emitError(module.getLoc())
+              << "precision config names layer '" << entry.getKey() << what
+              << ", which is not a quantized conv / fully-connected layer of "
+                 "this model";
+          return signalPassFailure();
+        }
     releaser.releaseDropped();
   }
 
