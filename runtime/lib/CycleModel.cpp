@@ -134,9 +134,12 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
     return c;
   }
   case Opcode::Pool:
-    // Section 2.3: one input vector (window element) per cycle.
-    c.cycles = g(Field::Pool_cb) * g(Field::Pool_out_h) * g(Field::Pool_out_w) *
-                   g(Field::Pool_k_h) * g(Field::Pool_k_w) +
+    // Section 2.3: each input vector of the tile read once (partial maxima
+    // / sums of the windows in progress kept in the unit), one cycle each;
+    // at least one cycle per output vector.
+    c.cycles = g(Field::Pool_cb) *
+                   std::max(g(Field::Pool_in_h) * g(Field::Pool_in_w),
+                            g(Field::Pool_out_h) * g(Field::Pool_out_w)) +
                p.poolPipeline;
     return c;
   case Opcode::Add:

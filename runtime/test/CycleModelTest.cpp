@@ -168,7 +168,8 @@ TEST(CycleModel, BarriersWaitForEverythingEarlier) {
 }
 
 TEST(CycleModel, PoolAndAddUnits) {
-  // POOL: 2 blocks x 4x4 x 3x3 = 288 + 3; ADD: 2 blocks x 16 + 3 = 35.
+  // POOL: each input vector once: 2 blocks x 6x6 = 72 + 3; ADD: 2 blocks x
+  // 16 + 3 = 35.
   Instr pool = instr(Opcode::Pool, {{"cb", 2}, {"out_cstride", 16}});
   for (auto [name, v] : Fields{{"in_h", 6},
                                {"in_w", 6},
@@ -185,7 +186,7 @@ TEST(CycleModel, PoolAndAddUnits) {
                                   {"b_cstride", 16},
                                   {"out_cstride", 16}});
   Timeline tl = timed({pool, add});
-  expectTimes(tl, {{0, 291}, {291, 326}});
+  expectTimes(tl, {{0, 75}, {75, 110}});
   EXPECT_EQ(tl.cost[0].macSlots, 0u);
 }
 
