@@ -28,10 +28,13 @@ void registerAllTranslations();
 /// diagnostics show its lines); later ones get a manager of their own. A
 /// missing file is reported as "<tool>: cannot open '<path>': ..." on
 /// stderr. Returns null on failure (diagnostics emitted).
-mlir::OwningOpRef<mlir::ModuleOp> loadModelFile(llvm::StringRef path,
-                                                mlir::MLIRContext *context,
-                                                llvm::SourceMgr &sourceMgr,
-                                                llvm::StringRef tool);
+/// `inputShapes` (`NAME=D0xD1x...`) pin an .onnx model's input dimensions
+/// (ONNXImportOptions::inputShapes; MLIR modules are already static); a
+/// malformed one is reported on stderr.
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModelFile(llvm::StringRef path, mlir::MLIRContext *context,
+              llvm::SourceMgr &sourceMgr, llvm::StringRef tool,
+              llvm::ArrayRef<std::string> inputShapes = {});
 } // namespace dlp
 
 #endif // DLP_INITALL_H

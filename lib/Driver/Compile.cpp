@@ -113,7 +113,8 @@ int dlp::driver::runCompile(const CompileRequest &request) {
 
   auto t0 = std::chrono::steady_clock::now();
   OwningOpRef<ModuleOp> module =
-      dlp::loadModelFile(r.modelPath, &context, sourceMgr, "dlpc");
+      dlp::loadModelFile(r.modelPath, &context, sourceMgr, "dlpc",
+                         r.inputShapes);
   if (!module)
     return 1;
   double tImport = since(t0);

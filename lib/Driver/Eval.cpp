@@ -188,7 +188,8 @@ int dlp::driver::runEval(const EvalRequest &r) {
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
   auto load = [&](StringRef path) {
-    return dlp::loadModelFile(path, &context, sourceMgr, "dlp-eval");
+    return dlp::loadModelFile(path, &context, sourceMgr, "dlp-eval",
+                              r.inputShapes);
   };
   auto optimize = [&](ModuleOp m) {
     if (r.noOptimize)

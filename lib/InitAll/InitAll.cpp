@@ -40,9 +40,21 @@ void dlp::registerAllTranslations() {
 
 mlir::OwningOpRef<mlir::ModuleOp>
 dlp::loadModelFile(llvm::StringRef path, mlir::MLIRContext *context,
-                   llvm::SourceMgr &sourceMgr, llvm::StringRef tool) {
-  if (path.ends_with(".onnx"))
-    return importONNXFile(path, context);
+                   llvm::SourceMgr &sourceMgr, llvm::StringRef tool,
+                   llvm::ArrayRef<std::string> inputShapes) {
+  if (path.ends_with(".onnx")) {
+    ONNXImportOptions options;
+    for (const std::string &spec : inputShapes) {
+      options.inputShapes.emplace_back();
+      std::string err = parseInputShape(spec, options.inputShapes.back());
+      if (!err.empty()) {
+        llvm::errs() << tool << ": " << err << "\n";
+        return nullptr;
+      }
+    }
+    return importONNXFile(path, context, options);
+  }
+  // An MLIR module's shapes are fixed already: inputShapes do not apply.
   if (!llvm::sys::fs::exists(path)) {
     llvm::errs() << tool << ": cannot open '" << path
                  << "': No such file or directory\n";

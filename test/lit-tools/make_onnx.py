@@ -6,7 +6,8 @@
   make_onnx.py --all DIR            write DIR/NAME.onnx for every name
 
 Use /usr/bin/python3 (Debian's onnx and numpy).  Every model has float32 graph
-inputs with concrete shapes (cnn_batch_n has a symbolic batch dim 'N'), named
+inputs with concrete shapes (cnn_batch_n has a symbolic batch dim 'N',
+cnn_dynamic_hw dynamic N, H and W and a reshape from Shape), named
 nodes, deterministic weights (np.random.RandomState(0), fresh per model) and
 graph outputs typed by ONNX shape inference.  Names starting with "bad_" are
 negative cases the importer must refuse: models onnx.checker accepts (bad_einsum,
@@ -113,6 +114,18 @@ conv("conv2d_dilations", [1, 2, 9, 9], [3, 2, 3, 3], dilations=[2, 2])
 conv("conv2d_strides", [1, 3, 8, 8], [4, 3, 3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
 # pads = [top, left, bottom, right]
 conv("conv2d_asym_pads", [1, 2, 6, 6], [3, 2, 3, 3], pads=[0, 1, 2, 1], strides=[1, 2])
+
+
+@reg("cnn_dynamic_hw", shape=["N", "M"])
+def _(g):  # dynamic batch, height and width; a reshape computed from Shape
+    y = g.n("Conv", [g.x(["N", 3, "H", "W"]), g.w("W", [4, 3, 3, 3]), g.w("B", [4])],
+            "conv0", pads=[1, 1, 1, 1], strides=[2, 2])
+    y = g.n("Relu", [y], "relu0")
+    s = g.n("Shape", [y], "shape0")
+    n = g.n("Gather", [s, g.c("zero", 0)], "gather0", axis=0)
+    n = g.n("Unsqueeze", [n, g.c("axes0", [0])], "unsqueeze0")
+    shape = g.n("Concat", [n, g.c("minus1", [-1])], "concat0", axis=0)
+    return g.n("Reshape", [y, shape], "reshape0", "y")
 
 
 @reg("cnn_batch_n")

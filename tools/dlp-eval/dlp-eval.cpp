@@ -21,6 +21,10 @@ static cl::OptionCategory evalCategory("dlp-eval options");
 
 static cl::opt<std::string> modelPath(cl::cat(evalCategory), cl::Positional,
                                       cl::desc("<model>"), cl::init(""));
+static cl::list<std::string> inputShapes(
+    cl::cat(evalCategory), "input-shape",
+    cl::desc("pin an .onnx model input's dimensions before shape inference, "
+             "NAME=D0xD1x... (repeatable)"));
 static cl::list<std::string> inputPaths(cl::cat(evalCategory), "input",
                                         cl::desc("input .npy file"),
                                         cl::value_desc("file"));
@@ -88,6 +92,7 @@ int main(int argc, char **argv) {
       "DLP reference evaluator (float nn and bit-exact qnn modules)\n");
   dlp::driver::EvalRequest r;
   r.modelPath = modelPath;
+  r.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   r.inputPaths.assign(inputPaths.begin(), inputPaths.end());
   r.outputPaths.assign(outputPaths.begin(), outputPaths.end());
   r.numThreads = numThreads;

@@ -91,6 +91,10 @@ static cl::opt<double> csrDensity(
     cl::desc("CSR sparse weights (GEMM_CSR) for layers whose weight density "
              "(non-zero / all) is below this; 0: never"),
     cl::init(0));
+static cl::list<std::string> inputShapes(
+    cl::cat(cat), "input-shape",
+    cl::desc("pin a model input's dimensions before shape inference, "
+             "NAME=D0xD1x... (repeatable; dynamic batch / height / width)"));
 static cl::opt<bool> tileSearch(
     cl::cat(cat), "tile-search",
     cl::desc("choose each conv / FC layer's row-band height with the cycle "
@@ -132,6 +136,7 @@ int main(int argc, char **argv) {
   r.maxFracSpread = maxFracSpread;
   r.csrDensity = csrDensity;
   r.tileSearch = tileSearch;
+  r.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());
   r.printTime = printTime;

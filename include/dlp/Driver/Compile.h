@@ -23,6 +23,8 @@ struct CompileRequest {
   int maxFracSpread = 8;
   /// CSR weights for layers below this weight density (0: never).
   double csrDensity = 0;
+  /// NAME=D0xD1x... per pinned model input (ONNX import).
+  std::vector<std::string> inputShapes;
   /// Band heights per layer by the cycle model.
   bool tileSearch = false;
   unsigned numThreads = 2;

@@ -11,6 +11,8 @@ namespace dlp::driver {
 struct EvalRequest {
   /// An .onnx file or an .mlir/.mlirbc module of nn or qnn ops.
   std::string modelPath;
+  /// NAME=D0xD1x... per pinned model input (ONNX import).
+  std::vector<std::string> inputShapes;
   /// One .npy per model input; at most one .npy per model output.
   std::vector<std::string> inputPaths, outputPaths;
   unsigned numThreads = 2;

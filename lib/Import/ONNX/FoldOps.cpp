@@ -74,8 +74,9 @@ LogicalResult buildShape(NodeContext &nc) {
   for (int64_t d : out)
     if (ShapedType::isDynamic(d))
       return nc.error() << "cannot fold Shape of a tensor with dynamic "
-                           "extents; export with static shapes or use "
-                           "Flatten";
+                           "extents; pin the model input's dimensions with "
+                           "--input-shape NAME=D0xD1x... (dlpc, dlp-eval), "
+                           "export with static shapes or use Flatten";
   int64_t n = out.size();
   nc.setOutput(0, ConstTensor::fromInts({n}, std::move(out)));
   return success();

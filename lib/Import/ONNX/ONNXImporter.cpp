@@ -155,6 +155,50 @@ OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef source,
              nullptr;
   }
 
+  // --input-shape: pin graph input dimensions before the checker and shape
+  // inference, so that shape subgraphs of dynamic dimensions fold.
+  for (const auto &[name, dims] : options.inputShapes) {
+    onnx::ValueInfoProto *in = nullptr;
+    std::string names;
+    for (onnx::ValueInfoProto &vi : *model.mutable_graph()->mutable_input()) {
+      bool isInit = false;
+      for (const onnx::TensorProto &t : graph.initializer())
+        isInit |= t.name() == vi.name();
+      if (isInit)
+        continue;
+      names += (names.empty() ? "" : ", ") + vi.name();
+      if (vi.name() == name)
+        in = &vi;
+    }
+    if (!in)
+      return emitError(fileLoc) << "--input-shape names '" << name
+                                << "', which is not a graph input (inputs: "
+                                << names << ")",
+             nullptr;
+    if (!in->type().has_tensor_type() ||
+        !in->type().tensor_type().has_shape() ||
+        in->type().tensor_type().shape().dim_size() != int(dims.size()))
+      return emitError(fileLoc)
+                 << "--input-shape gives input '" << name << "' "
+                 << dims.size() << " dimensions; the model declares "
+                 << (in->type().tensor_type().has_shape()
+                         ? std::to_string(
+                               in->type().tensor_type().shape().dim_size())
+                         : std::string("no shape")),
+             nullptr;
+    auto *shape = in->mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int i = 0; i < shape->dim_size(); ++i) {
+      onnx::TensorShapeProto::Dimension *d = shape->mutable_dim(i);
+      if (d->has_dim_value() && d->dim_value() != dims[i])
+        return emitError(fileLoc)
+                   << "--input-shape gives input '" << name << "' extent "
+                   << dims[i] << " on axis " << i << "; the model fixes it at "
+                   << d->dim_value(),
+               nullptr;
+      d->set_dim_value(dims[i]);
+    }
+  }
+
   if (options.runChecker) {
     try {
       onnx::checker::check_model(model);
@@ -310,4 +354,24 @@ void dlp::registerONNXImportTranslation() {
         registry.insert<nn::NNDialect, func::FuncDialect,
                         arith::ArithDialect>();
       });
+}
+
+std::string dlp::parseInputShape(
+    StringRef spec, std::pair<std::string, std::vector<int64_t>> &out) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty() || !spec.contains('='))
+    return "--input-shape '" + spec.str() +
+           "': expected NAME=D0xD1x... (e.g. input=1x3x224x224)";
+  out.first = name.str();
+  out.second.clear();
+  SmallVector<StringRef> parts;
+  dims.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t v;
+    if (p.getAsInteger(10, v) || v < 1)
+      return "--input-shape '" + spec.str() + "': extent '" + p.str() +
+             "' is not an integer >= 1";
+    out.second.push_back(v);
+  }
+  return "";
 }

@@ -17,6 +17,8 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dlp {
 
@@ -27,7 +29,16 @@ struct ONNXImportOptions {
   bool runShapeInference = true;
   /// Name of the generated function.
   std::string functionName = "main";
+  /// Graph inputs whose dimensions are pinned before shape inference
+  /// (`--input-shape NAME=1x3x224x224`): a dynamic dimension takes the given
+  /// extent, a static one must equal it.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
 };
+
+/// Parses `NAME=D0xD1x...` (every extent >= 1) into `out`; an error message
+/// naming what is wrong, or "" on success.
+std::string parseInputShape(llvm::StringRef spec,
+                            std::pair<std::string, std::vector<int64_t>> &out);
 
 /// Imports the ONNX file at `path`. On failure, diagnostics have been
 /// emitted on `context` and a null module is returned.
