@@ -16,6 +16,8 @@ PKGS=(
   libonnx-testdata dataset-fashion-mnist
   # plots (scripts/roofline.py)
   python3-matplotlib
+  # RTL (hw/): simulation and lint, synthesis estimates
+  verilator yosys
 )
 
 missing=()

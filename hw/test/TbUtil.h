@@ -1,0 +1,162 @@
+//===- TbUtil.h - Shared helpers of the RTL testbenches ----------*- C++ -*-===//
+//
+// Command line (`tb <config.json> [seed] [vectors]`), a seeded generator,
+// bit-field access to Verilated ports of any width, a clock tick and the
+// failure report that names the seed. The config is read with the
+// runtime's own loadTargetConfig: each testbench checks that the Verilated
+// model was built from the package of that config (port widths) and that
+// its latency is the cycle model's (CycleParams::fromTarget).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_HW_TEST_TBUTIL_H
+#define DLP_HW_TEST_TBUTIL_H
+
+#include "dlprt/CycleModel.h"
+#include "dlprt/Target.h"
+
+#include "llvm/Support/Error.h"
+
+#include <verilated.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <type_traits>
+
+namespace tb {
+
+struct Args {
+  dlprt::TargetConfig cfg;
+  dlprt::CycleParams cycles;
+  uint64_t seed = 0;
+  uint64_t vectors = 0;
+};
+
+inline Args parseArgs(int argc, char **argv, uint64_t defaultVectors) {
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: %s <config.json> [seed] [vectors]\n",
+                 argv[0]);
+    std::exit(2);
+  }
+  llvm::Expected<dlprt::TargetConfig> cfg = dlprt::loadTargetConfig(argv[1]);
+  if (!cfg) {
+    std::fprintf(stderr, "%s\n", llvm::toString(cfg.takeError()).c_str());
+    std::exit(2);
+  }
+  Args a;
+  a.cfg = *cfg;
+  a.cycles = dlprt::CycleParams::fromTarget(a.cfg);
+  a.seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0)
+                    : (uint64_t(std::random_device{}()) << 32) ^
+                          std::random_device{}();
+  a.vectors = argc > 3 ? std::strtoull(argv[3], nullptr, 0) : defaultVectors;
+  std::printf("seed %llu, %llu vectors, target %s\n",
+              (unsigned long long)a.seed, (unsigned long long)a.vectors,
+              a.cfg.name.c_str());
+  return a;
+}
+
+/// splitmix64: small, seedable, good enough for test vectors.
+class Rng {
+public:
+  explicit Rng(uint64_t seed) : s(seed) {}
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [lo, hi].
+  int64_t range(int64_t lo, int64_t hi) {
+    return lo + int64_t(next() % uint64_t(hi - lo + 1));
+  }
+  /// One of the values of an initializer list.
+  template <typename T> T pick(std::initializer_list<T> vs) {
+    return *(vs.begin() + next() % vs.size());
+  }
+  bool chance(unsigned percent) { return next() % 100 < percent; }
+
+private:
+  uint64_t s;
+};
+
+/// Words of 32 bits a port occupies (CData .. QData, VlWide<N>).
+template <typename T> constexpr unsigned portWords() {
+  return (sizeof(T) + 3) / 4;
+}
+
+/// Writes bits [lsb, lsb + width) of a port (width <= 32).
+template <size_t N>
+void put(VlWide<N> &p, unsigned lsb, unsigned width, uint64_t v) {
+  for (unsigned b = 0; b < width; ++b) {
+    unsigned at = lsb + b;
+    uint32_t bit = uint32_t((v >> b) & 1) << (at % 32);
+    p[at / 32] = (p[at / 32] & ~(uint32_t(1) << (at % 32))) | bit;
+  }
+}
+/// Reads bits [lsb, lsb + width) of a port (width <= 32).
+template <size_t N>
+uint32_t get(const VlWide<N> &p, unsigned lsb, unsigned width) {
+  uint32_t v = 0;
+  for (unsigned b = 0; b < width; ++b) {
+    unsigned at = lsb + b;
+    v |= ((p[at / 32] >> (at % 32)) & 1u) << b;
+  }
+  return v;
+}
+
+/// The same for ports of at most 64 bits (CData .. QData).
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+void put(T &p, unsigned lsb, unsigned width, uint64_t v) {
+  uint64_t mask = ((uint64_t(1) << width) - 1) << lsb;
+  p = T((uint64_t(p) & ~mask) | ((v << lsb) & mask));
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+uint32_t get(const T &p, unsigned lsb, unsigned width) {
+  return uint32_t((uint64_t(p) >> lsb) & ((uint64_t(1) << width) - 1));
+}
+
+/// One clock cycle: inputs set before are sampled at the rising edge.
+template <typename M> void tick(M &m) {
+  m.clk = 0;
+  m.eval();
+  m.clk = 1;
+  m.eval();
+}
+
+/// Synchronous reset for two cycles.
+template <typename M> void reset(M &m) {
+  m.rst_n = 0;
+  m.in_valid = 0;
+  tick(m);
+  tick(m);
+  m.rst_n = 1;
+}
+
+/// Reports a mismatch with the seed that reproduces it and exits.
+[[noreturn]] inline void fail(const Args &a, const std::string &what) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "FAIL (seed %llu; rerun with this seed): %s\n",
+               (unsigned long long)a.seed, what.c_str());
+  std::exit(1);
+}
+
+/// Cycles from an input with in_valid to its out_valid; the pipeline must
+/// be empty and in_valid low around the call.
+template <typename M> unsigned measureLatency(M &m, unsigned limit) {
+  m.in_valid = 1;
+  tick(m);
+  m.in_valid = 0;
+  for (unsigned c = 1; c <= limit; ++c) {
+    if (m.out_valid)
+      return c;
+    tick(m);
+  }
+  return 0;
+}
+
+} // namespace tb
+
+#endif // DLP_HW_TEST_TBUTIL_H
