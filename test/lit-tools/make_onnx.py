@@ -128,6 +128,26 @@ def _(g):  # dynamic batch, height and width; a reshape computed from Shape
     return g.n("Reshape", [y, shape], "reshape0", "y")
 
 
+@reg("cnn_dynamic_batch", shape=["N", 80])
+def _(g):  # dynamic batch only: x.reshape(x.shape[0], -1) folds symbolically
+    y = g.n("Conv", [g.x(["N", 3, 8, 10]), g.w("W", [4, 3, 3, 3]), g.w("B", [4])],
+            "conv0", pads=[1, 1, 1, 1], strides=[2, 2])
+    s = g.n("Shape", [y], "shape0")
+    n = g.n("Gather", [s, g.c("zero", 0)], "gather0", axis=0)
+    n = g.n("Unsqueeze", [n, g.c("axes0", [0])], "unsqueeze0")
+    shape = g.n("Concat", [n, g.c("minus1", [-1])], "concat0", axis=0)
+    return g.n("Reshape", [y, shape], "reshape0", "y")
+
+
+@reg("bad_batch_arith", shape=["M"])
+def _(g):  # arithmetic on the dynamic batch: refused, pointing at --input-shape
+    x = g.x(["N", 3, 4, 4])
+    s = g.n("Shape", [x], "shape0")
+    n = g.n("Gather", [s, g.c("zero", [0])], "gather0", axis=0)
+    n = g.n("Mul", [n, g.c("four", [48])], "mul0")
+    return g.n("Reshape", [x, n], "reshape0", "y")
+
+
 @reg("cnn_batch_n")
 def _(g):  # the one model with a symbolic batch dimension
     y = g.n("Conv", [g.x(["N", 1, 8, 8]), g.w("W", [4, 1, 3, 3]), g.w("B", [4])], "conv0",

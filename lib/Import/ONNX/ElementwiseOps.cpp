@@ -149,6 +149,10 @@ LogicalResult buildBinary(NodeContext &nc) {
   if (failed(nc.checkAttrs({})))
     return failure();
   std::shared_ptr<ConstTensor> ca = nc.constInput(0), cb = nc.constInput(1);
+  if ((ca && ca->isInteger() && ca->hasSymbolicBatch()) ||
+      (cb && cb->isInteger() && cb->hasSymbolicBatch()))
+    return nc.error() << "shape arithmetic on the dynamic batch; pin it with "
+                         "--input-shape NAME=D0xD1x... (dlpc, dlp-eval)";
   if (ca && cb && ca->isInteger() && cb->isInteger()) {
     if (auto folded = foldIntBinary(*ca, *cb, Fn())) {
       nc.setOutput(0, folded);

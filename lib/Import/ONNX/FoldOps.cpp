@@ -70,6 +70,9 @@ LogicalResult buildShape(NodeContext &nc) {
     end += rank;
   start = std::clamp<int64_t>(start, 0, rank);
   end = std::clamp<int64_t>(end, start, rank);
+  // A dynamic axis 0 (the batch) folds symbolically (kSymbolicBatch).
+  if (!dims.empty() && ShapedType::isDynamic(dims[0]))
+    dims[0] = kSymbolicBatch;
   std::vector<int64_t> out(dims.begin() + start, dims.begin() + end);
   for (int64_t d : out)
     if (ShapedType::isDynamic(d))

@@ -247,7 +247,8 @@ std::shared_ptr<ConstTensor> NodeContext::constInput(int i) {
   return it == g.slots.end() ? nullptr : it->second.constant;
 }
 
-FailureOr<SmallVector<int64_t>> NodeContext::constInts(int i, StringRef what) {
+FailureOr<SmallVector<int64_t>>
+NodeContext::constInts(int i, StringRef what, bool allowBatch) {
   std::shared_ptr<ConstTensor> c = constInput(i);
   if (!c)
     return error() << what << " (input #" << i
@@ -255,6 +256,10 @@ FailureOr<SmallVector<int64_t>> NodeContext::constInts(int i, StringRef what) {
   if (!c->isInteger())
     return error() << what << " must be an integer tensor, found "
                    << dtypeName(c->dtype);
+  if (!allowBatch && c->hasSymbolicBatch())
+    return error() << what << " depends on the dynamic batch (Shape of a "
+                   << "tensor with a dynamic axis 0); pin it with "
+                   << "--input-shape NAME=D0xD1x... (dlpc, dlp-eval)";
   return SmallVector<int64_t>(c->ints.begin(), c->ints.end());
 }
 

@@ -18,6 +18,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,13 @@ namespace dlp::onnximport {
 
 /// A tensor whose value is known at import time: an initializer, a Constant
 /// node, or the result of folding a shape subgraph.
+/// The value `Shape` folds a dynamic batch (axis 0) extent to: copied by
+/// Gather / Concat / Unsqueeze / Squeeze / Slice / Cast like any integer,
+/// accepted by Reshape as "copy the input's axis 0" (its 0 rule), refused
+/// by every other consumer and by shape arithmetic with a message that
+/// says to pin it with --input-shape.
+constexpr int64_t kSymbolicBatch = INT64_MIN + 7;
+
 struct ConstTensor {
   int32_t dtype = onnx::TensorProto::UNDEFINED;
   llvm::SmallVector<int64_t> dims;
@@ -41,6 +49,10 @@ struct ConstTensor {
 
   bool isFloat() const { return dtype == onnx::TensorProto::FLOAT; }
   bool isInteger() const;
+  /// Whether an integer element is the dynamic batch (kSymbolicBatch).
+  bool hasSymbolicBatch() const {
+    return std::find(ints.begin(), ints.end(), kSymbolicBatch) != ints.end();
+  }
   int64_t numElements() const;
   /// Element `i` as a double (any supported dtype).
   double at(int64_t i) const {
@@ -111,8 +123,10 @@ public:
   /// Import-time constant of input `i`, or null.
   std::shared_ptr<ConstTensor> constInput(int i);
   /// Integer vector from a constant input; diagnoses when not constant.
-  mlir::FailureOr<llvm::SmallVector<int64_t>> constInts(int i,
-                                                        llvm::StringRef what);
+  /// A value that depends on the dynamic batch (kSymbolicBatch) is refused
+  /// unless `allowBatch`.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  constInts(int i, llvm::StringRef what, bool allowBatch = false);
   /// Scalar from a constant input; diagnoses when not constant/scalar.
   mlir::FailureOr<double> constScalar(int i, llvm::StringRef what);
 

@@ -99,10 +99,25 @@ LogicalResult buildFlatten(NodeContext &nc) {
 LogicalResult buildReshape(NodeContext &nc) {
   if (failed(nc.checkAttrs({"allowzero"})))
     return failure();
-  FailureOr<SmallVector<int64_t>> shape = nc.constInts(1, "shape");
+  FailureOr<SmallVector<int64_t>> shape =
+      nc.constInts(1, "shape", /*allowBatch=*/true);
   if (failed(shape))
     return failure();
   bool allowZero = nc.attrInt("allowzero", 0) != 0;
+  // The dynamic batch (x.reshape(x.shape[0], -1)): axis 0 copied from the
+  // input by Reshape's 0 rule.
+  for (size_t i = 0; i < shape->size(); ++i)
+    if ((*shape)[i] == kSymbolicBatch) {
+      FailureOr<Value> x = nc.input(0);
+      if (failed(x))
+        return failure();
+      if (i != 0 || allowZero || NodeContext::shapeOf(*x).empty() ||
+          !ShapedType::isDynamic(NodeContext::shapeOf(*x)[0]))
+        return nc.error() << "the dynamic batch used other than as axis 0 of "
+                             "a reshape of the batched tensor; pin it with "
+                             "--input-shape NAME=D0xD1x... (dlpc, dlp-eval)";
+      (*shape)[i] = 0;
+    }
   if (auto c = intData(nc)) {
     shp::ShapeResult r = shp::reshape(c->dims, *shape, allowZero);
     if (!r.ok)
