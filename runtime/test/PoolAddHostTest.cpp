@@ -354,6 +354,19 @@ TEST(RequantKernels, LanesMatchTheRule) {
                                         hi[l]))
             << "round " << round << " pixel " << p << " lane " << l
             << " acc " << acc[p * lanes + l] << " shift " << int(shift[l]);
+    // A small array's lanes (8, 16: pixels back to back, the rule tiled;
+    // 39 pixels leave a tail) and 8 lanes at a wider stride.
+    for (auto [n, stride] : {std::pair<int64_t, int64_t>{8, 8}, {16, 16}, {8, 11}}) {
+      std::vector<int8_t> o(size_t(39 * n));
+      kernels::requantLanes(acc.data(), stride, 39, n, shift.data(), lo.data(),
+                            hi.data(), o.data());
+      for (int64_t p = 0; p < 39; ++p)
+        for (int64_t l = 0; l < n; ++l)
+          ASSERT_EQ(o[p * n + l], kernels::requantClamp(acc[p * stride + l],
+                                                        shift[l], lo[l], hi[l]))
+              << "round " << round << " lanes " << n << " stride " << stride
+              << " pixel " << p << " lane " << l;
+    }
 
     // ADD: both operands, one operand, one lane, in place.
     std::vector<int8_t> a(pixels * lanes), b(pixels * lanes), alA(lanes),

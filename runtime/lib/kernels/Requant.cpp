@@ -86,27 +86,41 @@ DLPRT_KERNEL void dlprt::kernels::requantLanes(
   // blends and clamps.
   constexpr int64_t kBlock = 64;
   int32_t rs[kBlock], ls[kBlock], right[kBlock], l32[kBlock], h32[kBlock];
-  for (int64_t l0 = 0; l0 < lanes; l0 += kBlock) {
-    int64_t n = std::min(kBlock, lanes - l0);
-    for (int64_t l = 0; l < n; ++l) {
-      int32_t s = shift[l0 + l];
+  auto rule = [&](int64_t l0, int64_t n, int64_t reps) {
+    for (int64_t l = 0; l < n * reps; ++l) {
+      int32_t s = shift[l0 + l % n];
       rs[l] = std::min(std::max(s, int32_t(1)), int32_t(32)) - 1;
       ls[l] = std::min(std::max(-s, int32_t(0)), int32_t(9));
       right[l] = s >= 1 ? -1 : 0;
-      l32[l] = lo[l0 + l];
-      h32[l] = hi[l0 + l];
+      l32[l] = lo[l0 + l % n];
+      h32[l] = hi[l0 + l % n];
     }
-    for (int64_t p = 0; p < pixels; ++p) {
-      const int32_t *a = acc + p * accStride + l0;
-      int8_t *d = dst + p * lanes + l0;
-      for (int64_t l = 0; l < n; ++l) {
-        int32_t v = a[l], t = v >> rs[l];
-        int32_t r = (t >> 1) + (t & 1);
-        int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256)) << ls[l];
-        int32_t q = (r & right[l]) | (left & ~right[l]);
-        d[l] = static_cast<int8_t>(std::min(std::max(q, l32[l]), h32[l]));
-      }
+  };
+  auto apply = [&](const int32_t *a, int8_t *d, int64_t n) {
+    for (int64_t l = 0; l < n; ++l) {
+      int32_t v = a[l], t = v >> rs[l];
+      int32_t r = (t >> 1) + (t & 1);
+      int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256)) << ls[l];
+      int32_t q = (r & right[l]) | (left & ~right[l]);
+      d[l] = static_cast<int8_t>(std::min(std::max(q, l32[l]), h32[l]));
     }
+  };
+  // Few lanes (a small array), pixels stored back to back: the rule tiled
+  // over kBlock elements so that the loop runs on whole vectors.
+  if (lanes < kBlock && kBlock % lanes == 0 && accStride == lanes) {
+    int64_t per = kBlock / lanes, p = 0;
+    rule(0, lanes, per);
+    for (; p + per <= pixels; p += per)
+      apply(acc + p * lanes, dst + p * lanes, kBlock);
+    for (; p < pixels; ++p)
+      apply(acc + p * lanes, dst + p * lanes, lanes);
+    return;
+  }
+  for (int64_t l0 = 0; l0 < lanes; l0 += kBlock) {
+    int64_t n = std::min(kBlock, lanes - l0);
+    rule(l0, n, 1);
+    for (int64_t p = 0; p < pixels; ++p)
+      apply(acc + p * accStride + l0, dst + p * lanes + l0, n);
   }
 }
 
