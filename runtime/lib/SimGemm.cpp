@@ -214,9 +214,13 @@ gatherPacked(const Geometry &g, const std::vector<Segment> &segs, size_t kc,
     for (const Segment &s : segs) {
       const int8_t *src[8];
       px.sources(g, s, fbuf, L, src);
+      // Whole 16-row pieces, the last one too: its rows past the segment
+      // (read from FBUF's slack or the next lanes) are rewritten by the
+      // segments that follow, which come in increasing row order, or by
+      // the odd-K pad below; `dst` and colMul have slack for the last.
       int64_t i = 0;
       if (s.dst % 2 == 0)
-        for (; i + 16 <= s.len; i += 16) {
+        for (; i < s.len; i += 16) {
           __m256i v[8];
           for (int j = 0; j < 8; ++j)
             v[j] = src[j] ? _mm256_cvtepi8_epi16(_mm_loadu_si128(
@@ -484,7 +488,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
                    1);
     } else if (a) {
       igemm::BLayout layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
-      b.resize(layout.size());
+      b.resize(layout.size() + kGatherSlack);
       if (!kGatherPacked) {
         x.resize(mc * kc);
         gather(g, segs, kc, fbuf, L, m0, mc, x.data());
@@ -763,8 +767,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
         !plan.a.pack(wt.data(), Q, int64_t(plan.kc), int64_t(plan.kc)))
       plan.w32 = std::move(w);
     else if (plan.a.hasColumnShifts())
-      for (size_t k = 0; k < plan.kc; ++k)
-        plan.colMul.push_back(int16_t(1 << plan.a.columnShift(int64_t(k))));
+      for (size_t k = 0; k < plan.kc + 16; ++k) // 16 of slack (gatherPacked)
+        plan.colMul.push_back(
+            int16_t(k < plan.kc ? 1 << plan.a.columnShift(int64_t(k)) : 1));
   });
   for (size_t i = 0; i < gemms.size(); ++i)
     if (keep[i])

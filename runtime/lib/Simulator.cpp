@@ -34,7 +34,9 @@ namespace dlprt {
 namespace rk = dlprt::kernels;
 
 template <class T> ZeroedArray<T>::ZeroedArray(size_t count) : n(count) {
-  size_t bytes = std::max<size_t>(n * sizeof(T), 1);
+  // kReadSlack bytes past the end: vector loads of a buffer's last
+  // elements may read (never use) a little past them.
+  size_t bytes = n * sizeof(T) + kReadSlack;
   // Fresh anonymous pages read as zero and cost nothing until touched.
   void *m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -50,7 +52,7 @@ template <class T> ZeroedArray<T>::ZeroedArray(size_t count) : n(count) {
 }
 
 template <class T> ZeroedArray<T>::~ZeroedArray() {
-  munmap(p, std::max<size_t>(n * sizeof(T), 1));
+  munmap(p, n * sizeof(T) + kReadSlack);
 }
 
 template class ZeroedArray<int8_t>;

@@ -30,8 +30,11 @@ namespace dlprt {
 
 /// A zero-filled array whose pages are mapped on first touch (anonymous
 /// memory): a machine pays only for the parts of its buffers a program uses.
+/// kReadSlack readable bytes follow the last element (vector loads of the
+/// simulator's gathers may read, not use, up to 32 bytes past a segment).
 template <class T> class ZeroedArray {
 public:
+  static constexpr size_t kReadSlack = 64;
   explicit ZeroedArray(size_t n);
   ~ZeroedArray();
   ZeroedArray(const ZeroedArray &) = delete;
