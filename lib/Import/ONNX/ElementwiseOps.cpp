@@ -81,6 +81,25 @@ LogicalResult buildHardSigmoid(NodeContext &nc) {
   return success();
 }
 
+/// HardSwish(x) = x * HardSigmoid(x; alpha = 1/6, beta = 1/2) (ONNX's
+/// definition), imported as those two ops.
+LogicalResult buildHardSwish(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> gate = nc.create<nn::HardSigmoidOp>(
+      *x, nc.f32(1.0f / 6.0f), nc.f32(0.5f));
+  if (failed(gate))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::MulOp>(*x, *gate);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 LogicalResult buildLeakyRelu(NodeContext &nc) {
   if (failed(nc.checkAttrs({"alpha"})))
     return failure();
@@ -216,6 +235,7 @@ const OpTableEntry kTable[] = {
     {"Dropout", 7, 17, buildDropout},
     {"Exp", 6, 17, buildUnary<nn::ExpOp>},
     {"HardSigmoid", 6, 17, buildHardSigmoid},
+    {"HardSwish", 14, 17, buildHardSwish},
     {"Identity", 1, 17, buildIdentity},
     {"LeakyRelu", 6, 17, buildLeakyRelu},
     {"Log", 6, 17, buildUnary<nn::LogOp>},
