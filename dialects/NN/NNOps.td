@@ -172,6 +172,7 @@ def NN_ExpOp : NN_MathUnaryOp<"exp", "exp(x)">;
 def NN_LogOp : NN_MathUnaryOp<"log", "natural logarithm">;
 def NN_SqrtOp : NN_MathUnaryOp<"sqrt", "square root">;
 def NN_TanhOp : NN_MathUnaryOp<"tanh", "hyperbolic tangent">;
+def NN_ErfOp : NN_MathUnaryOp<"erf", "Gauss error function">;
 def NN_ReciprocalOp : NN_MathUnaryOp<"reciprocal", "1 / x">;
 
 def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu"> {

@@ -116,6 +116,9 @@ Tensor kernels::unary(mlir::Operation *op, const Tensor &x, ExecContext &ctx) {
       .Case([&](nn::TanhOp) {
         return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Tanh, 0, 0, v); });
       })
+      .Case([&](nn::ErfOp) {
+        return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Erf, 0, 0, v); });
+      })
       .Case([&](nn::ReciprocalOp) {
         return mapUnary(x, ctx, [](float v) { return rk::floatUnary(rk::FloatUnaryOp::Reciprocal, 0, 0, v); });
       })

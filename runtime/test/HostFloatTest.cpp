@@ -99,7 +99,9 @@ TEST(HostFloat, EveryUnaryOp) {
       case rk::FloatUnaryOp::Log: want = std::log(v); break;
       case rk::FloatUnaryOp::Sqrt: want = std::sqrt(v); break;
       case rk::FloatUnaryOp::Tanh: want = std::tanh(v); break;
-      default: want = 1.0f / v; break;
+      case rk::FloatUnaryOp::Reciprocal: want = 1.0f / v; break;
+      case rk::FloatUnaryOp::Erf: want = std::erf(v); break;
+      default: FAIL() << "op " << op << " has no reference here"; break;
       }
       float got = at(data, b.p.tensors[y])[i];
       if (std::isnan(want))

@@ -349,6 +349,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::LogOp) { return unary(rk::FloatUnaryOp::Log); })
       .Case([&](nn::SqrtOp) { return unary(rk::FloatUnaryOp::Sqrt); })
       .Case([&](nn::TanhOp) { return unary(rk::FloatUnaryOp::Tanh); })
+      .Case([&](nn::ErfOp) { return unary(rk::FloatUnaryOp::Erf); })
       .Case([&](nn::ReciprocalOp) {
         return unary(rk::FloatUnaryOp::Reciprocal);
       })

@@ -249,6 +249,7 @@ const OpTableEntry kTable[] = {
     {"Sqrt", 6, 17, buildUnary<nn::SqrtOp>},
     {"Sub", 7, 17, buildBinary<nn::SubOp, IntSub>},
     {"Tanh", 6, 17, buildUnary<nn::TanhOp>},
+    {"Erf", 9, 17, buildUnary<nn::ErfOp>},
 };
 } // namespace
 

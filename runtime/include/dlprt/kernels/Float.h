@@ -30,6 +30,7 @@ enum class FloatUnaryOp : int64_t {
   Sqrt = 9,
   Tanh = 10,
   Reciprocal = 11,
+  Erf = 12,
   NumOps
 };
 
@@ -70,6 +71,8 @@ inline float floatUnary(FloatUnaryOp op, float a, float b, float v) {
     return std::tanh(v);
   case FloatUnaryOp::Reciprocal:
     return 1.0f / v;
+  case FloatUnaryOp::Erf:
+    return std::erf(v);
   case FloatUnaryOp::NumOps:
     break;
   }
