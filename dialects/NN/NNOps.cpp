@@ -68,6 +68,7 @@ NN_BROADCAST_INFER(MulOp)
 NN_BROADCAST_INFER(DivOp)
 NN_BROADCAST_INFER(MaxOp)
 NN_BROADCAST_INFER(MinOp)
+NN_BROADCAST_INFER(PowOp)
 #undef NN_BROADCAST_INFER
 
 //===----------------------------------------------------------------------===//

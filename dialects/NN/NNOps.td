@@ -195,6 +195,7 @@ def NN_MulOp : NN_BroadcastOp<"mul", "lhs * rhs">;
 def NN_DivOp : NN_BroadcastOp<"div", "lhs / rhs">;
 def NN_MaxOp : NN_BroadcastOp<"max", "max(lhs, rhs)">;
 def NN_MinOp : NN_BroadcastOp<"min", "min(lhs, rhs)">;
+def NN_PowOp : NN_BroadcastOp<"pow", "lhs raised to the power rhs">;
 
 //===----------------------------------------------------------------------===//
 // Convolution and pooling

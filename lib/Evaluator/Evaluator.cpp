@@ -97,7 +97,8 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       .Case([&](qnn::FlattenOp o) {
         return viewAs(in[0], shp::flatten(in[0].shape(), 1), ctx);
       })
-      .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp, nn::MinOp>(
+      .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp, nn::MinOp,
+            nn::PowOp>(
           [&](Operation *o) { return binary(o, in[0], in[1], ctx); })
       .Default([&](Operation *o) -> Tensor {
         if (o->getNumOperands() == 1 && o->getNumResults() == 1 &&

@@ -156,6 +156,12 @@ Tensor kernels::binary(mlir::Operation *op, const Tensor &a, const Tensor &b,
                            return rk::floatBinary(rk::FloatBinaryOp::Min, u, v);
                          });
       })
+      .Case([&](nn::PowOp) {
+        return mapBinary(a, b, ctx,
+                         [](float u, float v) {
+                           return rk::floatBinary(rk::FloatBinaryOp::Pow, u, v);
+                         });
+      })
       .Default([&](mlir::Operation *o) {
         return fail(ctx, "no binary kernel for " +
                              o->getName().getStringRef().str());

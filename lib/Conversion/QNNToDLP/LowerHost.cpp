@@ -64,7 +64,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
           nn::BatchNormOp, nn::PadOp>(op);
   if (consts && !nnOperator &&
       (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
-            nn::MinOp>(op) ||
+            nn::MinOp, nn::PowOp>(op) ||
        consts > 1))
     return error(op, "a float constant operand of a host op is only "
                      "supported for one operand of a binary op");
@@ -359,6 +359,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::DivOp) { return binary(rk::FloatBinaryOp::Div); })
       .Case([&](nn::MaxOp) { return binary(rk::FloatBinaryOp::Max); })
       .Case([&](nn::MinOp) { return binary(rk::FloatBinaryOp::Min); })
+      .Case([&](nn::PowOp) { return binary(rk::FloatBinaryOp::Pow); })
       .Case([&](nn::SoftmaxOp s) -> LogicalResult {
         auto type = cast<RankedTensorType>(s.getInput().getType());
         if (s.getAxis() == 0 && type.getDimSize(0) != 1)

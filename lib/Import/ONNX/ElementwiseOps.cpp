@@ -100,6 +100,11 @@ LogicalResult buildHardSwish(NodeContext &nc) {
   return success();
 }
 
+/// Pow: an integer exponent known at import time (ONNX allows int32 / int64
+/// / uint32 exponents on a float base) becomes a float constant; shape
+/// arithmetic on two integer constants folds as buildBinary does.
+LogicalResult buildPow(NodeContext &nc);
+
 LogicalResult buildLeakyRelu(NodeContext &nc) {
   if (failed(nc.checkAttrs({"alpha"})))
     return failure();
@@ -206,6 +211,18 @@ struct IntMax {
 struct IntMin {
   int64_t operator()(int64_t a, int64_t b) const { return std::min(a, b); }
 };
+/// Integer power of shape arithmetic (a negative exponent gives 0 unless
+/// the base is +-1, as integer division would).
+struct IntPow {
+  int64_t operator()(int64_t a, int64_t b) const {
+    if (b < 0)
+      return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;
+    int64_t r = 1;
+    for (int64_t i = 0; i < b && i < 64; ++i)
+      r = int64_t(uint64_t(r) * uint64_t(a));
+    return r;
+  }
+};
 
 /// Variadic Max/Min: a chain of binary ops.
 template <typename OpTy>
@@ -227,6 +244,32 @@ LogicalResult buildVariadic(NodeContext &nc) {
   return success();
 }
 
+LogicalResult buildPow(NodeContext &nc) {
+  std::shared_ptr<ConstTensor> base = nc.constInput(0), e = nc.constInput(1);
+  bool floatBase = !base || base->isFloat();
+  if (floatBase && e && e->isInteger() && !e->hasSymbolicBatch()) {
+    FailureOr<Value> x = nc.input(0);
+    if (failed(x))
+      return failure();
+    // A float copy under a name of its own: other users of the integer
+    // tensor (shapes) keep it.
+    std::string key = nc.node.input(1) + ".as_f32";
+    Slot &slot = nc.g.slots[key];
+    if (!slot.constant && !slot.value)
+      slot.constant = ConstTensor::fromFloats(
+          e->dims, std::vector<float>(e->ints.begin(), e->ints.end()));
+    FailureOr<Value> exponent = nc.g.materialize(key, slot, nc.loc);
+    if (failed(exponent))
+      return failure();
+    FailureOr<Value> y = nc.create<nn::PowOp>(*x, *exponent);
+    if (failed(y))
+      return failure();
+    nc.setOutput(0, *y);
+    return success();
+  }
+  return buildBinary<nn::PowOp, IntPow>(nc);
+}
+
 const OpTableEntry kTable[] = {
     {"Abs", 6, 17, buildUnary<nn::AbsOp>},
     {"Add", 7, 17, buildBinary<nn::AddOp, IntAdd>},
@@ -242,6 +285,7 @@ const OpTableEntry kTable[] = {
     {"Max", 8, 17, buildVariadic<nn::MaxOp>},
     {"Min", 8, 17, buildVariadic<nn::MinOp>},
     {"Mul", 7, 17, buildBinary<nn::MulOp, IntMul>},
+    {"Pow", 7, 17, buildPow},
     {"Neg", 6, 17, buildUnary<nn::NegOp>},
     {"Reciprocal", 6, 17, buildUnary<nn::ReciprocalOp>},
     {"Relu", 6, 17, buildUnary<nn::ReluOp>},

@@ -121,6 +121,15 @@ std::string dlp::onnximport::decodeTensor(TensorProto &proto,
     else
       out.ints.assign(proto.int64_data().begin(), proto.int64_data().end());
     break;
+  case TensorProto::UINT32: // ONNX keeps non-raw uint32 in uint64_data
+  case TensorProto::UINT64: // (values past INT64_MAX wrap)
+    if (hasRaw && out.dtype == TensorProto::UINT32)
+      readRawInts<uint32_t>(proto.raw_data(), out.ints);
+    else if (hasRaw)
+      readRawInts<uint64_t>(proto.raw_data(), out.ints);
+    else
+      out.ints.assign(proto.uint64_data().begin(), proto.uint64_data().end());
+    break;
   case TensorProto::INT32:
   case TensorProto::INT16:
   case TensorProto::INT8:

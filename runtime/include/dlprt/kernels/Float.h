@@ -87,6 +87,7 @@ enum class FloatBinaryOp : int64_t {
   Div = 3,
   Max = 4,
   Min = 5,
+  Pow = 6,
   NumOps
 };
 
@@ -104,6 +105,8 @@ inline float floatBinary(FloatBinaryOp op, float u, float v) {
     return std::max(u, v);
   case FloatBinaryOp::Min:
     return std::min(u, v);
+  case FloatBinaryOp::Pow:
+    return std::pow(u, v);
   case FloatBinaryOp::NumOps:
     break;
   }
