@@ -181,13 +181,25 @@ void runConv(const Program &p, const HostSegment &h, uint8_t *data,
   const uint8_t *bias = cst + 4 * nMul, *shift = bias + 4 * y.C;
   const uint8_t *amin = shift + y.C, *amax = amin + y.C;
   uint64_t plane = uint64_t(x.H) * x.W, outPlane = uint64_t(y.H) * y.W;
-  std::vector<int8_t> planes(uint64_t(x.C) * plane);
-  for (int64_t c = 0; c < x.C; ++c)
-    for (int64_t yy = 0; yy < x.H; ++yy)
-      for (int64_t xx = 0; xx < x.W; ++xx)
-        planes[c * plane + yy * x.W + xx] =
-            int8_t(data[blockedOffset(x, L, c, yy, xx)]);
-  std::vector<int8_t> out(uint64_t(y.C) * outPlane);
+  // Scratch kept across runs (no fresh pages per image); every element
+  // used is written first.
+  // (References: the loops below run on other threads, whose own
+  // thread_local buffers these are not.)
+  thread_local std::vector<int8_t> planesBuf, outBuf;
+  std::vector<int8_t> &planes = planesBuf, &out = outBuf;
+  planes.resize(uint64_t(x.C) * plane);
+  out.resize(uint64_t(y.C) * outPlane);
+  // Channel-blocked -> planes: each pixel's vector of L lanes read once.
+  rk::parallelForRange(threads, (x.C + L - 1) / L, [&](int64_t b0, int64_t b1) {
+    for (int64_t cb = b0; cb < b1; ++cb) {
+      int64_t n = std::min<int64_t>(L, x.C - cb * L);
+      const uint8_t *src = data + blockedOffset(x, L, cb * L, 0, 0);
+      int8_t *dst = planes.data() + uint64_t(cb) * L * plane;
+      for (uint64_t pix = 0; pix < plane; ++pix, src += L)
+        for (int64_t l = 0; l < n; ++l)
+          dst[l * plane + pix] = int8_t(src[l]);
+    }
+  });
   rk::parallelForRange(threads, y.C, [&](int64_t o0, int64_t o1) {
     std::vector<int32_t> mul(taps), acc(outPlane);
     for (int64_t o = o0; o < o1; ++o) {
@@ -199,11 +211,17 @@ void runConv(const Program &p, const HostSegment &h, uint8_t *data,
                      int8_t(amax[o]), out.data() + o * outPlane);
     }
   });
-  for (int64_t o = 0; o < y.C; ++o)
-    for (int64_t yy = 0; yy < y.H; ++yy)
-      for (int64_t xx = 0; xx < y.W; ++xx)
-        data[blockedOffset(y, L, o, yy, xx)] =
-            uint8_t(out[o * outPlane + yy * y.W + xx]);
+  // Planes -> channel-blocked (the pad lanes are zeroed by the caller).
+  rk::parallelForRange(threads, (y.C + L - 1) / L, [&](int64_t b0, int64_t b1) {
+    for (int64_t cb = b0; cb < b1; ++cb) {
+      int64_t n = std::min<int64_t>(L, y.C - cb * L);
+      uint8_t *dst = data + blockedOffset(y, L, cb * L, 0, 0);
+      const int8_t *src = out.data() + uint64_t(cb) * L * outPlane;
+      for (uint64_t pix = 0; pix < outPlane; ++pix, dst += L)
+        for (int64_t l = 0; l < n; ++l)
+          dst[l] = uint8_t(src[l * outPlane + pix]);
+    }
+  });
 }
 
 void runConcat(const Program &p, const HostSegment &h, uint8_t *data) {
