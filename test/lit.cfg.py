@@ -34,3 +34,8 @@ config.substitutions.append(
     ("%fmnist",
      "env PYTHONPATH=" + os.path.join(repo_root, "python") + " " +
      config.python + " -m dlp_kit.fashion_mnist"))
+# dlp-run --backend=rtl exists when the build Verilated dlp_core
+# (hw/backend/CMakeLists.txt).
+if os.path.exists(os.path.join(config.dlp_obj_root, "hw", "backend", "vcore",
+                               "Vdlp_core__ALL.a")):
+    config.available_features.add("dlp-rtl")

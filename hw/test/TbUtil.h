@@ -12,6 +12,9 @@
 #define DLP_HW_TEST_TBUTIL_H
 
 #include "dlprt/CycleModel.h"
+#include "dlprt/Isa.h"
+#include "dlprt/Program.h"
+#include "dlprt/Simulator.h"
 #include "dlprt/Target.h"
 
 #include "llvm/Support/Error.h"
@@ -21,9 +24,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace tb {
 
@@ -133,6 +139,70 @@ template <typename M> void reset(M &m) {
   tick(m);
   tick(m);
   m.rst_n = 1;
+}
+
+/// An instruction of `op` with the named fields set (a testbench bug if a
+/// name or value does not fit the ISA table).
+inline dlprt::isa::Instr
+makeInstr(dlprt::isa::Opcode op,
+          std::initializer_list<std::pair<const char *, int64_t>> fs,
+          uint8_t tokens = 0) {
+  dlprt::isa::Instr in = dlprt::isa::Instr::make(op, tokens);
+  for (auto [name, v] : fs) {
+    std::optional<dlprt::isa::Field> f = dlprt::isa::findField(op, name);
+    if (!f || !in.set(*f, v)) {
+      std::fprintf(stderr, "testbench bug: field %s = %lld\n", name,
+                   (long long)v);
+      std::exit(2);
+    }
+  }
+  return in;
+}
+
+/// Drives a 256-bit instruction port (VlWide<8>) with `in`'s word.
+template <typename P> void putInsn(P &port, const dlprt::isa::Instr &in) {
+  for (unsigned k = 0; k < 8; ++k)
+    port[k] = uint32_t(in.w[k / 2] >> (32 * (k % 2)));
+}
+
+[[noreturn]] inline void fail(const Args &a, const std::string &what);
+
+/// FBUF (all of `fbuf`, int8) after the functional simulator ran LOAD FBUF,
+/// LOAD PBUF (the entries `pbuf` holds, if any), `op`, STORE FBUF: the
+/// reference of a compute unit's testbench.
+inline std::vector<int8_t> referenceFbuf(const Args &a,
+                                         const std::vector<int8_t> &fbuf,
+                                         const std::vector<uint8_t> &pbuf,
+                                         const dlprt::isa::Instr &op) {
+  using dlprt::isa::Opcode;
+  dlprt::Program p;
+  p.target = a.cfg;
+  p.constData = pbuf;
+  p.dataBytes = fbuf.size();
+  int64_t nv = int64_t(fbuf.size() / a.cfg.L);
+  int64_t ne = int64_t(pbuf.size() / a.cfg.paramEntryBytes());
+  p.code.push_back(makeInstr(Opcode::Load, {{"buf", 0}, {"region", 1},
+                                            {"n0", nv}, {"n1", 1}, {"n2", 1}},
+                             ne ? 0 : dlprt::isa::PushNext));
+  if (ne)
+    p.code.push_back(makeInstr(Opcode::Load,
+                               {{"buf", 2}, {"region", 0}, {"n0", ne},
+                                {"n1", 1}, {"n2", 1}},
+                               dlprt::isa::PushNext));
+  dlprt::isa::Instr mid = op;
+  mid.setTokens(dlprt::isa::PopPrev | dlprt::isa::PushNext);
+  p.code.push_back(mid);
+  p.code.push_back(makeInstr(Opcode::Store, {{"buf", 0}, {"region", 1},
+                                             {"n0", nv}, {"n1", 1}, {"n2", 1}},
+                             dlprt::isa::PopPrev));
+  p.code.push_back(dlprt::isa::Instr::make(Opcode::End));
+  auto sim = dlprt::Simulator::create(p);
+  if (!sim)
+    fail(a, "the reference program is invalid (testbench bug): " +
+                llvm::toString(sim.takeError()));
+  std::vector<uint8_t> data(fbuf.begin(), fbuf.end());
+  (*sim)->run(data.data());
+  return std::vector<int8_t>(data.begin(), data.end());
 }
 
 /// Reports a mismatch with the seed that reproduces it and exits.

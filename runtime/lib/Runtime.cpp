@@ -143,6 +143,16 @@ Expected<std::unique_ptr<Session>> Session::create(Program validated) {
   return s;
 }
 
+Backend::~Backend() = default;
+
+void Session::setBackend(std::unique_ptr<Backend> b) {
+  backend = std::move(b);
+  // The simulator's machines and their regions are not used again.
+  machines.clear();
+  regions.clear();
+  lastRegion = -1;
+}
+
 std::vector<const TensorDesc *> Session::inputs() const {
   std::vector<const TensorDesc *> out;
   for (uint32_t i : prog.inputs)
@@ -168,6 +178,48 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
                              "given %zu and %zu",
                              prog.inputs.size(), prog.outputs.size(), in.size(),
                              out.size());
+  // One DDR data region per machine, zeroed.
+  auto addRegion = [&]() -> Error {
+    void *mem = std::calloc(std::max<uint64_t>(dataBytes, 1), 1);
+    if (!mem)
+      return createStringError(std::errc::not_enough_memory,
+                               "cannot allocate %llu bytes of DDR data",
+                               (unsigned long long)dataBytes);
+    regions.emplace_back(static_cast<uint8_t *>(mem), std::free);
+    return Error::success();
+  };
+  // Image `img` on `data` (zero but where an earlier image ran, `dirty`):
+  // quantize the inputs in, execute, dequantize the outputs.
+  uint32_t L = prog.target.L;
+  auto runImage = [&](int64_t img, uint8_t *data, bool dirty,
+                      function_ref<Error(uint8_t *)> execute) -> Error {
+    if (dirty)
+      std::memset(data, 0, dataBytes);
+    for (size_t i = 0; i < in.size(); ++i) {
+      const TensorDesc &d = prog.tensors[prog.inputs[i]];
+      quantizeInto(d, L, in[i] + img * logicalElements(d), data);
+    }
+    if (Error e = execute(data))
+      return e;
+    for (size_t i = 0; i < out.size(); ++i) {
+      const TensorDesc &d = prog.tensors[prog.outputs[i]];
+      dequantizeFrom(d, L, data, out[i] + img * logicalElements(d));
+    }
+    return Error::success();
+  };
+  if (backend) {
+    if (regions.empty())
+      if (Error e = addRegion())
+        return e;
+    for (int64_t img = 0; img < batch; ++img)
+      if (Error e = runImage(img, regions[0].get(), true, [&](uint8_t *data) {
+            return backend->run(data);
+          }))
+        return createStringError(inconvertibleErrorCode(), "image %lld: %s",
+                                 (long long)img, toString(std::move(e)).c_str());
+    lastRegion = 0;
+    return Error::success();
+  }
   if (numThreads == 0)
     numThreads = std::max(1u, std::thread::hardware_concurrency());
   // One image per thread; a batch smaller than the threads shares them out
@@ -176,33 +228,20 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   unsigned kernelThreads = std::max(1u, numThreads / threads);
   while (machines.size() < threads) {
     machines.push_back(sim->clone());
-    void *mem = std::calloc(std::max<uint64_t>(dataBytes, 1), 1);
-    if (!mem)
-      return createStringError(std::errc::not_enough_memory,
-                               "cannot allocate %llu bytes of DDR data",
-                               (unsigned long long)dataBytes);
-    regions.emplace_back(static_cast<uint8_t *>(mem), std::free);
+    if (Error e = addRegion())
+      return e;
   }
   for (unsigned t = 0; t < threads; ++t)
     machines[t]->setNumThreads(kernelThreads);
-  uint32_t L = prog.target.L;
   auto worker = [&](unsigned t) {
-    uint8_t *data = regions[t].get();
-    for (int64_t img = t; img < batch; img += threads) {
+    for (int64_t img = t; img < batch; img += threads)
       // Machine t and region t are made together: before the machine's
       // first run the region is still calloc's zeros.
-      if (machines[t]->hasRun())
-        std::memset(data, 0, dataBytes);
-      for (size_t i = 0; i < in.size(); ++i) {
-        const TensorDesc &d = prog.tensors[prog.inputs[i]];
-        quantizeInto(d, L, in[i] + img * logicalElements(d), data);
-      }
-      machines[t]->run(data);
-      for (size_t i = 0; i < out.size(); ++i) {
-        const TensorDesc &d = prog.tensors[prog.outputs[i]];
-        dequantizeFrom(d, L, data, out[i] + img * logicalElements(d));
-      }
-    }
+      cantFail(runImage(img, regions[t].get(), machines[t]->hasRun(),
+                        [&](uint8_t *data) {
+                          machines[t]->run(data);
+                          return Error::success();
+                        }));
   };
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t)

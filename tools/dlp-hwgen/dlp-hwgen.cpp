@@ -14,6 +14,7 @@
 
 #include "dlprt/CycleModel.h"
 #include "dlprt/Isa.h"
+#include "dlprt/Numerics.h"
 #include "dlprt/Target.h"
 #include "dlprt/kernels/Requant.h"
 
@@ -145,6 +146,10 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("MIN_SHIFT", kernels::kMinShift, "requantizing shift range");
   w.intParam("MAX_SHIFT", kernels::kMaxShift, "");
   w.intParam("ALIGN_W", 5, "bits of a weight row's alignment, 0..31");
+  w.intParam("MAX_ADD_ALIGN", kernels::kMaxAddAlign,
+             "ADD: |aux| (operand alignment) at most");
+  w.intParam("AVG_SHIFT", num::kAvgShift,
+             "average pool: reciprocal's fractional bits (avgDivide)");
   w.section("Unit sizes in bytes (docs/isa.md section 1)");
   w.intParam("WROW_POW2_BYTES", t.rowBytes(isa::WFmt::Pow2),
              "a pow2 weight row in DDR");

@@ -5,12 +5,17 @@
 //           [--repeat N] [--profile] [--profile-json p.json]
 //           [--trace trace.json]
 //   dlp-run model.dlpb --timing-only --profile [...]
+//   dlp-run model.dlpb --backend=rtl --input x.npy [--rtl-compare]
+//           [--wave w.vcd --wave-from C --wave-to C]
 //
 // The batch is the inputs' first dimension (the binary describes one
 // image). --profile / --profile-json / --trace time the program with the
 // cycle model (docs/cycle-model.md; data-independent, one image);
 // --timing-only does that alone, without the functional simulator. Links
-// the runtime only (no MLIR).
+// the runtime only (no MLIR). --backend=rtl runs the images on the
+// Verilated RTL core (hw/backend; built when Verilator is present) and
+// reports its cycles; --rtl-compare prints them per layer beside the cycle
+// model's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +23,9 @@
 #include "dlprt/Npy.h"
 #include "dlprt/Profile.h"
 #include "dlprt/Runtime.h"
+#ifdef DLP_HAVE_RTL
+#include "RtlBackend.h"
+#endif
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -78,6 +86,31 @@ static cl::opt<bool> timingOnly(
     cl::desc("run the cycle model only (no inputs, no functional "
              "simulation); needs --profile, --profile-json or --trace"),
     cl::cat(runCat));
+
+enum class BackendKind { Sim, Rtl };
+static cl::opt<BackendKind> backendKind(
+    "backend", cl::init(BackendKind::Sim),
+    cl::desc("what runs the images"),
+    cl::values(clEnumValN(BackendKind::Sim, "sim",
+                          "the bit-exact functional simulator (default)"),
+               clEnumValN(BackendKind::Rtl, "rtl",
+                          "the processor's RTL, Verilated (hw/rtl)")),
+    cl::cat(runCat));
+static cl::opt<bool> rtlCompare(
+    "rtl-compare",
+    cl::desc("with --backend=rtl: per layer, the RTL's cycles beside the "
+             "cycle model's"),
+    cl::cat(runCat));
+static cl::opt<std::string>
+    wavePath("wave", cl::desc("with --backend=rtl: write a VCD waveform"),
+             cl::value_desc("file.vcd"), cl::cat(runCat));
+static cl::opt<uint64_t> waveFrom("wave-from", cl::init(0),
+                                  cl::desc("first cycle of the waveform"),
+                                  cl::cat(runCat));
+static cl::opt<uint64_t>
+    waveTo("wave-to", cl::init(0),
+           cl::desc("one past the waveform's last cycle (0: to the end)"),
+           cl::cat(runCat));
 
 namespace {
 
@@ -167,8 +200,32 @@ int main(int argc, char **argv) {
   if (!s)
     return fail(toString(s.takeError()));
   Session &session = **s;
+  if (backendKind != BackendKind::Rtl &&
+      (rtlCompare || !wavePath.empty() || waveFrom || waveTo))
+    return fail("--rtl-compare, --wave, --wave-from and --wave-to need "
+                "--backend=rtl");
+#ifdef DLP_HAVE_RTL
+  dlp::rtl::RtlBackend *rtl = nullptr;
+  if (backendKind == BackendKind::Rtl) {
+    if (timingOnly)
+      return fail("--timing-only runs nothing: --backend=rtl does not apply");
+    Expected<std::unique_ptr<dlp::rtl::RtlBackend>> b =
+        dlp::rtl::RtlBackend::create(session.program(),
+                                     {wavePath, waveFrom, waveTo},
+                                     numThreads ? numThreads : 1);
+    if (!b)
+      return fail(modelPath + ": " + toString(b.takeError()));
+    rtl = b->get();
+    session.setBackend(std::move(*b));
+  }
+#else
+  if (backendKind == BackendKind::Rtl)
+    return fail("--backend=rtl: this dlp-run was built without Verilator "
+                "(install it: scripts/setup.sh) and has no RTL model");
+#endif
   double loadMs = msSince(t0), modelMs = 0;
   Profile prof;
+  timing = timing || rtlCompare;
   if (timing)
     if (Error e = timeProgram(session.program(), prof, modelMs))
       return fail(modelPath + ": " + toString(std::move(e)));
@@ -257,6 +314,41 @@ int main(int argc, char **argv) {
         return fail(err);
     }
   }
+#ifdef DLP_HAVE_RTL
+  if (rtl) {
+    Profile rtlProf = buildProfile(session.program(), rtl->timeline());
+    outs() << formatv("RTL: {0} cycles ({1:f1} us at {2} MHz) for the last "
+                      "image\n",
+                      rtl->cycles(), rtlProf.latencyMicros(),
+                      session.program().target.clockMHz);
+    if (profile)
+      printProfile(outs(), rtlProf);
+    if (rtlCompare) {
+      outs() << formatv("{0,-40} {1,12} {2,12} {3,8}\n", "layer",
+                        "model", "rtl", "rtl/model");
+      auto row = [&](StringRef name, uint64_t m, uint64_t r) {
+        outs() << formatv("{0,-40} {1,12} {2,12} {3,8}\n", name, m, r,
+                          m ? formatv("{0:f3}", double(r) / double(m)).str()
+                            : std::string("-"));
+      };
+      for (const LayerProfile &l : prof.layers) {
+        uint64_t r = 0;
+        for (const LayerProfile &k : rtlProf.layers)
+          if (k.name == l.name)
+            r = k.cycles;
+        row(l.name, l.cycles, r);
+      }
+      for (const LayerProfile &k : rtlProf.layers) {
+        bool seen = false;
+        for (const LayerProfile &l : prof.layers)
+          seen |= k.name == l.name;
+        if (!seen)
+          row(k.name, 0, k.cycles);
+      }
+      row("total", prof.totalCycles, rtlProf.totalCycles);
+    }
+  } else
+#endif
   if (profile)
     printProfile(outs(), prof);
   if (timeIt) {

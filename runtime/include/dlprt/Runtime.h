@@ -41,6 +41,18 @@ void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
 /// dlp-eval --dump-dir write the same names).
 std::string dumpFileName(llvm::StringRef tensorName);
 
+/// What runs one image's program: the functional simulator by default;
+/// another backend (the RTL model's, hw/backend) can take its place with
+/// Session::setBackend.
+class Backend {
+public:
+  virtual ~Backend();
+  /// Runs the whole program once on `data`: touchedDataBytes(program)
+  /// bytes of DDR region `data`, zero but for the inputs. An error if the
+  /// backend could not run it to its END.
+  virtual llvm::Error run(uint8_t *data) = 0;
+};
+
 class Session {
 public:
   /// Reads and validates a binary; with `expected`, a binary compiled for
@@ -63,6 +75,10 @@ public:
   llvm::Error run(int64_t batch, llvm::ArrayRef<const float *> inputs,
                   llvm::ArrayRef<float *> outputs, unsigned numThreads = 1);
 
+  /// Runs every later image on `b` (one image at a time) instead of the
+  /// functional simulator.
+  void setBackend(std::unique_ptr<Backend> b);
+
   /// Tensor `index` (into program().tensors) of the last image of the last
   /// run, dequantized in logical order; an error before any run.
   llvm::Expected<std::vector<float>> lastImageTensor(size_t index) const;
@@ -73,6 +89,7 @@ private:
   static llvm::Expected<std::unique_ptr<Session>> create(Program validated);
   Program prog;
   std::unique_ptr<Simulator> sim;
+  std::unique_ptr<Backend> backend;
   /// One machine and DDR data region per thread.
   std::vector<std::unique_ptr<Simulator>> machines;
   std::vector<std::unique_ptr<uint8_t, void (*)(void *)>> regions;

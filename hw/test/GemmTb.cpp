@@ -1,0 +1,657 @@
+//===- GemmTb.cpp - dlp_gemm against the simulator's executeGemm ----------===//
+//
+//   rtl-gemm-tb <config.json> [seed] [instructions]
+//
+// Runs `instructions` GEMM instructions (directed ones first, then random)
+// through the Verilated dlp_gemm. The testbench is the core around the
+// unit: it models FBUF, WBUF (rows of Q + 1 raw bytes and each row's 2-bit
+// LOAD wfmt tag), PBUF (raw parameter entries) and ABUF and serves their
+// read ports one cycle after the address (docs/rtl.md section 3; a port not
+// read in a cycle returns random bits the next, which the unit must not
+// use), applying the unit's writes. The same contents live in a
+// dlprt::MachineState (WBUF rows as source tags into a Program's const
+// region, as a LOAD leaves them), and after each instruction
+// dlprt::executeGemm gives the reference: the modeled FBUF and ABUF must
+// equal the simulator's word for word.
+//
+// Instructions respect the loader (docs/isa.md 3.3; every one passes
+// validateProgram): random geometry with padding, strides, dilations,
+// kernels up to 15 x 15, channel blocks with any stride (0 and overlapping
+// blocks too), output tiles larger than the input (windows wholly in the
+// padding), accumulate 0 / 1, epilogue 0 / 1 (its output never overlapping
+// its input: the unit's documented assumption), both wfmts. WBUF rows carry
+// random tags (never loaded, pow2, int8, CSR stream) whatever the
+// instruction's wfmt, alignment bytes 0..255 (taken mod 32), edge values in
+// every buffer. Memories are refilled every few instructions; instructions
+// run back to back (the next start in the cycle after done) or with idle
+// gaps. Every instruction's cycles (start to done inclusive) must equal
+// dlprt::instrCost exactly (constant 0); busy / done follow the unit
+// convention, and no port is active between instructions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TbUtil.h"
+
+#include "Vdlp_gemm.h"
+
+#include "dlprt/Isa.h"
+#include "dlprt/Program.h"
+#include "dlprt/Simulator.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+using namespace dlprt;
+using isa::Field;
+
+namespace {
+
+// Byte access to Verilated ports of any width (bytes from bit 0).
+template <size_t N> void putByte(VlWide<N> &p, size_t i, uint8_t v) {
+  uint32_t sh = uint32_t(i % 4) * 8;
+  p[i / 4] = (p[i / 4] & ~(0xffu << sh)) | (uint32_t(v) << sh);
+}
+template <size_t N> uint8_t getByte(const VlWide<N> &p, size_t i) {
+  return uint8_t(p[i / 4] >> ((i % 4) * 8));
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+void putByte(T &p, size_t i, uint8_t v) {
+  uint64_t sh = 8 * i, x = uint64_t(p);
+  p = T((x & ~(uint64_t(0xff) << sh)) | (uint64_t(v) << sh));
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+uint8_t getByte(const T &p, size_t i) {
+  return uint8_t(uint64_t(p) >> (8 * i));
+}
+template <typename P> void putBytes(P &p, size_t at, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    putByte(p, at + i, b[i]);
+}
+template <typename P> void randomBytes(P &p, size_t n, tb::Rng &r) {
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = r.next();
+    for (size_t j = 0; j < 8 && i + j < n; ++j)
+      putByte(p, i + j, uint8_t(v >> (8 * j)));
+  }
+}
+
+/// The core's SRAMs as the unit sees them, and the simulator's copy.
+struct Machine {
+  const TargetConfig &t;
+  size_t L, Q, fbufN, wbufN, abufN, pbufN, entryBytes;
+  std::vector<uint8_t> fbuf;  ///< fbufN x L
+  std::vector<uint8_t> wrow;  ///< wbufN x (Q + 1) raw row bytes
+  std::vector<uint8_t> wtag;  ///< wbufN 2-bit LOAD wfmt tags
+  std::vector<uint8_t> pbuf;  ///< pbufN x 8Q raw entries
+  std::vector<uint32_t> abuf; ///< abufN x Q
+  Program prog;
+  MachineState st;
+
+  explicit Machine(const TargetConfig &t)
+      : t(t), L(t.L), Q(t.Q), fbufN(t.fbufVectors()), wbufN(t.wbufRows()),
+        abufN(t.abufVectors()), pbufN(t.paramEntries),
+        entryBytes(t.paramEntryBytes()), fbuf(fbufN * L),
+        wrow(wbufN * (Q + 1)), wtag(wbufN), pbuf(pbufN * entryBytes),
+        abuf(abufN * Q), st(t) {
+    prog.target = t;
+    prog.constData.assign(wbufN * (Q + 1), 0);
+  }
+
+  int8_t randomI8(tb::Rng &r, unsigned edge) {
+    return r.chance(edge) ? r.pick<int8_t>({-128, 127, 0, -1, 1})
+                          : int8_t(r.range(-128, 127));
+  }
+  uint8_t randomAlign(tb::Rng &r) {
+    return uint8_t(r.chance(20)   ? r.pick<int>({0, 31, 32, 255, 63})
+                   : r.chance(50) ? r.range(0, 31)
+                                  : r.range(0, 255));
+  }
+
+  /// Fills every buffer (both copies) with random contents.
+  void fill(tb::Rng &r) {
+    unsigned edge = unsigned(r.pick<int>({0, 10, 50, 100}));
+    for (size_t i = 0; i < fbuf.size(); ++i) {
+      fbuf[i] = uint8_t(randomI8(r, edge));
+      st.fbuf[i] = int8_t(fbuf[i]);
+    }
+    // WBUF: each row a LOAD of a random format (or never loaded); its
+    // bytes live in the const region at row * (Q + 1).
+    unsigned never = unsigned(r.pick<int>({0, 10, 50}));
+    int fmtBias = int(r.range(0, 3)); // 0 mixed, 1 pow2, 2 int8, 3 CSR heavy
+    std::fill(wrow.begin(), wrow.end(), 0);
+    for (size_t a = 0; a < wbufN; ++a) {
+      if (r.chance(never)) {
+        wtag[a] = 0;
+        st.wtag[a] = 0;
+        continue;
+      }
+      isa::WFmt fmt;
+      if (fmtBias == 0 || r.chance(20))
+        fmt = isa::WFmt(r.range(0, 2));
+      else
+        fmt = isa::WFmt(fmtBias - 1);
+      size_t bytes = t.rowBytes(fmt), off = a * (Q + 1);
+      for (size_t i = 0; i + 1 < bytes; ++i) {
+        uint8_t b;
+        if (fmt == isa::WFmt::Pow2)
+          b = r.chance(edge) ? uint8_t(r.pick<int>({0x00, 0x77, 0x88, 0xff,
+                                                    0xf7, 0x8f}))
+                             : uint8_t(r.next());
+        else
+          b = uint8_t(randomI8(r, edge));
+        prog.constData[off + i] = b;
+      }
+      prog.constData[off + bytes - 1] = randomAlign(r);
+      // Bytes past the row's LOAD are not the row's (the core keeps zeros).
+      for (size_t i = bytes; i < Q + 1; ++i)
+        prog.constData[off + i] = uint8_t(r.next());
+      std::memcpy(&wrow[off], &prog.constData[off], bytes);
+      wtag[a] = uint8_t(fmt);
+      // MachineState::wtag: 1 + 4 * (const byte offset) + wfmt.
+      st.wtag[a] = 1 + 4 * uint64_t(off) + uint64_t(fmt);
+    }
+    st.wcodeStale = true;
+    for (size_t e = 0; e < pbufN; ++e) {
+      uint8_t *raw = &pbuf[e * entryBytes];
+      for (size_t q = 0; q < Q; ++q) {
+        int32_t bias = r.chance(edge + 5)
+                           ? r.pick<int32_t>({INT32_MIN, INT32_MAX, 0, -1, 1})
+                       : r.chance(50) ? int32_t(r.range(-2000, 2000))
+                                      : int32_t(uint32_t(r.next()));
+        int8_t shift = r.chance(30) ? r.pick<int8_t>({-32, -1, 0, 1, 31, 32, 63})
+                                    : int8_t(r.range(-32, 63));
+        int8_t lo, hi;
+        switch (r.next() % 4) {
+        case 0: lo = -128, hi = 127; break;
+        case 1: lo = 0, hi = 127; break;
+        case 2: lo = int8_t(r.range(-10, 10)), hi = int8_t(r.range(-10, 10)); break;
+        default: lo = randomI8(r, 10), hi = randomI8(r, 10);
+        }
+        int8_t aux = int8_t(r.next());
+        size_t i = e * Q + q;
+        st.bias[i] = bias;
+        st.outShift[i] = shift;
+        st.actMin[i] = lo;
+        st.actMax[i] = hi;
+        st.aux[i] = aux;
+        for (unsigned b = 0; b < 4; ++b)
+          raw[4 * q + b] = uint8_t(uint32_t(bias) >> (8 * b));
+        raw[4 * Q + q] = uint8_t(shift);
+        raw[5 * Q + q] = uint8_t(lo);
+        raw[6 * Q + q] = uint8_t(hi);
+        raw[7 * Q + q] = uint8_t(aux);
+      }
+    }
+    for (size_t i = 0; i < abuf.size(); ++i) {
+      uint32_t v = r.chance(edge + 5)
+                       ? r.pick<uint32_t>({0x80000000u, 0x7fffffffu, 0, ~0u})
+                   : r.chance(50) ? uint32_t(int32_t(r.range(-5000, 5000)))
+                                  : uint32_t(r.next());
+      abuf[i] = v;
+      st.abuf[i] = int32_t(v);
+    }
+  }
+};
+
+/// GEMM geometry before encoding.
+struct Gemm {
+  int64_t wfmt = 0, acc = 0, epi = 0, inAddr = 0, cstride = 0, inH = 1,
+          inW = 1, inCb = 1, outH = 1, outW = 1, kH = 1, kW = 1, sH = 1,
+          sW = 1, dH = 1, dW = 1, pT = 0, pL = 0, wAddr = 0, accAddr = 0,
+          param = 0, outAddr = 0;
+  int64_t steps() const { return outH * outW * kH * kW * inCb; }
+  int64_t plane() const { return inH * inW; }
+  int64_t tile() const { return (inCb - 1) * cstride + plane(); }
+  int64_t rows(int64_t L) const { return kH * kW * inCb * L; }
+};
+
+isa::Instr encode(const Gemm &g) {
+  isa::Instr in = isa::Instr::make(isa::Opcode::Gemm);
+  std::pair<Field, int64_t> fs[] = {
+      {Field::Gemm_wfmt, g.wfmt},         {Field::Gemm_accumulate, g.acc},
+      {Field::Gemm_epilogue, g.epi},      {Field::Gemm_in_addr, g.inAddr},
+      {Field::Gemm_in_cstride, g.cstride}, {Field::Gemm_in_h, g.inH},
+      {Field::Gemm_in_w, g.inW},          {Field::Gemm_in_cb, g.inCb},
+      {Field::Gemm_out_h, g.outH},        {Field::Gemm_out_w, g.outW},
+      {Field::Gemm_k_h, g.kH},            {Field::Gemm_k_w, g.kW},
+      {Field::Gemm_stride_h, g.sH},       {Field::Gemm_stride_w, g.sW},
+      {Field::Gemm_dil_h, g.dH},          {Field::Gemm_dil_w, g.dW},
+      {Field::Gemm_pad_t, g.pT},          {Field::Gemm_pad_l, g.pL},
+      {Field::Gemm_w_addr, g.wAddr},      {Field::Gemm_acc_addr, g.accAddr},
+      {Field::Gemm_param_addr, g.param},  {Field::Gemm_out_addr, g.outAddr}};
+  for (auto [f, v] : fs)
+    if (!in.set(f, v)) {
+      std::fprintf(stderr, "field value %lld does not fit\n", (long long)v);
+      std::exit(1);
+    }
+  return in;
+}
+
+/// Random addresses for a geometry (inside the buffers; the epilogue's
+/// output disjoint from the input rectangle, else no epilogue).
+void place(Gemm &g, const Machine &m, tb::Rng &r) {
+  int64_t F = int64_t(m.fbufN), W = int64_t(m.wbufN), A = int64_t(m.abufN);
+  int64_t tile = g.tile(), K = g.rows(int64_t(m.L)), out = g.outH * g.outW;
+  auto at = [&](int64_t lo, int64_t hi) { // edges now and then
+    return r.chance(15) ? r.pick<int64_t>({lo, hi}) : r.range(lo, hi);
+  };
+  g.inAddr = at(0, F - tile);
+  g.wAddr = at(0, W - K);
+  g.accAddr = at(0, A - out);
+  g.param = at(0, int64_t(m.pbufN) - 1);
+  g.outAddr = 0;
+  if (g.epi) {
+    int64_t inLo = g.inAddr, inHi = g.inAddr + tile;
+    bool below = inLo >= out, above = F - inHi >= out;
+    if (below && (!above || r.chance(50)))
+      g.outAddr = at(0, inLo - out);
+    else if (above)
+      g.outAddr = at(inHi, F - out);
+    else
+      g.epi = 0;
+  }
+}
+
+/// A random geometry of at most maxSteps array steps.
+Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
+  Gemm g;
+  for (;;) {
+    g.wfmt = r.range(0, 1);
+    g.acc = r.range(0, 1);
+    g.epi = r.chance(60);
+    auto small = [&](int64_t lo, int64_t hi, int64_t max) {
+      return r.chance(10) ? r.range(lo, max) : r.range(lo, hi);
+    };
+    g.kH = small(1, 3, 15);
+    g.kW = r.chance(60) ? g.kH : small(1, 3, 15);
+    g.sH = small(1, 2, 15);
+    g.sW = r.chance(60) ? g.sH : small(1, 2, 15);
+    g.dH = small(1, 2, 15);
+    g.dW = r.chance(60) ? g.dH : small(1, 2, 15);
+    g.pT = r.chance(10) ? r.range(0, 15) : r.range(0, g.kH - 1);
+    g.pL = r.chance(10) ? r.range(0, 15) : r.range(0, g.kW - 1);
+    g.inCb = r.chance(10) ? r.range(1, 16) : r.range(1, 4);
+    g.inH = r.chance(10) ? r.range(1, 40) : r.range(1, 10);
+    g.inW = r.chance(10) ? r.range(1, 40) : r.range(1, 10);
+    // Output: the natural size (bottom / right padding up to the top /
+    // left one) or any size (windows past the input read padding).
+    auto natural = [](int64_t in, int64_t p0, int64_t p1, int64_t k,
+                      int64_t s, int64_t d) {
+      int64_t span = in + p0 + p1 - d * (k - 1);
+      return span <= 0 ? int64_t(1) : (span - 1) / s + 1;
+    };
+    if (r.chance(75)) {
+      g.outH = natural(g.inH, g.pT, r.range(0, g.pT), g.kH, g.sH, g.dH);
+      g.outW = natural(g.inW, g.pL, r.range(0, g.pL), g.kW, g.sW, g.dW);
+    } else {
+      g.outH = r.range(1, 8);
+      g.outW = r.range(1, 8);
+    }
+    int64_t plane = g.plane();
+    switch (r.next() % 6) {
+    case 0: g.cstride = 0; break;                      // blocks alias
+    case 1: g.cstride = r.range(1, plane); break;      // blocks overlap
+    case 2: g.cstride = plane + r.range(1, 40); break; // gaps
+    default: g.cstride = plane;
+    }
+    if (g.steps() <= maxSteps && g.tile() <= int64_t(m.fbufN) &&
+        g.rows(int64_t(m.L)) <= int64_t(m.wbufN) &&
+        g.outH * g.outW <= int64_t(m.abufN) &&
+        g.outH * g.outW <= int64_t(m.fbufN) / 2)
+      break;
+  }
+  place(g, m, r);
+  return g;
+}
+
+/// Directed geometries (edges), then placed at random addresses.
+std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
+  std::vector<Gemm> v;
+  // Those the config's buffers can hold.
+  auto fits = [&](const Gemm &g) {
+    return g.tile() <= int64_t(m.fbufN) &&
+           g.rows(int64_t(m.L)) <= int64_t(m.wbufN) &&
+           g.outH * g.outW <= int64_t(m.abufN) &&
+           g.outH * g.outW <= int64_t(m.fbufN) / 2;
+  };
+  auto add = [&](Gemm g) {
+    if (!fits(g))
+      return;
+    place(g, m, r);
+    v.push_back(g);
+  };
+  Gemm c3ends; // buffers' last units (below)
+  for (int64_t f = 0; f < 2; ++f)
+    for (int64_t acc = 0; acc < 2; ++acc)
+      for (int64_t epi = 0; epi < 2; ++epi) {
+        Gemm g; // one step: 1 x 1 everything
+        g.wfmt = f, g.acc = acc, g.epi = epi;
+        add(g);
+        Gemm fc = g; // fully connected, in_cb blocks (few-pixel path)
+        fc.inCb = 16;
+        fc.cstride = 1;
+        add(fc);
+        Gemm c3 = g; // 3 x 3 pad 1 on 6 x 6, 2 blocks
+        c3.inH = c3.inW = c3.outH = c3.outW = 6;
+        c3.kH = c3.kW = 3;
+        c3.pT = c3.pL = 1;
+        c3.inCb = 2;
+        c3.cstride = 36;
+        add(c3);
+        c3ends = c3;
+      }
+  Gemm pad; // every window wholly in the padding
+  pad.inH = pad.inW = 1, pad.pT = pad.pL = 15, pad.outH = pad.outW = 3;
+  pad.kH = pad.kW = 2, pad.acc = 1, pad.epi = 1, pad.cstride = 1;
+  add(pad);
+  Gemm big; // 15 x 15 kernel, dilation and stride 15, pads 15
+  big.kH = big.kW = 15, big.dH = big.dW = 2, big.sH = big.sW = 15;
+  big.pT = big.pL = 15, big.inH = big.inW = 20, big.outH = big.outW = 2;
+  big.epi = 1, big.wfmt = 1, big.cstride = 400;
+  add(big);
+  Gemm row; // one long row
+  row.inH = 1, row.inW = 300, row.outH = 1, row.outW = 298, row.kW = 3;
+  row.cstride = 300, row.epi = 1;
+  add(row);
+  Gemm col; // one long column, stride 2, dilation 3
+  col.inH = 90, col.inW = 1, col.outH = 40, col.outW = 1, col.kH = 3;
+  col.sH = 2, col.dH = 3, col.pT = 2, col.cstride = 90, col.acc = 1;
+  add(col);
+  Gemm ends = c3ends;
+  if (!fits(ends))
+    return v;
+  ends.inAddr = int64_t(m.fbufN) - ends.tile();
+  ends.wAddr = int64_t(m.wbufN) - ends.rows(int64_t(m.L));
+  ends.accAddr = int64_t(m.abufN) - 36;
+  ends.param = int64_t(m.pbufN) - 1;
+  ends.epi = 1, ends.outAddr = 0;
+  v.push_back(ends);
+  return v;
+}
+
+struct Tb {
+  tb::Args &args;
+  Machine &mc;
+  Vdlp_gemm m;
+  tb::Rng rng;
+  uint64_t cycle = 0;
+  // Read data to present in the next cycle.
+  struct Pending {
+    bool fa = false, wb = false, pb = false, ab = false;
+    uint64_t faAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
+  } pend;
+
+  Tb(tb::Args &a, Machine &mc) : args(a), mc(mc), rng(a.seed ^ 0x5eed) {}
+
+  [[noreturn]] void fail(const std::string &what) {
+    tb::fail(args, "cycle " + std::to_string(cycle) + ": " + what);
+  }
+
+  /// Drives the read data of last cycle's reads (random bits on a port
+  /// that was not read).
+  void serveReads() {
+    const size_t L = mc.L, Q = mc.Q, RB = Q + 1;
+    if (pend.fa)
+      putBytes(m.fa_rd_data, 0, &mc.fbuf[pend.faAddr * L], L);
+    else
+      randomBytes(m.fa_rd_data, L, rng);
+    if (pend.wb) {
+      for (size_t l = 0; l < L; ++l) {
+        uint64_t row = pend.wbAddr + l;
+        static const uint8_t zero[1024] = {};
+        bool in = row < mc.wbufN;
+        putBytes(m.wb_rd_data, l * RB, in ? &mc.wrow[row * RB] : zero, RB);
+        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, in ? mc.wtag[row] : 0);
+      }
+    } else {
+      randomBytes(m.wb_rd_data, L * RB, rng);
+      for (size_t l = 0; l < L; ++l)
+        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, rng.next() & 3);
+    }
+    if (pend.pb)
+      putBytes(m.pb_rd_data, 0, &mc.pbuf[pend.pbAddr * mc.entryBytes],
+               mc.entryBytes);
+    else
+      randomBytes(m.pb_rd_data, mc.entryBytes, rng);
+    if (pend.ab)
+      putBytes(m.ab_rd_data, 0,
+               reinterpret_cast<const uint8_t *>(&mc.abuf[pend.abAddr * Q]),
+               4 * Q);
+    else
+      randomBytes(m.ab_rd_data, 4 * Q, rng);
+  }
+
+  /// Samples this cycle's reads (served next cycle) and applies writes.
+  /// Returns whether any port was active.
+  bool memories() {
+    bool active = false;
+    pend = Pending();
+    if (m.fa_rd_en) {
+      pend.fa = active = true;
+      pend.faAddr = uint64_t(m.fa_rd_addr);
+      if (pend.faAddr >= mc.fbufN)
+        fail("FBUF read past the buffer: " + std::to_string(pend.faAddr));
+    }
+    if (m.wb_rd_en) {
+      pend.wb = active = true;
+      pend.wbAddr = uint64_t(m.wb_rd_addr);
+      if (pend.wbAddr >= mc.wbufN)
+        fail("WBUF read past the buffer: " + std::to_string(pend.wbAddr));
+    }
+    if (m.pb_rd_en) {
+      pend.pb = active = true;
+      pend.pbAddr = uint64_t(m.pb_rd_addr);
+      if (pend.pbAddr >= mc.pbufN)
+        fail("PBUF read past the buffer");
+    }
+    if (m.ab_rd_en) {
+      pend.ab = active = true;
+      pend.abAddr = uint64_t(m.ab_rd_addr);
+      if (pend.abAddr >= mc.abufN)
+        fail("ABUF read past the buffer");
+    }
+    if (m.fb_wr_en) {
+      active = true;
+      uint64_t a = uint64_t(m.fb_wr_addr);
+      if (a >= mc.fbufN)
+        fail("FBUF write past the buffer");
+      for (size_t l = 0; l < mc.L; ++l)
+        mc.fbuf[a * mc.L + l] = getByte(m.fb_wr_data, l);
+    }
+    if (m.ab_wr_en) {
+      active = true;
+      uint64_t a = uint64_t(m.ab_wr_addr);
+      if (a >= mc.abufN)
+        fail("ABUF write past the buffer");
+      for (size_t q = 0; q < mc.Q; ++q) {
+        uint32_t v = 0;
+        for (unsigned b = 0; b < 4; ++b)
+          v |= uint32_t(getByte(m.ab_wr_data, 4 * q + b)) << (8 * b);
+        mc.abuf[a * mc.Q + q] = v;
+      }
+    }
+    return active;
+  }
+
+  /// One clock cycle with `start` / `insn` driven; returns done.
+  bool step(bool start, const isa::Instr *in) {
+    m.start = start;
+    if (in)
+      for (unsigned k = 0; k < isa::kInstrWords; ++k) {
+        m.insn[2 * k] = uint32_t(in->w[k]);
+        m.insn[2 * k + 1] = uint32_t(in->w[k] >> 32);
+      }
+    else
+      for (unsigned k = 0; k < 2 * isa::kInstrWords; ++k)
+        m.insn[k] = uint32_t(rng.next());
+    serveReads();
+    m.clk = 0;
+    m.eval();
+    bool done = m.done, busy = m.busy;
+    bool active = memories();
+    lastActive = active;
+    lastBusy = busy;
+    m.clk = 1;
+    m.eval();
+    ++cycle;
+    return done;
+  }
+  bool lastActive = false, lastBusy = false;
+
+  void reset() {
+    m.rst_n = 0;
+    step(false, nullptr);
+    step(false, nullptr);
+    m.rst_n = 1;
+  }
+
+  /// Idle cycles: nothing may happen.
+  void idle(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) {
+      bool done = step(false, nullptr);
+      if (done || lastBusy || lastActive)
+        fail("idle unit: done / busy / a port active");
+    }
+  }
+
+  /// Runs one instruction from its start cycle to done; its cycles.
+  uint64_t run(const isa::Instr &in, uint64_t limit) {
+    bool done = step(true, &in);
+    if (lastBusy)
+      fail("busy in the start cycle");
+    uint64_t cycles = 1;
+    while (!done) {
+      if (cycles > limit)
+        fail("no done after " + std::to_string(limit) + " cycles");
+      done = step(false, nullptr);
+      ++cycles;
+      if (!lastBusy)
+        fail("busy low before done");
+    }
+    return cycles;
+  }
+};
+
+/// First differing unit of two buffers, or -1.
+template <typename A, typename B>
+int64_t firstDiff(const A &a, const B &b, size_t n, size_t unit) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i])
+      return int64_t(i / unit);
+  return -1;
+}
+
+std::string describe(const Gemm &g) {
+  char b[512];
+  std::snprintf(b, sizeof b,
+                "wfmt %lld acc %lld epi %lld in %lldx%lld cb %lld cstride %lld "
+                "out %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld "
+                "in_addr %lld w_addr %lld acc_addr %lld param %lld out_addr %lld",
+                (long long)g.wfmt, (long long)g.acc, (long long)g.epi,
+                (long long)g.inH, (long long)g.inW, (long long)g.inCb,
+                (long long)g.cstride, (long long)g.outH, (long long)g.outW,
+                (long long)g.kH, (long long)g.kW, (long long)g.sH,
+                (long long)g.sW, (long long)g.dH, (long long)g.dW,
+                (long long)g.pT, (long long)g.pL, (long long)g.inAddr,
+                (long long)g.wAddr, (long long)g.accAddr, (long long)g.param,
+                (long long)g.outAddr);
+  return b;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  tb::Args args = tb::parseArgs(argc, argv, 1000);
+  const TargetConfig &t = args.cfg;
+  Machine mc(t);
+  Tb tbm(args, mc);
+  Vdlp_gemm &m = tbm.m;
+  if (tb::portWords<decltype(m.ab_rd_data)>() != t.Q ||
+      tb::portWords<decltype(m.wb_rd_data)>() !=
+          (t.L * (t.Q + 1) * 8 + 31) / 32 ||
+      tb::portWords<decltype(m.pb_rd_data)>() * 4 < t.paramEntryBytes())
+    tb::fail(args, "the model was not built for this config's L and Q");
+
+  tb::Rng rng(args.seed);
+  mc.fill(rng);
+  tbm.reset();
+  tbm.idle(3);
+
+  // Fewer steps per instruction on a large array (slow to simulate).
+  const int64_t maxSteps = t.L > 16 ? 400 : 3000;
+  std::vector<Gemm> directed = directedGemms(mc, rng);
+  uint64_t n = std::max<uint64_t>(args.vectors, 0), steps = 0, cycles = 0,
+           backToBack = 0, fbufWrites = 0;
+  uint64_t kinds[2][2][2] = {};
+  for (uint64_t i = 0; i < n; ++i) {
+    if (i > 0 && i % 20 == 0)
+      mc.fill(rng);
+    Gemm g = i < directed.size() ? directed[i] : randomGemm(mc, rng, maxSteps);
+    isa::Instr in = encode(g);
+    // The loader's rules (docs/isa.md 3.3): the instruction must be valid.
+    mc.prog.code = {in, isa::Instr::make(isa::Opcode::End)};
+    if (llvm::Error e = validateProgram(mc.prog))
+      tb::fail(args, "generated an invalid GEMM (" + describe(g) +
+                         "): " + llvm::toString(std::move(e)));
+    llvm::Expected<InstrCost> cost = instrCost(in, args.cycles);
+    if (!cost)
+      tb::fail(args, llvm::toString(cost.takeError()));
+
+    uint64_t got = tbm.run(in, cost->cycles + 1000);
+    // The reference on the simulator's copy of the same buffers.
+    executeGemm(mc.prog, in, mc.st);
+    int64_t d = firstDiff(mc.fbuf, reinterpret_cast<const uint8_t *>(
+                                       mc.st.fbuf.data()),
+                          mc.fbuf.size(), mc.L);
+    if (d >= 0)
+      tb::fail(args, "instruction " + std::to_string(i) + " (" + describe(g) +
+                         "): FBUF vector " + std::to_string(d) +
+                         " differs from the simulator");
+    d = firstDiff(mc.abuf, reinterpret_cast<const uint32_t *>(mc.st.abuf.data()),
+                  mc.abuf.size(), mc.Q);
+    if (d >= 0) {
+      size_t q = 0;
+      while (mc.abuf[d * mc.Q + q] == uint32_t(mc.st.abuf[d * mc.Q + q]))
+        ++q;
+      tb::fail(args, "instruction " + std::to_string(i) + " (" + describe(g) +
+                         "): ABUF vector " + std::to_string(d) + " lane " +
+                         std::to_string(q) + ": rtl " +
+                         std::to_string(int32_t(mc.abuf[d * mc.Q + q])) +
+                         ", simulator " +
+                         std::to_string(mc.st.abuf[d * mc.Q + q]));
+    }
+    // Timing: start to done inclusive = the cycle model's cost + 0.
+    if (got != cost->cycles)
+      tb::fail(args, "instruction " + std::to_string(i) + " (" + describe(g) +
+                         "): " + std::to_string(got) +
+                         " cycles, the cycle model says " +
+                         std::to_string(cost->cycles));
+    steps += uint64_t(g.steps());
+    cycles += got;
+    fbufWrites += g.epi ? uint64_t(g.outH * g.outW) : 0;
+    ++kinds[g.wfmt][g.acc][g.epi];
+    // The next instruction back to back, or after idle cycles.
+    if (rng.chance(50))
+      ++backToBack;
+    else
+      tbm.idle(unsigned(rng.range(1, 3)));
+  }
+  tbm.idle(2);
+  m.final();
+  std::printf("PASS: %llu GEMMs (%zu directed; %llu back to back), %llu array "
+              "steps, %llu cycles, each = cycle model cost (constant 0); "
+              "FBUF and ABUF equal to executeGemm after every instruction "
+              "(%llu epilogue pixels)\n",
+              (unsigned long long)n, directed.size(),
+              (unsigned long long)backToBack, (unsigned long long)steps,
+              (unsigned long long)cycles, (unsigned long long)fbufWrites);
+  std::printf("  by wfmt/accumulate/epilogue:");
+  for (int f = 0; f < 2; ++f)
+    for (int a = 0; a < 2; ++a)
+      for (int e = 0; e < 2; ++e)
+        std::printf(" %d%d%d:%llu", f, a, e, (unsigned long long)kinds[f][a][e]);
+  std::printf("\n");
+  return 0;
+}
