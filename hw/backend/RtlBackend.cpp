@@ -179,16 +179,22 @@ Error RtlBackend::run(uint8_t *data) {
     impl->evalAt(cycle, false);
 
     // Outputs of this cycle.
-    if (m.error)
+    if (m.error) {
+      uint32_t at = m.error_index;
+      const char *name =
+          at < p.code.size()
+              ? isa::opcodeInfo(p.code[at].opcodeValue())->mnemonic.data()
+              : "?";
       return fail(formatv("RTL: the core stopped at instruction {0} ({1}): "
-                          "no unit for its opcode in this RTL",
-                          m.error_index,
-                          p.code[m.error_index < p.code.size() ? m.error_index
-                                                               : 0]
-                              .opcode() == isa::Opcode::GemmCsr
-                              ? "gemm_csr"
-                              : "unknown")
+                          "{2}",
+                          at, name,
+                          m.error_code == 2
+                              ? "its CSR stream gives a weight two non-zero "
+                                "entries (the decoder keeps one per row and "
+                                "channel) or more rows than the decoder holds"
+                              : "no unit for its opcode in this RTL")
                       .str());
+    }
     for (unsigned k = 0; k < 4; ++k) {
       if ((m.tr_start >> k) & 1) {
         uint32_t i = word32(m.tr_start_index, k);

@@ -22,8 +22,11 @@
 // They simulate as written in Verilator; synthesis would bank them (FBUF by
 // address mod DMA_UNITS, WBUF by row mod L), which the address patterns
 // allow (consecutive addresses), and clear them with an engine instead of
-// a reset loop. GEMM_CSR has no unit yet: it stops the core with `error`
-// and its instruction index, never a silent wrong result.
+// a reset loop. GEMM_CSR runs on dlp_csr_dec (the CSR stream decoded into
+// dense weight rows) then on dlp_gemm itself, whose WBUF port then reads
+// the decoder's rows; a stream the decoder cannot represent stops the core
+// with `error` (code 2) and the instruction's index, never a silent wrong
+// result.
 module dlp_core (
   input  logic clk,
   input  logic rst_n,  // synchronous, active low; held until clear_done
@@ -56,6 +59,8 @@ module dlp_core (
   output logic                                done,
   output logic                                clear_done, // buffers cleared
   output logic                                error,
+  output logic [1:0]                          error_code,  // 1 opcode without
+                                                           // a unit, 2 CSR stream
   output logic [31:0]                         error_index,
 
   // Trace: per queue (0 load, 1 compute, 2 store, 3 barrier) a pulse when
@@ -179,8 +184,8 @@ module dlp_core (
   end
 
   // Unit done pulses.
-  logic gemm_done, pool_done, elt_done, dma_done;
-  logic gemm_busy, pool_busy, elt_busy, dma_unit_busy;
+  logic gemm_done, pool_done, elt_done, dma_done, csr_decoded, csr_error;
+  logic gemm_busy, pool_busy, elt_busy, dma_unit_busy, csr_busy;
 
   // Tokens available for each head.
   logic load_tok, comp_tok, store_tok;
@@ -191,7 +196,7 @@ module dlp_core (
   logic load_ready, comp_ready, store_ready;
   assign load_ready = q_valid[0] && !active[0] && load_tok && !error;
   assign comp_ready = q_valid[1] && !active[1] && comp_tok && !error &&
-                      !gemm_busy && !pool_busy && !elt_busy;
+                      !gemm_busy && !pool_busy && !elt_busy && !csr_busy;
   assign store_ready = q_valid[2] && !active[2] && store_tok && !error;
 
   // DMA arbitration: the head ready first wins (ready stays until start:
@@ -238,11 +243,13 @@ module dlp_core (
   end
 
   logic dma_is_store;   // the DMA's instruction came from the store queue
-  logic [1:0] cu_sel;   // 0 gemm, 1 pool, 2 eltwise
+  logic [1:0] cu_sel;   // 0 gemm, 1 pool, 2 eltwise, 3 gemm_csr
   logic load_end, comp_end, store_end;
   assign load_end = dma_done && active[0] && !dma_is_store;
   assign store_end = dma_done && active[2] && dma_is_store;
   assign comp_end = active[1] && (gemm_done || pool_done || elt_done);
+  // GEMM_CSR: the instruction, kept for dlp_gemm's start after decoding.
+  logic [IB-1:0] csr_word;
 
   always_comb begin
     sem_dec = '0;
@@ -262,6 +269,7 @@ module dlp_core (
   assign comp_op = opcode(hw[1]);
   logic comp_unsupported;
   assign comp_unsupported = comp_op != 6'(dlp_cfg_pkg::OP_GEMM) &&
+                            comp_op != 6'(dlp_cfg_pkg::OP_GEMM_CSR) &&
                             comp_op != 6'(dlp_cfg_pkg::OP_POOL) &&
                             comp_op != 6'(dlp_cfg_pkg::OP_ADD);
 
@@ -274,7 +282,9 @@ module dlp_core (
       cu_sel <= '0;
       cycle <= '0;
       error <= 1'b0;
+      error_code <= '0;
       error_index <= '0;
+      csr_word <= '0;
       for (int k = 0; k < 3; k++) begin
         tok[k] <= '0;
         run_index[k] <= '0;
@@ -306,11 +316,18 @@ module dlp_core (
         tok[1] <= hf[1];
         run_index[1] <= q_head[1][IB +: 32];
         cu_sel <= comp_op == 6'(dlp_cfg_pkg::OP_GEMM) ? 2'd0 :
-                  comp_op == 6'(dlp_cfg_pkg::OP_POOL) ? 2'd1 : 2'd2;
+                  comp_op == 6'(dlp_cfg_pkg::OP_POOL) ? 2'd1 :
+                  comp_op == 6'(dlp_cfg_pkg::OP_ADD) ? 2'd2 : 2'd3;
+        csr_word <= hw[1];
         if (comp_unsupported) begin
           error <= 1'b1;
+          error_code <= 2'd1;
           error_index <= q_head[1][IB +: 32];
         end
+      end else if (active[1] && cu_sel == 2'd3 && csr_error && !error) begin
+        error <= 1'b1;
+        error_code <= 2'd2;
+        error_index <= run_index[1];
       end else if (comp_end)
         active[1] <= 1'b0;
     end
@@ -407,21 +424,64 @@ module dlp_core (
   logic [Q*32-1:0] ar_data, aw_data;
 
   // GEMM.
-  logic           g_fa_en, g_fw_en, g_wb_en, g_pb_en;
+  logic           g_fa_en, g_fw_en, g_pb_en;
   logic [FAW-1:0] g_fa_addr, g_fw_addr;
   logic [L*8-1:0] g_fw_data;
   logic [PAW-1:0] g_pb_addr;
+  // GEMM_CSR: the decoded instruction dlp_gemm runs: opcode GEMM, weights
+  // from row 0 of the decoder's dense rows.
+  logic [IB-1:0] csr_gemm_word;
+  always_comb begin
+    csr_gemm_word = csr_word;
+    csr_gemm_word[dlp_cfg_pkg::F_OP_LSB +: dlp_cfg_pkg::F_OP_W] =
+        6'(dlp_cfg_pkg::OP_GEMM);
+    csr_gemm_word[dlp_cfg_pkg::F_GEMM_W_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_W_ADDR_W] = '0;
+  end
+  logic csr_gemm_start;
+  always_ff @(posedge clk)
+    if (!rst_n) csr_gemm_start <= 1'b0;
+    else csr_gemm_start <= csr_decoded && !csr_error;
+  logic           g_wb_en;  logic [WAW-1:0] g_wb_addr;
+  logic [L*RB-1:0] g_wb_data; logic [L*2-1:0] g_wb_fmt;
   dlp_gemm u_gemm (
-    .clk, .rst_n, .start(start_comp && comp_op == 6'(dlp_cfg_pkg::OP_GEMM)),
-    .insn(comp_insn), .busy(gemm_busy), .done(gemm_done),
+    .clk, .rst_n,
+    .start((start_comp && comp_op == 6'(dlp_cfg_pkg::OP_GEMM)) || csr_gemm_start),
+    .insn(csr_gemm_start ? csr_gemm_word : comp_insn), .busy(gemm_busy),
+    .done(gemm_done),
     .fa_rd_en(g_fa_en), .fa_rd_addr(g_fa_addr), .fa_rd_data(cfa_data),
     .fb_wr_en(g_fw_en), .fb_wr_addr(g_fw_addr), .fb_wr_data(g_fw_data),
-    .wb_rd_en(g_wb_en), .wb_rd_addr(wbr_addr), .wb_rd_data(wbr_data),
-    .wb_rd_fmt(wbr_fmt),
+    .wb_rd_en(g_wb_en), .wb_rd_addr(g_wb_addr), .wb_rd_data(g_wb_data),
+    .wb_rd_fmt(g_wb_fmt),
     .pb_rd_en(g_pb_en), .pb_rd_addr(g_pb_addr), .pb_rd_data(cpr_data),
     .ab_rd_en(ar_en), .ab_rd_addr(ar_addr), .ab_rd_data(ar_data),
     .ab_wr_en(aw_en), .ab_wr_addr(aw_addr), .ab_wr_data(aw_data));
-  assign wbr_en = g_wb_en;
+
+  // GEMM_CSR's decoder: reads the stream through the WBUF port, then serves
+  // dlp_gemm's row reads from its dense rows.
+  logic           c_wb_en;  logic [WAW-1:0] c_wb_addr;
+  logic           g_dense, g_dense_q;  // dlp_gemm reads the dense rows
+  logic [L*RB-1:0] c_dr_data; logic [L*2-1:0] c_dr_fmt;
+  dlp_csr_dec u_csr (
+    .clk, .rst_n,
+    .start(start_comp && comp_op == 6'(dlp_cfg_pkg::OP_GEMM_CSR)),
+    .insn(comp_insn), .busy(csr_busy), .decoded(csr_decoded), .error(csr_error),
+    .wb_rd_en(c_wb_en), .wb_rd_addr(c_wb_addr), .wb_rd_data(wbr_data),
+    .wb_rd_fmt(wbr_fmt),
+    .dr_rd_en(g_wb_en && g_dense), .dr_rd_addr(g_wb_addr),
+    .dr_rd_data(c_dr_data), .dr_rd_fmt(c_dr_fmt));
+  // The WBUF read port: the decoder's while it decodes, else dlp_gemm's.
+  // dlp_gemm reads the dense rows while a GEMM_CSR runs; cu_sel follows a
+  // start one cycle late, so a GEMM's start cycle (its first read) is
+  // decided from the starting opcode.
+  assign g_dense = start_comp ? comp_op == 6'(dlp_cfg_pkg::OP_GEMM_CSR)
+                              : cu_sel == 2'd3;
+  always_ff @(posedge clk)
+    if (!rst_n) g_dense_q <= 1'b0;
+    else g_dense_q <= g_dense;  // the read's data come a cycle later
+  assign wbr_en = c_wb_en || (g_wb_en && !g_dense);
+  assign wbr_addr = c_wb_en ? c_wb_addr : g_wb_addr;
+  assign g_wb_data = g_dense_q ? c_dr_data : wbr_data;
+  assign g_wb_fmt = g_dense_q ? c_dr_fmt : wbr_fmt;
 
   // POOL.
   logic           p_fa_en, p_fw_en;
@@ -450,7 +510,7 @@ module dlp_core (
     cfa_en = 1'b0; cfa_addr = '0; cfw_en = 1'b0; cfw_addr = '0; cfw_data = '0;
     cpr_en = 1'b0; cpr_addr = '0;
     case (cu_sel)
-      2'd0: begin
+      2'd0, 2'd3: begin
         cfa_en = g_fa_en; cfa_addr = g_fa_addr;
         cfw_en = g_fw_en; cfw_addr = g_fw_addr; cfw_data = g_fw_data;
         cpr_en = g_pb_en; cpr_addr = g_pb_addr;

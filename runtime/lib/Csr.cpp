@@ -108,18 +108,49 @@ CsrWeights dlprt::readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt,
   return w;
 }
 
+uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
+                                uint64_t K, uint32_t L, uint32_t Q, WFmt fmt,
+                                uint64_t availRows) {
+  auto le = [&](uint64_t at, unsigned bytes) {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; ++i)
+      v |= uint64_t(byteAt(at + i)) << (8 * i);
+    return v;
+  };
+  auto ceilDiv = [](uint64_t a, uint64_t b) { return (a + b - 1) / b; };
+  const uint64_t width = uint64_t(Q) + 1;
+  uint64_t nnz = le(0, 4);
+  uint64_t rows = std::min(ceilDiv(csrStreamBytes(nnz, K, Q, fmt), width),
+                           availRows);
+  uint64_t kBlocks = ceilDiv(K, L);
+  uint64_t n1 = std::max<uint64_t>({ceilDiv(rows, L), kBlocks, 1});
+  uint64_t ptrAt = 4 + K, codeAt = ptrAt + 4 * width + 2 * nnz;
+  uint64_t n = codeAt < availRows * width ? nnz : 0, maxLen = 0;
+  for (uint32_t q = 0; q < Q; ++q) {
+    uint64_t b = std::min(le(ptrAt + 4 * q, 4), n),
+             e = std::min(le(ptrAt + 4 * (q + 1), 4), n);
+    maxLen = std::max(maxLen, e > b ? e - b : 0);
+  }
+  uint64_t n2 = std::max<uint64_t>({ceilDiv(maxLen, L), kBlocks, 1});
+  return n1 + n2 + 2;
+}
+
+uint8_t dlprt::wbufStreamByte(const Program &p, const uint64_t *tags,
+                              size_t avail, uint64_t i) {
+  const uint64_t width = uint64_t(p.target.Q) + 1;
+  uint64_t r = i / width, o = i % width;
+  if (r >= avail || !tags[r])
+    return 0;
+  WFmt rowFmt = detail::wtagFmt(tags[r]);
+  if (o >= p.target.rowBytes(rowFmt))
+    return 0;
+  return p.constData[detail::wtagOffset(tags[r]) + o];
+}
+
 CsrWeights dlprt::readCsrFromWbuf(const Program &p, const uint64_t *tags,
                                   size_t avail, uint64_t K, WFmt fmt) {
   const uint64_t width = uint64_t(p.target.Q) + 1;
-  auto byteAt = [&](uint64_t i) -> uint8_t {
-    uint64_t r = i / width, o = i % width;
-    if (r >= avail || !tags[r])
-      return 0;
-    WFmt rowFmt = detail::wtagFmt(tags[r]);
-    if (o >= p.target.rowBytes(rowFmt))
-      return 0;
-    return p.constData[detail::wtagOffset(tags[r]) + o];
-  };
+  auto byteAt = [&](uint64_t i) { return wbufStreamByte(p, tags, avail, i); };
   // Every entry takes at least two bytes (its index) of the rows there are.
   return readCsr(byteAt, K, p.target.Q, fmt, avail * width / 2);
 }

@@ -34,8 +34,6 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   // Section 2.3: read, combine, write.
   p.poolPipeline = 3;
   p.eltwisePipeline = 3;
-  // Section 2.5: the decoder reads one WBUF row (Q + 1 bytes) per cycle.
-  p.csrDecodeBytesPerCycle = uint64_t(t.Q) + 1;
   return p;
 }
 
@@ -116,20 +114,17 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
     return c;
   }
   case Opcode::GemmCsr: {
-    // Section 2.5: the decoder reads the stream, then per output pixel each
-    // PE column takes L of its channel's entries per cycle (the columns in
-    // lockstep: the fullest channel sets the pace; one cycle at least).
+    // Section 2.5: the decoder expands the stream into dense rows, then
+    // the array runs the dense GEMM on them (section 2.1).
     if (!csr)
       return createStringError(inconvertibleErrorCode(),
                                "GEMM_CSR is timed from its weights: time the "
                                "whole program");
-    uint64_t pixels = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
-    uint64_t perPixel = std::max<uint64_t>(
-        1, (csr->maxPerChannel + p.L - 1) / p.L);
-    uint64_t decode = (csr->streamBytes + p.csrDecodeBytesPerCycle - 1) /
-                      p.csrDecodeBytesPerCycle;
-    c.macSlots = pixels * perPixel * p.L * p.Q;
-    c.cycles = decode + pixels * perPixel + p.gemmPipeline +
+    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
+                     g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
+                     g(Field::Gemm_in_cb);
+    c.macSlots = steps * p.L * p.Q;
+    c.cycles = csr->decodeCycles + steps + p.gemmPipeline +
                (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
     return c;
   }
@@ -176,9 +171,12 @@ Expected<Timeline> cycleModel(const Program &p) {
     uint64_t K = uint64_t(in.get(Field::Gemm_k_h)) * in.get(Field::Gemm_k_w) *
                  in.get(Field::Gemm_in_cb) * p.target.L;
     uint64_t at = in.get(Field::Gemm_w_addr);
-    CsrWeights w = readCsrFromWbuf(p, wtag.data() + at, wtag.size() - at, K,
-                                   WFmt(in.get(Field::Gemm_wfmt)));
-    csr[idx] = {w.maxPerChannel(), w.bytes};
+    size_t avail = wtag.size() - at;
+    csr[idx] = {csrDecodeCycles(
+        [&](uint64_t i) {
+          return wbufStreamByte(p, wtag.data() + at, avail, i);
+        },
+        K, p.target.L, p.target.Q, WFmt(in.get(Field::Gemm_wfmt)), avail)};
   });
   return runModel(p.code, p.target, &csr);
 }

@@ -287,22 +287,16 @@ TEST(Csr, HostileStreamsFollowTheDefinition) {
   }
 }
 
-// docs/cycle-model.md 2.5: decode ceil(bytes / (Q + 1)) cycles, then per
-// output pixel ceil(max entries of a channel / L) cycles (at least one),
-// plus the GEMM pipeline.
-TEST(Csr, CycleModelCountsEntriesOfTheFullestChannel) {
+// docs/cycle-model.md 2.5: the decoder's N1 + N2 + 2 cycles, worked by
+// hand for the tiny target (L = Q = 8, 512 WBUF rows, the stream from row
+// 0), K = 144 rows (ceil(K / L) = 18), then the dense GEMM: 20 pixels x 9
+// taps x 2 blocks = 360 steps.
+TEST(Csr, CycleModelTimesTheDecoderThenTheDenseArray) {
   const int K = 144;
   TargetConfig t = tinyTarget();
   t.csr = true;
   CycleParams cp = CycleParams::fromTarget(t);
-  for (int perChannel : {0, 1, 8, 9, 17, 144}) {
-    std::vector<int8_t> codes(K * 8, 0);
-    for (int k = 0; k < perChannel; ++k)
-      codes[k * 8 + 2] = 1; // channel 2 has perChannel entries
-    codes[3] = codes[8 + 4] = 1; // others fewer
-    std::vector<int32_t> align(K, 0);
-    std::vector<uint8_t> s = encodeCsr(codes.data(), align.data(), K, 8,
-                                       WFmt::Pow2);
+  auto timed = [&](const std::vector<uint8_t> &s) -> uint64_t {
     Builder b(t);
     b.p.dataBytes = 64;
     loadStream(b, s);
@@ -310,14 +304,47 @@ TEST(Csr, CycleModelCountsEntriesOfTheFullestChannel) {
         .emit(csrConv())
         .emit(instr(Opcode::End, {}));
     llvm::Expected<Timeline> tl = cycleModel(b.p);
-    ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
-    uint64_t most = std::max(perChannel, 1);
-    uint64_t perPixel = std::max<uint64_t>(1, (most + 7) / 8);
-    uint64_t decode = (s.size() + 8) / 9;
-    EXPECT_EQ(tl->cost[2].cycles, decode + 20 * perPixel + cp.gemmPipeline)
+    EXPECT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+    if (!tl)
+      return 0;
+    EXPECT_EQ(tl->cost[2].macSlots, 360u * 64u);
+    return tl->cost[2].cycles - 360 - cp.gemmPipeline;
+  };
+  std::vector<int32_t> align(K, 0);
+  // Sparse: every phase is K / L = 18 cycles (the stream is at most
+  // ceil((184 + 2.5 * 146) / 9) = 61 rows, 8 reads; a channel at most 144
+  // entries, 18 scatter cycles): 18 + 18 + 2.
+  for (int perChannel : {0, 1, 8, 9, 17, 144}) {
+    std::vector<int8_t> codes(K * 8, 0);
+    for (int k = 0; k < perChannel; ++k)
+      codes[k * 8 + 2] = 1; // channel 2 has perChannel entries
+    codes[3] = codes[8 + 4] = 1; // others fewer
+    EXPECT_EQ(timed(encodeCsr(codes.data(), align.data(), K, 8, WFmt::Pow2)),
+              38u)
         << perChannel;
-    EXPECT_EQ(tl->cost[2].macSlots, 20 * perPixel * 64) << perChannel;
   }
+  // Dense (every code 1): nnz = 1152, 4 + 144 + 36 + 2304 + 576 = 3064
+  // bytes = 341 rows, ceil(341 / 8) = 43 reads; 144 entries a channel:
+  // 43 + 18 + 2.
+  std::vector<int8_t> full(K * 8, 1);
+  EXPECT_EQ(timed(encodeCsr(full.data(), align.data(), K, 8, WFmt::Pow2)), 63u);
+  // A hostile header: nnz = 2000 with channel 0's range [0, 2000) (its code
+  // section starts at 184 + 4000 < 512 * 9 bytes, so the range stands):
+  // 5184 bytes are more than WBUF's 512 rows: 64 reads; 250 scatter cycles.
+  std::vector<uint8_t> h(184, 0);
+  h[0] = 2000 & 255;
+  h[1] = 2000 >> 8;
+  for (int q = 1; q <= 8; ++q) { // ptr[1..8] = 2000
+    h[148 + 4 * q] = 2000 & 255;
+    h[148 + 4 * q + 1] = 2000 >> 8;
+  }
+  h.resize(4096, 0); // 456 rows' worth; the rest of WBUF reads zero
+  EXPECT_EQ(timed(h), 64u + 250u + 2u);
+  // nnz = 3000: the code section would start at 6184, past WBUF: the
+  // entries add nothing and the ranges are empty (n = 0): 64 + 18 + 2.
+  h[0] = 3000 & 255;
+  h[1] = 3000 >> 8;
+  EXPECT_EQ(timed(h), 64u + 18u + 2u);
 }
 
 } // namespace

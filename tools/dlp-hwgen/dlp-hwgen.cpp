@@ -158,8 +158,6 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("PENTRY_BYTES", t.paramEntryBytes(), "a parameter entry");
   w.intParam("P_POOL", cp.poolPipeline, "pool unit fill + drain");
   w.intParam("P_ELT", cp.eltwisePipeline, "element-wise unit fill + drain");
-  w.intParam("CSR_DECODE_BYTES", cp.csrDecodeBytesPerCycle,
-             "CSR decoder: stream bytes per cycle");
   writeIsa(w);
   os << "endpackage\n/* verilator lint_on UNUSEDPARAM */\n";
 }

@@ -56,7 +56,27 @@ struct CsrWeights {
 CsrWeights readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt, uint64_t K,
                    uint32_t Q, isa::WFmt fmt, uint64_t maxEntries);
 
+/// Cycles the CSR decoder (hw/rtl/dlp_csr_dec.sv, docs/cycle-model.md 2.5)
+/// takes to expand the stream whose byte i is byteAt(i) into dense rows, L
+/// WBUF rows read per cycle from `availRows` rows to the end of WBUF:
+///   N1 = max(ceil(R / L), ceil(K / L), 1), R = min(ceil(S / (Q + 1)),
+///        availRows), S the stream's length (csrStreamBytes);
+///   N2 = max(ceil(maxLen / L), ceil(K / L), 1), maxLen the longest clamped
+///        pointer range [min(ptr[q], n), min(ptr[q+1], n)), n = nnz when the
+///        code section starts inside WBUF, else 0;
+///   decode = N1 + N2 + 2 (the last read's data and the pointer setup).
+uint64_t csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
+                         uint64_t K, uint32_t L, uint32_t Q, isa::WFmt fmt,
+                         uint64_t availRows);
+
 struct Program;
+
+/// Byte i of the stream that starts at WBUF row tags[0] (rows with source
+/// tags tags[0, avail), avail rows to the end of WBUF; docs/isa.md 3.7: a
+/// row gives the bytes its LOAD brought, zeros to the full width Q + 1;
+/// bytes past WBUF are zero).
+uint8_t wbufStreamByte(const Program &p, const uint64_t *tags, size_t avail,
+                       uint64_t i);
 
 /// The stream a GEMM_CSR of depth K and code format `fmt` reads from WBUF
 /// rows whose source tags (MachineState::wtag) are tags[0, avail), avail

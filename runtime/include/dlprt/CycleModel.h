@@ -40,8 +40,6 @@ struct CycleParams {
   /// Fill + drain of the pool and element-wise units (read, combine,
   /// write); both take one L-lane vector per cycle.
   uint64_t poolPipeline = 0, eltwisePipeline = 0;
-  /// CSR decoder: stream bytes it reads from WBUF per cycle (one row).
-  uint64_t csrDecodeBytesPerCycle = 0;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };
@@ -61,8 +59,8 @@ struct InstrCost {
 
 /// What the model needs of a GEMM_CSR's weights (its stream in WBUF).
 struct CsrStats {
-  /// Entries of the output channel with the most; stream bytes.
-  uint64_t maxPerChannel = 0, streamBytes = 0;
+  /// Cycles of the CSR decoder on this stream (dlprt::csrDecodeCycles).
+  uint64_t decodeCycles = 0;
 };
 
 /// The cost of `in`; an error for an opcode the model has no rule for, or

@@ -1,0 +1,211 @@
+//===- GemmTbUtil.h - Shared parts of the GEMM and CSR testbenches -*- C++ -*-===//
+//
+// Byte access to Verilated ports, the core's SRAMs as dlp_gemm sees them
+// beside the simulator's MachineState (Machine), and a GEMM's geometry and
+// its encoding, for GemmTb.cpp (dlp_gemm) and CsrTb.cpp (dlp_csr_dec feeding
+// dlp_gemm).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLP_HW_TEST_GEMMTBUTIL_H
+#define DLP_HW_TEST_GEMMTBUTIL_H
+
+#include "TbUtil.h"
+
+#include "dlprt/Isa.h"
+#include "dlprt/Program.h"
+#include "dlprt/Simulator.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+namespace gemmtb {
+
+using namespace dlprt;
+using isa::Field;
+
+// Byte access to Verilated ports of any width (bytes from bit 0).
+template <size_t N> inline void putByte(VlWide<N> &p, size_t i, uint8_t v) {
+  uint32_t sh = uint32_t(i % 4) * 8;
+  p[i / 4] = (p[i / 4] & ~(0xffu << sh)) | (uint32_t(v) << sh);
+}
+template <size_t N> inline uint8_t getByte(const VlWide<N> &p, size_t i) {
+  return uint8_t(p[i / 4] >> ((i % 4) * 8));
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+inline void putByte(T &p, size_t i, uint8_t v) {
+  uint64_t sh = 8 * i, x = uint64_t(p);
+  p = T((x & ~(uint64_t(0xff) << sh)) | (uint64_t(v) << sh));
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+inline uint8_t getByte(const T &p, size_t i) {
+  return uint8_t(uint64_t(p) >> (8 * i));
+}
+template <typename P> inline void putBytes(P &p, size_t at, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    putByte(p, at + i, b[i]);
+}
+template <typename P> inline void randomBytes(P &p, size_t n, tb::Rng &r) {
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = r.next();
+    for (size_t j = 0; j < 8 && i + j < n; ++j)
+      putByte(p, i + j, uint8_t(v >> (8 * j)));
+  }
+}
+
+/// The core's SRAMs as the unit sees them, and the simulator's copy.
+struct Machine {
+  const TargetConfig &t;
+  size_t L, Q, fbufN, wbufN, abufN, pbufN, entryBytes;
+  std::vector<uint8_t> fbuf;  ///< fbufN x L
+  std::vector<uint8_t> wrow;  ///< wbufN x (Q + 1) raw row bytes
+  std::vector<uint8_t> wtag;  ///< wbufN 2-bit LOAD wfmt tags
+  std::vector<uint8_t> pbuf;  ///< pbufN x 8Q raw entries
+  std::vector<uint32_t> abuf; ///< abufN x Q
+  Program prog;
+  MachineState st;
+
+  explicit Machine(const TargetConfig &t)
+      : t(t), L(t.L), Q(t.Q), fbufN(t.fbufVectors()), wbufN(t.wbufRows()),
+        abufN(t.abufVectors()), pbufN(t.paramEntries),
+        entryBytes(t.paramEntryBytes()), fbuf(fbufN * L),
+        wrow(wbufN * (Q + 1)), wtag(wbufN), pbuf(pbufN * entryBytes),
+        abuf(abufN * Q), st(t) {
+    prog.target = t;
+    prog.constData.assign(wbufN * (Q + 1), 0);
+  }
+
+  int8_t randomI8(tb::Rng &r, unsigned edge) {
+    return r.chance(edge) ? r.pick<int8_t>({-128, 127, 0, -1, 1})
+                          : int8_t(r.range(-128, 127));
+  }
+  uint8_t randomAlign(tb::Rng &r) {
+    return uint8_t(r.chance(20)   ? r.pick<int>({0, 31, 32, 255, 63})
+                   : r.chance(50) ? r.range(0, 31)
+                                  : r.range(0, 255));
+  }
+
+  /// Fills every buffer (both copies) with random contents.
+  void fill(tb::Rng &r) {
+    unsigned edge = unsigned(r.pick<int>({0, 10, 50, 100}));
+    for (size_t i = 0; i < fbuf.size(); ++i) {
+      fbuf[i] = uint8_t(randomI8(r, edge));
+      st.fbuf[i] = int8_t(fbuf[i]);
+    }
+    // WBUF: each row a LOAD of a random format (or never loaded); its
+    // bytes live in the const region at row * (Q + 1).
+    unsigned never = unsigned(r.pick<int>({0, 10, 50}));
+    int fmtBias = int(r.range(0, 3)); // 0 mixed, 1 pow2, 2 int8, 3 CSR heavy
+    std::fill(wrow.begin(), wrow.end(), 0);
+    for (size_t a = 0; a < wbufN; ++a) {
+      if (r.chance(never)) {
+        wtag[a] = 0;
+        st.wtag[a] = 0;
+        continue;
+      }
+      isa::WFmt fmt;
+      if (fmtBias == 0 || r.chance(20))
+        fmt = isa::WFmt(r.range(0, 2));
+      else
+        fmt = isa::WFmt(fmtBias - 1);
+      size_t bytes = t.rowBytes(fmt), off = a * (Q + 1);
+      for (size_t i = 0; i + 1 < bytes; ++i) {
+        uint8_t b;
+        if (fmt == isa::WFmt::Pow2)
+          b = r.chance(edge) ? uint8_t(r.pick<int>({0x00, 0x77, 0x88, 0xff,
+                                                    0xf7, 0x8f}))
+                             : uint8_t(r.next());
+        else
+          b = uint8_t(randomI8(r, edge));
+        prog.constData[off + i] = b;
+      }
+      prog.constData[off + bytes - 1] = randomAlign(r);
+      // Bytes past the row's LOAD are not the row's (the core keeps zeros).
+      for (size_t i = bytes; i < Q + 1; ++i)
+        prog.constData[off + i] = uint8_t(r.next());
+      std::memcpy(&wrow[off], &prog.constData[off], bytes);
+      wtag[a] = uint8_t(fmt);
+      // MachineState::wtag: 1 + 4 * (const byte offset) + wfmt.
+      st.wtag[a] = 1 + 4 * uint64_t(off) + uint64_t(fmt);
+    }
+    st.wcodeStale = true;
+    for (size_t e = 0; e < pbufN; ++e) {
+      uint8_t *raw = &pbuf[e * entryBytes];
+      for (size_t q = 0; q < Q; ++q) {
+        int32_t bias = r.chance(edge + 5)
+                           ? r.pick<int32_t>({INT32_MIN, INT32_MAX, 0, -1, 1})
+                       : r.chance(50) ? int32_t(r.range(-2000, 2000))
+                                      : int32_t(uint32_t(r.next()));
+        int8_t shift = r.chance(30) ? r.pick<int8_t>({-32, -1, 0, 1, 31, 32, 63})
+                                    : int8_t(r.range(-32, 63));
+        int8_t lo, hi;
+        switch (r.next() % 4) {
+        case 0: lo = -128, hi = 127; break;
+        case 1: lo = 0, hi = 127; break;
+        case 2: lo = int8_t(r.range(-10, 10)), hi = int8_t(r.range(-10, 10)); break;
+        default: lo = randomI8(r, 10), hi = randomI8(r, 10);
+        }
+        int8_t aux = int8_t(r.next());
+        size_t i = e * Q + q;
+        st.bias[i] = bias;
+        st.outShift[i] = shift;
+        st.actMin[i] = lo;
+        st.actMax[i] = hi;
+        st.aux[i] = aux;
+        for (unsigned b = 0; b < 4; ++b)
+          raw[4 * q + b] = uint8_t(uint32_t(bias) >> (8 * b));
+        raw[4 * Q + q] = uint8_t(shift);
+        raw[5 * Q + q] = uint8_t(lo);
+        raw[6 * Q + q] = uint8_t(hi);
+        raw[7 * Q + q] = uint8_t(aux);
+      }
+    }
+    for (size_t i = 0; i < abuf.size(); ++i) {
+      uint32_t v = r.chance(edge + 5)
+                       ? r.pick<uint32_t>({0x80000000u, 0x7fffffffu, 0, ~0u})
+                   : r.chance(50) ? uint32_t(int32_t(r.range(-5000, 5000)))
+                                  : uint32_t(r.next());
+      abuf[i] = v;
+      st.abuf[i] = int32_t(v);
+    }
+  }
+};
+
+/// GEMM geometry before encoding.
+struct Gemm {
+  int64_t wfmt = 0, acc = 0, epi = 0, inAddr = 0, cstride = 0, inH = 1,
+          inW = 1, inCb = 1, outH = 1, outW = 1, kH = 1, kW = 1, sH = 1,
+          sW = 1, dH = 1, dW = 1, pT = 0, pL = 0, wAddr = 0, accAddr = 0,
+          param = 0, outAddr = 0;
+  int64_t steps() const { return outH * outW * kH * kW * inCb; }
+  int64_t plane() const { return inH * inW; }
+  int64_t tile() const { return (inCb - 1) * cstride + plane(); }
+  int64_t rows(int64_t L) const { return kH * kW * inCb * L; }
+};
+
+inline isa::Instr encode(const Gemm &g, isa::Opcode op = isa::Opcode::Gemm) {
+  isa::Instr in = isa::Instr::make(op);
+  std::pair<const char *, int64_t> fs[] = {
+      {"wfmt", g.wfmt},        {"accumulate", g.acc},  {"epilogue", g.epi},
+      {"in_addr", g.inAddr},   {"in_cstride", g.cstride}, {"in_h", g.inH},
+      {"in_w", g.inW},         {"in_cb", g.inCb},      {"out_h", g.outH},
+      {"out_w", g.outW},       {"k_h", g.kH},          {"k_w", g.kW},
+      {"stride_h", g.sH},      {"stride_w", g.sW},     {"dil_h", g.dH},
+      {"dil_w", g.dW},         {"pad_t", g.pT},        {"pad_l", g.pL},
+      {"w_addr", g.wAddr},     {"acc_addr", g.accAddr}, {"param_addr", g.param},
+      {"out_addr", g.outAddr}};
+  for (auto [name, v] : fs) {
+    std::optional<Field> f = isa::findField(op, name);
+    if (!f || !in.set(*f, v)) {
+      std::fprintf(stderr, "testbench bug: field %s = %lld\n", name,
+                   (long long)v);
+      std::exit(2);
+    }
+  }
+  return in;
+}
+
+} // namespace gemmtb
+
+#endif // DLP_HW_TEST_GEMMTBUTIL_H
