@@ -31,6 +31,17 @@ LogicalResult finish(MLIRContext *ctx, std::optional<Location> loc,
   return success();
 }
 
+/// A conv's optional bias must have one element per output channel.
+void checkBias(shp::ShapeResult &r, Value bias, int64_t m) {
+  if (!r.ok || !bias)
+    return;
+  ArrayRef<int64_t> b = shapeOf(bias);
+  if (b.size() != 1 ||
+      (b[0] != m && !ShapedType::isDynamic(b[0]) && !ShapedType::isDynamic(m)))
+    r = shp::ShapeResult::failure("bias must have shape [" + std::to_string(m) +
+                                  "], found " + shp::toString(b));
+}
+
 /// Operands must be ranked tensors before any shape rule runs.
 bool allRanked(ValueRange values) {
   return llvm::all_of(values, [](Value v) {
@@ -69,7 +80,35 @@ NN_BROADCAST_INFER(DivOp)
 NN_BROADCAST_INFER(MaxOp)
 NN_BROADCAST_INFER(MinOp)
 NN_BROADCAST_INFER(PowOp)
+NN_BROADCAST_INFER(EqualOp)
+NN_BROADCAST_INFER(LessOp)
+NN_BROADCAST_INFER(LessEqualOp)
 #undef NN_BROADCAST_INFER
+
+NN_INFER(WhereOp) {
+  NN_REQUIRE_RANKED(WhereOp)
+  return finish(ctx, loc, getOperationName(),
+                shp::broadcast3(shapeOf(adaptor.getCondition()),
+                                shapeOf(adaptor.getLhs()),
+                                shapeOf(adaptor.getRhs())),
+                types);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+#define NN_REDUCE_INFER(OP)                                                    \
+  NN_INFER(OP) {                                                               \
+    NN_REQUIRE_RANKED(OP)                                                      \
+    return finish(ctx, loc, OP::getOperationName(),                            \
+                  shp::reduce(shapeOf(adaptor.getInput()), adaptor.getAxes(),  \
+                              adaptor.getKeepdims()),                          \
+                  types);                                                      \
+  }
+NN_REDUCE_INFER(ReduceMeanOp)
+NN_REDUCE_INFER(ReduceSumOp)
+#undef NN_REDUCE_INFER
 
 //===----------------------------------------------------------------------===//
 // Convolution, pooling, normalization
@@ -81,16 +120,55 @@ NN_INFER(ConvOp) {
       shapeOf(adaptor.getInput()), shapeOf(adaptor.getWeight()),
       adaptor.getStrides(), adaptor.getPads(), adaptor.getDilations(),
       static_cast<int64_t>(adaptor.getGroup()));
-  if (r.ok && adaptor.getBias()) {
-    ArrayRef<int64_t> b = shapeOf(adaptor.getBias());
-    int64_t m = shapeOf(adaptor.getWeight())[0];
-    if (b.size() != 1 || (b[0] != m && !ShapedType::isDynamic(b[0]) &&
-                          !ShapedType::isDynamic(m)))
-      r = shp::ShapeResult::failure("bias must have shape [" +
-                                    std::to_string(m) + "], found " +
-                                    shp::toString(b));
-  }
+  if (r.ok)
+    checkBias(r, adaptor.getBias(), shapeOf(adaptor.getWeight())[0]);
   return finish(ctx, loc, getOperationName(), r, types);
+}
+
+NN_INFER(ConvTransposeOp) {
+  NN_REQUIRE_RANKED(ConvTransposeOp)
+  shp::ShapeResult r = shp::convTranspose(
+      shapeOf(adaptor.getInput()), shapeOf(adaptor.getWeight()),
+      adaptor.getStrides(), adaptor.getPads(), adaptor.getDilations(),
+      adaptor.getOutputPadding(), static_cast<int64_t>(adaptor.getGroup()));
+  if (r.ok)
+    checkBias(r, adaptor.getBias(), r.shape[1]);
+  return finish(ctx, loc, getOperationName(), r, types);
+}
+
+NN_INFER(ResizeOp) {
+  NN_REQUIRE_RANKED(ResizeOp)
+  StringRef mode = adaptor.getMode(),
+            coord = adaptor.getCoordinateTransformationMode(),
+            nearest = adaptor.getNearestMode();
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return emitOptionalError(loc, "'", getOperationName(),
+                             "' op mode must be nearest, linear or cubic, "
+                             "found '",
+                             mode, "'");
+  if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel", "align_corners",
+                           "asymmetric", "tf_half_pixel_for_nn",
+                           "tf_crop_and_resize"},
+                          coord))
+    return emitOptionalError(loc, "'", getOperationName(),
+                             "' op unknown coordinate_transformation_mode '",
+                             coord, "'");
+  size_t roiSize = coord == "tf_crop_and_resize"
+                       ? 2 * shapeOf(adaptor.getInput()).size()
+                       : 0;
+  if (adaptor.getRoi().size() != roiSize)
+    return emitOptionalError(loc, "'", getOperationName(), "' op expected ",
+                             roiSize, " roi entries, found ",
+                             adaptor.getRoi().size());
+  if (!llvm::is_contained(
+          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
+          nearest))
+    return emitOptionalError(loc, "'", getOperationName(),
+                             "' op unknown nearest_mode '", nearest, "'");
+  return finish(ctx, loc, getOperationName(),
+                shp::resize(shapeOf(adaptor.getInput()), adaptor.getSizes(),
+                            adaptor.getScales()),
+                types);
 }
 
 NN_INFER(MaxPoolOp) {
@@ -220,6 +298,17 @@ NN_INFER(SliceOp) {
                 shp::slice(shapeOf(adaptor.getInput()), adaptor.getStarts(),
                            adaptor.getEnds(), adaptor.getAxes(),
                            adaptor.getSteps()),
+                types);
+}
+
+NN_INFER(ExpandOp) {
+  NN_REQUIRE_RANKED(ExpandOp)
+  for (int64_t d : adaptor.getShape())
+    if (d < 0)
+      return emitOptionalError(loc, "'", getOperationName(),
+                               "' op shape entries must be non-negative");
+  return finish(ctx, loc, getOperationName(),
+                shp::broadcast(shapeOf(adaptor.getInput()), adaptor.getShape()),
                 types);
 }
 

@@ -197,6 +197,52 @@ def NN_MaxOp : NN_BroadcastOp<"max", "max(lhs, rhs)">;
 def NN_MinOp : NN_BroadcastOp<"min", "min(lhs, rhs)">;
 def NN_PowOp : NN_BroadcastOp<"pow", "lhs raised to the power rhs">;
 
+// Comparisons give a float mask (1.0 true, 0.0 false): the nn dialect
+// computes in float32 only, so an ONNX bool tensor is such a mask. Greater
+// and GreaterOrEqual import as less / less_equal with swapped operands.
+def NN_EqualOp : NN_BroadcastOp<"equal", "lhs == rhs ? 1.0 : 0.0">;
+def NN_LessOp : NN_BroadcastOp<"less", "lhs < rhs ? 1.0 : 0.0">;
+def NN_LessEqualOp : NN_BroadcastOp<"less_equal", "lhs <= rhs ? 1.0 : 0.0">;
+
+def NN_WhereOp : NN_InferOp<"where"> {
+  let summary = "element-wise select with broadcasting";
+  let description = [{
+    `output = condition != 0 ? lhs : rhs`, the three operands broadcast
+    together as in numpy. `condition` is a float mask (an ONNX bool tensor:
+    a comparison's result or a constant converted at import).
+
+    ```mlir
+    %y = nn.where %c, %a, %b : (tensor<2x1xf32>, tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$condition, NN_Tensor:$lhs, NN_Tensor:$rhs);
+  let results = (outs NN_Tensor:$output);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+class NN_ReduceOp<string mnemonic, string what> : NN_InferOp<mnemonic> {
+  let summary = what # " over a set of axes";
+  let description = [{
+    `axes` are normalized, sorted, unique and not empty (the importer turns
+    ONNX's "no axes" into every axis, or into no op with
+    `noop_with_empty_axes`). With `keepdims` the reduced axes stay with
+    extent 1, otherwise they are removed.
+
+    ```mlir
+    %y = nn.}] # mnemonic # [{ %x {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$axes,
+                   BoolAttr:$keepdims);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "arithmetic mean">;
+def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
+
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
 //===----------------------------------------------------------------------===//
@@ -219,6 +265,64 @@ def NN_ConvOp : NN_InferOp<"conv"> {
                    Optional<NN_Tensor>:$bias, DenseI64ArrayAttr:$strides,
                    DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
                    ConfinedAttr<I64Attr, [IntPositive]>:$group);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_ConvTransposeOp : NN_InferOp<"conv_transpose"> {
+  let summary = "grouped N-d transposed convolution";
+  let description = [{
+    `input` is `N x C x D1 ... Dn`, `weight` is `C x M/group x k1 ... kn`,
+    optional `bias` has `M` elements. Output extent per spatial axis:
+    `stride * (D - 1) + output_padding + (k - 1) * dilation + 1 - pad_begin
+    - pad_end` (the importer turns `output_shape` and `auto_pad` into pads;
+    a negative pad extends the output). `pads` has all begin pads then all
+    end pads.
+
+    ```mlir
+    %y = nn.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 1, 1>,
+                                   pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>}
+        : (tensor<1x8x4x4xf32>, tensor<8x4x3x3xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$weight,
+                   Optional<NN_Tensor>:$bias, DenseI64ArrayAttr:$strides,
+                   DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+                   DenseI64ArrayAttr:$output_padding,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$group);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_ResizeOp : NN_InferOp<"resize"> {
+  let summary = "nearest, N-linear or cubic resampling (ONNX Resize / Upsample)";
+  let description = [{
+    The output has extents `sizes`; `scales` (one per axis) are the factors
+    the coordinate transform divides by (ONNX's given scales, or
+    `sizes / input` when the model gave sizes). `mode` is `nearest`,
+    `linear` or `cubic` (ONNX's cubic convolution with `cubic_coeff_a`;
+    `exclude_outside` drops and renormalizes the weights of taps outside
+    the input); `coordinate_transformation_mode` is `half_pixel`,
+    `pytorch_half_pixel`, `align_corners`, `asymmetric`,
+    `tf_half_pixel_for_nn` or `tf_crop_and_resize` (which samples the
+    region `roi`, all starts then all ends in normalized coordinates, and
+    gives `extrapolation_value` outside the input; `roi` is empty
+    otherwise); `nearest_mode` is `round_prefer_floor`,
+    `round_prefer_ceil`, `floor` or `ceil` (used by `nearest` only).
+    Source indices are clamped to the input (edge replication).
+
+    ```mlir
+    %y = nn.resize %x {coordinate_transformation_mode = "asymmetric", cubic_coeff_a = -7.500000e-01 : f32,
+                       exclude_outside = false, extrapolation_value = 0.000000e+00 : f32, mode = "nearest",
+                       nearest_mode = "floor", roi = array<f64>,
+                       scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 8, 8, 8>}
+        : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$sizes,
+                   DenseF64ArrayAttr:$scales, StrAttr:$mode,
+                   StrAttr:$coordinate_transformation_mode,
+                   StrAttr:$nearest_mode, F32Attr:$cubic_coeff_a,
+                   BoolAttr:$exclude_outside, DenseF64ArrayAttr:$roi,
+                   F32Attr:$extrapolation_value);
   let results = (outs NN_Tensor:$output);
 }
 
@@ -429,6 +533,20 @@ def NN_SliceOp : NN_InferOp<"slice"> {
   let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$starts,
                    DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$axes,
                    DenseI64ArrayAttr:$steps);
+  let results = (outs NN_Tensor:$output);
+}
+
+def NN_ExpandOp : NN_InferOp<"expand"> {
+  let summary = "broadcast to a shape (ONNX Expand)";
+  let description = [{
+    The output shape is the numpy broadcast of the input shape and `shape`
+    (so an entry 1 in `shape` keeps the input's extent).
+
+    ```mlir
+    %y = nn.expand %x {shape = array<i64: 2, 1, 6>} : (tensor<3x1xf32>) -> tensor<2x3x6xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$shape);
   let results = (outs NN_Tensor:$output);
 }
 

@@ -109,21 +109,27 @@ int64_t dlp::nn::shapes::windowOutputSize(int64_t in, int64_t kernel,
   return out;
 }
 
+std::string dlp::nn::shapes::checkConvRanks(ArrayRef<int64_t> input,
+                                            ArrayRef<int64_t> weight,
+                                            int64_t group) {
+  if (input.size() < 3)
+    return "input must have rank >= 3 (N x C x spatial), found rank " +
+           std::to_string(input.size());
+  if (weight.size() != input.size())
+    return "weight rank " + std::to_string(weight.size()) +
+           " differs from input rank " + std::to_string(input.size());
+  if (group < 1)
+    return "group must be positive";
+  return {};
+}
+
 ShapeResult dlp::nn::shapes::conv(ArrayRef<int64_t> input,
                                   ArrayRef<int64_t> weight,
                                   ArrayRef<int64_t> strides,
                                   ArrayRef<int64_t> pads,
                                   ArrayRef<int64_t> dilations, int64_t group) {
-  if (input.size() < 3)
-    return ShapeResult::failure("input must have rank >= 3 (N x C x spatial), "
-                                "found rank " +
-                                std::to_string(input.size()));
-  if (weight.size() != input.size())
-    return ShapeResult::failure(
-        "weight rank " + std::to_string(weight.size()) +
-        " differs from input rank " + std::to_string(input.size()));
-  if (group < 1)
-    return ShapeResult::failure("group must be positive");
+  if (std::string e = checkConvRanks(input, weight, group); !e.empty())
+    return ShapeResult::failure(e);
   size_t spatial = input.size() - 2;
   if (std::string e = checkWindowAttrs(spatial, weight.drop_front(2), strides,
                                        pads, dilations);

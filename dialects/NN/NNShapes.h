@@ -47,6 +47,10 @@ int64_t numElements(llvm::ArrayRef<int64_t> shape);
 /// numpy/ONNX multidirectional broadcasting.
 ShapeResult broadcast(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// The rank and group checks of conv / conv_transpose: an error or "".
+std::string checkConvRanks(llvm::ArrayRef<int64_t> input,
+                           llvm::ArrayRef<int64_t> weight, int64_t group);
+
 /// Grouped N-d convolution, weight M x C/group x k...
 ShapeResult conv(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> weight,
                  llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> pads,
@@ -91,6 +95,23 @@ ShapeResult slice(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> starts,
                   llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> axes,
                   llvm::ArrayRef<int64_t> steps);
 ShapeResult pad(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> pads);
+/// Reduction over sorted, unique, in-range `axes` (not empty).
+ShapeResult reduce(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes,
+                   bool keepDims);
+/// Broadcast of three shapes (Where).
+ShapeResult broadcast3(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
+                       llvm::ArrayRef<int64_t> c);
+/// Transposed convolution, weight C x M/group x k...; pads may be negative.
+ShapeResult convTranspose(llvm::ArrayRef<int64_t> input,
+                          llvm::ArrayRef<int64_t> weight,
+                          llvm::ArrayRef<int64_t> strides,
+                          llvm::ArrayRef<int64_t> pads,
+                          llvm::ArrayRef<int64_t> dilations,
+                          llvm::ArrayRef<int64_t> outputPadding, int64_t group);
+/// Resize to `sizes` (one positive extent and one positive scale per axis;
+/// a kDynamic size with scale 1 keeps a dynamic extent).
+ShapeResult resize(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> sizes,
+                   llvm::ArrayRef<double> scales);
 ShapeResult batchNorm(llvm::ArrayRef<int64_t> input,
                       llvm::ArrayRef<llvm::ArrayRef<int64_t>> params);
 

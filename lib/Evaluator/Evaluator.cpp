@@ -79,6 +79,16 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       .Case([&](nn::TransposeOp o) { return transpose(o.getPerm(), in[0], ctx); })
       .Case([&](nn::SliceOp o) { return slice(o, in[0], ctx); })
       .Case([&](nn::PadOp o) { return pad(o, in[0], ctx); })
+      .Case([&](nn::ReduceMeanOp o) {
+        return reduce(o.getAxes(), o.getKeepdims(), true, in[0], ctx);
+      })
+      .Case([&](nn::ReduceSumOp o) {
+        return reduce(o.getAxes(), o.getKeepdims(), false, in[0], ctx);
+      })
+      .Case([&](nn::WhereOp) { return where(in, ctx); })
+      .Case([&](nn::ExpandOp o) { return expand(o.getShape(), in[0], ctx); })
+      .Case([&](nn::ResizeOp o) { return resize(o, in[0], ctx); })
+      .Case([&](nn::ConvTransposeOp o) { return convTranspose(o, in, ctx); })
       .Case([&](qnn::QuantizeOp o) { return qQuantize(o, in[0], ctx); })
       .Case([&](qnn::DequantizeOp o) { return qDequantize(o, in[0], ctx); })
       .Case([&](qnn::RequantizeOp o) { return qRequantize(o, in[0], ctx); })
@@ -98,7 +108,7 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
         return viewAs(in[0], shp::flatten(in[0].shape(), 1), ctx);
       })
       .Case<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp, nn::MinOp,
-            nn::PowOp>(
+            nn::PowOp, nn::EqualOp, nn::LessOp, nn::LessEqualOp>(
           [&](Operation *o) { return binary(o, in[0], in[1], ctx); })
       .Default([&](Operation *o) -> Tensor {
         if (o->getNumOperands() == 1 && o->getNumResults() == 1 &&

@@ -43,6 +43,16 @@ Tensor transpose(llvm::ArrayRef<int64_t> perm, const Tensor &x,
 Tensor slice(nn::SliceOp op, const Tensor &x, ExecContext &ctx);
 Tensor pad(nn::PadOp op, const Tensor &x, ExecContext &ctx);
 
+// Reductions, select, broadcast-to, resampling (KernelsVision.cpp).
+Tensor reduce(llvm::ArrayRef<int64_t> axes, bool keepDims, bool mean,
+              const Tensor &x, ExecContext &ctx);
+Tensor where(llvm::ArrayRef<Tensor> in, ExecContext &ctx);
+Tensor expand(llvm::ArrayRef<int64_t> shape, const Tensor &x,
+              ExecContext &ctx);
+Tensor resize(nn::ResizeOp op, const Tensor &x, ExecContext &ctx);
+Tensor convTranspose(nn::ConvTransposeOp op, llvm::ArrayRef<Tensor> in,
+                     ExecContext &ctx);
+
 // Integer kernels of the qnn ops (KernelsQuant.cpp).
 Tensor qQuantize(qnn::QuantizeOp op, const Tensor &x, ExecContext &ctx);
 Tensor qDequantize(qnn::DequantizeOp op, const Tensor &x, ExecContext &ctx);

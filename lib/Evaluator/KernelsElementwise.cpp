@@ -129,39 +129,27 @@ Tensor kernels::unary(mlir::Operation *op, const Tensor &x, ExecContext &ctx) {
       });
 }
 
+/// mapBinary with the runtime's definition of op K.
+template <rk::FloatBinaryOp K>
+static Tensor mapOp(const Tensor &a, const Tensor &b, ExecContext &ctx) {
+  return mapBinary(a, b, ctx,
+                   [](float u, float v) { return rk::floatBinary(K, u, v); });
+}
+
 Tensor kernels::binary(mlir::Operation *op, const Tensor &a, const Tensor &b,
                        ExecContext &ctx) {
+  using K = rk::FloatBinaryOp;
   return llvm::TypeSwitch<mlir::Operation *, Tensor>(op)
-      .Case([&](nn::AddOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Add, u, v); });
-      })
-      .Case([&](nn::SubOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Sub, u, v); });
-      })
-      .Case([&](nn::MulOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Mul, u, v); });
-      })
-      .Case([&](nn::DivOp) {
-        return mapBinary(a, b, ctx, [](float u, float v) { return rk::floatBinary(rk::FloatBinaryOp::Div, u, v); });
-      })
-      .Case([&](nn::MaxOp) {
-        return mapBinary(a, b, ctx,
-                         [](float u, float v) {
-                           return rk::floatBinary(rk::FloatBinaryOp::Max, u, v);
-                         });
-      })
-      .Case([&](nn::MinOp) {
-        return mapBinary(a, b, ctx,
-                         [](float u, float v) {
-                           return rk::floatBinary(rk::FloatBinaryOp::Min, u, v);
-                         });
-      })
-      .Case([&](nn::PowOp) {
-        return mapBinary(a, b, ctx,
-                         [](float u, float v) {
-                           return rk::floatBinary(rk::FloatBinaryOp::Pow, u, v);
-                         });
-      })
+      .Case([&](nn::AddOp) { return mapOp<K::Add>(a, b, ctx); })
+      .Case([&](nn::SubOp) { return mapOp<K::Sub>(a, b, ctx); })
+      .Case([&](nn::MulOp) { return mapOp<K::Mul>(a, b, ctx); })
+      .Case([&](nn::DivOp) { return mapOp<K::Div>(a, b, ctx); })
+      .Case([&](nn::MaxOp) { return mapOp<K::Max>(a, b, ctx); })
+      .Case([&](nn::MinOp) { return mapOp<K::Min>(a, b, ctx); })
+      .Case([&](nn::PowOp) { return mapOp<K::Pow>(a, b, ctx); })
+      .Case([&](nn::EqualOp) { return mapOp<K::Equal>(a, b, ctx); })
+      .Case([&](nn::LessOp) { return mapOp<K::Less>(a, b, ctx); })
+      .Case([&](nn::LessEqualOp) { return mapOp<K::LessEqual>(a, b, ctx); })
       .Default([&](mlir::Operation *o) {
         return fail(ctx, "no binary kernel for " +
                              o->getName().getStringRef().str());

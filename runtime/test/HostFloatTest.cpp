@@ -136,7 +136,10 @@ TEST(HostFloat, BroadcastingBinaryOps) {
                        : op == 3 ? u / v
                        : op == 4 ? std::max(u, v)
                        : op == 5 ? std::min(u, v)
-                                 : std::pow(u, v); // negative u: NaN
+                       : op == 6 ? std::pow(u, v) // negative u: NaN
+                       : op == 7 ? float(u == v)  // comparisons: 1 / 0
+                       : op == 8 ? float(u < v)
+                                 : float(u <= v);
           float got = at(data, b.p.tensors[z])[(n * 3 + c) * 2 + w];
           if (std::isnan(want))
             EXPECT_TRUE(std::isnan(got)) << "op " << op;

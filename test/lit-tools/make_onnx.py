@@ -438,6 +438,132 @@ def _(g):
     return g.n("Add", [g.x([2, 3]), "c"], "add0", "y")
 
 
+# --- reductions, comparisons, where, expand, split, resize, deconv ----------
+single("reduce_mean11", "ReduceMean", [2, 3, 4], opset=11, axes=[-1, 1], keepdims=0)
+single("reduce_mean13_all", "ReduceMean", [2, 3, 4])
+single("reduce_sum_square13", "ReduceSumSquare", [2, 3], axes=[0])
+
+
+@reg("reduce_sum13")
+def _(g):
+    return g.n("ReduceSum", [g.x([2, 3, 4]), g.c("axes", [2, 0])], "rsum0", "y")
+
+
+@reg("reduce_sum13_noop")
+def _(g):
+    return g.n("ReduceSum", [g.x([2, 3])], "rsum0", "y", noop_with_empty_axes=1)
+
+
+@reg("where_masks", opset=16)
+def _(g):  # y = where(x < B, x, 2x) + (x >= B) + (x == 0.5) + (x > B)
+    x, b = g.x([2, 3]), g.w("B", [3])
+    lt = g.n("Less", [x, b], "less0")
+    two = g.n("Mul", [x, g.w("two", [], 2.0, 2.0)], "mul0")
+    y = g.n("Where", [lt, x, two], "where0")
+    ge = g.n("Cast", [g.n("GreaterOrEqual", [x, b], "ge0")], "cast0", to=F)
+    eq = g.n("Cast", [g.n("Equal", [x, g.w("half", [], 0.5, 0.5)], "eq0")], "cast1", to=F)
+    gt = g.n("Cast", [g.n("Greater", [x, b], "gt0")], "cast2", to=F)
+    le = g.n("Cast", [g.n("LessOrEqual", [x, b], "le0")], "cast3", to=F)
+    y = g.n("Add", [y, ge], "add0")
+    y = g.n("Add", [y, eq], "add1")
+    y = g.n("Add", [y, gt], "add2")
+    return g.n("Sub", [y, le], "sub0", "y")
+
+
+@reg("where_shape_fold", shape=[2, 12])
+def _(g):  # the exporters' shape pattern: where(target == -1, shape(x), target)
+    x = g.x([2, 3, 4])
+    t = g.c("target", [-1, 12])
+    eq = g.n("Equal", [t, g.c("minus1", [-1])], "eq0")
+    sh = g.n("Slice", [g.n("Shape", [x], "shape0"), g.c("s0", [0]), g.c("s1", [2])], "slice0")
+    shape = g.n("Where", [eq, sh, t], "where0")
+    return g.n("Reshape", [x, shape], "reshape0", "y")
+
+
+@reg("expand13")
+def _(g):
+    return g.n("Expand", [g.x([3, 1]), g.c("shape", [2, 1, 4])], "expand0", "y")
+
+
+@reg("split11", opset=11)
+def _(g):
+    x = g.x([2, 6])
+    g.nodes.append(helper.make_node("Split", [x], ["y0", "y1"], name="split0", axis=1,
+                                    split=[2, 4]))
+    return ["y0", "y1"]
+
+
+@reg("split13_equal")
+def _(g):
+    x = g.x([4, 3])
+    g.nodes.append(helper.make_node("Split", [x], ["y0", "y1"], name="split0"))
+    return ["y0", "y1"]
+
+
+@reg("split13")
+def _(g):
+    x = g.x([2, 5])
+    g.nodes.append(helper.make_node("Split", [x, g.c("split", [1, 4])], ["y0", "y1"],
+                                    name="split0", axis=-1))
+    return ["y0", "y1"]
+
+
+@reg("resize13_linear_sizes")
+def _(g):
+    return g.n("Resize", [g.x([1, 2, 3, 4]), "", "", g.c("sizes", [1, 2, 5, 7])],
+               "resize0", "y", mode="linear")
+
+
+@reg("resize11_nearest_scales", opset=11)
+def _(g):
+    roi = g.w("roi", [0])
+    g.inits.append(numpy_helper.from_array(np.array([1, 1, 2, 1.5], np.float32), "scales"))
+    return g.n("Resize", [g.x([1, 2, 3, 4]), roi, "scales"], "resize0", "y",
+               coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+@reg("upsample9", opset=9)
+def _(g):
+    g.inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+    return g.n("Upsample", [g.x([1, 2, 3, 3]), "scales"], "up0", "y")
+
+
+@reg("convtranspose_group")
+def _(g):
+    return g.n("ConvTranspose", [g.x([1, 4, 3, 3]), g.w("W", [4, 3, 3, 3]), g.w("B", [6])],
+               "deconv0", "y", group=2, strides=[2, 2], pads=[1, 1, 1, 1],
+               output_padding=[1, 1])
+
+
+@reg("matmul_bcast_batch")
+def _(g):  # numpy matmul: batch dims [2, 1] and [5] broadcast to [2, 5]
+    return g.n("MatMul", [g.x([2, 1, 3, 4]), g.w("B", [5, 4, 6])], "matmul0", "y")
+
+
+@reg("cnn_resize_reduce")
+def _(g):  # conv, 2x nearest upsampling, conv, ReduceMean over H and W
+    y = g.n("Conv", [g.x([1, 3, 8, 8]), g.w("W0", [4, 3, 3, 3]), g.w("B0", [4])],
+            "conv0", pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    g.inits.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"))
+    y = g.n("Resize", [y, "", "scales"], "resize0", mode="nearest")
+    y = g.n("Conv", [y, g.w("W1", [4, 4, 3, 3]), g.w("B1", [4])], "conv1",
+            pads=[1, 1, 1, 1])
+    return g.n("ReduceMean", [y], "mean0", "y", axes=[2, 3], keepdims=0)
+
+
+@reg("bad_upsample_down", opset=9)
+def _(g):  # nearest downsampling has no defined rounding before Resize-11
+    g.inits.append(numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "scales"))
+    return g.n("Upsample", [g.x([1, 2, 4, 4]), "scales"], "up0", "y")
+
+
+@reg("bad_resize_scales_input", shape=[1, 2, 6, 8])
+def _(g):  # scales computed at run time (a graph input)
+    g.inputs.append(helper.make_tensor_value_info("s", F, [4]))
+    return g.n("Resize", [g.x([1, 2, 3, 4]), "", "s"], "resize0", "y")
+
+
 # --- negative cases ---------------------------------------------------------
 @reg("bad_unknown_op", invalid=True, shape=[1, 3, 4, 4])
 def _(g):  # no schema: the checker rejects it; the node name is for diagnostics

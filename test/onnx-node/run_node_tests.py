@@ -246,8 +246,9 @@ def rewrite_model(model, constants):
     g = m.graph
     keep = g.input[0]
     names = [vi.name for vi in g.input[1:]]
-    del g.input[:]
-    g.input.append(keep)
+    if m.ir_version >= 4:  # before IR 4 every initializer must be an input
+        del g.input[:]
+        g.input.append(keep)
     for name, tensor in zip(names, constants):
         for i, init in enumerate(g.initializer):
             if init.name == name:

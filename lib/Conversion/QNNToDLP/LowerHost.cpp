@@ -64,7 +64,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
           nn::BatchNormOp, nn::PadOp>(op);
   if (consts && !nnOperator &&
       (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
-            nn::MinOp, nn::PowOp>(op) ||
+            nn::MinOp, nn::PowOp, nn::EqualOp, nn::LessOp,
+            nn::LessEqualOp>(op) ||
        consts > 1))
     return error(op, "a float constant operand of a host op is only "
                      "supported for one operand of a binary op");
@@ -360,6 +361,11 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::MaxOp) { return binary(rk::FloatBinaryOp::Max); })
       .Case([&](nn::MinOp) { return binary(rk::FloatBinaryOp::Min); })
       .Case([&](nn::PowOp) { return binary(rk::FloatBinaryOp::Pow); })
+      .Case([&](nn::EqualOp) { return binary(rk::FloatBinaryOp::Equal); })
+      .Case([&](nn::LessOp) { return binary(rk::FloatBinaryOp::Less); })
+      .Case([&](nn::LessEqualOp) {
+        return binary(rk::FloatBinaryOp::LessEqual);
+      })
       .Case([&](nn::SoftmaxOp s) -> LogicalResult {
         auto type = cast<RankedTensorType>(s.getInput().getType());
         if (s.getAxis() == 0 && type.getDimSize(0) != 1)

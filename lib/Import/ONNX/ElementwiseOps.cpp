@@ -248,18 +248,8 @@ LogicalResult buildPow(NodeContext &nc) {
   std::shared_ptr<ConstTensor> base = nc.constInput(0), e = nc.constInput(1);
   bool floatBase = !base || base->isFloat();
   if (floatBase && e && e->isInteger() && !e->hasSymbolicBatch()) {
-    FailureOr<Value> x = nc.input(0);
-    if (failed(x))
-      return failure();
-    // A float copy under a name of its own: other users of the integer
-    // tensor (shapes) keep it.
-    std::string key = nc.node.input(1) + ".as_f32";
-    Slot &slot = nc.g.slots[key];
-    if (!slot.constant && !slot.value)
-      slot.constant = ConstTensor::fromFloats(
-          e->dims, std::vector<float>(e->ints.begin(), e->ints.end()));
-    FailureOr<Value> exponent = nc.g.materialize(key, slot, nc.loc);
-    if (failed(exponent))
+    FailureOr<Value> x = nc.input(0), exponent = nc.floatInput(1);
+    if (failed(x) || failed(exponent))
       return failure();
     FailureOr<Value> y = nc.create<nn::PowOp>(*x, *exponent);
     if (failed(y))

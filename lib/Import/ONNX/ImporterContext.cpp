@@ -59,6 +59,22 @@ ConstTensor::fromFloats(ArrayRef<int64_t> dims, std::vector<float> values) {
   return t;
 }
 
+int64_t dlp::onnximport::broadcastOffset(ArrayRef<int64_t> s,
+                                         ArrayRef<int64_t> out, int64_t i) {
+  int64_t off = 0, stride = 1;
+  for (int64_t d = int64_t(out.size()) - 1, sd = int64_t(s.size()) - 1;
+       d >= 0; --d, --sd) {
+    int64_t idx = i % out[d];
+    i /= out[d];
+    if (sd >= 0) {
+      if (s[sd] != 1)
+        off += idx * stride;
+      stride *= s[sd];
+    }
+  }
+  return off;
+}
+
 std::string dlp::onnximport::dtypeName(int32_t dtype) {
   if (TensorProto::DataType_IsValid(dtype))
     return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(dtype));
@@ -247,6 +263,21 @@ FailureOr<Value> NodeContext::input(int i) {
   if (it == g.slots.end())
     return error() << "input '" << node.input(i) << "' is not defined";
   return g.materialize(node.input(i), it->second, loc);
+}
+
+FailureOr<Value> NodeContext::floatInput(int i) {
+  std::shared_ptr<ConstTensor> c = constInput(i);
+  if (!c || !c->isInteger())
+    return input(i);
+  if (c->hasSymbolicBatch())
+    return error() << "input #" << i << " depends on the dynamic batch; pin "
+                   << "it with --input-shape NAME=D0xD1x... (dlpc, dlp-eval)";
+  std::string key = node.input(i) + ".as_f32";
+  Slot &slot = g.slots[key];
+  if (!slot.constant && !slot.value)
+    slot.constant = ConstTensor::fromFloats(
+        c->dims, std::vector<float>(c->ints.begin(), c->ints.end()));
+  return g.materialize(key, slot, loc);
 }
 
 std::shared_ptr<ConstTensor> NodeContext::constInput(int i) {

@@ -65,6 +65,46 @@ struct ConstTensor {
                                                  std::vector<float> values);
 };
 
+/// Offset into a tensor of shape `s` (aligned at the end of `out`, size-1
+/// axes repeating) of the row-major element `i` of `out`.
+int64_t broadcastOffset(llvm::ArrayRef<int64_t> s, llvm::ArrayRef<int64_t> out,
+                        int64_t i);
+
+/// Folds fn(values) over integer constants with numpy broadcasting; null
+/// when an operand is not an integer constant (or is the dynamic batch) or
+/// the shapes do not broadcast.
+template <typename Fn>
+std::shared_ptr<ConstTensor>
+foldInts(llvm::ArrayRef<std::shared_ptr<ConstTensor>> in, Fn fn) {
+  llvm::SmallVector<int64_t, 6> out;
+  for (const auto &c : in) {
+    if (!c || !c->isInteger() || c->hasSymbolicBatch())
+      return nullptr;
+    size_t rank = std::max(out.size(), c->dims.size());
+    llvm::SmallVector<int64_t, 6> next(rank, 1);
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t a = d + out.size() >= rank ? out[d + out.size() - rank] : 1;
+      int64_t b = d + c->dims.size() >= rank ? c->dims[d + c->dims.size() - rank]
+                                             : 1;
+      if (a != b && a != 1 && b != 1)
+        return nullptr;
+      next[d] = a == 1 ? b : a;
+    }
+    out = next;
+  }
+  int64_t n = 1;
+  for (int64_t d : out)
+    n *= d;
+  std::vector<int64_t> v(n);
+  llvm::SmallVector<int64_t, 3> args(in.size());
+  for (int64_t i = 0; i < n; ++i) {
+    for (size_t k = 0; k < in.size(); ++k)
+      args[k] = in[k]->ints[broadcastOffset(in[k]->dims, out, i)];
+    v[i] = fn(llvm::ArrayRef<int64_t>(args));
+  }
+  return ConstTensor::fromInts(out, std::move(v));
+}
+
 /// Decodes a TensorProto into a ConstTensor. Float32 `raw_data` is moved out
 /// of the proto (no copy). Returns an error string on unsupported dtypes or
 /// inconsistent sizes.
@@ -120,6 +160,10 @@ public:
   }
   /// Value of input `i` (constants are materialized).
   mlir::FailureOr<mlir::Value> input(int i);
+  /// Value of input `i` where an integer / bool constant is taken as float
+  /// data: it is converted to a float constant of its own (named
+  /// "<input>.as_f32"; other users, e.g. shapes, keep the integers).
+  mlir::FailureOr<mlir::Value> floatInput(int i);
   /// Import-time constant of input `i`, or null.
   std::shared_ptr<ConstTensor> constInput(int i);
   /// Integer vector from a constant input; diagnoses when not constant.
@@ -184,6 +228,8 @@ llvm::ArrayRef<OpTableEntry> tensorOpTable();    // conv, pool, norm, matmul
 llvm::ArrayRef<OpTableEntry> elementwiseOpTable(); // activations, arithmetic
 llvm::ArrayRef<OpTableEntry> shapeOpTable();     // reshape, slice, pad, ...
 llvm::ArrayRef<OpTableEntry> foldOpTable();      // constant-only shape ops
+llvm::ArrayRef<OpTableEntry> reduceLogicOpTable(); // reduce, compare, where
+llvm::ArrayRef<OpTableEntry> resampleOpTable();  // resize, expand, split
 
 /// Looks up `opType` at `opset`; null when unsupported.
 const OpTableEntry *lookupOp(llvm::StringRef opType, int opset);

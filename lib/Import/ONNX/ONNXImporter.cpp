@@ -36,7 +36,7 @@ static const std::vector<OpTableEntry> &fullTable() {
   static const std::vector<OpTableEntry> table = [] {
     std::vector<OpTableEntry> t;
     for (auto part : {tensorOpTable(), elementwiseOpTable(), shapeOpTable(),
-                      foldOpTable()})
+                      foldOpTable(), reduceLogicOpTable(), resampleOpTable()})
       t.insert(t.end(), part.begin(), part.end());
     std::sort(t.begin(), t.end(), [](const auto &a, const auto &b) {
       return a.opType < b.opType ||

@@ -55,31 +55,50 @@ SmallVector<int64_t> onesOr(NodeContext &nc, StringRef name, size_t spatial) {
   return v;
 }
 
-LogicalResult buildConv(NodeContext &nc) {
-  if (failed(nc.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
-                            "pads", "strides"})))
-    return failure();
+/// Operands and window attributes shared by Conv and ConvTranspose.
+struct ConvParts {
+  Value x, w, bias;
+  ArrayRef<int64_t> xs;
+  size_t spatial = 0;
+  SmallVector<int64_t> kernel, strides, dilations;
+};
+
+FailureOr<ConvParts> convParts(NodeContext &nc) {
+  ConvParts p;
   FailureOr<Value> x = nc.input(0), w = nc.input(1);
   if (failed(x) || failed(w))
     return failure();
-  Value bias;
+  p.x = *x;
+  p.w = *w;
   if (nc.hasInput(2)) {
     FailureOr<Value> b = nc.input(2);
     if (failed(b))
       return failure();
-    bias = *b;
+    p.bias = *b;
   }
-  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x), ws = NodeContext::shapeOf(*w);
-  if (xs.size() < 3 || ws.size() != xs.size())
+  p.xs = NodeContext::shapeOf(*x);
+  ArrayRef<int64_t> ws = NodeContext::shapeOf(*w);
+  if (p.xs.size() < 3 || ws.size() != p.xs.size())
     return nc.error() << "expected input and weight of equal rank >= 3, found "
-                      << xs.size() << " and " << ws.size();
-  size_t spatial = xs.size() - 2;
-  SmallVector<int64_t> kernel(ws.begin() + 2, ws.end());
+                      << p.xs.size() << " and " << ws.size();
+  p.spatial = p.xs.size() - 2;
+  p.kernel.assign(ws.begin() + 2, ws.end());
   SmallVector<int64_t> ks = nc.attrInts("kernel_shape");
-  if (!ks.empty() && ArrayRef<int64_t>(ks) != ArrayRef<int64_t>(kernel))
+  if (!ks.empty() && ArrayRef<int64_t>(ks) != ArrayRef<int64_t>(p.kernel))
     return nc.error() << "kernel_shape disagrees with the weight shape";
-  SmallVector<int64_t> strides = onesOr(nc, "strides", spatial);
-  SmallVector<int64_t> dilations = onesOr(nc, "dilations", spatial);
+  p.strides = onesOr(nc, "strides", p.spatial);
+  p.dilations = onesOr(nc, "dilations", p.spatial);
+  return p;
+}
+
+LogicalResult buildConv(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
+                            "pads", "strides"})))
+    return failure();
+  FailureOr<ConvParts> parts = convParts(nc);
+  if (failed(parts))
+    return failure();
+  auto &[x, w, bias, xs, spatial, kernel, strides, dilations] = *parts;
   if (strides.size() != spatial || dilations.size() != spatial)
     return nc.error() << "strides/dilations must have " << spatial
                       << " entries";
@@ -87,8 +106,77 @@ LogicalResult buildConv(NodeContext &nc) {
   if (failed(resolvePads(nc, xs, kernel, strides, dilations, pads)))
     return failure();
   FailureOr<Value> y = nc.create<nn::ConvOp>(
-      *x, *w, bias, nc.i64s(strides), nc.i64s(pads), nc.i64s(dilations),
+      x, w, bias, nc.i64s(strides), nc.i64s(pads), nc.i64s(dilations),
       nc.b.getI64IntegerAttr(nc.attrInt("group", 1)));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// ConvTranspose: output_shape and auto_pad become pads (ONNX's rule:
+/// total = stride * (in - 1) + output_padding + (k - 1) * dilation + 1 -
+/// out; SAME_UPPER puts the odd pad at the end, NOTSET and SAME_LOWER at
+/// the start).
+LogicalResult buildConvTranspose(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape",
+                            "output_padding", "output_shape", "pads",
+                            "strides"})))
+    return failure();
+  FailureOr<ConvParts> parts = convParts(nc);
+  if (failed(parts))
+    return failure();
+  auto &[x, w, bias, xs, spatial, kernel, strides, dilations] = *parts;
+  SmallVector<int64_t> outPad = nc.attrInts("output_padding");
+  if (outPad.empty())
+    outPad.assign(spatial, 0);
+  if (strides.size() != spatial || dilations.size() != spatial ||
+      outPad.size() != spatial)
+    return nc.error() << "strides/dilations/output_padding must have "
+                      << spatial << " entries";
+  std::string autoPad = nc.attrString("auto_pad", "NOTSET");
+  SmallVector<int64_t> pads = nc.attrInts("pads");
+  SmallVector<int64_t> outShape = nc.attrInts("output_shape");
+  if (outShape.size() == spatial + 2)
+    outShape.erase(outShape.begin(), outShape.begin() + 2);
+  if (!outShape.empty() && outShape.size() != spatial)
+    return nc.error() << "output_shape must have " << spatial << " entries";
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    if (outShape.empty())
+      for (size_t i = 0; i < spatial; ++i) {
+        if (ShapedType::isDynamic(xs[2 + i]))
+          return nc.error() << "auto_pad=" << autoPad
+                            << " needs a static spatial extent on axis " << i;
+        outShape.push_back(xs[2 + i] * strides[i]);
+      }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * spatial, 0);
+  } else if (autoPad != "NOTSET") {
+    return nc.error() << "unknown auto_pad '" << autoPad << "'";
+  }
+  if (!outShape.empty()) {
+    pads.assign(2 * spatial, 0);
+    for (size_t i = 0; i < spatial; ++i) {
+      if (ShapedType::isDynamic(xs[2 + i]))
+        return nc.error() << "output_shape needs a static spatial extent on "
+                          << "axis " << i;
+      int64_t total = strides[i] * (xs[2 + i] - 1) + outPad[i] +
+                      (kernel[i] - 1) * dilations[i] + 1 - outShape[i];
+      // Floor division, as ONNX's reference: a negative total (a larger
+      // output_shape) extends the end.
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      pads[i] = autoPad == "SAME_UPPER" ? half : total - half;
+      pads[spatial + i] = total - pads[i];
+    }
+  }
+  if (pads.empty())
+    pads.assign(2 * spatial, 0);
+  if (pads.size() != 2 * spatial)
+    return nc.error() << "expected " << 2 * spatial << " pads, found "
+                      << pads.size();
+  FailureOr<Value> y = nc.create<nn::ConvTransposeOp>(
+      x, w, bias, nc.i64s(strides), nc.i64s(pads), nc.i64s(dilations),
+      nc.i64s(outPad), nc.b.getI64IntegerAttr(nc.attrInt("group", 1)));
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
@@ -270,6 +358,7 @@ const OpTableEntry kTable[] = {
     {"AveragePool", 7, 17, buildPool<false>},
     {"BatchNormalization", 7, 17, buildBatchNorm},
     {"Conv", 1, 17, buildConv},
+    {"ConvTranspose", 1, 17, buildConvTranspose},
     {"Gemm", 7, 17, buildGemm},
     {"GlobalAveragePool", 1, 17, buildGlobalAveragePool},
     {"LRN", 1, 17, buildLRN},

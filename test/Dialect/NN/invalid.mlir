@@ -298,3 +298,48 @@ func.func @global_pool_rank(%x: tensor<8x2xf32>) -> tensor<8x2xf32> {
   %0 = nn.global_avg_pool %x : (tensor<8x2xf32>) -> tensor<8x2xf32>
   return %0 : tensor<8x2xf32>
 }
+
+// -----
+
+func.func @reduce_unsorted(%x: tensor<2x3xf32>) -> tensor<f32> {
+  // expected-error @+2 {{axes [1, 0] must be sorted and unique}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.reduce_sum %x {axes = array<i64: 1, 0>, keepdims = false} : (tensor<2x3xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @where_bcast(%c: tensor<2xf32>, %x: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+2 {{shapes [2], [3] and [3] do not broadcast}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.where %c, %x, %x : (tensor<2xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @deconv_outpad(%x: tensor<1x2x3x3xf32>, %w: tensor<2x2x3x3xf32>) -> tensor<1x2x5x5xf32> {
+  // expected-error @+2 {{output_padding 2 must be in [0, max(stride, dilation)) on spatial axis 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 2, 0>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x5x5xf32>
+  return %0 : tensor<1x2x5x5xf32>
+}
+
+// -----
+
+func.func @resize_mode(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+2 {{mode must be nearest, linear or cubic, found 'area'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.resize %x {coordinate_transformation_mode = "half_pixel", cubic_coeff_a = -7.5e-01 : f32, exclude_outside = false, extrapolation_value = 0.0 : f32, mode = "area", nearest_mode = "floor", roi = array<f64>, scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 1, 4, 4>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @resize_roi(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error @+2 {{expected 8 roi entries, found 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.resize %x {coordinate_transformation_mode = "tf_crop_and_resize", cubic_coeff_a = -7.5e-01 : f32, exclude_outside = false, extrapolation_value = 0.0 : f32, mode = "linear", nearest_mode = "floor", roi = array<f64>, scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 1, 4, 4>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}

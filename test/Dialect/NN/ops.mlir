@@ -112,3 +112,24 @@ func.func @shapes(%x: tensor<2x3x4xf32>, %y: tensor<2x5x4xf32>) -> (tensor<2x8x4
   %6 = nn.pad %x {mode = "reflect", pads = array<i64: 0, 1, 1, 0, 1, 1>, value = 0.0 : f32} : (tensor<2x3x4xf32>) -> tensor<2x5x6xf32>
   return %0, %1, %2, %3, %5, %6 : tensor<2x8x4xf32>, tensor<2x12xf32>, tensor<4x3x2xf32>, tensor<2x1x3x4xf32>, tensor<2x2x4xf32>, tensor<2x5x6xf32>
 }
+
+// CHECK-LABEL: func @vision
+func.func @vision(%x: tensor<1x4x3x3xf32>, %w: tensor<4x3x3x3xf32>, %m: tensor<3xf32>) -> (tensor<1x4xf32>, tensor<1x1x3x1xf32>, tensor<1x4x3x3xf32>, tensor<2x1x4x3x3xf32>, tensor<1x6x6x6xf32>, tensor<1x4x6x6xf32>, tensor<1x4x2x2xf32>) {
+  // CHECK: nn.reduce_mean {{.*}} -> tensor<1x4xf32>
+  %0 = nn.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x4x3x3xf32>) -> tensor<1x4xf32>
+  // CHECK: nn.reduce_sum {{.*}} -> tensor<1x1x3x1xf32>
+  %1 = nn.reduce_sum %x {axes = array<i64: 1, 3>, keepdims = true} : (tensor<1x4x3x3xf32>) -> tensor<1x1x3x1xf32>
+  // CHECK: nn.less_equal {{.*}} -> tensor<1x4x3x3xf32>
+  %c = nn.less_equal %x, %m : (tensor<1x4x3x3xf32>, tensor<3xf32>) -> tensor<1x4x3x3xf32>
+  // CHECK: nn.where {{.*}} -> tensor<1x4x3x3xf32>
+  %2 = nn.where %c, %x, %m : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>, tensor<3xf32>) -> tensor<1x4x3x3xf32>
+  // CHECK: nn.expand {{.*}} -> tensor<2x1x4x3x3xf32>
+  %3 = nn.expand %x {shape = array<i64: 2, 1, 1, 1, 1>} : (tensor<1x4x3x3xf32>) -> tensor<2x1x4x3x3xf32>
+  // CHECK: nn.conv_transpose {{.*}} -> tensor<1x6x6x6xf32>
+  %4 = nn.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 2 : i64, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x4x3x3xf32>, tensor<4x3x3x3xf32>) -> tensor<1x6x6x6xf32>
+  // CHECK: nn.resize {{.*}}mode = "linear"{{.*}} -> tensor<1x4x6x6xf32>
+  %5 = nn.resize %x {coordinate_transformation_mode = "half_pixel", cubic_coeff_a = -7.5e-01 : f32, exclude_outside = false, extrapolation_value = 0.0 : f32, mode = "linear", nearest_mode = "floor", roi = array<f64>, scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 4, 6, 6>} : (tensor<1x4x3x3xf32>) -> tensor<1x4x6x6xf32>
+  // CHECK: nn.resize {{.*}}coordinate_transformation_mode = "tf_crop_and_resize"{{.*}} -> tensor<1x4x2x2xf32>
+  %6 = nn.resize %x {coordinate_transformation_mode = "tf_crop_and_resize", cubic_coeff_a = -7.5e-01 : f32, exclude_outside = false, extrapolation_value = 1.0 : f32, mode = "cubic", nearest_mode = "floor", roi = array<f64: 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.5>, scales = array<f64: 1.0, 1.0, 0.6666666666666666, 0.6666666666666666>, sizes = array<i64: 1, 4, 2, 2>} : (tensor<1x4x3x3xf32>) -> tensor<1x4x2x2xf32>
+  return %0, %1, %2, %3, %4, %5, %6 : tensor<1x4xf32>, tensor<1x1x3x1xf32>, tensor<1x4x3x3xf32>, tensor<2x1x4x3x3xf32>, tensor<1x6x6x6xf32>, tensor<1x4x6x6xf32>, tensor<1x4x2x2xf32>
+}

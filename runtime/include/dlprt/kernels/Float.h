@@ -88,6 +88,9 @@ enum class FloatBinaryOp : int64_t {
   Max = 4,
   Min = 5,
   Pow = 6,
+  Equal = 7,     // 1.0f or 0.0f (the nn dialect's bool masks)
+  Less = 8,
+  LessEqual = 9,
   NumOps
 };
 
@@ -107,6 +110,12 @@ inline float floatBinary(FloatBinaryOp op, float u, float v) {
     return std::min(u, v);
   case FloatBinaryOp::Pow:
     return std::pow(u, v);
+  case FloatBinaryOp::Equal:
+    return u == v ? 1.0f : 0.0f;
+  case FloatBinaryOp::Less:
+    return u < v ? 1.0f : 0.0f;
+  case FloatBinaryOp::LessEqual:
+    return u <= v ? 1.0f : 0.0f;
   case FloatBinaryOp::NumOps:
     break;
   }

@@ -1,0 +1,58 @@
+//===- FloatReduce.cpp - Float reductions and broadcast-to ----------------===//
+
+#include "dlprt/kernels/Float.h"
+#include "dlprt/kernels/FloatVision.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <vector>
+
+using namespace dlprt;
+using llvm::ArrayRef;
+
+void kernels::floatReduce(const float *x, ArrayRef<int64_t> shape,
+                          ArrayRef<int64_t> axes, bool mean, float *y) {
+  int64_t rank = int64_t(shape.size());
+  // Output strides over the input's axes: 0 on the reduced ones.
+  llvm::SmallVector<int64_t, 8> stride(rank, 0);
+  int64_t outN = 1, count = 1, n = 1;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    n *= shape[d];
+    if (llvm::is_contained(axes, d)) {
+      count *= shape[d];
+      continue;
+    }
+    stride[d] = outN;
+    outN *= shape[d];
+  }
+  std::vector<double> sum(outN, 0.0);
+  llvm::SmallVector<int64_t, 8> idx(rank, 0);
+  int64_t off = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    sum[off] += x[i];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      off += stride[d];
+      if (++idx[d] < shape[d])
+        break;
+      off -= stride[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  for (int64_t j = 0; j < outN; ++j)
+    y[j] = mean ? static_cast<float>(sum[j] / double(count))
+                : static_cast<float>(sum[j]);
+}
+
+void kernels::floatExpand(const float *x, ArrayRef<int64_t> shape,
+                          ArrayRef<int64_t> out, float *y) {
+  std::vector<int64_t> s(shape.begin(), shape.end()), o(out.begin(), out.end());
+  if (o.empty()) {
+    y[0] = x[0];
+    return;
+  }
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < o.size(); ++d)
+    rows *= o[d];
+  broadcastRows(x, s, x, s, y, o, 0, rows, [](float u, float) { return u; });
+}
