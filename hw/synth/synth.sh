@@ -1,25 +1,117 @@
 #!/usr/bin/env bash
-# synth.sh - Yosys resource estimate of the RTL units for one config.
+# synth.sh - Yosys resource estimate of the whole DLP core for one config.
 #
 #   hw/synth/synth.sh <dlp_cfg_pkg.sv> [log dir]
 #
 # The package comes from dlp-hwgen (the build generates small.json's as
 # build-*/hw/small/dlp_cfg_pkg.sv; for another config run
-# `dlp-hwgen hw/configs/large.json -o pkg.sv`). Each unit is synthesized on
-# its own with synth_xilinx for UltraScale+ (-family xcup, the VU9P's) and
-# its LUT / FF / DSP / carry counts printed; full logs go to the log dir.
+# `dlp-hwgen hw/configs/large.json -o pkg.sv`). Every unit is synthesized on
+# its own with synth_xilinx for UltraScale+ (-family xcup, the VU9P's; one
+# Yosys at a time, under nice), its sub-units as black boxes:
+#
+#   pe_array   dlp_pe_array          (arrays above DLP_SYNTH_MAX_PES PEs,
+#                                     default 256: 8x8 and 16x16, scaled)
+#   postproc   dlp_postproc          (one in dlp_gemm, one in dlp_eltwise)
+#   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes)
+#   dma        dlp_dma
+#   pool       dlp_pool              (L above DLP_SYNTH_MAX_POOL_L, default
+#                                     8: L = 4 and 8, extrapolated linearly:
+#                                     its lanes are a generate over L)
+#   eltwise    dlp_eltwise           (dlp_postproc black box)
+#   core_ctrl  dlp_core without its buffer arrays: dispatcher, the three
+#              dlp_fifo queues, semaphores, DMA arbitration, port muxes
+#              (units, dlp_csr_dec and hw/synth/dlp_buffers.sv black boxes)
+#   buffers    hw/synth/dlp_buffers.sv: the banking logic of FBUF / WBUF /
+#              PBUF / ABUF (banks black boxes); buffers_aligned the same
+#              without the WBUF read rotation (GEMM w_addr a multiple of L)
+#
+# then hw/synth/report.py prints the table: per unit LUT / FF / DSP / carry /
+# BRAM, the buffers' storage as BRAM36 / URAM288 blocks by arithmetic, the
+# total and its share of a VU9P. dlp_csr_dec is not synthesized: its
+# stream and dense buffers are behavioural arrays with L*Q random ports per
+# cycle (its header says a synthesizable organisation is open); report.py
+# prints their size. Full logs and `stat` outputs go to the log dir
+# (<unit>.log, <unit>.stat, <unit>.time). DLP_RTL overrides the RTL
+# directory (e.g. a `git archive` of one commit's hw/rtl); DLP_SYNTH_ONLY
+# (names, space-separated) re-runs only those units, keeping the others'
+# results in the log dir. Yosys does not time: no Fmax. Run by hand
+# (minutes per unit; large.json about half an hour), not from ctest.
 set -euo pipefail
-pkg=${1:?usage: synth.sh <dlp_cfg_pkg.sv> [log dir]}
+usage="usage: synth.sh <dlp_cfg_pkg.sv> [log dir]"
+pkg=$(realpath "${1:?$usage}")
 logs=${2:-.}
-rtl=$(cd "$(dirname "$0")/../rtl" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+rtl=$(cd "${DLP_RTL:-$here/../rtl}" && pwd)
+max_pes=${DLP_SYNTH_MAX_PES:-256}
+max_pool_l=${DLP_SYNTH_MAX_POOL_L:-8}
 mkdir -p "$logs"
-for top in dlp_pe_array dlp_postproc; do
-  yosys -q -l "$logs/$top.log" -p "
-    read_verilog -sv $pkg $rtl/$top.sv
-    synth_xilinx -top $top -family xcup -flatten
-    tee -o $logs/$top.stat stat" >/dev/null
-  echo "== $top"
-  awk '/Number of cells/ {p=1} p && /(LUT|FD|DSP|CARRY|SRL|MUXF|RAM)/ {print}
-       p && /LUT[1-6]/ {lut += $2} p && /FD[RSCP]E/ {ff += $2}
-       END {printf "     LUT total %d, FF total %d\n", lut, ff}' "$logs/$top.stat"
-done
+logs=$(cd "$logs" && pwd)
+
+num() { sed -n "s/^ *localparam int $1 = \([0-9]*\);.*/\1/p" "$pkg"; }
+L=$(num L)
+Q=$(num Q)
+[ -n "$L" ] && [ -n "$Q" ] || { echo "synth.sh: no L / Q in $pkg" >&2; exit 1; }
+
+only=" ${DLP_SYNTH_ONLY:-} "
+# run <name> <top> "<files>" "<black-box files>" ["<commands before synth>"]
+run() {
+  local name=$1 top=$2 files=$3 lib=$4 pre=${5:-} t0=$SECONDS
+  if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
+    [ -f "$logs/$name.stat" ] || { echo "synth.sh: no $logs/$name.stat" >&2; exit 1; }
+    return
+  fi
+  nice -n 10 yosys -q -l "$logs/$name.log" -p "
+    read_verilog -sv $pkg
+    ${lib:+read_verilog -sv -lib $lib}
+    read_verilog -sv $files
+    $pre
+    synth_xilinx -top $top -family xcup -flatten -noiopad
+    tee -q -o $logs/$name.stat stat" >/dev/null
+  echo "$((SECONDS - t0))" > "$logs/$name.time"
+  echo "synth.sh: $name ($top) $((SECONDS - t0)) s" >&2
+}
+
+# dlp_core with its buffer section (from the "// Buffers" banner to
+# endmodule) replaced by a dlp_buffers instance with the same signals.
+ports=$(sed -n '/^module dlp_buffers/,/^);/p' "$here/dlp_buffers.sv" |
+        sed -n 's/^ *\(input\|output\) *logic *\(\[[^]]*\]\)\? *\([^;]*\),\?$/\3/p' |
+        tr -d ' ' | tr ',' '\n' | sed '/^$/d')
+awk -v ports="$(echo $ports)" '
+  /^  \/\/ Buffers$/ { cut = 1; found = 1 }
+  cut && /^endmodule/ {
+    cut = 0
+    n = split(ports, s, " ")
+    printf "  dlp_buffers u_buffers (\n"
+    for (i = 1; i <= n; i++) printf "    .%s(%s)%s\n", s[i], s[i], i < n ? "," : ");"
+  }
+  !cut { print }
+  END { if (!found) exit 1 }' "$rtl/dlp_core.sv" > "$logs/dlp_core_ctrl.sv" ||
+  { echo "synth.sh: no '// Buffers' section in $rtl/dlp_core.sv" >&2; exit 1; }
+
+if (( L * Q <= max_pes )); then
+  run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv" ""
+else
+  run pe_array_8x8 dlp_pe_array "$rtl/dlp_pe_array.sv" "" \
+      "chparam -set L 8 -set Q 8 -set LOG2_L 3 dlp_pe_array"
+  run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv" "" \
+      "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
+fi
+run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
+run gemm dlp_gemm "$rtl/dlp_gemm.sv" "$rtl/dlp_pe_array.sv $rtl/dlp_postproc.sv"
+run dma dlp_dma "$rtl/dlp_dma.sv" ""
+if (( L <= max_pool_l )); then
+  run pool dlp_pool "$rtl/dlp_pool.sv" ""
+else
+  run pool_L4 dlp_pool "$rtl/dlp_pool.sv" "" "chparam -set L 4 dlp_pool"
+  run pool_L8 dlp_pool "$rtl/dlp_pool.sv" "" "chparam -set L 8 dlp_pool"
+fi
+run eltwise dlp_eltwise "$rtl/dlp_eltwise.sv" "$rtl/dlp_postproc.sv"
+run buffers dlp_buffers "$here/dlp_buffers.sv" "$here/dlp_sram_bank.sv"
+run buffers_aligned dlp_buffers "$here/dlp_buffers.sv" "$here/dlp_sram_bank.sv" \
+    "chparam -set ROTATE 0 dlp_buffers"
+units="$rtl/dlp_gemm.sv $rtl/dlp_pool.sv $rtl/dlp_eltwise.sv $rtl/dlp_dma.sv"
+[ -f "$rtl/dlp_csr_dec.sv" ] && units="$units $rtl/dlp_csr_dec.sv"
+run core_ctrl dlp_core "$rtl/dlp_fifo.sv $logs/dlp_core_ctrl.sv" \
+    "$units $here/dlp_buffers.sv"
+
+python3 "$here/report.py" "$pkg" "$logs" | tee "$logs/report.md"
