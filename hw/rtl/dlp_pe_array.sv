@@ -5,12 +5,26 @@
 // w[l][q], and produces for every output q
 //   acc_out[q] = acc_in[q] + sum_l term(w[l][q], x[l] << a[l])   (mod 2^32)
 // with term() the ISA's: for wfmt = 0 (pow2-4) a code c = s*8 + k gives 0
-// for k = 0, else (-1)^s * (v << (k - 1)) -- a shift, no multiplier; code 8
-// ("-0") reads as 0 and bits [7:4] of the entry are ignored, as the
-// simulator's multiplier() does. For wfmt = 1 (int8) it is v * w, formed as
-// (x * w) << a (the same value modulo 2^32, an 8 x 8 product). The
-// alignment is applied once per lane for pow2 (the ISA's point: a PE needs
-// only the 3-bit code shift), after the 8 x 8 product for int8.
+// for k = 0, else (-1)^s * (v << (k - 1)); code 8 ("-0") reads as 0 and bits
+// [7:4] of the entry are ignored, as the simulator's multiplier() does. For
+// wfmt = 1 (int8) it is v * w.
+//
+// Both formats are one product: a pow2 code is the int8 weight
+// w' = (-1)^s * 2^(k-1) (|w'| <= 64), so every term is x * w' * 2^a modulo
+// 2^32, and a PE is an 8-bit weight decode, a 3-way select and one 27 x 18
+// signed multiplier -- the width of an UltraScale+ DSP48E2's multiplier, so
+// each PE maps onto one DSP and its LUTs are the decode, the select and its
+// adder-tree node, not a 32-bit shifter. (The decode is a table and the
+// select an AND-OR on purpose: written as a shift and a negation feeding a
+// case, Yosys 0.23 builds 106 instead of 65 LUT per PE on 8 x 8.) The alignment is split per lane
+// (shared by the Q PEs of the lane) as a = a1 + a2 with a2 in {0, 6, 12}:
+//   a <= 19        a1 = a,      A = x << a1  (exact in 27 bits: |x| <= 2^7)
+//                  a2 = 0,      B = w'
+//   20 <= a <= 25  a1 = a - 6,  B = w' << 6  (exact in 18 bits)
+//   26 <= a        a1 = a - 12, B = (w' << 12) mod 2^18
+// In the last case a1 >= 14, so A is a multiple of 2^14 and A * B modulo
+// 2^32 only depends on B modulo 2^18: the low 32 bits of A * B are the
+// term's exactly in every case.
 //
 // Pipeline, one step per cycle (II = 1), PE_LAT = 2 + LOG2_L stages:
 //   1          terms (shift / multiply), registered
@@ -60,29 +74,40 @@ module dlp_pe_array #(
 
   // Stage 1: terms.
   for (genvar l = 0; l < L; l++) begin : g_lane
-    logic signed [7:0] xl;
-    logic [AW-1:0]     al;
-    logic [31:0]       xa;  // x << a, for the pow2 path
+    logic [AW-1:0]      al;
+    logic [AW-1:0]      a1;
+    logic [1:0]         sel;  // a2 = 6 * sel
+    logic signed [26:0] xa;   // A = x << a1
     always_comb begin
-      xl = $signed(x[l*8 +: 8]);
-      al = align[l*AW +: AW];
-      xa = 32'($signed(xl)) << al;
+      al  = align[l*AW +: AW];
+      sel = (al >= AW'(26)) ? 2'd2 : (al >= AW'(20)) ? 2'd1 : 2'd0;
+      a1  = al - AW'(6 * sel);
+      xa  = 27'($signed(x[l*8 +: 8])) <<< a1;
     end
     for (genvar q = 0; q < Q; q++) begin : g_pe
       logic [7:0]         e;
-      logic [2:0]         k;
-      logic [31:0]        mag, pow2, int8;
-      logic signed [15:0] prod;
+      logic signed [7:0]  wd;   // w': the int8 weight or the pow2 code's
+      logic signed [17:0] b;    // B = w' << a2, 18 bits
+      logic [31:0]        prod; // A * B modulo 2^32
       always_comb begin
-        e    = w[(l*Q + q)*8 +: 8];
-        k    = e[2:0];
-        mag  = xa << (k - 3'd1);
-        pow2 = (k == 3'd0) ? 32'd0 : (e[3] ? 32'd0 - mag : mag);
-        prod = xl * $signed(e);
-        int8 = 32'(prod) << al;
+        e = w[(l*Q + q)*8 +: 8];
+        if (wfmt)
+          wd = $signed(e);
+        else
+          case (e[3:0])
+            4'd1: wd = 8'sd1;    4'd2: wd = 8'sd2;    4'd3: wd = 8'sd4;
+            4'd4: wd = 8'sd8;    4'd5: wd = 8'sd16;   4'd6: wd = 8'sd32;
+            4'd7: wd = 8'sd64;   4'd9: wd = -8'sd1;   4'd10: wd = -8'sd2;
+            4'd11: wd = -8'sd4;  4'd12: wd = -8'sd8;  4'd13: wd = -8'sd16;
+            4'd14: wd = -8'sd32; 4'd15: wd = -8'sd64; default: wd = 8'sd0;
+          endcase
+        b = ({18{sel == 2'd0}} & {{10{wd[7]}}, wd}) |
+            ({18{sel == 2'd1}} & {{4{wd[7]}}, wd, 6'd0}) |
+            ({18{sel == 2'd2}} & {wd[5:0], 12'd0});
+        prod = 32'(xa * b);
       end
       always_ff @(posedge clk)
-        node[(l*Q + q)*32 +: 32] <= wfmt ? int8 : pow2;
+        node[(l*Q + q)*32 +: 32] <= prod[31:0];
     end
   end
 
