@@ -136,6 +136,72 @@ bool calibrationBatches(ArrayRef<std::string> calibPaths,
 
 } // namespace
 
+namespace {
+/// The `onnx.name` of each argument of `func` ("" when unnamed).
+std::vector<std::string> inputNames(func::FuncOp func) {
+  std::vector<std::string> names;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    names.push_back(name ? name.str() : "");
+  }
+  return names;
+}
+} // namespace
+
+bool dlp::driver::loadSamples(func::FuncOp func,
+                              ArrayRef<std::string> calibPaths,
+                              int64_t maxSamples,
+                              quant::CalibrationSamples &samples) {
+  std::vector<std::string> names = inputNames(func);
+  std::vector<std::vector<std::string>> batches;
+  if (!calibrationBatches(calibPaths, batches))
+    return false;
+  std::vector<std::shared_ptr<dlprt::NpyArray>> all(names.size());
+  int64_t total = 0;
+  for (const std::vector<std::string> &files : batches) {
+    if (total >= maxSamples)
+      break;
+    Batch arrays;
+    if (!loadBatch(files, names, arrays))
+      return false;
+    int64_t n = -1;
+    for (auto [i, arr] : llvm::enumerate(arrays)) {
+      int64_t m = arr->shape.empty() ? 0 : arr->shape[0];
+      if ((n >= 0 && m != n) || arr->shape.empty()) {
+        errs() << "dlpc: calibration input #" << i << " in '"
+               << llvm::join(files, "', '")
+               << "' is not a batch of the same sample count as the others\n";
+        return false;
+      }
+      n = m;
+    }
+    int64_t take = std::min(n, maxSamples - total);
+    for (auto [i, arr] : llvm::enumerate(arrays)) {
+      int64_t inner = n ? arr->data.size() / n : 0;
+      if (!all[i]) {
+        all[i] = std::make_shared<dlprt::NpyArray>();
+        all[i]->shape = arr->shape;
+        all[i]->shape[0] = 0;
+      } else if (!std::equal(all[i]->shape.begin() + 1, all[i]->shape.end(),
+                             arr->shape.begin() + 1, arr->shape.end())) {
+        errs() << "dlpc: calibration batches of input #" << i
+               << " differ in shape\n";
+        return false;
+      }
+      all[i]->data.insert(all[i]->data.end(), arr->data.begin(),
+                          arr->data.begin() + take * inner);
+      all[i]->shape[0] += take;
+    }
+    total += take;
+  }
+  samples = {};
+  samples.count = total;
+  for (auto &arr : all)
+    samples.inputs.push_back(
+        dlp::eval::Tensor::view(arr->shape, arr->data.data(), arr));
+  return total > 0;
+}
+
 bool dlp::driver::calibrate(func::FuncOp func,
                            ArrayRef<std::string> calibPaths,
                            unsigned calibBatch, unsigned numThreads,
@@ -143,11 +209,7 @@ bool dlp::driver::calibrate(func::FuncOp func,
   auto ev = dlp::eval::Evaluator::create(func, numThreads);
   if (!ev)
     return false;
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<StringAttr>(i, "onnx.name");
-    names.push_back(name ? name.str() : "");
-  }
+  std::vector<std::string> names = inputNames(func);
   std::vector<std::vector<std::string>> batches;
   if (!calibrationBatches(calibPaths, batches))
     return false;

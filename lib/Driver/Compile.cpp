@@ -128,6 +128,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
   }
   double tOpt = since(t0), tCal = 0, tQuant = 0;
   std::shared_ptr<dlp::quant::CalibrationTable> table;
+  std::shared_ptr<const dlp::quant::CalibrationSamples> samples;
 
   if (r.emit != "nn") {
     auto funcs = module->getOps<func::FuncOp>();
@@ -150,6 +151,23 @@ int dlp::driver::runCompile(const CompileRequest &request) {
                                   r.numThreads, cal))
         return 1;
       table = std::make_shared<dlp::quant::CalibrationTable>(cal.table());
+    }
+    // The weight rounding and the precision search run on the samples.
+    if (r.weightRounding == "gptq" || r.precision == "auto") {
+      if (r.calibPaths.empty()) {
+        errs() << "dlpc: " << (r.precision == "auto" ? "--precision auto"
+                                                     : "--weight-rounding=gptq")
+               << " needs calibration samples (--calib)\n";
+        return 2;
+      }
+      auto s = std::make_shared<dlp::quant::CalibrationSamples>();
+      // --precision auto measures on the samples after the rounding's.
+      int64_t count = std::max(1, r.gptqSamples);
+      if (r.precision == "auto")
+        count += std::max(0, r.autoSamples);
+      if (!dlp::driver::loadSamples(*funcs.begin(), r.calibPaths, count, *s))
+        return 1;
+      samples = std::move(s);
     }
     if (!r.calibrationOut.empty())
       if (Error err = table->writeFile(r.calibrationOut)) {
@@ -188,12 +206,16 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     opts.csrDensity = r.csrDensity;
     opts.tileSearch = r.tileSearch;
     opts.weightScale = r.weightScale;
+    opts.weightRounding = r.weightRounding;
+    opts.gptqSamples = r.gptqSamples;
+    opts.autoAgreement = r.autoAgreement;
+    opts.autoSamples = r.autoSamples;
     if (!r.goldenInputs.empty()) {
       // Stop at qnn to keep a copy for the quantized evaluator; the rest of
       // the pipeline (the lowering) runs below.
       PassManager q(&context);
       dlp::buildDLPCompilePipeline(q, opts, dlp::CompileStage::QNN, table,
-                                   target);
+                                   target, samples);
       if (failed(q.run(*module)))
         return 1;
       qnnModule = module->clone();
@@ -206,7 +228,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     else
       dlp::buildDLPCompilePipeline(
           pm, opts, toDevice ? dlp::CompileStage::DLP : dlp::CompileStage::QNN,
-          table, target);
+          table, target, samples);
     auto times = std::make_unique<PassTimes>();
     PassTimes *timesPtr = times.get();
     pm.addInstrumentation(std::move(times));

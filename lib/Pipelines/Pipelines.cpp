@@ -12,7 +12,8 @@ using namespace mlir;
 void dlp::buildDLPCompilePipeline(
     OpPassManager &pm, const DLPCompileOptions &options, CompileStage stage,
     std::shared_ptr<const quant::CalibrationTable> table,
-    std::shared_ptr<const dlprt::TargetConfig> target) {
+    std::shared_ptr<const dlprt::TargetConfig> target,
+    std::shared_ptr<const quant::CalibrationSamples> samples) {
   buildNNOptimizePipeline(pm);
   if (stage == CompileStage::NN)
     return;
@@ -24,8 +25,14 @@ void dlp::buildDLPCompilePipeline(
   q.int8Layers.assign(options.int8Layers.begin(), options.int8Layers.end());
   q.autoInt8Sqnr = options.autoInt8Sqnr;
   q.maxFracSpread = options.maxFracSpread;
-  pm.addPass(table ? createDLPQuantize(q, std::move(table))
-                   : createDLPQuantize(q));
+  q.weightRounding = options.weightRounding;
+  q.calibInputs.assign(options.calibInputs.begin(), options.calibInputs.end());
+  q.gptqSamples = options.gptqSamples;
+  q.autoAgreement = options.autoAgreement;
+  q.autoSamples = options.autoSamples;
+  pm.addPass(table || samples
+                 ? createDLPQuantize(q, std::move(table), std::move(samples))
+                 : createDLPQuantize(q));
   if (stage == CompileStage::QNN)
     return;
   ConvertQNNToDLPOptions lower;

@@ -137,6 +137,17 @@ std::vector<int> CalibrationTable::fracBits(llvm::StringRef name) const {
   return dlprt::num::fmapFracBits(it->second.range);
 }
 
+std::vector<int> CalibrationTable::fracBits(llvm::StringRef name,
+                                            int maxSpread) const {
+  std::vector<int> f = fracBits(name);
+  if (f.empty())
+    return f;
+  int cap = *std::min_element(f.begin(), f.end()) + maxSpread;
+  for (int &v : f)
+    v = std::min(v, cap);
+  return f;
+}
+
 std::string CalibrationTable::toJSON() const {
   json::Array list;
   for (const auto &[name, r] : tensors) {

@@ -8,14 +8,20 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dlp/Quant/AutoPrecision.h"
 #include "dlp/Quant/Passes.h"
+#include "dlp/Quant/WeightPlan.h"
 #include "dlp/Quant/WeightQuant.h"
+#include "dlp/Support/Proof.h"
+#include "dlprt/Npy.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/Numerics.h"
 
 #include "dlp/Evaluator/Evaluator.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -42,6 +48,18 @@ struct PrecisionConfig {
   /// --csr-density).
   llvm::StringMap<bool> csr;
   double autoSqnr = 0;
+
+  /// Whether layer `layer` (float weights `w`, numOut rows) gets int8
+  /// weights: named, else the default, else the auto-int8-sqnr rule.
+  bool isInt8(StringRef layer, ArrayRef<float> w, int64_t numOut) const {
+    if (auto it = int8.find(layer); it != int8.end())
+      return it->second;
+    if (defaultInt8)
+      return true;
+    return autoSqnr > 0 &&
+           quant::quantizeWeights(w, numOut, /*pow2=*/true, perLayerScale)
+                   .sqnrDb < autoSqnr;
+  }
 };
 
 /// Diagnostics go to `loc` (the module's), without the module attached.
@@ -134,10 +152,14 @@ RankedTensorType fmapType(RankedTensorType like, ArrayRef<int32_t> fracs,
 /// Quantizes one function.
 class FuncQuantizer {
 public:
+  /// `plan` (may be null): weights and biases planned from calibration
+  /// samples, used where a layer's precision has a plan.
   FuncQuantizer(func::FuncOp func, const quant::CalibrationTable &table,
-                const PrecisionConfig &cfg, llvm::StringSet<llvm::MallocAllocator> &usedLayers)
+                const PrecisionConfig &cfg,
+                llvm::StringSet<llvm::MallocAllocator> &usedLayers,
+                const quant::WeightPlan *plan = nullptr)
       : func(func), table(table), cfg(cfg), usedLayers(usedLayers),
-        b(func.getContext()) {}
+        plan(plan), b(func.getContext()) {}
 
   LogicalResult run();
   int64_t numPow2 = 0, numInt8 = 0, numQuantized = 0, numFloat = 0;
@@ -169,6 +191,7 @@ private:
   const quant::CalibrationTable &table;
   const PrecisionConfig &cfg;
   llvm::StringSet<llvm::MallocAllocator> &usedLayers;
+  const quant::WeightPlan *plan;
   OpBuilder b;
   DenseMap<Value, Value> quantized;
   bool failedHard = false;
@@ -179,7 +202,7 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
   if (!t || t.getRank() < 2 || t.isDynamicDim(1))
     return {};
   std::string name = quant::tensorName(v);
-  std::vector<int> f = table.fracBits(name);
+  std::vector<int> f = table.fracBits(name, cfg.maxFracSpread);
   if (f.empty()) {
     emitError(v.getLoc()) << "no calibration entry for tensor '" << name
                           << "' (was the table made for this model?)";
@@ -193,11 +216,7 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
     failedHard = true;
     return {};
   }
-  int32_t cap = *llvm::min_element(f) + cfg.maxFracSpread;
-  SmallVector<int32_t> fracs;
-  for (int v : f)
-    fracs.push_back(std::min<int32_t>(v, cap));
-  return fracs;
+  return SmallVector<int32_t>(f.begin(), f.end());
 }
 
 Value FuncQuantizer::fmap(Value v) {
@@ -301,18 +320,23 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   usedLayers.insert(layer);
   RankedTensorType wt = tensorType(weight);
   int64_t numOut = wt.getDimSize(0);
-  bool int8 = cfg.defaultInt8;
-  if (auto it = cfg.int8.find(layer); it != cfg.int8.end())
-    int8 = it->second;
-  // The SQNR is only read to choose int8 for a pow2 layer.
-  bool autoInt8 = !int8 && cfg.autoSqnr > 0;
-  quant::QuantizedWeights qw = quant::quantizeWeights(
-      w->data, numOut, !int8, cfg.perLayerScale, /*withSqnr=*/autoInt8);
-  if (autoInt8 && qw.sqnrDb < cfg.autoSqnr) {
-    qw = quant::quantizeWeights(w->data, numOut, /*pow2=*/false,
-                                cfg.perLayerScale, /*withSqnr=*/false);
-    int8 = true;
-  }
+  bool int8 = cfg.isInt8(layer, w->data, numOut);
+  // The planned weights and bias of this precision, else the nearest
+  // rounding and the model's bias.
+  const quant::PlannedWeights *planned = nullptr;
+  if (plan)
+    if (auto it = plan->layers.find(layer);
+        it != plan->layers.end() && it->second.int8 == int8)
+      planned = &it->second.planned;
+  quant::QuantizedWeights qw =
+      planned ? planned->weights
+              : quant::quantizeWeights(w->data, numOut, !int8,
+                                       cfg.perLayerScale, /*withSqnr=*/false);
+  ArrayRef<float> biasData;
+  if (planned)
+    biasData = planned->bias;
+  else if (bc)
+    biasData = bc->data;
   (int8 ? numInt8 : numPow2)++;
 
   MLIRContext *ctx = func.getContext();
@@ -342,11 +366,11 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
     acc = qnn::accumulatorFracs(useEnc, wenc, numOut, inPerGroup, group);
     biasInt.clear();
     why.clear();
-    for (int64_t o = 0; bc && o < numOut && why.empty(); ++o) {
-      int64_t v = num::roundHalfUpScaled(bc->data[o], acc[o]);
+    for (int64_t o = 0; !biasData.empty() && o < numOut && why.empty(); ++o) {
+      int64_t v = num::roundHalfUpScaled(biasData[o], acc[o]);
       if (v < INT32_MIN || v > INT32_MAX) {
         llvm::raw_string_ostream os(why);
-        os << "bias of output channel " << o << " (" << bc->data[o]
+        os << "bias of output channel " << o << " (" << biasData[o]
            << ") does not fit int32 at " << acc[o] << " fractional bits";
       }
       biasInt.push_back(static_cast<int32_t>(v));
@@ -393,7 +417,7 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
       createI8ResourceAttr(ctx, wt.getShape(), layer + ".w",
                            std::move(qw.q)));
   Value qb;
-  if (bc) {
+  if (!biasData.empty()) {
     auto bType = RankedTensorType::get({numOut}, b.getI32Type(),
                                        qnn::AccAttr::get(ctx, acc, 1));
     qb = qnn::ConstantOp::create(
@@ -609,14 +633,145 @@ LogicalResult FuncQuantizer::run() {
   return success();
 }
 
+/// Top-1 agreement and output error of `func` quantized with `cfg` / `plan`
+/// against the float outputs `ref` (samples x classes), on a copy of the
+/// function.
+/// Warnings of the copy's quantization are dropped (the real run repeats
+/// them).
+FailureOr<quant::PrecisionMeasure> measureOf(func::FuncOp func,
+                              const quant::CalibrationTable &table,
+                              const PrecisionConfig &cfg,
+                              const quant::WeightPlan *plan,
+                              const quant::CalibrationSamples &samples,
+                              ArrayRef<float> ref, int64_t classes) {
+  ScopedDiagnosticHandler quiet(func.getContext(), [](Diagnostic &d) {
+    return success(d.getSeverity() == DiagnosticSeverity::Warning ||
+                   d.getSeverity() == DiagnosticSeverity::Remark);
+  });
+  auto copy = cast<func::FuncOp>(func->clone());
+  llvm::scope_exit erase([&] { copy->erase(); });
+  llvm::StringSet<llvm::MallocAllocator> used;
+  FuncQuantizer q(copy, table, cfg, used, plan);
+  if (failed(q.run()))
+    return failure();
+  int64_t n = 0;
+  FailureOr<std::vector<float>> out = quant::evaluateOutputs(
+      copy, samples, unsigned(dlp::compileThreads()), n);
+  if (failed(out))
+    return failure();
+  if (n != classes)
+    return func.emitError("the quantized model's output has another size");
+  return quant::PrecisionMeasure{
+      quant::top1Agreement(out->data(), ref.data(), samples.count, classes),
+      quant::outputError(out->data(), ref.data(), int64_t(ref.size()))};
+}
+
 class QuantizePass : public dlp::impl::DLPQuantizeBase<QuantizePass> {
 public:
   using Base::Base;
   QuantizePass(const DLPQuantizeOptions &options,
-               std::shared_ptr<const quant::CalibrationTable> table)
-      : Base(options), table(std::move(table)) {}
+               std::shared_ptr<const quant::CalibrationTable> table,
+               std::shared_ptr<const quant::CalibrationSamples> samples)
+      : Base(options), table(std::move(table)), samples(std::move(samples)) {}
 
-  void runOnOperation() override {
+  void runOnOperation() override;
+
+private:
+  /// precision=auto on one function: adds the int8 layers to `cfg`.
+  /// The rounding is planned on `samples`, the agreement measured on
+  /// `heldOut` (may be the same samples).
+  LogicalResult choosePrecision(func::FuncOp func,
+                                const quant::CalibrationTable &table,
+                                const quant::CalibrationSamples &samples,
+                                const quant::CalibrationSamples &heldOut,
+                                bool heldOutDiffers, PrecisionConfig &cfg);
+  /// The weight plan of `func` for the precisions `cfg` says.
+  FailureOr<quant::WeightPlan> plan(func::FuncOp func,
+                                    const quant::CalibrationTable &table,
+                                    const quant::CalibrationSamples &samples,
+                                    const PrecisionConfig &cfg);
+
+  std::shared_ptr<const quant::CalibrationTable> table;
+  std::shared_ptr<const quant::CalibrationSamples> samples;
+};
+
+FailureOr<quant::WeightPlan>
+QuantizePass::plan(func::FuncOp func, const quant::CalibrationTable &table,
+                   const quant::CalibrationSamples &samples,
+                   const PrecisionConfig &cfg) {
+  quant::WeightPlanOptions opt;
+  opt.perLayer = cfg.perLayerScale;
+  opt.maxFracSpread = cfg.maxFracSpread;
+  opt.numThreads = unsigned(dlp::compileThreads());
+  return quant::planWeights(func, samples, table, opt,
+                            [&](StringRef layer, ArrayRef<float> w,
+                                int64_t numOut) {
+                              return cfg.isInt8(layer, w, numOut);
+                            });
+}
+
+LogicalResult
+QuantizePass::choosePrecision(func::FuncOp func,
+                              const quant::CalibrationTable &table,
+                              const quant::CalibrationSamples &samples,
+                              const quant::CalibrationSamples &heldOut,
+                              bool heldOutDiffers, PrecisionConfig &cfg) {
+  int64_t classes = 0;
+  FailureOr<std::vector<float>> ref = quant::evaluateOutputs(
+      func, heldOut, unsigned(dlp::compileThreads()), classes);
+  if (failed(ref))
+    return failure();
+  // Every trial plans the layers for its precisions (with gptq): a layer's
+  // rounding and bias correction depend on the precisions before it.
+  bool gptq = weightRounding == "gptq";
+  bool failedRun = false;
+  quant::AutoPrecisionResult r = quant::searchPrecision(
+      quant::layerMacs(func), autoAgreement,
+      [&](const std::set<std::string> &int8) {
+        PrecisionConfig trial = cfg;
+        for (const std::string &l : int8)
+          trial.int8[l] = true;
+        std::optional<quant::WeightPlan> p;
+        if (gptq && !failedRun) {
+          FailureOr<quant::WeightPlan> made = plan(func, table, samples, trial);
+          failedRun |= failed(made);
+          if (succeeded(made))
+            p = std::move(*made);
+        }
+        if (failedRun)
+          return quant::PrecisionMeasure();
+        FailureOr<quant::PrecisionMeasure> m = measureOf(
+            func, table, trial, p ? &*p : nullptr, heldOut, *ref, classes);
+        failedRun |= failed(m);
+        return failed(m) ? quant::PrecisionMeasure() : *m;
+      });
+  if (failedRun)
+    return failure();
+  for (const std::string &l : r.int8)
+    cfg.int8[l] = true;
+  double agreement = r.agreement;
+  std::string names;
+  for (const std::string &l : r.int8)
+    names += (names.empty() ? "" : ", ") + l;
+  InFlightDiagnostic d = agreement >= autoAgreement
+                             ? emitRemark(func.getLoc())
+                             : emitWarning(func.getLoc());
+  d << "precision=auto: " << r.int8.size() << " of "
+    << quant::layerMacs(func).size()
+    << " conv / fully-connected layers int8" << (names.empty() ? "" : " (")
+    << names << (names.empty() ? "" : ")") << ", "
+    << llvm::formatv("{0:f1}", 100.0 * r.pow2Fraction())
+    << " % of MACs on pow2-4 weights; top-1 agreement with the float model "
+    << llvm::formatv("{0:f2}", agreement) << " % on " << heldOut.count
+    << (heldOutDiffers ? " held-out" : "")
+    << " calibration samples (target "
+    << llvm::formatv("{0:f2}", autoAgreement.getValue()) << " %"
+    << (agreement >= autoAgreement ? "" : ", not reached") << ")";
+  pow2MacPermille = int64_t(1000.0 * r.pow2Fraction() + 0.5);
+  return success();
+}
+
+void QuantizePass::runOnOperation() {
     ModuleOp module = getOperation();
     std::shared_ptr<const quant::CalibrationTable> t = table;
     if (!t) {
@@ -652,18 +807,78 @@ public:
       return signalPassFailure();
     }
     cfg.maxFracSpread = maxFracSpread;
-    if (!precisionFile.empty() &&
+    if (weightRounding != "nearest" && weightRounding != "gptq") {
+      emitError(module.getLoc()) << "weight-rounding must be nearest or gptq, "
+                                    "got '"
+                                 << weightRounding << "'";
+      return signalPassFailure();
+    }
+    bool autoPrecision = precisionFile == "auto";
+    if (autoPrecision && !(autoAgreement > 0 && autoAgreement <= 100)) {
+      emitError(module.getLoc())
+          << "auto-agreement must be a percentage in (0, 100], got "
+          << llvm::formatv("{0:f2}", autoAgreement.getValue());
+      return signalPassFailure();
+    }
+    if (gptqSamples < 1 || autoSamples < 1) {
+      emitError(module.getLoc()) << (gptqSamples < 1 ? "gptq" : "auto")
+                                 << "-samples must be >= 1";
+      return signalPassFailure();
+    }
+    if (!precisionFile.empty() && !autoPrecision &&
         failed(readPrecisionFile(precisionFile, cfg, module.getLoc())))
       return signalPassFailure();
     for (const std::string &l : int8Layers)
       cfg.int8[l] = true;
+
+    // Calibration samples: dlpc's in memory, or calib-inputs.
+    bool gptq = weightRounding == "gptq";
+    std::shared_ptr<const quant::CalibrationSamples> s = samples;
+    if ((gptq || autoPrecision) && !s) {
+      if (calibInputs.empty()) {
+        emitError(module.getLoc())
+            << (gptq ? "weight-rounding=gptq" : "precision=auto")
+            << " needs calibration samples (calib-inputs=x.npy, or dlpc "
+               "--calib)";
+        return signalPassFailure();
+      }
+      auto read = quant::CalibrationSamples::readNpy(
+          SmallVector<std::string>(calibInputs.begin(), calibInputs.end()));
+      if (!read) {
+        emitError(module.getLoc()) << llvm::toString(read.takeError());
+        return signalPassFailure();
+      }
+      s = std::make_shared<quant::CalibrationSamples>(std::move(*read));
+    }
+    // The rounding's samples, and the precision search's held-out ones.
+    quant::CalibrationSamples fit, heldOut;
+    if (s) {
+      fit = s->slice(0, std::min<int64_t>(s->count, gptqSamples));
+      heldOut = s->count > gptqSamples
+                    ? s->slice(gptqSamples,
+                               std::min<int64_t>(s->count,
+                                                 int64_t(gptqSamples) +
+                                                     autoSamples))
+                    : fit;
+    }
 
     ResourceReleaser releaser(module);
     llvm::StringSet<llvm::MallocAllocator> used;
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      FuncQuantizer q(func, *t, cfg, used);
+      if (autoPrecision &&
+          failed(choosePrecision(func, *t, fit, heldOut,
+                                 s->count > gptqSamples, cfg)))
+        return signalPassFailure();
+      std::optional<quant::WeightPlan> p;
+      if (gptq) {
+        FailureOr<quant::WeightPlan> made = plan(func, *t, fit, cfg);
+        if (failed(made))
+          return signalPassFailure();
+        p = std::move(*made);
+      }
+      FuncQuantizer q(func, *t, cfg, used, p ? &*p : nullptr);
       if (failed(q.run()))
         return signalPassFailure();
       numPow2 += q.numPow2;
@@ -683,15 +898,13 @@ public:
           return signalPassFailure();
         }
     releaser.releaseDropped();
-  }
-
-private:
-  std::shared_ptr<const quant::CalibrationTable> table;
-};
+}
 } // namespace
 
 std::unique_ptr<Pass>
 dlp::createDLPQuantize(const DLPQuantizeOptions &options,
-                       std::shared_ptr<const quant::CalibrationTable> table) {
-  return std::make_unique<QuantizePass>(options, std::move(table));
+                       std::shared_ptr<const quant::CalibrationTable> table,
+                       std::shared_ptr<const quant::CalibrationSamples> samples) {
+  return std::make_unique<QuantizePass>(options, std::move(table),
+                                        std::move(samples));
 }

@@ -116,10 +116,17 @@ QuantizedWeights dlp::quant::quantizeWeights(llvm::ArrayRef<float> w,
     dlprt::kernels::parallelForRange(dlp::compileThreads(), numOut, channels);
   else
     channels(0, numOut);
-  if (!withSqnr)
-    return r;
+  if (withSqnr)
+    fillSqnr(w, numOut, r);
+  return r;
+}
+
+void dlp::quant::fillSqnr(llvm::ArrayRef<float> w, int64_t numOut,
+                           QuantizedWeights &r) {
+  int64_t row = numOut ? w.size() / numOut : 0;
   // The SQNR sums in one pass in element order (as sqnrDb over the
-  // dequantized weights), so it does not depend on the slicing above.
+  // dequantized weights), so it does not depend on how the codes were made.
+  bool pow2 = r.pow2;
   double sw = 0, e = 0;
   for (int64_t o = 0; o < numOut; ++o) {
     std::optional<num::Pow2Coder> coder;
@@ -136,7 +143,6 @@ QuantizedWeights dlp::quant::quantizeWeights(llvm::ArrayRef<float> w,
     }
   }
   r.sqnrDb = sqnrFromSums(sw, e);
-  return r;
 }
 
 std::string dlp::quant::proveNoOverflow(const QuantizedWeights &w,

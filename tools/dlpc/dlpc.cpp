@@ -3,6 +3,7 @@
 //   dlpc model.onnx --calib calib.npy --target hw/configs/small.json -o m.dlpb
 //        [--emit=nn|qnn|dlp|bin] [--precision cfg.json] [--weights pow2|int8]
 //        [--int8-layers a,b] [--auto-int8-sqnr DB] [--percentile P]
+//        [--weight-rounding nearest|gptq] [--precision auto]
 //        [--calib-batch N] [--calibration table.json]
 //        [--calibration-out table.json] [--golden-chain x.npy] [--time]
 //
@@ -64,8 +65,32 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     precision(cl::cat(cat), "precision",
               cl::desc("per-layer weight precision (JSON: {\"default\": "
-                       "\"pow2\", \"layers\": {\"name\": \"int8\"}})"),
-              cl::value_desc("file"), cl::init(""));
+                       "\"pow2\", \"layers\": {\"name\": \"int8\"}}), or "
+                       "auto: the fewest MACs on int8 weights for "
+                       "--auto-agreement"),
+              cl::value_desc("file|auto"), cl::init(""));
+static cl::opt<std::string> weightRounding(
+    cl::cat(cat), "weight-rounding",
+    cl::desc("pow2-4 weight rounding: nearest (the contract's rule) or gptq "
+             "(error-compensating on the calibration samples, with bias "
+             "correction)"),
+    cl::init("nearest"));
+static cl::opt<int> gptqSamples(
+    cl::cat(cat), "gptq-samples",
+    cl::desc("calibration samples the gptq rounding and --precision auto "
+             "use (the first N)"),
+    cl::init(512));
+static cl::opt<double> autoAgreement(
+    cl::cat(cat), "auto-agreement",
+    cl::desc("--precision auto: top-1 agreement with the float model on the "
+             "calibration samples to reach, percent"),
+    cl::init(98.5));
+static cl::opt<int> autoSamples(
+    cl::cat(cat), "auto-samples",
+    cl::desc("--precision auto: measure the agreement on up to N calibration "
+             "samples after the first --gptq-samples (held out from the "
+             "rounding; the same samples when there are no more)"),
+    cl::init(512));
 static cl::opt<std::string> weights(cl::cat(cat), "weights",
                                     cl::desc("default weight precision: "
                                              "pow2 or int8"),
@@ -134,6 +159,10 @@ int main(int argc, char **argv) {
   r.int8Layers.assign(int8Layers.begin(), int8Layers.end());
   r.autoInt8 = autoInt8;
   r.maxFracSpread = maxFracSpread;
+  r.weightRounding = weightRounding;
+  r.gptqSamples = gptqSamples;
+  r.autoAgreement = autoAgreement;
+  r.autoSamples = autoSamples;
   r.csrDensity = csrDensity;
   r.tileSearch = tileSearch;
   r.inputShapes.assign(inputShapes.begin(), inputShapes.end());

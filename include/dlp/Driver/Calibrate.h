@@ -3,6 +3,7 @@
 #define DLP_DRIVER_CALIBRATE_H
 
 #include "dlp/Quant/Calibration.h"
+#include "dlp/Quant/WeightPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -19,6 +20,13 @@ namespace dlp::driver {
 bool calibrate(mlir::func::FuncOp func, llvm::ArrayRef<std::string> calibPaths,
                unsigned calibBatch, unsigned numThreads,
                quant::Calibrator &cal);
+
+/// Reads the first `maxSamples` calibration samples `calibPaths` names (as
+/// calibrate() reads them) into memory, one tensor per input of `func`.
+/// Errors are printed as "dlpc: ..."; returns false on failure.
+bool loadSamples(mlir::func::FuncOp func,
+                 llvm::ArrayRef<std::string> calibPaths, int64_t maxSamples,
+                 quant::CalibrationSamples &samples);
 
 } // namespace dlp::driver
 

@@ -21,6 +21,11 @@ struct CompileRequest {
   std::vector<std::string> int8Layers;
   double autoInt8 = 0;
   int maxFracSpread = 8;
+  /// pow2-4 rounding: nearest or gptq; precision "auto" searches.
+  std::string weightRounding = "nearest";
+  int gptqSamples = 512;
+  double autoAgreement = 98.5;
+  int autoSamples = 512;
   /// CSR weights for layers below this weight density (0: never).
   double csrDensity = 0;
   /// NAME=D0xD1x... per pinned model input (ONNX import).

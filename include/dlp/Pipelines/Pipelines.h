@@ -9,6 +9,7 @@
 #define DLP_PIPELINES_PIPELINES_H
 
 #include "dlp/Quant/Calibration.h"
+#include "dlp/Quant/WeightPlan.h"
 #include "dlprt/Target.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -28,7 +29,27 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
   Option<std::string> calibration{
       *this, "calibration", llvm::cl::desc("Calibration table (JSON)")};
   Option<std::string> precision{
-      *this, "precision", llvm::cl::desc("Per-layer weight precision (JSON)")};
+      *this, "precision",
+      llvm::cl::desc("Per-layer weight precision (JSON), or auto")};
+  Option<std::string> weightRounding{
+      *this, "weight-rounding",
+      llvm::cl::desc("pow2-4 weight rounding: nearest or gptq"),
+      llvm::cl::init("nearest")};
+  ListOption<std::string> calibInputs{
+      *this, "calib-inputs",
+      llvm::cl::desc("Calibration samples (.npy per input) for gptq / auto")};
+  Option<int> gptqSamples{
+      *this, "gptq-samples",
+      llvm::cl::desc("Calibration samples used by gptq / auto"),
+      llvm::cl::init(512)};
+  Option<double> autoAgreement{
+      *this, "auto-agreement",
+      llvm::cl::desc("precision=auto: top-1 agreement target, percent"),
+      llvm::cl::init(98.5)};
+  Option<int> autoSamples{
+      *this, "auto-samples",
+      llvm::cl::desc("precision=auto: held-out samples for the agreement"),
+      llvm::cl::init(512)};
   Option<std::string> weights{
       *this, "weights", llvm::cl::desc("Default weight precision: pow2 or int8"),
       llvm::cl::init("pow2")};
@@ -58,13 +79,15 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       llvm::cl::init(0.0)};
 };
 
-/// Adds the compile pipeline up to `stage`. A calibration table or target
-/// held in memory takes the place of the corresponding file option.
+/// Adds the compile pipeline up to `stage`. A calibration table, target or
+/// calibration samples held in memory take the place of the corresponding
+/// file option.
 void buildDLPCompilePipeline(
     mlir::OpPassManager &pm, const DLPCompileOptions &options,
     CompileStage stage = CompileStage::DLP,
     std::shared_ptr<const quant::CalibrationTable> table = nullptr,
-    std::shared_ptr<const dlprt::TargetConfig> target = nullptr);
+    std::shared_ptr<const dlprt::TargetConfig> target = nullptr,
+    std::shared_ptr<const quant::CalibrationSamples> samples = nullptr);
 
 /// Registers --dlp-compile.
 void registerDLPCompilePipeline();

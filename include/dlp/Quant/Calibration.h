@@ -47,6 +47,9 @@ struct CalibrationTable {
 
   /// Fractional bits of every channel of `name` (TF2's rule), if present.
   std::vector<int> fracBits(llvm::StringRef name) const;
+  /// The same with every channel capped at the tensor's smallest plus
+  /// `maxSpread` (the quantizer's max-frac-spread).
+  std::vector<int> fracBits(llvm::StringRef name, int maxSpread) const;
 
   /// JSON (format "dlp-calibration", version 1).
   std::string toJSON() const;

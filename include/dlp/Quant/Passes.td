@@ -29,6 +29,24 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     and the automatic rule `auto-int8-sqnr=DB`: a pow2 layer whose weight
     SQNR is below DB dB gets int8 weights.
 
+    Weight rounding (`weight-rounding=nearest|gptq`): `nearest` rounds every
+    weight by the contract's rule (docs/numerics.md 2.1); `gptq` plans the
+    layers from calibration samples (dlpc's, or `calib-inputs=a.npy,...`,
+    the first `gptq-samples` of them) in graph order on the quantized-so-far
+    model: pow2-4 weights by error-compensating (GPTQ) rounding on the
+    Hessian of the layer's inputs with each channel's window chosen by that
+    error, and every layer's bias corrected by its mean output error
+    against the float model.
+
+    `precision=auto` chooses the int8 layers itself: starting from pow2-4
+    everywhere, layers in order of output error removed per MAC move to
+    int8 until the quantized model's top-1 agrees with the float model's on
+    calibration samples at least `auto-agreement` percent of the time (no
+    labels); the agreement is measured on the samples after the first
+    `gptq-samples` (up to `auto-samples` of them), held out from the
+    rounding, or on the same samples when there are no others. A remark reports the layers, the agreement and the share
+    of MACs left on pow2-4 weights.
+
     Feature-map scales follow the calibration table, except that no channel
     gets more than `max-frac-spread` (default 8) fractional bits above the
     tensor's coarsest channel: a channel 2^8 times smaller than the largest
@@ -59,7 +77,20 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     Option<"weightScale", "weight-scale", "std::string", "\"channel\"",
            "Weight window (pow2 n1) / int8 scale per output channel or per layer">,
     Option<"maxFracSpread", "max-frac-spread", "int", "8",
-           "Cap every channel's fractional bits at the tensor's smallest plus this">
+           "Cap every channel's fractional bits at the tensor's smallest plus this">,
+    Option<"weightRounding", "weight-rounding", "std::string", "\"nearest\"",
+           "pow2-4 weight rounding: nearest (the contract's rule) or gptq "
+           "(error-compensating, with bias correction; needs calibration samples)">,
+    ListOption<"calibInputs", "calib-inputs", "std::string",
+               "Calibration samples (.npy per function argument) for "
+               "weight-rounding=gptq and precision=auto">,
+    Option<"gptqSamples", "gptq-samples", "int", "512",
+           "Calibration samples the weight rounding and the precision search use">,
+    Option<"autoAgreement", "auto-agreement", "double", "98.5",
+           "precision=auto: top-1 agreement with the float model to reach, percent">,
+    Option<"autoSamples", "auto-samples", "int", "512",
+           "precision=auto: measure the agreement on up to this many samples "
+           "after the first gptq-samples (held out from the rounding)">
   ];
   let statistics = [
     Statistic<"numPow2", "pow2-layers", "Layers with pow2-4 weights">,
@@ -67,7 +98,9 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     Statistic<"numQuantized", "quantized-ops", "nn ops turned into qnn ops">,
     Statistic<"numFloat", "float-ops", "nn ops left in float">,
     Statistic<"numNarrowed", "narrowed-inputs",
-              "Layers whose input was requantized to a narrower spread">
+              "Layers whose input was requantized to a narrower spread">,
+    Statistic<"pow2MacPermille", "pow2-mac-permille",
+              "precision=auto: MACs on pow2-4 weights, per mille">
   ];
 }
 

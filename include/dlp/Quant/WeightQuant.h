@@ -32,6 +32,10 @@ QuantizedWeights quantizeWeights(llvm::ArrayRef<float> w, int64_t numOut,
                                  bool pow2, bool perLayer = false,
                                  bool withSqnr = true);
 
+/// Sets r.sqnrDb: the SQNR of the dequantized weights of `r` (numOut rows)
+/// against `w`.
+void fillSqnr(llvm::ArrayRef<float> w, int64_t numOut, QuantizedWeights &r);
+
 /// SQNR in dB of `approx` against `ref` (+inf when equal, -inf for a zero
 /// reference with an error).
 double sqnrDb(llvm::ArrayRef<float> ref, llvm::ArrayRef<float> approx);

@@ -245,6 +245,13 @@ void kernels::floatConv(const float *xd, int64_t n, int64_t c,
   }
 }
 
+void kernels::floatIm2col(const float *x, int64_t channels,
+                          const FloatWindow &w, float *col) {
+  int64_t taps = w.taps(), P = w.outPlane(), inPlane = w.inPlane();
+  for (int64_t ch = 0; ch < channels; ++ch)
+    im2colRows(x + ch * inPlane, w, 0, taps, col + ch * taps * P);
+}
+
 void kernels::floatMaxPool(const float *xd, int64_t planes,
                            const FloatWindow &w, float *yd, int64_t threads) {
   parallelForRange(threads, planes, [&](int64_t b, int64_t e) {

@@ -53,6 +53,12 @@ void floatConv(const float *x, int64_t n, int64_t c, const float *wt,
                int64_t m, int64_t group, const float *bias,
                const FloatWindow &w, float *y, int64_t threads);
 
+/// The patch matrix floatConv multiplies, for `channels` planes of one image
+/// (x: channels x in plane): row c * taps + tap, column p of the output
+/// plane, padding 0 (channels * taps x out plane floats at `col`).
+void floatIm2col(const float *x, int64_t channels, const FloatWindow &w,
+                 float *col);
+
 /// Max pooling of `planes` planes (padding never wins; a window without
 /// input elements gives -inf).
 void floatMaxPool(const float *x, int64_t planes, const FloatWindow &w,

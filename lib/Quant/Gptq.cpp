@@ -1,0 +1,257 @@
+//===- Gptq.cpp - Error-compensating pow2-4 weight rounding ---------------===//
+
+#include "dlp/Quant/Gptq.h"
+#include "dlp/Quant/Linalg.h"
+#include "dlp/Support/Proof.h"
+#include "dlprt/Numerics.h"
+#include "dlprt/kernels/FloatGemm.h"
+#include "dlprt/kernels/Parallel.h"
+
+#include <cmath>
+
+using namespace dlp::quant;
+namespace num = dlprt::num;
+namespace kernels = dlprt::kernels;
+
+uint8_t dlp::quant::pow2EncodeLinear(double w, int n1) {
+  int n2 = n1 - num::kPow2Span;
+  double a = std::fabs(w);
+  // Between 0 and 2^n2 the midpoint is 2^(n2 - 1); between 2^e and 2^(e+1)
+  // it is 1.5 * 2^e.
+  if (!(a >= std::ldexp(1.0, n2 - 1)))
+    return 0;
+  int e;
+  if (a >= std::ldexp(1.0, n1)) {
+    e = n1;
+  } else {
+    e = std::max(n2, num::floorLog2(a));
+    if (e < n1 && a >= std::ldexp(1.5, e))
+      ++e;
+  }
+  return static_cast<uint8_t>((w < 0 ? 8 : 0) + (e - n2 + 1));
+}
+
+namespace {
+
+/// Candidate roundings of one channel: window shift s (n1 = n1max - s) by
+/// the nearest rule (kind 0) or by GPTQ (kind 1).
+struct Candidates {
+  int shifts;
+  int64_t rows, cols;
+  /// [shift][kind]: codes (rows x cols) and errors (rows).
+  std::vector<std::vector<int8_t>> codes;
+  std::vector<std::vector<double>> err;
+  Candidates(int shifts, int64_t rows, int64_t cols)
+      : shifts(shifts), rows(rows), cols(cols),
+        codes(static_cast<size_t>(2 * (shifts + 1)),
+              std::vector<int8_t>(static_cast<size_t>(rows * cols))),
+        err(static_cast<size_t>(2 * (shifts + 1)), std::vector<double>(static_cast<size_t>(rows))) {}
+  int index(int s, int kind) const { return 2 * s + kind; }
+};
+
+/// One chunk [c0, c1) of one group's columns, for every candidate.
+/// `w` holds the group's rows (stride `ld`), `n1max` their windows' tops.
+/// Each chunk's errors go to its own `err` so the sums over chunks run in
+/// a fixed order.
+void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
+                int64_t c1, const double *hGroup, int64_t K,
+                const std::vector<int> &n1max, const GptqOptions &opt,
+                int64_t gemmThreads, std::vector<int8_t *> codeOut,
+                std::vector<std::vector<double>> &err) {
+  int64_t n = c1 - c0;
+  std::vector<double> h(static_cast<size_t>(n * n));
+  double diag = 0;
+  int64_t live = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j)
+      h[i * n + j] = hGroup[(c0 + i) * K + (c0 + j)];
+    if (h[i * n + i] > 0) {
+      diag += h[i * n + i];
+      ++live;
+    }
+  }
+  double mean = live ? diag / live : 1.0;
+  // A column never driven (dead input) gets a unit diagonal: its error
+  // costs the damping only, and it couples to nothing.
+  for (int64_t i = 0; i < n; ++i)
+    if (!(h[i * n + i] > 0))
+      h[i * n + i] = mean;
+  std::vector<double> u, r;
+  for (double damp = opt.damp;; damp = damp > 0 ? damp * 10 : 1e-6) {
+    std::vector<double> hd = h;
+    for (int64_t i = 0; i < n; ++i)
+      hd[i * n + i] += damp * mean;
+    if (inverseCholeskyUpper(hd, n, u, r))
+      break;
+  }
+  std::vector<float> uf(u.begin(), u.end()), rf(r.begin(), r.end());
+
+  std::vector<float> work(static_cast<size_t>(rows * n)), errBlock;
+  int64_t bs = std::max<int64_t>(1, opt.blockSize);
+  for (int s = 0; s <= opt.windowShifts; ++s) {
+    // Nearest (log-domain) rounding: error |r^T (w - q)|^2 from one GEMM.
+    int8_t *qn = codeOut[2 * s];
+    for (int64_t o = 0; o < rows; ++o) {
+      num::Pow2Coder coder(n1max[o] - s);
+      for (int64_t j = 0; j < n; ++j) {
+        float v = w[o * ld + c0 + j];
+        uint8_t c = coder.encode(v);
+        qn[o * K + c0 + j] = static_cast<int8_t>(c);
+        work[o * n + j] = float(double(v) - coder.value(c));
+      }
+    }
+    std::vector<float> y(static_cast<size_t>(rows * n));
+    kernels::sgemm(false, false, rows, n, n, 1.0f, work.data(), n, rf.data(),
+                   n, 0.0f, y.data(), n, gemmThreads);
+    for (int64_t o = 0; o < rows; ++o) {
+      double e = 0;
+      for (int64_t j = 0; j < n; ++j)
+        e += double(y[o * n + j]) * y[o * n + j];
+      err[2 * s][o] += e;
+    }
+
+    // GPTQ: the error of column j, divided by u_jj, moves the columns
+    // after j by -err * u_j,k; the loss sum of err^2 is ||W - Q||_H^2.
+    int8_t *qg = codeOut[2 * s + 1];
+    for (int64_t o = 0; o < rows; ++o)
+      for (int64_t j = 0; j < n; ++j)
+        work[o * n + j] = w[o * ld + c0 + j];
+    std::vector<double> loss(static_cast<size_t>(rows), 0.0);
+    for (int64_t b0 = 0; b0 < n; b0 += bs) {
+      int64_t b1 = std::min(n, b0 + bs), bw = b1 - b0;
+      errBlock.assign(static_cast<size_t>(rows * bw), 0.0f);
+      for (int64_t o = 0; o < rows; ++o) {
+        int n1 = n1max[o] - s;
+        float *wo = work.data() + o * n;
+        for (int64_t j = b0; j < b1; ++j) {
+          uint8_t c = pow2EncodeLinear(wo[j], n1);
+          qg[o * K + c0 + j] = static_cast<int8_t>(c);
+          double e = (double(wo[j]) - num::pow2Value(c, n1)) / u[j * n + j];
+          loss[o] += e * e;
+          float ef = float(e);
+          errBlock[o * bw + (j - b0)] = ef;
+          const float *uj = uf.data() + j * n;
+          for (int64_t k = j + 1; k < b1; ++k)
+            wo[k] -= ef * uj[k];
+        }
+      }
+      if (b1 < n)
+        kernels::sgemm(false, false, rows, n - b1, bw, -1.0f, errBlock.data(),
+                       bw, uf.data() + b0 * n + b1, n, 1.0f,
+                       work.data() + b1, n, gemmThreads);
+    }
+    for (int64_t o = 0; o < rows; ++o)
+      err[2 * s + 1][o] += loss[o];
+  }
+}
+
+/// max |w| of a row (NaN counts as 0), as the window rule takes it.
+double rowMax(const float *w, int64_t n) {
+  double m = 0;
+  for (int64_t i = 0; i < n; ++i)
+    m = std::max(m, double(std::fabs(w[i])));
+  return m;
+}
+} // namespace
+
+QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
+                                      const LayerHessian &hessian,
+                                      bool perLayer, const GptqOptions &opt,
+                                      std::vector<double> *rowError) {
+  int64_t group = hessian.group, K = hessian.cols;
+  int64_t perGroup = numOut / group;
+  int shifts = std::max(0, opt.windowShifts);
+  GptqOptions o = opt;
+  o.windowShifts = shifts;
+
+  std::vector<int> n1max(static_cast<size_t>(numOut));
+  double layerMax = perLayer ? rowMax(w.data(), w.size()) : 0;
+  for (int64_t r = 0; r < numOut; ++r)
+    n1max[r] = num::pow2WindowTop(perLayer ? layerMax
+                                           : rowMax(w.data() + r * K, K));
+
+  // Chunks of whole input channels where the taps allow.
+  int64_t chunks = (K + o.maxColumns - 1) / std::max<int64_t>(1, o.maxColumns);
+  chunks = std::max<int64_t>(1, chunks);
+  int64_t width = (K + chunks - 1) / chunks;
+  struct Task {
+    int64_t g, c0, c1;
+  };
+  std::vector<Task> tasks;
+  for (int64_t g = 0; g < group; ++g)
+    for (int64_t c0 = 0; c0 < K; c0 += width)
+      tasks.push_back({g, c0, std::min(K, c0 + width)});
+
+  Candidates cand(shifts, numOut, K);
+  // Per task: errors of its rows, summed over the group's chunks below.
+  std::vector<std::vector<std::vector<double>>> taskErr(tasks.size());
+  int64_t threads = dlp::compileThreads();
+  bool parallelTasks = tasks.size() >= 2 && threads > 1;
+  dlprt::kernels::parallelForTasks(
+      parallelTasks ? threads : 1, tasks.size(), [&](int64_t t) {
+        const Task &task = tasks[t];
+        int64_t r0 = task.g * perGroup;
+        std::vector<int> tops(n1max.begin() + r0,
+                              n1max.begin() + r0 + perGroup);
+        std::vector<int8_t *> out;
+        for (auto &c : cand.codes)
+          out.push_back(c.data() + r0 * K);
+        taskErr[t].assign(cand.err.size(),
+                          std::vector<double>(static_cast<size_t>(perGroup), 0.0));
+        roundChunk(w.data() + r0 * K, K, perGroup, task.c0, task.c1,
+                   hessian.h.data() + task.g * K * K, K, tops, o,
+                   parallelTasks ? 1 : threads, out, taskErr[t]);
+      });
+  for (auto [t, task] : llvm::enumerate(tasks))
+    for (size_t c = 0; c < cand.err.size(); ++c)
+      for (int64_t i = 0; i < perGroup; ++i)
+        cand.err[c][task.g * perGroup + i] += taskErr[t][c][i];
+
+  // Per channel the lowest error; the nearest rounding in the max|W| window
+  // (candidate 0) wins ties. Per layer: the shift with the lowest total.
+  auto bestKind = [&](int s, int64_t r) {
+    return cand.err[cand.index(s, 1)][r] < cand.err[cand.index(s, 0)][r] ? 1
+                                                                          : 0;
+  };
+  int layerShift = 0;
+  if (perLayer) {
+    double best = 0;
+    for (int s = 0; s <= shifts; ++s) {
+      double total = 0;
+      for (int64_t r = 0; r < numOut; ++r)
+        total += cand.err[cand.index(s, bestKind(s, r))][r];
+      if (s == 0 || total < best) {
+        best = total;
+        layerShift = s;
+      }
+    }
+  }
+  QuantizedWeights q;
+  q.pow2 = true;
+  q.q.resize(w.size());
+  q.scale.resize(numOut);
+  if (rowError)
+    rowError->assign(static_cast<size_t>(numOut), 0.0);
+  for (int64_t r = 0; r < numOut; ++r) {
+    int bestS = layerShift, bestK = bestKind(layerShift, r);
+    if (!perLayer)
+      for (int s = 0; s <= shifts; ++s) {
+        int k = bestKind(s, r);
+        if (cand.err[cand.index(s, k)][r] <
+            cand.err[cand.index(bestS, bestK)][r]) {
+          bestS = s;
+          bestK = k;
+        }
+      }
+    const std::vector<int8_t> &src = cand.codes[cand.index(bestS, bestK)];
+    std::copy(src.begin() + r * K, src.begin() + (r + 1) * K,
+              q.q.begin() + r * K);
+    // An all-zero channel keeps n1 = 0 (section 2.1).
+    bool zero = !perLayer && rowMax(w.data() + r * K, K) == 0;
+    q.scale[r] = zero ? 0 : n1max[r] - bestS;
+    if (rowError)
+      (*rowError)[r] = cand.err[cand.index(bestS, bestK)][r];
+  }
+  fillSqnr(w, numOut, q);
+  return q;
+}
