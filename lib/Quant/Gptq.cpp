@@ -8,27 +8,92 @@
 #include "dlprt/kernels/Parallel.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace dlp::quant;
 namespace num = dlprt::num;
 namespace kernels = dlprt::kernels;
 
-uint8_t dlp::quant::pow2EncodeLinear(double w, int n1) {
-  int n2 = n1 - num::kPow2Span;
-  double a = std::fabs(w);
-  // Between 0 and 2^n2 the midpoint is 2^(n2 - 1); between 2^e and 2^(e+1)
-  // it is 1.5 * 2^e.
-  if (!(a >= std::ldexp(1.0, n2 - 1)))
-    return 0;
-  int e;
-  if (a >= std::ldexp(1.0, n1)) {
-    e = n1;
-  } else {
-    e = std::max(n2, num::floorLog2(a));
-    if (e < n1 && a >= std::ldexp(1.5, e))
-      ++e;
+namespace {
+/// Nearest pow2-4 level in value for one window: the midpoints are
+/// 2^(n2 - 1) (between 0 and 2^n2) and 1.5 * 2^e (between 2^e and 2^(e+1)),
+/// computed once.
+class LinearCoder {
+public:
+  explicit LinearCoder(int n1) {
+    static_assert(num::kPow2Span == 6, "one midpoint per code step");
+    int n2 = n1 - num::kPow2Span;
+    zeroBelow = std::ldexp(1.0, n2 - 1);
+    for (int j = 0; j < num::kPow2Span; ++j)
+      mid[j] = std::ldexp(1.5, n2 + j);
+    for (int k = 1; k < 8; ++k)
+      level[k] = std::ldexp(1.0, n2 + k - 1);
   }
-  return static_cast<uint8_t>((w < 0 ? 8 : 0) + (e - n2 + 1));
+  uint8_t encode(double w) const {
+    double a = std::fabs(w);
+    if (!(a >= zeroBelow))
+      return 0;
+    int k = 1;
+    for (double m : mid)
+      k += a >= m;
+    return static_cast<uint8_t>((w < 0 ? 8 : 0) + k);
+  }
+  double value(uint8_t code) const {
+    double v = level[code & 7];
+    return (code & 7) == 0 ? 0.0 : (code & 8) ? -v : v;
+  }
+
+private:
+  double zeroBelow;
+  double mid[num::kPow2Span];
+  double level[8] = {0};
+};
+} // namespace
+
+uint8_t dlp::quant::pow2EncodeLinear(double w, int n1) {
+  return LinearCoder(n1).encode(w);
+}
+
+std::vector<std::pair<int64_t, int64_t>>
+dlp::quant::columnChunks(int64_t K, int64_t taps, int64_t maxColumns) {
+  maxColumns = std::max<int64_t>(1, maxColumns);
+  int64_t chunks = std::max<int64_t>(1, (K + maxColumns - 1) / maxColumns);
+  int64_t width = (K + chunks - 1) / chunks;
+  // Whole input channels when a channel fits a chunk.
+  if (taps > 1 && taps <= width && (width + taps - 1) / taps * taps <= maxColumns)
+    width = (width + taps - 1) / taps * taps;
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (int64_t c0 = 0; c0 < K; c0 += width)
+    out.push_back({c0, std::min(K, c0 + width)});
+  return out;
+}
+
+LayerHessian LayerHessian::zeros(int64_t group, int64_t K, int64_t taps,
+                                 int64_t maxColumns) {
+  LayerHessian lh;
+  lh.group = group;
+  lh.cols = K;
+  lh.chunks = columnChunks(K, taps, maxColumns);
+  for (int64_t g = 0; g < group; ++g)
+    for (auto [c0, c1] : lh.chunks)
+      lh.blocks.emplace_back(static_cast<size_t>((c1 - c0) * (c1 - c0)), 0.0);
+  return lh;
+}
+
+LayerHessian LayerHessian::fromDense(int64_t group, int64_t K,
+                                     const std::vector<double> &h,
+                                     int64_t taps, int64_t maxColumns) {
+  LayerHessian lh = zeros(group, K, taps, maxColumns);
+  size_t b = 0;
+  for (int64_t g = 0; g < group; ++g)
+    for (auto [c0, c1] : lh.chunks) {
+      int64_t n = c1 - c0;
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          lh.blocks[b][i * n + j] = h[g * K * K + (c0 + i) * K + (c0 + j)];
+      ++b;
+    }
+  return lh;
 }
 
 namespace {
@@ -54,17 +119,15 @@ struct Candidates {
 /// Each chunk's errors go to its own `err` so the sums over chunks run in
 /// a fixed order.
 void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
-                int64_t c1, const double *hGroup, int64_t K,
+                int64_t c1, const std::vector<double> &block, int64_t K,
                 const std::vector<int> &n1max, const GptqOptions &opt,
-                int64_t gemmThreads, std::vector<int8_t *> codeOut,
+                int64_t threads, std::vector<int8_t *> codeOut,
                 std::vector<std::vector<double>> &err) {
   int64_t n = c1 - c0;
-  std::vector<double> h(static_cast<size_t>(n * n));
+  std::vector<double> h = block;
   double diag = 0;
   int64_t live = 0;
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j)
-      h[i * n + j] = hGroup[(c0 + i) * K + (c0 + j)];
     if (h[i * n + i] > 0) {
       diag += h[i * n + i];
       ++live;
@@ -89,9 +152,10 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
   std::vector<float> work(static_cast<size_t>(rows * n)), errBlock;
   int64_t bs = std::max<int64_t>(1, opt.blockSize);
   for (int s = 0; s <= opt.windowShifts; ++s) {
-    // Nearest (log-domain) rounding: error |r^T (w - q)|^2 from one GEMM.
+    // Nearest (log-domain) rounding: error |r^T (w - q)|^2 from one GEMM;
+    // in the max|W| window only (the baseline GPTQ must not lose to).
     int8_t *qn = codeOut[2 * s];
-    for (int64_t o = 0; o < rows; ++o) {
+    for (int64_t o = 0; s == 0 && o < rows; ++o) {
       num::Pow2Coder coder(n1max[o] - s);
       for (int64_t j = 0; j < n; ++j) {
         float v = w[o * ld + c0 + j];
@@ -100,14 +164,19 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
         work[o * n + j] = float(double(v) - coder.value(c));
       }
     }
-    std::vector<float> y(static_cast<size_t>(rows * n));
-    kernels::sgemm(false, false, rows, n, n, 1.0f, work.data(), n, rf.data(),
-                   n, 0.0f, y.data(), n, gemmThreads);
-    for (int64_t o = 0; o < rows; ++o) {
-      double e = 0;
-      for (int64_t j = 0; j < n; ++j)
-        e += double(y[o * n + j]) * y[o * n + j];
-      err[2 * s][o] += e;
+    if (s == 0) {
+      std::vector<float> y(static_cast<size_t>(rows * n));
+      kernels::sgemm(false, false, rows, n, n, 1.0f, work.data(), n,
+                     rf.data(), n, 0.0f, y.data(), n, threads);
+      for (int64_t o = 0; o < rows; ++o) {
+        double e = 0;
+        for (int64_t j = 0; j < n; ++j)
+          e += double(y[o * n + j]) * y[o * n + j];
+        err[0][o] += e;
+      }
+    } else {
+      for (int64_t o = 0; o < rows; ++o)
+        err[2 * s][o] = std::numeric_limits<double>::infinity();
     }
 
     // GPTQ: the error of column j, divided by u_jj, moves the columns
@@ -117,28 +186,36 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
       for (int64_t j = 0; j < n; ++j)
         work[o * n + j] = w[o * ld + c0 + j];
     std::vector<double> loss(static_cast<size_t>(rows), 0.0);
+    std::vector<LinearCoder> coders;
+    for (int64_t o = 0; o < rows; ++o)
+      coders.emplace_back(n1max[o] - s);
     for (int64_t b0 = 0; b0 < n; b0 += bs) {
       int64_t b1 = std::min(n, b0 + bs), bw = b1 - b0;
       errBlock.assign(static_cast<size_t>(rows * bw), 0.0f);
-      for (int64_t o = 0; o < rows; ++o) {
-        int n1 = n1max[o] - s;
-        float *wo = work.data() + o * n;
-        for (int64_t j = b0; j < b1; ++j) {
-          uint8_t c = pow2EncodeLinear(wo[j], n1);
-          qg[o * K + c0 + j] = static_cast<int8_t>(c);
-          double e = (double(wo[j]) - num::pow2Value(c, n1)) / u[j * n + j];
-          loss[o] += e * e;
-          float ef = float(e);
-          errBlock[o * bw + (j - b0)] = ef;
-          const float *uj = uf.data() + j * n;
-          for (int64_t k = j + 1; k < b1; ++k)
-            wo[k] -= ef * uj[k];
-        }
-      }
+      // Within the block the rows are independent.
+      kernels::parallelForRange(
+          rows * bw * bw >= (1 << 16) ? threads : 1, rows,
+          [&](int64_t lo, int64_t hi) {
+            for (int64_t o = lo; o < hi; ++o) {
+              float *wo = work.data() + o * n;
+              for (int64_t j = b0; j < b1; ++j) {
+                uint8_t c = coders[o].encode(wo[j]);
+                qg[o * K + c0 + j] = static_cast<int8_t>(c);
+                double e =
+                    (double(wo[j]) - coders[o].value(c)) / u[j * n + j];
+                loss[o] += e * e;
+                float ef = float(e);
+                errBlock[o * bw + (j - b0)] = ef;
+                const float *uj = uf.data() + j * n;
+                for (int64_t k = j + 1; k < b1; ++k)
+                  wo[k] -= ef * uj[k];
+              }
+            }
+          });
       if (b1 < n)
         kernels::sgemm(false, false, rows, n - b1, bw, -1.0f, errBlock.data(),
                        bw, uf.data() + b0 * n + b1, n, 1.0f,
-                       work.data() + b1, n, gemmThreads);
+                       work.data() + b1, n, threads);
     }
     for (int64_t o = 0; o < rows; ++o)
       err[2 * s + 1][o] += loss[o];
@@ -170,17 +247,16 @@ QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
     n1max[r] = num::pow2WindowTop(perLayer ? layerMax
                                            : rowMax(w.data() + r * K, K));
 
-  // Chunks of whole input channels where the taps allow.
-  int64_t chunks = (K + o.maxColumns - 1) / std::max<int64_t>(1, o.maxColumns);
-  chunks = std::max<int64_t>(1, chunks);
-  int64_t width = (K + chunks - 1) / chunks;
+  // One task per group and column chunk (a diagonal block of H).
   struct Task {
     int64_t g, c0, c1;
+    const std::vector<double> *block;
   };
   std::vector<Task> tasks;
+  size_t b = 0;
   for (int64_t g = 0; g < group; ++g)
-    for (int64_t c0 = 0; c0 < K; c0 += width)
-      tasks.push_back({g, c0, std::min(K, c0 + width)});
+    for (auto [c0, c1] : hessian.chunks)
+      tasks.push_back({g, c0, c1, &hessian.blocks[b++]});
 
   Candidates cand(shifts, numOut, K);
   // Per task: errors of its rows, summed over the group's chunks below.
@@ -199,8 +275,8 @@ QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
         taskErr[t].assign(cand.err.size(),
                           std::vector<double>(static_cast<size_t>(perGroup), 0.0));
         roundChunk(w.data() + r0 * K, K, perGroup, task.c0, task.c1,
-                   hessian.h.data() + task.g * K * K, K, tops, o,
-                   parallelTasks ? 1 : threads, out, taskErr[t]);
+                   *task.block, K, tops, o, parallelTasks ? 1 : threads, out,
+                   taskErr[t]);
       });
   for (auto [t, task] : llvm::enumerate(tasks))
     for (size_t c = 0; c < cand.err.size(); ++c)

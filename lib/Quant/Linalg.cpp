@@ -9,20 +9,22 @@
 using namespace dlp::quant;
 
 namespace {
-/// Dot product with four partial sums (so that it vectorizes without
-/// reassociating one sum); the order is fixed, so results are too.
+/// Dot product with eight partial sums (so that it vectorizes without
+/// reassociating one sum); the order is fixed, so results are too. The
+/// factorizations spend their time here: an AVX2 clone where the CPU has it
+/// (the sums are the same either way: no FMA contraction).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 double dot(const double *a, const double *b, int64_t n) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k)
+      s[k] += a[i + k] * b[i + k];
   for (; i < n; ++i)
-    s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
+    s[0] += a[i] * b[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
 /// Rows below ~256 do not pay for waking the thread team.

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -43,9 +44,14 @@ eval::Tensor fakeQuantize(const eval::Tensor &t, llvm::ArrayRef<int> fracs) {
   const float *src = t.data();
   float *dst = out.mutableData();
   for (int64_t i = 0; i < n * c; ++i) {
+    // num::quantize / dequantize with the power of two formed once (the
+    // scaling is exact either way).
     int f = fracs[i % c];
-    for (int64_t k = i * inner; k < (i + 1) * inner; ++k)
-      dst[k] = float(num::dequantize(num::quantize(src[k], f), f));
+    double up = std::ldexp(1.0, f), down = std::ldexp(1.0, -f);
+    for (int64_t k = i * inner; k < (i + 1) * inner; ++k) {
+      double q = std::floor(double(src[k]) * up + 0.5);
+      dst[k] = float(std::clamp(q, -128.0, 127.0) * down);
+    }
   }
   return out;
 }
@@ -83,10 +89,13 @@ eval::Tensor dequantizedWeights(const QuantizedWeights &q,
   eval::Tensor t = eval::Tensor::alloc(shape);
   int64_t numOut = shape[0], row = numOut ? t.numElements() / numOut : 0;
   float *d = t.mutableData();
-  for (int64_t o = 0; o < numOut; ++o)
+  for (int64_t o = 0; o < numOut; ++o) {
+    num::Pow2Coder coder(q.scale[o]);
+    double down = std::ldexp(1.0, -q.scale[o]);
     for (int64_t k = o * row; k < (o + 1) * row; ++k)
-      d[k] = q.pow2 ? float(num::pow2Value(uint8_t(q.q[k]), q.scale[o]))
-                    : float(num::dequantize(q.q[k], q.scale[o]));
+      d[k] = q.pow2 ? float(coder.value(uint8_t(q.q[k])))
+                    : float(double(q.q[k]) * down);
+  }
   return t;
 }
 
@@ -172,36 +181,41 @@ bool feedsFusedActivation(Value v) {
 LayerHessian Planner::hessian(Operation *op, const Chunks &xs,
                               const Chunks &ys,
                               llvm::ArrayRef<int64_t> wShape) {
-  LayerHessian lh;
   const eval::Tensor &x0 = xs[0];
   int64_t n = 0;
   for (const eval::Tensor &x : xs)
     n += x.dim(0);
   int64_t threads = ctx.numThreads;
-  auto addGram = [&](double *h, const float *rows, int64_t k, int64_t count,
-                     int64_t ld, bool colMajor) {
-    // h += A^T A for A = count x k (rows), or k x count (colMajor).
-    std::vector<float> g(static_cast<size_t>(k * k));
-    if (colMajor)
-      kernels::sgemm(false, true, k, k, count, 1.0f, rows, ld, rows, ld, 0.0f,
-                     g.data(), k, threads);
-    else
-      kernels::sgemm(true, false, k, k, count, 1.0f, rows, ld, rows, ld, 0.0f,
-                     g.data(), k, threads);
-    for (int64_t i = 0; i < k * k; ++i)
-      h[i] += g[i];
+  // The diagonal blocks of group g's H += A^T A, for A = count rows of K
+  // columns (row i, column j at a[i * ld + j]) or (colMajor) at a[j * ld + i].
+  LayerHessian lh;
+  std::vector<float> gram;
+  auto addGram = [&](int64_t g, const float *a, int64_t count, int64_t ld,
+                     bool colMajor) {
+    for (auto [c, range] : llvm::enumerate(lh.chunks)) {
+      int64_t c0 = range.first, n = range.second - c0;
+      gram.resize(static_cast<size_t>(n * n));
+      if (colMajor)
+        kernels::sgemm(false, true, n, n, count, 1.0f, a + c0 * ld, ld,
+                       a + c0 * ld, ld, 0.0f, gram.data(), n, threads);
+      else
+        kernels::sgemm(true, false, n, n, count, 1.0f, a + c0, ld, a + c0, ld,
+                       0.0f, gram.data(), n, threads);
+      std::vector<double> &h = lh.blocks[g * lh.chunks.size() + c];
+      for (int64_t i = 0; i < n * n; ++i)
+        h[i] += gram[i];
+    }
   };
   if (auto conv = dyn_cast<nn::ConvOp>(op)) {
-    lh.group = conv.getGroup();
-    int64_t cg = x0.dim(1) / lh.group;
+    int64_t group = conv.getGroup();
+    int64_t cg = x0.dim(1) / group;
     llvm::SmallVector<int64_t> kernel(wShape.begin() + 2, wShape.end());
     kernels::FloatWindow win;
     kernels::makeFloatWindow(x0.shape(), kernel, conv.getStrides(),
                              conv.getPads(), conv.getDilations(),
                              ys[0].shape(), win);
     int64_t taps = win.taps(), P = win.outPlane(), K = cg * taps;
-    lh.cols = K;
-    lh.h.assign(static_cast<size_t>(lh.group * K * K), 0.0);
+    lh = LayerHessian::zeros(group, K, taps, opt.gptq.maxColumns);
     int64_t stride = std::max<int64_t>(1, (n * P + opt.maxRows - 1) /
                                               opt.maxRows);
     std::vector<float> col(static_cast<size_t>(K * P)), pick;
@@ -225,17 +239,15 @@ LayerHessian Planner::hessian(Operation *op, const Chunks &xs,
               pick[r * count + j] = col[r * P + first + j * stride];
           a = pick.data();
         }
-        addGram(lh.h.data() + g * K * K, a, K, count,
-                stride > 1 ? count : P, /*colMajor=*/true);
+        addGram(g, a, count, stride > 1 ? count : P, /*colMajor=*/true);
       }
       lh.rows += count;
     }
   } else {
     int64_t K = x0.numElements() / std::max<int64_t>(1, x0.dim(0));
-    lh.cols = K;
-    lh.h.assign(static_cast<size_t>(K * K), 0.0);
+    lh = LayerHessian::zeros(1, K, 1, opt.gptq.maxColumns);
     for (const eval::Tensor &x : xs)
-      addGram(lh.h.data(), x.data(), K, x.dim(0), K, /*colMajor=*/false);
+      addGram(0, x.data(), x.dim(0), K, /*colMajor=*/false);
     lh.rows = n;
   }
   return lh;

@@ -77,11 +77,7 @@ std::vector<double> randomHessian(std::mt19937 &rng, int64_t k, int64_t rows) {
 }
 
 LayerHessian oneGroup(const std::vector<double> &h, int64_t k) {
-  LayerHessian lh;
-  lh.group = 1;
-  lh.cols = k;
-  lh.h = h;
-  return lh;
+  return LayerHessian::fromDense(1, k, h, 1, GptqOptions().maxColumns);
 }
 
 GptqOptions exact() {
@@ -252,17 +248,15 @@ TEST(Gptq, GroupsChunksAndBlocks) {
   for (float &v : w)
     v = ud(rng) * 0.3f;
   // Block-diagonal H per group (two 3x3 blocks), different per group.
-  LayerHessian lh;
-  lh.group = 2;
-  lh.cols = k;
-  lh.h.assign(static_cast<size_t>(2 * k * k), 0.0);
+  std::vector<double> dense(static_cast<size_t>(2 * k * k), 0.0);
   for (int g = 0; g < 2; ++g)
     for (int b = 0; b < 2; ++b) {
       std::vector<double> blk = randomHessian(rng, 3, 10);
       for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j)
-          lh.h[g * k * k + (b * 3 + i) * k + (b * 3 + j)] = blk[i * 3 + j];
+          dense[g * k * k + (b * 3 + i) * k + (b * 3 + j)] = blk[i * 3 + j];
     }
+  LayerHessian lh = LayerHessian::fromDense(2, k, dense, 1, 1152);
   GptqOptions o;
   o.windowShifts = 1;
   QuantizedWeights whole = gptqPow2(w, 2 * perGroup, lh, false, o);
@@ -270,8 +264,8 @@ TEST(Gptq, GroupsChunksAndBlocks) {
   for (int g = 0; g < 2; ++g) {
     std::vector<float> wg(w.begin() + g * perGroup * k,
                           w.begin() + (g + 1) * perGroup * k);
-    std::vector<double> hg(lh.h.begin() + g * k * k,
-                           lh.h.begin() + (g + 1) * k * k);
+    std::vector<double> hg(dense.begin() + g * k * k,
+                           dense.begin() + (g + 1) * k * k);
     QuantizedWeights alone = gptqPow2(wg, perGroup, oneGroup(hg, k), false, o);
     EXPECT_EQ(alone.q, std::vector<int8_t>(whole.q.begin() + g * perGroup * k,
                                            whole.q.begin() +
@@ -281,16 +275,29 @@ TEST(Gptq, GroupsChunksAndBlocks) {
   // is per chunk, so compare without it); nor do smaller update blocks.
   o.damp = 0;
   QuantizedWeights ref = gptqPow2(w, 2 * perGroup, lh, false, o);
-  o.maxColumns = 3;
-  QuantizedWeights chunked = gptqPow2(w, 2 * perGroup, lh, false, o);
+  QuantizedWeights chunked = gptqPow2(
+      w, 2 * perGroup, LayerHessian::fromDense(2, k, dense, 1, 3), false, o);
   EXPECT_EQ(chunked.q, ref.q);
   EXPECT_EQ(chunked.scale, ref.scale);
-  o.maxColumns = 1152;
   o.blockSize = 2;
   QuantizedWeights blocked = gptqPow2(w, 2 * perGroup, lh, false, o);
   EXPECT_EQ(blocked.q, ref.q);
   for (int8_t c : ref.q)
     EXPECT_TRUE(num::pow2CodeValid(static_cast<uint8_t>(c)));
+}
+
+TEST(Gptq, ColumnChunks) {
+  using Chunks = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(columnChunks(6, 1, 1152), (Chunks{{0, 6}}));
+  EXPECT_EQ(columnChunks(6, 1, 3), (Chunks{{0, 3}, {3, 6}}));
+  // 512 channels of 9 taps, at most 1152 wide: 4 chunks of 128 channels.
+  EXPECT_EQ(columnChunks(4608, 9, 1152),
+            (Chunks{{0, 1152}, {1152, 2304}, {2304, 3456}, {3456, 4608}}));
+  // 300 channels of 9 taps: 3 chunks of whole channels (900 + 900 + 900).
+  EXPECT_EQ(columnChunks(2700, 9, 1152),
+            (Chunks{{0, 900}, {900, 1800}, {1800, 2700}}));
+  // A tap count wider than a chunk: plain split.
+  EXPECT_EQ(columnChunks(10, 5, 4), (Chunks{{0, 4}, {4, 8}, {8, 10}}));
 }
 
 TEST(Gptq, DeadInputsAndZeroChannels) {

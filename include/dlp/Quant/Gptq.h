@@ -8,10 +8,10 @@
 // column's error is pushed onto the columns not yet quantized through the
 // upper Cholesky factor of H^-1, in blocks of columns (the trailing update
 // a GEMM). Each channel's exponent window is chosen by the same error:
-// the max|W| window and the ones 1 .. windowShifts exponents below it, each
-// rounded by GPTQ and by the contract's nearest (log-domain) rule; the
-// channel keeps the lowest ||W - Q||_H (the nearest rounding in the max|W|
-// window on a tie), so it is never worse than the nearest rounding.
+// GPTQ's rounding in the max|W| window and in the ones 1 .. windowShifts
+// exponents below it, and the contract's nearest (log-domain) rounding in
+// the max|W| window; the channel keeps the lowest ||W - Q||_H (the nearest
+// rounding on a tie), so it is never worse than the nearest rounding.
 // Deterministic: every sum runs in a fixed order whatever the thread count.
 //
 //===----------------------------------------------------------------------===//
@@ -31,17 +31,34 @@ struct GptqOptions {
   int64_t blockSize = 128;
   /// Layers with more input columns per group are split into chunks of at
   /// most this many (whole input channels where possible) with H taken as
-  /// block diagonal: bounds the O(K^3) factorization on wide layers.
+  /// block diagonal (LayerHessian): bounds the O(K^3) factorization and the
+  /// O(rows K^2) statistics on wide layers.
   int64_t maxColumns = 1152;
 };
 
-/// Per-group second-order statistics of a layer's input: `group` matrices
+/// The column chunks [c0, c1) of a layer with K columns per group: at most
+/// maxColumns wide, of whole input channels (`taps` columns each) where
+/// the chunk holds one or more.
+std::vector<std::pair<int64_t, int64_t>>
+columnChunks(int64_t K, int64_t taps, int64_t maxColumns);
+
+/// Per-group second-order statistics of a layer's input, as far as the
+/// rounding reads them: the diagonal blocks, one per column chunk, of
 /// H_g = sum of x x^T over the input rows x of group g (K = inPerGroup *
-/// taps columns each, row-major), in double.
+/// taps columns), in double, row-major.
 struct LayerHessian {
   int64_t group = 1, cols = 0;
-  std::vector<double> h; // group x cols x cols
-  int64_t rows = 0;      // input rows accumulated
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  std::vector<std::vector<double>> blocks; // [g * chunks + c]: n_c x n_c
+  int64_t rows = 0;                        // input rows accumulated
+
+  /// Zeroed blocks for `group` groups of K columns.
+  static LayerHessian zeros(int64_t group, int64_t K, int64_t taps,
+                            int64_t maxColumns);
+  /// The blocks of full per-group matrices `h` (group x K x K).
+  static LayerHessian fromDense(int64_t group, int64_t K,
+                                const std::vector<double> &h, int64_t taps,
+                                int64_t maxColumns);
 };
 
 /// The pow2-4 codes of `w` (numOut rows of group's cols; output channel o

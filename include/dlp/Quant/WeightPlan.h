@@ -64,7 +64,7 @@ struct WeightPlanOptions {
   int maxFracSpread = 8;
   /// Input rows per layer for the Hessian (conv: im2col rows, every
   /// stride-th of the samples' rows).
-  int64_t maxRows = int64_t(1) << 16;
+  int64_t maxRows = int64_t(1) << 14;
   unsigned numThreads = 2;
 };
 
