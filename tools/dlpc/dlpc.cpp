@@ -89,8 +89,9 @@ static cl::opt<int> autoSamples(
     cl::cat(cat), "auto-samples",
     cl::desc("--precision auto: measure the agreement on up to N calibration "
              "samples after the first --gptq-samples (held out from the "
-             "rounding; the same samples when there are no more)"),
-    cl::init(512));
+             "rounding; the same samples when there are no more): a few "
+             "thousand make the agreement a steady measure"),
+    cl::init(2048));
 static cl::opt<std::string> weights(cl::cat(cat), "weights",
                                     cl::desc("default weight precision: "
                                              "pow2 or int8"),

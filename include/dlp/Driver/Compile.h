@@ -25,7 +25,7 @@ struct CompileRequest {
   std::string weightRounding = "nearest";
   int gptqSamples = 512;
   double autoAgreement = 98.5;
-  int autoSamples = 512;
+  int autoSamples = 2048;
   /// CSR weights for layers below this weight density (0: never).
   double csrDensity = 0;
   /// NAME=D0xD1x... per pinned model input (ONNX import).

@@ -49,7 +49,7 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
   Option<int> autoSamples{
       *this, "auto-samples",
       llvm::cl::desc("precision=auto: held-out samples for the agreement"),
-      llvm::cl::init(512)};
+      llvm::cl::init(2048)};
   Option<std::string> weights{
       *this, "weights", llvm::cl::desc("Default weight precision: pow2 or int8"),
       llvm::cl::init("pow2")};

@@ -88,7 +88,7 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
            "Calibration samples the weight rounding and the precision search use">,
     Option<"autoAgreement", "auto-agreement", "double", "98.5",
            "precision=auto: top-1 agreement with the float model to reach, percent">,
-    Option<"autoSamples", "auto-samples", "int", "512",
+    Option<"autoSamples", "auto-samples", "int", "2048",
            "precision=auto: measure the agreement on up to this many samples "
            "after the first gptq-samples (held out from the rounding)">
   ];
