@@ -9,7 +9,6 @@
 #include "NN/NNShapes.h"
 #include "dlprt/kernels/FloatVision.h"
 
-#include "llvm/ADT/StringSwitch.h"
 
 using namespace dlp;
 using namespace dlp::eval;
@@ -43,18 +42,9 @@ Tensor kernels::where(ArrayRef<Tensor> in, ExecContext &ctx) {
       shp::broadcast3(in[0].shape(), in[1].shape(), in[2].shape());
   if (!r.ok)
     return fail(ctx, r.error);
-  // Each operand broadcast to the output (a copy only when it differs).
-  Tensor full[3];
-  for (int i = 0; i < 3; ++i) {
-    full[i] = in[i];
-    if (in[i].shape() != ArrayRef<int64_t>(r.shape))
-      full[i] = expand(r.shape, in[i], ctx);
-  }
   Tensor y = Tensor::alloc(r.shape);
-  const float *c = full[0].data(), *a = full[1].data(), *b = full[2].data();
-  float *yd = y.mutableData();
-  for (int64_t i = 0, n = y.numElements(); i < n; ++i)
-    yd[i] = c[i] != 0.0f ? a[i] : b[i];
+  rk::floatWhere(in[0].data(), in[0].shape(), in[1].data(), in[1].shape(),
+                 in[2].data(), in[2].shape(), r.shape, y.mutableData());
   return y;
 }
 
@@ -63,23 +53,8 @@ Tensor kernels::resize(nn::ResizeOp op, const Tensor &x, ExecContext &ctx) {
   if (!r.ok)
     return fail(ctx, r.error);
   rk::ResizeParams p;
-  p.mode = llvm::StringSwitch<rk::ResizeMode>(op.getMode())
-               .Case("linear", rk::ResizeMode::Linear)
-               .Case("cubic", rk::ResizeMode::Cubic)
-               .Default(rk::ResizeMode::Nearest);
-  p.coord =
-      llvm::StringSwitch<rk::ResizeCoord>(op.getCoordinateTransformationMode())
-          .Case("pytorch_half_pixel", rk::ResizeCoord::PytorchHalfPixel)
-          .Case("align_corners", rk::ResizeCoord::AlignCorners)
-          .Case("asymmetric", rk::ResizeCoord::Asymmetric)
-          .Case("tf_half_pixel_for_nn", rk::ResizeCoord::TfHalfPixelForNN)
-          .Case("tf_crop_and_resize", rk::ResizeCoord::TfCropAndResize)
-          .Default(rk::ResizeCoord::HalfPixel);
-  p.nearest = llvm::StringSwitch<rk::ResizeNearest>(op.getNearestMode())
-                  .Case("round_prefer_ceil", rk::ResizeNearest::RoundPreferCeil)
-                  .Case("floor", rk::ResizeNearest::Floor)
-                  .Case("ceil", rk::ResizeNearest::Ceil)
-                  .Default(rk::ResizeNearest::RoundPreferFloor);
+  rk::setResizeModes(p, op.getMode(), op.getCoordinateTransformationMode(),
+                     op.getNearestMode());
   p.cubicA = op.getCubicCoeffA().convertToFloat();
   p.excludeOutside = op.getExcludeOutside();
   p.roi = op.getRoi();

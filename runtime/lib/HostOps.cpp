@@ -1,6 +1,7 @@
 //===- HostOps.cpp - Host fallback ops: integer and float segments --------===//
 
 #include "dlprt/HostOps.h"
+#include "HostOpsImpl.h"
 
 #include "dlprt/Numerics.h"
 #include "dlprt/kernels/Conv.h"
@@ -20,12 +21,7 @@ using namespace llvm;
 
 namespace dlprt {
 
-namespace {
-
-using u128 = unsigned __int128;
-
-/// Largest kernel / stride / padding / dilation a host conv accepts.
-constexpr int64_t kMaxConvParam = 1 << 16;
+namespace hostops {
 
 const char *kindName(HostOpKind k) {
   switch (k) {
@@ -69,6 +65,16 @@ const char *kindName(HostOpKind k) {
     return "float pad";
   case HostOpKind::PackTaps:
     return "pack taps";
+  case HostOpKind::FloatReduce:
+    return "float reduce";
+  case HostOpKind::FloatExpand:
+    return "float expand";
+  case HostOpKind::FloatWhere:
+    return "float where";
+  case HostOpKind::FloatResize:
+    return "float resize";
+  case HostOpKind::FloatConvTranspose:
+    return "float conv transpose";
   }
   return "?";
 }
@@ -79,6 +85,109 @@ Error segError(size_t i, const HostSegment &h, const Twine &msg) {
                            kindName(h.kind),
                            msg.str().c_str());
 }
+
+/// Logical element count of a tensor (validated: fits uint64).
+uint64_t elements(const TensorDesc &t) {
+  uint64_t n = 1;
+  for (int64_t d : t.shape)
+    n *= uint64_t(d);
+  return n;
+}
+
+std::string shapeText(const std::vector<int64_t> &s) {
+  std::string t = "[";
+  for (size_t d = 0; d < s.size(); ++d)
+    t += (d ? ", " : "") + std::to_string(s[d]);
+  return t + "]";
+}
+
+/// The shape of input `k` of a segment (checked to exist).
+const std::vector<int64_t> &inShape(const Program &p, const HostSegment &h,
+                                    size_t k) {
+  return p.tensors[h.inputs[k]].shape;
+}
+
+/// Arity: between minIn and maxIn inputs, one output, and a const range
+/// only for FloatConst.
+Error checkArity(size_t i, const HostSegment &h, size_t minIn, size_t maxIn,
+                 size_t nParams) {
+  if (h.inputs.size() < minIn || h.inputs.size() > maxIn ||
+      h.outputs.size() != 1)
+    return segError(i, h,
+                    "takes " + Twine(minIn) +
+                        (maxIn > minIn ? " or " + Twine(maxIn) : Twine("")) +
+                        " input(s) and one output");
+  if (h.constBytes && h.kind != HostOpKind::FloatConst)
+    return segError(i, h, "takes no constants");
+  if (h.params.size() != nParams)
+    return segError(i, h,
+                    Twine(h.params.size()) + " params (expected " +
+                        Twine(nParams) + ")");
+  return Error::success();
+}
+
+Error wantShape(size_t i, const HostSegment &h, const char *what,
+                const std::vector<int64_t> &got,
+                const std::vector<int64_t> &want) {
+  if (got != want)
+    return segError(i, h,
+                    Twine(what) + " has shape " + shapeText(got) +
+                        ", expected " + shapeText(want));
+  return Error::success();
+}
+
+/// Params [first, first + n) each in [lo, kMaxFloatParam] (|v| for pads,
+/// lo < 0).
+Error checkRange(size_t i, const HostSegment &h, size_t first, size_t n,
+                 int64_t lo, const char *what) {
+  for (size_t k = first; k < first + n; ++k)
+    if (h.params[k] < lo || h.params[k] > kMaxFloatParam)
+      return segError(i, h,
+                      Twine(what) + " " + Twine(h.params[k]) +
+                          " (param " + Twine(k) + ") out of range [" +
+                          Twine(lo) + ", 65536]");
+  return Error::success();
+}
+
+const float *floatAt(const uint8_t *data, const TensorDesc &t) {
+  return reinterpret_cast<const float *>(data + t.ddrOffset);
+}
+
+float paramFloat(const HostSegment &h, size_t k) {
+  uint32_t b = uint32_t(h.params[k]);
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+
+Error checkConvHead(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() < 2 || h.inputs.size() > 3 || h.outputs.size() != 1)
+    return segError(i, h, "takes 2 or 3 input(s) and one output");
+  const std::vector<int64_t> &x = inShape(p, h, 0), &wt = inShape(p, h, 1),
+                             &y = p.tensors[h.outputs[0]].shape;
+  if (x.size() < 3 || x.size() > 5)
+    return segError(i, h, "input rank " + Twine(x.size()) +
+                              " (expected 3 to 5: 1-3 spatial axes)");
+  if (Error e = checkArity(i, h, 2, 3, 1 + kNumWinParams * (x.size() - 2)))
+    return e;
+  if (Error e = checkRange(i, h, 0, 1, 1, "group"))
+    return e;
+  if (wt.size() != x.size() || y.size() != x.size())
+    return segError(i, h, "input, weight and output ranks differ");
+  return Error::success();
+}
+
+} // namespace hostops
+
+namespace {
+
+using namespace hostops;
+
+
+/// Largest kernel / stride / padding / dilation a host conv accepts.
+constexpr int64_t kMaxConvParam = 1 << 16;
+
+
 
 /// Bytes of constant data a conv with O outputs of C / group inputs needs.
 u128 convConstBytes(int64_t O, int64_t C, const std::vector<int64_t> &prm) {
@@ -329,13 +438,6 @@ void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
       std::memset(data + blockedOffset(t, L, t.C, yy, xx), 0, lanes);
 }
 
-/// Logical element count of a tensor (validated: fits uint64).
-uint64_t elements(const TensorDesc &t) {
-  uint64_t n = 1;
-  for (int64_t d : t.shape)
-    n *= uint64_t(d);
-  return n;
-}
 
 /// The element types and arity a segment kind needs.
 Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
@@ -517,9 +619,6 @@ Error checkQuant(const Program &p, size_t i, const HostSegment &h) {
   return Error::success();
 }
 
-const float *floatAt(const uint8_t *data, const TensorDesc &t) {
-  return reinterpret_cast<const float *>(data + t.ddrOffset);
-}
 
 void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
                 float *out, unsigned threads);
@@ -630,66 +729,11 @@ void runFloat(const Program &p, const HostSegment &h, uint8_t *data,
 // Float operators (FloatConst .. FloatPad): checks
 //===----------------------------------------------------------------------===//
 
-/// Largest kernel, stride, dilation, |pad|, group or LRN size a float
-/// operator accepts.
-constexpr int64_t kMaxFloatParam = 1 << 16;
-/// Largest im2col patch matrix a float conv may need (bytes).
-constexpr u128 kMaxPatchBytes = u128(1) << 32;
 
-std::string shapeText(const std::vector<int64_t> &s) {
-  std::string t = "[";
-  for (size_t d = 0; d < s.size(); ++d)
-    t += (d ? ", " : "") + std::to_string(s[d]);
-  return t + "]";
-}
 
-/// The shape of input `k` of a segment (checked to exist).
-const std::vector<int64_t> &inShape(const Program &p, const HostSegment &h,
-                                    size_t k) {
-  return p.tensors[h.inputs[k]].shape;
-}
 
-/// Arity: between minIn and maxIn inputs, one output, and a const range
-/// only for FloatConst.
-Error checkArity(size_t i, const HostSegment &h, size_t minIn, size_t maxIn,
-                 size_t nParams) {
-  if (h.inputs.size() < minIn || h.inputs.size() > maxIn ||
-      h.outputs.size() != 1)
-    return segError(i, h,
-                    "takes " + Twine(minIn) +
-                        (maxIn > minIn ? " or " + Twine(maxIn) : Twine("")) +
-                        " input(s) and one output");
-  if (h.constBytes && h.kind != HostOpKind::FloatConst)
-    return segError(i, h, "takes no constants");
-  if (h.params.size() != nParams)
-    return segError(i, h,
-                    Twine(h.params.size()) + " params (expected " +
-                        Twine(nParams) + ")");
-  return Error::success();
-}
 
-Error wantShape(size_t i, const HostSegment &h, const char *what,
-                const std::vector<int64_t> &got,
-                const std::vector<int64_t> &want) {
-  if (got != want)
-    return segError(i, h,
-                    Twine(what) + " has shape " + shapeText(got) +
-                        ", expected " + shapeText(want));
-  return Error::success();
-}
 
-/// Params [first, first + n) each in [lo, kMaxFloatParam] (|v| for pads,
-/// lo < 0).
-Error checkRange(size_t i, const HostSegment &h, size_t first, size_t n,
-                 int64_t lo, const char *what) {
-  for (size_t k = first; k < first + n; ++k)
-    if (h.params[k] < lo || h.params[k] > kMaxFloatParam)
-      return segError(i, h,
-                      Twine(what) + " " + Twine(h.params[k]) +
-                          " (param " + Twine(k) + ") out of range [" +
-                          Twine(lo) + ", 65536]");
-  return Error::success();
-}
 
 /// The output extent of a window over `in` (floor, or ceil rounding);
 /// < 1 when the window does not fit.
@@ -748,20 +792,11 @@ Error checkWindow(size_t i, const HostSegment &h,
 }
 
 Error checkFloatConv(const Program &p, size_t i, const HostSegment &h) {
-  if (h.inputs.size() < 2 || h.inputs.size() > 3 || h.outputs.size() != 1)
-    return segError(i, h, "takes 2 or 3 input(s) and one output");
+  if (Error e = checkConvHead(p, i, h))
+    return e;
   const std::vector<int64_t> &x = inShape(p, h, 0), &wt = inShape(p, h, 1),
                              &y = p.tensors[h.outputs[0]].shape;
-  if (x.size() < 3 || x.size() > 5)
-    return segError(i, h, "input rank " + Twine(x.size()) +
-                              " (expected 3 to 5: 1-3 spatial axes)");
-  if (Error e = checkArity(i, h, 2, 3, 1 + 4 * (x.size() - 2)))
-    return e;
-  if (Error e = checkRange(i, h, 0, 1, 1, "group"))
-    return e;
   int64_t g = h.params[0], m = wt[0];
-  if (wt.size() != x.size() || y.size() != x.size())
-    return segError(i, h, "input, weight and output ranks differ");
   if (x[1] % g || m % g || wt[1] != x[1] / g)
     return segError(i, h,
                     "group " + Twine(g) + " does not fit C_in = " +
@@ -961,12 +996,6 @@ Error checkFloatConst(const Program &p, size_t i, const HostSegment &h) {
 // Float operators: execution
 //===----------------------------------------------------------------------===//
 
-float paramFloat(const HostSegment &h, size_t k) {
-  uint32_t b = uint32_t(h.params[k]);
-  float v;
-  std::memcpy(&v, &b, 4);
-  return v;
-}
 
 /// Runs a float operator into `out` (the output's elements).
 void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
@@ -1035,7 +1064,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
                                              h.params.end()),
                         rk::FloatPadMode(h.params[0]), paramFloat(h, 1), out);
   default:
-    return;
+    return runFloatVision(p, h, data, out, threads);
   }
 }
 
@@ -1043,7 +1072,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::PackTaps)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatConvTranspose)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -1090,6 +1119,12 @@ Error checkHostSegment(const Program &p, size_t i) {
   case HostOpKind::FloatBatchNorm:
   case HostOpKind::FloatPad:
     return checkFloatNorm(p, i, h);
+  case HostOpKind::FloatReduce:
+  case HostOpKind::FloatExpand:
+  case HostOpKind::FloatWhere:
+  case HostOpKind::FloatResize:
+  case HostOpKind::FloatConvTranspose:
+    return checkFloatVision(p, i, h);
   default:
     return checkFloat(p, i, h);
   }

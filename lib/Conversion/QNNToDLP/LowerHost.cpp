@@ -15,6 +15,7 @@
 #include "dlprt/kernels/Float.h"
 #include "dlprt/kernels/FloatConv.h"
 #include "dlprt/kernels/FloatLinalg.h"
+#include "dlprt/kernels/FloatVision.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -61,7 +62,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   bool nnOperator =
       isa<nn::ConvOp, nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp,
           nn::MatMulOp, nn::GemmOp, nn::FullyConnectedOp, nn::LRNOp,
-          nn::BatchNormOp, nn::PadOp>(op);
+          nn::BatchNormOp, nn::PadOp, nn::ConvTransposeOp, nn::WhereOp>(op);
   if (consts && !nnOperator &&
       (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
             nn::MinOp, nn::PowOp, nn::EqualOp, nn::LessOp,
@@ -216,6 +217,20 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       windowParams(params, *sp, kernel, strides, pads, dil);
     return nnSegment(K::FloatPool, {x}, {true}, std::move(params));
   };
+  // FloatConv / FloatConvTranspose: group, then the window per spatial
+  // axis (HostFloatWindowParam); inputs x, the weight, the optional bias.
+  auto convLike = [&](K kind, auto c) -> LogicalResult {
+    std::optional<int64_t> sp = spatialRank(c.getInput());
+    if (!sp)
+      return failure();
+    std::vector<int64_t> params = {int64_t(c.getGroup())};
+    windowParams(params, *sp, {}, c.getStrides(), c.getPads(),
+                 c.getDilations());
+    SmallVector<Value> ins = {c.getInput(), c.getWeight()};
+    if (c.getBias())
+      ins.push_back(c.getBias());
+    return nnSegment(kind, ins, {true, false, false}, std::move(params));
+  };
   auto dim0 = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getDimSize(0);
   };
@@ -223,19 +238,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     return cast<RankedTensorType>(v.getType()).getRank();
   };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](nn::ConvOp c) -> LogicalResult {
-        std::optional<int64_t> sp = spatialRank(c.getInput());
-        if (!sp)
-          return failure();
-        std::vector<int64_t> params = {int64_t(c.getGroup())};
-        windowParams(params, *sp, {}, c.getStrides(), c.getPads(),
-                     c.getDilations());
-        SmallVector<Value> ins = {c.getInput(), c.getWeight()};
-        if (c.getBias())
-          ins.push_back(c.getBias());
-        return nnSegment(K::FloatConv, ins, {true, false, false},
-                         std::move(params));
-      })
+      .Case([&](nn::ConvOp c) { return convLike(K::FloatConv, c); })
       .Case([&](nn::MaxPoolOp p) {
         return pool(rk::FloatPoolOp::Max, p.getInput(), p.getKernelShape(),
                     p.getStrides(), p.getPads(), p.getDilations());
@@ -420,6 +423,81 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         hostSegment(loc, K::FloatSlice, {in}, tensorOf(sl.getOutput()),
                     std::move(params));
         return success();
+      })
+      .Case<nn::ReduceMeanOp, nn::ReduceSumOp>([&](Operation *) -> LogicalResult {
+        auto axesAttr = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+        bool keep = op->getAttrOfType<BoolAttr>("keepdims").getValue();
+        Value x = op->getOperand(0);
+        int64_t rank = rankOf(x);
+        std::vector<int64_t> axes;
+        for (int64_t a : axesAttr.asArrayRef())
+          axes.push_back(a < 0 ? a + rank : a);
+        llvm::sort(axes);
+        axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+        if (!axes.empty() && axes[0] == 0 && dim0(x) != 1)
+          return error(op, "a reduction over the batch axis (the program "
+                           "runs one image at a time)");
+        std::vector<int64_t> params = {isa<nn::ReduceMeanOp>(op) ? 1 : 0,
+                                       keep ? 1 : 0};
+        params.insert(params.end(), axes.begin(), axes.end());
+        return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
+      })
+      .Case([&](nn::ExpandOp e) -> LogicalResult {
+        int64_t out0 = rankOf(e.getOutput()) ? dim0(e.getOutput()) : 1;
+        if (rankOf(e.getInput()) > 0 &&
+            rankOf(e.getOutput()) == rankOf(e.getInput()) &&
+            dim0(e.getInput()) != out0 && out0 != 1)
+          return error(op, "an expand along the batch axis (the program "
+                           "runs one image at a time)");
+        return nnSegment(K::FloatExpand, {e.getInput()}, {true}, {});
+      })
+      .Case([&](nn::WhereOp w) {
+        return nnSegment(K::FloatWhere,
+                         {w.getCondition(), w.getLhs(), w.getRhs()},
+                         {true, true, true}, {});
+      })
+      .Case([&](nn::ResizeOp r) -> LogicalResult {
+        ArrayRef<double> scales = r.getScales();
+        if (!scales.empty() && scales[0] != 1.0 && dim0(r.getInput()) != 1)
+          return error(op, "a resize of the batch axis (the program runs one "
+                           "image at a time)");
+        // The scales the float evaluator passes: the model's, or out / in.
+        int64_t rank = rankOf(r.getInput());
+        auto in = cast<RankedTensorType>(r.getInput().getType()).getShape();
+        auto out = cast<RankedTensorType>(r.getOutput().getType()).getShape();
+        std::vector<double> sc(scales.begin(), scales.end());
+        if (int64_t(sc.size()) != rank) {
+          sc.assign(rank, 1.0);
+          for (int64_t d = 0; d < rank; ++d)
+            if (in[d] > 0)
+              sc[d] = double(out[d]) / double(in[d]);
+        }
+        auto dbits = [](double v) {
+          int64_t b;
+          std::memcpy(&b, &v, 8);
+          return b;
+        };
+        rk::ResizeParams rp;
+        rk::setResizeModes(rp, r.getMode(), r.getCoordinateTransformationMode(),
+                           r.getNearestMode());
+        ArrayRef<double> roi = r.getRoi();
+        std::vector<int64_t> params = {
+            int64_t(rp.mode),
+            int64_t(rp.coord),
+            int64_t(rp.nearest),
+            dbits(double(r.getCubicCoeffA().convertToFloat())),
+            r.getExcludeOutside() ? 1 : 0,
+            floatBits(r.getExtrapolationValue().convertToFloat()),
+            int64_t(roi.size())};
+        for (double v : sc)
+          params.push_back(dbits(v));
+        for (double v : roi)
+          params.push_back(dbits(v));
+        return nnSegment(K::FloatResize, {r.getInput()}, {true},
+                         std::move(params));
+      })
+      .Case([&](nn::ConvTransposeOp c) {
+        return convLike(K::FloatConvTranspose, c);
       })
       .Case<nn::IdentityOp, nn::DropoutOp, nn::FlattenOp, nn::ReshapeOp,
             nn::SqueezeOp, nn::UnsqueezeOp>([&](Operation *) {

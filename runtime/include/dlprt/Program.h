@@ -140,6 +140,29 @@ enum class HostOpKind : uint32_t {
   /// (the output has k * C channels, the input's rows). params: k, stride,
   /// dilation, pad (of the width axis).
   PackTaps = 20,
+  /// Float sum / mean over axes (dlprt/kernels/FloatVision.h): params: 1
+  /// for the mean (0 the sum), 1 to keep the reduced axes (0 to drop
+  /// them), then the axes, ascending.
+  FloatReduce = 21,
+  /// Float broadcast of the input (numpy rules) to the output's shape. No
+  /// params.
+  FloatExpand = 22,
+  /// Float select: inputs the mask c, a and b (numpy broadcasting); y = c
+  /// != 0 ? a : b. No params.
+  FloatWhere = 23,
+  /// Float resize (ONNX Resize, opset 11+): params: the ResizeMode, the
+  /// ResizeCoord, the ResizeNearest, cubic_coeff_a (IEEE-754 double bits),
+  /// exclude_outside, the extrapolation value (IEEE-754 float bits), the
+  /// number of roi values (0 or twice the rank), then per axis the scale
+  /// (double bits), then the roi (double bits). The output shape gives the
+  /// extents.
+  FloatResize = 24,
+  /// Float transposed convolution: inputs x (1 x C x spatial, 1-3 spatial
+  /// axes), the weight (C x M/group x kernel) and optionally the bias (M).
+  /// params: group, then per spatial axis the stride, the begin pad, the
+  /// end pad and the dilation (HostFloatWindowParam); the output extents
+  /// (which include output_padding) are the output tensor's.
+  FloatConvTranspose = 25,
 };
 
 struct HostSegment {

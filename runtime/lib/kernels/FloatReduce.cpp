@@ -1,4 +1,4 @@
-//===- FloatReduce.cpp - Float reductions and broadcast-to ----------------===//
+//===- FloatReduce.cpp - Float reductions, broadcast-to, where -----------===//
 
 #include "dlprt/kernels/Float.h"
 #include "dlprt/kernels/FloatVision.h"
@@ -55,4 +55,25 @@ void kernels::floatExpand(const float *x, ArrayRef<int64_t> shape,
   for (size_t d = 0; d + 1 < o.size(); ++d)
     rows *= o[d];
   broadcastRows(x, s, x, s, y, o, 0, rows, [](float u, float) { return u; });
+}
+
+void kernels::floatWhere(const float *c, ArrayRef<int64_t> cShape,
+                         const float *a, ArrayRef<int64_t> aShape,
+                         const float *b, ArrayRef<int64_t> bShape,
+                         ArrayRef<int64_t> out, float *y) {
+  int64_t n = 1;
+  for (int64_t d : out)
+    n *= d;
+  // Each operand broadcast to the output (a copy only when it differs).
+  std::vector<float> full[3];
+  const float *src[3] = {c, a, b};
+  ArrayRef<int64_t> shapes[3] = {cShape, aShape, bShape};
+  for (int k = 0; k < 3; ++k)
+    if (shapes[k] != out) {
+      full[k].resize(n);
+      floatExpand(src[k], shapes[k], out, full[k].data());
+      src[k] = full[k].data();
+    }
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = src[0][i] != 0.0f ? src[1][i] : src[2][i];
 }

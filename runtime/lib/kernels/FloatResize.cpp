@@ -9,6 +9,8 @@
 
 #include "dlprt/kernels/FloatVision.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -190,4 +192,24 @@ void kernels::floatResize(const float *x, ArrayRef<int64_t> shape,
     cur[d] = out[d];
   }
   std::copy(a.begin(), a.begin() + count(out), y);
+}
+
+void kernels::setResizeModes(ResizeParams &p, llvm::StringRef mode,
+                             llvm::StringRef coord, llvm::StringRef nearest) {
+  p.mode = llvm::StringSwitch<ResizeMode>(mode)
+               .Case("linear", ResizeMode::Linear)
+               .Case("cubic", ResizeMode::Cubic)
+               .Default(ResizeMode::Nearest);
+  p.coord = llvm::StringSwitch<ResizeCoord>(coord)
+                .Case("pytorch_half_pixel", ResizeCoord::PytorchHalfPixel)
+                .Case("align_corners", ResizeCoord::AlignCorners)
+                .Case("asymmetric", ResizeCoord::Asymmetric)
+                .Case("tf_half_pixel_for_nn", ResizeCoord::TfHalfPixelForNN)
+                .Case("tf_crop_and_resize", ResizeCoord::TfCropAndResize)
+                .Default(ResizeCoord::HalfPixel);
+  p.nearest = llvm::StringSwitch<ResizeNearest>(nearest)
+                  .Case("round_prefer_ceil", ResizeNearest::RoundPreferCeil)
+                  .Case("floor", ResizeNearest::Floor)
+                  .Case("ceil", ResizeNearest::Ceil)
+                  .Default(ResizeNearest::RoundPreferFloor);
 }

@@ -10,6 +10,7 @@
 #define DLPRT_KERNELS_FLOATVISION_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 
@@ -24,6 +25,13 @@ void floatReduce(const float *x, llvm::ArrayRef<int64_t> shape,
 /// end, size-1 axes repeated).
 void floatExpand(const float *x, llvm::ArrayRef<int64_t> shape,
                  llvm::ArrayRef<int64_t> out, float *y);
+
+/// y (shape `out`) = c != 0 ? a : b, each operand broadcast as numpy does
+/// to `out` (ONNX Where on a float mask).
+void floatWhere(const float *c, llvm::ArrayRef<int64_t> cShape, const float *a,
+                llvm::ArrayRef<int64_t> aShape, const float *b,
+                llvm::ArrayRef<int64_t> bShape, llvm::ArrayRef<int64_t> out,
+                float *y);
 
 enum class ResizeMode : int64_t { Nearest = 0, Linear = 1, Cubic = 2 };
 enum class ResizeCoord : int64_t {
@@ -52,6 +60,12 @@ struct ResizeParams {
   llvm::ArrayRef<double> roi;
   float extrapolation = 0.0f;
 };
+
+/// Sets the modes of `p` from ONNX Resize's string attributes `mode`,
+/// `coordinate_transformation_mode` and `nearest_mode` (the importer has
+/// checked them; anything else reads as the ONNX default).
+void setResizeModes(ResizeParams &p, llvm::StringRef mode,
+                    llvm::StringRef coord, llvm::StringRef nearest);
 
 /// ONNX Resize (opset 11+ semantics): y
 /// (extents `out`) samples x (extents `shape`); `scales[d]` is the factor
