@@ -98,6 +98,9 @@ def main(argv=None):
                          "first (dlp_kit.prune_onnx)")
     ap.add_argument("--csr-density", default=None,
                     help="passed to dlpc for the DLP compiles (CSR weights)")
+    ap.add_argument("--weight-rounding", default=None,
+                    help="passed to dlpc for every compile (gptq: with the "
+                         "calibration samples)")
     args = ap.parse_args(argv)
 
     name = args.model
@@ -109,6 +112,8 @@ def main(argv=None):
         return 1
 
     suffix = "-sparse%d" % round(100 * args.prune) if args.prune else ""
+    if args.weight_rounding:
+        suffix += "-" + args.weight_rounding
     work = os.path.join(mdir, "dlp" + suffix)
     shutil.rmtree(work, ignore_errors=True)  # never compare stale results
     os.makedirs(work)
@@ -125,7 +130,7 @@ def main(argv=None):
         prune_model(model, args.prune)
         onnx_path = path("model", "onnx")
         onnx.save(model, onnx_path)
-        name += suffix
+    name += suffix
     dlp_opts = ["--csr-density", args.csr_density] if args.csr_density else []
     shape = np.load(os.path.join(mdir, "input.npy")).shape[1:]
     calib = path("calib", "npy")
@@ -144,6 +149,11 @@ def main(argv=None):
     def dlpc(weights, *opts):
         calib_opts = (["--calibration", table] if os.path.exists(table) else
                       ["--calib", calib, "--calib-batch", "1", "--calibration-out", table])
+        if args.weight_rounding:
+            # The same table; the rounding also reads the samples.
+            calib_opts += ["--weight-rounding", args.weight_rounding]
+            if "--calib" not in calib_opts:
+                calib_opts += ["--calib", calib]
         return run([args.dlpc, onnx_path, "--weights", weights] + calib_opts + threads +
                    list(opts), args.timeout)[0]
 
