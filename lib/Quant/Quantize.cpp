@@ -850,10 +850,32 @@ void QuantizePass::runOnOperation() {
       }
       s = std::make_shared<quant::CalibrationSamples>(std::move(*read));
     }
-    // The rounding's samples, and the precision search's held-out ones.
+    // The rounding's samples, and the precision search's held-out ones. The
+    // plan holds every sample's feature maps: at most 2 GiB of them.
     quant::CalibrationSamples fit, heldOut;
     if (s) {
-      fit = s->slice(0, std::min<int64_t>(s->count, gptqSamples));
+      int64_t fitCount = std::min<int64_t>(s->count, gptqSamples);
+      for (auto func : module.getOps<func::FuncOp>()) {
+        if (func.isExternal())
+          continue;
+        int64_t limit = quant::planSampleLimit(func, int64_t(1) << 31);
+        // Whole batches of a model with a static batch.
+        if (auto t = func.getNumArguments()
+                         ? dyn_cast<RankedTensorType>(
+                               func.getArgument(0).getType())
+                         : RankedTensorType();
+            t && t.getRank() && !t.isDynamicDim(0) && t.getDimSize(0) > 1)
+          limit = std::max(t.getDimSize(0),
+                           limit / t.getDimSize(0) * t.getDimSize(0));
+        if (limit < fitCount) {
+          emitWarning(module.getLoc())
+              << "weight rounding: planning on the first " << limit << " of "
+              << fitCount << " calibration samples (their feature maps must "
+              << "fit 2 GiB)";
+          fitCount = limit;
+        }
+      }
+      fit = s->slice(0, fitCount);
       heldOut = s->count > gptqSamples
                     ? s->slice(gptqSamples,
                                std::min<int64_t>(s->count,

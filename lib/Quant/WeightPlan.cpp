@@ -429,6 +429,22 @@ CalibrationSamples::readNpy(llvm::ArrayRef<std::string> paths) {
   return s;
 }
 
+int64_t dlp::quant::planSampleLimit(func::FuncOp func, int64_t budgetBytes) {
+  int64_t largest = 1;
+  func.walk([&](Operation *op) {
+    for (Value v : op->getResults()) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t || t.getRank() < 1)
+        continue;
+      int64_t n = 1;
+      for (int64_t d = 1; d < t.getRank(); ++d)
+        n *= t.isDynamicDim(d) ? 1 : t.getDimSize(d);
+      largest = std::max(largest, n);
+    }
+  });
+  return std::max<int64_t>(1, budgetBytes / (4 * largest * int64_t(sizeof(float))));
+}
+
 FailureOr<WeightPlan> dlp::quant::planWeights(func::FuncOp func,
                                               const CalibrationSamples &samples,
                                               const CalibrationTable &table,

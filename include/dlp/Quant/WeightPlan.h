@@ -72,6 +72,12 @@ struct WeightPlanOptions {
 using Int8Choice =
     llvm::function_ref<bool(llvm::StringRef, llvm::ArrayRef<float>, int64_t)>;
 
+/// The most samples planWeights holds within `budgetBytes`: it keeps every
+/// sample's feature maps of the live values of two models (float and
+/// quantized-so-far); estimated from the largest per-sample result of
+/// `func` (4 such tensors per sample). At least 1.
+int64_t planSampleLimit(mlir::func::FuncOp func, int64_t budgetBytes);
+
 /// Plans the layers of the nn function `func` over `samples`. Emits a
 /// diagnostic and fails when the samples do not fit the function or an op
 /// cannot be evaluated.
