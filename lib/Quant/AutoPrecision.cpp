@@ -138,18 +138,16 @@ dlp::quant::evaluateOutputs(mlir::func::FuncOp func,
         t && t.getRank() && !t.isDynamicDim(0))
       step = std::max<int64_t>(1, t.getDimSize(0));
   for (int64_t b = 0; b < samples.count; b += step) {
-    CalibrationSamples s =
-        samples.slice(b, std::min(samples.count, b + step));
+    CalibrationSamples s = samples.slice(b, std::min(samples.count, b + step));
     llvm::SmallVector<eval::Tensor> outputs;
     std::string error;
     if (!ev->run(s.inputs, outputs, error))
-      return func.emitError() << "evaluating the calibration samples: "
-                              << error;
+      return func.emitError()
+             << "evaluating the calibration samples: " << error;
     if (outputs.empty())
       return func.emitError("the model has no output to compare");
-    eval::Tensor y = eval::asFloat(func.getBody().front().getTerminator()
-                                       ->getOperand(0),
-                                   outputs[0]);
+    eval::Tensor y = eval::asFloat(
+        func.getBody().front().getTerminator()->getOperand(0), outputs[0]);
     classes = s.count ? y.numElements() / s.count : 0;
     out.insert(out.end(), y.data(), y.data() + y.numElements());
   }

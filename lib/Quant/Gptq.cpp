@@ -60,7 +60,8 @@ dlp::quant::columnChunks(int64_t K, int64_t taps, int64_t maxColumns) {
   int64_t chunks = std::max<int64_t>(1, (K + maxColumns - 1) / maxColumns);
   int64_t width = (K + chunks - 1) / chunks;
   // Whole input channels when a channel fits a chunk.
-  if (taps > 1 && taps <= width && (width + taps - 1) / taps * taps <= maxColumns)
+  if (taps > 1 && taps <= width &&
+      (width + taps - 1) / taps * taps <= maxColumns)
     width = (width + taps - 1) / taps * taps;
   std::vector<std::pair<int64_t, int64_t>> out;
   for (int64_t c0 = 0; c0 < K; c0 += width)
@@ -81,8 +82,8 @@ LayerHessian LayerHessian::zeros(int64_t group, int64_t K, int64_t taps,
 }
 
 LayerHessian LayerHessian::fromDense(int64_t group, int64_t K,
-                                     const std::vector<double> &h,
-                                     int64_t taps, int64_t maxColumns) {
+                                     const std::vector<double> &h, int64_t taps,
+                                     int64_t maxColumns) {
   LayerHessian lh = zeros(group, K, taps, maxColumns);
   size_t b = 0;
   for (int64_t g = 0; g < group; ++g)
@@ -110,7 +111,8 @@ struct Candidates {
       : shifts(shifts), rows(rows), cols(cols),
         codes(static_cast<size_t>(2 * (shifts + 1)),
               std::vector<int8_t>(static_cast<size_t>(rows * cols))),
-        err(static_cast<size_t>(2 * (shifts + 1)), std::vector<double>(static_cast<size_t>(rows))) {}
+        err(static_cast<size_t>(2 * (shifts + 1)),
+            std::vector<double>(static_cast<size_t>(rows))) {}
   int index(int s, int kind) const { return 2 * s + kind; }
 };
 
@@ -166,8 +168,8 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
     }
     if (s == 0) {
       std::vector<float> y(static_cast<size_t>(rows * n));
-      kernels::sgemm(false, false, rows, n, n, 1.0f, work.data(), n,
-                     rf.data(), n, 0.0f, y.data(), n, threads);
+      kernels::sgemm(false, false, rows, n, n, 1.0f, work.data(), n, rf.data(),
+                     n, 0.0f, y.data(), n, threads);
       for (int64_t o = 0; o < rows; ++o) {
         double e = 0;
         for (int64_t j = 0; j < n; ++j)
@@ -201,8 +203,7 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
               for (int64_t j = b0; j < b1; ++j) {
                 uint8_t c = coders[o].encode(wo[j]);
                 qg[o * K + c0 + j] = static_cast<int8_t>(c);
-                double e =
-                    (double(wo[j]) - coders[o].value(c)) / u[j * n + j];
+                double e = (double(wo[j]) - coders[o].value(c)) / u[j * n + j];
                 loss[o] += e * e;
                 float ef = float(e);
                 errBlock[o * bw + (j - b0)] = ef;
@@ -214,8 +215,8 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
           });
       if (b1 < n)
         kernels::sgemm(false, false, rows, n - b1, bw, -1.0f, errBlock.data(),
-                       bw, uf.data() + b0 * n + b1, n, 1.0f,
-                       work.data() + b1, n, threads);
+                       bw, uf.data() + b0 * n + b1, n, 1.0f, work.data() + b1,
+                       n, threads);
     }
     for (int64_t o = 0; o < rows; ++o)
       err[2 * s + 1][o] += loss[o];
@@ -244,8 +245,8 @@ QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
   std::vector<int> n1max(static_cast<size_t>(numOut));
   double layerMax = perLayer ? rowMax(w.data(), w.size()) : 0;
   for (int64_t r = 0; r < numOut; ++r)
-    n1max[r] = num::pow2WindowTop(perLayer ? layerMax
-                                           : rowMax(w.data() + r * K, K));
+    n1max[r] =
+        num::pow2WindowTop(perLayer ? layerMax : rowMax(w.data() + r * K, K));
 
   // One task per group and column chunk (a diagonal block of H).
   struct Task {
@@ -272,8 +273,9 @@ QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
         std::vector<int8_t *> out;
         for (auto &c : cand.codes)
           out.push_back(c.data() + r0 * K);
-        taskErr[t].assign(cand.err.size(),
-                          std::vector<double>(static_cast<size_t>(perGroup), 0.0));
+        taskErr[t].assign(
+            cand.err.size(),
+            std::vector<double>(static_cast<size_t>(perGroup), 0.0));
         roundChunk(w.data() + r0 * K, K, perGroup, task.c0, task.c1,
                    *task.block, K, tops, o, parallelTasks ? 1 : threads, out,
                    taskErr[t]);
@@ -287,7 +289,7 @@ QuantizedWeights dlp::quant::gptqPow2(llvm::ArrayRef<float> w, int64_t numOut,
   // (candidate 0) wins ties. Per layer: the shift with the lowest total.
   auto bestKind = [&](int s, int64_t r) {
     return cand.err[cand.index(s, 1)][r] < cand.err[cand.index(s, 0)][r] ? 1
-                                                                          : 0;
+                                                                         : 0;
   };
   int layerShift = 0;
   if (perLayer) {

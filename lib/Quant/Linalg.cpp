@@ -16,7 +16,8 @@ namespace {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-double dot(const double *a, const double *b, int64_t n) {
+double
+dot(const double *a, const double *b, int64_t n) {
   double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -42,14 +43,14 @@ bool dlp::quant::choleskyLower(std::vector<double> &a, int64_t n) {
     rj[j] = d;
     // Column j below the diagonal: each row reads only its own prefix and
     // row j's, so the rows are independent.
-    dlprt::kernels::parallelForRange(
-        (n - j) * j >= (1 << 14) ? threads : 1, n - j - 1,
-        [&](int64_t lo, int64_t hi) {
-          for (int64_t i = j + 1 + lo; i < j + 1 + hi; ++i) {
-            double *ri = a.data() + i * n;
-            ri[j] = (ri[j] - dot(ri, rj, j)) / d;
-          }
-        });
+    dlprt::kernels::parallelForRange((n - j) * j >= (1 << 14) ? threads : 1,
+                                     n - j - 1, [&](int64_t lo, int64_t hi) {
+                                       for (int64_t i = j + 1 + lo;
+                                            i < j + 1 + hi; ++i) {
+                                         double *ri = a.data() + i * n;
+                                         ri[j] = (ri[j] - dot(ri, rj, j)) / d;
+                                       }
+                                     });
   }
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = i + 1; j < n; ++j)
@@ -68,7 +69,8 @@ std::vector<double> dlp::quant::invertLower(const std::vector<double> &l,
         for (int64_t j = lo; j < hi; ++j) {
           for (int64_t i = j; i < n; ++i) {
             const double *ri = l.data() + i * n;
-            double s = (i == j ? 1.0 : 0.0) - dot(ri + j, col.data() + j, i - j);
+            double s =
+                (i == j ? 1.0 : 0.0) - dot(ri + j, col.data() + j, i - j);
             col[i] = s / ri[i];
           }
           for (int64_t i = j; i < n; ++i)

@@ -638,12 +638,11 @@ LogicalResult FuncQuantizer::run() {
 /// function.
 /// Warnings of the copy's quantization are dropped (the real run repeats
 /// them).
-FailureOr<quant::PrecisionMeasure> measureOf(func::FuncOp func,
-                              const quant::CalibrationTable &table,
-                              const PrecisionConfig &cfg,
-                              const quant::WeightPlan *plan,
-                              const quant::CalibrationSamples &samples,
-                              ArrayRef<float> ref, int64_t classes) {
+FailureOr<quant::PrecisionMeasure>
+measureOf(func::FuncOp func, const quant::CalibrationTable &table,
+          const PrecisionConfig &cfg, const quant::WeightPlan *plan,
+          const quant::CalibrationSamples &samples, ArrayRef<float> ref,
+          int64_t classes) {
   ScopedDiagnosticHandler quiet(func.getContext(), [](Diagnostic &d) {
     return success(d.getSeverity() == DiagnosticSeverity::Warning ||
                    d.getSeverity() == DiagnosticSeverity::Remark);
@@ -655,8 +654,8 @@ FailureOr<quant::PrecisionMeasure> measureOf(func::FuncOp func,
   if (failed(q.run()))
     return failure();
   int64_t n = 0;
-  FailureOr<std::vector<float>> out = quant::evaluateOutputs(
-      copy, samples, unsigned(dlp::compileThreads()), n);
+  FailureOr<std::vector<float>> out =
+      quant::evaluateOutputs(copy, samples, unsigned(dlp::compileThreads()), n);
   if (failed(out))
     return failure();
   if (n != classes)
@@ -703,11 +702,11 @@ QuantizePass::plan(func::FuncOp func, const quant::CalibrationTable &table,
   opt.perLayer = cfg.perLayerScale;
   opt.maxFracSpread = cfg.maxFracSpread;
   opt.numThreads = unsigned(dlp::compileThreads());
-  return quant::planWeights(func, samples, table, opt,
-                            [&](StringRef layer, ArrayRef<float> w,
-                                int64_t numOut) {
-                              return cfg.isInt8(layer, w, numOut);
-                            });
+  return quant::planWeights(
+      func, samples, table, opt,
+      [&](StringRef layer, ArrayRef<float> w, int64_t numOut) {
+        return cfg.isInt8(layer, w, numOut);
+      });
 }
 
 LogicalResult
@@ -757,14 +756,12 @@ QuantizePass::choosePrecision(func::FuncOp func,
                              ? emitRemark(func.getLoc())
                              : emitWarning(func.getLoc());
   d << "precision=auto: " << r.int8.size() << " of "
-    << quant::layerMacs(func).size()
-    << " conv / fully-connected layers int8" << (names.empty() ? "" : " (")
-    << names << (names.empty() ? "" : ")") << ", "
-    << llvm::formatv("{0:f1}", 100.0 * r.pow2Fraction())
+    << quant::layerMacs(func).size() << " conv / fully-connected layers int8"
+    << (names.empty() ? "" : " (") << names << (names.empty() ? "" : ")")
+    << ", " << llvm::formatv("{0:f1}", 100.0 * r.pow2Fraction())
     << " % of MACs on pow2-4 weights; top-1 agreement with the float model "
     << llvm::formatv("{0:f2}", agreement) << " % on " << heldOut.count
-    << (heldOutDiffers ? " held-out" : "")
-    << " calibration samples (target "
+    << (heldOutDiffers ? " held-out" : "") << " calibration samples (target "
     << llvm::formatv("{0:f2}", autoAgreement.getValue()) << " %"
     << (agreement >= autoAgreement ? "" : ", not reached") << ")";
   pow2MacPermille = int64_t(1000.0 * r.pow2Fraction() + 0.5);
@@ -772,154 +769,151 @@ QuantizePass::choosePrecision(func::FuncOp func,
 }
 
 void QuantizePass::runOnOperation() {
-    ModuleOp module = getOperation();
-    std::shared_ptr<const quant::CalibrationTable> t = table;
-    if (!t) {
-      if (calibrationFile.empty()) {
-        emitError(module.getLoc(), "--dlp-quantize needs a calibration table "
-                         "(calibration=table.json)");
-        return signalPassFailure();
-      }
-      auto read = quant::CalibrationTable::readFile(calibrationFile);
-      if (!read) {
-        emitError(module.getLoc()) << llvm::toString(read.takeError());
-        return signalPassFailure();
-      }
-      t = std::make_shared<quant::CalibrationTable>(std::move(*read));
-    }
-    PrecisionConfig cfg;
-    if (defaultWeights != "pow2" && defaultWeights != "int8") {
-      emitError(module.getLoc()) << "weights must be pow2 or int8, got '"
-                         << defaultWeights << "'";
+  ModuleOp module = getOperation();
+  std::shared_ptr<const quant::CalibrationTable> t = table;
+  if (!t) {
+    if (calibrationFile.empty()) {
+      emitError(module.getLoc(), "--dlp-quantize needs a calibration table "
+                                 "(calibration=table.json)");
       return signalPassFailure();
     }
-    cfg.defaultInt8 = defaultWeights == "int8";
-    if (weightScale != "channel" && weightScale != "layer") {
-      emitError(module.getLoc()) << "weight-scale must be channel or layer, "
-                                    "got '"
-                                 << weightScale << "'";
+    auto read = quant::CalibrationTable::readFile(calibrationFile);
+    if (!read) {
+      emitError(module.getLoc()) << llvm::toString(read.takeError());
       return signalPassFailure();
     }
-    cfg.perLayerScale = weightScale == "layer";
-    cfg.autoSqnr = autoInt8Sqnr;
-    if (maxFracSpread < 0) {
-      emitError(module.getLoc()) << "max-frac-spread must be >= 0";
-      return signalPassFailure();
-    }
-    cfg.maxFracSpread = maxFracSpread;
-    if (weightRounding != "nearest" && weightRounding != "gptq") {
-      emitError(module.getLoc()) << "weight-rounding must be nearest or gptq, "
-                                    "got '"
-                                 << weightRounding << "'";
-      return signalPassFailure();
-    }
-    bool autoPrecision = precisionFile == "auto";
-    if (autoPrecision && !(autoAgreement > 0 && autoAgreement <= 100)) {
+    t = std::make_shared<quant::CalibrationTable>(std::move(*read));
+  }
+  PrecisionConfig cfg;
+  if (defaultWeights != "pow2" && defaultWeights != "int8") {
+    emitError(module.getLoc())
+        << "weights must be pow2 or int8, got '" << defaultWeights << "'";
+    return signalPassFailure();
+  }
+  cfg.defaultInt8 = defaultWeights == "int8";
+  if (weightScale != "channel" && weightScale != "layer") {
+    emitError(module.getLoc()) << "weight-scale must be channel or layer, "
+                                  "got '"
+                               << weightScale << "'";
+    return signalPassFailure();
+  }
+  cfg.perLayerScale = weightScale == "layer";
+  cfg.autoSqnr = autoInt8Sqnr;
+  if (maxFracSpread < 0) {
+    emitError(module.getLoc()) << "max-frac-spread must be >= 0";
+    return signalPassFailure();
+  }
+  cfg.maxFracSpread = maxFracSpread;
+  if (weightRounding != "nearest" && weightRounding != "gptq") {
+    emitError(module.getLoc()) << "weight-rounding must be nearest or gptq, "
+                                  "got '"
+                               << weightRounding << "'";
+    return signalPassFailure();
+  }
+  bool autoPrecision = precisionFile == "auto";
+  if (autoPrecision && !(autoAgreement > 0 && autoAgreement <= 100)) {
+    emitError(module.getLoc())
+        << "auto-agreement must be a percentage in (0, 100], got "
+        << llvm::formatv("{0:f2}", autoAgreement.getValue());
+    return signalPassFailure();
+  }
+  if (gptqSamples < 1 || autoSamples < 1) {
+    emitError(module.getLoc())
+        << (gptqSamples < 1 ? "gptq" : "auto") << "-samples must be >= 1";
+    return signalPassFailure();
+  }
+  if (!precisionFile.empty() && !autoPrecision &&
+      failed(readPrecisionFile(precisionFile, cfg, module.getLoc())))
+    return signalPassFailure();
+  for (const std::string &l : int8Layers)
+    cfg.int8[l] = true;
+
+  // Calibration samples: dlpc's in memory, or calib-inputs.
+  bool gptq = weightRounding == "gptq";
+  std::shared_ptr<const quant::CalibrationSamples> s = samples;
+  if ((gptq || autoPrecision) && !s) {
+    if (calibInputs.empty()) {
       emitError(module.getLoc())
-          << "auto-agreement must be a percentage in (0, 100], got "
-          << llvm::formatv("{0:f2}", autoAgreement.getValue());
+          << (gptq ? "weight-rounding=gptq" : "precision=auto")
+          << " needs calibration samples (calib-inputs=x.npy, or dlpc "
+             "--calib)";
       return signalPassFailure();
     }
-    if (gptqSamples < 1 || autoSamples < 1) {
-      emitError(module.getLoc()) << (gptqSamples < 1 ? "gptq" : "auto")
-                                 << "-samples must be >= 1";
+    auto read = quant::CalibrationSamples::readNpy(
+        SmallVector<std::string>(calibInputs.begin(), calibInputs.end()));
+    if (!read) {
+      emitError(module.getLoc()) << llvm::toString(read.takeError());
       return signalPassFailure();
     }
-    if (!precisionFile.empty() && !autoPrecision &&
-        failed(readPrecisionFile(precisionFile, cfg, module.getLoc())))
-      return signalPassFailure();
-    for (const std::string &l : int8Layers)
-      cfg.int8[l] = true;
-
-    // Calibration samples: dlpc's in memory, or calib-inputs.
-    bool gptq = weightRounding == "gptq";
-    std::shared_ptr<const quant::CalibrationSamples> s = samples;
-    if ((gptq || autoPrecision) && !s) {
-      if (calibInputs.empty()) {
-        emitError(module.getLoc())
-            << (gptq ? "weight-rounding=gptq" : "precision=auto")
-            << " needs calibration samples (calib-inputs=x.npy, or dlpc "
-               "--calib)";
-        return signalPassFailure();
-      }
-      auto read = quant::CalibrationSamples::readNpy(
-          SmallVector<std::string>(calibInputs.begin(), calibInputs.end()));
-      if (!read) {
-        emitError(module.getLoc()) << llvm::toString(read.takeError());
-        return signalPassFailure();
-      }
-      s = std::make_shared<quant::CalibrationSamples>(std::move(*read));
-    }
-    // The rounding's samples, and the precision search's held-out ones. The
-    // plan holds every sample's feature maps: at most 2 GiB of them.
-    quant::CalibrationSamples fit, heldOut;
-    if (s) {
-      int64_t fitCount = std::min<int64_t>(s->count, gptqSamples);
-      for (auto func : module.getOps<func::FuncOp>()) {
-        if (func.isExternal())
-          continue;
-        int64_t limit = quant::planSampleLimit(func, int64_t(1) << 31);
-        // Whole batches of a model with a static batch.
-        if (auto t = func.getNumArguments()
-                         ? dyn_cast<RankedTensorType>(
-                               func.getArgument(0).getType())
-                         : RankedTensorType();
-            t && t.getRank() && !t.isDynamicDim(0) && t.getDimSize(0) > 1)
-          limit = std::max(t.getDimSize(0),
-                           limit / t.getDimSize(0) * t.getDimSize(0));
-        if (limit < fitCount) {
-          emitWarning(module.getLoc())
-              << "weight rounding: planning on the first " << limit << " of "
-              << fitCount << " calibration samples (their feature maps must "
-              << "fit 2 GiB)";
-          fitCount = limit;
-        }
-      }
-      fit = s->slice(0, fitCount);
-      heldOut = s->count > gptqSamples
-                    ? s->slice(gptqSamples,
-                               std::min<int64_t>(s->count,
-                                                 int64_t(gptqSamples) +
-                                                     autoSamples))
-                    : fit;
-    }
-
-    ResourceReleaser releaser(module);
-    llvm::StringSet<llvm::MallocAllocator> used;
+    s = std::make_shared<quant::CalibrationSamples>(std::move(*read));
+  }
+  // The rounding's samples, and the precision search's held-out ones. The
+  // plan holds every sample's feature maps: at most 2 GiB of them.
+  quant::CalibrationSamples fit, heldOut;
+  if (s) {
+    int64_t fitCount = std::min<int64_t>(s->count, gptqSamples);
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      if (autoPrecision &&
-          failed(choosePrecision(func, *t, fit, heldOut,
-                                 s->count > gptqSamples, cfg)))
-        return signalPassFailure();
-      std::optional<quant::WeightPlan> p;
-      if (gptq) {
-        FailureOr<quant::WeightPlan> made = plan(func, *t, fit, cfg);
-        if (failed(made))
-          return signalPassFailure();
-        p = std::move(*made);
+      int64_t limit = quant::planSampleLimit(func, int64_t(1) << 31);
+      // Whole batches of a model with a static batch.
+      if (auto t = func.getNumArguments() ? dyn_cast<RankedTensorType>(
+                                                func.getArgument(0).getType())
+                                          : RankedTensorType();
+          t && t.getRank() && !t.isDynamicDim(0) && t.getDimSize(0) > 1)
+        limit = std::max(t.getDimSize(0),
+                         limit / t.getDimSize(0) * t.getDimSize(0));
+      if (limit < fitCount) {
+        emitWarning(module.getLoc())
+            << "weight rounding: planning on the first " << limit << " of "
+            << fitCount << " calibration samples (their feature maps must "
+            << "fit 2 GiB)";
+        fitCount = limit;
       }
-      FuncQuantizer q(func, *t, cfg, used, p ? &*p : nullptr);
-      if (failed(q.run()))
-        return signalPassFailure();
-      numPow2 += q.numPow2;
-      numInt8 += q.numInt8;
-      numQuantized += q.numQuantized;
-      numFloat += q.numFloat;
-      numNarrowed += q.numNarrowed;
     }
-    for (auto [names, what] : {std::pair{&cfg.csr, "' for CSR"},
-                               std::pair{&cfg.int8, "'"}})
-      for (const auto &entry : *names)
-        if (!used.contains(entry.getKey())) {
-          emitError(module.getLoc())
-              << "precision config names layer '" << entry.getKey() << what
-              << ", which is not a quantized conv / fully-connected layer of "
-                 "this model";
-          return signalPassFailure();
-        }
-    releaser.releaseDropped();
+    fit = s->slice(0, fitCount);
+    heldOut = s->count > gptqSamples
+                  ? s->slice(gptqSamples,
+                             std::min<int64_t>(s->count, int64_t(gptqSamples) +
+                                                             autoSamples))
+                  : fit;
+  }
+
+  ResourceReleaser releaser(module);
+  llvm::StringSet<llvm::MallocAllocator> used;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    if (autoPrecision && failed(choosePrecision(func, *t, fit, heldOut,
+                                                s->count > gptqSamples, cfg)))
+      return signalPassFailure();
+    std::optional<quant::WeightPlan> p;
+    if (gptq) {
+      FailureOr<quant::WeightPlan> made = plan(func, *t, fit, cfg);
+      if (failed(made))
+        return signalPassFailure();
+      p = std::move(*made);
+    }
+    FuncQuantizer q(func, *t, cfg, used, p ? &*p : nullptr);
+    if (failed(q.run()))
+      return signalPassFailure();
+    numPow2 += q.numPow2;
+    numInt8 += q.numInt8;
+    numQuantized += q.numQuantized;
+    numFloat += q.numFloat;
+    numNarrowed += q.numNarrowed;
+  }
+  for (auto [names, what] :
+       {std::pair{&cfg.csr, "' for CSR"}, std::pair{&cfg.int8, "'"}})
+    for (const auto &entry : *names)
+      if (!used.contains(entry.getKey())) {
+        emitError(module.getLoc())
+            << "precision config names layer '" << entry.getKey() << what
+            << ", which is not a quantized conv / fully-connected layer of "
+               "this model";
+        return signalPassFailure();
+      }
+  releaser.releaseDropped();
 }
 } // namespace
 

@@ -104,8 +104,7 @@ public:
   Planner(func::FuncOp func, const CalibrationSamples &samples,
           const CalibrationTable &table, const WeightPlanOptions &opt,
           Int8Choice isInt8)
-      : func(func), samples(samples), table(table), opt(opt),
-        isInt8(isInt8) {
+      : func(func), samples(samples), table(table), opt(opt), isInt8(isInt8) {
     ctx.numThreads = std::max(1u, opt.numThreads);
   }
   FailureOr<WeightPlan> run();
@@ -145,8 +144,8 @@ private:
         in.push_back(chunk(o, c));
       eval::Tensor t = eval::evaluateOp(op, in, ctx);
       if (t.isNull())
-        return op->emitError() << "calibration for the weight rounding: "
-                               << ctx.error;
+        return op->emitError()
+               << "calibration for the weight rounding: " << ctx.error;
       out.push_back(t);
     }
     return out;
@@ -178,8 +177,7 @@ bool feedsFusedActivation(Value v) {
   return v.hasOneUse() && isa<nn::ReluOp, nn::ClipOp>(*v.getUsers().begin());
 }
 
-LayerHessian Planner::hessian(Operation *op, const Chunks &xs,
-                              const Chunks &ys,
+LayerHessian Planner::hessian(Operation *op, const Chunks &xs, const Chunks &ys,
                               llvm::ArrayRef<int64_t> wShape) {
   const eval::Tensor &x0 = xs[0];
   int64_t n = 0;
@@ -212,37 +210,37 @@ LayerHessian Planner::hessian(Operation *op, const Chunks &xs,
     llvm::SmallVector<int64_t> kernel(wShape.begin() + 2, wShape.end());
     kernels::FloatWindow win;
     kernels::makeFloatWindow(x0.shape(), kernel, conv.getStrides(),
-                             conv.getPads(), conv.getDilations(),
-                             ys[0].shape(), win);
+                             conv.getPads(), conv.getDilations(), ys[0].shape(),
+                             win);
     int64_t taps = win.taps(), P = win.outPlane(), K = cg * taps;
     lh = LayerHessian::zeros(group, K, taps, opt.gptq.maxColumns);
-    int64_t stride = std::max<int64_t>(1, (n * P + opt.maxRows - 1) /
-                                              opt.maxRows);
+    int64_t stride =
+        std::max<int64_t>(1, (n * P + opt.maxRows - 1) / opt.maxRows);
     std::vector<float> col(static_cast<size_t>(K * P)), pick;
     int64_t img = 0; // over all chunks
     for (const eval::Tensor &x : xs)
-    for (int64_t i = 0; i < x.dim(0); ++i, ++img) {
-      // Every stride-th row over (image, output position).
-      int64_t first = (stride - (img * P) % stride) % stride;
-      int64_t count = first < P ? (P - 1 - first) / stride + 1 : 0;
-      if (!count)
-        continue;
-      for (int64_t g = 0; g < lh.group; ++g) {
-        kernels::floatIm2col(x.data() + (i * x.dim(1) + g * cg) *
-                                            win.inPlane(),
-                             cg, win, col.data());
-        const float *a = col.data();
-        if (stride > 1) {
-          pick.resize(static_cast<size_t>(K * count));
-          for (int64_t r = 0; r < K; ++r)
-            for (int64_t j = 0; j < count; ++j)
-              pick[r * count + j] = col[r * P + first + j * stride];
-          a = pick.data();
+      for (int64_t i = 0; i < x.dim(0); ++i, ++img) {
+        // Every stride-th row over (image, output position).
+        int64_t first = (stride - (img * P) % stride) % stride;
+        int64_t count = first < P ? (P - 1 - first) / stride + 1 : 0;
+        if (!count)
+          continue;
+        for (int64_t g = 0; g < lh.group; ++g) {
+          kernels::floatIm2col(x.data() +
+                                   (i * x.dim(1) + g * cg) * win.inPlane(),
+                               cg, win, col.data());
+          const float *a = col.data();
+          if (stride > 1) {
+            pick.resize(static_cast<size_t>(K * count));
+            for (int64_t r = 0; r < K; ++r)
+              for (int64_t j = 0; j < count; ++j)
+                pick[r * count + j] = col[r * P + first + j * stride];
+            a = pick.data();
+          }
+          addGram(g, a, count, stride > 1 ? count : P, /*colMajor=*/true);
         }
-        addGram(g, a, count, stride > 1 ? count : P, /*colMajor=*/true);
+        lh.rows += count;
       }
-      lh.rows += count;
-    }
   } else {
     int64_t K = x0.numElements() / std::max<int64_t>(1, x0.dim(0));
     lh = LayerHessian::zeros(1, K, 1, opt.gptq.maxColumns);
@@ -297,11 +295,11 @@ LogicalResult Planner::planMac(Operation *op, const FloatConstant &w,
 FailureOr<WeightPlan> Planner::run() {
   Block &body = func.getBody().front();
   if (samples.inputs.size() != body.getNumArguments())
-    return func.emitError() << "the weight rounding's calibration samples "
-                               "hold "
-                            << samples.inputs.size()
-                            << " array(s) for a function with "
-                            << body.getNumArguments() << " argument(s)";
+    return func.emitError()
+           << "the weight rounding's calibration samples "
+              "hold "
+           << samples.inputs.size() << " array(s) for a function with "
+           << body.getNumArguments() << " argument(s)";
   for (auto [arg, t] : llvm::zip(body.getArguments(), samples.inputs)) {
     auto type = cast<RankedTensorType>(arg.getType());
     bool fits = type.getRank() == t.rank() && type.getElementType().isF32();
@@ -319,15 +317,15 @@ FailureOr<WeightPlan> Planner::run() {
     // split alike), else one.
     int64_t batch = type.isDynamicDim(0) ? t.dim(0) : type.getDimSize(0);
     if (batch < 1 || t.dim(0) % batch != 0)
-      return func.emitError() << "the weight rounding needs a multiple of the "
-                                 "model's batch ("
-                              << batch << ") of calibration samples, got "
-                              << t.dim(0);
+      return func.emitError()
+             << "the weight rounding needs a multiple of the "
+                "model's batch ("
+             << batch << ") of calibration samples, got " << t.dim(0);
     numChunks = t.dim(0) / batch;
     Chunks c;
     for (int64_t k = 0; k < numChunks; ++k)
-      c.push_back(samples.slice(k * batch, (k + 1) * batch)
-                      .inputs[arg.getArgNumber()]);
+      c.push_back(
+          samples.slice(k * batch, (k + 1) * batch).inputs[arg.getArgNumber()]);
     floatVals[arg] = c;
     setQuant(arg, c, gridOf(arg));
   }
@@ -369,9 +367,8 @@ FailureOr<WeightPlan> Planner::run() {
       // Scale-keeping ops stay on their input's grid (average pools are
       // rounded back to it); everything else goes to its own calibrated
       // grid, except a pre-activation value.
-      std::vector<int> in =
-          op.getNumOperands() ? grid.lookup(op.getOperand(0))
-                              : std::vector<int>();
+      std::vector<int> in = op.getNumOperands() ? grid.lookup(op.getOperand(0))
+                                                : std::vector<int>();
       if (isa<nn::FlattenOp, nn::ReshapeOp, nn::ConcatOp>(op))
         setQuant(res, *yq, {});
       else if (isa<nn::MaxPoolOp>(op) ||
@@ -393,8 +390,7 @@ FailureOr<WeightPlan> Planner::run() {
 }
 } // namespace
 
-CalibrationSamples CalibrationSamples::slice(int64_t begin,
-                                             int64_t end) const {
+CalibrationSamples CalibrationSamples::slice(int64_t begin, int64_t end) const {
   CalibrationSamples s;
   s.count = end - begin;
   for (const eval::Tensor &t : inputs) {
@@ -442,7 +438,8 @@ int64_t dlp::quant::planSampleLimit(func::FuncOp func, int64_t budgetBytes) {
       largest = std::max(largest, n);
     }
   });
-  return std::max<int64_t>(1, budgetBytes / (4 * largest * int64_t(sizeof(float))));
+  return std::max<int64_t>(1, budgetBytes /
+                                  (4 * largest * int64_t(sizeof(float))));
 }
 
 FailureOr<WeightPlan> dlp::quant::planWeights(func::FuncOp func,

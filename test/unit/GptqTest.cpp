@@ -63,7 +63,8 @@ double bruteForce(const std::vector<float> &w, int n1,
 /// H = X^T X of `rows` random rows with correlated columns.
 std::vector<double> randomHessian(std::mt19937 &rng, int64_t k, int64_t rows) {
   std::normal_distribution<double> nd;
-  std::vector<double> x(static_cast<size_t>(rows * k)), h(static_cast<size_t>(k * k), 0.0);
+  std::vector<double> x(static_cast<size_t>(rows * k)),
+      h(static_cast<size_t>(k * k), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
     double common = nd(rng);
     for (int64_t j = 0; j < k; ++j)
@@ -133,7 +134,7 @@ TEST(Gptq, LinearNearestLevel) {
   EXPECT_EQ(num::pow2Value(pow2EncodeLinear(-0.3, 0), 0), -0.25);
   EXPECT_EQ(num::pow2Value(pow2EncodeLinear(-0.375, 0), 0), -0.5);
   EXPECT_EQ(num::pow2Value(pow2EncodeLinear(3.0, 0), 0), 1.0);
-  EXPECT_EQ(pow2EncodeLinear(0.0077, 0), 0);  // below 2^-7
+  EXPECT_EQ(pow2EncodeLinear(0.0077, 0), 0); // below 2^-7
   EXPECT_EQ(num::pow2Value(pow2EncodeLinear(0.0079, 0), 0), 1.0 / 64);
   EXPECT_EQ(pow2EncodeLinear(-0.0, 0), 0);
   // The log rule sends 0.74 to 1 (0.74 >= 0.5 * sqrt 2): they differ.
@@ -198,8 +199,8 @@ TEST(Gptq, CoupledInputsNeverWorseThanNearest) {
     EXPECT_GE(eG, opt * (1 - 1e-9)) << "trial " << trial;
     EXPECT_NEAR(err[0], eG, 1e-6 * (1 + eG)) << "trial " << trial;
     // Printed for a failing run: how far from the optimum.
-    SCOPED_TRACE(testing::Message() << "nearest " << eN << " gptq " << eG
-                                    << " optimum " << opt);
+    SCOPED_TRACE(testing::Message()
+                 << "nearest " << eN << " gptq " << eG << " optimum " << opt);
     better += eG < eN * (1 - 1e-6);
     improvable += eN > opt * (1 + 1e-6);
     gapSum += (eG - opt) / (eN - opt + 1e-30);
@@ -267,9 +268,9 @@ TEST(Gptq, GroupsChunksAndBlocks) {
     std::vector<double> hg(dense.begin() + g * k * k,
                            dense.begin() + (g + 1) * k * k);
     QuantizedWeights alone = gptqPow2(wg, perGroup, oneGroup(hg, k), false, o);
-    EXPECT_EQ(alone.q, std::vector<int8_t>(whole.q.begin() + g * perGroup * k,
-                                           whole.q.begin() +
-                                               (g + 1) * perGroup * k));
+    EXPECT_EQ(alone.q,
+              std::vector<int8_t>(whole.q.begin() + g * perGroup * k,
+                                  whole.q.begin() + (g + 1) * perGroup * k));
   }
   // H block diagonal along the chunks: chunking changes nothing (the damping
   // is per chunk, so compare without it); nor do smaller update blocks.

@@ -5,9 +5,10 @@
 // the float model's on calibration samples to a target (no labels). Layers
 // are ranked once by the output error (vs the float model) they remove
 // alone per MAC, then added in that order, each kept only if it lowers the
-// error or raises the agreement, until the target is met; then each chosen layer whose removal keeps the target (largest
-// first) goes back to pow2-4: 1 + 3 x layers quantize-and-evaluate runs at
-// most. The caller measures the agreement of a set of int8 layers.
+// error or raises the agreement, until the target is met; then each chosen
+// layer whose removal keeps the target (largest first) goes back to pow2-4: 1 +
+// 3 x layers quantize-and-evaluate runs at most. The caller measures the
+// agreement of a set of int8 layers.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLP_QUANT_AUTOPRECISION_H

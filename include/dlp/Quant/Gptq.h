@@ -39,8 +39,8 @@ struct GptqOptions {
 /// The column chunks [c0, c1) of a layer with K columns per group: at most
 /// maxColumns wide, of whole input channels (`taps` columns each) where
 /// the chunk holds one or more.
-std::vector<std::pair<int64_t, int64_t>>
-columnChunks(int64_t K, int64_t taps, int64_t maxColumns);
+std::vector<std::pair<int64_t, int64_t>> columnChunks(int64_t K, int64_t taps,
+                                                      int64_t maxColumns);
 
 /// Per-group second-order statistics of a layer's input, as far as the
 /// rounding reads them: the diagonal blocks, one per column chunk, of
