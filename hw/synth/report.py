@@ -108,6 +108,27 @@ def buffers(p):
     ]
 
 
+def sta(path):
+    """Yosys `sta` output: (arrival ps, cells on the path by type, end cell).
+
+    The arrival is the latest one Yosys reports, with the cell delays of its
+    Xilinx simulation library (`-specify`) and no routing; cells without
+    timing arcs (DSP48E2, MUXF9) cut the paths through them, so a path that
+    ends "<unknown>" ends at such a cell's input."""
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    m = re.search(r"Latest arrival time in '[^']*' is (\d+):\n(.*?)(?:\nArrival histogram|\Z)",
+                  text, re.S)
+    if not m:
+        return None
+    block = m.group(2)
+    cells = re.findall(r"\((\w+)\.\w+->\w+\)", block)
+    first = re.search(r"^ +\d+ +(?:\S+ )?\(([^).]+)", block, re.M)
+    end = first.group(1) if first else "?"
+    return int(m.group(1)), cells, ("untimed cell" if end == "<unknown>" else end)
+
+
 def fmt(v):
     return f"{v:,.0f}".replace(",", " ") if v == int(v) else f"{v:,.1f}".replace(",", " ")
 
@@ -227,6 +248,18 @@ def main():
     print("| xcvu9p | " + " | ".join(fmt(VU9P[k]) for k in ("LUT", "FF", "DSP", "BRAM36", "URAM")) + " |")
     print("| used | " + " | ".join(f"{100 * tot[k] / VU9P[k]:.1f} %"
                                    for k in ("LUT", "FF", "DSP", "BRAM36", "URAM")) + " |")
+    paths = [(n, sta(os.path.join(logs, n + ".sta"))) for n in times]
+    paths = [(n, t) for n, t in paths if t]
+    if paths:
+        print("\nLogic-only critical path per run (Yosys `sta`: cell delays of its Xilinx "
+              "library, no routing, DSP48E2 and MUXF9 untimed); a bound, not an Fmax:\n")
+        print("| run | path ps | LUT levels | CARRY4 | MUXF | ends at | MHz bound |")
+        print("|---|---|---|---|---|---|---|")
+        for n, (ps, cells, end) in paths:
+            luts = sum(c.startswith("LUT") for c in cells)
+            car = sum(c.startswith("CARRY") for c in cells)
+            mux = sum(c.startswith("MUXF") for c in cells)
+            print(f"| {n} | {ps} | {luts} | {car} | {mux} | {end} | {1e6 / ps:.0f} |")
     if times:
         print("\nYosys wall time: " + ", ".join(f"{n} {t} s" for n, t in times.items())
               + f"; total {sum(times.values())} s")

@@ -34,7 +34,10 @@
 # (<unit>.log, <unit>.stat, <unit>.time). DLP_RTL overrides the RTL
 # directory (e.g. a `git archive` of one commit's hw/rtl); DLP_SYNTH_ONLY
 # (names, space-separated) re-runs only those units, keeping the others'
-# results in the log dir. Yosys does not time: no Fmax. Run by hand
+# results in the log dir. Yosys does not place or route: no Fmax; each run
+# ends with Yosys `sta` on the mapped netlist (cell delays of Yosys's Xilinx
+# library, no routing; DSP48E2 untimed), <unit>.sta, whose latest arrival
+# report.py prints as a logic-only bound. Run by hand
 # (minutes per unit; large.json about half an hour), not from ctest.
 set -euo pipefail
 usage="usage: synth.sh <dlp_cfg_pkg.sv> [log dir]"
@@ -66,7 +69,9 @@ run() {
     read_verilog -sv $files
     $pre
     synth_xilinx -top $top -family xcup -flatten -noiopad
-    tee -q -o $logs/$name.stat stat" >/dev/null
+    tee -q -o $logs/$name.stat stat
+    read_verilog -lib -specify +/xilinx/cells_sim.v
+    tee -q -o $logs/$name.sta sta" >/dev/null
   echo "$((SECONDS - t0))" > "$logs/$name.time"
   echo "synth.sh: $name ($top) $((SECONDS - t0)) s" >&2
 }
