@@ -428,6 +428,8 @@ CalibrationSamples::readNpy(llvm::ArrayRef<std::string> paths) {
 int64_t dlp::quant::planSampleLimit(func::FuncOp func, int64_t budgetBytes) {
   int64_t largest = 1;
   func.walk([&](Operation *op) {
+    if (isa<arith::ConstantOp>(op))
+      return; // weights: held once, not per sample
     for (Value v : op->getResults()) {
       auto t = dyn_cast<RankedTensorType>(v.getType());
       if (!t || t.getRank() < 1)
