@@ -309,6 +309,25 @@ LogicalResult ClampOp::verify() {
   return success();
 }
 
+LogicalResult TableOp::verify() {
+  if (failed(checkFmaps(*this)))
+    return failure();
+  RankedTensorType xt = getInput().getType(), yt = getOutput().getType();
+  if (xt.getShape() != yt.getShape())
+    return emitOpError("result shape must equal the input shape");
+  auto in = encodingOf<FmapAttr>(xt), out = encodingOf<FmapAttr>(yt);
+  if (in.getBlock() != out.getBlock() ||
+      in.getValues().size() != out.getValues().size())
+    return emitOpError("input and result must have as many scale entries "
+                       "with the same block");
+  size_t want = in.getValues().size() * 256;
+  if (getTable().size() != static_cast<int64_t>(want))
+    return emitOpError("table has ")
+           << getTable().size() << " entries; expected " << want
+           << " (256 per scale entry of the input)";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

@@ -150,6 +150,25 @@ def QNN_ClampOp : QNN_FmapOp<"clamp"> {
   let extraClassDeclaration = actBoundsDecl;
 }
 
+def QNN_TableOp : QNN_FmapOp<"table"> {
+  let summary = "element-wise int8 -> int8 lookup, one 256-entry table per channel";
+  let description = [{
+    `table` holds 256 int8 entries per scale entry of the input's
+    `#qnn.fmap` (code `q` at `q + 128`); an element whose channel has scale
+    entry `k` becomes `table[256 * k + q + 128]`. The quantizer builds it
+    from an element-wise float activation between a dequantize and a
+    quantize (docs/numerics.md section 7): the integers of that chain for
+    every input code, so the lookup is exact. Input and result have the
+    same shape and the same number of scale entries with the same block.
+
+    ```mlir
+    %y = qnn.table %x {table = array<i8: ...>}
+        : (tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>) -> tensor<1x2x4x4xi8, #qnn.fmap<[7, 7]>>
+    ```
+  }];
+  let arguments = (ins QNN_Fmap:$input, DenseI8ArrayAttr:$table);
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

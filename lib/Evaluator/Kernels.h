@@ -65,6 +65,8 @@ Tensor qAvgPool(qnn::AvgPoolOp op, const Tensor &x, ExecContext &ctx);
 Tensor qGlobalAvgPool(const Tensor &x, ExecContext &ctx);
 Tensor qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b, ExecContext &ctx);
 Tensor qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx);
+/// qnn.table: per channel, the 256-entry lookup of its scale entry.
+Tensor qTable(qnn::TableOp op, const Tensor &x, ExecContext &ctx);
 Tensor qConcat(int64_t axis, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
 
 } // namespace dlp::eval::kernels

@@ -19,6 +19,7 @@
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/Pool.h"
 #include "dlprt/kernels/Requant.h"
+#include "dlprt/kernels/Table.h"
 
 #include <algorithm>
 #include <cstring>
@@ -554,6 +555,22 @@ Tensor kernels::qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx) {
     int lo = op.actMin(c), hi = op.actMax(c);
     for (int64_t i = b; i < e; ++i)
       ys[i] = static_cast<int8_t>(std::clamp<int>(xs[i], lo, hi));
+  });
+  return y;
+}
+
+Tensor kernels::qTable(qnn::TableOp op, const Tensor &x, ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
+  int64_t block =
+      qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType()).getBlock();
+  const int8_t *tables = op.getTable().data();
+  const int8_t *xs = x.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
+    rk::applyTable(tables + (c / block) * rk::kTableEntries, xs + b, ys + b,
+                   e - b);
   });
   return y;
 }

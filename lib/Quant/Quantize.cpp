@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dlp/Quant/ActivationTable.h"
 #include "dlp/Quant/AutoPrecision.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Quant/WeightPlan.h"
@@ -40,6 +41,8 @@ namespace {
 /// Weight precision per layer.
 struct PrecisionConfig {
   int maxFracSpread = 8;
+  /// Activations between quantized maps as qnn.table.
+  bool tables = true;
   bool defaultInt8 = false;
   bool perLayerScale = false;  // one weight window / scale per layer
   llvm::StringMap<bool> int8; // layer -> int8?
@@ -163,7 +166,7 @@ public:
 
   LogicalResult run();
   int64_t numPow2 = 0, numInt8 = 0, numQuantized = 0, numFloat = 0;
-  int64_t numNarrowed = 0;
+  int64_t numNarrowed = 0, numTables = 0;
 
 private:
   /// The int8 version of float value `v` (null if it cannot have one).
@@ -621,6 +624,9 @@ LogicalResult FuncQuantizer::run() {
       ++numFloat;
     }
   }
+  // Activations between quantized maps become exact int8 tables.
+  if (cfg.tables)
+    numTables = quant::tabulateActivations(func);
   // Drop what the rewrite left unused: dequantize ops of values only
   // quantized consumers read, and the float weights.
   SmallVector<Operation *> worklist;
@@ -804,6 +810,7 @@ void QuantizePass::runOnOperation() {
     return signalPassFailure();
   }
   cfg.maxFracSpread = maxFracSpread;
+  cfg.tables = tables;
   if (weightRounding != "nearest" && weightRounding != "gptq") {
     emitError(module.getLoc()) << "weight-rounding must be nearest or gptq, "
                                   "got '"
@@ -902,6 +909,7 @@ void QuantizePass::runOnOperation() {
     numQuantized += q.numQuantized;
     numFloat += q.numFloat;
     numNarrowed += q.numNarrowed;
+    numTables += q.numTables;
   }
   for (auto [names, what] :
        {std::pair{&cfg.csr, "' for CSR"}, std::pair{&cfg.int8, "'"}})

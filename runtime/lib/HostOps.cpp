@@ -11,6 +11,7 @@
 #include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
+#include "dlprt/kernels/Table.h"
 
 #include "llvm/ADT/Twine.h"
 
@@ -75,6 +76,8 @@ const char *kindName(HostOpKind k) {
     return "float resize";
   case HostOpKind::FloatConvTranspose:
     return "float conv transpose";
+  case HostOpKind::Table:
+    return "table";
   }
   return "?";
 }
@@ -427,6 +430,44 @@ void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data,
             out[(uint64_t(c) * y.H + yy) * y.W + xx];
 }
 
+Error checkTable(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 1 || h.outputs.size() != 1 || !h.params.empty())
+    return segError(i, h, "a table takes one input, one output, no params");
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  if (x.shape != y.shape || x.C != y.C || x.H != y.H || x.W != y.W)
+    return segError(i, h, "output '" + y.name + "' " + shapeText(y.shape) +
+                              " must have the shape and storage of input '" +
+                              x.name + "' " + shapeText(x.shape));
+  if (x.fracBlock != y.fracBlock || x.frac.size() != y.frac.size())
+    return segError(i, h, "input and output must have as many fractional "
+                          "bits entries with the same block");
+  uint64_t want = uint64_t(x.frac.size()) * kernels::kTableEntries;
+  if (h.constBytes != want)
+    return segError(i, h, "const size " + Twine(h.constBytes) +
+                              " bytes; expected " + Twine(want) + " (256 per "
+                              "fractional bits entry of the input)");
+  return Error::success();
+}
+
+/// Table (Program.h): through a buffer, so the tensors may share bytes.
+void runTable(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  uint32_t L = p.target.L;
+  const auto *tables =
+      reinterpret_cast<const int8_t *>(p.constData.data() + h.constOffset);
+  std::vector<uint8_t> out(uint64_t(x.C) * x.H * x.W);
+  for (int64_t c = 0, k = 0; c < x.C; ++c) {
+    const int8_t *t = tables + (c / x.fracBlock) * kernels::kTableEntries;
+    for (int64_t yy = 0; yy < x.H; ++yy)
+      for (int64_t xx = 0; xx < x.W; ++xx, ++k)
+        out[k] = uint8_t(t[int(int8_t(data[blockedOffset(x, L, c, yy, xx)])) + 128]);
+  }
+  for (int64_t c = 0, k = 0; c < y.C; ++c)
+    for (int64_t yy = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx, ++k)
+        data[blockedOffset(y, L, c, yy, xx)] = out[k];
+}
+
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
@@ -448,7 +489,8 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
                           (type == TensorType::Int8 ? "int8" : "float32"));
     return Error::success();
   };
-  bool floatIn = h.kind >= HostOpKind::Quantize && h.kind != HostOpKind::PackTaps;
+  bool floatIn = h.kind >= HostOpKind::Quantize &&
+                 h.kind != HostOpKind::PackTaps && h.kind != HostOpKind::Table;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -1072,7 +1114,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::FloatConvTranspose)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Table)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -1096,6 +1138,8 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkConcat(p, i, h);
   case HostOpKind::PackTaps:
     return checkPackTaps(p, i, h);
+  case HostOpKind::Table:
+    return checkTable(p, i, h);
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
@@ -1138,6 +1182,8 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runConcat(p, h, data);
   else if (h.kind == HostOpKind::PackTaps)
     runPackTaps(p, h, data, threads);
+  else if (h.kind == HostOpKind::Table)
+    runTable(p, h, data);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

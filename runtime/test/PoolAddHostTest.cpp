@@ -314,6 +314,66 @@ TEST(HostOps, PackTaps) {
             std::string::npos);
 }
 
+// Table (Program.h): every code of 3 channels (16 x 16 pixels each)
+// through per-channel tables (channel c's entry for code q is a different
+// byte for each c and q), in place and into another tensor; the loader's
+// checks of the const size, the shapes and the scale entries.
+TEST(HostOps, Table) {
+  const int C = 3, H = 16, W = 16;
+  Builder b;
+  b.p.dataBytes = 8192;
+  uint32_t x = b.tensor("x", C, H, W, 0, {1, 2, 3});
+  uint32_t y = b.tensor("y", C, H, W, 4096, {7, 7, 7});
+  std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < W; ++xx)
+        data[blocked(H, W, c, r, xx)] = uint8_t(r * W + xx - 128);
+  auto entry = [](int c, int q) { return int8_t((q * 37 + c * 11) & 0xFF); };
+  b.p.constData.resize(C * 256);
+  for (int c = 0; c < C; ++c)
+    for (int q = -128; q < 128; ++q)
+      b.p.constData[c * 256 + q + 128] = uint8_t(entry(c, q));
+  b.p.host = {HostSegment{HostOpKind::Table, {x}, {y}, {}, 0, C * 256}};
+  b.emit(instr(Opcode::Host, {{"segment", 0}})).emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int c = 0; c < 8; ++c) // one channel block of the test target's L = 8
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < W; ++xx)
+        EXPECT_EQ(int8_t(data[4096 + blocked(H, W, c, r, xx)]),
+                  c < C ? entry(c, r * W + xx - 128) : 0)
+            << c << " " << r << " " << xx;
+  auto errorOf = [&](auto change) {
+    Program p = b.p;
+    change(p);
+    return loadError(writeBinary(p));
+  };
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].constBytes = 512; })
+                .find("(table): const size 512 bytes; expected 768 (256 per "
+                      "fractional bits entry of the input)"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params = {1}; })
+                .find("a table takes one input, one output, no params"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&](Program &p) { p.host[0].inputs = {x, x}; })
+                .find("a table takes one input"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) {
+              p.tensors[1].W = 8;
+              p.tensors[1].shape = {1, 3, 16, 8};
+            }).find("must have the shape and storage of input 'x'"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) {
+              p.tensors[1].fracBlock = 3;
+              p.tensors[1].frac = {7};
+            }).find("as many fractional bits entries with the same block"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(27); })
+                .find("kind"),
+            std::string::npos);
+}
+
 } // namespace
 
 // The vectorized requantize kernels against the int64 rule (requantClamp,

@@ -76,6 +76,9 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
            "Give int8 weights to pow2 layers whose weight SQNR (dB) is below this (0: off)">,
     Option<"weightScale", "weight-scale", "std::string", "\"channel\"",
            "Weight window (pow2 n1) / int8 scale per output channel or per layer">,
+    Option<"tables", "tables", "bool", "true",
+           "Activations between quantized maps as exact int8 lookup tables "
+           "(qnn.table); false keeps them float between dequantize and quantize">,
     Option<"maxFracSpread", "max-frac-spread", "int", "8",
            "Cap every channel's fractional bits at the tensor's smallest plus this">,
     Option<"weightRounding", "weight-rounding", "std::string", "\"nearest\"",
@@ -97,6 +100,8 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     Statistic<"numInt8", "int8-layers", "Layers with int8 weights">,
     Statistic<"numQuantized", "quantized-ops", "nn ops turned into qnn ops">,
     Statistic<"numFloat", "float-ops", "nn ops left in float">,
+    Statistic<"numTables", "table-ops",
+              "Activations between quantized maps made int8 lookup tables">,
     Statistic<"numNarrowed", "narrowed-inputs",
               "Layers whose input was requantized to a narrower spread">,
     Statistic<"pow2MacPermille", "pow2-mac-permille",

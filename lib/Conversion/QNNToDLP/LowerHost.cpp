@@ -10,6 +10,7 @@
 
 #include "Lowering.h"
 #include "NN/NNOps.h"
+#include "dlp/Quant/ActivationTable.h"
 #include "NN/NNShapes.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/kernels/Float.h"
@@ -237,6 +238,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   auto rankOf = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getRank();
   };
+  if (std::optional<quant::FloatUnarySpec> u = quant::floatUnarySpec(op))
+    return unary(u->op, u->a, u->b);
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](nn::ConvOp c) { return convLike(K::FloatConv, c); })
       .Case([&](nn::MaxPoolOp p) {
@@ -331,31 +334,6 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         uint32_t in = tensorOf(q.getInput());
         hostSegment(loc, K::Quantize, {in}, tensorOf(q.getOutput()));
         return success();
-      })
-      .Case([&](nn::ReluOp) { return unary(rk::FloatUnaryOp::Relu); })
-      .Case([&](nn::SigmoidOp) { return unary(rk::FloatUnaryOp::Sigmoid); })
-      .Case([&](nn::ClipOp c) {
-        return unary(rk::FloatUnaryOp::Clip, c.getMin().convertToFloat(),
-                     c.getMax().convertToFloat());
-      })
-      .Case([&](nn::HardSigmoidOp h) {
-        return unary(rk::FloatUnaryOp::HardSigmoid,
-                     h.getAlpha().convertToFloat(),
-                     h.getBeta().convertToFloat());
-      })
-      .Case([&](nn::LeakyReluOp l) {
-        return unary(rk::FloatUnaryOp::LeakyRelu,
-                     l.getAlpha().convertToFloat());
-      })
-      .Case([&](nn::NegOp) { return unary(rk::FloatUnaryOp::Neg); })
-      .Case([&](nn::AbsOp) { return unary(rk::FloatUnaryOp::Abs); })
-      .Case([&](nn::ExpOp) { return unary(rk::FloatUnaryOp::Exp); })
-      .Case([&](nn::LogOp) { return unary(rk::FloatUnaryOp::Log); })
-      .Case([&](nn::SqrtOp) { return unary(rk::FloatUnaryOp::Sqrt); })
-      .Case([&](nn::TanhOp) { return unary(rk::FloatUnaryOp::Tanh); })
-      .Case([&](nn::ErfOp) { return unary(rk::FloatUnaryOp::Erf); })
-      .Case([&](nn::ReciprocalOp) {
-        return unary(rk::FloatUnaryOp::Reciprocal);
       })
       .Case([&](nn::AddOp) { return binary(rk::FloatBinaryOp::Add); })
       .Case([&](nn::SubOp) { return binary(rk::FloatBinaryOp::Sub); })

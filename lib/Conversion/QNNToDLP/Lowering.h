@@ -93,6 +93,8 @@ public:
   mlir::LogicalResult lowerEltwise(mlir::Operation *op);
   mlir::LogicalResult lowerHostConv(qnn::ConvOp op);
   mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
+  /// qnn.table as a Table host segment (the tables in CONST).
+  mlir::LogicalResult lowerHostTable(qnn::TableOp op);
   /// Float ops between dequantize / quantize as host float segments.
   mlir::LogicalResult lowerHostFloat(mlir::Operation *op);
   /// A host segment of `kind` and its HOST instruction.

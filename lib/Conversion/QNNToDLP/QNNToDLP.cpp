@@ -271,6 +271,24 @@ LogicalResult Lowering::lowerHostConcat(qnn::ConcatOp op) {
   return success();
 }
 
+LogicalResult Lowering::lowerHostTable(qnn::TableOp op) {
+  ArrayRef<int8_t> t = op.getTable();
+  dlprt::HostSegment s;
+  s.kind = dlprt::HostOpKind::Table;
+  uint32_t in = tensorOf(op.getInput());
+  s.inputs.push_back(in);
+  // The result keeps the input's storage (a flattened view's too).
+  TensorRec like = tensors[in];
+  s.outputs.push_back(tensorLike(op.getOutput(), like));
+  s.constOffset = addConst(
+      ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(t.data()), t.size()));
+  s.constBytes = t.size();
+  host.push_back(std::move(s));
+  em.barrier(risa::Opcode::Host, op.getLoc(),
+             {{"segment", int64_t(host.size() - 1)}});
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](qnn::QuantizeOp q) -> LogicalResult {
@@ -299,6 +317,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return c.getGroup() == 1 ? lowerConv(c) : lowerHostConv(c);
       })
       .Case([&](qnn::FullyConnectedOp fc) { return lowerFullyConnected(fc); })
+      .Case([&](qnn::TableOp t) { return lowerHostTable(t); })
       .Case<qnn::MaxPoolOp, qnn::AvgPoolOp, qnn::GlobalAvgPoolOp>(
           [&](Operation *p) { return lowerPool(p); })
       .Case<qnn::AddOp, qnn::RequantizeOp, qnn::ClampOp>(

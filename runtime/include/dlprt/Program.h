@@ -163,6 +163,12 @@ enum class HostOpKind : uint32_t {
   /// end pad and the dilation (HostFloatWindowParam); the output extents
   /// (which include output_padding) are the output tensor's.
   FloatConvTranspose = 25,
+  /// Element-wise int8 -> int8 lookup (dlprt/kernels/Table.h): an
+  /// activation between quantized maps of the same shape and storage. No
+  /// params; const: 256 int8 entries per fractional-bits entry of the
+  /// input (code q at q + 128), the element of storage channel c using
+  /// table c / fracBlock.
+  Table = 26,
 };
 
 struct HostSegment {
