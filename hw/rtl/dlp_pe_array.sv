@@ -80,8 +80,9 @@ module dlp_pe_array #(
     logic signed [26:0] xa;   // A = x << a1
     always_comb begin
       al  = align[l*AW +: AW];
-      sel = (al >= AW'(26)) ? 2'd2 : (al >= AW'(20)) ? 2'd1 : 2'd0;
-      a1  = al - AW'(6 * sel);
+      // In 32 bits: correct for any AW (the ISA's is 5, a <= 31).
+      sel = (32'(al) >= 32'd26) ? 2'd2 : (32'(al) >= 32'd20) ? 2'd1 : 2'd0;
+      a1  = AW'(32'(al) - 32'd6 * 32'(sel));
       xa  = 27'($signed(x[l*8 +: 8])) <<< a1;
     end
     for (genvar q = 0; q < Q; q++) begin : g_pe

@@ -251,9 +251,10 @@ def main():
     paths = [(n, sta(os.path.join(logs, n + ".sta"))) for n in times]
     paths = [(n, t) for n, t in paths if t]
     if paths:
-        print("\nLogic-only critical path per run (Yosys `sta`: cell delays of its Xilinx "
-              "library, no routing, DSP48E2 and MUXF9 untimed); a bound, not an Fmax:\n")
-        print("| run | path ps | LUT levels | CARRY4 | MUXF | ends at | MHz bound |")
+        print("\nLongest logic path per run (Yosys `sta`: its Xilinx library's 7-series "
+              "cell delays, no routing, paths through untimed cells such as DSP48E2 "
+              "and MUXF9 cut); indicative logic depth, not an Fmax:\n")
+        print("| run | path ps | LUT levels | CARRY4 | MUXF | ends at | 1 / path MHz |")
         print("|---|---|---|---|---|---|---|")
         for n, (ps, cells, end) in paths:
             luts = sum(c.startswith("LUT") for c in cells)

@@ -2,7 +2,9 @@
 //
 //   rtl-pe-array-tb <config.json> [seed] [vectors]
 //
-// Streams `vectors` array steps (random valid gaps, both weight formats)
+// Streams a sweep (64 steps: every lane meets every alignment 0..31 in
+// both weight formats), then `vectors` random array steps (random valid
+// gaps, both weight formats)
 // through the Verilated dlp_pe_array. The expected output of every column
 // is formed here in uint32 from docs/isa.md 3.3 as the simulator states it
 // (runtime/lib/SimGemm.cpp, multiplier()): a pow2 code s*8 + k is 0 or
@@ -111,6 +113,21 @@ int main(int argc, char **argv) {
   // steps[t]: driven before tick t; it reaches the accumulate stage (and
   // reads acc_in) at tick t + lat - 1 and its output is seen after it.
   std::vector<Step> steps;
+  // First a sweep: 32 valid steps per weight format in which lane l has
+  // alignment (i + l) mod 32, so every lane meets every alignment (the PE
+  // splits it at 19, 20, 25 and 26) with random data.
+  for (unsigned fmt = 0; fmt < 2; ++fmt)
+    for (unsigned i = 0; i < 32; ++i) {
+      Step s = randomStep(rng, L, Q);
+      if (bool(fmt) != s.int8) // redraw the weights in this format
+        do
+          s = randomStep(rng, L, Q);
+        while (bool(fmt) != s.int8);
+      s.valid = true;
+      for (unsigned l = 0; l < L; ++l)
+        s.align[l] = uint8_t((i + l) % 32);
+      steps.push_back(s);
+    }
   for (uint64_t i = 0; i < args.vectors; ++i)
     steps.push_back(randomStep(rng, L, Q));
   for (unsigned i = 0; i < lat; ++i) {

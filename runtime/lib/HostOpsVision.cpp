@@ -131,16 +131,27 @@ Error checkResize(const Program &p, size_t i, const HostSegment &h) {
   const std::vector<int64_t> &y = p.tensors[h.outputs[0]].shape;
   if (y.size() != rank)
     return segError(i, h, "input and output ranks differ");
+  // The kernel resizes one axis after the other, axis 0 first: after axis
+  // d its buffer holds out[0..d] x in[d+1..] floats.
+  u128 widest = 0;
   for (size_t d = 0; d < rank; ++d) {
     double sc = paramDouble(h, kNumResizeParams + d);
-    if (!std::isfinite(sc) || sc <= 0 || sc > double(kMaxFloatParam))
+    if (!std::isfinite(sc) || sc < 1.0 / double(kMaxFloatParam) ||
+        sc > double(kMaxFloatParam))
       return segError(i, h, "axis " + Twine(d) + ": scale (param " +
                                 Twine(kNumResizeParams + d) +
-                                ") must be finite, > 0 and <= 65536");
+                                ") must be finite and in [2^-16, 65536]");
     if (x[d] < 1 && y[d] > 0)
       return segError(i, h, "axis " + Twine(d) + ": an empty input axis "
                                                  "has no samples");
+    u128 n = 4;
+    for (size_t e = 0; e < rank; ++e)
+      n *= uint64_t(e <= d ? y[e] : x[e]);
+    widest = std::max(widest, n);
   }
+  if (widest > kMaxPatchBytes)
+    return segError(i, h, "an intermediate of the axis-by-axis resize "
+                          "exceeds 4 GiB");
   for (int64_t k = 0; k < roi; ++k)
     if (!std::isfinite(paramDouble(h, kNumResizeParams + rank + k)))
       return segError(i, h, "roi value " + Twine(k) + " is not finite");
@@ -179,8 +190,7 @@ Error checkConvTranspose(const Program &p, size_t i, const HostSegment &h) {
     int64_t full = (x[2 + a] - 1) * s + d * (wt[2 + a] - 1) + 1 -
                    h.params[base + kWinPadBegin] - h.params[base + kWinPadEnd];
     // output_padding adds fewer than max(stride, dilation) positions.
-    if (x[2 + a] < 1 || full < 1 || y[2 + a] < full ||
-        y[2 + a] >= full + std::max(s, d))
+    if (y[2 + a] < 1 || y[2 + a] < full || y[2 + a] >= full + std::max(s, d))
       return segError(i, h, "spatial axis " + Twine(a) + ": output extent " +
                                 Twine(y[2 + a]) +
                                 " does not match the window (" + Twine(full) +

@@ -188,7 +188,19 @@ TEST(HostFloatVision, LoaderRefusesMalformedSegments) {
                   rk::ResizeMode::Nearest, rk::ResizeCoord::HalfPixel,
                   rk::ResizeNearest::Floor, {1, 1, 2, -2});
               n.op(K::FloatResize, {x}, {1, 1, 4, 4}, p);
-            }).find("axis 3: scale (param 10) must be finite, > 0"),
+            }).find("axis 3: scale (param 10) must be finite and in "
+                    "[2^-16, 65536]"),
+            std::string::npos);
+  EXPECT_NE(err([](Net &n) {
+              // [1, 1, 1, 2^20] -> [1, 1, 2^20, 1]: after the height axis
+              // the kernel's buffer would hold 2^40 floats.
+              uint32_t x = n.input({1, 1, 1, 1 << 20}, {});
+              n.op(K::FloatResize, {x}, {1, 1, 1 << 20, 1},
+                   resizeParams(rk::ResizeMode::Nearest,
+                                rk::ResizeCoord::Asymmetric,
+                                rk::ResizeNearest::Floor,
+                                {1, 1, 65536, 1}));
+            }).find("an intermediate of the axis-by-axis resize exceeds 4 GiB"),
             std::string::npos);
   EXPECT_NE(err([](Net &n) {
               uint32_t x = n.input({1, 1, 2, 2}, ramp(4, 1, 0));

@@ -552,6 +552,22 @@ def _(g):  # conv, 2x nearest upsampling, conv, ReduceMean over H and W
     return g.n("ReduceMean", [y], "mean0", "y", axes=[2, 3], keepdims=0)
 
 
+@reg("resize_batch")
+def _(g):  # a resize whose scales grow the batch axis
+    g.inits.append(numpy_helper.from_array(np.array([2, 1, 1, 1], np.float32), "scales"))
+    return g.n("Resize", [g.x([1, 2, 3, 3]), "", "scales"], "resize0", "y")
+
+
+@reg("reduce_drop_batch")
+def _(g):  # a reduction that drops axis 0 (extent 1)
+    return g.n("ReduceSum", [g.x([1, 3, 4]), g.c("axes", [0])], "rsum0", "y", keepdims=0)
+
+
+@reg("expand_per_image")
+def _(g):  # broadcast within each image
+    return g.n("Expand", [g.x([2, 3, 1]), g.c("shape", [3, 4])], "expand0", "y")
+
+
 @reg("bad_upsample_down", opset=9)
 def _(g):  # nearest downsampling has no defined rounding before Resize-11
     g.inits.append(numpy_helper.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "scales"))

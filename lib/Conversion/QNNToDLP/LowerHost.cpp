@@ -412,7 +412,10 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
           axes.push_back(a < 0 ? a + rank : a);
         llvm::sort(axes);
         axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-        if (!axes.empty() && axes[0] == 0 && dim0(x) != 1)
+        // Axis 0 is the image: reducing it is a no-op only when it has
+        // extent 1 and stays (dropped, the result's axis 0 would not be the
+        // image any more).
+        if (!axes.empty() && axes[0] == 0 && (dim0(x) != 1 || !keep))
           return error(op, "a reduction over the batch axis (the program "
                            "runs one image at a time)");
         std::vector<int64_t> params = {isa<nn::ReduceMeanOp>(op) ? 1 : 0,
@@ -421,10 +424,13 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
       })
       .Case([&](nn::ExpandOp e) -> LogicalResult {
+        // The result's axis 0 must be the input's image axis (same rank,
+        // same extent) or have extent 1.
         int64_t out0 = rankOf(e.getOutput()) ? dim0(e.getOutput()) : 1;
-        if (rankOf(e.getInput()) > 0 &&
-            rankOf(e.getOutput()) == rankOf(e.getInput()) &&
-            dim0(e.getInput()) != out0 && out0 != 1)
+        bool sameAxis0 = rankOf(e.getInput()) > 0 &&
+                         rankOf(e.getOutput()) == rankOf(e.getInput()) &&
+                         dim0(e.getInput()) == out0;
+        if (out0 != 1 && !sameAxis0)
           return error(op, "an expand along the batch axis (the program "
                            "runs one image at a time)");
         return nnSegment(K::FloatExpand, {e.getInput()}, {true}, {});
@@ -436,7 +442,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       })
       .Case([&](nn::ResizeOp r) -> LogicalResult {
         ArrayRef<double> scales = r.getScales();
-        if (!scales.empty() && scales[0] != 1.0 && dim0(r.getInput()) != 1)
+        if (dim0(r.getOutput()) != dim0(r.getInput()))
           return error(op, "a resize of the batch axis (the program runs one "
                            "image at a time)");
         // The scales the float evaluator passes: the model's, or out / in.
