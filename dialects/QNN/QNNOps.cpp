@@ -328,6 +328,20 @@ LogicalResult TableOp::verify() {
   return success();
 }
 
+LogicalResult ChannelMulOp::verify() {
+  if (failed(checkFmaps(*this)))
+    return failure();
+  ArrayRef<int64_t> x = getInput().getType().getShape(),
+                    g = getGate().getType().getShape();
+  if (getOutput().getType().getShape() != x)
+    return emitOpError("result shape must equal the input shape");
+  if (x.size() != 4 || g.size() != 4 || g[1] != x[1] || g[2] != 1 ||
+      g[3] != 1 || (g[0] != x[0] && g[0] != 1))
+    return emitOpError("expected an N x C x H x W input and an N x C x 1 x 1 "
+                       "(or 1 x C x 1 x 1) gate");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

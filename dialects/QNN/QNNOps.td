@@ -169,6 +169,27 @@ def QNN_TableOp : QNN_FmapOp<"table"> {
   let arguments = (ins QNN_Fmap:$input, DenseI8ArrayAttr:$table);
 }
 
+def QNN_ChannelMulOp : QNN_FmapOp<"channel_mul"> {
+  let summary = "per-channel scaling of a map by a gate (squeeze-and-excitation)";
+  let description = [{
+    Multiplies every element of channel `c` of `input` (N x C x H x W) by
+    `gate[n, c]` (N x C x 1 x 1, or 1 x C x 1 x 1 for every image) and
+    requantizes the product: `y = sat8(roundShift(x * g, f_x[c] + f_g[c] -
+    f_y[c]))` with the shifts of `#qnn.fmap` (docs/numerics.md section 8).
+    The quantizer builds it from `qnn.dequantize` x, `qnn.dequantize` gate,
+    a broadcasting `nn.mul`, `qnn.quantize`: the same integers, bit for bit.
+    The result has the input's shape.
+
+    ```mlir
+    %y = qnn.channel_mul %x, %g
+        : (tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>,
+           tensor<1x2x1x1xi8, #qnn.fmap<[7, 7]>>)
+        -> tensor<1x2x4x4xi8, #qnn.fmap<[6, 6]>>
+    ```
+  }];
+  let arguments = (ins QNN_Fmap:$input, QNN_Fmap:$gate);
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//

@@ -102,6 +102,9 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       .Case([&](qnn::AddOp o) { return qAdd(o, in[0], in[1], ctx); })
       .Case([&](qnn::ClampOp o) { return qClamp(o, in[0], ctx); })
       .Case([&](qnn::TableOp o) { return qTable(o, in[0], ctx); })
+      .Case([&](qnn::ChannelMulOp o) {
+        return qChannelMul(o, in[0], in[1], ctx);
+      })
       .Case([&](qnn::ConcatOp o) {
         return qConcat(static_cast<int64_t>(o.getAxis()), in, ctx);
       })

@@ -67,6 +67,9 @@ Tensor qAdd(qnn::AddOp op, const Tensor &a, const Tensor &b, ExecContext &ctx);
 Tensor qClamp(qnn::ClampOp op, const Tensor &x, ExecContext &ctx);
 /// qnn.table: per channel, the 256-entry lookup of its scale entry.
 Tensor qTable(qnn::TableOp op, const Tensor &x, ExecContext &ctx);
+/// qnn.channel_mul: every channel of x times its gate value, requantized.
+Tensor qChannelMul(qnn::ChannelMulOp op, const Tensor &x, const Tensor &g,
+                   ExecContext &ctx);
 Tensor qConcat(int64_t axis, llvm::ArrayRef<Tensor> in, ExecContext &ctx);
 
 } // namespace dlp::eval::kernels

@@ -19,6 +19,7 @@
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/Pool.h"
 #include "dlprt/kernels/Requant.h"
+#include "dlprt/kernels/ChannelMul.h"
 #include "dlprt/kernels/Table.h"
 
 #include <algorithm>
@@ -570,6 +571,32 @@ Tensor kernels::qTable(qnn::TableOp op, const Tensor &x, ExecContext &ctx) {
   int8_t *ys = y.mutableAs<int8_t>();
   perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
     rk::applyTable(tables + (c / block) * rk::kTableEntries, xs + b, ys + b,
+                   e - b);
+  });
+  return y;
+}
+
+Tensor kernels::qChannelMul(qnn::ChannelMulOp op, const Tensor &x,
+                            const Tensor &g, ExecContext &ctx) {
+  if (!expect(x, ElemType::I8, ctx, "int8") ||
+      !expect(g, ElemType::I8, ctx, "int8"))
+    return Tensor();
+  ChannelView v = channels(x), gv = channels(g);
+  if (x.rank() != 4 || g.rank() != 4 || gv.c != v.c || gv.inner != 1 ||
+      (gv.n != v.n && gv.n != 1))
+    return fail(ctx, "gate shape " + shp::toString(g.shape()) +
+                         " does not scale the channels of " +
+                         shp::toString(x.shape()));
+  qnn::FmapAttr fx = fmapOf(op.getInput()), fg = fmapOf(op.getGate()),
+                fy = fmapOf(op.getOutput());
+  Tensor y = Tensor::alloc(x.shape(), ElemType::I8);
+  const int8_t *xs = x.as<int8_t>(), *gs = g.as<int8_t>();
+  int8_t *ys = y.mutableAs<int8_t>();
+  perChannel(x, ctx, [&](int64_t c, int64_t b, int64_t e) {
+    int64_t n = b / (v.c * v.inner);
+    int8_t gate = gs[(gv.n == 1 ? 0 : n) * v.c + c];
+    rk::channelMul(xs + b, gate,
+                   rk::channelMulShift(fx.at(c), fg.at(c), fy.at(c)), ys + b,
                    e - b);
   });
   return y;

@@ -10,6 +10,7 @@
 
 #include "dlp/Quant/ActivationTable.h"
 #include "dlp/Quant/AutoPrecision.h"
+#include "dlp/Quant/ChannelMul.h"
 #include "dlp/Quant/Passes.h"
 #include "dlp/Quant/WeightPlan.h"
 #include "dlp/Quant/WeightQuant.h"
@@ -166,7 +167,7 @@ public:
 
   LogicalResult run();
   int64_t numPow2 = 0, numInt8 = 0, numQuantized = 0, numFloat = 0;
-  int64_t numNarrowed = 0, numTables = 0;
+  int64_t numNarrowed = 0, numTables = 0, numChannelMuls = 0;
 
 private:
   /// The int8 version of float value `v` (null if it cannot have one).
@@ -625,8 +626,12 @@ LogicalResult FuncQuantizer::run() {
     }
   }
   // Activations between quantized maps become exact int8 tables.
-  if (cfg.tables)
+  // and x * gate of int8 maps an integer per-channel scaling (after the
+  // tables: a gate may be a table's output).
+  if (cfg.tables) {
     numTables = quant::tabulateActivations(func);
+    numChannelMuls = quant::scaleChannels(func);
+  }
   // Drop what the rewrite left unused: dequantize ops of values only
   // quantized consumers read, and the float weights.
   SmallVector<Operation *> worklist;
@@ -910,6 +915,7 @@ void QuantizePass::runOnOperation() {
     numFloat += q.numFloat;
     numNarrowed += q.numNarrowed;
     numTables += q.numTables;
+    numChannelMuls += q.numChannelMuls;
   }
   for (auto [names, what] :
        {std::pair{&cfg.csr, "' for CSR"}, std::pair{&cfg.int8, "'"}})

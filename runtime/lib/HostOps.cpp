@@ -11,6 +11,7 @@
 #include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
+#include "dlprt/kernels/ChannelMul.h"
 #include "dlprt/kernels/Table.h"
 
 #include "llvm/ADT/Twine.h"
@@ -78,6 +79,8 @@ const char *kindName(HostOpKind k) {
     return "float conv transpose";
   case HostOpKind::Table:
     return "table";
+  case HostOpKind::ChannelMul:
+    return "channel mul";
   }
   return "?";
 }
@@ -468,6 +471,53 @@ void runTable(const Program &p, const HostSegment &h, uint8_t *data) {
         data[blockedOffset(y, L, c, yy, xx)] = out[k];
 }
 
+Error checkChannelMul(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 2 || h.outputs.size() != 1 || h.constBytes)
+    return segError(i, h, "a channel mul takes two inputs (x, gate), one "
+                          "output, no const");
+  const TensorDesc &x = p.tensors[h.inputs[0]], &g = p.tensors[h.inputs[1]],
+                   &y = p.tensors[h.outputs[0]];
+  if (x.shape != y.shape || x.C != y.C || x.H != y.H || x.W != y.W)
+    return segError(i, h, "output '" + y.name + "' " + shapeText(y.shape) +
+                              " must have the shape and storage of input '" +
+                              x.name + "' " + shapeText(x.shape));
+  if (g.C != x.C || g.H != 1 || g.W != 1)
+    return segError(i, h, "gate '" + g.name + "' " + shapeText(g.shape) +
+                              " must have one value per channel of '" +
+                              x.name + "' (" + Twine(x.C) + " x 1 x 1)");
+  if (h.params.size() != uint64_t(x.C))
+    return segError(i, h, Twine(h.params.size()) + " params; expected one "
+                              "shift per channel (" + Twine(x.C) + ")");
+  for (size_t c = 0; c < h.params.size(); ++c)
+    if (h.params[c] < kernels::kMinShift || h.params[c] > kernels::kMaxShift)
+      return segError(i, h, "shift " + Twine(h.params[c]) + " of channel " +
+                                Twine(c) + " is outside [" +
+                                Twine(kernels::kMinShift) + ", " +
+                                Twine(kernels::kMaxShift) + "]");
+  return Error::success();
+}
+
+/// ChannelMul (Program.h): through a buffer, so the tensors may share bytes.
+void runChannelMul(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &g = p.tensors[h.inputs[1]],
+                   &y = p.tensors[h.outputs[0]];
+  uint32_t L = p.target.L;
+  std::vector<int8_t> in(uint64_t(x.H) * x.W), out(in.size());
+  std::vector<std::vector<int8_t>> res(x.C);
+  for (int64_t c = 0; c < x.C; ++c) {
+    for (int64_t yy = 0, k = 0; yy < x.H; ++yy)
+      for (int64_t xx = 0; xx < x.W; ++xx, ++k)
+        in[k] = int8_t(data[blockedOffset(x, L, c, yy, xx)]);
+    res[c].resize(in.size());
+    kernels::channelMul(in.data(), int8_t(data[blockedOffset(g, L, c, 0, 0)]),
+                        int(h.params[c]), res[c].data(), int64_t(in.size()));
+  }
+  for (int64_t c = 0; c < y.C; ++c)
+    for (int64_t yy = 0, k = 0; yy < y.H; ++yy)
+      for (int64_t xx = 0; xx < y.W; ++xx, ++k)
+        data[blockedOffset(y, L, c, yy, xx)] = uint8_t(res[c][k]);
+}
+
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
@@ -490,7 +540,8 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
     return Error::success();
   };
   bool floatIn = h.kind >= HostOpKind::Quantize &&
-                 h.kind != HostOpKind::PackTaps && h.kind != HostOpKind::Table;
+                 h.kind != HostOpKind::PackTaps && h.kind != HostOpKind::Table &&
+                 h.kind != HostOpKind::ChannelMul;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -1114,7 +1165,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Table)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::ChannelMul)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -1140,6 +1191,8 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkPackTaps(p, i, h);
   case HostOpKind::Table:
     return checkTable(p, i, h);
+  case HostOpKind::ChannelMul:
+    return checkChannelMul(p, i, h);
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
@@ -1184,6 +1237,8 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runPackTaps(p, h, data, threads);
   else if (h.kind == HostOpKind::Table)
     runTable(p, h, data);
+  else if (h.kind == HostOpKind::ChannelMul)
+    runChannelMul(p, h, data);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

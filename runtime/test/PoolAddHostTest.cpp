@@ -314,6 +314,15 @@ TEST(HostOps, PackTaps) {
             std::string::npos);
 }
 
+/// Pixel (r, x) of each of C channels of a 16 x 16 map at data offset 0
+/// holds code r * W + x - 128: every int8 code once per channel.
+void fillAllCodes(std::vector<uint8_t> &data, int C, int H, int W) {
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < W; ++xx)
+        data[blocked(H, W, c, r, xx)] = uint8_t(r * W + xx - 128);
+}
+
 // Table (Program.h): every code of 3 channels (16 x 16 pixels each)
 // through per-channel tables (channel c's entry for code q is a different
 // byte for each c and q), in place and into another tensor; the loader's
@@ -325,10 +334,7 @@ TEST(HostOps, Table) {
   uint32_t x = b.tensor("x", C, H, W, 0, {1, 2, 3});
   uint32_t y = b.tensor("y", C, H, W, 4096, {7, 7, 7});
   std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
-  for (int c = 0; c < C; ++c)
-    for (int r = 0; r < H; ++r)
-      for (int xx = 0; xx < W; ++xx)
-        data[blocked(H, W, c, r, xx)] = uint8_t(r * W + xx - 128);
+  fillAllCodes(data, C, H, W);
   auto entry = [](int c, int q) { return int8_t((q * 37 + c * 11) & 0xFF); };
   b.p.constData.resize(C * 256);
   for (int c = 0; c < C; ++c)
@@ -369,8 +375,86 @@ TEST(HostOps, Table) {
               p.tensors[1].frac = {7};
             }).find("as many fractional bits entries with the same block"),
             std::string::npos);
-  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(27); })
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(28); })
                 .find("kind"),
+            std::string::npos);
+}
+
+// ChannelMul (Program.h): every code of 3 channels (16 x 16 pixels each)
+// times a gate per channel (-128, 127, -3) with shifts 7, -2 (a left shift
+// that saturates) and 0, against the contract's requant written out
+// (refRequant); the loader's checks of the params, shapes and types.
+TEST(HostOps, ChannelMul) {
+  const int C = 3, H = 16, W = 16;
+  Builder b;
+  b.p.dataBytes = 8192;
+  uint32_t x = b.tensor("x", C, H, W, 0, {1, 2, 3});
+  uint32_t g = b.tensor("g", C, 1, 1, 2048, {7, 7, 7});
+  uint32_t y = b.tensor("y", C, H, W, 4096, {1, 11, 10});
+  std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
+  fillAllCodes(data, C, H, W);
+  const int8_t gate[C] = {-128, 127, -3};
+  const int64_t shift[C] = {7, -2, 0};
+  for (int c = 0; c < C; ++c)
+    data[2048 + blocked(1, 1, c, 0, 0)] = uint8_t(gate[c]);
+  b.p.host = {HostSegment{HostOpKind::ChannelMul, {x, g}, {y},
+                          {shift[0], shift[1], shift[2]}, 0, 0}};
+  b.emit(instr(Opcode::Host, {{"segment", 0}})).emit(instr(Opcode::End, {}));
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  int saturated = 0;
+  for (int c = 0; c < 8; ++c) // one channel block of the test target's L = 8
+    for (int r = 0; r < H; ++r)
+      for (int xx = 0; xx < W; ++xx) {
+        int64_t want = 0;
+        if (c < C) {
+          want = refRequant(int64_t(r * W + xx - 128) * gate[c], int(shift[c]));
+          want = std::clamp<int64_t>(want, -128, 127);
+          saturated += want == 127 || want == -128;
+        }
+        EXPECT_EQ(int8_t(data[4096 + blocked(H, W, c, r, xx)]), want)
+            << c << " " << r << " " << xx;
+      }
+  EXPECT_GT(saturated, 200);
+  auto errorOf = [&](auto change) {
+    Program p = b.p;
+    change(p);
+    return loadError(writeBinary(p));
+  };
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params.pop_back(); })
+                .find("(channel mul): 2 params; expected one shift per "
+                      "channel (3)"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params[1] = 64; })
+                .find("shift 64 of channel 1 is outside [-32, 63]"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].params[2] = -33; })
+                .find("shift -33 of channel 2 is outside [-32, 63]"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&](Program &p) { p.host[0].inputs = {x}; })
+                .find("a channel mul takes two inputs (x, gate), one output, "
+                      "no const"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) {
+              p.constData.resize(3);
+              p.host[0].constBytes = 3;
+            }).find("one output, no const"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) {
+              p.tensors[1].W = 2;
+              p.tensors[1].shape = {1, 3, 1, 2};
+            }).find("gate 'g' [1, 3, 1, 2] must have one value per channel "
+                    "of 'x' (3 x 1 x 1)"),
+            std::string::npos);
+  EXPECT_NE(errorOf([](Program &p) {
+              p.tensors[2].W = 8;
+              p.tensors[2].shape = {1, 3, 16, 8};
+            }).find("must have the shape and storage of input 'x'"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&](Program &p) {
+              p.host[0].inputs[1] = floatTensor(b, "gf", {1, 3, 1, 1}, 6144);
+              p.tensors = b.p.tensors;
+            }).find("input 'gf' must be int8"),
             std::string::npos);
 }
 

@@ -78,7 +78,9 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
            "Weight window (pow2 n1) / int8 scale per output channel or per layer">,
     Option<"tables", "tables", "bool", "true",
            "Activations between quantized maps as exact int8 lookup tables "
-           "(qnn.table); false keeps them float between dequantize and quantize">,
+           "(qnn.table) and squeeze-and-excitation x * gate of int8 maps as "
+           "qnn.channel_mul; false keeps them float between dequantize and "
+           "quantize">,
     Option<"maxFracSpread", "max-frac-spread", "int", "8",
            "Cap every channel's fractional bits at the tensor's smallest plus this">,
     Option<"weightRounding", "weight-rounding", "std::string", "\"nearest\"",
@@ -102,6 +104,8 @@ def DLPQuantize : Pass<"dlp-quantize", "mlir::ModuleOp"> {
     Statistic<"numFloat", "float-ops", "nn ops left in float">,
     Statistic<"numTables", "table-ops",
               "Activations between quantized maps made int8 lookup tables">,
+    Statistic<"numChannelMuls", "channel-mul-ops",
+              "Per-channel scalings (x * gate) of int8 maps made qnn.channel_mul">,
     Statistic<"numNarrowed", "narrowed-inputs",
               "Layers whose input was requantized to a narrower spread">,
     Statistic<"pow2MacPermille", "pow2-mac-permille",

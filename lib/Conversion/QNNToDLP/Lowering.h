@@ -95,6 +95,8 @@ public:
   mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
   /// qnn.table as a Table host segment (the tables in CONST).
   mlir::LogicalResult lowerHostTable(qnn::TableOp op);
+  /// qnn.channel_mul as a ChannelMul host segment (the shifts in params).
+  mlir::LogicalResult lowerHostChannelMul(qnn::ChannelMulOp op);
   /// Float ops between dequantize / quantize as host float segments.
   mlir::LogicalResult lowerHostFloat(mlir::Operation *op);
   /// A host segment of `kind` and its HOST instruction.

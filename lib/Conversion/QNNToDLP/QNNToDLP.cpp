@@ -11,6 +11,7 @@
 #include "dlp/Conversion/Passes.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/CycleModel.h"
+#include "dlprt/kernels/ChannelMul.h"
 #include "dlprt/Profile.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -289,6 +290,29 @@ LogicalResult Lowering::lowerHostTable(qnn::TableOp op) {
   return success();
 }
 
+LogicalResult Lowering::lowerHostChannelMul(qnn::ChannelMulOp op) {
+  auto fmap = [](Value v) {
+    return qnn::encodingOf<qnn::FmapAttr>(cast<RankedTensorType>(v.getType()));
+  };
+  qnn::FmapAttr fx = fmap(op.getInput()), fg = fmap(op.getGate()),
+                fy = fmap(op.getOutput());
+  dlprt::HostSegment s;
+  s.kind = dlprt::HostOpKind::ChannelMul;
+  uint32_t in = tensorOf(op.getInput());
+  s.inputs = {in, uint32_t(tensorOf(op.getGate()))};
+  // The result keeps the input's storage.
+  TensorRec like = tensors[in];
+  s.outputs.push_back(tensorLike(op.getOutput(), like));
+  int64_t channels = op.getInput().getType().getDimSize(1);
+  for (int64_t c = 0; c < channels; ++c)
+    s.params.push_back(
+        dlprt::kernels::channelMulShift(fx.at(c), fg.at(c), fy.at(c)));
+  host.push_back(std::move(s));
+  em.barrier(risa::Opcode::Host, op.getLoc(),
+             {{"segment", int64_t(host.size() - 1)}});
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](qnn::QuantizeOp q) -> LogicalResult {
@@ -318,6 +342,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](qnn::FullyConnectedOp fc) { return lowerFullyConnected(fc); })
       .Case([&](qnn::TableOp t) { return lowerHostTable(t); })
+      .Case([&](qnn::ChannelMulOp m) { return lowerHostChannelMul(m); })
       .Case<qnn::MaxPoolOp, qnn::AvgPoolOp, qnn::GlobalAvgPoolOp>(
           [&](Operation *p) { return lowerPool(p); })
       .Case<qnn::AddOp, qnn::RequantizeOp, qnn::ClampOp>(

@@ -169,6 +169,11 @@ enum class HostOpKind : uint32_t {
   /// input (code q at q + 128), the element of storage channel c using
   /// table c / fracBlock.
   Table = 26,
+  /// Per-channel scaling of an int8 feature map (squeeze-and-excitation,
+  /// dlprt/kernels/ChannelMul.h): inputs x (C x H x W) and gate (C x 1 x
+  /// 1), output the shape and storage of x; params: one requantizing shift
+  /// per channel of x (f_x + f_gate - f_out, in [-32, 63]); no const.
+  ChannelMul = 27,
 };
 
 struct HostSegment {

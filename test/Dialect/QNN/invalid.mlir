@@ -157,3 +157,19 @@ func.func @act_bounds_count(%x: tensor<1x2xi8, #qnn.fmap<[1, 1]>>) {
   %c = qnn.clamp %x {act_max = array<i32: 1, 2, 3>} : (tensor<1x2xi8, #qnn.fmap<[1, 1]>>) -> tensor<1x2xi8, #qnn.fmap<[1, 1]>>
   return
 }
+
+// -----
+
+func.func @channel_mul_result(%x: tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>, %g: tensor<1x2x1x1xi8, #qnn.fmap<[7, 7]>>) {
+  // expected-error @+1 {{result shape must equal the input shape}}
+  %y = qnn.channel_mul %x, %g : (tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>, tensor<1x2x1x1xi8, #qnn.fmap<[7, 7]>>) -> tensor<1x2x2x2xi8, #qnn.fmap<[6, 6]>>
+  return
+}
+
+// -----
+
+func.func @channel_mul_gate(%x: tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>, %g: tensor<1x2x4x1xi8, #qnn.fmap<[7, 7]>>) {
+  // expected-error @+1 {{expected an N x C x H x W input and an N x C x 1 x 1 (or 1 x C x 1 x 1) gate}}
+  %y = qnn.channel_mul %x, %g : (tensor<1x2x4x4xi8, #qnn.fmap<[5, 6]>>, tensor<1x2x4x1xi8, #qnn.fmap<[7, 7]>>) -> tensor<1x2x4x4xi8, #qnn.fmap<[6, 6]>>
+  return
+}

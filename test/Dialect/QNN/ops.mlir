@@ -44,3 +44,12 @@ func.func @add_concat_pools(%a: tensor<1x2x4x4xi8, #qnn.fmap<[6, 2]>>, %b: tenso
   %q = qnn.requantize %g : (tensor<1x4x1x1xi8, #qnn.fmap<[5, 3, 6, 2]>>) -> tensor<1x4x1x1xi8, #qnn.fmap<[5, 3, 6, 2]>>
   return %q : tensor<1x4x1x1xi8, #qnn.fmap<[5, 3, 6, 2]>>
 }
+
+// CHECK-LABEL: func @channel_mul
+func.func @channel_mul(%x: tensor<?x2x4x4xi8, #qnn.fmap<[5, 6]>>, %g: tensor<?x2x1x1xi8, #qnn.fmap<[7, 7]>>, %h: tensor<1x2x1x1xi8, #qnn.fmap<[7, 8]>>) -> tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>> {
+  // CHECK: qnn.channel_mul %{{.*}}, %{{.*}} : (tensor<?x2x4x4xi8, #qnn.fmap<[5, 6]>>, tensor<?x2x1x1xi8, #qnn.fmap<[7, 7]>>) -> tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>>
+  %y = qnn.channel_mul %x, %g : (tensor<?x2x4x4xi8, #qnn.fmap<[5, 6]>>, tensor<?x2x1x1xi8, #qnn.fmap<[7, 7]>>) -> tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>>
+  // CHECK: qnn.channel_mul {{.*}}tensor<1x2x1x1xi8
+  %z = qnn.channel_mul %y, %h : (tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>>, tensor<1x2x1x1xi8, #qnn.fmap<[7, 8]>>) -> tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>>
+  return %z : tensor<?x2x4x4xi8, #qnn.fmap<[6, 6]>>
+}
