@@ -424,10 +424,7 @@ struct Tb {
   VCsrTop m;
   tb::Rng rng;
   uint64_t cycle = 0;
-  struct Pending {
-    bool fa = false, wb = false, pb = false, ab = false;
-    uint64_t faAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
-  } pend;
+  GemmPorts pend; ///< last cycle's reads
   // Outputs sampled in the last step.
   bool decoded = false, error = false, decBusy = false, gemmStart = false,
        done = false, gemmBusy = false, wbActive = false, gemmActive = false;
@@ -438,86 +435,9 @@ struct Tb {
     tb::fail(args, "cycle " + std::to_string(cycle) + ": " + what);
   }
 
-  void serveReads() {
-    const size_t L = mc.L, Q = mc.Q, RB = Q + 1;
-    if (pend.fa)
-      putBytes(m.fa_rd_data, 0, &mc.fbuf[pend.faAddr * L], L);
-    else
-      randomBytes(m.fa_rd_data, L, rng);
-    if (pend.wb) {
-      static std::vector<uint8_t> zero(4096, 0);
-      for (size_t l = 0; l < L; ++l) {
-        uint64_t row = pend.wbAddr + l;
-        bool in = row < mc.wbufN;
-        putBytes(m.wb_rd_data, l * RB, in ? &mc.wrow[row * RB] : zero.data(),
-                 RB);
-        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, in ? mc.wtag[row] : 0);
-      }
-    } else {
-      randomBytes(m.wb_rd_data, L * RB, rng);
-      for (size_t l = 0; l < L; ++l)
-        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, rng.next() & 3);
-    }
-    if (pend.pb)
-      putBytes(m.pb_rd_data, 0, &mc.pbuf[pend.pbAddr * mc.entryBytes],
-               mc.entryBytes);
-    else
-      randomBytes(m.pb_rd_data, mc.entryBytes, rng);
-    if (pend.ab)
-      putBytes(m.ab_rd_data, 0,
-               reinterpret_cast<const uint8_t *>(&mc.abuf[pend.abAddr * Q]),
-               4 * Q);
-    else
-      randomBytes(m.ab_rd_data, 4 * Q, rng);
-  }
-
   void memories() {
-    pend = Pending();
-    wbActive = gemmActive = false;
-    if (m.wb_rd_en) {
-      pend.wb = wbActive = true;
-      pend.wbAddr = uint64_t(m.wb_rd_addr);
-      if (pend.wbAddr >= mc.wbufN)
-        fail("WBUF read past the buffer: " + std::to_string(pend.wbAddr));
-    }
-    if (m.fa_rd_en) {
-      pend.fa = gemmActive = true;
-      pend.faAddr = uint64_t(m.fa_rd_addr);
-      if (pend.faAddr >= mc.fbufN)
-        fail("FBUF read past the buffer");
-    }
-    if (m.pb_rd_en) {
-      pend.pb = gemmActive = true;
-      pend.pbAddr = uint64_t(m.pb_rd_addr);
-      if (pend.pbAddr >= mc.pbufN)
-        fail("PBUF read past the buffer");
-    }
-    if (m.ab_rd_en) {
-      pend.ab = gemmActive = true;
-      pend.abAddr = uint64_t(m.ab_rd_addr);
-      if (pend.abAddr >= mc.abufN)
-        fail("ABUF read past the buffer");
-    }
-    if (m.fb_wr_en) {
-      gemmActive = true;
-      uint64_t a = uint64_t(m.fb_wr_addr);
-      if (a >= mc.fbufN)
-        fail("FBUF write past the buffer");
-      for (size_t l = 0; l < mc.L; ++l)
-        mc.fbuf[a * mc.L + l] = getByte(m.fb_wr_data, l);
-    }
-    if (m.ab_wr_en) {
-      gemmActive = true;
-      uint64_t a = uint64_t(m.ab_wr_addr);
-      if (a >= mc.abufN)
-        fail("ABUF write past the buffer");
-      for (size_t q = 0; q < mc.Q; ++q) {
-        uint32_t v = 0;
-        for (unsigned b = 0; b < 4; ++b)
-          v |= uint32_t(getByte(m.ab_wr_data, 4 * q + b)) << (8 * b);
-        mc.abuf[a * mc.Q + q] = v;
-      }
-    }
+    gemmActive = pend.sample(
+        m, mc, [this](const std::string &w) { fail(w); }, wbActive);
   }
 
   /// One clock cycle with `start` / `insn` driven (random bits without).
@@ -528,7 +448,7 @@ struct Tb {
     else
       for (unsigned k = 0; k < 2 * isa::kInstrWords; ++k)
         m.insn[k] = uint32_t(rng.next());
-    serveReads();
+    pend.serve(m, mc, rng);
     m.clk = 0;
     m.eval();
     decoded = m.decoded;

@@ -201,10 +201,7 @@ struct Tb {
   tb::Rng rng;
   uint64_t cycle = 0;
   // Read data to present in the next cycle.
-  struct Pending {
-    bool fa = false, wb = false, pb = false, ab = false;
-    uint64_t faAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
-  } pend;
+  GemmPorts pend; ///< last cycle's reads
 
   Tb(tb::Args &a, Machine &mc) : args(a), mc(mc), rng(a.seed ^ 0x5eed) {}
 
@@ -212,104 +209,23 @@ struct Tb {
     tb::fail(args, "cycle " + std::to_string(cycle) + ": " + what);
   }
 
-  /// Drives the read data of last cycle's reads (random bits on a port
-  /// that was not read).
-  void serveReads() {
-    const size_t L = mc.L, Q = mc.Q, RB = Q + 1;
-    if (pend.fa)
-      putBytes(m.fa_rd_data, 0, &mc.fbuf[pend.faAddr * L], L);
-    else
-      randomBytes(m.fa_rd_data, L, rng);
-    if (pend.wb) {
-      for (size_t l = 0; l < L; ++l) {
-        uint64_t row = pend.wbAddr + l;
-        static const uint8_t zero[1024] = {};
-        bool in = row < mc.wbufN;
-        putBytes(m.wb_rd_data, l * RB, in ? &mc.wrow[row * RB] : zero, RB);
-        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, in ? mc.wtag[row] : 0);
-      }
-    } else {
-      randomBytes(m.wb_rd_data, L * RB, rng);
-      for (size_t l = 0; l < L; ++l)
-        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, rng.next() & 3);
-    }
-    if (pend.pb)
-      putBytes(m.pb_rd_data, 0, &mc.pbuf[pend.pbAddr * mc.entryBytes],
-               mc.entryBytes);
-    else
-      randomBytes(m.pb_rd_data, mc.entryBytes, rng);
-    if (pend.ab)
-      putBytes(m.ab_rd_data, 0,
-               reinterpret_cast<const uint8_t *>(&mc.abuf[pend.abAddr * Q]),
-               4 * Q);
-    else
-      randomBytes(m.ab_rd_data, 4 * Q, rng);
-  }
-
-  /// Samples this cycle's reads (served next cycle) and applies writes.
-  /// Returns whether any port was active.
+  /// Samples this cycle's SRAM ports; returns whether any was active.
   bool memories() {
-    bool active = false;
-    pend = Pending();
-    if (m.fa_rd_en) {
-      pend.fa = active = true;
-      pend.faAddr = uint64_t(m.fa_rd_addr);
-      if (pend.faAddr >= mc.fbufN)
-        fail("FBUF read past the buffer: " + std::to_string(pend.faAddr));
-    }
-    if (m.wb_rd_en) {
-      pend.wb = active = true;
-      pend.wbAddr = uint64_t(m.wb_rd_addr);
-      if (pend.wbAddr >= mc.wbufN)
-        fail("WBUF read past the buffer: " + std::to_string(pend.wbAddr));
-    }
-    if (m.pb_rd_en) {
-      pend.pb = active = true;
-      pend.pbAddr = uint64_t(m.pb_rd_addr);
-      if (pend.pbAddr >= mc.pbufN)
-        fail("PBUF read past the buffer");
-    }
-    if (m.ab_rd_en) {
-      pend.ab = active = true;
-      pend.abAddr = uint64_t(m.ab_rd_addr);
-      if (pend.abAddr >= mc.abufN)
-        fail("ABUF read past the buffer");
-    }
-    if (m.fb_wr_en) {
-      active = true;
-      uint64_t a = uint64_t(m.fb_wr_addr);
-      if (a >= mc.fbufN)
-        fail("FBUF write past the buffer");
-      for (size_t l = 0; l < mc.L; ++l)
-        mc.fbuf[a * mc.L + l] = getByte(m.fb_wr_data, l);
-    }
-    if (m.ab_wr_en) {
-      active = true;
-      uint64_t a = uint64_t(m.ab_wr_addr);
-      if (a >= mc.abufN)
-        fail("ABUF write past the buffer");
-      for (size_t q = 0; q < mc.Q; ++q) {
-        uint32_t v = 0;
-        for (unsigned b = 0; b < 4; ++b)
-          v |= uint32_t(getByte(m.ab_wr_data, 4 * q + b)) << (8 * b);
-        mc.abuf[a * mc.Q + q] = v;
-      }
-    }
-    return active;
+    bool wbufRead = false;
+    bool other = pend.sample(
+        m, mc, [this](const std::string &w) { fail(w); }, wbufRead);
+    return other || wbufRead;
   }
 
   /// One clock cycle with `start` / `insn` driven; returns done.
   bool step(bool start, const isa::Instr *in) {
     m.start = start;
     if (in)
-      for (unsigned k = 0; k < isa::kInstrWords; ++k) {
-        m.insn[2 * k] = uint32_t(in->w[k]);
-        m.insn[2 * k + 1] = uint32_t(in->w[k] >> 32);
-      }
+      tb::putInsn(m.insn, *in);
     else
       for (unsigned k = 0; k < 2 * isa::kInstrWords; ++k)
         m.insn[k] = uint32_t(rng.next());
-    serveReads();
+    pend.serve(m, mc, rng);
     m.clk = 0;
     m.eval();
     bool done = m.done, busy = m.busy;

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace gemmtb {
@@ -169,6 +170,98 @@ struct Machine {
       abuf[i] = v;
       st.abuf[i] = int32_t(v);
     }
+  }
+};
+
+/// dlp_gemm's SRAM ports (CsrTop has the same names) served from a
+/// Machine: a read sampled in one cycle is answered in the next, with
+/// random bits on a port that was not read; writes land at once.
+struct GemmPorts {
+  bool fa = false, wb = false, pb = false, ab = false;
+  uint64_t faAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
+
+  /// Drives the read data of last cycle's reads (WBUF rows past the buffer
+  /// read as zero rows tagged 0).
+  template <class M> void serve(M &m, const Machine &mc, tb::Rng &rng) const {
+    const size_t L = mc.L, Q = mc.Q, RB = Q + 1;
+    if (fa)
+      putBytes(m.fa_rd_data, 0, &mc.fbuf[faAddr * L], L);
+    else
+      randomBytes(m.fa_rd_data, L, rng);
+    if (wb) {
+      std::vector<uint8_t> zero;
+      for (size_t l = 0; l < L; ++l) {
+        uint64_t row = wbAddr + l;
+        bool in = row < mc.wbufN;
+        if (!in && zero.empty())
+          zero.assign(RB, 0);
+        putBytes(m.wb_rd_data, l * RB, in ? &mc.wrow[row * RB] : zero.data(),
+                 RB);
+        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, in ? mc.wtag[row] : 0);
+      }
+    } else {
+      randomBytes(m.wb_rd_data, L * RB, rng);
+      for (size_t l = 0; l < L; ++l)
+        tb::put(m.wb_rd_fmt, unsigned(2 * l), 2, rng.next() & 3);
+    }
+    if (pb)
+      putBytes(m.pb_rd_data, 0, &mc.pbuf[pbAddr * mc.entryBytes],
+               mc.entryBytes);
+    else
+      randomBytes(m.pb_rd_data, mc.entryBytes, rng);
+    if (ab)
+      putBytes(m.ab_rd_data, 0,
+               reinterpret_cast<const uint8_t *>(&mc.abuf[abAddr * Q]), 4 * Q);
+    else
+      randomBytes(m.ab_rd_data, 4 * Q, rng);
+  }
+
+  /// Samples this cycle's reads (served next cycle) and applies its FBUF /
+  /// ABUF writes; `fail(what)` on an address past a buffer. Sets `wbufRead`
+  /// when the WBUF read port was used; returns whether any other port was.
+  template <class M, class Fail>
+  bool sample(M &m, Machine &mc, Fail &&fail, bool &wbufRead) {
+    *this = GemmPorts();
+    bool other = false;
+    auto read = [&](bool en, uint64_t addr, size_t n, const char *buf,
+                    bool &flag, uint64_t &at) {
+      if (!en)
+        return false;
+      flag = true;
+      at = addr;
+      if (at >= n)
+        fail(std::string(buf) + " read past the buffer: " + std::to_string(at));
+      return true;
+    };
+    other |= read(m.fa_rd_en, uint64_t(m.fa_rd_addr), mc.fbufN, "FBUF", fa,
+                  faAddr);
+    wbufRead = read(m.wb_rd_en, uint64_t(m.wb_rd_addr), mc.wbufN, "WBUF", wb,
+                    wbAddr);
+    other |= read(m.pb_rd_en, uint64_t(m.pb_rd_addr), mc.pbufN, "PBUF", pb,
+                  pbAddr);
+    other |= read(m.ab_rd_en, uint64_t(m.ab_rd_addr), mc.abufN, "ABUF", ab,
+                  abAddr);
+    if (m.fb_wr_en) {
+      other = true;
+      uint64_t a = uint64_t(m.fb_wr_addr);
+      if (a >= mc.fbufN)
+        fail("FBUF write past the buffer");
+      for (size_t l = 0; l < mc.L; ++l)
+        mc.fbuf[a * mc.L + l] = getByte(m.fb_wr_data, l);
+    }
+    if (m.ab_wr_en) {
+      other = true;
+      uint64_t a = uint64_t(m.ab_wr_addr);
+      if (a >= mc.abufN)
+        fail("ABUF write past the buffer");
+      for (size_t q = 0; q < mc.Q; ++q) {
+        uint32_t v = 0;
+        for (unsigned b = 0; b < 4; ++b)
+          v |= uint32_t(getByte(m.ab_wr_data, 4 * q + b)) << (8 * b);
+        mc.abuf[a * mc.Q + q] = v;
+      }
+    }
+    return other;
   }
 };
 
