@@ -47,6 +47,11 @@ int64_t floatBits(float v) {
   std::memcpy(&b, &v, 4);
   return b;
 }
+int64_t doubleBits(double v) {
+  int64_t b;
+  std::memcpy(&b, &v, 8);
+  return b;
+}
 } // namespace
 
 LogicalResult Lowering::lowerHostFloat(Operation *op) {
@@ -240,6 +245,25 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   };
   if (std::optional<quant::FloatUnarySpec> u = quant::floatUnarySpec(op))
     return unary(u->op, u->a, u->b);
+  // FloatReduce: mean or sum over the op's axes (normalized, ascending).
+  auto reduce = [&](auto r, bool mean) -> LogicalResult {
+    Value x = r.getInput();
+    int64_t rank = rankOf(x);
+    std::vector<int64_t> axes;
+    for (int64_t a : r.getAxes())
+      axes.push_back(a < 0 ? a + rank : a);
+    llvm::sort(axes);
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+    // Axis 0 is the image: reducing it is a no-op only when it has extent 1
+    // and stays (dropped, the result's axis 0 would not be the image any
+    // more).
+    if (!axes.empty() && axes[0] == 0 && (dim0(x) != 1 || !r.getKeepdims()))
+      return error(op, "a reduction over the batch axis (the program runs "
+                       "one image at a time)");
+    std::vector<int64_t> params = {mean ? 1 : 0, r.getKeepdims() ? 1 : 0};
+    params.insert(params.end(), axes.begin(), axes.end());
+    return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
+  };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](nn::ConvOp c) { return convLike(K::FloatConv, c); })
       .Case([&](nn::MaxPoolOp p) {
@@ -402,27 +426,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                     std::move(params));
         return success();
       })
-      .Case<nn::ReduceMeanOp, nn::ReduceSumOp>([&](Operation *) -> LogicalResult {
-        auto axesAttr = op->getAttrOfType<DenseI64ArrayAttr>("axes");
-        bool keep = op->getAttrOfType<BoolAttr>("keepdims").getValue();
-        Value x = op->getOperand(0);
-        int64_t rank = rankOf(x);
-        std::vector<int64_t> axes;
-        for (int64_t a : axesAttr.asArrayRef())
-          axes.push_back(a < 0 ? a + rank : a);
-        llvm::sort(axes);
-        axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-        // Axis 0 is the image: reducing it is a no-op only when it has
-        // extent 1 and stays (dropped, the result's axis 0 would not be the
-        // image any more).
-        if (!axes.empty() && axes[0] == 0 && (dim0(x) != 1 || !keep))
-          return error(op, "a reduction over the batch axis (the program "
-                           "runs one image at a time)");
-        std::vector<int64_t> params = {isa<nn::ReduceMeanOp>(op) ? 1 : 0,
-                                       keep ? 1 : 0};
-        params.insert(params.end(), axes.begin(), axes.end());
-        return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
-      })
+      .Case([&](nn::ReduceMeanOp r) { return reduce(r, true); })
+      .Case([&](nn::ReduceSumOp r) { return reduce(r, false); })
       .Case([&](nn::ExpandOp e) -> LogicalResult {
         // The result's axis 0 must be the input's image axis (same rank,
         // same extent) or have extent 1.
@@ -441,26 +446,9 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                          {true, true, true}, {});
       })
       .Case([&](nn::ResizeOp r) -> LogicalResult {
-        ArrayRef<double> scales = r.getScales();
         if (dim0(r.getOutput()) != dim0(r.getInput()))
           return error(op, "a resize of the batch axis (the program runs one "
                            "image at a time)");
-        // The scales the float evaluator passes: the model's, or out / in.
-        int64_t rank = rankOf(r.getInput());
-        auto in = cast<RankedTensorType>(r.getInput().getType()).getShape();
-        auto out = cast<RankedTensorType>(r.getOutput().getType()).getShape();
-        std::vector<double> sc(scales.begin(), scales.end());
-        if (int64_t(sc.size()) != rank) {
-          sc.assign(rank, 1.0);
-          for (int64_t d = 0; d < rank; ++d)
-            if (in[d] > 0)
-              sc[d] = double(out[d]) / double(in[d]);
-        }
-        auto dbits = [](double v) {
-          int64_t b;
-          std::memcpy(&b, &v, 8);
-          return b;
-        };
         rk::ResizeParams rp;
         rk::setResizeModes(rp, r.getMode(), r.getCoordinateTransformationMode(),
                            r.getNearestMode());
@@ -469,14 +457,16 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
             int64_t(rp.mode),
             int64_t(rp.coord),
             int64_t(rp.nearest),
-            dbits(double(r.getCubicCoeffA().convertToFloat())),
+            doubleBits(double(r.getCubicCoeffA().convertToFloat())),
             r.getExcludeOutside() ? 1 : 0,
             floatBits(r.getExtrapolationValue().convertToFloat()),
             int64_t(roi.size())};
-        for (double v : sc)
-          params.push_back(dbits(v));
+        // The op's scales (one per axis, its verifier's rule), as the float
+        // evaluator passes them.
+        for (double v : r.getScales())
+          params.push_back(doubleBits(v));
         for (double v : roi)
-          params.push_back(dbits(v));
+          params.push_back(doubleBits(v));
         return nnSegment(K::FloatResize, {r.getInput()}, {true},
                          std::move(params));
       })
