@@ -163,6 +163,31 @@ TEST(HostFloatVision, LoaderRefusesMalformedSegments) {
             }).find("output has shape [1, 3], expected [1, 3, 1]"),
             std::string::npos);
   EXPECT_NE(err([](Net &n) {
+              uint32_t x = n.input({1, 3, 4}, ramp(12, 1, 0));
+              n.op(K::FloatReduce, {x}, {1, 3, 1}, {2, 1, 2});
+            }).find("param 0 (mean) must be 0 or 1"),
+            std::string::npos);
+  EXPECT_NE(err([](Net &n) {
+              uint32_t x = n.input({1, 1, 2, 2}, ramp(4, 1, 0));
+              std::vector<int64_t> p = resizeParams(
+                  rk::ResizeMode::Linear, rk::ResizeCoord::TfCropAndResize,
+                  rk::ResizeNearest::Floor, {1, 1, 2, 2});
+              p[6] = 3; // roi count
+              n.op(K::FloatResize, {x}, {1, 1, 4, 4}, p);
+            }).find("roi count 3 (param 6) must be 0 or twice the rank 4"),
+            std::string::npos);
+  EXPECT_NE(err([](Net &n) {
+              uint32_t x = n.input({1, 1, 2, 2}, ramp(4, 1, 0));
+              std::vector<int64_t> p = resizeParams(
+                  rk::ResizeMode::Linear, rk::ResizeCoord::TfCropAndResize,
+                  rk::ResizeNearest::Floor, {1, 1, 2, 2});
+              p[6] = 8;
+              for (int k = 0; k < 8; ++k)
+                p.push_back(dbits(k == 5 ? NAN : 0.5));
+              n.op(K::FloatResize, {x}, {1, 1, 4, 4}, p);
+            }).find("roi value 5 is not finite"),
+            std::string::npos);
+  EXPECT_NE(err([](Net &n) {
               uint32_t x = n.input({1, 3, 2}, ramp(6, 1, 0));
               n.op(K::FloatExpand, {x}, {1, 3, 4}, {});
             }).find("input 0 [1, 3, 2] does not broadcast to the output"),
