@@ -49,27 +49,36 @@
 // Storage NR * OW_MAX vectors of L * ACCW bits (small: 98 kbit, large:
 // 1.5 Mbit).
 //
-// Timing (start cycle s, done cycle d, cycles = d + 1 - s):
-//   STREAMING: input vector k is read in cycle t_k, t_0 = s (its address
-//   comes from insn), t_k = t_{k-1} + 1 unless the stall rule holds it;
-//   its banks are updated in t_k + 1. In each cycle u >= s + 1 the real
-//   walker issues its next output if that output's last valid element was
-//   read in a cycle < u, else the padding walker issues its next one (if
-//   any); an output issued in u is written to FBUF in u + 2 (bank read,
-//   finalize, write). d = max(t_last + 1, u_last) + 2, so
-//     cycles = max(t_last + 1, u_last) + 3 - s.
+// Timing (start cycle s, done cycle d, cycles = d + 1 - s). The setup
+// takes SETUP = P_POOL_SETUP cycles (the window geometry: six divisions
+// by the strides, one quotient bit per cycle, then clamps, products and
+// sums); the unit's first working cycle is g = s + SETUP. Each output then
+// goes issue -> value (bank read) -> DIV = P_POOL_DIV reciprocal stages
+// (window count, then one quotient bit of the average's reciprocal per
+// stage; max pooling takes the same path) -> write.
+//   STREAMING: input vector k is read in cycle t_k, t_0 = g (its address
+//   comes from the setup), t_k = t_{k-1} + 1 unless the stall rule holds
+//   it; its banks are updated in t_k + 1. In each cycle u >= g + 1 the
+//   real walker issues its next output if that output's last valid
+//   element was read in a cycle < u, else the padding walker issues its
+//   next one (if any); an output issued in u is written to FBUF in
+//   u + 2 + DIV. d = max(t_last + 1, u_last + DIV) + 2, so
+//     cycles = SETUP + max(t_last + 1 - g, u_last + DIV - g) + 3.
 //   With no stall and every real output issued when complete this is
-//   cb * max(in_h*in_w, out_h*out_w) + P_POOL, the cycle model, exactly
-//   (constant C = 0): e.g. ResNet's 3x3/2 pad 1, 2x2/2, global pooling,
-//   1x1, stride > kernel, padding-only outputs (they fill idle write
-//   cycles). Shapes in which several output rows end on the same (last)
-//   input row finish later: those outputs complete faster than one write
-//   per cycle, so the model's count is not reachable with one write port
-//   and row-order reads (3x3/1 pad 1: + about out_w cycles). Of the
-//   testbench's random streaming shapes (odd paddings and output sizes
-//   included) about 85 % hit the model exactly.
+//   cb * max(in_h*in_w, out_h*out_w) + P_POOL (= 3 + SETUP + DIV), the
+//   cycle model, exactly (constant C = 0): e.g. ResNet's 3x3/2 pad 1,
+//   2x2/2, global pooling, 1x1, stride > kernel, padding-only outputs
+//   (they fill idle write cycles). Shapes in which several output rows end
+//   on the same (last) input row finish later: those outputs complete
+//   faster than one write per cycle, so the model's count is not
+//   reachable with one write port and row-order reads (3x3/1 pad 1: +
+//   about out_w cycles); shapes whose last input vectors complete no
+//   output (columns or rows no window reaches) finish up to DIV cycles
+//   earlier than the model. Of the testbench's random streaming shapes
+//   (odd paddings and output sizes included) most hit the model exactly.
 //   FALLBACK: cycles = cb * out_h * out_w * k_h * k_w + P_POOL (the first
-//   element is read in s + 1, the last in s + E; written in s + E + 2).
+//   element is read in g + 1, the last in g + E; written in g + E + 2 +
+//   DIV).
 //
 // In place: the simulator reads the whole input before writing; this unit
 // writes outputs while it reads, so an output tile that overlaps input
@@ -127,8 +136,7 @@ module dlp_pool #(
   logic [FAW-1:0] d_in_addr, d_in_cs, d_out_addr, d_out_cs;
   logic [XW-1:0]  d_ih, d_iw, d_oh, d_ow;
   logic [CBW-1:0] d_cb;
-  pos_t           s_ih, s_iw, s_oh, s_ow, s_kh, s_kw, s_sh, s_sw, s_pt, s_pl,
-                  s_pb, s_pr, s_dh, s_dw;
+  pos_t           s_ih, s_iw, s_kh, s_kw, s_sh, s_sw, s_pt, s_pl;
   always_comb begin
     d_mode     = insn[dlp_cfg_pkg::F_POOL_MODE_LSB +: dlp_cfg_pkg::F_POOL_MODE_W];
     d_in_addr  = FAW'(insn[dlp_cfg_pkg::F_POOL_IN_ADDR_LSB +: dlp_cfg_pkg::F_POOL_IN_ADDR_W]);
@@ -142,128 +150,186 @@ module dlp_pool #(
     d_cb = insn[dlp_cfg_pkg::F_POOL_CB_LSB +: CBW];
     s_ih = PW'(d_ih);
     s_iw = PW'(d_iw);
-    s_oh = PW'(d_oh);
-    s_ow = PW'(d_ow);
     s_kh = PW'(insn[dlp_cfg_pkg::F_POOL_K_H_LSB +: dlp_cfg_pkg::F_POOL_K_H_W]);
     s_kw = PW'(insn[dlp_cfg_pkg::F_POOL_K_W_LSB +: dlp_cfg_pkg::F_POOL_K_W_W]);
     s_sh = PW'(insn[dlp_cfg_pkg::F_POOL_STRIDE_H_LSB +: dlp_cfg_pkg::F_POOL_STRIDE_H_W]);
     s_sw = PW'(insn[dlp_cfg_pkg::F_POOL_STRIDE_W_LSB +: dlp_cfg_pkg::F_POOL_STRIDE_W_W]);
     s_pt = PW'(insn[dlp_cfg_pkg::F_POOL_PAD_T_LSB +: dlp_cfg_pkg::F_POOL_PAD_T_W]);
     s_pl = PW'(insn[dlp_cfg_pkg::F_POOL_PAD_L_LSB +: dlp_cfg_pkg::F_POOL_PAD_L_W]);
-    s_pb = PW'(insn[dlp_cfg_pkg::F_POOL_PAD_B_LSB +: dlp_cfg_pkg::F_POOL_PAD_B_W]);
-    s_pr = PW'(insn[dlp_cfg_pkg::F_POOL_PAD_R_LSB +: dlp_cfg_pkg::F_POOL_PAD_R_W]);
-    s_dh = PW'(insn[dlp_cfg_pkg::F_POOL_DIL_H_LSB +: dlp_cfg_pkg::F_POOL_DIL_H_W]);
-    s_dw = PW'(insn[dlp_cfg_pkg::F_POOL_DIL_W_LSB +: dlp_cfg_pkg::F_POOL_DIL_W_W]);
   end
 
-  // ---- setup (from the decode, in the start cycle) ----
-  // Rows of the streaming path at input row 0: ylo0 .. yhi0 (the first
-  // output row whose window ends at or after row 0, the last that starts
-  // at or before it); likewise the columns at input column 0. Small
-  // arrays are flat vectors: row slot r at [r*PW +: PW], column bank c at
-  // [c*PW +: PW] / [c*XW +: XW], flags at bit r / c.
-  logic             d_fast;
-  pos_t             d_ylo0, d_yhi0, d_ynext0, d_yloend0;
-  pos_t             d_xlo0, d_xhi0, d_xnext0, d_xloend0;
-  logic [NR*PW-1:0] d_rel_y0;   // row ylo0 + i: its y0
-  logic [NR-1:0]    d_rel_act;
-  logic [NC*PW-1:0] d_col_x0;   // by column bank
-  logic [NC*XW-1:0] d_col_x;
-  logic [NC-1:0]    d_col_act;
-  logic [FAW-1:0]   d_shiw, d_dhiw, d_frow0;  // fallback address steps
-  // Outputs with valid elements form the rectangle rows yr0 (= ylo0) ..
-  // yr1, columns xr0 (= xlo0) .. xr1; the rest (a frame) is padding only.
-  pos_t             d_yr1, d_xr1, d_nr, d_y0r0, d_x0r0;
-  logic             d_rect, d_full, d_haspad;
-  pos_t             d_pfy, d_pfx;               // first padding output
-  logic [FAW-1:0]   d_roff0, d_pfoff, d_jump;   // yr0*ow, pfy*ow, (nr+1)*ow
-  always_comb begin
-    pos_t t, q;
-    logic [LOG2NC-1:0] cs;
-    d_fast = (s_dh == 1) && (s_dw == 1)
-          && ((s_kh <= PW'(NR) * s_sh) || (s_oh <= PW'(NR)))
-          && ((s_kw <= PW'(NC) * s_sw) || (s_ow <= PW'(NC)))
-          && (s_ow <= PW'(OW_MAX));
-    q = s_pt / s_sh;
-    d_yhi0 = (q < s_oh - 1) ? q : s_oh - 1;
-    t = s_pt + 1 - s_kh;
-    d_ylo0 = (t > 0) ? (t + s_sh - 1) / s_sh : '0;
-    d_ynext0  = (d_yhi0 + 1) * s_sh - s_pt;
-    d_yloend0 = d_ylo0 * s_sh - s_pt + s_kh - 1;
-    for (int i = 0; i < NR; i++) begin
-      d_rel_y0[i*PW +: PW] = (d_ylo0 + PW'(i)) * s_sh - s_pt;
-      d_rel_act[i]         = (d_ylo0 + PW'(i)) <= d_yhi0;
-    end
-    q = s_pl / s_sw;
-    d_xhi0 = (q < s_ow - 1) ? q : s_ow - 1;
-    t = s_pl + 1 - s_kw;
-    d_xlo0 = (t > 0) ? (t + s_sw - 1) / s_sw : '0;
-    d_xnext0  = (d_xhi0 + 1) * s_sw - s_pl;
-    d_xloend0 = d_xlo0 * s_sw - s_pl + s_kw - 1;
-    for (int c = 0; c < NC; c++) begin
-      // the column in [xlo0, xlo0 + NC) that is c modulo NC
-      cs = LOG2NC'(c) - d_xlo0[LOG2NC-1:0];
-      t = d_xlo0 + PW'(cs);
-      d_col_x[c*XW +: XW]  = XW'(t);
-      d_col_x0[c*PW +: PW] = t * s_sw - s_pl;
-      d_col_act[c]         = t <= d_xhi0;
-    end
-    q = (s_ih - 1 + s_pt) / s_sh;
-    d_yr1 = (q < s_oh - 1) ? q : s_oh - 1;
-    q = (s_iw - 1 + s_pl) / s_sw;
-    d_xr1 = (q < s_ow - 1) ? q : s_ow - 1;
-    d_rect = (d_ylo0 <= d_yr1) && (d_xlo0 <= d_xr1);
-    d_nr = d_rect ? d_yr1 - d_ylo0 + 1 : '0;
-    d_y0r0 = d_ylo0 * s_sh - s_pt;
-    d_x0r0 = d_xlo0 * s_sw - s_pl;
-    d_full = (d_xlo0 == 0) && (d_xr1 == s_ow - 1);  // real rows have no padding
-    d_haspad = 1'b1;
-    d_pfy = '0; d_pfx = '0;
-    if (d_rect && d_ylo0 == 0 && d_xlo0 == 0) begin
-      if (!d_full)                d_pfx = d_xr1 + 1;
-      else if (d_yr1 + 1 < s_oh)  d_pfy = d_yr1 + 1;
-      else                        d_haspad = 1'b0;
-    end
-    d_roff0 = FAW'(d_ylo0 * s_ow);
-    d_pfoff = FAW'(d_pfy * s_ow);
-    d_jump  = FAW'((d_nr + PW'(1)) * s_ow);
-    d_shiw  = FAW'(s_sh * s_iw);
-    d_dhiw  = FAW'(s_dh * s_iw);
-    d_frow0 = d_in_addr - FAW'(s_pt * s_iw);
+  // ---- setup: the window geometry, P_POOL_SETUP cycles ----
+  // start (cycle s): the fields are captured and six dividends formed.
+  // ph = 1 .. DIVB: restoring division by the strides, one quotient bit
+  // per cycle (MSB first): yhi0 <- pad_t / stride_h; ylo0 <- ceil((pad_t
+  // + 1 - k_h) / stride_h), 0 when that is not positive (the first output
+  // row whose window ends at or after input row 0, the last that starts
+  // at or before it); yr1 <- (in_h - 1 + pad_t) / stride_h; likewise the
+  // columns. ph = DIVB + 1 (A): clamps to the output size; DIVB + 2 (B):
+  // flags and products; DIVB + 3 (C): sums. ph = SETUP = DIVB + 4: `go`,
+  // the unit's first working cycle (the schedule above counts from it).
+  // Small arrays are flat vectors: row slot r at [r*PW +: PW], column
+  // bank c at [c*PW +: PW] / [c*XW +: XW], flags at bit r / c.
+  localparam int DIVB = XW + 1;               // every dividend < 2^DIVB
+  localparam int SW = dlp_cfg_pkg::F_POOL_STRIDE_H_W;
+  localparam int SETUP = dlp_cfg_pkg::P_POOL_SETUP;
+  localparam int PHW = $clog2(SETUP + 1);
+  if (SETUP != DIVB + 4 || dlp_cfg_pkg::F_POOL_IN_W_W != XW ||
+      dlp_cfg_pkg::F_POOL_STRIDE_W_W != SW ||
+      dlp_cfg_pkg::F_POOL_PAD_T_W >= XW || dlp_cfg_pkg::F_POOL_PAD_L_W >= XW ||
+      SW >= XW) begin : g_check_setup
+    $error("dlp_pool: P_POOL_SETUP is not the divider's DIVB + 4, or a field width broke the dividend bound");
   end
 
-  // ---- instruction constants (registered at start; k_* = this cycle's) ----
+  logic [PHW-1:0] ph;
+  logic           go;
+  assign go = ph == PHW'(SETUP);
+  always_ff @(posedge clk) begin
+    if (!rst_n)                 ph <= '0;
+    else if (start)             ph <= PHW'(1);
+    else if (ph == PHW'(SETUP)) ph <= '0;
+    else if (ph != '0)          ph <= ph + 1'b1;
+  end
+
+  // The instruction's constants (captured at start, held to done).
   logic [1:0]       r_mode;
-  logic [FAW-1:0]   r_in_cs, r_out_cs, r_shiw, r_dhiw, r_frow0, r_in_addr;
+  logic [FAW-1:0]   r_in_addr, r_in_cs, r_out_addr, r_out_cs;
   logic [XW-1:0]    r_ih, r_iw, r_oh, r_ow;
   logic [CBW-1:0]   r_cb;
   pos_t             r_kh, r_kw, r_sh, r_sw, r_pt, r_pl, r_pb, r_pr, r_dh, r_dw;
-  pos_t             r_ylo0, r_yhi0, r_ynext0, r_yloend0;
-  pos_t             r_xlo0, r_xhi0, r_xnext0, r_xloend0;
-  logic [NR*PW-1:0] r_rel_y0;
-  logic [NR-1:0]    r_rel_act;
-  logic [NC*PW-1:0] r_col_x0;
-  logic [NC*XW-1:0] r_col_x;
-  logic [NC-1:0]    r_col_act;
-  pos_t             r_yr1, r_xr1, r_nr, r_y0r0, r_x0r0, r_pfy, r_pfx;
-  logic             r_rect, r_full;
-  logic [FAW-1:0]   r_roff0, r_pfoff, r_jump;
   always_ff @(posedge clk) begin
     if (start) begin
-      r_yr1 <= d_yr1; r_xr1 <= d_xr1; r_nr <= d_nr; r_y0r0 <= d_y0r0;
-      r_x0r0 <= d_x0r0; r_pfy <= d_pfy; r_pfx <= d_pfx; r_rect <= d_rect;
-      r_full <= d_full; r_roff0 <= d_roff0; r_pfoff <= d_pfoff; r_jump <= d_jump;
       r_mode <= d_mode;
-      r_in_cs <= d_in_cs; r_out_cs <= d_out_cs; r_in_addr <= d_in_addr;
-      r_shiw <= d_shiw; r_dhiw <= d_dhiw; r_frow0 <= d_frow0;
+      r_in_addr <= d_in_addr; r_in_cs <= d_in_cs;
+      r_out_addr <= d_out_addr; r_out_cs <= d_out_cs;
       r_ih <= d_ih; r_iw <= d_iw; r_oh <= d_oh; r_ow <= d_ow; r_cb <= d_cb;
       r_kh <= s_kh; r_kw <= s_kw; r_sh <= s_sh; r_sw <= s_sw;
-      r_pt <= s_pt; r_pl <= s_pl; r_pb <= s_pb; r_pr <= s_pr;
-      r_dh <= s_dh; r_dw <= s_dw;
-      r_ylo0 <= d_ylo0; r_yhi0 <= d_yhi0; r_ynext0 <= d_ynext0; r_yloend0 <= d_yloend0;
-      r_xlo0 <= d_xlo0; r_xhi0 <= d_xhi0; r_xnext0 <= d_xnext0; r_xloend0 <= d_xloend0;
-      r_rel_y0 <= d_rel_y0; r_rel_act <= d_rel_act;
-      r_col_x0 <= d_col_x0; r_col_x <= d_col_x; r_col_act <= d_col_act;
+      r_pt <= s_pt; r_pl <= s_pl;
+      r_pb <= PW'(insn[dlp_cfg_pkg::F_POOL_PAD_B_LSB +: dlp_cfg_pkg::F_POOL_PAD_B_W]);
+      r_pr <= PW'(insn[dlp_cfg_pkg::F_POOL_PAD_R_LSB +: dlp_cfg_pkg::F_POOL_PAD_R_W]);
+      r_dh <= PW'(insn[dlp_cfg_pkg::F_POOL_DIL_H_LSB +: dlp_cfg_pkg::F_POOL_DIL_H_W]);
+      r_dw <= PW'(insn[dlp_cfg_pkg::F_POOL_DIL_W_LSB +: dlp_cfg_pkg::F_POOL_DIL_W_W]);
+    end
+  end
+
+  // Six dividers: 0..2 by stride_h, 3..5 by stride_w. dv_n: the dividend,
+  // shifted out at the top as quotient bits enter at the bottom (after
+  // DIVB steps, the quotient); dv_r: the partial remainder (< the divisor).
+  logic [6*DIVB-1:0] dv_n;
+  logic [6*SW-1:0]   dv_r;
+  always_ff @(posedge clk) begin
+    pos_t ty, tx;
+    logic [SW:0] r2, dvs;
+    logic qb;
+    if (start) begin
+      ty = s_pt + 1 - s_kh;
+      tx = s_pl + 1 - s_kw;
+      dv_n[0*DIVB +: DIVB] <= DIVB'(s_pt);
+      dv_n[1*DIVB +: DIVB] <= (ty > 0) ? DIVB'(ty + s_sh - PW'(1)) : '0;
+      dv_n[2*DIVB +: DIVB] <= (s_ih + s_pt > 0) ? DIVB'(s_ih - PW'(1) + s_pt) : '0;
+      dv_n[3*DIVB +: DIVB] <= DIVB'(s_pl);
+      dv_n[4*DIVB +: DIVB] <= (tx > 0) ? DIVB'(tx + s_sw - PW'(1)) : '0;
+      dv_n[5*DIVB +: DIVB] <= (s_iw + s_pl > 0) ? DIVB'(s_iw - PW'(1) + s_pl) : '0;
+      dv_r <= '0;
+    end else if (ph != '0 && ph <= PHW'(DIVB)) begin
+      for (int i = 0; i < 6; i++) begin
+        r2  = {dv_r[i*SW +: SW], dv_n[i*DIVB + DIVB - 1]};
+        dvs = {1'b0, (i < 3) ? r_sh[SW-1:0] : r_sw[SW-1:0]};
+        qb  = r2 >= dvs;
+        dv_r[i*SW +: SW] <= SW'(qb ? r2 - dvs : r2);
+        dv_n[i*DIVB +: DIVB] <= {dv_n[i*DIVB +: DIVB-1], qb};
+      end
+    end
+  end
+
+  // Stages A, B, C.
+  logic             r_fast;
+  pos_t             r_ylo0, r_yhi0, r_ynext0, r_yloend0;
+  pos_t             r_xlo0, r_xhi0, r_xnext0, r_xloend0;
+  logic [NR*PW-1:0] r_rel_y0;   // row ylo0 + i: its y0
+  logic [NR-1:0]    r_rel_act;
+  logic [NC*PW-1:0] r_col_x0;   // by column bank
+  logic [NC*XW-1:0] r_col_x;
+  logic [NC-1:0]    r_col_act;
+  logic [NC*LOG2NC-1:0] b_cs;   // bank c's column - xlo0
+  // Outputs with valid elements form the rectangle rows yr0 (= ylo0) ..
+  // yr1, columns xr0 (= xlo0) .. xr1; the rest (a frame) is padding only.
+  pos_t             r_yr1, r_xr1, r_nr, r_y0r0, r_x0r0;
+  logic             r_rect, r_full, r_haspad;
+  pos_t             r_pfy, r_pfx;               // first padding output
+  logic [FAW-1:0]   r_roff0, r_pfoff, r_jump;   // yr0*ow, pfy*ow, (nr+1)*ow
+  logic [FAW-1:0]   r_shiw, r_dhiw, r_frow0;    // fallback address steps
+  pos_t             b_py, b_pyn, b_px, b_pxn;   // ylo0*sh, (yhi0+1)*sh, ...
+  logic [FAW-1:0]   b_ptiw;
+  always_ff @(posedge clk) begin
+    pos_t q, s_oh, s_ow, t;
+    logic rect, full;
+    s_oh = PW'(r_oh);
+    s_ow = PW'(r_ow);
+    if (ph == PHW'(DIVB + 1)) begin
+      // A: clamps
+      r_fast <= (r_dh == 1) && (r_dw == 1)
+             && ((r_kh <= PW'(NR) * r_sh) || (s_oh <= PW'(NR)))
+             && ((r_kw <= PW'(NC) * r_sw) || (s_ow <= PW'(NC)))
+             && (s_ow <= PW'(OW_MAX));
+      q = PW'(dv_n[0*DIVB +: DIVB]);
+      r_yhi0 <= (q < s_oh - 1) ? q : s_oh - 1;
+      r_ylo0 <= PW'(dv_n[1*DIVB +: DIVB]);
+      q = PW'(dv_n[2*DIVB +: DIVB]);
+      r_yr1 <= (q < s_oh - 1) ? q : s_oh - 1;
+      q = PW'(dv_n[3*DIVB +: DIVB]);
+      r_xhi0 <= (q < s_ow - 1) ? q : s_ow - 1;
+      r_xlo0 <= PW'(dv_n[4*DIVB +: DIVB]);
+      q = PW'(dv_n[5*DIVB +: DIVB]);
+      r_xr1 <= (q < s_ow - 1) ? q : s_ow - 1;
+    end
+    if (ph == PHW'(DIVB + 2)) begin
+      // B: flags and products
+      b_py  <= r_ylo0 * r_sh;
+      b_pyn <= (r_yhi0 + 1) * r_sh;
+      b_px  <= r_xlo0 * r_sw;
+      b_pxn <= (r_xhi0 + 1) * r_sw;
+      r_shiw <= FAW'(r_sh * PW'(r_iw));
+      r_dhiw <= FAW'(r_dh * PW'(r_iw));
+      b_ptiw <= FAW'(r_pt * PW'(r_iw));
+      for (int i = 0; i < NR; i++)
+        r_rel_act[i] <= (r_ylo0 + PW'(i)) <= r_yhi0;
+      for (int c = 0; c < NC; c++) begin
+        // the column in [xlo0, xlo0 + NC) that is c modulo NC
+        b_cs[c*LOG2NC +: LOG2NC] <= LOG2NC'(c) - r_xlo0[LOG2NC-1:0];
+        t = r_xlo0 + PW'(LOG2NC'(LOG2NC'(c) - r_xlo0[LOG2NC-1:0]));
+        r_col_x[c*XW +: XW] <= XW'(t);
+        r_col_act[c]        <= t <= r_xhi0;
+      end
+      rect = (r_ylo0 <= r_yr1) && (r_xlo0 <= r_xr1);
+      full = (r_xlo0 == 0) && (r_xr1 == s_ow - 1);  // real rows have no padding
+      r_rect <= rect;
+      r_full <= full;
+      r_nr <= rect ? r_yr1 - r_ylo0 + 1 : '0;
+      r_haspad <= 1'b1;
+      r_pfy <= '0; r_pfx <= '0;
+      if (rect && r_ylo0 == 0 && r_xlo0 == 0) begin
+        if (!full)                 r_pfx <= r_xr1 + 1;
+        else if (r_yr1 + 1 < s_oh) r_pfy <= r_yr1 + 1;
+        else                       r_haspad <= 1'b0;
+      end
+    end
+    if (ph == PHW'(DIVB + 3)) begin
+      // C: sums
+      r_ynext0  <= b_pyn - r_pt;
+      r_yloend0 <= b_py - r_pt + r_kh - 1;
+      r_y0r0    <= b_py - r_pt;
+      for (int i = 0; i < NR; i++)
+        r_rel_y0[i*PW +: PW] <= b_py - r_pt + PW'(i) * r_sh;
+      r_xnext0  <= b_pxn - r_pl;
+      r_xloend0 <= b_px - r_pl + r_kw - 1;
+      r_x0r0    <= b_px - r_pl;
+      for (int c = 0; c < NC; c++)
+        r_col_x0[c*PW +: PW] <= b_px - r_pl + PW'(b_cs[c*LOG2NC +: LOG2NC]) * r_sw;
+      r_roff0 <= FAW'(r_ylo0 * s_ow);
+      r_pfoff <= FAW'(r_pfy * s_ow);
+      r_jump  <= FAW'((r_nr + PW'(1)) * s_ow);
+      r_frow0 <= r_in_addr - b_ptiw;
     end
   end
 
@@ -272,7 +338,7 @@ module dlp_pool #(
   assign p_ih = $signed(PW'(r_ih));
   assign p_iw = $signed(PW'(r_iw));
 
-  // The reader's view of the constants: from insn in the start cycle.
+  // The reader's view of the constants (held from go to done).
   logic [FAW-1:0]   k_in_cs;
   logic [XW-1:0]    k_ih, k_iw, k_oh;
   logic [CBW-1:0]   k_cb;
@@ -286,23 +352,13 @@ module dlp_pool #(
   logic [NC*XW-1:0] k_col_x;
   logic [NC-1:0]    k_col_act;
   always_comb begin
-    if (start) begin
-      k_in_cs = d_in_cs; k_ih = d_ih; k_iw = d_iw; k_oh = d_oh; k_cb = d_cb;
-      k_sh = s_sh; k_sw = s_sw; k_ow = s_ow; k_nr = d_nr; k_rect = d_rect;
-      k_ylo0 = d_ylo0; k_yhi0 = d_yhi0; k_ynext0 = d_ynext0; k_yloend0 = d_yloend0;
-      k_xlo0 = d_xlo0; k_xhi0 = d_xhi0; k_xnext0 = d_xnext0; k_xloend0 = d_xloend0;
-      k_rel_y0 = d_rel_y0; k_rel_act = d_rel_act;
-      k_col_x0 = d_col_x0; k_col_x = d_col_x; k_col_act = d_col_act;
-    end else begin
-      k_in_cs = r_in_cs; k_ih = r_ih; k_iw = r_iw; k_oh = r_oh; k_cb = r_cb;
-      k_sh = r_sh; k_sw = r_sw; k_ow = PW'(r_ow); k_nr = r_nr; k_rect = r_rect;
-      k_ylo0 = r_ylo0; k_yhi0 = r_yhi0; k_ynext0 = r_ynext0; k_yloend0 = r_yloend0;
-      k_xlo0 = r_xlo0; k_xhi0 = r_xhi0; k_xnext0 = r_xnext0; k_xloend0 = r_xloend0;
-      k_rel_y0 = r_rel_y0; k_rel_act = r_rel_act;
-      k_col_x0 = r_col_x0; k_col_x = r_col_x; k_col_act = r_col_act;
-    end
+    k_in_cs = r_in_cs; k_ih = r_ih; k_iw = r_iw; k_oh = r_oh; k_cb = r_cb;
+    k_sh = r_sh; k_sw = r_sw; k_ow = PW'(r_ow); k_nr = r_nr; k_rect = r_rect;
+    k_ylo0 = r_ylo0; k_yhi0 = r_yhi0; k_ynext0 = r_ynext0; k_yloend0 = r_yloend0;
+    k_xlo0 = r_xlo0; k_xhi0 = r_xhi0; k_xnext0 = r_xnext0; k_xloend0 = r_xloend0;
+    k_rel_y0 = r_rel_y0; k_rel_act = r_rel_act;
+    k_col_x0 = r_col_x0; k_col_x = r_col_x; k_col_act = r_col_act;
   end
-
   // =====================================================================
   // Streaming reader: one input vector per cycle.
   // =====================================================================
@@ -320,7 +376,7 @@ module dlp_pool #(
   logic [NC*XW-1:0] col_x;
   logic [NC-1:0]    col_act;
 
-  // This cycle's state (the initial one in the start cycle).
+  // This cycle's state (the initial one in the go cycle).
   logic             c_rd_act;
   logic [CBW-1:0]   c_rb;
   logic [XW-1:0]    c_riy, c_rix;
@@ -340,18 +396,18 @@ module dlp_pool #(
   logic [GW-1:0]    c_dyg;
 
   always_comb begin
-    if (start) begin
-      c_rd_act = d_fast;
+    if (go) begin
+      c_rd_act = r_fast;
       c_rb = '0; c_riy = '0; c_rix = '0;
-      c_raddr = d_in_addr; c_rblk = d_in_addr; c_rgbase = '0;
-      c_ylo = d_ylo0; c_yhi = d_yhi0; c_ynext = d_ynext0; c_yloend = d_yloend0;
+      c_raddr = r_in_addr; c_rblk = r_in_addr; c_rgbase = '0;
+      c_ylo = r_ylo0; c_yhi = r_yhi0; c_ynext = r_ynext0; c_yloend = r_yloend0;
       // real row y of block b has global number b*nr + y - ylo0 and
       // slot (that number) mod NR
       c_slo = '0;
-      c_shi = d_yhi0[LOG2NR-1:0] - d_ylo0[LOG2NR-1:0];
-      c_row_y0 = d_rel_y0; c_row_act = d_rel_act;
-      c_xlo = d_xlo0; c_xhi = d_xhi0; c_xnext = d_xnext0; c_xloend = d_xloend0;
-      c_col_x0 = d_col_x0; c_col_x = d_col_x; c_col_act = d_col_act;
+      c_shi = r_yhi0[LOG2NR-1:0] - r_ylo0[LOG2NR-1:0];
+      c_row_y0 = r_rel_y0; c_row_act = r_rel_act;
+      c_xlo = r_xlo0; c_xhi = r_xhi0; c_xnext = r_xnext0; c_xloend = r_xloend0;
+      c_col_x0 = r_col_x0; c_col_x = r_col_x; c_col_act = r_col_act;
       c_dyg = '0;
     end else begin
       c_rd_act = rd_act;
@@ -394,9 +450,9 @@ module dlp_pool #(
     end
   end
 
-  // Next reader state: the column (xlo may end here, xhi + 1 may start
+  // Next reader state: the column (xlo may end here, xhi + 1 may go
   // next), else the input row (columns restart; row ylo may end, yhi + 1
-  // may start), else the block (rows restart; slots continue the global
+  // may go), else the block (rows restart; slots continue the global
   // row numbering).
   pos_t              n_xlo, n_xhi, n_xnext, n_xloend;
   logic [NC*PW-1:0]  n_col_x0;
@@ -466,11 +522,11 @@ module dlp_pool #(
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       rd_act <= 1'b0;
-    end else if (start || rd_go) begin
+    end else if (go || rd_go) begin
       rd_act <= c_rd_act;
     end
     // default: hold this cycle's state (captures the initial state in the
-    // start cycle)
+    // go cycle)
     rb <= c_rb; riy <= c_riy; rix <= c_rix; raddr <= c_raddr; rblk <= c_rblk;
     rgbase <= c_rgbase;
     ylo <= c_ylo; yhi <= c_yhi; ynext <= c_ynext; yloend <= c_yloend;
@@ -529,17 +585,17 @@ module dlp_pool #(
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       f_act <= 1'b0;
-    end else if (start) begin
-      f_act <= !d_fast;
+    end else if (go) begin
+      f_act <= !r_fast;
     end else if (f_act && f_last && fx == r_ow - 1'b1 && fy == r_oh - 1'b1 &&
                  fb == r_cb - 1'b1) begin
       f_act <= 1'b0;
     end
-    if (start) begin
+    if (go) begin
       fb <= '0; fy <= '0; fx <= '0; fky <= '0; fkx <= '0;
-      fy0 <= -s_pt; fx0 <= -s_pl; fiy <= -s_pt; fix <= -s_pl;
-      fblk <= d_in_addr; frow0 <= d_frow0; frow <= d_frow0;
-      foaddr <= d_out_addr; foblk <= d_out_addr;
+      fy0 <= -r_pt; fx0 <= -r_pl; fiy <= -r_pt; fix <= -r_pl;
+      fblk <= r_in_addr; frow0 <= r_frow0; frow <= r_frow0;
+      foaddr <= r_out_addr; foblk <= r_out_addr;
     end else if (f_act) begin
       if (fkx != r_kw - 1) begin
         fkx <= fkx + 1; fix <= fix + r_dw;
@@ -578,7 +634,7 @@ module dlp_pool #(
   // FBUF read port.
   // =====================================================================
   always_comb begin
-    if (f_act && !start) begin
+    if (f_act && !go) begin
       fa_rd_en = f_rd;
       fa_rd_addr = frow + FAW'(fix);
     end else begin
@@ -655,22 +711,22 @@ module dlp_pool #(
     past = !rd_act || (rb > db) ||
            (rb == db && ($signed(PW'(riy)) > d_yl ||
                          ($signed(PW'(riy)) == d_yl && $signed(PW'(rix)) > d_xl)));
-    d_go  = dr_act && !start && past;
+    d_go  = dr_act && !go && past;
     d_end = (dx == r_xr1) && (dy == r_yr1) && (db == r_cb - 1'b1);
     ra2   = DAW'(dx >> LOG2NC);
   end
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       dr_act <= 1'b0;
-    end else if (start) begin
-      dr_act <= d_fast && d_rect;
+    end else if (go) begin
+      dr_act <= r_fast && r_rect;
     end else if (d_go && d_end) begin
       dr_act <= 1'b0;
     end
-    if (start) begin
-      db <= '0; dy <= d_ylo0; dx <= d_xlo0; dyg <= '0;
-      dy0 <= d_y0r0; dx0 <= d_x0r0;
-      drow <= d_out_addr + d_roff0; dblk <= d_out_addr;
+    if (go) begin
+      db <= '0; dy <= r_ylo0; dx <= r_xlo0; dyg <= '0;
+      dy0 <= r_y0r0; dx0 <= r_x0r0;
+      drow <= r_out_addr + r_roff0; dblk <= r_out_addr;
     end else if (d_go) begin
       if (dx != r_xr1) begin
         dx <= dx + 1; dx0 <= dx0 + r_sw;
@@ -695,7 +751,7 @@ module dlp_pool #(
   pos_t           py, px;
   logic [FAW-1:0] prow, pblk;
   logic           p_go;
-  assign p_go = p_act && !start && !d_go;
+  assign p_go = p_act && !go && !d_go;
   always_ff @(posedge clk) begin
     logic rreal, nreal;
     pos_t x1;
@@ -705,12 +761,12 @@ module dlp_pool #(
     if (rreal && x1 == r_xlo0) x1 = r_xr1 + 1;
     if (!rst_n) begin
       p_act <= 1'b0;
-    end else if (start) begin
-      p_act <= d_fast && d_haspad;
+    end else if (go) begin
+      p_act <= r_fast && r_haspad;
     end
-    if (start) begin
-      pbk <= '0; py <= d_pfy; px <= d_pfx;
-      pblk <= d_out_addr; prow <= d_out_addr + d_pfoff;
+    if (go) begin
+      pbk <= '0; py <= r_pfy; px <= r_pfx;
+      pblk <= r_out_addr; prow <= r_out_addr + r_pfoff;
     end else if (p_go) begin
       if (x1 < PW'(r_ow)) begin
         px <= x1;
@@ -737,8 +793,18 @@ module dlp_pool #(
   end
 
   // =====================================================================
-  // Finalize: issue (count, reciprocal) -> D1 (value, divide) -> write.
+  // Finalize: issue (window counts) -> D1 (value; count product) ->
+  // QB reciprocal stages, one quotient bit each, the value waiting beside
+  // them -> divide (multiply, round, saturate) -> write. P_POOL_DIV =
+  // QB + 1 cycles more than issue -> D1 -> write.
   // =====================================================================
+  localparam int DIV = dlp_cfg_pkg::P_POOL_DIV;
+  localparam int QB = AVG_SHIFT + 1;      // quotient bits of R(c)
+  localparam int CNTW = 2 * KW8;          // a window count's bits
+  localparam int DW = AVG_SHIFT + 2;      // 2c and the partial remainder
+  if (DIV != QB + 1 || CNTW > AVG_SHIFT || DIV < 2) begin : g_check_div
+    $error("dlp_pool: P_POOL_DIV is not AVG_SHIFT + 2, or window counts reach 2^AVG_SHIFT");
+  end
   logic           i_v, i_pad;
   pos_t           i_y0, i_x0;
   logic [FAW-1:0] i_addr;
@@ -750,10 +816,11 @@ module dlp_pool #(
       i_addr = d_go ? drow + FAW'(dx) : prow + FAW'(px);
     end
   end
-  // count and reciprocal
-  logic [RW-1:0] i_recip;
+  // the window's rows and columns counted (average modes)
+  logic [KW8-1:0] i_cy, i_cx;
+  pos_t           cy, cx;          // <= k_h, k_w: their low KW8 bits
   always_comb begin
-    pos_t cy, cx, e0, e1, cnt;
+    pos_t e0, e1;
     e0 = '0;
     if (r_mode == 2'd1) begin
       e1 = (i_y0 + r_kh < p_ih + r_pb) ? i_y0 + r_kh : p_ih + r_pb;
@@ -768,14 +835,13 @@ module dlp_pool #(
       e1 = (i_x0 + r_kw < p_iw) ? i_x0 + r_kw : p_iw;
       cx = (e1 > e0) ? e1 - e0 : '0;
     end
-    cnt = cy * cx;
-    if (cnt < 1) cnt = 1;
-    i_recip = RW'(((PW'(1) <<< (AVG_SHIFT + 1)) + cnt) / (PW'(2) * cnt));
+    i_cy = KW8'(cy);   // <= k_h
+    i_cx = KW8'(cx);
   end
 
   logic           d1_v, d1_pad, d1_fb, d1_fwd;
   logic [FAW-1:0] d1_addr;
-  logic [RW-1:0]  d1_recip;
+  logic [KW8-1:0] d1_cy, d1_cx;
   logic [LOG2NR+LOG2NC-1:0] d1_bank;
   logic [BW-1:0]  d1_fwd_data;
   always_ff @(posedge clk) begin
@@ -784,9 +850,10 @@ module dlp_pool #(
     if (!rst_n) begin
       d1_v <= 1'b0;
     end else begin
-      d1_v <= i_v && !start;
+      d1_v <= i_v && !go;
     end
-    d1_pad <= i_pad; d1_fb <= f_act; d1_addr <= i_addr; d1_recip <= i_recip;
+    d1_pad <= i_pad; d1_fb <= f_act; d1_addr <= i_addr;
+    d1_cy <= i_cy; d1_cx <= i_cx;
     d1_bank <= bsel;
     // the drained entry is updated in this very cycle: take the new value
     d1_fwd <= u_v && u_we[bsel] && u_addr[dx[LOG2NC-1:0]*DAW +: DAW] == ra2;
@@ -798,7 +865,7 @@ module dlp_pool #(
   logic [BW-1:0]  facc, fval;
   always_ff @(posedge clk) begin
     if (!rst_n) e1_v <= 1'b0;
-    else        e1_v <= f_act && !start;
+    else        e1_v <= f_act && !go;
     e1_rd <= f_rd; e1_first <= f_first;
     if (e1_v) facc <= fval;
   end
@@ -813,21 +880,62 @@ module dlp_pool #(
     end
   end
 
-  // D1: the value (bank entry or fallback accumulator), then max / average.
+  // D1: the value (bank entry or fallback accumulator) and the window
+  // count c = max(cy * cx, 1). Then R(c) = (2^(AVG_SHIFT+1) + c) / (2c)
+  // by restoring division, MSB first: the numerator's top bit (1) is the
+  // initial remainder, its low QB bits (c) enter one per stage; quotient
+  // bits enter at the bottom of the same register. The value, pad flag and
+  // address travel beside (no reset: shift registers).
   logic [BW-1:0] val;
-  logic [L*8-1:0] res;
   assign val = d1_fb ? fval : (d1_fwd ? d1_fwd_data : rd2[d1_bank*BW +: BW]);
+  logic [DIV-1:0]         pv;             // stage valid
+  logic [DIV*BW-1:0]      pval;
+  logic [DIV-1:0]         ppad;
+  logic [DIV*FAW-1:0]     paddr;
+  logic [DIV*DW-1:0]      prem, pden;
+  logic [DIV*QB-1:0]      pnq;            // numerator bits left | quotient
+  always_ff @(posedge clk) begin
+    logic [CNTW-1:0] cnt;
+    logic [DW:0] r2;
+    logic qb;
+    if (!rst_n) pv <= '0;
+    else        pv <= {pv[DIV-2:0], d1_v};
+    pval  <= {pval[(DIV-1)*BW-1:0], val};
+    ppad  <= {ppad[DIV-2:0], d1_pad};
+    paddr <= {paddr[(DIV-1)*FAW-1:0], d1_addr};
+    cnt = CNTW'(d1_cy * d1_cx);
+    if (cnt == '0) cnt = CNTW'(1);
+    prem[0 +: DW] <= DW'(1);
+    pden[0 +: DW] <= DW'({cnt, 1'b0});
+    pnq[0 +: QB]  <= QB'(cnt);
+    for (int j = 1; j < DIV; j++) begin
+      r2 = {prem[(j-1)*DW +: DW], pnq[(j-1)*QB + QB - 1]};
+      qb = r2 >= {1'b0, pden[(j-1)*DW +: DW]};
+      prem[j*DW +: DW] <= DW'(qb ? r2 - {1'b0, pden[(j-1)*DW +: DW]} : r2);
+      pden[j*DW +: DW] <= pden[(j-1)*DW +: DW];
+      pnq[j*QB +: QB]  <= {pnq[(j-1)*QB +: QB-1], qb};
+    end
+  end
+
+  // The last stage: max / average of the value, R(c) = its quotient.
+  logic [BW-1:0]  fin_val;
+  logic [RW-1:0]  fin_recip;
+  logic           fin_pad;
+  logic [L*8-1:0] res;
+  assign fin_val   = pval[(DIV-1)*BW +: BW];
+  assign fin_recip = RW'(pnq[(DIV-1)*QB +: QB]);
+  assign fin_pad   = ppad[DIV-1];
   for (genvar l = 0; l < L; l++) begin : g_fin
     logic signed [ACCW-1:0] v;
     logic signed [ACCW+RW:0] p;
     logic signed [ACCW+RW:0] q;
     always_comb begin
-      v = $signed(val[l*ACCW +: ACCW]);
-      p = v * $signed({1'b0, d1_recip});
+      v = $signed(fin_val[l*ACCW +: ACCW]);
+      p = v * $signed({1'b0, fin_recip});
       q = (p + $signed((ACCW+RW+1)'(1) <<< (AVG_SHIFT - 1))) >>> AVG_SHIFT;
       if (u_max)
-        res[l*8 +: 8] = d1_pad ? 8'h80 : v[7:0];
-      else if (d1_pad)
+        res[l*8 +: 8] = fin_pad ? 8'h80 : v[7:0];
+      else if (fin_pad)
         res[l*8 +: 8] = 8'h00;
       else
         res[l*8 +: 8] = (q > 127) ? 8'h7f : (q < -128) ? 8'h80 : q[7:0];
@@ -836,30 +944,32 @@ module dlp_pool #(
 
   always_ff @(posedge clk) begin
     if (!rst_n) fw_en <= 1'b0;
-    else        fw_en <= d1_v;
-    fw_addr <= d1_addr;
+    else        fw_en <= pv[DIV-1];
+    fw_addr <= paddr[(DIV-1)*FAW +: FAW];
     fw_data <= res;
   end
 
   // =====================================================================
-  // Done: both issuers finished -> done 2 cycles after the later one's
-  // last issue (the last write happens then too).
+  // Done: both issuers finished -> done DIV + 2 cycles after the later
+  // one's last issue (the last write happens then too).
   // =====================================================================
   logic running;
   logic all_idle;
-  // (u_v: the last input vector's update, in the cycle after its read)
-  assign all_idle = !rd_act && !u_v && !dr_act && !p_act && !f_act;
+  // (u_v: the last input vector's update, in the cycle after its read;
+  // the finalize stages but the last)
+  assign all_idle = ph == '0 && !rd_act && !u_v && !dr_act && !p_act &&
+                    !f_act && !d1_v && pv[DIV-2:0] == '0;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       running <= 1'b0; done <= 1'b0;
     end else begin
       done <= running && all_idle && !start;
-      if (start)                running <= 1'b1;
+      if (start)                    running <= 1'b1;
       else if (running && all_idle) running <= 1'b0;
     end
   end
   assign busy = running || done;
 
   logic unused;
-  assign unused = ^{insn};
+  assign unused = ^{insn, cy[PW-1:KW8], cx[PW-1:KW8]};
 endmodule

@@ -6,6 +6,7 @@
 
 #include "dlprt/CycleModel.h"
 #include "dlprt/Csr.h"
+#include "dlprt/Numerics.h"
 #include "dlprt/Program.h"
 #include "dlprt/Schedule.h"
 
@@ -31,8 +32,13 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.gemmPipeline = 3 + Log2_32(t.L);
   // Section 2.1: requantize, clamp + write.
   p.epilogueStages = 2;
-  // Section 2.3: read, combine, write.
-  p.poolPipeline = 3;
+  // Section 2.3: read, combine, write; the pool adds its setup (dividends
+  // up to in_h + pad_t: the field's width + 1 quotient bits, then three
+  // stages, then the first read) and its reciprocal (count, then
+  // kAvgShift + 1 quotient bits).
+  p.poolSetup = fieldInfo(Field::Pool_in_h).width + 1 + 4;
+  p.poolDivide = num::kAvgShift + 2;
+  p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
   p.eltwisePipeline = 3;
   return p;
 }

@@ -156,7 +156,12 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("WROW_INT8_BYTES", t.rowBytes(isa::WFmt::Int8),
              "an int8 (or CSR stream) weight row in DDR");
   w.intParam("PENTRY_BYTES", t.paramEntryBytes(), "a parameter entry");
-  w.intParam("P_POOL", cp.poolPipeline, "pool unit fill + drain");
+  w.intParam("P_POOL", cp.poolPipeline,
+             "pool unit fill + drain (with the two below)");
+  w.intParam("P_POOL_SETUP", cp.poolSetup,
+             "pool unit: start to first read (window geometry)");
+  w.intParam("P_POOL_DIV", cp.poolDivide,
+             "pool unit: average path's count + reciprocal stages");
   w.intParam("P_ELT", cp.eltwisePipeline, "element-wise unit fill + drain");
   writeIsa(w);
   os << "endpackage\n/* verilator lint_on UNUSEDPARAM */\n";

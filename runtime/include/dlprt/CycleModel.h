@@ -38,8 +38,15 @@ struct CycleParams {
   /// `epilogue` adds to its drain.
   uint64_t epilogueStages = 0;
   /// Fill + drain of the pool and element-wise units (read, combine,
-  /// write); both take one L-lane vector per cycle.
+  /// write; the pool's also its setup and reciprocal stages below); both
+  /// take one L-lane vector per cycle.
   uint64_t poolPipeline = 0, eltwisePipeline = 0;
+  /// The pool unit's setup before its first read (window geometry: six
+  /// divisions by the strides, one quotient bit per cycle, then clamps,
+  /// products, sums) and the depth of its average path's reciprocal
+  /// (window count, then a divider with one quotient bit per stage); both
+  /// are part of poolPipeline.
+  uint64_t poolSetup = 0, poolDivide = 0;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };
