@@ -17,15 +17,15 @@
 // operand and the PBUF entry of its block) is read per cycle, element j of
 // the instruction (blocks in order, i in order) in cycle s + j, where s is
 // the start cycle (the first addresses come from `insn` itself). Its data
-// arrive in s + j + 1 and feed dlp_postproc (requantize + saturate,
-// registered; clamp, registered), whose output is written to FBUF in
-// s + j + 3. The last write (j = cb*n - 1) is the done cycle, so
-//   cycles = d + 1 - s = cb*n + 3 = cb*n + P_ELT     (constant C = 0).
-// The three stages are the model's "read, combine, write" (P_ELT).
+// arrive in s + j + 1 and feed dlp_postproc (P_EPI registered stages:
+// shift, round + saturate, clamp), whose output is written to FBUF in
+// s + j + 1 + P_EPI. The last write (j = cb*n - 1) is the done cycle, so
+//   cycles = d + 1 - s = cb*n + 1 + P_EPI = cb*n + P_ELT  (constant C = 0).
+// P_ELT is the model's "read, then the post-processing stages".
 //
-// Overlapping operands and result: element j is read 3 cycles before it is
-// written, so the result equals the simulator's sequential loop when no
-// element reads a vector written by one of the 3 elements before it (in the
+// Overlapping operands and result: element j is read P_ELT cycles before it
+// is written, so the result equals the simulator's sequential loop when no
+// element reads a vector written by one of the P_ELT elements before it (in the
 // order above): e.g. in place (out = a or out = b with equal strides, what
 // the compiler emits) or disjoint tiles. Reads never coincide with a write
 // to the same address under that rule, so FBUF's read-during-write
@@ -203,21 +203,19 @@ module dlp_eltwise #(
     .clk(clk), .rst_n(rst_n), .in_valid(v1), .acc(t), .out_shift(shift),
     .act_min(amin), .act_max(amax), .out_valid(pp_valid), .y(fw_data));
 
-  // The address and the last flag follow dlp_postproc's two stages.
-  logic [FAW-1:0] o2, o3;
-  logic           last2, last3;
+  // The address and the last flag follow dlp_postproc's P_EPI stages.
+  localparam int NE = dlp_cfg_pkg::P_EPI;
+  logic [NE*FAW-1:0] osr;
+  logic [NE-1:0]     lastsr;
   always_ff @(posedge clk) begin
-    o2 <= o1; o3 <= o2;
-    if (!rst_n) begin
-      last2 <= 1'b0; last3 <= 1'b0;
-    end else begin
-      last2 <= last1; last3 <= last2;
-    end
+    osr <= {osr[(NE-1)*FAW-1:0], o1};
+    if (!rst_n) lastsr <= '0;
+    else        lastsr <= {lastsr[NE-2:0], last1};
   end
 
   assign fw_en   = pp_valid;
-  assign fw_addr = o3;
-  assign done    = last3;
+  assign fw_addr = osr[(NE-1)*FAW +: FAW];
+  assign done    = lastsr[NE-1];
 
   // busy: from the cycle after start until done.
   always_ff @(posedge clk) begin

@@ -15,9 +15,9 @@
 //   s <= 0: min(max(acc, -256), 256) <<< min(-s, 9) saturates like acc << -s
 //           (a clamped value stays beyond int8 on the same side).
 //
-// Pipeline: P_EPI = 2 stages (docs/cycle-model.md 2.1): requantize +
-// saturate, then clamp (and, in the core, the FBUF write). out_valid and y
-// follow in_valid by 2 cycles; one vector per cycle.
+// Pipeline: P_EPI = 3 stages (docs/cycle-model.md 2.1): shift, then round
+// + saturate, then clamp (and, in the core, the FBUF write). out_valid and
+// y follow in_valid by P_EPI cycles; one vector per cycle.
 module dlp_postproc #(
   parameter int Q = dlp_cfg_pkg::Q  // lanes; from the config, do not override
 ) (
@@ -32,17 +32,25 @@ module dlp_postproc #(
   output logic [Q*8-1:0]      y          // int8 per lane
 );
 
-  // Stage 1: requantize and saturate; carry the clamp bounds along.
-  logic [1:0]        valid;
+  // Stage 1: the shifts (the rounding bit kept); stage 2: round and
+  // saturate; stage 3: the activation clamp. The bounds travel along.
+  localparam int NST = dlp_cfg_pkg::P_EPI;
+  if (NST != 3) begin : g_check_depth
+    $error("dlp_postproc: P_EPI is not this unit's 3 stages");
+  end
+  logic [NST-1:0] valid;
 
   for (genvar q = 0; q < Q; q++) begin : g_lane
     logic signed [31:0] a;
     logic signed [7:0]  s;       // clamped shift
     logic        [4:0]  rshift;  // min(s, 32) - 1 for s >= 1
     logic        [3:0]  lshift;  // min(-s, 9) for s <= 0
-    logic signed [31:0] t, right, left, v;
+    logic signed [31:0] t, left;
+    logic signed [31:0] t1, left1; // stage 1 registers
+    logic               right1;    // s >= 1
+    logic signed [31:0] v;
     logic signed [7:0]  sat;
-    logic        [7:0]  q1, lo1, hi1;  // stage 1 registers
+    logic        [7:0]  q2, lo1, hi1, lo2, hi2;
 
     always_comb begin
       a = $signed(acc[q*32 +: 32]);
@@ -52,31 +60,37 @@ module dlp_postproc #(
       rshift = (s >= 8'sd32) ? 5'd31 : (s >= 8'sd1 ? 5'(s - 8'sd1) : 5'd0);
       lshift = (s <= -8'sd9) ? 4'd9 : (s <= 8'sd0 ? 4'(-s) : 4'd0);
       t      = a >>> rshift;
-      right  = (t >>> 1) + $signed({31'd0, t[0]});  // signed: >>> stays arithmetic
       left   = (a > 32'sd256) ? 32'sd256 : (a < -32'sd256 ? -32'sd256 : a);
       left   = left <<< lshift;
-      v      = (s >= 8'sd1) ? right : left;
-      sat    = (v > 32'sd127) ? 8'sd127 : (v < -32'sd128 ? -8'sd128 : v[7:0]);
     end
 
     always_ff @(posedge clk) begin
-      q1  <= sat;
+      t1 <= t; left1 <= left; right1 <= s >= 8'sd1;
       lo1 <= act_min[q*8 +: 8];
       hi1 <= act_max[q*8 +: 8];
     end
 
-    // Stage 2: the activation clamp, max with lo first, then min with hi.
+    // Stage 2: round half up (right shifts), saturate.
+    always_comb begin
+      v   = right1 ? (t1 >>> 1) + $signed({31'd0, t1[0]}) : left1;
+      sat = (v > 32'sd127) ? 8'sd127 : (v < -32'sd128 ? -8'sd128 : v[7:0]);
+    end
+    always_ff @(posedge clk) begin
+      q2 <= sat; lo2 <= lo1; hi2 <= hi1;
+    end
+
+    // Stage 3: the activation clamp, max with lo first, then min with hi.
     logic signed [7:0] m;
     always_comb
-      m = ($signed(q1) < $signed(lo1)) ? lo1 : q1;
+      m = ($signed(q2) < $signed(lo2)) ? lo2 : q2;
     always_ff @(posedge clk)
-      y[q*8 +: 8] <= ($signed(m) > $signed(hi1)) ? hi1 : m;
+      y[q*8 +: 8] <= ($signed(m) > $signed(hi2)) ? hi2 : m;
   end
 
   always_ff @(posedge clk) begin
     if (!rst_n) valid <= '0;
-    else        valid <= {valid[0], in_valid};
+    else        valid <= {valid[NST-2:0], in_valid};
   end
-  assign out_valid = valid[1];
+  assign out_valid = valid[NST-1];
 
 endmodule

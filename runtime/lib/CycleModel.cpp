@@ -30,8 +30,8 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.ddrLatency = t.ddrLatencyCycles;
   // Section 2.1: read + shift/multiply + log2(L) tree levels + accumulate.
   p.gemmPipeline = 3 + Log2_32(t.L);
-  // Section 2.1: requantize, clamp + write.
-  p.epilogueStages = 2;
+  // Section 2.1: shift, round + saturate, clamp + write.
+  p.epilogueStages = 3;
   // Section 2.3: read, combine, write; the pool adds its setup (dividends
   // up to in_h + pad_t: the field's width + 1 quotient bits, then three
   // stages, then the first read) and its reciprocal (count, then
@@ -39,7 +39,7 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolSetup = fieldInfo(Field::Pool_in_h).width + 1 + 4;
   p.poolDivide = num::kAvgShift + 2;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
-  p.eltwisePipeline = 3;
+  p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
   return p;
 }
 

@@ -70,11 +70,12 @@ void expectTimes(const Timeline &tl,
 }
 
 TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
-  // 4x4 out, 3x3 kernel, 2 blocks: 288 steps + 6 fill/drain + 2 epilogue.
-  // Then 4x4 out, 1x1, 1 block, no epilogue: 16 + 6 = 22, from 296.
+  // 4x4 out, 3x3 kernel, 2 blocks: 288 steps + 6 fill/drain + 3 epilogue
+  // (shift, round + saturate, clamp). Then 4x4 out, 1x1, 1 block, no
+  // epilogue: 16 + 6 = 22, from 297.
   Timeline tl = timed({gemm(4, 3, 2, true), gemm(4, 1, 1, false)});
-  expectTimes(tl, {{0, 296}, {296, 318}, {318, 318}}); // END at 318
-  EXPECT_EQ(tl.totalCycles, 318u);
+  expectTimes(tl, {{0, 297}, {297, 319}, {319, 319}}); // END at 319
+  EXPECT_EQ(tl.totalCycles, 319u);
   EXPECT_EQ(tl.cost[0].macSlots, 288u * 64);
   EXPECT_EQ(tl.cost[1].macSlots, 16u * 64);
 }
@@ -170,8 +171,8 @@ TEST(CycleModel, BarriersWaitForEverythingEarlier) {
 TEST(CycleModel, PoolAndAddUnits) {
   // POOL: each input vector once: 2 blocks x 6x6 = 72, + P_pool = 3 + 17
   // setup (12-bit in_h: 13 quotient bits + 4) + 18 reciprocal stages
-  // (kAvgShift 16: count + 17 quotient bits) = 110; ADD: 2 blocks x 16 + 3
-  // = 35.
+  // (kAvgShift 16: count + 17 quotient bits) = 110; ADD: 2 blocks x 16 +
+  // 1 read + 3 post-processing stages = 36.
   Instr pool = instr(Opcode::Pool, {{"cb", 2}, {"out_cstride", 16}});
   for (auto [name, v] : Fields{{"in_h", 6},
                                {"in_w", 6},
@@ -188,7 +189,7 @@ TEST(CycleModel, PoolAndAddUnits) {
                                   {"b_cstride", 16},
                                   {"out_cstride", 16}});
   Timeline tl = timed({pool, add});
-  expectTimes(tl, {{0, 110}, {110, 145}});
+  expectTimes(tl, {{0, 110}, {110, 146}});
   EXPECT_EQ(tl.cost[0].macSlots, 0u);
 }
 
