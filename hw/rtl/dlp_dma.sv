@@ -11,10 +11,10 @@
 // runs merge if n1 = 1 or s1 = run (one burst per plane of n1 run bytes),
 // planes merge if moreover n2 = 1 or s2 = n1 run (one burst of the whole
 // box); otherwise one burst per run. All bursts of an instruction have the
-// same length. The products n0 u, n1 run and n2 n1 run are formed in the
-// start cycle from `insn` (combinational multipliers; truncated to 40 bits,
-// which every valid box fits). The requests go out one per cycle, back to
-// back, from the cycle after `start` (ddr_req_* are registers).
+// same length. The products n0 u, n1 run and n2 n1 run are formed one per
+// cycle after `start` (P_DMA_SETUP = 3 cycles; truncated to 40 bits, which
+// every valid box fits). The requests go out one per cycle, back to back,
+// from the cycle after the third (ddr_req_* are registers).
 //
 // The SRAM side sees the box as one contiguous stream of n2 n1 n0 units
 // from sram_addr (docs/isa.md 3.2: unit (i2, i1, i0) at sram_addr + (i2 n1
@@ -40,11 +40,12 @@
 // combinational function of ddr_wr_ack and the unit's registers).
 //
 // Timing (start in cycle s, done in cycle d, n = the beats of all bursts,
-// T = the DDR latency of docs/rtl.md 4, with read beats at their earliest):
-//   LOAD:  requests from s+1, beats s+1+T .. s+T+n, done s+T+n+1
-//   STORE: requests from s+1, beats s+2 .. s+n+1, ack s+n+1+T = done
-// so d + 1 - s = T + n + DMA_C with DMA_C = 2 for both, i.e. the cycle
-// model's cost (docs/cycle-model.md 2.2) plus 2.
+// T = the DDR latency of docs/rtl.md 4, with read beats at their earliest,
+// g = s + P_DMA_SETUP the cycle the request generator starts):
+//   LOAD:  requests from g+1, beats g+1+T .. g+T+n, done g+T+n+1
+//   STORE: requests from g+1, beats g+2 .. g+n+1, ack g+n+1+T = done
+// so d + 1 - s = T + n + P_DMA_SETUP + 2 for both: the cycle model's cost
+// (docs/cycle-model.md 2.2, F_dma = P_DMA_SETUP + 2) exactly.
 //
 // DMA_UNITS (the SRAM ports' units per cycle, docs/rtl.md 3):
 //   UMIN = min(L, WROW_POW2_BYTES, WROW_INT8_BYTES)   (the FBUF / WBUF units)
@@ -174,9 +175,8 @@ module dlp_dma #(
   logic          d_store;
   logic [1:0]    d_buf, d_wfmt, d_region, d_uk;
   logic [SAW-1:0] d_sram;
-  logic [DW-1:0] d_ddr, d_s1, d_s2, d_run, d_plane, d_total, d_blen;
+  logic [DW-1:0] d_ddr, d_s1, d_s2;
   logic [NW-1:0] d_n0, d_n1, d_n2;
-  logic          d_m1, d_m2;
 
   always_comb begin
     d_store = insn[dlp_cfg_pkg::F_OP_LSB +: dlp_cfg_pkg::F_OP_W]
@@ -208,12 +208,6 @@ module dlp_dma #(
     if (d_store || d_buf == 2'd0) d_uk = UK_FB;
     else if (d_buf == 2'd1)       d_uk = (d_wfmt == 2'd0) ? UK_WP : UK_WI;
     else                          d_uk = UK_PB;
-    d_run   = DW'(d_n0) * DW'(unit_bytes(d_uk));
-    d_plane = DW'(d_n1) * d_run;
-    d_total = DW'(d_n2) * d_plane;
-    d_m1    = (d_n1 == NW'(1)) || (d_s1 == d_run);
-    d_m2    = d_m1 && ((d_n2 == NW'(1)) || (d_s2 == d_plane));
-    d_blen  = d_m2 ? d_total : (d_m1 ? d_plane : d_run);
   end
 
   // ------------------------------------------------------------ state
@@ -225,13 +219,51 @@ module dlp_dma #(
   logic [NW-1:0] rq_i1, rq_i2, rq_n1m1, rq_n2m1;
   // byte stream (LOAD: received beats, STORE: beats read from FBUF)
   logic [DW-1:0] sb_left, tot_left;
-  logic [BW-1:0] beat_b;
+  logic [BW-1:0] beat_b;     // the next beat's bytes: min(sb_left, B)
   logic          beat_last;
 
-  always_comb begin
-    beat_b    = (sb_left < DW'(B)) ? BW'(sb_left) : BW'(B);
-    beat_last = (tot_left == DW'(beat_b));
+  // ------------------------------------------------------------ setup
+  // The burst lengths are products of the fields, one per cycle: ph 1
+  // (s + 1) run = n0 u; ph 2 plane = n1 run and whether runs merge; ph 3
+  // (`go`, s + DMA_SETUP) total = n2 plane, whether planes merge, the
+  // burst length, and the request generator's and byte stream's start.
+  localparam int DMA_SETUP = dlp_cfg_pkg::P_DMA_SETUP;
+  if (DMA_SETUP != 3) begin : g_check_setup
+    $error("dlp_dma: P_DMA_SETUP is not this unit's 3 setup cycles");
   end
+  logic [1:0]    ph;
+  logic          go;
+  logic [NW-1:0] n0, n1, n2;
+  logic [DW-1:0] ddr0, run, plane, g_total, g_blen;
+  logic          m1, g_m2;
+  assign go = ph == 2'(DMA_SETUP);
+  always_comb begin
+    g_total = DW'(n2) * plane;
+    g_m2    = m1 && ((n2 == NW'(1)) || (s2 == plane));
+    g_blen  = g_m2 ? g_total : (m1 ? plane : run);
+  end
+  always_ff @(posedge clk) begin
+    if (!rst_n)     ph <= '0;
+    else if (start) ph <= 2'd1;
+    else if (go)    ph <= '0;
+    else if (ph != '0) ph <= ph + 2'd1;
+    if (start) begin
+      n0 <= d_n0; n1 <= d_n1; n2 <= d_n2; ddr0 <= d_ddr;
+    end
+    if (ph == 2'd1) run <= DW'(n0) * DW'(unit_bytes(uk));
+    if (ph == 2'd2) begin
+      plane <= DW'(n1) * run;
+      m1    <= (n1 == NW'(1)) || (s1 == run);
+    end
+  end
+
+  function automatic logic [BW-1:0] beat_of(logic [DW-1:0] left);
+    beat_of = (left < DW'(B)) ? BW'(left) : BW'(B);
+  endfunction
+
+  // beat_b (the next beat's bytes, min(sb_left, B)) is a register kept
+  // with sb_left.
+  assign beat_last = (tot_left == DW'(beat_b));
 
   assign busy           = active;
   assign ddr_req_valid  = rq_valid;
@@ -245,14 +277,14 @@ module dlp_dma #(
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       rq_valid <= 1'b0;
-    end else if (start) begin
+    end else if (go) begin
       rq_valid <= 1'b1;
-      rq_addr  <= d_ddr;
-      rq_plane <= d_ddr;
+      rq_addr  <= ddr0;
+      rq_plane <= ddr0;
       rq_i1    <= '0;
       rq_i2    <= '0;
-      rq_n1m1  <= d_m1 ? '0 : d_n1 - NW'(1);
-      rq_n2m1  <= d_m2 ? '0 : d_n2 - NW'(1);
+      rq_n1m1  <= m1 ? '0 : n1 - NW'(1);
+      rq_n2m1  <= g_m2 ? '0 : n2 - NW'(1);
     end else if (rq_valid) begin
       if (rq_i1 != rq_n1m1) begin
         rq_i1   <= rq_i1 + NW'(1);
@@ -407,11 +439,12 @@ module dlp_dma #(
   always_ff @(posedge clk) begin
     tx_valid <= 1'b0;
     if (start) begin
-      rd_active <= d_store;
+      rd_active <= 1'b0;
       rp        <= d_sram;
       ro        <= '0;
       outst     <= '0;
     end else begin
+      if (go) rd_active <= is_store;
       if (fb_rd_en) begin
         tx_valid <= 1'b1;
         tx_o     <= ro;
@@ -432,6 +465,7 @@ module dlp_dma #(
   assign done = is_store ? done_st : done_ld;
 
   always_ff @(posedge clk) begin
+    logic [DW-1:0] sb_next;
     if (!rst_n) begin
       active   <= 1'b0;
       is_store <= 1'b0;
@@ -443,14 +477,18 @@ module dlp_dma #(
       region   <= d_region;
       s1       <= d_s1;
       s2       <= d_s2;
-      blen     <= d_blen;
-      sb_left  <= d_blen;
-      tot_left <= d_total;
     end else begin
       if (done) active <= 1'b0;
-      if (ld_beat || fb_rd_en) begin
+      if (go) begin
+        blen     <= g_blen;
+        sb_left  <= g_blen;
+        beat_b   <= beat_of(g_blen);
+        tot_left <= g_total;
+      end else if (ld_beat || fb_rd_en) begin
         tot_left <= tot_left - DW'(beat_b);
-        sb_left  <= (sb_left == DW'(beat_b)) ? blen : sb_left - DW'(beat_b);
+        sb_next   = (sb_left == DW'(beat_b)) ? blen : sb_left - DW'(beat_b);
+        sb_left  <= sb_next;
+        beat_b   <= beat_of(sb_next);
       end
     end
   end

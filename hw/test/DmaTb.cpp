@@ -17,7 +17,8 @@
 //   with tag 0; PBUF the entry's DDR bytes rebuilt from the simulator's
 //   decoded bias / out_shift / act_min / act_max / aux (docs/isa.md 1).
 // Every instruction's cycles (start to done inclusive) must be exactly the
-// cycle model's cost (dlprt::instrCost) + DMA_C, DMA_C = 2.
+// cycle model's cost (dlprt::instrCost): T + beats + dmaFixed (the unit's
+// setup of the burst lengths, the request register, the last write).
 //
 // Cases: directed ones first (single units of every buffer and format,
 // runs one byte past a beat boundary, n0 = 1 with large strides, boxes that
@@ -49,9 +50,6 @@ using namespace dlprt;
 using namespace dlprt::isa;
 
 namespace {
-
-/// The unit's constant: cycles = the cycle model's cost + DMA_C.
-constexpr uint64_t kDmaC = 2;
 
 constexpr uint64_t kConstBytes = 1 << 20; // region const of every case
 constexpr uint64_t kFbufConstArea = 1 << 18; // FBUF loads read [0, this)
@@ -469,7 +467,8 @@ void runCase(Bench &bench, CaseBuilder &cb, tb::Rng &r, Totals &tot,
     uint64_t cyc = bench.run(in, cost->cycles, r);
     auto st1 = bench.ddr.statistics();
     uint64_t beats = st1.readBeats + st1.writeBeats - st0.readBeats - st0.writeBeats;
-    if (cyc != cost->cycles + kDmaC || beats + c.T != cost->cycles) {
+    if (cyc != cost->cycles ||
+        beats + c.T + c.args.cycles.dmaFixed != cost->cycles) {
       bool store = in.opcode() == Opcode::Store;
       auto g = [&](Field lf, Field sf) { return in.get(store ? sf : lf); };
       tb::fail(c.args,
@@ -484,8 +483,8 @@ void runCase(Bench &bench, CaseBuilder &cb, tb::Rng &r, Totals &tot,
                    " s2 " + std::to_string(g(Field::Load_s2, Field::Store_s2)) +
                    "): " + std::to_string(cyc) + " cycles, " +
                    std::to_string(beats) + " beats; the cycle model says " +
-                   std::to_string(cost->cycles) + " (+ DMA_C " +
-                   std::to_string(kDmaC) + ")");
+                   std::to_string(cost->cycles) + " (T + beats + " +
+                   std::to_string(c.args.cycles.dmaFixed) + ")");
     }
     ++tot.instrs;
     (in.opcode() == Opcode::Load ? tot.loads : tot.stores)++;
@@ -799,10 +798,9 @@ int main(int argc, char **argv) {
               (unsigned long long)tot.bytes, (unsigned long long)tot.units[0],
               (unsigned long long)tot.units[1],
               (unsigned long long)tot.units[2]);
-  std::printf("cycles: rtl %llu, cycle model %llu (every instruction = model "
-              "+ DMA_C %llu)\n",
+  std::printf("cycles: rtl %llu, cycle model %llu (every instruction = "
+              "model)\n",
               (unsigned long long)tot.rtlCycles,
-              (unsigned long long)tot.modelCycles,
-              (unsigned long long)kDmaC);
+              (unsigned long long)tot.modelCycles);
   return 0;
 }

@@ -28,6 +28,11 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.Q = t.Q;
   p.ddrBytesPerCycle = t.ddrBytesPerCycle;
   p.ddrLatency = t.ddrLatencyCycles;
+  // Section 2.2: run, plane and total bytes (n0 u, n1 run, n2 plane) one
+  // product per cycle, then the first request; the last write one cycle
+  // after the last beat.
+  p.dmaSetup = 3;
+  p.dmaFixed = p.dmaSetup + 2;
   // Section 2.1: read + shift/multiply + log2(L) tree levels + accumulate.
   p.gemmPipeline = 3 + Log2_32(t.L);
   // Section 2.1: shift, round + saturate, clamp + write.
@@ -88,7 +93,7 @@ InstrCost dmaCost(const Instr &in, const CycleParams &p) {
   c.usesDdr = true;
   c.ddrBytes = n2 * n1 * run;
   c.cycles =
-      p.ddrLatency +
+      p.dmaFixed + p.ddrLatency +
       bursts * uint64_t(std::ceil(double(burstBytes) / p.ddrBytesPerCycle));
   return c;
 }

@@ -82,20 +82,22 @@ TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
 
 TEST(CycleModel, DmaBurstsAndLatency) {
   std::vector<Instr> code = {
-      // 16 FBUF units, one 128-byte burst: 10 + 16.
+      // Every DMA: latency 10 + beats + 5 fixed (3 setup cycles, the
+      // request register, the last write).
+      // 16 FBUF units, one 128-byte burst: 10 + 16 + 5 = 31.
       fload(16),
       // Pow2 rows (5 bytes), 4 runs of 1 row, s1 = 5 (contiguous): one
-      // 20-byte burst, ceil(2.5) = 3: 13.
+      // 20-byte burst, ceil(2.5) = 3: 18.
       load(Buf::WBuf, Region::Const, 0, 0, 1, 4, 5),
-      // The same with s1 = 6: 4 bursts of ceil(5/8) = 1: 14.
+      // The same with s1 = 6: 4 bursts of ceil(5/8) = 1: 19.
       load(Buf::WBuf, Region::Const, 0, 0, 1, 4, 6),
       // 3 planes of 2 contiguous rows, s2 = 10 (contiguous): one 30-byte
-      // burst, 4 cycles: 14; with s2 = 16: 3 bursts of 10 bytes (2): 16.
+      // burst, 4 cycles: 19; with s2 = 16: 3 bursts of 10 bytes (2): 21.
       load(Buf::WBuf, Region::Const, 0, 0, 1, 2, 5, 3, 10),
       load(Buf::WBuf, Region::Const, 0, 0, 1, 2, 5, 3, 16),
-      // 2 parameter entries: 128 bytes: 10 + 16.
+      // 2 parameter entries: 128 bytes: 10 + 16 + 5 = 31.
       load(Buf::PBuf, Region::Const, 0, 0, 2),
-      // STORE of 4 runs of 2 vectors, strided: 4 x 2 + 10.
+      // STORE of 4 runs of 2 vectors, strided: 4 x 2 + 10 + 5 = 23.
       store(0, 0, 2, 4, 64),
   };
   Timeline tl = timed(code);
@@ -104,8 +106,8 @@ TEST(CycleModel, DmaBurstsAndLatency) {
   // leaves it, before the loads that were ready later (request order).
   expectTimes(
       tl,
-      {{0, 26}, {44, 57}, {57, 71}, {71, 85}, {85, 101}, {101, 127}, {26, 44}});
-  EXPECT_EQ(tl.totalCycles, 127u);
+      {{0, 31}, {54, 72}, {72, 91}, {91, 110}, {110, 131}, {131, 162}, {31, 54}});
+  EXPECT_EQ(tl.totalCycles, 162u);
   EXPECT_EQ(tl.cost[0].ddrBytes, 128u);
   EXPECT_EQ(tl.cost[1].ddrBytes, 20u);
   EXPECT_EQ(tl.cost[4].ddrBytes, 30u);
@@ -113,58 +115,59 @@ TEST(CycleModel, DmaBurstsAndLatency) {
 }
 
 TEST(CycleModel, MemoryBoundLoadThenGemm) {
-  // LOAD 64 units (512 bytes): [0, 74); the GEMM pops its token: 2x2 out,
-  // 4 steps + 6: [74, 84).
+  // LOAD 64 units (512 bytes): 10 + 64 + 5 = 79, [0, 79); the GEMM pops
+  // its token: 2x2 out, 4 steps + 6: [79, 89).
   Timeline tl = timed({fload(64, PushNext), gemm(2, 1, 1, false, PopPrev)});
-  expectTimes(tl, {{0, 74}, {74, 84}});
-  EXPECT_EQ(tl.totalCycles, 84u);
+  expectTimes(tl, {{0, 79}, {79, 89}});
+  EXPECT_EQ(tl.totalCycles, 89u);
 }
 
 TEST(CycleModel, OverlappedLoadAndCompute) {
   // Double buffering: L1 runs while G0 computes.
-  //   L0 [0, 74)   L1 [74, 148)            (load queue, in order)
-  //   G0 [74, 180) (pops L0's token at 74; 100 steps + 6)
-  //   G1 [180, 286) (queue free at 180, L1's token at 148)
-  // Serialized this would be 2 * 74 + 2 * 106 = 360.
+  //   L0 [0, 79)   L1 [79, 158)            (load queue, in order)
+  //   G0 [79, 185) (pops L0's token at 79; 100 steps + 6)
+  //   G1 [185, 291) (queue free at 185, L1's token at 158)
+  // Serialized this would be 2 * 79 + 2 * 106 = 370.
   Timeline tl =
       timed({fload(64, PushNext), fload(64, PushNext),
              gemm(10, 1, 1, false, PopPrev), gemm(10, 1, 1, false, PopPrev)});
-  expectTimes(tl, {{0, 74}, {74, 148}, {74, 180}, {180, 286}});
-  EXPECT_EQ(tl.totalCycles, 286u);
+  expectTimes(tl, {{0, 79}, {79, 158}, {79, 185}, {185, 291}});
+  EXPECT_EQ(tl.totalCycles, 291u);
 }
 
 TEST(CycleModel, SerializedByTokens) {
-  // G0 [0, 106) pushes compute->load; L0 pops it: [106, 180); G1 pops
-  // L0's token: [180, 286), pushes compute->store; S0 (16 units) pops it:
-  // [286, 312), pushes store->compute; G2 (2x2, 4 + 6) pops it: [312, 322).
+  // G0 [0, 106) pushes compute->load; L0 pops it: [106, 185); G1 pops
+  // L0's token: [185, 291), pushes compute->store; S0 (16 units, 10 + 16 +
+  // 5) pops it: [291, 322), pushes store->compute; G2 (2x2, 4 + 6) pops
+  // it: [322, 332).
   Timeline tl =
       timed({gemm(10, 1, 1, false, PushPrev), fload(64, PopNext | PushNext),
              gemm(10, 1, 1, false, PopPrev | PushNext),
              store(0, 0, 16, 1, 0, 1, 0, PopPrev | PushPrev),
              gemm(2, 1, 1, false, PopNext)});
-  expectTimes(tl, {{0, 106}, {106, 180}, {180, 286}, {286, 312}, {312, 322}});
-  EXPECT_EQ(tl.totalCycles, 322u);
+  expectTimes(tl, {{0, 106}, {106, 185}, {185, 291}, {291, 322}, {322, 332}});
+  EXPECT_EQ(tl.totalCycles, 332u);
 }
 
 TEST(CycleModel, LoadAndStoreShareTheDdrChannel) {
   // Both could start at 0; the load goes first, the store waits for the
-  // channel: L0 [0, 26), S0 [26, 52). The GEMM is independent: [0, 22).
+  // channel: L0 [0, 31), S0 [31, 62). The GEMM is independent: [0, 22).
   Timeline tl = timed({store(0, 0, 16), fload(16), gemm(4, 1, 1, false)});
-  expectTimes(tl, {{26, 52}, {0, 26}, {0, 22}});
-  EXPECT_EQ(tl.totalCycles, 52u);
+  expectTimes(tl, {{31, 62}, {0, 31}, {0, 22}});
+  EXPECT_EQ(tl.totalCycles, 62u);
 }
 
 TEST(CycleModel, BarriersWaitForEverythingEarlier) {
-  // L0 [0, 26) and G0 [0, 22) in parallel; SYNC at 26; then G1 starts at
-  // 26, not at 22: [26, 48); L1 [26, 52); HOST at 52 (zero device
-  // cycles); G2 [52, 74); END at 74.
+  // L0 [0, 31) and G0 [0, 22) in parallel; SYNC at 31; then G1 starts at
+  // 31, not at 22: [31, 53); L1 [31, 62); HOST at 62 (zero device
+  // cycles); G2 [62, 84); END at 84.
   Instr host = instr(Opcode::Host, {{"segment", 0}});
   Timeline tl =
       timed({fload(16), gemm(4, 1, 1, false), Instr::make(Opcode::Sync),
              gemm(4, 1, 1, false), fload(16), host, gemm(4, 1, 1, false)});
   expectTimes(
-      tl, {{0, 26}, {0, 22}, {26, 26}, {26, 48}, {26, 52}, {52, 52}, {52, 74}});
-  EXPECT_EQ(tl.totalCycles, 74u);
+      tl, {{0, 31}, {0, 22}, {31, 31}, {31, 53}, {31, 62}, {62, 62}, {62, 84}});
+  EXPECT_EQ(tl.totalCycles, 84u);
   EXPECT_EQ(tl.hostSegments, 1u);
 }
 
@@ -228,33 +231,33 @@ TEST(Profile, EveryCycleChargedToOneLayer) {
   Program p = twoLayerProgram();
   llvm::Expected<Timeline> tl = cycleModel(p.code, p.target);
   ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
-  // L0 [0,74) G0 [74,180) | L1 [74,148) G1 [180,286): b's load hides under
-  // a's compute, so a = 74 (its load) + 106, b = 106.
+  // L0 [0,79) G0 [79,185) | L1 [79,158) G1 [185,291): b's load hides under
+  // a's compute, so a = 79 (its load) + 106, b = 106.
   Profile prof = buildProfile(p, *tl);
   ASSERT_EQ(prof.layers.size(), 3u);
   EXPECT_EQ(prof.layers[0].name, "a");
-  EXPECT_EQ(prof.layers[0].cycles, 180u);
+  EXPECT_EQ(prof.layers[0].cycles, 185u);
   EXPECT_EQ(prof.layers[1].cycles, 106u);
   EXPECT_EQ(prof.layers[2].name, kUnmappedLayer);
   EXPECT_EQ(prof.layers[2].cycles, 0u);
   LayerProfile total = prof.total();
-  EXPECT_EQ(total.cycles, 286u);
+  EXPECT_EQ(total.cycles, 291u);
   EXPECT_EQ(total.cycles, prof.totalCycles);
   // Roofline of a: 6400 MAC slots / 64 = 100, 512 bytes / 8 = 64.
   EXPECT_EQ(prof.layers[0].macSlots, 6400u);
   EXPECT_EQ(prof.layers[0].ddrBytes, 512u);
   EXPECT_DOUBLE_EQ(prof.bound(prof.layers[0]), 100.0);
   EXPECT_STREQ(prof.boundBy(prof.layers[0]), "compute");
-  EXPECT_DOUBLE_EQ(prof.latencyMicros(), 2.86);
+  EXPECT_DOUBLE_EQ(prof.latencyMicros(), 2.91);
 
   std::string text;
   llvm::raw_string_ostream os(text);
   printProfile(os, prof);
-  EXPECT_NE(text.find("latency 2.86 us (286 cycles at 100 MHz)"),
+  EXPECT_NE(text.find("latency 2.91 us (291 cycles at 100 MHz)"),
             std::string::npos)
       << text;
   llvm::json::Value j = profileToJSON(prof);
-  EXPECT_EQ(*j.getAsObject()->getInteger("total_cycles"), 286);
+  EXPECT_EQ(*j.getAsObject()->getInteger("total_cycles"), 291);
 }
 
 TEST(Profile, EveryOpcodeProgramSumsToTotal) {
@@ -296,9 +299,9 @@ TEST(Profile, ChromeTraceTracksDoNotOverlap) {
   EXPECT_EQ(tracks, (std::map<int64_t, std::string>{
                         {1, "load"}, {2, "compute"}, {3, "store"}}));
   EXPECT_EQ(slices[1],
-            (std::vector<std::pair<int64_t, int64_t>>{{0, 74}, {74, 148}}));
+            (std::vector<std::pair<int64_t, int64_t>>{{0, 79}, {79, 158}}));
   EXPECT_EQ(slices[2],
-            (std::vector<std::pair<int64_t, int64_t>>{{74, 180}, {180, 286}}));
+            (std::vector<std::pair<int64_t, int64_t>>{{79, 185}, {185, 291}}));
   EXPECT_NE(text.find("\"name\":\"gemm b\""), std::string::npos);
 }
 

@@ -142,6 +142,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("P_GEMM", cp.gemmPipeline,
              "SRAM read + dlp_pe_array (P_GEMM - 1 stages)");
   w.intParam("P_EPI", cp.epilogueStages, "dlp_postproc");
+  w.intParam("P_DMA_SETUP", cp.dmaSetup,
+             "dlp_dma: start to the first request's register");
   w.section("Numeric limits (runtime kernels/Requant.h, docs/isa.md 3.3)");
   w.intParam("MIN_SHIFT", kernels::kMinShift, "requantizing shift range");
   w.intParam("MAX_SHIFT", kernels::kMaxShift, "");

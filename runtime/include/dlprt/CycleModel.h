@@ -31,6 +31,11 @@ struct CycleParams {
   /// paid once per DMA instruction.
   double ddrBytesPerCycle = 0;
   uint64_t ddrLatency = 0;
+  /// A LOAD / STORE's fixed cycles besides latency and beats: dmaSetup
+  /// cycles forming the burst lengths (products of the fields, one per
+  /// cycle), the request register, and the last SRAM write (LOAD) / the
+  /// acknowledgement (STORE) after the last beat.
+  uint64_t dmaSetup = 0, dmaFixed = 0;
   /// PE array fill + drain of one GEMM: SRAM read, shift / multiply,
   /// log2(L) adder-tree levels, accumulate.
   uint64_t gemmPipeline = 0;
