@@ -169,7 +169,6 @@ module dlp_core (
   logic [2:0]  active;           // queue k's instruction is executing
   logic [3:0]  tok [3];          // its token flags (pop/push prev/next)
   logic [31:0] run_index [3];
-  logic [31:0] cycle;
 
   function automatic logic [3:0] flags(input logic [IB-1:0] w);
     flags = {w[dlp_cfg_pkg::F_PUSH_NEXT], w[dlp_cfg_pkg::F_PUSH_PREV],
@@ -200,20 +199,21 @@ module dlp_core (
   assign store_ready = q_valid[2] && !active[2] && store_tok && !error;
 
   // DMA arbitration: the head ready first wins (ready stays until start:
-  // nobody else takes its tokens); ties go to the load.
+  // nobody else takes its tokens); ties go to the load. A head is waiting
+  // from the cycle after it first was ready; load_le_store says, while
+  // both wait, that the load's wait began no later than the store's.
   logic dma_busy;
-  logic [31:0] load_since, store_since;
-  logic load_waiting, store_waiting;
-  logic [31:0] load_t, store_t;
-  assign load_t = load_waiting ? load_since : cycle;
-  assign store_t = store_waiting ? store_since : cycle;
+  logic load_waiting, store_waiting, load_le_store, load_first;
+  // a head ready for the first time this cycle began waiting now
+  assign load_first = load_waiting ? (!store_waiting || load_le_store)
+                                   : !store_waiting;
 
   logic start_load, start_comp, start_store;
   always_comb begin
     start_load = 1'b0;
     start_store = 1'b0;
     if (!dma_busy && !dma_unit_busy && !active[0] && !active[2]) begin
-      if (load_ready && (!store_ready || load_t <= store_t))
+      if (load_ready && (!store_ready || load_first))
         start_load = 1'b1;
       else if (store_ready)
         start_store = 1'b1;
@@ -226,18 +226,20 @@ module dlp_core (
     if (!rst_n) begin
       load_waiting <= 1'b0;
       store_waiting <= 1'b0;
-      load_since <= '0;
-      store_since <= '0;
+      load_le_store <= 1'b1;
     end else begin
       if (start_load) load_waiting <= 1'b0;
       else if (load_ready && !load_waiting) begin
         load_waiting <= 1'b1;
-        load_since <= cycle;
+        // later than a store already waiting; else first or tied
+        load_le_store <= !store_waiting;
       end
       if (start_store) store_waiting <= 1'b0;
       else if (store_ready && !store_waiting) begin
         store_waiting <= 1'b1;
-        store_since <= cycle;
+        // a load already waiting, or beginning now (tie), goes first
+        if (!(load_ready && !load_waiting && !start_load))
+          load_le_store <= 1'b1;
       end
     end
   end
@@ -280,7 +282,6 @@ module dlp_core (
       dma_busy <= 1'b0;
       dma_is_store <= 1'b0;
       cu_sel <= '0;
-      cycle <= '0;
       error <= 1'b0;
       error_code <= '0;
       error_index <= '0;
@@ -290,7 +291,6 @@ module dlp_core (
         run_index[k] <= '0;
       end
     end else begin
-      cycle <= cycle + 32'd1;
       for (int i = 0; i < 4; i++)
         sem[i] <= sem[i] + SW'(sem_inc[i]) - SW'(sem_dec[i]);
       if (start_load) begin

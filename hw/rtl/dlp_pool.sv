@@ -54,8 +54,9 @@
 // by the strides, one quotient bit per cycle, then clamps, products and
 // sums); the unit's first working cycle is g = s + SETUP. Each output then
 // goes issue -> value (bank read) -> DIV = P_POOL_DIV reciprocal stages
-// (window count, then one quotient bit of the average's reciprocal per
-// stage; max pooling takes the same path) -> write.
+// (window rows and columns, count, then one quotient bit of the
+// average's reciprocal per stage; max pooling takes the same path) ->
+// write.
 //   STREAMING: input vector k is read in cycle t_k, t_0 = g (its address
 //   comes from the setup), t_k = t_{k-1} + 1 unless the stall rule holds
 //   it; its banks are updated in t_k + 1. In each cycle u >= g + 1 the
@@ -702,11 +703,14 @@ module dlp_pool #(
   pos_t           dy, dx, dy0, dx0;
   logic [FAW-1:0] drow, dblk;          // row base (block + y*ow), block base
   logic           d_go, d_end;
-  pos_t           d_yl, d_xl;
+  // The window's last valid row / column (registers kept with dy0 / dx0):
+  // d_yl = min(dye, in_h - 1), dye = dy0 + k_h - 1; likewise x.
+  pos_t           dye, dxe, d_yl, d_xl;
+  function automatic pos_t clampv(pos_t v, pos_t hi);
+    clampv = (v < hi) ? v : hi;
+  endfunction
   always_comb begin
     logic past;
-    d_yl = (dy0 + r_kh - 1 < p_ih - 1) ? dy0 + r_kh - 1 : p_ih - 1;
-    d_xl = (dx0 + r_kw - 1 < p_iw - 1) ? dx0 + r_kw - 1 : p_iw - 1;
     // the reader has read the window's last valid element (before now)
     past = !rd_act || (rb > db) ||
            (rb == db && ($signed(PW'(riy)) > d_yl ||
@@ -726,17 +730,23 @@ module dlp_pool #(
     if (go) begin
       db <= '0; dy <= r_ylo0; dx <= r_xlo0; dyg <= '0;
       dy0 <= r_y0r0; dx0 <= r_x0r0;
+      dye <= r_yloend0; d_yl <= clampv(r_yloend0, p_ih - 1);
+      dxe <= r_xloend0; d_xl <= clampv(r_xloend0, p_iw - 1);
       drow <= r_out_addr + r_roff0; dblk <= r_out_addr;
     end else if (d_go) begin
       if (dx != r_xr1) begin
         dx <= dx + 1; dx0 <= dx0 + r_sw;
+        dxe <= dxe + r_sw; d_xl <= clampv(dxe + r_sw, p_iw - 1);
       end else begin
         dx <= r_xlo0; dx0 <= r_x0r0;
+        dxe <= r_xloend0; d_xl <= clampv(r_xloend0, p_iw - 1);
         dyg <= dyg + 1'b1;
         if (dy != r_yr1) begin
           dy <= dy + 1; dy0 <= dy0 + r_sh; drow <= drow + FAW'(r_ow);
+          dye <= dye + r_sh; d_yl <= clampv(dye + r_sh, p_ih - 1);
         end else begin
           dy <= r_ylo0; dy0 <= r_y0r0;
+          dye <= r_yloend0; d_yl <= clampv(r_yloend0, p_ih - 1);
           db <= db + 1'b1;
           dblk <= dblk + r_out_cs;
           drow <= dblk + r_out_cs + r_roff0;
@@ -793,17 +803,17 @@ module dlp_pool #(
   end
 
   // =====================================================================
-  // Finalize: issue (window counts) -> D1 (value; count product) ->
-  // QB reciprocal stages, one quotient bit each, the value waiting beside
-  // them -> divide (multiply, round, saturate) -> write. P_POOL_DIV =
-  // QB + 1 cycles more than issue -> D1 -> write.
+  // Finalize: issue -> D1 (value; window rows and columns) -> count
+  // product -> QB reciprocal stages, one quotient bit each, the value
+  // waiting beside them -> divide (multiply, round, saturate) -> write.
+  // P_POOL_DIV = QB + 2 cycles more than issue -> D1 -> write.
   // =====================================================================
   localparam int DIV = dlp_cfg_pkg::P_POOL_DIV;
   localparam int QB = AVG_SHIFT + 1;      // quotient bits of R(c)
   localparam int CNTW = 2 * KW8;          // a window count's bits
   localparam int DW = AVG_SHIFT + 2;      // 2c and the partial remainder
-  if (DIV != QB + 1 || CNTW > AVG_SHIFT || DIV < 2) begin : g_check_div
-    $error("dlp_pool: P_POOL_DIV is not AVG_SHIFT + 2, or window counts reach 2^AVG_SHIFT");
+  if (DIV != QB + 2 || CNTW > AVG_SHIFT) begin : g_check_div
+    $error("dlp_pool: P_POOL_DIV is not AVG_SHIFT + 3, or window counts reach 2^AVG_SHIFT");
   end
   logic           i_v, i_pad;
   pos_t           i_y0, i_x0;
@@ -816,32 +826,10 @@ module dlp_pool #(
       i_addr = d_go ? drow + FAW'(dx) : prow + FAW'(px);
     end
   end
-  // the window's rows and columns counted (average modes)
-  logic [KW8-1:0] i_cy, i_cx;
-  pos_t           cy, cx;          // <= k_h, k_w: their low KW8 bits
-  always_comb begin
-    pos_t e0, e1;
-    e0 = '0;
-    if (r_mode == 2'd1) begin
-      e1 = (i_y0 + r_kh < p_ih + r_pb) ? i_y0 + r_kh : p_ih + r_pb;
-      cy = (e1 > i_y0) ? e1 - i_y0 : '0;
-      e1 = (i_x0 + r_kw < p_iw + r_pr) ? i_x0 + r_kw : p_iw + r_pr;
-      cx = (e1 > i_x0) ? e1 - i_x0 : '0;
-    end else begin
-      e0 = (i_y0 > 0) ? i_y0 : '0;
-      e1 = (i_y0 + r_kh < p_ih) ? i_y0 + r_kh : p_ih;
-      cy = (e1 > e0) ? e1 - e0 : '0;
-      e0 = (i_x0 > 0) ? i_x0 : '0;
-      e1 = (i_x0 + r_kw < p_iw) ? i_x0 + r_kw : p_iw;
-      cx = (e1 > e0) ? e1 - e0 : '0;
-    end
-    i_cy = KW8'(cy);   // <= k_h
-    i_cx = KW8'(cx);
-  end
 
   logic           d1_v, d1_pad, d1_fb, d1_fwd;
   logic [FAW-1:0] d1_addr;
-  logic [KW8-1:0] d1_cy, d1_cx;
+  pos_t           d1_y0, d1_x0;
   logic [LOG2NR+LOG2NC-1:0] d1_bank;
   logic [BW-1:0]  d1_fwd_data;
   always_ff @(posedge clk) begin
@@ -853,7 +841,7 @@ module dlp_pool #(
       d1_v <= i_v && !go;
     end
     d1_pad <= i_pad; d1_fb <= f_act; d1_addr <= i_addr;
-    d1_cy <= i_cy; d1_cx <= i_cx;
+    d1_y0 <= i_y0; d1_x0 <= i_x0;
     d1_bank <= bsel;
     // the drained entry is updated in this very cycle: take the new value
     d1_fwd <= u_v && u_we[bsel] && u_addr[dx[LOG2NC-1:0]*DAW +: DAW] == ra2;
@@ -880,20 +868,44 @@ module dlp_pool #(
     end
   end
 
-  // D1: the value (bank entry or fallback accumulator) and the window
-  // count c = max(cy * cx, 1). Then R(c) = (2^(AVG_SHIFT+1) + c) / (2c)
-  // by restoring division, MSB first: the numerator's top bit (1) is the
+  // D1: the value (bank entry or fallback accumulator) and the window's
+  // rows and columns counted (average modes; stage 0). Stage 1: the count
+  // c = max(cy * cx, 1). Then R(c) = (2^(AVG_SHIFT+1) + c) / (2c) by
+  // restoring division, MSB first: the numerator's top bit (1) is the
   // initial remainder, its low QB bits (c) enter one per stage; quotient
   // bits enter at the bottom of the same register. The value, pad flag and
   // address travel beside (no reset: shift registers).
   logic [BW-1:0] val;
   assign val = d1_fb ? fval : (d1_fwd ? d1_fwd_data : rd2[d1_bank*BW +: BW]);
+  logic [KW8-1:0] c_cy, c_cx;
+  pos_t           cy, cx;          // <= k_h, k_w: their low KW8 bits
+  always_comb begin
+    pos_t e0, e1;
+    e0 = '0;
+    if (r_mode == 2'd1) begin
+      e1 = (d1_y0 + r_kh < p_ih + r_pb) ? d1_y0 + r_kh : p_ih + r_pb;
+      cy = (e1 > d1_y0) ? e1 - d1_y0 : '0;
+      e1 = (d1_x0 + r_kw < p_iw + r_pr) ? d1_x0 + r_kw : p_iw + r_pr;
+      cx = (e1 > d1_x0) ? e1 - d1_x0 : '0;
+    end else begin
+      e0 = (d1_y0 > 0) ? d1_y0 : '0;
+      e1 = (d1_y0 + r_kh < p_ih) ? d1_y0 + r_kh : p_ih;
+      cy = (e1 > e0) ? e1 - e0 : '0;
+      e0 = (d1_x0 > 0) ? d1_x0 : '0;
+      e1 = (d1_x0 + r_kw < p_iw) ? d1_x0 + r_kw : p_iw;
+      cx = (e1 > e0) ? e1 - e0 : '0;
+    end
+    c_cy = KW8'(cy);   // <= k_h
+    c_cx = KW8'(cx);
+  end
   logic [DIV-1:0]         pv;             // stage valid
   logic [DIV*BW-1:0]      pval;
   logic [DIV-1:0]         ppad;
   logic [DIV*FAW-1:0]     paddr;
-  logic [DIV*DW-1:0]      prem, pden;
-  logic [DIV*QB-1:0]      pnq;            // numerator bits left | quotient
+  // divider stage j (1 .. DIV-1) at index j - 1
+  logic [(DIV-1)*DW-1:0]  prem, pden;
+  logic [(DIV-1)*QB-1:0]  pnq;            // numerator bits left | quotient
+  logic [KW8-1:0]         pcy, pcx;       // stage 0: the counts
   always_ff @(posedge clk) begin
     logic [CNTW-1:0] cnt;
     logic [DW:0] r2;
@@ -903,12 +915,13 @@ module dlp_pool #(
     pval  <= {pval[(DIV-1)*BW-1:0], val};
     ppad  <= {ppad[DIV-2:0], d1_pad};
     paddr <= {paddr[(DIV-1)*FAW-1:0], d1_addr};
-    cnt = CNTW'(d1_cy * d1_cx);
+    pcy <= c_cy; pcx <= c_cx;
+    cnt = CNTW'(pcy * pcx);
     if (cnt == '0) cnt = CNTW'(1);
     prem[0 +: DW] <= DW'(1);
     pden[0 +: DW] <= DW'({cnt, 1'b0});
     pnq[0 +: QB]  <= QB'(cnt);
-    for (int j = 1; j < DIV; j++) begin
+    for (int j = 1; j < DIV - 1; j++) begin
       r2 = {prem[(j-1)*DW +: DW], pnq[(j-1)*QB + QB - 1]};
       qb = r2 >= {1'b0, pden[(j-1)*DW +: DW]};
       prem[j*DW +: DW] <= DW'(qb ? r2 - {1'b0, pden[(j-1)*DW +: DW]} : r2);
@@ -923,7 +936,7 @@ module dlp_pool #(
   logic           fin_pad;
   logic [L*8-1:0] res;
   assign fin_val   = pval[(DIV-1)*BW +: BW];
-  assign fin_recip = RW'(pnq[(DIV-1)*QB +: QB]);
+  assign fin_recip = RW'(pnq[(DIV-2)*QB +: QB]);
   assign fin_pad   = ppad[DIV-1];
   for (genvar l = 0; l < L; l++) begin : g_fin
     logic signed [ACCW-1:0] v;

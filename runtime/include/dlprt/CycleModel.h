@@ -49,7 +49,8 @@ struct CycleParams {
   /// The pool unit's setup before its first read (window geometry: six
   /// divisions by the strides, one quotient bit per cycle, then clamps,
   /// products, sums) and the depth of its average path's reciprocal
-  /// (window count, then a divider with one quotient bit per stage); both
+  /// (window rows and columns, their product, then a divider with one
+  /// quotient bit per stage); both
   /// are part of poolPipeline.
   uint64_t poolSetup = 0, poolDivide = 0;
 
