@@ -32,10 +32,11 @@
 // dlp_postproc, whose output goes to FBUF[out_addr + pixel]. Pixels are
 // numbered y*out_w + x, so the ABUF / FBUF addresses are counters.
 //
-// Timing. Step i's SRAM reads are issued in cycle s + i (s = the start
-// cycle: the first step's addresses come straight from insn), the array
-// sees it in s + i + 1 (P_GEMM = SRAM read + PE_LAT = P_GEMM - 1 array
-// stages), acc_out of the last step is written in s + steps + PE_LAT, and
+// Timing. Step i is issued in cycle s + i (s = the start cycle: the first
+// step's addresses come straight from insn), its SRAM addresses are
+// registered and read in s + i + 1, the array sees the data in s + i + 2
+// (P_GEMM = address register + SRAM read + PE_LAT = P_GEMM - 2 array
+// stages), acc_out of the last step is written in s + steps + 1 + PE_LAT, and
 // the epilogue adds P_EPI cycles. done pulses with the last write, so an
 // instruction occupies [s, done + 1) =
 //   steps + P_GEMM + (epilogue ? P_EPI : 0) cycles: the cycle model's cost
@@ -97,7 +98,9 @@ module dlp_gemm #(
   output logic [ABUF_AW-1:0]        ab_wr_addr,
   output logic [Q*32-1:0]           ab_wr_data
 );
-  localparam int PE_LAT = dlp_cfg_pkg::P_GEMM - 1;  // dlp_pe_array: 2 + LOG2_L
+  // P_GEMM = the read's address register + SRAM read + dlp_pe_array's
+  // 2 + LOG2_L stages.
+  localparam int PE_LAT = dlp_cfg_pkg::P_GEMM - 2;
   localparam int P_EPI = dlp_cfg_pkg::P_EPI;        // dlp_postproc
   localparam int AL_W = dlp_cfg_pkg::ALIGN_W;
   localparam int ROWB = Q + 1;                      // bytes of a WBUF row
@@ -228,9 +231,14 @@ module dlp_gemm #(
   end
 
   // The step issued this cycle: step 0 from insn in the start cycle, else
-  // the next step while issuing.
+  // the next step while issuing. Its SRAM addresses are registered: the
+  // read itself happens in the next cycle (the address register stage of
+  // P_GEMM), and the step's flags follow one cycle later (r_*).
   logic               iss, iss_inb, iss_first, iss_last, iss_fin;
   logic               last0;
+  logic               c_fa_en, c_wb_en;
+  logic [FBUF_AW-1:0] c_fa_addr;
+  logic [WBUF_AW-1:0] c_wb_addr;
   always_comb begin
     last0 = i_k_h == KW'(1) && i_k_w == KW'(1) && i_in_cb == CBW'(1);
     if (start) begin
@@ -239,19 +247,30 @@ module dlp_gemm #(
       iss_first = 1'b1;
       iss_last  = last0;
       iss_fin   = last0 && i_out_h == HW'(1) && i_out_w == HW'(1);
-      fa_rd_addr = FBUF_AW'(i_in_addr);
-      wb_rd_addr = WBUF_AW'(i_w_addr);
+      c_fa_addr = FBUF_AW'(i_in_addr);
+      c_wb_addr = WBUF_AW'(i_w_addr);
     end else begin
       iss       = issuing_q;
       iss_inb   = inb_n;
       iss_first = first_n;
       iss_last  = last_n;
       iss_fin   = fin_n;
-      fa_rd_addr = in_addr_q + cboff_n + row_n + FBUF_AW'(ix_n);
-      wb_rd_addr = wrow_n;
+      c_fa_addr = in_addr_q + cboff_n + row_n + FBUF_AW'(ix_n);
+      c_wb_addr = wrow_n;
     end
-    fa_rd_en = iss && iss_inb;
-    wb_rd_en = iss && iss_inb;
+    c_fa_en = iss && iss_inb;
+    c_wb_en = iss && iss_inb;
+  end
+
+  logic r_iss, r_inb, r_first, r_last, r_fin;
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      fa_rd_en <= 1'b0; wb_rd_en <= 1'b0; r_iss <= 1'b0;
+    end else begin
+      fa_rd_en <= c_fa_en; wb_rd_en <= c_wb_en; r_iss <= iss;
+    end
+    fa_rd_addr <= c_fa_addr; wb_rd_addr <= c_wb_addr;
+    r_inb <= iss_inb; r_first <= iss_first; r_last <= iss_last; r_fin <= iss_fin;
   end
 
   always_ff @(posedge clk) begin
@@ -313,14 +332,14 @@ module dlp_gemm #(
       fin_sr   <= '0;
       v_d1     <= 1'b0;
     end else begin
-      first_sr <= {first_sr[FL-2:0], iss && iss_first};
-      last_sr  <= {last_sr[FL-2:0], iss && iss_last};
+      first_sr <= {first_sr[FL-2:0], r_iss && r_first};
+      last_sr  <= {last_sr[FL-2:0], r_iss && r_last};
       // A new instruction drops the previous one's final flag (still on
       // its way down the epilogue stages when it had none).
-      fin_sr   <= {start ? {(FF-1){1'b0}} : fin_sr[FF-2:0], iss && iss_fin};
-      v_d1     <= iss;
+      fin_sr   <= {start ? {(FF-1){1'b0}} : fin_sr[FF-2:0], r_iss && r_fin};
+      v_d1     <= r_iss;
     end
-    inb_d1 <= iss_inb;
+    inb_d1 <= r_inb;
   end
 
   // ---------------------------------------------------------------------

@@ -33,8 +33,9 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   // after the last beat.
   p.dmaSetup = 3;
   p.dmaFixed = p.dmaSetup + 2;
-  // Section 2.1: read + shift/multiply + log2(L) tree levels + accumulate.
-  p.gemmPipeline = 3 + Log2_32(t.L);
+  // Section 2.1: address register + read + shift/multiply + log2(L) tree
+  // levels + accumulate.
+  p.gemmPipeline = 4 + Log2_32(t.L);
   // Section 2.1: shift, round + saturate, clamp + write.
   p.epilogueStages = 3;
   // Section 2.3: read, combine, write; the pool adds its setup (dividends

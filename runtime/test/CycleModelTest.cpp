@@ -70,12 +70,13 @@ void expectTimes(const Timeline &tl,
 }
 
 TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
-  // 4x4 out, 3x3 kernel, 2 blocks: 288 steps + 6 fill/drain + 3 epilogue
-  // (shift, round + saturate, clamp). Then 4x4 out, 1x1, 1 block, no
-  // epilogue: 16 + 6 = 22, from 297.
+  // 4x4 out, 3x3 kernel, 2 blocks: 288 steps + 7 fill/drain (address
+  // register, read, 2 + log2 8 array stages) + 3 epilogue (shift, round +
+  // saturate, clamp). Then 4x4 out, 1x1, 1 block, no epilogue: 16 + 7 =
+  // 23, from 298.
   Timeline tl = timed({gemm(4, 3, 2, true), gemm(4, 1, 1, false)});
-  expectTimes(tl, {{0, 297}, {297, 319}, {319, 319}}); // END at 319
-  EXPECT_EQ(tl.totalCycles, 319u);
+  expectTimes(tl, {{0, 298}, {298, 321}, {321, 321}}); // END at 321
+  EXPECT_EQ(tl.totalCycles, 321u);
   EXPECT_EQ(tl.cost[0].macSlots, 288u * 64);
   EXPECT_EQ(tl.cost[1].macSlots, 16u * 64);
 }
@@ -116,58 +117,58 @@ TEST(CycleModel, DmaBurstsAndLatency) {
 
 TEST(CycleModel, MemoryBoundLoadThenGemm) {
   // LOAD 64 units (512 bytes): 10 + 64 + 5 = 79, [0, 79); the GEMM pops
-  // its token: 2x2 out, 4 steps + 6: [79, 89).
+  // its token: 2x2 out, 4 steps + 7: [79, 90).
   Timeline tl = timed({fload(64, PushNext), gemm(2, 1, 1, false, PopPrev)});
-  expectTimes(tl, {{0, 79}, {79, 89}});
-  EXPECT_EQ(tl.totalCycles, 89u);
+  expectTimes(tl, {{0, 79}, {79, 90}});
+  EXPECT_EQ(tl.totalCycles, 90u);
 }
 
 TEST(CycleModel, OverlappedLoadAndCompute) {
   // Double buffering: L1 runs while G0 computes.
   //   L0 [0, 79)   L1 [79, 158)            (load queue, in order)
-  //   G0 [79, 185) (pops L0's token at 79; 100 steps + 6)
-  //   G1 [185, 291) (queue free at 185, L1's token at 158)
-  // Serialized this would be 2 * 79 + 2 * 106 = 370.
+  //   G0 [79, 186) (pops L0's token at 79; 100 steps + 7)
+  //   G1 [186, 293) (queue free at 186, L1's token at 158)
+  // Serialized this would be 2 * 79 + 2 * 107 = 372.
   Timeline tl =
       timed({fload(64, PushNext), fload(64, PushNext),
              gemm(10, 1, 1, false, PopPrev), gemm(10, 1, 1, false, PopPrev)});
-  expectTimes(tl, {{0, 79}, {79, 158}, {79, 185}, {185, 291}});
-  EXPECT_EQ(tl.totalCycles, 291u);
+  expectTimes(tl, {{0, 79}, {79, 158}, {79, 186}, {186, 293}});
+  EXPECT_EQ(tl.totalCycles, 293u);
 }
 
 TEST(CycleModel, SerializedByTokens) {
-  // G0 [0, 106) pushes compute->load; L0 pops it: [106, 185); G1 pops
-  // L0's token: [185, 291), pushes compute->store; S0 (16 units, 10 + 16 +
-  // 5) pops it: [291, 322), pushes store->compute; G2 (2x2, 4 + 6) pops
-  // it: [322, 332).
+  // G0 [0, 107) pushes compute->load; L0 pops it: [107, 186); G1 pops
+  // L0's token: [186, 293), pushes compute->store; S0 (16 units, 10 + 16 +
+  // 5) pops it: [293, 324), pushes store->compute; G2 (2x2, 4 + 7) pops
+  // it: [324, 335).
   Timeline tl =
       timed({gemm(10, 1, 1, false, PushPrev), fload(64, PopNext | PushNext),
              gemm(10, 1, 1, false, PopPrev | PushNext),
              store(0, 0, 16, 1, 0, 1, 0, PopPrev | PushPrev),
              gemm(2, 1, 1, false, PopNext)});
-  expectTimes(tl, {{0, 106}, {106, 185}, {185, 291}, {291, 322}, {322, 332}});
-  EXPECT_EQ(tl.totalCycles, 332u);
+  expectTimes(tl, {{0, 107}, {107, 186}, {186, 293}, {293, 324}, {324, 335}});
+  EXPECT_EQ(tl.totalCycles, 335u);
 }
 
 TEST(CycleModel, LoadAndStoreShareTheDdrChannel) {
   // Both could start at 0; the load goes first, the store waits for the
-  // channel: L0 [0, 31), S0 [31, 62). The GEMM is independent: [0, 22).
+  // channel: L0 [0, 31), S0 [31, 62). The GEMM is independent: [0, 23).
   Timeline tl = timed({store(0, 0, 16), fload(16), gemm(4, 1, 1, false)});
-  expectTimes(tl, {{31, 62}, {0, 31}, {0, 22}});
+  expectTimes(tl, {{31, 62}, {0, 31}, {0, 23}});
   EXPECT_EQ(tl.totalCycles, 62u);
 }
 
 TEST(CycleModel, BarriersWaitForEverythingEarlier) {
-  // L0 [0, 31) and G0 [0, 22) in parallel; SYNC at 31; then G1 starts at
-  // 31, not at 22: [31, 53); L1 [31, 62); HOST at 62 (zero device
-  // cycles); G2 [62, 84); END at 84.
+  // L0 [0, 31) and G0 [0, 23) in parallel; SYNC at 31; then G1 starts at
+  // 31, not at 23: [31, 54); L1 [31, 62); HOST at 62 (zero device
+  // cycles); G2 [62, 85); END at 85.
   Instr host = instr(Opcode::Host, {{"segment", 0}});
   Timeline tl =
       timed({fload(16), gemm(4, 1, 1, false), Instr::make(Opcode::Sync),
              gemm(4, 1, 1, false), fload(16), host, gemm(4, 1, 1, false)});
   expectTimes(
-      tl, {{0, 31}, {0, 22}, {31, 31}, {31, 53}, {31, 62}, {62, 62}, {62, 84}});
-  EXPECT_EQ(tl.totalCycles, 84u);
+      tl, {{0, 31}, {0, 23}, {31, 31}, {31, 54}, {31, 62}, {62, 62}, {62, 85}});
+  EXPECT_EQ(tl.totalCycles, 85u);
   EXPECT_EQ(tl.hostSegments, 1u);
 }
 
@@ -231,33 +232,33 @@ TEST(Profile, EveryCycleChargedToOneLayer) {
   Program p = twoLayerProgram();
   llvm::Expected<Timeline> tl = cycleModel(p.code, p.target);
   ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
-  // L0 [0,79) G0 [79,185) | L1 [79,158) G1 [185,291): b's load hides under
-  // a's compute, so a = 79 (its load) + 106, b = 106.
+  // L0 [0,79) G0 [79,186) | L1 [79,158) G1 [186,293): b's load hides under
+  // a's compute, so a = 79 (its load) + 107, b = 107.
   Profile prof = buildProfile(p, *tl);
   ASSERT_EQ(prof.layers.size(), 3u);
   EXPECT_EQ(prof.layers[0].name, "a");
-  EXPECT_EQ(prof.layers[0].cycles, 185u);
-  EXPECT_EQ(prof.layers[1].cycles, 106u);
+  EXPECT_EQ(prof.layers[0].cycles, 186u);
+  EXPECT_EQ(prof.layers[1].cycles, 107u);
   EXPECT_EQ(prof.layers[2].name, kUnmappedLayer);
   EXPECT_EQ(prof.layers[2].cycles, 0u);
   LayerProfile total = prof.total();
-  EXPECT_EQ(total.cycles, 291u);
+  EXPECT_EQ(total.cycles, 293u);
   EXPECT_EQ(total.cycles, prof.totalCycles);
   // Roofline of a: 6400 MAC slots / 64 = 100, 512 bytes / 8 = 64.
   EXPECT_EQ(prof.layers[0].macSlots, 6400u);
   EXPECT_EQ(prof.layers[0].ddrBytes, 512u);
   EXPECT_DOUBLE_EQ(prof.bound(prof.layers[0]), 100.0);
   EXPECT_STREQ(prof.boundBy(prof.layers[0]), "compute");
-  EXPECT_DOUBLE_EQ(prof.latencyMicros(), 2.91);
+  EXPECT_DOUBLE_EQ(prof.latencyMicros(), 2.93);
 
   std::string text;
   llvm::raw_string_ostream os(text);
   printProfile(os, prof);
-  EXPECT_NE(text.find("latency 2.91 us (291 cycles at 100 MHz)"),
+  EXPECT_NE(text.find("latency 2.93 us (293 cycles at 100 MHz)"),
             std::string::npos)
       << text;
   llvm::json::Value j = profileToJSON(prof);
-  EXPECT_EQ(*j.getAsObject()->getInteger("total_cycles"), 291);
+  EXPECT_EQ(*j.getAsObject()->getInteger("total_cycles"), 293);
 }
 
 TEST(Profile, EveryOpcodeProgramSumsToTotal) {
@@ -301,7 +302,7 @@ TEST(Profile, ChromeTraceTracksDoNotOverlap) {
   EXPECT_EQ(slices[1],
             (std::vector<std::pair<int64_t, int64_t>>{{0, 79}, {79, 158}}));
   EXPECT_EQ(slices[2],
-            (std::vector<std::pair<int64_t, int64_t>>{{79, 185}, {185, 291}}));
+            (std::vector<std::pair<int64_t, int64_t>>{{79, 186}, {186, 293}}));
   EXPECT_NE(text.find("\"name\":\"gemm b\""), std::string::npos);
 }
 
