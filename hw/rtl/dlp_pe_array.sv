@@ -31,8 +31,9 @@
 //   2..1+LOG2_L  adder tree, one registered level each
 //   2+LOG2_L   accumulate: acc_out <= acc_in + tree sum
 // out_valid / acc_out follow in_valid by PE_LAT cycles. The cycle model's
-// P_gemm = 3 + log2 L is the SRAM read stage in front of this module (the
-// FBUF vector and WBUF rows arrive registered) plus these PE_LAT stages.
+// P_gemm = 4 + log2 L is dlp_gemm's read-address register and the SRAM
+// read in front of this module (the FBUF vector and WBUF rows arrive
+// registered) plus these PE_LAT stages.
 // acc_in is read in the accumulate stage, i.e. PE_LAT - 1 cycles after the
 // step's in_valid: the bias / ABUF read is issued so that its data arrives
 // then ("accumulate costs nothing extra"), and a step that continues the
