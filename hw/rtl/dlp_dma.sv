@@ -308,7 +308,8 @@ module dlp_dma #(
   logic [WIN*8-1:0]  win;
   logic [AVW-1:0]    avail;
   logic [CW-1:0]     k;           // units the beat completes
-  logic [AVW-1:0]    k_bytes;
+  logic [AVW-1:0]    cc_n;        // carry bytes after the beat
+  logic [SAW-1:0]    wp_n;        // wp + k
   logic [UMAX*8-1:0] carry_n;
   logic [SAW-1:0]    wp;          // next SRAM unit to write
   logic              w_valid;
@@ -331,11 +332,22 @@ module dlp_dma #(
       beat_m[j*8 +: 8] = (BW'(j) < beat_b) ? ddr_rd_data[j*8 +: 8] : 8'd0;
     // FBUF / WBUF: window = carry, then the beat.
     win   = WINB'(carry) | (WINB'(beat_m) << {cc, 3'b000});
+    // The units completed, k: the largest kk with avail - kk u >= 0, every
+    // kk's difference (and wp + kk) formed side by side, then selected.
     avail = cc + AVW'(beat_b);
     k     = '0;
-    for (int kk = 1; kk <= DMA_UNITS; kk++)
-      if (16'(avail) >= 16'(kk) * unit_bytes(uk)) k = CW'(kk);
-    k_bytes = AVW'(16'(k) * unit_bytes(uk));
+    cc_n  = avail;
+    wp_n  = wp;
+    for (int kk = 1; kk <= DMA_UNITS; kk++) begin
+      logic signed [AVW+1:0] rest;
+      rest = $signed({2'b00, cc}) + $signed((AVW+2)'(beat_b)) -
+             $signed((AVW+2)'(16'(kk) * unit_bytes(uk)));
+      if (rest >= 0) begin
+        k    = CW'(kk);
+        cc_n = AVW'(rest);
+        wp_n = wp + SAW'(kk);
+      end
+    end
     carry_n = '0;
     for (int kk = 0; kk <= DMA_UNITS - 1; kk++) begin
       if (k == CW'(kk)) begin
@@ -367,12 +379,12 @@ module dlp_dma #(
       done_ld <= beat_last;
       if (uk != UK_PB) begin
         carry   <= carry_n;
-        cc      <= avail - k_bytes;
+        cc      <= cc_n;
         w_valid <= (k != '0);
         w_k     <= k;
         w_addr  <= WAX'(wp);
         w_win   <= win;
-        wp      <= wp + SAW'(k);
+        wp      <= wp_n;
       end else if (pavail >= PCW'(UPB)) begin
         p_valid <= 1'b1;
         p_addr  <= PAW'(wp);

@@ -52,7 +52,8 @@
 // Timing (start cycle s, done cycle d, cycles = d + 1 - s). The setup
 // takes SETUP = P_POOL_SETUP cycles (the window geometry: six divisions
 // by the strides, one quotient bit per cycle, then clamps, products and
-// sums); the unit's first working cycle is g = s + SETUP. Each output then
+// sums, then the reader's initial state); the unit's first working cycle
+// is g = s + SETUP. Each output then
 // goes issue -> value (bank read) -> DIV = P_POOL_DIV reciprocal stages
 // (window rows and columns, count, then one quotient bit of the
 // average's reciprocal per stage; max pooling takes the same path) ->
@@ -167,24 +168,26 @@ module dlp_pool #(
   // row whose window ends at or after input row 0, the last that starts
   // at or before it); yr1 <- (in_h - 1 + pad_t) / stride_h; likewise the
   // columns. ph = DIVB + 1 (A): clamps to the output size; DIVB + 2 (B):
-  // flags and products; DIVB + 3 (C): sums. ph = SETUP = DIVB + 4: `go`,
-  // the unit's first working cycle (the schedule above counts from it).
+  // flags and products; DIVB + 3 (C): sums; DIVB + 4 (`ld`): the reader's
+  // registers take their initial state. ph = SETUP = DIVB + 5: `go`, the
+  // unit's first working cycle (the schedule above counts from it).
   // Small arrays are flat vectors: row slot r at [r*PW +: PW], column
   // bank c at [c*PW +: PW] / [c*XW +: XW], flags at bit r / c.
   localparam int DIVB = XW + 1;               // every dividend < 2^DIVB
   localparam int SW = dlp_cfg_pkg::F_POOL_STRIDE_H_W;
   localparam int SETUP = dlp_cfg_pkg::P_POOL_SETUP;
   localparam int PHW = $clog2(SETUP + 1);
-  if (SETUP != DIVB + 4 || dlp_cfg_pkg::F_POOL_IN_W_W != XW ||
+  if (SETUP != DIVB + 5 || dlp_cfg_pkg::F_POOL_IN_W_W != XW ||
       dlp_cfg_pkg::F_POOL_STRIDE_W_W != SW ||
       dlp_cfg_pkg::F_POOL_PAD_T_W >= XW || dlp_cfg_pkg::F_POOL_PAD_L_W >= XW ||
       SW >= XW) begin : g_check_setup
-    $error("dlp_pool: P_POOL_SETUP is not the divider's DIVB + 4, or a field width broke the dividend bound");
+    $error("dlp_pool: P_POOL_SETUP is not the divider's DIVB + 5, or a field width broke the dividend bound");
   end
 
   logic [PHW-1:0] ph;
-  logic           go;
+  logic           go, ld;
   assign go = ph == PHW'(SETUP);
+  assign ld = ph == PHW'(SETUP - 1);  // the reader's initial state
   always_ff @(posedge clk) begin
     if (!rst_n)                 ph <= '0;
     else if (start)             ph <= PHW'(1);
@@ -396,31 +399,18 @@ module dlp_pool #(
   logic [GW-1:0]    dyg;
   logic [GW-1:0]    c_dyg;
 
+  // The reader's registers get their initial state in the cycle before go
+  // (ld), so in the go cycle they already hold it.
   always_comb begin
-    if (go) begin
-      c_rd_act = r_fast;
-      c_rb = '0; c_riy = '0; c_rix = '0;
-      c_raddr = r_in_addr; c_rblk = r_in_addr; c_rgbase = '0;
-      c_ylo = r_ylo0; c_yhi = r_yhi0; c_ynext = r_ynext0; c_yloend = r_yloend0;
-      // real row y of block b has global number b*nr + y - ylo0 and
-      // slot (that number) mod NR
-      c_slo = '0;
-      c_shi = r_yhi0[LOG2NR-1:0] - r_ylo0[LOG2NR-1:0];
-      c_row_y0 = r_rel_y0; c_row_act = r_rel_act;
-      c_xlo = r_xlo0; c_xhi = r_xhi0; c_xnext = r_xnext0; c_xloend = r_xloend0;
-      c_col_x0 = r_col_x0; c_col_x = r_col_x; c_col_act = r_col_act;
-      c_dyg = '0;
-    end else begin
-      c_rd_act = rd_act;
-      c_rb = rb; c_riy = riy; c_rix = rix;
-      c_raddr = raddr; c_rblk = rblk; c_rgbase = rgbase;
-      c_ylo = ylo; c_yhi = yhi; c_ynext = ynext; c_yloend = yloend;
-      c_slo = slo; c_shi = shi;
-      c_row_y0 = row_y0; c_row_act = row_act;
-      c_xlo = xlo; c_xhi = xhi; c_xnext = xnext; c_xloend = xloend;
-      c_col_x0 = col_x0; c_col_x = col_x; c_col_act = col_act;
-      c_dyg = dyg;
-    end
+    c_rd_act = rd_act;
+    c_rb = rb; c_riy = riy; c_rix = rix;
+    c_raddr = raddr; c_rblk = rblk; c_rgbase = rgbase;
+    c_ylo = ylo; c_yhi = yhi; c_ynext = ynext; c_yloend = yloend;
+    c_slo = slo; c_shi = shi;
+    c_row_y0 = row_y0; c_row_act = row_act;
+    c_xlo = xlo; c_xhi = xhi; c_xnext = xnext; c_xloend = xloend;
+    c_col_x0 = col_x0; c_col_x = col_x; c_col_act = col_act;
+    c_dyg = dyg;
   end
 
   // Issue decision and the per-bank update of this input vector.
@@ -523,11 +513,12 @@ module dlp_pool #(
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       rd_act <= 1'b0;
-    end else if (go || rd_go) begin
+    end else if (ld) begin
+      rd_act <= r_fast;
+    end else if (rd_go) begin
       rd_act <= c_rd_act;
     end
-    // default: hold this cycle's state (captures the initial state in the
-    // go cycle)
+    // default: hold this cycle's state
     rb <= c_rb; riy <= c_riy; rix <= c_rix; raddr <= c_raddr; rblk <= c_rblk;
     rgbase <= c_rgbase;
     ylo <= c_ylo; yhi <= c_yhi; ynext <= c_ynext; yloend <= c_yloend;
@@ -565,6 +556,18 @@ module dlp_pool #(
           row_y0 <= b_row_y0; row_act <= b_row_act;
         end
       end
+    end
+    if (ld) begin
+      rb <= '0; riy <= '0; rix <= '0;
+      raddr <= r_in_addr; rblk <= r_in_addr; rgbase <= '0;
+      ylo <= r_ylo0; yhi <= r_yhi0; ynext <= r_ynext0; yloend <= r_yloend0;
+      // real row y of block b has global number b*nr + y - ylo0 and
+      // slot (that number) mod NR
+      slo <= '0;
+      shi <= r_yhi0[LOG2NR-1:0] - r_ylo0[LOG2NR-1:0];
+      row_y0 <= r_rel_y0; row_act <= r_rel_act;
+      xlo <= r_xlo0; xhi <= r_xhi0; xnext <= r_xnext0; xloend <= r_xloend0;
+      col_x0 <= r_col_x0; col_x <= r_col_x; col_act <= r_col_act;
     end
   end
 
@@ -727,6 +730,7 @@ module dlp_pool #(
     end else if (d_go && d_end) begin
       dr_act <= 1'b0;
     end
+    if (ld) dyg <= '0;  // the reader's stall rule reads it from go on
     if (go) begin
       db <= '0; dy <= r_ylo0; dx <= r_xlo0; dyg <= '0;
       dy0 <= r_y0r0; dx0 <= r_x0r0;

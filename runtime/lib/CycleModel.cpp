@@ -40,9 +40,9 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.epilogueStages = 3;
   // Section 2.3: read, combine, write; the pool adds its setup (dividends
   // up to in_h + pad_t: the field's width + 1 quotient bits, then three
-  // stages, then the first read) and its reciprocal (window rows and
+  // stages and the reader's initial state, then the first read) and its reciprocal (window rows and
   // columns, their product, then kAvgShift + 1 quotient bits).
-  p.poolSetup = fieldInfo(Field::Pool_in_h).width + 1 + 4;
+  p.poolSetup = fieldInfo(Field::Pool_in_h).width + 1 + 5;
   p.poolDivide = num::kAvgShift + 3;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc

@@ -173,9 +173,9 @@ TEST(CycleModel, BarriersWaitForEverythingEarlier) {
 }
 
 TEST(CycleModel, PoolAndAddUnits) {
-  // POOL: each input vector once: 2 blocks x 6x6 = 72, + P_pool = 3 + 17
-  // setup (12-bit in_h: 13 quotient bits + 4) + 19 reciprocal stages
-  // (kAvgShift 16: rows and columns, count, 17 quotient bits) = 111; ADD:
+  // POOL: each input vector once: 2 blocks x 6x6 = 72, + P_pool = 3 + 18
+  // setup (12-bit in_h: 13 quotient bits + 5) + 19 reciprocal stages
+  // (kAvgShift 16: rows and columns, count, 17 quotient bits) = 112; ADD:
   // 2 blocks x 16 + 1 read + 3 post-processing stages = 36.
   Instr pool = instr(Opcode::Pool, {{"cb", 2}, {"out_cstride", 16}});
   for (auto [name, v] : Fields{{"in_h", 6},
@@ -193,7 +193,7 @@ TEST(CycleModel, PoolAndAddUnits) {
                                   {"b_cstride", 16},
                                   {"out_cstride", 16}});
   Timeline tl = timed({pool, add});
-  expectTimes(tl, {{0, 111}, {111, 147}});
+  expectTimes(tl, {{0, 112}, {112, 148}});
   EXPECT_EQ(tl.cost[0].macSlots, 0u);
 }
 
