@@ -199,8 +199,9 @@ bool valid(const Env &e, const AddShape &s) {
 }
 
 /// The documented overlap rule: no element reads a vector written by one
-/// of the 3 elements before it.
-bool hazardFree(const AddShape &s) {
+/// of the P_elt elements before it (read P_elt cycles before its write).
+bool hazardFree(const Env &e, const AddShape &s) {
+  const size_t depth = size_t(e.args.cycles.eltwisePipeline);
   std::vector<int64_t> wr, ra, rb;
   for (int64_t b = 0; b < s.cb; ++b)
     for (int64_t i = 0; i < s.n; ++i) {
@@ -209,7 +210,7 @@ bool hazardFree(const AddShape &s) {
       rb.push_back(s.unary ? -1 : s.b + b * s.bs + i);
     }
   for (size_t k = 0; k < wr.size(); ++k)
-    for (size_t j = k >= 3 ? k - 3 : 0; j < k; ++j)
+    for (size_t j = k >= depth ? k - depth : 0; j < k; ++j)
       if (ra[k] == wr[j] || rb[k] == wr[j])
         return false;
   return true;
@@ -265,7 +266,7 @@ AddShape randomShape(const Env &e, tb::Rng &r) {
       break;
     }
     s.param = r.range(0, std::max<int64_t>(0, int64_t(e.entries) - s.cb));
-    if (valid(e, s) && hazardFree(s))
+    if (valid(e, s) && hazardFree(e, s))
       return s;
   }
 }
@@ -322,7 +323,7 @@ int main(int argc, char **argv) {
   uint64_t vectorsChecked = 0, elements = 0;
   for (size_t t = 0; t < shapes.size(); ++t) {
     const AddShape &s = shapes[t];
-    if (!valid(e, s) || !hazardFree(s))
+    if (!valid(e, s) || !hazardFree(e, s))
       tb::fail(args, "testbench bug: shape " + std::to_string(t));
     // Fresh operands and parameters for the tiles this ADD touches (the
     // rest of the buffers keep their earlier contents).
