@@ -765,14 +765,20 @@ module dlp_pool #(
   pos_t           py, px;
   logic [FAW-1:0] prow, pblk;
   logic           p_go;
+  // Constants of the walk, registered at go: xlo0 - 1, out_w - 1, xr1 + 1
+  // and whether xr1 + 1 < out_w (the column after the real ones).
+  pos_t           p_xlo0m1, p_owm1, p_xr1p1;
+  logic           p_skiplt;
   assign p_go = p_act && !go && !d_go;
   always_ff @(posedge clk) begin
-    logic rreal, nreal;
+    logic rreal, nreal, skip, x1lt;
     pos_t x1;
     rreal = r_rect && py >= r_ylo0 && py <= r_yr1;
     nreal = r_rect && py + 1 >= r_ylo0 && py + 1 <= r_yr1;
-    x1 = px + 1;
-    if (rreal && x1 == r_xlo0) x1 = r_xr1 + 1;
+    // the next column, over the real ones in a real row
+    skip = rreal && px == p_xlo0m1;
+    x1   = skip ? p_xr1p1 : px + 1;
+    x1lt = skip ? p_skiplt : px < p_owm1;
     if (!rst_n) begin
       p_act <= 1'b0;
     end else if (go) begin
@@ -781,8 +787,12 @@ module dlp_pool #(
     if (go) begin
       pbk <= '0; py <= r_pfy; px <= r_pfx;
       pblk <= r_out_addr; prow <= r_out_addr + r_pfoff;
+      p_xlo0m1 <= r_xlo0 - 1;
+      p_owm1   <= PW'(r_ow) - 1;
+      p_xr1p1  <= r_xr1 + 1;
+      p_skiplt <= r_xr1 + 1 < PW'(r_ow);
     end else if (p_go) begin
-      if (x1 < PW'(r_ow)) begin
+      if (x1lt) begin
         px <= x1;
       end else if (py + 1 < PW'(r_oh) && !(nreal && r_full)) begin
         // the next row (a real row starts after its real columns when
