@@ -29,6 +29,7 @@
 
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/IGemm.h"
+#include "dlprt/kernels/IGemmAmx.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
 
@@ -63,6 +64,19 @@ struct Segment {
   int32_t ky, kx, cb, lane, len, dst;
 };
 
+/// The AMX path's gather of one (tap, input block): lanes idx[0..len) of
+/// its input vector land, in that order, at [dst, dst + len) of the
+/// gathered row (a run of one exponent group).
+struct AmxRun {
+  alignas(64) uint8_t idx[64];
+  uint64_t mask; ///< the low len bits
+  int32_t dst;
+};
+struct AmxBlock {
+  int32_t ky, kx, cb;
+  std::vector<AmxRun> runs;
+};
+
 struct GemmPlan {
   /// WBUF tags of the rows from w_addr the plan was made from (K rows, or
   /// a GEMM_CSR's stream rows).
@@ -81,6 +95,10 @@ struct GemmPlan {
   /// two per kept row, the rows grouped by that power; `segments` then
   /// place each kept row at its position in a8's packed depth.
   igemm::PackedA8 a8;
+  /// Or the AMX path (kernels::amx::gemm): W^T as int8 times a power of
+  /// two per group of rows, the rows of a group gathered together.
+  kernels::amx::PackedW amxW;
+  std::vector<AmxBlock> amxBlocks;
 };
 
 GemmPlans::GemmPlans() = default;
@@ -300,9 +318,45 @@ gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
     }
   }
 }
+
+/// The AMX path's gather: row m of x (stride ldx) receives output pixel
+/// m0 + m's inputs, each block's lanes permuted into its runs.
+__attribute__((target("avx2,avx512f,avx512bw,avx512vbmi"))) void
+gatherAmx(const Geometry &g, const std::vector<AmxBlock> &blocks,
+          const int8_t *fbuf, uint32_t L, size_t m0, size_t mc, int8_t *x,
+          size_t ldx) {
+  const __mmask64 lanes = L >= 64 ? ~__mmask64(0) : (__mmask64(1) << L) - 1;
+  for (size_t m = 0; m < mc; ++m) {
+    int64_t y = int64_t(m0 + m) / g.outW, xo = int64_t(m0 + m) % g.outW;
+    int8_t *row = x + m * ldx;
+    for (const AmxBlock &b : blocks) {
+      int64_t iy = y * g.sH + b.ky * g.dH - g.pT;
+      int64_t ix = xo * g.sW + b.kx * g.dW - g.pL;
+      __m512i v = _mm512_setzero_si512();
+      if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
+        v = _mm512_maskz_loadu_epi8(
+            lanes, fbuf + (b.cb * g.cstride + iy * g.inW + ix) * L);
+      for (const AmxRun &r : b.runs)
+        _mm512_mask_storeu_epi8(
+            row + r.dst, r.mask,
+            _mm512_maskz_permutexvar_epi8(
+                r.mask,
+                _mm512_load_si512(reinterpret_cast<const void *>(r.idx)), v));
+    }
+  }
+}
+
+bool cpuHasVbmi() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vbmi") &&
+         __builtin_cpu_supports("avx512bw");
+}
 #else
 // Other machines gather, then pack (both tested on every machine).
 constexpr bool kGatherPacked = false;
+void gatherAmx(const Geometry &, const std::vector<AmxBlock> &,
+               const int8_t *, uint32_t, size_t, size_t, int8_t *, size_t) {}
+bool cpuHasVbmi() { return false; }
 void gatherPacked(const Geometry &, const std::vector<Segment> &, size_t,
                   const int16_t *, const int8_t *, uint32_t, size_t, size_t,
                   int16_t *) {}
@@ -425,7 +479,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
               MachineState &s, const std::vector<Segment> &segs, size_t kc,
               const igemm::PackedA *a, const int16_t *colMul,
               const igemm::PackedA8 *a8, const uint32_t *w32,
-              unsigned threads) {
+              unsigned threads, const GemmPlan *amx = nullptr) {
   const uint32_t L = t.L;
   const size_t Q = t.Q, M = g.M;
   size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
@@ -442,6 +496,9 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   size_t mcMax = std::clamp<size_t>(kChunkBytes / (3 * std::max<size_t>(kc, 1)),
                                     igemm::kNR, kChunk);
   mcMax -= mcMax % igemm::kNR;
+  if (amx) // whole tiles of pixels
+    mcMax = std::max<size_t>(kernels::amx::kTileRows,
+                             mcMax - mcMax % kernels::amx::kTileRows);
   // An output rectangle that overlaps the input: pixel by pixel in order,
   // as the semantics read (later pixels may read earlier outputs).
   uint64_t inLo = in.get(Field::Gemm_in_addr),
@@ -455,6 +512,8 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   if (nt > 1) // enough chunks for the threads
     mcMax = std::min(mcMax, std::max<size_t>(
                                 igemm::kNR, (M + 2 * nt - 1) / (2 * nt)));
+  if (amx && nt > 1 && mcMax > kernels::amx::kTileRows)
+    mcMax -= mcMax % kernels::amx::kTileRows;
   size_t chunks = (M + mcMax - 1) / mcMax;
 
   rk::parallelForTasks(nt, int64_t(chunks), [&](int64_t c) {
@@ -462,6 +521,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
     thread_local std::vector<int16_t> b;
     thread_local std::vector<uint8_t> b8;
     thread_local std::vector<uint32_t> acc;
+    thread_local std::vector<int8_t> xa;
     size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
     // ABUF rows of these pixels (disjoint across chunks) receive C.
     uint32_t *out = abuf + m0 * Q;
@@ -471,7 +531,18 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
       storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0, int64_t(Q),
                       accumulate);
     };
-    if (a8) {
+    if (amx) {
+      // Whole tiles of rows readable; group padding bytes are never
+      // written (their weights are zero).
+      size_t ldx = size_t(amx->amxW.depth());
+      size_t tiles = (mc + kernels::amx::kTileRows - 1) /
+                     kernels::amx::kTileRows;
+      if (xa.size() < tiles * kernels::amx::kTileRows * ldx)
+        xa.resize(tiles * kernels::amx::kTileRows * ldx);
+      gatherAmx(g, amx->amxBlocks, fbuf, L, m0, mc, xa.data(), ldx);
+      kernels::amx::gemm(amx->amxW, xa.data(), int64_t(ldx), int64_t(mc),
+                         bias, accumulate, out, int64_t(Q));
+    } else if (a8) {
       // Rows in a8's order; its padding rows hold whatever the buffer held
       // (their weights are zero).
       igemm::BLayout8 layout{static_cast<int64_t>(kc), static_cast<int64_t>(mc)};
@@ -581,25 +652,20 @@ void runFewPixels(const Program &p, const Instr &in, const Geometry &g,
 
 } // namespace
 
-/// Makes the int8 plan of a GEMM whose multipliers (K x Q, from
-/// decodeTagged) are w. For each kept row k, the powers of two E with every
-/// multiplier of the row a multiple of 2^E and (as int32, modulo 2^32) an
-/// int8 value times 2^E form an interval [lo, hi]. The E that most rows
-/// can take is the base group's, which holds every kept row in K order
-/// (zero weights for the rows it cannot take), so its gather copies whole
-/// runs of lanes; the other rows form a fewest set of further groups (E
-/// stabbing their intervals, greedy by right ends), row by row. Groups run
-/// in descending E (igemm::PackedA8). False when some row has no such E or
-/// when more than a quarter of the rows need further groups (the int16
-/// path is then faster).
-bool planInt8(const Geometry &g, uint32_t L, size_t Q,
-              const std::vector<uint32_t> &w, GemmPlan &plan) {
-  struct Row {
-    int64_t k;
-    int lo, hi;
-  };
-  std::vector<Row> rows;
-  std::array<size_t, 32> reach{};
+/// A kept row k of multipliers w (K x Q) and the powers of two E with
+/// every multiplier of the row a multiple of 2^E and (as int32, modulo
+/// 2^32) an int8 value times 2^E: the interval [lo, hi] (lo > hi when
+/// there is none).
+struct RowExps {
+  int64_t k;
+  int lo, hi;
+};
+
+/// The RowExps of every kept row (one with a nonzero multiplier), in K
+/// order.
+std::vector<RowExps> rowExps(const Geometry &g, size_t Q,
+                             const std::vector<uint32_t> &w) {
+  std::vector<RowExps> rows;
   for (size_t k = 0; k < g.K; ++k) {
     const uint32_t *wr = w.data() + k * Q;
     uint32_t any = 0;
@@ -614,10 +680,48 @@ bool planInt8(const Geometry &g, uint32_t L, size_t Q,
     int hi = std::min(__builtin_ctz(any), 31), lo = 0;
     while (lo <= hi && ((mx >> lo) > 127 || (mn >> lo) < -128))
       ++lo;
-    if (lo > hi)
-      return false;
     rows.push_back({int64_t(k), lo, hi});
-    for (int e = lo; e <= hi; ++e)
+  }
+  return rows;
+}
+
+/// A fewest set of powers of two stabbing the intervals of rows[i], i in
+/// `which` (greedy by right ends): the E each of those rows takes (-1 for
+/// the others).
+std::vector<int> stabExps(const std::vector<RowExps> &rows,
+                          std::vector<size_t> which) {
+  std::stable_sort(which.begin(), which.end(), [&](size_t a, size_t b) {
+    return rows[a].hi < rows[b].hi;
+  });
+  std::vector<int> e(rows.size(), -1);
+  int stab = -1;
+  for (size_t i : which) {
+    if (stab < 0 || rows[i].lo > stab)
+      stab = rows[i].hi;
+    e[i] = stab;
+  }
+  return e;
+}
+
+/// Makes the int8 plan of a GEMM whose multipliers (K x Q, from
+/// decodeTagged) are w. For each kept row k, the powers of two E with every
+/// multiplier of the row a multiple of 2^E and (as int32, modulo 2^32) an
+/// int8 value times 2^E form an interval [lo, hi]. The E that most rows
+/// can take is the base group's, which holds every kept row in K order
+/// (zero weights for the rows it cannot take), so its gather copies whole
+/// runs of lanes; the other rows form a fewest set of further groups (E
+/// stabbing their intervals, greedy by right ends), row by row. Groups run
+/// in descending E (igemm::PackedA8). False when some row has no such E or
+/// when more than a quarter of the rows need further groups (the int16
+/// path is then faster).
+bool planInt8(const Geometry &g, uint32_t L, size_t Q,
+              const std::vector<uint32_t> &w, GemmPlan &plan) {
+  std::vector<RowExps> rows = rowExps(g, Q, w);
+  std::array<size_t, 32> reach{};
+  for (const RowExps &r : rows) {
+    if (r.lo > r.hi)
+      return false;
+    for (int e = r.lo; e <= r.hi; ++e)
       ++reach[size_t(e)];
   }
   if (rows.empty())
@@ -629,18 +733,12 @@ bool planInt8(const Geometry &g, uint32_t L, size_t Q,
       others.push_back(i);
   if (others.size() * 4 > rows.size())
     return false;
-  std::stable_sort(others.begin(), others.end(), [&](size_t a, size_t b) {
-    return rows[a].hi < rows[b].hi;
-  });
   // Further groups: E -> member rows (indices into rows, in K order).
   std::map<int, std::vector<size_t>, std::greater<int>> groups;
   groups[base]; // every row, below
-  int stab = -1;
-  for (size_t i : others) {
-    if (stab < 0 || rows[i].lo > stab)
-      stab = rows[i].hi;
-    groups[stab].push_back(i);
-  }
+  std::vector<int> stab = stabExps(rows, others);
+  for (size_t i : others)
+    groups[stab[i]].push_back(i);
   for (auto &[e, members] : groups)
     std::sort(members.begin(), members.end());
   std::vector<int64_t> cols;
@@ -697,6 +795,124 @@ bool planInt8(const Geometry &g, uint32_t L, size_t Q,
   return true;
 }
 
+/// Makes the AMX plan of a GEMM whose multipliers (K x Q, from
+/// decodeTagged) are w, as groups for kernels::amx::gemm, no row repeated.
+/// Byte planes when at most maxPlanes: every kept multiplier is v * 2^E (E
+/// the largest power of two all share) and v, as signed bytes b_0 + 256
+/// b_1 + ..., gives one group per byte over all kept rows in K order
+/// (exponent E + 8 p; planes at 2^32 or beyond add nothing modulo 2^32).
+/// Else exponent groups: each kept row k takes the powers of two E of
+/// planInt8 (an interval [lo, hi]), a fewest set of E stabbing the
+/// intervals (greedy by right ends) groups the rows, each group's rows in
+/// K order from a chunk boundary. Either way each (tap, input block) sends
+/// its lanes of a group to one run of the gathered row. False when a
+/// config's vectors exceed 64 lanes or some row fits neither.
+bool planAmx(const Geometry &g, uint32_t L, size_t Q,
+             const std::vector<uint32_t> &w, int maxPlanes, GemmPlan &plan) {
+  namespace amx = kernels::amx;
+  if (L > 64)
+    return false;
+  std::vector<RowExps> rows = rowExps(g, Q, w);
+  int common = 31;
+  for (const RowExps &r : rows)
+    common = std::min(common, r.hi);
+  if (rows.empty())
+    return false;
+  // Byte planes of v = w >> common (exact: every kept value is a multiple
+  // of 2^common).
+  int planes = 1;
+  for (const RowExps &r : rows)
+    for (size_t q = 0; q < Q; ++q) {
+      int64_t v = int64_t(int32_t(w[size_t(r.k) * Q + q])) >> common;
+      int p = 1;
+      for (; v < -128 || v > 127; ++p)
+        v = (v - int8_t(v)) / 256;
+      planes = std::max(planes, p);
+    }
+  std::vector<amx::Group> groups;
+  std::vector<std::vector<int8_t>> weights;
+  std::vector<int64_t> pos(rows.size());
+  if (planes <= maxPlanes) {
+    for (size_t i = 0; i < rows.size(); ++i)
+      pos[i] = int64_t(i);
+    int64_t n = int64_t(rows.size());
+    for (int p = 0; p < planes && common + 8 * p <= 31; ++p) {
+      groups.push_back({0, n, common + 8 * p});
+      weights.emplace_back(Q * size_t(n));
+    }
+    for (size_t i = 0; i < rows.size(); ++i)
+      for (size_t q = 0; q < Q; ++q) {
+        int64_t v = int64_t(int32_t(w[size_t(rows[i].k) * Q + q])) >> common;
+        for (size_t p = 0; p < groups.size(); ++p) {
+          weights[p][q * size_t(n) + i] = int8_t(v);
+          v = (v - int8_t(v)) / 256;
+        }
+      }
+  } else {
+    std::vector<size_t> all(rows.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (rows[i].lo > rows[i].hi)
+        return false;
+      all[i] = i;
+    }
+    std::vector<int> exp = stabExps(rows, all);
+    // Groups in descending E, each from a chunk boundary.
+    std::map<int, size_t, std::greater<int>> index;
+    for (int e : exp)
+      index[e];
+    int64_t depth = 0;
+    for (auto &[e, gi] : index) {
+      gi = groups.size();
+      int64_t n = std::count(exp.begin(), exp.end(), e);
+      groups.push_back({depth, n, e});
+      weights.emplace_back(Q * size_t(n));
+      depth += (n + amx::kChunk - 1) / amx::kChunk * amx::kChunk;
+    }
+    std::vector<int64_t> next(groups.size(), 0);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      size_t gi = index[exp[i]];
+      int64_t c = next[gi]++, n = groups[gi].cols;
+      pos[i] = groups[gi].start + c;
+      for (size_t q = 0; q < Q; ++q)
+        weights[gi][q * size_t(n) + size_t(c)] =
+            int8_t(int32_t(w[size_t(rows[i].k) * Q + q]) >> exp[i]);
+    }
+  }
+  std::vector<const int8_t *> ptrs;
+  for (const auto &v : weights)
+    ptrs.push_back(v.data());
+  if (!plan.amxW.pack(int64_t(Q), groups, ptrs))
+    return false;
+  plan.amxBlocks.clear();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    int64_t k = rows[i].k;
+    int32_t lane = int32_t(k % L), blk = int32_t(k / L);
+    int32_t cb = int32_t(blk % g.inCb), tap = int32_t(blk / g.inCb);
+    int32_t ky = int32_t(tap / g.kW), kx = int32_t(tap % g.kW);
+    if (plan.amxBlocks.empty() || plan.amxBlocks.back().ky != ky ||
+        plan.amxBlocks.back().kx != kx || plan.amxBlocks.back().cb != cb)
+      plan.amxBlocks.push_back({ky, kx, cb, {}});
+    std::vector<AmxRun> &runs = plan.amxBlocks.back().runs;
+    // A block's rows of one group take consecutive positions.
+    AmxRun *run = nullptr;
+    for (AmxRun &ar : runs)
+      if (ar.dst + __builtin_popcountll(ar.mask) == pos[i])
+        run = &ar;
+    if (!run) {
+      runs.push_back(AmxRun{});
+      run = &runs.back();
+      run->dst = int32_t(pos[i]);
+      run->mask = 0;
+    }
+    int n = __builtin_popcountll(run->mask);
+    run->idx[n] = uint8_t(lane);
+    run->mask |= uint64_t(1) << n;
+  }
+  plan.segments.clear();
+  plan.kc = size_t(plan.amxW.depth());
+  return true;
+}
+
 std::shared_ptr<const GemmPlans> planGemms(const Program &p,
                                            const std::vector<uint32_t> &order,
                                            unsigned threads) {
@@ -747,6 +963,16 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
   // (tests run both paths).
   const char *int8Env = std::getenv("DLPRT_GEMM_INT8");
   bool int8 = igemm::int8Available() && !(int8Env && int8Env == std::string("0"));
+  // AMX where the CPU has it (and AVX-512 VBMI for the gather);
+  // DLPRT_GEMM_AMX=0 turns it off.
+  const char *amxEnv = std::getenv("DLPRT_GEMM_AMX");
+  bool useAmx = int8 && kernels::amx::available() && cpuHasVbmi() &&
+                !(amxEnv && amxEnv == std::string("0"));
+  // Byte planes up to 3 (24-bit multipliers), else exponent groups;
+  // DLPRT_AMX_PLANES sets the limit (tests: 1 runs the groups).
+  int maxPlanes = 3;
+  if (const char *env = std::getenv("DLPRT_AMX_PLANES"))
+    maxPlanes = std::atoi(env);
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
     if (!keep[i])
       return;
@@ -755,6 +981,8 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
                                   ? std::move(plan.csr)
                                   : decodeTagged(g, p, plan.tags.data(), Q);
+    if (useAmx && planAmx(g, L, Q, w, maxPlanes, plan))
+      return;
     if (int8 && planInt8(g, L, Q, w, plan))
       return;
     keepRows(g, L, Q, w, plan.segments, plan.kc);
@@ -788,7 +1016,8 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a,
              plan->colMul.empty() ? nullptr : plan->colMul.data(),
-             plan->a8.empty() ? nullptr : &plan->a8, plan->w32.data(), threads);
+             plan->a8.empty() ? nullptr : &plan->a8, plan->w32.data(), threads,
+             plan->amxW.empty() ? nullptr : plan);
     return;
   }
   // An output that overlaps the input runs pixel by pixel in runTiles.

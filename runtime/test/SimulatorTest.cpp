@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cstdlib>
 #include <random>
 
 using namespace dlprt;
@@ -28,7 +29,9 @@ int64_t pow2CodeValue(int code) {
   return (code & 8 ? -1 : 1) * (int64_t(1) << (k - 1));
 }
 
-TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
+/// A pow2 and an int8 GEMM accumulating into one tile, with padding,
+/// stride and dilation, against the definition.
+void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
   std::mt19937 rng(1234);
   auto uni = [&](int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
@@ -119,6 +122,26 @@ TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
         EXPECT_EQ(int8_t(data[1000 + (y * OW + x) * 8 + q]), r)
             << y << "," << x << "," << q;
       }
+}
+
+/// Every GEMM path this CPU has (SimGemm.cpp planGemms): the default, AMX
+/// with exponent groups instead of byte planes, AMX off (the VNNI int8 or
+/// the int16 path), int8 off, and no prepared plans.
+TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
+  const std::pair<const char *, const char *> settings[] = {
+      {nullptr, nullptr},
+      {"DLPRT_AMX_PLANES", "1"},
+      {"DLPRT_GEMM_AMX", "0"},
+      {"DLPRT_GEMM_INT8", "0"},
+      {"DLPRT_PLAN_BUDGET", "0"}};
+  for (auto [name, value] : settings) {
+    SCOPED_TRACE(name ? std::string(name) + "=" + value : "default");
+    if (name)
+      setenv(name, value, 1);
+    checkConvPadStrideDilationPow2Int8SplitAccumulate();
+    if (name)
+      unsetenv(name);
+  }
 }
 
 TEST(Simulator, AccumulatorWrapsWithoutUB) {

@@ -1,0 +1,123 @@
+//===- IGemmAmxTest.cpp - Tests for the AMX int8 GEMM kernel ---------------===//
+//
+// amx::gemm (AMX where the CPU has it, and the portable loops) against a
+// plain reference on the unpacked matrix: random and extreme values, odd
+// sizes, partial tiles, empty groups, exponents 0 and 31 (wraparound).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlprt/kernels/IGemmAmx.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace amx = dlprt::kernels::amx;
+
+namespace {
+
+struct Case {
+  int64_t m, n;
+  std::vector<amx::Group> groups;
+};
+
+void check(const Case &cs, std::mt19937 &rng, bool extreme) {
+  const std::vector<amx::Group> &groups = cs.groups;
+  std::vector<std::vector<int8_t>> w;
+  std::vector<const int8_t *> ptrs;
+  int64_t depth = 0;
+  for (const amx::Group &g : groups) {
+    std::vector<int8_t> v(size_t(cs.m * g.cols));
+    for (auto &e : v)
+      e = extreme ? int8_t(rng() % 2 ? -128 : 127) : int8_t(rng());
+    // Whole zero tiles (skipped by the kernel) in some groups.
+    if (g.cols > 64 && g.exp % 2)
+      for (int64_t i = 0; i < std::min<int64_t>(cs.m, 16); ++i)
+        std::fill_n(v.begin() + i * g.cols, 64, 0);
+    w.push_back(std::move(v));
+    depth = std::max(depth, g.start + (g.cols + 63) / 64 * 64);
+  }
+  for (auto &v : w)
+    ptrs.push_back(v.data());
+  amx::PackedW pw;
+  ASSERT_TRUE(pw.pack(cs.m, groups, ptrs));
+  ASSERT_EQ(pw.depth(), depth);
+  const int64_t ldx = depth + 5;
+  int64_t rowsPad = (cs.n + amx::kTileRows - 1) / amx::kTileRows * amx::kTileRows;
+  std::vector<int8_t> x(size_t(rowsPad * ldx));
+  for (auto &v : x)
+    v = extreme ? int8_t(rng() % 2 ? -128 : 127) : int8_t(rng());
+  std::vector<int32_t> bias(size_t(cs.m));
+  for (auto &v : bias)
+    v = int32_t(rng());
+  const int64_t ldo = cs.m + 3;
+  std::vector<uint32_t> init(size_t(cs.n * ldo));
+  for (auto &v : init)
+    v = uint32_t(rng());
+  for (bool accumulate : {false, true})
+    for (bool generic : {true, false}) {
+      if (!generic && !amx::available())
+        continue;
+      std::vector<uint32_t> out = init;
+      amx::gemm(pw, x.data(), ldx, cs.n, bias.data(), accumulate, out.data(),
+                ldo, generic);
+      for (int64_t j = 0; j < cs.n; ++j)
+        for (int64_t i = 0; i < ldo; ++i) {
+          uint32_t want = init[size_t(j * ldo + i)];
+          if (i < cs.m) {
+            if (!accumulate)
+              want = uint32_t(bias[size_t(i)]);
+            // The definition: W(i, p) = sum_g w_g(i, p) 2^e_g, modulo 2^32.
+            for (int64_t p = 0; p < depth; ++p) {
+              uint32_t wp = 0;
+              for (size_t g = 0; g < groups.size(); ++g)
+                if (p >= groups[g].start && p < groups[g].start + groups[g].cols)
+                  wp += uint32_t(int32_t(
+                            w[g][size_t(i * groups[g].cols + p - groups[g].start)]))
+                        << groups[g].exp;
+              want += wp * uint32_t(int32_t(x[size_t(j * ldx + p)]));
+            }
+          }
+          ASSERT_EQ(out[size_t(j * ldo + i)], want)
+              << "m=" << cs.m << " n=" << cs.n << " at pixel " << j
+              << " output " << i << (generic ? " generic" : " amx")
+              << (accumulate ? " accumulate" : "");
+        }
+    }
+}
+
+} // namespace
+
+TEST(IGemmAmx, MatchesTheDefinition) {
+  std::mt19937 rng(2024);
+  const Case cases[] = {
+      {64, 169, {{0, 27, 0}}},
+      // Disjoint groups at chunk boundaries (rows grouped by exponent).
+      {64, 40, {{0, 72, 31}, {128, 5, 7}, {192, 130, 3}, {384, 0, 9}, {384, 64, 0}}},
+      // Byte planes: the same range at exponents e, e + 8, e + 16.
+      {64, 37, {{0, 576, 2}, {0, 576, 10}, {0, 576, 18}}},
+      {70, 33, {{0, 200, 0}, {0, 200, 8}}},
+      // Odd starts, overlapping ranges, a lone group.
+      {17, 16, {{3, 63, 2}, {1, 65, 30}, {0, 130, 31}}},
+      {1, 1, {{0, 1, 5}}},
+      {8, 17, {{0, 9, 1}, {64, 3, 2}, {128, 1, 3}}},
+      {48, 15, {}},
+      {16, 64, {{0, 576, 4}}},
+  };
+  for (const Case &c : cases)
+    for (bool extreme : {false, true})
+      check(c, rng, extreme);
+}
+
+TEST(IGemmAmx, RefusesBadGroups) {
+  std::vector<int8_t> w(4 * 256, 1);
+  amx::PackedW pw;
+  EXPECT_FALSE(pw.pack(4, {{0, 4, 32}}, {w.data()}));
+  EXPECT_FALSE(pw.pack(4, {{0, 4, -1}}, {w.data()}));
+  EXPECT_FALSE(pw.pack(4, {{-1, 4, 0}}, {w.data()}));
+  EXPECT_FALSE(pw.pack(0, {{0, 4, 0}}, {w.data()}));
+  EXPECT_FALSE(pw.pack(4, {{0, 4, 0}}, {}));
+  EXPECT_TRUE(pw.empty());
+  EXPECT_TRUE(pw.pack(4, {{128, 128, 3}, {0, 10, 5}}, {w.data(), w.data()}));
+  EXPECT_EQ(pw.depth(), 256);
+}
