@@ -396,21 +396,30 @@ void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data,
   int64_t k = h.params[0], s = h.params[1], d = h.params[2], pad = h.params[3];
   if (x.ddrOffset + x.bytes(L) <= y.ddrOffset ||
       y.ddrOffset + y.bytes(L) <= x.ddrOffset) {
-    // Rows on the threads (disjoint output bytes).
+    // Rows on the threads (disjoint output bytes): each output row of a
+    // channel block zeroed, then every tap's channels copied as runs that
+    // stay within one input block, pixel by pixel.
     dlprt::kernels::parallelForRange(threads, y.H, [&](int64_t y0, int64_t y1) {
-    for (int64_t c0 = 0; c0 < y.C; c0 += L) // output channel blocks
-      for (int64_t yy = y0; yy < y1; ++yy)
-        for (int64_t xx = 0; xx < y.W; ++xx) {
-          uint8_t *out = data + blockedOffset(y, L, c0, yy, xx);
-          std::memset(out, 0, L);
+      for (int64_t c0 = 0; c0 < y.C; c0 += L)
+        for (int64_t yy = y0; yy < y1; ++yy) {
+          uint8_t *out = data + blockedOffset(y, L, c0, yy, 0);
+          std::memset(out, 0, size_t(y.W) * L);
           for (int64_t kx = 0; kx < k; ++kx) {
-            int64_t ix = xx * s + kx * d - pad;
-            if (ix < 0 || ix >= x.W)
-              continue;
             // Channels [kx * C, kx * C + C) that fall in this block.
-            int64_t lo = std::max(kx * x.C, c0), hi = std::min((kx + 1) * x.C, c0 + int64_t(L));
-            for (int64_t c = lo; c < hi; ++c)
-              out[c - c0] = data[blockedOffset(x, L, c - kx * x.C, yy, ix)];
+            int64_t lo = std::max(kx * x.C, c0),
+                    hi = std::min((kx + 1) * x.C, c0 + int64_t(L));
+            for (int64_t c = lo; c < hi;) {
+              int64_t ci = c - kx * x.C;
+              int64_t run = std::min(hi - c, int64_t(L) - ci % L);
+              const uint8_t *in = data + blockedOffset(x, L, ci, yy, 0);
+              for (int64_t xx = 0; xx < y.W; ++xx) {
+                int64_t ix = xx * s + kx * d - pad;
+                if (ix >= 0 && ix < x.W)
+                  std::memcpy(out + xx * L + (c - c0), in + ix * L,
+                              size_t(run));
+              }
+              c += run;
+            }
           }
         }
     });

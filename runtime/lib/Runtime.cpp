@@ -31,17 +31,20 @@ void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
     std::memcpy(data + t.ddrOffset, src, t.bytes(L));
     return;
   }
-  std::memset(data + t.ddrOffset, 0, t.bytes(L));
+  // Row by row of each channel block (the bytes stay in cache): the row's
+  // vectors zeroed (padding lanes), then each channel's lane written.
   std::vector<int8_t> row(size_t(t.W));
-  for (int64_t c = 0; c < t.C; ++c) {
-    int f = t.frac[c / t.fracBlock];
-    for (int64_t y = 0; y < t.H; ++y, src += t.W) {
-      kernels::quantizeRow(src, t.W, f, row.data());
-      uint8_t *d = data + blockedOffset(t, L, c, y, 0);
-      for (int64_t x = 0; x < t.W; ++x)
-        d[x * L] = uint8_t(row[x]);
+  for (int64_t c0 = 0; c0 < t.C; c0 += L)
+    for (int64_t y = 0; y < t.H; ++y) {
+      uint8_t *d = data + blockedOffset(t, L, c0, y, 0);
+      std::memset(d, 0, size_t(t.W) * L);
+      for (int64_t c = c0; c < std::min<int64_t>(t.C, c0 + L); ++c) {
+        kernels::quantizeRow(src + (c * t.H + y) * t.W, t.W,
+                             t.frac[c / t.fracBlock], row.data());
+        for (int64_t x = 0; x < t.W; ++x)
+          d[x * L + (c - c0)] = uint8_t(row[x]);
+      }
     }
-  }
 }
 
 void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
@@ -193,8 +196,23 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   uint32_t L = prog.target.L;
   auto runImage = [&](int64_t img, uint8_t *data, bool dirty,
                       function_ref<Error(uint8_t *)> execute) -> Error {
-    if (dirty)
-      std::memset(data, 0, dataBytes);
+    if (dirty) {
+      // The inputs' bytes are all written below: zero the rest.
+      std::vector<std::pair<uint64_t, uint64_t>> inputs;
+      for (size_t i = 0; i < in.size(); ++i) {
+        const TensorDesc &d = prog.tensors[prog.inputs[i]];
+        inputs.push_back({d.ddrOffset, d.ddrOffset + d.bytes(L)});
+      }
+      std::sort(inputs.begin(), inputs.end());
+      uint64_t at = 0;
+      for (auto [b, e] : inputs) {
+        if (b > at)
+          std::memset(data + at, 0, std::min(b, dataBytes) - at);
+        at = std::max(at, std::min(e, dataBytes));
+      }
+      if (at < dataBytes)
+        std::memset(data + at, 0, dataBytes - at);
+    }
     for (size_t i = 0; i < in.size(); ++i) {
       const TensorDesc &d = prog.tensors[prog.inputs[i]];
       quantizeInto(d, L, in[i] + img * logicalElements(d), data);
