@@ -103,6 +103,10 @@ TEST(IGemmAmx, MatchesTheDefinition) {
       {8, 17, {{0, 9, 1}, {64, 3, 2}, {128, 1, 3}}},
       {48, 15, {}},
       {16, 64, {{0, 576, 4}}},
+      // One group of exponent 0 on whole blocks: tiles from the base,
+      // stored as they are (full pixel tiles), the rest as above.
+      {48, 40, {{0, 130, 0}}},
+      {32, 33, {{64, 100, 0}}},
   };
   for (const Case &c : cases)
     for (bool extreme : {false, true})

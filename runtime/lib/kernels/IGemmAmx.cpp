@@ -1,13 +1,13 @@
 //===- IGemmAmx.cpp - Exact int8 x int8 -> int32 GEMM on AMX --------------===//
 //
-// Per 16 pixels (one tile of X rows) and block of 16 outputs: the base in
-// 16 AVX-512 registers; the groups two at a time (a unit) summed in two
-// tiles (tdpbssd; one X tile for both when they cover the same range, as
-// byte planes do), stored, shifted left by their exponents and added; then
-// the rows written out. Units alternate between two sets of result tiles,
-// and the next unit's products are issued before this one's are stored,
-// so the tile unit and the vector unit overlap. Every step is a product, a
-// sum or a multiplication by a power of two modulo 2^32.
+// Per 32 pixels (two tiles of X rows): their sums start from the base;
+// the (group, output block) columns over one range of X two at a time
+// (byte planes of one block, or one group's neighbouring blocks) times the
+// two pixel tiles are summed in four tiles (tdpbssd), stored, shifted left
+// by their groups' exponents and added; then the rows are written out.
+// Tile loads cost about three products here, so each W tile serves two
+// pixel tiles and each X tile two columns. Every step is a product, a sum
+// or a multiplication by a power of two modulo 2^32.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,58 +81,116 @@ struct alignas(64) TileConfig {
   uint8_t rows[16] = {};
 };
 
-/// Groups g0 and (with `two`) g0 + 1 for output block b, summed into the
-/// result tiles C0 and C1 (tiles 2, 3: X; 4, 5: W). The intrinsics take
-/// literal tile numbers, hence one function per set.
-#define DLP_AMX_SET(S, C0, C1)                                                 \
-  DLP_AMX_TARGET inline void issue##S(const PackedW &w, size_t g0, bool two,   \
-                                      const int8_t *x, int64_t ldx,            \
-                                      int64_t b) {                             \
-    const Group &ga = w.groups()[g0];                                          \
-    const Group *gb = two ? &w.groups()[g0 + 1] : nullptr;                     \
-    bool shared = gb && gb->start == ga.start && gb->cols == ga.cols;          \
-    _tile_zero(C0);                                                            \
-    if (gb)                                                                    \
-      _tile_zero(C1);                                                          \
-    for (int64_t c = 0; c < chunksOf(ga); ++c) {                               \
-      const int8_t *ta = w.tile(g0, c, b);                                     \
-      const int8_t *tb = shared ? w.tile(g0 + 1, c, b) : nullptr;              \
-      if (!ta && !tb)                                                          \
-        continue;                                                              \
-      _tile_loadd(2, x + ga.start + c * kChunk, ldx);                          \
-      if (ta) {                                                                \
-        _tile_loadd(4, ta, 64);                                                \
-        _tile_dpbssd(C0, 2, 4);                                                \
-      }                                                                        \
-      if (tb) {                                                                \
-        _tile_loadd(5, tb, 64);                                                \
-        _tile_dpbssd(C1, 2, 5);                                                \
-      }                                                                        \
-    }                                                                          \
-    if (gb && !shared)                                                         \
-      for (int64_t c = 0; c < chunksOf(*gb); ++c)                              \
-        if (const int8_t *tb = w.tile(g0 + 1, c, b)) {                         \
-          _tile_loadd(3, x + gb->start + c * kChunk, ldx);                     \
-          _tile_loadd(5, tb, 64);                                              \
-          _tile_dpbssd(C1, 3, 5);                                              \
-        }                                                                      \
-  }                                                                            \
-  DLP_AMX_TARGET inline void store##S(bool two, int32_t *t) {                  \
-    _tile_stored(C0, t, 64);                                                   \
-    if (two)                                                                   \
-      _tile_stored(C1, t + 256, 64);                                           \
-  }
-DLP_AMX_SET(0, 0, 1)
-DLP_AMX_SET(1, 6, 7)
-#undef DLP_AMX_SET
-
-/// A pair of groups for one output block; g0 < 0: none (a block whose
-/// weights are all zero still gets its base written).
-struct Unit {
+/// One output block of one group: a column of 16 outputs of the tiles.
+struct Column {
+  size_t g;
   int64_t b;
-  int g0;
-  bool two, first, last;
 };
+
+/// Sums column a and (with b, a column over the same range of X) column b
+/// for the pixel tiles x (rows 0-15) and, with `p1`, x + 16 rows: tiles 0
+/// (a, p0), 1 (b, p0), 2 (a, p1), 3 (b, p1), four independent chains of
+/// tdpbssd. Tiles 4 and 5 hold X, 6 and 7 W: two tile loads per two
+/// products at most.
+DLP_AMX_TARGET void unitTiles(const PackedW &w, Column a, const Column *b,
+                              bool p1, const int8_t *x, int64_t ldx) {
+  const Group &g = w.groups()[a.g];
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  const int8_t *x1 = x + 16 * ldx;
+  for (int64_t c = 0; c < chunksOf(g); ++c) {
+    const int8_t *t0 = w.tile(a.g, c, a.b);
+    const int8_t *t1 = b ? w.tile(b->g, c, b->b) : nullptr;
+    if (!t0 && !t1)
+      continue;
+    _tile_loadd(4, x + g.start + c * kChunk, ldx);
+    if (p1)
+      _tile_loadd(5, x1 + g.start + c * kChunk, ldx);
+    if (t0) {
+      _tile_loadd(6, t0, 64);
+      _tile_dpbssd(0, 4, 6);
+      if (p1)
+        _tile_dpbssd(2, 5, 6);
+    }
+    if (t1) {
+      _tile_loadd(7, t1, 64);
+      _tile_dpbssd(1, 4, 7);
+      if (p1)
+        _tile_dpbssd(3, 5, 7);
+    }
+  }
+}
+
+/// Stores the tiles unitTiles summed: tile 2 * pi + ci at t + 256 * (2 *
+/// pi + ci).
+DLP_AMX_TARGET void storeUnit(bool two, bool p1, int32_t *t) {
+  _tile_stored(0, t, 64);
+  if (two)
+    _tile_stored(1, t + 256, 64);
+  if (p1)
+    _tile_stored(2, t + 512, 64);
+  if (two && p1)
+    _tile_stored(3, t + 768, 64);
+}
+
+/// One group of exponent 0 and whole blocks of at most 64 outputs: tiles
+/// 0-3 (blocks 0-3) start from the base and are stored into `out` as they
+/// are (no shift, no vector pass), for the whole pixel tiles below n.
+DLP_AMX_TARGET void gemmAmxDirect(const PackedW &w, const int8_t *x,
+                                  int64_t ldx, int64_t n, const int32_t *bias,
+                                  bool accumulate, uint32_t *out,
+                                  int64_t ldo) {
+  const int64_t blocks = w.blocks(), chunks = chunksOf(w.groups()[0]);
+  const int8_t *x0 = x + w.groups()[0].start;
+  // The bias as tiles: 16 equal rows per block.
+  thread_local std::vector<int32_t> biasTiles;
+  if (!accumulate) {
+    biasTiles.resize(size_t(blocks * 256));
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int r = 0; r < 16; ++r)
+        std::memcpy(biasTiles.data() + b * 256 + r * 16, bias + b * 16,
+                    16 * sizeof(int32_t));
+  }
+  const int64_t stride = ldo * int64_t(sizeof(uint32_t));
+  for (int64_t j0 = 0; j0 + kTileRows <= n; j0 += kTileRows) {
+    uint32_t *o = out + j0 * ldo;
+#define DLP_AMX_BASE(T)                                                        \
+  if (blocks > T) {                                                            \
+    if (accumulate)                                                            \
+      _tile_loadd(T, o + T * 16, stride);                                      \
+    else                                                                       \
+      _tile_loadd(T, biasTiles.data() + T * 256, 64);                          \
+  }
+    DLP_AMX_BASE(0)
+    DLP_AMX_BASE(1)
+    DLP_AMX_BASE(2)
+    DLP_AMX_BASE(3)
+#undef DLP_AMX_BASE
+    for (int64_t c = 0; c < chunks; ++c) {
+      _tile_loadd(4, x0 + j0 * ldx + c * kChunk, ldx);
+#define DLP_AMX_DP(T, B)                                                       \
+  if (blocks > T)                                                              \
+    if (const int8_t *t = w.tile(0, c, T)) {                                   \
+      _tile_loadd(B, t, 64);                                                   \
+      _tile_dpbssd(T, 4, B);                                                   \
+    }
+      DLP_AMX_DP(0, 5)
+      DLP_AMX_DP(1, 6)
+      DLP_AMX_DP(2, 7)
+      DLP_AMX_DP(3, 5)
+#undef DLP_AMX_DP
+    }
+    _tile_stored(0, o, stride);
+    if (blocks > 1)
+      _tile_stored(1, o + 16, stride);
+    if (blocks > 2)
+      _tile_stored(2, o + 32, stride);
+    if (blocks > 3)
+      _tile_stored(3, o + 48, stride);
+  }
+}
 
 DLP_AMX_TARGET void gemmAmx(const PackedW &w, const int8_t *x, int64_t ldx,
                             int64_t n, const int32_t *bias, bool accumulate,
@@ -143,74 +201,88 @@ DLP_AMX_TARGET void gemmAmx(const PackedW &w, const int8_t *x, int64_t ldx,
     cfg.rows[t] = 16;
   }
   _tile_loadconfig(&cfg);
-  const int64_t m = w.rows(), blocks = w.blocks();
+  const int64_t m = w.rows(), blocks = w.blocks(), lds = blocks * 16;
+  // Whole pixel tiles of one unshifted group straight through the tiles.
+  int64_t jd = 0;
+  if (w.groups().size() == 1 && w.groups()[0].exp == 0 && m % 16 == 0 &&
+      blocks <= 4) {
+    jd = n / kTileRows * kTileRows;
+    gemmAmxDirect(w, x, ldx, jd, bias, accumulate, out, ldo);
+    x += jd * ldx;
+    out += jd * ldo;
+    n -= jd;
+  }
   const std::vector<Group> &groups = w.groups();
-  std::vector<Unit> units;
-  for (int64_t b = 0; b < blocks; ++b) {
-    size_t before = units.size();
-    for (size_t g = 0; g < groups.size(); g += 2) {
-      bool two = g + 1 < groups.size();
-      bool any = false;
-      for (size_t h = g; h < g + (two ? 2 : 1); ++h)
+  // Every (group, block) column with a nonzero tile, those over one range
+  // of X together, paired where two share it.
+  auto sameRange = [&](size_t g, size_t h) {
+    return groups[g].start == groups[h].start &&
+           groups[g].cols == groups[h].cols;
+  };
+  std::vector<Column> cols;
+  std::vector<char> placed(groups.size(), 0);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (placed[g])
+      continue;
+    for (int64_t b = 0; b < blocks; ++b)
+      for (size_t h = g; h < groups.size(); ++h) {
+        if (!sameRange(g, h))
+          continue;
+        placed[h] = 1;
+        bool any = false;
         for (int64_t c = 0; c < chunksOf(groups[h]); ++c)
           any |= w.tile(h, c, b) != nullptr;
-      if (any)
-        units.push_back({b, int(g), two, false, false});
-    }
-    if (units.size() == before)
-      units.push_back({b, -1, false, false, false});
-    units[before].first = true;
-    units.back().last = true;
+        if (any)
+          cols.push_back({h, b});
+      }
   }
-  alignas(64) int32_t tmp[2][512];
-  for (int64_t j0 = 0; j0 < n; j0 += kTileRows) {
-    int rows = int(std::min(kTileRows, n - j0));
+  std::vector<std::pair<size_t, bool>> units; // first column, paired
+  for (size_t i = 0; i < cols.size();) {
+    bool two = i + 1 < cols.size() && sameRange(cols[i].g, cols[i + 1].g);
+    units.push_back({i, two});
+    i += two ? 2 : 1;
+  }
+  // The sums of 32 pixels (rows of lds), from the base.
+  thread_local std::vector<int32_t> sumBuf;
+  if (sumBuf.size() < size_t(32 * lds))
+    sumBuf.resize(size_t(32 * lds));
+  int32_t *sum = sumBuf.data();
+  alignas(64) int32_t tmp[1024];
+  const __mmask16 tail = __mmask16((1u << (m - (blocks - 1) * 16)) - 1);
+  for (int64_t j0 = 0; j0 < n; j0 += 2 * kTileRows) {
+    int64_t rows = std::min(2 * kTileRows, n - j0);
+    bool p1 = rows > kTileRows;
     const int8_t *xt = x + j0 * ldx;
-    auto issue = [&](size_t u) DLP_AMX_TARGET {
-      const Unit &un = units[u];
-      if (un.g0 < 0)
-        return;
-      if (u & 1)
-        issue1(w, size_t(un.g0), un.two, xt, ldx, un.b);
-      else
-        issue0(w, size_t(un.g0), un.two, xt, ldx, un.b);
-    };
-    issue(0);
-    __m512i acc[16];
-    __mmask16 cols = 0;
-    for (size_t u = 0; u < units.size(); ++u) {
-      if (u + 1 < units.size())
-        issue(u + 1);
-      const Unit &un = units[u];
-      int64_t i0 = un.b * 16;
-      if (un.first) {
-        cols = __mmask16((1u << std::min<int64_t>(16, m - i0)) - 1);
-        __m512i b16 = accumulate ? _mm512_setzero_si512()
-                                 : _mm512_maskz_loadu_epi32(cols, bias + i0);
-        for (int r = 0; r < 16; ++r)
-          acc[r] = !accumulate ? b16
-                   : r < rows
-                       ? _mm512_maskz_loadu_epi32(cols, out + (j0 + r) * ldo + i0)
-                       : _mm512_setzero_si512();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t b = 0; b < blocks; ++b) {
+        __mmask16 k = b + 1 < blocks ? __mmask16(0xffff) : tail;
+        _mm512_storeu_si512(
+            sum + r * lds + b * 16,
+            accumulate ? _mm512_maskz_loadu_epi32(k, out + (j0 + r) * ldo + b * 16)
+                       : _mm512_maskz_loadu_epi32(k, bias + b * 16));
       }
-      if (un.g0 >= 0) {
-        int32_t *t = tmp[u & 1];
-        if (u & 1)
-          store1(un.two, t);
-        else
-          store0(un.two, t);
-        for (int h = 0; h < (un.two ? 2 : 1); ++h) {
-          __m512i count = _mm512_set1_epi32(groups[size_t(un.g0 + h)].exp);
+    for (auto [i, two] : units) {
+      unitTiles(w, cols[i], two ? &cols[i + 1] : nullptr, p1, xt, ldx);
+      storeUnit(two, p1, tmp);
+      for (int pi = 0; pi < (p1 ? 2 : 1); ++pi)
+        for (int ci = 0; ci < (two ? 2 : 1); ++ci) {
+          const Column &col = cols[i + size_t(ci)];
+          const int32_t *t = tmp + 256 * (2 * pi + ci);
+          __m512i count = _mm512_set1_epi32(groups[col.g].exp);
+          int32_t *s = sum + pi * 16 * lds + col.b * 16;
           for (int r = 0; r < 16; ++r)
-            acc[r] = _mm512_add_epi32(
-                acc[r], _mm512_sllv_epi32(
-                            _mm512_load_si512(t + h * 256 + r * 16), count));
+            _mm512_storeu_si512(
+                s + r * lds,
+                _mm512_add_epi32(
+                    _mm512_loadu_si512(s + r * lds),
+                    _mm512_sllv_epi32(_mm512_load_si512(t + r * 16), count)));
         }
-      }
-      if (un.last)
-        for (int r = 0; r < rows; ++r)
-          _mm512_mask_storeu_epi32(out + (j0 + r) * ldo + i0, cols, acc[r]);
     }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t b = 0; b < blocks; ++b)
+        _mm512_mask_storeu_epi32(out + (j0 + r) * ldo + b * 16,
+                                 b + 1 < blocks ? __mmask16(0xffff) : tail,
+                                 _mm512_loadu_si512(sum + r * lds + b * 16));
   }
 }
 #endif
