@@ -5,6 +5,7 @@
 #include "dlprt/HostOps.h"
 #include "dlprt/Numerics.h"
 #include "dlprt/Simulator.h"
+#include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -26,16 +27,19 @@ uint64_t logicalElements(const TensorDesc &t) {
 }
 
 void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
-                  uint8_t *data) {
+                  uint8_t *data, unsigned threads) {
   if (t.isFloat()) {
     std::memcpy(data + t.ddrOffset, src, t.bytes(L));
     return;
   }
-  // Row by row of each channel block (the bytes stay in cache): the row's
-  // vectors zeroed (padding lanes), then each channel's lane written.
-  std::vector<int8_t> row(size_t(t.W));
-  for (int64_t c0 = 0; c0 < t.C; c0 += L)
-    for (int64_t y = 0; y < t.H; ++y) {
+  // Row by row of each channel block (the bytes stay in cache), rows on
+  // the threads: the row's vectors zeroed (padding lanes), then each
+  // channel's lane written.
+  int64_t blocks = (t.C + L - 1) / L;
+  kernels::parallelForRange(threads, blocks * t.H, [&](int64_t r0, int64_t r1) {
+    std::vector<int8_t> row(size_t(t.W));
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t c0 = r / t.H * L, y = r % t.H;
       uint8_t *d = data + blockedOffset(t, L, c0, y, 0);
       std::memset(d, 0, size_t(t.W) * L);
       for (int64_t c = c0; c < std::min<int64_t>(t.C, c0 + L); ++c) {
@@ -45,6 +49,7 @@ void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
           d[x * L + (c - c0)] = uint8_t(row[x]);
       }
     }
+  });
 }
 
 void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
@@ -194,7 +199,8 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   // Image `img` on `data` (zero but where an earlier image ran, `dirty`):
   // quantize the inputs in, execute, dequantize the outputs.
   uint32_t L = prog.target.L;
-  auto runImage = [&](int64_t img, uint8_t *data, bool dirty,
+  // `threads`: for the zeroing and the quantization.
+  auto runImage = [&](int64_t img, uint8_t *data, bool dirty, unsigned threads,
                       function_ref<Error(uint8_t *)> execute) -> Error {
     if (dirty) {
       // The inputs' bytes are all written below: zero the rest.
@@ -207,15 +213,16 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
       uint64_t at = 0;
       for (auto [b, e] : inputs) {
         if (b > at)
-          std::memset(data + at, 0, std::min(b, dataBytes) - at);
+          kernels::parallelCopy(data + at, nullptr,
+                                std::min(b, dataBytes) - at, threads);
         at = std::max(at, std::min(e, dataBytes));
       }
       if (at < dataBytes)
-        std::memset(data + at, 0, dataBytes - at);
+        kernels::parallelCopy(data + at, nullptr, dataBytes - at, threads);
     }
     for (size_t i = 0; i < in.size(); ++i) {
       const TensorDesc &d = prog.tensors[prog.inputs[i]];
-      quantizeInto(d, L, in[i] + img * logicalElements(d), data);
+      quantizeInto(d, L, in[i] + img * logicalElements(d), data, threads);
     }
     if (Error e = execute(data))
       return e;
@@ -230,7 +237,7 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
       if (Error e = addRegion())
         return e;
     for (int64_t img = 0; img < batch; ++img)
-      if (Error e = runImage(img, regions[0].get(), true, [&](uint8_t *data) {
+      if (Error e = runImage(img, regions[0].get(), true, 1, [&](uint8_t *data) {
             return backend->run(data);
           }))
         return createStringError(inconvertibleErrorCode(), "image %lld: %s",
@@ -256,7 +263,7 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
       // Machine t and region t are made together: before the machine's
       // first run the region is still calloc's zeros.
       cantFail(runImage(img, regions[t].get(), machines[t]->hasRun(),
-                        [&](uint8_t *data) {
+                        kernelThreads, [&](uint8_t *data) {
                           machines[t]->run(data);
                           return Error::success();
                         }));

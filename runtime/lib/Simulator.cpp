@@ -33,6 +33,9 @@ namespace dlprt {
 
 namespace rk = dlprt::kernels;
 
+/// DMA transfers of at least this many bytes run on the threads.
+constexpr uint64_t kParallelDmaBytes = uint64_t(256) << 10;
+
 template <class T> ZeroedArray<T>::ZeroedArray(size_t count) : n(count) {
   // kReadSlack bytes past the end: vector loads of a buffer's last
   // elements may read (never use) a little past them.
@@ -66,10 +69,11 @@ MachineState::MachineState(const TargetConfig &t)
       outShift(bias.size()), actMin(bias.size()), actMax(bias.size()),
       aux(bias.size()), abuf(t.abufVectors() * t.Q) {}
 
-void MachineState::reset(const Footprint &f) {
-  auto zero = [](auto &v, const auto &ranges, uint64_t unit) {
+void MachineState::reset(const Footprint &f, unsigned threads) {
+  auto zero = [&](auto &v, const auto &ranges, uint64_t unit) {
     for (auto [b, e] : ranges)
-      std::fill(v.data() + b * unit, v.data() + e * unit, 0);
+      rk::parallelCopy(v.data() + b * unit, nullptr,
+                       (e - b) * unit * sizeof(v.data()[0]), threads);
   };
   zero(fbuf, f.fbuf, L);
   if (!f.wbuf.empty()) {
@@ -233,7 +237,7 @@ void Simulator::run(uint8_t *data) {
   // A new machine's buffers are zero; after a run, only what the program
   // can write needs zeroing.
   if (!fresh)
-    s.reset(*footprint);
+    s.reset(*footprint, threads);
   fresh = false;
   for (uint32_t i : *order)
     execute(i, data);
@@ -288,18 +292,39 @@ void Simulator::dma(const Instr &in, uint8_t *data) {
   uint64_t unit = buf == Buf::FBuf   ? L
                   : buf == Buf::WBuf ? t.rowBytes(fmt)
                                      : t.paramEntryBytes();
+  if (buf == Buf::FBuf) {
+    // Runs of n0 vectors; large transfers on the threads when no two runs
+    // write the same bytes (a LOAD's SRAM runs never do).
+    uint64_t run = n0 * L, runs = n1 * n2;
+    auto copy = [&](uint64_t r, uint64_t b, uint64_t e) {
+      uint64_t at = ddr + (r / n1) * s2 + (r % n1) * s1 + b;
+      int8_t *v = s.fbuf.data() + (sram + r * n0) * L + b;
+      if (store)
+        std::memcpy(data + at, v, e - b);
+      else
+        std::memcpy(v, region + at, e - b);
+    };
+    bool disjoint =
+        !store || (n1 == 1 ? n2 == 1 || s2 >= run
+                           : s1 >= run && (n2 == 1 || s2 >= (n1 - 1) * s1 + run));
+    int64_t nt = runs * run >= kParallelDmaBytes && disjoint ? threads : 1;
+    if (runs == 1) { // pieces of the one run
+      int64_t pieces = std::max<int64_t>(1, int64_t(run / kParallelDmaBytes) * 4);
+      rk::parallelForRange(nt, pieces, [&](int64_t p0, int64_t p1) {
+        copy(0, run * p0 / pieces, run * p1 / pieces);
+      });
+    } else {
+      rk::parallelForRange(nt, int64_t(runs), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r)
+          copy(uint64_t(r), 0, run);
+      });
+    }
+    return;
+  }
   for (uint64_t i2 = 0; i2 < n2; ++i2)
     for (uint64_t i1 = 0; i1 < n1; ++i1) {
       uint64_t runAt = ddr + i2 * s2 + i1 * s1;
       uint64_t a0 = sram + (i2 * n1 + i1) * n0;
-      if (buf == Buf::FBuf) {
-        int8_t *v = s.fbuf.data() + a0 * L;
-        if (store)
-          std::memcpy(data + runAt, v, n0 * L);
-        else
-          std::memcpy(v, region + runAt, n0 * L);
-        continue;
-      }
       for (uint64_t i0 = 0; i0 < n0; ++i0) {
         const uint8_t *src = region + runAt + i0 * unit;
         uint64_t a = a0 + i0;

@@ -28,9 +28,10 @@ uint64_t logicalElements(const TensorDesc &t);
 
 /// Writes floats (logical order, one image) into the tensor's
 /// channel-blocked storage in `data`: channel c quantized with
-/// frac[c / fracBlock] (numerics section 1); pad lanes zeroed.
+/// frac[c / fracBlock] (numerics section 1); pad lanes zeroed. Rows on up
+/// to `threads` threads.
 void quantizeInto(const TensorDesc &t, uint32_t L, const float *src,
-                  uint8_t *data);
+                  uint8_t *data, unsigned threads = 1);
 /// Reads the tensor from `data` as floats in logical order (feature
 /// k = (c * H + y) * W + x), dequantized exactly.
 void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,

@@ -83,7 +83,7 @@ struct MachineState {
   };
   /// Zeroes the units of `f` (all a program wrote since the buffers were
   /// last zero).
-  void reset(const Footprint &f);
+  void reset(const Footprint &f, unsigned threads = 1);
   /// Decodes wcode / walign from the tags if a LOAD changed them since.
   void syncWeights(const Program &p);
 };

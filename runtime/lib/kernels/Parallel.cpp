@@ -27,6 +27,7 @@
 #include <chrono>
 #include <climits>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -161,5 +162,21 @@ void dlprt::kernels::parallelForRange(
   int64_t chunks = std::min<int64_t>(n, numThreads * 4);
   parallelForTasks(numThreads, chunks, [&](int64_t c) {
     fn(n * c / chunks, n * (c + 1) / chunks);
+  });
+}
+
+void dlprt::kernels::parallelCopy(void *dst, const void *src, size_t bytes,
+                                  int64_t numThreads) {
+  constexpr size_t kPiece = size_t(256) << 10;
+  int64_t pieces = int64_t(std::max<size_t>(bytes / kPiece, 1));
+  parallelForRange(std::min(numThreads, pieces), pieces,
+                   [&](int64_t p0, int64_t p1) {
+    size_t b = bytes * size_t(p0) / size_t(pieces),
+           e = bytes * size_t(p1) / size_t(pieces);
+    char *d = static_cast<char *>(dst) + b;
+    if (src)
+      std::memcpy(d, static_cast<const char *>(src) + b, e - b);
+    else
+      std::memset(d, 0, e - b);
   });
 }

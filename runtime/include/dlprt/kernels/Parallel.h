@@ -9,6 +9,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace dlprt::kernels {
@@ -26,6 +27,12 @@ void parallelForTasks(int64_t numThreads, int64_t numTasks,
 /// when single-threaded or n < 2).
 void parallelForRange(int64_t numThreads, int64_t n,
                       llvm::function_ref<void(int64_t, int64_t)> fn);
+
+/// std::memcpy(dst, src, bytes) (src null: std::memset(dst, 0, bytes)) in
+/// pieces of at least 256 KiB on up to numThreads threads: a large copy is
+/// bound by one core's share of the memory bandwidth.
+void parallelCopy(void *dst, const void *src, size_t bytes,
+                  int64_t numThreads);
 
 } // namespace dlprt::kernels
 
