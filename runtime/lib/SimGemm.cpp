@@ -809,20 +809,26 @@ bool planInt8(const Geometry &g, uint32_t L, size_t Q,
   return true;
 }
 
+/// Most byte planes of an AMX plan (24-bit multipliers).
+constexpr int kMaxPlanes = 3;
+enum class AmxLayout { Best, Planes, Groups };
+
 /// Makes the AMX plan of a GEMM whose multipliers (K x Q, from
 /// decodeTagged) are w, as groups for kernels::amx::gemm, no row repeated.
-/// Byte planes when at most maxPlanes: every kept multiplier is v * 2^E (E
+/// Byte planes (at most kMaxPlanes of them) or exponent groups, whichever
+/// takes fewer tile passes (or `layout`'s where it applies). Planes: every kept multiplier is v * 2^E (E
 /// the largest power of two all share) and v, as signed bytes b_0 + 256
 /// b_1 + ..., gives one group per byte over all kept rows in K order
 /// (exponent E + 8 p; planes at 2^32 or beyond add nothing modulo 2^32).
-/// Else exponent groups: each kept row k takes the powers of two E of
+/// Groups: each kept row k takes the powers of two E of
 /// planInt8 (an interval [lo, hi]), a fewest set of E stabbing the
 /// intervals (greedy by right ends) groups the rows, each group's rows in
 /// K order from a chunk boundary. Either way each (tap, input block) sends
 /// its lanes of a group to one run of the gathered row. False when a
 /// config's vectors exceed 64 lanes or some row fits neither.
 bool planAmx(const Geometry &g, uint32_t L, size_t Q,
-             const std::vector<uint32_t> &w, int maxPlanes, GemmPlan &plan) {
+             const std::vector<uint32_t> &w, AmxLayout layout,
+             GemmPlan &plan) {
   namespace amx = kernels::amx;
   if (L > 64)
     return false;
@@ -843,10 +849,39 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
         v = (v - int8_t(v)) / 256;
       planes = std::max(planes, p);
     }
+  // Exponent groups where every row has an E.
+  std::vector<int> exp;
+  bool groupable = std::all_of(rows.begin(), rows.end(), [](const RowExps &r) {
+    return r.lo <= r.hi;
+  });
+  if (groupable) {
+    std::vector<size_t> all(rows.size());
+    for (size_t i = 0; i < all.size(); ++i)
+      all[i] = i;
+    exp = stabExps(rows, all);
+  }
+  // The cheaper layout, in half tile passes per pixel tile: a chunk of 64
+  // rows per group or plane, one pass of the result per group or plane,
+  // and half a pass per group for its runs in the gather (measured on
+  // resnet18, 2-3 groups where planes need 2, and squeezenet1_1, 6-10
+  // groups where planes need 2-3).
+  auto chunks = [](int64_t n) { return (n + amx::kChunk - 1) / amx::kChunk; };
+  int64_t planeCost = 2 * planes * (chunks(int64_t(rows.size())) + 1);
+  int64_t groupCost = 0;
+  if (groupable) {
+    std::map<int, int64_t> count;
+    for (int e : exp)
+      ++count[e];
+    for (auto [e, n] : count)
+      groupCost += 2 * (chunks(n) + 1) + 1;
+  }
   std::vector<amx::Group> groups;
   std::vector<std::vector<int8_t>> weights;
   std::vector<int64_t> pos(rows.size());
-  if (planes <= maxPlanes) {
+  bool usePlanes = planes <= kMaxPlanes &&
+                   (!groupable || layout == AmxLayout::Planes ||
+                    (layout == AmxLayout::Best && planeCost <= groupCost));
+  if (usePlanes) {
     for (size_t i = 0; i < rows.size(); ++i)
       pos[i] = int64_t(i);
     int64_t n = int64_t(rows.size());
@@ -863,13 +898,8 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
         }
       }
   } else {
-    std::vector<size_t> all(rows.size());
-    for (size_t i = 0; i < all.size(); ++i) {
-      if (rows[i].lo > rows[i].hi)
-        return false;
-      all[i] = i;
-    }
-    std::vector<int> exp = stabExps(rows, all);
+    if (!groupable)
+      return false;
     // Groups in descending E, each from a chunk boundary.
     std::map<int, size_t, std::greater<int>> index;
     for (int e : exp)
@@ -988,11 +1018,13 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
   const char *amxEnv = std::getenv("DLPRT_GEMM_AMX");
   bool useAmx = int8 && kernels::amx::available() && cpuHasVbmi() &&
                 !(amxEnv && amxEnv == std::string("0"));
-  // Byte planes up to 3 (24-bit multipliers), else exponent groups;
-  // DLPRT_AMX_PLANES sets the limit (tests: 1 runs the groups).
-  int maxPlanes = 3;
-  if (const char *env = std::getenv("DLPRT_AMX_PLANES"))
-    maxPlanes = std::atoi(env);
+  // DLPRT_AMX_LAYOUT=planes or groups: that layout where it applies (tests
+  // run both), else the cheaper one.
+  AmxLayout layout = AmxLayout::Best;
+  if (const char *env = std::getenv("DLPRT_AMX_LAYOUT"))
+    layout = env == std::string("planes")   ? AmxLayout::Planes
+             : env == std::string("groups") ? AmxLayout::Groups
+                                            : AmxLayout::Best;
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
     if (!keep[i])
       return;
@@ -1001,7 +1033,7 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
                                   ? std::move(plan.csr)
                                   : decodeTagged(g, p, plan.tags.data(), Q);
-    if (useAmx && planAmx(g, L, Q, w, maxPlanes, plan))
+    if (useAmx && planAmx(g, L, Q, w, layout, plan))
       return;
     if (int8 && planInt8(g, L, Q, w, plan))
       return;

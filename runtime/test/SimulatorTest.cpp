@@ -125,12 +125,13 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
 }
 
 /// Every GEMM path this CPU has (SimGemm.cpp planGemms): the default, AMX
-/// with exponent groups instead of byte planes, AMX off (the VNNI int8 or
+/// with byte planes and with exponent groups, AMX off (the VNNI int8 or
 /// the int16 path), int8 off, and no prepared plans.
 TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
   const std::pair<const char *, const char *> settings[] = {
       {nullptr, nullptr},
-      {"DLPRT_AMX_PLANES", "1"},
+      {"DLPRT_AMX_LAYOUT", "planes"},
+      {"DLPRT_AMX_LAYOUT", "groups"},
       {"DLPRT_GEMM_AMX", "0"},
       {"DLPRT_GEMM_INT8", "0"},
       {"DLPRT_PLAN_BUDGET", "0"}};
