@@ -11,6 +11,7 @@
 #include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
+#include <type_traits>
 #include "dlprt/kernels/ChannelMul.h"
 #include "dlprt/kernels/Table.h"
 
@@ -396,6 +397,39 @@ void runPackTaps(const Program &p, const HostSegment &h, uint8_t *data,
   int64_t k = h.params[0], s = h.params[1], d = h.params[2], pad = h.params[3];
   if (x.ddrOffset + x.bytes(L) <= y.ddrOffset ||
       y.ddrOffset + y.bytes(L) <= x.ddrOffset) {
+    // Few channels (a network's first layer: 3): every tap one fixed-size
+    // copy of W >= C bytes in ascending tap order, each copy's bytes past
+    // C (the input vector's other lanes) overwritten by the next tap's
+    // copy; an out-of-range tap copies W zeros. So lanes [0, k * C) are as
+    // defined; the last copy's bytes in [k * C, k * C + W) <= L are pad
+    // lanes, which runHostSegment zeroes after every segment.
+    int64_t C = x.C;
+    int64_t W = C <= 4 ? 4 : C <= 8 ? 8 : C <= 16 ? 16 : 0;
+    if (W && k * C + W <= int64_t(L)) {
+      auto rows = [&](auto width, int64_t y0, int64_t y1) {
+        constexpr size_t kW = decltype(width)::value;
+        static constexpr uint8_t zeros[kW] = {};
+        for (int64_t yy = y0; yy < y1; ++yy) {
+          uint8_t *out = data + blockedOffset(y, L, 0, yy, 0);
+          const uint8_t *in = data + blockedOffset(x, L, 0, yy, 0);
+          for (int64_t xx = 0; xx < y.W; ++xx, out += L)
+            for (int64_t kx = 0; kx < k; ++kx) {
+              int64_t ix = xx * s + kx * d - pad;
+              std::memcpy(out + kx * C,
+                          ix >= 0 && ix < x.W ? in + ix * L : zeros, kW);
+            }
+        }
+      };
+      dlprt::kernels::parallelForRange(threads, y.H, [&](int64_t y0, int64_t y1) {
+        if (W == 4)
+          rows(std::integral_constant<size_t, 4>(), y0, y1);
+        else if (W == 8)
+          rows(std::integral_constant<size_t, 8>(), y0, y1);
+        else
+          rows(std::integral_constant<size_t, 16>(), y0, y1);
+      });
+      return;
+    }
     // Rows on the threads (disjoint output bytes): each output row of a
     // channel block zeroed, then every tap's channels copied as runs that
     // stay within one input block, pixel by pixel.
@@ -529,13 +563,19 @@ void runChannelMul(const Program &p, const HostSegment &h, uint8_t *data) {
 
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
-void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data) {
+void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data,
+                  unsigned threads) {
   if (t.C % L == 0)
     return;
   uint64_t lanes = L - uint64_t(t.C % L);
-  for (int64_t yy = 0; yy < t.H; ++yy)
-    for (int64_t xx = 0; xx < t.W; ++xx)
-      std::memset(data + blockedOffset(t, L, t.C, yy, xx), 0, lanes);
+  dlprt::kernels::parallelForRange(
+      t.H >= 16 ? threads : 1, t.H, [&](int64_t y0, int64_t y1) {
+        for (int64_t yy = y0; yy < y1; ++yy) {
+          uint8_t *v = data + blockedOffset(t, L, t.C, yy, 0);
+          for (int64_t xx = 0; xx < t.W; ++xx, v += L)
+            std::memset(v, 0, lanes);
+        }
+      });
 }
 
 
@@ -1252,7 +1292,7 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)
     if (!p.tensors[out].isFloat())
-      zeroPadLanes(p.tensors[out], p.target.L, data);
+      zeroPadLanes(p.tensors[out], p.target.L, data, threads);
 }
 
 } // namespace dlprt

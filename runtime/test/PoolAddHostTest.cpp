@@ -328,6 +328,16 @@ TEST(HostOps, PackTapsAcrossBlocks) {
   checkPackTaps(10, 2, 7, 3, 1, 2, 1, 5, std::vector<int32_t>(10, 4), 9);
 }
 
+// Few channels (the copy of a fixed W >= C bytes per tap, runHostSegment's
+// fast path): 1 channel, 3 taps (W = 4: each copy's 3 bytes past the
+// channel overwritten by the next taps' copies), stride 2, pad 1, both
+// edges out of range; 2 channels, 2 taps filling the vector but the last
+// W bytes, dilation 3, pad 2. The input's pad lanes are not zero (0xAA).
+TEST(HostOps, PackTapsFewChannels) {
+  checkPackTaps(1, 3, 9, 3, 2, 1, 1, 5, {2}, 10);
+  checkPackTaps(2, 2, 7, 2, 1, 3, 2, 6, {1, 3}, 11);
+}
+
 /// Pixel (r, x) of each of C channels of a 16 x 16 map at data offset 0
 /// holds code r * W + x - 128: every int8 code once per channel.
 void fillAllCodes(std::vector<uint8_t> &data, int C, int H, int W) {
