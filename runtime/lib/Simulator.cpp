@@ -33,8 +33,12 @@ namespace dlprt {
 
 namespace rk = dlprt::kernels;
 
-/// DMA transfers of at least this many bytes run on the threads.
-constexpr uint64_t kParallelDmaBytes = uint64_t(256) << 10;
+/// DMA transfers of at least this many bytes run on the threads, in pieces
+/// of at least kDmaPieceBytes. The threads' pieces follow the same blocks
+/// as their GEMM chunks (kernels/Parallel.cpp), so a STORE copies mostly
+/// what its own thread computed: even a 200 KB copy is faster split.
+constexpr uint64_t kParallelDmaBytes = uint64_t(64) << 10;
+constexpr uint64_t kDmaPieceBytes = uint64_t(16) << 10;
 
 template <class T> ZeroedArray<T>::ZeroedArray(size_t count) : n(count) {
   // kReadSlack bytes past the end: vector loads of a buffer's last
@@ -309,7 +313,8 @@ void Simulator::dma(const Instr &in, uint8_t *data) {
                            : s1 >= run && (n2 == 1 || s2 >= (n1 - 1) * s1 + run));
     int64_t nt = runs * run >= kParallelDmaBytes && disjoint ? threads : 1;
     if (runs == 1) { // pieces of the one run
-      int64_t pieces = std::max<int64_t>(1, int64_t(run / kParallelDmaBytes) * 4);
+      int64_t pieces = std::clamp<int64_t>(int64_t(run / kDmaPieceBytes), 1,
+                                           4 * nt);
       rk::parallelForRange(nt, pieces, [&](int64_t p0, int64_t p1) {
         copy(0, run * p0 / pieces, run * p1 / pieces);
       });
@@ -361,19 +366,34 @@ void Simulator::pool(const Instr &in) {
   // Gather the outputs first: in-place pooling must read the old input.
   std::vector<int8_t> out(uint64_t(cb) * plane);
   int64_t work = cb * plane * w.kh * w.kw;
-  rk::parallelForRange(work < (1 << 16) ? 1 : threads, cb,
-                       [&](int64_t b0, int64_t b1) {
-    std::vector<int8_t> rowMax(mode == PoolMode::Max ? w.iw * L : 0);
-    for (int64_t b = b0; b < b1; ++b) {
-      const int8_t *src =
-          s.fbuf.data() +
-          (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride)) * L;
-      if (mode == PoolMode::Max)
-        rk::maxPoolPlane(src, L, w, rowMax.data(), out.data() + b * plane);
-      else
-        rk::avgPoolPlane(src, L, w, mode == PoolMode::AvgIncludePad,
-                         g(Field::Pool_pad_b), g(Field::Pool_pad_r),
-                         out.data() + b * plane);
+  int64_t nt = work < (1 << 16) ? 1 : threads;
+  // Tasks: bands of output rows of each block. A band is the window of its
+  // rows alone: its first input row (or the padding above it) as row 0, so
+  // every window, count and clip is the whole plane's.
+  // (A band starting below the plane holds only windows without an element:
+  // -128, or a sum of 0 whatever the count; its empty plane gives the same.)
+  int64_t bands = std::min<int64_t>(w.oh, std::max<int64_t>(1, 4 * nt / cb));
+  rk::parallelForTasks(nt, cb * bands, [&](int64_t task) {
+    int64_t b = task / bands, band = task % bands;
+    int64_t r0 = w.oh * band / bands, r1 = w.oh * (band + 1) / bands;
+    rk::Window2D bw = w;
+    int64_t top = r0 * w.sh - w.pt;
+    bw.oh = r1 - r0;
+    bw.pt = top < 0 ? -top : 0;
+    top = std::max<int64_t>(top, 0);
+    bw.ih = std::max<int64_t>(w.ih - top, 0);
+    const int8_t *src =
+        s.fbuf.data() +
+        (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride) +
+         std::min(top, w.ih) * w.iw) * L;
+    int8_t *dst = out.data() + b * plane + r0 * w.ow * L;
+    if (mode == PoolMode::Max) {
+      thread_local std::vector<int8_t> rowMax;
+      rowMax.resize(w.iw * L);
+      rk::maxPoolPlane(src, L, bw, rowMax.data(), dst);
+    } else {
+      rk::avgPoolPlane(src, L, bw, mode == PoolMode::AvgIncludePad,
+                       g(Field::Pool_pad_b), g(Field::Pool_pad_r), dst);
     }
   });
   for (int64_t b = 0; b < cb; ++b)

@@ -123,6 +123,13 @@ TEST(Pool, AverageCountingPadding) {
   checkPool({1, 5, 6, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 3, 3});
 }
 
+// Bands of output rows (the simulator's tasks): the later rows' windows lie
+// in the bottom padding, 6 rows of it, counted.
+TEST(Pool, AverageIntoDeepBottomPadding) {
+  checkPool({1, 3, 4, 2, 2, 1, 1, 1, 0, 6, 1, 1, 1, 9, 4});
+  checkPool({2, 3, 4, 2, 2, 1, 1, 1, 0, 6, 1, 1, 1, 9, 4});
+}
+
 TEST(Pool, AverageOverValidElements) {
   checkPool({2, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3});
   checkPool({2, 7, 7, 7, 7, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1}); // global 7x7

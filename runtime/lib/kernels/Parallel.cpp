@@ -12,11 +12,17 @@
 // instruction, tens of microseconds each), and a wake-up through the
 // condition variable costs about as much as such a loop.
 //
-// A loop claims indices from a shared counter; workers join it with a
-// ticket, and the caller closes the ticket window when it has run out of
-// indices, so a worker that wakes late never delays the caller. One loop
-// runs at a time: a loop that finds the team busy (another thread's, or a
-// nested one) runs inline.
+// A loop's indices are cut into one contiguous block per participant (the
+// caller first, then the workers in the order they join, by ticket); each
+// drains its own block, then claims what is left of the others' (so a
+// worker that wakes late never delays the caller: the caller closes the
+// ticket window when every block is empty). The blocks give successive
+// loops the same split — the rows a thread wrote in one GEMM are the rows
+// it reads in the next copy or GEMM — which keeps the data in its cache
+// (squeezenet1_1 at 2 threads: each GEMM 1.4-1.5x faster than on 1 thread
+// with one shared counter handing out interleaved chunks). One loop runs at
+// a time: a loop that finds the team busy (another thread's, or a nested
+// one) runs inline.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +39,9 @@
 #include <vector>
 
 namespace {
+
+/// Most threads a loop runs on (the caller and kMaxParts - 1 workers).
+constexpr int kMaxParts = 64;
 
 /// How long an idle worker polls for the next loop before it blocks.
 constexpr std::chrono::microseconds kSpin(200);
@@ -68,7 +77,11 @@ public:
         workers.emplace_back([this] { work(); });
       job = &fn;
       tasks = numTasks;
-      next.store(0, std::memory_order_relaxed);
+      parts = int(helpers) + 1;
+      for (int p = 0; p < parts; ++p) {
+        block[p].next.store(numTasks * p / parts, std::memory_order_relaxed);
+        block[p].end = numTasks * (p + 1) / parts;
+      }
       finished.store(0, std::memory_order_relaxed);
       wanted.store(int(helpers), std::memory_order_relaxed);
       tickets.store(0, std::memory_order_release);
@@ -76,7 +89,7 @@ public:
       published.store(generation, std::memory_order_release);
     }
     cv.notify_all();
-    drain();
+    drain(0);
     int started = std::min(tickets.exchange(INT_MAX / 2), wanted.load());
     while (finished.load(std::memory_order_acquire) != started)
       std::this_thread::yield();
@@ -84,10 +97,14 @@ public:
   }
 
 private:
-  void drain() {
-    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < tasks;
-         i = next.fetch_add(1, std::memory_order_relaxed))
-      (*job)(i);
+  /// Participant `self`'s block, then the others' remainders.
+  void drain(int self) {
+    for (int k = 0; k < parts; ++k) {
+      Block &b = block[(self + k) % parts];
+      for (int64_t i = b.next.fetch_add(1, std::memory_order_relaxed);
+           i < b.end; i = b.next.fetch_add(1, std::memory_order_relaxed))
+        (*job)(i);
+    }
   }
 
   void work() {
@@ -107,10 +124,11 @@ private:
           return;
         seen = generation;
       }
-      if (tickets.fetch_add(1, std::memory_order_acq_rel) >= wanted)
+      int ticket = tickets.fetch_add(1, std::memory_order_acq_rel);
+      if (ticket >= wanted)
         continue;
       inTeam = true;
-      drain();
+      drain(ticket + 1);
       inTeam = false;
       finished.fetch_add(1, std::memory_order_release);
     }
@@ -130,7 +148,13 @@ private:
   const llvm::function_ref<void(int64_t)> *job = nullptr;
   int64_t tasks = 0;
   std::atomic<int> wanted{0};
-  std::atomic<int64_t> next{0};
+  /// Each participant's block of indices: the next unclaimed one, the end.
+  struct alignas(64) Block {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  Block block[kMaxParts];
+  int parts = 1;
   std::atomic<int> tickets{INT_MAX / 2}, finished{0};
 };
 
@@ -145,7 +169,7 @@ Team &team() {
 
 void dlprt::kernels::parallelForTasks(int64_t numThreads, int64_t numTasks,
                                       llvm::function_ref<void(int64_t)> fn) {
-  int64_t n = std::min(numThreads, numTasks);
+  int64_t n = std::min({numThreads, numTasks, int64_t(kMaxParts)});
   if (n <= 1 || Team::inTeam || !team().run(n - 1, numTasks, fn))
     for (int64_t i = 0; i < numTasks; ++i)
       fn(i);
