@@ -15,8 +15,10 @@
 namespace dlprt::kernels {
 
 /// Runs `fn(i)` for every i in [0, numTasks) on at most `numThreads` threads
-/// (the calling thread and a process-wide team, Parallel.cpp), all claiming
-/// indices from one shared counter. Returns after every `fn` call finished.
+/// (the calling thread and a process-wide team, Parallel.cpp): each thread
+/// takes one contiguous block of the indices (the caller the first), then
+/// what the others have not started. Returns after every `fn` call
+/// finished.
 /// Runs inline when there is a single task or thread, inside another loop
 /// (nested loops run on the thread that reaches them) and when the team is
 /// busy with another thread's loop.
