@@ -395,9 +395,15 @@ module dlp_pool #(
   logic [NC*XW-1:0] c_col_x;
   logic [NC-1:0]    c_col_act;
 
-  // The drain's next output row (global), for the stall rule.
-  logic [GW-1:0]    dyg;
-  logic [GW-1:0]    c_dyg;
+  // The drain's next output row (global), for the stall rule; dygnr =
+  // dyg + NR (modulo 2^GW), kept beside it.
+  logic [GW-1:0]    dyg, dygnr;
+  // The stall rule's other side from the reader's registers, kept beside
+  // them: ygh = rgbase + (yhi - ylo0) (the global number of row yhi), ynn =
+  // yhi >= ylo0. Both are written wherever rgbase or yhi are, from the
+  // values written, so the rule is one compare of registers.
+  logic [GW-1:0]    ygh;
+  logic             ynn;
 
   // The reader's registers get their initial state in the cycle before go
   // (ld), so in the go cycle they already hold it.
@@ -410,7 +416,6 @@ module dlp_pool #(
     c_row_y0 = row_y0; c_row_act = row_act;
     c_xlo = xlo; c_xhi = xhi; c_xnext = xnext; c_xloend = xloend;
     c_col_x0 = col_x0; c_col_x = col_x; c_col_act = col_act;
-    c_dyg = dyg;
   end
 
   // Issue decision and the per-bank update of this input vector.
@@ -420,16 +425,12 @@ module dlp_pool #(
   logic [NC-1:0]     col_first;
   logic [NC*DAW-1:0] ra1;                 // bank read address per column bank
   always_comb begin
-    logic [GW-1:0] yhig;
-    pos_t y0, yrel;
+    pos_t y0;
     iy_s = PW'(c_riy);
     ix_s = PW'(c_rix);
     // stall rule: the slots of the rows this input row touches must be
     // drained of the rows NR before them
-    yrel = c_yhi - k_ylo0;
-    yhig = c_rgbase + GW'(yrel);
-    rd_go = c_rd_act && !((c_rix == '0) && k_rect && (yrel >= 0) &&
-                          (GW'(c_dyg + GW'(NR)) <= yhig));
+    rd_go = c_rd_act && !((c_rix == '0) && k_rect && ynn && (dygnr <= ygh));
     for (int r = 0; r < NR; r++) begin
       y0 = $signed(c_row_y0[r*PW +: PW]);
       row_first[r] = iy_s == ((y0 > 0) ? y0 : '0);
@@ -539,6 +540,8 @@ module dlp_pool #(
           riy <= c_riy + 1'b1;
           raddr <= c_raddr + 1'b1;
           ylo <= n_ylo; yhi <= n_yhi; ynext <= n_ynext; yloend <= n_yloend;
+          ygh <= c_rgbase + GW'(pos_t'(n_yhi - k_ylo0));
+          ynn <= pos_t'(n_yhi - k_ylo0) >= 0;
           slo <= n_slo; shi <= n_shi; row_y0 <= n_row_y0; row_act <= n_row_act;
         end else begin
           riy <= '0;
@@ -551,6 +554,8 @@ module dlp_pool #(
           end
           rgbase <= n_gbase;
           ylo <= k_ylo0; yhi <= k_yhi0; ynext <= k_ynext0; yloend <= k_yloend0;
+          ygh <= n_gbase + GW'(pos_t'(k_yhi0 - k_ylo0));
+          ynn <= pos_t'(k_yhi0 - k_ylo0) >= 0;
           slo <= n_s0;
           shi <= n_gbase[LOG2NR-1:0] + k_yhi0[LOG2NR-1:0] - k_ylo0[LOG2NR-1:0];
           row_y0 <= b_row_y0; row_act <= b_row_act;
@@ -561,6 +566,8 @@ module dlp_pool #(
       rb <= '0; riy <= '0; rix <= '0;
       raddr <= r_in_addr; rblk <= r_in_addr; rgbase <= '0;
       ylo <= r_ylo0; yhi <= r_yhi0; ynext <= r_ynext0; yloend <= r_yloend0;
+      ygh <= GW'(pos_t'(r_yhi0 - r_ylo0));
+      ynn <= pos_t'(r_yhi0 - r_ylo0) >= 0;
       // real row y of block b has global number b*nr + y - ylo0 and
       // slot (that number) mod NR
       slo <= '0;
@@ -730,9 +737,11 @@ module dlp_pool #(
     end else if (d_go && d_end) begin
       dr_act <= 1'b0;
     end
-    if (ld) dyg <= '0;  // the reader's stall rule reads it from go on
+    if (ld) begin  // the reader's stall rule reads them from go on
+      dyg <= '0; dygnr <= GW'(NR);
+    end
     if (go) begin
-      db <= '0; dy <= r_ylo0; dx <= r_xlo0; dyg <= '0;
+      db <= '0; dy <= r_ylo0; dx <= r_xlo0; dyg <= '0; dygnr <= GW'(NR);
       dy0 <= r_y0r0; dx0 <= r_x0r0;
       dye <= r_yloend0; d_yl <= clampv(r_yloend0, p_ih - 1);
       dxe <= r_xloend0; d_xl <= clampv(r_xloend0, p_iw - 1);
@@ -745,6 +754,7 @@ module dlp_pool #(
         dx <= r_xlo0; dx0 <= r_x0r0;
         dxe <= r_xloend0; d_xl <= clampv(r_xloend0, p_iw - 1);
         dyg <= dyg + 1'b1;
+        dygnr <= dygnr + 1'b1;
         if (dy != r_yr1) begin
           dy <= dy + 1; dy0 <= dy0 + r_sh; drow <= drow + FAW'(r_ow);
           dye <= dye + r_sh; d_yl <= clampv(dye + r_sh, p_ih - 1);
