@@ -148,6 +148,7 @@ Expected<std::unique_ptr<Session>> Session::create(Program validated) {
     return sim.takeError();
   s->sim = std::move(*sim);
   s->dataBytes = touchedDataBytes(s->prog);
+  s->zeroBeforeRun = dataReadBeforeWritten(s->prog, s->sim->schedule());
   return s;
 }
 
@@ -202,7 +203,12 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   // `threads`: for the zeroing and the quantization.
   auto runImage = [&](int64_t img, uint8_t *data, bool dirty, unsigned threads,
                       function_ref<Error(uint8_t *)> execute) -> Error {
-    if (dirty) {
+    if (dirty && !backend) {
+      // The simulator runs in schedule order: only what it may read before
+      // writing needs zeroing (dataReadBeforeWritten).
+      for (auto [b, e] : zeroBeforeRun)
+        kernels::parallelCopy(data + b, nullptr, e - b, threads);
+    } else if (dirty) {
       // The inputs' bytes are all written below: zero the rest.
       std::vector<std::pair<uint64_t, uint64_t>> inputs;
       for (size_t i = 0; i < in.size(); ++i) {

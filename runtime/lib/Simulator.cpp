@@ -19,6 +19,7 @@
 #include "SimUtil.h"
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -147,6 +148,92 @@ uint64_t touchedDataBytes(const Program &p) {
                             f(Field::Load_n0, Field::Store_n0) * p.target.L);
   }
   return std::min(end, p.dataBytes);
+}
+
+std::vector<std::pair<uint64_t, uint64_t>>
+dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
+  const uint32_t L = p.target.L;
+  const uint64_t end = touchedDataBytes(p);
+  std::map<uint64_t, uint64_t> written; // disjoint, not touching: begin -> end
+  std::vector<std::pair<uint64_t, uint64_t>> unwritten;
+  auto write = [&](uint64_t b, uint64_t e) {
+    if (b >= e)
+      return;
+    auto it = written.upper_bound(b);
+    if (it != written.begin() && std::prev(it)->second >= b) {
+      --it;
+      b = it->first;
+    }
+    while (it != written.end() && it->first <= e) {
+      e = std::max(e, it->second);
+      it = written.erase(it);
+    }
+    written[b] = e;
+  };
+  auto read = [&](uint64_t b, uint64_t e) {
+    e = std::min(e, end);
+    auto it = written.upper_bound(b);
+    if (it != written.begin() && std::prev(it)->second > b)
+      --it;
+    for (; b < e && it != written.end() && it->first < e; ++it) {
+      if (it->first > b)
+        unwritten.push_back({b, it->first});
+      b = std::max(b, it->second);
+    }
+    if (b < e)
+      unwritten.push_back({b, e});
+  };
+  auto tensor = [&](uint32_t t) {
+    const TensorDesc &d = p.tensors[t];
+    return std::make_pair(d.ddrOffset, d.ddrOffset + d.bytes(L));
+  };
+  for (uint32_t t : p.inputs)
+    write(tensor(t).first, tensor(t).second);
+  for (uint32_t i : order) {
+    const Instr &in = p.code[i];
+    bool store = in.opcode() == Opcode::Store;
+    if (store || in.opcode() == Opcode::Load) {
+      auto f = [&](Field load, Field st) {
+        return uint64_t(in.get(store ? st : load));
+      };
+      if (Region(f(Field::Load_region, Field::Store_region)) != Region::Data)
+        continue;
+      // Only FBUF units come from / go to data (validated).
+      uint64_t ddr = f(Field::Load_ddr_addr, Field::Store_ddr_addr),
+               run = f(Field::Load_n0, Field::Store_n0) * L,
+               n1 = f(Field::Load_n1, Field::Store_n1),
+               n2 = f(Field::Load_n2, Field::Store_n2),
+               s1 = f(Field::Load_s1, Field::Store_s1),
+               s2 = f(Field::Load_s2, Field::Store_s2);
+      for (uint64_t i2 = 0; i2 < n2; ++i2)
+        for (uint64_t i1 = 0; i1 < n1; ++i1) {
+          uint64_t at = ddr + i2 * s2 + i1 * s1;
+          if (store)
+            write(at, at + run);
+          else
+            read(at, at + run);
+        }
+    } else if (in.opcode() == Opcode::Host) {
+      const HostSegment &h = p.host[in.get(Field::Host_segment)];
+      for (uint32_t t : h.inputs)
+        read(tensor(t).first, tensor(t).second);
+      // PackTaps writes every byte of its output (HostOps.cpp); other
+      // kinds' outputs count as not written.
+      if (h.kind == HostOpKind::PackTaps)
+        for (uint32_t t : h.outputs)
+          write(tensor(t).first, tensor(t).second);
+    }
+  }
+  for (uint32_t t = 0; t < p.tensors.size(); ++t)
+    read(tensor(t).first, tensor(t).second);
+  std::sort(unwritten.begin(), unwritten.end());
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (auto [b, e] : unwritten)
+    if (!out.empty() && b <= out.back().second)
+      out.back().second = std::max(out.back().second, e);
+    else
+      out.push_back({b, e});
+  return out;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "dlprt/Numerics.h"
 #include "dlprt/Runtime.h"
+#include "dlprt/Simulator.h"
 
 #include "gtest/gtest.h"
 
@@ -47,6 +48,40 @@ TEST(Runtime, QuantizeAndDequantizeEdges) {
   EXPECT_FLOAT_EQ(out[1], 127 / 128.0f);
   EXPECT_FLOAT_EQ(out[4], 3.0f);
   EXPECT_FLOAT_EQ(out[5], -32.0f);
+}
+
+// A region reused by the next image is zeroed where the program reads
+// before writing: tensor x is LOADed (zero in a fresh region) into the
+// output, then overwritten with the input. Image 1 on the same machine
+// must see x zero again, and only x needs zeroing.
+TEST(Runtime, ReusedRegionZeroedWhereReadBeforeWritten) {
+  using namespace dlprt::isa;
+  Builder b;
+  b.p.dataBytes = 256;
+  uint32_t in = b.tensor("in", 8, 1, 2, 0, std::vector<int32_t>(8, 0));
+  b.tensor("x", 8, 1, 2, 64, std::vector<int32_t>(8, 0));
+  uint32_t out = b.tensor("out", 8, 1, 2, 128, std::vector<int32_t>(8, 0));
+  b.p.inputs = {in};
+  b.p.outputs = {out};
+  b.emit(load(Buf::FBuf, Region::Data, 0, 64, 2))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(0, 128, 2))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(load(Buf::FBuf, Region::Data, 4, 0, 2))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(4, 64, 2))
+      .emit(instr(Opcode::End, {}));
+  llvm::Expected<std::unique_ptr<Simulator>> sim = Simulator::create(b.p);
+  ASSERT_TRUE(bool(sim)) << llvm::toString(sim.takeError());
+  std::vector<std::pair<uint64_t, uint64_t>> want = {{64, 80}};
+  EXPECT_EQ(dataReadBeforeWritten(b.p, (*sim)->schedule()), want);
+  std::unique_ptr<Session> s = session(b.p);
+  ASSERT_TRUE(s);
+  std::vector<float> x(2 * 16, 1.0f), y(2 * 16, -1.0f);
+  const float *ins[] = {x.data()};
+  float *outs[] = {y.data()};
+  ASSERT_FALSE(bool(s->run(2, ins, outs, 1)));
+  EXPECT_EQ(y, std::vector<float>(2 * 16, 0.0f));
 }
 
 TEST(Runtime, BatchesAndThreadsAgree) {

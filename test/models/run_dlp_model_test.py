@@ -14,7 +14,9 @@ torchvision model.
 3. For each weight precision W: `dlpc --weights W --emit=qnn` and the
    quantized evaluator (`dlp-eval q.mlirbc`, the reference) on each image with
    --dump-dir. For each config: `dlpc --weights W --target CFG` to a .dlpb,
-   `dlp-run` on the whole batch (its dump is the last image's), then on each
+   `dlp-run` on the whole batch, twice in one process (--repeat 2: the
+   second run on DDR regions and buffers the first used; its dump is the
+   last image's), then on each
    other image alone (its dump); the outputs must equal the evaluator's bit
    for bit, and so must every tensor of the simulator's dump but the input
    (test/lit-tools/dlp_check.py `same` / `layers`).
@@ -193,10 +195,14 @@ def main(argv=None):
                         raise StepError("no dlp.gemm_csr in the CSR compile")
                     tag += " csr (%d GEMM_CSR, binary %.0f%% of dense)" % (
                         n_csr, 100.0 * os.path.getsize(dlpb) / os.path.getsize(dense))
-                # The whole batch: outputs of every image, dump of the last.
+                # The whole batch: outputs of every image, dump of the last;
+                # run twice in the process (--repeat 2), so the second run
+                # finds regions an earlier image used (re-zeroed only where
+                # the program reads before writing).
                 out, dump = path("sim", weights, cname, "npy"), path("sim", weights, cname)
                 sim_s, _ = run([args.dlp_run, dlpb, "--input", batch, "--output", out,
-                                "--dump-dir", dump] + threads, args.timeout)
+                                "--dump-dir", dump, "--repeat", "2"] + threads,
+                               args.timeout)
                 check("same", out, ref)
                 layers = check_layers(dump, evals[-1][1])
                 # Every other image alone, for its dump.

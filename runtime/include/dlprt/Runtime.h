@@ -97,6 +97,9 @@ private:
   int lastRegion = -1;
   /// The part of DDR data anything can touch (touchedDataBytes).
   uint64_t dataBytes = 0;
+  /// What a simulator run may read before writing it: zeroed before each
+  /// run on a region an earlier run used (dataReadBeforeWritten).
+  std::vector<std::pair<uint64_t, uint64_t>> zeroBeforeRun;
 };
 
 } // namespace dlprt

@@ -163,6 +163,17 @@ private:
 /// that much of the region, however large Program::dataBytes is.
 uint64_t touchedDataBytes(const Program &p);
 
+/// The bytes of DDR region `data` (sorted, disjoint [begin, end) ranges
+/// below touchedDataBytes) that the (valid) program, run in `order` after
+/// its inputs were written, may read before writing them: a LOAD's runs,
+/// a HOST segment's input tensors, and at the end every tensor (outputs,
+/// dumps), less the bytes a STORE, a PackTaps segment or the inputs wrote
+/// earlier. Only these need zeroing between runs on one region: every
+/// other byte is either never written (still zero) or written before any
+/// read of the run (what each run writes does not depend on the data).
+std::vector<std::pair<uint64_t, uint64_t>>
+dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order);
+
 /// Executes one GEMM instruction on `s` (docs/isa.md 3.3) on up to
 /// `threads` threads, with `plan` (may be null) when WBUF holds the rows it
 /// was made from.
