@@ -582,7 +582,13 @@ module dlp_core (
       if (clr < 32'(PE)) pbuf[clr[PAW-1:0]] <= '0;
       if (clr < 32'(AV)) abuf[clr[AAW-1:0]] <= '0;
       cfa_data <= '0; cfb_data <= '0; dfr_data <= '0;
-      wbr_data <= '0; wbr_fmt <= '0; cpr_data <= '0; ar_data <= '0;
+      // The WBUF read word is L rows of Q + 1 bytes: 33 280 bits on
+      // large.json, past the 8 k bits above which Verilator takes a fill
+      // for a mistake.
+      /* verilator lint_off WIDTHCONCAT */
+      wbr_data <= '0;
+      /* verilator lint_on WIDTHCONCAT */
+      wbr_fmt <= '0; cpr_data <= '0; ar_data <= '0;
     end else begin
       // Reads (addresses past a buffer read zero; a valid program has none).
       if (cfa_en) cfa_data <= 32'(cfa_addr) < FV ? fbuf[cfa_addr] : '0;
