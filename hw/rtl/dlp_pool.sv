@@ -404,6 +404,7 @@ module dlp_pool #(
   // values written, so the rule is one compare of registers.
   logic [GW-1:0]    ygh;
   logic             ynn;
+  pos_t             yd_n, yd_k, yd_r;  // yhi - ylo0 of the rows written
 
   // The reader's registers get their initial state in the cycle before go
   // (ld), so in the go cycle they already hold it.
@@ -511,6 +512,12 @@ module dlp_pool #(
     end
   end
 
+  always_comb begin
+    yd_n = n_yhi - k_ylo0;
+    yd_k = k_yhi0 - k_ylo0;
+    yd_r = r_yhi0 - r_ylo0;
+  end
+
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       rd_act <= 1'b0;
@@ -540,8 +547,8 @@ module dlp_pool #(
           riy <= c_riy + 1'b1;
           raddr <= c_raddr + 1'b1;
           ylo <= n_ylo; yhi <= n_yhi; ynext <= n_ynext; yloend <= n_yloend;
-          ygh <= c_rgbase + GW'(pos_t'(n_yhi - k_ylo0));
-          ynn <= pos_t'(n_yhi - k_ylo0) >= 0;
+          ygh <= c_rgbase + GW'(yd_n);
+          ynn <= yd_n >= 0;
           slo <= n_slo; shi <= n_shi; row_y0 <= n_row_y0; row_act <= n_row_act;
         end else begin
           riy <= '0;
@@ -554,8 +561,8 @@ module dlp_pool #(
           end
           rgbase <= n_gbase;
           ylo <= k_ylo0; yhi <= k_yhi0; ynext <= k_ynext0; yloend <= k_yloend0;
-          ygh <= n_gbase + GW'(pos_t'(k_yhi0 - k_ylo0));
-          ynn <= pos_t'(k_yhi0 - k_ylo0) >= 0;
+          ygh <= n_gbase + GW'(yd_k);
+          ynn <= yd_k >= 0;
           slo <= n_s0;
           shi <= n_gbase[LOG2NR-1:0] + k_yhi0[LOG2NR-1:0] - k_ylo0[LOG2NR-1:0];
           row_y0 <= b_row_y0; row_act <= b_row_act;
@@ -566,8 +573,8 @@ module dlp_pool #(
       rb <= '0; riy <= '0; rix <= '0;
       raddr <= r_in_addr; rblk <= r_in_addr; rgbase <= '0;
       ylo <= r_ylo0; yhi <= r_yhi0; ynext <= r_ynext0; yloend <= r_yloend0;
-      ygh <= GW'(pos_t'(r_yhi0 - r_ylo0));
-      ynn <= pos_t'(r_yhi0 - r_ylo0) >= 0;
+      ygh <= GW'(yd_r);
+      ynn <= yd_r >= 0;
       // real row y of block b has global number b*nr + y - ylo0 and
       // slot (that number) mod NR
       slo <= '0;
