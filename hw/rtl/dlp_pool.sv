@@ -404,7 +404,13 @@ module dlp_pool #(
   // values written, so the rule is one compare of registers.
   logic [GW-1:0]    ygh;
   logic             ynn;
-  pos_t             yd_n, yd_k, yd_r;  // yhi - ylo0 of the rows written
+  // ydq = yhi - ylo0 beside them; a row advance raises yhi by n_yinc (0 or
+  // 1), so the three move by a select between values formed from registers
+  // (the block's restart value kgb = (yhi0 - ylo0) + nr and its sign kynn
+  // are registered from the setup's constants).
+  pos_t             ydq, yd_k, yd_r;
+  logic [GW-1:0]    kgb;
+  logic             kynn, n_yinc;
 
   // The reader's registers get their initial state in the cycle before go
   // (ld), so in the go cycle they already hold it.
@@ -483,6 +489,7 @@ module dlp_pool #(
     end
 
     n_ylo = c_ylo; n_yhi = c_yhi; n_ynext = c_ynext; n_yloend = c_yloend;
+    n_yinc = 1'b0;
     n_slo = c_slo; n_shi = c_shi; n_row_y0 = c_row_y0; n_row_act = c_row_act;
     rn = c_shi + 1'b1;
     if (c_ylo <= c_yhi && c_yloend == iy_s) begin
@@ -499,6 +506,7 @@ module dlp_pool #(
           n_row_y0[r*PW +: PW] = iy_s + 1;
         end
       n_yhi = c_yhi + 1;
+      n_yinc = 1'b1;
       n_shi = rn;
       n_ynext = c_ynext + k_sh;
     end
@@ -513,9 +521,12 @@ module dlp_pool #(
   end
 
   always_comb begin
-    yd_n = n_yhi - k_ylo0;
     yd_k = k_yhi0 - k_ylo0;
     yd_r = r_yhi0 - r_ylo0;
+  end
+  always_ff @(posedge clk) begin
+    kgb  <= GW'(yd_k) + GW'(k_nr);
+    kynn <= yd_k >= 0;
   end
 
   always_ff @(posedge clk) begin
@@ -547,8 +558,11 @@ module dlp_pool #(
           riy <= c_riy + 1'b1;
           raddr <= c_raddr + 1'b1;
           ylo <= n_ylo; yhi <= n_yhi; ynext <= n_ynext; yloend <= n_yloend;
-          ygh <= c_rgbase + GW'(yd_n);
-          ynn <= yd_n >= 0;
+          if (n_yinc) begin
+            ygh <= ygh + 1'b1;
+            ydq <= ydq + 1;
+            ynn <= ydq >= -1;
+          end
           slo <= n_slo; shi <= n_shi; row_y0 <= n_row_y0; row_act <= n_row_act;
         end else begin
           riy <= '0;
@@ -561,8 +575,9 @@ module dlp_pool #(
           end
           rgbase <= n_gbase;
           ylo <= k_ylo0; yhi <= k_yhi0; ynext <= k_ynext0; yloend <= k_yloend0;
-          ygh <= n_gbase + GW'(yd_k);
-          ynn <= yd_k >= 0;
+          ygh <= c_rgbase + kgb;
+          ydq <= yd_k;
+          ynn <= kynn;
           slo <= n_s0;
           shi <= n_gbase[LOG2NR-1:0] + k_yhi0[LOG2NR-1:0] - k_ylo0[LOG2NR-1:0];
           row_y0 <= b_row_y0; row_act <= b_row_act;
@@ -574,6 +589,7 @@ module dlp_pool #(
       raddr <= r_in_addr; rblk <= r_in_addr; rgbase <= '0;
       ylo <= r_ylo0; yhi <= r_yhi0; ynext <= r_ynext0; yloend <= r_yloend0;
       ygh <= GW'(yd_r);
+      ydq <= yd_r;
       ynn <= yd_r >= 0;
       // real row y of block b has global number b*nr + y - ylo0 and
       // slot (that number) mod NR
