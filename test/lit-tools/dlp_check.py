@@ -12,6 +12,10 @@
       (a dump of one image in DIR_A is compared with the last image of a
       batch in DIR_B); prints "N layers equal" or the first differing
       layer; fails when fewer than N layers are common.
+  dlp_check.py model TEST
+      The lines of TEST starting "MODEL: " (without the prefix), each
+      RAND(AxBx...) replaced by an arith.constant of seeded random floats
+      (0.3 N(0, 1), 3 decimals; seed 3, in order of appearance).
 """
 import argparse
 import os
@@ -73,6 +77,18 @@ def cmd_layers(a):
     print("%d layers equal" % n)
 
 
+def cmd_model(a):
+    import json
+    r = np.random.default_rng(3)
+    text = "".join(l[7:] for l in open(a.test) if l.startswith("MODEL: "))
+
+    def rand(m):
+        shape = [int(v) for v in m.group(1).split("x")]
+        vals = json.dumps(np.round(0.3 * r.standard_normal(shape), 3).tolist())
+        return "arith.constant dense<%s> : tensor<%sxf32>" % (vals, m.group(1))
+    sys.stdout.write(re.sub(r"RAND\(([0-9x]+)\)", rand, text))
+
+
 p = argparse.ArgumentParser()
 sub = p.add_subparsers(dest="cmd", required=True)
 s = sub.add_parser("inputs")
@@ -83,5 +99,7 @@ s.add_argument("--range", type=float, default=2.0)
 s = sub.add_parser("same"); s.add_argument("a"); s.add_argument("b")
 s = sub.add_parser("layers"); s.add_argument("a"); s.add_argument("b")
 s.add_argument("--min", type=int, default=1)
+s = sub.add_parser("model"); s.add_argument("test")
 a = p.parse_args()
-{"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers}[a.cmd](a)
+{"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
+ "model": cmd_model}[a.cmd](a)
