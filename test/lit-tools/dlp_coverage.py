@@ -26,6 +26,13 @@ CONST, MEMORY, TENSORS, IO, HOST), then executes the instruction stream
     the ABUF vector, 0 starts from the bias entry); inputs outside the input
     tile are GEMM padding. Lane q of that vector pairs each input with entry
     q of the weight row.
+  * GEMM_CSR (section 3.7) is a GEMM whose K weight rows are decoded from
+    the CSR stream its WBUF rows hold (bytes of each row as its LOAD
+    brought them, zeros for rows never loaded and past WBUF): row k's
+    entry q is the code / int8 weight of the stream entry of channel q with
+    row index k (none: 0; a pow2 code 8 reads 0; two entries for one (k, q)
+    are refused), its alignment align[k] mod 32. Those decoded rows stand
+    in for weight rows in the checks below.
   * POOL and ADD propagate provenance: every output lane of a POOL is a
     derived tag recording its window of input FBUF tags (in_h / in_w,
     padding, stride and dilation honoured: positions outside the input tile
@@ -214,7 +221,7 @@ def decode(ws):
                  sram=bits(w0, 16, 24), ddr=bits(w1, 0, 40), n0=bits(w1, 40, 24),
                  n1=bits(w2, 0, 24), s1=bits(w2, 24, 40), n2=bits(w3, 0, 24),
                  s2=bits(w3, 24, 40))
-    elif op == 3:
+    elif op in (3, 7):
         f.update(wfmt=bits(w0, 10, 2), accumulate=bits(w0, 12, 1),
                  epilogue=bits(w0, 13, 1), in_addr=bits(w0, 14, 24),
                  in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
@@ -253,6 +260,7 @@ OPAQUE = -3        # a load from CONST into FBUF
 WOUT = -4          # POOL window position outside the input tile (not read)
 NOB = -5           # ADD second operand of a unary ADD
 GEMM_BASE = 1 << 50  # + vector_id * L + lane
+VIRT_BASE = 1 << 48  # weight-row tag of a decoded CSR row: + its index
 DERIV_BASE = 1 << 58  # + derived id (POOL / ADD output lane)
 
 
@@ -271,6 +279,9 @@ class Machine:
         self.fbuf = np.full((s["feature_bytes"] // L, L), UNWRITTEN, np.int64)
         self.wbuf = np.full(2 * s["weight_bank_bytes"] // Q, -1, np.int64)
         self.wfmt = np.full(len(self.wbuf), -1, np.int8)
+        # Decoded CSR rows: entries (Q each), alignment, (stream, k) origin.
+        self.vvals, self.valign, self.vorigin = [], [], []
+        self.virt = None
         self.pbuf = np.full(s["param_entries"], -1, np.int64)
         self.abuf = [None] * (s["acc_bytes"] // (4 * Q))
         self.ddr = np.full(b["data_bytes"], UNWRITTEN, np.int64)
@@ -315,7 +326,66 @@ class Machine:
         self.ddr[a] = self.fbuf[sram]
         self.ddr_writes[a] += 1
 
-    def gemm(self, idx, f):
+    def csr_rows(self, idx, f, K):
+        """Weight-row tags of the K rows GEMM_CSR decodes from its stream."""
+        Q = self.Q
+        W = Q + 1
+        start = f["w_addr"]
+        rows = np.arange(start, len(self.wbuf))
+        if (self.wfmt[rows][self.wbuf[rows] >= 0] != 2).any():
+            self.errors.append("instr %d: GEMM_CSR stream rows loaded in a dense "
+                               "format" % idx)
+        data = np.zeros((len(rows), W), np.uint8)
+        got = self.wbuf[rows] >= 0
+        data[got] = self.const[self.wbuf[rows][got][:, None] + np.arange(W)[None, :]]
+        data = data.ravel()
+        stream = self.wbuf[start] if self.wbuf[start] >= 0 else -1
+
+        def field(off, n, dt):
+            out = np.zeros(n, np.uint8)
+            n_in = max(0, min(len(data) - off, n))
+            out[:n_in] = data[off:off + n_in]
+            return out.view(dt) if dt != np.uint8 else out
+        nnz = int(field(0, 4, "<u4")[0])
+        align = field(4, K, np.uint8).astype(np.int64) % 32
+        ptr = field(4 + K, 4 * (Q + 1), "<u4").astype(np.int64)
+        off = 4 + K + 4 * (Q + 1)
+        row = field(off, 2 * nnz, "<u2").astype(np.int64)
+        off += 2 * nnz
+        if f["wfmt"] == 0:
+            b = field(off, (nnz + 1) // 2, np.uint8).astype(np.int64)
+            code = (b[np.arange(nnz) // 2] >> (4 * (np.arange(nnz) % 2))) & 15
+            code[code == 8] = 0
+        else:
+            code = field(off, nnz, np.uint8).view(np.int8).astype(np.int64)
+        vals = np.zeros((K, Q), np.int64)
+        seen = np.zeros((K, Q), bool)
+        for q in range(Q):
+            lo, hi = min(ptr[q], nnz), min(ptr[q + 1], nnz)
+            if hi <= lo:
+                continue
+            ks, cs = row[lo:hi], code[lo:hi]
+            keep = ks < K
+            ks, cs = ks[keep], cs[keep]
+            if len(np.unique(ks)) != len(ks) or seen[ks, q].any():
+                self.errors.append("instr %d: CSR stream has two entries for one "
+                                   "(row, channel %d)" % (idx, q))
+            vals[ks, q] = cs
+            seen[ks, q] = True
+        base = VIRT_BASE + len(self.vorigin)
+        self.vvals.append(vals)
+        self.valign.append(align)
+        self.vorigin.extend((stream, k) for k in range(K))
+        self.virt = None
+        return base + np.arange(K)
+
+    def virtual(self):
+        """(entries, alignments) of every decoded CSR row, as arrays."""
+        if self.virt is None:
+            self.virt = (np.concatenate(self.vvals), np.concatenate(self.valign))
+        return self.virt
+
+    def gemm(self, idx, f, csr=False):
         L = self.L
         oh, ow, kh, kw, cb = f["out_h"], f["out_w"], f["k_h"], f["k_w"], f["in_cb"]
         y = np.arange(oh)[:, None, None, None, None, None]
@@ -334,8 +404,11 @@ class Machine:
         tags[ok] = self.fbuf[addr[ok], lane[ok]]
         K = kh * kw * cb * L
         rows = f["w_addr"] + np.arange(K)
-        wrows = self.wbuf[rows]
-        if (self.wfmt[rows] != f["wfmt"]).any():
+        if csr:
+            wrows = self.csr_rows(idx, f, K)
+        else:
+            wrows = self.wbuf[rows]
+        if not csr and (self.wfmt[rows] != f["wfmt"]).any():
             self.errors.append("instr %d: GEMM wfmt %d reads weight rows loaded "
                                "in another format (or never loaded)" % (idx, f["wfmt"]))
         cid = len(self.chunks)
@@ -426,8 +499,8 @@ class Machine:
                 self.load(idx, f)
             elif f["op"] == 2:
                 self.store(idx, f)
-            elif f["op"] == 3:
-                self.gemm(idx, f)
+            elif f["op"] in (3, 7):
+                self.gemm(idx, f, csr=f["op"] == 7)
             elif f["op"] == 4:
                 self.pool(idx, f)
             elif f["op"] == 5:
@@ -792,22 +865,36 @@ def add_map(mach, tadd, tother, O, OH, OW):
     return vmap
 
 
-def decode_all(const, rows, wfmt, Q):
-    """Entries (rows x Q) and alignments of weight rows at CONST offsets."""
+def decode_all(mach, rows, wfmt, Q):
+    """Entries (rows x Q) and alignments of weight rows at CONST offsets
+    (or decoded CSR rows)."""
+    const = mach.const
     rows = np.asarray(rows, np.int64)
     vals = np.zeros((len(rows), Q), np.int64)
     align = np.zeros(len(rows), np.int64)
     qs = np.arange(Q)
-    p = wfmt == 0
+    v = rows >= VIRT_BASE
+    if v.any():
+        vv, va = mach.virtual()
+        vals[v] = vv[rows[v] - VIRT_BASE]
+        align[v] = va[rows[v] - VIRT_BASE]
+    p = (wfmt == 0) & ~v
     if p.any():
         byte = const[rows[p][:, None] + qs[None, :] // 2].astype(np.int64)
         vals[p] = (byte >> (4 * (qs % 2))[None, :]) & 15
         align[p] = const[rows[p] + Q // 2]
-    i = wfmt == 1
+    i = (wfmt == 1) & ~v
     if i.any():
         vals[i] = const[rows[i][:, None] + qs[None, :]].astype(np.int8)
         align[i] = const[rows[i] + Q]
     return vals, align
+
+
+def row_name(mach, tag):
+    if tag >= VIRT_BASE:
+        stream, k = mach.vorigin[tag - VIRT_BASE]
+        return "CSR row %d of the stream at const %d" % (k, stream)
+    return "weight row at const %d" % tag
 
 
 def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stats):
@@ -876,7 +963,7 @@ def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stat
                 rrows, rfm = wrows[real][order], wfm[real][order]
                 ey, ex, ec = EY.ravel()[ekey_s_idx], EX.ravel()[ekey_s_idx], EC.ravel()[ekey_s_idx]
                 # every lane at once: vals[j, q] = entry q of row j
-                vals, align = decode_all(b["const"], rrows, rfm, Q)
+                vals, align = decode_all(mach, rrows, rfm, Q)
                 want = np.zeros_like(vals)
                 want[:, ovalid] = weights[ob * L + lanes[ovalid]][:, ec, ey, ex].T
                 badq = (vals != want).any(axis=0)
@@ -890,16 +977,17 @@ def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stat
                         o = ob * L + q
                         j = np.argmax(vals[:, q] != want[:, q])
                         raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
-                                        "weight row at const %d holds %d, layer weight %d"
-                                        % (where, o, ec[j], ey[j], ex[j], rrows[j],
-                                           vals[j, q], want[j, q]))
+                                        "%s holds %d, layer weight %d"
+                                        % (where, o, ec[j], ey[j], ex[j],
+                                           row_name(mach, rrows[j]), vals[j, q],
+                                           want[j, q]))
                     j = np.argmax(align != want_align[ec])
                     raise Violation("%s: input channel %d: row alignment %d, "
                                     "expected max f - f_c = %d" %
                                     (where, ec[j], align[j], want_align[ec][j]))
                 if zpad.any():
                     zr, zf = wrows[zpad], wfm[zpad]
-                    zv, _ = decode_all(b["const"], zr, zf, Q)
+                    zv, _ = decode_all(mach, zr, zf, Q)
                     if (zv != 0).any():
                         q = int(np.argmax((zv != 0).any(axis=0)))
                         j = np.argmax(zv[:, q] != 0)
@@ -988,7 +1076,8 @@ def main():
     covered = sum(int(gemm_bytes[tensors[i]["off"]:tensors[i]["off"] +
                                  tensor_bytes(tensors[i], L)].sum()) for i in groups)
     print("%s: %d instructions (%d GEMM), L=Q=%d, %d GEMM output tensors" %
-          (a.binary.split("/")[-1], len(b["code"]), counts.get(3, 0), L, len(groups)))
+          (a.binary.split("/")[-1], len(b["code"]), counts.get(3, 0) + counts.get(7, 0),
+           L, len(groups)))
     bad = list(mach.errors)
     if stored != covered:
         bad.append("%d GEMM result bytes stored outside every tensor" % (stored - covered))
