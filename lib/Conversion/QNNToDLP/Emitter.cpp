@@ -65,13 +65,17 @@ Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
   risa::Queue q = risa::opcodeInfo(uint8_t(opc))->queue;
   // The latest conflicting instruction of each other queue.
   int latest[3] = {-1, -1, -1};
-  for (int i = int(recent.size()) - 1; i >= 0; --i) {
+  latest[int(q)] = -2; // not searched
+  for (int i = int(recent.size()) - 1;
+       i >= 0 && (latest[0] == -1 || latest[1] == -1 || latest[2] == -1);
+       --i) {
     risa::Queue rq = recent[i].queue;
-    if (rq == q || latest[int(rq)] >= 0)
+    if (latest[int(rq)] != -1)
       continue;
     if (conflicts(recent[i].accesses, accesses))
       latest[int(rq)] = i;
   }
+  latest[int(q)] = -1;
   // A load-store conflict has no token channel: a barrier orders it.
   for (int other = 0; other < 3; ++other)
     if (latest[other] >= 0 && channel(risa::Queue(other), q) < 0) {
