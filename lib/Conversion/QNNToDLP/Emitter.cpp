@@ -37,18 +37,72 @@ bool isNext(risa::Queue from, risa::Queue to) {
          (from == Q::Compute && to == Q::Store);
 }
 
-Operation *build(OpBuilder &b, risa::Opcode op, Location loc,
-                 const Fields &fields) {
-  const risa::OpcodeInfo *info = risa::opcodeInfo(uint8_t(op));
-  OperationState st(loc, "dlp." + std::string(info->mnemonic));
-  for (auto &[name, value] : fields)
-    st.addAttribute(name, b.getI64IntegerAttr(value));
+} // namespace
+
+StringAttr Emitter::name(StringRef n) {
+  auto [it, inserted] = names.try_emplace(n);
+  if (inserted)
+    it->second = b.getStringAttr(n);
+  return it->second;
+}
+
+Operation *Emitter::build(risa::Opcode op, Location loc, const Fields &fields,
+                          ArrayRef<StringRef> flags) {
+  auto it = opNames.find(uint8_t(op));
+  if (it == opNames.end())
+    it = opNames
+             .try_emplace(uint8_t(op),
+                          OperationName("dlp." + std::string(risa::opcodeInfo(
+                                                     uint8_t(op))
+                                                     ->mnemonic),
+                                        b.getContext()))
+             .first;
+  OperationState st(loc, it->second);
+  for (auto &[n, value] : fields)
+    st.addAttribute(name(n), b.getI64IntegerAttr(value));
+  for (StringRef f : flags)
+    st.addAttribute(name(f), b.getUnitAttr());
   return b.create(st);
 }
-} // namespace
+
+void Emitter::Ranges::add(int64_t begin, int64_t end) {
+  // Merge with every range that overlaps or touches [begin, end).
+  auto it = iv.upper_bound(begin);
+  if (it != iv.begin() && std::prev(it)->second >= begin)
+    --it;
+  while (it != iv.end() && it->first <= end) {
+    begin = std::min(begin, it->first);
+    end = std::max(end, it->second);
+    it = iv.erase(it);
+  }
+  iv.emplace(begin, end);
+}
+
+bool Emitter::Ranges::overlaps(int64_t begin, int64_t end) const {
+  auto it = iv.upper_bound(begin);
+  if (it != iv.begin() && std::prev(it)->second > begin)
+    return true;
+  return it != iv.end() && it->first < end;
+}
+
+bool Emitter::touches(risa::Queue q, const std::vector<Access> &accesses) const {
+  for (const Access &x : accesses) {
+    const Ranges *r = touched[int(q)][int(x.space)];
+    if (r[1].overlaps(x.begin, x.end) ||
+        (x.write && r[0].overlaps(x.begin, x.end)))
+      return true;
+  }
+  return false;
+}
 
 void Emitter::resetTokens() {
   recent.clear();
+  for (auto &v : byQueue)
+    v.clear();
+  for (auto &perQueue : touched)
+    for (auto &perSpace : perQueue)
+      for (Ranges &r : perSpace)
+        r.iv.clear();
   for (int &p : lastPush)
     p = -1;
 }
@@ -57,34 +111,40 @@ Operation *Emitter::barrier(risa::Opcode op, Location loc,
                             const Fields &fields) {
   resetTokens();
   ++count;
-  return build(b, op, loc, fields);
+  return build(op, loc, fields);
 }
 
 Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
                          std::vector<Access> accesses) {
   risa::Queue q = risa::opcodeInfo(uint8_t(opc))->queue;
-  // The latest conflicting instruction of each other queue.
+  // The latest conflicting instruction of each neighbouring queue that no
+  // token orders yet: one after the latest push on the channel (the
+  // instruction that popped it precedes this one in its queue, so that
+  // push and everything before it in the other queue are ordered).
   int latest[3] = {-1, -1, -1};
-  latest[int(q)] = -2; // not searched
-  for (int i = int(recent.size()) - 1;
-       i >= 0 && (latest[0] == -1 || latest[1] == -1 || latest[2] == -1);
-       --i) {
-    risa::Queue rq = recent[i].queue;
-    if (latest[int(rq)] != -1)
+  bool sync = false;
+  for (int other = 0; other < 3; ++other) {
+    if (other == int(q))
       continue;
-    if (conflicts(recent[i].accesses, accesses))
-      latest[int(rq)] = i;
-  }
-  latest[int(q)] = -1;
-  // A load-store conflict has no token channel: a barrier orders it.
-  for (int other = 0; other < 3; ++other)
-    if (latest[other] >= 0 && channel(risa::Queue(other), q) < 0) {
-      barrier(risa::Opcode::Sync, loc);
-      ++syncs;
-      for (int &l : latest)
-        l = -1;
-      break;
+    int ch = channel(risa::Queue(other), q);
+    if (ch < 0) {
+      // A load-store conflict has no token channel: a barrier orders it.
+      sync |= touches(risa::Queue(other), accesses);
+      continue;
     }
+    const std::vector<int> &idx = byQueue[other];
+    for (auto it = idx.rbegin(); it != idx.rend() && *it > lastPush[ch]; ++it)
+      if (conflicts(recent[*it].accesses, accesses)) {
+        latest[other] = *it;
+        break;
+      }
+  }
+  if (sync) {
+    barrier(risa::Opcode::Sync, loc);
+    ++syncs;
+    for (int &l : latest)
+      l = -1;
+  }
   std::vector<StringRef> pops;
   for (int other = 0; other < 3; ++other) {
     if (latest[other] < 0)
@@ -101,14 +161,15 @@ Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
     // (every earlier pusher of the channel is at most lastPush[ch], below
     // this one), which keeps pops and pushes matched.
     int pusher = latest[other];
-    recent[pusher].op->setAttr(isNext(from, q) ? "push_next" : "push_prev",
+    recent[pusher].op->setAttr(name(isNext(from, q) ? "push_next" : "push_prev"),
                                b.getUnitAttr());
     lastPush[ch] = pusher;
     pops.push_back(isNext(from, q) ? "pop_prev" : "pop_next");
   }
-  Operation *op = build(b, opc, loc, fields);
-  for (StringRef p : pops)
-    op->setAttr(p, b.getUnitAttr());
+  Operation *op = build(opc, loc, fields, pops);
+  for (const Access &x : accesses)
+    touched[int(q)][int(x.space)][x.write].add(x.begin, x.end);
+  byQueue[int(q)].push_back(int(recent.size()));
   recent.push_back({op, q, std::move(accesses)});
   ++count;
   return op;

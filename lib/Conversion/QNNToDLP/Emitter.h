@@ -19,7 +19,10 @@
 #include "dlprt/Target.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -62,13 +65,36 @@ private:
   const dlprt::TargetConfig &t;
   mlir::OpBuilder &b;
   std::vector<Rec> recent; ///< instructions since the last barrier
+  /// Indices in `recent` per queue.
+  std::vector<int> byQueue[3];
+  /// Disjoint [begin, end) ranges, merged.
+  struct Ranges {
+    std::map<int64_t, int64_t> iv;
+    void add(int64_t begin, int64_t end);
+    bool overlaps(int64_t begin, int64_t end) const;
+  };
+  /// Per queue, space and (read, write): what its instructions since the
+  /// last barrier touched (for loads against stores, which share no token
+  /// channel: any conflict is a SYNC).
+  Ranges touched[3][5][2];
+  /// Whether `accesses` conflict with anything queue q touched.
+  bool touches(dlprt::isa::Queue q, const std::vector<Access> &accesses) const;
   /// Index in `recent` of the latest push on each channel (from, to), -1
   /// for none. Channels: 0 load->compute, 1 compute->load, 2
   /// compute->store, 3 store->compute.
   int lastPush[4] = {-1, -1, -1, -1};
   unsigned count = 0, syncs = 0;
+  /// Interned attribute and op names (a lowering builds thousands of ops
+  /// with the same few names; the tile search lowers a model several times).
+  llvm::StringMap<mlir::StringAttr> names;
+  llvm::DenseMap<uint8_t, mlir::OperationName> opNames;
 
   void resetTokens();
+  mlir::StringAttr name(llvm::StringRef n);
+  /// The op of `op` with `fields` and the unit attributes `flags`.
+  mlir::Operation *build(dlprt::isa::Opcode op, mlir::Location loc,
+                         const Fields &fields,
+                         llvm::ArrayRef<llvm::StringRef> flags = {});
 };
 
 } // namespace dlp::conv
