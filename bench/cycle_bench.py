@@ -15,12 +15,16 @@ cycles and latency at the target's clock; efficiency two ways (the whole
 program's roofline bound: all MAC slots against all DDR bytes; and the
 layers in sequence: the sum of the per-layer bounds) over the cycles; the
 binary size; the wall time of the timing-only dlp-run (load + validate +
-model). Nothing is asserted: this is a measurement, not a test.
+model). With --tile-search also the conv / FC layers the search made
+weight-stationary (of all, from `dlpc --report-tiles`) and the lowering's
+wall time (`dlpc --time`: the trial lowerings included). Nothing is
+asserted: this is a measurement, not a test.
 """
 
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -31,7 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "python"))
-from float_bench import MODELS, ensure_model, run_measured  # noqa: E402
+from float_bench import (MODELS, ensure_model, run_measured,  # noqa: E402
+                         run_measured_stderr)
 
 
 def main():
@@ -70,10 +75,15 @@ def main():
                 onnx.save(m, model)
                 opts = ["--csr-density", args.csr_density]
             dlpb = os.path.join(tmp, name + (".sparse" if sparse else "") + ".dlpb")
-            run_measured([dlpc, model, "--calib", calib, "--calib-batch", "1",
-                          "--target", args.target, "--weights", args.weights,
-                          "-o", dlpb] + opts +
-                         (["--tile-search"] if args.tile_search else []))
+            err = run_measured_stderr(
+                [dlpc, model, "--calib", calib, "--calib-batch", "1",
+                 "--target", args.target, "--weights", args.weights,
+                 "-o", dlpb] + opts +
+                (["--tile-search", "--report-tiles", "--time"]
+                 if args.tile_search else []))[3]
+            ws = err.count("tiled weight-stationary")
+            gemms = ws + err.count("tiled output-stationary")
+            lower = re.search(r"lower ([0-9.]+) s", err)
             prof = os.path.join(tmp, "p.json")
             wall = min(run_measured([dlp_run, dlpb, "--timing-only", "--profile-json",
                                      prof])[0] for _ in range(3))
@@ -84,7 +94,9 @@ def main():
                              cycles=cyc, latency_ms=p["latency_us"] / 1e3,
                              eff_prog=p["total"]["bound_cycles"] / cyc,
                              eff_seq=p["layers_bound_cycles"] / cyc,
-                             bin_mb=os.path.getsize(dlpb) / 2**20, wall_s=wall))
+                             bin_mb=os.path.getsize(dlpb) / 2**20, wall_s=wall,
+                             ws="%d/%d" % (ws, gemms),
+                             lower_s=float(lower.group(1)) if lower else 0))
             print("measured %s" % rows[-1]["model"], file=sys.stderr, flush=True)
     tgt = json.load(open(args.target))
     print("\nCycle model, target %s (%dx%d, %g MHz), %s weights%s"
@@ -92,15 +104,22 @@ def main():
              args.weights, ", --tile-search" if args.tile_search else ""))
     hdr = "%-18s %12s %10s %9s %9s %8s %9s" % ("model", "cycles", "ms", "eff prog",
                                             "eff seq", "bin MB", "timing s")
+    if args.tile_search:
+        hdr += " %7s %8s" % ("WS", "lower s")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
-        print("%-18s %12d %10.3f %8.1f%% %8.1f%% %8.1f %9.3f" %
-              (r["model"], r["cycles"], r["latency_ms"], 100 * r["eff_prog"],
-               100 * r["eff_seq"], r["bin_mb"], r["wall_s"]))
+        line = ("%-18s %12d %10.3f %8.1f%% %8.1f%% %8.1f %9.3f" %
+                (r["model"], r["cycles"], r["latency_ms"], 100 * r["eff_prog"],
+                 100 * r["eff_seq"], r["bin_mb"], r["wall_s"]))
+        if args.tile_search:
+            line += " %7s %8.2f" % (r["ws"], r["lower_s"])
+        print(line)
     print("eff prog: whole-program roofline bound / cycles; eff seq: sum of the "
           "layers' bounds / cycles;\ntiming s: wall time of `dlp-run --timing-only` "
-          "(load, validate, cycle model), best of 3")
+          "(load, validate, cycle model), best of 3" +
+          ("; WS: conv / FC layers weight-stationary of all; lower s: dlpc's "
+           "lowering incl. the search" if args.tile_search else ""))
 
 
 if __name__ == "__main__":

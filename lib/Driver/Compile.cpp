@@ -205,6 +205,8 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     opts.maxFracSpread = r.maxFracSpread;
     opts.csrDensity = r.csrDensity;
     opts.tileSearch = r.tileSearch;
+    opts.loopOrder = r.loopOrder;
+    opts.reportTiles = r.reportTiles;
     opts.weightScale = r.weightScale;
     opts.weightRounding = r.weightRounding;
     opts.gptqSamples = r.gptqSamples;

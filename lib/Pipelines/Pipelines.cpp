@@ -39,6 +39,8 @@ void dlp::buildDLPCompilePipeline(
   lower.targetFile = options.target;
   lower.csrDensity = options.csrDensity;
   lower.tileSearch = options.tileSearch;
+  lower.loopOrder.assign(options.loopOrder.begin(), options.loopOrder.end());
+  lower.reportTiles = options.reportTiles;
   if (target)
     pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else

@@ -16,6 +16,12 @@
       The lines of TEST starting "MODEL: " (without the prefix), each
       RAND(AxBx...) replaced by an arith.constant of seeded random floats
       (0.3 N(0, 1), 3 decimals; seed 3, in order of appearance).
+  dlp_check.py trace DISASM.mlir LAYER
+      The instructions of LAYER (by debug location) in a disassembly
+      (`dlp-translate --binary-to-dlp --mlir-print-debuginfo`), one line
+      each: "load W|F|P", "gemm block B" (B counted from the layer's first
+      parameter entry), "store", "pool", "add", "sync"; a run of N equal
+      lines as one, "... xN".
 """
 import argparse
 import os
@@ -89,6 +95,35 @@ def cmd_model(a):
     sys.stdout.write(re.sub(r"RAND\(([0-9x]+)\)", rand, text))
 
 
+def cmd_trace(a):
+    text = open(a.disasm).read()
+    alias = dict(re.findall(r'^#(loc\d*) = loc\("([^"]*)"\)', text, re.M))
+    ops = []
+    for m in re.finditer(r'^\s*dlp\.(\w+)(?: \{(.*)\})? loc\(#(loc\d*)\)$', text,
+                         re.M):
+        if alias.get(m.group(3)) == a.layer:
+            ops.append((m.group(1), dict(re.findall(r"(\w+) = (-?\d+)",
+                                                     m.group(2) or ""))))
+    if not ops:
+        sys.exit("no instruction of layer %s" % a.layer)
+    params = [int(f["param_addr"]) for op, f in ops if op == "gemm"]
+    lines = []
+    for op, f in ops:
+        if op == "load":
+            lines.append("load " + "FWP"[int(f["buf"])])
+        elif op == "gemm":
+            lines.append("gemm block %d" % (int(f["param_addr"]) - min(params)))
+        else:
+            lines.append(op)
+    i = 0
+    while i < len(lines):
+        n = 1
+        while i + n < len(lines) and lines[i + n] == lines[i]:
+            n += 1
+        print(lines[i] + (" x%d" % n if n > 1 else ""))
+        i += n
+
+
 p = argparse.ArgumentParser()
 sub = p.add_subparsers(dest="cmd", required=True)
 s = sub.add_parser("inputs")
@@ -100,6 +135,7 @@ s = sub.add_parser("same"); s.add_argument("a"); s.add_argument("b")
 s = sub.add_parser("layers"); s.add_argument("a"); s.add_argument("b")
 s.add_argument("--min", type=int, default=1)
 s = sub.add_parser("model"); s.add_argument("test")
+s = sub.add_parser("trace"); s.add_argument("disasm"); s.add_argument("layer")
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
- "model": cmd_model}[a.cmd](a)
+ "model": cmd_model, "trace": cmd_trace}[a.cmd](a)

@@ -123,8 +123,17 @@ static cl::list<std::string> inputShapes(
              "NAME=D0xD1x... (repeatable; dynamic batch / height / width)"));
 static cl::opt<bool> tileSearch(
     cl::cat(cat), "tile-search",
-    cl::desc("choose each conv / FC layer's row-band height with the cycle "
-             "model (lowers the model a few times more)"));
+    cl::desc("choose each conv / FC layer's tiling (loop order, row-band "
+             "height) with the cycle model (lowers the model a few times "
+             "more)"));
+static cl::list<std::string> loopOrder(
+    cl::cat(cat), "loop-order", cl::CommaSeparated,
+    cl::desc("force conv / FC loop orders: output or weight (-stationary) "
+             "for every layer, or NAME=output|weight for one (comma-"
+             "separated; --tile-search then chooses the rest)"));
+static cl::opt<bool> reportTiles(
+    cl::cat(cat), "report-tiles",
+    cl::desc("a remark per conv / FC layer saying how it is tiled"));
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
@@ -166,6 +175,8 @@ int main(int argc, char **argv) {
   r.autoSamples = autoSamples;
   r.csrDensity = csrDensity;
   r.tileSearch = tileSearch;
+  r.loopOrder = loopOrder;
+  r.reportTiles = reportTiles;
   r.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());

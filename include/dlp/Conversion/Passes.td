@@ -37,9 +37,18 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "Pack the kernel columns of a conv on a model input with few "
            "channels into channels (host kind 20), k_w times fewer steps">,
     Option<"tileSearch", "tile-search", "bool", "false",
-           "Choose each GEMM layer's row-band height with the cycle model: "
-           "lower with bands capped at 1, 1/2, 1/4, 1/8 of the largest that "
-           "fits, keep per layer the fastest (docs/lowering.md)">
+           "Choose each GEMM layer's tiling with the cycle model: loop order "
+           "(output- or weight-stationary) and row bands capped at 1, 1/2, "
+           "1/4, 1/8 of the largest that fits; keep per layer the fastest "
+           "(docs/lowering.md)">,
+    ListOption<"loopOrder", "loop-order", "std::string",
+               "Force GEMM layers' loop order: 'output' or 'weight' "
+               "(-stationary) for every layer, or NAME=output|weight for the "
+               "layer NAME (its debug name); the tile search then chooses "
+               "the rest">,
+    Option<"reportTiles", "report-tiles", "bool", "false",
+           "A remark per GEMM layer saying how it is tiled (loop order, "
+           "bands, where input and weights live)">
   ];
   let statistics = [
     Statistic<"numInstructions", "instructions", "Instructions emitted">,

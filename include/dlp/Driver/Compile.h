@@ -30,8 +30,12 @@ struct CompileRequest {
   double csrDensity = 0;
   /// NAME=D0xD1x... per pinned model input (ONNX import).
   std::vector<std::string> inputShapes;
-  /// Band heights per layer by the cycle model.
+  /// Tiling per layer by the cycle model.
   bool tileSearch = false;
+  /// Forced loop orders: output|weight, or NAME=output|weight.
+  std::vector<std::string> loopOrder;
+  /// A remark per GEMM layer on its tiling.
+  bool reportTiles = false;
   unsigned numThreads = 2;
   /// Inputs of the golden chain (one .npy per model input); empty: none.
   std::vector<std::string> goldenInputs;

@@ -69,8 +69,16 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       llvm::cl::init(8)};
   Option<bool> tileSearch{
       *this, "tile-search",
-      llvm::cl::desc("Choose each GEMM layer's band height with the cycle "
-                     "model (a few lowerings more)"),
+      llvm::cl::desc("Choose each GEMM layer's tiling (loop order, band "
+                     "height) with the cycle model (a few lowerings more)"),
+      llvm::cl::init(false)};
+  ListOption<std::string> loopOrder{
+      *this, "loop-order",
+      llvm::cl::desc("Force GEMM loop orders: output|weight, or "
+                     "NAME=output|weight per layer")};
+  Option<bool> reportTiles{
+      *this, "report-tiles",
+      llvm::cl::desc("A remark per GEMM layer on its tiling"),
       llvm::cl::init(false)};
   Option<double> csrDensity{
       *this, "csr-density",

@@ -1,17 +1,20 @@
 //===- LowerGemm.cpp - conv / fully-connected layers to GEMM tiles --------===//
 //
 // A layer is K x P = (taps x input channels) x output channels. Weight rows
-// (docs/isa.md section 1) are packed per block of Q output channels and per
-// K chunk that fits a weight bank; output rows are tiled in bands whose
-// input rows, output tile and accumulators fit the buffers (ping-pong when
-// two fit). Each (band, output block, K chunk) is one GEMM instruction.
+// (docs/isa.md section 1, GemmWeights.cpp) are packed per block of Q output
+// channels and per K chunk that fits a weight bank; output rows are tiled
+// in bands whose input rows, output tile and accumulators fit the buffers
+// (ping-pong when two fit). Each (band, output block, K chunk) is one GEMM
+// instruction. The tiles run in one of two loop orders (TileChoice, chosen
+// per layer by the tile search): bands outermost (output-stationary, the
+// plain lowering's) or output blocks outermost (weight-stationary).
 //
 //===----------------------------------------------------------------------===//
 
-#include "Lowering.h"
-#include "dlp/Support/Constants.h"
-#include "dlprt/Csr.h"
+#include "GemmLayer.h"
 #include "dlprt/Numerics.h"
+
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace dlp;
@@ -20,237 +23,189 @@ namespace risa = dlprt::isa;
 namespace num = dlprt::num;
 
 namespace {
-/// Everything the tiler needs to know about one GEMM layer.
-struct GemmLayer {
-  Operation *op;
-  /// Position among the function's GEMM layers (Lowering::gemmLayers).
-  unsigned index = 0;
-  int inT, outT; ///< tensor indices (outT: -1 when an epilogue op is fused)
-  /// A pool or residual add fused after the epilogue (planFusion), or null.
-  Operation *epi = nullptr;
-  /// Input units: channel blocks (conv) or storage vectors (FC); each unit
-  /// has `rowsPerUnit / L` taps.
-  int64_t units, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl;
-  int64_t O;
-  bool fc;
-  risa::WFmt fmt;
-  /// The weight integers (output channel o's at o * oStride), the column
-  /// of (unit, tap, lane) in a row of them (-1: a padding channel), and
-  /// the alignment of (unit, lane). Called once per weight row.
-  std::shared_ptr<std::vector<int8_t>> w;
-  int64_t oStride = 0;
-  std::function<int64_t(int64_t, int64_t, int64_t)> column;
-  std::function<int32_t(int64_t, int64_t)> align;
-  std::vector<Lowering::ChannelParams> params;
+/// The pool or residual add fused after a layer's epilogue, as the tiler
+/// sees it: a pool (kernel = stride) needs whole windows per band and a
+/// tile for its result; an add a tile for the other operand and the sum.
+struct Epilogue {
+  qnn::MaxPoolOp pool;
+  qnn::AvgPoolOp avg;
+  qnn::AddOp add;
+  int64_t s = 1, sw = 1, h = 0, w = 0; ///< pool strides, result rows / cols
+  risa::PoolMode mode = risa::PoolMode::Max;
+
+  /// Whether the tiles can take it: a pool whose stride the POOL
+  /// instruction cannot take (or taller than the output) cannot.
+  bool fits = true;
+
+  explicit Epilogue(const GemmLayer &g) {
+    pool = dyn_cast_or_null<qnn::MaxPoolOp>(g.epi);
+    avg = dyn_cast_or_null<qnn::AvgPoolOp>(g.epi);
+    add = dyn_cast_or_null<qnn::AddOp>(g.epi);
+    if (!pool && !avg)
+      return;
+    ArrayRef<int64_t> st = pool ? pool.getStrides() : avg.getStrides();
+    s = st[0];
+    sw = st[1];
+    auto pt = cast<RankedTensorType>(g.epi->getResult(0).getType());
+    h = pt.getDimSize(2);
+    w = pt.getDimSize(3);
+    mode = pool ? risa::PoolMode::Max : risa::PoolMode::AvgExcludePad;
+    fits = s <= 255 && sw <= 255 && s <= g.outH;
+  }
+  bool pooled() const { return pool || avg; }
+  /// FBUF vectors of the epilogue's tile for a band of r output rows.
+  int64_t vecs(int64_t r, int64_t outW) const {
+    if (pooled())
+      return (r / s) * w;
+    return add ? 2 * r * outW : 0;
+  }
 };
 
-/// DDR row of Q weights and the alignment (docs/isa.md section 1).
-void appendRow(std::vector<uint8_t> &out, risa::WFmt fmt, const int8_t *w,
-               int64_t Q, int32_t align) {
-  if (fmt == risa::WFmt::Pow2) {
-    for (int64_t q = 0; q < Q; q += 2)
-      out.push_back(uint8_t((w[q] & 0xf) | ((q + 1 < Q ? w[q + 1] & 0xf : 0)
-                                            << 4)));
-  } else {
-    for (int64_t q = 0; q < Q; ++q)
-      out.push_back(uint8_t(w[q]));
+/// How a layer's tiles are laid out (planTiling): the K chunking, the band
+/// height and the feature buffer's split.
+struct Tiling {
+  LoopOrder order = LoopOrder::OutputStationary;
+  int64_t perChunk = 0;
+  /// Only one K chunk of the input on chip at a time (loaded per chunk).
+  bool chunkedInput = false;
+  /// Weight-stationary: the whole input on chip, loaded once.
+  bool residentInput = false;
+  /// Band rows; FBUF tile slots (2: ping-pong).
+  int64_t R = 0, slots = 0;
+};
+
+/// Band heights for layer g: the largest R whose tiles fit (under the
+/// choice's slots and band cap), in the tiling's input mode.
+class BandPlanner {
+public:
+  BandPlanner(const Lowering &lw, const GemmLayer &g, const Epilogue &epi,
+              const TileChoice &choice)
+      : g(g), epi(epi), choice(choice), L(lw.L), fbuf(lw.t.fbufVectors()),
+        abuf(lw.t.abufVectors()) {}
+
+  /// Input rows a band of r output rows reads.
+  int64_t inRows(int64_t r) const {
+    return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
   }
-  out.push_back(uint8_t(align));
-}
+  /// FBUF vectors of the input the tiles of an r-row band keep per slot:
+  /// every unit's rows (once per band), one K chunk's, or none (the whole
+  /// input sits below the slots).
+  int64_t inVecs(const Tiling &tl, int64_t r) const {
+    if (tl.residentInput)
+      return 0;
+    return (tl.chunkedInput ? tl.perChunk : g.units) * inRows(r) * g.inW;
+  }
+  int64_t allInput() const { return g.units * g.inH * g.inW; }
+
+  /// Sets tl.R and tl.slots (R = 0: nothing fits): the largest band whose
+  /// tiles fit twice (ping-pong), else once, then capped at 1/bandDivisor
+  /// of it. (Holding the tiles once when twice fit, for taller bands, was
+  /// a trial of the tile search: it changed no model's total cycles, so
+  /// it is not a choice.)
+  void plan(Tiling &tl) const {
+    find(tl, g.outH);
+    if (int64_t d = std::max<int64_t>(1, choice.bandDivisor); tl.R && d > 1)
+      find(tl, std::max(epi.s, (tl.R + d - 1) / d));
+  }
+
+private:
+  const GemmLayer &g;
+  const Epilogue &epi;
+  const TileChoice &choice;
+  const int64_t L, fbuf, abuf;
+
+  void find(Tiling &tl, int64_t rMax) const {
+    tl.R = tl.slots = 0;
+    int64_t fixed = tl.residentInput ? allInput() : 0;
+    for (int64_t sl = 2; sl >= 1 && !tl.R; --sl)
+      for (int64_t r = std::min(g.outH, rMax); r >= 1 && !tl.R; --r)
+        if (fixed + sl * (inVecs(tl, r) + r * g.outW + epi.vecs(r, g.outW)) <=
+                fbuf &&
+            r * g.outW <= abuf && inRows(r) <= 4095 && r % epi.s == 0)
+          tl.R = r, tl.slots = sl;
+  }
+};
+
+/// One output band: its rows and the input rows it reads.
+struct Band {
+  int64_t oy0, rb, iy0 = 0, rowsIn = 1, padT = 0;
+};
 
 LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   const dlprt::TargetConfig &t = lw.t;
   const int64_t L = lw.L, Q = lw.Q;
   Location loc = g.op->getLoc();
+  TileChoice choice = lw.tileChoice(g.index);
   int64_t taps = g.kh * g.kw;
   int64_t nQb = (g.O + Q - 1) / Q;
   int64_t bankRows = t.wbufBankRows();
-  int64_t perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
-  if (perChunk < 1)
-    return lw.error(g.op, "a ") << g.kh << "x" << g.kw
-                                << " kernel does not fit a weight bank";
-  // Band height R: input rows, output tile and accumulators must fit.
-  auto inRows = [&](int64_t r) {
-    return g.fc ? 1 : std::min(g.inH, (r - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  };
-  // Input units on chip at a time: all of them (loaded once per band), or
-  // with `chunkedInput` only those of one K chunk (loaded per chunk).
-  bool chunkedInput = false;
-  auto inVecs = [&](int64_t r) {
-    return (chunkedInput ? perChunk : g.units) * inRows(r) * g.inW;
-  };
-  // A fused pool (kernel = stride) needs whole windows per band and a tile
-  // for its result; a fused add a tile for the other operand and the sum.
-  int64_t poolS = 1, poolSw = 1, poolH = 0, poolW = 0;
-  risa::PoolMode poolMode = risa::PoolMode::Max;
-  auto poolOp = dyn_cast_or_null<qnn::MaxPoolOp>(g.epi);
-  auto avgOp = dyn_cast_or_null<qnn::AvgPoolOp>(g.epi);
-  auto addOp = dyn_cast_or_null<qnn::AddOp>(g.epi);
-  if (poolOp || avgOp) {
-    ArrayRef<int64_t> st = poolOp ? poolOp.getStrides() : avgOp.getStrides();
-    poolS = st[0];
-    poolSw = st[1];
-    auto pt = cast<RankedTensorType>(g.epi->getResult(0).getType());
-    poolH = pt.getDimSize(2);
-    poolW = pt.getDimSize(3);
-    poolMode = poolOp ? risa::PoolMode::Max : risa::PoolMode::AvgExcludePad;
-    if (poolS > 255 || poolSw > 255 || poolS > g.outH)
-      g.epi = nullptr, poolOp = nullptr, avgOp = nullptr;
-  }
-  auto epiVecs = [&](int64_t r) -> int64_t {
-    if (poolOp || avgOp)
-      return (r / poolS) * poolW;
-    return addOp ? 2 * r * g.outW : 0;
-  };
-  int64_t fbuf = t.fbufVectors(), abuf = t.abufVectors();
-  // The largest band R whose tiles fit twice (ping-pong), else once.
-  int64_t R = 0, slots = 0;
-  int64_t rMax = g.outH;
-  auto findBand = [&] {
-    for (int64_t sl = 2; sl >= 1 && !R; --sl)
-      for (int64_t r = std::min(g.outH, rMax); r >= 1 && !R; --r)
-        if (sl * (inVecs(r) + r * g.outW + epiVecs(r)) <= fbuf &&
-            r * g.outW <= abuf && inRows(r) <= 4095 && r % poolS == 0)
-          R = r, slots = sl;
-  };
-  findBand();
-  // Tile search (--tile-search): this layer's bands at most 1/d of the
-  // largest that fits, d chosen per layer by the cycle model.
-  if (int64_t d = lw.bandDivisor(g.index); R && d > 1) {
-    rMax = std::max(poolS, (R + d - 1) / d);
-    R = 0;
-    findBand();
-  }
-  if (!R && g.epi) {
+  Tiling tl;
+  tl.perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
+  if (tl.perChunk < 1)
+    return lw.error(g.op, "a ")
+           << g.kh << "x" << g.kw << " kernel does not fit a weight bank";
+  Epilogue epi(g);
+  BandPlanner bands(lw, g, epi, choice);
+  if (epi.fits)
+    bands.plan(tl);
+  if (!tl.R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
     lw.fused.erase(g.epi);
     g.epi = nullptr;
     g.outT = lw.tensorOf(g.op->getResult(0));
     return emitGemmLayer(lw, g);
   }
-  if (!R) {
+  if (!tl.R) {
     // Not even one output row of every input channel block fits: keep only
     // one K chunk of the input on chip (loaded per chunk, re-read per
     // output block), with chunks as large as fit.
-    int64_t allIn = inVecs(1);
-    chunkedInput = true;
-    for (int64_t pc = perChunk; pc >= 1 && !R; pc /= 2) {
-      perChunk = pc;
-      findBand();
+    int64_t allIn = bands.inVecs(tl, 1);
+    tl.chunkedInput = true;
+    for (int64_t pc = tl.perChunk; pc >= 1 && !tl.R; pc /= 2) {
+      tl.perChunk = pc;
+      bands.plan(tl);
     }
-    if (!R)
+    if (!tl.R)
       return lw.error(g.op, "one output row (")
              << allIn << " input + " << g.outW
-             << " output vectors) does not fit the feature buffer (" << fbuf
+             << " output vectors) does not fit the feature buffer ("
+             << t.fbufVectors()
              << " vectors), not even one input channel block at a time";
   }
-  int64_t nChunks = (g.units + perChunk - 1) / perChunk;
-  int64_t inSlot = inVecs(R), outSlot = R * g.outW, epiSlot = epiVecs(R);
-  int64_t accSlots = 2 * R * g.outW <= abuf ? 2 : 1;
-
-
-  // Weight rows: [qb][chunk][tap][unit in chunk][lane], Q codes each. The
-  // source column and alignment of each row are the same for every block;
-  // a block's codes are gathered one output channel (one contiguous weight
-  // row) at a time.
-  std::vector<int64_t> cols, chunkStart;
-  std::vector<int32_t> aligns;
-  for (int64_t c = 0; c < nChunks; ++c) {
-    chunkStart.push_back(cols.size());
-    int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
-    for (int64_t tap = 0; tap < taps; ++tap)
-      for (int64_t u = u0; u < u1; ++u)
-        for (int64_t l = 0; l < L; ++l) {
-          cols.push_back(g.column(u, tap, l));
-          int32_t a = g.align(u, l);
-          if (a < 0 || a > 31)
-            return lw.error(g.op, "input alignment shift ")
-                   << a << " outside [0, 31]";
-          aligns.push_back(a);
-        }
-  }
-  int64_t perQb = cols.size(), rowCount = nQb * perQb;
-  std::vector<uint8_t> rows;
-  rows.reserve(rowCount * t.rowBytes(g.fmt));
-  std::vector<int8_t> codes(perQb * Q);
-  for (int64_t qb = 0; qb < nQb; ++qb) {
-    std::fill(codes.begin(), codes.end(), 0);
-    for (int64_t q = 0, nq = std::min(Q, g.O - qb * Q); q < nq; ++q) {
-      const int8_t *src = g.w->data() + (qb * Q + q) * g.oStride;
-      for (int64_t r = 0; r < perQb; ++r)
-        if (cols[r] >= 0)
-          codes[r * Q + q] = src[cols[r]];
-    }
-    for (int64_t r = 0; r < perQb; ++r)
-      appendRow(rows, g.fmt, codes.data() + r * Q, Q, aligns[r]);
-  }
-  // Dense: rows [chunkRow, + nRows) of block qb, chunk c. CSR (a layer
-  // below the --csr-density): each (block, chunk) is one GEMM_CSR stream
-  // (docs/isa.md 3.7) of whole WBUF rows, laid out one after the other.
-  auto nRowsOf = [&](int64_t c) {
-    int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
-    return taps * (u1 - u0) * L;
-  };
-  bool csr = false;
-  std::vector<int64_t> csrStart, csrRows;
-  if (lw.csrDensity > 0 && !g.w->empty()) {
-    int64_t nonZero = std::count_if(g.w->begin(), g.w->end(),
-                                    [](int8_t v) { return v != 0; });
-    csr = double(nonZero) < lw.csrDensity * double(g.w->size());
-  }
-  // The precision config's per-layer choice (`"csr": {layer: bool}`,
-  // carried by the quantizer as `dlp.csr`) overrides the threshold.
-  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr")) {
-    if (a.getValue() && !t.csr)
-      return lw.error(g.op, "the precision config asks for CSR weights but "
-                            "the target has no CSR decoder");
-    csr = a.getValue() && !g.w->empty();
-  }
-  if (csr) {
-    std::vector<uint8_t> streams;
-    int64_t width = t.rowBytes(risa::WFmt::Csr);
-    for (int64_t qb = 0; qb < nQb && csr; ++qb)
-      for (int64_t c = 0; c < nChunks && csr; ++c) {
-        int64_t n = nRowsOf(c);
-        std::vector<int8_t> blk(n * Q);
-        std::vector<int32_t> al(n);
-        for (int64_t r = 0; r < n; ++r) {
-          al[r] = aligns[chunkStart[c] + r];
-          // Codes of row r (the dense rows hold them packed; re-gather).
-          for (int64_t q = 0, nq = std::min(Q, g.O - qb * Q); q < nq; ++q) {
-            int64_t col = cols[chunkStart[c] + r];
-            blk[r * Q + q] =
-                col >= 0 ? (*g.w)[(qb * Q + q) * g.oStride + col] : 0;
-          }
-        }
-        std::vector<uint8_t> st = dlprt::encodeCsr(blk.data(), al.data(), n,
-                                                   uint32_t(Q), g.fmt);
-        int64_t nr = (int64_t(st.size()) + width - 1) / width;
-        // A stream must fit a bank and index its rows in 16 bits; a denser
-        // chunk than the dense rows stays dense (the whole layer).
-        if (nr > bankRows || n > 65536 || nr > n) {
-          csr = false;
-          break;
-        }
-        st.resize(nr * width, 0);
-        csrStart.push_back(int64_t(streams.size()) / width);
-        csrRows.push_back(nr);
-        streams.insert(streams.end(), st.begin(), st.end());
-      }
-    if (csr) {
-      rows = std::move(streams);
-      rowCount = int64_t(rows.size()) / width;
+  std::shared_ptr<const WeightRows> wr = packWeights(lw, g, tl.perChunk);
+  if (!wr)
+    return failure();
+  const WeightRows &W = *wr;
+  int64_t nChunks = W.nChunks;
+  bool resident = W.rowCount <= int64_t(t.wbufRows());
+  int64_t maxBlockRows = 0;
+  for (int64_t qb = 0; qb < nQb; ++qb)
+    maxBlockRows = std::max(maxBlockRows, W.blockRows(qb));
+  // Weight-stationary needs each block's rows (every K chunk) on chip at
+  // once; then the whole input too if it fits (loaded once, not per
+  // block), else bands as the output-stationary order's.
+  bool wsApplies = resident || maxBlockRows <= int64_t(t.wbufRows());
+  if (choice.order == LoopOrder::WeightStationary && wsApplies) {
+    tl.order = LoopOrder::WeightStationary;
+    if (!tl.chunkedInput) {
+      Tiling whole = tl;
+      whole.residentInput = true;
+      bands.plan(whole);
+      if (whole.R)
+        tl = whole;
     }
   }
-  risa::WFmt loadFmt = csr ? risa::WFmt::Csr : g.fmt;
-  auto chunkRow = [&](int64_t qb, int64_t c) {
-    return csr ? csrStart[qb * nChunks + c] : qb * perQb + chunkStart[c];
-  };
-  auto chunkRows = [&](int64_t qb, int64_t c) {
-    return csr ? csrRows[qb * nChunks + c] : nRowsOf(c);
-  };
-  uint64_t wOff = lw.addConst(rows);
-  int64_t rowBytes = t.rowBytes(loadFmt);
+  int64_t R = tl.R, slots = tl.slots;
+  int64_t inSlot = bands.inVecs(tl, R), outSlot = R * g.outW,
+          epiSlot = epi.vecs(R, g.outW);
+  int64_t accSlots = 2 * R * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
+  // FBUF: the input (slots of band / chunk inputs, or the whole input),
+  // then the output tiles' slots, then the epilogue tiles' slots.
+  int64_t outBase = tl.residentInput ? bands.allInput() : slots * inSlot;
+  int64_t epiBase = outBase + slots * outSlot;
+
+  uint64_t wOff = lw.addConst(W.bytes);
+  int64_t rowBytes = t.rowBytes(W.loadFmt);
   for (const Lowering::ChannelParams &p : g.params)
     if (p.shift < -32 || p.shift > 63)
       return lw.error(g.op, "requantization shift ")
@@ -262,24 +217,38 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t pBase = lw.paramBase(nQb);
   lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, pOff, nQb);
 
-  bool resident = rowCount <= int64_t(t.wbufRows());
+  bool ws = tl.order == LoopOrder::WeightStationary;
   int64_t wBase = 0;
   // Resident weights stay on chip for every band; each (block, chunk) is
   // loaded just before its first GEMM, so the first GEMMs need not wait for
   // the whole layer's weights and later loads run under earlier GEMMs.
   // A layer whose weights fit one bank takes the bank the previous such
   // layer did not, so its loads need not wait for that layer's GEMMs.
-  if (resident && rowCount <= bankRows)
+  if (resident && W.rowCount <= bankRows)
     wBase = (lw.weightBank++ % 2) * bankRows;
+  // Weight-stationary blocks that do not all fit: a block's rows stay for
+  // its bands, in the bank the previous block did not take when two blocks
+  // fit (its loads then run under that block's GEMMs), else at row 0 (a
+  // chunk's load waits for the previous block's GEMMs on those rows).
+  int64_t firstBank = 0;
+  bool blockBanks =
+      ws && !resident && 2 * maxBlockRows <= int64_t(t.wbufRows());
+  if (blockBanks) {
+    firstBank = lw.weightBank;
+    lw.weightBank += nQb;
+  }
+  auto blockBase = [&](int64_t qb) {
+    return blockBanks ? ((firstBank + qb) % 2) * bankRows : 0;
+  };
 
   TensorRec in = lw.tensors[g.inT];
   TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
   // The fused add's other operand and parameter entries (one per block).
   TensorRec other;
   int64_t addBase = 0;
-  if (addOp) {
+  if (epi.add) {
     Value conv = g.op->getResult(0);
-    Value b = addOp.getLhs() == conv ? addOp.getRhs() : addOp.getLhs();
+    Value b = epi.add.getLhs() == conv ? epi.add.getRhs() : epi.add.getLhs();
     other = lw.tensors[lw.tensorOf(b)];
     auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
     std::vector<Lowering::ChannelParams> ap(g.O);
@@ -287,12 +256,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       int32_t fa = fc.at(c), fb = other.fracAt(c), fo = out.fracAt(c);
       ap[c].aux = fa - fb;
       ap[c].shift = std::max(fa, fb) - fo;
-      ap[c].actMin = std::clamp(addOp.actMin(c), -128, 127);
-      ap[c].actMax = std::clamp(addOp.actMax(c), -128, 127);
+      ap[c].actMin = std::clamp(epi.add.actMin(c), -128, 127);
+      ap[c].actMax = std::clamp(epi.add.actMax(c), -128, 127);
       if (ap[c].shift < -32 || ap[c].shift > 63 || ap[c].aux < -22 ||
           ap[c].aux > 22)
-        return lw.error(addOp, "scale difference outside the ADD "
-                               "instruction's range");
+        return lw.error(epi.add, "scale difference outside the ADD "
+                                 "instruction's range");
     }
     addBase = pBase + nQb;
     if (addBase + nQb > int64_t(t.paramEntries))
@@ -300,218 +269,260 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, addBase,
                  lw.packParams(ap), nQb);
   }
-  int64_t bandIdx = 0, outIdx = 0, accIdx = 0, wIdx = 0, inLoads = 0;
-  for (int64_t oy0 = 0; oy0 < g.outH; oy0 += R, ++bandIdx) {
-    int64_t rb = std::min(R, g.outH - oy0);
-    int64_t inAddr = (bandIdx % slots) * inSlot;
-    int64_t iy0 = 0, rowsIn = 1, padT = 0, cstride = 1;
-    if (g.fc) {
-      if (!chunkedInput)
-        lw.loadFmap(loc, inAddr, in.offset, g.units, 1, 0, in);
-    } else {
+
+  // The band of output rows from oy0 and the input rows it reads.
+  auto bandAt = [&](int64_t oy0) -> FailureOr<Band> {
+    Band bd{oy0, std::min(R, g.outH - oy0)};
+    if (!g.fc) {
       int64_t start = oy0 * g.sh - g.pt;
-      iy0 = std::max<int64_t>(0, start);
-      int64_t iy1 = std::min(g.inH, (oy0 + rb - 1) * g.sh - g.pt +
+      bd.iy0 = std::max<int64_t>(0, start);
+      int64_t iy1 = std::min(g.inH, (oy0 + bd.rb - 1) * g.sh - g.pt +
                                         (g.kh - 1) * g.dh + 1);
-      if (iy1 <= iy0)
+      if (iy1 <= bd.iy0)
         return lw.error(g.op, "an output band reads no input row (padding "
                               "larger than the kernel)");
-      rowsIn = iy1 - iy0;
-      padT = iy0 - start;
-      cstride = rowsIn * g.inW;
-      if (!chunkedInput)
-        lw.loadFmap(loc, inAddr, in.offset + uint64_t(iy0) * g.inW * L,
-                    rowsIn * g.inW, g.units, in.H * in.W * L, in);
+      bd.rowsIn = iy1 - bd.iy0;
+      bd.padT = bd.iy0 - start;
     }
-    if (padT > 15 || g.pl > 15)
+    if (bd.padT > 15 || g.pl > 15)
       return lw.error(g.op, "padding above 15");
-    for (int64_t qb = 0; qb < nQb; ++qb, ++outIdx) {
-      int64_t outAddr = slots * inSlot + (outIdx % slots) * outSlot;
-      int64_t epiAddr = slots * (inSlot + outSlot) + (outIdx % slots) * epiSlot;
-      int64_t accAddr = (accIdx++ % accSlots) * outSlot;
-      for (int64_t c = 0; c < nChunks; ++c) {
-        int64_t u0 = c * perChunk, u1 = std::min(g.units, u0 + perChunk);
-        int64_t nRows = chunkRows(qb, c);
-        int64_t wAddr;
-        if (resident) {
-          wAddr = wBase + chunkRow(qb, c);
-          if (bandIdx == 0)
-            lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wAddr,
-                         wOff + uint64_t(chunkRow(qb, c)) * rowBytes, nRows);
-        } else {
-          wAddr = (wIdx++ % 2) * bankRows;
-          lw.loadConst(loc, risa::Buf::WBuf, loadFmt, wAddr,
-                       wOff + uint64_t(chunkRow(qb, c)) * rowBytes, nRows);
-        }
-        bool last = c + 1 == nChunks;
-        int64_t a0 = inAddr + u0 * cstride;
-        if (chunkedInput) {
-          // This chunk's input units only.
-          a0 = (inLoads++ % slots) * inSlot;
-          if (g.fc)
-            lw.loadFmap(loc, a0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0,
-                        in);
-          else
-            lw.loadFmap(loc, a0,
-                        in.offset + uint64_t(u0 * in.H * in.W + iy0 * g.inW) *
-                                        L,
-                        rowsIn * g.inW, u1 - u0, in.H * in.W * L, in);
-        }
-        std::vector<Access> acc = {
-            {Space::FBuf, a0, a0 + (u1 - u0) * cstride, false},
-            {Space::WBuf, wAddr, wAddr + nRows, false},
-            {Space::PBuf, pBase + qb, pBase + qb + 1, false},
-            {Space::ABuf, accAddr, accAddr + rb * g.outW, true}};
-        if (last)
-          acc.push_back({Space::FBuf, outAddr, outAddr + rb * g.outW, true});
-        lw.em.emit(csr ? risa::Opcode::GemmCsr : risa::Opcode::Gemm, loc,
-                   {{"wfmt", int64_t(g.fmt)},
-                    {"accumulate", c > 0},
-                    {"epilogue", last},
-                    {"in_addr", a0},
-                    {"in_cstride", cstride},
-                    {"in_h", rowsIn},
-                    {"in_w", g.inW},
-                    {"in_cb", u1 - u0},
-                    {"out_h", rb},
-                    {"out_w", g.outW},
-                    {"k_h", g.kh},
-                    {"k_w", g.kw},
-                    {"stride_h", g.sh},
-                    {"stride_w", g.sw},
-                    {"dil_h", g.dh},
-                    {"dil_w", g.dw},
-                    {"pad_t", padT},
-                    {"pad_l", g.pl},
-                    {"w_addr", wAddr},
-                    {"acc_addr", accAddr},
-                    {"param_addr", pBase + qb},
-                    {"out_addr", outAddr}},
-                   std::move(acc));
-        ++lw.numGemms;
-      }
-      if (poolOp || avgOp) {
-        // Pool the tile on chip; floor mode drops a band's partial window.
-        int64_t prb = rb / poolS;
-        if (prb == 0)
-          continue;
-        Operation *p = g.epi;
-        ArrayRef<int64_t> k = poolOp ? poolOp.getKernelShape()
-                                     : avgOp.getKernelShape();
-        lw.em.emit(risa::Opcode::Pool, p->getLoc(),
-                   {{"mode", int64_t(poolMode)},
-                    {"in_addr", outAddr},
-                    {"in_cstride", rb * g.outW},
-                    {"in_h", rb},
-                    {"in_w", g.outW},
-                    {"cb", 1},
-                    {"out_h", prb},
-                    {"out_w", poolW},
-                    {"k_h", k[0]},
-                    {"k_w", k[1]},
-                    {"stride_h", poolS},
-                    {"stride_w", poolSw},
-                    {"pad_t", 0},
-                    {"pad_l", 0},
-                    {"pad_b", 0},
-                    {"pad_r", 0},
-                    {"dil_h", 1},
-                    {"dil_w", 1},
-                    {"out_addr", epiAddr},
-                    {"out_cstride", prb * poolW}},
-                   {{Space::FBuf, outAddr, outAddr + rb * g.outW, false},
-                    {Space::FBuf, epiAddr, epiAddr + prb * poolW, true}});
-        lw.storeFmap(p->getLoc(), epiAddr,
-                     out.offset +
-                         uint64_t((qb * poolH + oy0 / poolS) * poolW) * L,
-                     prb * poolW, 1, 0, out);
-        continue;
-      }
-      uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
-      if (addOp) {
-        // Residual add on chip: load the other operand's tile, add, store.
-        int64_t n = rb * g.outW, bAddr = epiAddr, sumAddr = epiAddr + n;
-        Location al = addOp.getLoc();
-        lw.loadFmap(al, bAddr, other.offset + tileOff, n, 1, 0, other);
-        lw.em.emit(risa::Opcode::Add, al,
-                   {{"unary", 0},
-                    {"a_addr", outAddr},
-                    {"b_addr", bAddr},
-                    {"out_addr", sumAddr},
-                    {"n", n},
-                    {"cb", 1},
-                    {"a_cstride", n},
-                    {"b_cstride", n},
-                    {"out_cstride", n},
-                    {"param_addr", addBase + qb}},
-                   {{Space::FBuf, outAddr, outAddr + n, false},
-                    {Space::FBuf, bAddr, bAddr + n, false},
-                    {Space::PBuf, addBase + qb, addBase + qb + 1, false},
-                    {Space::FBuf, sumAddr, sumAddr + n, true}});
-        lw.storeFmap(al, sumAddr, out.offset + tileOff, n, 1, 0, out);
-        continue;
-      }
-      lw.storeFmap(loc, outAddr, out.offset + tileOff, rb * g.outW, 1, 0,
-                   out);
-    }
-  }
-  return success();
-}
+    return bd;
+  };
+  int64_t outIdx = 0, accIdx = 0, wIdx = 0, inLoads = 0;
+  // A band's input rows of every unit, into the next input slot.
+  auto loadBand = [&](const Band &bd) {
+    int64_t addr = (inLoads++ % slots) * inSlot;
+    if (g.fc)
+      lw.loadFmap(loc, addr, in.offset, g.units, 1, 0, in);
+    else
+      lw.loadFmap(loc, addr, in.offset + uint64_t(bd.iy0) * g.inW * L,
+                  bd.rowsIn * g.inW, g.units, in.H * in.W * L, in);
+    return addr;
+  };
+  // Units [u0, u1) of the input, whole, at FBUF u0 * in_cstride.
+  auto loadWhole = [&](int64_t u0, int64_t u1) {
+    if (g.fc)
+      lw.loadFmap(loc, u0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0, in);
+    else
+      lw.loadFmap(loc, u0 * g.inH * g.inW,
+                  in.offset + uint64_t(u0) * in.H * in.W * L, g.inH * g.inW,
+                  u1 - u0, in.H * in.W * L, in);
+  };
 
-/// Weight codes, bias and epilogue parameters shared by conv and FC.
-LogicalResult prepare(Lowering &lw, Operation *op, Value weight, Value bias,
-                      Value input, Value output, int64_t K,
-                      std::function<int32_t(int64_t, int64_t)> actMin,
-                      std::function<int32_t(int64_t, int64_t)> actMax,
-                      GemmLayer &g, std::shared_ptr<std::vector<int8_t>> &w,
-                      SmallVectorImpl<int32_t> &accFrac, int32_t &fmax) {
-  auto wType = cast<RankedTensorType>(weight.getType());
-  auto wConst = weight.getDefiningOp<qnn::ConstantOp>();
-  if (!wConst)
-    return lw.error(op, "the weight is not a qnn.constant");
-  auto codes = readI8Constant(wConst.getValue());
-  if (!codes)
-    return lw.error(op, "cannot read the weight constant");
-  w = std::make_shared<std::vector<int8_t>>(codes->data.begin(),
-                                            codes->data.end());
-  Attribute enc = wType.getEncoding();
-  g.fmt = isa<qnn::Pow2Attr>(enc) ? risa::WFmt::Pow2 : risa::WFmt::Int8;
-  if ((g.fmt == risa::WFmt::Pow2 && !lw.t.pow2Weights) ||
-      (g.fmt == risa::WFmt::Int8 && !lw.t.int8Weights))
-    return lw.error(op, "the target has no ")
-           << (g.fmt == risa::WFmt::Pow2 ? "pow2" : "int8")
-           << " weight support";
-  auto fin = qnn::encodingOf<qnn::FmapAttr>(input.getType());
-  auto fout = qnn::encodingOf<qnn::FmapAttr>(output.getType());
-  g.O = wType.getDimSize(0);
-  accFrac = qnn::accumulatorFracs(fin, enc, g.O, K, 1);
-  // The alignment of input i is (F_o + lsb_o) - f_i: the same for every o
-  // (F_o = max_i f_i - lsb_o, docs/isa.md section 3.3).
-  fmax = accFrac[0] + qnn::weightLsb(enc, 0);
-  for (int64_t o = 1; o < g.O; ++o)
-    if (accFrac[o] + qnn::weightLsb(enc, o) != fmax)
-      return lw.error(op, "accumulator scales are not the derived ones");
-  std::optional<ConstantData<int32_t>> b;
-  if (bias) {
-    auto bConst = bias.getDefiningOp<qnn::ConstantOp>();
-    if (bConst)
-      b = readI32Constant(bConst.getValue());
-    if (!b)
-      return lw.error(op, "cannot read the bias constant");
+  // Rows [y0, y1) of unit u into the whole input's place.
+  auto loadRows = [&](int64_t u, int64_t y0, int64_t y1) {
+    lw.loadFmap(loc, u * g.inH * g.inW + y0 * g.inW,
+                in.offset + uint64_t(u * in.H * in.W + y0 * g.inW) * L,
+                (y1 - y0) * g.inW, 1, 0, in);
+  };
+  int64_t nBands = (g.outH + R - 1) / R;
+  int64_t rowsLoaded = 0; // of the whole input, by the first block
+
+  // One (band, output block) tile whose input units sit at inAddr +
+  // unit * cstride: the GEMM of every K chunk (each after the loads of its
+  // weights, when not on chip yet, and of its chunk input), then the
+  // epilogue. `firstBand`: the block's weights are used for the first
+  // time; `loadInput`: the first block of a layer whose whole input is on
+  // chip: its GEMMs load the input, per chunk (one band: every row) or
+  // per band and unit (the rows not loaded yet), so they start before all
+  // of it is in.
+  auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
+                      int64_t cstride, bool firstBand, bool loadInput) {
+    int64_t rb = bd.rb, oy0 = bd.oy0;
+    int64_t outAddr = outBase + (outIdx % slots) * outSlot;
+    int64_t epiAddr = epiBase + (outIdx++ % slots) * epiSlot;
+    int64_t accAddr = (accIdx++ % accSlots) * outSlot;
+    for (int64_t c = 0; c < nChunks; ++c) {
+      int64_t u0 = c * tl.perChunk, u1 = std::min(g.units, u0 + tl.perChunk);
+      int64_t nRows = W.rows(qb, c);
+      int64_t wAddr;
+      bool loadW = true;
+      if (resident) {
+        wAddr = wBase + W.row(qb, c);
+        loadW = firstBand;
+      } else if (ws) {
+        wAddr = blockBase(qb) + W.row(qb, c) - W.row(qb, 0);
+        loadW = firstBand;
+      } else {
+        wAddr = (wIdx++ % 2) * bankRows;
+      }
+      if (loadW)
+        lw.loadConst(loc, risa::Buf::WBuf, W.loadFmt, wAddr,
+                     wOff + uint64_t(W.row(qb, c)) * rowBytes, nRows);
+      bool last = c + 1 == nChunks;
+      int64_t a0 = inAddr + u0 * cstride;
+      if (tl.chunkedInput) {
+        // This chunk's input units only.
+        a0 = (inLoads++ % slots) * inSlot;
+        if (g.fc)
+          lw.loadFmap(loc, a0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0, in);
+        else
+          lw.loadFmap(loc, a0,
+                      in.offset +
+                          uint64_t(u0 * in.H * in.W + bd.iy0 * g.inW) * L,
+                      bd.rowsIn * g.inW, u1 - u0, in.H * in.W * L, in);
+      } else if (loadInput && nBands == 1) {
+        loadWhole(u0, u1);
+      } else if (loadInput && bd.iy0 + bd.rowsIn > rowsLoaded) {
+        for (int64_t u = u0; u < u1; ++u)
+          loadRows(u, rowsLoaded, bd.iy0 + bd.rowsIn);
+      }
+      // The input rows it reads: one range when the units' rows are
+      // adjacent, else one per unit (the whole input on chip: loads of
+      // later bands' rows in between need not wait for this GEMM).
+      std::vector<Access> acc;
+      int64_t unitVecs = bd.rowsIn * g.inW;
+      if (cstride == unitVecs || g.fc)
+        acc.push_back({Space::FBuf, a0, a0 + (u1 - u0) * cstride, false});
+      else
+        for (int64_t u = u0; u < u1; ++u)
+          acc.push_back({Space::FBuf, a0 + (u - u0) * cstride,
+                         a0 + (u - u0) * cstride + unitVecs, false});
+      acc.push_back({Space::WBuf, wAddr, wAddr + nRows, false});
+      acc.push_back({Space::PBuf, pBase + qb, pBase + qb + 1, false});
+      acc.push_back({Space::ABuf, accAddr, accAddr + rb * g.outW, true});
+      if (last)
+        acc.push_back({Space::FBuf, outAddr, outAddr + rb * g.outW, true});
+      lw.em.emit(W.csr ? risa::Opcode::GemmCsr : risa::Opcode::Gemm, loc,
+                 {{"wfmt", int64_t(g.fmt)},
+                  {"accumulate", c > 0},
+                  {"epilogue", last},
+                  {"in_addr", a0},
+                  {"in_cstride", cstride},
+                  {"in_h", bd.rowsIn},
+                  {"in_w", g.inW},
+                  {"in_cb", u1 - u0},
+                  {"out_h", rb},
+                  {"out_w", g.outW},
+                  {"k_h", g.kh},
+                  {"k_w", g.kw},
+                  {"stride_h", g.sh},
+                  {"stride_w", g.sw},
+                  {"dil_h", g.dh},
+                  {"dil_w", g.dw},
+                  {"pad_t", bd.padT},
+                  {"pad_l", g.pl},
+                  {"w_addr", wAddr},
+                  {"acc_addr", accAddr},
+                  {"param_addr", pBase + qb},
+                  {"out_addr", outAddr}},
+                 std::move(acc));
+      ++lw.numGemms;
+    }
+    if (loadInput)
+      rowsLoaded = std::max(rowsLoaded, bd.iy0 + bd.rowsIn);
+    if (epi.pooled()) {
+      // Pool the tile on chip; floor mode drops a band's partial window.
+      int64_t prb = rb / epi.s;
+      if (prb == 0)
+        return;
+      Operation *p = g.epi;
+      ArrayRef<int64_t> k =
+          epi.pool ? epi.pool.getKernelShape() : epi.avg.getKernelShape();
+      lw.em.emit(risa::Opcode::Pool, p->getLoc(),
+                 {{"mode", int64_t(epi.mode)},
+                  {"in_addr", outAddr},
+                  {"in_cstride", rb * g.outW},
+                  {"in_h", rb},
+                  {"in_w", g.outW},
+                  {"cb", 1},
+                  {"out_h", prb},
+                  {"out_w", epi.w},
+                  {"k_h", k[0]},
+                  {"k_w", k[1]},
+                  {"stride_h", epi.s},
+                  {"stride_w", epi.sw},
+                  {"pad_t", 0},
+                  {"pad_l", 0},
+                  {"pad_b", 0},
+                  {"pad_r", 0},
+                  {"dil_h", 1},
+                  {"dil_w", 1},
+                  {"out_addr", epiAddr},
+                  {"out_cstride", prb * epi.w}},
+                 {{Space::FBuf, outAddr, outAddr + rb * g.outW, false},
+                  {Space::FBuf, epiAddr, epiAddr + prb * epi.w, true}});
+      lw.storeFmap(p->getLoc(), epiAddr,
+                   out.offset +
+                       uint64_t((qb * epi.h + oy0 / epi.s) * epi.w) * L,
+                   prb * epi.w, 1, 0, out);
+      return;
+    }
+    uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
+    if (epi.add) {
+      // Residual add on chip: load the other operand's tile, add, store.
+      int64_t n = rb * g.outW, bAddr = epiAddr, sumAddr = epiAddr + n;
+      Location al = epi.add.getLoc();
+      lw.loadFmap(al, bAddr, other.offset + tileOff, n, 1, 0, other);
+      lw.em.emit(risa::Opcode::Add, al,
+                 {{"unary", 0},
+                  {"a_addr", outAddr},
+                  {"b_addr", bAddr},
+                  {"out_addr", sumAddr},
+                  {"n", n},
+                  {"cb", 1},
+                  {"a_cstride", n},
+                  {"b_cstride", n},
+                  {"out_cstride", n},
+                  {"param_addr", addBase + qb}},
+                 {{Space::FBuf, outAddr, outAddr + n, false},
+                  {Space::FBuf, bAddr, bAddr + n, false},
+                  {Space::PBuf, addBase + qb, addBase + qb + 1, false},
+                  {Space::FBuf, sumAddr, sumAddr + n, true}});
+      lw.storeFmap(al, sumAddr, out.offset + tileOff, n, 1, 0, out);
+      return;
+    }
+    lw.storeFmap(loc, outAddr, out.offset + tileOff, rb * g.outW, 1, 0, out);
+  };
+
+  if (!ws) {
+    // Output-stationary: per band, its input once, then every block.
+    for (int64_t b = 0; b < nBands; ++b) {
+      FailureOr<Band> bd = bandAt(b * R);
+      if (failed(bd))
+        return failure();
+      int64_t inAddr = tl.chunkedInput ? 0 : loadBand(*bd);
+      for (int64_t qb = 0; qb < nQb; ++qb)
+        emitTile(*bd, qb, inAddr, g.fc ? 1 : bd->rowsIn * g.inW, b == 0, false);
+    }
+  } else {
+    // Weight-stationary: per block, every band (its input re-loaded unless
+    // the whole input is on chip).
+    for (int64_t qb = 0; qb < nQb; ++qb)
+      for (int64_t b = 0; b < nBands; ++b) {
+        FailureOr<Band> bd = bandAt(b * R);
+        if (failed(bd))
+          return failure();
+        if (tl.residentInput)
+          emitTile(*bd, qb, g.fc ? 0 : bd->iy0 * g.inW,
+                   g.fc ? 1 : g.inH * g.inW, b == 0, qb == 0);
+        else
+          emitTile(*bd, qb, tl.chunkedInput ? 0 : loadBand(*bd),
+                   g.fc ? 1 : bd->rowsIn * g.inW, b == 0, false);
+      }
   }
-  std::string why = qnn::proveNoOverflow(
-      op, *w, b ? ArrayRef<int32_t>(b->data) : ArrayRef<int32_t>());
-  if (!why.empty())
-    return lw.error(op, "its int32 accumulator could overflow (") << why
-                                                                  << ")";
-  g.params.resize(g.O);
-  for (int64_t o = 0; o < g.O; ++o) {
-    Lowering::ChannelParams &p = g.params[o];
-    p.bias = b ? b->data[o] : 0;
-    p.shift = accFrac[o] - fout.at(o);
-    p.actMin = std::clamp(actMin(o, 0), -128, 127);
-    p.actMax = std::clamp(actMax(o, 0), -128, 127);
-  }
+
+  GemmLayerInfo &info = lw.gemmLayers[g.index];
+  info.used = choice;
+  info.used.order = tl.order;
+  info.wsApplies = wsApplies && !lw.orderForced(g.index);
+  std::string &s = info.summary;
+  llvm::raw_string_ostream os(s);
+  os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands
+     << " band" << (nBands > 1 ? "s" : "") << " of " << R << " rows";
+  if (choice.bandDivisor > 1)
+    os << " (capped at 1/" << choice.bandDivisor << ")";
+  os << ", " << nQb << " output block" << (nQb > 1 ? "s" : "") << ", "
+     << nChunks << " K chunk" << (nChunks > 1 ? "s" : "") << "; input "
+     << (tl.chunkedInput    ? "per K chunk"
+         : tl.residentInput ? "whole, once"
+         : ws               ? "per block and band"
+                            : "once per band")
+     << "; weights " << (W.csr ? "(CSR) " : "")
+     << (resident ? "resident"
+         : ws     ? "once per block"
+                  : "per band")
+     << "; FBUF tiles x" << slots;
   return success();
 }
 } // namespace
@@ -548,19 +559,14 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
   if (g.kh > 15 || g.kw > 15 || g.sh > 15 || g.sw > 15 || g.dh > 15 ||
       g.dw > 15)
     return error(op, "kernel, stride or dilation above 15");
-  std::shared_ptr<std::vector<int8_t>> w;
-  SmallVector<int32_t> accFrac;
   int32_t fmax;
-  if (failed(prepare(
+  if (failed(prepareGemm(
           *this, op, op.getWeight(), op.getBias(), op.getInput(),
-          op.getOutput(), C,
-          [&](int64_t o, int64_t) { return op.actMin(o); },
-          [&](int64_t o, int64_t) { return op.actMax(o); }, g, w, accFrac,
-          fmax)))
+          op.getOutput(), C, [&](int64_t o) { return op.actMin(o); },
+          [&](int64_t o) { return op.actMax(o); }, g, fmax)))
     return failure();
   auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
   int64_t taps = g.kh * g.kw, Lc = L;
-  g.w = w;
   g.oStride = C * taps;
   g.column = [C, taps, Lc](int64_t u, int64_t tap, int64_t l) -> int64_t {
     int64_t c = u * Lc + l;
@@ -593,8 +599,8 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
     dataBytes += packed.bytes(L);
     tensors.push_back(std::move(packed));
     uint32_t pt = uint32_t(tensors.size() - 1);
-    hostSegment(op.getLoc(), dlprt::HostOpKind::PackTaps, {uint32_t(g.inT)},
-                pt, {kw, sw, dw, pl});
+    hostSegment(op.getLoc(), dlprt::HostOpKind::PackTaps, {uint32_t(g.inT)}, pt,
+                {kw, sw, dw, pl});
     g.inT = int(pt);
     g.units = tensors[pt].cb(L);
     g.inW = g.outW;
@@ -629,15 +635,11 @@ LogicalResult Lowering::lowerFullyConnected(qnn::FullyConnectedOp op) {
   int64_t K = cast<RankedTensorType>(op.getInput().getType()).getDimSize(1);
   if (K != C * H * W)
     return error(op, "input features do not match its storage");
-  std::shared_ptr<std::vector<int8_t>> w;
-  SmallVector<int32_t> accFrac;
   int32_t fmax;
-  if (failed(prepare(
+  if (failed(prepareGemm(
           *this, op, op.getWeight(), op.getBias(), op.getInput(),
-          op.getOutput(), K,
-          [&](int64_t o, int64_t) { return op.actMin(o); },
-          [&](int64_t o, int64_t) { return op.actMax(o); }, g, w, accFrac,
-          fmax)))
+          op.getOutput(), K, [&](int64_t o) { return op.actMin(o); },
+          [&](int64_t o) { return op.actMax(o); }, g, fmax)))
     return failure();
   auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
   int64_t Lc = L;
@@ -648,7 +650,6 @@ LogicalResult Lowering::lowerFullyConnected(qnn::FullyConnectedOp op) {
     int64_t c = cb * Lc + l;
     return c < C ? (c * H + y) * W + x : -1;
   };
-  g.w = w;
   g.oStride = K;
   g.column = [feature](int64_t u, int64_t, int64_t l) { return feature(u, l); };
   g.align = [fin, fmax, feature](int64_t u, int64_t l) -> int32_t {

@@ -14,9 +14,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <array>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace dlp::conv {
@@ -42,6 +45,46 @@ struct TensorRec {
   }
 };
 
+/// The loop order of a GEMM layer's tiles (docs/lowering.md).
+enum class LoopOrder : uint8_t {
+  /// Row bands outermost: a band's input is loaded once and every output
+  /// block's weights pass it (re-loaded per band unless the layer's weights
+  /// fit WBUF). The plain lowering's order.
+  OutputStationary,
+  /// Output blocks outermost: a block's weights are loaded once and every
+  /// band passes them (the input re-loaded per block unless it fits the
+  /// feature buffer whole).
+  WeightStationary,
+};
+
+/// How one GEMM layer is tiled: what the tile search chooses per layer.
+struct TileChoice {
+  /// Row bands at most 1/bandDivisor of the largest that fits.
+  int64_t bandDivisor = 1;
+  LoopOrder order = LoopOrder::OutputStationary;
+  bool operator==(const TileChoice &o) const {
+    return bandDivisor == o.bandDivisor && order == o.order;
+  }
+};
+
+/// A GEMM layer as lowered: the debug-map names of its instructions (the
+/// layer's, and its fused epilogue's) and the tiling it got.
+struct GemmLayerInfo {
+  std::vector<std::string> names;
+  mlir::Operation *op = nullptr;
+  /// The choice asked for, with the order actually taken (a weight-
+  /// stationary order whose blocks' weights do not fit WBUF falls back).
+  TileChoice used;
+  /// Whether the weight-stationary order could be taken (and is not
+  /// forced either way): whether the tile search's trials of it can change
+  /// anything.
+  bool wsApplies = false;
+  /// One line on the tiling (pass option report-tiles).
+  std::string summary;
+};
+
+class GemmCache;
+
 class Lowering {
 public:
   Lowering(const dlprt::TargetConfig &t, mlir::OpBuilder &b)
@@ -66,15 +109,19 @@ public:
   double csrDensity = 0;
   /// Pack a model-input conv's kernel columns into channels (PackTaps).
   bool packTaps = true;
-  /// Tile search: GEMM layer i's row bands are at most 1/divisor(i) of the
-  /// largest that fits (1 when unset).
-  std::function<int64_t(unsigned)> bandDivisorOf;
-  int64_t bandDivisor(unsigned layer) const {
-    return bandDivisorOf ? std::max<int64_t>(1, bandDivisorOf(layer)) : 1;
-  }
-  /// The GEMM layers in lowering order: the debug-map names of their
-  /// instructions (the layer's, and its fused epilogue's).
-  std::vector<std::vector<std::string>> gemmLayers;
+  /// Tile search: GEMM layer i's tiling (the default TileChoice when unset).
+  std::function<TileChoice(unsigned)> tileChoiceOf;
+  /// Loop orders forced by name (pass option loop-order), and for every
+  /// layer not named.
+  llvm::StringMap<LoopOrder> forcedOrder;
+  std::optional<LoopOrder> forcedOrderAll;
+  TileChoice tileChoice(unsigned layer) const;
+  bool orderForced(unsigned layer) const;
+  /// Prepared layers and packed weight rows shared by the tile search's
+  /// lowerings of one function (null: none kept).
+  std::shared_ptr<GemmCache> gemmCache;
+  /// The GEMM layers in lowering order.
+  std::vector<GemmLayerInfo> gemmLayers;
   unsigned registerGemmLayer(mlir::Operation *op, mlir::Operation *epi);
 
   /// The tensor of a feature-map value (allocated on first use).

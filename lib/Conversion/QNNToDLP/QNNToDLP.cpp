@@ -8,18 +8,17 @@
 
 #include "Lowering.h"
 #include "DLP/DLPProgram.h"
+#include "GemmLayer.h"
+#include "TileSearch.h"
 #include "dlp/Conversion/Passes.h"
 #include "dlp/Support/Constants.h"
-#include "dlprt/CycleModel.h"
 #include "dlprt/kernels/ChannelMul.h"
-#include "dlprt/Profile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <map>
 #include <optional>
 
 namespace dlp {
@@ -57,11 +56,28 @@ uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
 }
 
 unsigned Lowering::registerGemmLayer(Operation *op, Operation *epi) {
-  std::vector<std::string> names = {device::locationName(op->getLoc())};
+  GemmLayerInfo info;
+  info.names = {device::locationName(op->getLoc())};
   if (epi)
-    names.push_back(device::locationName(epi->getLoc()));
-  gemmLayers.push_back(std::move(names));
+    info.names.push_back(device::locationName(epi->getLoc()));
+  info.op = op;
+  gemmLayers.push_back(std::move(info));
   return unsigned(gemmLayers.size() - 1);
+}
+
+bool Lowering::orderForced(unsigned layer) const {
+  return forcedOrderAll ||
+         forcedOrder.count(gemmLayers[layer].names.front());
+}
+
+TileChoice Lowering::tileChoice(unsigned layer) const {
+  TileChoice c = tileChoiceOf ? tileChoiceOf(layer) : TileChoice();
+  auto it = forcedOrder.find(gemmLayers[layer].names.front());
+  if (it != forcedOrder.end())
+    c.order = it->second;
+  else if (forcedOrderAll)
+    c.order = *forcedOrderAll;
+  return c;
 }
 
 int Lowering::tensorOf(Value v) {
@@ -437,100 +453,6 @@ struct ConvertQNNToDLPPass
   using Base::Base;
   std::shared_ptr<const dlprt::TargetConfig> target;
 
-  using LowerFn = llvm::function_ref<device::ProgramOp(
-      std::function<int64_t(unsigned)>, std::unique_ptr<Lowering> &)>;
-
-  /// --tile-search: lowers f with every GEMM layer's bands capped at 1/d of
-  /// the largest that fits, for d in kDivisors, times each program with the
-  /// cycle model (docs/cycle-model.md), gives each layer the d under which
-  /// its instructions (and its fused epilogue's) took the fewest cycles, and
-  /// keeps that program if it is faster than the plain one.
-  device::ProgramOp searchTiles(func::FuncOp f, LowerFn lowerOnce,
-                                std::unique_ptr<Lowering> &low) {
-    static constexpr int64_t kDivisors[] = {1, 2, 4, 8};
-    // Cycles per debug-map name and in total, of one trial program.
-    auto timeProgram = [&](device::ProgramOp prog, const Lowering &lw,
-                           std::map<std::string, uint64_t> &perName)
-        -> std::optional<uint64_t> {
-      dlprt::Program p;
-      p.target = *target;
-      p.constData = lw.constData;
-      for (Operation &op : prog.getBody().front()) {
-        if (!device::opcodeOf(&op))
-          continue;
-        uint32_t index = uint32_t(p.code.size());
-        p.code.push_back(device::encodeInstruction(&op));
-        std::string name = device::locationName(op.getLoc());
-        if (name.empty())
-          continue;
-        if (!p.debug.empty() && p.debug.back().end == index &&
-            p.debug.back().node == name)
-          p.debug.back().end = index + 1;
-        else
-          p.debug.push_back({index, index + 1, name});
-      }
-      llvm::Expected<dlprt::Timeline> tl = dlprt::cycleModel(p);
-      if (!tl) {
-        llvm::consumeError(tl.takeError());
-        return std::nullopt;
-      }
-      dlprt::Profile prof = dlprt::buildProfile(p, *tl);
-      for (const dlprt::LayerProfile &l : prof.layers)
-        perName[l.name] += l.cycles;
-      return tl->totalCycles;
-    };
-    std::vector<std::map<std::string, uint64_t>> cycles;
-    std::optional<uint64_t> plainTotal;
-    std::vector<std::vector<std::string>> layers;
-    for (int64_t d : kDivisors) {
-      std::unique_ptr<Lowering> trial;
-      device::ProgramOp prog = lowerOnce([d](unsigned) { return d; }, trial);
-      if (!prog) {
-        if (d == 1)
-          return nullptr; // the plain lowering failed: report that
-        cycles.emplace_back();
-        continue;
-      }
-      std::map<std::string, uint64_t> perName;
-      std::optional<uint64_t> total = timeProgram(prog, *trial, perName);
-      if (d == 1) {
-        plainTotal = total;
-        layers = trial->gemmLayers;
-      }
-      cycles.push_back(total ? std::move(perName)
-                             : std::map<std::string, uint64_t>());
-      prog.erase();
-    }
-    // Per layer, the divisor whose trial spent the fewest cycles on it.
-    std::vector<int64_t> choice(layers.size(), 1);
-    for (size_t i = 0; i < layers.size(); ++i) {
-      uint64_t best = UINT64_MAX;
-      for (size_t t = 0; t < cycles.size(); ++t) {
-        if (cycles[t].empty())
-          continue;
-        uint64_t c = 0;
-        for (const std::string &n : layers[i])
-          c += cycles[t].count(n) ? cycles[t].at(n) : 0;
-        if (c < best)
-          best = c, choice[i] = kDivisors[t];
-      }
-    }
-    device::ProgramOp prog = lowerOnce(
-        [choice](unsigned i) { return i < choice.size() ? choice[i] : 1; },
-        low);
-    if (prog && plainTotal) {
-      std::map<std::string, uint64_t> unused;
-      std::optional<uint64_t> total = timeProgram(prog, *low, unused);
-      if (total && *total < *plainTotal) {
-        numTileSearchGain = *plainTotal - *total;
-        return prog;
-      }
-    }
-    if (prog)
-      prog.erase();
-    return lowerOnce(nullptr, low);
-  }
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!target) {
@@ -564,10 +486,36 @@ struct ConvertQNNToDLPPass
                          << "' has no CSR decoder";
       return signalPassFailure();
     }
+    // loop-order: `output` / `weight` for every layer, NAME=... for one.
+    llvm::StringMap<LoopOrder> forced;
+    std::optional<LoopOrder> forcedAll;
+    for (const std::string &entry : loopOrder) {
+      StringRef e(entry), name, value = e;
+      if (size_t eq = e.rfind('='); eq != StringRef::npos)
+        name = e.take_front(eq), value = e.drop_front(eq + 1);
+      std::optional<LoopOrder> order;
+      if (value == "output")
+        order = LoopOrder::OutputStationary;
+      else if (value == "weight")
+        order = LoopOrder::WeightStationary;
+      if (!order || (e.contains('=') && name.empty())) {
+        module.emitError() << "loop-order entry '" << entry
+                           << "': expected 'output', 'weight' or "
+                              "NAME=output|weight";
+        return signalPassFailure();
+      }
+      if (e.contains('='))
+        forced[name] = *order;
+      else
+        forcedAll = order;
+    }
+    // The tile search's lowerings share each layer's weights and parameters.
+    std::shared_ptr<GemmCache> cache =
+        tileSearch ? std::make_shared<GemmCache>() : nullptr;
     OpBuilder b(module.getContext());
     // One lowering of f into a new dlp.program after it (instructions only;
     // the descriptors are added to the one that is kept).
-    auto lowerOnce = [&](std::function<int64_t(unsigned)> divisor,
+    auto lowerOnce = [&](std::function<TileChoice(unsigned)> choice,
                          std::unique_ptr<Lowering> &low) -> device::ProgramOp {
       b.setInsertionPointAfter(f);
       auto prog = device::ProgramOp::create(
@@ -579,7 +527,10 @@ struct ConvertQNNToDLPPass
       low = std::make_unique<Lowering>(*target, b);
       low->csrDensity = csrDensity;
       low->packTaps = packTaps;
-      low->bandDivisorOf = std::move(divisor);
+      low->tileChoiceOf = std::move(choice);
+      low->forcedOrder = forced;
+      low->forcedOrderAll = forcedAll;
+      low->gemmCache = cache;
       if (failed(low->run(f))) {
         prog.erase();
         return nullptr;
@@ -589,13 +540,29 @@ struct ConvertQNNToDLPPass
     std::unique_ptr<Lowering> lowPtr;
     device::ProgramOp prog;
     if (tileSearch) {
-      prog = searchTiles(f, lowerOnce, lowPtr);
+      uint64_t gain = 0;
+      prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain);
+      numTileSearchGain = gain;
     } else {
       prog = lowerOnce(nullptr, lowPtr);
     }
     if (!prog)
       return signalPassFailure();
     Lowering &low = *lowPtr;
+    for (const auto &e : forced)
+      if (llvm::none_of(low.gemmLayers, [&](const GemmLayerInfo &l) {
+            return l.names.front() == e.getKey();
+          })) {
+        prog.erase();
+        module.emitError() << "loop-order names '" << e.getKey()
+                           << "', which is not a conv / fully-connected "
+                              "layer lowered to GEMMs";
+        return signalPassFailure();
+      }
+    if (reportTiles)
+      for (const GemmLayerInfo &l : low.gemmLayers)
+        emitRemark(l.op->getLoc())
+            << "'" << l.names.front() << "' tiled " << l.summary;
     Block *body = &prog.getBody().front();
     // Descriptors and constants go before the instructions.
     b.setInsertionPointToStart(body);

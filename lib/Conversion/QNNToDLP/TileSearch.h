@@ -1,0 +1,36 @@
+//===- TileSearch.h - per-layer tiling chosen by the cycle model -*- C++
+//-*-===//
+#ifndef DLP_CONVERSION_QNNTODLP_TILESEARCH_H
+#define DLP_CONVERSION_QNNTODLP_TILESEARCH_H
+
+#include "DLP/DLPOps.h"
+#include "Lowering.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <memory>
+
+namespace dlp::conv {
+
+/// One lowering of the function into a new dlp.program (null when it
+/// failed) with GEMM layer i tiled as choice(i) (the default tiling when
+/// choice is null); `low` receives its Lowering.
+using LowerFn = llvm::function_ref<device::ProgramOp(
+    std::function<TileChoice(unsigned)> choice,
+    std::unique_ptr<Lowering> &low)>;
+
+/// --tile-search (docs/lowering.md): lowers the function once per trial
+/// tiling (TileSearch.cpp: band caps x loop orders, every layer tiled
+/// alike), times each program with the cycle
+/// model (docs/cycle-model.md), gives each layer the trial tiling under
+/// which its instructions (and its fused epilogue's) took the fewest
+/// cycles, and keeps that program if the cycle model finds it faster than
+/// the plain lowering (else the plain one; `gain`: the cycles saved).
+/// Null when the plain lowering fails (its diagnostics stand; the trials'
+/// are dropped).
+device::ProgramOp searchTiles(LowerFn lowerOnce, mlir::MLIRContext *ctx,
+                              std::unique_ptr<Lowering> &low, uint64_t &gain);
+
+} // namespace dlp::conv
+
+#endif // DLP_CONVERSION_QNNTODLP_TILESEARCH_H
