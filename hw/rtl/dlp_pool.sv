@@ -877,6 +877,8 @@ module dlp_pool #(
   logic           d1_v, d1_pad, d1_fb, d1_fwd;
   logic [FAW-1:0] d1_addr;
   pos_t           d1_y0, d1_x0;
+  pos_t           d1_y1, d1_x1;    // d1_y0 + k_h, d1_x0 + k_w
+  pos_t           q_ihb, q_iwr;    // in_h + pad_b, in_w + pad_r
   logic [LOG2NR+LOG2NC-1:0] d1_bank;
   logic [BW-1:0]  d1_fwd_data;
   always_ff @(posedge clk) begin
@@ -889,6 +891,8 @@ module dlp_pool #(
     end
     d1_pad <= i_pad; d1_fb <= f_act; d1_addr <= i_addr;
     d1_y0 <= i_y0; d1_x0 <= i_x0;
+    d1_y1 <= i_y0 + r_kh; d1_x1 <= i_x0 + r_kw;
+    q_ihb <= p_ih + r_pb; q_iwr <= p_iw + r_pr;  // constants from the setup
     d1_bank <= bsel;
     // the drained entry is updated in this very cycle: take the new value
     d1_fwd <= u_v && u_we[bsel] && u_addr[dx[LOG2NC-1:0]*DAW +: DAW] == ra2;
@@ -930,16 +934,16 @@ module dlp_pool #(
     pos_t e0, e1;
     e0 = '0;
     if (r_mode == 2'd1) begin
-      e1 = (d1_y0 + r_kh < p_ih + r_pb) ? d1_y0 + r_kh : p_ih + r_pb;
+      e1 = (d1_y1 < q_ihb) ? d1_y1 : q_ihb;
       cy = (e1 > d1_y0) ? e1 - d1_y0 : '0;
-      e1 = (d1_x0 + r_kw < p_iw + r_pr) ? d1_x0 + r_kw : p_iw + r_pr;
+      e1 = (d1_x1 < q_iwr) ? d1_x1 : q_iwr;
       cx = (e1 > d1_x0) ? e1 - d1_x0 : '0;
     end else begin
       e0 = (d1_y0 > 0) ? d1_y0 : '0;
-      e1 = (d1_y0 + r_kh < p_ih) ? d1_y0 + r_kh : p_ih;
+      e1 = (d1_y1 < p_ih) ? d1_y1 : p_ih;
       cy = (e1 > e0) ? e1 - e0 : '0;
       e0 = (d1_x0 > 0) ? d1_x0 : '0;
-      e1 = (d1_x0 + r_kw < p_iw) ? d1_x0 + r_kw : p_iw;
+      e1 = (d1_x1 < p_iw) ? d1_x1 : p_iw;
       cx = (e1 > e0) ? e1 - e0 : '0;
     end
     c_cy = KW8'(cy);   // <= k_h
