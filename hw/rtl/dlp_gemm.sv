@@ -157,7 +157,7 @@ module dlp_gemm #(
   // ---------------------------------------------------------------------
   // Latched instruction (constants of the loops).
   logic               wfmt_q, acc_q, epi_q;
-  logic [FBUF_AW-1:0] in_addr_q, cstride_q, dhw_q, shw_q;
+  logic [FBUF_AW-1:0] cstride_q, dhw_q, shw_q;
   logic [HW-1:0]      in_h_q, in_w_q, out_h_m1, out_w_m1;
   logic [CBW-1:0]     in_cb_m1;
   logic [KW-1:0]      k_h_m1, k_w_m1, s_h_q, s_w_q, d_h_q, d_w_q, p_l_q;
@@ -169,7 +169,10 @@ module dlp_gemm #(
   logic [KW-1:0]      ky_q, kx_q;
   logic [CBW-1:0]     cb_q;
   logic signed [IW-1:0] iy0_q, ix0_q, iy_q, ix_q;  // pixel base, tap
-  logic [FBUF_AW-1:0] row0_q, row_q, cboff_q;       // iy*in_w, cb*in_cstride
+  // FBUF addresses (mod 2^FBUF_AW): in_addr + iy0*in_w, in_addr + iy*in_w,
+  // and that plus cb*in_cstride (the step's address less ix), so the next
+  // step's address is one sum of two selected values.
+  logic [FBUF_AW-1:0] row0_q, row_q, cbb_q;
   logic [WBUF_AW-1:0] wrow_q;
 
   // Next step (combinational from the state).
@@ -177,22 +180,21 @@ module dlp_gemm #(
   logic [KW-1:0]      ky_n, kx_n;
   logic [CBW-1:0]     cb_n;
   logic signed [IW-1:0] iy0_n, ix0_n, iy_n, ix_n;
-  logic [FBUF_AW-1:0] row0_n, row_n, cboff_n;
+  logic [FBUF_AW-1:0] row0_n, row_n, cbb_n;
   logic [WBUF_AW-1:0] wrow_n;
   logic               first_n, last_n, fin_n, inb_n;
 
   always_comb begin
     y_n = y_q;  x_n = x_q;  ky_n = ky_q;  kx_n = kx_q;  cb_n = cb_q;
     iy0_n = iy0_q;  ix0_n = ix0_q;  iy_n = iy_q;  ix_n = ix_q;
-    row0_n = row0_q;  row_n = row_q;  cboff_n = cboff_q;
+    row0_n = row0_q;  row_n = row_q;  cbb_n = cbb_q;
     wrow_n = wrow_q + WBUF_AW'(L);
     first_n = 1'b0;
     if (cb_q != in_cb_m1) begin
       cb_n = cb_q + 1'b1;
-      cboff_n = cboff_q + cstride_q;
+      cbb_n = cbb_q + cstride_q;
     end else begin
       cb_n = '0;
-      cboff_n = '0;
       if (kx_q != k_w_m1) begin
         kx_n = kx_q + 1'b1;
         ix_n = ix_q + IW'(d_w_q);
@@ -224,6 +226,8 @@ module dlp_gemm #(
         end
       end
     end
+    if (cb_q == in_cb_m1)
+      cbb_n = row_n;  // a new tap (or pixel): channel block 0 of its row
     last_n = cb_n == in_cb_m1 && kx_n == k_w_m1 && ky_n == k_h_m1;
     fin_n = last_n && x_n == out_w_m1 && y_n == out_h_m1;
     inb_n = iy_n >= 0 && iy_n < $signed(IW'(in_h_q)) &&
@@ -255,7 +259,7 @@ module dlp_gemm #(
       iss_first = first_n;
       iss_last  = last_n;
       iss_fin   = fin_n;
-      c_fa_addr = in_addr_q + cboff_n + row_n + FBUF_AW'(ix_n);
+      c_fa_addr = cbb_n + FBUF_AW'(ix_n);
       c_wb_addr = wrow_n;
     end
     c_fa_en = iss && iss_inb;
@@ -278,7 +282,6 @@ module dlp_gemm #(
       wfmt_q    <= i_wfmt[0];
       acc_q     <= i_acc;
       epi_q     <= i_epi;
-      in_addr_q <= FBUF_AW'(i_in_addr);
       cstride_q <= FBUF_AW'(i_cstride);
       dhw_q     <= FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w);
       shw_q     <= FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w);
@@ -301,14 +304,14 @@ module dlp_gemm #(
       iy_q    <= -(IW'(i_p_t));
       ix0_q   <= -(IW'(i_p_l));
       ix_q    <= -(IW'(i_p_l));
-      row0_q  <= '0 - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-      row_q   <= '0 - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-      cboff_q <= '0;
+      row0_q  <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
+      row_q   <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
+      cbb_q   <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
       wrow_q  <= WBUF_AW'(i_w_addr);
     end else if (issuing_q) begin
       y_q <= y_n;  x_q <= x_n;  ky_q <= ky_n;  kx_q <= kx_n;  cb_q <= cb_n;
       iy0_q <= iy0_n;  ix0_q <= ix0_n;  iy_q <= iy_n;  ix_q <= ix_n;
-      row0_q <= row0_n;  row_q <= row_n;  cboff_q <= cboff_n;
+      row0_q <= row0_n;  row_q <= row_n;  cbb_q <= cbb_n;
       wrow_q <= wrow_n;
     end
   end
