@@ -226,7 +226,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     if (qnnModule)
-      pm.addPass(dlp::createConvertQNNToDLP(target));
+      dlp::addDLPLowering(pm, opts, target);
     else
       dlp::buildDLPCompilePipeline(
           pm, opts, toDevice ? dlp::CompileStage::DLP : dlp::CompileStage::QNN,

@@ -35,6 +35,11 @@ void dlp::buildDLPCompilePipeline(
                  : createDLPQuantize(q));
   if (stage == CompileStage::QNN)
     return;
+  addDLPLowering(pm, options, std::move(target));
+}
+
+void dlp::addDLPLowering(OpPassManager &pm, const DLPCompileOptions &options,
+                         std::shared_ptr<const dlprt::TargetConfig> target) {
   ConvertQNNToDLPOptions lower;
   lower.targetFile = options.target;
   lower.csrDensity = options.csrDensity;

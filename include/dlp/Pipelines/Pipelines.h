@@ -97,6 +97,14 @@ void buildDLPCompilePipeline(
     std::shared_ptr<const dlprt::TargetConfig> target = nullptr,
     std::shared_ptr<const quant::CalibrationSamples> samples = nullptr);
 
+/// Adds the pipeline's last stage, the lowering of a qnn module to the DLP
+/// (convert-qnn-to-dlp with the options' lowering settings: CSR density,
+/// tile search, loop order, tile remarks); `target` in memory takes the
+/// place of the target file.
+void addDLPLowering(
+    mlir::OpPassManager &pm, const DLPCompileOptions &options,
+    std::shared_ptr<const dlprt::TargetConfig> target = nullptr);
+
 /// Registers --dlp-compile.
 void registerDLPCompilePipeline();
 
