@@ -802,12 +802,17 @@ module dlp_pool #(
   // and whether xr1 + 1 < out_w (the column after the real ones).
   pos_t           p_xlo0m1, p_owm1, p_xr1p1;
   logic           p_skiplt;
+  // Row py's flags, kept beside py (each written with py, from the row it
+  // is given; cycle for cycle what they were as expressions of py): p_rr
+  // row py real, p_nr row py + 1 real, p_nlt py + 1 < out_h; p_yr1lt
+  // yr1 + 1 < out_h (a constant of the walk).
+  logic           p_rr, p_nr, p_nlt, p_yr1lt;
   assign p_go = p_act && !go && !d_go;
   always_ff @(posedge clk) begin
     logic rreal, nreal, skip, x1lt;
     pos_t x1;
-    rreal = r_rect && py >= r_ylo0 && py <= r_yr1;
-    nreal = r_rect && py + 1 >= r_ylo0 && py + 1 <= r_yr1;
+    rreal = p_rr;
+    nreal = p_nr;
     // the next column, over the real ones in a real row
     skip = rreal && px == p_xlo0m1;
     x1   = skip ? p_xr1p1 : px + 1;
@@ -819,6 +824,10 @@ module dlp_pool #(
     end
     if (go) begin
       pbk <= '0; py <= r_pfy; px <= r_pfx;
+      p_rr  <= r_rect && r_pfy >= r_ylo0 && r_pfy <= r_yr1;
+      p_nr  <= r_rect && r_pfy + 1 >= r_ylo0 && r_pfy + 1 <= r_yr1;
+      p_nlt <= r_pfy + 1 < PW'(r_oh);
+      p_yr1lt <= r_yr1 + 1 < PW'(r_oh);
       pblk <= r_out_addr; prow <= r_out_addr + r_pfoff;
       p_xlo0m1 <= r_xlo0 - 1;
       p_owm1   <= PW'(r_ow) - 1;
@@ -827,20 +836,29 @@ module dlp_pool #(
     end else if (p_go) begin
       if (x1lt) begin
         px <= x1;
-      end else if (py + 1 < PW'(r_oh) && !(nreal && r_full)) begin
+      end else if (p_nlt && !(nreal && r_full)) begin
         // the next row (a real row starts after its real columns when
         // they begin at 0)
         py <= py + 1;
+        p_rr  <= p_nr;
+        p_nr  <= r_rect && py + 2 >= r_ylo0 && py + 2 <= r_yr1;
+        p_nlt <= py + 2 < PW'(r_oh);
         px <= (nreal && r_xlo0 == 0) ? r_xr1 + 1 : '0;
         prow <= prow + FAW'(r_ow);
-      end else if (nreal && r_full && r_yr1 + 1 < PW'(r_oh)) begin
+      end else if (nreal && r_full && p_yr1lt) begin
         // over the real rows (all real): to row yr1 + 1
         py <= r_yr1 + 1;
+        p_rr  <= r_rect && r_yr1 + 1 >= r_ylo0 && r_yr1 + 1 <= r_yr1;
+        p_nr  <= r_rect && r_yr1 + 2 >= r_ylo0 && r_yr1 + 2 <= r_yr1;
+        p_nlt <= r_yr1 + 2 < PW'(r_oh);
         px <= '0;
         prow <= prow + r_jump;
       end else if (pbk != r_cb - 1'b1) begin
         pbk <= pbk + 1'b1;
         py <= r_pfy; px <= r_pfx;
+        p_rr  <= r_rect && r_pfy >= r_ylo0 && r_pfy <= r_yr1;
+        p_nr  <= r_rect && r_pfy + 1 >= r_ylo0 && r_pfy + 1 <= r_yr1;
+        p_nlt <= r_pfy + 1 < PW'(r_oh);
         pblk <= pblk + r_out_cs;
         prow <= pblk + r_out_cs + r_pfoff;
       end else begin
