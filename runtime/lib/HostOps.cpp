@@ -11,7 +11,6 @@
 #include "dlprt/Runtime.h"
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
-#include <type_traits>
 #include "dlprt/kernels/ChannelMul.h"
 #include "dlprt/kernels/Table.h"
 
@@ -19,6 +18,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 using namespace llvm;
 

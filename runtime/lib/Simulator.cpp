@@ -131,24 +131,35 @@ uint64_t touchedDataBytes(const Program &p) {
   for (const TensorDesc &t : p.tensors)
     end = std::max(end, t.ddrOffset + t.bytes(p.target.L));
   for (const Instr &in : p.code) {
-    bool store = in.opcode() == Opcode::Store;
-    if (!store && in.opcode() != Opcode::Load)
+    if (in.opcode() != Opcode::Store && in.opcode() != Opcode::Load)
       continue;
-    auto f = [&](Field load, Field st) {
-      return uint64_t(in.get(store ? st : load));
-    };
-    if (Region(f(Field::Load_region, Field::Store_region)) != Region::Data)
+    detail::DmaBox b(in);
+    if (b.region != Region::Data)
       continue;
     // Only FBUF units come from / go to data (validated).
-    uint64_t n1 = f(Field::Load_n1, Field::Store_n1);
-    uint64_t n2 = f(Field::Load_n2, Field::Store_n2);
-    end = std::max(end, f(Field::Load_ddr_addr, Field::Store_ddr_addr) +
-                            (n2 - 1) * f(Field::Load_s2, Field::Store_s2) +
-                            (n1 - 1) * f(Field::Load_s1, Field::Store_s1) +
-                            f(Field::Load_n0, Field::Store_n0) * p.target.L);
+    end = std::max(end, b.ddr + (b.n2 - 1) * b.s2 + (b.n1 - 1) * b.s1 +
+                            b.n0 * p.target.L);
   }
   return std::min(end, p.dataBytes);
 }
+
+namespace {
+using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+
+void merge(Ranges &r) {
+  std::sort(r.begin(), r.end());
+  size_t out = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    if (r[i].first >= r[i].second)
+      continue;
+    if (out && r[i].first <= r[out - 1].second)
+      r[out - 1].second = std::max(r[out - 1].second, r[i].second);
+    else
+      r[out++] = r[i];
+  }
+  r.resize(out);
+}
+} // namespace
 
 std::vector<std::pair<uint64_t, uint64_t>>
 dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
@@ -191,24 +202,16 @@ dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
     write(tensor(t).first, tensor(t).second);
   for (uint32_t i : order) {
     const Instr &in = p.code[i];
-    bool store = in.opcode() == Opcode::Store;
-    if (store || in.opcode() == Opcode::Load) {
-      auto f = [&](Field load, Field st) {
-        return uint64_t(in.get(store ? st : load));
-      };
-      if (Region(f(Field::Load_region, Field::Store_region)) != Region::Data)
+    if (in.opcode() == Opcode::Store || in.opcode() == Opcode::Load) {
+      detail::DmaBox b(in);
+      if (b.region != Region::Data)
         continue;
       // Only FBUF units come from / go to data (validated).
-      uint64_t ddr = f(Field::Load_ddr_addr, Field::Store_ddr_addr),
-               run = f(Field::Load_n0, Field::Store_n0) * L,
-               n1 = f(Field::Load_n1, Field::Store_n1),
-               n2 = f(Field::Load_n2, Field::Store_n2),
-               s1 = f(Field::Load_s1, Field::Store_s1),
-               s2 = f(Field::Load_s2, Field::Store_s2);
-      for (uint64_t i2 = 0; i2 < n2; ++i2)
-        for (uint64_t i1 = 0; i1 < n1; ++i1) {
-          uint64_t at = ddr + i2 * s2 + i1 * s1;
-          if (store)
+      uint64_t run = b.n0 * L;
+      for (uint64_t i2 = 0; i2 < b.n2; ++i2)
+        for (uint64_t i1 = 0; i1 < b.n1; ++i1) {
+          uint64_t at = b.ddr + i2 * b.s2 + i1 * b.s1;
+          if (b.store)
             write(at, at + run);
           else
             read(at, at + run);
@@ -226,32 +229,11 @@ dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
   }
   for (uint32_t t = 0; t < p.tensors.size(); ++t)
     read(tensor(t).first, tensor(t).second);
-  std::sort(unwritten.begin(), unwritten.end());
-  std::vector<std::pair<uint64_t, uint64_t>> out;
-  for (auto [b, e] : unwritten)
-    if (!out.empty() && b <= out.back().second)
-      out.back().second = std::max(out.back().second, e);
-    else
-      out.push_back({b, e});
-  return out;
+  merge(unwritten);
+  return unwritten;
 }
 
 namespace {
-using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
-
-void merge(Ranges &r) {
-  std::sort(r.begin(), r.end());
-  size_t out = 0;
-  for (size_t i = 0; i < r.size(); ++i) {
-    if (r[i].first >= r[i].second)
-      continue;
-    if (out && r[i].first <= r[out - 1].second)
-      r[out - 1].second = std::max(r[out - 1].second, r[i].second);
-    else
-      r[out++] = r[i];
-  }
-  r.resize(out);
-}
 
 /// What the (valid) program can write (MachineState::Footprint).
 MachineState::Footprint footprintOf(const Program &p) {
@@ -362,23 +344,14 @@ void Simulator::execute(uint32_t index, uint8_t *data) {
 
 void Simulator::dma(const Instr &in, uint8_t *data) {
   const TargetConfig &t = p.target;
-  bool store = in.opcode() == Opcode::Store;
-  auto f = [&](Field load, Field st) {
-    return uint64_t(in.get(store ? st : load));
-  };
-  Buf buf = Buf(f(Field::Load_buf, Field::Store_buf));
-  WFmt fmt = WFmt(f(Field::Load_wfmt, Field::Store_wfmt));
+  const detail::DmaBox box(in);
+  const bool store = box.store;
+  const Buf buf = box.buf;
+  const WFmt fmt = box.fmt;
   const uint8_t *region =
-      Region(f(Field::Load_region, Field::Store_region)) == Region::Const
-          ? p.constData.data()
-          : data;
-  uint64_t sram = f(Field::Load_sram_addr, Field::Store_sram_addr);
-  uint64_t ddr = f(Field::Load_ddr_addr, Field::Store_ddr_addr);
-  uint64_t n0 = f(Field::Load_n0, Field::Store_n0);
-  uint64_t n1 = f(Field::Load_n1, Field::Store_n1);
-  uint64_t n2 = f(Field::Load_n2, Field::Store_n2);
-  uint64_t s1 = f(Field::Load_s1, Field::Store_s1);
-  uint64_t s2 = f(Field::Load_s2, Field::Store_s2);
+      box.region == Region::Const ? p.constData.data() : data;
+  const uint64_t sram = box.sram, ddr = box.ddr, n0 = box.n0, n1 = box.n1,
+                 n2 = box.n2, s1 = box.s1, s2 = box.s2;
   uint32_t L = t.L, Q = t.Q;
   uint64_t unit = buf == Buf::FBuf   ? L
                   : buf == Buf::WBuf ? t.rowBytes(fmt)
