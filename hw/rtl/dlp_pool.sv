@@ -399,18 +399,17 @@ module dlp_pool #(
   // dyg + NR (modulo 2^GW), kept beside it.
   logic [GW-1:0]    dyg, dygnr;
   // The stall rule's other side from the reader's registers, kept beside
-  // them: ygh = rgbase + (yhi - ylo0) (the global number of row yhi), ynn =
-  // yhi >= ylo0. Both are written wherever rgbase or yhi are, from the
-  // values written, so the rule is one compare of registers.
+  // them: ydq = yhi - ylo0 (the rule applies when its sign bit is clear)
+  // and ygh = rgbase + ydq (the global number of row yhi), written wherever
+  // rgbase or yhi are, from the values written, so the rule is one compare
+  // of registers. A row advance raises yhi by n_yinc (0 or 1), so both move
+  // by a select between values formed from registers (the block's restart
+  // value kgb = (yhi0 - ylo0) + nr is registered from the setup's
+  // constants).
   logic [GW-1:0]    ygh;
-  logic             ynn;
-  // ydq = yhi - ylo0 beside them; a row advance raises yhi by n_yinc (0 or
-  // 1), so the three move by a select between values formed from registers
-  // (the block's restart value kgb = (yhi0 - ylo0) + nr and its sign kynn
-  // are registered from the setup's constants).
   pos_t             ydq, yd_k, yd_r;
   logic [GW-1:0]    kgb;
-  logic             kynn, n_yinc;
+  logic             n_yinc;
 
   // The reader's registers get their initial state in the cycle before go
   // (ld), so in the go cycle they already hold it.
@@ -437,7 +436,8 @@ module dlp_pool #(
     ix_s = PW'(c_rix);
     // stall rule: the slots of the rows this input row touches must be
     // drained of the rows NR before them
-    rd_go = c_rd_act && !((c_rix == '0) && k_rect && ynn && (dygnr <= ygh));
+    rd_go = c_rd_act && !((c_rix == '0) && k_rect && !ydq[PW-1] &&
+                          (dygnr <= ygh));
     for (int r = 0; r < NR; r++) begin
       y0 = $signed(c_row_y0[r*PW +: PW]);
       row_first[r] = iy_s == ((y0 > 0) ? y0 : '0);
@@ -524,10 +524,8 @@ module dlp_pool #(
     yd_k = k_yhi0 - k_ylo0;
     yd_r = r_yhi0 - r_ylo0;
   end
-  always_ff @(posedge clk) begin
-    kgb  <= GW'(yd_k) + GW'(k_nr);
-    kynn <= yd_k >= 0;
-  end
+  always_ff @(posedge clk)
+    kgb <= GW'(yd_k) + GW'(k_nr);
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -561,7 +559,6 @@ module dlp_pool #(
           if (n_yinc) begin
             ygh <= ygh + 1'b1;
             ydq <= ydq + 1;
-            ynn <= ydq >= -1;
           end
           slo <= n_slo; shi <= n_shi; row_y0 <= n_row_y0; row_act <= n_row_act;
         end else begin
@@ -577,7 +574,6 @@ module dlp_pool #(
           ylo <= k_ylo0; yhi <= k_yhi0; ynext <= k_ynext0; yloend <= k_yloend0;
           ygh <= c_rgbase + kgb;
           ydq <= yd_k;
-          ynn <= kynn;
           slo <= n_s0;
           shi <= n_gbase[LOG2NR-1:0] + k_yhi0[LOG2NR-1:0] - k_ylo0[LOG2NR-1:0];
           row_y0 <= b_row_y0; row_act <= b_row_act;
@@ -590,7 +586,6 @@ module dlp_pool #(
       ylo <= r_ylo0; yhi <= r_yhi0; ynext <= r_ynext0; yloend <= r_yloend0;
       ygh <= GW'(yd_r);
       ydq <= yd_r;
-      ynn <= yd_r >= 0;
       // real row y of block b has global number b*nr + y - ylo0 and
       // slot (that number) mod NR
       slo <= '0;
@@ -809,10 +804,14 @@ module dlp_pool #(
   logic           p_rr, p_nr, p_nlt, p_yr1lt;
   assign p_go = p_act && !go && !d_go;
   always_ff @(posedge clk) begin
-    logic rreal, nreal, skip, x1lt;
+    logic rreal, nreal, skip, x1lt, f_rr, f_nr, f_nlt;
     pos_t x1;
     rreal = p_rr;
     nreal = p_nr;
+    // the flags of a block's first padding row r_pfy
+    f_rr  = r_rect && r_pfy >= r_ylo0 && r_pfy <= r_yr1;
+    f_nr  = r_rect && r_pfy + 1 >= r_ylo0 && r_pfy + 1 <= r_yr1;
+    f_nlt = r_pfy + 1 < PW'(r_oh);
     // the next column, over the real ones in a real row
     skip = rreal && px == p_xlo0m1;
     x1   = skip ? p_xr1p1 : px + 1;
@@ -824,9 +823,7 @@ module dlp_pool #(
     end
     if (go) begin
       pbk <= '0; py <= r_pfy; px <= r_pfx;
-      p_rr  <= r_rect && r_pfy >= r_ylo0 && r_pfy <= r_yr1;
-      p_nr  <= r_rect && r_pfy + 1 >= r_ylo0 && r_pfy + 1 <= r_yr1;
-      p_nlt <= r_pfy + 1 < PW'(r_oh);
+      p_rr <= f_rr; p_nr <= f_nr; p_nlt <= f_nlt;
       p_yr1lt <= r_yr1 + 1 < PW'(r_oh);
       pblk <= r_out_addr; prow <= r_out_addr + r_pfoff;
       p_xlo0m1 <= r_xlo0 - 1;
@@ -856,9 +853,7 @@ module dlp_pool #(
       end else if (pbk != r_cb - 1'b1) begin
         pbk <= pbk + 1'b1;
         py <= r_pfy; px <= r_pfx;
-        p_rr  <= r_rect && r_pfy >= r_ylo0 && r_pfy <= r_yr1;
-        p_nr  <= r_rect && r_pfy + 1 >= r_ylo0 && r_pfy + 1 <= r_yr1;
-        p_nlt <= r_pfy + 1 < PW'(r_oh);
+        p_rr <= f_rr; p_nr <= f_nr; p_nlt <= f_nlt;
         pblk <= pblk + r_out_cs;
         prow <= pblk + r_out_cs + r_pfoff;
       end else begin
