@@ -111,6 +111,7 @@ CsrWeights dlprt::readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt,
 uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
                                 uint64_t K, uint32_t L, uint32_t Q, WFmt fmt,
                                 uint64_t availRows) {
+  (void)fmt; // the codes' width does not change the time
   auto le = [&](uint64_t at, unsigned bytes) {
     uint64_t v = 0;
     for (unsigned i = 0; i < bytes; ++i)
@@ -120,19 +121,28 @@ uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
   auto ceilDiv = [](uint64_t a, uint64_t b) { return (a + b - 1) / b; };
   const uint64_t width = uint64_t(Q) + 1;
   uint64_t nnz = le(0, 4);
-  uint64_t rows = std::min(ceilDiv(csrStreamBytes(nnz, K, Q, fmt), width),
-                           availRows);
-  uint64_t kBlocks = ceilDiv(K, L);
-  uint64_t n1 = std::max<uint64_t>({ceilDiv(rows, L), kBlocks, 1});
-  uint64_t ptrAt = 4 + K, codeAt = ptrAt + 4 * width + 2 * nnz;
-  uint64_t n = codeAt < availRows * width ? nnz : 0, maxLen = 0;
+  uint64_t ptrAt = 4 + K, colAt = ptrAt + 4 * width, codeAt = colAt + 2 * nnz;
+  uint64_t n = codeAt < availRows * width ? nnz : 0;
+  // The header read, the alignment reads (one per L rows, clearing the
+  // dense rows alongside) and the first pointer read.
+  uint64_t cycles = ceilDiv(K, L) + 2;
+  std::vector<uint32_t> perBank(L);
   for (uint32_t q = 0; q < Q; ++q) {
     uint64_t b = std::min(le(ptrAt + 4 * q, 4), n),
              e = std::min(le(ptrAt + 4 * (q + 1), 4), n);
-    maxLen = std::max(maxLen, e > b ? e - b : 0);
+    cycles += 1; // the pointer pair's data
+    for (uint64_t i0 = b; i0 < e; i0 += L) {
+      std::fill(perBank.begin(), perBank.end(), 0);
+      uint32_t most = 1;
+      for (uint64_t i = i0; i < std::min<uint64_t>(e, i0 + L); ++i) {
+        uint64_t k = le(colAt + 2 * i, 2);
+        if (k < K)
+          most = std::max(most, ++perBank[k % L]);
+      }
+      cycles += 1 + most; // the row indices' data, then the scatter
+    }
   }
-  uint64_t n2 = std::max<uint64_t>({ceilDiv(maxLen, L), kBlocks, 1});
-  return n1 + n2 + 2;
+  return cycles;
 }
 
 uint8_t dlprt::wbufStreamByte(const Program &p, const uint64_t *tags,

@@ -226,8 +226,25 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   if (!t.pow2Weights && !t.int8Weights)
     return r.error("$.weight_formats", "at least one format is required");
 
-  DLPRT_READ(csr, r.boolean(*root, top, "csr"));
-  t.csr = csr;
+  // "csr": false, or the decoder: {"dense_rows": N}, N a multiple of L
+  // up to a WBUF bank's rows and a CSR row index's 65536.
+  DLPRT_READ(csrV, r.member(*root, top, "csr"));
+  if (const json::Object *csrObj = csrV->getAsObject()) {
+    if (Error e = r.checkKeys(*csrObj, "$.csr", {"dense_rows"}))
+      return std::move(e);
+    uint64_t most = std::min<uint64_t>(t.wbufBankRows(), 65536);
+    DLPRT_READ(rows, r.integer(*csrObj, "$.csr", "dense_rows", L, most));
+    if (rows % L)
+      return r.error("$.csr.dense_rows", "value " + Twine(rows) +
+                                             " is not a multiple of L (" +
+                                             Twine(L) + ")");
+    t.csr = true;
+    t.csrDenseRows = uint32_t(rows);
+  } else if (csrV->getAsBoolean() == std::optional<bool>(false)) {
+    t.csr = false;
+  } else {
+    return r.error("$.csr", "expected false or an object {\"dense_rows\": N}");
+  }
   DLPRT_READ(units, r.object(*root, top, "units"));
   if (Error e = r.checkKeys(*units, "$.units", {"pool", "eltwise"}))
     return std::move(e);
@@ -289,7 +306,12 @@ std::string TargetConfig::toJSON() const {
       if (int8Weights)
         j.value("int8");
     });
-    j.attribute("csr", csr);
+    if (csr)
+      j.attributeObject("csr", [&] {
+        j.attribute("dense_rows", int64_t(csrDenseRows));
+      });
+    else
+      j.attribute("csr", false);
     j.attributeObject("units", [&] {
       j.attribute("pool", poolUnit);
       j.attribute("eltwise", eltwiseUnit);

@@ -289,9 +289,14 @@ Error InstrChecker::gemm() {
   bool csr = in.opcode() == Opcode::GemmCsr;
   if (csr && !t.csr)
     return fail("target '" + t.name + "' has no CSR decoder (GEMM_CSR)");
-  if (csr && rows > 65536)
-    return fail("GEMM_CSR of " + Twine(uint64_t(rows)) +
-                " weight rows: a CSR column index addresses at most 65536");
+  // K rows decode into the CSR decoder's dense buffer (at most 65536
+  // rows, what a CSR row index addresses).
+  if (csr && rows > t.csrDenseRows)
+    return fieldError(Field::Gemm_in_cb,
+                      "GEMM_CSR of " + Twine(uint64_t(rows)) +
+                          " weight rows (k_h * k_w * in_cb * L): target '" +
+                          t.name + "' decodes at most " +
+                          Twine(t.csrDenseRows) + " (csr.dense_rows)");
   if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr),
                        csr ? 1 : rows, t.wbufRows(), "WBUF"))
     return e;

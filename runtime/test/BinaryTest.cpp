@@ -83,7 +83,7 @@ TEST(Binary, HeaderErrors) {
     return loadError(b);
   };
   EXPECT_ERROR(with(0, 'X'), "header: bad magic");
-  EXPECT_ERROR(with(4, 2), "header: format version 2");
+  EXPECT_ERROR(with(4, 3), "header: format version 3");
   EXPECT_ERROR(with(6, 9), "header: ISA version 9");
   EXPECT_ERROR(with(20, 1), "header: reserved field");
   EXPECT_ERROR(with(24, good[24] + 1), "header: total size");

@@ -9,6 +9,7 @@
 
 #include "dlprt/CycleModel.h"
 #include "dlprt/Csr.h"
+#include "dlprt/Program.h"
 
 #include "gtest/gtest.h"
 
@@ -70,6 +71,7 @@ BothRuns runBoth(WFmt fmt, const std::vector<uint8_t> &stream,
   const int H = 4, W = 5, OH = 4, OW = 5, K = 144;
   TargetConfig t = tinyTarget();
   t.csr = true;
+  t.csrDenseRows = 256;
   Builder b(t);
   b.p.dataBytes = 1024;
   data.resize(b.p.dataBytes);
@@ -250,6 +252,7 @@ TEST(Csr, HostileStreamsFollowTheDefinition) {
     std::vector<uint8_t> data;
     TargetConfig t = tinyTarget();
     t.csr = true;
+    t.csrDenseRows = 256;
     Builder b(t);
     b.p.dataBytes = 1024;
     data.assign(b.p.dataBytes, 0);
@@ -287,7 +290,36 @@ TEST(Csr, HostileStreamsFollowTheDefinition) {
   }
 }
 
-// docs/cycle-model.md 2.5: the decoder's N1 + N2 + 2 cycles, worked by
+// The loader refuses a GEMM_CSR whose K rows do not fit the decoder's
+// dense buffer (csr.dense_rows), by instruction and field.
+TEST(Csr, LoaderRefusesKPastTheDenseRows) {
+  for (uint32_t rows : {144u, 136u}) {
+    TargetConfig t = tinyTarget();
+    t.csr = true;
+    t.csrDenseRows = rows;
+    Builder b(t);
+    b.p.dataBytes = 64;
+    std::vector<int8_t> codes(144 * 8, 1);
+    std::vector<int32_t> align(144, 0);
+    loadStream(b, encodeCsr(codes.data(), align.data(), 144, 8, WFmt::Pow2));
+    b.emit(instr(Opcode::Sync, {}))
+        .emit(csrConv())
+        .emit(instr(Opcode::End, {}));
+    llvm::Error e = validateProgram(b.p);
+    std::string text = e ? llvm::toString(std::move(e)) : "";
+    if (rows == 144)
+      EXPECT_EQ(text, "");
+    else
+      EXPECT_NE(text.find("instruction #2 (gemm_csr): field 'in_cb' = 2: "
+                          "GEMM_CSR of 144 weight rows (k_h * k_w * in_cb * "
+                          "L): target 'tiny' decodes at most 136 "
+                          "(csr.dense_rows)"),
+                std::string::npos)
+          << text;
+  }
+}
+
+// docs/cycle-model.md 2.5: the decoder's schedule, worked by
 // hand for the tiny target (L = Q = 8, 512 WBUF rows, the stream from row
 // 0), K = 144 rows (ceil(K / L) = 18), then the dense GEMM: 20 pixels x 9
 // taps x 2 blocks = 360 steps.
@@ -295,6 +327,7 @@ TEST(Csr, CycleModelTimesTheDecoderThenTheDenseArray) {
   const int K = 144;
   TargetConfig t = tinyTarget();
   t.csr = true;
+  t.csrDenseRows = 256;
   CycleParams cp = CycleParams::fromTarget(t);
   auto timed = [&](const std::vector<uint8_t> &s) -> uint64_t {
     Builder b(t);
@@ -311,26 +344,38 @@ TEST(Csr, CycleModelTimesTheDecoderThenTheDenseArray) {
     return tl->cost[2].cycles - 360 - cp.gemmPipeline;
   };
   std::vector<int32_t> align(K, 0);
-  // Sparse: every phase is K / L = 18 cycles (the stream is at most
-  // ceil((184 + 2.5 * 146) / 9) = 61 rows, 8 reads; a channel at most 144
-  // entries, 18 scatter cycles): 18 + 18 + 2.
+  auto encode = [&](const std::vector<int8_t> &codes) {
+    return encodeCsr(codes.data(), align.data(), K, 8, WFmt::Pow2);
+  };
+  // Every stream: the header read, K / L = 18 alignment reads and column
+  // 0's pointer pair (20 cycles), then a cycle per column for its pair's
+  // data (8): 28; then per window of L = 8 entries its row indices' data
+  // and as many scatter cycles as the fullest bank (row mod 8) needs.
+  // Channel 2 with perChannel entries on consecutive rows (one per bank:
+  // 1 + 1 per window), channels 3 and 4 one entry each (2 cycles each).
   for (int perChannel : {0, 1, 8, 9, 17, 144}) {
     std::vector<int8_t> codes(K * 8, 0);
     for (int k = 0; k < perChannel; ++k)
-      codes[k * 8 + 2] = 1; // channel 2 has perChannel entries
-    codes[3] = codes[8 + 4] = 1; // others fewer
-    EXPECT_EQ(timed(encodeCsr(codes.data(), align.data(), K, 8, WFmt::Pow2)),
-              38u)
+      codes[k * 8 + 2] = 1;
+    codes[3] = codes[8 + 4] = 1;
+    EXPECT_EQ(timed(encode(codes)),
+              28u + 2u * 2u + 2u * uint64_t((perChannel + 7) / 8))
         << perChannel;
   }
-  // Dense (every code 1): nnz = 1152, 4 + 144 + 36 + 2304 + 576 = 3064
-  // bytes = 341 rows, ceil(341 / 8) = 43 reads; 144 entries a channel:
-  // 43 + 18 + 2.
-  std::vector<int8_t> full(K * 8, 1);
-  EXPECT_EQ(timed(encodeCsr(full.data(), align.data(), K, 8, WFmt::Pow2)), 63u);
+  // Dense (every code 1): 18 windows of one entry per bank, 8 channels:
+  // 28 + 8 * 18 * 2.
+  EXPECT_EQ(timed(encode(std::vector<int8_t>(K * 8, 1))), 28u + 288u);
+  // Bank conflicts: channel 0 on rows 0, 8, .., 56 (all bank 0: 1 + 8),
+  // channel 1 on rows 0-3 and 8-11 (banks 0-3 twice: 1 + 2).
+  std::vector<int8_t> clash(K * 8, 0);
+  for (int i = 0; i < 8; ++i)
+    clash[i * 8 * 8] = 1;
+  for (int k : {0, 1, 2, 3, 8, 9, 10, 11})
+    clash[k * 8 + 1] = 1;
+  EXPECT_EQ(timed(encode(clash)), 28u + 9u + 3u);
   // A hostile header: nnz = 2000 with channel 0's range [0, 2000) (its code
   // section starts at 184 + 4000 < 512 * 9 bytes, so the range stands):
-  // 5184 bytes are more than WBUF's 512 rows: 64 reads; 250 scatter cycles.
+  // 250 windows whose row indices read 0 (all bank 0): 250 * (1 + 8).
   std::vector<uint8_t> h(184, 0);
   h[0] = 2000 & 255;
   h[1] = 2000 >> 8;
@@ -339,12 +384,12 @@ TEST(Csr, CycleModelTimesTheDecoderThenTheDenseArray) {
     h[148 + 4 * q + 1] = 2000 >> 8;
   }
   h.resize(4096, 0); // 456 rows' worth; the rest of WBUF reads zero
-  EXPECT_EQ(timed(h), 64u + 250u + 2u);
+  EXPECT_EQ(timed(h), 28u + 250u * 9u);
   // nnz = 3000: the code section would start at 6184, past WBUF: the
-  // entries add nothing and the ranges are empty (n = 0): 64 + 18 + 2.
+  // entries add nothing and the ranges are empty (n = 0).
   h[0] = 3000 & 255;
   h[1] = 3000 >> 8;
-  EXPECT_EQ(timed(h), 64u + 18u + 2u);
+  EXPECT_EQ(timed(h), 28u);
 }
 
 } // namespace

@@ -51,13 +51,15 @@ TEST(Target, ShippedConfigs) {
   // Both have the CSR decoder (GEMM_CSR, docs/isa.md 3.7).
   EXPECT_TRUE(small->csr);
   EXPECT_TRUE(large->csr);
+  EXPECT_EQ(small->csrDenseRows, 512u);
+  EXPECT_EQ(large->csrDenseRows, 2048u);
   EXPECT_EQ(large->rowBytes(isa::WFmt::Csr), 65u);
   // Pinned: binaries record these, so a change of the canonical form or the
   // hash is a format change (bump kFormatVersion, update here); so is a
   // change of a shipped config (binaries compiled for the old one are
   // refused with --target).
-  EXPECT_EQ(small->fingerprint(), 0x02da2cbd4a24cb01ull);
-  EXPECT_EQ(large->fingerprint(), 0xf1ee059c60d47a8cull);
+  EXPECT_EQ(small->fingerprint(), 0x52b673cc5f232644ull);
+  EXPECT_EQ(large->fingerprint(), 0xed088f1a2830c221ull);
 }
 
 TEST(Target, CanonicalJsonAndFingerprint) {
@@ -77,6 +79,17 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   ASSERT_TRUE(bool(again));
   EXPECT_EQ(again->toJSON(), canon);
   EXPECT_EQ(again->fingerprint(), t->fingerprint());
+  // The CSR decoder's object form round-trips too.
+  auto withCsr =
+      parseTargetConfig(edit("\"csr\": false", "\"csr\": {\"dense_rows\": 64}"), "c");
+  ASSERT_TRUE(bool(withCsr)) << llvm::toString(withCsr.takeError());
+  EXPECT_TRUE(withCsr->csr);
+  EXPECT_EQ(withCsr->csrDenseRows, 64u);
+  EXPECT_NE(withCsr->toJSON().find(R"("csr":{"dense_rows":64})"),
+            std::string::npos);
+  auto again2 = parseTargetConfig(withCsr->toJSON(), "canonical");
+  ASSERT_TRUE(bool(again2));
+  EXPECT_EQ(again2->fingerprint(), withCsr->fingerprint());
   // Key order and spacing of the source do not matter.
   auto shuffled = parseTargetConfig(
       edit(R"("name": "small", )", "").insert(1, R"("name":"small",)"), "y");
@@ -95,6 +108,7 @@ TEST(Target, CanonicalJsonAndFingerprint) {
            {"[\"pow2\", \"int8\"]", "[\"pow2\"]"},
            {"\"pool\": true", "\"pool\": false"},
            {"\"eltwise\": true", "\"eltwise\": false"},
+           {"\"csr\": false", "\"csr\": {\"dense_rows\": 64}"},
            {"\"count\": 1, \"link_bytes_per_cycle\": 0",
             "\"count\": 2, \"link_bytes_per_cycle\": 4"}}) {
     auto other = parseTargetConfig(edit(from, to), "z");
@@ -117,7 +131,17 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
       {"\"acc_bytes\": 65536, ", "", "$.sram.acc_bytes: missing field"},
       {"\"L\": 8", "\"L\": \"8\"", "$.array.L: expected an integer"},
       {"\"L\": 8", "\"L\": 8.5", "$.array.L: expected an integer"},
-      {"\"csr\": false", "\"csr\": 0", "$.csr: expected true or false"},
+      {"\"csr\": false", "\"csr\": 0", "$.csr: expected false or an object"},
+      {"\"csr\": false", "\"csr\": true", "$.csr: expected false or an object"},
+      {"\"csr\": false", "\"csr\": {}", "$.csr.dense_rows: missing field"},
+      {"\"csr\": false", "\"csr\": {\"dense_rows\": 8, \"rows\": 8}",
+       "$.csr.rows: unknown field"},
+      {"\"csr\": false", "\"csr\": {\"dense_rows\": 12}",
+       "$.csr.dense_rows: value 12 is not a multiple of L (8)"},
+      {"\"csr\": false", "\"csr\": {\"dense_rows\": 4}",
+       "$.csr.dense_rows: value 4 out of range [8, 4096]"},
+      {"\"csr\": false", "\"csr\": {\"dense_rows\": 4104}",
+       "$.csr.dense_rows: value 4104 out of range [8, 4096]"},
       {"\"name\": \"small\"", "\"name\": \"\"", "$.name: expected a non-empty"},
       {"{\"L\": 8, \"Q\": 8}", "[8, 8]", "$.array: expected an object"},
       {"\"Q\": 8", "\"Q\": 16", "$.array.Q: ISA v1 requires Q == L"},

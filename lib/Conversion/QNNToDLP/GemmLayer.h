@@ -99,6 +99,11 @@ mlir::LogicalResult prepareGemm(Lowering &lw, mlir::Operation *op,
                                 std::function<int32_t(int64_t)> actMax,
                                 GemmLayer &g, int32_t &fmax);
 
+/// Whether the layer's weights go as CSR streams: a target with the
+/// decoder, and the precision config's `dlp.csr` or fewer non-zeros than
+/// the --csr-density (chunks past the decoder's dense rows keep it dense).
+bool wantsCsr(const Lowering &lw, const GemmLayer &g);
+
 /// The layer's weight rows for K chunks of `perChunk` units (null after a
 /// diagnostic). Taken from the lowering's GemmCache when it has them.
 std::shared_ptr<const WeightRows> packWeights(Lowering &lw, const GemmLayer &g,

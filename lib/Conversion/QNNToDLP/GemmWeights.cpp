@@ -80,25 +80,16 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
     for (int64_t r = 0; r < W.perQb; ++r)
       appendRow(rows, g.fmt, codes.data() + r * Q, Q, aligns[r]);
   }
-  // CSR (a layer below the --csr-density): each (block, chunk) is one
-  // GEMM_CSR stream (docs/isa.md 3.7) of whole WBUF rows, laid out one
-  // after the other.
-  bool csr = false;
-  if (lw.csrDensity > 0 && !g.w->empty()) {
-    int64_t nonZero = std::count_if(g.w->begin(), g.w->end(),
-                                    [](int8_t v) { return v != 0; });
-    csr = double(nonZero) < lw.csrDensity * double(g.w->size());
+  // CSR (a layer below the --csr-density, or as the precision config
+  // says): each (block, chunk) is one GEMM_CSR stream (docs/isa.md 3.7) of
+  // whole WBUF rows, laid out one after the other.
+  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr");
+      a && a.getValue() && !t.csr) {
+    lw.error(g.op, "the precision config asks for CSR weights but the "
+                   "target has no CSR decoder");
+    return nullptr;
   }
-  // The precision config's per-layer choice (`"csr": {layer: bool}`,
-  // carried by the quantizer as `dlp.csr`) overrides the threshold.
-  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr")) {
-    if (a.getValue() && !t.csr) {
-      lw.error(g.op, "the precision config asks for CSR weights but the "
-                     "target has no CSR decoder");
-      return nullptr;
-    }
-    csr = a.getValue() && !g.w->empty();
-  }
+  bool csr = wantsCsr(lw, g);
   if (csr) {
     std::vector<uint8_t> streams;
     int64_t width = t.rowBytes(risa::WFmt::Csr);
@@ -119,9 +110,10 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
         std::vector<uint8_t> st =
             dlprt::encodeCsr(blk.data(), al.data(), n, uint32_t(Q), g.fmt);
         int64_t nr = (int64_t(st.size()) + width - 1) / width;
-        // A stream must fit a bank and index its rows in 16 bits; a denser
-        // chunk than the dense rows stays dense (the whole layer).
-        if (nr > bankRows || n > 65536 || nr > n) {
+        // A stream must fit a bank and its rows the decoder's dense
+        // buffer; a denser chunk than the dense rows stays dense (the
+        // whole layer).
+        if (nr > bankRows || n > int64_t(t.csrDenseRows) || nr > n) {
           csr = false;
           break;
         }
@@ -140,6 +132,20 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   return wr;
 }
 } // namespace
+
+bool dlp::conv::wantsCsr(const Lowering &lw, const GemmLayer &g) {
+  if (!lw.t.csr || g.w->empty())
+    return false;
+  // The precision config's per-layer choice (`"csr": {layer: bool}`,
+  // carried by the quantizer as `dlp.csr`) overrides the threshold.
+  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr"))
+    return a.getValue();
+  if (lw.csrDensity <= 0)
+    return false;
+  int64_t nonZero = std::count_if(g.w->begin(), g.w->end(),
+                                  [](int8_t v) { return v != 0; });
+  return double(nonZero) < lw.csrDensity * double(g.w->size());
+}
 
 std::shared_ptr<const WeightRows>
 dlp::conv::packWeights(Lowering &lw, const GemmLayer &g, int64_t perChunk) {

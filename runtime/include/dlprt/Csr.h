@@ -57,14 +57,15 @@ CsrWeights readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt, uint64_t K,
                    uint32_t Q, isa::WFmt fmt, uint64_t maxEntries);
 
 /// Cycles the CSR decoder (hw/rtl/dlp_csr_dec.sv, docs/cycle-model.md 2.5)
-/// takes to expand the stream whose byte i is byteAt(i) into dense rows, L
-/// WBUF rows read per cycle from `availRows` rows to the end of WBUF:
-///   N1 = max(ceil(R / L), ceil(K / L), 1), R = min(ceil(S / (Q + 1)),
-///        availRows), S the stream's length (csrStreamBytes);
-///   N2 = max(ceil(maxLen / L), ceil(K / L), 1), maxLen the longest clamped
-///        pointer range [min(ptr[q], n), min(ptr[q+1], n)), n = nnz when the
-///        code section starts inside WBUF, else 0;
-///   decode = N1 + N2 + 2 (the last read's data and the pointer setup).
+/// takes to expand the stream whose byte i is byteAt(i) into K dense rows
+/// (K at most the target's csr.dense_rows), reading it straight from WBUF
+/// (`availRows` rows to its end), one read per cycle:
+///   decode = ceil(K / L) + 2 + sum over the Q columns of
+///            (1 + sum over the column's windows of (1 + c)),
+/// a column's entries [min(ptr[q], n), min(ptr[q+1], n)) taken in windows
+/// of L (n = nnz when the code section starts inside WBUF, else 0), c = the
+/// most entries of the window with row k < K in one dense bank (k mod L),
+/// at least 1.
 uint64_t csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
                          uint64_t K, uint32_t L, uint32_t Q, isa::WFmt fmt,
                          uint64_t availRows);

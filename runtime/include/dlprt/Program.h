@@ -21,7 +21,7 @@
 namespace dlprt {
 
 constexpr char kMagic[4] = {'D', 'L', 'P', 'B'};
-constexpr uint16_t kFormatVersion = 1;
+constexpr uint16_t kFormatVersion = 2;
 /// Largest DDR region `data` the runtime accepts (each simulator thread
 /// holds one): a binary declaring more is refused, never allocated.
 constexpr uint64_t kMaxDataBytes = uint64_t(1) << 32;

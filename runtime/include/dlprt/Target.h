@@ -34,6 +34,9 @@ struct TargetConfig {
   uint32_t ddrLatencyCycles = 0;
   // Features.
   bool pow2Weights = true, int8Weights = true, csr = false;
+  /// The CSR decoder's dense buffer, in weight rows: the most a GEMM_CSR
+  /// may decode (its K, docs/isa.md 3.7); 0 without the decoder.
+  uint32_t csrDenseRows = 0;
   bool poolUnit = true, eltwiseUnit = true;
   uint32_t deviceCount = 1;
   double linkBytesPerCycle = 0;
