@@ -49,6 +49,8 @@
 //       IDX    the row indices' data (2L bytes at 4+K+4(Q+1)+2 i0): lane l
 //              holds entry i0+l if i0+l < e and its row k < K (bank k mod
 //              L); reads the codes (offset codes + i0, pow2 + i0 div 2);
+//       CODE   the codes' data, into the lanes' value registers (so the
+//              scatter starts from registers, not from the byte shifter);
 //       SCAT   c cycles, c = the most lanes of one bank (at least 1): each
 //              cycle every bank takes its lowest pending lane; an entry
 //              with a non-zero value (pow2: code bits [2:0] != 0, so codes
@@ -56,7 +58,7 @@
 //              code in the low nibble). The last cycle reads the next
 //              window's row indices, the next column's pair, or ends.
 //   decode (start to decoded inclusive) = NB + 2 + sum over q of
-//     (1 + sum over its windows of (1 + c))    (dlprt::csrDecodeCycles).
+//     (1 + sum over its windows of (2 + c))    (dlprt::csrDecodeCycles).
 // K > CSR_DENSE_ROWS (the loader refuses it; kept for a bare unit):
 // `error` with `decoded` in cycle s+1 (decode 2).
 //
@@ -131,8 +133,8 @@ module dlp_csr_dec #(
   localparam int QW = Q > 1 ? $clog2(Q) : 1;
 
   localparam logic [2:0] S_IDLE = 3'd0, S_ALN = 3'd1, S_COLP = 3'd2,
-                         S_COLD = 3'd3, S_IDX = 3'd4, S_SCAT = 3'd5,
-                         S_FAIL = 3'd6;
+                         S_COLD = 3'd3, S_IDX = 3'd4, S_CODE = 3'd5,
+                         S_SCAT = 3'd6, S_FAIL = 3'd7;
 
   // ---------------------------------------------------------------------
   // Instruction fields in the start cycle.
@@ -166,7 +168,6 @@ module dlp_csr_dec #(
   logic [QW:0]    q_q;               // column
   logic [OW-1:0]  i0_q, e_q;         // window's first entry; column's end
   logic           nib_q;             // pow2 codes from the high nibble
-  logic           first_q;           // SCAT: the codes' data on the port
   logic [L-1:0]   pend_q;            // SCAT: lanes still to write
   logic [LW-1:0]  lbank_q [L];       // lane's bank (row mod L)
   logic [DAW-1:0] laddr_q [L];       // and word (row div L)
@@ -232,7 +233,7 @@ module dlp_csr_dec #(
                   32'(ik[l]) < 32'(k_q);
     end
 
-  // Codes (SCAT): the first cycle from the port, then held.
+  // Codes (CODE: from the port into lval_q; SCAT: from lval_q).
   logic [7:0] cval [L];
   logic [7:0] val [L];
   logic [L-1:0] nz;
@@ -242,7 +243,7 @@ module dlp_csr_dec #(
         cval[l] = {4'd0, xw[4*(l + 32'(nib_q)) +: 4]};
       else
         cval[l] = xw[8*l +: 8];
-      val[l] = first_q ? cval[l] : lval_q[l];
+      val[l] = lval_q[l];
       nz[l] = pow2_q ? val[l][2:0] != 3'd0 : val[l] != 8'd0;
     end
 
@@ -353,7 +354,8 @@ module dlp_csr_dec #(
       case (st_q)
         S_ALN:  if (j_q + 1'b1 == nb_q) st_q <= S_COLP;
         S_COLP: st_q <= S_COLD;
-        S_IDX:  st_q <= S_SCAT;
+        S_IDX:  st_q <= S_CODE;
+        S_CODE: st_q <= S_SCAT;
         S_COLD, S_SCAT:
           if (step) st_q <= more ? S_IDX : last_col ? S_IDLE : S_COLD;
         default: st_q <= S_IDLE;
@@ -384,19 +386,17 @@ module dlp_csr_dec #(
         S_COLP: q_q <= '0;
         S_IDX: begin
           nib_q   <= pow2_q && i0_q[0];
-          first_q <= 1'b1;
           pend_q  <= ivalid;
           for (int l = 0; l < L; l++) begin
             lbank_q[l] <= ik[l][LW-1:0];
             laddr_q[l] <= DAW'(ik[l] >> LW);
           end
         end
+        S_CODE:
+          for (int l = 0; l < L; l++)
+            lval_q[l] <= cval[l];
         S_SCAT: begin
-          first_q <= 1'b0;
           pend_q  <= pend_q & ~won;
-          if (first_q)
-            for (int l = 0; l < L; l++)
-              lval_q[l] <= cval[l];
         end
         default: ;
       endcase

@@ -355,7 +355,8 @@ Expect expect(const Machine &mc, uint64_t wAddr, uint64_t K, bool pow2,
   // The decoder's schedule (dlp_csr_dec.sv's header), walked here from the
   // stream bytes: the header and alignment reads, column 0's pair, then per
   // column its pair's data and per window of L entries the row indices'
-  // data and as many scatter cycles as the fullest bank (row mod L) needs.
+  // and the codes' data and as many scatter cycles as the fullest bank
+  // (row mod L) needs.
   uint64_t nnz = le32(0);
   uint64_t colAt = 4 + K + 4 * RB, codeAt = colAt + 2 * nnz;
   uint64_t n = codeAt < (W - wAddr) * RB ? nnz : 0;
@@ -373,7 +374,7 @@ Expect expect(const Machine &mc, uint64_t wAddr, uint64_t K, bool pow2,
         if (k < K)
           c = std::max(c, ++bank[k % L]);
       }
-      x.N2 += 1 + c;
+      x.N2 += 2 + c;
     }
   }
   x.decode = x.N1 + x.N2;

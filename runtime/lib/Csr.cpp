@@ -139,7 +139,7 @@ uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
         if (k < K)
           most = std::max(most, ++perBank[k % L]);
       }
-      cycles += 1 + most; // the row indices' data, then the scatter
+      cycles += 2 + most; // the row indices' and codes' data, the scatter
     }
   }
   return cycles;
