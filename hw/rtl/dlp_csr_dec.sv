@@ -42,8 +42,9 @@
 //              no weight; it bounds the work on a hostile nnz);
 //   COLP       reads column 0's pointer pair (offset 4 + K);
 //   per column q:
-//     COLD     the pair's data: b = min(ptr[q], n), e = min(ptr[q+1], n);
-//              with entries (b < e) reads the first window's row indices,
+//     COLD     the pair's data, registered: b = min(ptr[q], n), e =
+//              min(ptr[q+1], n);
+//     COLB     with entries (b < e) reads the first window's row indices,
 //              else the next column's pair (or ends, q = Q-1);
 //     per window of entries i0 .. i0+L-1 (i0 = b, b+L, .., < e):
 //       IDX    the row indices' data (2L bytes at 4+K+4(Q+1)+2 i0): lane l
@@ -58,7 +59,7 @@
 //              code in the low nibble). The last cycle reads the next
 //              window's row indices, the next column's pair, or ends.
 //   decode (start to decoded inclusive) = NB + 2 + sum over q of
-//     (1 + sum over its windows of (2 + c))    (dlprt::csrDecodeCycles).
+//     (2 + sum over its windows of (2 + c))    (dlprt::csrDecodeCycles).
 // K > CSR_DENSE_ROWS (the loader refuses it; kept for a bare unit):
 // `error` with `decoded` in cycle s+1 (decode 2).
 //
@@ -132,9 +133,9 @@ module dlp_csr_dec #(
   localparam int KB = NBW + LW;                // K
   localparam int QW = Q > 1 ? $clog2(Q) : 1;
 
-  localparam logic [2:0] S_IDLE = 3'd0, S_ALN = 3'd1, S_COLP = 3'd2,
-                         S_COLD = 3'd3, S_IDX = 3'd4, S_CODE = 3'd5,
-                         S_SCAT = 3'd6, S_FAIL = 3'd7;
+  localparam logic [3:0] S_IDLE = 4'd0, S_ALN = 4'd1, S_COLP = 4'd2,
+                         S_COLD = 4'd3, S_COLB = 4'd4, S_IDX = 4'd5,
+                         S_CODE = 4'd6, S_SCAT = 4'd7, S_FAIL = 4'd8;
 
   // ---------------------------------------------------------------------
   // Instruction fields in the start cycle.
@@ -155,7 +156,7 @@ module dlp_csr_dec #(
 
   // ---------------------------------------------------------------------
   // State.
-  logic [2:0]     st_q;
+  logic [3:0]     st_q;
   logic           busy_q, err_q;
   logic           pow2_q;            // wfmt 0
   logic [NBW-1:0] nb_q;              // K / L
@@ -204,11 +205,14 @@ module dlp_csr_dec #(
 
   // ---------------------------------------------------------------------
   // Header (ALN, j_q = 0).
-  logic [31:0]   nnz_c;
+  // (nnz registered from the data, n and the code section's offset the
+  // cycle after: COLD, their first use, is at least two cycles later.)
+  logic [31:0]   nnz_c, nnz_q;
+  logic          hdr_q;              // nnz_q holds the header's nnz
   logic [BW-1:0] codeat_c;
   always_comb begin
     nnz_c = xw[31:0];
-    codeat_c = BW'(4) + BW'(k_q) + BW'(4 * ROWB) + (BW'(nnz_c) << 1);
+    codeat_c = BW'(4) + BW'(k_q) + BW'(4 * ROWB) + (BW'(nnz_q) << 1);
   end
 
   // Pointer pair (COLD): the column's entries.
@@ -279,17 +283,17 @@ module dlp_csr_dec #(
   logic scat_last;
   assign scat_last = (pend_q & ~won) == '0;
 
-  // A column's next step, from its pair's data (COLD: from b to e) or a
-  // window's last scatter cycle (from i0 + L): the next window's row
+  // A column's next step, from its registered pair (COLB: from b to e) or
+  // a window's last scatter cycle (from i0 + L): the next window's row
   // indices, else the next column's pointer pair, else the end (the last
   // column).
   logic        step, more, last_col;
   logic [OW:0] nx_i;
   logic [OW-1:0] nx_e;
   always_comb begin
-    step     = st_q == S_COLD || (st_q == S_SCAT && scat_last);
-    nx_i     = st_q == S_COLD ? (OW+1)'(b_c) : (OW+1)'(i0_q) + (OW+1)'(L);
-    nx_e     = st_q == S_COLD ? e_c : e_q;
+    step     = st_q == S_COLB || (st_q == S_SCAT && scat_last);
+    nx_i     = (OW+1)'(i0_q) + (st_q == S_COLB ? '0 : (OW+1)'(L));
+    nx_e     = e_q;
     more     = nx_i < (OW+1)'(nx_e);
     last_col = q_q == (QW+1)'(Q - 1);
   end
@@ -356,7 +360,8 @@ module dlp_csr_dec #(
         S_COLP: st_q <= S_COLD;
         S_IDX:  st_q <= S_CODE;
         S_CODE: st_q <= S_SCAT;
-        S_COLD, S_SCAT:
+        S_COLD: st_q <= S_COLB;
+        S_COLB, S_SCAT:
           if (step) st_q <= more ? S_IDX : last_col ? S_IDLE : S_COLD;
         default: st_q <= S_IDLE;
       endcase
@@ -366,6 +371,11 @@ module dlp_csr_dec #(
   always_ff @(posedge clk) begin
     x_rem_q  <= rd_rem;
     x_zero_q <= !wb_rd_en;
+    hdr_q    <= !start && st_q == S_ALN && j_q == '0;
+    if (hdr_q) begin
+      n_q      <= codeat_c < avail_q ? OW'(nnz_q) : '0;
+      codeat_q <= OW'(codeat_c);
+    end
     if (start) begin
       pow2_q  <= !i_wfmt[0];
       nb_q    <= nb_c;
@@ -378,12 +388,14 @@ module dlp_csr_dec #(
       case (st_q)
         S_ALN: begin
           j_q <= j_q + 1'b1;
-          if (j_q == '0) begin
-            n_q      <= codeat_c < avail_q ? OW'(nnz_c) : '0;
-            codeat_q <= OW'(codeat_c);
-          end
+          if (j_q == '0)
+            nnz_q <= nnz_c;
         end
         S_COLP: q_q <= '0;
+        S_COLD: begin
+          i0_q <= b_c;
+          e_q  <= e_c;
+        end
         S_IDX: begin
           nib_q   <= pow2_q && i0_q[0];
           pend_q  <= ivalid;
@@ -403,7 +415,6 @@ module dlp_csr_dec #(
       if (step) begin
         if (more) begin
           i0_q <= OW'(nx_i);
-          e_q  <= nx_e;
         end else begin
           q_q <= q_q + 1'b1;
         end

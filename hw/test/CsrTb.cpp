@@ -364,7 +364,7 @@ Expect expect(const Machine &mc, uint64_t wAddr, uint64_t K, bool pow2,
   for (uint64_t q = 0; q < Q; ++q) {
     uint64_t b = std::min(le32(4 + K + 4 * q), n),
              e = std::min(le32(4 + K + 4 * (q + 1)), n);
-    x.N2 += 1;
+    x.N2 += 2;
     x.maxLen = std::max(x.maxLen, e > b ? e - b : 0);
     for (uint64_t w = b; w < e; w += L) {
       std::map<uint64_t, uint64_t> bank;

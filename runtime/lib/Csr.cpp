@@ -130,7 +130,7 @@ uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
   for (uint32_t q = 0; q < Q; ++q) {
     uint64_t b = std::min(le(ptrAt + 4 * q, 4), n),
              e = std::min(le(ptrAt + 4 * (q + 1), 4), n);
-    cycles += 1; // the pointer pair's data
+    cycles += 2; // the pointer pair's data, registered, then its use
     for (uint64_t i0 = b; i0 < e; i0 += L) {
       std::fill(perBank.begin(), perBank.end(), 0);
       uint32_t most = 1;

@@ -61,7 +61,7 @@ CsrWeights readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt, uint64_t K,
 /// (K at most the target's csr.dense_rows), reading it straight from WBUF
 /// (`availRows` rows to its end), one read per cycle:
 ///   decode = ceil(K / L) + 2 + sum over the Q columns of
-///            (1 + sum over the column's windows of (2 + c)),
+///            (2 + sum over the column's windows of (2 + c)),
 /// a column's entries [min(ptr[q], n), min(ptr[q+1], n)) taken in windows
 /// of L (n = nnz when the code section starts inside WBUF, else 0), c = the
 /// most entries of the window with row k < K in one dense bank (k mod L),
