@@ -265,18 +265,18 @@ module dlp_csr_dec #(
         if (pend_q[m] && lbank_q[m] == lbank_q[l])
           won[l] = 1'b0;
     end
+    // (At most one lane of a bank wins: AND-OR selection, not a chain.)
     for (int b = 0; b < L; b++) begin
       bwe[b] = 1'b0;
       bnz[b] = 1'b0;
       bwa[b] = '0;
       bwd[b] = '0;
-      for (int l = 0; l < L; l++)
-        if (won[l] && lbank_q[l] == LW'(b)) begin
-          bwe[b] = 1'b1;
-          bnz[b] = nz[l];
-          bwa[b] = laddr_q[l];
-          bwd[b] = val[l];
-        end
+      for (int l = 0; l < L; l++) begin
+        bwe[b] = bwe[b] | (won[l] && lbank_q[l] == LW'(b));
+        bnz[b] = bnz[b] | (won[l] && lbank_q[l] == LW'(b) && nz[l]);
+        bwa[b] = bwa[b] | (laddr_q[l] & {DAW{won[l] && lbank_q[l] == LW'(b)}});
+        bwd[b] = bwd[b] | (val[l] & {8{won[l] && lbank_q[l] == LW'(b)}});
+      end
     end
   end
 
