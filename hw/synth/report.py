@@ -141,7 +141,8 @@ def main():
     st = lambda n: stat(os.path.join(logs, n + ".stat"))
     times = {}
     for n in ["pe_array", "pe_array_8x8", "pe_array_16x16", "postproc", "gemm",
-              "dma", "pool", "pool_L4", "pool_L8", "eltwise", "buffers",
+              "dma", "pool", "pool_L4", "pool_L8", "eltwise", "csr_dec",
+              "csr_dec_L8", "csr_dec_L16", "csr_dec_L32", "buffers",
               "buffers_aligned", "core_ctrl"]:
         if os.path.exists(os.path.join(logs, n + ".time")):
             times[n] = int(open(os.path.join(logs, n + ".time")).read())
@@ -179,6 +180,27 @@ def main():
             + ", ".join(f"{k} {fmt(pa[k])} + ({fmt(pb[k])} - {fmt(pa[k])}) * {t:g} = {fmt(r[k])}"
                         for k in ("LUT", "FF", "DSP", "CARRY")))
     rows.append(("dlp_eltwise", st("eltwise"), "postproc black box"))
+    if have("csr_dec"):
+        rows.append(("dlp_csr_dec", st("csr_dec"),
+                     f"{Q} x {L} dense banks of {p['CSR_DENSE_ROWS'] // L} words"))
+    elif have("csr_dec_L32"):
+        # a + b L + c L^2 through the L = Q = 8, 16, 32 runs (as many words
+        # per bank as the config's).
+        cs = {l: st(f"csr_dec_L{l}") for l in (8, 16, 32)}
+        r = {}
+        for k in cs[8]:
+            y8, y16, y32 = cs[8][k], cs[16][k], cs[32][k]
+            c = ((y32 - y16) / 16 - (y16 - y8) / 8) / 24
+            b = (y16 - y8) / 8 - 24 * c
+            a = y8 - 8 * b - 64 * c
+            r[k] = max(0.0, a + b * L + c * L * L)
+        rows.append(("dlp_csr_dec", r, f"L = Q = 8, 16, 32 -> {L}: quadratic"))
+        notes.append(
+            f"dlp_csr_dec at L = Q = {L} ({p['CSR_DENSE_ROWS'] // L} words per dense bank): "
+            f"a + b L + c L^2 through runs at L = Q = 8, 16, 32 with as many words per "
+            f"bank (its Q x L banks, L x L lane-to-bank selection): "
+            + ", ".join(f"{k} {fmt(cs[8][k])}, {fmt(cs[16][k])}, {fmt(cs[32][k])} -> {fmt(r[k])}"
+                        for k in ("LUT", "LUTRAM", "FF", "DSP")))
     rows.append(("dlp_postproc (ADD)", st("postproc"), f"Q = {Q} lanes"))
     rows.append(("dlp_core control", st("core_ctrl"), "units, buffers black boxes"))
     rows.append(("buffer banking logic", st("buffers"), "dlp_buffers.sv, banks black boxes"))
@@ -230,16 +252,6 @@ def main():
               f"URAM per bank ceil({depth}/4096) x ceil({width}/72) = {uram(depth, width)}")
     bits = sum(s[1] * s[2] * s[3] for s in sram)
     print(f"\nBuffer bits: {bits / 2**20:.2f} Mib")
-    if "WBUF_BANK_ROWS" in p:
-        sb = p["WBUF_ROWS"] * (Q + 1) * 8
-        dn = p["WBUF_BANK_ROWS"] * (Q * 8 + p["ALIGN_W"])
-        print(f"\nNot in the totals: dlp_csr_dec (not synthesized; its arrays take "
-              f"3 L Q + L random byte reads and L Q scattered writes per cycle): "
-              f"stream copy WBUF_ROWS x (Q+1) bytes = {sb / 2**20:.2f} Mib, dense rows "
-              f"WBUF_BANK_ROWS x (Q bytes + {p['ALIGN_W']}-bit alignment) = {dn / 2**20:.2f} Mib "
-              f"(as plain 2-port RAM: {uram(p['WBUF_ROWS'], (Q + 1) * 8)} + "
-              f"{uram(p['WBUF_BANK_ROWS'], Q * 8 + p['ALIGN_W'])} URAM288).")
-
     print("\n| total | LUT | FF | DSP48E2 | BRAM36 | URAM288 |")
     print("|---|---|---|---|---|---|")
     tot = {"LUT": logic["LUT"], "FF": logic["FF"], "DSP": logic["DSP"],

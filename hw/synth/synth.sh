@@ -18,6 +18,12 @@
 #                                     8: L = 4 and 8, extrapolated linearly:
 #                                     its lanes are a generate over L)
 #   eltwise    dlp_eltwise           (dlp_postproc black box)
+#   csr_dec    dlp_csr_dec           (L above DLP_SYNTH_MAX_CSR_L, default
+#                                     16: L = Q = 8, 16 and 32 with the
+#                                     config's words per dense bank,
+#                                     extrapolated by a + b L + c L^2: its
+#                                     banks are Q x L, its lane-to-bank
+#                                     selection L x L)
 #   core_ctrl  dlp_core without its buffer arrays: dispatcher, the three
 #              dlp_fifo queues, semaphores, DMA arbitration, port muxes
 #              (units, dlp_csr_dec and hw/synth/dlp_buffers.sv black boxes)
@@ -27,10 +33,7 @@
 #
 # then hw/synth/report.py prints the table: per unit LUT / FF / DSP / carry /
 # BRAM, the buffers' storage as BRAM36 / URAM288 blocks by arithmetic, the
-# total and its share of a VU9P. dlp_csr_dec is not synthesized: its
-# stream and dense buffers are behavioural arrays with L*Q random ports per
-# cycle (its header says a synthesizable organisation is open); report.py
-# prints their size. Full logs and `stat` outputs go to the log dir
+# total and its share of a VU9P. Full logs and `stat` outputs go to the log dir
 # (<unit>.log, <unit>.stat, <unit>.time). DLP_RTL overrides the RTL
 # directory (e.g. a `git archive` of one commit's hw/rtl); DLP_SYNTH_ONLY
 # (names, space-separated) re-runs only those units, keeping the others'
@@ -47,6 +50,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rtl=$(cd "${DLP_RTL:-$here/../rtl}" && pwd)
 max_pes=${DLP_SYNTH_MAX_PES:-256}
 max_pool_l=${DLP_SYNTH_MAX_POOL_L:-8}
+max_csr_l=${DLP_SYNTH_MAX_CSR_L:-16}
 mkdir -p "$logs"
 logs=$(cd "$logs" && pwd)
 
@@ -111,6 +115,15 @@ else
   run pool_L8 dlp_pool "$rtl/dlp_pool.sv" "" "chparam -set L 8 dlp_pool"
 fi
 run eltwise dlp_eltwise "$rtl/dlp_eltwise.sv" "$rtl/dlp_postproc.sv"
+if (( L <= max_csr_l )); then
+  run csr_dec dlp_csr_dec "$rtl/dlp_csr_dec.sv" ""
+else
+  words=$(( $(num CSR_DENSE_ROWS) / L ))
+  for l in 8 16 32; do
+    run csr_dec_L$l dlp_csr_dec "$rtl/dlp_csr_dec.sv" "" \
+        "chparam -set L $l -set Q $l -set KMAX $((l * words)) dlp_csr_dec"
+  done
+fi
 run buffers dlp_buffers "$here/dlp_buffers.sv" "$here/dlp_sram_bank.sv"
 run buffers_aligned dlp_buffers "$here/dlp_buffers.sv" "$here/dlp_sram_bank.sv" \
     "chparam -set ROTATE 0 dlp_buffers"
