@@ -51,14 +51,18 @@
 //              holds entry i0+l if i0+l < e and its row k < K (bank k mod
 //              L); reads the codes (offset codes + i0, pow2 + i0 div 2);
 //       CODE   the codes' data, into the lanes' value registers (so the
-//              scatter starts from registers, not from the byte shifter);
-//       SCAT   c cycles, c = the most lanes of one bank (at least 1): each
-//              cycle every bank takes its lowest pending lane; an entry
+//              scatter starts from registers, not from the byte shifter),
+//              and each lane's rank among the window's lanes of its bank;
+//       SCAT   c cycles, c = the most lanes of one bank (at least 1): cycle
+//              t writes the lanes of rank t (one per bank); an entry
 //              with a non-zero value (pow2: code bits [2:0] != 0, so codes
 //              0 and 8 are zero; int8: byte != 0) writes it (pow2: the
 //              code in the low nibble). The last cycle reads the next
 //              window's row indices, the next column's pair, or ends.
-//   decode (start to decoded inclusive) = NB + 2 + sum over q of
+//   WR         the last scatter cycle's writes (each scatter cycle's
+//              bank writes and duplicate checks happen the cycle after
+//              its selection), `decoded`;
+//   decode (start to decoded inclusive) = NB + 3 + sum over q of
 //     (2 + sum over its windows of (2 + c))    (dlprt::csrDecodeCycles).
 // K > CSR_DENSE_ROWS (the loader refuses it; kept for a bare unit):
 // `error` with `decoded` in cycle s+1 (decode 2).
@@ -169,7 +173,9 @@ module dlp_csr_dec #(
   logic [QW:0]    q_q;               // column
   logic [OW-1:0]  i0_q, e_q;         // window's first entry; column's end
   logic           nib_q;             // pow2 codes from the high nibble
-  logic [L-1:0]   pend_q;            // SCAT: lanes still to write
+  logic [L-1:0]   pend_q;            // the window's lanes (entries kept)
+  logic [LW-1:0]  rank_q [L];        // lower lanes of the same bank
+  logic [LW-1:0]  t_q;               // SCAT: the cycle, 0 .. c-1
   logic [LW-1:0]  lbank_q [L];       // lane's bank (row mod L)
   logic [DAW-1:0] laddr_q [L];       // and word (row div L)
   logic [7:0]     lval_q [L];        // and value (after the first cycle)
@@ -251,19 +257,26 @@ module dlp_csr_dec #(
       nz[l] = pow2_q ? val[l][2:0] != 3'd0 : val[l] != 8'd0;
     end
 
-  // Each bank's lowest pending lane: `won` the lanes taken this cycle,
-  // bank b's write from its lane.
-  logic [L-1:0]   won;
+  // The CODE cycle ranks each lane among the window's lanes of its bank
+  // (how many lower lanes it has there); SCAT cycle t writes the lanes of
+  // rank t, one per bank: `won`, and bank b's write from its lane.
+  logic [LW-1:0]  rank_c [L];
+  always_comb
+    for (int l = 0; l < L; l++) begin
+      rank_c[l] = '0;
+      for (int m = 0; m < l; m++)
+        rank_c[l] = rank_c[l] +
+                    LW'(pend_q[m] && lbank_q[m] == lbank_q[l]);
+    end
+  logic [L-1:0]   won, later;
   logic [L-1:0]   bwe;               // bank b takes a lane
   logic [L-1:0]   bnz;               // with a non-zero value
   logic [DAW-1:0] bwa [L];           // at this word
   logic [7:0]     bwd [L];           // this value
   always_comb begin
     for (int l = 0; l < L; l++) begin
-      won[l] = pend_q[l];
-      for (int m = 0; m < l; m++)
-        if (pend_q[m] && lbank_q[m] == lbank_q[l])
-          won[l] = 1'b0;
+      won[l]   = pend_q[l] && rank_q[l] == t_q;
+      later[l] = pend_q[l] && rank_q[l] > t_q;
     end
     // (At most one lane of a bank wins: AND-OR selection, not a chain.)
     for (int b = 0; b < L; b++) begin
@@ -281,7 +294,7 @@ module dlp_csr_dec #(
   end
 
   logic scat_last;
-  assign scat_last = (pend_q & ~won) == '0;
+  assign scat_last = later == '0;
 
   // A column's next step, from its registered pair (COLB: from b to e) or
   // a window's last scatter cycle (from i0 + L): the next window's row
@@ -323,19 +336,40 @@ module dlp_csr_dec #(
     end
   end
 
+  // The write stage: a SCAT cycle's selection is written (and checked)
+  // the cycle after, so the end is reported one cycle after the last
+  // scatter cycle (or the last column's empty pair).
+  logic           ws_q;              // the stage holds a SCAT cycle's writes
+  logic [QW:0]    wq_q;              // of this column
+  logic [L-1:0]   bwe_q, bnz_q;
+  logic [DAW-1:0] bwa_q [L];
+  logic [7:0]     bwd_q [L];
+  logic           fin_q;
+  always_ff @(posedge clk) begin
+    ws_q  <= !start && st_q == S_SCAT;
+    fin_q <= !start && fin;
+    wq_q  <= q_q;
+    bwe_q <= bwe;
+    bnz_q <= bnz;
+    for (int b = 0; b < L; b++) begin
+      bwa_q[b] <= bwa[b];
+      bwd_q[b] <= bwd[b];
+    end
+  end
+
   // Duplicates: a non-zero value meeting a non-zero cell (bank reads).
-  logic [7:0] cur [Q][L];            // bank (q, b) at bwa[b]
+  logic [7:0] cur [Q][L];            // bank (q, b) at bwa_q[b]
   logic dup;
   always_comb begin
     dup = 1'b0;
-    if (st_q == S_SCAT)
+    if (ws_q)
       for (int q = 0; q < Q; q++)
         for (int b = 0; b < L; b++)
-          if (q_q == (QW+1)'(q) && bwe[b] && bnz[b] && cur[q][b] != 8'd0)
+          if (wq_q == (QW+1)'(q) && bwe_q[b] && bnz_q[b] && cur[q][b] != 8'd0)
             dup = 1'b1;
   end
 
-  assign decoded = fin || st_q == S_FAIL;
+  assign decoded = fin_q || st_q == S_FAIL;
   assign error   = err_q || dup;
   assign busy    = busy_q;
 
@@ -404,12 +438,14 @@ module dlp_csr_dec #(
             laddr_q[l] <= DAW'(ik[l] >> LW);
           end
         end
-        S_CODE:
-          for (int l = 0; l < L; l++)
+        S_CODE: begin
+          t_q <= '0;
+          for (int l = 0; l < L; l++) begin
             lval_q[l] <= cval[l];
-        S_SCAT: begin
-          pend_q  <= pend_q & ~won;
+            rank_q[l] <= rank_c[l];
+          end
         end
+        S_SCAT: t_q <= t_q + 1'b1;
         default: ;
       endcase
       if (step) begin
@@ -457,11 +493,11 @@ module dlp_csr_dec #(
       logic [7:0]     wd, rdq;
       always_comb begin
         we = st_q == S_ALN ||
-             (st_q == S_SCAT && q_q == (QW+1)'(q) && bwe[b] && bnz[b]);
-        wa = st_q == S_ALN ? DAW'(j_q) : bwa[b];
-        wd = st_q == S_ALN ? 8'd0 : bwd[b];
+             (ws_q && wq_q == (QW+1)'(q) && bwe_q[b] && bnz_q[b]);
+        wa = st_q == S_ALN ? DAW'(j_q) : bwa_q[b];
+        wd = st_q == S_ALN ? 8'd0 : bwd_q[b];
       end
-      assign cur[q][b] = mem[bwa[b]];
+      assign cur[q][b] = mem[bwa_q[b]];
       always_ff @(posedge clk)
         if (we)
           mem[wa] <= wd;

@@ -353,14 +353,15 @@ Expect expect(const Machine &mc, uint64_t wAddr, uint64_t K, bool pow2,
     return v;
   };
   // The decoder's schedule (dlp_csr_dec.sv's header), walked here from the
-  // stream bytes: the header and alignment reads, column 0's pair, then per
+  // stream bytes: the header and alignment reads, column 0's pair, the last
+  // writes, then per
   // column its pair's data and per window of L entries the row indices'
   // and the codes' data and as many scatter cycles as the fullest bank
   // (row mod L) needs.
   uint64_t nnz = le32(0);
   uint64_t colAt = 4 + K + 4 * RB, codeAt = colAt + 2 * nnz;
   uint64_t n = codeAt < (W - wAddr) * RB ? nnz : 0;
-  x.N1 = ceilDiv(K, L) + 2;
+  x.N1 = ceilDiv(K, L) + 3;
   for (uint64_t q = 0; q < Q; ++q) {
     uint64_t b = std::min(le32(4 + K + 4 * q), n),
              e = std::min(le32(4 + K + 4 * (q + 1)), n);

@@ -124,8 +124,9 @@ uint64_t dlprt::csrDecodeCycles(llvm::function_ref<uint8_t(uint64_t)> byteAt,
   uint64_t ptrAt = 4 + K, colAt = ptrAt + 4 * width, codeAt = colAt + 2 * nnz;
   uint64_t n = codeAt < availRows * width ? nnz : 0;
   // The header read, the alignment reads (one per L rows, clearing the
-  // dense rows alongside) and the first pointer read.
-  uint64_t cycles = ceilDiv(K, L) + 2;
+  // dense rows alongside), the first pointer read and the last scatter
+  // cycle's write stage.
+  uint64_t cycles = ceilDiv(K, L) + 3;
   std::vector<uint32_t> perBank(L);
   for (uint32_t q = 0; q < Q; ++q) {
     uint64_t b = std::min(le(ptrAt + 4 * q, 4), n),

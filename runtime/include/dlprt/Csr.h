@@ -60,7 +60,7 @@ CsrWeights readCsr(llvm::function_ref<uint8_t(uint64_t)> byteAt, uint64_t K,
 /// takes to expand the stream whose byte i is byteAt(i) into K dense rows
 /// (K at most the target's csr.dense_rows), reading it straight from WBUF
 /// (`availRows` rows to its end), one read per cycle:
-///   decode = ceil(K / L) + 2 + sum over the Q columns of
+///   decode = ceil(K / L) + 3 + sum over the Q columns of
 ///            (2 + sum over the column's windows of (2 + c)),
 /// a column's entries [min(ptr[q], n), min(ptr[q+1], n)) taken in windows
 /// of L (n = nnz when the code section starts inside WBUF, else 0), c = the
