@@ -78,7 +78,9 @@
 // dr_rd_addr (a multiple of L: dlp_gemm's rows from w_addr 0) in cycle t,
 // data in t+1: rows addr .. addr+L-1, row addr+l at [l*(Q+1)*8 +:
 // (Q+1)*8] in the int8 layout (byte q the entry, byte Q the alignment
-// 0..31), dr_rd_fmt = 1 (int8) for every row; rows >= K read zero.
+// 0..31), dr_rd_fmt = 1 (int8) for every row; rows >= K hold whatever an
+// earlier decode left (dlp_gemm reads rows < K only: no mask, which on
+// large would be L*(Q+1)*8 = 33 280 AND gates).
 // dlp_gemm reads entries by the GEMM's wfmt (its header: an int8 row under
 // a pow2 GEMM is a code from its low nibble), so the pow2 codes in the low
 // nibbles give the simulator's multiplier bit for bit.
@@ -477,14 +479,9 @@ module dlp_csr_dec #(
 
   // ---------------------------------------------------------------------
   // Dense banks: bank (q, b) holds rows k = b (mod L) of column q at word
-  // k div L; cleared in ALN (word j), written in SCAT. The read port's
-  // rows are all below K or all not (K and the address multiples of L).
-  logic           rd_ok_q;
+  // k div L; cleared in ALN (word j), written in SCAT.
   logic [DAW-1:0] dr_w;
   assign dr_w = DAW'(dr_rd_addr >> LW);
-  always_ff @(posedge clk)
-    if (dr_rd_en)
-      rd_ok_q <= (KB+1)'(dr_rd_addr) < (KB+1)'(k_q);
   for (genvar q = 0; q < Q; q++) begin : g_col
     for (genvar b = 0; b < L; b++) begin : g_bank
       logic [7:0]     mem [NBMAX];
@@ -504,7 +501,7 @@ module dlp_csr_dec #(
       always_ff @(posedge clk)
         if (dr_rd_en)
           rdq <= mem[dr_w];
-      assign dr_rd_data[(b*ROWB + q)*8 +: 8] = rd_ok_q ? rdq : 8'd0;
+      assign dr_rd_data[(b*ROWB + q)*8 +: 8] = rdq;
     end
   end
 
@@ -515,7 +512,7 @@ module dlp_csr_dec #(
       al_rd_q <= alr[dr_w];
   for (genvar l = 0; l < L; l++) begin : g_al
     assign dr_rd_data[(l*ROWB + Q)*8 +: 8] =
-        rd_ok_q ? 8'(al_rd_q[l*AL_W +: AL_W]) : 8'd0;
+        8'(al_rd_q[l*AL_W +: AL_W]);
     assign dr_rd_fmt[2*l +: 2] = 2'd1;
   end
 
