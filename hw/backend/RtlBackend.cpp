@@ -24,6 +24,8 @@
 #include <verilated_vcd_c.h>
 
 #include <cstring>
+#include <optional>
+#include <pthread.h>
 #include <vector>
 
 using namespace llvm;
@@ -123,6 +125,34 @@ RtlBackend::create(const Program &p, WaveOptions wave, unsigned hostThreads) {
 }
 
 Error RtlBackend::run(uint8_t *data) {
+  // 256 MB of stack (reserved address space; pages are touched as used).
+  constexpr size_t kEvalStackBytes = size_t(256) << 20;
+  struct Call {
+    RtlBackend *self;
+    uint8_t *data;
+    std::optional<Error> result;
+  } call{this, data, std::nullopt};
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 &&
+                 pthread_attr_setstacksize(&attr, kEvalStackBytes) == 0 &&
+                 pthread_create(
+                     &thread, &attr,
+                     [](void *arg) -> void * {
+                       auto *c = static_cast<Call *>(arg);
+                       c->result.emplace(c->self->runHere(c->data));
+                       return nullptr;
+                     },
+                     &call) == 0;
+  pthread_attr_destroy(&attr);
+  if (!started)
+    return fail("cannot start the RTL model's thread (" +
+                Twine(kEvalStackBytes >> 20) + " MB of stack)");
+  pthread_join(thread, nullptr);
+  return std::move(*call.result);
+}
+
+Error RtlBackend::runHere(uint8_t *data) {
   Vdlp_core &m = *impl->top;
   // Costs from the cycle model (MAC slots, DDR bytes: what the profile
   // needs besides the times); the times are the RTL's.

@@ -40,6 +40,9 @@ public:
          unsigned hostThreads = 1);
   ~RtlBackend() override;
 
+  /// Runs on a thread of its own with a large stack (kEvalStackBytes): the
+  /// Verilated core's evaluation functions of a large config need more
+  /// than a default thread's 8 MB (large.json's settle function: 8-16 MB).
   llvm::Error run(uint8_t *data) override;
 
   /// The last run's timeline: the cycle model's per-instruction costs
@@ -59,6 +62,7 @@ private:
   std::unique_ptr<Impl> impl;
   dlprt::Timeline tl;
   bool dumped = false; ///< the waveform holds the first run only
+  llvm::Error runHere(uint8_t *data);
 };
 
 } // namespace dlp::rtl
