@@ -37,6 +37,11 @@ struct GemmLayer {
   std::function<int64_t(int64_t, int64_t, int64_t)> column;
   std::function<int32_t(int64_t, int64_t)> align;
   std::vector<Lowering::ChannelParams> params;
+  /// The weights go as CSR streams (prepareGemm): a target with the
+  /// decoder, and the precision config's `dlp.csr` or fewer non-zeros
+  /// than the --csr-density (chunks past the decoder's dense rows keep the
+  /// layer dense after all, packWeights).
+  bool csr = false;
 };
 
 /// A layer's weights as DDR rows for WBUF (docs/isa.md section 1): per
@@ -80,6 +85,7 @@ public:
     int64_t O;
     std::vector<Lowering::ChannelParams> params;
     int32_t fmax;
+    bool csr;
   };
   llvm::DenseMap<mlir::Operation *, Prepared> prepared;
   std::map<std::pair<mlir::Operation *, int64_t>,
@@ -98,11 +104,6 @@ mlir::LogicalResult prepareGemm(Lowering &lw, mlir::Operation *op,
                                 std::function<int32_t(int64_t)> actMin,
                                 std::function<int32_t(int64_t)> actMax,
                                 GemmLayer &g, int32_t &fmax);
-
-/// Whether the layer's weights go as CSR streams: a target with the
-/// decoder, and the precision config's `dlp.csr` or fewer non-zeros than
-/// the --csr-density (chunks past the decoder's dense rows keep it dense).
-bool wantsCsr(const Lowering &lw, const GemmLayer &g);
 
 /// The layer's weight rows for K chunks of `perChunk` units (null after a
 /// diagnostic). Taken from the lowering's GemmCache when it has them.

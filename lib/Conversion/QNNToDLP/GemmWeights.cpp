@@ -31,6 +31,22 @@ void appendRow(std::vector<uint8_t> &out, risa::WFmt fmt, const int8_t *w,
   out.push_back(uint8_t(align));
 }
 
+/// Whether a layer's weights `w` go as CSR streams (GemmLayer::csr).
+bool wantsCsr(const Lowering &lw, Operation *op,
+              const std::vector<int8_t> &w) {
+  if (!lw.t.csr() || w.empty())
+    return false;
+  // The precision config's per-layer choice (`"csr": {layer: bool}`,
+  // carried by the quantizer as `dlp.csr`) overrides the threshold.
+  if (auto a = op->getAttrOfType<BoolAttr>("dlp.csr"))
+    return a.getValue();
+  if (lw.csrDensity <= 0)
+    return false;
+  int64_t nonZero =
+      std::count_if(w.begin(), w.end(), [](int8_t v) { return v != 0; });
+  return double(nonZero) < lw.csrDensity * double(w.size());
+}
+
 std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
                                                int64_t perChunk) {
   const dlprt::TargetConfig &t = lw.t;
@@ -84,12 +100,12 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   // says): each (block, chunk) is one GEMM_CSR stream (docs/isa.md 3.7) of
   // whole WBUF rows, laid out one after the other.
   if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr");
-      a && a.getValue() && !t.csr) {
+      a && a.getValue() && !t.csr()) {
     lw.error(g.op, "the precision config asks for CSR weights but the "
                    "target has no CSR decoder");
     return nullptr;
   }
-  bool csr = wantsCsr(lw, g);
+  bool csr = g.csr;
   if (csr) {
     std::vector<uint8_t> streams;
     int64_t width = t.rowBytes(risa::WFmt::Csr);
@@ -133,20 +149,6 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
 }
 } // namespace
 
-bool dlp::conv::wantsCsr(const Lowering &lw, const GemmLayer &g) {
-  if (!lw.t.csr || g.w->empty())
-    return false;
-  // The precision config's per-layer choice (`"csr": {layer: bool}`,
-  // carried by the quantizer as `dlp.csr`) overrides the threshold.
-  if (auto a = g.op->getAttrOfType<BoolAttr>("dlp.csr"))
-    return a.getValue();
-  if (lw.csrDensity <= 0)
-    return false;
-  int64_t nonZero = std::count_if(g.w->begin(), g.w->end(),
-                                  [](int8_t v) { return v != 0; });
-  return double(nonZero) < lw.csrDensity * double(g.w->size());
-}
-
 std::shared_ptr<const WeightRows>
 dlp::conv::packWeights(Lowering &lw, const GemmLayer &g, int64_t perChunk) {
   if (!lw.gemmCache)
@@ -175,6 +177,7 @@ LogicalResult dlp::conv::prepareGemm(Lowering &lw, Operation *op, Value weight,
       g.fmt = p.fmt;
       g.O = p.O;
       g.params = p.params;
+      g.csr = p.csr;
       fmax = p.fmax;
       return success();
     }
@@ -225,7 +228,8 @@ LogicalResult dlp::conv::prepareGemm(Lowering &lw, Operation *op, Value weight,
     p.actMin = std::clamp(actMin(o), -128, 127);
     p.actMax = std::clamp(actMax(o), -128, 127);
   }
+  g.csr = wantsCsr(lw, op, *g.w);
   if (lw.gemmCache)
-    lw.gemmCache->prepared[op] = {g.w, g.fmt, g.O, g.params, fmax};
+    lw.gemmCache->prepared[op] = {g.w, g.fmt, g.O, g.params, fmax, g.csr};
   return success();
 }

@@ -145,7 +145,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     return lw.error(g.op, "a ")
            << g.kh << "x" << g.kw << " kernel does not fit a weight bank";
   // CSR chunks decode into the decoder's dense rows (csr.dense_rows).
-  if (wantsCsr(lw, g) && taps * L <= int64_t(t.csrDenseRows))
+  if (g.csr && taps * L <= int64_t(t.csrDenseRows))
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
   Epilogue epi(g);
   BandPlanner bands(lw, g, epi, choice);

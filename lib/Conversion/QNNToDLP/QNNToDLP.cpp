@@ -481,7 +481,7 @@ struct ConvertQNNToDLPPass
       module.emitError() << "csr-density " << text << " outside [0, 1]";
       return signalPassFailure();
     }
-    if (csrDensity > 0 && !target->csr) {
+    if (csrDensity > 0 && !target->csr()) {
       module.emitError() << "csr-density given but target '" << target->name
                          << "' has no CSR decoder";
       return signalPassFailure();
