@@ -565,7 +565,7 @@ std::vector<WFmt> wbufFormats(const Ctx &c) {
     v.push_back(WFmt::Pow2);
   if (c.args.cfg.int8Weights)
     v.push_back(WFmt::Int8);
-  if (c.args.cfg.csr)
+  if (c.args.cfg.csr())
     v.push_back(WFmt::Csr);
   return v;
 }

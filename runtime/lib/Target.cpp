@@ -238,11 +238,8 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
       return r.error("$.csr.dense_rows", "value " + Twine(rows) +
                                              " is not a multiple of L (" +
                                              Twine(L) + ")");
-    t.csr = true;
     t.csrDenseRows = uint32_t(rows);
-  } else if (csrV->getAsBoolean() == std::optional<bool>(false)) {
-    t.csr = false;
-  } else {
+  } else if (csrV->getAsBoolean() != std::optional<bool>(false)) {
     return r.error("$.csr", "expected false or an object {\"dense_rows\": N}");
   }
   DLPRT_READ(units, r.object(*root, top, "units"));
@@ -306,7 +303,7 @@ std::string TargetConfig::toJSON() const {
       if (int8Weights)
         j.value("int8");
     });
-    if (csr)
+    if (csr())
       j.attributeObject("csr", [&] {
         j.attribute("dense_rows", int64_t(csrDenseRows));
       });

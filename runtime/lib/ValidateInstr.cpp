@@ -80,7 +80,7 @@ private:
   /// `csrStream`: a WBUF LOAD, which may also bring a CSR stream (2).
   Error weightFormat(Field f, bool csrStream = false) const {
     if (csrStream && get(f) == uint64_t(WFmt::Csr)) {
-      if (!t.csr)
+      if (!t.csr())
         return fieldError(f, "target '" + t.name + "' has no CSR decoder");
       return Error::success();
     }
@@ -287,7 +287,7 @@ Error InstrChecker::gemm() {
   // GEMM_CSR reads its stream from w_addr on (as long as the stream says;
   // bytes past WBUF read as zero, docs/isa.md 3.7).
   bool csr = in.opcode() == Opcode::GemmCsr;
-  if (csr && !t.csr)
+  if (csr && !t.csr())
     return fail("target '" + t.name + "' has no CSR decoder (GEMM_CSR)");
   // K rows decode into the CSR decoder's dense buffer (at most 65536
   // rows, what a CSR row index addresses).

@@ -70,7 +70,6 @@ BothRuns runBoth(WFmt fmt, const std::vector<uint8_t> &stream,
             const std::vector<uint8_t> &align, std::vector<uint8_t> &data) {
   const int H = 4, W = 5, OH = 4, OW = 5, K = 144;
   TargetConfig t = tinyTarget();
-  t.csr = true;
   t.csrDenseRows = 256;
   Builder b(t);
   b.p.dataBytes = 1024;
@@ -251,7 +250,6 @@ TEST(Csr, HostileStreamsFollowTheDefinition) {
   for (size_t c = 0; c < cases.size(); ++c) {
     std::vector<uint8_t> data;
     TargetConfig t = tinyTarget();
-    t.csr = true;
     t.csrDenseRows = 256;
     Builder b(t);
     b.p.dataBytes = 1024;
@@ -295,7 +293,6 @@ TEST(Csr, HostileStreamsFollowTheDefinition) {
 TEST(Csr, LoaderRefusesKPastTheDenseRows) {
   for (uint32_t rows : {144u, 136u}) {
     TargetConfig t = tinyTarget();
-    t.csr = true;
     t.csrDenseRows = rows;
     Builder b(t);
     b.p.dataBytes = 64;
@@ -326,7 +323,6 @@ TEST(Csr, LoaderRefusesKPastTheDenseRows) {
 TEST(Csr, CycleModelTimesTheDecoderThenTheDenseArray) {
   const int K = 144;
   TargetConfig t = tinyTarget();
-  t.csr = true;
   t.csrDenseRows = 256;
   CycleParams cp = CycleParams::fromTarget(t);
   auto timed = [&](const std::vector<uint8_t> &s) -> uint64_t {

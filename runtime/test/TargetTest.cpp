@@ -49,8 +49,8 @@ TEST(Target, ShippedConfigs) {
   EXPECT_EQ(large->rowBytes(isa::WFmt::Int8), 65u);
   EXPECT_NE(small->fingerprint(), large->fingerprint());
   // Both have the CSR decoder (GEMM_CSR, docs/isa.md 3.7).
-  EXPECT_TRUE(small->csr);
-  EXPECT_TRUE(large->csr);
+  EXPECT_TRUE(small->csr());
+  EXPECT_TRUE(large->csr());
   EXPECT_EQ(small->csrDenseRows, 512u);
   EXPECT_EQ(large->csrDenseRows, 2048u);
   EXPECT_EQ(large->rowBytes(isa::WFmt::Csr), 65u);
@@ -83,7 +83,7 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   auto withCsr =
       parseTargetConfig(edit("\"csr\": false", "\"csr\": {\"dense_rows\": 64}"), "c");
   ASSERT_TRUE(bool(withCsr)) << llvm::toString(withCsr.takeError());
-  EXPECT_TRUE(withCsr->csr);
+  EXPECT_TRUE(withCsr->csr());
   EXPECT_EQ(withCsr->csrDenseRows, 64u);
   EXPECT_NE(withCsr->toJSON().find(R"("csr":{"dense_rows":64})"),
             std::string::npos);

@@ -131,10 +131,10 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.section("Features present");
   w.bitParam("POW2_WEIGHTS", t.pow2Weights, "shift-accumulate path");
   w.bitParam("INT8_WEIGHTS", t.int8Weights, "multiply-accumulate path");
-  w.bitParam("CSR", t.csr, "");
+  w.bitParam("CSR", t.csr(), "");
   // The decoder's dense rows (at least L when there is none: a module's
   // array must not be empty).
-  w.intParam("CSR_DENSE_ROWS", t.csr ? t.csrDenseRows : t.L,
+  w.intParam("CSR_DENSE_ROWS", t.csr() ? t.csrDenseRows : t.L,
              "csr.dense_rows: a GEMM_CSR's K at most");
   w.bitParam("POOL_UNIT", t.poolUnit, "");
   w.bitParam("ELTWISE_UNIT", t.eltwiseUnit, "");

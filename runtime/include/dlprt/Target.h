@@ -33,13 +33,16 @@ struct TargetConfig {
   double ddrBytesPerCycle = 0;
   uint32_t ddrLatencyCycles = 0;
   // Features.
-  bool pow2Weights = true, int8Weights = true, csr = false;
+  bool pow2Weights = true, int8Weights = true;
   /// The CSR decoder's dense buffer, in weight rows: the most a GEMM_CSR
   /// may decode (its K, docs/isa.md 3.7); 0 without the decoder.
   uint32_t csrDenseRows = 0;
   bool poolUnit = true, eltwiseUnit = true;
   uint32_t deviceCount = 1;
   double linkBytesPerCycle = 0;
+
+  /// The target has the CSR decoder (GEMM_CSR, CSR stream loads).
+  bool csr() const { return csrDenseRows > 0; }
 
   uint64_t fbufVectors() const { return featureBytes / L; }
   uint64_t wbufRows() const { return 2 * weightBankBytes / Q; }
