@@ -166,7 +166,7 @@ module dlp_csr_dec #(
   logic           busy_q, err_q;
   logic           pow2_q;            // wfmt 0
   logic [NBW-1:0] nb_q;              // K / L
-  logic [KB-1:0]  k_q;               // K
+  logic [KB-1:0]  k_q;               // K = nb_q * L (a wire)
   logic [WBUF_AW:0] wa_q;            // w_addr
   logic [BW-1:0]  avail_q;           // (WBUF_ROWS - w_addr)(Q+1)
   logic [NBW-1:0] j_q;               // ALN: the read issued this cycle
@@ -181,6 +181,8 @@ module dlp_csr_dec #(
   logic [LW-1:0]  lbank_q [L];       // lane's bank (row mod L)
   logic [DAW-1:0] laddr_q [L];       // and word (row div L)
   logic [7:0]     lval_q [L];        // and value (after the first cycle)
+
+  assign k_q = KB'(nb_q) << LW;
 
   // ---------------------------------------------------------------------
   // The read port: offset rd_o of the stream -> row, byte in row.
@@ -415,7 +417,6 @@ module dlp_csr_dec #(
     if (start) begin
       pow2_q  <= !i_wfmt[0];
       nb_q    <= nb_c;
-      k_q     <= KB'(nb_c) << LW;
       wa_q    <= (WBUF_AW+1)'(i_w_addr);
       avail_q <= (BW'(WBUF_ROWS) - BW'(i_w_addr)) * BW'(ROWB);
       j_q     <= '0;
