@@ -29,6 +29,9 @@ struct Case {
   bool columnFactors = false;
   /// Pass a null bias (zero).
   bool noBias = false;
+  /// Zero the rows of every odd register-tile panel and of the last one
+  /// (output channels that only pad a block): gemm skips their products.
+  bool zeroPanels = false;
 };
 
 void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
@@ -59,6 +62,12 @@ void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
       }
     }
   }
+  auto zeroRow = [&](int64_t i) {
+    return cs.zeroPanels && ((i / kMR) % 2 == 1 || i / kMR == (cs.m - 1) / kMR);
+  };
+  for (int64_t i = 0; i < cs.m; ++i)
+    if (zeroRow(i))
+      std::fill_n(a.begin() + i * cs.k, cs.k, 0);
   for (auto &v : bRows)
     v = int8_t(bDist(rng));
   if (!bRows.empty())
@@ -68,6 +77,13 @@ void runCase(const Case &cs, Isa isa, int64_t threads, std::mt19937 &rng) {
 
   PackedA packed;
   ASSERT_TRUE(packed.pack(a.data(), cs.m, cs.k, cs.k)) << what;
+  for (int64_t p = 0; p < packed.panels(); ++p) {
+    bool zero = true;
+    for (int64_t i = p * kMR; i < std::min(cs.m, p * kMR + kMR); ++i)
+      for (int64_t kk = 0; kk < cs.k; ++kk)
+        zero &= a[i * cs.k + kk] == 0;
+    ASSERT_EQ(packed.panelIsZero(p), zero) << what << " panel " << p;
+  }
   BLayout layout(cs.k, cs.n);
   if (cs.columnFactors) {
     bool shifted = false;
@@ -118,7 +134,12 @@ TEST(IGemm, MatchesInt64Reference) {
       {16, 20, 64, true}, {9, 3, 27, true},  {40, 33, 9, true},
       // Zero depth on the blocked path, no bias, and a matrix-vector
       // product big enough (1M multiply-adds) to be shared by two threads.
-      {5, 9, 0, false, true}, {12, 17, 33, false, true}, {512, 2, 1024}};
+      {5, 9, 0, false, true}, {12, 17, 33, false, true}, {512, 2, 1024},
+      // Zero panels (skipped): blocked path with several K slices, with
+      // and without bias; the matrix-vector path; column factors.
+      {44, 33, 1100, false, false, true}, {40, 20, 70, false, true, true},
+      {24, 3, 300, false, false, true}, {24, 2, 300, false, true, true},
+      {20, 17, 64, true, false, true}};
   for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512Vnni, Isa::Best}) {
     if (!isAvailable(isa))
       continue;
@@ -228,6 +249,8 @@ TEST(IGemm, Int8GroupsMatchTheDefinition) {
     int64_t m, n;
     std::vector<int64_t> cols;
     std::vector<int> exps;
+    /// Zero the weights of register-tile panels 1 and 2 (skipped).
+    bool zeroPanels = false;
   };
   const Shape shapes[] = {
       {8, 8, {4}, {0}},
@@ -236,6 +259,8 @@ TEST(IGemm, Int8GroupsMatchTheDefinition) {
       {70, 3, {64, 64}, {7, 3}},
       {5, 9, {}, {}},
       {64, 64, {576}, {4}},
+      {24, 19, {2100, 40}, {5, 2}, true},
+      {20, 9, {64}, {0}, true},
   };
   for (const Shape &sh : shapes) {
     int64_t k = 0;
@@ -246,8 +271,14 @@ TEST(IGemm, Int8GroupsMatchTheDefinition) {
       v = int8_t(rng());
     if (k)
       w[0] = -128;
+    if (sh.zeroPanels)
+      for (int64_t i = kMR; i < std::min(sh.m, 3 * kMR); ++i)
+        std::fill_n(w.begin() + i * k, k, 0);
     PackedA8 a;
     ASSERT_TRUE(a.pack(w.data(), sh.m, k, sh.cols, sh.exps));
+    for (int64_t p = 0; p < a.panels(); ++p)
+      ASSERT_EQ(a.panelIsZero(p), (sh.zeroPanels && (p == 1 || p == 2)) || k == 0)
+          << "panel " << p;
     ASSERT_EQ(a.depth() % 4, 0);
     std::vector<int8_t> x(size_t(std::max<int64_t>(k, 1) * sh.n));
     for (auto &v : x)

@@ -275,6 +275,7 @@ void igemm::microKernel(Isa isa, int64_t pairs, const int16_t *ap,
 bool PackedA::pack(const int32_t *a, int64_t rows, int64_t depth,
                    int64_t lda) {
   values.clear();
+  zeroPanel.clear();
   shifts.clear();
   m = k = 0;
   // Smallest shift per column that brings it into int16, if its values
@@ -303,11 +304,15 @@ bool PackedA::pack(const int32_t *a, int64_t rows, int64_t depth,
   if (anyShift)
     shifts = std::move(colShift);
   values.assign(size_t(panels() * pairs() * kMR * 2), 0);
+  zeroPanel.assign(size_t(panels()), 1);
   for (int64_t i = 0; i < m; ++i) {
     int16_t *dst = values.data() + (i / kMR) * pairs() * kMR * 2 + (i % kMR) * 2;
-    for (int64_t kk = 0; kk < k; ++kk)
-      dst[(kk / 2) * kMR * 2 + (kk & 1)] =
-          int16_t(a[i * lda + kk] / (int32_t(1) << columnShift(kk)));
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int16_t v = int16_t(a[i * lda + kk] / (int32_t(1) << columnShift(kk)));
+      dst[(kk / 2) * kMR * 2 + (kk & 1)] = v;
+      if (v)
+        zeroPanel[size_t(i / kMR)] = 0;
+    }
   }
   return true;
 }
@@ -396,8 +401,11 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
       for (int64_t ir = 0; ir < rows; ir += kMR) {
         int64_t p = (i0 + ir) / kMR;
         for (int64_t j = 0; j < n; ++j) {
-          ks.gemv(pairs, a.panel(p), b + (j / kNR) * pairs * kNR * 2, j % kNR,
-                  biasPad.data() + p * kMR, out);
+          if (a.panelIsZero(p))
+            std::copy_n(biasPad.data() + p * kMR, kMR, out);
+          else
+            ks.gemv(pairs, a.panel(p), b + (j / kNR) * pairs * kNR * 2,
+                    j % kNR, biasPad.data() + p * kMR, out);
           for (int64_t r = 0; r < std::min(kMR, rows - ir); ++r)
             block[(ir + r) * n + j] = out[r];
         }
@@ -416,7 +424,13 @@ void igemm::gemm(const PackedA &a, const int16_t *b, const BLayout &layout,
         const int16_t *bp = b + (((jc + jr) / kNR) * pairs + pc) * kNR * 2;
         for (int64_t ir = 0; ir < rows; ir += kMR) {
           int64_t p = (ic + ir) / kMR;
-          ks.kernel(kc, a.panel(p) + pc * kMR * 2, bp, c + ir * ldc + jr, ldc,
+          // A zero panel adds nothing: its tile is the bias (an empty
+          // slice) from the first slice on.
+          bool zero = a.panelIsZero(p);
+          if (zero && pc != 0)
+            continue;
+          ks.kernel(zero ? 0 : kc, a.panel(p) + pc * kMR * 2, bp,
+                    c + ir * ldc + jr, ldc,
                     pc == 0 ? biasPad.data() + p * kMR : nullptr);
         }
       }
@@ -583,6 +597,7 @@ bool PackedA8::pack(const int8_t *w, int64_t rows, int64_t lda,
                     const std::vector<int64_t> &groupCols,
                     const std::vector<int> &groupExp) {
   values.clear();
+  zeroPanel.clear();
   starts.clear();
   sliceList.clear();
   corr.clear();
@@ -613,6 +628,7 @@ bool PackedA8::pack(const int8_t *w, int64_t rows, int64_t lda,
   nq = quads;
   values.assign(size_t(panels() * nq * kMR * 4), 0);
   corr.assign(size_t(panels() * kMR), 0);
+  zeroPanel.assign(size_t(panels()), 1);
   for (int64_t i = 0; i < m; ++i) {
     int8_t *dst = values.data() + (i / kMR) * nq * kMR * 4 + (i % kMR) * 4;
     int64_t col = 0;
@@ -622,6 +638,8 @@ bool PackedA8::pack(const int8_t *w, int64_t rows, int64_t lda,
         int8_t v = w[i * lda + col];
         int64_t kk = starts[g] + c;
         dst[(kk / 4) * kMR * 4 + (kk & 3)] = v;
+        if (v)
+          zeroPanel[size_t(i / kMR)] = 0;
         sum += uint32_t(int32_t(v)) << groupExp[g];
       }
     corr[size_t(i)] = 0u - 128u * sum;
@@ -651,9 +669,15 @@ void igemm::gemm8(const PackedA8 &a, const uint8_t *b, const BLayout8 &layout,
       for (int64_t jr = 0; jr < cols; jr += kNR) {
         const uint8_t *bp =
             b + (((jc + jr) / kNR) * quads + sl.quad0) * kNR * 4;
-        for (int64_t ir = 0; ir < rows; ir += kMR)
-          kernel(sl.quads, a.panel((ic + ir) / kMR) + sl.quad0 * kMR * 4, bp,
+        for (int64_t ir = 0; ir < rows; ir += kMR) {
+          // A zero panel's tile: zero from the first slice (no quads) on.
+          bool zero = a.panelIsZero((ic + ir) / kMR);
+          if (zero && !first)
+            continue;
+          kernel(zero ? 0 : sl.quads,
+                 a.panel((ic + ir) / kMR) + sl.quad0 * kMR * 4, bp,
                  c + ir * ldc + jr, ldc, !first, sl.shift);
+        }
       }
       first = false;
     }

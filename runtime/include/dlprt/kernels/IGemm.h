@@ -85,11 +85,15 @@ public:
   const int16_t *panel(int64_t p) const {
     return values.data() + p * pairs() * kMR * 2;
   }
+  /// Whether every value of panel p is zero (e.g. output channels that only
+  /// pad a block): gemm gives its rows the bias without multiplying.
+  bool panelIsZero(int64_t p) const { return zeroPanel[size_t(p)]; }
 
 private:
   int64_t m = 0, k = 0;
   std::vector<int16_t> values;
   std::vector<uint8_t> shifts;
+  std::vector<char> zeroPanel;
 };
 
 /// Layout of the packed right operand, a K x N matrix of int16 values
@@ -191,6 +195,8 @@ public:
   const std::vector<Slice8> &slices() const { return sliceList; }
   /// -128 * sum_k A(i, k) modulo 2^32, per row (kMR * panels() of them).
   const uint32_t *correction() const { return corr.data(); }
+  /// Whether every weight of panel p is zero (gemm8 skips its products).
+  bool panelIsZero(int64_t p) const { return zeroPanel[size_t(p)]; }
 
 private:
   int64_t m = 0, nq = 0;
@@ -198,6 +204,7 @@ private:
   std::vector<int64_t> starts;
   std::vector<Slice8> sliceList;
   std::vector<uint32_t> corr;
+  std::vector<char> zeroPanel;
 };
 
 /// Layout of the packed B8: panel q holds columns [q * kNR, q * kNR + kNR)
