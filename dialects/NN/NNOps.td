@@ -39,15 +39,6 @@ class NN_InferOp<string mnemonic, list<Trait> traits = []>
 class NN_BroadcastOp<string mnemonic, string expr>
     : NN_InferOp<mnemonic> {
   let summary = "element-wise `" # expr # "` with broadcasting";
-  let description = [{
-    Computes `output = }] # expr # [{` element by element. Operand shapes
-    broadcast as in numpy: shapes are aligned at the trailing axis and a
-    dimension of size 1 stretches to the other operand's size.
-
-    ```mlir
-    %z = nn.}] # mnemonic # [{ %x, %y : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
-    ```
-  }];
   let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs);
   let results = (outs NN_Tensor:$output);
 }
@@ -64,6 +55,13 @@ class NN_PoolOp<string mnemonic> : NN_InferOp<mnemonic> {
 def NN_ReluOp : NN_UnaryOp<"relu"> {
   let summary = "rectified linear unit, max(x, 0)";
   let description = [{
+    Element-wise rectified linear unit: `output = input > 0 ? input : 0`.
+    `--dlp-quantize` fuses a ReLU that is the only user of a conv,
+    fully-connected layer or add into the quantized op (`act_min = 0`); on
+    another quantized map it becomes `qnn.clamp`.
+
+    Example:
+
     ```mlir
     %y = nn.relu %x : tensor<1x16x8x8xf32>
     ```
@@ -73,6 +71,12 @@ def NN_ReluOp : NN_UnaryOp<"relu"> {
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid"> {
   let summary = "logistic sigmoid, 1 / (1 + exp(-x))";
   let description = [{
+    Element-wise logistic sigmoid: `output = 1 / (1 + exp(-input))`. Between
+    quantized maps (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize`
+    replaces it by an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
     ```mlir
     %y = nn.sigmoid %x : tensor<1x16xf32>
     ```
@@ -82,9 +86,16 @@ def NN_SigmoidOp : NN_UnaryOp<"sigmoid"> {
 def NN_ClipOp : NN_UnaryOp<"clip"> {
   let summary = "clamp to [min, max]";
   let description = [{
-    `min` and `max` are always present (the importer fills the ONNX defaults,
-    -inf and +inf, and folds the constant `min`/`max` inputs of opset 11+).
-    Requires `min <= max`.
+    Element-wise clamp: `output = min(max(input, min), max)` (a NaN stays
+    NaN). `min` and `max` are always present (the importer fills the ONNX
+    defaults, -inf and +inf, and folds the constant `min`/`max` inputs of
+    opset 11+); the verifier requires `min <= max`. ReLU6 is `[0, 6]`.
+    `--dlp-quantize` fuses a Clip that is the only user of a conv,
+    fully-connected layer or add into the quantized op, or turns it into
+    `qnn.clamp` on another quantized map; the bounds are rounded to each
+    output channel's grid (docs/numerics.md section 3).
+
+    Example:
 
     ```mlir
     %y = nn.clip %x {min = 0.0 : f32, max = 6.0 : f32} : tensor<1x32x8x8xf32>
@@ -97,6 +108,15 @@ def NN_ClipOp : NN_UnaryOp<"clip"> {
 def NN_HardSigmoidOp : NN_UnaryOp<"hard_sigmoid"> {
   let summary = "max(0, min(1, alpha * x + beta))";
   let description = [{
+    Element-wise `output = max(0, min(1, alpha * input + beta))`. The importer
+    fills ONNX's defaults (`alpha = 0.2`, `beta = 0.5`) and builds ONNX
+    HardSwish as `nn.mul` of `x` and `nn.hard_sigmoid(x)` with `alpha = 1/6`,
+    `beta = 0.5`. Between quantized maps (`qnn.dequantize` -> op ->
+    `qnn.quantize`) `--dlp-quantize` replaces it (and such a HardSwish
+    product) by an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
     ```mlir
     %y = nn.hard_sigmoid %x {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<4xf32>
     ```
@@ -107,6 +127,11 @@ def NN_HardSigmoidOp : NN_UnaryOp<"hard_sigmoid"> {
 def NN_IdentityOp : NN_UnaryOp<"identity"> {
   let summary = "returns its operand (removed by --nn-cleanup)";
   let description = [{
+    Returns its operand unchanged (ONNX Identity). `--nn-cleanup` replaces its
+    result by its operand.
+
+    Example:
+
     ```mlir
     %y = nn.identity %x : tensor<4xf32>
     ```
@@ -117,7 +142,10 @@ def NN_DropoutOp : NN_UnaryOp<"dropout"> {
   let summary = "dropout; identity at inference (removed by --nn-cleanup)";
   let description = [{
     Only inference semantics are modelled: the output equals the input.
-    `ratio` is kept for reference.
+    `ratio` (verified to lie in [0, 1)) is kept for reference. `--nn-cleanup`
+    replaces the result by the operand.
+
+    Example:
 
     ```mlir
     %y = nn.dropout %x {ratio = 0.5 : f32} : tensor<1x4096xf32>
@@ -130,9 +158,12 @@ def NN_DropoutOp : NN_UnaryOp<"dropout"> {
 def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
   let summary = "softmax along one axis (opset-13 semantics)";
   let description = [{
-    `exp(x) / sum(exp(x))` along `axis` (normalized, `0 <= axis < rank`).
-    Older opsets' "coerce to 2-D" softmax is expressed by the importer as
-    reshape + softmax + reshape.
+    `output = exp(x - m) / sum(exp(x - m))` along `axis` (normalized, `0 <=
+    axis < rank`, verified), `m` being the maximum along that axis (it
+    cancels; it keeps `exp` in range). Older opsets' "coerce to 2-D" softmax
+    is expressed by the importer as reshape + softmax + reshape.
+
+    Example:
 
     ```mlir
     %y = nn.softmax %x {axis = 1 : i64} : tensor<1x10xf32>
@@ -145,8 +176,13 @@ def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
 def NN_LRNOp : NN_UnaryOp<"lrn"> {
   let summary = "local response normalization across channels";
   let description = [{
-    `y = x / (bias + alpha / size * sum(x[c']^2))^beta`, where the sum runs over
-    channels `c - floor((size-1)/2) <= c' <= c + ceil((size-1)/2)`.
+    Local response normalization across channels (dimension 1) of an `N x C x
+    spatial` tensor (rank >= 3): at every position, `y = x / (bias + alpha /
+    size * sum(x[c']^2))^beta`, where the sum runs over the channels `c'` with
+    `c - floor((size-1)/2) <= c' <= c + ceil((size-1)/2)` that exist (fewer at
+    the edges). `size` must be positive.
+
+    Example:
 
     ```mlir
     %y = nn.lrn %x {alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 1.0 : f32, size = 5 : i64} : tensor<1x64x8x8xf32>
@@ -159,25 +195,132 @@ def NN_LRNOp : NN_UnaryOp<"lrn"> {
 
 class NN_MathUnaryOp<string mnemonic, string expr> : NN_UnaryOp<mnemonic> {
   let summary = "element-wise " # expr;
+}
+
+def NN_NegOp : NN_MathUnaryOp<"neg", "-x"> {
   let description = [{
+    Element-wise negation, `output = -input`. Between quantized maps
+    (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize` replaces it by
+    an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
     ```mlir
-    %y = nn.}] # mnemonic # [{ %x : tensor<2x3xf32>
+    %6 = nn.neg %5 : tensor<2x3xf32>
     ```
   }];
 }
 
-def NN_NegOp : NN_MathUnaryOp<"neg", "-x">;
-def NN_AbsOp : NN_MathUnaryOp<"abs", "|x|">;
-def NN_ExpOp : NN_MathUnaryOp<"exp", "exp(x)">;
-def NN_LogOp : NN_MathUnaryOp<"log", "natural logarithm">;
-def NN_SqrtOp : NN_MathUnaryOp<"sqrt", "square root">;
-def NN_TanhOp : NN_MathUnaryOp<"tanh", "hyperbolic tangent">;
-def NN_ErfOp : NN_MathUnaryOp<"erf", "Gauss error function">;
-def NN_ReciprocalOp : NN_MathUnaryOp<"reciprocal", "1 / x">;
+def NN_AbsOp : NN_MathUnaryOp<"abs", "|x|"> {
+  let description = [{
+    Element-wise absolute value, `output = |input|`. Between quantized maps
+    (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize` replaces it by
+    an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %7 = nn.abs %6 : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_ExpOp : NN_MathUnaryOp<"exp", "exp(x)"> {
+  let description = [{
+    Element-wise `output = exp(input)` (f32; +inf on overflow). Between
+    quantized maps (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize`
+    replaces it by an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %8 = nn.exp %7 : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_LogOp : NN_MathUnaryOp<"log", "natural logarithm"> {
+  let description = [{
+    Element-wise natural logarithm, `output = ln(input)`: -inf for 0, NaN for
+    a negative input. Between quantized maps (`qnn.dequantize` -> op ->
+    `qnn.quantize`) `--dlp-quantize` replaces it by an exact `qnn.table`
+    lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %9 = nn.log %8 : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_SqrtOp : NN_MathUnaryOp<"sqrt", "square root"> {
+  let description = [{
+    Element-wise square root, `output = sqrt(input)`: NaN for a negative
+    input. Between quantized maps (`qnn.dequantize` -> op -> `qnn.quantize`)
+    `--dlp-quantize` replaces it by an exact `qnn.table` lookup
+    (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %10 = nn.sqrt %9 : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_TanhOp : NN_MathUnaryOp<"tanh", "hyperbolic tangent"> {
+  let description = [{
+    Element-wise hyperbolic tangent, `output = tanh(input)`. Between quantized
+    maps (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize` replaces
+    it by an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %11 = nn.tanh %10 : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_ErfOp : NN_MathUnaryOp<"erf", "Gauss error function"> {
+  let description = [{
+    Element-wise Gauss error function, `output = erf(input) = 2 / sqrt(pi) *
+    integral from 0 to input of exp(-t^2) dt`. Between quantized maps
+    (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize` replaces it by
+    an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %y = nn.erf %x : tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_ReciprocalOp : NN_MathUnaryOp<"reciprocal", "1 / x"> {
+  let description = [{
+    Element-wise `output = 1 / input` (+-inf for +-0). Between quantized maps
+    (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize` replaces it by
+    an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
+    ```mlir
+    %12 = nn.reciprocal %11 : tensor<2x3xf32>
+    ```
+  }];
+}
 
 def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu"> {
   let summary = "x if x >= 0 else alpha * x";
   let description = [{
+    Element-wise `output = input >= 0 ? input : alpha * input`. Between
+    quantized maps (`qnn.dequantize` -> op -> `qnn.quantize`) `--dlp-quantize`
+    replaces it by an exact `qnn.table` lookup (docs/numerics.md section 7).
+
+    Example:
+
     ```mlir
     %y = nn.leaky_relu %x {alpha = 0.01 : f32} : tensor<2x3xf32>
     ```
@@ -189,30 +332,185 @@ def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu"> {
 // Element-wise binary ops
 //===----------------------------------------------------------------------===//
 
-def NN_AddOp : NN_BroadcastOp<"add", "lhs + rhs">;
-def NN_SubOp : NN_BroadcastOp<"sub", "lhs - rhs">;
-def NN_MulOp : NN_BroadcastOp<"mul", "lhs * rhs">;
-def NN_DivOp : NN_BroadcastOp<"div", "lhs / rhs">;
-def NN_MaxOp : NN_BroadcastOp<"max", "max(lhs, rhs)">;
-def NN_MinOp : NN_BroadcastOp<"min", "min(lhs, rhs)">;
-def NN_PowOp : NN_BroadcastOp<"pow", "lhs raised to the power rhs">;
+def NN_AddOp : NN_BroadcastOp<"add", "lhs + rhs"> {
+  let description = [{
+    Element-wise `output = lhs + rhs`. Operands broadcast as in numpy: shapes
+    are aligned at the trailing axis and a dimension of size 1 stretches to
+    the other operand's extent; the result has the broadcast shape (the
+    verifier checks it). `--dlp-quantize` turns an add of two quantized maps
+    of the result's shape into `qnn.add` (with a ReLU / Clip that is its only
+    user fused); a broadcasting add stays float.
+
+    Example:
+
+    ```mlir
+    %0 = nn.add %a, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_SubOp : NN_BroadcastOp<"sub", "lhs - rhs"> {
+  let description = [{
+    Element-wise `output = lhs - rhs`. Operands broadcast as in numpy: shapes
+    are aligned at the trailing axis and a dimension of size 1 stretches to
+    the other operand's extent; the result has the broadcast shape (the
+    verifier checks it).
+
+    Example:
+
+    ```mlir
+    %1 = nn.sub %0, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_MulOp : NN_BroadcastOp<"mul", "lhs * rhs"> {
+  let description = [{
+    Element-wise `output = lhs * rhs`. Operands broadcast as in numpy: shapes
+    are aligned at the trailing axis and a dimension of size 1 stretches to
+    the other operand's extent; the result has the broadcast shape (the
+    verifier checks it). A product of an int8 map `N x C x H x W` and an int8
+    gate `N x C x 1 x 1` (each through `qnn.dequantize`, the result through
+    `qnn.quantize`) becomes `qnn.channel_mul` under `--dlp-quantize`
+    (docs/numerics.md section 8).
+
+    Example:
+
+    ```mlir
+    %2 = nn.mul %1, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_DivOp : NN_BroadcastOp<"div", "lhs / rhs"> {
+  let description = [{
+    Element-wise `output = lhs / rhs` (IEEE-754 f32 division). Operands
+    broadcast as in numpy: shapes are aligned at the trailing axis and a
+    dimension of size 1 stretches to the other operand's extent; the result
+    has the broadcast shape (the verifier checks it).
+
+    Example:
+
+    ```mlir
+    %3 = nn.div %2, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_MaxOp : NN_BroadcastOp<"max", "max(lhs, rhs)"> {
+  let description = [{
+    Element-wise `output = max(lhs, rhs)`. Operands broadcast as in numpy:
+    shapes are aligned at the trailing axis and a dimension of size 1
+    stretches to the other operand's extent; the result has the broadcast
+    shape (the verifier checks it). ONNX's variadic Max is imported as a chain
+    of these.
+
+    Example:
+
+    ```mlir
+    %4 = nn.max %3, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_MinOp : NN_BroadcastOp<"min", "min(lhs, rhs)"> {
+  let description = [{
+    Element-wise `output = min(lhs, rhs)`. Operands broadcast as in numpy:
+    shapes are aligned at the trailing axis and a dimension of size 1
+    stretches to the other operand's extent; the result has the broadcast
+    shape (the verifier checks it). ONNX's variadic Min is imported as a chain
+    of these.
+
+    Example:
+
+    ```mlir
+    %5 = nn.min %4, %b : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
+
+def NN_PowOp : NN_BroadcastOp<"pow", "lhs raised to the power rhs"> {
+  let description = [{
+    Element-wise `output = pow(lhs, rhs)`, `lhs` raised to the power `rhs`.
+    Operands broadcast as in numpy: shapes are aligned at the trailing axis
+    and a dimension of size 1 stretches to the other operand's extent; the
+    result has the broadcast shape (the verifier checks it).
+
+    Example:
+
+    ```mlir
+    %z = nn.pow %x, %y : (tensor<1x8x4x4xf32>, tensor<8x1x1xf32>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+}
 
 // Comparisons give a float mask (1.0 true, 0.0 false): the nn dialect
 // computes in float32 only, so an ONNX bool tensor is such a mask. Greater
 // and GreaterOrEqual import as less / less_equal with swapped operands.
-def NN_EqualOp : NN_BroadcastOp<"equal", "lhs == rhs ? 1.0 : 0.0">;
-def NN_LessOp : NN_BroadcastOp<"less", "lhs < rhs ? 1.0 : 0.0">;
-def NN_LessEqualOp : NN_BroadcastOp<"less_equal", "lhs <= rhs ? 1.0 : 0.0">;
+def NN_EqualOp : NN_BroadcastOp<"equal", "lhs == rhs ? 1.0 : 0.0"> {
+  let description = [{
+    Element-wise `output = lhs == rhs ? 1.0 : 0.0`. Operands broadcast as in
+    numpy: shapes are aligned at the trailing axis and a dimension of size 1
+    stretches to the other operand's extent; the result has the broadcast
+    shape (the verifier checks it). The result is a float mask (1.0 true, 0.0
+    false): the dialect computes in f32 only, so an ONNX bool tensor is such a
+    mask.
+
+    Example:
+
+    ```mlir
+    %e = nn.equal %x, %c : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    ```
+  }];
+}
+
+def NN_LessOp : NN_BroadcastOp<"less", "lhs < rhs ? 1.0 : 0.0"> {
+  let description = [{
+    Element-wise `output = lhs < rhs ? 1.0 : 0.0`. Operands broadcast as in
+    numpy: shapes are aligned at the trailing axis and a dimension of size 1
+    stretches to the other operand's extent; the result has the broadcast
+    shape (the verifier checks it). The result is a float mask (1.0 true, 0.0
+    false): the dialect computes in f32 only, so an ONNX bool tensor is such a
+    mask. ONNX Greater imports as `nn.less` with swapped operands.
+
+    Example:
+
+    ```mlir
+    %c = nn.less %x, %m : (tensor<1x4x3x3xf32>, tensor<3xf32>) -> tensor<1x4x3x3xf32>
+    ```
+  }];
+}
+
+def NN_LessEqualOp : NN_BroadcastOp<"less_equal", "lhs <= rhs ? 1.0 : 0.0"> {
+  let description = [{
+    Element-wise `output = lhs <= rhs ? 1.0 : 0.0`. Operands broadcast as in
+    numpy: shapes are aligned at the trailing axis and a dimension of size 1
+    stretches to the other operand's extent; the result has the broadcast
+    shape (the verifier checks it). The result is a float mask (1.0 true, 0.0
+    false): the dialect computes in f32 only, so an ONNX bool tensor is such a
+    mask. ONNX GreaterOrEqual imports as `nn.less_equal` with swapped
+    operands.
+
+    Example:
+
+    ```mlir
+    %c = nn.less_equal %x, %m : (tensor<1x4x3x3xf32>, tensor<3xf32>) -> tensor<1x4x3x3xf32>
+    ```
+  }];
+}
 
 def NN_WhereOp : NN_InferOp<"where"> {
   let summary = "element-wise select with broadcasting";
   let description = [{
-    `output = condition != 0 ? lhs : rhs`, the three operands broadcast
-    together as in numpy. `condition` is a float mask (an ONNX bool tensor:
-    a comparison's result or a constant converted at import).
+    Element-wise select: `output = condition != 0 ? lhs : rhs`, the three
+    operands broadcast together as in numpy. `condition` is a float mask (an
+    ONNX bool tensor: a comparison's result or a constant converted at
+    import).
+
+    Example:
 
     ```mlir
-    %y = nn.where %c, %a, %b : (tensor<2x1xf32>, tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+    %2 = nn.where %c, %x, %m : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>, tensor<3xf32>) -> tensor<1x4x3x3xf32>
     ```
   }];
   let arguments = (ins NN_Tensor:$condition, NN_Tensor:$lhs, NN_Tensor:$rhs);
@@ -225,23 +523,44 @@ def NN_WhereOp : NN_InferOp<"where"> {
 
 class NN_ReduceOp<string mnemonic, string what> : NN_InferOp<mnemonic> {
   let summary = what # " over a set of axes";
-  let description = [{
-    `axes` are normalized, sorted, unique and not empty (the importer turns
-    ONNX's "no axes" into every axis, or into no op with
-    `noop_with_empty_axes`). With `keepdims` the reduced axes stay with
-    extent 1, otherwise they are removed.
-
-    ```mlir
-    %y = nn.}] # mnemonic # [{ %x {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32>
-    ```
-  }];
   let arguments = (ins NN_Tensor:$input, DenseI64ArrayAttr:$axes,
                    BoolAttr:$keepdims);
   let results = (outs NN_Tensor:$output);
 }
 
-def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "arithmetic mean">;
-def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
+def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "arithmetic mean"> {
+  let description = [{
+    The arithmetic mean of `input` over the axes `axes`: each output element
+    is the sum of the input elements that differ from it only along `axes`,
+    divided by their number. `axes` are normalized, sorted, unique and not
+    empty (the importer turns ONNX's "no axes" into every axis, or into no op
+    with `noop_with_empty_axes`). With `keepdims` the reduced axes stay with
+    extent 1, otherwise they are removed.
+
+    Example:
+
+    ```mlir
+    %0 = nn.reduce_mean %x {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x4x3x3xf32>) -> tensor<1x4xf32>
+    ```
+  }];
+}
+
+def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum"> {
+  let description = [{
+    The sum of `input` over the axes `axes`: each output element is the sum of
+    the input elements that differ from it only along `axes`. `axes` are
+    normalized, sorted, unique and not empty (the importer turns ONNX's "no
+    axes" into every axis, or into no op with `noop_with_empty_axes`). With
+    `keepdims` the reduced axes stay with extent 1, otherwise they are
+    removed.
+
+    Example:
+
+    ```mlir
+    %1 = nn.reduce_sum %x {axes = array<i64: 1, 3>, keepdims = true} : (tensor<1x4x3x3xf32>) -> tensor<1x1x3x1xf32>
+    ```
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
@@ -250,10 +569,19 @@ def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
 def NN_ConvOp : NN_InferOp<"conv"> {
   let summary = "grouped N-d convolution (cross-correlation)";
   let description = [{
-    `input` is `N x C x D1 ... Dn`, `weight` is `M x C/group x k1 ... kn`,
-    optional `bias` has `M` elements. `strides` and `dilations` have one
-    entry per spatial axis, `pads` has all begin pads then all end pads.
-    `group == C == M` is a depthwise convolution.
+    Grouped cross-correlation: `input` is `N x C x D1 ... Dn`, `weight` is `M
+    x C/group x k1 ... kn`, optional `bias` has `M` elements. Output channel
+    `m` (in group `g = m / (M/group)`) at each position is `bias[m]` plus the
+    sum, over the `C/group` input channels of group `g` and the kernel taps,
+    of weight times input, the input being read at `position * stride + tap *
+    dilation - pad_begin` (0 outside: zero padding). `strides` and `dilations`
+    have one entry per spatial axis, `pads` has all begin pads then all end
+    pads; an output extent is `floor((D + pad_begin + pad_end - (k - 1) *
+    dilation - 1) / stride) + 1`. `group == C == M` is a depthwise
+    convolution. With constant weight and bias `--dlp-quantize` turns it into
+    `qnn.conv`.
+
+    Example:
 
     ```mlir
     %y = nn.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -271,12 +599,16 @@ def NN_ConvOp : NN_InferOp<"conv"> {
 def NN_ConvTransposeOp : NN_InferOp<"conv_transpose"> {
   let summary = "grouped N-d transposed convolution";
   let description = [{
-    `input` is `N x C x D1 ... Dn`, `weight` is `C x M/group x k1 ... kn`,
-    optional `bias` has `M` elements. Output extent per spatial axis:
-    `stride * (D - 1) + output_padding + (k - 1) * dilation + 1 - pad_begin
-    - pad_end` (the importer turns `output_shape` and `auto_pad` into pads;
-    a negative pad extends the output). `pads` has all begin pads then all
+    Grouped transposed convolution (the gradient of `nn.conv` with respect to
+    its input; ONNX ConvTranspose): `input` is `N x C x D1 ... Dn`, `weight`
+    is `C x M/group x k1 ... kn`, optional `bias` has `M` elements. Output
+    extent per spatial axis: `stride * (D - 1) + output_padding + (k - 1) *
+    dilation + 1 - pad_begin - pad_end` (the importer turns `output_shape` and
+    `auto_pad` into pads; a negative pad extends the output); `output_padding`
+    lies in `[0, max(stride, dilation))`. `pads` has all begin pads then all
     end pads.
+
+    Example:
 
     ```mlir
     %y = nn.conv_transpose %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, output_padding = array<i64: 1, 1>,
@@ -329,8 +661,16 @@ def NN_ResizeOp : NN_InferOp<"resize"> {
 def NN_MaxPoolOp : NN_PoolOp<"max_pool"> {
   let summary = "max pooling";
   let description = [{
-    Padded positions never win. With `ceil_mode` the output size rounds up
-    (a window that starts in the end padding is dropped, as in ONNX).
+    Max pooling over the spatial axes of an `N x C x spatial` tensor: each
+    output is the maximum of the input elements of its window (`kernel_shape`,
+    `strides`, `dilations` per spatial axis; `pads` all begin pads then all
+    end pads, each smaller than the kernel extent). Padded positions never win
+    (a window without input elements gives -inf). An output extent is
+    `floor(span / stride) + 1` with `span = D + pad_begin + pad_end - (k -
+    1) * dilation - 1`; with `ceil_mode` it rounds up, and a window that
+    starts in the end padding is dropped, as in ONNX.
+
+    Example:
 
     ```mlir
     %y = nn.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>,
@@ -346,8 +686,13 @@ def NN_MaxPoolOp : NN_PoolOp<"max_pool"> {
 def NN_AvgPoolOp : NN_PoolOp<"avg_pool"> {
   let summary = "average pooling";
   let description = [{
-    With `count_include_pad` the divisor is the full kernel size (clipped to
-    the padded extent); otherwise only in-bounds elements are counted.
+    Average pooling over the spatial axes of an `N x C x spatial` tensor: each
+    output is the sum of the input elements of its window divided by a count.
+    With `count_include_pad` the count is the window clipped to the padded
+    extent; otherwise only in-bounds elements are counted. Window, pads and
+    `ceil_mode` as in `nn.max_pool` (no dilation).
+
+    Example:
 
     ```mlir
     %y = nn.avg_pool %x {ceil_mode = false, count_include_pad = false, kernel_shape = array<i64: 2, 2>,
@@ -363,6 +708,11 @@ def NN_AvgPoolOp : NN_PoolOp<"avg_pool"> {
 def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool"> {
   let summary = "mean over all spatial axes";
   let description = [{
+    The mean of each `(n, c)` plane of an `N x C x spatial` tensor (rank >= 3)
+    over all its spatial elements; the result is `N x C x 1 x ... x 1`.
+
+    Example:
+
     ```mlir
     %y = nn.global_avg_pool %x : (tensor<1x512x7x7xf32>) -> tensor<1x512x1x1xf32>
     ```
@@ -374,9 +724,12 @@ def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool"> {
 def NN_BatchNormOp : NN_InferOp<"batch_norm"> {
   let summary = "inference batch normalization over axis 1";
   let description = [{
-    `y = scale * (x - mean) / sqrt(var + epsilon) + bias`, each parameter a
-    1-D tensor with one element per channel. Folded into the preceding conv or
-    fully-connected op by `--nn-fold-batchnorm`.
+    Inference batch normalization over axis 1: `y = scale * (x - mean) /
+    sqrt(var + epsilon) + bias` for every element of channel `c`, each
+    parameter a 1-D tensor with one element per channel. Folded into the
+    preceding conv or fully-connected op by `--nn-fold-batchnorm`.
+
+    Example:
 
     ```mlir
     %y = nn.batch_norm %x, %s, %b, %m, %v {epsilon = 1.0e-5 : f32}
@@ -395,8 +748,14 @@ def NN_BatchNormOp : NN_InferOp<"batch_norm"> {
 def NN_GemmOp : NN_InferOp<"gemm"> {
   let summary = "ONNX Gemm: alpha * op(A) * op(B) + beta * C";
   let description = [{
-    `A` and `B` are 2-D, `op` transposes when `trans_a`/`trans_b` is set. `C`
-    is optional and unidirectionally broadcastable to the `M x N` result.
+    ONNX Gemm: `output = alpha * op(a) * op(b) + beta * c`, an `M x N` matrix.
+    `a` and `b` are 2-D, `op` transposes when `trans_a`/`trans_b` is set, and
+    the inner dimensions agree. `c` is optional and unidirectionally
+    broadcastable to `M x N`. `--nn-canonicalize-fc` turns a Gemm with
+    untransposed `a`, constant `b` and a constant row bias `c` (or none) into
+    `nn.fully_connected`.
+
+    Example:
 
     ```mlir
     %y = nn.gemm %a, %w, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true}
@@ -412,7 +771,12 @@ def NN_GemmOp : NN_InferOp<"gemm"> {
 def NN_MatMulOp : NN_InferOp<"matmul"> {
   let summary = "numpy matmul with batch broadcasting";
   let description = [{
-    1-D operands are promoted as in numpy (and the added axis removed).
+    Numpy matmul: the last two axes of `lhs` (`... x M x K`) and `rhs` (`... x
+    K x N`) are multiplied as matrices and the leading (batch) axes broadcast.
+    A 1-D operand is promoted as in numpy (`K` to `1 x K` on the left, `K x 1`
+    on the right) and the added axis removed from the result.
+
+    Example:
 
     ```mlir
     %y = nn.matmul %a, %b : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
@@ -425,10 +789,14 @@ def NN_MatMulOp : NN_InferOp<"matmul"> {
 def NN_FullyConnectedOp : NN_InferOp<"fully_connected"> {
   let summary = "y = flatten(x) * W^T + b, the canonical dense layer";
   let description = [{
-    `input` is `N x d1 x ... x dk` and is flattened to `N x K` with
-    `K = d1 * ... * dk`; `weight` is `P x K` (one row per output); optional
-    `bias` has `P` elements. The result is `N x P`. `--nn-canonicalize-fc`
-    produces this op from Flatten/Reshape + Gemm/MatMul(+Add) chains.
+    `output = flatten(input) * weight^T + bias`. `input` is `N x d1 x ... x
+    dk` and is flattened (row-major) to `N x K` with `K = d1 * ... * dk`;
+    `weight` is `P x K` (one row per output); optional `bias` has `P`
+    elements. The result is `N x P`. `--nn-canonicalize-fc` produces this op
+    from Flatten/Reshape + Gemm/MatMul(+Add) chains; with constant weight and
+    bias `--dlp-quantize` turns it into `qnn.fully_connected`.
+
+    Example:
 
     ```mlir
     %y = nn.fully_connected %x, %w, %b : (tensor<1x512x1x1xf32>, tensor<10x512xf32>, tensor<10xf32>) -> tensor<1x10xf32>
@@ -446,8 +814,16 @@ def NN_FullyConnectedOp : NN_InferOp<"fully_connected"> {
 def NN_ConcatOp : NN_InferOp<"concat"> {
   let summary = "concatenation along an axis";
   let description = [{
+    Concatenates `inputs` along `axis` (normalized, `0 <= axis < rank`): all
+    inputs have the same rank and agree on every other dimension, and the
+    result's extent on `axis` is the sum of theirs, the inputs following each
+    other in order. Along channels (`axis = 1`) between quantized maps
+    `--dlp-quantize` turns it into `qnn.concat`.
+
+    Example:
+
     ```mlir
-    %y = nn.concat %a, %b {axis = 1 : i64} : (tensor<1x16x8x8xf32>, tensor<1x32x8x8xf32>) -> tensor<1x48x8x8xf32>
+    %0 = nn.concat %x, %y {axis = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x4xf32>) -> tensor<2x8x4xf32>
     ```
   }];
   let arguments = (ins Variadic<NN_Tensor>:$inputs, I64Attr:$axis);
@@ -457,7 +833,11 @@ def NN_ConcatOp : NN_InferOp<"concat"> {
 def NN_FlattenOp : NN_InferOp<"flatten"> {
   let summary = "reshape to 2-D at an axis";
   let description = [{
-    Output is `prod(d[0:axis]) x prod(d[axis:])`, `0 <= axis <= rank`.
+    Reshapes to 2-D at `axis` (`0 <= axis <= rank`): the output is
+    `prod(d[0:axis]) x prod(d[axis:])`, the elements in row-major order
+    unchanged.
+
+    Example:
 
     ```mlir
     %y = nn.flatten %x {axis = 1 : i64} : (tensor<1x512x1x1xf32>) -> tensor<1x512xf32>
@@ -470,8 +850,11 @@ def NN_FlattenOp : NN_InferOp<"flatten"> {
 def NN_ReshapeOp : NN_InferOp<"reshape"> {
   let summary = "reshape with ONNX `shape` semantics";
   let description = [{
+    Reshapes `input` to `shape`, the elements in row-major order unchanged.
     `shape` follows ONNX: `-1` (at most once) is inferred from the element
     count, and `0` copies the input dimension unless `allowzero` is set.
+
+    Example:
 
     ```mlir
     %y = nn.reshape %x {allowzero = false, shape = array<i64: 0, -1>} : (tensor<2x3x4xf32>) -> tensor<2x12xf32>
@@ -485,6 +868,12 @@ def NN_ReshapeOp : NN_InferOp<"reshape"> {
 def NN_TransposeOp : NN_InferOp<"transpose"> {
   let summary = "permute axes: output dim i is input dim perm[i]";
   let description = [{
+    Permutes the axes: `perm` is a permutation of `[0, rank)` and output axis
+    `d` is input axis `perm[d]`: the output element at index `j` is the input
+    element whose index along axis `perm[d]` is `j[d]`, for every `d`.
+
+    Example:
+
     ```mlir
     %y = nn.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<2x3x4xf32>) -> tensor<2x4x3xf32>
     ```
@@ -496,7 +885,10 @@ def NN_TransposeOp : NN_InferOp<"transpose"> {
 def NN_SqueezeOp : NN_InferOp<"squeeze"> {
   let summary = "remove size-1 axes";
   let description = [{
-    `axes` are normalized, sorted and each names a dimension of size 1.
+    Removes the axes `axes` from the shape, the elements unchanged. `axes` are
+    normalized, sorted, unique, and each names a dimension of size 1.
+
+    Example:
 
     ```mlir
     %y = nn.squeeze %x {axes = array<i64: 2, 3>} : (tensor<1x8x1x1xf32>) -> tensor<1x8xf32>
@@ -509,7 +901,10 @@ def NN_SqueezeOp : NN_InferOp<"squeeze"> {
 def NN_UnsqueezeOp : NN_InferOp<"unsqueeze"> {
   let summary = "insert size-1 axes";
   let description = [{
-    `axes` index the output, normalized and sorted.
+    Inserts size-1 axes, the elements unchanged. `axes` index the output
+    (normalized, sorted, unique, below the output rank).
+
+    Example:
 
     ```mlir
     %y = nn.unsqueeze %x {axes = array<i64: 0>} : (tensor<8xf32>) -> tensor<1x8xf32>
@@ -522,8 +917,14 @@ def NN_UnsqueezeOp : NN_InferOp<"unsqueeze"> {
 def NN_SliceOp : NN_InferOp<"slice"> {
   let summary = "strided slice";
   let description = [{
-    `starts`, `ends`, `axes`, `steps` have equal length; starts/ends follow
-    ONNX (negative counts from the end, clamped), steps are non-zero.
+    Strided slice: along each axis `axes[i]` (distinct) the output takes the
+    input indices `starts[i]`, `starts[i] + steps[i]`, ... up to, not
+    including, `ends[i]`; other axes are kept whole. `starts`, `ends`, `axes`,
+    `steps` have equal length; starts/ends follow ONNX (negative counts from
+    the end, clamped to the axis), steps are non-zero (negative walks
+    backwards).
+
+    Example:
 
     ```mlir
     %y = nn.slice %x {axes = array<i64: 1>, ends = array<i64: 3>, starts = array<i64: 1>, steps = array<i64: 1>}
@@ -539,8 +940,12 @@ def NN_SliceOp : NN_InferOp<"slice"> {
 def NN_ExpandOp : NN_InferOp<"expand"> {
   let summary = "broadcast to a shape (ONNX Expand)";
   let description = [{
-    The output shape is the numpy broadcast of the input shape and `shape`
-    (so an entry 1 in `shape` keeps the input's extent).
+    Broadcasts `input` to a shape (ONNX Expand): the output shape is the numpy
+    broadcast of the input shape and `shape` (so an entry 1 in `shape` keeps
+    the input's extent), each element repeating the input element it
+    broadcasts from. `shape` entries are non-negative.
+
+    Example:
 
     ```mlir
     %y = nn.expand %x {shape = array<i64: 2, 1, 6>} : (tensor<3x1xf32>) -> tensor<2x3x6xf32>
@@ -553,8 +958,13 @@ def NN_ExpandOp : NN_InferOp<"expand"> {
 def NN_PadOp : NN_InferOp<"pad"> {
   let summary = "pad with a constant, by reflection or by edge replication";
   let description = [{
-    `pads` has all begin pads then all end pads, one per axis (may be
-    negative, which crops). `mode` is `constant`, `reflect` or `edge`.
+    Pads (or crops) every axis: `pads` has all begin pads then all end pads,
+    one per axis; a negative pad crops, and no axis may end up below extent 0.
+    `mode` is `constant` (new elements are `value`), `reflect` (mirrored
+    without repeating the edge element) or `edge` (the edge element repeated),
+    as in ONNX Pad.
+
+    Example:
 
     ```mlir
     %y = nn.pad %x {mode = "constant", pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, value = 0.0 : f32}
