@@ -97,10 +97,12 @@ struct GemmPlan {
   /// two per kept row, the rows grouped by that power; `segments` then
   /// place each kept row at its position in a8's packed depth.
   igemm::PackedA8 a8;
-  /// Or the AMX path (kernels::amx::gemm): W^T as int8 times a power of
-  /// two per group of rows, the rows of a group gathered together.
+  /// Or the exponent-group path (kernels::amx::gemm): W^T as int8 times a
+  /// power of two per group of rows, the rows of a group gathered
+  /// together; run on AMX tiles, or (amxKernel Vnni) on AVX-512 VNNI.
   kernels::amx::PackedW amxW;
   std::vector<AmxBlock> amxBlocks;
+  kernels::amx::Kernel amxKernel = kernels::amx::Kernel::Best;
 };
 
 GemmPlans::GemmPlans() = default;
@@ -326,13 +328,15 @@ gatherPacked8(const Geometry &g, const std::vector<Segment> &segs, size_t kq,
   }
 }
 
-/// The AMX path's gather: row m of x (stride ldx) receives output pixel
-/// m0 + m's inputs, each block's lanes permuted into its runs.
+/// The exponent-group path's gather: row m of x (stride ldx) receives
+/// output pixel m0 + m's inputs, each block's lanes permuted into its runs;
+/// with `biased` as X + 128 in unsigned bytes (the VNNI kernel's operand).
 __attribute__((target("avx2,avx512f,avx512bw,avx512vbmi"))) void
 gatherAmx(const Geometry &g, const std::vector<AmxBlock> &blocks,
           const int8_t *fbuf, uint32_t L, size_t m0, size_t mc, int8_t *x,
-          size_t ldx) {
+          size_t ldx, bool biased) {
   const __mmask64 lanes = L >= 64 ? ~__mmask64(0) : (__mmask64(1) << L) - 1;
+  const __m512i offset = _mm512_set1_epi8(biased ? char(0x80) : 0);
   int64_t y = int64_t(m0) / g.outW, xo = int64_t(m0) % g.outW;
   for (size_t m = 0; m < mc; ++m) {
     int8_t *row = x + m * ldx;
@@ -343,6 +347,7 @@ gatherAmx(const Geometry &g, const std::vector<AmxBlock> &blocks,
       if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
         v = _mm512_maskz_loadu_epi8(
             lanes, fbuf + (b.cb * g.cstride + iy * g.inW + ix) * L);
+      v = _mm512_xor_si512(v, offset); // X + 128 as uint8 with `biased`
       if (b.identity) { // the vector as it is
         _mm512_mask_storeu_epi8(row + b.runs[0].dst, lanes, v);
         continue;
@@ -370,7 +375,8 @@ bool cpuHasVbmi() {
 // Other machines gather, then pack (both tested on every machine).
 constexpr bool kGatherPacked = false;
 void gatherAmx(const Geometry &, const std::vector<AmxBlock> &,
-               const int8_t *, uint32_t, size_t, size_t, int8_t *, size_t) {}
+               const int8_t *, uint32_t, size_t, size_t, int8_t *, size_t,
+               bool) {}
 bool cpuHasVbmi() { return false; }
 void gatherPacked(const Geometry &, const std::vector<Segment> &, size_t,
                   const int16_t *, const int8_t *, uint32_t, size_t, size_t,
@@ -553,9 +559,16 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
                      kernels::amx::kTileRows;
       if (xa.size() < tiles * kernels::amx::kTileRows * ldx)
         xa.resize(tiles * kernels::amx::kTileRows * ldx);
-      gatherAmx(g, amx->amxBlocks, fbuf, L, m0, mc, xa.data(), ldx);
-      kernels::amx::gemm(amx->amxW, xa.data(), int64_t(ldx), int64_t(mc),
-                         bias, accumulate, out, int64_t(Q));
+      // AMX multiplies int8 by int8; the VNNI kernel takes X + 128.
+      bool biased = amx->amxKernel == kernels::amx::Kernel::Vnni;
+      gatherAmx(g, amx->amxBlocks, fbuf, L, m0, mc, xa.data(), ldx, biased);
+      if (biased)
+        kernels::amx::gemmBiasedX(
+            amx->amxW, reinterpret_cast<const uint8_t *>(xa.data()),
+            int64_t(ldx), int64_t(mc), bias, accumulate, out, int64_t(Q));
+      else
+        kernels::amx::gemm(amx->amxW, xa.data(), int64_t(ldx), int64_t(mc),
+                           bias, accumulate, out, int64_t(Q));
     } else if (a8) {
       // Rows in a8's order; its padding rows hold whatever the buffer held
       // (their weights are zero).
@@ -1009,15 +1022,22 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       used += bytes;
     }
   }
-  // The int8 path where the CPU has it; DLPRT_GEMM_INT8=0 turns it off
-  // (tests run both paths).
-  const char *int8Env = std::getenv("DLPRT_GEMM_INT8");
-  bool int8 = igemm::int8Available() && !(int8Env && int8Env == std::string("0"));
-  // AMX where the CPU has it (and AVX-512 VBMI for the gather);
-  // DLPRT_GEMM_AMX=0 turns it off.
-  const char *amxEnv = std::getenv("DLPRT_GEMM_AMX");
-  bool useAmx = int8 && kernels::amx::available() && cpuHasVbmi() &&
-                !(amxEnv && amxEnv == std::string("0"));
+  // The int8 paths where the CPU has them (AVX-512 VNNI and BW); tests run
+  // every path: DLPRT_GEMM_INT8=0 turns them off (the int16 path).
+  auto off = [](const char *name) {
+    const char *env = std::getenv(name);
+    return env && env == std::string("0");
+  };
+  bool int8 = igemm::int8Available() && !off("DLPRT_GEMM_INT8");
+  // The exponent-group path (and AVX-512 VBMI for its gather), on AMX
+  // tiles where the CPU has them, else on AVX-512 VNNI;
+  // DLPRT_GEMM_GROUPS=0 turns it off (then igemm::gemm8), DLPRT_GEMM_AMX=0
+  // runs it on VNNI as on CPUs without AMX.
+  bool useGroups = int8 && cpuHasVbmi() && !off("DLPRT_GEMM_GROUPS");
+  kernels::amx::Kernel groupKernel =
+      kernels::amx::available() && !off("DLPRT_GEMM_AMX")
+          ? kernels::amx::Kernel::Best
+          : kernels::amx::Kernel::Vnni;
   // DLPRT_AMX_LAYOUT=planes or groups: that layout where it applies (tests
   // run both), else the cheaper one.
   AmxLayout layout = AmxLayout::Best;
@@ -1033,8 +1053,10 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
                                   ? std::move(plan.csr)
                                   : decodeTagged(g, p, plan.tags.data(), Q);
-    if (useAmx && planAmx(g, L, Q, w, layout, plan))
+    if (useGroups && planAmx(g, L, Q, w, layout, plan)) {
+      plan.amxKernel = groupKernel;
       return;
+    }
     if (int8 && planInt8(g, L, Q, w, plan))
       return;
     keepRows(g, L, Q, w, plan.segments, plan.kc);

@@ -1,8 +1,9 @@
 //===- IGemmAmxTest.cpp - Tests for the AMX int8 GEMM kernel ---------------===//
 //
-// amx::gemm (AMX where the CPU has it, and the portable loops) against a
-// plain reference on the unpacked matrix: random and extreme values, odd
-// sizes, partial tiles, empty groups, exponents 0 and 31 (wraparound).
+// amx::gemm (AMX and AVX-512 VNNI where the CPU has them, and the portable
+// loops) against a plain reference on the unpacked matrix: random and
+// extreme values, odd sizes, partial tiles, empty groups and blocks,
+// exponents 0 and 31 (wraparound).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +35,10 @@ void check(const Case &cs, std::mt19937 &rng, bool extreme) {
     if (g.cols > 64 && g.exp % 2)
       for (int64_t i = 0; i < std::min<int64_t>(cs.m, 16); ++i)
         std::fill_n(v.begin() + i * g.cols, 64, 0);
+    // A whole block of outputs without a weight (the VNNI kernel skips it).
+    if (g.exp == 13)
+      for (int64_t i = 16; i < std::min<int64_t>(cs.m, 32); ++i)
+        std::fill_n(v.begin() + i * g.cols, g.cols, 0);
     w.push_back(std::move(v));
     depth = std::max(depth, g.start + (g.cols + 63) / 64 * 64);
   }
@@ -47,6 +52,9 @@ void check(const Case &cs, std::mt19937 &rng, bool extreme) {
   std::vector<int8_t> x(size_t(rowsPad * ldx));
   for (auto &v : x)
     v = extreme ? int8_t(rng() % 2 ? -128 : 127) : int8_t(rng());
+  std::vector<uint8_t> xb(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    xb[i] = uint8_t(x[i] + 128);
   std::vector<int32_t> bias(size_t(cs.m));
   for (auto &v : bias)
     v = int32_t(rng());
@@ -55,12 +63,26 @@ void check(const Case &cs, std::mt19937 &rng, bool extreme) {
   for (auto &v : init)
     v = uint32_t(rng());
   for (bool accumulate : {false, true})
-    for (bool generic : {true, false}) {
-      if (!generic && !amx::available())
+    for (amx::Kernel kernel :
+         {amx::Kernel::Generic, amx::Kernel::Vnni, amx::Kernel::Best}) {
+      if ((kernel == amx::Kernel::Vnni && !amx::vnniAvailable()) ||
+          (kernel == amx::Kernel::Best && !amx::available()))
         continue;
+      const char *name = kernel == amx::Kernel::Generic ? " generic"
+                         : kernel == amx::Kernel::Vnni  ? " vnni"
+                                                        : " amx";
       std::vector<uint32_t> out = init;
       amx::gemm(pw, x.data(), ldx, cs.n, bias.data(), accumulate, out.data(),
-                ldo, generic);
+                ldo, kernel);
+      // X + 128 as unsigned bytes: the same sums.
+      std::vector<uint32_t> outBiased = init;
+      if (kernel != amx::Kernel::Best)
+        amx::gemmBiasedX(pw, xb.data(), ldx, cs.n, bias.data(), accumulate,
+                         outBiased.data(), ldo,
+                         kernel == amx::Kernel::Generic);
+      else
+        outBiased = out;
+      ASSERT_EQ(out, outBiased) << "X + 128," << name;
       for (int64_t j = 0; j < cs.n; ++j)
         for (int64_t i = 0; i < ldo; ++i) {
           uint32_t want = init[size_t(j * ldo + i)];
@@ -80,7 +102,7 @@ void check(const Case &cs, std::mt19937 &rng, bool extreme) {
           }
           ASSERT_EQ(out[size_t(j * ldo + i)], want)
               << "m=" << cs.m << " n=" << cs.n << " at pixel " << j
-              << " output " << i << (generic ? " generic" : " amx")
+              << " output " << i << name
               << (accumulate ? " accumulate" : "");
         }
     }
@@ -107,6 +129,9 @@ TEST(IGemmAmx, MatchesTheDefinition) {
       // stored as they are (full pixel tiles), the rest as above.
       {48, 40, {{0, 130, 0}}},
       {32, 33, {{64, 100, 0}}},
+      // A block without weights in one group (exponent 13), five blocks.
+      {64, 21, {{0, 100, 5}, {0, 100, 13}}},
+      {80, 9, {{0, 70, 13}, {128, 64, 1}}},
   };
   for (const Case &c : cases)
     for (bool extreme : {false, true})

@@ -125,14 +125,16 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
 }
 
 /// Every GEMM path this CPU has (SimGemm.cpp planGemms): the default, AMX
-/// with byte planes and with exponent groups, AMX off (the VNNI int8 or
-/// the int16 path), int8 off, and no prepared plans.
+/// with byte planes and with exponent groups, AMX off (the group path on
+/// AVX-512 VNNI), the group path off (gemm8), int8 off (the int16 path),
+/// and no prepared plans.
 TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
   const std::pair<const char *, const char *> settings[] = {
       {nullptr, nullptr},
       {"DLPRT_AMX_LAYOUT", "planes"},
       {"DLPRT_AMX_LAYOUT", "groups"},
       {"DLPRT_GEMM_AMX", "0"},
+      {"DLPRT_GEMM_GROUPS", "0"},
       {"DLPRT_GEMM_INT8", "0"},
       {"DLPRT_PLAN_BUDGET", "0"}};
   for (auto [name, value] : settings) {

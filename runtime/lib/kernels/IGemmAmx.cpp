@@ -9,6 +9,12 @@
 // pixel tiles and each X tile two columns. Every step is a product, a sum
 // or a multiplication by a power of two modulo 2^32.
 //
+// Without AMX (AVX-512 VNNI): per group, a few pixels times the group's
+// live output blocks are summed in zmm registers by vpdpbusd (X + 128 as
+// unsigned bytes times the int8 weights, four products per int32 lane),
+// the offset's correction -128 * sum w added back, shifted by the group's
+// exponent and added to the output rows: the same sums modulo 2^32.
+//
 //===----------------------------------------------------------------------===//
 
 #include "dlprt/kernels/IGemmAmx.h"
@@ -26,6 +32,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #define DLP_AMX_TARGET                                                         \
   __attribute__((target("amx-tile,amx-int8,avx2,avx512f,avx512bw")))
+#define DLP_VNNI_TARGET                                                        \
+  __attribute__((target("avx2,avx512f,avx512bw,avx512vnni")))
 #else
 #define DLP_AMX_HAVE 0
 #endif
@@ -52,10 +60,11 @@ bool detect() {
 #endif
 }
 
-/// The portable loops: the same sums in the same modular arithmetic.
+/// The portable loops: the same sums in the same modular arithmetic (X as
+/// int8, or with `biased` as X + 128 in unsigned bytes).
 void gemmGeneric(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
                  const int32_t *bias, bool accumulate, uint32_t *out,
-                 int64_t ldo) {
+                 int64_t ldo, bool biased = false) {
   for (int64_t j = 0; j < n; ++j) {
     const int8_t *xr = x + j * ldx;
     for (int64_t i = 0; i < w.rows(); ++i) {
@@ -64,7 +73,9 @@ void gemmGeneric(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
         const Group &gr = w.groups()[g];
         uint32_t s = 0;
         for (int64_t p = gr.start; p < gr.start + gr.cols; ++p)
-          s += uint32_t(int32_t(w.weight(g, i, p)) * int32_t(xr[p]));
+          s += uint32_t(int32_t(w.weight(g, i, p)) *
+                        (biased ? int32_t(uint8_t(xr[p])) - 128
+                                : int32_t(xr[p])));
         acc += s << gr.exp;
       }
       out[j * ldo + i] = acc;
@@ -285,6 +296,151 @@ DLP_AMX_TARGET void gemmAmx(const PackedW &w, const int8_t *x, int64_t ldx,
                                  _mm512_loadu_si512(sum + r * lds + b * 16));
   }
 }
+
+/// The sums of group g for P pixels (rows of x) and the NB output blocks
+/// blk[0..NB) of the group that have a nonzero tile, in registers (P <= 8,
+/// NB <= 4: named variables, which GCC keeps in registers, where an array
+/// of vectors goes to memory); then out(j, i) += (sum + correction) << exp
+/// for those blocks.
+#define DLP_VNNI_P(M, b) M(0, b) M(1, b) M(2, b) M(3, b) M(4, b) M(5, b) M(6, b) M(7, b)
+#define DLP_VNNI_PB(M) DLP_VNNI_P(M, 0) DLP_VNNI_P(M, 1) DLP_VNNI_P(M, 2) DLP_VNNI_P(M, 3)
+template <int P, int NB, bool Biased>
+DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
+                                const int8_t *x, int64_t ldx, uint32_t *out,
+                                int64_t ldo) {
+  static_assert(P >= 1 && P <= 8 && NB >= 1 && NB <= 4, "register tile");
+  const Group &gr = w.groups()[g];
+  const __m512i flip = _mm512_set1_epi32(int32_t(0x80808080u));
+  // A zero tile stands for a block's skipped one (no branch in the loop).
+  alignas(64) static const int8_t zeroTile[1024] = {};
+#define DLP_VNNI_DECL(p, b) __m512i a##p##b = _mm512_setzero_si512();
+  DLP_VNNI_PB(DLP_VNNI_DECL)
+#undef DLP_VNNI_DECL
+  const int8_t *t[4] = {zeroTile, zeroTile, zeroTile, zeroTile};
+  for (int64_t c = 0; c < chunksOf(gr); ++c) {
+    for (int b = 0; b < NB; ++b)
+      if (const int8_t *tile = w.tile(g, c, blk[b]))
+        t[b] = tile;
+      else
+        t[b] = zeroTile;
+    const int8_t *xc = x + gr.start + c * kChunk;
+    for (int q = 0; q < 16; ++q) {
+      __m512i w0 = _mm512_loadu_si512(t[0] + q * 64), w1 = w0, w2 = w0,
+              w3 = w0;
+      if constexpr (NB > 1)
+        w1 = _mm512_loadu_si512(t[1] + q * 64);
+      if constexpr (NB > 2)
+        w2 = _mm512_loadu_si512(t[2] + q * 64);
+      if constexpr (NB > 3)
+        w3 = _mm512_loadu_si512(t[3] + q * 64);
+  // In place by hand: GCC 12's vpdpbusd pattern takes only zmm0-15, and
+  // copies every sum kept in zmm16-31 in and out around it.
+#define DLP_VNNI_STEP(p, b)                                                    \
+  if constexpr (P > p && NB > b)                                               \
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(a##p##b) : "v"(x##p), "v"(w##b));
+#define DLP_VNNI_PIXEL(p, b_)                                                  \
+  if constexpr (P > p) {                                                       \
+    int32_t quad;                                                              \
+    std::memcpy(&quad, xc + p * ldx + q * 4, sizeof(quad));                    \
+    __m512i x##p = Biased ? _mm512_set1_epi32(quad)                            \
+                          : _mm512_xor_si512(_mm512_set1_epi32(quad), flip);   \
+    DLP_VNNI_STEP(p, 0) DLP_VNNI_STEP(p, 1) DLP_VNNI_STEP(p, 2)                \
+    DLP_VNNI_STEP(p, 3)                                                        \
+  }
+      DLP_VNNI_P(DLP_VNNI_PIXEL, 0)
+#undef DLP_VNNI_PIXEL
+#undef DLP_VNNI_STEP
+    }
+  }
+  const int64_t m = w.rows();
+  const uint32_t *corr = w.offsetCorrection(g);
+  const __m128i count = _mm_cvtsi32_si128(gr.exp);
+  __mmask16 k[4];
+  __m512i cv[4];
+  for (int b = 0; b < NB; ++b) {
+    int64_t i0 = blk[b] * 16;
+    k[b] = i0 + 16 <= m ? __mmask16(0xffff) : __mmask16((1u << (m - i0)) - 1);
+    cv[b] = _mm512_loadu_si512(corr + i0);
+  }
+#define DLP_VNNI_OUT(p, b)                                                     \
+  if constexpr (P > p && NB > b) {                                             \
+    uint32_t *o = out + p * ldo + blk[b] * 16;                                 \
+    __m512i v = _mm512_sll_epi32(_mm512_add_epi32(a##p##b, cv[b]), count);    \
+    _mm512_mask_storeu_epi32(                                                  \
+        o, k[b], _mm512_add_epi32(_mm512_maskz_loadu_epi32(k[b], o), v));     \
+  }
+  DLP_VNNI_PB(DLP_VNNI_OUT)
+#undef DLP_VNNI_OUT
+}
+#undef DLP_VNNI_PB
+#undef DLP_VNNI_P
+
+/// vnniPixels over n pixels.
+template <int NB, bool Biased>
+DLP_VNNI_TARGET void vnniRows(const PackedW &w, size_t g, const int64_t *blk,
+                              const int8_t *x, int64_t ldx, int64_t n,
+                              uint32_t *out, int64_t ldo) {
+  // Registers: P * NB sums, NB weight rows, the broadcast and the flip.
+  constexpr int kP = NB == 4 ? 6 : NB == 3 ? 7 : 8;
+  int64_t j = 0;
+  for (; j + kP <= n; j += kP)
+    vnniPixels<kP, NB, Biased>(w, g, blk, x + j * ldx, ldx, out + j * ldo, ldo);
+  switch (n - j) {
+#define DLP_VNNI_TAIL(R)                                                       \
+  case R:                                                                      \
+    if constexpr (R < kP)                                                      \
+      vnniPixels<R, NB, Biased>(w, g, blk, x + j * ldx, ldx, out + j * ldo, ldo);      \
+    break;
+    DLP_VNNI_TAIL(1)
+    DLP_VNNI_TAIL(2)
+    DLP_VNNI_TAIL(3)
+    DLP_VNNI_TAIL(4)
+    DLP_VNNI_TAIL(5)
+    DLP_VNNI_TAIL(6)
+    DLP_VNNI_TAIL(7)
+#undef DLP_VNNI_TAIL
+  default:
+    break;
+  }
+}
+
+/// The VNNI kernel; X as int8, or (Biased) as X + 128 in unsigned bytes.
+template <bool Biased>
+DLP_VNNI_TARGET void gemmVnni(const PackedW &w, const int8_t *x, int64_t ldx,
+                              int64_t n, const int32_t *bias, bool accumulate,
+                              uint32_t *out, int64_t ldo) {
+  const int64_t m = w.rows(), blocks = w.blocks();
+  if (!accumulate)
+    for (int64_t j = 0; j < n; ++j)
+      std::memcpy(out + j * ldo, bias, size_t(m) * sizeof(uint32_t));
+  for (size_t g = 0; g < w.groups().size(); ++g) {
+    // The group's blocks with a nonzero tile, four at a time.
+    std::vector<int64_t> live;
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int64_t c = 0; c < chunksOf(w.groups()[g]); ++c)
+        if (w.tile(g, c, b)) {
+          live.push_back(b);
+          break;
+        }
+    for (size_t b0 = 0; b0 < live.size(); b0 += 4) {
+      const int64_t *blk = live.data() + b0;
+      switch (std::min<size_t>(4, live.size() - b0)) {
+      case 1:
+        vnniRows<1, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        break;
+      case 2:
+        vnniRows<2, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        break;
+      case 3:
+        vnniRows<3, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        break;
+      default:
+        vnniRows<4, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        break;
+      }
+    }
+  }
+}
 #endif
 
 } // namespace
@@ -294,10 +450,23 @@ bool amx::available() {
   return yes;
 }
 
+bool amx::vnniAvailable() {
+#if DLP_AMX_HAVE
+  __builtin_cpu_init();
+  static const bool yes = __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vnni");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 bool PackedW::pack(int64_t rows, const std::vector<Group> &groups,
                    const std::vector<const int8_t *> &weights) {
   m = d = 0;
   values.clear();
+  corr.clear();
   zero.clear();
   first.clear();
   groupList.clear();
@@ -328,6 +497,14 @@ bool PackedW::pack(int64_t rows, const std::vector<Group> &groups,
   for (size_t t = 0; t < zero.size(); ++t)
     for (size_t k = 0; k < 1024 && zero[t]; ++k)
       zero[t] = values[t * 1024 + k] == 0;
+  corr.assign(groups.size() * size_t(nb * 16), 0);
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (int64_t i = 0; i < m; ++i) {
+      uint32_t sum = 0;
+      for (int64_t p = 0; p < groups[g].cols; ++p)
+        sum += uint32_t(int32_t(weights[g][i * groups[g].cols + p]));
+      corr[g * size_t(nb * 16) + size_t(i)] = 0u - 128u * sum;
+    }
   return true;
 }
 
@@ -340,12 +517,27 @@ int8_t PackedW::weight(size_t g, int64_t i, int64_t p) const {
 
 void amx::gemm(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
                const int32_t *bias, bool accumulate, uint32_t *out,
-               int64_t ldo, bool generic) {
+               int64_t ldo, Kernel kernel) {
   if (w.empty() || n <= 0)
     return;
 #if DLP_AMX_HAVE
-  if (!generic && available())
+  if (kernel == Kernel::Best && available())
     return gemmAmx(w, x, ldx, n, bias, accumulate, out, ldo);
+  if (kernel != Kernel::Generic && vnniAvailable())
+    return gemmVnni<false>(w, x, ldx, n, bias, accumulate, out, ldo);
 #endif
   gemmGeneric(w, x, ldx, n, bias, accumulate, out, ldo);
+}
+
+void amx::gemmBiasedX(const PackedW &w, const uint8_t *xb, int64_t ldx,
+                      int64_t n, const int32_t *bias, bool accumulate,
+                      uint32_t *out, int64_t ldo, bool generic) {
+  if (w.empty() || n <= 0)
+    return;
+  const int8_t *x = reinterpret_cast<const int8_t *>(xb);
+#if DLP_AMX_HAVE
+  if (!generic && vnniAvailable())
+    return gemmVnni<true>(w, x, ldx, n, bias, accumulate, out, ldo);
+#endif
+  gemmGeneric(w, x, ldx, n, bias, accumulate, out, ldo, /*biased=*/true);
 }

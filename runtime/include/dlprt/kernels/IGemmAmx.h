@@ -44,6 +44,16 @@ constexpr int64_t kTileRows = 16;
 /// permission, asked for once).
 bool available();
 
+/// Whether the AVX-512 VNNI kernel over the same packed W runs on this CPU
+/// (AVX-512 F, BW and VNNI): the path of CPUs without AMX.
+bool vnniAvailable();
+
+/// Which kernel gemm runs: `Best` the AMX tiles where available, else
+/// AVX-512 VNNI where available, else the portable loops; `Vnni` the VNNI
+/// kernel (where available, else the portable loops); `Generic` the
+/// portable loops (tests). Every kernel gives the same bits.
+enum class Kernel { Best, Vnni, Generic };
+
 /// Depth positions [start, start + cols) with exponent exp in [0, 31].
 struct Group {
   int64_t start, cols;
@@ -75,9 +85,16 @@ public:
   }
   /// w_g(i, p) for p in the group's range (tests).
   int8_t weight(size_t g, int64_t i, int64_t p) const;
+  /// -128 * sum_p w_g(i, p) modulo 2^32 for outputs i of group g (blocks()
+  /// * 16 of them, zero past rows()): the VNNI kernel multiplies X + 128
+  /// (unsigned) and adds this back.
+  const uint32_t *offsetCorrection(size_t g) const {
+    return corr.data() + g * size_t(blocks() * 16);
+  }
 
 private:
   int64_t m = 0, d = 0;
+  std::vector<uint32_t> corr;
   std::vector<int8_t> values;
   std::vector<char> zero;
   std::vector<int64_t> first;
@@ -88,11 +105,18 @@ private:
 /// W(i, p) * x[j * ldx + p], modulo 2^32, for j < n and i < w.rows().
 /// x: rows of at least w.depth() readable bytes (those past a group's
 /// columns meet zero weights), readable up to row n rounded up to
-/// kTileRows. `generic`: the portable loops (tests; also where AMX is not
-/// available).
+/// kTileRows. `kernel`: which implementation runs (Kernel).
 void gemm(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
           const int32_t *bias, bool accumulate, uint32_t *out, int64_t ldo,
-          bool generic = false);
+          Kernel kernel = Kernel::Best);
+
+/// As gemm with the VNNI kernel (or, with `generic` or without AVX-512
+/// VNNI, the portable loops), X given as X + 128 in unsigned bytes (`xb`),
+/// the kernel's own operand: a caller that forms X anyway (the simulator's
+/// gather) saves the kernel a conversion per broadcast.
+void gemmBiasedX(const PackedW &w, const uint8_t *xb, int64_t ldx, int64_t n,
+                 const int32_t *bias, bool accumulate, uint32_t *out,
+                 int64_t ldo, bool generic = false);
 
 } // namespace dlprt::kernels::amx
 
