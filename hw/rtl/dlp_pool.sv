@@ -41,7 +41,8 @@
 // one cycle per window element (k_h * k_w, a read for each valid one),
 // combined in a register.
 //
-// Sizes (localparams): NR = NC = 4 (covers 3x3 stride 1 / 2, 2x2, any
+// Sizes (P_POOL_NR, P_POOL_NC, P_POOL_OW_MAX: the cycle model's poolRows,
+// poolCols, poolMaxOutW): NR = NC = 4 (covers 3x3 stride 1 / 2, 2x2, any
 // k <= 4*stride, any window with <= 4 output rows / columns such as
 // global pooling); OW_MAX = 2^ceil(FBUF_AW / 2), the width of a square
 // tile filling FBUF (128 for small.json, 256 for large.json); ACCW = 8 +
@@ -66,18 +67,16 @@
 //   next one (if any); an output issued in u is written to FBUF in
 //   u + 2 + DIV. d = max(t_last + 1, u_last + DIV) + 2, so
 //     cycles = SETUP + max(t_last + 1 - g, u_last + DIV - g) + 3.
-//   With no stall and every real output issued when complete this is
-//   cb * max(in_h*in_w, out_h*out_w) + P_POOL (= 3 + SETUP + DIV), the
-//   cycle model, exactly (constant C = 0): e.g. ResNet's 3x3/2 pad 1,
-//   2x2/2, global pooling, 1x1, stride > kernel, padding-only outputs
-//   (they fill idle write cycles). Shapes in which several output rows end
-//   on the same (last) input row finish later: those outputs complete
-//   faster than one write per cycle, so the model's count is not
-//   reachable with one write port and row-order reads (3x3/1 pad 1: +
-//   about out_w cycles); shapes whose last input vectors complete no
-//   output (columns or rows no window reaches) finish up to DIV cycles
-//   earlier than the model. Of the testbench's random streaming shapes
-//   (odd paddings and output sizes included) most hit the model exactly.
+//   The cycle model (docs/cycle-model.md 2.3) runs this schedule. With no
+//   stall and every real output issued when complete it is cb *
+//   max(in_h*in_w, out_h*out_w) + P_POOL (= 3 + SETUP + DIV): e.g.
+//   ResNet's 3x3/2 pad 1, 2x2/2, global pooling, 1x1, stride > kernel,
+//   padding-only outputs (they fill idle write cycles). Shapes in which
+//   several output rows end on the same (last) input row take longer
+//   (those outputs complete faster than one write per cycle: 3x3/1 pad 1,
+//   about out_w more cycles); shapes whose last input vectors complete no
+//   output (columns or rows no window reaches) end up to DIV cycles
+//   earlier.
 //   FALLBACK: cycles = cb * out_h * out_w * k_h * k_w + P_POOL (the first
 //   element is read in g + 1, the last in g + E; written in g + E + 2 +
 //   DIV).
@@ -112,10 +111,15 @@ module dlp_pool #(
   output logic [L*8-1:0]  fw_data
 );
   // ---- sizes ----
-  localparam int NR = 4, LOG2NR = 2;   // row slots (power of 2)
-  localparam int NC = 4, LOG2NC = 2;   // column banks (power of 2)
+  // The streaming path's sizes, from the cycle model's parameters.
+  localparam int NR = dlp_cfg_pkg::P_POOL_NR, LOG2NR = $clog2(NR);  // row slots
+  localparam int NC = dlp_cfg_pkg::P_POOL_NC, LOG2NC = $clog2(NC);  // column banks
   localparam int NB = NR * NC;
-  localparam int OW_MAX = 1 << ((FAW + 1) / 2);
+  localparam int OW_MAX = dlp_cfg_pkg::P_POOL_OW_MAX;
+  if (NR != 1 << LOG2NR || NC != 1 << LOG2NC || NR < 2 || NC < 2 ||
+      OW_MAX != 1 << ((FAW + 1) / 2)) begin : g_check_sizes
+    $error("dlp_pool: P_POOL_NR / P_POOL_NC not powers of two, or P_POOL_OW_MAX not 2^ceil(FBUF_AW / 2)");
+  end
   localparam int DEPTH = OW_MAX / NC;
   localparam int DAW = $clog2(DEPTH);
   localparam int KW8 = dlp_cfg_pkg::F_POOL_K_H_W;

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 using namespace llvm;
 using namespace dlprt::isa;
@@ -45,11 +46,97 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolSetup = fieldInfo(Field::Pool_in_h).width + 1 + 5;
   p.poolDivide = num::kAvgShift + 3;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
+  p.poolRows = p.poolCols = 4;
+  unsigned fbufAddrBits = std::max(1u, Log2_64_Ceil(t.fbufVectors()));
+  p.poolMaxOutW = uint64_t(1) << ((fbufAddrBits + 1) / 2);
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
   return p;
 }
 
 namespace {
+
+/// Section 2.3: the pool unit's cycles from start to done inclusive.
+uint64_t poolCycles(const Instr &in, const CycleParams &p) {
+  auto g = [&](Field f) { return int64_t(in.get(f)); };
+  const int64_t cb = g(Field::Pool_cb), ih = g(Field::Pool_in_h),
+                iw = g(Field::Pool_in_w), oh = g(Field::Pool_out_h),
+                ow = g(Field::Pool_out_w), kh = g(Field::Pool_k_h),
+                kw = g(Field::Pool_k_w), sh = g(Field::Pool_stride_h),
+                sw = g(Field::Pool_stride_w), pt = g(Field::Pool_pad_t),
+                pl = g(Field::Pool_pad_l);
+  const int64_t NR = int64_t(p.poolRows), NC = int64_t(p.poolCols);
+  bool streaming = g(Field::Pool_dil_h) == 1 && g(Field::Pool_dil_w) == 1 &&
+                   (kh <= NR * sh || oh <= NR) && (kw <= NC * sw || ow <= NC) &&
+                   ow <= int64_t(p.poolMaxOutW);
+  if (!streaming) // one window element per cycle
+    return uint64_t(cb * oh * ow * kh * kw) + p.poolPipeline;
+  // Streaming: the input vectors in row order, one per cycle unless the
+  // stall rule holds the first of a row; each cycle from the second on,
+  // the real walker issues its next output (raster order over the
+  // outputs whose windows hold input elements) once its last element has
+  // been read, else the padding walker issues a padding-only output.
+  const int64_t plane = ih * iw, nPix = cb * plane;
+  auto realRow = [&](int64_t y) {
+    int64_t y0 = y * sh - pt;
+    return y0 <= ih - 1 && y0 + kh - 1 >= 0;
+  };
+  auto realCol = [&](int64_t x) {
+    int64_t x0 = x * sw - pl;
+    return x0 <= iw - 1 && x0 + kw - 1 >= 0;
+  };
+  int64_t nr = 0, nc = 0;
+  for (int64_t y = 0; y < oh; ++y)
+    nr += realRow(y);
+  for (int64_t x = 0; x < ow; ++x)
+    nc += realCol(x);
+  const bool rect = nr > 0 && nc > 0;
+  // The input index (block-major) of each real output's last element.
+  std::vector<int64_t> last;
+  if (rect)
+    last.reserve(size_t(cb * nr * nc));
+  for (int64_t b = 0; b < cb && rect; ++b)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x)
+        if (realRow(y) && realCol(x)) {
+          int64_t yl = std::min(y * sh - pt + kh - 1, ih - 1);
+          int64_t xl = std::min(x * sw - pl + kw - 1, iw - 1);
+          last.push_back(b * plane + yl * iw + xl);
+        }
+  const int64_t nReal = int64_t(last.size());
+  const int64_t nPad = cb * oh * ow - nReal;
+  // The first output row whose window ends at or after input row 0.
+  const int64_t ylo0 = pt + 1 - kh > 0 ? (pt + 1 - kh + sh - 1) / sh : 0;
+  int64_t k = 0, oR = 0, oP = 0, tLast = -1, uLast = 0;
+  // (Every input vector and output is taken within this bound: the stall
+  // only waits for outputs whose elements have all been read.)
+  const int64_t bound = 4 * (nPix + nReal + nPad) + 100;
+  for (int64_t c = 0; (k < nPix || oR < nReal || oP < nPad) && c < bound;
+       ++c) {
+    bool real = c >= 1 && oR < nReal && last[size_t(oR)] < k;
+    bool pad = c >= 1 && !real && oP < nPad;
+    bool read = false;
+    if (k < nPix) {
+      int64_t b = k / plane, iy = (k % plane) / iw, ix = k % iw;
+      // Stall: a row's first vector waits until the real walker has
+      // passed the global real row NR before the last one it starts.
+      int64_t yrel = std::min(oh - 1, (iy + pt) / sh) - ylo0;
+      int64_t next = rect ? oR / nc : 0;
+      read = !(ix == 0 && rect && yrel >= 0 && next + NR <= b * nr + yrel);
+    }
+    if (real || pad) {
+      uLast = c;
+      oR += real;
+      oP += pad;
+    }
+    if (read) {
+      tLast = c;
+      ++k;
+    }
+  }
+  return p.poolSetup +
+         uint64_t(std::max(tLast + 1, uLast + int64_t(p.poolDivide))) +
+         (p.poolPipeline - p.poolSetup - p.poolDivide);
+}
 
 /// Section 2.2: DDR bytes of one unit of a LOAD / STORE.
 uint64_t unitBytes(const Instr &in, const CycleParams &p) {
@@ -142,12 +229,9 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
   }
   case Opcode::Pool:
     // Section 2.3: each input vector of the tile read once (partial maxima
-    // / sums of the windows in progress kept in the unit), one cycle each;
-    // at least one cycle per output vector.
-    c.cycles = g(Field::Pool_cb) *
-                   std::max(g(Field::Pool_in_h) * g(Field::Pool_in_w),
-                            g(Field::Pool_out_h) * g(Field::Pool_out_w)) +
-               p.poolPipeline;
+    // / sums of the windows in progress kept in the unit), one output
+    // written per cycle; or one window element per cycle.
+    c.cycles = poolCycles(in, p);
     return c;
   case Opcode::Add:
     // Section 2.3: one output vector per cycle (two FBUF read ports).

@@ -197,6 +197,60 @@ TEST(CycleModel, PoolAndAddUnits) {
   EXPECT_EQ(tl.cost[0].macSlots, 0u);
 }
 
+/// A POOL of one block with the given fields (strides and dilations 1
+/// unless set).
+Instr poolOf(Fields fields) {
+  Instr pool = instr(Opcode::Pool, {{"cb", 1}});
+  for (const char *one : {"stride_h", "stride_w", "dil_h", "dil_w"})
+    pool.set(*findField(Opcode::Pool, one), 1);
+  for (auto [name, v] : fields)
+    pool.set(*findField(Opcode::Pool, name), v);
+  return pool;
+}
+
+TEST(CycleModel, PoolStreamingSchedule) {
+  // 3x3 / 1, padding 1, 3x3 -> 3x3 (section 2.3, the unit's schedule).
+  // Input vector k is read in cycle k (0..8; no row stalls: the walker is
+  // never 4 rows behind). Each output's last element: rows 0: inputs 4,
+  // 5, 5; rows 1 and 2: 7, 8, 8. The real walker issues output 0 in cycle
+  // 5 (input 4 read in cycle 4), then one per cycle: outputs 1-3 in 6-8,
+  // and the last five, all completed by the last input (read in cycle 8),
+  // in 9-13. Cycles = setup 18 + max(8 + 1, 13 + 19 reciprocal stages) +
+  // 3 = 53: four more than one cycle per input vector (49), one write per
+  // cycle being the limit.
+  Timeline tl = timed({poolOf({{"in_h", 3},
+                               {"in_w", 3},
+                               {"out_h", 3},
+                               {"out_w", 3},
+                               {"k_h", 3},
+                               {"k_w", 3},
+                               {"pad_t", 1},
+                               {"pad_l", 1},
+                               {"pad_b", 1},
+                               {"pad_r", 1}})});
+  EXPECT_EQ(tl.totalCycles, 53u);
+  // 5x1 / 1 on 9x2 -> 5x2: five output rows share an input row, more than
+  // the unit's four row slots: one window element per cycle, 5 * 2 * 5 +
+  // P_pool 40 = 90.
+  tl = timed({poolOf({{"in_h", 9},
+                      {"in_w", 2},
+                      {"out_h", 5},
+                      {"out_w", 2},
+                      {"k_h", 5},
+                      {"k_w", 1}})});
+  EXPECT_EQ(tl.totalCycles, 90u);
+  // Dilation 2 (3x3 on 5x5 -> 1x1): 9 + 40 = 49.
+  tl = timed({poolOf({{"in_h", 5},
+                      {"in_w", 5},
+                      {"out_h", 1},
+                      {"out_w", 1},
+                      {"k_h", 3},
+                      {"k_w", 3},
+                      {"dil_h", 2},
+                      {"dil_w", 2}})});
+  EXPECT_EQ(tl.totalCycles, 49u);
+}
+
 TEST(CycleModel, UntimedInstructionsAreNamed) {
   Instr unknown;
   unknown.w[0] = 9;

@@ -168,6 +168,12 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
              "pool unit: start to first read (window geometry)");
   w.intParam("P_POOL_DIV", cp.poolDivide,
              "pool unit: average path's count + reciprocal stages");
+  w.intParam("P_POOL_NR", cp.poolRows,
+             "pool unit: output rows in flight (streaming path)");
+  w.intParam("P_POOL_NC", cp.poolCols,
+             "pool unit: output column banks (streaming path)");
+  w.intParam("P_POOL_OW_MAX", cp.poolMaxOutW,
+             "pool unit: widest output row of the streaming path");
   w.intParam("P_ELT", cp.eltwisePipeline, "element-wise unit fill + drain");
   writeIsa(w);
   os << "endpackage\n/* verilator lint_on UNUSEDPARAM */\n";

@@ -53,6 +53,12 @@ struct CycleParams {
   /// quotient bit per stage); both
   /// are part of poolPipeline.
   uint64_t poolSetup = 0, poolDivide = 0;
+  /// The pool unit's streaming path (section 2.3): partial results of
+  /// poolRows output rows x poolCols output columns in flight (each a
+  /// power of two), output rows of at most poolMaxOutW vectors
+  /// (2^ceil(FBUF address bits / 2), the width of a square tile filling
+  /// FBUF); other shapes take the one-window-element-per-cycle path.
+  uint64_t poolRows = 0, poolCols = 0, poolMaxOutW = 0;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };
