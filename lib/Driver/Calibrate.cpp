@@ -263,5 +263,11 @@ bool dlp::driver::calibrate(func::FuncOp func,
     errs() << "dlpc: the calibration inputs hold no sample\n";
     return false;
   }
+  if (!cal.nonFinite().empty()) {
+    errs() << "dlpc: calibration: tensor " << cal.nonFinite()
+           << " holds an infinite or NaN value; the ranges of a quantized "
+              "model must be finite\n";
+    return false;
+  }
   return true;
 }

@@ -336,6 +336,12 @@ int dlp::driver::runEval(const EvalRequest &r) {
     if (!writeFloatNpy(path, v, t))
       return 1;
   if (calibrator) {
+    if (!calibrator->nonFinite().empty()) {
+      errs() << "dlp-eval: calibration: tensor " << calibrator->nonFinite()
+             << " holds an infinite or NaN value; the ranges of a quantized "
+                "model must be finite\n";
+      return 1;
+    }
     if (llvm::Error err = calibrator->table().writeFile(r.calibrationOut)) {
       errs() << "dlp-eval: " << llvm::toString(std::move(err)) << "\n";
       return 1;

@@ -84,8 +84,13 @@ void Calibrator::observe(llvm::StringRef name, llvm::StringRef op,
     for (int64_t c = 0; c < channels; ++c) {
       const float *p = d + (n * channels + c) * inner;
       double m = s.maxAbs[c];
-      for (int64_t i = 0; i < inner; ++i)
+      bool finite = true;
+      for (int64_t i = 0; i < inner; ++i) {
         m = std::max(m, double(std::fabs(p[i])));
+        finite &= std::isfinite(p[i]);
+      }
+      if (!finite && firstNonFinite.empty())
+        firstNonFinite = "'" + name.str() + "' (" + op.str() + ")";
       s.maxAbs[c] = m;
       if (percentile > 0)
         for (int64_t i = 0; i < inner; ++i) {

@@ -7,6 +7,7 @@
 #include "dlprt/kernels/FloatGemm.h"
 #include "dlprt/kernels/Parallel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -127,6 +128,13 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
                 std::vector<std::vector<double>> &err) {
   int64_t n = c1 - c0;
   std::vector<double> h = block;
+  // Samples with an infinite or NaN activation give no usable curvature:
+  // the identity then (each column's error costs the same, no coupling).
+  if (!std::all_of(h.begin(), h.end(),
+                   [](double v) { return std::isfinite(v); }))
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        h[i * n + j] = i == j;
   double diag = 0;
   int64_t live = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -142,12 +150,21 @@ void roundChunk(const float *w, int64_t ld, int64_t rows, int64_t c0,
     if (!(h[i * n + i] > 0))
       h[i * n + i] = mean;
   std::vector<double> u, r;
-  for (double damp = opt.damp;; damp = damp > 0 ? damp * 10 : 1e-6) {
+  // More damping until the factorization succeeds: at 10^30 times the mean
+  // diagonal any symmetric h with finite entries is positive definite.
+  bool factored = false;
+  for (double damp = opt.damp; !factored && damp < 1e30;
+       damp = damp > 0 ? damp * 10 : 1e-6) {
     std::vector<double> hd = h;
     for (int64_t i = 0; i < n; ++i)
       hd[i * n + i] += damp * mean;
-    if (inverseCholeskyUpper(hd, n, u, r))
-      break;
+    factored = inverseCholeskyUpper(hd, n, u, r);
+  }
+  if (!factored) { // not reached with finite entries; the identity
+    std::vector<double> id(size_t(n * n), 0.0);
+    for (int64_t i = 0; i < n; ++i)
+      id[i * n + i] = 1;
+    inverseCholeskyUpper(id, n, u, r);
   }
   std::vector<float> uf(u.begin(), u.end()), rf(r.begin(), r.end());
 

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlp/Quant/WeightPlan.h"
+#include "dlp/Quant/ActivationTable.h"
 #include "NN/NNOps.h"
 #include "dlp/Evaluator/Evaluator.h"
 #include "dlp/Support/Constants.h"
@@ -132,6 +133,19 @@ private:
   }
   LayerHessian hessian(Operation *op, const Chunks &x, const Chunks &y,
                        llvm::ArrayRef<int64_t> wShape);
+  /// Whether --dlp-quantize makes `op`'s result an int8 map on its own
+  /// calibrated grid: a residual add of two maps, an activation of a map
+  /// (an int8 table), a product of two maps (a per-channel gate). Other ops
+  /// (a layer norm's reductions, square roots, divisions, ...) stay float:
+  /// rounding their values to a grid is not what the quantized model
+  /// computes (and can divide zero by zero).
+  bool onQuantizedGrid(Operation &op) {
+    auto mapped = [&](Value v) { return !grid.lookup(v).empty(); };
+    if (isa<nn::AddOp, nn::MulOp>(op))
+      return llvm::all_of(op.getOperands(), mapped);
+    return op.getNumOperands() == 1 && floatUnarySpec(&op) &&
+           mapped(op.getOperand(0));
+  }
   LogicalResult planMac(Operation *op, const FloatConstant &w,
                         const std::optional<FloatConstant> &b);
   /// Evaluates `op` chunk by chunk on `operands` (one Chunks per operand);
@@ -256,6 +270,11 @@ LogicalResult Planner::planMac(Operation *op, const FloatConstant &w,
   std::string layer = eval::Evaluator::layerName(op);
   Value in = op->getOperand(0), out = op->getResult(0);
   Chunks xq = quantVals.lookup(in);
+  // A float input is quantized on entry to the layer.
+  if (grid.lookup(in).empty())
+    if (std::vector<int> f = gridOf(in); !f.empty())
+      for (eval::Tensor &c : xq)
+        c = fakeQuantize(c, f);
   int64_t numOut = w.shape[0];
   SmallVector<Chunks> fin = operands(op, floatVals);
   FailureOr<Chunks> yf = evaluate(op, fin);
@@ -376,9 +395,11 @@ FailureOr<WeightPlan> Planner::run() {
         setQuant(res, *yq, in, /*round=*/false);
       else if (isa<nn::AvgPoolOp, nn::GlobalAvgPoolOp>(op))
         setQuant(res, *yq, in);
-      else
+      else if (onQuantizedGrid(op))
         setQuant(res, *yq,
                  feedsFusedActivation(res) ? std::vector<int>() : gridOf(res));
+      else // kept in float by --dlp-quantize: not rounded
+        setQuant(res, *yq, {});
     }
     for (Value v : op.getOperands())
       if (lastUser.lookup(v) == &op && !isa<BlockArgument>(v)) {

@@ -604,4 +604,11 @@ TEST(RequantKernels, QuantizeRowMatchesTheRule) {
       ASSERT_EQ(got[i], num::quantize(x[i], frac))
           << "x = " << x[i] << " frac " << frac;
   }
+  // docs/numerics.md section 1: infinities saturate, NaN is 0.
+  for (int frac : {-140, 0, 7, 140}) {
+    EXPECT_EQ(num::quantize(std::numeric_limits<double>::quiet_NaN(), frac), 0);
+    EXPECT_EQ(num::quantize(std::numeric_limits<double>::infinity(), frac), 127);
+    EXPECT_EQ(num::quantize(-std::numeric_limits<double>::infinity(), frac),
+              -128);
+  }
 }

@@ -74,6 +74,10 @@ public:
   /// Counts the batch elements of one run.
   void addSamples(int64_t n) { samples += n; }
   CalibrationTable table() const;
+  /// The first observed tensor that held an infinite or NaN value, as
+  /// "'name' (op)"; empty when all were finite. Such a range cannot be
+  /// quantized: the drivers refuse the calibration with this name.
+  const std::string &nonFinite() const { return firstNonFinite; }
 
 private:
   struct Stats {
@@ -87,6 +91,7 @@ private:
   double percentile;
   int64_t samples = 0;
   std::map<std::string, Stats> stats;
+  std::string firstNonFinite;
 };
 
 } // namespace dlp::quant

@@ -60,9 +60,11 @@ inline int64_t roundHalfUpScaled(double x, int f) {
   return static_cast<int64_t>(std::floor(std::ldexp(x, f) + 0.5));
 }
 
-/// Float -> int8 feature map (section 1).
+/// Float -> int8 feature map (section 1); NaN is 0 (infinities saturate).
 inline int8_t quantize(double x, int f) {
   double v = std::floor(std::ldexp(x, f) + 0.5);
+  if (v != v)
+    return 0;
   return sat8(static_cast<int64_t>(std::clamp(v, -1e18, 1e18)));
 }
 inline double dequantize(int64_t q, int f) { return std::ldexp(double(q), -f); }
@@ -80,8 +82,10 @@ inline int floorLog2(double v) {
 inline int largestFracWithin(double fmax, double limit) {
   if (!(fmax > 0))
     return kMaxFrac;
+  if (!std::isfinite(fmax)) // the widest range there is
+    return kMinFrac;
   int f = floorLog2(limit) - floorLog2(fmax) + 1;
-  while (std::ldexp(fmax, f) > limit)
+  while (f > kMinFrac && std::ldexp(fmax, f) > limit)
     --f;
   return std::clamp(f, kMinFrac, kMaxFrac);
 }
