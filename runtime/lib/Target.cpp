@@ -233,6 +233,12 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
     if (Error e = r.checkKeys(*csrObj, "$.csr", {"dense_rows"}))
       return std::move(e);
     uint64_t most = std::min<uint64_t>(t.wbufBankRows(), 65536);
+    if (most < L) // a WBUF bank of fewer rows than one K block
+      return r.error("$.csr.dense_rows",
+                     "a CSR decoder needs WBUF banks of at least L (" +
+                         Twine(L) + ") rows; this target's hold " +
+                         Twine(t.wbufBankRows()) +
+                         " (weight_bank_bytes / the bytes of a weight row)");
     DLPRT_READ(rows, r.integer(*csrObj, "$.csr", "dense_rows", L, most));
     if (rows % L)
       return r.error("$.csr.dense_rows", "value " + Twine(rows) +

@@ -142,6 +142,7 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
        "$.csr.dense_rows: value 4 out of range [8, 4096]"},
       {"\"csr\": false", "\"csr\": {\"dense_rows\": 4104}",
        "$.csr.dense_rows: value 4104 out of range [8, 4096]"},
+
       {"\"name\": \"small\"", "\"name\": \"\"", "$.name: expected a non-empty"},
       {"{\"L\": 8, \"Q\": 8}", "[8, 8]", "$.array: expected an object"},
       {"\"Q\": 8", "\"Q\": 16", "$.array.Q: ISA v1 requires Q == L"},
@@ -180,6 +181,16 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
     EXPECT_NE(err.find("cfg.json: " + c.expected), std::string::npos)
         << c.from << " -> " << c.to << "\n  got: " << err;
   }
+  // WBUF banks too small for one K block of dense rows: named as such.
+  std::string tiny = edit("\"weight_bank_bytes\": 32768",
+                          "\"weight_bank_bytes\": 16");
+  tiny.replace(tiny.find("\"csr\": false"), 12,
+               "\"csr\": {\"dense_rows\": 8}");
+  EXPECT_NE(parseError(tiny).find(
+                "cfg.json: $.csr.dense_rows: a CSR decoder needs WBUF banks "
+                "of at least L (8) rows; this target's hold 2"),
+            std::string::npos)
+      << parseError(tiny);
   EXPECT_NE(parseError("{").find("cfg.json: $: invalid JSON"),
             std::string::npos);
   EXPECT_NE(parseError("[]").find("cfg.json: $: expected an object"),
