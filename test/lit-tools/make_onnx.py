@@ -354,6 +354,36 @@ pad("pad13_reflect", 13, "reflect")
 pad("pad13_edge", 13, "edge")
 
 
+def torch_pad(name, opset, fill):
+    """torch's F.pad(x, (1, 2, 0, 1)) as torch.onnx exports it: the pads
+    computed from a ConstantOfShape of zeros, a concat, a 2-D reshape, a
+    reversing slice (step -1), a transpose and a flattening reshape, all on
+    import-time integer constants; ONNX pads [0, 0, 0, 1, 0, 0, 1, 2]."""
+    def build(g):
+        zeros = g.n("ConstantOfShape", [g.c("four", [4])], "zeros0",
+                    value=helper.make_tensor("value", fill, [1], [0]))
+        pads = g.n("Concat", [g.c("torch_pads", [1, 2, 0, 1]), zeros], "concat0", axis=0)
+        pads = g.n("Reshape", [pads, g.c("pairs", [-1, 2])], "reshape0")
+        pads = g.n("Slice", [pads, g.c("starts", [-1]), g.c("ends", [-INT64_MAX]),
+                             g.c("axes", [0]), g.c("steps", [-1])], "slice0")
+        pads = g.n("Transpose", [pads], "transpose0", perm=[1, 0])
+        pads = g.n("Reshape", [pads, g.c("flat", [-1])], "reshape1")
+        pads = g.n("Cast", [pads], "cast0", to=TensorProto.INT64)
+        return g.n("Pad", [g.x([1, 2, 3, 3]), pads], "pad0", "y")
+    reg(name, opset)(build)
+
+
+torch_pad("pad11_torch", 11, TensorProto.INT64)
+torch_pad("pad13_torch", 13, TensorProto.INT64)
+
+
+@reg("constant_of_shape_float")
+def _(g):  # a float ConstantOfShape added to the input
+    fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",
+               value=helper.make_tensor("value", F, [1], [0.25]))
+    return g.n("Add", [g.x([1, 2, 3]), fill], "add0", "y")
+
+
 # --- Gemm / MatMul ----------------------------------------------------------
 def gemm(name, opset, x, w, c=None, **attrs):
     def build(g):

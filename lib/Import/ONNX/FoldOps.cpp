@@ -1,8 +1,9 @@
 //===- FoldOps.cpp - ONNX ops evaluated at import time --------------------===//
 //
-// Constant, Shape, Gather and Cast appear in exported shape subgraphs (e.g.
-// torch's `x.view(x.size(0), -1)`); they are evaluated here on import-time
-// constants and never reach the nn dialect.
+// Constant, ConstantOfShape, Shape, Gather and Cast appear in exported shape
+// subgraphs (e.g. torch's `x.view(x.size(0), -1)`, F.pad's padding
+// arithmetic); they are evaluated here on import-time constants and never
+// reach the nn dialect.
 //
 //===----------------------------------------------------------------------===//
 
@@ -164,9 +165,52 @@ LogicalResult buildCast(NodeContext &nc) {
   return success();
 }
 
+/// ConstantOfShape: a tensor of the shape its (import-time) input gives,
+/// every element `value` (a one-element tensor; float 0 by default), as
+/// torch exports in the padding arithmetic of F.pad.
+LogicalResult buildConstantOfShape(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"value"})))
+    return failure();
+  auto shape = nc.constInput(0);
+  if (!shape)
+    return nc.error() << "the shape must be an import-time constant";
+  if (!shape->isInteger() || shape->dims.size() != 1)
+    return nc.error() << "the shape must be a 1-D integer tensor";
+  SmallVector<int64_t> dims(shape->ints.begin(), shape->ints.end());
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0)
+      return nc.error() << "dimension " << d << " is negative (or the "
+                           "dynamic batch)";
+    if (d > (int64_t(1) << 31) / std::max<int64_t>(n, 1))
+      return nc.error() << "the shape holds more than 2^31 elements";
+    n *= d;
+  }
+  ConstTensor fill = *ConstTensor::fromFloats({}, {0.0f});
+  if (const onnx::AttributeProto *a = nc.attr("value")) {
+    TensorProto copy = a->t();
+    if (std::string err = decodeTensor(copy, fill); !err.empty())
+      return nc.error() << "value: " << err;
+    if (fill.numElements() != 1)
+      return nc.error() << "value must hold one element, not "
+                        << fill.numElements();
+  }
+  if (fill.isFloat())
+    nc.setOutput(0, ConstTensor::fromFloats(
+                        dims, std::vector<float>(size_t(n), fill.floats[0])));
+  else if (fill.isInteger())
+    nc.setOutput(0, ConstTensor::fromInts(
+                        dims, std::vector<int64_t>(size_t(n), fill.ints[0])));
+  else
+    return nc.error() << "value of type " << dtypeName(fill.dtype)
+                      << " is not supported";
+  return success();
+}
+
 const OpTableEntry kTable[] = {
     {"Cast", 6, 17, buildCast},
     {"Constant", 1, 17, buildConstant},
+    {"ConstantOfShape", 9, 17, buildConstantOfShape},
     {"Gather", 1, 17, buildGather},
     {"Shape", 1, 17, buildShape},
 };

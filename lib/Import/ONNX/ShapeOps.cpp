@@ -139,6 +139,38 @@ LogicalResult buildReshape(NodeContext &nc) {
 LogicalResult buildTranspose(NodeContext &nc) {
   if (failed(nc.checkAttrs({"perm"})))
     return failure();
+  // An integer constant (padding arithmetic, e.g. torch's F.pad) folds.
+  if (std::shared_ptr<ConstTensor> c = intData(nc)) {
+    int64_t rank = int64_t(c->dims.size());
+    SmallVector<int64_t> perm = nc.attrInts("perm");
+    if (!nc.attr("perm"))
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    SmallVector<int64_t> seen(rank, 0);
+    if (int64_t(perm.size()) != rank ||
+        llvm::any_of(perm, [&](int64_t p) {
+          return p < 0 || p >= rank || seen[p]++;
+        }))
+      return nc.error() << "perm is not a permutation of the " << rank
+                        << " axes";
+    SmallVector<int64_t> dims, stride(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      stride[d] = stride[d + 1] * c->dims[d + 1];
+    for (int64_t p : perm)
+      dims.push_back(c->dims[p]);
+    std::vector<int64_t> out;
+    SmallVector<int64_t> idx(rank, 0);
+    for (int64_t e = 0, n = c->numElements(); e < n; ++e) {
+      int64_t at = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        at += idx[d] * stride[perm[d]];
+      out.push_back(c->ints[at]);
+      for (int64_t d = rank - 1; d >= 0 && ++idx[d] == dims[d]; --d)
+        idx[d] = 0;
+    }
+    nc.setOutput(0, ConstTensor::fromInts(dims, std::move(out)));
+    return success();
+  }
   FailureOr<Value> x = nc.input(0);
   if (failed(x))
     return failure();
@@ -304,16 +336,37 @@ LogicalResult buildSlice(NodeContext &nc) {
     a = *n;
   }
   if (c) {
-    if (c->dims.size() != 1)
-      return nc.error() << "only 1-D integer constants fold through Slice";
     shp::ShapeResult r = shp::slice(c->dims, starts, ends, axes, steps);
     if (!r.ok)
       return nc.error() << r.error;
-    shp::SliceAxis s =
-        shp::resolveSliceAxis(c->dims[0], starts[0], ends[0], steps[0]);
+    // Per axis, the first index and the step (the whole axis where not
+    // sliced); the output in row-major order.
+    int64_t rank = int64_t(c->dims.size());
+    SmallVector<int64_t> first(rank, 0), step(rank, 1), count(c->dims);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      shp::SliceAxis a = shp::resolveSliceAxis(c->dims[axes[i]], starts[i],
+                                               ends[i], steps[i]);
+      first[axes[i]] = a.start;
+      step[axes[i]] = a.step;
+      count[axes[i]] = a.count;
+    }
+    SmallVector<int64_t> stride(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      stride[d] = stride[d + 1] * c->dims[d + 1];
+    int64_t n = 1;
+    for (int64_t k : count)
+      n *= k;
     std::vector<int64_t> out;
-    for (int64_t i = 0; i < s.count; ++i)
-      out.push_back(c->ints[s.start + i * s.step]);
+    out.reserve(size_t(n));
+    SmallVector<int64_t> idx(rank, 0);
+    for (int64_t e = 0; e < n; ++e) {
+      int64_t at = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        at += (first[d] + idx[d] * step[d]) * stride[d];
+      out.push_back(c->ints[at]);
+      for (int64_t d = rank - 1; d >= 0 && ++idx[d] == count[d]; --d)
+        idx[d] = 0;
+    }
     nc.setOutput(0, ConstTensor::fromInts(r.shape, std::move(out)));
     return success();
   }
