@@ -377,6 +377,11 @@ torch_pad("pad11_torch", 11, TensorProto.INT64)
 torch_pad("pad13_torch", 13, TensorProto.INT64)
 
 
+@reg("prelu_channel")
+def _(g):  # a slope per channel, broadcast over H and W
+    return g.n("PRelu", [g.x([1, 3, 4, 4]), g.w("slope", [3, 1, 1])], "prelu0", "y")
+
+
 @reg("constant_of_shape_float")
 def _(g):  # a float ConstantOfShape added to the input
     fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",

@@ -119,6 +119,33 @@ LogicalResult buildLeakyRelu(NodeContext &nc) {
   return success();
 }
 
+/// PRelu(x, slope) = max(x, 0) + slope * min(x, 0), slope broadcast to x
+/// (unidirectionally), imported as relu(x) + slope * (x - relu(x)): the
+/// same float result (one of the two terms is 0, and x - relu(x) is exact).
+LogicalResult buildPRelu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0), slope = nc.floatInput(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  FailureOr<Value> pos = nc.create<nn::ReluOp>(*x);
+  if (failed(pos))
+    return failure();
+  FailureOr<Value> neg = nc.create<nn::SubOp>(*x, *pos);
+  if (failed(neg))
+    return failure();
+  FailureOr<Value> scaled = nc.create<nn::MulOp>(*neg, *slope);
+  if (failed(scaled))
+    return failure();
+  if (NodeContext::shapeOf(*scaled) != NodeContext::shapeOf(*x))
+    return nc.error() << "slope does not broadcast to the input's shape";
+  FailureOr<Value> y = nc.create<nn::AddOp>(*pos, *scaled);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 LogicalResult buildDropout(NodeContext &nc) {
   if (failed(nc.checkAttrs({"ratio", "seed", "is_test"})))
     return failure();
@@ -271,6 +298,7 @@ const OpTableEntry kTable[] = {
     {"HardSwish", 14, 17, buildHardSwish},
     {"Identity", 1, 17, buildIdentity},
     {"LeakyRelu", 6, 17, buildLeakyRelu},
+    {"PRelu", 7, 17, buildPRelu},
     {"Log", 6, 17, buildUnary<nn::LogOp>},
     {"Max", 8, 17, buildVariadic<nn::MaxOp>},
     {"Min", 8, 17, buildVariadic<nn::MinOp>},
