@@ -132,6 +132,8 @@ TEST(IGemmAmx, MatchesTheDefinition) {
       // A block without weights in one group (exponent 13), five blocks.
       {64, 21, {{0, 100, 5}, {0, 100, 13}}},
       {80, 9, {{0, 70, 13}, {128, 64, 1}}},
+      // A block no group has a weight for: its outputs are the bias alone.
+      {48, 10, {{0, 70, 13}}},
   };
   for (const Case &c : cases)
     for (bool extreme : {false, true})

@@ -306,8 +306,8 @@ DLP_AMX_TARGET void gemmAmx(const PackedW &w, const int8_t *x, int64_t ldx,
 #define DLP_VNNI_PB(M) DLP_VNNI_P(M, 0) DLP_VNNI_P(M, 1) DLP_VNNI_P(M, 2) DLP_VNNI_P(M, 3)
 template <int P, int NB, bool Biased>
 DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
-                                const int8_t *x, int64_t ldx, uint32_t *out,
-                                int64_t ldo) {
+                                const uint32_t *const *base, const int8_t *x,
+                                int64_t ldx, uint32_t *out, int64_t ldo) {
   static_assert(P >= 1 && P <= 8 && NB >= 1 && NB <= 4, "register tile");
   const Group &gr = w.groups()[g];
   const __m512i flip = _mm512_set1_epi32(int32_t(0x80808080u));
@@ -356,18 +356,22 @@ DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
   const uint32_t *corr = w.offsetCorrection(g);
   const __m128i count = _mm_cvtsi32_si128(gr.exp);
   __mmask16 k[4];
-  __m512i cv[4];
+  __m512i cv[4], bv[4];
   for (int b = 0; b < NB; ++b) {
     int64_t i0 = blk[b] * 16;
     k[b] = i0 + 16 <= m ? __mmask16(0xffff) : __mmask16((1u << (m - i0)) - 1);
     cv[b] = _mm512_loadu_si512(corr + i0);
+    bv[b] = base[b] ? _mm512_maskz_loadu_epi32(k[b], base[b] + i0)
+                    : _mm512_setzero_si512();
   }
+  // Each block's sums go on its base (the bias, the first time a block is
+  // written) or on what the output row holds.
 #define DLP_VNNI_OUT(p, b)                                                     \
   if constexpr (P > p && NB > b) {                                             \
     uint32_t *o = out + p * ldo + blk[b] * 16;                                 \
     __m512i v = _mm512_sll_epi32(_mm512_add_epi32(a##p##b, cv[b]), count);    \
-    _mm512_mask_storeu_epi32(                                                  \
-        o, k[b], _mm512_add_epi32(_mm512_maskz_loadu_epi32(k[b], o), v));     \
+    __m512i old = base[b] ? bv[b] : _mm512_maskz_loadu_epi32(k[b], o);         \
+    _mm512_mask_storeu_epi32(o, k[b], _mm512_add_epi32(old, v));              \
   }
   DLP_VNNI_PB(DLP_VNNI_OUT)
 #undef DLP_VNNI_OUT
@@ -378,18 +382,19 @@ DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
 /// vnniPixels over n pixels.
 template <int NB, bool Biased>
 DLP_VNNI_TARGET void vnniRows(const PackedW &w, size_t g, const int64_t *blk,
-                              const int8_t *x, int64_t ldx, int64_t n,
-                              uint32_t *out, int64_t ldo) {
+                              const uint32_t *const *base, const int8_t *x,
+                              int64_t ldx, int64_t n, uint32_t *out,
+                              int64_t ldo) {
   // Registers: P * NB sums, NB weight rows, the broadcast and the flip.
   constexpr int kP = NB == 4 ? 6 : NB == 3 ? 7 : 8;
   int64_t j = 0;
   for (; j + kP <= n; j += kP)
-    vnniPixels<kP, NB, Biased>(w, g, blk, x + j * ldx, ldx, out + j * ldo, ldo);
+    vnniPixels<kP, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, out + j * ldo, ldo);
   switch (n - j) {
 #define DLP_VNNI_TAIL(R)                                                       \
   case R:                                                                      \
     if constexpr (R < kP)                                                      \
-      vnniPixels<R, NB, Biased>(w, g, blk, x + j * ldx, ldx, out + j * ldo, ldo);      \
+      vnniPixels<R, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, out + j * ldo, ldo);      \
     break;
     DLP_VNNI_TAIL(1)
     DLP_VNNI_TAIL(2)
@@ -410,9 +415,10 @@ DLP_VNNI_TARGET void gemmVnni(const PackedW &w, const int8_t *x, int64_t ldx,
                               int64_t n, const int32_t *bias, bool accumulate,
                               uint32_t *out, int64_t ldo) {
   const int64_t m = w.rows(), blocks = w.blocks();
-  if (!accumulate)
-    for (int64_t j = 0; j < n; ++j)
-      std::memcpy(out + j * ldo, bias, size_t(m) * sizeof(uint32_t));
+  // Whether a block's rows hold their base (the output's, or the bias once
+  // a group has written it).
+  std::vector<char> written(size_t(blocks), accumulate ? 1 : 0);
+  const uint32_t *biasRow = reinterpret_cast<const uint32_t *>(bias);
   for (size_t g = 0; g < w.groups().size(); ++g) {
     // The group's blocks with a nonzero tile, four at a time.
     std::vector<int64_t> live;
@@ -424,22 +430,38 @@ DLP_VNNI_TARGET void gemmVnni(const PackedW &w, const int8_t *x, int64_t ldx,
         }
     for (size_t b0 = 0; b0 < live.size(); b0 += 4) {
       const int64_t *blk = live.data() + b0;
-      switch (std::min<size_t>(4, live.size() - b0)) {
+      size_t nb = std::min<size_t>(4, live.size() - b0);
+      // The bias as the base of a block's first sums (blocks of 16
+      // entries: base[j] + i0 is the bias of the block's outputs).
+      const uint32_t *base[4] = {};
+      for (size_t j = 0; j < nb; ++j) {
+        base[j] = written[size_t(blk[j])] ? nullptr : biasRow;
+        written[size_t(blk[j])] = 1;
+      }
+      switch (nb) {
       case 1:
-        vnniRows<1, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        vnniRows<1, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
         break;
       case 2:
-        vnniRows<2, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        vnniRows<2, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
         break;
       case 3:
-        vnniRows<3, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        vnniRows<3, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
         break;
       default:
-        vnniRows<4, Biased>(w, g, blk, x, ldx, n, out, ldo);
+        vnniRows<4, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
         break;
       }
     }
   }
+  // Blocks no group wrote: the bias alone.
+  for (int64_t b = 0; b < blocks; ++b)
+    if (!written[size_t(b)]) {
+      int64_t i0 = b * 16, cols = std::min<int64_t>(16, m - i0);
+      for (int64_t j = 0; j < n; ++j)
+        std::memcpy(out + j * ldo + i0, bias + i0,
+                    size_t(cols) * sizeof(uint32_t));
+    }
 }
 #endif
 
