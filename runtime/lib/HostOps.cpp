@@ -12,6 +12,7 @@
 #include "dlprt/kernels/Parallel.h"
 #include "dlprt/kernels/Requant.h"
 #include "dlprt/kernels/ChannelMul.h"
+#include "dlprt/kernels/Pool.h"
 #include "dlprt/kernels/Table.h"
 
 #include "llvm/ADT/Twine.h"
@@ -82,6 +83,8 @@ const char *kindName(HostOpKind k) {
     return "table";
   case HostOpKind::ChannelMul:
     return "channel mul";
+  case HostOpKind::Pool:
+    return "pool";
   }
   return "?";
 }
@@ -561,6 +564,69 @@ void runChannelMul(const Program &p, const HostSegment &h, uint8_t *data) {
         data[blockedOffset(y, L, c, yy, xx)] = uint8_t(res[c][k]);
 }
 
+Error checkPool(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.size() != 1 || h.outputs.size() != 1 || h.constBytes)
+    return segError(i, h, "a pool takes one input, one output, no const");
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  if (x.C != y.C)
+    return segError(i, h, "output '" + y.name + "' has " + Twine(y.C) +
+                              " channels; input '" + x.name + "' has " +
+                              Twine(x.C));
+  if (h.params.size() != kPoolNumParams)
+    return segError(i, h, Twine(h.params.size()) + " params; expected " +
+                              Twine(unsigned(kPoolNumParams)));
+  static const char *names[] = {"mode",     "k_h",   "k_w",   "stride_h",
+                                "stride_w", "pad_t", "pad_l", "pad_b",
+                                "pad_r",    "dil_h", "dil_w"};
+  for (unsigned k = 0; k < kPoolNumParams; ++k) {
+    int64_t lo = k == kPoolMode || (k >= kPoolPT && k <= kPoolPR) ? 0 : 1;
+    int64_t hi = k == kPoolMode ? 2 : 65535;
+    if (h.params[k] < lo || h.params[k] > hi)
+      return segError(i, h, Twine(names[k]) + " " + Twine(h.params[k]) +
+                                " is outside [" + Twine(lo) + ", " + Twine(hi) +
+                                "]");
+  }
+  if (h.params[kPoolMode] != 0 &&
+      (h.params[kPoolDH] != 1 || h.params[kPoolDW] != 1))
+    return segError(i, h, "an average pool takes dilation 1");
+  // Work bound: every output reads its window once.
+  if (u128(uint64_t(y.C)) * uint64_t(y.H) * uint64_t(y.W) *
+          uint64_t(h.params[kPoolKH]) * uint64_t(h.params[kPoolKW]) >
+      (u128(1) << 40))
+    return segError(i, h, "more than 2^40 window elements");
+  return Error::success();
+}
+
+/// Pool (Program.h): each channel block's plane by the simulator's pool
+/// kernels (the same integers as a POOL instruction), through a buffer.
+void runPool(const Program &p, const HostSegment &h, uint8_t *data,
+             unsigned threads) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  const uint32_t L = p.target.L;
+  auto q = [&](HostPoolParam k) { return h.params[k]; };
+  kernels::Window2D w{x.H,         x.W,         y.H,         y.W,
+                      q(kPoolKH),  q(kPoolKW),  q(kPoolSH),  q(kPoolSW),
+                      q(kPoolDH),  q(kPoolDW),  q(kPoolPT),  q(kPoolPL)};
+  int64_t blocks = (x.C + L - 1) / L, plane = y.H * y.W * int64_t(L);
+  std::vector<int8_t> out(uint64_t(blocks * plane));
+  kernels::parallelForTasks(blocks > 1 ? threads : 1, blocks, [&](int64_t b) {
+    const int8_t *src =
+        reinterpret_cast<const int8_t *>(data + blockedOffset(x, L, b * L, 0, 0));
+    int8_t *dst = out.data() + b * plane;
+    if (q(kPoolMode) == int64_t(isa::PoolMode::Max)) {
+      std::vector<int8_t> rowMax(uint64_t(x.W) * L);
+      kernels::maxPoolPlane(src, L, w, rowMax.data(), dst);
+    } else {
+      kernels::avgPoolPlane(src, L, w,
+                            q(kPoolMode) == int64_t(isa::PoolMode::AvgIncludePad),
+                            q(kPoolPB), q(kPoolPR), dst);
+    }
+  });
+  for (int64_t b = 0; b < blocks; ++b)
+    std::memcpy(data + blockedOffset(y, L, b * L, 0, 0), out.data() + b * plane,
+                uint64_t(plane));
+}
+
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data,
@@ -590,7 +656,7 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
   };
   bool floatIn = h.kind >= HostOpKind::Quantize &&
                  h.kind != HostOpKind::PackTaps && h.kind != HostOpKind::Table &&
-                 h.kind != HostOpKind::ChannelMul;
+                 h.kind != HostOpKind::ChannelMul && h.kind != HostOpKind::Pool;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -1214,7 +1280,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::ChannelMul)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Pool)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -1242,6 +1308,8 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkTable(p, i, h);
   case HostOpKind::ChannelMul:
     return checkChannelMul(p, i, h);
+  case HostOpKind::Pool:
+    return checkPool(p, i, h);
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
@@ -1288,6 +1356,8 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runTable(p, h, data);
   else if (h.kind == HostOpKind::ChannelMul)
     runChannelMul(p, h, data);
+  else if (h.kind == HostOpKind::Pool)
+    runPool(p, h, data, threads);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

@@ -406,9 +406,80 @@ TEST(HostOps, Table) {
               p.tensors[1].frac = {7};
             }).find("as many fractional bits entries with the same block"),
             std::string::npos);
-  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(28); })
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(29); })
                 .find("kind"),
             std::string::npos);
+}
+
+// Pool (Program.h): max 3x3 / 2 with padding 1 and dilation 1, and the
+// average of 2x3 / (1, 2) windows counting the valid elements, of every
+// code of 3 channels (16 x 16 pixels), against the windows written out;
+// the loader's checks of the params.
+TEST(HostOps, Pool) {
+  const int C = 3, H = 16, W = 16;
+  for (int mode : {0, 2}) {
+    SCOPED_TRACE(mode);
+    int kh = mode ? 2 : 3, kw = 3, sh = mode ? 1 : 2, sw = 2, pad = 1;
+    int OH = (H + 2 * pad - kh) / sh + 1, OW = (W + 2 * pad - kw) / sw + 1;
+    Builder b;
+    b.p.dataBytes = 8192;
+    uint32_t x = b.tensor("x", C, H, W, 0, {1, 2, 3});
+    uint32_t y = b.tensor("y", C, OH, OW, 4096, {1, 2, 3});
+    std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
+    fillAllCodes(data, C, H, W);
+    b.p.host = {HostSegment{HostOpKind::Pool, {x}, {y},
+                            {mode, kh, kw, sh, sw, pad, pad, pad, pad, 1, 1},
+                            0, 0}};
+    b.emit(instr(Opcode::Host, {{"segment", 0}})).emit(instr(Opcode::End, {}));
+    std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+    ASSERT_TRUE(sim);
+    for (int c = 0; c < 8; ++c) // one channel block of the test target's L = 8
+      for (int r = 0; r < OH; ++r)
+        for (int q = 0; q < OW; ++q) {
+          int64_t want = 0;
+          if (c < C) {
+            int64_t mx = -128, sum = 0, count = 0;
+            for (int i = 0; i < kh; ++i)
+              for (int j = 0; j < kw; ++j) {
+                int iy = r * sh - pad + i, ix = q * sw - pad + j;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                  continue;
+                int64_t v = int64_t(iy * W + ix) - 128; // fillAllCodes
+                mx = std::max(mx, v);
+                sum += v;
+                ++count;
+              }
+            want = mode ? num::avgDivide(sum, std::max<int64_t>(count, 1)) : mx;
+          }
+          EXPECT_EQ(int8_t(data[4096 + blocked(OH, OW, c, r, q)]), want)
+              << c << " " << r << " " << q;
+        }
+    auto errorOf = [&](auto change) {
+      Program p = b.p;
+      change(p);
+      return loadError(writeBinary(p));
+    };
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params.pop_back(); })
+                  .find("(pool): 10 params; expected 11"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params[0] = 3; })
+                  .find("mode 3 is outside [0, 2]"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params[1] = 0; })
+                  .find("k_h 0 is outside [1, 65535]"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params[5] = -1; })
+                  .find("pad_t -1 is outside [0, 65535]"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) {
+                p.host[0].params[0] = 1;
+                p.host[0].params[9] = 2;
+              }).find("an average pool takes dilation 1"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&](Program &p) { p.host[0].inputs = {x, x}; })
+                  .find("a pool takes one input, one output, no const"),
+              std::string::npos);
+  }
 }
 
 // ChannelMul (Program.h): every code of 3 channels (16 x 16 pixels each)

@@ -47,10 +47,29 @@ LogicalResult Lowering::lowerPool(Operation *op) {
     kw = in.W;
     mode = risa::PoolMode::AvgExcludePad;
   }
-  if (kh > 255 || kw > 255 || sh > 255 || sw > 255 || dh > 15 || dw > 15 ||
-      pl > 63 || pr > 63 || pb > 63)
-    return error(op, "window, stride, dilation or padding beyond the POOL "
-                     "instruction's fields");
+  // On the host (the same integers): a target without a pool unit, or a
+  // window the POOL fields cannot hold.
+  auto onHost = [&]() {
+    dlprt::HostSegment s;
+    s.kind = dlprt::HostOpKind::Pool;
+    s.inputs.push_back(uint32_t(inT));
+    s.outputs.push_back(uint32_t(outT));
+    s.params = {int64_t(mode), kh, kw, sh, sw, pt, pl, pb, pr, dh, dw};
+    host.push_back(std::move(s));
+    em.barrier(risa::Opcode::Host, op->getLoc(),
+               {{"segment", int64_t(host.size() - 1)}});
+    return success();
+  };
+  auto holds = [](risa::Field f, int64_t v) {
+    return v <= int64_t((uint64_t(1) << risa::fieldInfo(f).width) - 1);
+  };
+  using F = risa::Field;
+  if (!t.poolUnit || !holds(F::Pool_k_h, kh) || !holds(F::Pool_k_w, kw) ||
+      !holds(F::Pool_stride_h, sh) || !holds(F::Pool_stride_w, sw) ||
+      !holds(F::Pool_dil_h, dh) || !holds(F::Pool_dil_w, dw) ||
+      !holds(F::Pool_pad_t, pt) || !holds(F::Pool_pad_l, pl) ||
+      !holds(F::Pool_pad_b, pb) || !holds(F::Pool_pad_r, pr))
+    return onHost();
   int64_t oh = oneD ? 1 : yt.getDimSize(2), ow = yt.getDimSize(yt.getRank() - 1),
           cb = in.cb(L);
   auto inRows = [&](int64_t r) {
@@ -69,11 +88,8 @@ LogicalResult Lowering::lowerPool(Operation *op) {
           R = r, G = g, slots = sl;
           break;
         }
-  if (!R)
-    return error(op, "one output row of one channel block (")
-           << inRows(1) * in.W << " input + " << ow
-           << " output vectors) does not fit the feature buffer (" << fbuf
-           << " vectors)";
+  if (!R) // one output row of one channel block does not fit FBUF
+    return onHost();
   int64_t inSlot = G * inRows(R) * in.W, outSlot = G * R * ow;
   Location loc = op->getLoc();
   int64_t tile = 0;

@@ -252,6 +252,11 @@ void Lowering::planFusion(func::FuncOp f) {
     auto yt = cast<RankedTensorType>(conv.getOutput().getType());
     int64_t h = yt.getDimSize(2), w = yt.getDimSize(3);
     bool ok = false;
+    // (A pool or an add the target has no unit for runs on the host.)
+    if (isa<qnn::MaxPoolOp, qnn::AvgPoolOp>(user) && !t.poolUnit)
+      return;
+    if (isa<qnn::AddOp>(user) && !t.eltwiseUnit)
+      return;
     if (auto mp = dyn_cast<qnn::MaxPoolOp>(user))
       ok = simplePool(mp.getKernelShape(), mp.getStrides(), mp.getPads(), h,
                       w, mp.getCeilMode()) &&

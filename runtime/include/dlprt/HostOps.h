@@ -32,6 +32,22 @@ enum HostConvParam : unsigned {
 /// Per spatial axis of a FloatConv segment (after params[0] = group) and
 /// a FloatPool segment (after params[0] = the op, the kernel first): the
 /// window parameters, in this order.
+/// HostOpKind::Pool's params, in order.
+enum HostPoolParam : unsigned {
+  kPoolMode,
+  kPoolKH,
+  kPoolKW,
+  kPoolSH,
+  kPoolSW,
+  kPoolPT,
+  kPoolPL,
+  kPoolPB,
+  kPoolPR,
+  kPoolDH,
+  kPoolDW,
+  kPoolNumParams
+};
+
 enum HostFloatWindowParam : unsigned {
   kWinStride,
   kWinPadBegin,

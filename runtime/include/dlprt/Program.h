@@ -174,6 +174,13 @@ enum class HostOpKind : uint32_t {
   /// 1), output the shape and storage of x; params: one requantizing shift
   /// per channel of x (f_x + f_gate - f_out, in [-32, 63]); no const.
   ChannelMul = 27,
+  /// int8 pooling (what a POOL instruction computes, docs/isa.md 3.4) of a
+  /// whole feature map, for a target without a pool unit or a window the
+  /// POOL fields cannot hold: input and output C x H x W of the same C.
+  /// params (HostPoolParam): mode (the PoolMode), k_h, k_w, stride_h,
+  /// stride_w, pad_t, pad_l, pad_b, pad_r, dil_h, dil_w; the output tensor
+  /// gives the output extents. No const.
+  Pool = 28,
 };
 
 struct HostSegment {
