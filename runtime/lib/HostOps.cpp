@@ -85,6 +85,8 @@ const char *kindName(HostOpKind k) {
     return "channel mul";
   case HostOpKind::Pool:
     return "pool";
+  case HostOpKind::Add:
+    return "add";
   }
   return "?";
 }
@@ -627,6 +629,72 @@ void runPool(const Program &p, const HostSegment &h, uint8_t *data,
                 uint64_t(plane));
 }
 
+Error checkAdd(const Program &p, size_t i, const HostSegment &h) {
+  if (h.inputs.empty() || h.inputs.size() > 2 || h.outputs.size() != 1 ||
+      h.constBytes)
+    return segError(i, h, "an add takes one or two inputs, one output, no "
+                          "const");
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  for (uint32_t in : h.inputs) {
+    const TensorDesc &x = p.tensors[in];
+    if (x.C != y.C || x.H != y.H || x.W != y.W)
+      return segError(i, h, "input '" + x.name + "' " + shapeText(x.shape) +
+                                " and output '" + y.name + "' " +
+                                shapeText(y.shape) +
+                                " must have the same storage");
+  }
+  if (h.params.size() != 4 * uint64_t(y.C))
+    return segError(i, h, Twine(h.params.size()) +
+                              " params; expected four per channel (" +
+                              Twine(4 * y.C) + ")");
+  for (int64_t c = 0; c < y.C; ++c) {
+    int64_t align = h.params[4 * c], shift = h.params[4 * c + 1],
+            lo = h.params[4 * c + 2], hi = h.params[4 * c + 3];
+    if (align < -kernels::kMaxAddAlign || align > kernels::kMaxAddAlign ||
+        (h.inputs.size() == 1 && align != 0))
+      return segError(i, h, "alignment " + Twine(align) + " of channel " +
+                                Twine(c) + " is outside [-22, 22] (0 with "
+                                           "one input)");
+    if (shift < kernels::kMinShift || shift > kernels::kMaxShift)
+      return segError(i, h, "shift " + Twine(shift) + " of channel " +
+                                Twine(c) + " is outside [" +
+                                Twine(kernels::kMinShift) + ", " +
+                                Twine(kernels::kMaxShift) + "]");
+    if (lo < -128 || lo > 127 || hi < -128 || hi > 127)
+      return segError(i, h, "clamp bounds of channel " + Twine(c) +
+                                " are not int8");
+  }
+  return Error::success();
+}
+
+/// Add (Program.h): each channel block's plane by the ADD instruction's
+/// kernel (element by element, so the output may be an input).
+void runAdd(const Program &p, const HostSegment &h, uint8_t *data) {
+  const TensorDesc &y = p.tensors[h.outputs[0]];
+  const TensorDesc &a = p.tensors[h.inputs[0]];
+  const TensorDesc *b = h.inputs.size() > 1 ? &p.tensors[h.inputs[1]] : nullptr;
+  const uint32_t L = p.target.L;
+  std::vector<int8_t> alignA(L), alignB(L), shift(L), lo(L), hi(L);
+  for (int64_t c0 = 0; c0 < y.C; c0 += L) {
+    for (uint32_t l = 0; l < L; ++l) {
+      int64_t c = c0 + l;
+      bool live = c < y.C;
+      int64_t d = live ? h.params[4 * c] : 0;
+      alignA[l] = int8_t(d < 0 ? -d : 0);
+      alignB[l] = int8_t(d > 0 ? d : 0);
+      shift[l] = int8_t(live ? h.params[4 * c + 1] : 0);
+      lo[l] = int8_t(live ? h.params[4 * c + 2] : 0);
+      hi[l] = int8_t(live ? h.params[4 * c + 3] : 0);
+    }
+    auto at = [&](const TensorDesc &t) {
+      return reinterpret_cast<int8_t *>(data + blockedOffset(t, L, c0, 0, 0));
+    };
+    kernels::addRequant(at(a), b ? at(*b) : nullptr, y.H * y.W, L,
+                        alignA.data(), alignB.data(), shift.data(), lo.data(),
+                        hi.data(), at(y));
+  }
+}
+
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data,
@@ -656,7 +724,8 @@ Error checkTypes(const Program &p, size_t i, const HostSegment &h) {
   };
   bool floatIn = h.kind >= HostOpKind::Quantize &&
                  h.kind != HostOpKind::PackTaps && h.kind != HostOpKind::Table &&
-                 h.kind != HostOpKind::ChannelMul && h.kind != HostOpKind::Pool;
+                 h.kind != HostOpKind::ChannelMul && h.kind != HostOpKind::Pool &&
+                 h.kind != HostOpKind::Add;
   bool floatOut = h.kind == HostOpKind::Dequantize || (floatIn &&
                   h.kind != HostOpKind::Quantize);
   for (uint32_t t : h.inputs)
@@ -1280,7 +1349,7 @@ void runFloatNN(const Program &p, const HostSegment &h, const uint8_t *data,
 
 Error checkHostSegment(const Program &p, size_t i) {
   const HostSegment &h = p.host[i];
-  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Pool)
+  if (h.kind < HostOpKind::Conv || h.kind > HostOpKind::Add)
     return segError(i, h, "unknown kind " + Twine(uint32_t(h.kind)));
   for (auto [list, what] :
        {std::pair{&h.inputs, "input"}, {&h.outputs, "output"}})
@@ -1310,6 +1379,8 @@ Error checkHostSegment(const Program &p, size_t i) {
     return checkChannelMul(p, i, h);
   case HostOpKind::Pool:
     return checkPool(p, i, h);
+  case HostOpKind::Add:
+    return checkAdd(p, i, h);
   case HostOpKind::Dequantize:
   case HostOpKind::Quantize:
     return checkQuant(p, i, h);
@@ -1358,6 +1429,8 @@ void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
     runChannelMul(p, h, data);
   else if (h.kind == HostOpKind::Pool)
     runPool(p, h, data, threads);
+  else if (h.kind == HostOpKind::Add)
+    runAdd(p, h, data);
   else
     runFloat(p, h, data, threads);
   for (uint32_t out : h.outputs)

@@ -406,9 +406,17 @@ TEST(HostOps, Table) {
               p.tensors[1].frac = {7};
             }).find("as many fractional bits entries with the same block"),
             std::string::npos);
-  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(29); })
+  EXPECT_NE(errorOf([](Program &p) { p.host[0].kind = HostOpKind(30); })
                 .find("kind"),
             std::string::npos);
+}
+
+/// The loader's error for `base` changed by `change` (empty: loaded).
+template <class Change>
+std::string errorAfter(const Program &base, Change change) {
+  Program p = base;
+  change(p);
+  return loadError(writeBinary(p));
 }
 
 // Pool (Program.h): max 3x3 / 2 with padding 1 and dilation 1, and the
@@ -454,11 +462,7 @@ TEST(HostOps, Pool) {
           EXPECT_EQ(int8_t(data[4096 + blocked(OH, OW, c, r, q)]), want)
               << c << " " << r << " " << q;
         }
-    auto errorOf = [&](auto change) {
-      Program p = b.p;
-      change(p);
-      return loadError(writeBinary(p));
-    };
+    auto errorOf = [&](auto change) { return errorAfter(b.p, change); };
     EXPECT_NE(errorOf([](Program &p) { p.host[0].params.pop_back(); })
                   .find("(pool): 10 params; expected 11"),
               std::string::npos);
@@ -478,6 +482,73 @@ TEST(HostOps, Pool) {
               std::string::npos);
     EXPECT_NE(errorOf([&](Program &p) { p.host[0].inputs = {x, x}; })
                   .find("a pool takes one input, one output, no const"),
+              std::string::npos);
+  }
+}
+
+// Add (Program.h): a + b of every code of 3 channels (16 x 16 pixels) with
+// alignments 2 (b shifted), -3 (a shifted) and 0, shifts 3, -1 and 0 and
+// clamps, and a unary requantize, against the contract written out; the
+// loader's checks of the params and storage.
+TEST(HostOps, Add) {
+  const int C = 3, H = 16, W = 16;
+  const int64_t align[C] = {2, -3, 0}, shift[C] = {3, -1, 0},
+                lo[C] = {-100, -128, 0}, hi[C] = {100, 127, 50};
+  for (bool unary : {false, true}) {
+    SCOPED_TRACE(unary);
+    Builder b;
+    b.p.dataBytes = 8192;
+    uint32_t x = b.tensor("a", C, H, W, 0, {1, 2, 3});
+    uint32_t g = b.tensor("b", C, H, W, 2048, {1, 2, 3});
+    uint32_t y = b.tensor("y", C, H, W, 4096, {1, 2, 3});
+    std::vector<uint8_t> data(b.p.dataBytes, 0xAA);
+    fillAllCodes(data, C, H, W);
+    for (int c = 0; c < 8; ++c)
+      for (int r = 0; r < H; ++r)
+        for (int q = 0; q < W; ++q)
+          data[2048 + blocked(H, W, c, r, q)] = uint8_t(int8_t((r * 7 + q * 13) % 256 - 128));
+    std::vector<int64_t> params;
+    for (int c = 0; c < C; ++c)
+      params.insert(params.end(), {unary ? 0 : align[c], shift[c], lo[c], hi[c]});
+    b.p.host = {HostSegment{HostOpKind::Add,
+                            unary ? std::vector<uint32_t>{x}
+                                  : std::vector<uint32_t>{x, g},
+                            {y}, params, 0, 0}};
+    b.emit(instr(Opcode::Host, {{"segment", 0}})).emit(instr(Opcode::End, {}));
+    std::vector<uint8_t> in = data;
+    std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+    ASSERT_TRUE(sim);
+    for (int c = 0; c < 8; ++c)
+      for (int r = 0; r < H; ++r)
+        for (int q = 0; q < W; ++q) {
+          int64_t want = 0;
+          if (c < C) {
+            int64_t va = int8_t(in[blocked(H, W, c, r, q)]),
+                    vb = unary ? 0 : int8_t(in[2048 + blocked(H, W, c, r, q)]);
+            int64_t d = unary ? 0 : align[c];
+            int64_t t = (va << (d < 0 ? -d : 0)) + (vb << (d > 0 ? d : 0));
+            want = std::clamp<int64_t>(refRequant(t, int(shift[c])), lo[c], hi[c]);
+          }
+          EXPECT_EQ(int8_t(data[4096 + blocked(H, W, c, r, q)]), want)
+              << c << " " << r << " " << q;
+        }
+    auto errorOf = [&](auto change) { return errorAfter(b.p, change); };
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params.pop_back(); })
+                  .find("(add): 11 params; expected four per channel (12)"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params[5] = 64; })
+                  .find("shift 64 of channel 1 is outside [-32, 63]"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) { p.host[0].params[10] = 128; })
+                  .find("clamp bounds of channel 2 are not int8"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&](Program &p) { p.host[0].params[0] = unary ? 1 : 23; })
+                  .find("alignment"),
+              std::string::npos);
+    EXPECT_NE(errorOf([](Program &p) {
+                p.tensors[2].W = 8;
+                p.tensors[2].shape = {1, 3, 16, 8};
+              }).find("must have the same storage"),
               std::string::npos);
   }
 }

@@ -168,8 +168,22 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
     if (p.shift < -32 || p.shift > 63 || p.aux < -22 || p.aux > 22)
       return error(op, "scale difference outside the ADD instruction's range");
   }
-  if (cb > int64_t(t.paramEntries))
-    return error(op, "more channel blocks than parameter entries");
+  // Without an element-wise unit, or more channel blocks than parameter
+  // entries: on the host (the same integers).
+  if (!t.eltwiseUnit || cb > int64_t(t.paramEntries)) {
+    dlprt::HostSegment s;
+    s.kind = dlprt::HostOpKind::Add;
+    s.inputs.push_back(uint32_t(aT));
+    if (!unary)
+      s.inputs.push_back(uint32_t(bT));
+    s.outputs.push_back(uint32_t(oT));
+    for (const ChannelParams &p : params)
+      s.params.insert(s.params.end(), {p.aux, p.shift, p.actMin, p.actMax});
+    host.push_back(std::move(s));
+    em.barrier(risa::Opcode::Host, op->getLoc(),
+               {{"segment", int64_t(host.size() - 1)}});
+    return success();
+  }
   Location loc = op->getLoc();
   int64_t pBase = paramBase(cb);
   loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, packParams(params),

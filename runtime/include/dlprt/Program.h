@@ -181,6 +181,14 @@ enum class HostOpKind : uint32_t {
   /// stride_w, pad_t, pad_l, pad_b, pad_r, dil_h, dil_w; the output tensor
   /// gives the output extents. No const.
   Pool = 28,
+  /// int8 residual add, requantize or clamp (what an ADD instruction
+  /// computes, docs/isa.md 3.5) of whole maps, for a target without an
+  /// element-wise unit: inputs a and b (the same C x H x W; a alone for a
+  /// requantize / clamp), output of that shape and storage. params: per
+  /// channel of the output its alignment (f_a - f_b, in [-22, 22]; 0 for
+  /// one input), its requantizing shift (in [-32, 63]), its clamp's lower
+  /// and upper bounds (int8), four per channel. No const.
+  Add = 29,
 };
 
 struct HostSegment {
