@@ -28,8 +28,9 @@
 #include <unistd.h>
 #define DLP_AMX_HAVE 1
 // GCC 12's AVX-512 shift intrinsics start from _mm512_undefined_epi32(),
-// which -Wmaybe-uninitialized reports once inlined.
+// which -W(maybe-)uninitialized reports once inlined.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #define DLP_AMX_TARGET                                                         \
   __attribute__((target("amx-tile,amx-int8,avx2,avx512f,avx512bw")))
 #define DLP_VNNI_TARGET                                                        \
