@@ -382,6 +382,15 @@ def _(g):  # a slope per channel, broadcast over H and W
     return g.n("PRelu", [g.x([1, 3, 4, 4]), g.w("slope", [3, 1, 1])], "prelu0", "y")
 
 
+single("elu", "Elu", [1, 3, 4, 4], alpha=0.5)
+
+
+@reg("instancenorm")
+def _(g):  # scale and B per channel, over H and W
+    return g.n("InstanceNormalization", [g.x([1, 3, 4, 5]), g.w("scale", [3]), g.w("B", [3])],
+               "in0", "y", epsilon=1e-3)
+
+
 @reg("constant_of_shape_float")
 def _(g):  # a float ConstantOfShape added to the input
     fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",

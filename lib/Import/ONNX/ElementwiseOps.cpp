@@ -119,6 +119,18 @@ LogicalResult buildLeakyRelu(NodeContext &nc) {
   return success();
 }
 
+/// relu(x) and x - relu(x) = min(x, 0) (exact): the two sides of PRelu and
+/// Elu.
+FailureOr<std::pair<Value, Value>> reluParts(NodeContext &nc, Value x) {
+  FailureOr<Value> pos = nc.create<nn::ReluOp>(x);
+  if (failed(pos))
+    return failure();
+  FailureOr<Value> neg = nc.create<nn::SubOp>(x, *pos);
+  if (failed(neg))
+    return failure();
+  return std::make_pair(*pos, *neg);
+}
+
 /// PRelu(x, slope) = max(x, 0) + slope * min(x, 0), slope broadcast to x
 /// (unidirectionally), imported as relu(x) + slope * (x - relu(x)): the
 /// same float result (one of the two terms is 0, and x - relu(x) is exact).
@@ -128,18 +140,50 @@ LogicalResult buildPRelu(NodeContext &nc) {
   FailureOr<Value> x = nc.input(0), slope = nc.floatInput(1);
   if (failed(x) || failed(slope))
     return failure();
-  FailureOr<Value> pos = nc.create<nn::ReluOp>(*x);
-  if (failed(pos))
+  FailureOr<std::pair<Value, Value>> parts = reluParts(nc, *x);
+  if (failed(parts))
     return failure();
-  FailureOr<Value> neg = nc.create<nn::SubOp>(*x, *pos);
-  if (failed(neg))
-    return failure();
-  FailureOr<Value> scaled = nc.create<nn::MulOp>(*neg, *slope);
+  auto [pos, neg] = *parts;
+  FailureOr<Value> scaled = nc.create<nn::MulOp>(neg, *slope);
   if (failed(scaled))
     return failure();
   if (NodeContext::shapeOf(*scaled) != NodeContext::shapeOf(*x))
     return nc.error() << "slope does not broadcast to the input's shape";
-  FailureOr<Value> y = nc.create<nn::AddOp>(*pos, *scaled);
+  FailureOr<Value> y = nc.create<nn::AddOp>(pos, *scaled);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Elu(x) = x for x > 0, alpha * (exp(x) - 1) otherwise, imported as
+/// relu(x) + alpha * (exp(x - relu(x)) - 1): x - relu(x) = min(x, 0)
+/// exactly, and for x > 0 the second term is alpha * (exp(0) - 1) = 0.
+LogicalResult buildElu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f}),
+                   alpha = nc.floatConstant("alpha", {},
+                                            {nc.attrFloat("alpha", 1.0f)});
+  if (failed(one) || failed(alpha))
+    return failure();
+  FailureOr<std::pair<Value, Value>> parts = reluParts(nc, *x);
+  if (failed(parts))
+    return failure();
+  auto [pos, neg] = *parts;
+  FailureOr<Value> e = nc.create<nn::ExpOp>(neg);
+  if (failed(e))
+    return failure();
+  FailureOr<Value> em1 = nc.create<nn::SubOp>(*e, *one);
+  if (failed(em1))
+    return failure();
+  FailureOr<Value> scaled = nc.create<nn::MulOp>(*alpha, *em1);
+  if (failed(scaled))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::AddOp>(pos, *scaled);
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
@@ -297,6 +341,7 @@ const OpTableEntry kTable[] = {
     {"HardSigmoid", 6, 17, buildHardSigmoid},
     {"HardSwish", 14, 17, buildHardSwish},
     {"Identity", 1, 17, buildIdentity},
+    {"Elu", 6, 17, buildElu},
     {"LeakyRelu", 6, 17, buildLeakyRelu},
     {"PRelu", 7, 17, buildPRelu},
     {"Log", 6, 17, buildUnary<nn::LogOp>},

@@ -280,6 +280,16 @@ FailureOr<Value> NodeContext::floatInput(int i) {
   return g.materialize(key, slot, loc);
 }
 
+FailureOr<Value> NodeContext::floatConstant(StringRef suffix,
+                                           ArrayRef<int64_t> dims,
+                                           std::vector<float> values) {
+  std::string key = name + "." + suffix.str();
+  Slot &slot = g.slots[key];
+  if (!slot.constant && !slot.value)
+    slot.constant = ConstTensor::fromFloats(dims, std::move(values));
+  return g.materialize(key, slot, loc);
+}
+
 std::shared_ptr<ConstTensor> NodeContext::constInput(int i) {
   if (!hasInput(i))
     return nullptr;

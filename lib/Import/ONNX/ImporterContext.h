@@ -166,6 +166,11 @@ public:
   mlir::FailureOr<mlir::Value> floatInput(int i);
   /// Import-time constant of input `i`, or null.
   std::shared_ptr<ConstTensor> constInput(int i);
+  /// A float constant the node's decomposition needs, named after the node
+  /// ("<node>.<suffix>"), materialized as an `arith.constant`.
+  mlir::FailureOr<mlir::Value> floatConstant(llvm::StringRef suffix,
+                                             llvm::ArrayRef<int64_t> dims,
+                                             std::vector<float> values);
   /// Integer vector from a constant input; diagnoses when not constant.
   /// A value that depends on the dynamic batch (kSymbolicBatch) is refused
   /// unless `allowBatch`.

@@ -235,6 +235,75 @@ LogicalResult buildGlobalAveragePool(NodeContext &nc) {
   return success();
 }
 
+/// InstanceNormalization: per sample and channel, over the spatial axes,
+/// scale * (x - mean) / sqrt(var + epsilon) + B (var the mean of the
+/// squared deviations), imported as those nn ops (scale and B as C x 1 x
+/// ... constants).
+LogicalResult buildInstanceNorm(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"epsilon"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> shape = NodeContext::shapeOf(*x);
+  int64_t rank = int64_t(shape.size());
+  if (rank < 3)
+    return nc.error() << "the input needs a spatial axis (rank " << rank
+                      << ")";
+  auto scale = nc.constInput(1), bias = nc.constInput(2);
+  if (!scale || !bias || !scale->isFloat() || !bias->isFloat())
+    return nc.error() << "scale and B must be float constants";
+  int64_t C = shape[1];
+  if (scale->numElements() != C || bias->numElements() != C ||
+      ShapedType::isDynamic(C))
+    return nc.error() << "scale and B must hold one value per channel";
+  SmallVector<int64_t> axes, perChannel = {C};
+  for (int64_t d = 2; d < rank; ++d) {
+    axes.push_back(d);
+    perChannel.push_back(1);
+  }
+  FailureOr<Value> eps = nc.floatConstant(
+      "epsilon", {}, {nc.attrFloat("epsilon", 1e-5f)});
+  FailureOr<Value> s = nc.floatConstant(
+      "scale", perChannel,
+      std::vector<float>(scale->floats.begin(), scale->floats.end()));
+  FailureOr<Value> b = nc.floatConstant(
+      "bias", perChannel,
+      std::vector<float>(bias->floats.begin(), bias->floats.end()));
+  if (failed(eps) || failed(s) || failed(b))
+    return failure();
+  auto keep = nc.b.getBoolAttr(true);
+  FailureOr<Value> mean = nc.create<nn::ReduceMeanOp>(*x, nc.i64s(axes), keep);
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> d = nc.create<nn::SubOp>(*x, *mean);
+  if (failed(d))
+    return failure();
+  FailureOr<Value> sq = nc.create<nn::MulOp>(*d, *d);
+  if (failed(sq))
+    return failure();
+  FailureOr<Value> var = nc.create<nn::ReduceMeanOp>(*sq, nc.i64s(axes), keep);
+  if (failed(var))
+    return failure();
+  FailureOr<Value> ve = nc.create<nn::AddOp>(*var, *eps);
+  if (failed(ve))
+    return failure();
+  FailureOr<Value> sd = nc.create<nn::SqrtOp>(*ve);
+  if (failed(sd))
+    return failure();
+  FailureOr<Value> n = nc.create<nn::DivOp>(*d, *sd);
+  if (failed(n))
+    return failure();
+  FailureOr<Value> ns = nc.create<nn::MulOp>(*n, *s);
+  if (failed(ns))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::AddOp>(*ns, *b);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 LogicalResult buildBatchNorm(NodeContext &nc) {
   if (failed(nc.checkAttrs({"epsilon", "momentum", "spatial",
                             "training_mode"})))
@@ -357,6 +426,7 @@ LogicalResult buildSoftmax(NodeContext &nc) {
 const OpTableEntry kTable[] = {
     {"AveragePool", 7, 17, buildPool<false>},
     {"BatchNormalization", 7, 17, buildBatchNorm},
+    {"InstanceNormalization", 6, 17, buildInstanceNorm},
     {"Conv", 1, 17, buildConv},
     {"ConvTranspose", 1, 17, buildConvTranspose},
     {"Gemm", 7, 17, buildGemm},
