@@ -391,6 +391,12 @@ def _(g):  # scale and B per channel, over H and W
                "in0", "y", epsilon=1e-3)
 
 
+@reg("layernorm17", opset=17)
+def _(g):  # over the last axis, with B
+    return g.n("LayerNormalization", [g.x([2, 3, 4]), g.w("scale", [4]), g.w("B", [4])],
+               "ln0", "y", axis=-1, epsilon=1e-3)
+
+
 @reg("constant_of_shape_float")
 def _(g):  # a float ConstantOfShape added to the input
     fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",

@@ -122,10 +122,10 @@ LogicalResult buildLeakyRelu(NodeContext &nc) {
 /// relu(x) and x - relu(x) = min(x, 0) (exact): the two sides of PRelu and
 /// Elu.
 FailureOr<std::pair<Value, Value>> reluParts(NodeContext &nc, Value x) {
-  FailureOr<Value> pos = nc.create<nn::ReluOp>(x);
+  FailureOr<Value> pos = nc.createPart<nn::ReluOp>("positive", x);
   if (failed(pos))
     return failure();
-  FailureOr<Value> neg = nc.create<nn::SubOp>(x, *pos);
+  FailureOr<Value> neg = nc.createPart<nn::SubOp>("negative", x, *pos);
   if (failed(neg))
     return failure();
   return std::make_pair(*pos, *neg);
@@ -144,7 +144,7 @@ LogicalResult buildPRelu(NodeContext &nc) {
   if (failed(parts))
     return failure();
   auto [pos, neg] = *parts;
-  FailureOr<Value> scaled = nc.create<nn::MulOp>(neg, *slope);
+  FailureOr<Value> scaled = nc.createPart<nn::MulOp>("scaled", neg, *slope);
   if (failed(scaled))
     return failure();
   if (NodeContext::shapeOf(*scaled) != NodeContext::shapeOf(*x))
@@ -174,13 +174,13 @@ LogicalResult buildElu(NodeContext &nc) {
   if (failed(parts))
     return failure();
   auto [pos, neg] = *parts;
-  FailureOr<Value> e = nc.create<nn::ExpOp>(neg);
+  FailureOr<Value> e = nc.createPart<nn::ExpOp>("exp", neg);
   if (failed(e))
     return failure();
-  FailureOr<Value> em1 = nc.create<nn::SubOp>(*e, *one);
+  FailureOr<Value> em1 = nc.createPart<nn::SubOp>("expm1", *e, *one);
   if (failed(em1))
     return failure();
-  FailureOr<Value> scaled = nc.create<nn::MulOp>(*alpha, *em1);
+  FailureOr<Value> scaled = nc.createPart<nn::MulOp>("scaled", *alpha, *em1);
   if (failed(scaled))
     return failure();
   FailureOr<Value> y = nc.create<nn::AddOp>(pos, *scaled);

@@ -251,6 +251,11 @@ Location NodeContext::makeLoc() {
                       FileLineColLoc::get(g.ctx, g.sourceName, 0, 0));
 }
 
+Location NodeContext::partLoc(StringRef part) {
+  return NameLoc::get(b.getStringAttr(name + "/" + part.str()),
+                      FileLineColLoc::get(g.ctx, g.sourceName, 0, 0));
+}
+
 InFlightDiagnostic NodeContext::error() {
   return emitError(loc) << "node '" << name << "' (" << node.op_type()
                         << ", opset " << g.opset << "): ";

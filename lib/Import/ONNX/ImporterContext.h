@@ -210,6 +210,20 @@ public:
     return finishInference(op.getOperation());
   }
 
+  /// As create, for an intermediate op of a node imported as several: its
+  /// location (the name its layer, calibration entry and dumps go by) is
+  /// "<node>/<part>", so that its range is not mixed with the result's.
+  template <typename OpTy, typename... Args>
+  mlir::FailureOr<mlir::Value> createPart(llvm::StringRef part,
+                                          Args &&...args) {
+    mlir::Location saved = loc;
+    loc = partLoc(part);
+    mlir::FailureOr<mlir::Value> v = create<OpTy>(std::forward<Args>(args)...);
+    loc = saved;
+    return v;
+  }
+  mlir::Location partLoc(llvm::StringRef part);
+
   /// Binds output `i` (empty names are skipped).
   void setOutput(int i, mlir::Value v);
   void setOutput(int i, std::shared_ptr<ConstTensor> c);

@@ -273,34 +273,107 @@ LogicalResult buildInstanceNorm(NodeContext &nc) {
   if (failed(eps) || failed(s) || failed(b))
     return failure();
   auto keep = nc.b.getBoolAttr(true);
-  FailureOr<Value> mean = nc.create<nn::ReduceMeanOp>(*x, nc.i64s(axes), keep);
+  FailureOr<Value> mean = nc.createPart<nn::ReduceMeanOp>("mean", *x, nc.i64s(axes), keep);
   if (failed(mean))
     return failure();
-  FailureOr<Value> d = nc.create<nn::SubOp>(*x, *mean);
+  FailureOr<Value> d = nc.createPart<nn::SubOp>("deviation", *x, *mean);
   if (failed(d))
     return failure();
-  FailureOr<Value> sq = nc.create<nn::MulOp>(*d, *d);
+  FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *d, *d);
   if (failed(sq))
     return failure();
-  FailureOr<Value> var = nc.create<nn::ReduceMeanOp>(*sq, nc.i64s(axes), keep);
+  FailureOr<Value> var = nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
   if (failed(var))
     return failure();
-  FailureOr<Value> ve = nc.create<nn::AddOp>(*var, *eps);
+  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
   if (failed(ve))
     return failure();
-  FailureOr<Value> sd = nc.create<nn::SqrtOp>(*ve);
+  FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
   if (failed(sd))
     return failure();
-  FailureOr<Value> n = nc.create<nn::DivOp>(*d, *sd);
+  FailureOr<Value> n = nc.createPart<nn::DivOp>("normalized", *d, *sd);
   if (failed(n))
     return failure();
-  FailureOr<Value> ns = nc.create<nn::MulOp>(*n, *s);
+  FailureOr<Value> ns = nc.createPart<nn::MulOp>("scaled", *n, *s);
   if (failed(ns))
     return failure();
   FailureOr<Value> y = nc.create<nn::AddOp>(*ns, *b);
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
+  return success();
+}
+
+/// LayerNormalization (opset 17): over the axes from `axis` on, (x - mean)
+/// * InvStdDev * Scale (+ B) with InvStdDev = 1 / sqrt(var + epsilon) and
+/// var the mean squared deviation, Scale and B broadcast over those axes,
+/// in float (stash_type 1); imported as nn ops, the optional Mean and
+/// InvStdDev outputs included.
+LogicalResult buildLayerNorm(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis", "epsilon", "stash_type"})))
+    return failure();
+  if (nc.attrInt("stash_type", 1) != 1)
+    return nc.error() << "stash_type " << nc.attrInt("stash_type", 1)
+                      << " is not supported (float32 statistics only)";
+  FailureOr<Value> x = nc.input(0), scale = nc.input(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  int64_t rank = int64_t(NodeContext::shapeOf(*x).size());
+  FailureOr<int64_t> axis = nc.normAxis(nc.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t d = *axis; d < rank; ++d)
+    axes.push_back(d);
+  FailureOr<Value> eps =
+      nc.floatConstant("epsilon", {}, {nc.attrFloat("epsilon", 1e-5f)});
+  if (failed(eps))
+    return failure();
+  auto keep = nc.b.getBoolAttr(true);
+  FailureOr<Value> mean = nc.createPart<nn::ReduceMeanOp>("mean", *x, nc.i64s(axes), keep);
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> d = nc.createPart<nn::SubOp>("deviation", *x, *mean);
+  if (failed(d))
+    return failure();
+  FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *d, *d);
+  if (failed(sq))
+    return failure();
+  FailureOr<Value> var = nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
+  if (failed(var))
+    return failure();
+  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
+  if (failed(ve))
+    return failure();
+  FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
+  if (failed(sd))
+    return failure();
+  FailureOr<Value> inv = nc.createPart<nn::ReciprocalOp>("inv_std", *sd);
+  if (failed(inv))
+    return failure();
+  FailureOr<Value> n = nc.createPart<nn::MulOp>("normalized", *d, *inv);
+  if (failed(n))
+    return failure();
+  FailureOr<Value> y = nc.hasInput(2)
+                           ? nc.createPart<nn::MulOp>("scaled", *n, *scale)
+                           : nc.create<nn::MulOp>(*n, *scale);
+  if (failed(y))
+    return failure();
+  if (nc.hasInput(2)) {
+    FailureOr<Value> b = nc.input(2);
+    if (failed(b))
+      return failure();
+    y = nc.create<nn::AddOp>(*y, *b);
+    if (failed(y))
+      return failure();
+  }
+  if (NodeContext::shapeOf(*y) != NodeContext::shapeOf(*x))
+    return nc.error() << "Scale / B do not broadcast to the input's shape";
+  nc.setOutput(0, *y);
+  if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
+    nc.setOutput(1, *mean);
+  if (nc.node.output_size() > 2 && !nc.node.output(2).empty())
+    nc.setOutput(2, *inv);
   return success();
 }
 
@@ -427,6 +500,7 @@ const OpTableEntry kTable[] = {
     {"AveragePool", 7, 17, buildPool<false>},
     {"BatchNormalization", 7, 17, buildBatchNorm},
     {"InstanceNormalization", 6, 17, buildInstanceNorm},
+    {"LayerNormalization", 17, 17, buildLayerNorm},
     {"Conv", 1, 17, buildConv},
     {"ConvTranspose", 1, 17, buildConvTranspose},
     {"Gemm", 7, 17, buildGemm},
