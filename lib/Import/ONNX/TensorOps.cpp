@@ -235,6 +235,41 @@ LogicalResult buildGlobalAveragePool(NodeContext &nc) {
   return success();
 }
 
+/// The statistics of a normalization over `axes` (kept as size-1 axes):
+/// the mean, the deviation x - mean and sqrt(mean(deviation^2) + eps), as
+/// nn ops located at "<node>/<part>".
+struct NormParts {
+  Value mean, deviation, std;
+};
+FailureOr<NormParts> normParts(NodeContext &nc, Value x,
+                               ArrayRef<int64_t> axes, float epsilon) {
+  FailureOr<Value> eps = nc.floatConstant("epsilon", {}, {epsilon});
+  if (failed(eps))
+    return failure();
+  auto keep = nc.b.getBoolAttr(true);
+  FailureOr<Value> mean =
+      nc.createPart<nn::ReduceMeanOp>("mean", x, nc.i64s(axes), keep);
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> d = nc.createPart<nn::SubOp>("deviation", x, *mean);
+  if (failed(d))
+    return failure();
+  FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *d, *d);
+  if (failed(sq))
+    return failure();
+  FailureOr<Value> var =
+      nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
+  if (failed(var))
+    return failure();
+  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
+  if (failed(ve))
+    return failure();
+  FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
+  if (failed(sd))
+    return failure();
+  return NormParts{*mean, *d, *sd};
+}
+
 /// InstanceNormalization: per sample and channel, over the spatial axes,
 /// scale * (x - mean) / sqrt(var + epsilon) + B (var the mean of the
 /// squared deviations), imported as those nn ops (scale and B as C x 1 x
@@ -262,36 +297,20 @@ LogicalResult buildInstanceNorm(NodeContext &nc) {
     axes.push_back(d);
     perChannel.push_back(1);
   }
-  FailureOr<Value> eps = nc.floatConstant(
-      "epsilon", {}, {nc.attrFloat("epsilon", 1e-5f)});
   FailureOr<Value> s = nc.floatConstant(
       "scale", perChannel,
       std::vector<float>(scale->floats.begin(), scale->floats.end()));
   FailureOr<Value> b = nc.floatConstant(
       "bias", perChannel,
       std::vector<float>(bias->floats.begin(), bias->floats.end()));
-  if (failed(eps) || failed(s) || failed(b))
+  if (failed(s) || failed(b))
     return failure();
-  auto keep = nc.b.getBoolAttr(true);
-  FailureOr<Value> mean = nc.createPart<nn::ReduceMeanOp>("mean", *x, nc.i64s(axes), keep);
-  if (failed(mean))
+  FailureOr<NormParts> parts =
+      normParts(nc, *x, axes, nc.attrFloat("epsilon", 1e-5f));
+  if (failed(parts))
     return failure();
-  FailureOr<Value> d = nc.createPart<nn::SubOp>("deviation", *x, *mean);
-  if (failed(d))
-    return failure();
-  FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *d, *d);
-  if (failed(sq))
-    return failure();
-  FailureOr<Value> var = nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
-  if (failed(var))
-    return failure();
-  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
-  if (failed(ve))
-    return failure();
-  FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
-  if (failed(sd))
-    return failure();
-  FailureOr<Value> n = nc.createPart<nn::DivOp>("normalized", *d, *sd);
+  FailureOr<Value> n =
+      nc.createPart<nn::DivOp>("normalized", parts->deviation, parts->std);
   if (failed(n))
     return failure();
   FailureOr<Value> ns = nc.createPart<nn::MulOp>("scaled", *n, *s);
@@ -325,33 +344,14 @@ LogicalResult buildLayerNorm(NodeContext &nc) {
   SmallVector<int64_t> axes;
   for (int64_t d = *axis; d < rank; ++d)
     axes.push_back(d);
-  FailureOr<Value> eps =
-      nc.floatConstant("epsilon", {}, {nc.attrFloat("epsilon", 1e-5f)});
-  if (failed(eps))
+  FailureOr<NormParts> parts =
+      normParts(nc, *x, axes, nc.attrFloat("epsilon", 1e-5f));
+  if (failed(parts))
     return failure();
-  auto keep = nc.b.getBoolAttr(true);
-  FailureOr<Value> mean = nc.createPart<nn::ReduceMeanOp>("mean", *x, nc.i64s(axes), keep);
-  if (failed(mean))
-    return failure();
-  FailureOr<Value> d = nc.createPart<nn::SubOp>("deviation", *x, *mean);
-  if (failed(d))
-    return failure();
-  FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *d, *d);
-  if (failed(sq))
-    return failure();
-  FailureOr<Value> var = nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
-  if (failed(var))
-    return failure();
-  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
-  if (failed(ve))
-    return failure();
-  FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
-  if (failed(sd))
-    return failure();
-  FailureOr<Value> inv = nc.createPart<nn::ReciprocalOp>("inv_std", *sd);
+  FailureOr<Value> inv = nc.createPart<nn::ReciprocalOp>("inv_std", parts->std);
   if (failed(inv))
     return failure();
-  FailureOr<Value> n = nc.createPart<nn::MulOp>("normalized", *d, *inv);
+  FailureOr<Value> n = nc.createPart<nn::MulOp>("normalized", parts->deviation, *inv);
   if (failed(n))
     return failure();
   FailureOr<Value> y = nc.hasInput(2)
@@ -371,7 +371,7 @@ LogicalResult buildLayerNorm(NodeContext &nc) {
     return nc.error() << "Scale / B do not broadcast to the input's shape";
   nc.setOutput(0, *y);
   if (nc.node.output_size() > 1 && !nc.node.output(1).empty())
-    nc.setOutput(1, *mean);
+    nc.setOutput(1, parts->mean);
   if (nc.node.output_size() > 2 && !nc.node.output(2).empty())
     nc.setOutput(2, *inv);
   return success();
