@@ -361,8 +361,15 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
   SmallVector<int32_t> acc, biasInt;
   qnn::FmapAttr useEnc;
   std::string why;
+  // Below a single scale (spread < 0) only while the bias is what does not
+  // fit: an input calibrated to an almost-zero range (e.g. the mean of an
+  // instance-normalized map) gets so many fractional bits that the
+  // accumulator cannot hold the bias; coarser input bits change no term's
+  // bound, only the accumulator's scale.
   int32_t spread = fullSpread;
-  for (; spread >= 0; --spread) {
+  bool biasTooWide = false;
+  for (; spread >= 0 || (biasTooWide && minF + spread >= num::kMinFrac);
+       --spread) {
     SmallVector<int32_t> capped;
     for (int32_t f : xf)
       capped.push_back(std::min(f, minF + spread));
@@ -370,9 +377,11 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
     acc = qnn::accumulatorFracs(useEnc, wenc, numOut, inPerGroup, group);
     biasInt.clear();
     why.clear();
+    biasTooWide = false;
     for (int64_t o = 0; !biasData.empty() && o < numOut && why.empty(); ++o) {
       int64_t v = num::roundHalfUpScaled(biasData[o], acc[o]);
       if (v < INT32_MIN || v > INT32_MAX) {
+        biasTooWide = true;
         llvm::raw_string_ostream os(why);
         os << "bias of output channel " << o << " (" << biasData[o]
            << ") does not fit int32 at " << acc[o] << " fractional bits";
@@ -386,7 +395,7 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
       // Only the last attempt's message is reported.
       why = quant::proveNoOverflow(qw, {numOut, inPerGroup, taps, group},
                                    inFrac, acc, biasInt,
-                                   /*message=*/spread == 0);
+                                   /*message=*/spread <= 0);
     }
     if (why.empty())
       break;
@@ -399,13 +408,22 @@ LogicalResult FuncQuantizer::convertMac(Operation *op, Value input,
                               "a single scale: "
                            << why;
   }
-  if (spread < fullSpread) {
+  if (spread < 0) {
+    op->emitWarning() << "layer '" << layer
+                      << "': input requantized from " << minF
+                      << " to at most " << minF + spread
+                      << " fractional bits so that the int32 accumulator "
+                         "holds the bias (a bias large for the input's "
+                         "scale, or an input of an almost-zero range)";
+  } else if (spread < fullSpread) {
     op->emitWarning() << "layer '" << layer
                       << "': input requantized from a fractional-bit spread "
                          "of "
                       << fullSpread << " to " << spread
                       << " so that the int32 accumulator provably cannot "
                          "overflow";
+  }
+  if (spread < fullSpread) {
     b.setInsertionPoint(op);
     x = qnn::RequantizeOp::create(
         b, NameLoc::get(b.getStringAttr(layer + ".requantize")),

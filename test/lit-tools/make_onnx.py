@@ -397,6 +397,15 @@ def _(g):  # over the last axis, with B
                "ln0", "y", axis=-1, epsilon=1e-3)
 
 
+@reg("constant_of_shape_batch", shape=["N", 2, 3])
+def _(g):  # torch's full_like of a batched map: one sample, broadcast
+    x = g.x(["N", 2, 3])
+    s = g.n("Shape", [x], "shape0")
+    fill = g.n("ConstantOfShape", [s], "fill0",
+               value=helper.make_tensor("value", F, [1], [0.5]))
+    return g.n("Add", [x, fill], "add0", "y")
+
+
 @reg("constant_of_shape_float")
 def _(g):  # a float ConstantOfShape added to the input
     fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",

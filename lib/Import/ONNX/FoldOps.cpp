@@ -177,11 +177,18 @@ LogicalResult buildConstantOfShape(NodeContext &nc) {
   if (!shape->isInteger() || shape->dims.size() != 1)
     return nc.error() << "the shape must be a 1-D integer tensor";
   SmallVector<int64_t> dims(shape->ints.begin(), shape->ints.end());
+  // A leading dynamic batch (torch's zeros_like / full of a batched shape):
+  // one sample, the same constant broadcast over the batch by its users.
+  if (!dims.empty() && dims[0] == kSymbolicBatch)
+    dims[0] = 1;
   int64_t n = 1;
   for (int64_t d : dims) {
+    if (d == kSymbolicBatch)
+      return nc.error() << "the shape holds the dynamic batch past axis 0; "
+                           "pin the model input's dimensions with "
+                           "--input-shape NAME=D0xD1x... (dlpc, dlp-eval)";
     if (d < 0)
-      return nc.error() << "dimension " << d << " is negative (or the "
-                           "dynamic batch)";
+      return nc.error() << "dimension " << d << " is negative";
     if (d > (int64_t(1) << 31) / std::max<int64_t>(n, 1))
       return nc.error() << "the shape holds more than 2^31 elements";
     n *= d;
