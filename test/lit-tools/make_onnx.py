@@ -406,6 +406,13 @@ def _(g):  # torch's full_like of a batched map: one sample, broadcast
     return g.n("Add", [x, fill], "add0", "y")
 
 
+@reg("maxpool_ceil_last_window_in_padding")
+def _(g):  # ceil mode: ONNX's shape inference counts a 4th row whose window
+    # starts in the bottom padding; torch and onnxruntime drop it (3 rows)
+    return g.n("MaxPool", [g.x([1, 3, 20, 10])], "pool0", "y", kernel_shape=[7, 1],
+               strides=[7, 1], pads=[1, 0, 1, 0], ceil_mode=1)
+
+
 @reg("constant_of_shape_float")
 def _(g):  # a float ConstantOfShape added to the input
     fill = g.n("ConstantOfShape", [g.c("shape", [1, 2, 3])], "fill0",
