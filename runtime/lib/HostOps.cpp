@@ -614,15 +614,9 @@ void runPool(const Program &p, const HostSegment &h, uint8_t *data,
   kernels::parallelForTasks(blocks > 1 ? threads : 1, blocks, [&](int64_t b) {
     const int8_t *src =
         reinterpret_cast<const int8_t *>(data + blockedOffset(x, L, b * L, 0, 0));
-    int8_t *dst = out.data() + b * plane;
-    if (q(kPoolMode) == int64_t(isa::PoolMode::Max)) {
-      std::vector<int8_t> rowMax(uint64_t(x.W) * L);
-      kernels::maxPoolPlane(src, L, w, rowMax.data(), dst);
-    } else {
-      kernels::avgPoolPlane(src, L, w,
-                            q(kPoolMode) == int64_t(isa::PoolMode::AvgIncludePad),
-                            q(kPoolPB), q(kPoolPR), dst);
-    }
+    kernels::poolPlane(src, L, w, q(kPoolMode) == int64_t(isa::PoolMode::Max),
+                       q(kPoolMode) == int64_t(isa::PoolMode::AvgIncludePad),
+                       q(kPoolPB), q(kPoolPR), out.data() + b * plane);
   });
   for (int64_t b = 0; b < blocks; ++b)
     std::memcpy(data + blockedOffset(y, L, b * L, 0, 0), out.data() + b * plane,
@@ -679,9 +673,7 @@ void runAdd(const Program &p, const HostSegment &h, uint8_t *data) {
     for (uint32_t l = 0; l < L; ++l) {
       int64_t c = c0 + l;
       bool live = c < y.C;
-      int64_t d = live ? h.params[4 * c] : 0;
-      alignA[l] = int8_t(d < 0 ? -d : 0);
-      alignB[l] = int8_t(d > 0 ? d : 0);
+      kernels::addAlignments(live ? h.params[4 * c] : 0, alignA[l], alignB[l]);
       shift[l] = int8_t(live ? h.params[4 * c + 1] : 0);
       lo[l] = int8_t(live ? h.params[4 * c + 2] : 0);
       hi[l] = int8_t(live ? h.params[4 * c + 3] : 0);

@@ -447,14 +447,9 @@ void Simulator::pool(const Instr &in) {
         (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride) +
          std::min(top, w.ih) * w.iw) * L;
     int8_t *dst = out.data() + b * plane + r0 * w.ow * L;
-    if (mode == PoolMode::Max) {
-      thread_local std::vector<int8_t> rowMax;
-      rowMax.resize(w.iw * L);
-      rk::maxPoolPlane(src, L, bw, rowMax.data(), dst);
-    } else {
-      rk::avgPoolPlane(src, L, bw, mode == PoolMode::AvgIncludePad,
-                       g(Field::Pool_pad_b), g(Field::Pool_pad_r), dst);
-    }
+    rk::poolPlane(src, L, bw, mode == PoolMode::Max,
+                  mode == PoolMode::AvgIncludePad, g(Field::Pool_pad_b),
+                  g(Field::Pool_pad_r), dst);
   });
   for (int64_t b = 0; b < cb; ++b)
     std::memcpy(s.fbuf.data() +
@@ -477,11 +472,8 @@ void Simulator::add(const Instr &in) {
     int8_t *out = s.fbuf.data() +
                   (g(Field::Add_out_addr) + b * g(Field::Add_out_cstride)) * L;
     uint64_t e = (g(Field::Add_param_addr) + b) * Q;
-    for (uint32_t c = 0; c < L; ++c) { // aux: b's alignment, a's if < 0
-      int d = std::clamp<int>(s.aux[e + c], -rk::kMaxAddAlign, rk::kMaxAddAlign);
-      alignA[c] = int8_t(d < 0 ? -d : 0);
-      alignB[c] = int8_t(d > 0 ? d : 0);
-    }
+    for (uint32_t c = 0; c < L; ++c) // aux: b's alignment, a's if < 0
+      rk::addAlignments(s.aux[e + c], alignA[c], alignB[c]);
     rk::addRequant(a, unary ? nullptr : bb, int64_t(n), L, alignA.data(),
                    alignB.data(), s.outShift.data() + e, s.actMin.data() + e,
                    s.actMax.data() + e, out);

@@ -50,14 +50,9 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   // On the host (the same integers): a target without a pool unit, or a
   // window the POOL fields cannot hold.
   auto onHost = [&]() {
-    dlprt::HostSegment s;
-    s.kind = dlprt::HostOpKind::Pool;
-    s.inputs.push_back(uint32_t(inT));
-    s.outputs.push_back(uint32_t(outT));
-    s.params = {int64_t(mode), kh, kw, sh, sw, pt, pl, pb, pr, dh, dw};
-    host.push_back(std::move(s));
-    em.barrier(risa::Opcode::Host, op->getLoc(),
-               {{"segment", int64_t(host.size() - 1)}});
+    hostSegment(op->getLoc(), dlprt::HostOpKind::Pool, {uint32_t(inT)},
+                uint32_t(outT),
+                {int64_t(mode), kh, kw, sh, sw, pt, pl, pb, pr, dh, dw});
     return success();
   };
   auto holds = [](risa::Field f, int64_t v) {
@@ -171,17 +166,14 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
   // Without an element-wise unit, or more channel blocks than parameter
   // entries: on the host (the same integers).
   if (!t.eltwiseUnit || cb > int64_t(t.paramEntries)) {
-    dlprt::HostSegment s;
-    s.kind = dlprt::HostOpKind::Add;
-    s.inputs.push_back(uint32_t(aT));
+    std::vector<uint32_t> ins = {uint32_t(aT)};
     if (!unary)
-      s.inputs.push_back(uint32_t(bT));
-    s.outputs.push_back(uint32_t(oT));
+      ins.push_back(uint32_t(bT));
+    std::vector<int64_t> prm;
     for (const ChannelParams &p : params)
-      s.params.insert(s.params.end(), {p.aux, p.shift, p.actMin, p.actMax});
-    host.push_back(std::move(s));
-    em.barrier(risa::Opcode::Host, op->getLoc(),
-               {{"segment", int64_t(host.size() - 1)}});
+      prm.insert(prm.end(), {p.aux, p.shift, p.actMin, p.actMax});
+    hostSegment(op->getLoc(), dlprt::HostOpKind::Add, std::move(ins),
+                uint32_t(oT), std::move(prm));
     return success();
   }
   Location loc = op->getLoc();

@@ -79,3 +79,15 @@ void dlprt::kernels::avgPoolPlane(const int8_t *x, int64_t lanes,
         o[l] = num::avgDivide(sum[l], std::max<int64_t>(count, 1));
     }
 }
+
+void dlprt::kernels::poolPlane(const int8_t *x, int64_t lanes,
+                               const Window2D &w, bool max, bool includePad,
+                               int64_t padB, int64_t padR, int8_t *y) {
+  if (max) {
+    thread_local std::vector<int8_t> rowMax;
+    rowMax.resize(size_t(w.iw * lanes));
+    maxPoolPlane(x, lanes, w, rowMax.data(), y);
+  } else {
+    avgPoolPlane(x, lanes, w, includePad, padB, padR, y);
+  }
+}

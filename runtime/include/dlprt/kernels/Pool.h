@@ -27,6 +27,11 @@ void maxPoolPlane(const int8_t *x, int64_t lanes, const Window2D &w,
 void avgPoolPlane(const int8_t *x, int64_t lanes, const Window2D &w,
                   bool includePad, int64_t padB, int64_t padR, int8_t *y);
 
+/// What a POOL instruction computes on one plane: maxPoolPlane (`max`,
+/// with its scratch) or avgPoolPlane.
+void poolPlane(const int8_t *x, int64_t lanes, const Window2D &w, bool max,
+               bool includePad, int64_t padB, int64_t padR, int8_t *y);
+
 } // namespace dlprt::kernels
 
 #endif // DLPRT_KERNELS_POOL_H

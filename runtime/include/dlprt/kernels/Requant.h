@@ -44,6 +44,15 @@ void requantLanes(const int32_t *acc, int64_t accStride, int64_t pixels,
                   int64_t lanes, const int8_t *shift, const int8_t *lo,
                   const int8_t *hi, int8_t *dst);
 
+/// The signed alignment d = f_a - f_b of an add as the operands' left
+/// shifts (b's by d when d > 0, a's by -d when d < 0), d clamped to
+/// [-kMaxAddAlign, kMaxAddAlign].
+inline void addAlignments(int64_t d, int8_t &alignA, int8_t &alignB) {
+  d = d < -kMaxAddAlign ? -kMaxAddAlign : d > kMaxAddAlign ? kMaxAddAlign : d;
+  alignA = int8_t(d < 0 ? -d : 0);
+  alignB = int8_t(d > 0 ? d : 0);
+}
+
 /// Residual add of pixels of `lanes` values, per lane l:
 /// t = (a << alignA[l]) + (b << alignB[l]) (b = 0 when `b` is null;
 /// alignments in [0, kMaxAddAlign]), dst = requantClamp(t, shift[l], lo[l],
