@@ -26,6 +26,12 @@ into BUILD/models/NAME: random init, BN re-estimated, batch 1):
             process's first (cold) run; peak RSS of the dlp-run process
             (wait4) against the binary's size + 200 MB
 
+With --cpu avx2 both peers run as on an AVX2-class CPU (no AVX-512, VNNI or
+AMX): bench/cpuid_mask.c, compiled here and LD_PRELOAD'ed into dlp-run and
+node, masks those CPUID bits (Linux CPUID faulting; the bench stops where the
+machine does not offer it). Both select their kernels from CPUID at run time,
+so one machine measures the paths of the CPUs it is not.
+
 and prints one table. ORT is run --ort-sessions times (median of the session
 creation times and of the latency medians). Nothing is asserted: this is a
 measurement, not a test.
@@ -35,6 +41,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 
@@ -61,6 +68,21 @@ def dlpc_phases(cmd):
     return wall, phases
 
 
+def cpuid_mask(work):
+    """Compiles bench/cpuid_mask.c; returns the library, after checking that
+    it takes effect here."""
+    lib = os.path.join(work, "libcpuid_mask.so")
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", lib,
+                    os.path.join(HERE, "cpuid_mask.c")], check=True)
+    probe = subprocess.run([sys.executable, "-c",
+                            "print(open('/proc/self/status').read())"],
+                           env=dict(os.environ, LD_PRELOAD=lib),
+                           capture_output=True, text=True)
+    if "cpuid_mask:" in probe.stderr:
+        sys.exit("--cpu avx2: " + probe.stderr.strip())
+    return lib
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -75,6 +97,9 @@ def main():
     ap.add_argument("--calib-samples", type=int, default=4)
     ap.add_argument("--ort-node-modules")
     ap.add_argument("--json", help="also write the measurements here")
+    ap.add_argument("--cpu", choices=["native", "avx2"], default="native",
+                    help="run both peers as on this CPU, or as on an AVX2-class "
+                         "one (CPUID masked)")
     # scripts/bench.sh passes the other benchmarks' options too.
     args, _ = ap.parse_known_args()
 
@@ -84,6 +109,9 @@ def main():
                os.path.join(build, "bench-node", "node_modules"))
     target = os.path.abspath(args.target)
     work = tempfile.mkdtemp(prefix="dlp-bench-")
+    if args.cpu == "avx2":
+        env["LD_PRELOAD"] = cpuid_mask(work)
+    sim_env = dict(os.environ, LD_PRELOAD=env.get("LD_PRELOAD", ""))
     rows = []
     load_start = os.getloadavg()[0]
     for name in args.models.split(","):
@@ -114,7 +142,8 @@ def main():
             _, _, peak, err = run_measured_stderr([dlp_run, dlpb, "--input", x,
                                                    "--num-threads", str(args.threads),
                                                    "--time", "--repeat",
-                                                   str(args.ort_repeat)])
+                                                   str(args.ort_repeat)],
+                                                  env=sim_env)
             m = re.search(r"load ([\d.]+) ms, run ([\d.]+) ms.*median ([\d.]+) ms, "
                           r"min ([\d.]+) ms", err)
             if not m:
@@ -157,8 +186,10 @@ def print_table(rows, args):
            ("model", "bin MB", "table", "import", "opt", "calib", "quant", "lower", "write",
             "sum s", "wall s", "ORT s", "ratio", "sim ms", "ORT ms", "ratio", "sim min",
             "1st run", "RSS MB", "bin+200", "ok"))
-    print("\nDLP, target %s, %s weights, batch 1, %d threads (dlpc + dlp-run vs "
-          "onnxruntime-node)" % (os.path.basename(args.target), args.weights, args.threads))
+    print("\nDLP, target %s, %s weights, batch 1, %d threads, CPU %s (dlpc + dlp-run vs "
+          "onnxruntime-node)" % (os.path.basename(args.target), args.weights, args.threads,
+                                 "native" if args.cpu == "native" else
+                                 "as AVX2-class (AVX-512 / VNNI / AMX masked)"))
     print(hdr)
     print("-" * len(hdr))
     for r in rows:

@@ -34,6 +34,7 @@
 #include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
+#include "kernels/Cpu.h"
 #include "kernels/Transpose.h"
 
 #include <algorithm>
@@ -367,9 +368,7 @@ gatherAmx(const Geometry &g, const std::vector<AmxBlock> &blocks,
 }
 
 bool cpuHasVbmi() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512vbmi") &&
-         __builtin_cpu_supports("avx512bw");
+  return kernels::cpu().avx512vbmi && kernels::cpu().avx512bw;
 }
 #else
 // Other machines gather, then pack (both tested on every machine).

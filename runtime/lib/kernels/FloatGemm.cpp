@@ -22,6 +22,8 @@
 #include "dlprt/kernels/FloatGemm.h"
 #include "dlprt/kernels/Parallel.h"
 
+#include "Cpu.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/MemAlloc.h"
 
@@ -704,8 +706,7 @@ struct KernelSet {
 
 KernelSet selectKernels() {
 #if DLP_GEMM_HAVE_AVX2_KERNELS
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  if (cpu().avx2 && cpu().fma)
     return {microKernelAvx2<2>, microKernelAvx2<1>, packAAvx2,
             packBAvx2,          gemvDotAvx2,        gemvAxpyAvx2};
 #endif

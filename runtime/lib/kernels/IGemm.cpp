@@ -17,6 +17,7 @@
 #include "dlprt/kernels/IGemm.h"
 #include "dlprt/kernels/Parallel.h"
 
+#include "Cpu.h"
 #include "Transpose.h"
 
 #include <algorithm>
@@ -184,8 +185,7 @@ struct KernelSet {
 
 bool cpuHasAvx2() {
 #if DLP_IGEMM_HAVE_AVX2
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  return cpu().avx2;
 #else
   return false;
 #endif
@@ -193,10 +193,7 @@ bool cpuHasAvx2() {
 
 bool cpuHasVnni() {
 #if DLP_IGEMM_HAVE_AVX2
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512vnni");
+  return cpu().avx2 && cpu().avx512vl && cpu().avx512vnni;
 #else
   return false;
 #endif
@@ -517,7 +514,7 @@ Kernel8Fn kernel8For(Isa isa) {
 bool igemm::int8Available() {
 #if DLP_IGEMM_HAVE_AVX2
   // The simulator's int8 gather uses AVX-512BW masked byte loads.
-  return cpuHasVnni() && __builtin_cpu_supports("avx512bw");
+  return cpuHasVnni() && cpu().avx512bw;
 #else
   return false;
 #endif

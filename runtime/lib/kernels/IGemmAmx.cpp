@@ -19,6 +19,8 @@
 
 #include "dlprt/kernels/IGemmAmx.h"
 
+#include "Cpu.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -46,12 +48,7 @@ namespace {
 
 bool detect() {
 #if DLP_AMX_HAVE
-  unsigned eax, ebx, ecx, edx;
-  __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
-  bool tile = edx & (1u << 24), int8 = edx & (1u << 25);
-  __builtin_cpu_init();
-  if (!tile || !int8 || !__builtin_cpu_supports("avx512f") ||
-      !__builtin_cpu_supports("avx512bw"))
+  if (!cpu().amxInt8 || !cpu().avx512bw)
     return false;
   // Linux: the tile data state is enabled per process on request
   // (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
@@ -475,10 +472,7 @@ bool amx::available() {
 
 bool amx::vnniAvailable() {
 #if DLP_AMX_HAVE
-  __builtin_cpu_init();
-  static const bool yes = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vnni");
+  static const bool yes = cpu().avx512bw && cpu().avx512vnni;
   return yes;
 #else
   return false;
