@@ -108,6 +108,8 @@ NN_INFER(WhereOp) {
   }
 NN_REDUCE_INFER(ReduceMeanOp)
 NN_REDUCE_INFER(ReduceSumOp)
+NN_REDUCE_INFER(ReduceMaxOp)
+NN_REDUCE_INFER(ReduceMinOp)
 #undef NN_REDUCE_INFER
 
 //===----------------------------------------------------------------------===//

@@ -562,6 +562,38 @@ def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum"> {
   }];
 }
 
+def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max", "maximum"> {
+  let description = [{
+    The maximum of `input` over the axes `axes`: each output element is the
+    largest of the input elements that differ from it only along `axes` (NaN
+    if one of them is NaN). `axes` are normalized, sorted, unique and not
+    empty. With `keepdims` the reduced axes stay with extent 1, otherwise
+    they are removed. Also a part of the importer's LogSoftmax.
+
+    Example:
+
+    ```mlir
+    %2 = nn.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<1x10xf32>) -> tensor<1x1xf32>
+    ```
+  }];
+}
+
+def NN_ReduceMinOp : NN_ReduceOp<"reduce_min", "minimum"> {
+  let description = [{
+    The minimum of `input` over the axes `axes`: each output element is the
+    smallest of the input elements that differ from it only along `axes`
+    (NaN if one of them is NaN). `axes` are normalized, sorted, unique and
+    not empty. With `keepdims` the reduced axes stay with extent 1,
+    otherwise they are removed.
+
+    Example:
+
+    ```mlir
+    %3 = nn.reduce_min %x {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x4x3x3xf32>) -> tensor<1x4xf32>
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
 //===----------------------------------------------------------------------===//

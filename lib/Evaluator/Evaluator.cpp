@@ -80,10 +80,20 @@ Tensor eval::evaluateOp(Operation *op, ArrayRef<Tensor> in, ExecContext &ctx) {
       .Case([&](nn::SliceOp o) { return slice(o, in[0], ctx); })
       .Case([&](nn::PadOp o) { return pad(o, in[0], ctx); })
       .Case([&](nn::ReduceMeanOp o) {
-        return reduce(o.getAxes(), o.getKeepdims(), true, in[0], ctx);
+        return reduce(o.getAxes(), o.getKeepdims(), dlprt::kernels::FloatReduceOp::Mean,
+                      in[0], ctx);
       })
       .Case([&](nn::ReduceSumOp o) {
-        return reduce(o.getAxes(), o.getKeepdims(), false, in[0], ctx);
+        return reduce(o.getAxes(), o.getKeepdims(), dlprt::kernels::FloatReduceOp::Sum, in[0],
+                      ctx);
+      })
+      .Case([&](nn::ReduceMaxOp o) {
+        return reduce(o.getAxes(), o.getKeepdims(), dlprt::kernels::FloatReduceOp::Max, in[0],
+                      ctx);
+      })
+      .Case([&](nn::ReduceMinOp o) {
+        return reduce(o.getAxes(), o.getKeepdims(), dlprt::kernels::FloatReduceOp::Min, in[0],
+                      ctx);
       })
       .Case([&](nn::WhereOp) { return where(in, ctx); })
       .Case([&](nn::ExpandOp o) { return expand(o.getShape(), in[0], ctx); })

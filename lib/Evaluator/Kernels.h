@@ -5,6 +5,7 @@
 #include "dlp/Evaluator/Evaluator.h"
 #include "NN/NNOps.h"
 #include "QNN/QNNOps.h"
+#include "dlprt/kernels/FloatVision.h"
 
 namespace dlp::eval::kernels {
 
@@ -44,8 +45,9 @@ Tensor slice(nn::SliceOp op, const Tensor &x, ExecContext &ctx);
 Tensor pad(nn::PadOp op, const Tensor &x, ExecContext &ctx);
 
 // Reductions, select, broadcast-to, resampling (KernelsVision.cpp).
-Tensor reduce(llvm::ArrayRef<int64_t> axes, bool keepDims, bool mean,
-              const Tensor &x, ExecContext &ctx);
+Tensor reduce(llvm::ArrayRef<int64_t> axes, bool keepDims,
+              dlprt::kernels::FloatReduceOp op, const Tensor &x,
+              ExecContext &ctx);
 Tensor where(llvm::ArrayRef<Tensor> in, ExecContext &ctx);
 Tensor expand(llvm::ArrayRef<int64_t> shape, const Tensor &x,
               ExecContext &ctx);

@@ -17,13 +17,14 @@ using llvm::ArrayRef;
 namespace shp = dlp::nn::shapes;
 namespace rk = dlprt::kernels;
 
-Tensor kernels::reduce(ArrayRef<int64_t> axes, bool keepDims, bool mean,
+Tensor kernels::reduce(ArrayRef<int64_t> axes, bool keepDims,
+                       rk::FloatReduceOp op,
                        const Tensor &x, ExecContext &ctx) {
   shp::ShapeResult r = shp::reduce(x.shape(), axes, keepDims);
   if (!r.ok)
     return fail(ctx, r.error);
   Tensor y = Tensor::alloc(r.shape);
-  rk::floatReduce(x.data(), x.shape(), axes, mean, y.mutableData());
+  rk::floatReduce(x.data(), x.shape(), axes, op, y.mutableData());
   return y;
 }
 

@@ -70,14 +70,15 @@ Error checkBroadcast(const Program &p, size_t i, const HostSegment &h,
 
 Error checkReduce(const Program &p, size_t i, const HostSegment &h) {
   if (h.params.size() < 2)
-    return segError(i, h, "takes the mean flag, the keep-dims flag and axes");
+    return segError(i, h, "takes the reduction, the keep-dims flag and axes");
   if (Error e = checkArity(i, h, 1, 1, h.params.size()))
     return e;
-  for (size_t k = 0; k < 2; ++k)
-    if (h.params[k] != 0 && h.params[k] != 1)
-      return segError(i, h, "param " + Twine(k) + " (" +
-                                (k ? "keep dims" : "mean") +
-                                ") must be 0 or 1");
+  if (h.params[0] < int64_t(rk::FloatReduceOp::Sum) ||
+      h.params[0] > int64_t(rk::FloatReduceOp::Min))
+    return segError(i, h, "param 0 (reduction) must be 0 (sum), 1 (mean), "
+                          "2 (max) or 3 (min)");
+  if (h.params[1] != 0 && h.params[1] != 1)
+    return segError(i, h, "param 1 (keep dims) must be 0 or 1");
   const std::vector<int64_t> &x = inShape(p, h, 0);
   std::vector<int64_t> want;
   size_t next = 2;
@@ -231,7 +232,8 @@ void runFloatVision(const Program &p, const HostSegment &h,
   case HostOpKind::FloatReduce:
     return rk::floatReduce(
         in(0), inShape(p, h, 0),
-        ArrayRef<int64_t>(h.params).drop_front(2), h.params[0] != 0, out);
+        ArrayRef<int64_t>(h.params).drop_front(2),
+        rk::FloatReduceOp(h.params[0]), out);
   case HostOpKind::FloatExpand:
     return rk::floatExpand(in(0), inShape(p, h, 0), y, out);
   case HostOpKind::FloatWhere:

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 using namespace dlprt;
@@ -49,6 +50,41 @@ TEST(HostFloatVision, ReduceMeanAndSum) {
   expectClose(n2.run(n2.op(HostOpKind::FloatReduce, {x2}, {1, 4, 5},
                            {0, 0, 1})),
               wantS, "reduce sum");
+}
+
+TEST(HostFloatVision, ReduceMaxAndMin) {
+  // x 1x3x4: max over axis 2 keeping it, min over 1 dropping it; a NaN in
+  // channel 1 makes its max and the mins of its column NaN.
+  std::vector<float> xv = ramp(12, -0.75f, 3.0f);
+  xv[5] = std::nanf("");
+  std::swap(xv[1], xv[10]); // not monotone along either axis
+  Net n;
+  uint32_t x = n.input({1, 3, 4}, xv);
+  std::vector<float> mx = n.run(n.op(HostOpKind::FloatReduce, {x}, {1, 3, 1},
+                                     {2, 1, 2}));
+  for (int c = 0; c < 3; ++c) {
+    float want = -INFINITY;
+    bool nan = false;
+    for (int i = 0; i < 4; ++i) {
+      nan |= std::isnan(xv[c * 4 + i]);
+      want = std::max(want, xv[c * 4 + i]);
+    }
+    if (nan)
+      EXPECT_TRUE(std::isnan(mx[c])) << c;
+    else
+      EXPECT_EQ(mx[c], want) << c;
+  }
+  Net n2;
+  uint32_t x2 = n2.input({1, 3, 4}, xv);
+  std::vector<float> mn = n2.run(n2.op(HostOpKind::FloatReduce, {x2}, {1, 4},
+                                       {3, 0, 1}));
+  for (int i = 0; i < 4; ++i) {
+    float a = xv[i], b = xv[4 + i], c = xv[8 + i];
+    if (std::isnan(b))
+      EXPECT_TRUE(std::isnan(mn[i])) << i;
+    else
+      EXPECT_EQ(mn[i], std::min({a, b, c})) << i;
+  }
 }
 
 TEST(HostFloatVision, ExpandAndWhereBroadcast) {
@@ -164,8 +200,9 @@ TEST(HostFloatVision, LoaderRefusesMalformedSegments) {
             std::string::npos);
   EXPECT_NE(err([](Net &n) {
               uint32_t x = n.input({1, 3, 4}, ramp(12, 1, 0));
-              n.op(K::FloatReduce, {x}, {1, 3, 1}, {2, 1, 2});
-            }).find("param 0 (mean) must be 0 or 1"),
+              n.op(K::FloatReduce, {x}, {1, 3, 1}, {4, 1, 2});
+            }).find("param 0 (reduction) must be 0 (sum), 1 (mean), 2 (max) "
+                    "or 3 (min)"),
             std::string::npos);
   EXPECT_NE(err([](Net &n) {
               uint32_t x = n.input({1, 1, 2, 2}, ramp(4, 1, 0));

@@ -385,6 +385,32 @@ def _(g):  # a slope per channel, broadcast over H and W
 single("elu", "Elu", [1, 3, 4, 4], alpha=0.5)
 
 
+single("selu", "Selu", [1, 3, 4, 4], alpha=1.5, gamma=1.25)
+single("celu", "Celu", [1, 3, 4, 4], alpha=2.0)
+single("softplus", "Softplus", [1, 3, 4, 4])
+single("softsign", "Softsign", [1, 3, 4, 4])
+single("thresholdedrelu", "ThresholdedRelu", [1, 3, 4, 4], alpha=0.5)
+single("logsoftmax13", "LogSoftmax", [2, 10], axis=1)
+single("logsoftmax11_axis1", "LogSoftmax", [1, 2, 3, 4], opset=11, axis=1)
+single("globalmaxpool", "GlobalMaxPool", [1, 3, 5, 7])
+single("reducemax", "ReduceMax", [1, 3, 4, 4], axes=[2, 3], keepdims=0)
+single("reducemin", "ReduceMin", [1, 3, 4, 4], axes=[-1])
+single("depthtospace_dcr", "DepthToSpace", [1, 8, 2, 3], blocksize=2)
+single("depthtospace_crd", "DepthToSpace", [1, 8, 2, 3], blocksize=2, mode="CRD")
+single("spacetodepth", "SpaceToDepth", [1, 2, 4, 6], blocksize=2)
+single("depthtospace_bad", "DepthToSpace", [1, 6, 2, 3], blocksize=2)
+
+
+@reg("sum3")
+def _(g):  # three inputs, the last broadcast
+    return g.n("Sum", [g.x([2, 3], "a"), g.x([2, 3], "b"), g.x([3], "c")], "sum0", "y")
+
+
+@reg("mean2")
+def _(g):
+    return g.n("Mean", [g.x([2, 3], "a"), g.x([2, 3], "b")], "mean0", "y")
+
+
 @reg("instancenorm")
 def _(g):  # scale and B per channel, over H and W
     return g.n("InstanceNormalization", [g.x([1, 3, 4, 5]), g.w("scale", [3]), g.w("B", [3])],

@@ -246,7 +246,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   if (std::optional<quant::FloatUnarySpec> u = quant::floatUnarySpec(op))
     return unary(u->op, u->a, u->b);
   // FloatReduce: mean or sum over the op's axes (normalized, ascending).
-  auto reduce = [&](auto r, bool mean) -> LogicalResult {
+  auto reduce = [&](auto r, rk::FloatReduceOp kind) -> LogicalResult {
     Value x = r.getInput();
     int64_t rank = rankOf(x);
     std::vector<int64_t> axes;
@@ -260,7 +260,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     if (!axes.empty() && axes[0] == 0 && (dim0(x) != 1 || !r.getKeepdims()))
       return error(op, "a reduction over the batch axis (the program runs "
                        "one image at a time)");
-    std::vector<int64_t> params = {mean ? 1 : 0, r.getKeepdims() ? 1 : 0};
+    std::vector<int64_t> params = {int64_t(kind), r.getKeepdims() ? 1 : 0};
     params.insert(params.end(), axes.begin(), axes.end());
     return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
   };
@@ -426,8 +426,18 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                     std::move(params));
         return success();
       })
-      .Case([&](nn::ReduceMeanOp r) { return reduce(r, true); })
-      .Case([&](nn::ReduceSumOp r) { return reduce(r, false); })
+      .Case([&](nn::ReduceMeanOp r) {
+        return reduce(r, rk::FloatReduceOp::Mean);
+      })
+      .Case([&](nn::ReduceSumOp r) {
+        return reduce(r, rk::FloatReduceOp::Sum);
+      })
+      .Case([&](nn::ReduceMaxOp r) {
+        return reduce(r, rk::FloatReduceOp::Max);
+      })
+      .Case([&](nn::ReduceMinOp r) {
+        return reduce(r, rk::FloatReduceOp::Min);
+      })
       .Case([&](nn::ExpandOp e) -> LogicalResult {
         // The result's axis 0 must be the input's image axis (same rank,
         // same extent) or have extent 1.

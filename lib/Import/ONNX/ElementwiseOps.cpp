@@ -156,6 +156,9 @@ LogicalResult buildPRelu(NodeContext &nc) {
   return success();
 }
 
+FailureOr<Value> expLinear(NodeContext &nc, Value x, float alpha, float div,
+                           bool last);
+
 /// Elu(x) = x for x > 0, alpha * (exp(x) - 1) otherwise, imported as
 /// relu(x) + alpha * (exp(x - relu(x)) - 1): x - relu(x) = min(x, 0)
 /// exactly, and for x > 0 the second term is alpha * (exp(0) - 1) = 0.
@@ -165,25 +168,159 @@ LogicalResult buildElu(NodeContext &nc) {
   FailureOr<Value> x = nc.input(0);
   if (failed(x))
     return failure();
-  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f}),
-                   alpha = nc.floatConstant("alpha", {},
-                                            {nc.attrFloat("alpha", 1.0f)});
-  if (failed(one) || failed(alpha))
+  FailureOr<Value> y =
+      expLinear(nc, *x, nc.attrFloat("alpha", 1.0f), 1, true);
+  if (failed(y))
     return failure();
-  FailureOr<std::pair<Value, Value>> parts = reluParts(nc, *x);
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// relu(x) + alpha * (exp(min(x, 0) / div) - 1): Elu, Celu (div = alpha)
+/// and the part of Selu; `last`: the node's result (else a part, "sum").
+FailureOr<Value> expLinear(NodeContext &nc, Value x, float alpha, float div,
+                           bool last) {
+  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f}),
+                   a = nc.floatConstant("alpha", {}, {alpha});
+  if (failed(one) || failed(a))
+    return failure();
+  FailureOr<std::pair<Value, Value>> parts = reluParts(nc, x);
   if (failed(parts))
     return failure();
   auto [pos, neg] = *parts;
+  if (div != 1.0f) {
+    FailureOr<Value> d = nc.floatConstant("divisor", {}, {div});
+    if (failed(d))
+      return failure();
+    FailureOr<Value> q = nc.createPart<nn::DivOp>("scaled_input", neg, *d);
+    if (failed(q))
+      return failure();
+    neg = *q;
+  }
   FailureOr<Value> e = nc.createPart<nn::ExpOp>("exp", neg);
   if (failed(e))
     return failure();
   FailureOr<Value> em1 = nc.createPart<nn::SubOp>("expm1", *e, *one);
   if (failed(em1))
     return failure();
-  FailureOr<Value> scaled = nc.createPart<nn::MulOp>("scaled", *alpha, *em1);
+  FailureOr<Value> scaled = nc.createPart<nn::MulOp>("scaled", *a, *em1);
   if (failed(scaled))
     return failure();
-  FailureOr<Value> y = nc.create<nn::AddOp>(pos, *scaled);
+  return last ? nc.create<nn::AddOp>(pos, *scaled)
+              : nc.createPart<nn::AddOp>("sum", pos, *scaled);
+}
+
+/// Selu(x) = gamma * (x for x > 0, alpha * (exp(x) - 1) otherwise): gamma
+/// times Elu's decomposition.
+LogicalResult buildSelu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha", "gamma"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> e =
+      expLinear(nc, *x, nc.attrFloat("alpha", 1.67326319217681884765625f), 1,
+                false);
+  FailureOr<Value> gamma = nc.floatConstant(
+      "gamma", {}, {nc.attrFloat("gamma", 1.05070102214813232421875f)});
+  if (failed(e) || failed(gamma))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::MulOp>(*gamma, *e);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), imported as
+/// relu(x) + alpha * (exp(min(x, 0) / alpha) - 1) (the second term is 0
+/// for x > 0 and not positive otherwise).
+LogicalResult buildCelu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha"})))
+    return failure();
+  float alpha = nc.attrFloat("alpha", 1.0f);
+  if (alpha == 0.0f)
+    return nc.error() << "alpha must not be 0";
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y = expLinear(nc, *x, alpha, alpha, true);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Softplus(x) = log(exp(x) + 1), imported in the overflow-free form
+/// relu(x) + log(exp(-|x|) + 1) (onnxruntime's: x + log(exp(-x) + 1) for
+/// x > 0, log(exp(x) + 1) otherwise; the same operations).
+LogicalResult buildSoftplus(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f});
+  if (failed(x) || failed(one))
+    return failure();
+  FailureOr<Value> pos = nc.createPart<nn::ReluOp>("positive", *x);
+  if (failed(pos))
+    return failure();
+  FailureOr<Value> mag = nc.createPart<nn::AbsOp>("abs", *x);
+  if (failed(mag))
+    return failure();
+  FailureOr<Value> negMag = nc.createPart<nn::NegOp>("neg_abs", *mag);
+  if (failed(negMag))
+    return failure();
+  FailureOr<Value> e = nc.createPart<nn::ExpOp>("exp", *negMag);
+  if (failed(e))
+    return failure();
+  FailureOr<Value> e1 = nc.createPart<nn::AddOp>("exp_plus_1", *e, *one);
+  if (failed(e1))
+    return failure();
+  FailureOr<Value> l = nc.createPart<nn::LogOp>("log", *e1);
+  if (failed(l))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::AddOp>(*pos, *l);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// Softsign(x) = x / (1 + |x|).
+LogicalResult buildSoftsign(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f});
+  if (failed(x) || failed(one))
+    return failure();
+  FailureOr<Value> mag = nc.createPart<nn::AbsOp>("abs", *x);
+  if (failed(mag))
+    return failure();
+  FailureOr<Value> d = nc.createPart<nn::AddOp>("denominator", *one, *mag);
+  if (failed(d))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::DivOp>(*x, *d);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
+/// ThresholdedRelu(x) = x for x > alpha, else 0: where(alpha < x, x, 0).
+LogicalResult buildThresholdedRelu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  FailureOr<Value> alpha =
+      nc.floatConstant("alpha", {}, {nc.attrFloat("alpha", 1.0f)});
+  FailureOr<Value> zero = nc.floatConstant("zero", {}, {0.0f});
+  if (failed(x) || failed(alpha) || failed(zero))
+    return failure();
+  FailureOr<Value> mask = nc.createPart<nn::LessOp>("mask", *alpha, *x);
+  if (failed(mask))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::WhereOp>(*mask, *x, *zero);
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
@@ -295,8 +432,9 @@ struct IntPow {
   }
 };
 
-/// Variadic Max/Min: a chain of binary ops.
-template <typename OpTy>
+/// Variadic Max / Min / Sum: a chain of binary ops (broadcasting); Mean
+/// (`IsMean`): the sum divided by the number of inputs.
+template <typename OpTy, bool IsMean = false>
 LogicalResult buildVariadic(NodeContext &nc) {
   if (failed(nc.checkAttrs({})))
     return failure();
@@ -307,7 +445,20 @@ LogicalResult buildVariadic(NodeContext &nc) {
     FailureOr<Value> next = nc.input(i);
     if (failed(next))
       return failure();
-    acc = nc.create<OpTy>(*acc, *next);
+    // Partial results have layers of their own ("<node>/partial<i>").
+    bool last = i + 1 == nc.numInputs() && !IsMean;
+    acc = last ? nc.create<OpTy>(*acc, *next)
+               : nc.createPart<OpTy>("partial" + std::to_string(i), *acc,
+                                     *next);
+    if (failed(acc))
+      return failure();
+  }
+  if (IsMean && nc.numInputs() > 1) {
+    FailureOr<Value> n =
+        nc.floatConstant("count", {}, {float(nc.numInputs())});
+    if (failed(n))
+      return failure();
+    acc = nc.create<nn::DivOp>(*acc, *n);
     if (failed(acc))
       return failure();
   }
@@ -342,10 +493,17 @@ const OpTableEntry kTable[] = {
     {"HardSwish", 14, 17, buildHardSwish},
     {"Identity", 1, 17, buildIdentity},
     {"Elu", 6, 17, buildElu},
+    {"Celu", 12, 17, buildCelu},
+    {"Selu", 6, 17, buildSelu},
+    {"Softplus", 1, 17, buildSoftplus},
+    {"Softsign", 1, 17, buildSoftsign},
+    {"Sum", 8, 17, buildVariadic<nn::AddOp>},
+    {"ThresholdedRelu", 10, 17, buildThresholdedRelu},
     {"LeakyRelu", 6, 17, buildLeakyRelu},
     {"PRelu", 7, 17, buildPRelu},
     {"Log", 6, 17, buildUnary<nn::LogOp>},
     {"Max", 8, 17, buildVariadic<nn::MaxOp>},
+    {"Mean", 8, 17, buildVariadic<nn::AddOp, true>},
     {"Min", 8, 17, buildVariadic<nn::MinOp>},
     {"Mul", 7, 17, buildBinary<nn::MulOp, IntMul>},
     {"Pow", 7, 17, buildPow},

@@ -158,6 +158,8 @@ const OpTableEntry kTable[] = {
     {"ReduceMean", 1, 17, buildReduce<nn::ReduceMeanOp>},
     {"ReduceSum", 1, 17, buildReduce<nn::ReduceSumOp>},
     {"ReduceSumSquare", 1, 17, buildReduce<nn::ReduceSumOp, true>},
+    {"ReduceMax", 1, 17, buildReduce<nn::ReduceMaxOp>},
+    {"ReduceMin", 1, 17, buildReduce<nn::ReduceMinOp>},
     {"Where", 9, 17, buildWhere},
 };
 } // namespace

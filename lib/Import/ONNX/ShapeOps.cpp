@@ -415,8 +415,71 @@ LogicalResult buildPad(NodeContext &nc) {
   return success();
 }
 
+/// DepthToSpace (`ToSpace`) / SpaceToDepth of an N x C x H x W map with
+/// block b: a reshape to 6-D, a transpose and a reshape back, as ONNX
+/// defines them (DepthToSpace's DCR and CRD modes).
+template <bool ToSpace>
+LogicalResult buildDepthSpace(NodeContext &nc) {
+  if (failed(nc.checkAttrs(ToSpace ? ArrayRef<StringRef>{"blocksize", "mode"}
+                                   : ArrayRef<StringRef>{"blocksize"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  int64_t b = nc.attrInt("blocksize", 0);
+  if (xs.size() != 4)
+    return nc.error() << "the input must have rank 4 (has " << xs.size()
+                      << ")";
+  if (b < 1)
+    return nc.error() << "blocksize must be at least 1 (is " << b << ")";
+  if (llvm::any_of(xs.drop_front(), ShapedType::isDynamic))
+    return nc.error() << "a dynamic C, H or W is not supported";
+  int64_t c = xs[1], h = xs[2], w = xs[3];
+  // Reshape's 0 copies the (possibly dynamic) batch.
+  SmallVector<int64_t> mid, perm, out;
+  if (ToSpace) {
+    std::string mode = nc.attrString("mode", "DCR");
+    if (mode != "DCR" && mode != "CRD")
+      return nc.error() << "mode must be DCR or CRD (is " << mode << ")";
+    if (c % (b * b))
+      return nc.error() << "the channels (" << c
+                        << ") are not a multiple of blocksize^2";
+    if (mode == "DCR") {
+      mid = {0, b, b, c / (b * b), h, w};
+      perm = {0, 3, 4, 1, 5, 2};
+    } else {
+      mid = {0, c / (b * b), b, b, h, w};
+      perm = {0, 1, 4, 2, 5, 3};
+    }
+    out = {0, c / (b * b), h * b, w * b};
+  } else {
+    if (h % b || w % b)
+      return nc.error() << "the height and width (" << h << ", " << w
+                        << ") are not multiples of the blocksize " << b;
+    mid = {0, c, h / b, b, w / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {0, c * b * b, h / b, w / b};
+  }
+  auto no = nc.b.getBoolAttr(false);
+  FailureOr<Value> r = nc.createPart<nn::ReshapeOp>("blocks", *x, nc.i64s(mid), no);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> t =
+      nc.createPart<nn::TransposeOp>("moved", *r, nc.i64s(perm));
+  if (failed(t))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::ReshapeOp>(*t, nc.i64s(out), no);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 const OpTableEntry kTable[] = {
     {"Concat", 4, 17, buildConcat},
+    {"DepthToSpace", 1, 17, buildDepthSpace<true>},
+    {"SpaceToDepth", 1, 17, buildDepthSpace<false>},
     {"Flatten", 1, 17, buildFlatten},
     {"Pad", 2, 17, buildPad},
     {"Reshape", 5, 17, buildReshape},

@@ -235,6 +235,33 @@ LogicalResult buildGlobalAveragePool(NodeContext &nc) {
   return success();
 }
 
+/// GlobalMaxPool: a max pool whose window is the whole spatial extent (so
+/// it quantizes and runs on the pool unit as any max pool).
+LogicalResult buildGlobalMaxPool(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  if (xs.size() < 3)
+    return nc.error() << "the input needs at least one spatial axis (rank "
+                      << xs.size() << ")";
+  SmallVector<int64_t> kernel(xs.begin() + 2, xs.end());
+  if (llvm::any_of(kernel, [](int64_t d) { return ShapedType::isDynamic(d); }))
+    return nc.error() << "a dynamic spatial extent is not supported; pin it "
+                         "with --input-shape";
+  size_t spatial = kernel.size();
+  SmallVector<int64_t> ones(spatial, 1), pads(2 * spatial, 0);
+  FailureOr<Value> y = nc.create<nn::MaxPoolOp>(
+      *x, nc.i64s(kernel), nc.i64s(ones), nc.i64s(pads), nc.i64s(ones),
+      nc.b.getBoolAttr(false));
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 /// The statistics of a normalization over `axes` (kept as size-1 axes):
 /// the mean, the deviation x - mean and sqrt(mean(deviation^2) + eps), as
 /// nn ops located at "<node>/<part>".
@@ -459,6 +486,34 @@ LogicalResult buildLRN(NodeContext &nc) {
   return success();
 }
 
+/// log(softmax(x)) along `axis`, as onnxruntime computes it without
+/// leaving the float range: s = x - max(x), s - log(sum(exp(s))).
+FailureOr<Value> logSoftmax(NodeContext &nc, Value x, int64_t axis,
+                            bool last) {
+  auto keep = nc.b.getBoolAttr(true);
+  FailureOr<Value> m =
+      nc.createPart<nn::ReduceMaxOp>("max", x, nc.i64s({axis}), keep);
+  if (failed(m))
+    return failure();
+  FailureOr<Value> s = nc.createPart<nn::SubOp>("shifted", x, *m);
+  if (failed(s))
+    return failure();
+  FailureOr<Value> e = nc.createPart<nn::ExpOp>("exp", *s);
+  if (failed(e))
+    return failure();
+  FailureOr<Value> z =
+      nc.createPart<nn::ReduceSumOp>("sum", *e, nc.i64s({axis}), keep);
+  if (failed(z))
+    return failure();
+  FailureOr<Value> l = nc.createPart<nn::LogOp>("log_sum", *z);
+  if (failed(l))
+    return failure();
+  return last ? nc.create<nn::SubOp>(*s, *l)
+              : nc.createPart<nn::SubOp>("flat", *s, *l);
+}
+
+/// Softmax, and LogSoftmax (`IsLog`) as the parts of logSoftmax.
+template <bool IsLog>
 LogicalResult buildSoftmax(NodeContext &nc) {
   if (failed(nc.checkAttrs({"axis"})))
     return failure();
@@ -473,7 +528,8 @@ LogicalResult buildSoftmax(NodeContext &nc) {
     return failure();
   FailureOr<Value> y;
   if (nc.opset() >= 13 || *axis == rank - 1) {
-    y = nc.create<nn::SoftmaxOp>(*x, nc.b.getI64IntegerAttr(*axis));
+    y = IsLog ? logSoftmax(nc, *x, *axis, true)
+              : nc.create<nn::SoftmaxOp>(*x, nc.b.getI64IntegerAttr(*axis));
   } else {
     // Before opset 13 softmax works on the input coerced to 2-D at `axis`.
     FailureOr<Value> flat =
@@ -481,7 +537,8 @@ LogicalResult buildSoftmax(NodeContext &nc) {
     if (failed(flat))
       return failure();
     FailureOr<Value> sm =
-        nc.create<nn::SoftmaxOp>(*flat, nc.b.getI64IntegerAttr(1));
+        IsLog ? logSoftmax(nc, *flat, 1, false)
+              : nc.create<nn::SoftmaxOp>(*flat, nc.b.getI64IntegerAttr(1));
     if (failed(sm))
       return failure();
     SmallVector<int64_t> back(xs.begin(), xs.end());
@@ -505,10 +562,12 @@ const OpTableEntry kTable[] = {
     {"ConvTranspose", 1, 17, buildConvTranspose},
     {"Gemm", 7, 17, buildGemm},
     {"GlobalAveragePool", 1, 17, buildGlobalAveragePool},
+    {"GlobalMaxPool", 1, 17, buildGlobalMaxPool},
     {"LRN", 1, 17, buildLRN},
     {"MatMul", 1, 17, buildMatMul},
     {"MaxPool", 1, 17, buildPool<true>},
-    {"Softmax", 1, 17, buildSoftmax},
+    {"Softmax", 1, 17, buildSoftmax<false>},
+    {"LogSoftmax", 1, 17, buildSoftmax<true>},
 };
 } // namespace
 

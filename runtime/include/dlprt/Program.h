@@ -140,9 +140,9 @@ enum class HostOpKind : uint32_t {
   /// (the output has k * C channels, the input's rows). params: k, stride,
   /// dilation, pad (of the width axis).
   PackTaps = 20,
-  /// Float sum / mean over axes (dlprt/kernels/FloatVision.h): params: 1
-  /// for the mean (0 the sum), 1 to keep the reduced axes (0 to drop
-  /// them), then the axes, ascending.
+  /// Float sum / mean / max / min over axes (dlprt/kernels/FloatVision.h):
+  /// params: the FloatReduceOp (0 sum, 1 mean, 2 max, 3 min), 1 to keep
+  /// the reduced axes (0 to drop them), then the axes, ascending.
   FloatReduce = 21,
   /// Float broadcast of the input (numpy rules) to the output's shape. No
   /// params.

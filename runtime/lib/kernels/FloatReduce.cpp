@@ -6,13 +6,15 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <cmath>
 #include <vector>
 
 using namespace dlprt;
 using llvm::ArrayRef;
 
 void kernels::floatReduce(const float *x, ArrayRef<int64_t> shape,
-                          ArrayRef<int64_t> axes, bool mean, float *y) {
+                          ArrayRef<int64_t> axes, FloatReduceOp op,
+                          float *y) {
   int64_t rank = int64_t(shape.size());
   // Output strides over the input's axes: 0 on the reduced ones.
   llvm::SmallVector<int64_t, 8> stride(rank, 0);
@@ -26,11 +28,19 @@ void kernels::floatReduce(const float *x, ArrayRef<int64_t> shape,
     stride[d] = outN;
     outN *= shape[d];
   }
-  std::vector<double> sum(outN, 0.0);
+  bool extreme = op == FloatReduceOp::Max || op == FloatReduceOp::Min;
+  double start = op == FloatReduceOp::Max   ? -HUGE_VAL
+                 : op == FloatReduceOp::Min ? HUGE_VAL
+                                            : 0.0;
+  std::vector<double> sum(outN, start);
   llvm::SmallVector<int64_t, 8> idx(rank, 0);
   int64_t off = 0;
   for (int64_t i = 0; i < n; ++i) {
-    sum[off] += x[i];
+    double v = x[i], &s = sum[off];
+    if (!extreme)
+      s += v;
+    else if (std::isnan(v) || (op == FloatReduceOp::Max ? v > s : v < s))
+      s = std::isnan(s) ? s : v;
     for (int64_t d = rank - 1; d >= 0; --d) {
       off += stride[d];
       if (++idx[d] < shape[d])
@@ -40,8 +50,8 @@ void kernels::floatReduce(const float *x, ArrayRef<int64_t> shape,
     }
   }
   for (int64_t j = 0; j < outN; ++j)
-    y[j] = mean ? static_cast<float>(sum[j] / double(count))
-                : static_cast<float>(sum[j]);
+    y[j] = op == FloatReduceOp::Mean ? static_cast<float>(sum[j] / double(count))
+                                     : static_cast<float>(sum[j]);
 }
 
 void kernels::floatExpand(const float *x, ArrayRef<int64_t> shape,

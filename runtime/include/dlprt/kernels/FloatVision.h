@@ -16,10 +16,16 @@
 
 namespace dlprt::kernels {
 
-/// y = sum (or mean) of x over `axes` (sorted, unique); y has x's element
-/// order with the reduced axes removed. Accumulates in double.
+/// What floatReduce computes (the values are the FloatReduce host
+/// segment's first param).
+enum class FloatReduceOp : int64_t { Sum = 0, Mean = 1, Max = 2, Min = 3 };
+
+/// y = the sum, mean, maximum or minimum of x over `axes` (sorted, unique);
+/// y has x's element order with the reduced axes removed. Sums accumulate
+/// in double; a NaN among the reduced elements makes the maximum and
+/// minimum NaN.
 void floatReduce(const float *x, llvm::ArrayRef<int64_t> shape,
-                 llvm::ArrayRef<int64_t> axes, bool mean, float *y);
+                 llvm::ArrayRef<int64_t> axes, FloatReduceOp op, float *y);
 
 /// y (shape `out`) = x broadcast as numpy does (x's shape aligned at the
 /// end, size-1 axes repeated).
