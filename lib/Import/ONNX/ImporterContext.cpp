@@ -374,6 +374,21 @@ FailureOr<int64_t> NodeContext::normAxis(int64_t axis, int64_t rank,
   return axis < 0 ? axis + rank : axis;
 }
 
+FailureOr<SmallVector<int64_t>> NodeContext::normAxes(ArrayRef<int64_t> axes,
+                                                      int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> n = normAxis(a, rank);
+    if (failed(n))
+      return failure();
+    out.push_back(*n);
+  }
+  llvm::sort(out);
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    return error() << "axes name an axis twice";
+  return out;
+}
+
 FailureOr<Value> NodeContext::finishInference(Operation *op) {
   SmallVector<std::string> messages;
   SmallVector<Type> types;

@@ -199,6 +199,9 @@ public:
   /// Normalizes axis into [0, rank) or diagnoses.
   mlir::FailureOr<int64_t> normAxis(int64_t axis, int64_t rank,
                                     llvm::StringRef what = "axis");
+  /// normAxis of each, sorted; diagnoses an axis named twice.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  normAxes(llvm::ArrayRef<int64_t> axes, int64_t rank);
 
   /// Creates `OpTy` with a placeholder result type, infers the real one and
   /// either fixes it up or erases the op and re-emits the inference

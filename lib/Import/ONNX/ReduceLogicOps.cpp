@@ -1,7 +1,8 @@
 //===- ReduceLogicOps.cpp - ONNX reductions, comparisons and Where --------===//
 //
-// ReduceMean / ReduceSum (/ ReduceSumSquare as mul + reduce_sum) become nn
-// reductions over normalized axes. Comparisons and Where compute on float
+// Reduce* become nn reductions over normalized axes (ReduceSumSquare, L1,
+// L2, LogSum and LogSumExp with their transforms as parts at
+// "<node>/<part>"). Comparisons and Where compute on float
 // masks (an ONNX bool tensor is 1.0 / 0.0 in the nn dialect); on integer
 // constants (shape subgraphs) they fold at import time.
 //
@@ -18,12 +19,16 @@ namespace {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-/// ReduceMean / ReduceSum / ReduceSumSquare. Axes are an attribute, or
-/// (ReduceSum from opset 13) an optional input with noop_with_empty_axes.
-template <typename OpTy, bool Square = false>
+/// What a Reduce* node computes: an nn reduction of a transformed input,
+/// then a final transform (ONNX's definitions, as onnxruntime computes
+/// them).
+enum class Red { Mean, Sum, SumSquare, Max, Min, L1, L2, LogSum, LogSumExp };
+
+/// Reduce*. Axes are an attribute, or (ReduceSum from opset 13) an optional
+/// input with noop_with_empty_axes.
+template <Red R>
 LogicalResult buildReduce(NodeContext &nc) {
-  bool axesInput =
-      std::is_same_v<OpTy, nn::ReduceSumOp> && !Square && nc.opset() >= 13;
+  bool axesInput = R == Red::Sum && nc.opset() >= 13;
   SmallVector<int64_t> axes;
   bool noop = false;
   if (axesInput) {
@@ -53,24 +58,82 @@ LogicalResult buildReduce(NodeContext &nc) {
   if (axes.empty())
     for (int64_t d = 0; d < rank; ++d)
       axes.push_back(d);
-  for (int64_t &a : axes) {
-    FailureOr<int64_t> n = nc.normAxis(a, rank);
-    if (failed(n))
-      return failure();
-    a = *n;
-  }
-  llvm::sort(axes);
-  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
-    return nc.error() << "axes name an axis twice";
-  Value in = *x;
-  if constexpr (Square) {
-    FailureOr<Value> sq = nc.create<nn::MulOp>(*x, *x);
+  FailureOr<SmallVector<int64_t>> norm = nc.normAxes(axes, rank);
+  if (failed(norm))
+    return failure();
+  axes = *norm;
+  bool keepdims = nc.attrInt("keepdims", 1) != 0;
+  BoolAttr keep = nc.b.getBoolAttr(keepdims), kept = nc.b.getBoolAttr(true);
+  DenseI64ArrayAttr ax = nc.i64s(axes);
+  FailureOr<Value> y;
+  switch (R) {
+  case Red::Mean:
+    y = nc.create<nn::ReduceMeanOp>(*x, ax, keep);
+    break;
+  case Red::Sum:
+    y = nc.create<nn::ReduceSumOp>(*x, ax, keep);
+    break;
+  case Red::Max:
+    y = nc.create<nn::ReduceMaxOp>(*x, ax, keep);
+    break;
+  case Red::Min:
+    y = nc.create<nn::ReduceMinOp>(*x, ax, keep);
+    break;
+  case Red::SumSquare:
+  case Red::L2: {
+    FailureOr<Value> sq = nc.createPart<nn::MulOp>("square", *x, *x);
     if (failed(sq))
       return failure();
-    in = *sq;
+    if (R == Red::SumSquare) {
+      y = nc.create<nn::ReduceSumOp>(*sq, ax, keep);
+      break;
+    }
+    FailureOr<Value> s = nc.createPart<nn::ReduceSumOp>("sum", *sq, ax, keep);
+    if (failed(s))
+      return failure();
+    y = nc.create<nn::SqrtOp>(*s);
+    break;
   }
-  FailureOr<Value> y = nc.create<OpTy>(
-      in, nc.i64s(axes), nc.b.getBoolAttr(nc.attrInt("keepdims", 1) != 0));
+  case Red::L1: {
+    FailureOr<Value> a = nc.createPart<nn::AbsOp>("abs", *x);
+    if (failed(a))
+      return failure();
+    y = nc.create<nn::ReduceSumOp>(*a, ax, keep);
+    break;
+  }
+  case Red::LogSum: {
+    FailureOr<Value> s = nc.createPart<nn::ReduceSumOp>("sum", *x, ax, keep);
+    if (failed(s))
+      return failure();
+    y = nc.create<nn::LogOp>(*s);
+    break;
+  }
+  case Red::LogSumExp: {
+    // max + log(sum(exp(x - max))), the max kept as size-1 axes for the
+    // subtraction and taken again in the result's shape.
+    FailureOr<Value> m = nc.createPart<nn::ReduceMaxOp>("max", *x, ax, kept);
+    if (failed(m))
+      return failure();
+    FailureOr<Value> d = nc.createPart<nn::SubOp>("shifted", *x, *m);
+    if (failed(d))
+      return failure();
+    FailureOr<Value> e = nc.createPart<nn::ExpOp>("exp", *d);
+    if (failed(e))
+      return failure();
+    FailureOr<Value> s = nc.createPart<nn::ReduceSumOp>("sum", *e, ax, keep);
+    if (failed(s))
+      return failure();
+    FailureOr<Value> l = nc.createPart<nn::LogOp>("log_sum", *s);
+    if (failed(l))
+      return failure();
+    FailureOr<Value> mo =
+        keepdims ? m : nc.createPart<nn::ReduceMaxOp>("max_out", *x, ax, keep);
+    if (failed(mo))
+      return failure();
+    y = nc.create<nn::AddOp>(*l, *mo);
+    break;
+  }
+  }
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
@@ -155,11 +218,15 @@ const OpTableEntry kTable[] = {
     {"GreaterOrEqual", 12, 17, buildCompare<Cmp::Ge>},
     {"Less", 7, 17, buildCompare<Cmp::Lt>},
     {"LessOrEqual", 12, 17, buildCompare<Cmp::Le>},
-    {"ReduceMean", 1, 17, buildReduce<nn::ReduceMeanOp>},
-    {"ReduceSum", 1, 17, buildReduce<nn::ReduceSumOp>},
-    {"ReduceSumSquare", 1, 17, buildReduce<nn::ReduceSumOp, true>},
-    {"ReduceMax", 1, 17, buildReduce<nn::ReduceMaxOp>},
-    {"ReduceMin", 1, 17, buildReduce<nn::ReduceMinOp>},
+    {"ReduceL1", 1, 17, buildReduce<Red::L1>},
+    {"ReduceL2", 1, 17, buildReduce<Red::L2>},
+    {"ReduceLogSum", 1, 17, buildReduce<Red::LogSum>},
+    {"ReduceLogSumExp", 1, 17, buildReduce<Red::LogSumExp>},
+    {"ReduceMax", 1, 17, buildReduce<Red::Max>},
+    {"ReduceMean", 1, 17, buildReduce<Red::Mean>},
+    {"ReduceMin", 1, 17, buildReduce<Red::Min>},
+    {"ReduceSum", 1, 17, buildReduce<Red::Sum>},
+    {"ReduceSumSquare", 1, 17, buildReduce<Red::SumSquare>},
     {"Where", 9, 17, buildWhere},
 };
 } // namespace

@@ -297,6 +297,33 @@ FailureOr<NormParts> normParts(NodeContext &nc, Value x,
   return NormParts{*mean, *d, *sd};
 }
 
+/// MeanVarianceNormalization: (x - mean) / sqrt(var) over `axes` (default
+/// 0, 2, 3; onnxruntime adds 1e-9 to the deviation, here to the variance:
+/// the same where var is not 0, and 0 where it is).
+LogicalResult buildMeanVarianceNorm(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axes"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = int64_t(NodeContext::shapeOf(*x).size());
+  FailureOr<SmallVector<int64_t>> axes = nc.normAxes(
+      nc.attr("axes") ? nc.attrInts("axes") : SmallVector<int64_t>{0, 2, 3},
+      rank);
+  if (failed(axes))
+    return failure();
+  if (axes->empty())
+    return nc.error() << "axes must not be empty";
+  FailureOr<NormParts> parts = normParts(nc, *x, *axes, 1e-9f);
+  if (failed(parts))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::DivOp>(parts->deviation, parts->std);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 /// InstanceNormalization: per sample and channel, over the spatial axes,
 /// scale * (x - mean) / sqrt(var + epsilon) + B (var the mean of the
 /// squared deviations), imported as those nn ops (scale and B as C x 1 x
@@ -564,6 +591,7 @@ const OpTableEntry kTable[] = {
     {"GlobalAveragePool", 1, 17, buildGlobalAveragePool},
     {"GlobalMaxPool", 1, 17, buildGlobalMaxPool},
     {"LRN", 1, 17, buildLRN},
+    {"MeanVarianceNormalization", 9, 17, buildMeanVarianceNorm},
     {"MatMul", 1, 17, buildMatMul},
     {"MaxPool", 1, 17, buildPool<true>},
     {"Softmax", 1, 17, buildSoftmax<false>},
