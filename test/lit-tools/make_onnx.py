@@ -403,6 +403,29 @@ single("spacetodepth", "SpaceToDepth", [1, 2, 4, 6], blocksize=2)
 single("depthtospace_bad", "DepthToSpace", [1, 6, 2, 3], blocksize=2)
 
 
+@reg("gather_token", shape=["N", 8])
+def _(g):  # torch x[:, 0] on a batched sequence: a slice and a squeeze
+    return g.n("Gather", [g.x(["N", 5, 8]), g.c("i0", 0)], "gather0", "y",
+               axis=1)
+
+
+@reg("gather_even")
+def _(g):  # every second channel, backwards: one strided slice
+    return g.n("Gather", [g.x([1, 6, 2, 2]), g.c("idx", [5, 3, 1])], "gather0", "y", axis=1)
+
+
+@reg("gather_irregular")
+def _(g):  # 2-D indices, irregular: one-element slices, a concat, a reshape
+    return g.n("Gather", [g.x([2, 3, 4]), g.c("idx", [[3, -4], [1, 1]])], "gather0", "y",
+               axis=2)
+
+
+@reg("gather_runtime_indices")
+def _(g):
+    g.inputs.append(helper.make_tensor_value_info("i", TensorProto.INT64, [2]))
+    return g.n("Gather", [g.x([2, 3]), "i"], "gather0", "y", axis=1)
+
+
 @reg("sum3")
 def _(g):  # three inputs, the last broadcast
     return g.n("Sum", [g.x([2, 3], "a"), g.x([2, 3], "b"), g.x([3], "c")], "sum0", "y")

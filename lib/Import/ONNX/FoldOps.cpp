@@ -86,14 +86,109 @@ LogicalResult buildShape(NodeContext &nc) {
   return success();
 }
 
+/// Most index lists a run-time Gather can take before it is refused (each
+/// irregular index is a slice of its own).
+constexpr size_t kMaxGatherSlices = 1024;
+
+/// Gather of run-time data at import-time indices (a torch `x[:, 0]`, a
+/// channel selection): a strided slice where the indices step evenly,
+/// else a concat of one-element slices; then the indices' shape in place of
+/// the axis (a squeeze for a scalar index, a reshape for N-d indices).
+LogicalResult gatherRuntimeData(NodeContext &nc, const ConstTensor &idx) {
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  int64_t rank = xs.size();
+  FailureOr<int64_t> axis = nc.normAxis(nc.attrInt("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  int64_t extent = xs[*axis];
+  if (ShapedType::isDynamic(extent))
+    return nc.error() << "a gather along the dynamic batch axis is not "
+                         "supported";
+  if (idx.hasSymbolicBatch())
+    return nc.error() << "indices that depend on the dynamic batch are not "
+                         "supported";
+  SmallVector<int64_t> k;
+  for (int64_t v : idx.ints) {
+    if (v < -extent || v >= extent)
+      return nc.error() << "index " << v << " out of range for extent "
+                        << extent;
+    k.push_back(v < 0 ? v + extent : v);
+  }
+  if (k.empty())
+    return nc.error() << "an empty index list is not supported";
+  int64_t step = k.size() > 1 ? k[1] - k[0] : 1;
+  bool even = step != 0;
+  for (size_t i = 1; i < k.size() && even; ++i)
+    even = k[i] - k[i - 1] == step;
+  bool last = idx.dims.size() == 1;
+  auto sliceAt = [&](StringRef part, int64_t start, int64_t n,
+                     int64_t st) -> FailureOr<Value> {
+    // ONNX slice bounds: an end before index 0 walking backwards is
+    // written below -extent (clamped to "before the first").
+    int64_t end = start + n * st;
+    if (end < 0)
+      end = -extent - 1;
+    auto attrs = [&](auto create) {
+      return create(*x, nc.i64s({start}), nc.i64s({end}), nc.i64s({*axis}),
+                    nc.i64s({st}));
+    };
+    if (last && part.empty())
+      return attrs([&](auto... a) { return nc.create<nn::SliceOp>(a...); });
+    return attrs(
+        [&](auto... a) { return nc.createPart<nn::SliceOp>(part, a...); });
+  };
+  FailureOr<Value> y;
+  if (even) {
+    y = sliceAt(last ? "" : "slice", k[0], int64_t(k.size()), step);
+  } else {
+    if (k.size() > kMaxGatherSlices)
+      return nc.error() << k.size() << " irregular indices (at most "
+                        << kMaxGatherSlices << " are supported)";
+    SmallVector<Value> parts;
+    for (size_t i = 0; i < k.size(); ++i) {
+      FailureOr<Value> s = sliceAt("index" + std::to_string(i), k[i], 1, 1);
+      if (failed(s))
+        return failure();
+      parts.push_back(*s);
+    }
+    auto ax = nc.b.getI64IntegerAttr(*axis);
+    y = last ? nc.create<nn::ConcatOp>(parts, ax)
+             : nc.createPart<nn::ConcatOp>("gathered", parts, ax);
+  }
+  if (failed(y))
+    return failure();
+  if (idx.dims.empty()) {
+    y = nc.create<nn::SqueezeOp>(*y, nc.i64s({*axis}));
+  } else if (!last) {
+    // Reshape's 0 copies an axis before `axis` (the dynamic batch).
+    SmallVector<int64_t> out(xs.begin(), xs.begin() + *axis);
+    for (int64_t &d : out)
+      if (ShapedType::isDynamic(d))
+        d = 0;
+    out.append(idx.dims.begin(), idx.dims.end());
+    out.append(xs.begin() + *axis + 1, xs.end());
+    y = nc.create<nn::ReshapeOp>(*y, nc.i64s(out), nc.b.getBoolAttr(false));
+  }
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 LogicalResult buildGather(NodeContext &nc) {
   if (failed(nc.checkAttrs({"axis"})))
     return failure();
   auto data = nc.constInput(0), idx = nc.constInput(1);
-  if (!data || !idx)
-    return nc.error() << "Gather is only supported on import-time constants";
+  if (!idx)
+    return nc.error() << "indices computed at run time are not supported "
+                         "(only import-time constant indices)";
   if (!idx->isInteger())
     return nc.error() << "indices must be integers";
+  if (!data)
+    return gatherRuntimeData(nc, *idx);
   int64_t rank = data->dims.size();
   FailureOr<int64_t> axis = nc.normAxis(nc.attrInt("axis", 0), rank);
   if (failed(axis))

@@ -63,7 +63,7 @@ ArrayRef<ONNXOpSupport> dlp::getSupportedONNXOps() {
         r.back().maxOpset = std::max(r.back().maxOpset, e.maxOpset);
         continue;
       }
-      bool foldOnly = e.opType == "Gather" || e.opType == "Shape" ||
+      bool foldOnly = e.opType == "Shape" ||
                       e.opType == "ConstantOfShape";
       r.push_back({e.opType, e.minOpset, e.maxOpset, foldOnly});
     }

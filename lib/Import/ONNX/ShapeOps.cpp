@@ -15,21 +15,6 @@ using namespace dlp::onnximport;
 namespace shp = dlp::nn::shapes;
 
 namespace {
-/// Normalizes and sorts a list of axes against `rank`.
-FailureOr<SmallVector<int64_t>> normAxes(NodeContext &nc,
-                                         ArrayRef<int64_t> axes,
-                                         int64_t rank) {
-  SmallVector<int64_t> out;
-  for (int64_t a : axes) {
-    FailureOr<int64_t> n = nc.normAxis(a, rank);
-    if (failed(n))
-      return failure();
-    out.push_back(*n);
-  }
-  llvm::sort(out);
-  return out;
-}
-
 /// An integer constant input that is the operand, for folding.
 std::shared_ptr<ConstTensor> intData(NodeContext &nc) {
   std::shared_ptr<ConstTensor> c = nc.constInput(0);
@@ -229,7 +214,7 @@ LogicalResult buildSqueeze(NodeContext &nc) {
         axes->push_back(i);
     }
   }
-  FailureOr<SmallVector<int64_t>> norm = normAxes(nc, *axes, shape.size());
+  FailureOr<SmallVector<int64_t>> norm = nc.normAxes(*axes, shape.size());
   if (failed(norm))
     return failure();
   if (c) {
@@ -266,7 +251,7 @@ LogicalResult buildUnsqueeze(NodeContext &nc) {
     rank = NodeContext::shapeOf(x).size();
   }
   FailureOr<SmallVector<int64_t>> norm =
-      normAxes(nc, *axes, rank + static_cast<int64_t>(axes->size()));
+      nc.normAxes(*axes, rank + static_cast<int64_t>(axes->size()));
   if (failed(norm))
     return failure();
   if (c) {
