@@ -235,49 +235,115 @@ dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
 
 namespace {
 
-/// What the (valid) program can write (MachineState::Footprint).
-MachineState::Footprint footprintOf(const Program &p) {
+/// Per unit of FBUF and ABUF in execution order: whether the first access
+/// of an image reads it, and whether anything writes it.
+class FirstAccess {
+public:
+  explicit FirstAccess(uint64_t units) : state(units, 0) {}
+  /// Reads [b, e) (a superset of what an instruction reads is fine: it can
+  /// only add units to zero).
+  void read(uint64_t b, uint64_t e) {
+    for (uint64_t u = b; u < std::min<uint64_t>(e, state.size()); ++u)
+      if (!(state[u] & kWritten))
+        state[u] |= kReadFirst;
+  }
+  /// Writes [b, e), every unit of it (exact: a unit claimed written but
+  /// not would escape zeroing).
+  void write(uint64_t b, uint64_t e) {
+    for (uint64_t u = b; u < std::min<uint64_t>(e, state.size()); ++u)
+      state[u] |= kWritten;
+  }
+  /// The units some image can read holding an earlier image's value: read
+  /// before written, and written at all (the others stay zero).
+  std::vector<std::pair<uint64_t, uint64_t>> stale() const {
+    std::vector<std::pair<uint64_t, uint64_t>> r;
+    for (uint64_t u = 0; u < state.size(); ++u)
+      if (state[u] == (kReadFirst | kWritten)) {
+        if (!r.empty() && r.back().second == u)
+          ++r.back().second;
+        else
+          r.push_back({u, u + 1});
+      }
+    return r;
+  }
+
+private:
+  static constexpr uint8_t kReadFirst = 1, kWritten = 2;
+  std::vector<uint8_t> state;
+};
+
+/// What an image's run can find non-zero from the previous image
+/// (MachineState::Footprint): the FBUF and ABUF units it reads before
+/// writing them, in the execution order `order`, that the program writes
+/// somewhere; every WBUF row and PBUF entry it writes (a few KB).
+MachineState::Footprint footprintOf(const Program &p,
+                                    const std::vector<uint32_t> &order) {
   MachineState::Footprint f;
-  for (const Instr &in : p.code) {
+  FirstAccess fbuf(p.target.fbufVectors()), abuf(p.target.abufVectors());
+  for (uint32_t i : order) {
+    const Instr &in = p.code[i];
     auto g = [&](Field fl) { return uint64_t(in.get(fl)); };
+    // Block b of cb blocks `stride` apart, n units each.
+    auto blocks = [](auto fn, uint64_t at, uint64_t cb, uint64_t stride,
+                     uint64_t n) {
+      for (uint64_t b = 0; b < cb; ++b)
+        fn(at + b * stride, at + b * stride + n);
+    };
+    auto rd = [&](uint64_t b, uint64_t e) { fbuf.read(b, e); };
+    auto wr = [&](uint64_t b, uint64_t e) { fbuf.write(b, e); };
     switch (in.opcode()) {
-    case Opcode::Load: {
-      uint64_t a = g(Field::Load_sram_addr),
-               n = g(Field::Load_n0) * g(Field::Load_n1) * g(Field::Load_n2);
-      Buf b = Buf(g(Field::Load_buf));
-      (b == Buf::FBuf ? f.fbuf : b == Buf::WBuf ? f.wbuf : f.pbuf)
-          .push_back({a, a + n});
+    case Opcode::Load:
+    case Opcode::Store: {
+      bool load = in.opcode() == Opcode::Load;
+      uint64_t a = g(load ? Field::Load_sram_addr : Field::Store_sram_addr),
+               n = g(load ? Field::Load_n0 : Field::Store_n0) *
+                   g(load ? Field::Load_n1 : Field::Store_n1) *
+                   g(load ? Field::Load_n2 : Field::Store_n2);
+      Buf b = Buf(g(load ? Field::Load_buf : Field::Store_buf));
+      if (b == Buf::FBuf)
+        load ? fbuf.write(a, a + n) : fbuf.read(a, a + n);
+      else if (load)
+        (b == Buf::WBuf ? f.wbuf : f.pbuf).push_back({a, a + n});
       break;
     }
     case Opcode::Gemm:
     case Opcode::GemmCsr: {
-      uint64_t m = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
-      f.abuf.push_back({g(Field::Gemm_acc_addr), g(Field::Gemm_acc_addr) + m});
+      uint64_t in0 = g(Field::Gemm_in_addr);
+      rd(in0, in0 + (g(Field::Gemm_in_cb) - 1) * g(Field::Gemm_in_cstride) +
+                  g(Field::Gemm_in_h) * g(Field::Gemm_in_w));
+      uint64_t m = g(Field::Gemm_out_h) * g(Field::Gemm_out_w),
+               acc = g(Field::Gemm_acc_addr);
+      if (g(Field::Gemm_accumulate))
+        abuf.read(acc, acc + m);
+      abuf.write(acc, acc + m); // every lane of its M vectors
       if (g(Field::Gemm_epilogue))
-        f.fbuf.push_back(
-            {g(Field::Gemm_out_addr), g(Field::Gemm_out_addr) + m});
+        wr(g(Field::Gemm_out_addr), g(Field::Gemm_out_addr) + m);
       break;
     }
-    case Opcode::Pool:
-      f.fbuf.push_back({g(Field::Pool_out_addr),
-                        g(Field::Pool_out_addr) +
-                            (g(Field::Pool_cb) - 1) * g(Field::Pool_out_cstride) +
-                            g(Field::Pool_out_h) * g(Field::Pool_out_w)});
+    case Opcode::Pool: {
+      uint64_t cb = g(Field::Pool_cb);
+      blocks(rd, g(Field::Pool_in_addr), cb, g(Field::Pool_in_cstride),
+             g(Field::Pool_in_h) * g(Field::Pool_in_w));
+      blocks(wr, g(Field::Pool_out_addr), cb, g(Field::Pool_out_cstride),
+             g(Field::Pool_out_h) * g(Field::Pool_out_w));
       break;
-    case Opcode::Add:
-      f.fbuf.push_back({g(Field::Add_out_addr),
-                        g(Field::Add_out_addr) +
-                            (g(Field::Add_cb) - 1) * g(Field::Add_out_cstride) +
-                            g(Field::Add_n)});
+    }
+    case Opcode::Add: {
+      uint64_t cb = g(Field::Add_cb), n = g(Field::Add_n);
+      blocks(rd, g(Field::Add_a_addr), cb, g(Field::Add_a_cstride), n);
+      if (!g(Field::Add_unary))
+        blocks(rd, g(Field::Add_b_addr), cb, g(Field::Add_b_cstride), n);
+      blocks(wr, g(Field::Add_out_addr), cb, g(Field::Add_out_cstride), n);
       break;
+    }
     default:
       break;
     }
   }
-  merge(f.fbuf);
+  f.fbuf = fbuf.stale();
+  f.abuf = abuf.stale();
   merge(f.wbuf);
   merge(f.pbuf);
-  merge(f.abuf);
   return f;
 }
 } // namespace
@@ -294,7 +360,8 @@ Expected<std::unique_ptr<Simulator>> Simulator::create(const Program &p,
       p, *order, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
   auto shared =
       std::make_shared<const std::vector<uint32_t>>(std::move(*order));
-  auto fp = std::make_shared<const MachineState::Footprint>(footprintOf(p));
+  auto fp = std::make_shared<const MachineState::Footprint>(
+      footprintOf(p, *shared));
   return std::unique_ptr<Simulator>(new Simulator(
       p, std::move(shared), std::move(plans), std::move(fp)));
 }
@@ -307,8 +374,8 @@ std::unique_ptr<Simulator> Simulator::clone() const {
 }
 
 void Simulator::run(uint8_t *data) {
-  // A new machine's buffers are zero; after a run, only what the program
-  // can write needs zeroing.
+  // A new machine's buffers are zero; after a run, only what the next can
+  // read of the last one's writes needs zeroing.
   if (!fresh)
     s.reset(*footprint, threads);
   fresh = false;

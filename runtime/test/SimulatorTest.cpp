@@ -248,6 +248,57 @@ TEST(Simulator, DmaBoxesAndWeightUnpacking) {
 
 /// WAR through tokens: the second LOAD into FBUF 0 must wait until the
 /// first GEMM has read it (it pops compute->load).
+/// Every image starts from zero buffers (docs/isa.md): a GEMM that reads
+/// FBUF and ABUF units before the program writes them sees zeros on the
+/// second image too, though the first image's LOAD and second GEMM wrote
+/// them (the simulator re-zeroes exactly such units between images).
+TEST(Simulator, EachImageStartsFromZeroBuffers) {
+  Builder b;
+  b.p.dataBytes = 64;
+  std::vector<std::vector<int8_t>> ident(8, std::vector<int8_t>(8, 0));
+  for (int r = 0; r < 8; ++r)
+    ident[r][r] = 1;
+  uint64_t iw = b.int8Rows(ident, std::vector<uint8_t>(8, 0));
+  uint64_t pa = b.params(std::vector<int32_t>(8, 3), std::vector<int8_t>(8, 0),
+                         std::vector<int8_t>(8, -128),
+                         std::vector<int8_t>(8, 127), std::vector<int8_t>(8));
+  Fields g = {{"wfmt", 1},     {"in_h", 1},     {"in_w", 1},  {"in_cb", 1},
+              {"out_h", 1},    {"out_w", 1},    {"k_h", 1},   {"k_w", 1},
+              {"stride_h", 1}, {"stride_w", 1}, {"dil_h", 1}, {"dil_w", 1},
+              {"acc_addr", 5}};
+  // GEMM 1 reads FBUF 0 and accumulates onto ABUF 5 before anything wrote
+  // them; then FBUF 0 is loaded and GEMM 2 (bias 3) writes ABUF 5.
+  Instr g1 = instr(Opcode::Gemm, g), g2 = instr(Opcode::Gemm, g);
+  ASSERT_TRUE(g1.set(Field::Gemm_accumulate, 1));
+  ASSERT_TRUE(g1.set(Field::Gemm_epilogue, 1));
+  ASSERT_TRUE(g1.set(Field::Gemm_out_addr, 10));
+  b.emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), 8, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(g1)
+      .emit(instr(Opcode::Sync, {}))
+      .emit(load(Buf::FBuf, Region::Data, 0, 0, 1))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(g2)
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(10, 16, 1))
+      .emit(instr(Opcode::End, {}));
+  std::vector<uint8_t> data(64, 0x55);
+  for (int l = 0; l < 8; ++l)
+    data[l] = uint8_t(20 + l);
+  std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+  ASSERT_TRUE(sim);
+  for (int image = 0; image < 3; ++image) {
+    // GEMM 1: zero sums onto a zero accumulator (no bias: it accumulates).
+    for (int l = 0; l < 8; ++l)
+      EXPECT_EQ(data[16 + l], 0) << "image " << image << ", lane " << l;
+    for (int l = 0; l < 8; ++l)
+      EXPECT_EQ(sim->state().abuf[5 * 8 + l], 3 + 20 + l) << "GEMM 2's sums";
+    std::fill(data.begin() + 16, data.begin() + 24, 0x55);
+    sim->run(data.data());
+  }
+}
+
 TEST(Simulator, TokensOrderLoadAfterCompute) {
   Builder b;
   b.p.dataBytes = 64;

@@ -75,14 +75,15 @@ struct MachineState {
   explicit MachineState(const TargetConfig &t);
   /// Zeroes every buffer (a program starts each image from zero).
   void reset();
-  /// Units of each buffer a program can write, as sorted disjoint [begin,
-  /// end) ranges (a superset is fine): FBUF vectors, WBUF rows, PBUF
-  /// entries, ABUF vectors.
+  /// Units of each buffer that a run of a program can read holding what an
+  /// earlier run wrote (read before written, written somewhere), as sorted
+  /// disjoint [begin, end) ranges (a superset is fine): FBUF vectors, WBUF
+  /// rows, PBUF entries, ABUF vectors.
   struct Footprint {
     std::vector<std::pair<uint64_t, uint64_t>> fbuf, wbuf, pbuf, abuf;
   };
-  /// Zeroes the units of `f` (all a program wrote since the buffers were
-  /// last zero).
+  /// Zeroes the units of `f`: after a run of the program, the buffers then
+  /// read as zero wherever the next run reads before writing.
   void reset(const Footprint &f, unsigned threads = 1);
   /// Decodes wcode / walign from the tags if a LOAD changed them since.
   void syncWeights(const Program &p);
