@@ -168,6 +168,9 @@ struct Evaluator::Impl {
   int64_t numThreads = 1;
   /// The function has qnn ops (ExecContext::imageByImage).
   bool quantized = false;
+  /// Every input has a static batch of 1: the function is one image (its
+  /// tensors' axis 0 is no batch axis to go image by image on).
+  bool singleImage = false;
 };
 
 Evaluator::Evaluator() : impl(std::make_unique<Impl>()) {}
@@ -230,6 +233,11 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
   for (BlockArgument arg : entry.getArguments())
     newSlot(arg);
   im.numArgs = entry.getNumArguments();
+  im.singleImage = im.numArgs > 0;
+  for (BlockArgument a : entry.getArguments()) {
+    auto t = dyn_cast<RankedTensorType>(a.getType());
+    im.singleImage &= t && t.getRank() > 0 && t.getDimSize(0) == 1;
+  }
   for (Operation &op : entry) {
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       std::optional<FloatConstant> c = readFloatConstant(cst.getValue());
@@ -352,7 +360,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
   ExecContext ctx;
   ctx.numThreads = im.numThreads;
   ctx.prepared = &im.prepared;
-  ctx.imageByImage = im.quantized;
+  ctx.imageByImage = im.quantized && !im.singleImage;
   SmallVector<Tensor, 4> args;
   for (const Step &step : im.steps) {
     args.clear();

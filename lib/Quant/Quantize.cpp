@@ -28,6 +28,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <cmath>
+
 namespace dlp {
 #define GEN_PASS_DEF_DLPQUANTIZE
 #include "dlp/Quant/Passes.h.inc"
@@ -199,12 +201,46 @@ private:
   OpBuilder b;
   DenseMap<Value, Value> quantized;
   bool failedHard = false;
+  /// The model's batch (ShapedType::kDynamic: dynamic or mixed).
+  int64_t batch = ShapedType::kDynamic;
 };
 
 SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   if (!t || t.getRank() < 2 || t.isDynamicDim(1))
     return {};
+  // A feature map's axis 0 is the batch (or 1): a tensor whose axis 0 is
+  // something else (a ViT's 197 tokens x 12 heads of one image) stays float.
+  int64_t d0 = t.getDimSize(0);
+  if (!t.isDynamicDim(0) && d0 != 1 && d0 != batch)
+    return {};
+  // A constant (e.g. a learned token concatenated to a feature map) is its
+  // own calibration: the rule of the table on its values per channel.
+  if (std::optional<FloatConstant> c = readFloatConstant(v)) {
+    int64_t C = t.getDimSize(1), inner = 1;
+    for (int64_t d = 2; d < t.getRank(); ++d)
+      inner *= t.getDimSize(d);
+    std::vector<double> range(size_t(C), 0.0);
+    for (size_t i = 0; i < c->data.size(); ++i) {
+      double a = std::fabs(double(c->data[i]));
+      double &r = range[size_t((int64_t(i) / inner) % C)];
+      if (!(a <= r)) // NaN sticks, and is refused below
+        r = a;
+    }
+    for (double r : range)
+      if (!std::isfinite(r)) {
+        emitError(v.getLoc()) << "constant operand '" << quant::tensorName(v)
+                              << "' holds a non-finite value";
+        failedHard = true;
+        return {};
+      }
+    std::vector<int> f = dlprt::num::fmapFracBits(range);
+    int cap = *std::min_element(f.begin(), f.end()) + cfg.maxFracSpread;
+    SmallVector<int32_t> out;
+    for (int b : f)
+      out.push_back(std::min(b, cap));
+    return out;
+  }
   std::string name = quant::tensorName(v);
   std::vector<int> f = table.fracBits(name, cfg.maxFracSpread);
   if (f.empty()) {
@@ -512,15 +548,38 @@ LogicalResult FuncQuantizer::convertAdd(nn::AddOp op) {
     return failure();
   auto fa = qnn::encodingOf<qnn::FmapAttr>(x.getType());
   auto fb = qnn::encodingOf<qnn::FmapAttr>(y.getType());
-  for (int64_t c = 0; c < t.getDimSize(1); ++c)
-    if (std::abs(fa.at(c) - fb.at(c)) > 22) {
-      failedHard = true;
-      return op.emitError() << "layer '" << eval::Evaluator::layerName(op)
-                            << "': channel " << c << " adds operands with "
-                            << fa.at(c) << " and " << fb.at(c)
-                            << " fractional bits (alignment over 22 bits "
-                               "could overflow int32)";
-    }
+  // The ADD aligns the operands on int32 by at most 22 bits (127 << 22
+  // plus the other stays inside int32). A channel whose operands' scales
+  // are further apart (a residual branch scaled by 1e-6, ConvNeXt's layer
+  // scale) has its finer operand requantized to the coarser one's
+  // fractional bits + 22: it loses only what lies 2^-22 below the other
+  // operand's step.
+  const int64_t C = t.getDimSize(1);
+  auto narrow = [&](Value &v, qnn::FmapAttr mine, qnn::FmapAttr other) {
+    SmallVector<int32_t> f(mine.getValues());
+    bool any = false;
+    for (int64_t c = 0; c < C; ++c)
+      if (mine.at(c) - other.at(c) > 22) {
+        // (One entry per block of channels: the block's smallest.)
+        int32_t &e = f[size_t(c / mine.getBlock())];
+        e = std::min(e, other.at(c) + 22);
+        any = true;
+      }
+    if (!any)
+      return;
+    std::string layer = eval::Evaluator::layerName(op);
+    op.emitWarning() << "layer '" << layer
+                     << "': an operand requantized to at most 22 fractional "
+                        "bits more than the other's (their scales are over "
+                        "2^22 apart)";
+    b.setInsertionPoint(op);
+    v = qnn::RequantizeOp::create(
+        b, NameLoc::get(b.getStringAttr(layer + ".requantize")),
+        fmapType(tensorType(v), f, mine.getBlock()), v);
+    ++numNarrowed;
+  };
+  narrow(x, fa, fb);
+  narrow(y, fb, fa);
   DenseI32ArrayAttr lo, hi;
   actBounds(act, outFrac, lo, hi);
   b.setInsertionPoint(op);
@@ -598,6 +657,13 @@ LogicalResult FuncQuantizer::convertClamp(Operation *op) {
 }
 
 LogicalResult FuncQuantizer::run() {
+  // The model's batch: the inputs' common static axis 0, else dynamic.
+  batch = ShapedType::kDynamic;
+  for (BlockArgument a : func.getArguments()) {
+    auto t = dyn_cast<RankedTensorType>(a.getType());
+    int64_t d = t && t.getRank() ? t.getDimSize(0) : ShapedType::kDynamic;
+    batch = a.getArgNumber() == 0 || d == batch ? d : ShapedType::kDynamic;
+  }
   SmallVector<Operation *> ops;
   for (Operation &op : func.getBody().front())
     if (isa<nn::NNDialect>(op.getDialect()))

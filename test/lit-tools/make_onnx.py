@@ -426,6 +426,48 @@ def _(g):
     return g.n("Gather", [g.x([2, 3]), "i"], "gather0", "y", axis=1)
 
 
+@reg("token_concat")
+def _(g):  # ViT's class token: a constant concatenated to a feature map
+    c = g.n("Conv", [g.x([1, 3, 8, 8]), g.w("cw", [8, 3, 4, 4]), g.w("cb", [8])], "conv0",
+            strides=[4, 4])
+    r = g.n("Reshape", [c, g.c("rshape", [1, 8, 4])], "reshape0")
+    t = g.n("Transpose", [r], "transpose0", perm=[0, 2, 1])
+    return g.n("Concat", [g.w("token", [1, 1, 8]), t], "concat0", "y", axis=1)
+
+
+@reg("patchify")
+def _(g):  # ViT's patch embedding: a 16 x 16 conv of stride 16 (beyond the
+    # GEMM's 4-bit fields), then a 1-D conv of kernel 20 over the rows
+    c = g.n("Conv", [g.x([1, 3, 32, 48]), g.w("pw", [8, 3, 16, 16]), g.w("pb", [8])], "patch0",
+            strides=[16, 16])
+    r = g.n("Relu", [c], "relu0")
+    f = g.n("Reshape", [r, g.c("rshape", [1, 8, 6])], "rows0")
+    return g.n("Conv", [f, g.w("lw", [4, 8, 20]), g.w("lb", [4])], "wide0", "y",
+               pads=[8, 9], strides=[2])
+
+
+@reg("tokens_linear")
+def _(g):  # a transformer block's shapes in one image: 16 tokens x 8
+    # features (axis 0 is the tokens), a linear layer, heads moved to axis 0
+    c = g.n("Conv", [g.x([1, 3, 8, 8]), g.w("cw", [8, 3, 2, 2]), g.w("cb", [8])], "patch0",
+            strides=[2, 2])
+    r = g.n("Reshape", [c, g.c("rshape", [8, 16])], "rows0")
+    t = g.n("Transpose", [r], "tokens0", perm=[1, 0])
+    lin = g.n("Gemm", [t, g.w("lw", [8, 8]), g.w("lb", [8])], "linear0", transB=1)
+    h = g.n("Reshape", [lin, g.c("hshape", [16, 2, 4])], "heads0")
+    return g.n("Transpose", [h], "moved0", "y", perm=[1, 0, 2])
+
+
+@reg("layer_scale_residual")
+def _(g):  # ConvNeXt's residual: x + 1e-8 * branch(x), per channel
+    c1 = g.n("Conv", [g.x([1, 4, 6, 6]), g.w("w1", [8, 4, 3, 3]), g.w("b1", [8])], "conv1",
+             pads=[1, 1, 1, 1])
+    c2 = g.n("Conv", [c1, g.w("w2", [8, 8, 3, 3]), g.w("b2", [8])], "conv2", pads=[1, 1, 1, 1])
+    g.inits.append(numpy_helper.from_array(np.full([8, 1, 1], 1e-8, np.float32), "gamma"))
+    s = g.n("Mul", [c2, "gamma"], "scale0")
+    return g.n("Add", [c1, s], "add0", "y")
+
+
 @reg("sum3")
 def _(g):  # three inputs, the last broadcast
     return g.n("Sum", [g.x([2, 3], "a"), g.x([2, 3], "b"), g.x([3], "c")], "sum0", "y")
@@ -678,6 +720,17 @@ def _(g):  # a resize whose scales grow the batch axis
 @reg("reduce_drop_batch")
 def _(g):  # a reduction that drops axis 0 (extent 1)
     return g.n("ReduceSum", [g.x([1, 3, 4]), g.c("axes", [0])], "rsum0", "y", keepdims=0)
+
+
+@reg("reduce_drop_batch_dynamic", shape=[3, 4])
+def _(g):  # the same over a dynamic batch: it would sum the images
+    return g.n("ReduceSum", [g.x(["N", 3, 4]), g.c("axes", [0])], "rsum0", "y", keepdims=0)
+
+
+@reg("resize_batch2")
+def _(g):  # a resize whose scales grow a batch of 2
+    g.inits.append(numpy_helper.from_array(np.array([2, 1, 1, 1], np.float32), "scales"))
+    return g.n("Resize", [g.x([2, 2, 3, 3]), "", "scales"], "resize0", "y")
 
 
 @reg("expand_per_image")

@@ -45,7 +45,9 @@ struct ExecContext {
   /// of the left operand at a time: the DLP runs a quantized program one
   /// image at a time, and a GEMM's rounding depends on its row count, so the
   /// float ops a quantized function keeps are evaluated image by image to
-  /// give the host segments' bits. Set for functions with qnn ops.
+  /// give the host segments' bits. Set for functions with qnn ops, unless
+  /// every input has a static batch of 1 (the function is one image, as
+  /// the DLP program is).
   bool imageByImage = false;
   /// Per-op data prepared once per model (the integer term tables of qnn
   /// conv / fully-connected ops); kernels compute it when absent.

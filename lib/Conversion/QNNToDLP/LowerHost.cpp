@@ -69,13 +69,16 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       isa<nn::ConvOp, nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp,
           nn::MatMulOp, nn::GemmOp, nn::FullyConnectedOp, nn::LRNOp,
           nn::BatchNormOp, nn::PadOp, nn::ConvTransposeOp, nn::WhereOp>(op);
-  if (consts && !nnOperator &&
+  // Other ops (a quantize of a constant token, a binary op of two
+  // constants) read theirs from FloatConst tensors, made below.
+  bool constTensors =
+      consts && !nnOperator &&
       (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
             nn::MinOp, nn::PowOp, nn::EqualOp, nn::LessOp,
             nn::LessEqualOp>(op) ||
-       consts > 1))
-    return error(op, "a float constant operand of a host op is only "
-                     "supported for one operand of a binary op");
+       consts > 1);
+  if (constTensors)
+    consts = 0;
   auto unary = [&](rk::FloatUnaryOp u, float a = 0,
                    float b = 0) -> LogicalResult {
     uint32_t in = tensorOf(op->getOperand(0));
@@ -116,14 +119,14 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     TensorRec r = tensors[tensorOf(op->getOperand(0))];
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
     auto inType = cast<RankedTensorType>(op->getOperand(0).getType());
-    if (inType.getRank() && type.getRank() &&
+    if (batchAxis(inType) && type.getRank() &&
         type.getDimSize(0) != inType.getDimSize(0) &&
         inType.getDimSize(0) != 1)
       return error(op, "a reshape across the batch axis (the program runs "
                        "one image at a time)");
     r.name = layerName(op);
     r.shape.assign(type.getShape().begin(), type.getShape().end());
-    if (!r.shape.empty())
+    if (batchAxis(type))
       r.shape[0] = 1;
     tensors.push_back(std::move(r));
     return success();
@@ -135,14 +138,14 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   // must be a constant (copied in whole) or have extent 1 on axis 0.
   auto perImage = [&](Value v) -> LogicalResult {
     auto t = cast<RankedTensorType>(v.getType());
-    if (isConst(v) && t.getRank() && t.getDimSize(0) != 1)
+    if (isConst(v) && batchAxis(t) && t.getDimSize(0) != 1)
       return error(op, "a constant operand along the batch axis (the program "
                        "runs one image at a time)");
     return success();
   };
   auto whole = [&](Value v) -> LogicalResult {
     auto t = cast<RankedTensorType>(v.getType());
-    if (!isConst(v) && t.getRank() && t.getDimSize(0) != 1)
+    if (!isConst(v) && batchAxis(t) && t.getDimSize(0) != 1)
       return error(op, "an operand that is not a constant and whose axis 0 "
                        "is not the batch axis (the program runs one image "
                        "at a time)");
@@ -176,6 +179,13 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     host.back().constBytes = bytes.size();
     return t;
   };
+  if (constTensors)
+    for (Value v : op->getOperands())
+      if (isConst(v)) {
+        if (!readFloatConstant(v))
+          return error(op, "cannot read a float constant operand");
+        operand(v);
+      }
   // A segment of `kind` over `ins` (checked with `roles`: true = per image)
   // into the op's result.
   auto nnSegment = [&](K kind, ArrayRef<Value> ins, ArrayRef<bool> roles,
@@ -257,7 +267,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     // Axis 0 is the image: reducing it is a no-op only when it has extent 1
     // and stays (dropped, the result's axis 0 would not be the image any
     // more).
-    if (!axes.empty() && axes[0] == 0 && (dim0(x) != 1 || !r.getKeepdims()))
+    if (batchAxis(x.getType()) && !axes.empty() && axes[0] == 0 &&
+        (dim0(x) != 1 || !r.getKeepdims()))
       return error(op, "a reduction over the batch axis (the program runs "
                        "one image at a time)");
     std::vector<int64_t> params = {int64_t(kind), r.getKeepdims() ? 1 : 0};
@@ -319,7 +330,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::GemmOp g) -> LogicalResult {
         // Rows of A (and of a C with rows) are the images; a transposed A
         // has them on axis 1.
-        if (g.getTransA() && dim0(g.getOutput()) != 1)
+        if (batchAxis(g.getOutput().getType()) && g.getTransA() &&
+            dim0(g.getOutput()) != 1)
           return error(op, "a gemm with a transposed A whose rows are the "
                            "batch axis (the program runs one image at a "
                            "time)");
@@ -342,7 +354,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         int64_t full = std::max<int64_t>({ra, rb, 2});
         SmallVector<bool> roles = {full >= 3 ? ra == full : ra == 2,
                                    full >= 3 && rb == full};
-        if (!roles[0] && !roles[1] && rankOf(mm.getOutput()) &&
+        if (!roles[0] && !roles[1] && batchAxis(mm.getOutput().getType()) &&
             dim0(mm.getOutput()) != 1)
           return error(op, "a matmul whose output's axis 0 is not the batch "
                            "axis (the program runs one image at a time)");
@@ -373,7 +385,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       })
       .Case([&](nn::SoftmaxOp s) -> LogicalResult {
         auto type = cast<RankedTensorType>(s.getInput().getType());
-        if (s.getAxis() == 0 && type.getDimSize(0) != 1)
+        if (batchAxis(type) && s.getAxis() == 0 && type.getDimSize(0) != 1)
           return error(op, "softmax over the batch axis (the program runs "
                            "one image at a time)");
         uint32_t in = tensorOf(s.getInput());
@@ -383,7 +395,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       })
       .Case([&](nn::TransposeOp t) -> LogicalResult {
         auto type = cast<RankedTensorType>(t.getInput().getType());
-        if (t.getPerm()[0] != 0 && type.getDimSize(0) != 1)
+        if (batchAxis(type) && t.getPerm()[0] != 0 && type.getDimSize(0) != 1)
           return error(op, "a transpose that moves the batch axis (the "
                            "program runs one image at a time)");
         uint32_t in = tensorOf(t.getInput());
@@ -394,7 +406,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       })
       .Case([&](nn::ConcatOp c) -> LogicalResult {
         auto type = cast<RankedTensorType>(c.getOutput().getType());
-        if (c.getAxis() == 0 && type.getDimSize(0) != 1)
+        if (batchAxis(type) && c.getAxis() == 0 && type.getDimSize(0) != 1)
           return error(op, "a concat along the batch axis (the program runs "
                            "one image at a time)");
         std::vector<uint32_t> ins;
@@ -410,7 +422,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         std::vector<int64_t> start(rank, 0), step(rank, 1);
         for (size_t k = 0; k < sl.getAxes().size(); ++k) {
           int64_t a = sl.getAxes()[k];
-          if (a == 0 && type.getDimSize(0) != 1)
+          if (batchAxis(type) && a == 0 && type.getDimSize(0) != 1)
             return error(op, "a slice of the batch axis (the program runs "
                              "one image at a time)");
           nn::shapes::SliceAxis s = nn::shapes::resolveSliceAxis(
@@ -445,7 +457,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         bool sameAxis0 = rankOf(e.getInput()) > 0 &&
                          rankOf(e.getOutput()) == rankOf(e.getInput()) &&
                          dim0(e.getInput()) == out0;
-        if (out0 != 1 && !sameAxis0)
+        if (batchAxis(e.getOutput().getType()) && out0 != 1 && !sameAxis0)
           return error(op, "an expand along the batch axis (the program "
                            "runs one image at a time)");
         return nnSegment(K::FloatExpand, {e.getInput()}, {true}, {});
@@ -456,7 +468,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                          {true, true, true}, {});
       })
       .Case([&](nn::ResizeOp r) -> LogicalResult {
-        if (dim0(r.getOutput()) != dim0(r.getInput()))
+        if (batchAxis(r.getInput().getType()) &&
+            dim0(r.getOutput()) != dim0(r.getInput()))
           return error(op, "a resize of the batch axis (the program runs one "
                            "image at a time)");
         rk::ResizeParams rp;

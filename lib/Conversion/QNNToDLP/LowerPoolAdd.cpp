@@ -221,15 +221,17 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
 
 LogicalResult Lowering::lowerHostConv(qnn::ConvOp op) {
   auto xt = cast<RankedTensorType>(op.getInput().getType());
-  if (xt.getRank() != 4)
-    return error(op, "host convolutions are 2-D only");
+  if (xt.getRank() != 4 && xt.getRank() != 3)
+    return error(op, "only 1-D and 2-D convolutions");
+  bool oneD = xt.getRank() == 3; // as 2-D over one row
   auto wt = cast<RankedTensorType>(op.getWeight().getType());
   auto wConst = op.getWeight().getDefiningOp<qnn::ConstantOp>();
   auto codes = wConst ? readI8Constant(wConst.getValue()) : std::nullopt;
   if (!codes)
     return error(op, "cannot read the weight constant");
-  int64_t O = wt.getDimSize(0), Cg = wt.getDimSize(1), kh = wt.getDimSize(2),
-          kw = wt.getDimSize(3), group = op.getGroup();
+  int64_t O = wt.getDimSize(0), Cg = wt.getDimSize(1),
+          kh = oneD ? 1 : wt.getDimSize(2), kw = wt.getShape().back(),
+          group = op.getGroup();
   Attribute enc = wt.getEncoding();
   auto fin = qnn::encodingOf<qnn::FmapAttr>(op.getInput().getType());
   auto fout = qnn::encodingOf<qnn::FmapAttr>(op.getOutput().getType());
@@ -281,15 +283,20 @@ LogicalResult Lowering::lowerHostConv(qnn::ConvOp op) {
   s.kind = dlprt::HostOpKind::Conv;
   s.inputs.push_back(tensorOf(op.getInput()));
   s.outputs.push_back(tensorOf(op.getOutput()));
-  s.params = {group,
-              kh,
-              kw,
-              op.getStrides()[0],
-              op.getStrides()[1],
-              op.getPads()[0],
-              op.getPads()[1],
-              at(op.getDilations(), 0),
-              at(op.getDilations(), 1)};
+  ArrayRef<int64_t> st = op.getStrides(), pads = op.getPads();
+  if (oneD)
+    s.params = {group, 1,     kw, 1, st[0], 0, pads[0],
+                1,     at(op.getDilations(), 0)};
+  else
+    s.params = {group,
+                kh,
+                kw,
+                st[0],
+                st[1],
+                pads[0],
+                pads[1],
+                at(op.getDilations(), 0),
+                at(op.getDilations(), 1)};
   s.constBytes = bytes.size();
   s.constOffset = addConst(bytes);
   host.push_back(std::move(s));

@@ -101,6 +101,14 @@ public:
   uint64_t dataBytes = 0;
   std::vector<TensorRec> tensors;
   std::vector<uint32_t> inputs, outputs;
+  /// Every model input has a static batch of 1: the program is the whole
+  /// model, no tensor's axis 0 is a batch axis to keep images apart on (a
+  /// ViT's [197, 12, 64] heads are just a tensor), and dlp-run's images
+  /// are independent runs of it.
+  bool singleImage = false;
+  /// Whether axis 0 of a tensor of `type` is a batch axis (extent 1 in the
+  /// per-image program): not in a single-image model.
+  bool batchAxis(mlir::Type type) const;
   std::vector<dlprt::HostSegment> host;
   unsigned numGemms = 0, layerIndex = 0;
   /// GEMM layers with bank-resident weights so far (they alternate banks).
@@ -139,6 +147,10 @@ public:
   mlir::LogicalResult lowerPool(mlir::Operation *op);
   mlir::LogicalResult lowerEltwise(mlir::Operation *op);
   mlir::LogicalResult lowerHostConv(qnn::ConvOp op);
+  /// Whether a conv runs on the PE array: ungrouped, and its kernel,
+  /// stride, dilation and top / left pads fit the GEMM's fields (else the
+  /// host's int8 conv runs it, lowerHostConv).
+  bool onArray(qnn::ConvOp op);
   mlir::LogicalResult lowerHostConcat(qnn::ConcatOp op);
   /// qnn.table as a Table host segment (the tables in CONST).
   mlir::LogicalResult lowerHostTable(qnn::TableOp op);

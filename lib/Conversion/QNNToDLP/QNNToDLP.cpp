@@ -89,7 +89,7 @@ int Lowering::tensorOf(Value v) {
   TensorRec r;
   r.name = v.getDefiningOp() ? layerName(v.getDefiningOp()) : "input";
   r.shape.assign(type.getShape().begin(), type.getShape().end());
-  if (!r.shape.empty())
+  if (batchAxis(type))
     r.shape[0] = 1;
   if (!fmap) {
     // A float tensor of a host float segment: row-major, C = elements.
@@ -228,6 +228,19 @@ void Lowering::planConcats(func::FuncOp f) {
   });
 }
 
+bool Lowering::onArray(qnn::ConvOp op) {
+  if (op.getGroup() != 1)
+    return false;
+  // The GEMM's 4-bit kernel, stride, dilation and top / left pad fields.
+  auto wt = cast<RankedTensorType>(op.getWeight().getType());
+  auto small = [](ArrayRef<int64_t> a) {
+    return llvm::all_of(a, [](int64_t v) { return v <= 15; });
+  };
+  ArrayRef<int64_t> pads = op.getPads();
+  return small(wt.getShape().drop_front(2)) && small(op.getStrides()) &&
+         small(op.getDilations()) && small(pads.take_front(pads.size() / 2));
+}
+
 /// A non-overlapping max / average pool (kernel = stride, no padding or
 /// dilation, floor mode unless the rows divide) or a residual add whose
 /// other operand is computed earlier, fed only by a conv: the conv's output
@@ -238,7 +251,7 @@ void Lowering::planFusion(func::FuncOp f) {
   for (Operation &op : f.getBody().front())
     order[&op] = n++;
   f.walk([&](qnn::ConvOp conv) {
-    if (conv.getGroup() != 1 || !conv.getOutput().hasOneUse() ||
+    if (!onArray(conv) || !conv.getOutput().hasOneUse() ||
         cast<RankedTensorType>(conv.getOutput().getType()).getRank() != 4)
       return;
     Operation *user = *conv.getOutput().getUsers().begin();
@@ -359,7 +372,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return success();
       })
       .Case([&](qnn::ConvOp c) {
-        return c.getGroup() == 1 ? lowerConv(c) : lowerHostConv(c);
+        return onArray(c) ? lowerConv(c) : lowerHostConv(c);
       })
       .Case([&](qnn::FullyConnectedOp fc) { return lowerFullyConnected(fc); })
       .Case([&](qnn::TableOp t) { return lowerHostTable(t); })
@@ -406,7 +419,17 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       });
 }
 
+bool Lowering::batchAxis(Type type) const {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return !singleImage && t && t.getRank() > 0;
+}
+
 LogicalResult Lowering::run(func::FuncOp f) {
+  singleImage = f.getNumArguments() > 0;
+  for (BlockArgument a : f.getArguments()) {
+    auto t = dyn_cast<RankedTensorType>(a.getType());
+    singleImage &= t && t.getRank() > 0 && t.getDimSize(0) == 1;
+  }
   for (BlockArgument a : f.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(a.getType());
     // Quantized inputs are feature maps (rank 2-4); float inputs of host

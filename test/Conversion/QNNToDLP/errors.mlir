@@ -1,17 +1,5 @@
 // RUN: dlp-opt %s -split-input-file --convert-qnn-to-dlp=target=%configs/small.json -verify-diagnostics
 
-// A binary host op may have one float constant operand, not two.
-func.func @main(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
-  %c = arith.constant dense<2.0> : tensor<1x8xf32>
-  %c2 = arith.constant dense<3.0> : tensor<1x8xf32>
-  // expected-error @+1 {{for target 'small': a float constant operand of a host op is only supported for one operand of a binary op}}
-  %m = nn.mul %c, %c2 : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
-  %a = nn.add %x, %m : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
-  return %a : tensor<1x8xf32>
-}
-
-// -----
-
 // A weight that is not a constant must not have rows on the batch axis:
 // the program runs one image at a time and would split it.
 func.func @main(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>) -> tensor<1x4xf32> {
