@@ -10,6 +10,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace dlp;
 using namespace dlp::eval;
@@ -335,6 +337,56 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
     error = "expected " + std::to_string(im.numArgs) + " input(s), got " +
             std::to_string(inputs.size());
     return false;
+  }
+  // A single-image function given N images (axis 0 of every input, the
+  // other axes as declared): N runs, as dlp-run does; results along axis 0
+  // (an output whose axis 0 is not 1: on a new leading axis).
+  int64_t images = 0;
+  if (im.singleImage)
+    for (unsigned i = 0; i < im.numArgs; ++i) {
+      const Tensor &t = inputs[i];
+      auto type = cast<RankedTensorType>(im.func.getArgument(i).getType());
+      bool same = t.rank() == type.getRank() &&
+                  llvm::equal(t.shape().drop_front(),
+                              type.getShape().drop_front());
+      images = same && (!images || t.dim(0) == images) ? t.dim(0) : -1;
+    }
+  if (images > 1) {
+    SmallVector<SmallVector<Tensor>> per(im.numArgs);
+    for (int64_t n = 0; n < images; ++n) {
+      SmallVector<Tensor> one, out;
+      for (const Tensor &t : inputs) {
+        SmallVector<int64_t> shape(t.shape());
+        shape[0] = 1;
+        size_t bytes = size_t(t.numElements() / images) * elemSize(t.elemType());
+        one.push_back(Tensor::view(shape, t.elemType(),
+                                   t.as<char>() + n * bytes));
+      }
+      if (!run(one, out, error, dump)) {
+        error = "image " + std::to_string(n) + ": " + error;
+        return false;
+      }
+      if (n == 0)
+        per.assign(out.size(), {});
+      for (size_t k = 0; k < out.size(); ++k)
+        per[k].push_back(out[k]);
+    }
+    outputs.clear();
+    for (SmallVector<Tensor> &imgs : per) {
+      SmallVector<int64_t> shape(imgs[0].shape());
+      if (!shape.empty() && shape[0] == 1)
+        shape[0] = images;
+      else
+        shape.insert(shape.begin(), images);
+      Tensor all = Tensor::alloc(shape, imgs[0].elemType());
+      size_t bytes =
+          size_t(imgs[0].numElements()) * elemSize(imgs[0].elemType());
+      for (int64_t n = 0; n < images; ++n)
+        std::memcpy(all.mutableAs<char>() + n * bytes,
+                    imgs[size_t(n)].as<char>(), bytes);
+      outputs.push_back(std::move(all));
+    }
+    return true;
   }
   SmallVector<Tensor> slots(im.constants.begin(), im.constants.end());
   for (unsigned i = 0; i < im.numArgs; ++i) {
