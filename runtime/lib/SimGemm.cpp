@@ -531,7 +531,9 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   if (nt > 1) // enough chunks for the threads
     mcMax = std::min(mcMax, std::max<size_t>(
                                 igemm::kNR, (M + 2 * nt - 1) / (2 * nt)));
-  if (amx && nt > 1 && mcMax > kernels::amx::kTileRows)
+  // (AMX tiles take 16 rows; the VNNI kernel any number.)
+  if (amx && amx->amxKernel != kernels::amx::Kernel::Vnni && nt > 1 &&
+      mcMax > kernels::amx::kTileRows)
     mcMax -= mcMax % kernels::amx::kTileRows;
   size_t chunks = (M + mcMax - 1) / mcMax;
 
