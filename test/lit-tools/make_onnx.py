@@ -60,7 +60,9 @@ class G:
     def model(self, graph_name, outs, shape=None):
         outs = [outs] if isinstance(outs, str) else outs
         g = helper.make_graph(self.nodes, graph_name, self.inputs,
-                              [helper.make_tensor_value_info(o, F, shape) for o in outs],
+                              [helper.make_tensor_value_info(
+                                  o, getattr(self, "out_types", {}).get(o, F), shape)
+                               for o in outs],
                               self.inits)
         m = helper.make_model(g, producer_name="make_onnx.py",
                               opset_imports=[helper.make_opsetid("", self.opset)])
@@ -466,6 +468,15 @@ def _(g):  # ConvNeXt's residual: x + 1e-8 * branch(x), per channel
     g.inits.append(numpy_helper.from_array(np.full([8, 1, 1], 1e-8, np.float32), "gamma"))
     s = g.n("Mul", [c2, "gamma"], "scale0")
     return g.n("Add", [c1, s], "add0", "y")
+
+
+@reg("argmax_classifier")
+def _(g):  # logits -> class index (int64 output), last index on ties
+    g.out_types = {"y": TensorProto.INT64}
+    fc = g.n("Gemm", [g.x([2, 6]), g.w("w", [4, 6]), g.w("b", [4])], "fc0", transB=1)
+    g.nodes.append(helper.make_node("ArgMax", [fc], ["y"], name="argmax0", axis=1,
+                                    keepdims=0, select_last_index=1))
+    return "y"
 
 
 @reg("sum3")

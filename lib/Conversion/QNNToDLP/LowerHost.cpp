@@ -138,7 +138,11 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
   // must be a constant (copied in whole) or have extent 1 on axis 0.
   auto perImage = [&](Value v) -> LogicalResult {
     auto t = cast<RankedTensorType>(v.getType());
-    if (isConst(v) && batchAxis(t) && t.getDimSize(0) != 1)
+    // (A constant of lower rank than the result broadcasts from the last
+    // axes: it does not reach axis 0.)
+    bool belowRank = op->getNumResults() == 1 &&
+                     t.getRank() < cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+    if (isConst(v) && batchAxis(t) && !belowRank && t.getDimSize(0) != 1)
       return error(op, "a constant operand along the batch axis (the program "
                        "runs one image at a time)");
     return success();

@@ -79,13 +79,16 @@ ArrayRef<ONNXOpSupport> dlp::getSupportedONNXOps() {
 namespace {
 /// Converts a graph input/output TypeProto into a tensor type.
 FailureOr<RankedTensorType> convertType(const onnx::ValueInfoProto &info,
-                                        Location loc, StringRef what) {
+                                        Location loc, StringRef what,
+                                        bool integerOk = false) {
   if (!info.type().has_tensor_type())
     return emitError(loc) << what << " '" << info.name()
                           << "' is not a tensor (sequence/map/optional types "
                              "are not supported)";
   const auto &tt = info.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT)
+  bool integer = tt.elem_type() == onnx::TensorProto::INT64 ||
+                 tt.elem_type() == onnx::TensorProto::INT32;
+  if (tt.elem_type() != onnx::TensorProto::FLOAT && !(integerOk && integer))
     return emitError(loc) << what << " '" << info.name() << "' has element type "
                           << dtypeName(tt.elem_type())
                           << "; only float32 is supported";
@@ -286,10 +289,17 @@ OwningOpRef<ModuleOp> importModel(onnx::ModelProto &model, StringRef source,
     // write shape inference's sizes, which for a ceil-mode pool whose last
     // window would start in the padding count a window torch and
     // onnxruntime drop.
+    // An integer output (ArgMax's indices) is computed in float32, exact
+    // for integers up to 2^24, and written as such.
     FailureOr<RankedTensorType> declared =
-        convertType(out, fileLoc, "graph output");
+        convertType(out, fileLoc, "graph output", /*integerOk=*/true);
     if (failed(declared))
       return nullptr;
+    if (out.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
+      emitWarning(fileLoc) << "graph output '" << out.name() << "' has element type "
+                           << dtypeName(out.type().tensor_type().elem_type())
+                           << "; its values are computed and written as "
+                              "float32";
     auto ours = cast<RankedTensorType>(v->getType());
     bool agree = ours.getRank() == declared->getRank();
     for (int64_t d = 0; agree && d < ours.getRank(); ++d)

@@ -140,6 +140,65 @@ LogicalResult buildReduce(NodeContext &nc) {
   return success();
 }
 
+/// ArgMax / ArgMin (`IsMax`): the first (or with select_last_index the
+/// last) position of the extreme along `axis`, as float indices (exact up
+/// to 2^24): where(x == extreme(x), arange, sentinel) reduced by min (or
+/// max), each part at "<node>/<part>".
+template <bool IsMax>
+LogicalResult buildArgExtreme(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xs = NodeContext::shapeOf(*x);
+  int64_t rank = xs.size();
+  if (rank == 0)
+    return nc.error() << "the input must have rank 1 or more";
+  FailureOr<int64_t> axis = nc.normAxis(nc.attrInt("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  int64_t extent = xs[*axis];
+  if (ShapedType::isDynamic(extent))
+    return nc.error() << "the axis has a dynamic extent; pin it with "
+                         "--input-shape";
+  if (extent > (int64_t(1) << 24))
+    return nc.error() << "the axis is longer than 2^24 (float indices)";
+  bool last = nc.attrInt("select_last_index", 0) != 0;
+  auto keep = nc.b.getBoolAttr(true);
+  auto ax = nc.i64s({*axis});
+  FailureOr<Value> m =
+      IsMax ? nc.createPart<nn::ReduceMaxOp>("extreme", *x, ax, keep)
+            : nc.createPart<nn::ReduceMinOp>("extreme", *x, ax, keep);
+  if (failed(m))
+    return failure();
+  FailureOr<Value> hit = nc.createPart<nn::EqualOp>("hit", *x, *m);
+  if (failed(hit))
+    return failure();
+  // Positions along the axis, broadcast over the axes after it.
+  SmallVector<int64_t> dims = {extent};
+  dims.append(size_t(rank - 1 - *axis), 1);
+  std::vector<float> pos(static_cast<size_t>(extent));
+  for (int64_t i = 0; i < extent; ++i)
+    pos[size_t(i)] = float(i);
+  FailureOr<Value> idx = nc.floatConstant("positions", dims, std::move(pos));
+  FailureOr<Value> none =
+      nc.floatConstant("none", {}, {last ? -1.0f : float(extent)});
+  if (failed(idx) || failed(none))
+    return failure();
+  FailureOr<Value> cand = nc.createPart<nn::WhereOp>("candidates", *hit,
+                                                     *idx, *none);
+  if (failed(cand))
+    return failure();
+  auto keepOut = nc.b.getBoolAttr(nc.attrInt("keepdims", 1) != 0);
+  FailureOr<Value> y = last ? nc.create<nn::ReduceMaxOp>(*cand, ax, keepOut)
+                            : nc.create<nn::ReduceMinOp>(*cand, ax, keepOut);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Comparisons and Where
 //===----------------------------------------------------------------------===//
@@ -218,6 +277,8 @@ const OpTableEntry kTable[] = {
     {"GreaterOrEqual", 12, 17, buildCompare<Cmp::Ge>},
     {"Less", 7, 17, buildCompare<Cmp::Lt>},
     {"LessOrEqual", 12, 17, buildCompare<Cmp::Le>},
+    {"ArgMax", 1, 17, buildArgExtreme<true>},
+    {"ArgMin", 1, 17, buildArgExtreme<false>},
     {"ReduceL1", 1, 17, buildReduce<Red::L1>},
     {"ReduceL2", 1, 17, buildReduce<Red::L2>},
     {"ReduceLogSum", 1, 17, buildReduce<Red::LogSum>},
