@@ -256,6 +256,18 @@ int dlp::driver::runEval(const EvalRequest &r) {
 
   Reference reference;
   OwningOpRef<ModuleOp> refModule;
+  // A model with a static batch of 1 runs several images one at a time;
+  // the reference keeps one image's layers.
+  if (!r.referencePath.empty() && func.getNumArguments() > 0) {
+    auto t = dyn_cast<RankedTensorType>(func.getArgument(0).getType());
+    if (t && t.getRank() && t.getDimSize(0) == 1 && inputs[0].rank() &&
+        inputs[0].dim(0) > 1) {
+      errs() << "dlp-eval: --reference compares one image of a model with a "
+                "static batch of 1 (the input holds "
+             << inputs[0].dim(0) << ")\n";
+      return 1;
+    }
+  }
   if (!r.referencePath.empty()) {
     refModule = load(r.referencePath);
     if (!refModule || failed(optimize(*refModule)) ||

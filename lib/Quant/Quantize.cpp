@@ -216,7 +216,9 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
     return {};
   // A constant (e.g. a learned token concatenated to a feature map) is its
   // own calibration: the rule of the table on its values per channel.
-  if (std::optional<FloatConstant> c = readFloatConstant(v)) {
+  std::optional<FloatConstant> c =
+      t.getDimSize(0) == 1 ? readFloatConstant(v) : std::nullopt;
+  if (c) {
     int64_t C = t.getDimSize(1), inner = 1;
     for (int64_t d = 2; d < t.getRank(); ++d)
       inner *= t.getDimSize(d);
@@ -579,7 +581,7 @@ LogicalResult FuncQuantizer::convertAdd(nn::AddOp op) {
     ++numNarrowed;
   };
   narrow(x, fa, fb);
-  narrow(y, fb, fa);
+  narrow(y, fb, qnn::encodingOf<qnn::FmapAttr>(x.getType()));
   DenseI32ArrayAttr lo, hi;
   actBounds(act, outFrac, lo, hi);
   b.setInsertionPoint(op);

@@ -91,6 +91,8 @@ Error checkReduce(const Program &p, size_t i, const HostSegment &h) {
     else if (h.params[1])
       want.push_back(1);
   }
+  if (want.empty()) // a scalar is stored as one element
+    want = {1};
   if (next != h.params.size())
     return segError(i, h, "axis " + Twine(h.params[next]) + " (param " +
                               Twine(next) +

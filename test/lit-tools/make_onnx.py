@@ -479,6 +479,23 @@ def _(g):  # logits -> class index (int64 output), last index on ties
     return "y"
 
 
+@reg("argmax_row")
+def _(g):  # ArgMax over a row (the lit test feeds it a NaN)
+    g.out_types = {"y": TensorProto.INT64}
+    g.nodes.append(helper.make_node("ArgMax", [g.x([1, 5])], ["y"], name="argmax0", axis=1,
+                                    keepdims=0))
+    return "y"
+
+
+single("mvn_tiny", "MeanVarianceNormalization", [1, 3, 4, 4])
+
+
+@reg("conv_sum_all", shape=[])
+def _(g):  # a conv, then the sum of everything: a scalar result
+    c = g.n("Conv", [g.x([1, 3, 8, 8]), g.w("w", [4, 3, 3, 3])], "conv0", pads=[1, 1, 1, 1])
+    return g.n("ReduceSum", [c, g.c("axes", [0, 1, 2, 3])], "rs0", "y", keepdims=0)
+
+
 @reg("sum3")
 def _(g):  # three inputs, the last broadcast
     return g.n("Sum", [g.x([2, 3], "a"), g.x([2, 3], "b"), g.x([3], "c")], "sum0", "y")

@@ -128,6 +128,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     r.shape.assign(type.getShape().begin(), type.getShape().end());
     if (batchAxis(type))
       r.shape[0] = 1;
+    if (r.shape.empty())
+      r.shape = {1};
     tensors.push_back(std::move(r));
     return success();
   };

@@ -91,6 +91,8 @@ int Lowering::tensorOf(Value v) {
   r.shape.assign(type.getShape().begin(), type.getShape().end());
   if (batchAxis(type))
     r.shape[0] = 1;
+  if (r.shape.empty()) // a scalar (a full reduction): one element
+    r.shape = {1};
   if (!fmap) {
     // A float tensor of a host float segment: row-major, C = elements.
     r.isFloat = true;

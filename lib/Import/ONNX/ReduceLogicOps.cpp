@@ -172,7 +172,17 @@ LogicalResult buildArgExtreme(NodeContext &nc) {
             : nc.createPart<nn::ReduceMinOp>("extreme", *x, ax, keep);
   if (failed(m))
     return failure();
-  FailureOr<Value> hit = nc.createPart<nn::EqualOp>("hit", *x, *m);
+  FailureOr<Value> eq = nc.createPart<nn::EqualOp>("equal", *x, *m);
+  // The extreme is NaN where a NaN is on the axis: those positions hit
+  // (x != x), as numpy's argmax takes the first NaN.
+  FailureOr<Value> self = nc.createPart<nn::EqualOp>("not_nan", *x, *x);
+  FailureOr<Value> one = nc.floatConstant("one", {}, {1.0f});
+  if (failed(eq) || failed(self) || failed(one))
+    return failure();
+  FailureOr<Value> nan = nc.createPart<nn::SubOp>("nan", *one, *self);
+  if (failed(nan))
+    return failure();
+  FailureOr<Value> hit = nc.createPart<nn::MaxOp>("hit", *eq, *nan);
   if (failed(hit))
     return failure();
   // Positions along the axis, broadcast over the axes after it.

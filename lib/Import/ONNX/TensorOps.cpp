@@ -297,9 +297,8 @@ FailureOr<NormParts> normParts(NodeContext &nc, Value x,
   return NormParts{*mean, *d, *sd};
 }
 
-/// MeanVarianceNormalization: (x - mean) / sqrt(var) over `axes` (default
-/// 0, 2, 3; onnxruntime adds 1e-9 to the deviation, here to the variance:
-/// the same where var is not 0, and 0 where it is).
+/// MeanVarianceNormalization: (x - mean) / (sqrt(var) + 1e-9) over `axes`
+/// (default 0, 2, 3), as ONNX defines it.
 LogicalResult buildMeanVarianceNorm(NodeContext &nc) {
   if (failed(nc.checkAttrs({"axes"})))
     return failure();
@@ -314,10 +313,14 @@ LogicalResult buildMeanVarianceNorm(NodeContext &nc) {
     return failure();
   if (axes->empty())
     return nc.error() << "axes must not be empty";
-  FailureOr<NormParts> parts = normParts(nc, *x, *axes, 1e-9f);
-  if (failed(parts))
+  FailureOr<NormParts> parts = normParts(nc, *x, *axes, 0.0f);
+  FailureOr<Value> eps = nc.floatConstant("std_epsilon", {}, {1e-9f});
+  if (failed(parts) || failed(eps))
     return failure();
-  FailureOr<Value> y = nc.create<nn::DivOp>(parts->deviation, parts->std);
+  FailureOr<Value> d = nc.createPart<nn::AddOp>("std_eps", parts->std, *eps);
+  if (failed(d))
+    return failure();
+  FailureOr<Value> y = nc.create<nn::DivOp>(parts->deviation, *d);
   if (failed(y))
     return failure();
   nc.setOutput(0, *y);
