@@ -496,6 +496,11 @@ def _(g):  # a conv, then the sum of everything: a scalar result
     return g.n("ReduceSum", [c, g.c("axes", [0, 1, 2, 3])], "rs0", "y", keepdims=0)
 
 
+@reg("tile")
+def _(g):  # torch's repeat: 2 x 1 x 3
+    return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")
+
+
 @reg("sum3")
 def _(g):  # three inputs, the last broadcast
     return g.n("Sum", [g.x([2, 3], "a"), g.x([2, 3], "b"), g.x([3], "c")], "sum0", "y")

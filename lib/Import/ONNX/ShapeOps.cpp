@@ -461,8 +461,53 @@ LogicalResult buildDepthSpace(NodeContext &nc) {
   return success();
 }
 
+/// Tile (torch's repeat): along each axis with a repeat count r > 1, a
+/// concat of r copies (parts "<node>/axis<d>" but the last).
+LogicalResult buildTile(NodeContext &nc) {
+  if (failed(nc.checkAttrs({})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> reps = nc.constInts(1, "repeats");
+  if (failed(reps))
+    return failure();
+  int64_t rank = NodeContext::shapeOf(*x).size();
+  if (int64_t(reps->size()) != rank)
+    return nc.error() << "repeats has " << reps->size()
+                      << " entries for an input of rank " << rank;
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if ((*reps)[d] < 1)
+      return nc.error() << "repeat count " << (*reps)[d] << " on axis " << d
+                        << " (must be at least 1)";
+    if ((*reps)[d] > 4096)
+      return nc.error() << "repeat count " << (*reps)[d] << " on axis " << d
+                        << " (at most 4096 are supported)";
+    if ((*reps)[d] > 1)
+      axes.push_back(d);
+  }
+  Value y = *x;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t d = axes[i];
+    SmallVector<Value> copies(size_t((*reps)[d]), y);
+    auto ax = nc.b.getI64IntegerAttr(d);
+    FailureOr<Value> c =
+        i + 1 == axes.size()
+            ? nc.create<nn::ConcatOp>(copies, ax)
+            : nc.createPart<nn::ConcatOp>("axis" + std::to_string(d), copies,
+                                          ax);
+    if (failed(c))
+      return failure();
+    y = *c;
+  }
+  nc.setOutput(0, y);
+  return success();
+}
+
 const OpTableEntry kTable[] = {
     {"Concat", 4, 17, buildConcat},
+    {"Tile", 6, 17, buildTile},
     {"DepthToSpace", 1, 17, buildDepthSpace<true>},
     {"SpaceToDepth", 1, 17, buildDepthSpace<false>},
     {"Flatten", 1, 17, buildFlatten},
