@@ -11,6 +11,7 @@
 
 #include "dlp/Driver/Eval.h"
 #include "dlp/Evaluator/Evaluator.h"
+#include "dlp/Support/ModelBatch.h"
 #include "dlp/Import/ONNX/ONNXImporter.h"
 #include "dlp/InitAll.h"
 #include "dlp/Quant/Calibration.h"
@@ -258,10 +259,8 @@ int dlp::driver::runEval(const EvalRequest &r) {
   OwningOpRef<ModuleOp> refModule;
   // A model with a static batch of 1 runs several images one at a time;
   // the reference keeps one image's layers.
-  if (!r.referencePath.empty() && func.getNumArguments() > 0) {
-    auto t = dyn_cast<RankedTensorType>(func.getArgument(0).getType());
-    if (t && t.getRank() && t.getDimSize(0) == 1 && inputs[0].rank() &&
-        inputs[0].dim(0) > 1) {
+  if (!r.referencePath.empty() && isSingleImage(func)) {
+    if (inputs[0].rank() && inputs[0].dim(0) > 1) {
       errs() << "dlp-eval: --reference compares one image of a model with a "
                 "static batch of 1 (the input holds "
              << inputs[0].dim(0) << ")\n";

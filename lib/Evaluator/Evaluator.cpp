@@ -5,6 +5,8 @@
 #include "NN/NNShapes.h"
 #include "dlp/Evaluator/Parallel.h"
 #include "dlp/Support/Constants.h"
+#include "dlp/Support/ModelBatch.h"
+#include "dlprt/Runtime.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/DenseMap.h"
@@ -235,11 +237,7 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
   for (BlockArgument arg : entry.getArguments())
     newSlot(arg);
   im.numArgs = entry.getNumArguments();
-  im.singleImage = im.numArgs > 0;
-  for (BlockArgument a : entry.getArguments()) {
-    auto t = dyn_cast<RankedTensorType>(a.getType());
-    im.singleImage &= t && t.getRank() > 0 && t.getDimSize(0) == 1;
-  }
+  im.singleImage = isSingleImage(func);
   for (Operation &op : entry) {
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       std::optional<FloatConstant> c = readFloatConstant(cst.getValue());
@@ -373,12 +371,8 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
     }
     outputs.clear();
     for (SmallVector<Tensor> &imgs : per) {
-      SmallVector<int64_t> shape(imgs[0].shape());
-      if (!shape.empty() && shape[0] == 1)
-        shape[0] = images;
-      else
-        shape.insert(shape.begin(), images);
-      Tensor all = Tensor::alloc(shape, imgs[0].elemType());
+      Tensor all = Tensor::alloc(dlprt::stackedShape(imgs[0].shape(), images),
+                                 imgs[0].elemType());
       size_t bytes =
           size_t(imgs[0].numElements()) * elemSize(imgs[0].elemType());
       for (int64_t n = 0; n < images; ++n)

@@ -142,15 +142,23 @@ std::vector<int> CalibrationTable::fracBits(llvm::StringRef name) const {
   return dlprt::num::fmapFracBits(it->second.range);
 }
 
-std::vector<int> CalibrationTable::fracBits(llvm::StringRef name,
-                                            int maxSpread) const {
-  std::vector<int> f = fracBits(name);
+std::vector<int> dlp::quant::cappedFracBits(const std::vector<double> &range,
+                                       int maxSpread) {
+  std::vector<int> f = dlprt::num::fmapFracBits(range);
   if (f.empty())
     return f;
   int cap = *std::min_element(f.begin(), f.end()) + maxSpread;
   for (int &v : f)
     v = std::min(v, cap);
   return f;
+}
+
+std::vector<int> CalibrationTable::fracBits(llvm::StringRef name,
+                                            int maxSpread) const {
+  auto it = tensors.find(name.str());
+  if (it == tensors.end())
+    return {};
+  return cappedFracBits(it->second.range, maxSpread);
 }
 
 std::string CalibrationTable::toJSON() const {

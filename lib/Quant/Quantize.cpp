@@ -17,6 +17,7 @@
 #include "dlp/Support/Proof.h"
 #include "dlprt/Npy.h"
 #include "dlp/Support/Constants.h"
+#include "dlp/Support/ModelBatch.h"
 #include "dlprt/Numerics.h"
 
 #include "dlp/Evaluator/Evaluator.h"
@@ -236,12 +237,8 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
         failedHard = true;
         return {};
       }
-    std::vector<int> f = dlprt::num::fmapFracBits(range);
-    int cap = *std::min_element(f.begin(), f.end()) + cfg.maxFracSpread;
-    SmallVector<int32_t> out;
-    for (int b : f)
-      out.push_back(std::min(b, cap));
-    return out;
+    std::vector<int> f = quant::cappedFracBits(range, cfg.maxFracSpread);
+    return SmallVector<int32_t>(f.begin(), f.end());
   }
   std::string name = quant::tensorName(v);
   std::vector<int> f = table.fracBits(name, cfg.maxFracSpread);
@@ -659,13 +656,7 @@ LogicalResult FuncQuantizer::convertClamp(Operation *op) {
 }
 
 LogicalResult FuncQuantizer::run() {
-  // The model's batch: the inputs' common static axis 0, else dynamic.
-  batch = ShapedType::kDynamic;
-  for (BlockArgument a : func.getArguments()) {
-    auto t = dyn_cast<RankedTensorType>(a.getType());
-    int64_t d = t && t.getRank() ? t.getDimSize(0) : ShapedType::kDynamic;
-    batch = a.getArgNumber() == 0 || d == batch ? d : ShapedType::kDynamic;
-  }
+  batch = modelBatch(func);
   SmallVector<Operation *> ops;
   for (Operation &op : func.getBody().front())
     if (isa<nn::NNDialect>(op.getDialect()))

@@ -22,6 +22,15 @@ using namespace llvm;
 
 namespace dlprt {
 
+std::vector<int64_t> stackedShape(ArrayRef<int64_t> shape, int64_t images) {
+  std::vector<int64_t> s(shape.begin(), shape.end());
+  if (!s.empty() && s[0] == 1)
+    s[0] = images;
+  else if (images > 1)
+    s.insert(s.begin(), images);
+  return s;
+}
+
 uint64_t logicalElements(const TensorDesc &t) {
   return uint64_t(t.C) * uint64_t(t.H) * uint64_t(t.W);
 }

@@ -286,15 +286,7 @@ int main(int argc, char **argv) {
   }
 
   for (size_t i = 0; i < outTensors.size(); ++i) {
-    // The images' results along axis 0 (a single-image model's output
-    // whose axis 0 is not 1: along a new leading axis, for several).
-    std::vector<int64_t> shape = outTensors[i]->shape;
-    if (shape.empty() || shape[0] != 1) {
-      if (batch > 1)
-        shape.insert(shape.begin(), batch);
-    } else {
-      shape[0] = batch;
-    }
+    std::vector<int64_t> shape = stackedShape(outTensors[i]->shape, batch);
     if (!outputPaths.empty()) {
       std::string err;
       if (!writeNpy(outputPaths[i], shape, results[i].data(), err))

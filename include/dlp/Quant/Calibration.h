@@ -37,6 +37,12 @@ struct TensorRange {
   std::vector<double> range;  // per channel
 };
 
+/// Fractional bits of every channel of a tensor with per-channel ranges
+/// `range` (TF2's rule), each capped at the smallest plus `maxSpread` (the
+/// quantizer's max-frac-spread).
+std::vector<int> cappedFracBits(const std::vector<double> &range,
+                                int maxSpread);
+
 /// Ranges keyed by tensor name: the layer name of the producing op (see
 /// eval::Evaluator::layerName) or the argument's name.
 struct CalibrationTable {

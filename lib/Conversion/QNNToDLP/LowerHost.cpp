@@ -61,24 +61,21 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     return v.getDefiningOp() &&
            v.getDefiningOp()->getName().getStringRef() == "arith.constant";
   };
-  // Operands are tensors in DDR; a binary op may have one float constant
-  // operand (stored in CONST).
+  // Operands are tensors in DDR. A binary op with one float constant
+  // operand keeps it in CONST, named by its params (constInParams); the
+  // float operators take constant operands as FloatConst tensors, and so
+  // do other ops (a quantize of a constant token, a binary op of two
+  // constants: constTensors, made below).
   unsigned consts = llvm::count_if(op->getOperands(), isConst);
-  // The float operators take constant operands as FloatConst tensors.
   bool nnOperator =
       isa<nn::ConvOp, nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp,
           nn::MatMulOp, nn::GemmOp, nn::FullyConnectedOp, nn::LRNOp,
           nn::BatchNormOp, nn::PadOp, nn::ConvTransposeOp, nn::WhereOp>(op);
-  // Other ops (a quantize of a constant token, a binary op of two
-  // constants) read theirs from FloatConst tensors, made below.
-  bool constTensors =
-      consts && !nnOperator &&
-      (!isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp, nn::MaxOp,
-            nn::MinOp, nn::PowOp, nn::EqualOp, nn::LessOp,
-            nn::LessEqualOp>(op) ||
-       consts > 1);
-  if (constTensors)
-    consts = 0;
+  bool constInParams =
+      consts == 1 && isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp,
+                         nn::MaxOp, nn::MinOp, nn::PowOp, nn::EqualOp,
+                         nn::LessOp, nn::LessEqualOp>(op);
+  bool constTensors = consts && !nnOperator && !constInParams;
   auto unary = [&](rk::FloatUnaryOp u, float a = 0,
                    float b = 0) -> LogicalResult {
     uint32_t in = tensorOf(op->getOperand(0));
@@ -87,7 +84,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     return success();
   };
   auto binary = [&](rk::FloatBinaryOp b) -> LogicalResult {
-    if (!consts) {
+    if (!constInParams) {
       uint32_t x = tensorOf(op->getOperand(0)),
                y = tensorOf(op->getOperand(1));
       hostSegment(loc, K::FloatBinary, {x, y}, tensorOf(op->getResult(0)),

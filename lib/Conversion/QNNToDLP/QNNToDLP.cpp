@@ -12,6 +12,7 @@
 #include "TileSearch.h"
 #include "dlp/Conversion/Passes.h"
 #include "dlp/Support/Constants.h"
+#include "dlp/Support/ModelBatch.h"
 #include "dlprt/kernels/ChannelMul.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -427,11 +428,7 @@ bool Lowering::batchAxis(Type type) const {
 }
 
 LogicalResult Lowering::run(func::FuncOp f) {
-  singleImage = f.getNumArguments() > 0;
-  for (BlockArgument a : f.getArguments()) {
-    auto t = dyn_cast<RankedTensorType>(a.getType());
-    singleImage &= t && t.getRank() > 0 && t.getDimSize(0) == 1;
-  }
+  singleImage = isSingleImage(f);
   for (BlockArgument a : f.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(a.getType());
     // Quantized inputs are feature maps (rank 2-4); float inputs of host

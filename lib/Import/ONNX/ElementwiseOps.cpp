@@ -156,26 +156,6 @@ LogicalResult buildPRelu(NodeContext &nc) {
   return success();
 }
 
-FailureOr<Value> expLinear(NodeContext &nc, Value x, float alpha, float div,
-                           bool last);
-
-/// Elu(x) = x for x > 0, alpha * (exp(x) - 1) otherwise, imported as
-/// relu(x) + alpha * (exp(x - relu(x)) - 1): x - relu(x) = min(x, 0)
-/// exactly, and for x > 0 the second term is alpha * (exp(0) - 1) = 0.
-LogicalResult buildElu(NodeContext &nc) {
-  if (failed(nc.checkAttrs({"alpha"})))
-    return failure();
-  FailureOr<Value> x = nc.input(0);
-  if (failed(x))
-    return failure();
-  FailureOr<Value> y =
-      expLinear(nc, *x, nc.attrFloat("alpha", 1.0f), 1, true);
-  if (failed(y))
-    return failure();
-  nc.setOutput(0, *y);
-  return success();
-}
-
 /// relu(x) + alpha * (exp(min(x, 0) / div) - 1): Elu, Celu (div = alpha)
 /// and the part of Selu; `last`: the node's result (else a part, "sum").
 FailureOr<Value> expLinear(NodeContext &nc, Value x, float alpha, float div,
@@ -208,6 +188,23 @@ FailureOr<Value> expLinear(NodeContext &nc, Value x, float alpha, float div,
     return failure();
   return last ? nc.create<nn::AddOp>(pos, *scaled)
               : nc.createPart<nn::AddOp>("sum", pos, *scaled);
+}
+
+/// Elu(x) = x for x > 0, alpha * (exp(x) - 1) otherwise, imported as
+/// relu(x) + alpha * (exp(x - relu(x)) - 1): x - relu(x) = min(x, 0)
+/// exactly, and for x > 0 the second term is alpha * (exp(0) - 1) = 0.
+LogicalResult buildElu(NodeContext &nc) {
+  if (failed(nc.checkAttrs({"alpha"})))
+    return failure();
+  FailureOr<Value> x = nc.input(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y =
+      expLinear(nc, *x, nc.attrFloat("alpha", 1.0f), 1, true);
+  if (failed(y))
+    return failure();
+  nc.setOutput(0, *y);
+  return success();
 }
 
 /// Selu(x) = gamma * (x for x > 0, alpha * (exp(x) - 1) otherwise): gamma

@@ -124,6 +124,8 @@ LogicalResult gatherRuntimeData(NodeContext &nc, const ConstTensor &idx) {
   for (size_t i = 1; i < k.size() && even; ++i)
     even = k[i] - k[i - 1] == step;
   bool last = idx.dims.size() == 1;
+  // n indices from `start`, `st` apart: the node's result when `part` is
+  // empty, else "<node>/<part>".
   auto sliceAt = [&](StringRef part, int64_t start, int64_t n,
                      int64_t st) -> FailureOr<Value> {
     // ONNX slice bounds: an end before index 0 walking backwards is
@@ -131,14 +133,10 @@ LogicalResult gatherRuntimeData(NodeContext &nc, const ConstTensor &idx) {
     int64_t end = start + n * st;
     if (end < 0)
       end = -extent - 1;
-    auto attrs = [&](auto create) {
-      return create(*x, nc.i64s({start}), nc.i64s({end}), nc.i64s({*axis}),
-                    nc.i64s({st}));
-    };
-    if (last && part.empty())
-      return attrs([&](auto... a) { return nc.create<nn::SliceOp>(a...); });
-    return attrs(
-        [&](auto... a) { return nc.createPart<nn::SliceOp>(part, a...); });
+    DenseI64ArrayAttr b = nc.i64s({start}), e = nc.i64s({end}),
+                      a = nc.i64s({*axis}), s = nc.i64s({st});
+    return part.empty() ? nc.create<nn::SliceOp>(*x, b, e, a, s)
+                        : nc.createPart<nn::SliceOp>(part, *x, b, e, a, s);
   };
   FailureOr<Value> y;
   if (even) {

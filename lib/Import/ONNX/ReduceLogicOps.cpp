@@ -110,7 +110,7 @@ LogicalResult buildReduce(NodeContext &nc) {
   }
   case Red::LogSumExp: {
     // max + log(sum(exp(x - max))), the max kept as size-1 axes for the
-    // subtraction and taken again in the result's shape.
+    // subtraction and squeezed to the result's shape.
     FailureOr<Value> m = nc.createPart<nn::ReduceMaxOp>("max", *x, ax, kept);
     if (failed(m))
       return failure();
@@ -127,7 +127,7 @@ LogicalResult buildReduce(NodeContext &nc) {
     if (failed(l))
       return failure();
     FailureOr<Value> mo =
-        keepdims ? m : nc.createPart<nn::ReduceMaxOp>("max_out", *x, ax, keep);
+        keepdims ? m : nc.createPart<nn::SqueezeOp>("max_out", *m, ax);
     if (failed(mo))
       return failure();
     y = nc.create<nn::AddOp>(*l, *mo);

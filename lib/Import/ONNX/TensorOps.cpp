@@ -263,16 +263,21 @@ LogicalResult buildGlobalMaxPool(NodeContext &nc) {
 }
 
 /// The statistics of a normalization over `axes` (kept as size-1 axes):
-/// the mean, the deviation x - mean and sqrt(mean(deviation^2) + eps), as
-/// nn ops located at "<node>/<part>".
+/// the mean, the deviation x - mean and sqrt(mean(deviation^2) + eps)
+/// (without `epsilon`, sqrt(mean(deviation^2))), as nn ops located at
+/// "<node>/<part>".
 struct NormParts {
   Value mean, deviation, std;
 };
 FailureOr<NormParts> normParts(NodeContext &nc, Value x,
-                               ArrayRef<int64_t> axes, float epsilon) {
-  FailureOr<Value> eps = nc.floatConstant("epsilon", {}, {epsilon});
-  if (failed(eps))
-    return failure();
+                               ArrayRef<int64_t> axes,
+                               std::optional<float> epsilon) {
+  FailureOr<Value> eps;
+  if (epsilon) {
+    eps = nc.floatConstant("epsilon", {}, {*epsilon});
+    if (failed(eps))
+      return failure();
+  }
   auto keep = nc.b.getBoolAttr(true);
   FailureOr<Value> mean =
       nc.createPart<nn::ReduceMeanOp>("mean", x, nc.i64s(axes), keep);
@@ -288,7 +293,8 @@ FailureOr<NormParts> normParts(NodeContext &nc, Value x,
       nc.createPart<nn::ReduceMeanOp>("variance", *sq, nc.i64s(axes), keep);
   if (failed(var))
     return failure();
-  FailureOr<Value> ve = nc.createPart<nn::AddOp>("variance_eps", *var, *eps);
+  FailureOr<Value> ve =
+      epsilon ? nc.createPart<nn::AddOp>("variance_eps", *var, *eps) : var;
   if (failed(ve))
     return failure();
   FailureOr<Value> sd = nc.createPart<nn::SqrtOp>("std", *ve);
@@ -313,7 +319,7 @@ LogicalResult buildMeanVarianceNorm(NodeContext &nc) {
     return failure();
   if (axes->empty())
     return nc.error() << "axes must not be empty";
-  FailureOr<NormParts> parts = normParts(nc, *x, *axes, 0.0f);
+  FailureOr<NormParts> parts = normParts(nc, *x, *axes, std::nullopt);
   FailureOr<Value> eps = nc.floatConstant("std_epsilon", {}, {1e-9f});
   if (failed(parts) || failed(eps))
     return failure();

@@ -26,6 +26,13 @@ class Simulator;
 /// Logical elements of one image of a tensor (the product of its shape).
 uint64_t logicalElements(const TensorDesc &t);
 
+/// The shape of `images` images' results of one image's `shape`, stacked
+/// along axis 0: that axis when it is 1, else a new leading one (a
+/// single-image model's output whose axis 0 is not a batch). dlp-run and
+/// the evaluator stack their images' outputs the same way.
+std::vector<int64_t> stackedShape(llvm::ArrayRef<int64_t> shape,
+                                  int64_t images);
+
 /// Writes floats (logical order, one image) into the tensor's
 /// channel-blocked storage in `data`: channel c quantized with
 /// frac[c / fracBlock] (numerics section 1); pad lanes zeroed. Rows on up

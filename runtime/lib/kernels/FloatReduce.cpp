@@ -39,8 +39,9 @@ void kernels::floatReduce(const float *x, ArrayRef<int64_t> shape,
     double v = x[i], &s = sum[off];
     if (!extreme)
       s += v;
-    else if (std::isnan(v) || (op == FloatReduceOp::Max ? v > s : v < s))
-      s = std::isnan(s) ? s : v;
+    else if (!std::isnan(s) &&
+             (std::isnan(v) || (op == FloatReduceOp::Max ? v > s : v < s)))
+      s = v; // a NaN, once there, stays
     for (int64_t d = rank - 1; d >= 0; --d) {
       off += stride[d];
       if (++idx[d] < shape[d])
