@@ -31,6 +31,19 @@ std::vector<int64_t> stackedShape(ArrayRef<int64_t> shape, int64_t images) {
   return s;
 }
 
+bool isConstantOutput(const Program &p, size_t i) {
+  uint32_t t = p.outputs[i];
+  return llvm::any_of(p.host, [&](const HostSegment &s) {
+    return s.kind == HostOpKind::FloatConst && s.inputs.empty() &&
+           llvm::is_contained(s.outputs, t);
+  });
+}
+
+std::vector<int64_t> outputShape(const Program &p, size_t i, int64_t images) {
+  const std::vector<int64_t> &shape = p.tensors[p.outputs[i]].shape;
+  return isConstantOutput(p, i) ? shape : stackedShape(shape, images);
+}
+
 uint64_t logicalElements(const TensorDesc &t) {
   return uint64_t(t.C) * uint64_t(t.H) * uint64_t(t.W);
 }
@@ -207,8 +220,12 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
     return Error::success();
   };
   // Image `img` on `data` (zero but where an earlier image ran, `dirty`):
-  // quantize the inputs in, execute, dequantize the outputs.
+  // quantize the inputs in, execute, dequantize the outputs (a constant
+  // one from the first image only).
   uint32_t L = prog.target.L;
+  std::vector<char> constant(out.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    constant[i] = isConstantOutput(prog, i);
   // `threads`: for the zeroing and the quantization.
   auto runImage = [&](int64_t img, uint8_t *data, bool dirty, unsigned threads,
                       function_ref<Error(uint8_t *)> execute) -> Error {
@@ -243,7 +260,8 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
       return e;
     for (size_t i = 0; i < out.size(); ++i) {
       const TensorDesc &d = prog.tensors[prog.outputs[i]];
-      dequantizeFrom(d, L, data, out[i] + img * logicalElements(d));
+      if (!constant[i] || img == 0)
+        dequantizeFrom(d, L, data, out[i] + img * logicalElements(d));
     }
     return Error::success();
   };

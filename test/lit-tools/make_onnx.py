@@ -61,7 +61,8 @@ class G:
         outs = [outs] if isinstance(outs, str) else outs
         g = helper.make_graph(self.nodes, graph_name, self.inputs,
                               [helper.make_tensor_value_info(
-                                  o, getattr(self, "out_types", {}).get(o, F), shape)
+                                  o, getattr(self, "out_types", {}).get(o, F),
+                                  getattr(self, "out_shapes", {}).get(o, shape))
                                for o in outs],
                               self.inits)
         m = helper.make_model(g, producer_name="make_onnx.py",
@@ -79,7 +80,8 @@ def reg(name, opset=13, invalid=False, shape=None):
             if shape is None:  # type the graph outputs from shape inference
                 inferred = onnx.shape_inference.infer_shapes(m, strict_mode=True)
                 for o, io in zip(m.graph.output, inferred.graph.output):
-                    o.CopyFrom(io)
+                    if io.type.tensor_type.HasField("shape"):
+                        o.CopyFrom(io)
             return m
         assert name not in MODELS, name
         MODELS[name] = make
@@ -496,6 +498,13 @@ def _(g):  # a conv, then the sum of everything: a scalar result
     return g.n("ReduceSum", [c, g.c("axes", [0, 1, 2, 3])], "rs0", "y", keepdims=0)
 
 
+@reg("const_output")
+def _(g):  # torch's p * 2 + 1 returned beside a conv: folded to an initializer
+    y = g.n("Conv", [g.x([2, 3, 8, 8]), g.w("w", [4, 3, 3, 3])], "conv0", "y", pads=[1, 1, 1, 1])
+    g.out_shapes = {"k": [1, 4]}
+    return [y, g.w("k", [1, 4], 1.0, 5.0)]
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")
@@ -690,6 +699,14 @@ def _(g):
     x = g.x([4, 3])
     g.nodes.append(helper.make_node("Split", [x], ["y0", "y1"], name="split0"))
     return ["y0", "y1"]
+
+
+@reg("conv_split_uneven")
+def _(g):  # a conv's 8 channels split 3 + 5, each part through a ReLU
+    c = g.n("Conv", [g.x([2, 3, 8, 8]), g.w("w", [8, 3, 3, 3])], "conv0", pads=[1, 1, 1, 1])
+    g.nodes.append(helper.make_node("Split", [c, g.c("split", [3, 5])], ["s0", "s1"],
+                                    name="split0", axis=1))
+    return [g.n("Relu", ["s0"], "relu0", "y0"), g.n("Relu", ["s1"], "relu1", "y1")]
 
 
 @reg("split13")

@@ -286,7 +286,8 @@ int main(int argc, char **argv) {
   }
 
   for (size_t i = 0; i < outTensors.size(); ++i) {
-    std::vector<int64_t> shape = stackedShape(outTensors[i]->shape, batch);
+    std::vector<int64_t> shape = outputShape(session.program(), i, batch);
+    results[i].resize(size_t(llvm::product_of(shape)));
     if (!outputPaths.empty()) {
       std::string err;
       if (!writeNpy(outputPaths[i], shape, results[i].data(), err))

@@ -54,6 +54,34 @@ int64_t doubleBits(double v) {
 }
 } // namespace
 
+uint32_t Lowering::floatConstTensor(Location loc, Value v) {
+  if (tensorIndex.count(v))
+    return tensorOf(v);
+  std::optional<FloatConstant> data = readFloatConstant(v);
+  assert(data && "the caller checks that the constant reads");
+  TensorRec r;
+  r.name = layerName(v.getDefiningOp());
+  r.isFloat = true;
+  r.shape.assign(data->shape.begin(), data->shape.end());
+  if (r.shape.empty())
+    r.shape = {1};
+  r.C = int64_t(data->data.size());
+  r.H = r.W = 1;
+  dataBytes = (dataBytes + 63) & ~uint64_t(63);
+  r.offset = dataBytes;
+  dataBytes += r.bytes(L);
+  tensors.push_back(std::move(r));
+  uint32_t t = tensors.size() - 1;
+  tensorIndex[v] = t;
+  ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(data->data.data()),
+                          data->data.size() * sizeof(float));
+  uint64_t off = addConst(bytes);
+  hostSegment(loc, dlprt::HostOpKind::FloatConst, {}, t);
+  host.back().constOffset = off;
+  host.back().constBytes = bytes.size();
+  return t;
+}
+
 LogicalResult Lowering::lowerHostFloat(Operation *op) {
   using K = dlprt::HostOpKind;
   Location loc = op->getLoc();
@@ -154,33 +182,9 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                        "at a time)");
     return success();
   };
-  // An operand's tensor; a constant gets its own float tensor (full shape)
-  // filled by a FloatConst segment from CONST.
+  // An operand's tensor; a constant gets its own float tensor.
   auto operand = [&](Value v) -> uint32_t {
-    if (!isConst(v) || tensorIndex.count(v))
-      return tensorOf(v);
-    std::optional<FloatConstant> data = readFloatConstant(v);
-    TensorRec r;
-    r.name = layerName(v.getDefiningOp());
-    r.isFloat = true;
-    r.shape.assign(data->shape.begin(), data->shape.end());
-    if (r.shape.empty())
-      r.shape = {1};
-    r.C = int64_t(data->data.size());
-    r.H = r.W = 1;
-    dataBytes = (dataBytes + 63) & ~uint64_t(63);
-    r.offset = dataBytes;
-    dataBytes += r.bytes(L);
-    tensors.push_back(std::move(r));
-    uint32_t t = tensors.size() - 1;
-    tensorIndex[v] = t;
-    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(data->data.data()),
-                            data->data.size() * sizeof(float));
-    uint64_t off = addConst(bytes);
-    hostSegment(loc, K::FloatConst, {}, t);
-    host.back().constOffset = off;
-    host.back().constBytes = bytes.size();
-    return t;
+    return isConst(v) ? floatConstTensor(loc, v) : uint32_t(tensorOf(v));
   };
   if (constTensors)
     for (Value v : op->getOperands())

@@ -158,6 +158,10 @@ public:
   mlir::LogicalResult lowerHostChannelMul(qnn::ChannelMulOp op);
   /// Float ops between dequantize / quantize as host float segments.
   mlir::LogicalResult lowerHostFloat(mlir::Operation *op);
+  /// The float tensor of constant `v` (an arith.constant that
+  /// readFloatConstant reads), filled by a FloatConst host segment from
+  /// CONST: made once, at its first use.
+  uint32_t floatConstTensor(mlir::Location loc, mlir::Value v);
   /// A host segment of `kind` and its HOST instruction.
   void hostSegment(mlir::Location loc, dlprt::HostOpKind kind,
                    std::vector<uint32_t> inputs, uint32_t output,

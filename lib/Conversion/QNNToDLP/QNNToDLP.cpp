@@ -366,9 +366,22 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return lowerHostFloat(op);
       })
       .Case([&](func::ReturnOp r) -> LogicalResult {
-        for (Value v : r.getOperands()) {
-          // A dequantized int8 tensor (the runtime dequantizes it) or a
-          // float tensor of a host segment.
+        auto f = r->getParentOfType<func::FuncOp>();
+        for (auto [i, v] : llvm::enumerate(r.getOperands())) {
+          // A float constant (written by a FloatConst segment), a
+          // dequantized int8 tensor (the runtime dequantizes it) or a float
+          // tensor of a host segment.
+          Operation *def = v.getDefiningOp();
+          if (def && def->getName().getStringRef() == "arith.constant") {
+            if (!readFloatConstant(v))
+              return error(def, "cannot read the constant output");
+            outputs.push_back(floatConstTensor(def->getLoc(), v));
+            // Named as the graph output (a constant has no layer name).
+            if (auto name = f.getResultAttrOfType<StringAttr>(unsigned(i),
+                                                               "onnx.name"))
+              tensors[outputs.back()].name = name.str();
+            continue;
+          }
           auto d = v.getDefiningOp<qnn::DequantizeOp>();
           outputs.push_back(d ? tensorOf(d.getInput()) : tensorOf(v));
         }

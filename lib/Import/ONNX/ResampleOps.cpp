@@ -94,11 +94,16 @@ LogicalResult buildSplit(NodeContext &nc) {
   if (start != extent)
     return nc.error() << "split sums to " << start << ", axis " << *axis
                       << " has extent " << extent;
+  // Each output its own layer, "<node>/out<i>" (with one output, the
+  // node's name): its own calibration entry and dumps.
   start = 0;
   for (int64_t i = 0; i < outputs; ++i) {
-    FailureOr<Value> y = nc.create<nn::SliceOp>(*x, nc.i64s({start}),
-                                                nc.i64s({start + split[i]}),
-                                                nc.i64s({*axis}), nc.i64s({1}));
+    DenseI64ArrayAttr b = nc.i64s({start}), e = nc.i64s({start + split[i]}),
+          axes = nc.i64s({*axis}), steps = nc.i64s({1});
+    FailureOr<Value> y =
+        outputs == 1 ? nc.create<nn::SliceOp>(*x, b, e, axes, steps)
+                     : nc.createPart<nn::SliceOp>(("out" + Twine(i)).str(),
+                                                  *x, b, e, axes, steps);
     if (failed(y))
       return failure();
     nc.setOutput(i, *y);

@@ -33,6 +33,16 @@ uint64_t logicalElements(const TensorDesc &t);
 std::vector<int64_t> stackedShape(llvm::ArrayRef<int64_t> shape,
                                   int64_t images);
 
+/// Whether output `i` of `p` is a constant: a FloatConst host segment
+/// writes it, so its values do not depend on the inputs (an ONNX output
+/// that folded to a constant). Session::run writes it once, not per
+/// image, and its shape is its logical one for any number of images.
+bool isConstantOutput(const Program &p, size_t i);
+
+/// The shape of output `i` of `p` for `images` images: stackedShape of
+/// its logical shape, or that shape itself for a constant output.
+std::vector<int64_t> outputShape(const Program &p, size_t i, int64_t images);
+
 /// Writes floats (logical order, one image) into the tensor's
 /// channel-blocked storage in `data`: channel c quantized with
 /// frac[c / fracBlock] (numerics section 1); pad lanes zeroed. Rows on up
@@ -77,7 +87,8 @@ public:
   std::vector<const TensorDesc *> outputs() const;
 
   /// Runs `batch` images. inputs[i] holds batch x logicalElements(input i)
-  /// floats (batch-major), outputs[i] receives as many for output i.
+  /// floats (batch-major), outputs[i] receives as many for output i (one
+  /// image's for a constant output, isConstantOutput).
   /// Images run in parallel on up to `numThreads` threads (0: hardware
   /// concurrency), each with a machine of its own.
   llvm::Error run(int64_t batch, llvm::ArrayRef<const float *> inputs,

@@ -30,7 +30,9 @@ int dlprt_tensor_info(const dlprt_session *s, int is_output, int index,
                       const char **name, int *rank, const int64_t **dims);
 
 /* Runs `batch` images: inputs[i] / outputs[i] hold batch x (product of the
-   tensor's dims) floats, batch-major. num_threads 0: all cores. */
+   tensor's dims) floats, batch-major; an output that is a constant of the
+   model (its values do not depend on the inputs) is written once, in its
+   first (product of its dims) floats. num_threads 0: all cores. */
 int dlprt_run(dlprt_session *s, int64_t batch, const float *const *inputs,
               float *const *outputs, int num_threads);
 
