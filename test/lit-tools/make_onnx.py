@@ -505,6 +505,28 @@ def _(g):  # torch's p * 2 + 1 returned beside a conv: folded to an initializer
     return [y, g.w("k", [1, 4], 1.0, 5.0)]
 
 
+@reg("add_flat_flat")
+def _(g):  # conv1(x).flatten(1) + conv2(x).flatten(1), then a linear layer
+    x = g.x([2, 3, 8, 8])
+    flat = []
+    for i in range(2):
+        c = g.n("Conv", [x, g.w("w%d" % i, [4, 3, 3, 3]), g.w("b%d" % i, [4])], "conv%d" % i,
+                pads=[1, 1, 1, 1], strides=[2, 2])
+        r = g.n("Relu", [c], "relu%d" % i)
+        flat.append(g.n("Flatten", [r], "flatten%d" % i, axis=1))
+    s = g.n("Add", flat, "add0")
+    return g.n("Gemm", [s, g.w("fw", [5, 64]), g.w("fb", [5])], "fc0", "y", transB=1)
+
+
+@reg("unsqueeze_flat_fc")
+def _(g):  # conv(x).unsqueeze(1).flatten(1) -> linear: a 5-D int8 map
+    c = g.n("Conv", [g.x([2, 3, 8, 8]), g.w("w", [4, 3, 3, 3])], "conv0", pads=[1, 1, 1, 1],
+            strides=[2, 2])
+    u = g.n("Unsqueeze", [c, g.c("axes", [1])], "unsqueeze0")
+    f = g.n("Flatten", [u], "flatten0", axis=1)
+    return g.n("Gemm", [f, g.w("fw", [5, 64]), g.w("fb", [5])], "fc0", "y", transB=1)
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")

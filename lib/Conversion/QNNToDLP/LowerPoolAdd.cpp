@@ -136,15 +136,57 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   return success();
 }
 
+uint32_t Lowering::relayout(Location loc, uint32_t src, int64_t C) {
+  using K = dlprt::HostOpKind;
+  const TensorRec s = tensors[src];
+  TensorRec f;
+  f.name = s.name + "/relayout.float";
+  f.shape = s.shape;
+  f.isFloat = true;
+  f.C = s.C * s.H * s.W;
+  f.H = f.W = 1;
+  TensorRec r;
+  r.name = s.name + "/relayout";
+  r.shape = s.shape;
+  r.C = C;
+  r.H = r.W = 1;
+  for (int64_t c = 0; c < C; ++c)
+    r.frac.push_back(s.fracAt(c / (s.H * s.W)));
+  uint32_t idx[2];
+  for (auto [i, t] : llvm::enumerate(std::array<TensorRec *, 2>{&f, &r})) {
+    dataBytes = (dataBytes + 63) & ~uint64_t(63);
+    t->offset = dataBytes;
+    dataBytes += t->bytes(L);
+    tensors.push_back(*t);
+    idx[i] = tensors.size() - 1;
+  }
+  hostSegment(loc, K::Dequantize, {src}, idx[0]);
+  hostSegment(loc, K::Quantize, {idx[0]}, idx[1]);
+  return idx[1];
+}
+
 LogicalResult Lowering::lowerEltwise(Operation *op) {
   bool unary = !isa<qnn::AddOp>(op);
   int aT = tensorOf(op->getOperand(0));
-  int oT = tensorLike(op->getResult(0), tensors[aT]);
   int bT = unary ? aT : tensorOf(op->getOperand(1));
+  auto same = [&](int x, int y) {
+    const TensorRec &p = tensors[x], &q = tensors[y];
+    return p.C == q.C && p.H == q.H && p.W == q.W;
+  };
+  // The result stored as the operands are (a flattened map's view) where
+  // its scales allow, else as its own shape; an operand stored otherwise
+  // (a flattened map beside a vector, or beside a result whose scales vary
+  // within a map's channel) is copied into that layout first.
+  int oT = same(aT, bT) ? tensorLike(op->getResult(0), tensors[aT])
+                        : tensorOf(op->getResult(0));
+  for (int *t : {&aT, &bT})
+    if (!same(*t, oT)) {
+      const TensorRec &o = tensors[oT];
+      if (o.H * o.W != 1 || tensors[*t].C * tensors[*t].H * tensors[*t].W != o.C)
+        return error(op, "operands stored in different layouts");
+      *t = int(relayout(op->getLoc(), uint32_t(*t), o.C));
+    }
   TensorRec a = tensors[aT], bb = tensors[bT], out = tensors[oT];
-  if (a.C != out.C || a.H != out.H || a.W != out.W || bb.C != out.C ||
-      bb.H != out.H || bb.W != out.W)
-    return error(op, "operands stored in different layouts");
   int64_t cb = out.cb(L), plane = out.H * out.W;
   std::vector<ChannelParams> params(out.C);
   for (int64_t c = 0; c < out.C; ++c) {

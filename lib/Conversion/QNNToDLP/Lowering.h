@@ -146,6 +146,10 @@ public:
   mlir::LogicalResult lowerFullyConnected(qnn::FullyConnectedOp op);
   mlir::LogicalResult lowerPool(mlir::Operation *op);
   mlir::LogicalResult lowerEltwise(mlir::Operation *op);
+  /// A copy of int8 tensor `src` stored as C channels of 1 x 1 (a vector
+  /// of its C = elements, logical order), each with its element's
+  /// fractional bits: a Dequantize and a Quantize host segment, exact.
+  uint32_t relayout(mlir::Location loc, uint32_t src, int64_t C);
   mlir::LogicalResult lowerHostConv(qnn::ConvOp op);
   /// Whether a conv runs on the PE array: ungrouped, and its kernel,
   /// stride, dilation and top / left pads fit the GEMM's fields (else the

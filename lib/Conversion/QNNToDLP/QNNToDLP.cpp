@@ -102,9 +102,14 @@ int Lowering::tensorOf(Value v) {
       r.C *= d;
     r.H = r.W = 1;
   } else {
+    // Channels (axis 1), rows (the axes between: one for a 2-D map, their
+    // product for more) and columns (the last axis).
+    int64_t rank = type.getRank();
     r.C = type.getDimSize(1);
-    r.H = type.getRank() == 4 ? type.getDimSize(2) : 1;
-    r.W = type.getRank() >= 3 ? type.getDimSize(type.getRank() - 1) : 1;
+    r.H = 1;
+    for (int64_t d = 2; d + 1 < rank; ++d)
+      r.H *= type.getDimSize(d);
+    r.W = rank >= 3 ? type.getDimSize(rank - 1) : 1;
     r.frac.assign(fmap.getValues().begin(), fmap.getValues().end());
     r.fracBlock = fmap.getBlock();
   }
