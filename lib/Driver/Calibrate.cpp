@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlp/Driver/Calibrate.h"
+#include "dlp/Support/ModelBatch.h"
 #include "dlp/Evaluator/Evaluator.h"
 #include "dlprt/Npy.h"
 
@@ -153,6 +154,7 @@ bool dlp::driver::loadSamples(func::FuncOp func,
                               int64_t maxSamples,
                               quant::CalibrationSamples &samples) {
   std::vector<std::string> names = inputNames(func);
+  int64_t fixedBatch = dlp::modelBatch(func);
   std::vector<std::vector<std::string>> batches;
   if (!calibrationBatches(calibPaths, batches))
     return false;
@@ -210,6 +212,7 @@ bool dlp::driver::calibrate(func::FuncOp func,
   if (!ev)
     return false;
   std::vector<std::string> names = inputNames(func);
+  int64_t fixedBatch = dlp::modelBatch(func);
   std::vector<std::vector<std::string>> batches;
   if (!calibrationBatches(calibPaths, batches))
     return false;
@@ -230,7 +233,20 @@ bool dlp::driver::calibrate(func::FuncOp func,
       samples = n;
     }
     total += samples;
+    // A model with a static batch B > 1 takes B samples per run, whatever
+    // --calib-batch says (a single-image model takes any count: the
+    // evaluator runs them one at a time).
     int64_t step = std::max(1u, unsigned(calibBatch));
+    if (fixedBatch > 1) {
+      if (samples % fixedBatch != 0) {
+        errs() << "dlpc: the model's inputs have a static batch of "
+               << fixedBatch << ": the calibration samples (" << samples
+               << " in '" << llvm::join(files, "', '")
+               << "') must be a multiple of it\n";
+        return false;
+      }
+      step = fixedBatch;
+    }
     for (int64_t b = 0; b < samples; b += step) {
       int64_t e = std::min(samples, b + step);
       SmallVector<dlp::eval::Tensor> inputs;

@@ -47,7 +47,8 @@ static cl::list<std::string> calibPaths(
     cl::value_desc("file|folder"));
 static cl::opt<unsigned> calibBatch(
     cl::cat(cat), "calib-batch",
-    cl::desc("run the calibration inputs in slices of N samples"),
+    cl::desc("run the calibration inputs in slices of N samples (a model "
+             "whose inputs have a static batch B > 1: B)"),
     cl::init(256));
 static cl::opt<double> percentile(
     cl::cat(cat), "percentile",

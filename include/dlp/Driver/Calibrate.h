@@ -14,7 +14,8 @@ namespace dlp::driver {
 /// Runs the float evaluator on `func` over the calibration samples
 /// `calibPaths` names (one .npy per model input, one .npz with arrays
 /// matched to the inputs by name or else in order, or one folder of such
-/// batches), `calibBatch` samples at a time on `numThreads` threads, and
+/// batches), `calibBatch` samples at a time (a model whose inputs have a
+/// static batch B > 1: B at a time) on `numThreads` threads, and
 /// records every tensor in `cal`. Errors are printed as "dlpc: ..." to
 /// stderr; returns false on failure.
 bool calibrate(mlir::func::FuncOp func, llvm::ArrayRef<std::string> calibPaths,
