@@ -147,8 +147,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     if (batchAxis(inType) && type.getRank() &&
         type.getDimSize(0) != inType.getDimSize(0) &&
         inType.getDimSize(0) != 1)
-      return error(op, "a reshape across the batch axis (the program runs "
-                       "one image at a time)");
+      return batchError(op, "a reshape across the batch axis");
     r.name = layerName(op);
     r.shape.assign(type.getShape().begin(), type.getShape().end());
     if (batchAxis(type))
@@ -170,16 +169,14 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     bool belowRank = op->getNumResults() == 1 &&
                      t.getRank() < cast<RankedTensorType>(op->getResult(0).getType()).getRank();
     if (isConst(v) && batchAxis(t) && !belowRank && t.getDimSize(0) != 1)
-      return error(op, "a constant operand along the batch axis (the program "
-                       "runs one image at a time)");
+      return batchError(op, "a constant operand along the batch axis");
     return success();
   };
   auto whole = [&](Value v) -> LogicalResult {
     auto t = cast<RankedTensorType>(v.getType());
     if (!isConst(v) && batchAxis(t) && t.getDimSize(0) != 1)
-      return error(op, "an operand that is not a constant and whose axis 0 "
-                       "is not the batch axis (the program runs one image "
-                       "at a time)");
+      return batchError(op, "an operand that is not a constant and whose axis "
+                            "0 is not the batch axis");
     return success();
   };
   // An operand's tensor; a constant gets its own float tensor.
@@ -276,8 +273,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
     // more).
     if (batchAxis(x.getType()) && !axes.empty() && axes[0] == 0 &&
         (dim0(x) != 1 || !r.getKeepdims()))
-      return error(op, "a reduction over the batch axis (the program runs "
-                       "one image at a time)");
+      return batchError(op, "a reduction over the batch axis");
     std::vector<int64_t> params = {int64_t(kind), r.getKeepdims() ? 1 : 0};
     params.insert(params.end(), axes.begin(), axes.end());
     return nnSegment(K::FloatReduce, {x}, {true}, std::move(params));
@@ -315,8 +311,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         ArrayRef<int64_t> pads = p.getPads();
         int64_t rank = pads.size() / 2;
         if (pads[0] || pads[rank])
-          return error(op, "a pad of the batch axis (the program runs one "
-                           "image at a time)");
+          return batchError(op, "a pad of the batch axis");
         StringRef mode = p.getMode();
         auto m = mode == "constant" ? rk::FloatPadMode::Constant
                  : mode == "edge"   ? rk::FloatPadMode::Edge
@@ -339,9 +334,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         // has them on axis 1.
         if (batchAxis(g.getOutput().getType()) && g.getTransA() &&
             dim0(g.getOutput()) != 1)
-          return error(op, "a gemm with a transposed A whose rows are the "
-                           "batch axis (the program runs one image at a "
-                           "time)");
+          return batchError(
+              op, "a gemm with a transposed A whose rows are the batch axis");
         SmallVector<Value> ins = {g.getA(), g.getB()};
         SmallVector<bool> roles = {!g.getTransA(), false};
         if (g.getC()) {
@@ -363,8 +357,8 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                                    full >= 3 && rb == full};
         if (!roles[0] && !roles[1] && batchAxis(mm.getOutput().getType()) &&
             dim0(mm.getOutput()) != 1)
-          return error(op, "a matmul whose output's axis 0 is not the batch "
-                           "axis (the program runs one image at a time)");
+          return batchError(
+              op, "a matmul whose output's axis 0 is not the batch axis");
         return nnSegment(K::FloatMatMul, {mm.getLhs(), mm.getRhs()}, roles,
                          {});
       })
@@ -393,8 +387,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::SoftmaxOp s) -> LogicalResult {
         auto type = cast<RankedTensorType>(s.getInput().getType());
         if (batchAxis(type) && s.getAxis() == 0 && type.getDimSize(0) != 1)
-          return error(op, "softmax over the batch axis (the program runs "
-                           "one image at a time)");
+          return batchError(op, "softmax over the batch axis");
         uint32_t in = tensorOf(s.getInput());
         hostSegment(loc, K::Softmax, {in}, tensorOf(s.getOutput()),
                     {int64_t(s.getAxis())});
@@ -403,8 +396,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::TransposeOp t) -> LogicalResult {
         auto type = cast<RankedTensorType>(t.getInput().getType());
         if (batchAxis(type) && t.getPerm()[0] != 0 && type.getDimSize(0) != 1)
-          return error(op, "a transpose that moves the batch axis (the "
-                           "program runs one image at a time)");
+          return batchError(op, "a transpose that moves the batch axis");
         uint32_t in = tensorOf(t.getInput());
         hostSegment(loc, K::FloatTranspose, {in}, tensorOf(t.getOutput()),
                     std::vector<int64_t>(t.getPerm().begin(),
@@ -414,8 +406,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::ConcatOp c) -> LogicalResult {
         auto type = cast<RankedTensorType>(c.getOutput().getType());
         if (batchAxis(type) && c.getAxis() == 0 && type.getDimSize(0) != 1)
-          return error(op, "a concat along the batch axis (the program runs "
-                           "one image at a time)");
+          return batchError(op, "a concat along the batch axis");
         std::vector<uint32_t> ins;
         for (Value v : c.getInputs())
           ins.push_back(tensorOf(v));
@@ -430,8 +421,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         for (size_t k = 0; k < sl.getAxes().size(); ++k) {
           int64_t a = sl.getAxes()[k];
           if (batchAxis(type) && a == 0 && type.getDimSize(0) != 1)
-            return error(op, "a slice of the batch axis (the program runs "
-                             "one image at a time)");
+            return batchError(op, "a slice of the batch axis");
           nn::shapes::SliceAxis s = nn::shapes::resolveSliceAxis(
               type.getDimSize(a), sl.getStarts()[k], sl.getEnds()[k],
               sl.getSteps()[k]);
@@ -465,8 +455,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
                          rankOf(e.getOutput()) == rankOf(e.getInput()) &&
                          dim0(e.getInput()) == out0;
         if (batchAxis(e.getOutput().getType()) && out0 != 1 && !sameAxis0)
-          return error(op, "an expand along the batch axis (the program "
-                           "runs one image at a time)");
+          return batchError(op, "an expand along the batch axis");
         return nnSegment(K::FloatExpand, {e.getInput()}, {true}, {});
       })
       .Case([&](nn::WhereOp w) {
@@ -477,8 +466,7 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       .Case([&](nn::ResizeOp r) -> LogicalResult {
         if (batchAxis(r.getInput().getType()) &&
             dim0(r.getOutput()) != dim0(r.getInput()))
-          return error(op, "a resize of the batch axis (the program runs one "
-                           "image at a time)");
+          return batchError(op, "a resize of the batch axis");
         rk::ResizeParams rp;
         rk::setResizeModes(rp, r.getMode(), r.getCoordinateTransformationMode(),
                            r.getNearestMode());

@@ -208,6 +208,10 @@ public:
   llvm::DenseSet<mlir::Operation *> fused;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
+  /// error() for an op that mixes or moves the batch axis, with how to
+  /// compile such a model (one image).
+  mlir::InFlightDiagnostic batchError(mlir::Operation *op,
+                                      const llvm::Twine &what);
 
 private:
   llvm::DenseMap<mlir::Value, int> tensorIndex;

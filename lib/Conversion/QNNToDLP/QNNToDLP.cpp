@@ -49,6 +49,14 @@ InFlightDiagnostic Lowering::error(Operation *op, const Twine &msg) {
                          << "': " << msg;
 }
 
+InFlightDiagnostic Lowering::batchError(Operation *op, const Twine &what) {
+  return error(op, what) << " (the program runs one image at a time; a model "
+                            "whose inputs all have a static batch of 1 is one "
+                            "image, and runs such ops: export it at batch 1, "
+                            "or pin a dynamic batch with --input-shape "
+                            "NAME=1x...)";
+}
+
 uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
   constData.resize((constData.size() + 7) & ~size_t(7));
   uint64_t off = constData.size();
@@ -414,9 +422,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         else if (inType.getDimSize(0) == 1 && !type.isDynamicDim(0))
           in.shape = {type.getDimSize(0), type.getDimSize(1)};
         else
-          return error(op, "a flatten that merges the batch axis into other "
-                           "dimensions (the program runs one image at a "
-                           "time)");
+          return batchError(
+              op, "a flatten that merges the batch axis into other dimensions");
         tensors.push_back(std::move(in));
         tensorIndex[fl.getOutput()] = tensors.size() - 1;
         return success();

@@ -3,7 +3,7 @@
 // A weight that is not a constant must not have rows on the batch axis:
 // the program runs one image at a time and would split it.
 func.func @main(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>) -> tensor<1x4xf32> {
-  // expected-error @+1 {{for target 'small': an operand that is not a constant and whose axis 0 is not the batch axis (the program runs one image at a time)}}
+  // expected-error @+1 {{for target 'small': an operand that is not a constant and whose axis 0 is not the batch axis (the program runs one image at a time;}}
   %y = nn.fully_connected %x, %w : (tensor<1x8xf32>, tensor<4x8xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
@@ -13,7 +13,7 @@ func.func @main(%x: tensor<1x8xf32>, %w: tensor<4x8xf32>) -> tensor<1x4xf32> {
 // A constant left operand of a batched matmul has one matrix per image.
 func.func @main(%x: tensor<2x4x3xf32>) -> tensor<2x3x3xf32> {
   %c = arith.constant dense<2.0> : tensor<2x3x4xf32>
-  // expected-error @+1 {{for target 'small': a constant operand along the batch axis (the program runs one image at a time)}}
+  // expected-error @+1 {{for target 'small': a constant operand along the batch axis (the program runs one image at a time;}}
   %y = nn.matmul %c, %x : (tensor<2x3x4xf32>, tensor<2x4x3xf32>) -> tensor<2x3x3xf32>
   return %y : tensor<2x3x3xf32>
 }
@@ -22,7 +22,7 @@ func.func @main(%x: tensor<2x4x3xf32>) -> tensor<2x3x3xf32> {
 
 // Padding the batch axis makes more images.
 func.func @main(%x: tensor<1x8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{for target 'small': a pad of the batch axis (the program runs one image at a time)}}
+  // expected-error @+1 {{for target 'small': a pad of the batch axis (the program runs one image at a time;}}
   %y = nn.pad %x {mode = "constant", pads = array<i64: 1, 0, 0, 0>, value = 0.0 : f32} : (tensor<1x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }
@@ -31,7 +31,7 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<2x8xf32> {
 
 // A transpose that moves the batch axis cannot run one image at a time.
 func.func @main(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
-  // expected-error @+1 {{for target 'small': a transpose that moves the batch axis (the program runs one image at a time)}}
+  // expected-error @+1 {{for target 'small': a transpose that moves the batch axis (the program runs one image at a time; a model whose inputs all have a static batch of 1 is one image, and runs such ops: export it at batch 1, or pin a dynamic batch with --input-shape NAME=1x...)}}
   %t = nn.transpose %x {perm = array<i64: 1, 0>} : (tensor<4x8xf32>) -> tensor<8x4xf32>
   return %t : tensor<8x4xf32>
 }
