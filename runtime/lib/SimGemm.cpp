@@ -11,7 +11,10 @@
 // the int8 path (each kept row an int8 row times a power of two, rows
 // grouped by that power, planInt8) where it applies, else int16 (column
 // shifts where a row exceeds int16), or, when a row cannot be brought into
-// int16, the int32 multipliers for kernels::int32Gemm. Chunks of output pixels are gathered
+// int16, the int32 multipliers for kernels::int32Gemm; where the int16
+// kernel would run, a 3 x 3 convolution of stride 1 takes Winograd's
+// F(2 x 2, 3 x 3) in integers instead (SimWinograd.h: 16 products per tile
+// and channel for 36, exact within proven bounds). Chunks of output pixels are gathered
 // (im2col, only the kept rows), packed and multiplied on the session's
 // threads. Generic path (no plan, or WBUF not holding the planned rows):
 // the multipliers decoded from WBUF, then the same int32 kernel.
@@ -34,6 +37,7 @@
 #include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
+#include "SimWinograd.h"
 #include "kernels/Cpu.h"
 #include "kernels/Transpose.h"
 
@@ -104,10 +108,18 @@ struct GemmPlan {
   kernels::amx::PackedW amxW;
   std::vector<AmxBlock> amxBlocks;
   kernels::amx::Kernel amxKernel = kernels::amx::Kernel::Best;
+  /// Or the Winograd path (a 3 x 3 convolution of stride and dilation 1
+  /// where the int16 kernel would run: SimWinograd.h).
+  std::unique_ptr<wino::Plan> wino;
 };
 
 GemmPlans::GemmPlans() = default;
 GemmPlans::~GemmPlans() = default;
+size_t GemmPlans::winogradPlans() const {
+  return size_t(llvm::count_if(byInstr, [](const std::unique_ptr<GemmPlan> &p) {
+    return p && p->wino;
+  }));
+}
 
 namespace {
 
@@ -482,9 +494,11 @@ storeTransposedAvx2(const int32_t *c, int64_t ldc, int64_t rows, int64_t cols,
 }
 #endif
 
-void storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
-                     int64_t cols, uint32_t *dst, int64_t ldd,
-                     bool accumulate) {
+} // namespace
+
+void detail::storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
+                             int64_t cols, uint32_t *dst, int64_t ldd,
+                             bool accumulate) {
 #if DLPRT_SIM_AVX2
   static const bool avx2 = igemm::isAvailable(igemm::Isa::Avx2);
   if (avx2)
@@ -492,6 +506,38 @@ void storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
 #endif
   storeTransposedScalar(c, ldc, 0, rows, 0, cols, dst, ldd, accumulate);
 }
+
+namespace {
+using detail::storeTransposed;
+
+/// A GEMM instruction's operands in the machine's buffers.
+struct GemmOperands {
+  size_t param;
+  uint32_t *abuf;
+  bool accumulate, epilogue;
+  int8_t *outBase;
+  const int8_t *fbuf;
+  const int32_t *bias;
+  GemmOperands(const TargetConfig &t, const Instr &in, MachineState &s)
+      : param(size_t(in.get(Field::Gemm_param_addr)) * t.Q),
+        abuf(reinterpret_cast<uint32_t *>(s.abuf.data()) +
+             in.get(Field::Gemm_acc_addr) * t.Q),
+        accumulate(in.get(Field::Gemm_accumulate)),
+        epilogue(in.get(Field::Gemm_epilogue)),
+        outBase(s.fbuf.data() + in.get(Field::Gemm_out_addr) * t.L),
+        fbuf(s.fbuf.data() + in.get(Field::Gemm_in_addr) * t.L),
+        bias(s.bias.data() + param) {}
+  /// With the epilogue: output pixels [p0, p0 + n) requantized from ABUF
+  /// into FBUF.
+  void requant(MachineState &s, size_t Q, uint32_t L, int64_t p0,
+               int64_t n) const {
+    if (epilogue)
+      rk::requantLanes(reinterpret_cast<const int32_t *>(abuf + p0 * Q),
+                       int64_t(Q), n, int64_t(Q), s.outShift.data() + param,
+                       s.actMin.data() + param, s.actMax.data() + param,
+                       outBase + p0 * L);
+  }
+};
 
 /// Runs the GEMM over pixel chunks with multipliers either packed (`a`) or
 /// int32 (`w32`, kc x Q).
@@ -502,14 +548,11 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
               unsigned threads, const GemmPlan *amx = nullptr) {
   const uint32_t L = t.L;
   const size_t Q = t.Q, M = g.M;
-  size_t param = size_t(in.get(Field::Gemm_param_addr)) * Q;
-  uint32_t *abuf = reinterpret_cast<uint32_t *>(s.abuf.data()) +
-                   in.get(Field::Gemm_acc_addr) * Q;
-  bool accumulate = in.get(Field::Gemm_accumulate);
-  bool epilogue = in.get(Field::Gemm_epilogue);
-  int8_t *outBase = s.fbuf.data() + in.get(Field::Gemm_out_addr) * L;
-  const int8_t *fbuf = s.fbuf.data() + in.get(Field::Gemm_in_addr) * L;
-  const int32_t *bias = s.bias.data() + param;
+  GemmOperands ops(t, in, s);
+  uint32_t *abuf = ops.abuf;
+  bool accumulate = ops.accumulate;
+  const int8_t *fbuf = ops.fbuf;
+  const int32_t *bias = ops.bias;
 
   size_t macs = M * std::max<size_t>(kc, 1) * Q;
   unsigned nt = macs < kMinParallelMacs ? 1 : threads;
@@ -524,7 +567,7 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
            inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
                   uint64_t(g.inH) * g.inW,
            outLo = in.get(Field::Gemm_out_addr), outHi = outLo + M;
-  if (epilogue && outLo < inHi && inLo < outHi) {
+  if (ops.epilogue && outLo < inHi && inLo < outHi) {
     nt = 1;
     mcMax = 1;
   }
@@ -608,11 +651,39 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
         rk::int32Gemm(x.data(), w32, acc.data(), mc, kc, Q);
       std::memcpy(out, acc.data(), mc * Q * sizeof(uint32_t));
     }
-    if (epilogue)
-      rk::requantLanes(reinterpret_cast<const int32_t *>(out), int64_t(Q),
-                       int64_t(mc), int64_t(Q), s.outShift.data() + param,
-                       s.actMin.data() + param, s.actMax.data() + param,
-                       outBase + m0 * L);
+    ops.requant(s, Q, L, int64_t(m0), int64_t(mc));
+  });
+}
+
+/// Whether the Winograd path can take the GEMM: a 3 x 3 kernel, strides
+/// and dilations 1.
+bool winograd(const Geometry &g) {
+  return g.kH == 3 && g.kW == 3 && g.sH == 1 && g.sW == 1 && g.dH == 1 &&
+         g.dW == 1 && g.outW > 0;
+}
+
+wino::Shape winoShape(const TargetConfig &t, const Geometry &g) {
+  return {g.inH,  g.inW, g.inCb, g.cstride, int64_t(g.M) / g.outW,
+          g.outW, g.pT,  g.pL,   t.L,       int64_t(t.Q)};
+}
+
+/// The GEMM on the Winograd path: bands of tile rows on the threads, each
+/// band's sums then its epilogue, as runTiles does for pixel chunks.
+void runWinograd(const TargetConfig &t, const Instr &in, const Geometry &g,
+                 MachineState &s, const wino::Plan &plan, unsigned threads) {
+  const uint32_t L = t.L;
+  const size_t Q = t.Q;
+  wino::Shape sh = winoShape(t, g);
+  GemmOperands ops(t, in, s);
+  int64_t rows = (sh.outH + 1) / 2, per = wino::tileRowsPerTask(sh);
+  int64_t tasks = (rows + per - 1) / per;
+  size_t macs = g.M * 4 * size_t(g.inCb) * L * Q;
+  unsigned nt = macs < kMinParallelMacs ? 1 : threads;
+  rk::parallelForTasks(nt, tasks, [&](int64_t k) {
+    int64_t ty0 = k * per, ty1 = std::min(rows, ty0 + per);
+    plan.run(sh, ops.fbuf, ops.abuf, ops.bias, ops.accumulate, ty0, ty1);
+    int64_t p0 = 2 * ty0 * sh.outW, p1 = std::min(2 * ty1, sh.outH) * sh.outW;
+    ops.requant(s, Q, L, p0, p1 - p0);
   });
 }
 
@@ -1046,6 +1117,10 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     layout = env == std::string("planes")   ? AmxLayout::Planes
              : env == std::string("groups") ? AmxLayout::Groups
                                             : AmxLayout::Best;
+  // The Winograd path where the int16 kernel would run (no int8 path);
+  // DLPRT_GEMM_WINOGRAD=1 runs it on every CPU (tests), 0 nowhere.
+  const char *winoEnv = std::getenv("DLPRT_GEMM_WINOGRAD");
+  bool useWino = winoEnv ? std::string(winoEnv) == "1" : !int8;
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
     if (!keep[i])
       return;
@@ -1054,6 +1129,17 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
                                   ? std::move(plan.csr)
                                   : decodeTagged(g, p, plan.tags.data(), Q);
+    if (useWino && winograd(g)) {
+      size_t kept = 0;
+      for (size_t k = 0; k < g.K; ++k)
+        kept += std::any_of(w.begin() + k * Q, w.begin() + (k + 1) * Q,
+                            [](uint32_t v) { return v != 0; });
+      auto wp = std::make_unique<wino::Plan>();
+      if (wp->make(winoShape(t, g), w, kept)) {
+        plan.wino = std::move(wp);
+        return;
+      }
+    }
     if (useGroups && planAmx(g, L, Q, w, layout, plan)) {
       plan.amxKernel = groupKernel;
       return;
@@ -1085,9 +1171,21 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
   const TargetConfig &t = p.target;
   Geometry g(t, in);
   bool csr = in.opcode() == Opcode::GemmCsr;
+  // An output that overlaps the input runs pixel by pixel in runTiles.
+  uint64_t inLo = in.get(Field::Gemm_in_addr),
+           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
+                  uint64_t(g.inH) * g.inW,
+           outLo = in.get(Field::Gemm_out_addr);
+  bool overlap =
+      in.get(Field::Gemm_epilogue) && outLo < inHi && inLo < outLo + g.M;
   if (plan && plan->tags.size() <= s.wtag.size() - g.wAddr &&
       std::equal(plan->tags.begin(), plan->tags.end(),
-                 s.wtag.begin() + g.wAddr)) {
+                 s.wtag.begin() + g.wAddr) &&
+      !(plan->wino && overlap)) {
+    if (plan->wino) {
+      runWinograd(t, in, g, s, *plan->wino, threads);
+      return;
+    }
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a,
              plan->colMul.empty() ? nullptr : plan->colMul.data(),
@@ -1095,13 +1193,6 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
              plan->amxW.empty() ? nullptr : plan);
     return;
   }
-  // An output that overlaps the input runs pixel by pixel in runTiles.
-  uint64_t inLo = in.get(Field::Gemm_in_addr),
-           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
-                  uint64_t(g.inH) * g.inW,
-           outLo = in.get(Field::Gemm_out_addr);
-  bool overlap = in.get(Field::Gemm_epilogue) && outLo < inHi &&
-                 inLo < outLo + g.M;
   if (g.M <= kFewPixels && !overlap && !csr) {
     runFewPixels(p, in, g, s);
     return;

@@ -29,15 +29,27 @@ int64_t pow2CodeValue(int code) {
   return (code & 8 ? -1 : 1) * (int64_t(1) << (k - 1));
 }
 
+/// The geometry of checkConvPadStrideDilationPow2Int8SplitAccumulate (3 x 3
+/// kernel; H * W <= 40, OH * OW <= 60) and the largest pow2 row alignment.
+struct ConvGeo {
+  int H, W, OH, OW, SH, SW, DH, DW, PT, PL, maxAlignP;
+};
+/// Padding, stride and dilation.
+constexpr ConvGeo kStridedDilated = {5, 6, 3, 4, 2, 1, 1, 2, 1, 2, 3};
+
 /// A pow2 and an int8 GEMM accumulating into one tile, with padding,
-/// stride and dilation, against the definition.
-void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
+/// stride and dilation, against the definition. Returns the planned GEMMs
+/// that take the Winograd path.
+size_t checkConvPadStrideDilationPow2Int8SplitAccumulate(
+    const ConvGeo &geo = kStridedDilated) {
   std::mt19937 rng(1234);
   auto uni = [&](int lo, int hi) {
     return std::uniform_int_distribution<int>(lo, hi)(rng);
   };
-  const int C = 16, H = 5, W = 6, KH = 3, KW = 3, OH = 3, OW = 4;
-  const int SH = 2, SW = 1, DH = 1, DW = 2, PT = 1, PL = 2;
+  const int C = 16, H = geo.H, W = geo.W, KH = 3, KW = 3, OH = geo.OH,
+            OW = geo.OW;
+  const int SH = geo.SH, SW = geo.SW, DH = geo.DH, DW = geo.DW, PT = geo.PT,
+            PL = geo.PL;
   Builder b;
   b.p.dataBytes = 2048;
   std::vector<uint8_t> data(b.p.dataBytes);
@@ -58,7 +70,7 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
       codes[r][q] = uint8_t(c >= 8 ? c + 1 : c);
       w8[r][q] = int8_t(uni(-127, 127));
     }
-    alignP[r] = uint8_t(uni(0, 3));
+    alignP[r] = uint8_t(uni(0, geo.maxAlignP));
     alignI[r] = uint8_t(uni(0, 2));
     if (r % 4 == 1) // all-zero pow2 rows: the simulator's compacted path
       codes[r].assign(8, 0);
@@ -78,23 +90,30 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
       .emit(load(Buf::WBuf, Region::Const, 100, int64_t(iw), K, 1, 0, 1, 0, 1))
       .emit(load(Buf::PBuf, Region::Const, 3, int64_t(pa), 1))
       .emit(instr(Opcode::Sync, {}));
-  Fields geo = {
+  Fields fields = {
       {"in_h", H},      {"in_w", W},      {"in_cb", 1},    {"in_cstride", 40},
       {"out_h", OH},    {"out_w", OW},    {"k_h", KH},     {"k_w", KW},
       {"stride_h", SH}, {"stride_w", SW}, {"dil_h", DH},   {"dil_w", DW},
       {"pad_t", PT},    {"pad_l", PL},    {"acc_addr", 5}, {"param_addr", 3}};
-  Instr g1 = instr(Opcode::Gemm, geo), g2 = instr(Opcode::Gemm, geo);
+  Instr g1 = instr(Opcode::Gemm, fields), g2 = instr(Opcode::Gemm, fields);
   for (auto [f, v] : {std::pair{Field::Gemm_wfmt, 1},
                       {Field::Gemm_in_addr, 40},
                       {Field::Gemm_w_addr, 100},
                       {Field::Gemm_accumulate, 1},
                       {Field::Gemm_epilogue, 1},
                       {Field::Gemm_out_addr, 200}})
-    ASSERT_TRUE(g2.set(f, v));
+    EXPECT_TRUE(g2.set(f, v));
   b.emit(g1).emit(g2).emit(instr(Opcode::Sync, {}));
   b.emit(store(200, 1000, OH * OW)).emit(instr(Opcode::End, {}));
   std::unique_ptr<Simulator> sim = runProgram(b.p, data);
-  ASSERT_TRUE(sim);
+  EXPECT_TRUE(sim);
+  if (!sim)
+    return 0;
+  size_t winograd = 0;
+  if (auto order = tokenSchedule(b.p.code))
+    winograd = planGemms(b.p, *order)->winogradPlans();
+  else
+    ADD_FAILURE() << llvm::toString(order.takeError());
 
   for (int y = 0; y < OH; ++y)
     for (int x = 0; x < OW; ++x)
@@ -113,7 +132,7 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
                   v0 * (int64_t(1) << alignP[r]) * pow2CodeValue(codes[r][q]);
               acc += v1 * (int64_t(1) << alignI[r]) * w8[r][q];
             }
-        ASSERT_LT(std::abs(acc), int64_t(1) << 31);
+        EXPECT_LT(std::abs(acc), int64_t(1) << 31);
         size_t A = size_t(5 + y * OW + x);
         EXPECT_EQ(sim->state().abuf[A * 8 + q], acc)
             << y << "," << x << "," << q;
@@ -122,6 +141,7 @@ void checkConvPadStrideDilationPow2Int8SplitAccumulate() {
         EXPECT_EQ(int8_t(data[1000 + (y * OW + x) * 8 + q]), r)
             << y << "," << x << "," << q;
       }
+  return winograd;
 }
 
 /// Every GEMM path this CPU has (SimGemm.cpp planGemms): the default, AMX
@@ -145,6 +165,34 @@ TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
     if (name)
       unsetenv(name);
   }
+}
+
+/// The Winograd path (SimWinograd.h; forced on, as on CPUs whose GEMM
+/// kernel is the int16 one) on 3 x 3 convolutions of stride 1: output
+/// sizes odd and even in both directions (partial 2 x 2 tiles), padding on
+/// every side, on none, and more than the kernel reaches; pow2 rows
+/// aligned up to 2^6 (a column shift of the transformed weights) and int8
+/// weights up to 127, accumulated over two GEMMs; against the definition,
+/// and with the path off.
+TEST(Simulator, WinogradConvolutions) {
+  const ConvGeo geos[] = {
+      {5, 7, 5, 5, 1, 1, 1, 1, 1, 0, 3}, // odd outputs, pad top only
+      {6, 6, 6, 6, 1, 1, 1, 1, 1, 1, 3}, // same padding, even
+      {5, 8, 3, 6, 1, 1, 1, 1, 0, 0, 6}, // no padding, column shifts
+      {4, 5, 6, 7, 1, 1, 1, 1, 2, 2, 2}, // padding beyond the kernel
+      {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, // one pixel
+  };
+  for (const char *on : {"1", "0"})
+    for (const ConvGeo &geo : geos) {
+      SCOPED_TRACE(std::string("DLPRT_GEMM_WINOGRAD=") + on + " " +
+                   std::to_string(geo.H) + "x" + std::to_string(geo.W) +
+                   " -> " + std::to_string(geo.OH) + "x" +
+                   std::to_string(geo.OW));
+      setenv("DLPRT_GEMM_WINOGRAD", on, 1);
+      size_t n = checkConvPadStrideDilationPow2Int8SplitAccumulate(geo);
+      EXPECT_EQ(n, on[0] == '1' ? 2u : 0u);
+      unsetenv("DLPRT_GEMM_WINOGRAD");
+    }
 }
 
 TEST(Simulator, AccumulatorWrapsWithoutUB) {

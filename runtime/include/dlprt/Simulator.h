@@ -96,6 +96,8 @@ struct GemmPlans {
   std::vector<std::unique_ptr<GemmPlan>> byInstr;
   GemmPlans();
   ~GemmPlans();
+  /// Plans on the Winograd path (tests).
+  size_t winogradPlans() const;
 };
 /// Plans for every GEMM of the (valid) program `p` in schedule `order`,
 /// made on up to `threads` threads.
