@@ -1117,10 +1117,12 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     layout = env == std::string("planes")   ? AmxLayout::Planes
              : env == std::string("groups") ? AmxLayout::Groups
                                             : AmxLayout::Best;
-  // The Winograd path where the int16 kernel would run (no int8 path);
-  // DLPRT_GEMM_WINOGRAD=1 runs it on every CPU (tests), 0 nowhere.
+  // The Winograd path where the int16 kernel would run (no int8 path) and
+  // it is faster; DLPRT_GEMM_WINOGRAD=1 runs it wherever it is exact, on
+  // every CPU (tests), 0 nowhere.
   const char *winoEnv = std::getenv("DLPRT_GEMM_WINOGRAD");
-  bool useWino = winoEnv ? std::string(winoEnv) == "1" : !int8;
+  bool forceWino = winoEnv && std::string(winoEnv) == "1";
+  bool useWino = winoEnv ? forceWino : !int8;
   rk::parallelForTasks(threads, int64_t(gemms.size()), [&](int64_t i) {
     if (!keep[i])
       return;
@@ -1135,7 +1137,7 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
         kept += std::any_of(w.begin() + k * Q, w.begin() + (k + 1) * Q,
                             [](uint32_t v) { return v != 0; });
       auto wp = std::make_unique<wino::Plan>();
-      if (wp->make(winoShape(t, g), w, kept)) {
+      if (wp->make(winoShape(t, g), w, kept, forceWino)) {
         plan.wino = std::move(wp);
         return;
       }

@@ -45,9 +45,11 @@ public:
   /// From the GEMM's multipliers w (K x Q, row ((ky * 3 + kx) * inCb + cb)
   /// * L + lane, as the simulator decodes them). False, leaving the plan
   /// unusable, when a value could leave int32 or a transformed weight
-  /// int16 (a column shift included), or when the transform would not save
-  /// products (kept < 16 / 9 of the channels: padding channels).
-  bool make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows);
+  /// int16 (a column shift included), or (unless `force`: tests) when it
+  /// would not be faster: fewer than 64 channels, or most of their rows
+  /// without weights (`keptRows` of the K have one).
+  bool make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows,
+            bool force = false);
 
   /// Output rows [2 * ty0, min(2 * ty1, outH)) of the instruction: their
   /// sums into `abuf` (pixel-major, Q per pixel, from the instruction's
@@ -58,7 +60,10 @@ public:
            int64_t ty1) const;
 
 private:
-  /// U of each position, transposed: Q x (inCb * L), packed.
+  /// Channels of input block cb taken (its lanes [0, lanes[cb]): up to
+  /// its last with a weight) and the first one's index: C = start.back().
+  std::vector<int64_t> lanes, start;
+  /// U of each position, transposed: Q x C, packed.
   std::array<kernels::igemm::PackedA, 16> u;
   /// 2^(column shift) per position and channel (all 1 without shifts).
   std::vector<int16_t> colMul;

@@ -33,6 +33,8 @@ int64_t pow2CodeValue(int code) {
 /// kernel; H * W <= 40, OH * OW <= 60) and the largest pow2 row alignment.
 struct ConvGeo {
   int H, W, OH, OW, SH, SW, DH, DW, PT, PL, maxAlignP;
+  /// Lanes of each input block with weights (the rest: padding channels).
+  int lanes = 8;
 };
 /// Padding, stride and dilation.
 constexpr ConvGeo kStridedDilated = {5, 6, 3, 4, 2, 1, 1, 2, 1, 2, 3};
@@ -74,6 +76,10 @@ size_t checkConvPadStrideDilationPow2Int8SplitAccumulate(
     alignI[r] = uint8_t(uni(0, 2));
     if (r % 4 == 1) // all-zero pow2 rows: the simulator's compacted path
       codes[r].assign(8, 0);
+    if (r % 8 >= geo.lanes) { // padding channels
+      codes[r].assign(8, 0);
+      w8[r].assign(8, 0);
+    }
   }
   std::vector<int32_t> bias(8);
   for (int32_t &v : bias)
@@ -172,8 +178,9 @@ TEST(Simulator, ConvPadStrideDilationPow2Int8SplitAccumulate) {
 /// sizes odd and even in both directions (partial 2 x 2 tiles), padding on
 /// every side, on none, and more than the kernel reaches; pow2 rows
 /// aligned up to 2^6 (a column shift of the transformed weights) and int8
-/// weights up to 127, accumulated over two GEMMs; against the definition,
-/// and with the path off.
+/// weights up to 127, accumulated over two GEMMs; input blocks whose last
+/// channels are padding (5 of 8 taken); against the definition, and with
+/// the path off.
 TEST(Simulator, WinogradConvolutions) {
   const ConvGeo geos[] = {
       {5, 7, 5, 5, 1, 1, 1, 1, 1, 0, 3}, // odd outputs, pad top only
@@ -181,6 +188,7 @@ TEST(Simulator, WinogradConvolutions) {
       {5, 8, 3, 6, 1, 1, 1, 1, 0, 0, 6}, // no padding, column shifts
       {4, 5, 6, 7, 1, 1, 1, 1, 2, 2, 2}, // padding beyond the kernel
       {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, // one pixel
+      {5, 7, 5, 7, 1, 1, 1, 1, 1, 1, 3, 5}, // 5 of 8 channels (odd)
   };
   for (const char *on : {"1", "0"})
     for (const ConvGeo &geo : geos) {
