@@ -675,13 +675,14 @@ void runWinograd(const TargetConfig &t, const Instr &in, const Geometry &g,
   const size_t Q = t.Q;
   wino::Shape sh = winoShape(t, g);
   GemmOperands ops(t, in, s);
-  int64_t rows = (sh.outH + 1) / 2, per = wino::tileRowsPerTask(sh);
-  int64_t tasks = (rows + per - 1) / per;
   size_t macs = g.M * 4 * size_t(g.inCb) * L * Q;
   unsigned nt = macs < kMinParallelMacs ? 1 : threads;
-  rk::parallelForTasks(nt, tasks, [&](int64_t k) {
+  int64_t rows = (sh.outH + 1) / 2, per = wino::tileRowsPerTask(sh, nt);
+  int64_t tasks = (rows + per - 1) / per;
+  rk::parallelForTasks(tasks > 1 ? nt : 1, tasks, [&](int64_t k) {
     int64_t ty0 = k * per, ty1 = std::min(rows, ty0 + per);
-    plan.run(sh, ops.fbuf, ops.abuf, ops.bias, ops.accumulate, ty0, ty1);
+    plan.run(sh, ops.fbuf, ops.abuf, ops.bias, ops.accumulate, ty0, ty1,
+             tasks > 1 ? 1 : nt);
     int64_t p0 = 2 * ty0 * sh.outW, p1 = std::min(2 * ty1, sh.outH) * sh.outW;
     ops.requant(s, Q, L, p0, p1 - p0);
   });

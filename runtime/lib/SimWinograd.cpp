@@ -11,6 +11,8 @@
 
 #include "SimWinograd.h"
 
+#include "dlprt/kernels/Parallel.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -158,9 +160,11 @@ void transformInput(const int8_t *const *src, int64_t L, int16_t *v, int64_t C,
 
 } // namespace
 
-int64_t wino::tileRowsPerTask(const Shape &s) {
-  int64_t tw = (s.outW + 1) / 2;
-  return std::max<int64_t>(1, kTaskTiles / tw);
+int64_t wino::tileRowsPerTask(const Shape &s, int64_t threads) {
+  int64_t tw = (s.outW + 1) / 2, rows = (s.outH + 1) / 2;
+  int64_t per = std::max<int64_t>(1, kTaskTiles / tw);
+  // Fewer bands than twice the threads: one band, its products shared.
+  return (rows + per - 1) / per < 2 * threads ? rows : per;
 }
 
 bool Plan::make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows,
@@ -243,23 +247,26 @@ bool Plan::make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows,
 }
 
 void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
-               const int32_t *bias, bool accumulate, int64_t ty0,
-               int64_t ty1) const {
+               const int32_t *bias, bool accumulate, int64_t ty0, int64_t ty1,
+               int64_t threads) const {
   const int64_t L = s.L, C = start.back(), Q = s.Q;
   const int64_t tw = (s.outW + 1) / 2, n = (ty1 - ty0) * tw;
   const int64_t NR = igemm::kNR;
   igemm::BLayout layout(C, n);
   const int64_t pairs = layout.pairs();
-  thread_local std::vector<int16_t> b, v;
-  thread_local std::vector<int8_t> zeros;
-  zeros.assign(size_t(L), 0);
+  thread_local std::vector<int16_t> b;
   thread_local std::vector<int32_t> m, y;
   b.resize(size_t(16) * layout.size()); // every entry written below
-  // Per tile of a panel: V[pos][c] (and one value of slack: packWords
-  // reads a whole last pair of an odd C, whose weight is 0).
-  v.resize(size_t(NR * 16 * C + 1));
-  // V of the panel's tiles, then its words into the 16 operands.
-  for (int64_t p = 0; p < layout.panels(); ++p) {
+  // V of each panel's tiles, then its words into the 16 operands (panels
+  // on the threads).
+  int16_t *bp = b.data();
+  kernels::parallelForTasks(threads, layout.panels(), [&](int64_t p) {
+    thread_local std::vector<int16_t> v;
+    thread_local std::vector<int8_t> zeros;
+    zeros.assign(size_t(L), 0);
+    // Per tile of the panel: V[pos][c] (and one value of slack: packWords
+    // reads a whole last pair of an odd C, whose weight is 0).
+    v.resize(size_t(NR * 16 * C + 1));
     for (int64_t j = 0; j < NR; ++j) {
       int16_t *vt = v.data() + j * 16 * C;
       int64_t jt = p * NR + j;
@@ -284,8 +291,9 @@ void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
       }
     }
     for (int pos = 0; pos < 16; ++pos) {
+      // (bp: b is the calling thread's.)
       int16_t *panel =
-          b.data() + size_t(pos) * layout.size() + size_t(p * pairs * NR * 2);
+          bp + size_t(pos) * layout.size() + size_t(p * pairs * NR * 2);
       const int16_t *src[NR];
       for (int64_t j = 0; j < NR; ++j)
         src[j] = v.data() + (j * 16 + pos) * C;
@@ -302,14 +310,16 @@ void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
         }
       }
     }
-  }
+  });
   // M of each position (Q x n), then 4 Y = A^T M A; A^T = [1 1 1 0;
   // 0 1 -1 -1].
   m.resize(size_t(16 * Q * n));
-  for (int pos = 0; pos < 16; ++pos) {
-    int32_t *mp = m.data() + size_t(pos) * Q * n;
+  // The 16 products, on the threads.
+  int32_t *mbase = m.data();
+  kernels::parallelForTasks(threads, 16, [&](int64_t pos) {
+    int32_t *mp = mbase + size_t(pos) * Q * n;
     igemm::gemm(
-        u[size_t(pos)], b.data() + size_t(pos) * layout.size(), layout, nullptr,
+        u[size_t(pos)], bp + size_t(pos) * layout.size(), layout, nullptr,
         [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
             const int32_t *c, int64_t ldc) {
           for (int64_t r = 0; r < rows; ++r)
@@ -317,49 +327,55 @@ void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
                         size_t(cols) * sizeof(int32_t));
         },
         1);
-  }
+  });
   int64_t y0 = 2 * ty0, y1 = std::min(2 * ty1, s.outH),
           npix = (y1 - y0) * s.outW;
   y.resize(size_t(Q * npix));
-  thread_local std::vector<int32_t> o;
-  o.resize(size_t(4 * n));
-  for (int64_t q = 0; q < Q; ++q) {
-    const int32_t *mp[16];
-    for (int pos = 0; pos < 16; ++pos)
-      mp[pos] = m.data() + (size_t(pos) * Q + q) * n;
-    int32_t *yq = y.data() + q * npix;
-    int32_t b0 = accumulate ? 0 : bias[q];
-    int32_t *o00 = o.data(), *o01 = o00 + n, *o10 = o01 + n, *o11 = o10 + n;
-    // Over the tiles (vectorized): s = A^T M (rows), 4 Y = s A.
-    for (int64_t jt = 0; jt < n; ++jt) {
-      int32_t s0[4], s1[4];
-      for (int c = 0; c < 4; ++c) {
-        s0[c] = mp[c][jt] + mp[4 + c][jt] + mp[8 + c][jt];
-        s1[c] = mp[4 + c][jt] - mp[8 + c][jt] - mp[12 + c][jt];
+  // 4 Y = A^T M A per block of 8 output channels (on the threads), then
+  // their sums into ABUF.
+  int32_t *ybase = y.data();
+  kernels::parallelForTasks(threads, (Q + 7) / 8, [&](int64_t qb) {
+    thread_local std::vector<int32_t> o;
+    o.resize(size_t(4 * n));
+    int64_t q0 = qb * 8, q1 = std::min(Q, q0 + 8);
+    for (int64_t q = q0; q < q1; ++q) {
+      const int32_t *mp[16];
+      for (int pos = 0; pos < 16; ++pos)
+        mp[pos] = mbase + (size_t(pos) * Q + q) * n;
+      int32_t *yq = ybase + q * npix;
+      int32_t b0 = accumulate ? 0 : bias[q];
+      int32_t *o00 = o.data(), *o01 = o00 + n, *o10 = o01 + n, *o11 = o10 + n;
+      // Over the tiles (vectorized): s = A^T M (rows), 4 Y = s A.
+      for (int64_t jt = 0; jt < n; ++jt) {
+        int32_t s0[4], s1[4];
+        for (int c = 0; c < 4; ++c) {
+          s0[c] = mp[c][jt] + mp[4 + c][jt] + mp[8 + c][jt];
+          s1[c] = mp[4 + c][jt] - mp[8 + c][jt] - mp[12 + c][jt];
+        }
+        // The bias (any int32) wraps as the GEMM's sum does.
+        auto plus = [b0](int32_t v) {
+          return int32_t(uint32_t(v >> 2) + uint32_t(b0));
+        };
+        o00[jt] = plus(s0[0] + s0[1] + s0[2]);
+        o01[jt] = plus(s0[1] - s0[2] - s0[3]);
+        o10[jt] = plus(s1[0] + s1[1] + s1[2]);
+        o11[jt] = plus(s1[1] - s1[2] - s1[3]);
       }
-      // The bias (any int32) wraps as the GEMM's sum does.
-      auto plus = [b0](int32_t v) {
-        return int32_t(uint32_t(v >> 2) + uint32_t(b0));
-      };
-      o00[jt] = plus(s0[0] + s0[1] + s0[2]);
-      o01[jt] = plus(s0[1] - s0[2] - s0[3]);
-      o10[jt] = plus(s1[0] + s1[1] + s1[2]);
-      o11[jt] = plus(s1[1] - s1[2] - s1[3]);
-    }
-    for (int64_t jt = 0; jt < n; ++jt) {
-      int64_t oy = 2 * (jt / tw), ox = 2 * (jt % tw);
-      int32_t *r0 = yq + oy * s.outW + ox, *r1 = r0 + s.outW;
-      bool right = ox + 1 < s.outW, below = y0 + oy + 1 < y1;
-      r0[0] = o00[jt];
-      if (right)
-        r0[1] = o01[jt];
-      if (below) {
-        r1[0] = o10[jt];
+      for (int64_t jt = 0; jt < n; ++jt) {
+        int64_t oy = 2 * (jt / tw), ox = 2 * (jt % tw);
+        int32_t *r0 = yq + oy * s.outW + ox, *r1 = r0 + s.outW;
+        bool right = ox + 1 < s.outW, below = y0 + oy + 1 < y1;
+        r0[0] = o00[jt];
         if (right)
-          r1[1] = o11[jt];
+          r0[1] = o01[jt];
+        if (below) {
+          r1[0] = o10[jt];
+          if (right)
+            r1[1] = o11[jt];
+        }
       }
     }
-  }
-  detail::storeTransposed(y.data(), npix, Q, npix, abuf + y0 * s.outW * Q, Q,
-                          accumulate);
+    detail::storeTransposed(ybase + q0 * npix, npix, q1 - q0, npix,
+                            abuf + y0 * s.outW * Q + q0, Q, accumulate);
+  });
 }

@@ -54,10 +54,11 @@ public:
   /// Output rows [2 * ty0, min(2 * ty1, outH)) of the instruction: their
   /// sums into `abuf` (pixel-major, Q per pixel, from the instruction's
   /// first pixel) as the GEMM writes them — bias + sum, or (accumulate) what
-  /// ABUF holds + sum, modulo 2^32. `fbuf` is the instruction's input.
+  /// ABUF holds + sum, modulo 2^32. `fbuf` is the instruction's input. The
+  /// 16 position products run on up to `threads` threads.
   void run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
-           const int32_t *bias, bool accumulate, int64_t ty0,
-           int64_t ty1) const;
+           const int32_t *bias, bool accumulate, int64_t ty0, int64_t ty1,
+           int64_t threads = 1) const;
 
 private:
   /// Channels of input block cb taken (its lanes [0, lanes[cb]): up to
@@ -70,8 +71,10 @@ private:
   bool shifted = false;
 };
 
-/// Tile rows per task of the Winograd path (what one thread works on).
-int64_t tileRowsPerTask(const Shape &s);
+/// Tile rows per task of the Winograd path on `threads` threads: bands of
+/// about 96 tiles, or all rows in one band (whose products then run on the
+/// threads) when there are fewer than 2 * threads bands.
+int64_t tileRowsPerTask(const Shape &s, int64_t threads);
 
 } // namespace dlprt::wino
 

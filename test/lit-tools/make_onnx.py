@@ -527,6 +527,18 @@ def _(g):  # conv(x).unsqueeze(1).flatten(1) -> linear: a 5-D int8 map
     return g.n("Gemm", [f, g.w("fw", [5, 64]), g.w("fb", [5])], "fc0", "y", transB=1)
 
 
+@reg("conv3x3_stack")
+def _(g):  # 3x3 convs of stride 1 on a 64x64 and a 32x32 map, one of stride 2 between
+    y = g.n("Conv", [g.x([1, 16, 64, 64]), g.w("w0", [64, 16, 3, 3], -0.2, 0.2)], "conv0",
+            pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    y = g.n("Conv", [y, g.w("w1", [64, 64, 3, 3], -0.1, 0.1)], "conv1", pads=[1, 1, 1, 1],
+            strides=[2, 2])
+    y = g.n("Relu", [y], "relu1")
+    return g.n("Conv", [y, g.w("w2", [64, 64, 3, 3], -0.1, 0.1)], "conv2", "y",
+               pads=[1, 1, 1, 1])
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")
