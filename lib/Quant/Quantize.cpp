@@ -666,6 +666,13 @@ LogicalResult FuncQuantizer::run() {
   for (Operation *op : ops) {
     if (erased.contains(op))
       continue;
+    // The integer kernels and the DLP take 1-D and 2-D windows: a 3-D
+    // convolution or pool stays float (a host float segment).
+    if (isa<nn::ConvOp, nn::MaxPoolOp, nn::AvgPoolOp, nn::GlobalAvgPoolOp>(op) &&
+        cast<RankedTensorType>(op->getOperand(0).getType()).getRank() > 4) {
+      ++numFloat;
+      continue;
+    }
     Operation *act = nullptr;
     if (isa<nn::ConvOp, nn::FullyConnectedOp, nn::AddOp>(op))
       act = fusibleActivation(op->getResult(0));

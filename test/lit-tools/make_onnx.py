@@ -539,6 +539,25 @@ def _(g):  # 3x3 convs of stride 1 on a 64x64 and a 32x32 map, one of stride 2 b
                pads=[1, 1, 1, 1])
 
 
+@reg("conv1d_wide")
+def _(g):  # raw audio: 1-D maps 8000 wide (beyond the 12-bit map fields)
+    y = g.n("Conv", [g.x([1, 2, 8000]), g.w("w0", [8, 2, 3])], "conv0", pads=[1, 1])
+    r = g.n("Relu", [y], "relu0")
+    p = g.n("MaxPool", [r], "pool0", kernel_shape=[2], strides=[2])
+    a = g.n("Add", [p, g.n("MaxPool", [r], "pool1", kernel_shape=[2], strides=[2])], "add0")
+    return g.n("Conv", [a, g.w("w1", [8, 8, 3])], "conv1", "y", strides=[4])
+
+
+@reg("conv3d_video")
+def _(g):  # a video model's 3-D conv, ReLU, 3-D global pool, linear layer
+    y = g.n("Conv", [g.x([1, 2, 4, 6, 6]), g.w("w", [4, 2, 3, 3, 3]), g.w("b", [4])], "conv0",
+            pads=[1, 1, 1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    y = g.n("GlobalAveragePool", [y], "gap0")
+    y = g.n("Flatten", [y], "flatten0", axis=1)
+    return g.n("Gemm", [y, g.w("fw", [3, 4]), g.w("fb", [3])], "fc0", "y", transB=1)
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")

@@ -48,7 +48,7 @@ LogicalResult Lowering::lowerPool(Operation *op) {
     mode = risa::PoolMode::AvgExcludePad;
   }
   // On the host (the same integers): a target without a pool unit, or a
-  // window the POOL fields cannot hold.
+  // map or window the POOL fields cannot hold.
   auto onHost = [&]() {
     hostSegment(op->getLoc(), dlprt::HostOpKind::Pool, {uint32_t(inT)},
                 uint32_t(outT),
@@ -59,14 +59,16 @@ LogicalResult Lowering::lowerPool(Operation *op) {
     return v <= int64_t((uint64_t(1) << risa::fieldInfo(f).width) - 1);
   };
   using F = risa::Field;
-  if (!t.poolUnit || !holds(F::Pool_k_h, kh) || !holds(F::Pool_k_w, kw) ||
+  int64_t oh = oneD ? 1 : yt.getDimSize(2), ow = yt.getDimSize(yt.getRank() - 1),
+          cb = in.cb(L);
+  if (!t.poolUnit || !holds(F::Pool_in_h, in.H) || !holds(F::Pool_in_w, in.W) ||
+      !holds(F::Pool_out_h, oh) || !holds(F::Pool_out_w, ow) ||
+      !holds(F::Pool_k_h, kh) || !holds(F::Pool_k_w, kw) ||
       !holds(F::Pool_stride_h, sh) || !holds(F::Pool_stride_w, sw) ||
       !holds(F::Pool_dil_h, dh) || !holds(F::Pool_dil_w, dw) ||
       !holds(F::Pool_pad_t, pt) || !holds(F::Pool_pad_l, pl) ||
       !holds(F::Pool_pad_b, pb) || !holds(F::Pool_pad_r, pr))
     return onHost();
-  int64_t oh = oneD ? 1 : yt.getDimSize(2), ow = yt.getDimSize(yt.getRank() - 1),
-          cb = in.cb(L);
   auto inRows = [&](int64_t r) {
     return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
   };

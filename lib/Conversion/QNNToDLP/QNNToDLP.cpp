@@ -253,8 +253,27 @@ bool Lowering::onArray(qnn::ConvOp op) {
     return llvm::all_of(a, [](int64_t v) { return v <= 15; });
   };
   ArrayRef<int64_t> pads = op.getPads();
-  return small(wt.getShape().drop_front(2)) && small(op.getStrides()) &&
-         small(op.getDilations()) && small(pads.take_front(pads.size() / 2));
+  if (!small(wt.getShape().drop_front(2)) || !small(op.getStrides()) ||
+      !small(op.getDilations()) || !small(pads.take_front(pads.size() / 2)))
+    return false;
+  // Its 12-bit map sizes (a 1-D map's width is its length), and one output
+  // row of one input block beside the input rows it reads on chip: FBUF
+  // vectors, and ABUF vectors of Q sums (wider maps, e.g. raw audio, run
+  // on the host's int8 conv).
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  auto out = cast<RankedTensorType>(op.getOutput().getType());
+  int64_t rank = in.getRank();
+  int64_t inH = rank == 4 ? in.getDimSize(2) : 1, inW = in.getDimSize(rank - 1);
+  int64_t outH = rank == 4 ? out.getDimSize(2) : 1,
+          outW = out.getDimSize(rank - 1);
+  constexpr int64_t kField = (int64_t(1) << 12) - 1;
+  if (inH > kField || inW > kField || outH > kField || outW > kField)
+    return false;
+  int64_t kh = rank == 4 ? wt.getDimSize(2) : 1;
+  int64_t dh = rank == 4 ? op.getDilations()[0] : 1;
+  int64_t rowsIn = std::min(inH, (kh - 1) * dh + 1);
+  return outW <= int64_t(t.abufVectors()) &&
+         rowsIn * inW + outW <= int64_t(t.fbufVectors());
 }
 
 /// A non-overlapping max / average pool (kernel = stride, no padding or
@@ -456,14 +475,13 @@ LogicalResult Lowering::run(func::FuncOp f) {
   singleImage = isSingleImage(f);
   for (BlockArgument a : f.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(a.getType());
-    // Quantized inputs are feature maps (rank 2-4); float inputs of host
-    // segments may have any rank up to 8.
+    // Quantized inputs are feature maps (rank 2 and more); float inputs of
+    // host segments may have any rank; both at most 8.
     bool quantized = a.hasOneUse() && isa<qnn::QuantizeOp>(*a.user_begin());
-    if (!type || type.getRank() < (quantized ? 2 : 1) ||
-        type.getRank() > (quantized ? 4 : 8))
+    if (!type || type.getRank() < (quantized ? 2 : 1) || type.getRank() > 8)
       return f.emitError() << "cannot compile for the DLP: argument #"
                            << a.getArgNumber() << " is not a rank "
-                           << (quantized ? "2-4" : "1-8") << " tensor";
+                           << (quantized ? "2-8" : "1-8") << " tensor";
     for (int64_t d = 1; d < type.getRank(); ++d)
       if (type.isDynamicDim(d))
         return f.emitError() << "cannot compile for the DLP: argument #"
