@@ -285,5 +285,8 @@ bool dlp::driver::calibrate(func::FuncOp func,
               "model must be finite\n";
     return false;
   }
+  for (const std::string &t : cal.nonFiniteActivations())
+    errs() << "dlpc: warning: calibration: tensor " << t
+           << " holds an infinite or NaN value; it stays float\n";
   return true;
 }

@@ -353,6 +353,9 @@ int dlp::driver::runEval(const EvalRequest &r) {
                 "model must be finite\n";
       return 1;
     }
+    for (const std::string &t : calibrator->nonFiniteActivations())
+      errs() << "dlp-eval: warning: calibration: tensor " << t
+             << " holds an infinite or NaN value; it stays float\n";
     if (llvm::Error err = calibrator->table().writeFile(r.calibrationOut)) {
       errs() << "dlp-eval: " << llvm::toString(std::move(err)) << "\n";
       return 1;

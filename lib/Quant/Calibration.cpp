@@ -89,8 +89,11 @@ void Calibrator::observe(llvm::StringRef name, llvm::StringRef op,
         m = std::max(m, double(std::fabs(p[i])));
         finite &= std::isfinite(p[i]);
       }
-      if (!finite && firstNonFinite.empty())
-        firstNonFinite = "'" + name.str() + "' (" + op.str() + ")";
+      if (!finite) {
+        s.finite = false;
+        if (op == "arg" && firstNonFinite.empty())
+          firstNonFinite = "'" + name.str() + "' (" + op.str() + ")";
+      }
       s.maxAbs[c] = m;
       if (percentile > 0)
         for (int64_t i = 0; i < inner; ++i) {
@@ -109,6 +112,12 @@ CalibrationTable Calibrator::table() const {
   table.samples = samples;
   for (const auto &[name, s] : stats) {
     TensorRange r{s.op, s.shape, s.maxAbs};
+    r.finite = s.finite;
+    if (!s.finite) {
+      r.range.assign(r.range.size(), 0.0);
+      table.tensors[name] = std::move(r);
+      continue;
+    }
     if (percentile > 0)
       for (size_t c = 0; c < r.range.size(); ++c) {
         uint64_t total = s.zeros[c];
@@ -161,6 +170,19 @@ std::vector<int> CalibrationTable::fracBits(llvm::StringRef name,
   return cappedFracBits(it->second.range, maxSpread);
 }
 
+bool CalibrationTable::nonFinite(llvm::StringRef name) const {
+  auto it = tensors.find(name.str());
+  return it != tensors.end() && !it->second.finite;
+}
+
+std::vector<std::string> Calibrator::nonFiniteActivations() const {
+  std::vector<std::string> names;
+  for (const auto &[name, s] : stats)
+    if (!s.finite && s.op != "arg")
+      names.push_back("'" + name + "' (" + s.op + ")");
+  return names;
+}
+
 std::string CalibrationTable::toJSON() const {
   json::Array list;
   for (const auto &[name, r] : tensors) {
@@ -171,11 +193,14 @@ std::string CalibrationTable::toJSON() const {
       range.push_back(v);
     for (int f : dlprt::num::fmapFracBits(r.range))
       bits.push_back(f);
-    list.push_back(json::Object{{"name", name},
-                                {"op", r.op},
-                                {"shape", std::move(shape)},
-                                {"range", std::move(range)},
-                                {"frac_bits", std::move(bits)}});
+    json::Object entry{{"name", name},
+                       {"op", r.op},
+                       {"shape", std::move(shape)},
+                       {"range", std::move(range)},
+                       {"frac_bits", std::move(bits)}};
+    if (!r.finite)
+      entry["finite"] = false;
+    list.push_back(std::move(entry));
   }
   json::Object root{{"format", "dlp-calibration"},
                     {"version", 1},
@@ -219,6 +244,7 @@ CalibrationTable::fromJSON(llvm::StringRef text) {
                  " needs a \"name\" and a \"range\" array");
     TensorRange r;
     r.op = t->getString("op").value_or("").str();
+    r.finite = t->getBoolean("finite").value_or(true);
     if (const json::Array *shape = t->getArray("shape"))
       for (const json::Value &d : *shape)
         if (std::optional<int64_t> x = d.getAsInteger())

@@ -241,6 +241,9 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
     return SmallVector<int32_t>(f.begin(), f.end());
   }
   std::string name = quant::tensorName(v);
+  // An activation that held an infinite or NaN value stays float.
+  if (table.nonFinite(name))
+    return {};
   std::vector<int> f = table.fracBits(name, cfg.maxFracSpread);
   if (f.empty()) {
     emitError(v.getLoc()) << "no calibration entry for tensor '" << name

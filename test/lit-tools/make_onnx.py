@@ -558,6 +558,14 @@ def _(g):  # a video model's 3-D conv, ReLU, 3-D global pool, linear layer
     return g.n("Gemm", [y, g.w("fw", [3, 4]), g.w("fb", [3])], "fc0", "y", transB=1)
 
 
+@reg("causal_mask_softmax")
+def _(g):  # a GPT-style causal mask: where(tril, scores, -inf), softmax
+    y = g.n("Conv", [g.x([1, 4, 4, 4]), g.w("w", [4, 4, 1, 1])], "conv0")
+    keep = g.c("keep", np.tril(np.ones((4, 4), bool)), bool)
+    y = g.n("Where", [keep, y, g.c("neginf", -np.inf, np.float32)], "mask0")
+    return g.n("Softmax", [y], "softmax0", "y", axis=-1)
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")

@@ -35,6 +35,9 @@ struct TensorRange {
   std::string op;             // producing op ("arg" for a function argument)
   std::vector<int64_t> shape; // dimension 0: every sample seen
   std::vector<double> range;  // per channel
+  /// False for an activation that held an infinite or NaN value (a -inf
+  /// attention mask): the quantizer keeps it float (its range is then 0).
+  bool finite = true;
 };
 
 /// Fractional bits of every channel of a tensor with per-channel ranges
@@ -56,6 +59,9 @@ struct CalibrationTable {
   /// The same with every channel capped at the tensor's smallest plus
   /// `maxSpread` (the quantizer's max-frac-spread).
   std::vector<int> fracBits(llvm::StringRef name, int maxSpread) const;
+
+  /// Whether `name`'s entry says it held an infinite or NaN value.
+  bool nonFinite(llvm::StringRef name) const;
 
   /// JSON (format "dlp-calibration", version 1).
   std::string toJSON() const;
@@ -80,10 +86,12 @@ public:
   /// Counts the batch elements of one run.
   void addSamples(int64_t n) { samples += n; }
   CalibrationTable table() const;
-  /// The first observed tensor that held an infinite or NaN value, as
-  /// "'name' (op)"; empty when all were finite. Such a range cannot be
-  /// quantized: the drivers refuse the calibration with this name.
+  /// The first model input that held an infinite or NaN value, as
+  /// "'name' (op)"; empty when all were finite. Such calibration data
+  /// cannot be quantized: the drivers refuse it with this name.
   const std::string &nonFinite() const { return firstNonFinite; }
+  /// The activations that held one (as "'name' (op)"): they stay float.
+  std::vector<std::string> nonFiniteActivations() const;
 
 private:
   struct Stats {
@@ -93,6 +101,7 @@ private:
     /// Percentile mode: per channel, counts of |x| in quarter-octave bins.
     std::vector<std::vector<uint64_t>> hist;
     std::vector<uint64_t> zeros;
+    bool finite = true;
   };
   double percentile;
   int64_t samples = 0;
