@@ -217,6 +217,11 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
     return {};
   // A constant (e.g. a learned token concatenated to a feature map) is its
   // own calibration: the rule of the table on its values per channel.
+  // (One over the batch stays float: the lowering takes its first slice
+  // where its images are equal.)
+  if (t.getDimSize(0) != 1 && v.getDefiningOp() &&
+      v.getDefiningOp()->getName().getStringRef() == "arith.constant")
+    return {};
   std::optional<FloatConstant> c =
       t.getDimSize(0) == 1 ? readFloatConstant(v) : std::nullopt;
   if (c) {

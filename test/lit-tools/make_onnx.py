@@ -566,6 +566,21 @@ def _(g):  # a GPT-style causal mask: where(tril, scores, -inf), softmax
     return g.n("Softmax", [y], "softmax0", "y", axis=-1)
 
 
+def const_tokens(name, differ):
+    @reg(name)
+    def _(g):  # DETR's learned queries expanded to a static batch of 2, then a concat
+        y = g.n("MatMul", [g.x([2, 3, 4]), g.w("w", [4, 4])], "matmul0")
+        q = g.rng.uniform(-1, 1, (1, 2, 4)).astype(np.float32).repeat(2, 0)
+        if differ:
+            q[1] += 1
+        g.inits.append(numpy_helper.from_array(q, "queries"))
+        return g.n("Concat", ["queries", y], "concat0", "y", axis=1)
+
+
+const_tokens("const_tokens_batch2", False)
+const_tokens("const_tokens_batch2_differ", True)
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")

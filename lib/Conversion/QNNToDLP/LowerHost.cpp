@@ -54,11 +54,16 @@ int64_t doubleBits(double v) {
 }
 } // namespace
 
-uint32_t Lowering::floatConstTensor(Location loc, Value v) {
+uint32_t Lowering::floatConstTensor(Location loc, Value v, bool firstSlice) {
   if (tensorIndex.count(v))
     return tensorOf(v);
   std::optional<FloatConstant> data = readFloatConstant(v);
   assert(data && "the caller checks that the constant reads");
+  if (firstSlice) {
+    data->data = data->data.take_front(data->data.size() /
+                                       size_t(data->shape[0]));
+    data->shape[0] = 1;
+  }
   TensorRec r;
   r.name = layerName(v.getDefiningOp());
   r.isFloat = true;
@@ -103,7 +108,10 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
       consts == 1 && isa<nn::AddOp, nn::SubOp, nn::MulOp, nn::DivOp,
                          nn::MaxOp, nn::MinOp, nn::PowOp, nn::EqualOp,
                          nn::LessOp, nn::LessEqualOp>(op);
-  bool constTensors = consts && !nnOperator && !constInParams;
+  // (A concat takes its constant operands itself: one over the batch is
+  // its first slice.)
+  bool constTensors =
+      consts && !nnOperator && !constInParams && !isa<nn::ConcatOp>(op);
   auto unary = [&](rk::FloatUnaryOp u, float a = 0,
                    float b = 0) -> LogicalResult {
     uint32_t in = tensorOf(op->getOperand(0));
@@ -408,8 +416,27 @@ LogicalResult Lowering::lowerHostFloat(Operation *op) {
         if (batchAxis(type) && c.getAxis() == 0 && type.getDimSize(0) != 1)
           return batchError(op, "a concat along the batch axis");
         std::vector<uint32_t> ins;
-        for (Value v : c.getInputs())
-          ins.push_back(tensorOf(v));
+        for (Value v : c.getInputs()) {
+          // A constant over the batch (learned tokens expanded to every
+          // image: equal slices) is its first slice in each image's run.
+          if (!isConst(v)) {
+            ins.push_back(tensorOf(v));
+            continue;
+          }
+          std::optional<FloatConstant> k = readFloatConstant(v);
+          if (!k)
+            return error(op, "cannot read a float constant operand");
+          bool batched = batchAxis(type) && k->shape.size() >= 2 &&
+                         k->shape[0] > 1 && !tensorIndex.count(v);
+          if (batched) {
+            size_t per = k->data.size() / size_t(k->shape[0]);
+            for (size_t i = per; i < k->data.size(); ++i)
+              if (std::memcmp(&k->data[i], &k->data[i % per], sizeof(float)))
+                return batchError(op, "a constant operand along the batch "
+                                      "axis whose images differ");
+          }
+          ins.push_back(floatConstTensor(loc, v, batched));
+        }
         hostSegment(loc, K::FloatConcat, std::move(ins),
                     tensorOf(c.getOutput()), {int64_t(c.getAxis())});
         return success();

@@ -164,8 +164,10 @@ public:
   mlir::LogicalResult lowerHostFloat(mlir::Operation *op);
   /// The float tensor of constant `v` (an arith.constant that
   /// readFloatConstant reads), filled by a FloatConst host segment from
-  /// CONST: made once, at its first use.
-  uint32_t floatConstTensor(mlir::Location loc, mlir::Value v);
+  /// CONST: made once, at its first use; with `firstSlice`, of its first
+  /// slice along axis 0 only (shape[0] = 1).
+  uint32_t floatConstTensor(mlir::Location loc, mlir::Value v,
+                            bool firstSlice = false);
   /// A host segment of `kind` and its HOST instruction.
   void hostSegment(mlir::Location loc, dlprt::HostOpKind kind,
                    std::vector<uint32_t> inputs, uint32_t output,
