@@ -724,6 +724,31 @@ LogicalResult FuncQuantizer::run() {
     numTables = quant::tabulateActivations(func);
     numChannelMuls = quant::scaleChannels(func);
   }
+  // An equality of a dequantized map and a float value that is also
+  // quantized (CenterNet's maxpool(h) == h) compares the two on one grid:
+  // the float side is replaced by its own quantize / dequantize (a float
+  // and its rounding are almost never equal).
+  func.walk([&](nn::EqualOp eq) {
+    for (unsigned i = 0; i < 2; ++i) {
+      Value v = eq->getOperand(i), other = eq->getOperand(1 - i);
+      if (!other.getDefiningOp<qnn::DequantizeOp>() ||
+          v.getDefiningOp<qnn::DequantizeOp>())
+        continue;
+      auto q = llvm::find_if(v.getUsers(), [](Operation *u) {
+        return isa<qnn::QuantizeOp>(u);
+      });
+      if (q == v.getUsers().end())
+        continue;
+      b.setInsertionPoint(eq);
+      Location loc = NameLoc::get(
+          b.getStringAttr(quant::tensorName(eq.getResult()) + "/operand" +
+                          std::to_string(i)),
+          eq.getLoc());
+      Value back =
+          qnn::DequantizeOp::create(b, loc, v.getType(), (*q)->getResult(0));
+      eq->setOperand(i, back);
+    }
+  });
   // Drop what the rewrite left unused: dequantize ops of values only
   // quantized consumers read, and the float weights.
   SmallVector<Operation *> worklist;

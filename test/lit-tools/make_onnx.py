@@ -581,6 +581,15 @@ const_tokens("const_tokens_batch2", False)
 const_tokens("const_tokens_batch2_differ", True)
 
 
+@reg("peaks_equal")
+def _(g):  # CenterNet's peaks: h * (maxpool3x3(h) == h), h = sigmoid(conv(x))
+    h = g.n("Conv", [g.x([1, 4, 8, 8]), g.w("w", [4, 4, 3, 3])], "conv0", pads=[1, 1, 1, 1])
+    h = g.n("Sigmoid", [h], "sigmoid0")
+    m = g.n("MaxPool", [h], "pool0", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    keep = g.n("Cast", [g.n("Equal", [m, h], "equal0")], "cast0", to=TensorProto.FLOAT)
+    return g.n("Mul", [h, keep], "mul0", "y")
+
+
 @reg("tile")
 def _(g):  # torch's repeat: 2 x 1 x 3
     return g.n("Tile", [g.x([1, 2, 3]), g.c("reps", [1, 2, 3])], "tile0", "y")
