@@ -63,6 +63,35 @@ transformLanes(const int8_t *const *src, int64_t L, int16_t *__restrict v,
   }
 }
 
+/// 4 Y = A^T M A of n tiles (M's 16 positions at mp[pos][jt]), shifted
+/// right by 2 and plus b0 (any int32: it wraps as the GEMM's sum does),
+/// into the tiles' four outputs o00, o01, o10, o11. A^T = [1 1 1 0;
+/// 0 1 -1 -1].
+inline __attribute__((always_inline)) void
+outputTiles(const int32_t *const *mp, int64_t n, int32_t b0,
+            int32_t *__restrict o00, int32_t *__restrict o01,
+            int32_t *__restrict o10, int32_t *__restrict o11) {
+  for (int64_t jt = 0; jt < n; ++jt) {
+    int32_t s0[4], s1[4];
+    for (int c = 0; c < 4; ++c) {
+      s0[c] = mp[c][jt] + mp[4 + c][jt] + mp[8 + c][jt];
+      s1[c] = mp[4 + c][jt] - mp[8 + c][jt] - mp[12 + c][jt];
+    }
+    auto plus = [b0](int32_t v) {
+      return int32_t(uint32_t(v >> 2) + uint32_t(b0));
+    };
+    o00[jt] = plus(s0[0] + s0[1] + s0[2]);
+    o01[jt] = plus(s0[1] - s0[2] - s0[3]);
+    o10[jt] = plus(s1[0] + s1[1] + s1[2]);
+    o11[jt] = plus(s1[1] - s1[2] - s1[3]);
+  }
+}
+
+void outputGeneric(const int32_t *const *mp, int64_t n, int32_t b0,
+                   int32_t *o00, int32_t *o01, int32_t *o10, int32_t *o11) {
+  outputTiles(mp, n, b0, o00, o01, o10, o11);
+}
+
 void transformGeneric(const int8_t *const *src, int64_t L, int16_t *v,
                       int64_t C, const int16_t *mul) {
   if (mul)
@@ -148,6 +177,24 @@ packWords(const int16_t *const *src, int64_t pairs, int16_t *panel) {
 constexpr int kMaxShift = 5;
 /// Input channels below which the direct path is faster.
 constexpr int64_t kMinChannels = 64;
+
+#if DLPRT_WINO_AVX2
+__attribute__((target("avx2"))) void outputAvx2(const int32_t *const *mp,
+                                                int64_t n, int32_t b0,
+                                                int32_t *o00, int32_t *o01,
+                                                int32_t *o10, int32_t *o11) {
+  outputTiles(mp, n, b0, o00, o01, o10, o11);
+}
+#endif
+
+void transformOutput(const int32_t *const *mp, int64_t n, int32_t b0,
+                     int32_t *o00, int32_t *o01, int32_t *o10, int32_t *o11) {
+#if DLPRT_WINO_AVX2
+  if (avx2)
+    return outputAvx2(mp, n, b0, o00, o01, o10, o11);
+#endif
+  outputGeneric(mp, n, b0, o00, o01, o10, o11);
+}
 
 void transformInput(const int8_t *const *src, int64_t L, int16_t *v, int64_t C,
                     const int16_t *mul) {
@@ -345,22 +392,7 @@ void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
       int32_t *yq = ybase + q * npix;
       int32_t b0 = accumulate ? 0 : bias[q];
       int32_t *o00 = o.data(), *o01 = o00 + n, *o10 = o01 + n, *o11 = o10 + n;
-      // Over the tiles (vectorized): s = A^T M (rows), 4 Y = s A.
-      for (int64_t jt = 0; jt < n; ++jt) {
-        int32_t s0[4], s1[4];
-        for (int c = 0; c < 4; ++c) {
-          s0[c] = mp[c][jt] + mp[4 + c][jt] + mp[8 + c][jt];
-          s1[c] = mp[4 + c][jt] - mp[8 + c][jt] - mp[12 + c][jt];
-        }
-        // The bias (any int32) wraps as the GEMM's sum does.
-        auto plus = [b0](int32_t v) {
-          return int32_t(uint32_t(v >> 2) + uint32_t(b0));
-        };
-        o00[jt] = plus(s0[0] + s0[1] + s0[2]);
-        o01[jt] = plus(s0[1] - s0[2] - s0[3]);
-        o10[jt] = plus(s1[0] + s1[1] + s1[2]);
-        o11[jt] = plus(s1[1] - s1[2] - s1[3]);
-      }
+      transformOutput(mp, n, b0, o00, o01, o10, o11);
       for (int64_t jt = 0; jt < n; ++jt) {
         int64_t oy = 2 * (jt / tw), ox = 2 * (jt % tw);
         int32_t *r0 = yq + oy * s.outW + ox, *r1 = r0 + s.outW;
