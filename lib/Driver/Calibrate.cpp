@@ -154,7 +154,6 @@ bool dlp::driver::loadSamples(func::FuncOp func,
                               int64_t maxSamples,
                               quant::CalibrationSamples &samples) {
   std::vector<std::string> names = inputNames(func);
-  int64_t fixedBatch = dlp::modelBatch(func);
   std::vector<std::vector<std::string>> batches;
   if (!calibrationBatches(calibPaths, batches))
     return false;

@@ -373,10 +373,8 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
     Operation *ret = im.func.getBody().front().getTerminator();
     outputs.clear();
     for (auto [k, imgs] : llvm::enumerate(per)) {
-      Operation *def = k < ret->getNumOperands()
-                           ? ret->getOperand(unsigned(k)).getDefiningOp()
-                           : nullptr;
-      if (def && def->getName().getStringRef() == "arith.constant") {
+      if (k < ret->getNumOperands() &&
+          ret->getOperand(unsigned(k)).getDefiningOp<arith::ConstantOp>()) {
         outputs.push_back(imgs[0]);
         continue;
       }

@@ -219,8 +219,7 @@ SmallVector<int32_t> FuncQuantizer::fracsOf(Value v) {
   // own calibration: the rule of the table on its values per channel.
   // (One over the batch stays float: the lowering takes its first slice
   // where its images are equal.)
-  if (t.getDimSize(0) != 1 && v.getDefiningOp() &&
-      v.getDefiningOp()->getName().getStringRef() == "arith.constant")
+  if (t.getDimSize(0) != 1 && v.getDefiningOp<arith::ConstantOp>())
     return {};
   std::optional<FloatConstant> c =
       t.getDimSize(0) == 1 ? readFloatConstant(v) : std::nullopt;

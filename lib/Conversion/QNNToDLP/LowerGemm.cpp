@@ -597,11 +597,7 @@ LogicalResult Lowering::lowerConv(qnn::ConvOp op) {
     for (int64_t c = 0; c < packed.C; ++c)
       packed.frac.push_back(tensors[g.inT].fracAt(c % C));
     packed.fracBlock = 1;
-    dataBytes = (dataBytes + 63) & ~uint64_t(63);
-    packed.offset = dataBytes;
-    dataBytes += packed.bytes(L);
-    tensors.push_back(std::move(packed));
-    uint32_t pt = uint32_t(tensors.size() - 1);
+    uint32_t pt = newTensor(std::move(packed));
     hostSegment(op.getLoc(), dlprt::HostOpKind::PackTaps, {uint32_t(g.inT)}, pt,
                 {kw, sw, dw, pl});
     g.inT = int(pt);

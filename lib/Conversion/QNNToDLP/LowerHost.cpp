@@ -72,12 +72,8 @@ uint32_t Lowering::floatConstTensor(Location loc, Value v, bool firstSlice) {
     r.shape = {1};
   r.C = int64_t(data->data.size());
   r.H = r.W = 1;
-  dataBytes = (dataBytes + 63) & ~uint64_t(63);
-  r.offset = dataBytes;
-  dataBytes += r.bytes(L);
-  tensors.push_back(std::move(r));
-  uint32_t t = tensors.size() - 1;
-  tensorIndex[v] = t;
+  uint32_t t = newTensor(std::move(r));
+  tensorIndex[v] = int(t);
   ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(data->data.data()),
                           data->data.size() * sizeof(float));
   uint64_t off = addConst(bytes);

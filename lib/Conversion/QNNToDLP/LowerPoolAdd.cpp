@@ -154,17 +154,10 @@ uint32_t Lowering::relayout(Location loc, uint32_t src, int64_t C) {
   r.H = r.W = 1;
   for (int64_t c = 0; c < C; ++c)
     r.frac.push_back(s.fracAt(c / (s.H * s.W)));
-  uint32_t idx[2];
-  for (auto [i, t] : llvm::enumerate(std::array<TensorRec *, 2>{&f, &r})) {
-    dataBytes = (dataBytes + 63) & ~uint64_t(63);
-    t->offset = dataBytes;
-    dataBytes += t->bytes(L);
-    tensors.push_back(*t);
-    idx[i] = tensors.size() - 1;
-  }
-  hostSegment(loc, K::Dequantize, {src}, idx[0]);
-  hostSegment(loc, K::Quantize, {idx[0]}, idx[1]);
-  return idx[1];
+  uint32_t fT = newTensor(std::move(f)), rT = newTensor(std::move(r));
+  hostSegment(loc, K::Dequantize, {src}, fT);
+  hostSegment(loc, K::Quantize, {fT}, rT);
+  return rT;
 }
 
 LogicalResult Lowering::lowerEltwise(Operation *op) {

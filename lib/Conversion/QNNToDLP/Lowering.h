@@ -138,6 +138,9 @@ public:
   /// The tensor of `v` (allocated on first use) stored like `like`: same
   /// C x H x W storage, for an element-wise result of a flattened view.
   int tensorLike(mlir::Value v, const TensorRec &like);
+  /// Appends tensor `r` with its bytes placed at the end of region data
+  /// (64-byte aligned); returns its index.
+  uint32_t newTensor(TensorRec r);
   /// Appends bytes to region const (8-byte aligned); returns the offset.
   uint64_t addConst(llvm::ArrayRef<uint8_t> bytes);
 

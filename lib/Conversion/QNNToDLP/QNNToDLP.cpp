@@ -57,6 +57,14 @@ InFlightDiagnostic Lowering::batchError(Operation *op, const Twine &what) {
                             "NAME=1x...)";
 }
 
+uint32_t Lowering::newTensor(TensorRec r) {
+  dataBytes = (dataBytes + 63) & ~uint64_t(63);
+  r.offset = dataBytes;
+  dataBytes += r.bytes(L);
+  tensors.push_back(std::move(r));
+  return uint32_t(tensors.size() - 1);
+}
+
 uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
   constData.resize((constData.size() + 7) & ~size_t(7));
   uint64_t off = constData.size();
@@ -127,17 +135,17 @@ int Lowering::tensorOf(Value v) {
     r.W = st->second[2];
     r.fracBlock = st->second[3];
   }
+  int idx;
   auto preset = presetOffset.find(v);
   if (preset != presetOffset.end()) {
     r.offset = preset->second;
+    tensors.push_back(std::move(r));
+    idx = int(tensors.size() - 1);
   } else {
-    dataBytes = (dataBytes + 63) & ~uint64_t(63);
-    r.offset = dataBytes;
-    dataBytes += r.bytes(L);
+    idx = int(newTensor(std::move(r)));
   }
-  tensors.push_back(std::move(r));
-  tensorIndex[v] = tensors.size() - 1;
-  return tensors.size() - 1;
+  tensorIndex[v] = idx;
+  return idx;
 }
 
 int Lowering::tensorLike(Value v, const TensorRec &like) {
