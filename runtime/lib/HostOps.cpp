@@ -687,6 +687,53 @@ void runAdd(const Program &p, const HostSegment &h, uint8_t *data) {
   }
 }
 
+} // namespace
+
+void packTapsFromInt8(const Program &p, const HostSegment &h, const int8_t *q,
+                      uint8_t *data, unsigned threads) {
+  const TensorDesc &x = p.tensors[h.inputs[0]], &y = p.tensors[h.outputs[0]];
+  const uint32_t L = p.target.L;
+  const int64_t k = h.params[0], s = h.params[1], d = h.params[2],
+                pad = h.params[3], C = x.C;
+  // Each input row as pixel-major C-byte vectors at column ix + pad (zero
+  // for ix < 0), 8 bytes of slack; output pixel xx's taps are columns
+  // xx * s + kx * d, zero at or past pad + W. With dilation 1 and all its
+  // taps inside, a pixel's taps are one run of k * C bytes, copied as
+  // 8-byte words masked to the run.
+  const int64_t cols = pad + x.W, run = k * C, words = (run + 7) / 8;
+  dlprt::kernels::parallelForRange(threads, y.H, [&](int64_t y0, int64_t y1) {
+    std::vector<uint8_t> row(size_t(cols * C + 8), 0);
+    for (int64_t yy = y0; yy < y1; ++yy) {
+      for (int64_t c = 0; c < C; ++c) {
+        const int8_t *src = q + (c * x.H + yy) * x.W;
+        for (int64_t ix = 0; ix < x.W; ++ix)
+          row[size_t((ix + pad) * C + c)] = uint8_t(src[ix]);
+      }
+      uint8_t *out = data + blockedOffset(y, L, 0, yy, 0);
+      std::memset(out, 0, size_t(y.W) * L);
+      for (int64_t xx = 0; xx < y.W; ++xx, out += L) {
+        if (d != 1 || xx * s + k > cols) {
+          for (int64_t kx = 0; kx < k; ++kx)
+            if (int64_t col = xx * s + kx * d; col < cols)
+              std::memcpy(out + kx * C, row.data() + col * C, size_t(C));
+          continue;
+        }
+        const uint8_t *taps = row.data() + xx * s * C;
+        for (int64_t w = 0; w < words; ++w) {
+          uint64_t v;
+          std::memcpy(&v, taps + 8 * w, 8);
+          int64_t left = run - 8 * w;
+          if (left < 8)
+            v &= (uint64_t(1) << (8 * left)) - 1; // little-endian lanes
+          std::memcpy(out + 8 * w, &v, 8);
+        }
+      }
+    }
+  });
+}
+
+namespace {
+
 /// Zeroes the lanes past C in the last channel block of `t`: one run of
 /// L - C % L bytes per pixel.
 void zeroPadLanes(const TensorDesc &t, uint32_t L, uint8_t *data,

@@ -171,6 +171,18 @@ Expected<std::unique_ptr<Session>> Session::create(Program validated) {
   s->sim = std::move(*sim);
   s->dataBytes = touchedDataBytes(s->prog);
   s->zeroBeforeRun = dataReadBeforeWritten(s->prog, s->sim->schedule());
+  // DLPRT_PACK_INPUTS=0 keeps every input in DDR (tests compare both).
+  const char *env = std::getenv("DLPRT_PACK_INPUTS");
+  s->packedSeg = env && std::string(env) == "0"
+                     ? std::vector<int64_t>(s->prog.inputs.size(), -1)
+                     : packedInputs(s->prog, s->sim->schedule());
+  if (llvm::any_of(s->packedSeg, [](int64_t h) { return h >= 0; })) {
+    auto skip = std::make_shared<std::vector<char>>(s->prog.host.size());
+    for (int64_t h : s->packedSeg)
+      if (h >= 0)
+        (*skip)[size_t(h)] = 1;
+    s->sim->skipHostSegments(std::move(skip));
+  }
   return s;
 }
 
@@ -181,6 +193,7 @@ void Session::setBackend(std::unique_ptr<Backend> b) {
   // The simulator's machines and their regions are not used again.
   machines.clear();
   regions.clear();
+  packedValues.clear();
   lastRegion = -1;
 }
 
@@ -227,7 +240,10 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
   for (size_t i = 0; i < out.size(); ++i)
     constant[i] = isConstantOutput(prog, i);
   // `threads`: for the zeroing and the quantization.
-  auto runImage = [&](int64_t img, uint8_t *data, bool dirty, unsigned threads,
+  // `region`: the simulator's region index (its inputs packed where
+  // packedSeg says), -1 on the backend.
+  auto runImage = [&](int64_t img, uint8_t *data, int region, bool dirty,
+                      unsigned threads,
                       function_ref<Error(uint8_t *)> execute) -> Error {
     if (dirty && !backend) {
       // The simulator runs in schedule order: only what it may read before
@@ -254,7 +270,22 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
     }
     for (size_t i = 0; i < in.size(); ++i) {
       const TensorDesc &d = prog.tensors[prog.inputs[i]];
-      quantizeInto(d, L, in[i] + img * logicalElements(d), data, threads);
+      const float *src = in[i] + img * logicalElements(d);
+      if (region < 0 || packedSeg[i] < 0) {
+        quantizeInto(d, L, src, data, threads);
+        continue;
+      }
+      std::vector<int8_t> &q = packedValues[size_t(region)][i];
+      q.resize(logicalElements(d));
+      kernels::parallelForRange(
+          threads, d.C * d.H, [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; ++r)
+              kernels::quantizeRow(src + r * d.W, d.W,
+                                   d.frac[r / d.H / d.fracBlock],
+                                   q.data() + r * d.W);
+          });
+      packTapsFromInt8(prog, prog.host[size_t(packedSeg[i])], q.data(), data,
+                       threads);
     }
     if (Error e = execute(data))
       return e;
@@ -270,7 +301,8 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
       if (Error e = addRegion())
         return e;
     for (int64_t img = 0; img < batch; ++img)
-      if (Error e = runImage(img, regions[0].get(), true, 1, [&](uint8_t *data) {
+      if (Error e = runImage(img, regions[0].get(), -1, true, 1,
+                             [&](uint8_t *data) {
             return backend->run(data);
           }))
         return createStringError(inconvertibleErrorCode(), "image %lld: %s",
@@ -288,6 +320,7 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
     machines.push_back(sim->clone());
     if (Error e = addRegion())
       return e;
+    packedValues.emplace_back(prog.inputs.size());
   }
   for (unsigned t = 0; t < threads; ++t)
     machines[t]->setNumThreads(kernelThreads);
@@ -295,7 +328,7 @@ Error Session::run(int64_t batch, ArrayRef<const float *> in,
     for (int64_t img = t; img < batch; img += threads)
       // Machine t and region t are made together: before the machine's
       // first run the region is still calloc's zeros.
-      cantFail(runImage(img, regions[t].get(), machines[t]->hasRun(),
+      cantFail(runImage(img, regions[t].get(), int(t), machines[t]->hasRun(),
                         kernelThreads, [&](uint8_t *data) {
                           machines[t]->run(data);
                           return Error::success();
@@ -321,6 +354,17 @@ Expected<std::vector<float>> Session::lastImageTensor(size_t index) const {
                              index, prog.tensors.size());
   const TensorDesc &d = prog.tensors[index];
   std::vector<float> v(logicalElements(d));
+  // A packed input's values are not in DDR (packedSeg).
+  for (size_t i = 0; i < prog.inputs.size(); ++i)
+    if (!backend && prog.inputs[i] == index && packedSeg[i] >= 0) {
+      const std::vector<int8_t> &q = packedValues[size_t(lastRegion)][i];
+      for (int64_t c = 0; c < d.C; ++c) {
+        int f = d.frac[c / d.fracBlock];
+        for (int64_t k = c * d.H * d.W; k < (c + 1) * d.H * d.W; ++k)
+          v[size_t(k)] = float(num::dequantize(q[size_t(k)], f));
+      }
+      return v;
+    }
   dequantizeFrom(d, prog.target.L, regions[lastRegion].get(), v.data());
   return v;
 }

@@ -17,6 +17,7 @@
 #include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <algorithm>
 #include <map>
@@ -233,6 +234,92 @@ dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order) {
   return unwritten;
 }
 
+std::vector<int64_t> packedInputs(const Program &p,
+                                  const std::vector<uint32_t> &order) {
+  const uint32_t L = p.target.L;
+  using Range = std::pair<uint64_t, uint64_t>;
+  auto range = [&](uint32_t t) -> Range {
+    const TensorDesc &d = p.tensors[t];
+    return {d.ddrOffset, d.ddrOffset + d.bytes(L)};
+  };
+  auto overlap = [](Range a, Range b) {
+    return a.first < b.second && b.first < a.second;
+  };
+  // What each instruction of the schedule touches in DDR data (a DMA box
+  // as its hull); the position of each segment's HOST instruction.
+  std::vector<std::vector<Range>> touched(order.size());
+  std::vector<int64_t> hostAt(p.host.size(), -1), hostCount(p.host.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const Instr &in = p.code[order[k]];
+    if (in.opcode() == Opcode::Load || in.opcode() == Opcode::Store) {
+      detail::DmaBox b(in);
+      if (b.region == Region::Data)
+        touched[k].push_back({b.ddr, b.ddr + (b.n2 - 1) * b.s2 +
+                                         (b.n1 - 1) * b.s1 + b.n0 * L});
+    } else if (in.opcode() == Opcode::Host) {
+      uint64_t seg = in.get(Field::Host_segment);
+      hostAt[seg] = int64_t(k);
+      ++hostCount[seg];
+      for (uint32_t t : p.host[seg].inputs)
+        touched[k].push_back(range(t));
+      for (uint32_t t : p.host[seg].outputs)
+        touched[k].push_back(range(t));
+    }
+  }
+  auto touches = [&](size_t k, Range r) {
+    return llvm::any_of(touched[k], [&](Range t) { return overlap(t, r); });
+  };
+  std::vector<int64_t> result(p.inputs.size(), -1);
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    uint32_t in = p.inputs[i];
+    const TensorDesc &x = p.tensors[in];
+    if (x.isFloat() || x.C > int64_t(L) || llvm::is_contained(p.outputs, in))
+      continue;
+    Range xr = range(in);
+    bool alone = true;
+    for (size_t j = 0; j < p.inputs.size(); ++j)
+      alone &= j == i || !overlap(xr, range(p.inputs[j]));
+    // The one segment reading the input.
+    int64_t seg = -1;
+    for (size_t h = 0; h < p.host.size() && alone; ++h) {
+      const HostSegment &s = p.host[h];
+      bool reads = llvm::any_of(s.inputs,
+                                [&](uint32_t t) { return overlap(range(t), xr); });
+      bool writes = llvm::any_of(
+          s.outputs, [&](uint32_t t) { return overlap(range(t), xr); });
+      if (!reads && !writes)
+        continue;
+      if (seg >= 0 || writes || s.kind != HostOpKind::PackTaps ||
+          s.inputs.size() != 1 || s.inputs[0] != in)
+        alone = false;
+      seg = int64_t(h);
+    }
+    if (!alone || seg < 0 || hostCount[seg] != 1)
+      continue;
+    const HostSegment &s = p.host[seg];
+    uint32_t out = s.outputs[0];
+    const TensorDesc &y = p.tensors[out];
+    Range yr = range(out);
+    if (y.isFloat() || y.C > int64_t(L) || overlap(xr, yr) ||
+        llvm::any_of(p.inputs,
+                     [&](uint32_t t) { return overlap(range(t), yr); }))
+      continue;
+    // No DMA anywhere on the input; nothing before the segment on its
+    // output.
+    bool ok = true;
+    for (size_t k = 0; k < order.size() && ok; ++k) {
+      Opcode op = p.code[order[k]].opcode();
+      if (op == Opcode::Load || op == Opcode::Store)
+        ok = !touches(k, xr);
+      if (int64_t(k) < hostAt[seg])
+        ok = ok && !touches(k, yr);
+    }
+    if (ok)
+      result[i] = seg;
+  }
+  return result;
+}
+
 namespace {
 
 /// Per unit of FBUF and ABUF in execution order: whether the first access
@@ -370,6 +457,7 @@ std::unique_ptr<Simulator> Simulator::clone() const {
   auto c = std::unique_ptr<Simulator>(
       new Simulator(p, order, plans, footprint));
   c->threads = threads;
+  c->skipped = skipped;
   return c;
 }
 
@@ -400,9 +488,12 @@ void Simulator::execute(uint32_t index, uint8_t *data) {
   case Opcode::Add:
     add(in);
     break;
-  case Opcode::Host:
-    runHostSegment(p, p.host[in.get(Field::Host_segment)], data, threads);
+  case Opcode::Host: {
+    uint64_t seg = in.get(Field::Host_segment);
+    if (!skipped || !(*skipped)[seg])
+      runHostSegment(p, p.host[seg], data, threads);
     break;
+  }
   case Opcode::Sync: // a barrier: the schedule already ordered around it
   case Opcode::End:
     break;

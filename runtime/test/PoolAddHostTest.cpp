@@ -301,6 +301,16 @@ Program checkPackTaps(int C, int H, int W, int K, int S, int D, int P, int OW,
         EXPECT_EQ(int8_t(data[512 + blocked(H, OW, c, r, xx)]), want)
             << c << " " << r << " " << xx;
       }
+  // From the input's values instead (one block in and out): every byte of
+  // the output as runHostSegment wrote it, nothing else written.
+  if (K * C <= 8) {
+    std::vector<int8_t> q(in.begin(), in.end());
+    std::vector<uint8_t> again(b.p.dataBytes, 0xAA);
+    packTapsFromInt8(b.p, b.p.host[0], q.data(), again.data(), 2);
+    uint64_t end = 512 + b.p.tensors[y].bytes(8);
+    for (uint64_t i = 512; i < b.p.dataBytes; ++i)
+      EXPECT_EQ(again[i], i < end ? data[i] : 0xAA) << "byte " << i;
+  }
   return b.p;
 }
 
@@ -343,6 +353,12 @@ TEST(HostOps, PackTapsAcrossBlocks) {
 TEST(HostOps, PackTapsFewChannels) {
   checkPackTaps(1, 3, 9, 3, 2, 1, 1, 5, {2}, 10);
   checkPackTaps(2, 2, 7, 2, 1, 3, 2, 6, {1, 3}, 11);
+  // packTapsFromInt8's runs: 8 bytes whole (2 x 4 taps), 6 and 2 bytes
+  // masked from the next pixels' bytes, no padding, taps past the right
+  // edge.
+  checkPackTaps(2, 3, 9, 4, 1, 1, 1, 8, {1, 3}, 12);
+  checkPackTaps(3, 2, 8, 2, 2, 1, 0, 4, {0, 1, 2}, 13);
+  checkPackTaps(1, 2, 6, 2, 1, 1, 0, 7, {5}, 14);
 }
 
 /// Pixel (r, x) of each of C channels of a 16 x 16 map at data offset 0

@@ -9,6 +9,8 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <random>
 
 using namespace dlprt;
 using namespace dlprt::test;
@@ -134,6 +136,97 @@ TEST(Runtime, BatchesAndThreadsAgree) {
   e = s->run(1, {}, outs, 1);
   EXPECT_NE(llvm::toString(std::move(e)).find("1 inputs and 2 outputs"),
             std::string::npos);
+}
+
+/// A first layer's packing: input x (3 x 4 x 9) packed by a PackTaps
+/// segment (2 taps, stride 2, pad 1) into y (6 channels, one block of L =
+/// 8), which a LOAD / STORE pair copies to the output z.
+Builder packedInputProgram() {
+  using namespace dlprt::isa;
+  Builder b;
+  b.p.dataBytes = 2048;
+  uint32_t x = b.tensor("x", 3, 4, 9, 0, {1, 2, 3});
+  uint32_t y = b.tensor("y", 6, 4, 5, 512, {1, 2, 3, 1, 2, 3});
+  uint32_t z = b.tensor("z", 6, 4, 5, 1024, {1, 2, 3, 1, 2, 3});
+  b.p.inputs = {x};
+  b.p.outputs = {z};
+  b.p.host = {HostSegment{HostOpKind::PackTaps, {x}, {y}, {2, 2, 1, 1}, 0, 0}};
+  b.emit(instr(Opcode::Host, {{"segment", 0}}))
+      .emit(load(Buf::FBuf, Region::Data, 0, 512, 20))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(0, 1024, 20))
+      .emit(instr(Opcode::End, {}));
+  return b;
+}
+
+// The input a PackTaps segment alone reads is packed straight from its
+// values (packedInputs), its DDR bytes never written: every tensor of
+// every image, on one and on two machines, as with the input in DDR
+// (DLPRT_PACK_INPUTS=0); and where anything else could see the
+// difference, the input stays in DDR.
+TEST(Runtime, PackedInputMatchesInputInDdr) {
+  using namespace dlprt::isa;
+  Builder b = packedInputProgram();
+  llvm::Expected<std::unique_ptr<Simulator>> sim = Simulator::create(b.p);
+  ASSERT_TRUE(bool(sim)) << llvm::toString(sim.takeError());
+  EXPECT_EQ(packedInputs(b.p, (*sim)->schedule()), std::vector<int64_t>{0});
+  auto packed = [](Program p) {
+    llvm::Expected<std::unique_ptr<Simulator>> s = Simulator::create(p);
+    EXPECT_TRUE(bool(s)) << llvm::toString(s.takeError());
+    return s ? packedInputs(p, (*s)->schedule())[0] : -2;
+  };
+  { // a DMA reads the input
+    Builder c = packedInputProgram();
+    c.p.code.insert(c.p.code.end() - 1,
+                    load(Buf::FBuf, Region::Data, 100, 0, 4));
+    EXPECT_EQ(packed(c.p), -1);
+  }
+  { // a STORE before the segment writes its output
+    Builder c = packedInputProgram();
+    c.p.code.insert(c.p.code.begin(), store(0, 512, 1));
+    c.p.code.insert(c.p.code.begin() + 1, instr(Opcode::Sync, {}));
+    EXPECT_EQ(packed(c.p), -1);
+  }
+  { // the input is an output too
+    Builder c = packedInputProgram();
+    c.p.outputs.push_back(0);
+    EXPECT_EQ(packed(c.p), -1);
+  }
+
+  std::mt19937 rng(5);
+  std::vector<float> in(3 * 108);
+  for (float &v : in)
+    v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
+  auto run = [&](const char *env, unsigned threads) {
+    setenv("DLPRT_PACK_INPUTS", env, 1);
+    std::unique_ptr<Session> s = session(b.p);
+    unsetenv("DLPRT_PACK_INPUTS");
+    std::vector<std::vector<float>> all;
+    if (!s)
+      return all;
+    std::vector<float> out(3 * 120, 7.0f);
+    for (int rep = 0; rep < 2; ++rep) { // the second on used regions
+      EXPECT_FALSE(bool(s->run(3, {in.data()}, {out.data()}, threads)));
+      all.push_back(out);
+      for (size_t t = 0; t < s->program().tensors.size(); ++t) {
+        llvm::Expected<std::vector<float>> v = s->lastImageTensor(t);
+        EXPECT_TRUE(bool(v));
+        all.push_back(v ? *v : std::vector<float>{});
+      }
+    }
+    return all;
+  };
+  std::vector<std::vector<float>> want = run("0", 1);
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(run("1", 1), want);
+  EXPECT_EQ(run("1", 2), want);
+  // The last image's input as quantized (f = 1, 2, 3 per channel).
+  for (size_t k = 0; k < 108; ++k) {
+    int f = 1 + int(k / 36);
+    EXPECT_EQ(want[1][k],
+              std::ldexp(std::floor(std::ldexp(in[216 + k], f) + 0.5f), -f))
+        << k;
+  }
 }
 
 TEST(Runtime, LoadErrorsNameTheFile) {

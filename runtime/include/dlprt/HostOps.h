@@ -73,6 +73,14 @@ llvm::Error checkHostSegment(const Program &p, size_t index);
 void runHostSegment(const Program &p, const HostSegment &h, uint8_t *data,
                     unsigned threads = 1);
 
+/// The PackTaps segment `h` (checked; its input and output in one channel
+/// block each) computed from the input's int8 values `q` (C x H x W,
+/// logical order) instead of the input tensor's DDR bytes: writes every
+/// byte of the output tensor in `data`, as runHostSegment does after the
+/// input tensor received `q`.
+void packTapsFromInt8(const Program &p, const HostSegment &h, const int8_t *q,
+                      uint8_t *data, unsigned threads = 1);
+
 } // namespace dlprt
 
 #endif // DLPRT_HOSTOPS_H

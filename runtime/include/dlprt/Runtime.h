@@ -118,6 +118,11 @@ private:
   /// What a simulator run may read before writing it: zeroed before each
   /// run on a region an earlier run used (dataReadBeforeWritten).
   std::vector<std::pair<uint64_t, uint64_t>> zeroBeforeRun;
+  /// Per model input, the PackTaps segment the simulator's runs compute
+  /// straight from its int8 values (packedInputs), or -1; those values per
+  /// region and input (its DDR bytes are not written).
+  std::vector<int64_t> packedSeg;
+  std::vector<std::vector<std::vector<int8_t>>> packedValues;
 };
 
 } // namespace dlprt

@@ -129,6 +129,13 @@ public:
   /// Threads the kernels of one run may use (default 1).
   void setNumThreads(unsigned n) { threads = n ? n : 1; }
 
+  /// Host segments (flags indexed like program().host) that run() skips:
+  /// their outputs are written before the run (Session: packedInputs).
+  /// Clones skip the same.
+  void skipHostSegments(std::shared_ptr<const std::vector<char>> segs) {
+    skipped = std::move(segs);
+  }
+
   const Program &program() const { return p; }
   const std::vector<uint32_t> &schedule() const { return *order; }
   /// The buffers after the last run (tests, debugging).
@@ -152,6 +159,7 @@ private:
   std::shared_ptr<const std::vector<uint32_t>> order;
   std::shared_ptr<const GemmPlans> plans;
   std::shared_ptr<const MachineState::Footprint> footprint;
+  std::shared_ptr<const std::vector<char>> skipped;
   mutable MachineState s; // state() decodes WBUF lazily
   /// Whether the buffers are zero (a new machine): the first run skips
   /// the reset.
@@ -176,6 +184,20 @@ uint64_t touchedDataBytes(const Program &p);
 /// read of the run (what each run writes does not depend on the data).
 std::vector<std::pair<uint64_t, uint64_t>>
 dataReadBeforeWritten(const Program &p, const std::vector<uint32_t> &order);
+
+/// Per model input of the (valid) program `p` run in `order`: the index
+/// (into p.host) of the PackTaps segment that can be computed straight
+/// from the input's int8 values (packTapsFromInt8) before the run, the
+/// segment then skipped and the input tensor's DDR bytes never written;
+/// -1 where that would not leave every other byte the run reads or writes
+/// as it was. That needs: an int8 input of one channel block, read by no
+/// DMA and no other segment, not an output, its bytes overlapping no other
+/// input's; the segment's output of one channel block, touched by nothing
+/// the schedule runs before the segment and overlapping no input; one
+/// HOST instruction running the segment. (A network's first layer packed
+/// for the array: its three channels' DDR vectors are 95 % padding.)
+std::vector<int64_t> packedInputs(const Program &p,
+                                  const std::vector<uint32_t> &order);
 
 /// Executes one GEMM instruction on `s` (docs/isa.md 3.3) on up to
 /// `threads` threads, with `plan` (may be null) when WBUF holds the rows it

@@ -91,8 +91,15 @@ public:
     cv.notify_all();
     drain(0);
     int started = std::min(tickets.exchange(INT_MAX / 2), wanted.load());
-    while (finished.load(std::memory_order_acquire) != started)
-      std::this_thread::yield();
+    // The workers' last tasks end within microseconds: poll, and only
+    // after kSpin give the core away (a yield is a system call, slow
+    // under a hypervisor).
+    auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; finished.load(std::memory_order_acquire) != started; ++i) {
+      cpuRelax();
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
+        std::this_thread::yield();
+    }
     return true;
   }
 
