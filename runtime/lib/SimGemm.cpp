@@ -909,11 +909,12 @@ enum class AmxLayout { Best, Planes, Groups };
 /// Groups: each kept row k takes the powers of two E of
 /// planInt8 (an interval [lo, hi]), a fewest set of E stabbing the
 /// intervals (greedy by right ends) groups the rows, each group's rows in
-/// K order from a chunk boundary. Either way each (tap, input block) sends
+/// K order from a chunk boundary (from a quad with `vnni`: the VNNI
+/// kernel's plan, whose costs are counted in quad steps). Either way each (tap, input block) sends
 /// its lanes of a group to one run of the gathered row. False when a
 /// config's vectors exceed 64 lanes or some row fits neither.
 bool planAmx(const Geometry &g, uint32_t L, size_t Q,
-             const std::vector<uint32_t> &w, AmxLayout layout,
+             const std::vector<uint32_t> &w, AmxLayout layout, bool vnni,
              GemmPlan &plan) {
   namespace amx = kernels::amx;
   if (L > 64)
@@ -946,20 +947,32 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
       all[i] = i;
     exp = stabExps(rows, all);
   }
-  // The cheaper layout, in half tile passes per pixel tile: a chunk of 64
-  // rows per group or plane, one pass of the result per group or plane,
-  // and half a pass per group for its runs in the gather (measured on
-  // resnet18, 2-3 groups where planes need 2, and squeezenet1_1, 6-10
-  // groups where planes need 2-3).
+  // The cheaper layout. On AMX tiles, in half tile passes per pixel tile:
+  // a chunk of 64 rows per group or plane, one pass of the result per
+  // group or plane, and half a pass per group for its runs in the gather
+  // (measured on resnet18, 2-3 groups where planes need 2, and
+  // squeezenet1_1, 6-10 groups where planes need 2-3). The VNNI kernel
+  // steps through the quads a group holds (a short last chunk costs what
+  // it holds), so there in quad steps, a pass of the result over a pixel
+  // chunk (its ABUF rows read and written again) about kVnniPassQuads:
+  // measured on Zen 4 at 2 threads, squeezenet1_1 (K 144-576) 2.02 ms
+  // with planes, 2.35 with groups, about 2.3 with this rule at 4 quads a
+  // pass, as planes at 64; resnet18 (K to 4608) 5.0 ms with groups, 7.6
+  // with planes, and this rule picks groups at 4 and at 64.
+  constexpr int64_t kVnniPassQuads = 64;
   auto chunks = [](int64_t n) { return (n + amx::kChunk - 1) / amx::kChunk; };
-  int64_t planeCost = 2 * planes * (chunks(int64_t(rows.size())) + 1);
+  auto quads = [](int64_t n) { return (n + 3) / 4; };
+  int64_t R = int64_t(rows.size());
+  int64_t planeCost = vnni ? planes * (quads(R) + kVnniPassQuads)
+                           : 2 * planes * (chunks(R) + 1);
   int64_t groupCost = 0;
   if (groupable) {
     std::map<int, int64_t> count;
     for (int e : exp)
       ++count[e];
     for (auto [e, n] : count)
-      groupCost += 2 * (chunks(n) + 1) + 1;
+      groupCost += vnni ? quads(n) + kVnniPassQuads + 1
+                        : 2 * (chunks(n) + 1) + 1;
   }
   std::vector<amx::Group> groups;
   std::vector<std::vector<int8_t>> weights;
@@ -986,7 +999,8 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
   } else {
     if (!groupable)
       return false;
-    // Groups in descending E, each from a chunk boundary.
+    // Groups in descending E, each from a chunk boundary (AMX) or a quad
+    // (VNNI).
     std::map<int, size_t, std::greater<int>> index;
     for (int e : exp)
       index[e];
@@ -996,7 +1010,8 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
       int64_t n = std::count(exp.begin(), exp.end(), e);
       groups.push_back({depth, n, e});
       weights.emplace_back(Q * size_t(n));
-      depth += (n + amx::kChunk - 1) / amx::kChunk * amx::kChunk;
+      // Tiles start at a chunk; the VNNI kernel reads only a group's quads.
+      depth += vnni ? quads(n) * 4 : chunks(n) * amx::kChunk;
     }
     std::vector<int64_t> next(groups.size(), 0);
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -1143,7 +1158,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
         return;
       }
     }
-    if (useGroups && planAmx(g, L, Q, w, layout, plan)) {
+    if (useGroups &&
+        planAmx(g, L, Q, w, layout,
+                groupKernel == kernels::amx::Kernel::Vnni, plan)) {
       plan.amxKernel = groupKernel;
       return;
     }

@@ -134,6 +134,11 @@ TEST(IGemmAmx, MatchesTheDefinition) {
       {80, 9, {{0, 70, 13}, {128, 64, 1}}},
       // A block no group has a weight for: its outputs are the bias alone.
       {48, 10, {{0, 70, 13}}},
+      // Groups packed at quads (the VNNI plan): a group's short last chunk
+      // covers the next groups' columns (zero in its tile), and the VNNI
+      // kernel steps through a chunk's quads only up to the group's end.
+      {64, 29, {{0, 18, 3}, {20, 5, 9}, {28, 70, 1}, {100, 2, 0}}},
+      {33, 7, {{0, 1, 4}, {4, 66, 12}, {72, 3, 20}}},
   };
   for (const Case &c : cases)
     for (bool extreme : {false, true})

@@ -322,7 +322,10 @@ DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
       else
         t[b] = zeroTile;
     const int8_t *xc = x + gr.start + c * kChunk;
-    for (int q = 0; q < 16; ++q) {
+    // The quads that hold the group's columns (a group's last chunk may be
+    // short: the rest of its tile is zero).
+    const int64_t nq = std::min<int64_t>(16, (gr.cols - c * kChunk + 3) / 4);
+    for (int q = 0; q < nq; ++q) {
       __m512i w0 = _mm512_loadu_si512(t[0] + q * 64), w1 = w0, w2 = w0,
               w3 = w0;
       if constexpr (NB > 1)
