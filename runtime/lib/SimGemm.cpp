@@ -108,6 +108,8 @@ struct GemmPlan {
   kernels::amx::PackedW amxW;
   std::vector<AmxBlock> amxBlocks;
   kernels::amx::Kernel amxKernel = kernels::amx::Kernel::Best;
+  /// The VNNI kernel reads X in place from FBUF (amxInPlace), no gather.
+  bool amxInPlace = false;
   /// Or the Winograd path (a 3 x 3 convolution of stride and dilation 1
   /// where the int16 kernel would run: SimWinograd.h).
   std::unique_ptr<wino::Plan> wino;
@@ -595,7 +597,12 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
       storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0, int64_t(Q),
                       accumulate);
     };
-    if (amx) {
+    if (amx && amx->amxInPlace) {
+      // Output pixel m reads input vector m of each block.
+      kernels::amx::gemmChunked(amx->amxW, fbuf + m0 * L, int64_t(L),
+                                g.cstride * int64_t(L), int64_t(mc), bias,
+                                accumulate, out, int64_t(Q));
+    } else if (amx) {
       // Whole tiles of rows readable; group padding bytes are never
       // written (their weights are zero).
       size_t ldx = size_t(amx->amxW.depth());
@@ -1064,6 +1071,30 @@ bool planAmx(const Geometry &g, uint32_t L, size_t Q,
   return true;
 }
 
+/// Whether the exponent-group plan on the VNNI kernel can read X in place
+/// from FBUF (kernels::amx::gemmChunked) instead of gathering it: a 1 x 1
+/// kernel of stride 1 without padding whose output rows are the input's
+/// (output pixel m reads input vector m of every block), vectors of kChunk
+/// lanes, every group from position 0 (byte planes), and the blocks cb =
+/// 0, 1, ... in order, each its whole vector as it is (squeezenet1_1's
+/// squeeze and classifier convolutions: half its gathered bytes).
+bool readsInPlace(const Geometry &g, uint32_t L, const GemmPlan &plan) {
+  if (L != uint32_t(kernels::amx::kChunk) || g.kH != 1 || g.kW != 1 ||
+      g.sH != 1 || g.sW != 1 || g.pT != 0 || g.pL != 0 || g.outW != g.inW ||
+      g.outW == 0 || int64_t(g.M) / g.outW > g.inH ||
+      plan.amxBlocks.size() != size_t(g.inCb))
+    return false;
+  for (const kernels::amx::Group &gr : plan.amxW.groups())
+    if (gr.start != 0)
+      return false;
+  for (size_t i = 0; i < plan.amxBlocks.size(); ++i) {
+    const AmxBlock &b = plan.amxBlocks[i];
+    if (!b.identity || b.cb != int32_t(i) || b.runs[0].dst != int32_t(i * L))
+      return false;
+  }
+  return true;
+}
+
 std::shared_ptr<const GemmPlans> planGemms(const Program &p,
                                            const std::vector<uint32_t> &order,
                                            unsigned threads) {
@@ -1162,6 +1193,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
         planAmx(g, L, Q, w, layout,
                 groupKernel == kernels::amx::Kernel::Vnni, plan)) {
       plan.amxKernel = groupKernel;
+      // DLPRT_GEMM_INPLACE=0 gathers every X (tests run both).
+      plan.amxInPlace = groupKernel == kernels::amx::Kernel::Vnni &&
+                        !off("DLPRT_GEMM_INPLACE") && readsInPlace(g, L, plan);
       return;
     }
     if (int8 && planInt8(g, L, Q, w, plan))

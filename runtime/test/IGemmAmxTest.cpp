@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace amx = dlprt::kernels::amx;
@@ -83,6 +84,26 @@ void check(const Case &cs, std::mt19937 &rng, bool extreme) {
       else
         outBiased = out;
       ASSERT_EQ(out, outBiased) << "X + 128," << name;
+      // X read in place as chunks ldc apart (rows 64 bytes apart, as in the
+      // simulator's FBUF), where every group starts at a chunk.
+      bool chunkStarts = std::all_of(groups.begin(), groups.end(),
+                                     [](const amx::Group &g) {
+                                       return g.start % amx::kChunk == 0;
+                                     });
+      if (kernel != amx::Kernel::Best && chunkStarts) {
+        const int64_t chunks = depth / amx::kChunk,
+                      ldc = cs.n * amx::kChunk + 64;
+        std::vector<int8_t> xs(size_t(std::max<int64_t>(chunks, 1) * ldc));
+        for (int64_t j = 0; j < cs.n; ++j)
+          for (int64_t p = 0; p < depth; ++p)
+            xs[size_t(j * amx::kChunk + p / amx::kChunk * ldc +
+                      p % amx::kChunk)] = x[size_t(j * ldx + p)];
+        std::vector<uint32_t> outChunked = init;
+        amx::gemmChunked(pw, xs.data(), amx::kChunk, ldc, cs.n, bias.data(),
+                         accumulate, outChunked.data(), ldo,
+                         kernel == amx::Kernel::Generic);
+        ASSERT_EQ(out, outChunked) << "chunks in place," << name;
+      }
       for (int64_t j = 0; j < cs.n; ++j)
         for (int64_t i = 0; i < ldo; ++i) {
           uint32_t want = init[size_t(j * ldo + i)];

@@ -62,7 +62,7 @@ bool detect() {
 /// int8, or with `biased` as X + 128 in unsigned bytes).
 void gemmGeneric(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
                  const int32_t *bias, bool accumulate, uint32_t *out,
-                 int64_t ldo, bool biased = false) {
+                 int64_t ldo, bool biased = false, int64_t ldc = kChunk) {
   for (int64_t j = 0; j < n; ++j) {
     const int8_t *xr = x + j * ldx;
     for (int64_t i = 0; i < w.rows(); ++i) {
@@ -70,10 +70,11 @@ void gemmGeneric(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
       for (size_t g = 0; g < w.groups().size(); ++g) {
         const Group &gr = w.groups()[g];
         uint32_t s = 0;
-        for (int64_t p = gr.start; p < gr.start + gr.cols; ++p)
+        for (int64_t p = gr.start; p < gr.start + gr.cols; ++p) {
+          int8_t v = xr[p / kChunk * ldc + p % kChunk];
           s += uint32_t(int32_t(w.weight(g, i, p)) *
-                        (biased ? int32_t(uint8_t(xr[p])) - 128
-                                : int32_t(xr[p])));
+                        (biased ? int32_t(uint8_t(v)) - 128 : int32_t(v)));
+        }
         acc += s << gr.exp;
       }
       out[j * ldo + i] = acc;
@@ -305,7 +306,8 @@ DLP_AMX_TARGET void gemmAmx(const PackedW &w, const int8_t *x, int64_t ldx,
 template <int P, int NB, bool Biased>
 DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
                                 const uint32_t *const *base, const int8_t *x,
-                                int64_t ldx, uint32_t *out, int64_t ldo) {
+                                int64_t ldx, int64_t ldc, uint32_t *out,
+                                int64_t ldo) {
   static_assert(P >= 1 && P <= 8 && NB >= 1 && NB <= 4, "register tile");
   const Group &gr = w.groups()[g];
   const __m512i flip = _mm512_set1_epi32(int32_t(0x80808080u));
@@ -321,7 +323,8 @@ DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
         t[b] = tile;
       else
         t[b] = zeroTile;
-    const int8_t *xc = x + gr.start + c * kChunk;
+    // Chunks ldc apart (groups start at a chunk where ldc != kChunk).
+    const int8_t *xc = x + gr.start / kChunk * ldc + gr.start % kChunk + c * ldc;
     // The quads that hold the group's columns (a group's last chunk may be
     // short: the rest of its tile is zero).
     const int64_t nq = std::min<int64_t>(16, (gr.cols - c * kChunk + 3) / 4);
@@ -384,18 +387,20 @@ DLP_VNNI_TARGET void vnniPixels(const PackedW &w, size_t g, const int64_t *blk,
 template <int NB, bool Biased>
 DLP_VNNI_TARGET void vnniRows(const PackedW &w, size_t g, const int64_t *blk,
                               const uint32_t *const *base, const int8_t *x,
-                              int64_t ldx, int64_t n, uint32_t *out,
-                              int64_t ldo) {
+                              int64_t ldx, int64_t ldc, int64_t n,
+                              uint32_t *out, int64_t ldo) {
   // Registers: P * NB sums, NB weight rows, the broadcast and the flip.
   constexpr int kP = NB == 4 ? 6 : NB == 3 ? 7 : 8;
   int64_t j = 0;
   for (; j + kP <= n; j += kP)
-    vnniPixels<kP, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, out + j * ldo, ldo);
+    vnniPixels<kP, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, ldc,
+                               out + j * ldo, ldo);
   switch (n - j) {
 #define DLP_VNNI_TAIL(R)                                                       \
   case R:                                                                      \
     if constexpr (R < kP)                                                      \
-      vnniPixels<R, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, out + j * ldo, ldo);      \
+      vnniPixels<R, NB, Biased>(w, g, blk, base, x + j * ldx, ldx, ldc,         \
+                                out + j * ldo, ldo);                           \
     break;
     DLP_VNNI_TAIL(1)
     DLP_VNNI_TAIL(2)
@@ -414,7 +419,8 @@ DLP_VNNI_TARGET void vnniRows(const PackedW &w, size_t g, const int64_t *blk,
 template <bool Biased>
 DLP_VNNI_TARGET void gemmVnni(const PackedW &w, const int8_t *x, int64_t ldx,
                               int64_t n, const int32_t *bias, bool accumulate,
-                              uint32_t *out, int64_t ldo) {
+                              uint32_t *out, int64_t ldo,
+                              int64_t ldc = kChunk) {
   const int64_t m = w.rows(), blocks = w.blocks();
   // Whether a block's rows hold their base (the output's, or the bias once
   // a group has written it).
@@ -441,16 +447,16 @@ DLP_VNNI_TARGET void gemmVnni(const PackedW &w, const int8_t *x, int64_t ldx,
       }
       switch (nb) {
       case 1:
-        vnniRows<1, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
+        vnniRows<1, Biased>(w, g, blk, base, x, ldx, ldc, n, out, ldo);
         break;
       case 2:
-        vnniRows<2, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
+        vnniRows<2, Biased>(w, g, blk, base, x, ldx, ldc, n, out, ldo);
         break;
       case 3:
-        vnniRows<3, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
+        vnniRows<3, Biased>(w, g, blk, base, x, ldx, ldc, n, out, ldo);
         break;
       default:
-        vnniRows<4, Biased>(w, g, blk, base, x, ldx, n, out, ldo);
+        vnniRows<4, Biased>(w, g, blk, base, x, ldx, ldc, n, out, ldo);
         break;
       }
     }
@@ -547,6 +553,20 @@ void amx::gemm(const PackedW &w, const int8_t *x, int64_t ldx, int64_t n,
     return gemmVnni<false>(w, x, ldx, n, bias, accumulate, out, ldo);
 #endif
   gemmGeneric(w, x, ldx, n, bias, accumulate, out, ldo);
+}
+
+void amx::gemmChunked(const PackedW &w, const int8_t *x, int64_t ldx,
+                      int64_t ldc, int64_t n, const int32_t *bias,
+                      bool accumulate, uint32_t *out, int64_t ldo,
+                      bool generic) {
+  if (w.empty() || n <= 0)
+    return;
+#if DLP_AMX_HAVE
+  if (!generic && vnniAvailable())
+    return gemmVnni<false>(w, x, ldx, n, bias, accumulate, out, ldo, ldc);
+#endif
+  gemmGeneric(w, x, ldx, n, bias, accumulate, out, ldo, /*biased=*/false,
+              ldc);
 }
 
 void amx::gemmBiasedX(const PackedW &w, const uint8_t *xb, int64_t ldx,

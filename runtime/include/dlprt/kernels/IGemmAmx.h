@@ -118,6 +118,15 @@ void gemmBiasedX(const PackedW &w, const uint8_t *xb, int64_t ldx, int64_t n,
                  const int32_t *bias, bool accumulate, uint32_t *out,
                  int64_t ldo, bool generic = false);
 
+/// As gemm with the VNNI kernel (or, with `generic` or without AVX-512
+/// VNNI, the portable loops), X's row j read in place as chunks: position
+/// p at x[j * ldx + (p / kChunk) * ldc + p % kChunk] (a simulator's FBUF:
+/// a 64-lane vector per channel block, the blocks ldc bytes apart). Every
+/// group must start at a multiple of kChunk.
+void gemmChunked(const PackedW &w, const int8_t *x, int64_t ldx, int64_t ldc,
+                 int64_t n, const int32_t *bias, bool accumulate,
+                 uint32_t *out, int64_t ldo, bool generic = false);
+
 } // namespace dlprt::kernels::amx
 
 #endif // DLPRT_KERNELS_IGEMMAMX_H
