@@ -35,17 +35,37 @@ DLPRT_KERNEL void dlprt::kernels::quantizeRow(const float *src, int64_t n,
       dst[i] = num::quantize(src[i], frac);
     return;
   }
-  double scale = std::ldexp(1.0, frac);
   int nans = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    double v = double(src[i]) * scale;
-    nans += v != v;
-    v = v != v ? 0.0 : v;
-    v = v < -1024.0 ? -1024.0 : v > 1024.0 ? 1024.0 : v;
-    double u = v + 0.5;
-    int32_t t = int32_t(u);
-    t -= double(t) > u;
-    dst[i] = static_cast<int8_t>(t < -128 ? -128 : t > 127 ? 127 : t);
+  if (frac >= -126 && frac <= 127) {
+    // In float, twice the lanes: x 2^frac is exact unless below 2^-126 in
+    // magnitude (then it stays below 1/2: 0 either way) or beyond the
+    // clamp (saturated either way). t = floor(v) by truncation; v - t is
+    // exact for |v| >= 1 and, below, compares with 1/2 as the exact value
+    // does (rounding is monotonic, 1/2 a float): t + (v - t >= 1/2) is
+    // floor(v + 1/2).
+    float scale = std::ldexp(1.0f, frac);
+    for (int64_t i = 0; i < n; ++i) {
+      float v = src[i] * scale;
+      nans += v != v;
+      v = v != v ? 0.0f : v;
+      v = v < -1024.0f ? -1024.0f : v > 1024.0f ? 1024.0f : v;
+      int32_t t = int32_t(v);
+      t -= float(t) > v;
+      t += v - float(t) >= 0.5f;
+      dst[i] = static_cast<int8_t>(t < -128 ? -128 : t > 127 ? 127 : t);
+    }
+  } else {
+    double scale = std::ldexp(1.0, frac);
+    for (int64_t i = 0; i < n; ++i) {
+      double v = double(src[i]) * scale;
+      nans += v != v;
+      v = v != v ? 0.0 : v;
+      v = v < -1024.0 ? -1024.0 : v > 1024.0 ? 1024.0 : v;
+      double u = v + 0.5;
+      int32_t t = int32_t(u);
+      t -= double(t) > u;
+      dst[i] = static_cast<int8_t>(t < -128 ? -128 : t > 127 ? 127 : t);
+    }
   }
   if (nans)
     for (int64_t i = 0; i < n; ++i)
