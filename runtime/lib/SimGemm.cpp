@@ -917,9 +917,10 @@ enum class AmxLayout { Best, Planes, Groups };
 /// planInt8 (an interval [lo, hi]), a fewest set of E stabbing the
 /// intervals (greedy by right ends) groups the rows, each group's rows in
 /// K order from a chunk boundary (from a quad with `vnni`: the VNNI
-/// kernel's plan, whose costs are counted in quad steps). Either way each (tap, input block) sends
-/// its lanes of a group to one run of the gathered row. False when a
-/// config's vectors exceed 64 lanes or some row fits neither.
+/// kernel's plan, whose costs are counted in quad steps). Either way each
+/// (tap, input block) sends its lanes of a group to one run of the
+/// gathered row. False when a config's vectors exceed 64 lanes or some
+/// row fits neither.
 bool planAmx(const Geometry &g, uint32_t L, size_t Q,
              const std::vector<uint32_t> &w, AmxLayout layout, bool vnni,
              GemmPlan &plan) {

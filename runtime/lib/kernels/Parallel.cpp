@@ -94,12 +94,12 @@ public:
     // The workers' last tasks end within microseconds: poll, and only
     // after kSpin give the core away (a yield is a system call, slow
     // under a hypervisor).
-    auto until = std::chrono::steady_clock::now() + kSpin;
-    for (int i = 0; finished.load(std::memory_order_acquire) != started; ++i) {
-      cpuRelax();
-      if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
+    auto done = [&] {
+      return finished.load(std::memory_order_acquire) == started;
+    };
+    if (!spinUntil(done))
+      while (!done())
         std::this_thread::yield();
-    }
     return true;
   }
 
@@ -114,16 +114,23 @@ private:
     }
   }
 
+  /// Polls `ready` for up to kSpin; whether it held.
+  template <typename Pred> static bool spinUntil(Pred ready) {
+    auto until = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0; !ready(); ++i) {
+      cpuRelax();
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
+        return false;
+    }
+    return true;
+  }
+
   void work() {
     uint64_t seen = 0;
     for (;;) {
       // Poll first, then block.
-      auto until = std::chrono::steady_clock::now() + kSpin;
-      for (int i = 0; published.load(std::memory_order_acquire) == seen; ++i) {
-        cpuRelax();
-        if (i % 64 == 63 && std::chrono::steady_clock::now() > until)
-          break;
-      }
+      spinUntil(
+          [&] { return published.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lk(m);
         cv.wait(lk, [&] { return stop || generation != seen; });
