@@ -30,7 +30,11 @@ With --cpu avx2 both peers run as on an AVX2-class CPU (no AVX-512, VNNI or
 AMX): bench/cpuid_mask.c, compiled here and LD_PRELOAD'ed into dlp-run and
 node, masks those CPUID bits (Linux CPUID faulting; the bench stops where the
 machine does not offer it). Both select their kernels from CPUID at run time,
-so one machine measures the paths of the CPUs it is not.
+so one machine measures the paths of the CPUs it is not. Where CPUID
+faulting is missing, --cpu avx2-sim runs the simulator alone as AVX2-class
+(DLPRT_CPU=avx2, the runtime's own cap) against onnxruntime's native
+kernels: ORT's wider kernels can only make it faster, so that ratio is an
+upper bound of the AVX2-class one (a conservative measurement).
 
 and prints one table. ORT is run --ort-sessions times (median of the session
 creation times and of the latency medians). Nothing is asserted: this is a
@@ -97,9 +101,10 @@ def main():
     ap.add_argument("--calib-samples", type=int, default=4)
     ap.add_argument("--ort-node-modules")
     ap.add_argument("--json", help="also write the measurements here")
-    ap.add_argument("--cpu", choices=["native", "avx2"], default="native",
+    ap.add_argument("--cpu", choices=["native", "avx2", "avx2-sim"], default="native",
                     help="run both peers as on this CPU, or as on an AVX2-class "
-                         "one (CPUID masked)")
+                         "one (CPUID masked), or only the simulator as AVX2-class "
+                         "(DLPRT_CPU=avx2) against ORT's native kernels")
     # scripts/bench.sh passes the other benchmarks' options too.
     args, _ = ap.parse_known_args()
 
@@ -112,6 +117,8 @@ def main():
     if args.cpu == "avx2":
         env["LD_PRELOAD"] = cpuid_mask(work)
     sim_env = dict(os.environ, LD_PRELOAD=env.get("LD_PRELOAD", ""))
+    if args.cpu == "avx2-sim":
+        sim_env["DLPRT_CPU"] = "avx2"
     rows = []
     load_start = os.getloadavg()[0]
     for name in args.models.split(","):
@@ -149,6 +156,8 @@ def main():
             if not m:
                 raise RuntimeError("unexpected dlp-run --time output: " + err)
             sims.append(tuple(float(m.group(i)) for i in range(1, 5)))
+            k = re.search(r"\[kernels: ([^\]]*)\]", err)
+            kernels = k.group(1) if k else "?"
             rss = max(rss, peak)
 
         orts = []
@@ -159,6 +168,7 @@ def main():
             orts.append(json.loads(out.strip().splitlines()[-1]))
 
         rows.append(dict(model=name, bin_mb=os.path.getsize(dlpb) / 2**20,
+                         kernels=kernels,
                          table_s=once["calibrate"], phases=phases,
                          compile_s=sum(phases.values()),
                          compile_wall_s=median([c[0] for c in compiles]),
@@ -188,8 +198,10 @@ def print_table(rows, args):
             "1st run", "RSS MB", "bin+200", "ok"))
     print("\nDLP, target %s, %s weights, batch 1, %d threads, CPU %s (dlpc + dlp-run vs "
           "onnxruntime-node)" % (os.path.basename(args.target), args.weights, args.threads,
-                                 "native" if args.cpu == "native" else
-                                 "as AVX2-class (AVX-512 / VNNI / AMX masked)"))
+                                 {"native": "native",
+                                  "avx2": "as AVX2-class (AVX-512 / VNNI / AMX masked)",
+                                  "avx2-sim": "native for ORT, AVX2-class for the "
+                                              "simulator (DLPRT_CPU=avx2)"}[args.cpu]))
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
@@ -206,6 +218,8 @@ def print_table(rows, args):
                r["sim_ms"], r["ort_ms"], r["sim_ms"] / r["ort_ms"],
                "*" if r["model"] in LATENCY_TARGETS else " ", r["sim_min_ms"],
                r["sim_first_ms"], r["sim_rss_mb"], limit, "yes" if r["sim_rss_mb"] <= limit else "NO"))
+    kinds = sorted({r["kernels"] for r in rows if "kernels" in r})
+    print("simulator kernels (dlp-run --time): %s" % ", ".join(kinds))
     print("table: calibrate phase of the one dlpc run that wrote the calibration table "
           "(%d samples);\nimport..write: dlpc phases with that table (median of %d "
           "compiles; calib = reading the table);\nsum: their sum, wall: the dlpc process; "

@@ -364,7 +364,7 @@ int main(int argc, char **argv) {
              << format("%.2f", runMs[runMs.size() / 2]) << " ms, min "
              << format("%.2f", runMs.front()) << " ms";
     }
-    errs() << "\n";
+    errs() << " [kernels: " << dlprt::kernelCpuFeatures() << "]\n";
   }
   return 0;
 }

@@ -59,6 +59,11 @@ void dequantizeFrom(const TensorDesc &t, uint32_t L, const uint8_t *data,
 /// dlp-eval --dump-dir write the same names).
 std::string dumpFileName(llvm::StringRef tensorName);
 
+/// The CPU features the simulator's kernels select by, as a list such as
+/// "avx2 fma avx512 vnni vbmi amx" ("portable" for none): what the CPU has,
+/// capped by the environment variable DLPRT_CPU (native, avx2, baseline).
+std::string kernelCpuFeatures();
+
 /// What runs one image's program: the functional simulator by default;
 /// another backend (the RTL model's, hw/backend) can take its place with
 /// Session::setBackend.

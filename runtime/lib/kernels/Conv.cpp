@@ -43,8 +43,9 @@ void dlprt::kernels::im2col(const int8_t *xs, const Window2D &win, int64_t i0,
 namespace {
 /// acc[oy][ox] += m * x[iy][ix] over the output positions whose tap (ky,
 /// kx) falls inside the input plane `x` (padding adds nothing).
-DLPRT_KERNEL void directTap(const int8_t *x, const Window2D &w, int64_t ky,
-                            int64_t kx, uint32_t m, uint32_t *acc) {
+DLPRT_KERNEL_BODY void directTapBody(const int8_t *x, const Window2D &w,
+                                     int64_t ky, int64_t kx, uint32_t m,
+                                     uint32_t *acc) {
   int64_t lo, hi, x0 = validColumns(w, kx, lo, hi);
   for (int64_t oy = 0; oy < w.oh; ++oy) {
     int64_t iy = oy * w.sh - w.pt + ky * w.dh;
@@ -60,6 +61,10 @@ DLPRT_KERNEL void directTap(const int8_t *x, const Window2D &w, int64_t ky,
         a[ox] += m * uint32_t(int32_t(src[ox * w.sw + x0]));
   }
 }
+DLPRT_KERNELS_V4_AVX2(, void, directTap,
+                      (const int8_t *x, const Window2D &w, int64_t ky,
+                       int64_t kx, uint32_t m, uint32_t *acc),
+                      (x, w, ky, kx, m, acc), directTapBody)
 } // namespace
 
 void dlprt::kernels::directConvChannel(const int8_t *planes,
@@ -110,9 +115,9 @@ template <unsigned Q, unsigned MR>
 }
 } // namespace
 
-DLPRT_KERNEL void dlprt::kernels::int32Gemm(const int8_t *x, const uint32_t *w,
-                                            uint32_t *acc, size_t M, size_t K,
-                                            size_t Q) {
+DLPRT_KERNEL_BODY void int32GemmBody(const int8_t *x, const uint32_t *w,
+                                     uint32_t *acc, size_t M, size_t K,
+                                     size_t Q) {
   switch (Q) {
   case 8:
     return tileQ<8, 4>(x, w, acc, M, K);
@@ -131,3 +136,7 @@ DLPRT_KERNEL void dlprt::kernels::int32Gemm(const int8_t *x, const uint32_t *w,
       }
   }
 }
+DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::int32Gemm,
+                      (const int8_t *x, const uint32_t *w, uint32_t *acc,
+                       size_t M, size_t K, size_t Q),
+                      (x, w, acc, M, K, Q), int32GemmBody)

@@ -11,6 +11,8 @@
 #include "dlprt/kernels/FloatGemm.h"
 #include "dlprt/kernels/Parallel.h"
 
+#include "Target.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -23,12 +25,9 @@ using llvm::ArrayRef;
 namespace {
 
 /// The plane kernels are compiled twice, for AVX2 and the baseline ISA, and
-/// picked at load time (the row loops vectorize, strided ones with permutes).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define DLP_PLANE_KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define DLP_PLANE_KERNEL
-#endif
+/// picked per call (Target.h; the row loops vectorize, strided ones with
+/// permutes). Not x86-64-v4: its FMA would contract the float arithmetic
+/// differently from the float GEMM's.
 #if defined(__GNUC__)
 #define DLP_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -73,8 +72,9 @@ DLP_ALWAYS_INLINE void forEachTapRow(const FloatWindow &w, int64_t tapBegin,
 
 /// Writes rows [tapBegin, tapEnd) of the [taps x outPlane] patch matrix of
 /// one channel plane.
-DLP_PLANE_KERNEL void im2colRows(const float *x, const FloatWindow &w,
-                                 int64_t tapBegin, int64_t tapEnd, float *col) {
+DLPRT_KERNEL_BODY void im2colRowsBody(const float *x, const FloatWindow &w,
+                                      int64_t tapBegin, int64_t tapEnd,
+                                      float *col) {
   int64_t P = w.outPlane(), s = w.s[2];
   // Rows whose input row is padding stay zero; the rest get zero margins.
   std::fill(col + tapBegin * P, col + tapEnd * P, 0.0f);
@@ -90,11 +90,15 @@ DLP_PLANE_KERNEL void im2colRows(const float *x, const FloatWindow &w,
                       row[ow] = in[ow * s];
                 });
 }
+DLPRT_KERNELS_AVX2(, void, im2colRows,
+                   (const float *x, const FloatWindow &w, int64_t tapBegin,
+                    int64_t tapEnd, float *col),
+                   (x, w, tapBegin, tapEnd, col), im2colRowsBody)
 
 /// Direct depthwise convolution of one plane (one input, one output channel).
-DLP_PLANE_KERNEL void depthwisePlane(const float *x, const float *wt,
-                                     float bias, const FloatWindow &w,
-                                     float *out) {
+DLPRT_KERNEL_BODY void depthwisePlaneBody(const float *x, const float *wt,
+                                          float bias, const FloatWindow &w,
+                                          float *out) {
   std::fill(out, out + w.outPlane(), bias);
   int64_t s = w.s[2];
   forEachTapRow(w, 0, w.taps(),
@@ -111,13 +115,17 @@ DLP_PLANE_KERNEL void depthwisePlane(const float *x, const float *wt,
                       row[ow] += wv * in[ow * s];
                 });
 }
+DLPRT_KERNELS_AVX2(, void, depthwisePlane,
+                   (const float *x, const float *wt, float bias,
+                    const FloatWindow &w, float *out),
+                   (x, wt, bias, w, out), depthwisePlaneBody)
 
 /// Max pooling of one plane: for each output row, the element-wise max of
 /// the window's input rows (contiguous, vectorizes), then the max over the
 /// window's columns of that row. `rowMax` holds in[2] floats. Outputs whose
 /// window holds no input element (impossible for valid ONNX pads) are -inf.
-DLP_PLANE_KERNEL void maxPoolPlane(const float *x, const FloatWindow &w,
-                                   float *rowMax, float *out) {
+DLPRT_KERNEL_BODY void maxPoolPlaneBody(const float *x, const FloatWindow &w,
+                                        float *rowMax, float *out) {
   constexpr float kLowest = -std::numeric_limits<float>::infinity();
   int64_t s = w.s[2], W = w.in[2];
   for (int64_t od = 0; od < w.out[0]; ++od)
@@ -148,6 +156,10 @@ DLP_PLANE_KERNEL void maxPoolPlane(const float *x, const FloatWindow &w,
       }
     }
 }
+DLPRT_KERNELS_AVX2(, void, maxPoolPlane,
+                   (const float *x, const FloatWindow &w, float *rowMax,
+                    float *out),
+                   (x, w, rowMax, out), maxPoolPlaneBody)
 
 /// A grow-only patch-matrix buffer per thread (no zero-fill per call,
 /// reused across layers and runs).

@@ -14,9 +14,9 @@ using namespace dlprt::kernels;
 
 /// Separably: the max over the window's rows of each input pixel into
 /// `rowMax`, then over the window's columns.
-DLPRT_KERNEL void dlprt::kernels::maxPoolPlane(const int8_t *x, int64_t lanes,
-                                               const Window2D &win,
-                                               int8_t *rowMax, int8_t *out) {
+DLPRT_KERNEL_BODY void maxPoolPlaneBody(const int8_t *x, int64_t lanes,
+                                        const Window2D &win, int8_t *rowMax,
+                                        int8_t *out) {
   // A local copy: int8 stores may alias anything, which would force every
   // field to be reloaded and keep the loops scalar.
   const Window2D w = win;
@@ -53,6 +53,10 @@ DLPRT_KERNEL void dlprt::kernels::maxPoolPlane(const int8_t *x, int64_t lanes,
     }
   }
 }
+DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::maxPoolPlane,
+                      (const int8_t *x, int64_t lanes, const Window2D &win,
+                       int8_t *rowMax, int8_t *out),
+                      (x, lanes, win, rowMax, out), maxPoolPlaneBody)
 
 void dlprt::kernels::avgPoolPlane(const int8_t *x, int64_t lanes,
                                   const Window2D &w, bool includePad,

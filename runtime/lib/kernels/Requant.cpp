@@ -19,10 +19,12 @@ using namespace dlprt::kernels;
 // No FP exception is observed here: without trapping math GCC may
 // if-convert (vectorize) the clamps; the values are the same.
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-trapping-math")))
+#define DLPRT_NO_TRAPPING_MATH __attribute__((optimize("no-trapping-math")))
+#else
+#define DLPRT_NO_TRAPPING_MATH
 #endif
-DLPRT_KERNEL void dlprt::kernels::quantizeRow(const float *src, int64_t n,
-                                              int frac, int8_t *dst) {
+DLPRT_NO_TRAPPING_MATH DLPRT_KERNEL_BODY void
+quantizeRowBody(const float *src, int64_t n, int frac, int8_t *dst) {
   // num::quantize is floor(x 2^frac + 1/2) in double, saturated. Clamping
   // the product to [-1024, 1024] first changes no result (both ends
   // saturate), and the double sum is exact for a float times a power of
@@ -72,11 +74,13 @@ DLPRT_KERNEL void dlprt::kernels::quantizeRow(const float *src, int64_t n,
       if (std::isnan(src[i]))
         dst[i] = num::quantize(src[i], frac);
 }
+DLPRT_KERNELS_V4_AVX2(DLPRT_NO_TRAPPING_MATH, void, dlprt::kernels::quantizeRow,
+                      (const float *src, int64_t n, int frac, int8_t *dst),
+                      (src, n, frac, dst), quantizeRowBody)
 
-DLPRT_KERNEL void dlprt::kernels::requantRow(const int32_t *acc,
-                                             int64_t count, int shift,
-                                             int8_t lo, int8_t hi,
-                                             int8_t *dst) {
+DLPRT_KERNEL_BODY void requantRowBody(const int32_t *acc, int64_t count,
+                                      int shift, int8_t lo, int8_t hi,
+                                      int8_t *dst) {
   if (shift <= 0) {
     for (int64_t i = 0; i < count; ++i)
       dst[i] = requantClamp(acc[i], shift, lo, hi);
@@ -87,6 +91,10 @@ DLPRT_KERNEL void dlprt::kernels::requantRow(const int32_t *acc,
     dst[i] = static_cast<int8_t>(
         std::min(std::max(num::roundShift32(acc[i], shift), l), h));
 }
+DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::requantRow,
+                      (const int32_t *acc, int64_t count, int shift, int8_t lo,
+                       int8_t hi, int8_t *dst),
+                      (acc, count, shift, lo, hi, dst), requantRowBody)
 
 namespace {
 
@@ -108,9 +116,10 @@ inline int8_t requantLane(int32_t v, int32_t s, int32_t lo, int32_t hi) {
 
 } // namespace
 
-DLPRT_KERNEL void dlprt::kernels::requantLanes(
-    const int32_t *acc, int64_t accStride, int64_t pixels, int64_t lanes,
-    const int8_t *shift, const int8_t *lo, const int8_t *hi, int8_t *dst) {
+DLPRT_KERNEL_BODY void requantLanesBody(const int32_t *acc, int64_t accStride,
+                                        int64_t pixels, int64_t lanes,
+                                        const int8_t *shift, const int8_t *lo,
+                                        const int8_t *hi, int8_t *dst) {
   // requantLane with each lane's rule decoded once into int32 arrays
   // (blocks of up to kBlock lanes), so the loop over pixels only shifts,
   // blends and clamps.
@@ -153,11 +162,17 @@ DLPRT_KERNEL void dlprt::kernels::requantLanes(
       apply(acc + p * accStride + l0, dst + p * lanes + l0, n);
   }
 }
+DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::requantLanes,
+                      (const int32_t *acc, int64_t accStride, int64_t pixels,
+                       int64_t lanes, const int8_t *shift, const int8_t *lo,
+                       const int8_t *hi, int8_t *dst),
+                      (acc, accStride, pixels, lanes, shift, lo, hi, dst),
+                      requantLanesBody)
 
-DLPRT_KERNEL void dlprt::kernels::addRequant(
-    const int8_t *a, const int8_t *b, int64_t pixels, int64_t lanes,
-    const int8_t *alignA, const int8_t *alignB, const int8_t *shift,
-    const int8_t *lo, const int8_t *hi, int8_t *dst) {
+DLPRT_KERNEL_BODY void
+addRequantBody(const int8_t *a, const int8_t *b, int64_t pixels, int64_t lanes,
+               const int8_t *alignA, const int8_t *alignB, const int8_t *shift,
+               const int8_t *lo, const int8_t *hi, int8_t *dst) {
   // |a| 2^22 + |b| 2^22 < 2^30: the aligned sum fits int32.
   auto term = [](int8_t v, int8_t align) {
     return int32_t(v) * (int32_t(1) << std::clamp<int32_t>(align, 0, kMaxAddAlign));
@@ -183,3 +198,10 @@ DLPRT_KERNEL void dlprt::kernels::addRequant(
     }
   }
 }
+DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::addRequant,
+                      (const int8_t *a, const int8_t *b, int64_t pixels,
+                       int64_t lanes, const int8_t *alignA,
+                       const int8_t *alignB, const int8_t *shift,
+                       const int8_t *lo, const int8_t *hi, int8_t *dst),
+                      (a, b, pixels, lanes, alignA, alignB, shift, lo, hi, dst),
+                      addRequantBody)
