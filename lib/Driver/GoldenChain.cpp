@@ -91,9 +91,13 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
     os << "golden chain: " << toString(session.takeError()) << "\n";
     return false;
   }
-  int64_t batch = inputs.empty() || inputs[0].shape.empty()
-                      ? 1
-                      : inputs[0].shape[0];
+  int64_t batch =
+      inputs.empty() ? 1
+                     : dlprt::imagesIn(*(*session)->inputs()[0], inputs[0].shape);
+  if (batch < 1) {
+    os << "golden chain: the input's shape does not match the program's\n";
+    return false;
+  }
   std::vector<const float *> in;
   for (const dlprt::NpyArray &a : inputs)
     in.push_back(a.data.data());

@@ -172,8 +172,9 @@ struct Evaluator::Impl {
   int64_t numThreads = 1;
   /// The function has qnn ops (ExecContext::imageByImage).
   bool quantized = false;
-  /// Every input has a static batch of 1: the function is one image (its
-  /// tensors' axis 0 is no batch axis to go image by image on).
+  /// The function is one image (runsAsOneImage: a static batch of 1, or a
+  /// static batch and nothing quantized): its tensors' axis 0 is no batch
+  /// axis to go image by image on.
   bool singleImage = false;
 };
 
@@ -237,7 +238,7 @@ std::unique_ptr<Evaluator> Evaluator::create(func::FuncOp func,
   for (BlockArgument arg : entry.getArguments())
     newSlot(arg);
   im.numArgs = entry.getNumArguments();
-  im.singleImage = isSingleImage(func);
+  im.singleImage = runsAsOneImage(func);
   for (Operation &op : entry) {
     if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
       std::optional<FloatConstant> c = readFloatConstant(cst.getValue());
@@ -336,18 +337,22 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
             std::to_string(inputs.size());
     return false;
   }
-  // A single-image function given N images (axis 0 of every input, the
-  // other axes as declared): N runs, as dlp-run does; results along axis 0
-  // (an output whose axis 0 is not 1: on a new leading axis).
+  // A single-image function given N images (axis 0 of every input N times
+  // the declared one, the other axes as declared): N runs, as dlp-run
+  // does; results along axis 0 (an output whose axis 0 is not 1: on a new
+  // leading axis).
   int64_t images = 0;
   if (im.singleImage)
     for (unsigned i = 0; i < im.numArgs; ++i) {
       const Tensor &t = inputs[i];
       auto type = cast<RankedTensorType>(im.func.getArgument(i).getType());
-      bool same = t.rank() == type.getRank() &&
+      int64_t d0 = type.getRank() ? type.getDimSize(0) : 1;
+      bool same = t.rank() == type.getRank() && t.rank() && d0 >= 1 &&
+                  t.dim(0) % d0 == 0 &&
                   llvm::equal(t.shape().drop_front(),
                               type.getShape().drop_front());
-      images = same && (!images || t.dim(0) == images) ? t.dim(0) : -1;
+      int64_t n = same ? t.dim(0) / d0 : -1;
+      images = n > 0 && (!images || n == images) ? n : -1;
     }
   if (images > 1) {
     SmallVector<SmallVector<Tensor>> per(im.numArgs);
@@ -355,7 +360,7 @@ bool Evaluator::run(ArrayRef<Tensor> inputs, SmallVectorImpl<Tensor> &outputs,
       SmallVector<Tensor> one, out;
       for (const Tensor &t : inputs) {
         SmallVector<int64_t> shape(t.shape());
-        shape[0] = 1;
+        shape[0] /= images;
         size_t bytes = size_t(t.numElements() / images) * elemSize(t.elemType());
         one.push_back(Tensor::view(shape, t.elemType(),
                                    t.as<char>() + n * bytes));

@@ -18,3 +18,17 @@ int64_t dlp::modelBatch(func::FuncOp f) {
   }
   return batch;
 }
+
+bool dlp::runsAsOneImage(func::FuncOp f) {
+  int64_t batch = modelBatch(f);
+  if (batch == 1)
+    return true;
+  if (ShapedType::isDynamic(batch) || batch < 1)
+    return false;
+  WalkResult r = f.walk([](Operation *op) {
+    Dialect *d = op->getDialect();
+    return d && d->getNamespace() == "qnn" ? WalkResult::interrupt()
+                                           : WalkResult::advance();
+  });
+  return !r.wasInterrupted();
+}

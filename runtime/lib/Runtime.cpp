@@ -39,6 +39,14 @@ bool isConstantOutput(const Program &p, size_t i) {
   });
 }
 
+int64_t imagesIn(const TensorDesc &t, ArrayRef<int64_t> shape) {
+  if (shape.empty() || shape.size() != t.shape.size() || t.shape[0] < 1 ||
+      shape[0] < t.shape[0] || shape[0] % t.shape[0] ||
+      !std::equal(shape.begin() + 1, shape.end(), t.shape.begin() + 1))
+    return 0;
+  return shape[0] / t.shape[0];
+}
+
 std::vector<int64_t> outputShape(const Program &p, size_t i, int64_t images) {
   const std::vector<int64_t> &shape = p.tensors[p.outputs[i]].shape;
   return isConstantOutput(p, i) ? shape : stackedShape(shape, images);

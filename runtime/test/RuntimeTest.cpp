@@ -24,6 +24,24 @@ std::unique_ptr<Session> session(const Program &p) {
   return s ? std::move(*s) : nullptr;
 }
 
+// An input array holds a whole number of the program's images: axis 0 a
+// multiple of the tensor's (1, or a whole static batch), the rest equal.
+TEST(Runtime, ImagesInAnInputArray) {
+  TensorDesc one, whole;
+  one.shape = {1, 3, 4};
+  whole.shape = {2, 3, 4};
+  EXPECT_EQ(imagesIn(one, {1, 3, 4}), 1);
+  EXPECT_EQ(imagesIn(one, {5, 3, 4}), 5);
+  EXPECT_EQ(imagesIn(whole, {2, 3, 4}), 1);
+  EXPECT_EQ(imagesIn(whole, {6, 3, 4}), 3);
+  EXPECT_EQ(imagesIn(whole, {3, 3, 4}), 0);
+  EXPECT_EQ(imagesIn(whole, {1, 3, 4}), 0);
+  EXPECT_EQ(imagesIn(one, {0, 3, 4}), 0);
+  EXPECT_EQ(imagesIn(one, {2, 4, 3}), 0);
+  EXPECT_EQ(imagesIn(one, {2, 3, 4, 1}), 0);
+  EXPECT_EQ(imagesIn(one, {}), 0);
+}
+
 TEST(Runtime, QuantizeAndDequantizeEdges) {
   TensorDesc t;
   t.C = 3;

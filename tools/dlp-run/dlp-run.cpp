@@ -8,8 +8,8 @@
 //   dlp-run model.dlpb --backend=rtl --input x.npy [--rtl-compare]
 //           [--wave w.vcd --wave-from C --wave-to C]
 //
-// The batch is the inputs' first dimension (the binary describes one
-// image). --profile / --profile-json / --trace time the program with the
+// The images are the inputs' first dimension over the binary's (1, or a
+// whole static batch for a float model: runtime imagesIn). --profile / --profile-json / --trace time the program with the
 // cycle model (docs/cycle-model.md; data-independent, one image);
 // --timing-only does that alone, without the functional simulator. Links
 // the runtime only (no MLIR). --backend=rtl runs the images on the
@@ -254,16 +254,21 @@ int main(int argc, char **argv) {
       return fail(err);
     const std::vector<int64_t> &shape = arrays[i].shape;
     const std::vector<int64_t> &want = ins[i]->shape;
-    bool ok = shape.size() == want.size() && !shape.empty() &&
-              std::equal(shape.begin() + 1, shape.end(), want.begin() + 1);
-    if (!ok || shape[0] < 1)
+    int64_t images = imagesIn(*ins[i], shape);
+    if (!images) {
+      std::string batches =
+          want.empty() || want[0] == 1
+              ? std::string(" with any batch >= 1)")
+              : " or a multiple of its axis 0: the program is a whole batch "
+                "of " + std::to_string(want[0]) + ")";
       return fail(inputPaths[i] + ": shape " + shapeText(shape) +
                   " does not match input '" + ins[i]->name + "' (" +
-                  shapeText(want) + " with any batch >= 1)");
-    if (batch >= 0 && shape[0] != batch)
-      return fail(inputPaths[i] + ": batch " + Twine(shape[0]) +
-                  " differs from the first input's " + Twine(batch));
-    batch = shape[0];
+                  shapeText(want) + batches);
+    }
+    if (batch >= 0 && images != batch)
+      return fail(inputPaths[i] + ": " + Twine(images) +
+                  " images differ from the first input's " + Twine(batch));
+    batch = images;
   }
   if (batch < 0)
     batch = 1;

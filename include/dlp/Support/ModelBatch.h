@@ -21,6 +21,14 @@ int64_t modelBatch(mlir::func::FuncOp f);
 /// tensor's axis 0 is a batch axis (docs/lowering.md, single-image models).
 inline bool isSingleImage(mlir::func::FuncOp f) { return modelBatch(f) == 1; }
 
+/// Whether the DLP program of `f` is the whole function, run once per
+/// image of its inputs' static axis 0 (no tensor's axis 0 is a batch axis
+/// inside): a single-image function, or one whose inputs share a static
+/// batch above 1 and that has no qnn op (nothing quantized: host float
+/// segments take any axis, so an op mixing the batch runs as the model
+/// says). Other functions run image by image.
+bool runsAsOneImage(mlir::func::FuncOp f);
+
 } // namespace dlp
 
 #endif // DLP_SUPPORT_MODELBATCH_H

@@ -51,7 +51,8 @@ InFlightDiagnostic Lowering::error(Operation *op, const Twine &msg) {
 
 InFlightDiagnostic Lowering::batchError(Operation *op, const Twine &what) {
   return error(op, what) << " (the program runs one image at a time; a model "
-                            "whose inputs all have a static batch of 1 is one "
+                            "whose inputs all have a static batch of 1, or "
+                            "one static batch and no quantized layer, is one "
                             "image, and runs such ops: export it at batch 1, "
                             "or pin a dynamic batch with --input-shape "
                             "NAME=1x...)";
@@ -480,7 +481,7 @@ bool Lowering::batchAxis(Type type) const {
 }
 
 LogicalResult Lowering::run(func::FuncOp f) {
-  singleImage = isSingleImage(f);
+  singleImage = runsAsOneImage(f);
   for (BlockArgument a : f.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(a.getType());
     // Quantized inputs are feature maps (rank 2 and more); float inputs of

@@ -33,6 +33,12 @@ uint64_t logicalElements(const TensorDesc &t);
 std::vector<int64_t> stackedShape(llvm::ArrayRef<int64_t> shape,
                                   int64_t images);
 
+/// The images an array of `shape` holds for the input tensor `t`: axis 0
+/// a multiple of t's (1 unless the program is a whole static batch, as
+/// for a float model with one; docs/lowering.md), the other axes t's.
+/// 0 when the shape does not match.
+int64_t imagesIn(const TensorDesc &t, llvm::ArrayRef<int64_t> shape);
+
 /// Whether output `i` of `p` is a constant: a FloatConst host segment
 /// writes it, so its values do not depend on the inputs (an ONNX output
 /// that folded to a constant). Session::run writes it once, not per
