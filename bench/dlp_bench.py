@@ -31,10 +31,17 @@ AMX): bench/cpuid_mask.c, compiled here and LD_PRELOAD'ed into dlp-run and
 node, masks those CPUID bits (Linux CPUID faulting; the bench stops where the
 machine does not offer it). Both select their kernels from CPUID at run time,
 so one machine measures the paths of the CPUs it is not. Where CPUID
-faulting is missing, --cpu avx2-sim runs the simulator alone as AVX2-class
-(DLPRT_CPU=avx2, the runtime's own cap) against onnxruntime's native
-kernels: ORT's wider kernels can only make it faster, so that ratio is an
-upper bound of the AVX2-class one (a conservative measurement).
+faulting is missing:
+  --cpu avx2-sim      the simulator as AVX2-class (DLPRT_CPU=avx2, the
+                      runtime's own cap) against onnxruntime's native
+                      kernels: ORT's wider kernels only make it faster, so
+                      the ratio bounds the AVX2-class one from above;
+  --cpu avx2-patched  the same against a copy of onnxruntime whose XGETBV
+                      instructions (its CPU probes' question "does the OS
+                      save AVX-512 state?") answer x87 + SSE + AVX only, so
+                      MLAS takes its AVX2 / FMA kernels: both peers as on an
+                      AVX2-class CPU of this micro-architecture. Each patched
+                      site is checked by disassembly (objdump).
 
 and prints one table. ORT is run --ort-sessions times (median of the session
 creation times and of the latency medians). Nothing is asserted: this is a
@@ -45,6 +52,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +95,56 @@ def cpuid_mask(work):
     return lib
 
 
+def xgetbv_lines(lib):
+    """The disassembly lines of `lib`'s xgetbv instructions (streamed)."""
+    proc = subprocess.Popen(["objdump", "-d", "--no-show-raw-insn", lib],
+                            stdout=subprocess.PIPE, text=True)
+    lines = [l for l in proc.stdout if l.rstrip().endswith("xgetbv")]
+    if proc.wait():
+        sys.exit("objdump failed on " + lib)
+    return lines
+
+
+def ort_avx2_copy(modules, work):
+    """Copies the onnxruntime-node modules into `work` and patches every
+    XGETBV (0f 01 d0) of its libonnxruntime into `mov al, 7; nop` (b0 07
+    90): XCR0 then reads x87 | SSE | AVX, so ORT's probes see no AVX-512
+    (or AMX) state and keep AVX2. Returns the copy's node_modules."""
+    dst = os.path.join(work, "ort-avx2", "node_modules")
+    shutil.copytree(modules, dst, symlinks=True)
+    libs = []
+    for root, _, files in os.walk(dst):
+        libs += [os.path.join(root, f) for f in files
+                 if f.startswith("libonnxruntime.so") and "x64" in root]
+    if not libs:
+        sys.exit("--cpu avx2-patched: no x64 libonnxruntime.so under " + modules)
+    for lib in libs:
+        # Instruction addresses, mapped to file offsets through the sections.
+        # (Streamed: this process's size would show in the RSS of the
+        # dlp-run processes it forks.)
+        addrs = [int(l.split(":")[0], 16) for l in xgetbv_lines(lib)]
+        secs = subprocess.run(["objdump", "-h", "-w", lib], capture_output=True,
+                              text=True, check=True).stdout
+        spans = []
+        for l in secs.splitlines():
+            cols = l.split()  # Idx Name Size VMA LMA File-off ...
+            if len(cols) > 6 and cols[0].isdigit():
+                spans.append((int(cols[3], 16), int(cols[2], 16), int(cols[5], 16)))
+        with open(lib, "r+b") as f:
+            for a in addrs:
+                off = next((o + a - v for v, n, o in spans if v <= a < v + n), None)
+                f.seek(off or 0)
+                if off is None or f.read(3) != b"\x0f\x01\xd0":
+                    sys.exit("--cpu avx2-patched: xgetbv at 0x%x not found in %s" % (a, lib))
+                f.seek(off)
+                f.write(b"\xb0\x07\x90")
+        left = len(xgetbv_lines(lib))
+        if not addrs or left:
+            sys.exit("--cpu avx2-patched: %d xgetbv patched in %s, %d left" %
+                     (len(addrs), lib, left))
+    return dst
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -101,10 +159,12 @@ def main():
     ap.add_argument("--calib-samples", type=int, default=4)
     ap.add_argument("--ort-node-modules")
     ap.add_argument("--json", help="also write the measurements here")
-    ap.add_argument("--cpu", choices=["native", "avx2", "avx2-sim"], default="native",
+    ap.add_argument("--cpu", choices=["native", "avx2", "avx2-sim", "avx2-patched"],
+                    default="native",
                     help="run both peers as on this CPU, or as on an AVX2-class "
                          "one (CPUID masked), or only the simulator as AVX2-class "
-                         "(DLPRT_CPU=avx2) against ORT's native kernels")
+                         "(DLPRT_CPU=avx2) against ORT's native kernels, or against "
+                         "a copy of ORT patched to see no AVX-512 state")
     # scripts/bench.sh passes the other benchmarks' options too.
     args, _ = ap.parse_known_args()
 
@@ -117,8 +177,10 @@ def main():
     if args.cpu == "avx2":
         env["LD_PRELOAD"] = cpuid_mask(work)
     sim_env = dict(os.environ, LD_PRELOAD=env.get("LD_PRELOAD", ""))
-    if args.cpu == "avx2-sim":
+    if args.cpu in ("avx2-sim", "avx2-patched"):
         sim_env["DLPRT_CPU"] = "avx2"
+    if args.cpu == "avx2-patched":
+        env["NODE_PATH"] = ort_avx2_copy(env["NODE_PATH"], work)
     rows = []
     load_start = os.getloadavg()[0]
     for name in args.models.split(","):
@@ -201,7 +263,9 @@ def print_table(rows, args):
                                  {"native": "native",
                                   "avx2": "as AVX2-class (AVX-512 / VNNI / AMX masked)",
                                   "avx2-sim": "native for ORT, AVX2-class for the "
-                                              "simulator (DLPRT_CPU=avx2)"}[args.cpu]))
+                                              "simulator (DLPRT_CPU=avx2)",
+                                  "avx2-patched": "AVX2-class (DLPRT_CPU=avx2; ORT "
+                                                  "patched to see no AVX-512 state)"}[args.cpu]))
     print(hdr)
     print("-" * len(hdr))
     for r in rows:

@@ -257,13 +257,16 @@ int dlp::driver::runEval(const EvalRequest &r) {
 
   Reference reference;
   OwningOpRef<ModuleOp> refModule;
-  // A model with a static batch of 1 runs several images one at a time;
-  // the reference keeps one image's layers.
-  if (!r.referencePath.empty() && isSingleImage(func)) {
-    if (inputs[0].rank() && inputs[0].dim(0) > 1) {
+  // A model that runs as one image (a static batch of 1, or a float model
+  // with one static batch) runs several images one at a time; the
+  // reference keeps one image's layers.
+  if (!r.referencePath.empty() && runsAsOneImage(func)) {
+    auto type = dyn_cast<RankedTensorType>(func.getArgument(0).getType());
+    int64_t batch = type && type.getRank() ? type.getDimSize(0) : 1;
+    if (inputs[0].rank() && inputs[0].dim(0) > batch) {
       errs() << "dlp-eval: --reference compares one image of a model with a "
-                "static batch of 1 (the input holds "
-             << inputs[0].dim(0) << ")\n";
+                "static batch of "
+             << batch << " (the input holds " << inputs[0].dim(0) << ")\n";
       return 1;
     }
   }

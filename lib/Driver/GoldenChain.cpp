@@ -91,12 +91,20 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
     os << "golden chain: " << toString(session.takeError()) << "\n";
     return false;
   }
-  int64_t batch =
-      inputs.empty() ? 1
-                     : dlprt::imagesIn(*(*session)->inputs()[0], inputs[0].shape);
-  if (batch < 1) {
-    os << "golden chain: the input's shape does not match the program's\n";
+  if (inputs.size() != (*session)->inputs().size()) {
+    os << "golden chain: the program has " << (*session)->inputs().size()
+       << " inputs, " << inputs.size() << " given\n";
     return false;
+  }
+  int64_t batch = inputs.empty() ? 1 : -1;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int64_t n = dlprt::imagesIn(*(*session)->inputs()[i], inputs[i].shape);
+    if (n < 1 || (batch >= 0 && n != batch)) {
+      os << "golden chain: input #" << i
+         << "'s shape does not match the program's\n";
+      return false;
+    }
+    batch = n;
   }
   std::vector<const float *> in;
   for (const dlprt::NpyArray &a : inputs)

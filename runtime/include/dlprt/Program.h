@@ -49,8 +49,10 @@ enum class TensorType : uint32_t {
 
 /// A feature map in DDR region `data`, one image, channel-blocked
 /// (docs/isa.md section 1): storage C x H x W in blocks of L channels.
-/// `shape` is the logical shape with batch 1 (N x C x H x W, or N x K after
-/// a flatten: logical feature k = (c * H + y) * W + x). A Float32 tensor is
+/// `shape` is the logical shape of one image (N x C x H x W with N = 1, or
+/// N x K after a flatten: logical feature k = (c * H + y) * W + x; a float
+/// tensor of a program that runs a whole static batch as one image keeps
+/// that batch as N). A Float32 tensor is
 /// plain row-major float32 instead.
 struct TensorDesc {
   std::string name;

@@ -22,8 +22,13 @@ CpuFeatures probe() {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d))
     return f;
-  bool osxsave = c & (1u << 27), fma = c & (1u << 12);
+  bool osxsave = c & (1u << 27), fma = c & (1u << 12), avx = c & (1u << 28);
   f.movbe = c & (1u << 22);
+  // x86-64-v2 (SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, CX16) and XSAVE, which
+  // every level above assumes; LAHF-SAHF below.
+  const unsigned v2bits = 1u << 0 | 1u << 9 | 1u << 19 | 1u << 20 |
+                          1u << 23 | 1u << 13 | 1u << 26;
+  bool v2 = (c & v2bits) == v2bits;
   if (!osxsave)
     return f;
   unsigned lo, hi;
@@ -36,16 +41,19 @@ CpuFeatures probe() {
     unsigned ea, eb, ec, ed;
     __cpuid(0x80000001, ea, eb, ec, ed);
     f.lzcnt = ec & (1u << 5);
+    v2 = v2 && (ec & 1u);
+  } else {
+    v2 = false;
   }
   if (__get_cpuid_max(0, nullptr) < 7)
     return f;
   __cpuid_count(7, 0, a, b, c, d);
-  f.avx2 = ymm && (b & (1u << 5));
+  f.avx2 = v2 && ymm && avx && (b & (1u << 5));
   f.fma = ymm && fma;
   f.f16c = ymm && (c1 & (1u << 29));
   f.bmi1 = b & (1u << 3);
   f.bmi2 = b & (1u << 8);
-  f.avx512f = zmm && (b & (1u << 16));
+  f.avx512f = f.avx2 && zmm && (b & (1u << 16));
   f.avx512dq = f.avx512f && (b & (1u << 17));
   f.avx512cd = f.avx512f && (b & (1u << 28));
   f.avx512bw = f.avx512f && (b & (1u << 30));
@@ -115,7 +123,7 @@ std::string dlprt::kernelCpuFeatures() {
   };
   add(f.avx2, "avx2");
   add(f.fma, "fma");
-  add(f.avx512f && f.avx512bw && f.avx512vl, "avx512");
+  add(isaLevel() == IsaLevel::V4, "avx512");
   add(f.avx512vnni, "vnni");
   add(f.avx512vbmi, "vbmi");
   add(f.amxInt8, "amx");
