@@ -667,6 +667,10 @@ TEST(RequantKernels, LanesMatchTheRule) {
       shift[l] = int8_t(std::uniform_int_distribution<int>(-128, 127)(rng));
       if (rng() % 2)
         shift[l] = int8_t(std::uniform_int_distribution<int>(-12, 34)(rng));
+      // Every fourth round shifts every lane right (requantLanes' path
+      // without the left shift and the blend).
+      if (round % 4 == 1)
+        shift[l] = int8_t(std::max<int>(shift[l], 1));
       int a = std::uniform_int_distribution<int>(-128, 127)(rng),
           c = std::uniform_int_distribution<int>(-128, 127)(rng);
       lo[l] = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));

@@ -11,6 +11,7 @@
 #include "Target.h"
 
 #include <cmath>
+#include <type_traits>
 
 
 using namespace dlprt;
@@ -125,24 +126,38 @@ DLPRT_KERNEL_BODY void requantLanesBody(const int32_t *acc, int64_t accStride,
   // blends and clamps.
   constexpr int64_t kBlock = 64;
   int32_t rs[kBlock], ls[kBlock], right[kBlock], l32[kBlock], h32[kBlock];
+  // Whether every lane of the current rule shifts right (s >= 1, the usual
+  // case): then the loop skips the left shift and the blend.
+  bool allRight = true;
   auto rule = [&](int64_t l0, int64_t n, int64_t reps) {
+    allRight = true;
     for (int64_t l = 0; l < n * reps; ++l) {
       int32_t s = shift[l0 + l % n];
       rs[l] = std::min(std::max(s, int32_t(1)), int32_t(32)) - 1;
       ls[l] = std::min(std::max(-s, int32_t(0)), int32_t(9));
       right[l] = s >= 1 ? -1 : 0;
+      allRight &= s >= 1;
       l32[l] = lo[l0 + l % n];
       h32[l] = hi[l0 + l % n];
     }
   };
-  auto apply = [&](const int32_t *a, int8_t *d, int64_t n) {
+  auto applyAs = [&](auto rightOnly, const int32_t *a, int8_t *d, int64_t n) {
     for (int64_t l = 0; l < n; ++l) {
       int32_t v = a[l], t = v >> rs[l];
-      int32_t r = (t >> 1) + (t & 1);
-      int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256)) << ls[l];
-      int32_t q = (r & right[l]) | (left & ~right[l]);
+      int32_t q = (t >> 1) + (t & 1);
+      if constexpr (!decltype(rightOnly)::value) {
+        int32_t left = std::min(std::max(v, int32_t(-256)), int32_t(256))
+                       << ls[l];
+        q = (q & right[l]) | (left & ~right[l]);
+      }
       d[l] = static_cast<int8_t>(std::min(std::max(q, l32[l]), h32[l]));
     }
+  };
+  auto apply = [&](const int32_t *a, int8_t *d, int64_t n) {
+    if (allRight)
+      applyAs(std::true_type(), a, d, n);
+    else
+      applyAs(std::false_type(), a, d, n);
   };
   // Few lanes (a small array), pixels stored back to back: the rule tiled
   // over kBlock elements so that the loop runs on whole vectors.
