@@ -210,8 +210,15 @@ void transformInput(const int8_t *const *src, int64_t L, int16_t *v, int64_t C,
 int64_t wino::tileRowsPerTask(const Shape &s, int64_t threads) {
   int64_t tw = (s.outW + 1) / 2, rows = (s.outH + 1) / 2;
   int64_t per = std::max<int64_t>(1, kTaskTiles / tw);
-  // Fewer bands than twice the threads: one band, its products shared.
-  return (rows + per - 1) / per < 2 * threads ? rows : per;
+  if ((rows + per - 1) / per >= 2 * threads)
+    return per;
+  // Fewer bands than twice the threads: one band per thread, so that a
+  // thread's tiles go through the three phases on it (a band shared by the
+  // threads hands each phase's results to the other cores: on a 13 x 13 map
+  // at 2 threads that ran no faster than 1 thread); one band when there
+  // are fewer tile rows than threads.
+  return rows >= threads && threads > 1 ? (rows + threads - 1) / threads
+                                        : rows;
 }
 
 bool Plan::make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows,

@@ -581,8 +581,22 @@ void Simulator::pool(const Instr &in) {
                  g(Field::Pool_dil_h),    g(Field::Pool_dil_w),
                  g(Field::Pool_pad_t),    g(Field::Pool_pad_l)};
   int64_t cb = g(Field::Pool_cb), plane = w.oh * w.ow * L;
-  // Gather the outputs first: in-place pooling must read the old input.
-  std::vector<int8_t> out(uint64_t(cb) * plane);
+  int64_t inAddr = g(Field::Pool_in_addr), inCs = g(Field::Pool_in_cstride),
+          outAddr = g(Field::Pool_out_addr), outCs = g(Field::Pool_out_cstride);
+  // Outputs that overlap the input are gathered first (in-place pooling
+  // reads the old input); others go straight into FBUF, each band by the
+  // thread that computed it.
+  int64_t inLo = inAddr, inHi = inAddr + (cb - 1) * inCs + w.ih * w.iw,
+          outLo = outAddr, outHi = outAddr + (cb - 1) * outCs + w.oh * w.ow;
+  bool direct = cb == 0 || outHi <= inLo || inHi <= outLo;
+  thread_local std::vector<int8_t> scratch;
+  if (!direct && scratch.size() < uint64_t(cb) * plane)
+    scratch.resize(uint64_t(cb) * plane);
+  int8_t *outBuf = direct ? nullptr : scratch.data();
+  auto outPlane = [&](int64_t b) {
+    return direct ? s.fbuf.data() + (outAddr + b * outCs) * L
+                  : outBuf + b * plane;
+  };
   int64_t work = cb * plane * w.kh * w.kw;
   int64_t nt = work < (1 << 16) ? 1 : threads;
   // Tasks: bands of output rows of each block. A band is the window of its
@@ -601,19 +615,16 @@ void Simulator::pool(const Instr &in) {
     top = std::max<int64_t>(top, 0);
     bw.ih = std::max<int64_t>(w.ih - top, 0);
     const int8_t *src =
-        s.fbuf.data() +
-        (g(Field::Pool_in_addr) + b * g(Field::Pool_in_cstride) +
-         std::min(top, w.ih) * w.iw) * L;
-    int8_t *dst = out.data() + b * plane + r0 * w.ow * L;
+        s.fbuf.data() + (inAddr + b * inCs + std::min(top, w.ih) * w.iw) * L;
+    int8_t *dst = outPlane(b) + r0 * w.ow * L;
     rk::poolPlane(src, L, bw, mode == PoolMode::Max,
                   mode == PoolMode::AvgIncludePad, g(Field::Pool_pad_b),
                   g(Field::Pool_pad_r), dst);
   });
-  for (int64_t b = 0; b < cb; ++b)
-    std::memcpy(s.fbuf.data() +
-                    (g(Field::Pool_out_addr) + b * g(Field::Pool_out_cstride)) *
-                        L,
-                out.data() + b * plane, plane);
+  if (!direct)
+    for (int64_t b = 0; b < cb; ++b)
+      std::memcpy(s.fbuf.data() + (outAddr + b * outCs) * L,
+                  outBuf + b * plane, plane);
 }
 
 void Simulator::add(const Instr &in) {

@@ -41,11 +41,13 @@ struct PoolCase {
   int mode, inH, inW, kH, kW, sH, sW, pT, pL, pB, pR, dH, dW, outH, outW;
 };
 
-void checkPool(const PoolCase &c) {
+/// Pools 2 blocks of random input at FBUF 0 into `outAddr` (200: apart
+/// from the input; 0 or a few vectors on: over it, in place).
+void checkPool(const PoolCase &c, int outAddr = 200) {
   Builder b;
   b.p.dataBytes = 8192;
   std::vector<uint8_t> data(b.p.dataBytes);
-  const int cb = 2, inStride = c.inH * c.inW + 3, outAddr = 200,
+  const int cb = 2, inStride = c.inH * c.inW + 3,
             outStride = c.outH * c.outW + 1;
   std::vector<int> in = fillInput(b, data, inStride * cb, 99);
   b.emit(instr(Opcode::Pool, {{"mode", c.mode},
@@ -115,6 +117,14 @@ TEST(Pool, MaxWithDilationAndAnEmptyWindow) {
 
 TEST(Pool, MaxPlain) {
   checkPool({0, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3});
+}
+
+// An output over its own input reads the input as it was before the
+// instruction (docs/isa.md): exactly over it, and shifted by a few vectors.
+TEST(Pool, InPlace) {
+  checkPool({0, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 6}, 0);
+  checkPool({0, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 6}, 7);
+  checkPool({1, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3}, 30);
 }
 
 TEST(Pool, AverageCountingPadding) {
