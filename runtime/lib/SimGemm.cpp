@@ -113,6 +113,11 @@ struct GemmPlan {
   /// Or the Winograd path (a 3 x 3 convolution of stride and dilation 1
   /// where the int16 kernel would run: SimWinograd.h).
   std::unique_ptr<wino::Plan> wino;
+  /// An epilogue GEMM (no accumulate) whose ABUF rows no instruction reads
+  /// before a GEMM overwrites them all (deadAccumulators): its sums go
+  /// from the kernel's C blocks straight to the requantized outputs, and
+  /// ABUF is not written.
+  bool abufDead = false;
 };
 
 GemmPlans::GemmPlans() = default;
@@ -121,6 +126,10 @@ size_t GemmPlans::winogradPlans() const {
   return size_t(llvm::count_if(byInstr, [](const std::unique_ptr<GemmPlan> &p) {
     return p && p->wino;
   }));
+}
+size_t GemmPlans::deadAccumulatorPlans() const {
+  return size_t(llvm::count_if(
+      byInstr, [](const auto &p) { return p && p->abufDead; }));
 }
 
 namespace {
@@ -529,6 +538,16 @@ struct GemmOperands {
         outBase(s.fbuf.data() + in.get(Field::Gemm_out_addr) * t.L),
         fbuf(s.fbuf.data() + in.get(Field::Gemm_in_addr) * t.L),
         bias(s.bias.data() + param) {}
+  /// A C block (output channels [i0, i0 + rows) by pixels [p0, p0 + n),
+  /// row stride ldc) requantized into the output vectors (ABUF skipped).
+  void requantBlock(MachineState &s, const int32_t *c, int64_t ldc,
+                    int64_t i0, int64_t rows, int64_t p0, int64_t n,
+                    uint32_t L) const {
+    rk::requantTransposed(c, ldc, rows, n, s.outShift.data() + param + i0,
+                          s.actMin.data() + param + i0,
+                          s.actMax.data() + param + i0, outBase + p0 * L + i0,
+                          int64_t(L));
+  }
   /// With the epilogue: output pixels [p0, p0 + n) requantized from ABUF
   /// into FBUF.
   void requant(MachineState &s, size_t Q, uint32_t L, int64_t p0,
@@ -541,16 +560,54 @@ struct GemmOperands {
   }
 };
 
+/// For each GEMM of `gemms` (instruction indices in execution order):
+/// whether it is an epilogue GEMM without accumulate whose ABUF rows
+/// [acc_addr, acc_addr + M) are dead, i.e. the next GEMM that touches any of
+/// them writes them all without reading them (accumulate 0). Only GEMMs
+/// read ABUF (an accumulating one); rows still held at the end of the
+/// program count as read (the machine's final state).
+std::vector<char> deadAccumulators(const Program &p,
+                                   const std::vector<uint32_t> &gemms) {
+  struct Rows {
+    uint64_t lo, hi;
+    bool accumulate, epilogue;
+  };
+  std::vector<Rows> rows;
+  for (uint32_t idx : gemms) {
+    const Instr &in = p.code[idx];
+    uint64_t lo = in.get(Field::Gemm_acc_addr);
+    rows.push_back({lo, lo + Geometry(p.target, in).M,
+                    in.get(Field::Gemm_accumulate) != 0,
+                    in.get(Field::Gemm_epilogue) != 0});
+  }
+  std::vector<char> dead(gemms.size(), 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].epilogue || rows[i].accumulate || rows[i].lo == rows[i].hi)
+      continue;
+    for (size_t j = i + 1; j < rows.size(); ++j) {
+      if (rows[j].hi <= rows[i].lo || rows[i].hi <= rows[j].lo)
+        continue;
+      dead[i] = !rows[j].accumulate && rows[j].lo <= rows[i].lo &&
+                rows[i].hi <= rows[j].hi;
+      break;
+    }
+  }
+  return dead;
+}
+
 /// Runs the GEMM over pixel chunks with multipliers either packed (`a`) or
 /// int32 (`w32`, kc x Q).
 void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
               MachineState &s, const std::vector<Segment> &segs, size_t kc,
               const igemm::PackedA *a, const int16_t *colMul,
               const igemm::PackedA8 *a8, const uint32_t *w32,
-              unsigned threads, const GemmPlan *amx = nullptr) {
+              unsigned threads, const GemmPlan *amx = nullptr,
+              bool abufDead = false) {
   const uint32_t L = t.L;
   const size_t Q = t.Q, M = g.M;
   GemmOperands ops(t, in, s);
+  // The kernels' C blocks requantized straight into the outputs.
+  const bool fused = abufDead && !amx && (a || a8);
   uint32_t *abuf = ops.abuf;
   bool accumulate = ops.accumulate;
   const int8_t *fbuf = ops.fbuf;
@@ -589,13 +646,17 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
     thread_local std::vector<uint32_t> acc;
     thread_local std::vector<int8_t> xa;
     size_t m0 = size_t(c) * mcMax, mc = std::min(mcMax, M - m0);
-    // ABUF rows of these pixels (disjoint across chunks) receive C.
     uint32_t *out = abuf + m0 * Q;
     // C (Q x mc) arrives in blocks; ABUF is pixel-major.
+    // ABUF rows of these pixels (disjoint across chunks) receive C, or
+    // with dead accumulators the outputs receive C requantized.
     auto store = [&](int64_t i0, int64_t rows, int64_t j0, int64_t cols,
                      const int32_t *cb, int64_t ldc) {
-      storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0, int64_t(Q),
-                      accumulate);
+      if (fused)
+        ops.requantBlock(s, cb, ldc, i0, rows, int64_t(m0) + j0, cols, L);
+      else
+        storeTransposed(cb, ldc, rows, cols, out + j0 * Q + i0, int64_t(Q),
+                        accumulate);
     };
     if (amx && amx->amxInPlace) {
       // Output pixel m reads input vector m of each block.
@@ -658,7 +719,8 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
         rk::int32Gemm(x.data(), w32, acc.data(), mc, kc, Q);
       std::memcpy(out, acc.data(), mc * Q * sizeof(uint32_t));
     }
-    ops.requant(s, Q, L, int64_t(m0), int64_t(mc));
+    if (!fused)
+      ops.requant(s, Q, L, int64_t(m0), int64_t(mc));
   });
 }
 
@@ -677,7 +739,8 @@ wino::Shape winoShape(const TargetConfig &t, const Geometry &g) {
 /// The GEMM on the Winograd path: bands of tile rows on the threads, each
 /// band's sums then its epilogue, as runTiles does for pixel chunks.
 void runWinograd(const TargetConfig &t, const Instr &in, const Geometry &g,
-                 MachineState &s, const wino::Plan &plan, unsigned threads) {
+                 MachineState &s, const wino::Plan &plan, unsigned threads,
+                 bool abufDead) {
   const uint32_t L = t.L;
   const size_t Q = t.Q;
   wino::Shape sh = winoShape(t, g);
@@ -688,9 +751,17 @@ void runWinograd(const TargetConfig &t, const Instr &in, const Geometry &g,
   int64_t tasks = (rows + per - 1) / per;
   rk::parallelForTasks(tasks > 1 ? nt : 1, tasks, [&](int64_t k) {
     int64_t ty0 = k * per, ty1 = std::min(rows, ty0 + per);
+    int64_t p0 = 2 * ty0 * sh.outW, p1 = std::min(2 * ty1, sh.outH) * sh.outW;
+    if (abufDead) {
+      plan.run(sh, ops.fbuf, nullptr, ops.bias, false, ty0, ty1,
+               tasks > 1 ? 1 : nt,
+               [&](const int32_t *y, int64_t q0, int64_t q1, int64_t npix) {
+                 ops.requantBlock(s, y, npix, q0, q1 - q0, p0, npix, L);
+               });
+      return;
+    }
     plan.run(sh, ops.fbuf, ops.abuf, ops.bias, ops.accumulate, ty0, ty1,
              tasks > 1 ? 1 : nt);
-    int64_t p0 = 2 * ty0 * sh.outW, p1 = std::min(2 * ty1, sh.outH) * sh.outW;
     ops.requant(s, Q, L, p0, p1 - p0);
   });
 }
@@ -1215,9 +1286,14 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
         plan.colMul.push_back(
             int16_t(k < plan.kc ? 1 << plan.a.columnShift(int64_t(k)) : 1));
   });
+  // DLPRT_ABUF_ELISION=0 writes every GEMM's sums to ABUF (tests run both).
+  std::vector<char> dead = deadAccumulators(p, gemms);
+  bool elide = !off("DLPRT_ABUF_ELISION");
   for (size_t i = 0; i < gemms.size(); ++i)
-    if (keep[i])
+    if (keep[i]) {
+      made[i]->abufDead = elide && dead[i];
       plans->byInstr[gemms[i]] = std::move(made[i]);
+    }
   return plans;
 }
 
@@ -1238,14 +1314,14 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
                  s.wtag.begin() + g.wAddr) &&
       !(plan->wino && overlap)) {
     if (plan->wino) {
-      runWinograd(t, in, g, s, *plan->wino, threads);
+      runWinograd(t, in, g, s, *plan->wino, threads, plan->abufDead);
       return;
     }
     runTiles(t, in, g, s, plan->segments, plan->kc,
              plan->a.empty() ? nullptr : &plan->a,
              plan->colMul.empty() ? nullptr : plan->colMul.data(),
              plan->a8.empty() ? nullptr : &plan->a8, plan->w32.data(), threads,
-             plan->amxW.empty() ? nullptr : plan);
+             plan->amxW.empty() ? nullptr : plan, plan->abufDead);
     return;
   }
   if (g.M <= kFewPixels && !overlap && !csr) {

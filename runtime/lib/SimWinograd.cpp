@@ -302,7 +302,7 @@ bool Plan::make(const Shape &s, const std::vector<uint32_t> &w, size_t keptRows,
 
 void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
                const int32_t *bias, bool accumulate, int64_t ty0, int64_t ty1,
-               int64_t threads) const {
+               int64_t threads, Sums sums) const {
   const int64_t L = s.L, C = start.back(), Q = s.Q;
   const int64_t tw = (s.outW + 1) / 2, n = (ty1 - ty0) * tw;
   const int64_t NR = igemm::kNR;
@@ -414,7 +414,10 @@ void Plan::run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
         }
       }
     }
-    detail::storeTransposed(ybase + q0 * npix, npix, q1 - q0, npix,
-                            abuf + y0 * s.outW * Q + q0, Q, accumulate);
+    if (sums)
+      sums(ybase + q0 * npix, q0, q1, npix);
+    else
+      detail::storeTransposed(ybase + q0 * npix, npix, q1 - q0, npix,
+                              abuf + y0 * s.outW * Q + q0, Q, accumulate);
   });
 }

@@ -55,10 +55,15 @@ public:
   /// sums into `abuf` (pixel-major, Q per pixel, from the instruction's
   /// first pixel) as the GEMM writes them — bias + sum, or (accumulate) what
   /// ABUF holds + sum, modulo 2^32. `fbuf` is the instruction's input. The
-  /// 16 position products run on up to `threads` threads.
+  /// 16 position products run on up to `threads` threads. With `sums`
+  /// (and no `abuf`), each block of output channels [q0, q1) goes to it
+  /// instead: bias + sum of the rows' npix pixels, channel-major (row
+  /// stride npix), pixels from the first of row 2 * ty0.
+  using Sums = llvm::function_ref<void(const int32_t *y, int64_t q0,
+                                       int64_t q1, int64_t npix)>;
   void run(const Shape &s, const int8_t *fbuf, uint32_t *abuf,
            const int32_t *bias, bool accumulate, int64_t ty0, int64_t ty1,
-           int64_t threads = 1) const;
+           int64_t threads = 1, Sums sums = nullptr) const;
 
 private:
   /// Channels of input block cb taken (its lanes [0, lanes[cb]): up to

@@ -15,6 +15,7 @@
 #include <climits>
 #include <limits>
 #include <cmath>
+#include <array>
 #include <random>
 
 using namespace dlprt;
@@ -749,6 +750,49 @@ TEST(RequantKernels, LanesMatchTheRule) {
 // The vectorized float -> int8 quantization against num::quantize: values
 // at and one float step around every rounding point, the saturation ends,
 // subnormals, infinities and NaN, for fractional bits across the range.
+// A channel-major block requantized into pixel-major vectors: whole blocks
+// of 8 x 8 (the vector path) and tails in both directions, a row stride
+// past the columns and a destination stride past the rows (left alone).
+TEST(RequantKernels, TransposedMatchesTheRule) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX),
+      small(-1200, 1200);
+  for (auto [rows, cols, ldc, stride] :
+       {std::array<int64_t, 4>{64, 64, 64, 64}, {67, 43, 48, 70},
+        {5, 13, 16, 8}, {8, 8, 8, 8}, {16, 7, 8, 16}}) {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<int32_t> acc(size_t(rows * ldc));
+      std::vector<int8_t> shift(rows), lo(rows), hi(rows);
+      for (int64_t r = 0; r < rows; ++r) {
+        shift[r] = int8_t(rng() % 2 ? std::uniform_int_distribution<int>(
+                                          -128, 127)(rng)
+                                    : std::uniform_int_distribution<int>(
+                                          -12, 34)(rng));
+        int a = std::uniform_int_distribution<int>(-128, 127)(rng),
+            c = std::uniform_int_distribution<int>(-128, 127)(rng);
+        lo[r] = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));
+        hi[r] = int8_t(rng() % 8 ? std::max(a, c) : std::min(a, c));
+      }
+      for (int32_t &v : acc) {
+        int k = int(rng() % 5);
+        v = k == 0 ? any(rng) : k == 1 ? (rng() % 2 ? INT32_MAX : INT32_MIN)
+                                       : small(rng);
+      }
+      std::vector<int8_t> out(size_t(cols * stride), int8_t(0x5a));
+      kernels::requantTransposed(acc.data(), ldc, rows, cols, shift.data(),
+                                 lo.data(), hi.data(), out.data(), stride);
+      for (int64_t j = 0; j < cols; ++j)
+        for (int64_t r = 0; r < stride; ++r)
+          ASSERT_EQ(out[j * stride + r],
+                    r < rows ? kernels::requantClamp(acc[r * ldc + j],
+                                                     shift[r], lo[r], hi[r])
+                             : int8_t(0x5a))
+              << rows << " x " << cols << " round " << round << " pixel " << j
+              << " row " << r;
+    }
+  }
+}
+
 TEST(RequantKernels, QuantizeRowMatchesTheRule) {
   std::mt19937 rng(11);
   std::vector<float> x;

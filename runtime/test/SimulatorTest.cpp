@@ -203,6 +203,114 @@ TEST(Simulator, WinogradConvolutions) {
     }
 }
 
+/// ABUF writes of an epilogue GEMM are skipped only where dead (SimGemm.cpp
+/// deadAccumulators): six 1 x 1 int8 GEMMs over 24 pixels, against the
+/// definition, with the elision on and off. A: read by B's accumulate
+/// (live). C: overwritten by D (dead). D: partly overwritten by E, its
+/// first rows then read by F's accumulate (live). E, F: held at the end.
+TEST(Simulator, DeadAccumulators) {
+  std::mt19937 rng(99);
+  auto uni = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  const int M = 24;
+  Builder b;
+  b.p.dataBytes = 4096;
+  std::vector<uint8_t> data(b.p.dataBytes);
+  std::vector<int> x(M * 8);
+  for (int i = 0; i < M * 8; ++i) {
+    x[i] = uni(-128, 127);
+    data[i] = uint8_t(x[i]);
+  }
+  std::vector<std::vector<int8_t>> w(8, std::vector<int8_t>(8));
+  for (auto &row : w)
+    for (int8_t &v : row)
+      v = int8_t(uni(-127, 127));
+  std::vector<int32_t> bias(8);
+  for (int32_t &v : bias)
+    v = uni(-5000, 5000);
+  std::vector<int8_t> shift = {9, 8, 10, 0, -1, 12, 7, 9};
+  std::vector<int8_t> amin(8, -128), amax(8, 127);
+  uint64_t iw = b.int8Rows(w, std::vector<uint8_t>(8, 0));
+  uint64_t pa = b.params(bias, shift, amin, amax, std::vector<int8_t>(8));
+  b.emit(load(Buf::FBuf, Region::Data, 0, 0, M))
+      .emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), 8, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}));
+  struct G {
+    int acc, pixels, accumulate, out;
+  };
+  const G gemms[] = {{0, M, 0, 100},  {0, M, 1, 130}, {0, M, 0, 160},
+                     {0, M, 0, 190},  {4, M, 0, 220}, {0, 4, 1, 250}};
+  for (const G &g : gemms)
+    b.emit(instr(Opcode::Gemm, {{"wfmt", 1},
+                                {"in_h", 1},
+                                {"in_w", M},
+                                {"in_cb", 1},
+                                {"in_cstride", M},
+                                {"out_h", 1},
+                                {"out_w", g.pixels},
+                                {"k_h", 1},
+                                {"k_w", 1},
+                                {"stride_h", 1},
+                                {"stride_w", 1},
+                                {"dil_h", 1},
+                                {"dil_w", 1},
+                                {"acc_addr", g.acc},
+                                {"accumulate", g.accumulate},
+                                {"epilogue", 1},
+                                {"out_addr", g.out}}));
+  b.emit(instr(Opcode::Sync, {}));
+  for (const G &g : gemms)
+    b.emit(store(g.out, 1000 + g.out * 8, g.pixels));
+  b.emit(instr(Opcode::End, {}));
+
+  // The sums each GEMM leaves in ABUF, modelled row by row.
+  std::vector<int64_t> abuf(64 * 8, 0);
+  std::vector<std::vector<int8_t>> expect;
+  for (const G &g : gemms) {
+    std::vector<int8_t> out;
+    for (int m = 0; m < g.pixels; ++m)
+      for (int q = 0; q < 8; ++q) {
+        int64_t sum = 0;
+        for (int k = 0; k < 8; ++k)
+          sum += int64_t(x[m * 8 + k]) * w[k][q];
+        int64_t &a = abuf[(g.acc + m) * 8 + q];
+        a = (g.accumulate ? a : bias[q]) + sum;
+        out.push_back(int8_t(refRequant(a, shift[q])));
+      }
+    expect.push_back(out);
+  }
+  // The int8 paths that take the elision (the default one on AMX and
+  // VNNI CPUs, the exponent-group path, writes ABUF itself) and int16.
+  for (const char *path : {"", "DLPRT_GEMM_GROUPS", "DLPRT_GEMM_INT8"})
+  for (const char *on : {"1", "0"}) {
+    SCOPED_TRACE(std::string(path) + " DLPRT_ABUF_ELISION=" + on);
+    if (*path)
+      setenv(path, "0", 1);
+    setenv("DLPRT_ABUF_ELISION", on, 1);
+    std::vector<uint8_t> d = data;
+    std::unique_ptr<Simulator> sim = runProgram(b.p, d);
+    ASSERT_TRUE(sim);
+    auto order = tokenSchedule(b.p.code);
+    ASSERT_TRUE(bool(order));
+    EXPECT_EQ(planGemms(b.p, *order)->deadAccumulatorPlans(),
+              on[0] == '1' ? 1u : 0u);
+    for (size_t i = 0; i < std::size(gemms); ++i)
+      for (size_t e = 0; e < expect[i].size(); ++e)
+        ASSERT_EQ(int8_t(d[1000 + gemms[i].out * 8 + e]), expect[i][e])
+            << "GEMM " << i << " element " << e;
+    // What ABUF holds at the end is the machine's.
+    for (int r = 0; r < 28; ++r)
+      for (int q = 0; q < 8; ++q)
+        ASSERT_EQ(sim->state().abuf[r * 8 + q], int32_t(abuf[r * 8 + q]))
+            << "row " << r << " lane " << q;
+    unsetenv("DLPRT_ABUF_ELISION");
+    if (*path)
+      unsetenv(path);
+  }
+}
+
 TEST(Simulator, AccumulatorWrapsWithoutUB) {
   // 2^30 + 2^30 wraps to -2^31 (two's complement); shift 31 alignment.
   Builder b;

@@ -98,6 +98,8 @@ struct GemmPlans {
   ~GemmPlans();
   /// Plans on the Winograd path (tests).
   size_t winogradPlans() const;
+  /// Plans whose ABUF writes are dead, so skipped (tests).
+  size_t deadAccumulatorPlans() const;
 };
 /// Plans for every GEMM of the (valid) program `p` in schedule `order`,
 /// made on up to `threads` threads.

@@ -11,7 +11,12 @@
 #include "Target.h"
 
 #include <cmath>
+#include <cstring>
 #include <type_traits>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 
 
 using namespace dlprt;
@@ -183,6 +188,118 @@ DLPRT_KERNELS_V4_AVX2(, void, dlprt::kernels::requantLanes,
                        const int8_t *hi, int8_t *dst),
                       (acc, accStride, pixels, lanes, shift, lo, hi, dst),
                       requantLanesBody)
+
+namespace {
+
+void requantTransposedGeneric(const int32_t *acc, int64_t ldc, int64_t r0,
+                              int64_t r1, int64_t c0, int64_t c1,
+                              const int8_t *shift, const int8_t *lo,
+                              const int8_t *hi, int8_t *dst,
+                              int64_t dstStride) {
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t j = c0; j < c1; ++j)
+      dst[j * dstStride + r] =
+          requantLane(acc[r * ldc + j], shift[r], lo[r], hi[r]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DLPRT_REQUANT_T_AVX2 1
+/// Whole blocks of 8 rows x 8 columns: each row's rule is one shift count
+/// for all its lanes; the 8 rows of int32 are packed to bytes (exact: the
+/// clamp leaves int8 values) and transposed, 8 bytes per pixel.
+__attribute__((target("avx2"))) void
+requantTransposedAvx2(const int32_t *acc, int64_t ldc, int64_t rows,
+                      int64_t cols, const int8_t *shift, const int8_t *lo,
+                      const int8_t *hi, int8_t *dst, int64_t dstStride) {
+  const int64_t rows8 = rows - rows % 8, cols8 = cols - cols % 8;
+  const __m256i one = _mm256_set1_epi32(1), lim = _mm256_set1_epi32(256);
+  // Byte r * 4 + p of a 128-bit lane (4 rows x 4 pixels) to p * 4 + r.
+  const __m256i toPixels = _mm256_setr_epi8(
+      0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5,
+      9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  for (int64_t r0 = 0; r0 < rows8; r0 += 8) {
+    __m128i count[8];
+    __m256i vlo[8], vhi[8];
+    bool right[8];
+    for (int i = 0; i < 8; ++i) {
+      int32_t s = shift[r0 + i];
+      right[i] = s >= 1;
+      count[i] = _mm_cvtsi32_si128(right[i] ? std::min(s, int32_t(32)) - 1
+                                            : std::min(-s, int32_t(9)));
+      vlo[i] = _mm256_set1_epi32(lo[r0 + i]);
+      vhi[i] = _mm256_set1_epi32(hi[r0 + i]);
+    }
+    for (int64_t j = 0; j < cols8; j += 8) {
+      __m256i v[8];
+      for (int i = 0; i < 8; ++i) {
+        __m256i a = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i *>(acc + (r0 + i) * ldc + j));
+        __m256i q;
+        if (right[i]) {
+          __m256i t = _mm256_sra_epi32(a, count[i]);
+          q = _mm256_add_epi32(_mm256_srai_epi32(t, 1),
+                               _mm256_and_si256(t, one));
+        } else {
+          q = _mm256_sll_epi32(
+              _mm256_min_epi32(_mm256_max_epi32(a, _mm256_sub_epi32(
+                                                       _mm256_setzero_si256(),
+                                                       lim)),
+                               lim),
+              count[i]);
+        }
+        v[i] = _mm256_min_epi32(_mm256_max_epi32(q, vlo[i]), vhi[i]);
+      }
+      __m256i b0 = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]),
+                                      _mm256_packs_epi32(v[2], v[3]));
+      __m256i b1 = _mm256_packs_epi16(_mm256_packs_epi32(v[4], v[5]),
+                                      _mm256_packs_epi32(v[6], v[7]));
+      __m256i x = _mm256_shuffle_epi8(b0, toPixels),
+              y = _mm256_shuffle_epi8(b1, toPixels);
+      // Lane 0: pixels 0, 1 (lo) and 2, 3 (hi); lane 1: 4, 5 and 6, 7.
+      __m256i lo2 = _mm256_unpacklo_epi32(x, y), hi2 = _mm256_unpackhi_epi32(x, y);
+      __m128i q0 = _mm256_castsi256_si128(lo2),
+              q1 = _mm256_castsi256_si128(hi2),
+              q2 = _mm256_extracti128_si256(lo2, 1),
+              q3 = _mm256_extracti128_si256(hi2, 1);
+      int8_t *d = dst + j * dstStride + r0;
+      // Each pixel's 8 bytes: the low or the high half of a 128-bit lane.
+      __m128i *at[8];
+      for (int p = 0; p < 8; ++p)
+        at[p] = reinterpret_cast<__m128i *>(d + p * dstStride);
+      _mm_storel_epi64(at[0], q0);
+      _mm_storeh_pd(reinterpret_cast<double *>(at[1]), _mm_castsi128_pd(q0));
+      _mm_storel_epi64(at[2], q1);
+      _mm_storeh_pd(reinterpret_cast<double *>(at[3]), _mm_castsi128_pd(q1));
+      _mm_storel_epi64(at[4], q2);
+      _mm_storeh_pd(reinterpret_cast<double *>(at[5]), _mm_castsi128_pd(q2));
+      _mm_storel_epi64(at[6], q3);
+      _mm_storeh_pd(reinterpret_cast<double *>(at[7]), _mm_castsi128_pd(q3));
+    }
+  }
+  requantTransposedGeneric(acc, ldc, 0, rows8, cols8, cols, shift, lo, hi, dst,
+                           dstStride);
+  requantTransposedGeneric(acc, ldc, rows8, rows, 0, cols, shift, lo, hi, dst,
+                           dstStride);
+}
+#else
+#define DLPRT_REQUANT_T_AVX2 0
+#endif
+
+} // namespace
+
+void dlprt::kernels::requantTransposed(const int32_t *acc, int64_t ldc,
+                                       int64_t rows, int64_t cols,
+                                       const int8_t *shift, const int8_t *lo,
+                                       const int8_t *hi, int8_t *dst,
+                                       int64_t dstStride) {
+#if DLPRT_REQUANT_T_AVX2
+  if (isaLevel() >= IsaLevel::Avx2)
+    return requantTransposedAvx2(acc, ldc, rows, cols, shift, lo, hi, dst,
+                                 dstStride);
+#endif
+  requantTransposedGeneric(acc, ldc, 0, rows, 0, cols, shift, lo, hi, dst,
+                           dstStride);
+}
 
 DLPRT_KERNEL_BODY void
 addRequantBody(const int8_t *a, const int8_t *b, int64_t pixels, int64_t lanes,

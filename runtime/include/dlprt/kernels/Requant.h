@@ -44,6 +44,14 @@ void requantLanes(const int32_t *acc, int64_t accStride, int64_t pixels,
                   int64_t lanes, const int8_t *shift, const int8_t *lo,
                   const int8_t *hi, int8_t *dst);
 
+/// requantLanes on a channel-major block, stored pixel-major: for r < rows
+/// and j < cols, dst[j * dstStride + r] = requantClamp(acc[r * ldc + j],
+/// shift[r], lo[r], hi[r]) (a GEMM's C block of `rows` output channels by
+/// `cols` pixels, requantized straight into the output vectors).
+void requantTransposed(const int32_t *acc, int64_t ldc, int64_t rows,
+                       int64_t cols, const int8_t *shift, const int8_t *lo,
+                       const int8_t *hi, int8_t *dst, int64_t dstStride);
+
 /// The signed alignment d = f_a - f_b of an add as the operands' left
 /// shifts (b's by d when d > 0, a's by -d when d < 0), d clamped to
 /// [-kMaxAddAlign, kMaxAddAlign].
