@@ -133,21 +133,41 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
     // The program's tensor of this layer and its instructions.
     const auto &tensors = session->get()->program().tensors;
     // The last tensor of that name (a layer's quantize after its float
-    // result has the same name), as the evaluator's last dump of it.
-    auto rit = std::find_if(tensors.rbegin(), tensors.rend(),
-                            [&](const dlprt::TensorDesc &t) {
-                              return t.name == layer;
-                            });
-    auto it = rit == tensors.rend() ? tensors.end() : std::prev(rit.base());
+    // result has the same name), as the evaluator's last dump of it. A
+    // layer the lowering unrolled per image of a whole-batch program
+    // (conv::unrollBatch) has one such tensor per image, "NAME (image i)":
+    // their images in order.
+    auto lastNamed = [&](StringRef name) {
+      auto rit = std::find_if(
+          tensors.rbegin(), tensors.rend(),
+          [&](const dlprt::TensorDesc &t) { return t.name == name; });
+      return rit == tensors.rend() ? tensors.end() : std::prev(rit.base());
+    };
+    auto imageName = [&](size_t i) {
+      return layer + " (image " + std::to_string(i) + ")";
+    };
+    std::vector<std::vector<dlprt::TensorDesc>::const_iterator> parts;
+    for (size_t i = 0; lastNamed(imageName(i)) != tensors.end(); ++i)
+      parts.push_back(lastNamed(imageName(i)));
+    if (parts.empty() && lastNamed(layer) != tensors.end())
+      parts.push_back(lastNamed(layer));
     std::string same = "-", range;
     for (const dlprt::DebugEntry &e : program.debug)
-      if (e.node == layer)
+      if (e.node == layer || StringRef(e.node).starts_with(layer + " (image "))
         range += (range.empty() ? "" : ", ") + std::to_string(e.begin) + "-" +
                  std::to_string(e.end - 1);
-    if (it == tensors.end() && !range.empty())
+    if (parts.empty() && !range.empty())
       same = "on chip"; // fused into the next layer: never in DDR
-    if (it != tensors.end()) {
-      auto sim = (*session)->lastImageTensor(it - tensors.begin());
+    if (!parts.empty()) {
+      Expected<std::vector<float>> sim = std::vector<float>();
+      for (auto it : parts) {
+        auto part = (*session)->lastImageTensor(it - tensors.begin());
+        if (!part) {
+          sim = part.takeError();
+          break;
+        }
+        sim->insert(sim->end(), part->begin(), part->end());
+      }
       if (!sim) {
         os << "golden chain: " << toString(sim.takeError()) << "\n";
         return false;

@@ -21,7 +21,7 @@ int64_t dlp::modelBatch(func::FuncOp f) {
 
 bool dlp::runsAsOneImage(func::FuncOp f) {
   int64_t batch = modelBatch(f);
-  if (batch == 1)
+  if (batch == 1 || f->hasAttr(kWholeBatchAttr))
     return true;
   if (ShapedType::isDynamic(batch) || batch < 1)
     return false;

@@ -868,6 +868,28 @@ def _(g):  # a resize whose scales grow a batch of 2
     return g.n("Resize", [g.x([2, 2, 3, 3]), "", "scales"], "resize0", "y")
 
 
+@reg("conv_batchnorm_batch2")
+def _(g):  # quantized convs and a residual add around a normalization over
+    # the batch axis (axis 0 mixed) at a static batch of 2
+    x = g.x([2, 3, 6, 6])
+    y = g.n("Conv", [x, g.w("W", [8, 3, 3, 3]), g.w("B", [8])], "conv0",
+            pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    m = g.n("ReduceMean", [y], "mean0", axes=[0], keepdims=1)
+    d = g.n("Sub", [y, m], "sub0")
+    z = g.n("Conv", [d, g.w("W2", [8, 8, 1, 1]), g.w("B2", [8])], "conv1")
+    z = g.n("Add", [z, y], "add0")
+    return g.n("Flatten", [g.n("GlobalAveragePool", [z], "gap0")], "flat0", "y")
+
+
+@reg("conv_concat_batch2")
+def _(g):  # a quantized concat of two images' maps along axis 0 (batch 2 -> 4)
+    y = g.n("Conv", [g.x([2, 3, 6, 6]), g.w("W", [8, 3, 3, 3]), g.w("B", [8])],
+            "conv0", pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    return g.n("Concat", [y, y], "cat0", "y", axis=0)
+
+
 @reg("expand_per_image")
 def _(g):  # broadcast within each image
     return g.n("Expand", [g.x([2, 3, 1]), g.c("shape", [3, 4])], "expand0", "y")

@@ -21,12 +21,17 @@ int64_t modelBatch(mlir::func::FuncOp f);
 /// tensor's axis 0 is a batch axis (docs/lowering.md, single-image models).
 inline bool isSingleImage(mlir::func::FuncOp f) { return modelBatch(f) == 1; }
 
+/// Marks a function whose quantized ops the lowering unrolled per image of
+/// its static batch (conv::unrollBatch, QNNToDLP): it runs as one image.
+constexpr llvm::StringLiteral kWholeBatchAttr = "dlp.whole_batch";
+
 /// Whether the DLP program of `f` is the whole function, run once per
 /// image of its inputs' static axis 0 (no tensor's axis 0 is a batch axis
-/// inside): a single-image function, or one whose inputs share a static
+/// inside): a single-image function, one whose inputs share a static
 /// batch above 1 and that has no qnn op (nothing quantized: host float
 /// segments take any axis, so an op mixing the batch runs as the model
-/// says). Other functions run image by image.
+/// says), or one marked kWholeBatchAttr. Other functions run image by
+/// image.
 bool runsAsOneImage(mlir::func::FuncOp f);
 
 } // namespace dlp

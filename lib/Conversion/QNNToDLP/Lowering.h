@@ -215,6 +215,8 @@ public:
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// error() for an op that mixes or moves the batch axis, with how to
   /// compile such a model (one image).
+  /// Whether batchError was reported (an op mixing the batch).
+  bool batchMixing = false;
   mlir::InFlightDiagnostic batchError(mlir::Operation *op,
                                       const llvm::Twine &what);
 
@@ -231,6 +233,13 @@ private:
 
 /// Layer name of an op (as the evaluators name their dumps).
 std::string layerName(mlir::Operation *op);
+
+/// Rewrites `f` (inputs of one static batch above 1) so that every int8
+/// map has batch 1: the quantized ops run once per image between slices and
+/// concats of the float tensors (UnrollBatch.cpp), and marks it
+/// kWholeBatchAttr. For a model with an op that mixes the batch, which the
+/// image-by-image program cannot run.
+mlir::LogicalResult unrollBatch(mlir::func::FuncOp f);
 
 } // namespace dlp::conv
 

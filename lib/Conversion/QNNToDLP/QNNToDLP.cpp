@@ -50,12 +50,12 @@ InFlightDiagnostic Lowering::error(Operation *op, const Twine &msg) {
 }
 
 InFlightDiagnostic Lowering::batchError(Operation *op, const Twine &what) {
+  batchMixing = true;
   return error(op, what) << " (the program runs one image at a time; a model "
-                            "whose inputs all have a static batch of 1, or "
-                            "one static batch and no quantized layer, is one "
-                            "image, and runs such ops: export it at batch 1, "
-                            "or pin a dynamic batch with --input-shape "
-                            "NAME=1x...)";
+                            "whose inputs share one static batch is one "
+                            "program for that batch and runs such ops: "
+                            "export it at a static batch, or pin a dynamic "
+                            "batch with --input-shape NAME=Nx...)";
 }
 
 uint32_t Lowering::newTensor(TensorRec r) {
@@ -616,6 +616,28 @@ struct ConvertQNNToDLPPass
       }
       return prog;
     };
+    // A quantized model of one static batch above 1 runs image by image
+    // unless an op mixes the batch: then its quantized ops are unrolled per
+    // image and the program is the whole batch (unrollBatch). A probe
+    // lowering, its diagnostics held back, finds such an op.
+    if (!runsAsOneImage(f) && modelBatch(f) > 1) {
+      std::unique_ptr<Lowering> probe;
+      bool mixing = false;
+      {
+        ScopedDiagnosticHandler quiet(module.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        if (device::ProgramOp p = lowerOnce(nullptr, probe))
+          p.erase();
+        else
+          mixing = probe && probe->batchMixing;
+      }
+      if (mixing) {
+        if (failed(unrollBatch(f)))
+          return signalPassFailure();
+        // (The probe's cached layers belong to ops now erased.)
+        cache = tileSearch ? std::make_shared<GemmCache>() : nullptr;
+      }
+    }
     std::unique_ptr<Lowering> lowPtr;
     device::ProgramOp prog;
     if (tileSearch) {

@@ -32,7 +32,7 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<2x8xf32> {
 
 // A transpose that moves the batch axis cannot run one image at a time.
 func.func @main(%x: tensor<?x8xf32>) -> tensor<8x?xf32> {
-  // expected-error @+1 {{for target 'small': a transpose that moves the batch axis (the program runs one image at a time; a model whose inputs all have a static batch of 1, or one static batch and no quantized layer, is one image, and runs such ops: export it at batch 1, or pin a dynamic batch with --input-shape NAME=1x...)}}
+  // expected-error @+1 {{for target 'small': a transpose that moves the batch axis (the program runs one image at a time; a model whose inputs share one static batch is one program for that batch and runs such ops: export it at a static batch, or pin a dynamic batch with --input-shape NAME=Nx...)}}
   %t = nn.transpose %x {perm = array<i64: 1, 0>} : (tensor<?x8xf32>) -> tensor<8x?xf32>
   return %t : tensor<8x?xf32>
 }
