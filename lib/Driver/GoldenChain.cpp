@@ -159,24 +159,20 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
     if (parts.empty() && !range.empty())
       same = "on chip"; // fused into the next layer: never in DDR
     if (!parts.empty()) {
-      Expected<std::vector<float>> sim = std::vector<float>();
+      std::vector<float> sim;
       for (auto it : parts) {
         auto part = (*session)->lastImageTensor(it - tensors.begin());
         if (!part) {
-          sim = part.takeError();
-          break;
+          os << "golden chain: " << toString(part.takeError()) << "\n";
+          return false;
         }
-        sim->insert(sim->end(), part->begin(), part->end());
+        sim.insert(sim.end(), part->begin(), part->end());
       }
-      if (!sim) {
-        os << "golden chain: " << toString(sim.takeError()) << "\n";
-        return false;
-      }
-      size_t n = sim->size();
+      size_t n = sim.size();
       ArrayRef<float> last = ArrayRef<float>(qv).take_back(n);
       size_t bad = 0, first = n;
       for (size_t i = 0; i < n && i < last.size(); ++i)
-        if ((*sim)[i] != last[i] && bad++ == 0)
+        if (sim[i] != last[i] && bad++ == 0)
           first = i;
       same = bad == 0 && last.size() == n ? "yes" : "NO";
       if (bad && !diverged) {
@@ -185,7 +181,7 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
         os << "first divergence: layer '" << layer << "' (instructions "
            << (range.empty() ? "?" : range) << "): " << bad << " of " << n
            << " elements differ, first at element " << first
-           << " of the last image (simulator " << (*sim)[first]
+           << " of the last image (simulator " << sim[first]
            << ", quantized evaluator " << last[first] << ")\n";
         continue;
       }

@@ -589,10 +589,10 @@ void Simulator::pool(const Instr &in) {
   int64_t inLo = inAddr, inHi = inAddr + (cb - 1) * inCs + w.ih * w.iw,
           outLo = outAddr, outHi = outAddr + (cb - 1) * outCs + w.oh * w.ow;
   bool direct = cb == 0 || outHi <= inLo || inHi <= outLo;
-  thread_local std::vector<int8_t> scratch;
-  if (!direct && scratch.size() < uint64_t(cb) * plane)
-    scratch.resize(uint64_t(cb) * plane);
-  int8_t *outBuf = direct ? nullptr : scratch.data();
+  thread_local std::vector<int8_t> gathered;
+  if (!direct && gathered.size() < uint64_t(cb) * plane)
+    gathered.resize(uint64_t(cb) * plane);
+  int8_t *outBuf = direct ? nullptr : gathered.data();
   auto outPlane = [&](int64_t b) {
     return direct ? s.fbuf.data() + (outAddr + b * outCs) * L
                   : outBuf + b * plane;

@@ -747,9 +747,6 @@ TEST(RequantKernels, LanesMatchTheRule) {
   }
 }
 
-// The vectorized float -> int8 quantization against num::quantize: values
-// at and one float step around every rounding point, the saturation ends,
-// subnormals, infinities and NaN, for fractional bits across the range.
 // A channel-major block requantized into pixel-major vectors: whole blocks
 // of 8 x 8 (the vector path) and tails in both directions, a row stride
 // past the columns and a destination stride past the rows (left alone).
@@ -793,6 +790,9 @@ TEST(RequantKernels, TransposedMatchesTheRule) {
   }
 }
 
+// The vectorized float -> int8 quantization against num::quantize: values
+// at and one float step around every rounding point, the saturation ends,
+// subnormals, infinities and NaN, for fractional bits across the range.
 TEST(RequantKernels, QuantizeRowMatchesTheRule) {
   std::mt19937 rng(11);
   std::vector<float> x;

@@ -311,6 +311,88 @@ TEST(Simulator, DeadAccumulators) {
   }
 }
 
+/// The dead-accumulator path of Winograd GEMMs (forced on): a 3 x 3
+/// convolution of a 4 x 6 map whose sums a second, identical one overwrites
+/// (the first requantizes its 8-channel blocks straight into its output),
+/// over two runs of one simulator with new inputs, against the definition.
+TEST(Simulator, DeadAccumulatorsWinograd) {
+  std::mt19937 rng(5);
+  auto uni = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  const int H = 4, W = 6, M = H * W, K = 72;
+  Builder b;
+  b.p.dataBytes = 4096;
+  std::vector<std::vector<int8_t>> w(K, std::vector<int8_t>(8));
+  for (auto &row : w)
+    for (int8_t &v : row)
+      v = int8_t(uni(-127, 127));
+  std::vector<int32_t> bias(8);
+  for (int32_t &v : bias)
+    v = uni(-5000, 5000);
+  std::vector<int8_t> shift = {11, 10, 12, 0, -1, 14, 9, 11};
+  std::vector<int8_t> amin(8, -128), amax(8, 127);
+  uint64_t iw = b.int8Rows(w, std::vector<uint8_t>(K, 0));
+  uint64_t pa = b.params(bias, shift, amin, amax, std::vector<int8_t>(8));
+  b.emit(load(Buf::FBuf, Region::Data, 0, 0, M))
+      .emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), K, 1, 0, 1, 0, 1))
+      .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}));
+  for (int out : {100, 130})
+    b.emit(instr(Opcode::Gemm, {{"wfmt", 1},     {"in_h", H},
+                                {"in_w", W},     {"in_cb", 1},
+                                {"in_cstride", M}, {"out_h", H},
+                                {"out_w", W},    {"k_h", 3},
+                                {"k_w", 3},      {"stride_h", 1},
+                                {"stride_w", 1}, {"dil_h", 1},
+                                {"dil_w", 1},    {"pad_t", 1},
+                                {"pad_l", 1},    {"epilogue", 1},
+                                {"out_addr", out}}));
+  b.emit(instr(Opcode::Sync, {}))
+      .emit(store(100, 1000, M))
+      .emit(store(130, 2000, M))
+      .emit(instr(Opcode::End, {}));
+  setenv("DLPRT_GEMM_WINOGRAD", "1", 1);
+  auto order = tokenSchedule(b.p.code);
+  ASSERT_TRUE(bool(order));
+  auto plans = planGemms(b.p, *order);
+  EXPECT_EQ(plans->winogradPlans(), 2u);
+  EXPECT_EQ(plans->deadAccumulatorPlans(), 1u);
+  auto sim = Simulator::create(b.p);
+  ASSERT_TRUE(bool(sim)) << llvm::toString(sim.takeError());
+  std::vector<uint8_t> data(b.p.dataBytes);
+  for (int run = 0; run < 2; ++run) {
+    std::vector<int> x(M * 8);
+    for (int i = 0; i < M * 8; ++i) {
+      x[i] = uni(-128, 127);
+      data[i] = uint8_t(x[i]);
+    }
+    (*sim)->run(data.data());
+    for (int y = 0; y < H; ++y)
+      for (int xo = 0; xo < W; ++xo)
+        for (int q = 0; q < 8; ++q) {
+          int64_t acc = bias[q];
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+              int iy = y + ky - 1, ix = xo + kx - 1;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                continue;
+              for (int c = 0; c < 8; ++c)
+                acc += int64_t(x[(iy * W + ix) * 8 + c]) *
+                       w[(ky * 3 + kx) * 8 + c][q];
+            }
+          int8_t r = int8_t(refRequant(acc, shift[q]));
+          size_t e = size_t((y * W + xo) * 8 + q);
+          ASSERT_EQ(int8_t(data[1000 + e]), r)
+              << "run " << run << " dead GEMM (" << y << "," << xo << ") " << q;
+          ASSERT_EQ(int8_t(data[2000 + e]), r)
+              << "run " << run << " live GEMM (" << y << "," << xo << ") " << q;
+          ASSERT_EQ((*sim)->state().abuf[e], int32_t(acc));
+        }
+  }
+  unsetenv("DLPRT_GEMM_WINOGRAD");
+}
+
 TEST(Simulator, AccumulatorWrapsWithoutUB) {
   // 2^30 + 2^30 wraps to -2^31 (two's complement); shift 31 alignment.
   Builder b;

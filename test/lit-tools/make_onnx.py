@@ -890,6 +890,16 @@ def _(g):  # a quantized concat of two images' maps along axis 0 (batch 2 -> 4)
     return g.n("Concat", [y, y], "cat0", "y", axis=0)
 
 
+@reg("conv_concat_conv_batch2")
+def _(g):  # the concat of two batches feeding a conv (kept float: axis 0 of
+    # 4 is neither the batch nor 1)
+    y = g.n("Conv", [g.x([2, 3, 6, 6]), g.w("W", [8, 3, 3, 3]), g.w("B", [8])],
+            "conv0", pads=[1, 1, 1, 1])
+    y = g.n("Relu", [y], "relu0")
+    c = g.n("Concat", [y, g.n("Neg", [y], "neg0")], "cat0", axis=0)
+    return g.n("Conv", [c, g.w("W2", [4, 8, 1, 1]), g.w("B2", [4])], "conv1", "y")
+
+
 @reg("expand_per_image")
 def _(g):  # broadcast within each image
     return g.n("Expand", [g.x([2, 3, 1]), g.c("shape", [3, 4])], "expand0", "y")

@@ -207,7 +207,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t outBase = tl.residentInput ? bands.allInput() : slots * inSlot;
   int64_t epiBase = outBase + slots * outSlot;
 
-  uint64_t wOff = lw.addConst(W.bytes);
+  uint64_t wOff = lw.addWeightConst(W.bytes, g.op->getOperand(1));
   int64_t rowBytes = t.rowBytes(W.loadFmt);
   for (const Lowering::ChannelParams &p : g.params)
     if (p.shift < -32 || p.shift > 63)

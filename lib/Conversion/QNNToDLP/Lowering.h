@@ -143,6 +143,10 @@ public:
   uint32_t newTensor(TensorRec r);
   /// Appends bytes to region const (8-byte aligned); returns the offset.
   uint64_t addConst(llvm::ArrayRef<uint8_t> bytes);
+  /// addConst, shared with an earlier block of the same bytes added for
+  /// the same `weight` (a layer unrolled per image packs its weights once
+  /// per image: unrollBatch).
+  uint64_t addWeightConst(llvm::ArrayRef<uint8_t> bytes, mlir::Value weight);
 
   // Layer lowerings (LowerGemm.cpp, LowerPoolAdd.cpp).
   mlir::LogicalResult lowerConv(qnn::ConvOp op);
@@ -213,14 +217,18 @@ public:
   llvm::DenseSet<mlir::Operation *> fused;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
-  /// error() for an op that mixes or moves the batch axis, with how to
-  /// compile such a model (one image).
   /// Whether batchError was reported (an op mixing the batch).
   bool batchMixing = false;
+  /// error() for an op that mixes or moves the batch axis, with how to
+  /// compile such a model (one image).
   mlir::InFlightDiagnostic batchError(mlir::Operation *op,
                                       const llvm::Twine &what);
 
 private:
+  /// addWeightConst's blocks per weight: offset and size.
+  llvm::DenseMap<mlir::Value,
+                 llvm::SmallVector<std::pair<uint64_t, uint64_t>, 1>>
+      weightConsts;
   llvm::DenseMap<mlir::Value, int> tensorIndex;
   /// Preset DDR offsets: inputs of channel concats stored in place.
   llvm::DenseMap<mlir::Value, uint64_t> presetOffset;
@@ -240,6 +248,10 @@ std::string layerName(mlir::Operation *op);
 /// kWholeBatchAttr. For a model with an op that mixes the batch, which the
 /// image-by-image program cannot run.
 mlir::LogicalResult unrollBatch(mlir::func::FuncOp f);
+
+/// A layer's name in the model: without the " (image i)" of a layer
+/// unrolled per image.
+llvm::StringRef modelLayerName(llvm::StringRef name);
 
 } // namespace dlp::conv
 

@@ -73,6 +73,17 @@ uint64_t Lowering::addConst(ArrayRef<uint8_t> bytes) {
   return off;
 }
 
+uint64_t Lowering::addWeightConst(ArrayRef<uint8_t> bytes, Value weight) {
+  auto &blocks = weightConsts[weight];
+  for (auto [off, size] : blocks)
+    if (size == bytes.size() &&
+        std::equal(bytes.begin(), bytes.end(), constData.begin() + off))
+      return off;
+  uint64_t off = addConst(bytes);
+  blocks.push_back({off, bytes.size()});
+  return off;
+}
+
 unsigned Lowering::registerGemmLayer(Operation *op, Operation *epi) {
   GemmLayerInfo info;
   info.names = {device::locationName(op->getLoc())};
@@ -83,14 +94,22 @@ unsigned Lowering::registerGemmLayer(Operation *op, Operation *epi) {
   return unsigned(gemmLayers.size() - 1);
 }
 
+StringRef dlp::conv::modelLayerName(StringRef name) {
+  // "NAME (image i)": a layer unrolled per image (unrollBatch).
+  if (name.ends_with(")"))
+    if (size_t at = name.rfind(" (image "); at != StringRef::npos)
+      return name.take_front(at);
+  return name;
+}
+
 bool Lowering::orderForced(unsigned layer) const {
   return forcedOrderAll ||
-         forcedOrder.count(gemmLayers[layer].names.front());
+         forcedOrder.count(modelLayerName(gemmLayers[layer].names.front()));
 }
 
 TileChoice Lowering::tileChoice(unsigned layer) const {
   TileChoice c = tileChoiceOf ? tileChoiceOf(layer) : TileChoice();
-  auto it = forcedOrder.find(gemmLayers[layer].names.front());
+  auto it = forcedOrder.find(modelLayerName(gemmLayers[layer].names.front()));
   if (it != forcedOrder.end())
     c.order = it->second;
   else if (forcedOrderAll)
@@ -652,7 +671,7 @@ struct ConvertQNNToDLPPass
     Lowering &low = *lowPtr;
     for (const auto &e : forced)
       if (llvm::none_of(low.gemmLayers, [&](const GemmLayerInfo &l) {
-            return l.names.front() == e.getKey();
+            return modelLayerName(l.names.front()) == e.getKey();
           })) {
         prog.erase();
         module.emitError() << "loop-order names '" << e.getKey()

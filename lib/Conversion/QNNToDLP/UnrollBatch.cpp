@@ -34,11 +34,6 @@ bool isFmap(Type t) {
   return r && isa_and_nonnull<qnn::FmapAttr>(r.getEncoding());
 }
 
-bool hasBatch(Type t, int64_t n) {
-  auto r = dyn_cast<RankedTensorType>(t);
-  return r && r.getRank() > 0 && r.getDimSize(0) == n;
-}
-
 Type withBatch1(Type t) {
   auto r = cast<RankedTensorType>(t);
   SmallVector<int64_t> shape(r.getShape());
@@ -70,14 +65,25 @@ std::string nameOf(func::FuncOp f, Value v) {
 } // namespace
 
 LogicalResult dlp::conv::unrollBatch(func::FuncOp f) {
-  int64_t n = modelBatch(f);
-  if (ShapedType::isDynamic(n) || n <= 1)
+  int64_t batch = modelBatch(f);
+  if (ShapedType::isDynamic(batch) || batch <= 1)
     return f.emitError() << "cannot unroll the batch: the inputs do not share "
                             "one static batch above 1";
   MLIRContext *ctx = f.getContext();
   OpBuilder b(ctx);
-  // Each int8 map of batch n: its images.
+  // Each int8 map of axis 0 above 1: its images (rows of axis 0: the batch,
+  // or e.g. two batches concatenated in float before a quantize; quantized
+  // ops treat every row of axis 0 apart).
   DenseMap<Value, SmallVector<Value>> images;
+  auto rows = [](Type t) { return cast<RankedTensorType>(t).getDimSize(0); };
+  auto unrollable = [&](Type t) {
+    auto r = dyn_cast<RankedTensorType>(t);
+    return r && r.getRank() > 0 && !r.isDynamicDim(0) && r.getDimSize(0) > 1;
+  };
+  auto refuse = [&](Operation *op, const Twine &why) {
+    return op->emitError() << "cannot unroll the batch of '" << op->getName()
+                           << "' ('" << layerName(op) << "'): " << why;
+  };
   SmallVector<Operation *> ops;
   for (Operation &op : f.getBody().front())
     ops.push_back(&op);
@@ -85,8 +91,9 @@ LogicalResult dlp::conv::unrollBatch(func::FuncOp f) {
   for (Operation *op : ops) {
     b.setInsertionPoint(op);
     if (auto q = dyn_cast<qnn::QuantizeOp>(op)) {
-      if (!hasBatch(q.getInput().getType(), n))
+      if (!unrollable(q.getInput().getType()))
         continue;
+      int64_t n = rows(q.getInput().getType());
       SmallVector<Value> per;
       std::string in = nameOf(f, q.getInput());
       for (int64_t i = 0; i < n; ++i) {
@@ -114,10 +121,10 @@ LogicalResult dlp::conv::unrollBatch(func::FuncOp f) {
       if (it == images.end())
         continue;
       SmallVector<Value> per;
-      for (int64_t i = 0; i < n; ++i) {
+      for (auto [i, image] : llvm::enumerate(it->second)) {
         Operation *c = b.clone(*op);
-        c->setOperand(0, it->second[size_t(i)]);
-        c->setLoc(imageLoc(op, i));
+        c->setOperand(0, image);
+        c->setLoc(imageLoc(op, int64_t(i)));
         c->getResult(0).setType(withBatch1(d.getType()));
         per.push_back(c->getResult(0));
       }
@@ -129,27 +136,24 @@ LogicalResult dlp::conv::unrollBatch(func::FuncOp f) {
     }
     if (!op->getDialect() || op->getDialect()->getNamespace() != "qnn")
       continue;
-    bool batched = llvm::any_of(op->getOperands(), [&](Value v) {
-      return images.count(v) != 0;
-    });
-    if (!batched)
+    int64_t n = 0;
+    for (Value v : op->getOperands()) {
+      auto it = images.find(v);
+      if (it == images.end()) {
+        if (isFmap(v.getType()) && unrollable(v.getType()))
+          return refuse(op, "an operand of " + Twine(rows(v.getType())) +
+                                " rows on axis 0 that is not split per row");
+        continue;
+      }
+      if (n && int64_t(it->second.size()) != n)
+        return refuse(op, "operands of different rows on axis 0");
+      n = int64_t(it->second.size());
+    }
+    if (!n)
       continue;
-    for (Value v : op->getOperands())
-      if (isFmap(v.getType()) && hasBatch(v.getType(), n) && !images.count(v))
-        return op->emitError()
-               << "cannot unroll the batch of '" << op->getName() << "' ('"
-               << layerName(op) << "'): an operand of batch " << n
-               << " that is not a per-image map";
     for (Value r : op->getResults())
-      if (!hasBatch(r.getType(), n))
-        return op->emitError()
-               << "cannot unroll the batch of '" << op->getName() << "' ('"
-               << layerName(op)
-               << "'): its result does not keep the batch axis";
-    if (auto cat = dyn_cast<qnn::ConcatOp>(op); cat && cat.getAxis() == 0)
-      return op->emitError() << "cannot unroll the batch of a concat along "
-                                "the batch axis ('"
-                             << layerName(op) << "')";
+      if (!unrollable(r.getType()) || rows(r.getType()) != n)
+        return refuse(op, "its result does not keep axis 0");
     for (int64_t i = 0; i < n; ++i) {
       Operation *c = b.clone(*op);
       for (OpOperand &o : c->getOpOperands())
@@ -165,12 +169,28 @@ LogicalResult dlp::conv::unrollBatch(func::FuncOp f) {
   }
   for (Operation *op : llvm::reverse(dead)) {
     if (!op->use_empty())
-      return op->emitError() << "cannot unroll the batch of '"
-                             << op->getName() << "' ('" << layerName(op)
-                             << "'): a batch-" << n
-                             << " map is used where no image is";
+      return refuse(op, "a map of several rows on axis 0 is used where no "
+                        "row is");
     op->erase();
   }
+  // Every quantized map now holds one row of axis 0 (the program's tensors
+  // are stored per image).
+  WalkResult w = f.walk([&](Operation *op) {
+    if (!op->getDialect() || op->getDialect()->getNamespace() != "qnn")
+      return WalkResult::advance();
+    auto types = llvm::concat<const Type>(op->getOperandTypes(),
+                                          op->getResultTypes());
+    for (Type t : types)
+      if (isFmap(t) && cast<RankedTensorType>(t).getRank() > 0 &&
+          cast<RankedTensorType>(t).getDimSize(0) != 1) {
+        (void)refuse(op, "a map of several (or unknown) rows on axis 0 that "
+                         "could not be split");
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (w.wasInterrupted())
+    return failure();
   f->setAttr(kWholeBatchAttr, UnitAttr::get(ctx));
   return success();
 }
