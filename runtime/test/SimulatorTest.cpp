@@ -203,6 +203,29 @@ TEST(Simulator, WinogradConvolutions) {
     }
 }
 
+/// A layer of `rows` random int8 weight rows (8 outputs, alignment 0),
+/// random biases and the given shifts (no clamp), added to b's CONST.
+struct Int8Layer {
+  std::vector<std::vector<int8_t>> w;
+  std::vector<int32_t> bias;
+  std::vector<int8_t> shift;
+  uint64_t weights, params;
+  Int8Layer(Builder &b, std::mt19937 &rng, int rows, std::vector<int8_t> s)
+      : w(size_t(rows), std::vector<int8_t>(8)), bias(8), shift(std::move(s)) {
+    auto uni = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    for (auto &row : w)
+      for (int8_t &v : row)
+        v = int8_t(uni(-127, 127));
+    for (int32_t &v : bias)
+      v = uni(-5000, 5000);
+    weights = b.int8Rows(w, std::vector<uint8_t>(size_t(rows), 0));
+    params = b.params(bias, shift, std::vector<int8_t>(8, -128),
+                      std::vector<int8_t>(8, 127), std::vector<int8_t>(8));
+  }
+};
+
 /// ABUF writes of an epilogue GEMM are skipped only where dead (SimGemm.cpp
 /// deadAccumulators): six 1 x 1 int8 GEMMs over 24 pixels, against the
 /// definition, with the elision on and off. A: read by B's accumulate
@@ -222,17 +245,11 @@ TEST(Simulator, DeadAccumulators) {
     x[i] = uni(-128, 127);
     data[i] = uint8_t(x[i]);
   }
-  std::vector<std::vector<int8_t>> w(8, std::vector<int8_t>(8));
-  for (auto &row : w)
-    for (int8_t &v : row)
-      v = int8_t(uni(-127, 127));
-  std::vector<int32_t> bias(8);
-  for (int32_t &v : bias)
-    v = uni(-5000, 5000);
-  std::vector<int8_t> shift = {9, 8, 10, 0, -1, 12, 7, 9};
-  std::vector<int8_t> amin(8, -128), amax(8, 127);
-  uint64_t iw = b.int8Rows(w, std::vector<uint8_t>(8, 0));
-  uint64_t pa = b.params(bias, shift, amin, amax, std::vector<int8_t>(8));
+  Int8Layer l(b, rng, 8, {9, 8, 10, 0, -1, 12, 7, 9});
+  const auto &w = l.w;
+  const auto &bias = l.bias;
+  const auto &shift = l.shift;
+  uint64_t iw = l.weights, pa = l.params;
   b.emit(load(Buf::FBuf, Region::Data, 0, 0, M))
       .emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), 8, 1, 0, 1, 0, 1))
       .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
@@ -323,17 +340,11 @@ TEST(Simulator, DeadAccumulatorsWinograd) {
   const int H = 4, W = 6, M = H * W, K = 72;
   Builder b;
   b.p.dataBytes = 4096;
-  std::vector<std::vector<int8_t>> w(K, std::vector<int8_t>(8));
-  for (auto &row : w)
-    for (int8_t &v : row)
-      v = int8_t(uni(-127, 127));
-  std::vector<int32_t> bias(8);
-  for (int32_t &v : bias)
-    v = uni(-5000, 5000);
-  std::vector<int8_t> shift = {11, 10, 12, 0, -1, 14, 9, 11};
-  std::vector<int8_t> amin(8, -128), amax(8, 127);
-  uint64_t iw = b.int8Rows(w, std::vector<uint8_t>(K, 0));
-  uint64_t pa = b.params(bias, shift, amin, amax, std::vector<int8_t>(8));
+  Int8Layer l(b, rng, K, {11, 10, 12, 0, -1, 14, 9, 11});
+  const auto &w = l.w;
+  const auto &bias = l.bias;
+  const auto &shift = l.shift;
+  uint64_t iw = l.weights, pa = l.params;
   b.emit(load(Buf::FBuf, Region::Data, 0, 0, M))
       .emit(load(Buf::WBuf, Region::Const, 0, int64_t(iw), K, 1, 0, 1, 0, 1))
       .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
