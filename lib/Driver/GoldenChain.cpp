@@ -147,10 +147,11 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
       return layer + " (image " + std::to_string(i) + ")";
     };
     std::vector<std::vector<dlprt::TensorDesc>::const_iterator> parts;
-    for (size_t i = 0; lastNamed(imageName(i)) != tensors.end(); ++i)
-      parts.push_back(lastNamed(imageName(i)));
-    if (parts.empty() && lastNamed(layer) != tensors.end())
-      parts.push_back(lastNamed(layer));
+    for (auto it = lastNamed(imageName(0)); it != tensors.end();
+         it = lastNamed(imageName(parts.size())))
+      parts.push_back(it);
+    if (auto it = lastNamed(layer); parts.empty() && it != tensors.end())
+      parts.push_back(it);
     std::string same = "-", range;
     for (const dlprt::DebugEntry &e : program.debug)
       if (e.node == layer || StringRef(e.node).starts_with(layer + " (image "))

@@ -666,6 +666,20 @@ TEST(HostOps, ChannelMul) {
 // right in one vector, as padding lanes with shift 0 sit beside real
 // ones), accumulators at the int32 ends and around the rounding points,
 // clamps including an empty one (lo > hi), and dst aliasing an operand.
+namespace {
+/// A random requantization rule of one lane: any shift or one near the
+/// usual range, a clamp mostly ordered (lo <= hi), sometimes inverted.
+void randomRule(std::mt19937 &rng, int8_t &shift, int8_t &lo, int8_t &hi) {
+  shift = int8_t(std::uniform_int_distribution<int>(-128, 127)(rng));
+  if (rng() % 2)
+    shift = int8_t(std::uniform_int_distribution<int>(-12, 34)(rng));
+  int a = std::uniform_int_distribution<int>(-128, 127)(rng),
+      c = std::uniform_int_distribution<int>(-128, 127)(rng);
+  lo = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));
+  hi = int8_t(rng() % 8 ? std::max(a, c) : std::min(a, c));
+}
+} // namespace
+
 TEST(RequantKernels, LanesMatchTheRule) {
   std::mt19937 rng(7);
   const int64_t lanes = 67, pixels = 40; // not a multiple of a vector
@@ -675,17 +689,11 @@ TEST(RequantKernels, LanesMatchTheRule) {
       small(-1200, 1200);
   for (int round = 0; round < 40; ++round) {
     for (int64_t l = 0; l < lanes; ++l) {
-      shift[l] = int8_t(std::uniform_int_distribution<int>(-128, 127)(rng));
-      if (rng() % 2)
-        shift[l] = int8_t(std::uniform_int_distribution<int>(-12, 34)(rng));
+      randomRule(rng, shift[l], lo[l], hi[l]);
       // Every fourth round shifts every lane right (requantLanes' path
       // without the left shift and the blend).
       if (round % 4 == 1)
         shift[l] = int8_t(std::max<int>(shift[l], 1));
-      int a = std::uniform_int_distribution<int>(-128, 127)(rng),
-          c = std::uniform_int_distribution<int>(-128, 127)(rng);
-      lo[l] = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));
-      hi[l] = int8_t(rng() % 8 ? std::max(a, c) : std::min(a, c));
     }
     for (int32_t &v : acc) {
       int k = int(rng() % 6);
@@ -760,16 +768,8 @@ TEST(RequantKernels, TransposedMatchesTheRule) {
     for (int round = 0; round < 20; ++round) {
       std::vector<int32_t> acc(size_t(rows * ldc));
       std::vector<int8_t> shift(rows), lo(rows), hi(rows);
-      for (int64_t r = 0; r < rows; ++r) {
-        shift[r] = int8_t(rng() % 2 ? std::uniform_int_distribution<int>(
-                                          -128, 127)(rng)
-                                    : std::uniform_int_distribution<int>(
-                                          -12, 34)(rng));
-        int a = std::uniform_int_distribution<int>(-128, 127)(rng),
-            c = std::uniform_int_distribution<int>(-128, 127)(rng);
-        lo[r] = int8_t(rng() % 8 ? std::min(a, c) : std::max(a, c));
-        hi[r] = int8_t(rng() % 8 ? std::max(a, c) : std::min(a, c));
-      }
+      for (int64_t r = 0; r < rows; ++r)
+        randomRule(rng, shift[r], lo[r], hi[r]);
       for (int32_t &v : acc) {
         int k = int(rng() % 5);
         v = k == 0 ? any(rng) : k == 1 ? (rng() % 2 ? INT32_MAX : INT32_MIN)

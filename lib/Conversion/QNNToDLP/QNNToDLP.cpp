@@ -638,17 +638,24 @@ struct ConvertQNNToDLPPass
     // A quantized model of one static batch above 1 runs image by image
     // unless an op mixes the batch: then its quantized ops are unrolled per
     // image and the program is the whole batch (unrollBatch). A probe
-    // lowering, its diagnostics held back, finds such an op.
+    // lowering, its diagnostics held back, finds such an op; without the
+    // tile search, a probe that succeeded with nothing to say is the
+    // program.
+    std::unique_ptr<Lowering> lowPtr;
+    device::ProgramOp prog;
     if (!runsAsOneImage(f) && modelBatch(f) > 1) {
-      std::unique_ptr<Lowering> probe;
-      bool mixing = false;
+      bool mixing = false, said = false;
       {
-        ScopedDiagnosticHandler quiet(module.getContext(),
-                                      [](Diagnostic &) { return success(); });
-        if (device::ProgramOp p = lowerOnce(nullptr, probe))
-          p.erase();
-        else
-          mixing = probe && probe->batchMixing;
+        ScopedDiagnosticHandler quiet(module.getContext(), [&](Diagnostic &) {
+          said = true;
+          return success();
+        });
+        prog = lowerOnce(nullptr, lowPtr);
+        mixing = !prog && lowPtr && lowPtr->batchMixing;
+      }
+      if (prog && (tileSearch || said)) {
+        prog.erase();
+        prog = nullptr;
       }
       if (mixing) {
         if (failed(unrollBatch(f)))
@@ -657,13 +664,11 @@ struct ConvertQNNToDLPPass
         cache = tileSearch ? std::make_shared<GemmCache>() : nullptr;
       }
     }
-    std::unique_ptr<Lowering> lowPtr;
-    device::ProgramOp prog;
-    if (tileSearch) {
+    if (!prog && tileSearch) {
       uint64_t gain = 0;
       prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain);
       numTileSearchGain = gain;
-    } else {
+    } else if (!prog) {
       prog = lowerOnce(nullptr, lowPtr);
     }
     if (!prog)
