@@ -71,6 +71,12 @@ op's stored tensor.
     GEMM epilogue lane o % L (the conv output (o, y, x)) and element
     (o, y, x) of the other operand's tensor, in either operand order.
 
+Feature maps on chip: a GEMM may read its input from FBUF where the layer
+before left it instead of loading it.  An input lane whose tag is a GEMM
+epilogue, POOL or ADD lane that a STORE also wrote to an element of the
+layer's input tensor stands for that element (the same value); every other
+check is unchanged.
+
 Prints "layer NAME: N outputs, M products, covered" per layer, or the first
 violation of each layer, and exits 1 on any violation.
 """
@@ -286,6 +292,8 @@ class Machine:
         self.abuf = [None] * (s["acc_bytes"] // (4 * Q))
         self.ddr = np.full(b["data_bytes"], UNWRITTEN, np.int64)
         self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
+        # Derived / GEMM lane tags the STOREs wrote, and the DDR bytes.
+        self.stored_tags, self.stored_at = [], []
         self.remap = pack_taps_remap(b, L)
         self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
         self.produced = []  # vector id -> (instr, bias entry tag, parts)
@@ -323,8 +331,36 @@ class Machine:
         L = self.L
         sram, ddr, i0 = self.units(f)
         a = (ddr + i0 * L)[:, None] + np.arange(L)[None, :]
-        self.ddr[a] = self.fbuf[sram]
+        v = self.fbuf[sram]
+        self.ddr[a] = v
         self.ddr_writes[a] += 1
+        m = v >= GEMM_BASE
+        self.stored_tags.append(v[m])
+        self.stored_at.append(a[m])
+
+    def as_stored(self, tags, lo, hi):
+        """Tags with each GEMM / derived lane that a STORE wrote to a DDR
+        byte in [lo, hi) replaced by that byte (the element it stands for)."""
+        tags = np.asarray(tags, np.int64)
+        onchip = tags >= GEMM_BASE
+        if not onchip.any() or not self.stored_tags:
+            return tags
+        st = np.concatenate(self.stored_tags)
+        at = np.concatenate(self.stored_at)
+        keep = (at >= lo) & (at < hi)
+        st, at = st[keep], at[keep]
+        order = np.argsort(st, kind="stable")
+        st, at = st[order], at[order]
+        if len(st) == 0:
+            return tags
+        q = tags[onchip]
+        i = np.minimum(np.searchsorted(st, q), len(st) - 1)
+        found = st[i] == q
+        out = tags.copy()
+        sub = q.copy()
+        sub[found] = at[i[found]]
+        out[onchip] = sub
+        return out
 
     def csr_rows(self, idx, f, K):
         """Weight-row tags of the K rows GEMM_CSR decodes from its stream."""
@@ -835,6 +871,7 @@ def add_map(mach, tadd, tother, O, OH, OW):
     vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
     owner = {}
     lanes = np.arange(L)
+    lo, hi = tother["off"], tother["off"] + tensor_bytes(tother, L)
     for ob in range(blocks(O, L)):
         for y in range(OH):
             for x in range(OW):
@@ -845,17 +882,22 @@ def add_map(mach, tadd, tother, O, OH, OW):
                     str(i) for i in sorted(set(rc["instr"] for rc in recs)))
                 if any(rc["unary"] for rc in recs):
                     raise Violation("%s: unary ADD (no second operand)" % where)
-                if is_gemm(ta).all():
-                    g, other = ta, tb
-                elif is_gemm(tb).all():
-                    g, other = tb, ta
-                else:
+                # (g, other): a GEMM epilogue tile and the other operand,
+                # in either order; the other operand may be read from FBUF
+                # where a layer left it (a lane stored to tother stands for
+                # that element).
+                options = [(g, mach.as_stored(o, lo, hi))
+                           for g, o in ((ta, tb), (tb, ta)) if is_gemm(g).all()]
+                if not options:
                     raise Violation("%s: neither operand is a GEMM epilogue tile (a: %s, "
                                     "b: %s)" % (where, describe_tag(mach, ta[0]),
                                                 describe_tag(mach, tb[0])))
+                for g, other in options:
+                    inside, c, oy, ox = resolve(tother, other, L)
+                    good = inside & (c == ob * L + lanes) & (oy == y) & (ox == x)
+                    if good.all():
+                        break
                 vid = gemm_lane_vid(mach, g, where, "GEMM operand")
-                inside, c, oy, ox = resolve(tother, other, L)
-                good = inside & (c == ob * L + lanes) & (oy == y) & (ox == x)
                 if not good.all():
                     j = int(np.argmax(~good))
                     raise Violation("%s: lane %d adds %s, not %s (c %d, y %d, x %d)" %
@@ -928,6 +970,7 @@ def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stat
                 if want_fmt is not None and (wfm != want_fmt).any():
                     raise Violation("%s: weight format %s, qnn says %s" %
                                     (where, sorted(set(wfm.tolist())), wformat))
+                ins = mach.as_stored(ins, tin["off"], tin["off"] + tensor_bytes(tin, L))
                 inside, c, iyv, ixv = resolve(tin, ins, L)
                 real = inside & (c < C)
                 zpad = (inside & (c >= C)) | (ins == UNWRITTEN)

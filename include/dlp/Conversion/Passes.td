@@ -36,6 +36,11 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
     Option<"packTaps", "pack-taps", "bool", "true",
            "Pack the kernel columns of a conv on a model input with few "
            "channels into channels (host kind 20), k_w times fewer steps">,
+    Option<"fmapsOnChip", "fmaps-on-chip", "bool", "true",
+           "Keep a GEMM layer's output whole in the feature buffer when one "
+           "band makes it, so that the GEMM layer lowered next reads it "
+           "there instead of loading it (and waiting at a SYNC for its "
+           "store)">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "

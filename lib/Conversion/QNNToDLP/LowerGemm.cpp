@@ -70,6 +70,17 @@ struct Tiling {
   bool chunkedInput = false;
   /// Weight-stationary: the whole input on chip, loaded once.
   bool residentInput = false;
+  /// The whole input is the previous layer's output, left in FBUF from
+  /// `inBase` (Lowering::OnChip): resident and never loaded.
+  bool onChipInput = false;
+  int64_t inBase = 0;
+  /// The fused add's other operand is the previous layer's output, left in
+  /// FBUF from `otherBase`: its tiles are read there, not loaded.
+  bool onChipOther = false;
+  int64_t otherBase = 0;
+  /// The FBUF vectors [lo, hi) the tile slots take (and, before them, a
+  /// resident input that is loaded).
+  int64_t lo = 0, hi = 0;
   /// Band rows; FBUF tile slots (2: ping-pong).
   int64_t R = 0, slots = 0;
 };
@@ -80,8 +91,7 @@ class BandPlanner {
 public:
   BandPlanner(const Lowering &lw, const GemmLayer &g, const Epilogue &epi,
               const TileChoice &choice)
-      : g(g), epi(epi), choice(choice), L(lw.L), fbuf(lw.t.fbufVectors()),
-        abuf(lw.t.abufVectors()) {}
+      : g(g), epi(epi), choice(choice), abuf(lw.t.abufVectors()) {}
 
   /// Input rows a band of r output rows reads.
   int64_t inRows(int64_t r) const {
@@ -112,15 +122,15 @@ private:
   const GemmLayer &g;
   const Epilogue &epi;
   const TileChoice &choice;
-  const int64_t L, fbuf, abuf;
+  const int64_t abuf;
 
   void find(Tiling &tl, int64_t rMax) const {
     tl.R = tl.slots = 0;
-    int64_t fixed = tl.residentInput ? allInput() : 0;
+    int64_t fixed = tl.residentInput && !tl.onChipInput ? allInput() : 0;
     for (int64_t sl = 2; sl >= 1 && !tl.R; --sl)
       for (int64_t r = std::min(g.outH, rMax); r >= 1 && !tl.R; --r)
         if (fixed + sl * (inVecs(tl, r) + r * g.outW + epi.vecs(r, g.outW)) <=
-                fbuf &&
+                tl.hi - tl.lo &&
             r * g.outW <= abuf && inRows(r) <= 4095 && r % epi.s == 0)
           tl.R = r, tl.slots = sl;
   }
@@ -140,6 +150,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t nQb = (g.O + Q - 1) / Q;
   int64_t bankRows = t.wbufBankRows();
   Tiling tl;
+  tl.hi = int64_t(t.fbufVectors());
   tl.perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
   if (tl.perChunk < 1)
     return lw.error(g.op, "a ")
@@ -149,8 +160,39 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
   Epilogue epi(g);
   BandPlanner bands(lw, g, epi, choice);
-  if (epi.fits)
-    bands.plan(tl);
+  // The fused add's other operand.
+  Value otherV;
+  if (epi.add)
+    otherV = epi.add.getLhs() == g.op->getResult(0) ? epi.add.getRhs()
+                                                     : epi.add.getLhs();
+  if (epi.fits) {
+    // The input, or the fused add's other operand, that the previous layer
+    // left whole in FBUF: the tiles read it there and take the larger free
+    // range beside it.
+    std::optional<Lowering::OnChip> oc = lw.onChipInput(lw.tensors[g.inT]);
+    bool forInput = bool(oc);
+    if (!oc && otherV)
+      oc = lw.onChipInput(lw.rec(otherV));
+    if (oc) {
+      Tiling on = tl;
+      if (forInput) {
+        on.onChipInput = on.residentInput = true;
+        on.inBase = oc->base;
+      } else {
+        on.onChipOther = true;
+        on.otherBase = oc->base;
+      }
+      if (oc->base >= tl.hi - (oc->base + oc->vecs))
+        on.hi = oc->base;
+      else
+        on.lo = oc->base + oc->vecs;
+      bands.plan(on);
+      if (on.R)
+        tl = on;
+    }
+    if (!tl.R)
+      bands.plan(tl);
+  }
   if (!tl.R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
     lw.fused.erase(g.epi);
@@ -190,7 +232,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   bool wsApplies = resident || maxBlockRows <= int64_t(t.wbufRows());
   if (choice.order == LoopOrder::WeightStationary && wsApplies) {
     tl.order = LoopOrder::WeightStationary;
-    if (!tl.chunkedInput) {
+    if (!tl.chunkedInput && !tl.onChipInput) {
       Tiling whole = tl;
       whole.residentInput = true;
       bands.plan(whole);
@@ -202,10 +244,30 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t inSlot = bands.inVecs(tl, R), outSlot = R * g.outW,
           epiSlot = epi.vecs(R, g.outW);
   int64_t accSlots = 2 * R * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
-  // FBUF: the input (slots of band / chunk inputs, or the whole input),
-  // then the output tiles' slots, then the epilogue tiles' slots.
-  int64_t outBase = tl.residentInput ? bands.allInput() : slots * inSlot;
+  TensorRec in = lw.tensors[g.inT];
+  TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
+  // FBUF from tl.lo: the input (slots of band / chunk inputs, or the whole
+  // input unless it is on chip already), then the output tiles' slots, then
+  // the epilogue tiles' slots.
+  int64_t inBase = tl.onChipInput ? tl.inBase : tl.lo;
+  int64_t slotBase =
+      tl.lo + (tl.residentInput && !tl.onChipInput ? bands.allInput() : 0);
+  int64_t outBase = slotBase + slots * inSlot;
   int64_t epiBase = outBase + slots * outSlot;
+  int64_t nBands = (g.outH + R - 1) / R;
+  // One band makes the whole output (the epilogue's result when fused):
+  // keep it on chip for the next layer when every block fits after the
+  // slots (in place of the output slots when nothing is fused), block b at
+  // fwdBase + b * blockVecs (Lowering::OnChip).
+  int64_t resH = epi.pooled() ? epi.h : g.outH,
+          resW = epi.pooled() ? epi.w : g.outW;
+  int64_t blockVecs = resH * resW, fwdBase = -1;
+  if (lw.keepOnChip && nBands == 1 && g.outH / epi.s == resH &&
+      out.H == resH && out.W == resW && out.cb(L) == nQb && !out.isFloat) {
+    int64_t base = g.epi ? epiBase + slots * epiSlot : outBase;
+    if (base + nQb * blockVecs <= tl.hi)
+      fwdBase = base;
+  }
 
   uint64_t wOff = lw.addWeightConst(W.bytes, g.op->getOperand(1));
   int64_t rowBytes = t.rowBytes(W.loadFmt);
@@ -244,15 +306,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     return blockBanks ? ((firstBank + qb) % 2) * bankRows : 0;
   };
 
-  TensorRec in = lw.tensors[g.inT];
-  TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
   // The fused add's other operand and parameter entries (one per block).
   TensorRec other;
   int64_t addBase = 0;
   if (epi.add) {
     Value conv = g.op->getResult(0);
-    Value b = epi.add.getLhs() == conv ? epi.add.getRhs() : epi.add.getLhs();
-    other = lw.tensors[lw.tensorOf(b)];
+    other = lw.rec(otherV);
     auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
     std::vector<Lowering::ChannelParams> ap(g.O);
     for (int64_t c = 0; c < g.O; ++c) {
@@ -294,7 +353,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t outIdx = 0, accIdx = 0, wIdx = 0, inLoads = 0;
   // A band's input rows of every unit, into the next input slot.
   auto loadBand = [&](const Band &bd) {
-    int64_t addr = (inLoads++ % slots) * inSlot;
+    int64_t addr = slotBase + (inLoads++ % slots) * inSlot;
     if (g.fc)
       lw.loadFmap(loc, addr, in.offset, g.units, 1, 0, in);
     else
@@ -305,20 +364,20 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // Units [u0, u1) of the input, whole, at FBUF u0 * in_cstride.
   auto loadWhole = [&](int64_t u0, int64_t u1) {
     if (g.fc)
-      lw.loadFmap(loc, u0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0, in);
+      lw.loadFmap(loc, inBase + u0, in.offset + uint64_t(u0) * L, u1 - u0, 1,
+                  0, in);
     else
-      lw.loadFmap(loc, u0 * g.inH * g.inW,
+      lw.loadFmap(loc, inBase + u0 * g.inH * g.inW,
                   in.offset + uint64_t(u0) * in.H * in.W * L, g.inH * g.inW,
                   u1 - u0, in.H * in.W * L, in);
   };
 
   // Rows [y0, y1) of unit u into the whole input's place.
   auto loadRows = [&](int64_t u, int64_t y0, int64_t y1) {
-    lw.loadFmap(loc, u * g.inH * g.inW + y0 * g.inW,
+    lw.loadFmap(loc, inBase + u * g.inH * g.inW + y0 * g.inW,
                 in.offset + uint64_t(u * in.H * in.W + y0 * g.inW) * L,
                 (y1 - y0) * g.inW, 1, 0, in);
   };
-  int64_t nBands = (g.outH + R - 1) / R;
   int64_t rowsLoaded = 0; // of the whole input, by the first block
 
   // One (band, output block) tile whose input units sit at inAddr +
@@ -332,7 +391,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
                       int64_t cstride, bool firstBand, bool loadInput) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
-    int64_t outAddr = outBase + (outIdx % slots) * outSlot;
+    int64_t outAddr = fwdBase >= 0 && !g.epi
+                          ? fwdBase + qb * blockVecs
+                          : outBase + (outIdx % slots) * outSlot;
     int64_t epiAddr = epiBase + (outIdx++ % slots) * epiSlot;
     int64_t accAddr = (accIdx++ % accSlots) * outSlot;
     for (int64_t c = 0; c < nChunks; ++c) {
@@ -356,7 +417,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       int64_t a0 = inAddr + u0 * cstride;
       if (tl.chunkedInput) {
         // This chunk's input units only.
-        a0 = (inLoads++ % slots) * inSlot;
+        a0 = slotBase + (inLoads++ % slots) * inSlot;
         if (g.fc)
           lw.loadFmap(loc, a0, in.offset + uint64_t(u0) * L, u1 - u0, 1, 0, in);
         else
@@ -419,6 +480,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       int64_t prb = rb / epi.s;
       if (prb == 0)
         return;
+      if (fwdBase >= 0)
+        epiAddr = fwdBase + qb * blockVecs;
       Operation *p = g.epi;
       ArrayRef<int64_t> k =
           epi.pool ? epi.pool.getKernelShape() : epi.avg.getKernelShape();
@@ -453,10 +516,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     }
     uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
     if (epi.add) {
-      // Residual add on chip: load the other operand's tile, add, store.
-      int64_t n = rb * g.outW, bAddr = epiAddr, sumAddr = epiAddr + n;
+      // Residual add on chip: load the other operand's tile (unless the
+      // layer before left it on chip), add, store.
+      int64_t n = rb * g.outW, bAddr = epiAddr,
+              sumAddr = fwdBase >= 0 ? fwdBase + qb * blockVecs : epiAddr + n;
       Location al = epi.add.getLoc();
-      lw.loadFmap(al, bAddr, other.offset + tileOff, n, 1, 0, other);
+      if (tl.onChipOther)
+        bAddr = tl.otherBase + (qb * g.outH + oy0) * g.outW;
+      else
+        lw.loadFmap(al, bAddr, other.offset + tileOff, n, 1, 0, other);
       lw.em.emit(risa::Opcode::Add, al,
                  {{"unary", 0},
                   {"a_addr", outAddr},
@@ -484,6 +552,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       FailureOr<Band> bd = bandAt(b * R);
       if (failed(bd))
         return failure();
+      if (tl.onChipInput) {
+        for (int64_t qb = 0; qb < nQb; ++qb)
+          emitTile(*bd, qb, inBase + (g.fc ? 0 : bd->iy0 * g.inW),
+                   g.fc ? 1 : g.inH * g.inW, b == 0, false);
+        continue;
+      }
       int64_t inAddr = tl.chunkedInput ? 0 : loadBand(*bd);
       for (int64_t qb = 0; qb < nQb; ++qb)
         emitTile(*bd, qb, inAddr, g.fc ? 1 : bd->rowsIn * g.inW, b == 0, false);
@@ -497,13 +571,19 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         if (failed(bd))
           return failure();
         if (tl.residentInput)
-          emitTile(*bd, qb, g.fc ? 0 : bd->iy0 * g.inW,
-                   g.fc ? 1 : g.inH * g.inW, b == 0, qb == 0);
+          emitTile(*bd, qb, inBase + (g.fc ? 0 : bd->iy0 * g.inW),
+                   g.fc ? 1 : g.inH * g.inW, b == 0,
+                   qb == 0 && !tl.onChipInput);
         else
           emitTile(*bd, qb, tl.chunkedInput ? 0 : loadBand(*bd),
                    g.fc ? 1 : bd->rowsIn * g.inW, b == 0, false);
       }
   }
+
+  if (fwdBase >= 0)
+    lw.onChip = {out.offset,       out.bytes(L), resH,
+                 resW,             fwdBase,      nQb * blockVecs,
+                 lw.em.numInstructions()};
 
   GemmLayerInfo &info = lw.gemmLayers[g.index];
   info.used = choice;
@@ -517,7 +597,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     os << " (capped at 1/" << choice.bandDivisor << ")";
   os << ", " << nQb << " output block" << (nQb > 1 ? "s" : "") << ", "
      << nChunks << " K chunk" << (nChunks > 1 ? "s" : "") << "; input "
-     << (tl.chunkedInput    ? "per K chunk"
+     << (tl.onChipInput     ? "on chip (the previous layer's output)"
+         : tl.chunkedInput  ? "per K chunk"
          : tl.residentInput ? "whole, once"
          : ws               ? "per block and band"
                             : "once per band")
@@ -525,7 +606,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
      << (resident ? "resident"
          : ws     ? "once per block"
                   : "per band")
-     << "; FBUF tiles x" << slots;
+     << "; FBUF tiles x" << slots
+     << (tl.onChipOther ? "; add operand on chip" : "")
+     << (fwdBase >= 0 ? "; output kept on chip" : "");
   return success();
 }
 } // namespace

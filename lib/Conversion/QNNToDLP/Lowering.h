@@ -216,6 +216,30 @@ public:
   llvm::DenseMap<mlir::Operation *, mlir::Operation *> fusedEpilogue;
   llvm::DenseSet<mlir::Operation *> fused;
 
+  /// A feature map a GEMM layer left whole in FBUF (docs/lowering.md,
+  /// "Feature maps on chip"): channel block b's H x W vectors from
+  /// `base + b * H * W`, the same bytes it stored to DDR at `offset`. A GEMM
+  /// layer that reads those bytes as its input, lowered next (no instruction
+  /// in between), takes them from there instead of loading them.
+  struct OnChip {
+    uint64_t offset = 0, bytes = 0;
+    int64_t H = 0, W = 0, base = 0, vecs = 0;
+    /// Emitter::numInstructions() after the producer's last instruction.
+    unsigned emitted = ~0u;
+  };
+  OnChip onChip;
+  /// The FBUF vector of the whole input `in` when the previous layer left
+  /// it on chip.
+  std::optional<OnChip> onChipInput(const TensorRec &in) const {
+    if (onChip.emitted != em.numInstructions() || in.isFloat ||
+        onChip.offset != in.offset || onChip.bytes != in.bytes(L) ||
+        onChip.H != in.H || onChip.W != in.W)
+      return std::nullopt;
+    return onChip;
+  }
+  /// Keep feature maps on chip between layers (pass option; on by default).
+  bool keepOnChip = true;
+
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// Whether batchError was reported (an op mixing the batch).
   bool batchMixing = false;

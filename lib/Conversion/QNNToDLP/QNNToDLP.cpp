@@ -625,6 +625,7 @@ struct ConvertQNNToDLPPass
       low = std::make_unique<Lowering>(*target, b);
       low->csrDensity = csrDensity;
       low->packTaps = packTaps;
+      low->keepOnChip = fmapsOnChip;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;
