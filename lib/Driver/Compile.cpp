@@ -207,6 +207,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     opts.tileSearch = r.tileSearch;
     opts.loopOrder = r.loopOrder;
     opts.reportTiles = r.reportTiles;
+    opts.fmapsOnChip = r.fmapsOnChip;
     opts.weightScale = r.weightScale;
     opts.weightRounding = r.weightRounding;
     opts.gptqSamples = r.gptqSamples;

@@ -46,6 +46,7 @@ void dlp::addDLPLowering(OpPassManager &pm, const DLPCompileOptions &options,
   lower.tileSearch = options.tileSearch;
   lower.loopOrder.assign(options.loopOrder.begin(), options.loopOrder.end());
   lower.reportTiles = options.reportTiles;
+  lower.fmapsOnChip = options.fmapsOnChip;
   if (target)
     pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else

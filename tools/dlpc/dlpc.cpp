@@ -135,6 +135,12 @@ static cl::list<std::string> loopOrder(
 static cl::opt<bool> reportTiles(
     cl::cat(cat), "report-tiles",
     cl::desc("a remark per conv / FC layer saying how it is tiled"));
+static cl::opt<bool> fmapsOnChip(
+    cl::cat(cat), "fmaps-on-chip",
+    cl::desc("keep a one-band conv / FC layer's output in the feature "
+             "buffer for the conv / FC layer after it (default on; "
+             "--fmaps-on-chip=false loads every input from DDR)"),
+    cl::init(true));
 static cl::opt<unsigned> numThreads(cl::cat(cat), "num-threads",
                                     cl::desc("calibration threads"),
                                     cl::init(2));
@@ -178,6 +184,7 @@ int main(int argc, char **argv) {
   r.tileSearch = tileSearch;
   r.loopOrder = loopOrder;
   r.reportTiles = reportTiles;
+  r.fmapsOnChip = fmapsOnChip;
   r.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());

@@ -36,6 +36,7 @@ struct CompileRequest {
   std::vector<std::string> loopOrder;
   /// A remark per GEMM layer on its tiling.
   bool reportTiles = false;
+  bool fmapsOnChip = true;
   unsigned numThreads = 2;
   /// Inputs of the golden chain (one .npy per model input); empty: none.
   std::vector<std::string> goldenInputs;

@@ -80,6 +80,11 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       *this, "report-tiles",
       llvm::cl::desc("A remark per GEMM layer on its tiling"),
       llvm::cl::init(false)};
+  Option<bool> fmapsOnChip{
+      *this, "fmaps-on-chip",
+      llvm::cl::desc("Keep a one-band GEMM layer's output in FBUF for the "
+                     "GEMM layer lowered next"),
+      llvm::cl::init(true)};
   Option<double> csrDensity{
       *this, "csr-density",
       llvm::cl::desc("CSR weights (GEMM_CSR) for layers whose weight "

@@ -611,6 +611,7 @@ struct ConvertQNNToDLPPass
     std::shared_ptr<GemmCache> cache =
         tileSearch ? std::make_shared<GemmCache>() : nullptr;
     OpBuilder b(module.getContext());
+    bool keepOnChip = fmapsOnChip;
     // One lowering of f into a new dlp.program after it (instructions only;
     // the descriptors are added to the one that is kept).
     auto lowerOnce = [&](std::function<TileChoice(unsigned)> choice,
@@ -625,7 +626,7 @@ struct ConvertQNNToDLPPass
       low = std::make_unique<Lowering>(*target, b);
       low->csrDensity = csrDensity;
       low->packTaps = packTaps;
-      low->keepOnChip = fmapsOnChip;
+      low->keepOnChip = keepOnChip;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;
@@ -669,6 +670,26 @@ struct ConvertQNNToDLPPass
       uint64_t gain = 0;
       prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain);
       numTileSearchGain = gain;
+      // Whether a layer's output stays on chip changes what the next layer
+      // costs, which the per-layer choice does not see: the search without
+      // it too, the faster program kept (the first at a tie).
+      if (prog && keepOnChip) {
+        keepOnChip = false;
+        std::unique_ptr<Lowering> offLow;
+        uint64_t offGain = 0;
+        device::ProgramOp off =
+            searchTiles(lowerOnce, module.getContext(), offLow, offGain);
+        std::optional<uint64_t> offCycles =
+            off ? programCycles(off, *offLow) : std::nullopt;
+        std::optional<uint64_t> onCycles = programCycles(prog, *lowPtr);
+        if (offCycles && (!onCycles || *offCycles < *onCycles)) {
+          prog.erase();
+          prog = off;
+          lowPtr = std::move(offLow);
+        } else if (off) {
+          off.erase();
+        }
+      }
     } else if (!prog) {
       prog = lowerOnce(nullptr, lowPtr);
     }

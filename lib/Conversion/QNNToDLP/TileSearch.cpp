@@ -69,6 +69,14 @@ std::optional<uint64_t> timeProgram(device::ProgramOp prog, Lowering &lw,
   return total;
 }
 
+} // namespace
+
+std::optional<uint64_t> dlp::conv::programCycles(device::ProgramOp prog,
+                                                 Lowering &lw) {
+  return timeProgram(prog, lw, nullptr);
+}
+
+namespace {
 /// A lowering and its program, erased unless released.
 struct Trial {
   std::unique_ptr<Lowering> low;

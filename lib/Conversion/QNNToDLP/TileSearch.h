@@ -31,6 +31,10 @@ using LowerFn = llvm::function_ref<device::ProgramOp(
 device::ProgramOp searchTiles(LowerFn lowerOnce, mlir::MLIRContext *ctx,
                               std::unique_ptr<Lowering> &low, uint64_t &gain);
 
+/// The cycle model's total for a program lowered by `lw` (none when the
+/// model refuses it).
+std::optional<uint64_t> programCycles(device::ProgramOp prog, Lowering &lw);
+
 } // namespace dlp::conv
 
 #endif // DLP_CONVERSION_QNNTODLP_TILESEARCH_H
