@@ -294,6 +294,7 @@ class Machine:
         self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
         # Derived / GEMM lane tags the STOREs wrote, and the DDR bytes.
         self.stored_tags, self.stored_at = [], []
+        self.stored_index = None
         self.remap = pack_taps_remap(b, L)
         self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
         self.produced = []  # vector id -> (instr, bias entry tag, parts)
@@ -337,6 +338,7 @@ class Machine:
         m = v >= GEMM_BASE
         self.stored_tags.append(v[m])
         self.stored_at.append(a[m])
+        self.stored_index = None
 
     def as_stored(self, tags, lo, hi):
         """Tags with each GEMM / derived lane that a STORE wrote to a DDR
@@ -345,12 +347,18 @@ class Machine:
         onchip = tags >= GEMM_BASE
         if not onchip.any() or not self.stored_tags:
             return tags
-        st = np.concatenate(self.stored_tags)
-        at = np.concatenate(self.stored_at)
+        if self.stored_index is None:
+            # Only bytes that still hold the stored lane (a byte written
+            # again later holds something else), sorted by tag once.
+            st = np.concatenate(self.stored_tags)
+            at = np.concatenate(self.stored_at)
+            final = self.ddr[at] == st
+            st, at = st[final], at[final]
+            order = np.argsort(st, kind="stable")
+            self.stored_index = (st[order], at[order])
+        st, at = self.stored_index
         keep = (at >= lo) & (at < hi)
         st, at = st[keep], at[keep]
-        order = np.argsort(st, kind="stable")
-        st, at = st[order], at[order]
         if len(st) == 0:
             return tags
         q = tags[onchip]

@@ -677,8 +677,13 @@ struct ConvertQNNToDLPPass
         keepOnChip = false;
         std::unique_ptr<Lowering> offLow;
         uint64_t offGain = 0;
-        device::ProgramOp off =
-            searchTiles(lowerOnce, module.getContext(), offLow, offGain);
+        device::ProgramOp off;
+        {
+          // Its failure is not the compile's: the program above stands.
+          ScopedDiagnosticHandler silence(
+              module.getContext(), [](Diagnostic &) { return success(); });
+          off = searchTiles(lowerOnce, module.getContext(), offLow, offGain);
+        }
         std::optional<uint64_t> offCycles =
             off ? programCycles(off, *offLow) : std::nullopt;
         std::optional<uint64_t> onCycles = programCycles(prog, *lowPtr);
@@ -686,6 +691,7 @@ struct ConvertQNNToDLPPass
           prog.erase();
           prog = off;
           lowPtr = std::move(offLow);
+          numTileSearchGain = offGain;
         } else if (off) {
           off.erase();
         }
