@@ -292,9 +292,7 @@ class Machine:
         self.abuf = [None] * (s["acc_bytes"] // (4 * Q))
         self.ddr = np.full(b["data_bytes"], UNWRITTEN, np.int64)
         self.ddr_writes = np.zeros(b["data_bytes"], np.int32)
-        # Derived / GEMM lane tags the STOREs wrote, and the DDR bytes.
-        self.stored_tags, self.stored_at = [], []
-        self.stored_index = None
+        self.stored = {}    # (lo, hi) -> lanes stored there, by tag
         self.remap = pack_taps_remap(b, L)
         self.chunks = []    # (instr, in_tags (P, K), weight rows (K,), wfmt)
         self.produced = []  # vector id -> (instr, bias entry tag, parts)
@@ -332,33 +330,23 @@ class Machine:
         L = self.L
         sram, ddr, i0 = self.units(f)
         a = (ddr + i0 * L)[:, None] + np.arange(L)[None, :]
-        v = self.fbuf[sram]
-        self.ddr[a] = v
+        self.ddr[a] = self.fbuf[sram]
         self.ddr_writes[a] += 1
-        m = v >= GEMM_BASE
-        self.stored_tags.append(v[m])
-        self.stored_at.append(a[m])
-        self.stored_index = None
 
     def as_stored(self, tags, lo, hi):
-        """Tags with each GEMM / derived lane that a STORE wrote to a DDR
-        byte in [lo, hi) replaced by that byte (the element it stands for)."""
+        """Tags with each GEMM / derived lane that a byte in [lo, hi) of DDR
+        holds after the run (a STORE wrote it there and nothing after)
+        replaced by that byte (the element it stands for)."""
         tags = np.asarray(tags, np.int64)
         onchip = tags >= GEMM_BASE
-        if not onchip.any() or not self.stored_tags:
+        if not onchip.any():
             return tags
-        if self.stored_index is None:
-            # Only bytes that still hold the stored lane (a byte written
-            # again later holds something else), sorted by tag once.
-            st = np.concatenate(self.stored_tags)
-            at = np.concatenate(self.stored_at)
-            final = self.ddr[at] == st
-            st, at = st[final], at[final]
+        if (lo, hi) not in self.stored:
+            at = lo + np.nonzero(self.ddr[lo:hi] >= GEMM_BASE)[0]
+            st = self.ddr[at]
             order = np.argsort(st, kind="stable")
-            self.stored_index = (st[order], at[order])
-        st, at = self.stored_index
-        keep = (at >= lo) & (at < hi)
-        st, at = st[keep], at[keep]
+            self.stored[(lo, hi)] = (st[order], at[order])
+        st, at = self.stored[(lo, hi)]
         if len(st) == 0:
             return tags
         q = tags[onchip]

@@ -391,8 +391,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
                       int64_t cstride, bool firstBand, bool loadInput) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
-    int64_t outAddr = fwdBase >= 0 && !g.epi
-                          ? fwdBase + qb * blockVecs
+    // Block qb's place in the output kept on chip, if it is.
+    int64_t fwdAddr = fwdBase >= 0 ? fwdBase + qb * blockVecs : -1;
+    int64_t outAddr = fwdAddr >= 0 && !g.epi
+                          ? fwdAddr
                           : outBase + (outIdx % slots) * outSlot;
     int64_t epiAddr = epiBase + (outIdx++ % slots) * epiSlot;
     int64_t accAddr = (accIdx++ % accSlots) * outSlot;
@@ -480,8 +482,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       int64_t prb = rb / epi.s;
       if (prb == 0)
         return;
-      if (fwdBase >= 0)
-        epiAddr = fwdBase + qb * blockVecs;
+      if (fwdAddr >= 0)
+        epiAddr = fwdAddr;
       Operation *p = g.epi;
       ArrayRef<int64_t> k =
           epi.pool ? epi.pool.getKernelShape() : epi.avg.getKernelShape();
@@ -519,7 +521,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       // Residual add on chip: load the other operand's tile (unless the
       // layer before left it on chip), add, store.
       int64_t n = rb * g.outW, bAddr = epiAddr,
-              sumAddr = fwdBase >= 0 ? fwdBase + qb * blockVecs : epiAddr + n;
+              sumAddr = fwdAddr >= 0 ? fwdAddr : epiAddr + n;
       Location al = epi.add.getLoc();
       if (tl.onChipOther)
         bAddr = tl.otherBase + (qb * g.outH + oy0) * g.outW;
@@ -546,6 +548,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     lw.storeFmap(loc, outAddr, out.offset + tileOff, rb * g.outW, 1, 0, out);
   };
 
+  // A tile of band b reading the whole input where it sits on chip (the
+  // first block's tiles load it unless a layer before left it there).
+  auto wholeInputTile = [&](const Band &bd, int64_t b, int64_t qb) {
+    emitTile(bd, qb, inBase + (g.fc ? 0 : bd.iy0 * g.inW),
+             g.fc ? 1 : g.inH * g.inW, b == 0, qb == 0 && !tl.onChipInput);
+  };
   if (!ws) {
     // Output-stationary: per band, its input once, then every block.
     for (int64_t b = 0; b < nBands; ++b) {
@@ -554,8 +562,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         return failure();
       if (tl.onChipInput) {
         for (int64_t qb = 0; qb < nQb; ++qb)
-          emitTile(*bd, qb, inBase + (g.fc ? 0 : bd->iy0 * g.inW),
-                   g.fc ? 1 : g.inH * g.inW, b == 0, false);
+          wholeInputTile(*bd, b, qb);
         continue;
       }
       int64_t inAddr = tl.chunkedInput ? 0 : loadBand(*bd);
@@ -571,9 +578,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         if (failed(bd))
           return failure();
         if (tl.residentInput)
-          emitTile(*bd, qb, inBase + (g.fc ? 0 : bd->iy0 * g.inW),
-                   g.fc ? 1 : g.inH * g.inW, b == 0,
-                   qb == 0 && !tl.onChipInput);
+          wholeInputTile(*bd, b, qb);
         else
           emitTile(*bd, qb, tl.chunkedInput ? 0 : loadBand(*bd),
                    g.fc ? 1 : bd->rowsIn * g.inW, b == 0, false);

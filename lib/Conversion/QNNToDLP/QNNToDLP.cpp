@@ -668,7 +668,9 @@ struct ConvertQNNToDLPPass
     }
     if (!prog && tileSearch) {
       uint64_t gain = 0;
-      prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain);
+      std::optional<uint64_t> onCycles;
+      prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain,
+                         onCycles);
       numTileSearchGain = gain;
       // Whether a layer's output stays on chip changes what the next layer
       // costs, which the per-layer choice does not see: the search without
@@ -677,17 +679,16 @@ struct ConvertQNNToDLPPass
         keepOnChip = false;
         std::unique_ptr<Lowering> offLow;
         uint64_t offGain = 0;
+        std::optional<uint64_t> offCycles;
         device::ProgramOp off;
         {
           // Its failure is not the compile's: the program above stands.
           ScopedDiagnosticHandler silence(
               module.getContext(), [](Diagnostic &) { return success(); });
-          off = searchTiles(lowerOnce, module.getContext(), offLow, offGain);
+          off = searchTiles(lowerOnce, module.getContext(), offLow, offGain,
+                            offCycles);
         }
-        std::optional<uint64_t> offCycles =
-            off ? programCycles(off, *offLow) : std::nullopt;
-        std::optional<uint64_t> onCycles = programCycles(prog, *lowPtr);
-        if (offCycles && (!onCycles || *offCycles < *onCycles)) {
+        if (off && offCycles && (!onCycles || *offCycles < *onCycles)) {
           prog.erase();
           prog = off;
           lowPtr = std::move(offLow);

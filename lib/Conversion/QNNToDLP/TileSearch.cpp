@@ -69,14 +69,6 @@ std::optional<uint64_t> timeProgram(device::ProgramOp prog, Lowering &lw,
   return total;
 }
 
-} // namespace
-
-std::optional<uint64_t> dlp::conv::programCycles(device::ProgramOp prog,
-                                                 Lowering &lw) {
-  return timeProgram(prog, lw, nullptr);
-}
-
-namespace {
 /// A lowering and its program, erased unless released.
 struct Trial {
   std::unique_ptr<Lowering> low;
@@ -96,8 +88,10 @@ struct Trial {
 
 device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
                                          std::unique_ptr<Lowering> &low,
-                                         uint64_t &gain) {
+                                         uint64_t &gain,
+                                         std::optional<uint64_t> &kept) {
   gain = 0;
+  kept.reset();
   // The plain lowering: its failure is the compile's (diagnostics stand).
   Trial plain;
   plain.prog = lowerOnce(nullptr, plain.low);
@@ -106,6 +100,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   std::map<std::string, uint64_t> plainCycles;
   std::optional<uint64_t> plainTotal =
       timeProgram(plain.prog, *plain.low, &plainCycles);
+  kept = plainTotal;
   const std::vector<GemmLayerInfo> &layers = plain.low->gemmLayers;
   if (!plainTotal || layers.empty())
     return plain.release(low);
@@ -170,6 +165,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         timeProgram(combined.prog, *combined.low, nullptr);
     if (total && *total < *plainTotal) {
       gain = *plainTotal - *total;
+      kept = total;
       return combined.release(low);
     }
   }

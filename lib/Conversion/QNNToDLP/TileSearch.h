@@ -25,15 +25,14 @@ using LowerFn = llvm::function_ref<device::ProgramOp(
 /// model (docs/cycle-model.md), gives each layer the trial tiling under
 /// which its instructions (and its fused epilogue's) took the fewest
 /// cycles, and keeps that program if the cycle model finds it faster than
-/// the plain lowering (else the plain one; `gain`: the cycles saved).
+/// the plain lowering (else the plain one; `gain`: the cycles saved;
+/// `kept`: the kept program's cycles, none when the cycle model refused
+/// it).
 /// Null when the plain lowering fails (its diagnostics stand; the trials'
 /// are dropped).
 device::ProgramOp searchTiles(LowerFn lowerOnce, mlir::MLIRContext *ctx,
-                              std::unique_ptr<Lowering> &low, uint64_t &gain);
-
-/// The cycle model's total for a program lowered by `lw` (none when the
-/// model refuses it).
-std::optional<uint64_t> programCycles(device::ProgramOp prog, Lowering &lw);
+                              std::unique_ptr<Lowering> &low, uint64_t &gain,
+                              std::optional<uint64_t> &kept);
 
 } // namespace dlp::conv
 
