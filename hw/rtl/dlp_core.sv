@@ -424,8 +424,8 @@ module dlp_core (
   logic [Q*32-1:0] ar_data, aw_data;
 
   // GEMM.
-  logic           g_fa_en, g_fw_en, g_pb_en;
-  logic [FAW-1:0] g_fa_addr, g_fw_addr;
+  logic           g_fa_en, g_fw_en, g_pb_en, g_fr_en;
+  logic [FAW-1:0] g_fa_addr, g_fw_addr, g_fr_addr;
   logic [L*8-1:0] g_fw_data;
   logic [PAW-1:0] g_pb_addr;
   // GEMM_CSR: the decoded instruction dlp_gemm runs: opcode GEMM, weights
@@ -450,6 +450,7 @@ module dlp_core (
     .done(gemm_done),
     .fa_rd_en(g_fa_en), .fa_rd_addr(g_fa_addr), .fa_rd_data(cfa_data),
     .fb_wr_en(g_fw_en), .fb_wr_addr(g_fw_addr), .fb_wr_data(g_fw_data),
+    .fr_rd_en(g_fr_en), .fr_rd_addr(g_fr_addr), .fr_rd_data(cfb_data),
     .wb_rd_en(g_wb_en), .wb_rd_addr(g_wb_addr), .wb_rd_data(g_wb_data),
     .wb_rd_fmt(g_wb_fmt),
     .pb_rd_en(g_pb_en), .pb_rd_addr(g_pb_addr), .pb_rd_data(cpr_data),
@@ -494,24 +495,25 @@ module dlp_core (
     .fw_en(p_fw_en), .fw_addr(p_fw_addr), .fw_data(p_fw_data));
 
   // ADD.
-  logic           e_fa_en, e_fw_en, e_pb_en;
-  logic [FAW-1:0] e_fa_addr, e_fw_addr;
+  logic           e_fa_en, e_fb_en, e_fw_en, e_pb_en;
+  logic [FAW-1:0] e_fa_addr, e_fb_addr, e_fw_addr;
   logic [L*8-1:0] e_fw_data;
   logic [PAW-1:0] e_pb_addr;
   dlp_eltwise u_elt (
     .clk, .rst_n, .start(start_comp && comp_op == 6'(dlp_cfg_pkg::OP_ADD)),
     .insn(comp_insn), .busy(elt_busy), .done(elt_done),
     .fa_rd_en(e_fa_en), .fa_rd_addr(e_fa_addr), .fa_rd_data(cfa_data),
-    .fb_rd_en(cfb_en), .fb_rd_addr(cfb_addr), .fb_rd_data(cfb_data),
+    .fb_rd_en(e_fb_en), .fb_rd_addr(e_fb_addr), .fb_rd_data(cfb_data),
     .fw_en(e_fw_en), .fw_addr(e_fw_addr), .fw_data(e_fw_data),
     .pb_rd_en(e_pb_en), .pb_rd_addr(e_pb_addr), .pb_rd_data(cpr_data));
 
   always_comb begin
     cfa_en = 1'b0; cfa_addr = '0; cfw_en = 1'b0; cfw_addr = '0; cfw_data = '0;
-    cpr_en = 1'b0; cpr_addr = '0;
+    cfb_en = 1'b0; cfb_addr = '0; cpr_en = 1'b0; cpr_addr = '0;
     case (cu_sel)
       2'd0, 2'd3: begin
         cfa_en = g_fa_en; cfa_addr = g_fa_addr;
+        cfb_en = g_fr_en; cfb_addr = g_fr_addr;
         cfw_en = g_fw_en; cfw_addr = g_fw_addr; cfw_data = g_fw_data;
         cpr_en = g_pb_en; cpr_addr = g_pb_addr;
       end
@@ -521,6 +523,7 @@ module dlp_core (
       end
       default: begin
         cfa_en = e_fa_en; cfa_addr = e_fa_addr;
+        cfb_en = e_fb_en; cfb_addr = e_fb_addr;
         cfw_en = e_fw_en; cfw_addr = e_fw_addr; cfw_data = e_fw_data;
         cpr_en = e_pb_en; cpr_addr = e_pb_addr;
       end
@@ -531,6 +534,7 @@ module dlp_core (
         cfa_en = g_fa_en; cfa_addr = g_fa_addr; cpr_en = g_pb_en; cpr_addr = g_pb_addr;
       end else if (comp_op == 6'(dlp_cfg_pkg::OP_ADD)) begin
         cfa_en = e_fa_en; cfa_addr = e_fa_addr; cpr_en = e_pb_en; cpr_addr = e_pb_addr;
+        cfb_en = e_fb_en; cfb_addr = e_fb_addr;
       end else begin
         cfa_en = p_fa_en; cfa_addr = p_fa_addr;
       end

@@ -10,8 +10,9 @@
 // bit-exact with the simulator's add() (kernels::addRequant). The loader
 // keeps |aux| <= 22 (kernels::kMaxAddAlign), so t fits int32 and the
 // requantize / saturate / clamp is dlp_postproc's (one Q-vector per cycle;
-// ISA v1 has L = Q). An aux the loader would refuse (|aux| > 22) is shifted
-// as is in 32 bits (>= 32 gives 0) where the simulator clamps it to 22.
+// ISA v1 has L = Q); the aligned sum is dlp_align_add's. An aux the loader
+// would refuse (|aux| > 22) is shifted as is in 32 bits (>= 32 gives 0)
+// where the simulator clamps it to 22.
 //
 // Timing (docs/cycle-model.md 2.3): one element (an L-vector of each
 // operand and the PBUF entry of its block) is read per cycle, element j of
@@ -181,22 +182,12 @@ module dlp_eltwise #(
 
   logic [Q*32-1:0] t;
   logic [Q*8-1:0]  shift, amin, amax;
-  for (genvar c = 0; c < Q; c++) begin : g_lane
-    logic signed [31:0] a, bb;
-    logic signed [7:0]  d;
-    logic        [7:0]  sa, sb;  // left shifts of a and b (unsigned)
-    always_comb begin
-      a  = 32'($signed(fa_rd_data[c*8 +: 8]));
-      bb = r_unary ? 32'sd0 : 32'($signed(fb_rd_data[c*8 +: 8]));
-      d  = $signed(pb_rd_data[(7*Q + c)*8 +: 8]);
-      sa = (d < 0) ? 8'(-d) : 8'd0;  // -(-128) reads as 128
-      sb = (d < 0) ? 8'd0 : 8'(d);
-      t[c*32 +: 32] = (a <<< sa) + (bb <<< sb);
-    end
-    assign shift[c*8 +: 8] = pb_rd_data[(4*Q + c)*8 +: 8];
-    assign amin[c*8 +: 8]  = pb_rd_data[(5*Q + c)*8 +: 8];
-    assign amax[c*8 +: 8]  = pb_rd_data[(6*Q + c)*8 +: 8];
-  end
+  dlp_align_add u_add (
+    .a(fa_rd_data), .b(fb_rd_data), .b_en(!r_unary),
+    .aux(pb_rd_data[7*Q*8 +: Q*8]), .t(t));
+  assign shift = pb_rd_data[4*Q*8 +: Q*8];
+  assign amin  = pb_rd_data[5*Q*8 +: Q*8];
+  assign amax  = pb_rd_data[6*Q*8 +: Q*8];
 
   logic pp_valid;
   dlp_postproc u_pp (

@@ -32,6 +32,16 @@
 // dlp_postproc, whose output goes to FBUF[out_addr + pixel]. Pixels are
 // numbered y*out_w + x, so the ABUF / FBUF addresses are counters.
 //
+// Residual (epilogue and residual set): the parameter entry after the
+// GEMM's is read in the cycle after start and held too. The vector
+// FBUF[out_addr + out_h*out_w + pixel] is read on port B one cycle before
+// dlp_postproc's output for the pixel appears, so both arrive together;
+// dlp_align_add sums them (a = the post-processed output, b = the read
+// vector, d = the second entry's aux) and a second dlp_postproc with the
+// second entry's out_shift / act_min / act_max gives the vector written
+// to FBUF[out_addr + pixel], P_EPI cycles later: docs/isa.md 3.3's add, as
+// the simulator's executeGemm runs ADD's kernel after the tile.
+//
 // Timing. Step i is issued in cycle s + i (s = the start cycle: the first
 // step's addresses come straight from insn), its SRAM addresses are
 // registered and read in s + i + 1, the array sees the data in s + i + 2
@@ -39,8 +49,8 @@
 // stages), acc_out of the last step is written in s + steps + 1 + PE_LAT, and
 // the epilogue adds P_EPI cycles. done pulses with the last write, so an
 // instruction occupies [s, done + 1) =
-//   steps + P_GEMM + (epilogue ? P_EPI : 0) cycles: the cycle model's cost
-// with constant C = 0 (docs/cycle-model.md 2.1).
+//   steps + P_GEMM + (epilogue ? P_EPI * (1 + residual) : 0) cycles: the
+// cycle model's cost with constant C = 0 (docs/cycle-model.md 2.1).
 //
 // Assumptions (the loader's validity rules, docs/isa.md 3.3, and the
 // compiler): every addressed unit lies inside its buffer (FBUF / WBUF
@@ -50,7 +60,8 @@
 // reads, so a later pixel reading an earlier pixel's output would see the
 // old value; the simulator handles that case pixel by pixel). Output pixels
 // of one instruction never alias each other (consecutive addresses), so the
-// ABUF read of a pixel never races the write of another. The core starts
+// ABUF read of a pixel never races the write of another; the residual
+// tile follows the output tile, so its reads never race the writes. The core starts
 // this unit only for OP_GEMM (GEMM_CSR has its own decoder); the opcode
 // and token bits are not looked at.
 //
@@ -81,6 +92,10 @@ module dlp_gemm #(
   output logic                      fb_wr_en,
   output logic [FBUF_AW-1:0]        fb_wr_addr,
   output logic [L*8-1:0]            fb_wr_data,  // Q = L (ISA v1)
+  // FBUF compute read port B: the residual tile.
+  output logic                      fr_rd_en,
+  output logic [FBUF_AW-1:0]        fr_rd_addr,
+  input  logic [L*8-1:0]            fr_rd_data,
   // WBUF GEMM read port: L rows from rd_addr.
   output logic                      wb_rd_en,
   output logic [WBUF_AW-1:0]        wb_rd_addr,
@@ -118,7 +133,7 @@ module dlp_gemm #(
   // ---------------------------------------------------------------------
   // Instruction fields in the start cycle.
   logic [dlp_cfg_pkg::F_GEMM_WFMT_W-1:0]       i_wfmt;
-  logic                                        i_acc, i_epi;
+  logic                                        i_acc, i_epi, i_res;
   logic [dlp_cfg_pkg::F_GEMM_IN_ADDR_W-1:0]    i_in_addr;
   logic [dlp_cfg_pkg::F_GEMM_IN_CSTRIDE_W-1:0] i_cstride;
   logic [HW-1:0]                               i_in_h, i_in_w, i_out_h, i_out_w;
@@ -133,6 +148,7 @@ module dlp_gemm #(
     i_wfmt     = insn[dlp_cfg_pkg::F_GEMM_WFMT_LSB +: dlp_cfg_pkg::F_GEMM_WFMT_W];
     i_acc      = insn[dlp_cfg_pkg::F_GEMM_ACCUMULATE_LSB];
     i_epi      = insn[dlp_cfg_pkg::F_GEMM_EPILOGUE_LSB];
+    i_res      = insn[dlp_cfg_pkg::F_GEMM_RESIDUAL_LSB];
     i_in_addr  = insn[dlp_cfg_pkg::F_GEMM_IN_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_IN_ADDR_W];
     i_cstride  = insn[dlp_cfg_pkg::F_GEMM_IN_CSTRIDE_LSB +: dlp_cfg_pkg::F_GEMM_IN_CSTRIDE_W];
     i_in_h     = insn[dlp_cfg_pkg::F_GEMM_IN_H_LSB +: HW];
@@ -156,7 +172,7 @@ module dlp_gemm #(
 
   // ---------------------------------------------------------------------
   // Latched instruction (constants of the loops).
-  logic               wfmt_q, acc_q, epi_q;
+  logic               wfmt_q, acc_q, epi_q, res_q;
   logic [FBUF_AW-1:0] cstride_q, dhw_q, shw_q;
   logic [HW-1:0]      in_h_q, in_w_q, out_h_m1, out_w_m1;
   logic [CBW-1:0]     in_cb_m1;
@@ -282,6 +298,7 @@ module dlp_gemm #(
       wfmt_q    <= i_wfmt[0];
       acc_q     <= i_acc;
       epi_q     <= i_epi;
+      res_q     <= i_epi && i_res;
       cstride_q <= FBUF_AW'(i_cstride);
       dhw_q     <= FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w);
       shw_q     <= FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w);
@@ -325,8 +342,9 @@ module dlp_gemm #(
   // Step flags down the pipeline: bit k - 1 is the step issued k cycles ago.
   localparam int FL = PE_LAT + 1;          // first / last: to the ABUF write
   localparam int FF = PE_LAT + 1 + P_EPI;  // final: to the FBUF write
+  localparam int FR = FF + P_EPI;          // final with the residual add
   logic [FL-1:0] first_sr, last_sr;
-  logic [FF-1:0] fin_sr;
+  logic [FR-1:0] fin_sr;
   logic          v_d1, inb_d1;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -339,27 +357,40 @@ module dlp_gemm #(
       last_sr  <= {last_sr[FL-2:0], r_iss && r_last};
       // A new instruction drops the previous one's final flag (still on
       // its way down the epilogue stages when it had none).
-      fin_sr   <= {start ? {(FF-1){1'b0}} : fin_sr[FF-2:0], r_iss && r_fin};
+      fin_sr   <= {start ? {(FR-1){1'b0}} : fin_sr[FR-2:0], r_iss && r_fin};
       v_d1     <= r_iss;
     end
     inb_d1 <= r_inb;
   end
 
   // ---------------------------------------------------------------------
-  // Parameter entry: read in the start cycle, held.
-  logic             pb_v;
-  logic [Q*32-1:0]  bias_q;
-  logic [Q*8-1:0]   shift_q, amin_q, amax_q;
-  assign pb_rd_en   = start;
-  assign pb_rd_addr = PBUF_AW'(i_param);
+  // Parameter entries: the GEMM's read in the start cycle, the residual
+  // add's (the next) in the cycle after; both held.
+  logic               pb_v, pb_v2;
+  logic [PBUF_AW-1:0] param_q;
+  logic [Q*32-1:0]    bias_q;
+  logic [Q*8-1:0]     shift_q, amin_q, amax_q;
+  logic [Q*8-1:0]     raux_q, rshift_q, ramin_q, ramax_q;
+  assign pb_rd_en   = start || (pb_v && res_q);
+  assign pb_rd_addr = start ? PBUF_AW'(i_param) : param_q + 1'b1;
   always_ff @(posedge clk) begin
-    if (!rst_n) pb_v <= 1'b0;
-    else        pb_v <= start;
+    if (!rst_n) begin
+      pb_v <= 1'b0; pb_v2 <= 1'b0;
+    end else begin
+      pb_v <= start; pb_v2 <= pb_v && res_q;
+    end
+    if (start) param_q <= PBUF_AW'(i_param);
     if (pb_v) begin
       bias_q  <= pb_rd_data[0 +: Q*32];
       shift_q <= pb_rd_data[Q*32 +: Q*8];
       amin_q  <= pb_rd_data[Q*40 +: Q*8];
       amax_q  <= pb_rd_data[Q*48 +: Q*8];
+    end
+    if (pb_v2) begin
+      rshift_q <= pb_rd_data[Q*32 +: Q*8];
+      ramin_q  <= pb_rd_data[Q*40 +: Q*8];
+      ramax_q  <= pb_rd_data[Q*48 +: Q*8];
+      raux_q   <= pb_rd_data[Q*56 +: Q*8];
     end
   end
 
@@ -406,32 +437,57 @@ module dlp_gemm #(
   assign ab_wr_data = acc_out;
 
   // Epilogue.
-  logic           pp_valid;
+  logic           pp_in, pp_valid;
   logic [Q*8-1:0] pp_y;
+  assign pp_in = epi_q && last_sr[PE_LAT];
   dlp_postproc u_post (
-    .clk(clk), .rst_n(rst_n), .in_valid(epi_q && last_sr[PE_LAT]),
+    .clk(clk), .rst_n(rst_n), .in_valid(pp_in),
     .acc(acc_out), .out_shift(shift_q), .act_min(amin_q), .act_max(amax_q),
     .out_valid(pp_valid), .y(pp_y)
   );
-  assign fb_wr_en   = pp_valid;
+
+  // Residual add: the read of the pixel's residual vector is issued
+  // P_EPI - 1 cycles after the pixel enters u_post, so its data arrive
+  // with u_post's output.
+  logic [P_EPI-2:0] ppin_sr;
+  logic [FBUF_AW-1:0] fr_ptr;
+  always_ff @(posedge clk)
+    if (!rst_n) ppin_sr <= '0;
+    else        ppin_sr <= {ppin_sr[P_EPI-3:0], pp_in && res_q};
+  assign fr_rd_en   = ppin_sr[P_EPI-2];
+  assign fr_rd_addr = fr_ptr;
+  logic [Q*32-1:0] res_t;
+  dlp_align_add u_res_add (
+    .a(pp_y), .b(fr_rd_data), .b_en(1'b1), .aux(raux_q), .t(res_t));
+  logic           rp_valid;
+  logic [Q*8-1:0] rp_y;
+  dlp_postproc u_res_post (
+    .clk(clk), .rst_n(rst_n), .in_valid(pp_valid && res_q),
+    .acc(res_t), .out_shift(rshift_q), .act_min(ramin_q), .act_max(ramax_q),
+    .out_valid(rp_valid), .y(rp_y)
+  );
+
+  assign fb_wr_en   = res_q ? rp_valid : pp_valid;
   assign fb_wr_addr = fb_wr_ptr;
-  assign fb_wr_data = pp_y;
+  assign fb_wr_data = res_q ? rp_y : pp_y;
 
   always_ff @(posedge clk) begin
     if (start) begin
       ab_rd_ptr <= ABUF_AW'(i_acc_addr);
       ab_wr_ptr <= ABUF_AW'(i_acc_addr);
       fb_wr_ptr <= FBUF_AW'(i_out_addr);
+      fr_ptr    <= FBUF_AW'(i_out_addr) + FBUF_AW'(i_out_h) * FBUF_AW'(i_out_w);
     end else begin
       if (ab_rd_en) ab_rd_ptr <= ab_rd_ptr + 1'b1;
       if (ab_wr_en) ab_wr_ptr <= ab_wr_ptr + 1'b1;
       if (fb_wr_en) fb_wr_ptr <= fb_wr_ptr + 1'b1;
+      if (fr_rd_en) fr_ptr <= fr_ptr + 1'b1;
     end
   end
 
   // ---------------------------------------------------------------------
   // done with the last write; busy from the cycle after start to done.
-  assign done = epi_q ? fin_sr[FF-1] : fin_sr[FL-1];
+  assign done = res_q ? fin_sr[FR-1] : epi_q ? fin_sr[FF-1] : fin_sr[FL-1];
   always_ff @(posedge clk) begin
     if (!rst_n)     busy <= 1'b0;
     else if (start) busy <= 1'b1;

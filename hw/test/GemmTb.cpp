@@ -19,7 +19,9 @@
 // kernels up to 15 x 15, channel blocks with any stride (0 and overlapping
 // blocks too), output tiles larger than the input (windows wholly in the
 // padding), accumulate 0 / 1, epilogue 0 / 1 (its output never overlapping
-// its input: the unit's documented assumption), both wfmts. WBUF rows carry
+// its input: the unit's documented assumption), with or without the
+// residual add (the tile after the output read on port B, the next
+// parameter entry's aux in [-22, 22] as the loader checks), both wfmts. WBUF rows carry
 // random tags (never loaded, pow2, int8, CSR stream) whatever the
 // instruction's wfmt, alignment bytes 0..255 (taken mod 32), edge values in
 // every buffer. Memories are refilled every few instructions; instructions
@@ -53,17 +55,20 @@ namespace {
 
 
 /// Random addresses for a geometry (inside the buffers; the epilogue's
-/// output disjoint from the input rectangle, else no epilogue).
+/// output, and the residual tile after it, disjoint from the input
+/// rectangle, else no residual, else no epilogue).
 void place(Gemm &g, const Machine &m, tb::Rng &r) {
   int64_t F = int64_t(m.fbufN), W = int64_t(m.wbufN), A = int64_t(m.abufN);
-  int64_t tile = g.tile(), K = g.rows(int64_t(m.L)), out = g.outH * g.outW;
+  int64_t tile = g.tile(), K = g.rows(int64_t(m.L));
+  g.res = g.res && g.epi && m.pbufN >= 2;
+  int64_t out = g.outH * g.outW * (g.res ? 2 : 1);
   auto at = [&](int64_t lo, int64_t hi) { // edges now and then
     return r.chance(15) ? r.pick<int64_t>({lo, hi}) : r.range(lo, hi);
   };
   g.inAddr = at(0, F - tile);
   g.wAddr = at(0, W - K);
   g.accAddr = at(0, A - out);
-  g.param = at(0, int64_t(m.pbufN) - 1);
+  g.param = at(0, int64_t(m.pbufN) - 1 - g.res);
   g.outAddr = 0;
   if (g.epi) {
     int64_t inLo = g.inAddr, inHi = g.inAddr + tile;
@@ -72,7 +77,10 @@ void place(Gemm &g, const Machine &m, tb::Rng &r) {
       g.outAddr = at(0, inLo - out);
     else if (above)
       g.outAddr = at(inHi, F - out);
-    else
+    else if (g.res) {
+      g.res = 0;
+      place(g, m, r);
+    } else
       g.epi = 0;
   }
 }
@@ -84,6 +92,7 @@ Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
     g.wfmt = r.range(0, 1);
     g.acc = r.range(0, 1);
     g.epi = r.chance(60);
+    g.res = g.epi && r.chance(40);
     auto small = [&](int64_t lo, int64_t hi, int64_t max) {
       return r.chance(10) ? r.range(lo, max) : r.range(lo, hi);
     };
@@ -164,6 +173,10 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
         c3.cstride = 36;
         add(c3);
         c3ends = c3;
+        Gemm c3r = c3; // and its residual add
+        c3r.res = epi;
+        if (epi)
+          add(c3r);
       }
   Gemm pad; // every window wholly in the padding
   pad.inH = pad.inW = 1, pad.pT = pad.pL = 15, pad.outH = pad.outW = 3;
@@ -285,10 +298,11 @@ int64_t firstDiff(const A &a, const B &b, size_t n, size_t unit) {
 std::string describe(const Gemm &g) {
   char b[512];
   std::snprintf(b, sizeof b,
-                "wfmt %lld acc %lld epi %lld in %lldx%lld cb %lld cstride %lld "
+                "wfmt %lld acc %lld epi %lld res %lld in %lldx%lld cb %lld cstride %lld "
                 "out %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld "
                 "in_addr %lld w_addr %lld acc_addr %lld param %lld out_addr %lld",
                 (long long)g.wfmt, (long long)g.acc, (long long)g.epi,
+                (long long)g.res,
                 (long long)g.inH, (long long)g.inW, (long long)g.inCb,
                 (long long)g.cstride, (long long)g.outH, (long long)g.outW,
                 (long long)g.kH, (long long)g.kW, (long long)g.sH,
@@ -322,7 +336,7 @@ int main(int argc, char **argv) {
   const int64_t maxSteps = t.L > 16 ? 400 : 3000;
   std::vector<Gemm> directed = directedGemms(mc, rng);
   uint64_t n = std::max<uint64_t>(args.vectors, 0), steps = 0, cycles = 0,
-           backToBack = 0, fbufWrites = 0;
+           backToBack = 0, fbufWrites = 0, residuals = 0;
   uint64_t kinds[2][2][2] = {};
   for (uint64_t i = 0; i < n; ++i) {
     if (i > 0 && i % 20 == 0)
@@ -370,6 +384,7 @@ int main(int argc, char **argv) {
     steps += uint64_t(g.steps());
     cycles += got;
     fbufWrites += g.epi ? uint64_t(g.outH * g.outW) : 0;
+    residuals += g.res;
     ++kinds[g.wfmt][g.acc][g.epi];
     // The next instruction back to back, or after idle cycles.
     if (rng.chance(50))
@@ -382,10 +397,11 @@ int main(int argc, char **argv) {
   std::printf("PASS: %llu GEMMs (%zu directed; %llu back to back), %llu array "
               "steps, %llu cycles, each = cycle model cost (constant 0); "
               "FBUF and ABUF equal to executeGemm after every instruction "
-              "(%llu epilogue pixels)\n",
+              "(%llu epilogue pixels; %llu GEMMs with the residual add)\n",
               (unsigned long long)n, directed.size(),
               (unsigned long long)backToBack, (unsigned long long)steps,
-              (unsigned long long)cycles, (unsigned long long)fbufWrites);
+              (unsigned long long)cycles, (unsigned long long)fbufWrites,
+              (unsigned long long)residuals);
   std::printf("  by wfmt/accumulate/epilogue:");
   for (int f = 0; f < 2; ++f)
     for (int a = 0; a < 2; ++a)

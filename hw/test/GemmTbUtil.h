@@ -147,7 +147,10 @@ struct Machine {
         case 2: lo = int8_t(r.range(-10, 10)), hi = int8_t(r.range(-10, 10)); break;
         default: lo = randomI8(r, 10), hi = randomI8(r, 10);
         }
-        int8_t aux = int8_t(r.next());
+        // aux as the loader allows it (|aux| <= 22): a residual GEMM's
+        // add reads it.
+        int8_t aux = r.chance(20) ? r.pick<int8_t>({-22, 22, 0})
+                                  : int8_t(r.range(-22, 22));
         size_t i = e * Q + q;
         st.bias[i] = bias;
         st.outShift[i] = shift;
@@ -177,8 +180,8 @@ struct Machine {
 /// Machine: a read sampled in one cycle is answered in the next, with
 /// random bits on a port that was not read; writes land at once.
 struct GemmPorts {
-  bool fa = false, wb = false, pb = false, ab = false;
-  uint64_t faAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
+  bool fa = false, fr = false, wb = false, pb = false, ab = false;
+  uint64_t faAddr = 0, frAddr = 0, wbAddr = 0, pbAddr = 0, abAddr = 0;
 
   /// Drives the read data of last cycle's reads (WBUF rows past the buffer
   /// read as zero rows tagged 0).
@@ -188,6 +191,10 @@ struct GemmPorts {
       putBytes(m.fa_rd_data, 0, &mc.fbuf[faAddr * L], L);
     else
       randomBytes(m.fa_rd_data, L, rng);
+    if (fr)
+      putBytes(m.fr_rd_data, 0, &mc.fbuf[frAddr * L], L);
+    else
+      randomBytes(m.fr_rd_data, L, rng);
     if (wb) {
       std::vector<uint8_t> zero;
       for (size_t l = 0; l < L; ++l) {
@@ -235,6 +242,8 @@ struct GemmPorts {
     };
     other |= read(m.fa_rd_en, uint64_t(m.fa_rd_addr), mc.fbufN, "FBUF", fa,
                   faAddr);
+    other |= read(m.fr_rd_en, uint64_t(m.fr_rd_addr), mc.fbufN, "FBUF", fr,
+                  frAddr);
     wbufRead = read(m.wb_rd_en, uint64_t(m.wb_rd_addr), mc.wbufN, "WBUF", wb,
                     wbAddr);
     other |= read(m.pb_rd_en, uint64_t(m.pb_rd_addr), mc.pbufN, "PBUF", pb,
@@ -267,7 +276,7 @@ struct GemmPorts {
 
 /// GEMM geometry before encoding.
 struct Gemm {
-  int64_t wfmt = 0, acc = 0, epi = 0, inAddr = 0, cstride = 0, inH = 1,
+  int64_t wfmt = 0, acc = 0, epi = 0, res = 0, inAddr = 0, cstride = 0, inH = 1,
           inW = 1, inCb = 1, outH = 1, outW = 1, kH = 1, kW = 1, sH = 1,
           sW = 1, dH = 1, dW = 1, pT = 0, pL = 0, wAddr = 0, accAddr = 0,
           param = 0, outAddr = 0;
@@ -281,6 +290,7 @@ inline isa::Instr encode(const Gemm &g, isa::Opcode op = isa::Opcode::Gemm) {
   isa::Instr in = isa::Instr::make(op);
   std::pair<const char *, int64_t> fs[] = {
       {"wfmt", g.wfmt},        {"accumulate", g.acc},  {"epilogue", g.epi},
+      {"residual", g.res},
       {"in_addr", g.inAddr},   {"in_cstride", g.cstride}, {"in_h", g.inH},
       {"in_w", g.inW},         {"in_cb", g.inCb},      {"out_h", g.outH},
       {"out_w", g.outW},       {"k_h", g.kH},          {"k_w", g.kW},

@@ -340,8 +340,10 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   if (uint64_t v = le(b, 4, 2); v != kFormatVersion)
     return headerError("format version " + Twine(v) + " (this runtime reads " +
                        Twine(kFormatVersion) + ")");
-  if (uint64_t v = le(b, 6, 2); v != isa::kIsaVersion)
+  if (uint64_t v = le(b, 6, 2);
+      v < isa::kMinIsaVersion || v > isa::kIsaVersion)
     return headerError("ISA version " + Twine(v) + " (this runtime runs " +
+                       Twine(isa::kMinIsaVersion) + " to " +
                        Twine(isa::kIsaVersion) + ")");
   uint64_t fingerprint = le(b, 8, 8);
   uint64_t count = le(b, 16, 4);

@@ -202,20 +202,14 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
   case Opcode::Load:
   case Opcode::Store:
     return dmaCost(in, p);
-  case Opcode::Gemm: {
-    // Section 2.1: one array step per (output pixel, tap, input block).
-    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
-                     g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
-                     g(Field::Gemm_in_cb);
-    c.macSlots = steps * p.L * p.Q;
-    c.cycles = steps + p.gemmPipeline +
-               (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
-    return c;
-  }
+  case Opcode::Gemm:
   case Opcode::GemmCsr: {
-    // Section 2.5: the decoder expands the stream into dense rows, then
-    // the array runs the dense GEMM on them (section 2.1).
-    if (!csr)
+    // Section 2.1: one array step per (output pixel, tap, input block);
+    // the residual add runs the post-processing stages a second time.
+    // Section 2.5: GEMM_CSR's decoder first expands the stream into dense
+    // rows, then the array runs the dense GEMM on them.
+    bool isCsr = in.opcode() == Opcode::GemmCsr;
+    if (isCsr && !csr)
       return createStringError(inconvertibleErrorCode(),
                                "GEMM_CSR is timed from its weights: time the "
                                "whole program");
@@ -223,8 +217,10 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
                      g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
                      g(Field::Gemm_in_cb);
     c.macSlots = steps * p.L * p.Q;
-    c.cycles = csr->decodeCycles + steps + p.gemmPipeline +
-               (g(Field::Gemm_epilogue) ? p.epilogueStages : 0);
+    c.cycles = (isCsr ? csr->decodeCycles : 0) + steps + p.gemmPipeline +
+               (g(Field::Gemm_epilogue)
+                    ? p.epilogueStages * (1 + g(Field::Gemm_residual))
+                    : 0);
     return c;
   }
   case Opcode::Pool:

@@ -1297,8 +1297,10 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
   return plans;
 }
 
-void executeGemm(const Program &p, const Instr &in, MachineState &s,
-                 const GemmPlan *plan, unsigned threads) {
+namespace {
+/// The GEMM of `in` without its residual add.
+void gemmTiles(const Program &p, const Instr &in, MachineState &s,
+               const GemmPlan *plan, unsigned threads) {
   const TargetConfig &t = p.target;
   Geometry g(t, in);
   bool csr = in.opcode() == Opcode::GemmCsr;
@@ -1340,6 +1342,20 @@ void executeGemm(const Program &p, const Instr &in, MachineState &s,
   keepRows(g, t.L, t.Q, w, segs, kc);
   runTiles(t, in, g, s, segs, kc, nullptr, nullptr, nullptr, w.data(),
            threads);
+}
+} // namespace
+
+void executeGemm(const Program &p, const Instr &in, MachineState &s,
+                 const GemmPlan *plan, unsigned threads) {
+  gemmTiles(p, in, s, plan, threads);
+  if (!in.get(Field::Gemm_residual))
+    return;
+  // The residual add (docs/isa.md 3.3): the tile that follows the output
+  // is added to it, in place, under the next parameter entry.
+  uint64_t out = in.get(Field::Gemm_out_addr),
+           m = uint64_t(in.get(Field::Gemm_out_h)) * in.get(Field::Gemm_out_w);
+  addBlock(p.target, s, out, out + m, out, m,
+           uint64_t(in.get(Field::Gemm_param_addr)) + 1);
 }
 
 } // namespace dlprt

@@ -403,8 +403,11 @@ MachineState::Footprint footprintOf(const Program &p,
       if (g(Field::Gemm_accumulate))
         abuf.read(acc, acc + m);
       abuf.write(acc, acc + m); // every lane of its M vectors
+      uint64_t out = g(Field::Gemm_out_addr);
+      if (g(Field::Gemm_residual))
+        rd(out + m, out + 2 * m);
       if (g(Field::Gemm_epilogue))
-        wr(g(Field::Gemm_out_addr), g(Field::Gemm_out_addr) + m);
+        wr(out, out + m);
       break;
     }
     case Opcode::Pool: {
@@ -627,26 +630,30 @@ void Simulator::pool(const Instr &in) {
                   outBuf + b * plane, plane);
 }
 
-void Simulator::add(const Instr &in) {
-  uint32_t L = p.target.L, Q = p.target.Q;
-  auto g = [&](Field f) { return uint64_t(in.get(f)); };
-  bool unary = g(Field::Add_unary);
-  uint64_t n = g(Field::Add_n);
+void addBlock(const TargetConfig &t, MachineState &s, uint64_t a,
+              std::optional<uint64_t> b, uint64_t out, uint64_t n,
+              uint64_t entry) {
+  uint32_t L = t.L;
+  uint64_t e = entry * t.Q;
   std::vector<int8_t> alignA(L), alignB(L);
-  for (uint64_t b = 0; b < g(Field::Add_cb); ++b) {
-    const int8_t *a = s.fbuf.data() +
-                      (g(Field::Add_a_addr) + b * g(Field::Add_a_cstride)) * L;
-    const int8_t *bb = s.fbuf.data() +
-                       (g(Field::Add_b_addr) + b * g(Field::Add_b_cstride)) * L;
-    int8_t *out = s.fbuf.data() +
-                  (g(Field::Add_out_addr) + b * g(Field::Add_out_cstride)) * L;
-    uint64_t e = (g(Field::Add_param_addr) + b) * Q;
-    for (uint32_t c = 0; c < L; ++c) // aux: b's alignment, a's if < 0
-      rk::addAlignments(s.aux[e + c], alignA[c], alignB[c]);
-    rk::addRequant(a, unary ? nullptr : bb, int64_t(n), L, alignA.data(),
-                   alignB.data(), s.outShift.data() + e, s.actMin.data() + e,
-                   s.actMax.data() + e, out);
-  }
+  for (uint32_t c = 0; c < L; ++c) // aux: b's alignment, a's if < 0
+    rk::addAlignments(s.aux[e + c], alignA[c], alignB[c]);
+  rk::addRequant(s.fbuf.data() + a * L, b ? s.fbuf.data() + *b * L : nullptr,
+                 int64_t(n), L, alignA.data(), alignB.data(),
+                 s.outShift.data() + e, s.actMin.data() + e,
+                 s.actMax.data() + e, s.fbuf.data() + out * L);
+}
+
+void Simulator::add(const Instr &in) {
+  auto g = [&](Field f) { return uint64_t(in.get(f)); };
+  for (uint64_t b = 0; b < g(Field::Add_cb); ++b)
+    addBlock(p.target, s, g(Field::Add_a_addr) + b * g(Field::Add_a_cstride),
+             g(Field::Add_unary)
+                 ? std::nullopt
+                 : std::optional<uint64_t>(g(Field::Add_b_addr) +
+                                           b * g(Field::Add_b_cstride)),
+             g(Field::Add_out_addr) + b * g(Field::Add_out_cstride),
+             g(Field::Add_n), g(Field::Add_param_addr) + b);
 }
 
 } // namespace dlprt

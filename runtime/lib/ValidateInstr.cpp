@@ -307,10 +307,31 @@ Error InstrChecker::gemm() {
   if (Error e = inside(Field::Gemm_param_addr, get(Field::Gemm_param_addr), 1,
                        t.paramEntries, "PBUF"))
     return e;
-  if (get(Field::Gemm_epilogue))
-    return inside(Field::Gemm_out_addr, get(Field::Gemm_out_addr), outPlane,
-                  t.fbufVectors(), "FBUF");
-  return Error::success();
+  if (!get(Field::Gemm_epilogue)) {
+    if (get(Field::Gemm_residual))
+      return fieldError(Field::Gemm_residual, "needs the epilogue");
+    return Error::success();
+  }
+  // With residual, the other operand's tile follows the output tile, and
+  // its add's parameter entry follows the GEMM's.
+  bool residual = get(Field::Gemm_residual);
+  if (Error e = inside(Field::Gemm_out_addr, get(Field::Gemm_out_addr),
+                       residual ? 2 * outPlane : outPlane, t.fbufVectors(),
+                       "FBUF"))
+    return e;
+  if (!residual)
+    return Error::success();
+  // Its add follows the whole tile, so no pixel may read another's output
+  // (the plain epilogue's overlap is defined pixel by pixel).
+  u128 inLo = get(Field::Gemm_in_addr),
+       inHi = inLo + tile(get(Field::Gemm_in_cb), get(Field::Gemm_in_cstride),
+                          inPlane),
+       outLo = get(Field::Gemm_out_addr);
+  if (outLo < inHi && inLo < outLo + outPlane)
+    return fieldError(Field::Gemm_out_addr,
+                      "a residual GEMM's output overlaps its input");
+  return inside(Field::Gemm_param_addr, get(Field::Gemm_param_addr), 2,
+                t.paramEntries, "PBUF");
 }
 
 Error InstrChecker::pool() {

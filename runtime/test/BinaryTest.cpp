@@ -289,6 +289,26 @@ TEST(Binary, InstructionErrorsNameIndexAndField) {
         p.code[6].set(Field::Pool_dil_h, 2);
       }),
       "instruction #6 (pool): field 'dil_h' = 2: must be 1 for average");
+  // The residual add needs the epilogue, its tile after the output inside
+  // FBUF and apart from the input, and the parameter entry after the
+  // GEMM's inside PBUF.
+  EXPECT_ERROR(errorWith(4, Field::Gemm_residual, 1),
+               "instruction #4 (gemm): field 'residual' = 1: needs the "
+               "epilogue");
+  auto residual = [](int64_t outAddr, int64_t param) {
+    return errorAfter([=](Program &p) {
+      p.code[5].set(Field::Gemm_residual, 1);
+      p.code[5].set(Field::Gemm_out_addr, outAddr);
+      p.code[5].set(Field::Gemm_param_addr, param);
+    });
+  };
+  EXPECT_EQ(residual(32, 3), "");
+  EXPECT_ERROR(residual(490, 3), "instruction #5 (gemm): field 'out_addr' = "
+                                 "490: touches FBUF units [490, 522)");
+  EXPECT_ERROR(residual(8, 3), "instruction #5 (gemm): field 'out_addr' = 8: "
+                               "a residual GEMM's output overlaps its input");
+  EXPECT_ERROR(residual(32, 63), "instruction #5 (gemm): field 'param_addr' "
+                                 "= 63: touches PBUF units [63, 65)");
 }
 
 TEST(Binary, OpcodeReservedBitsTokensEnd) {

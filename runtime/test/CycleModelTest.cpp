@@ -2,7 +2,8 @@
 //
 // Hand-built streams on tinyTarget(): L = Q = 8, 8 DDR bytes per cycle,
 // DDR latency 10, 100 MHz. So (docs/cycle-model.md section 2):
-//   GEMM  = out_h*out_w*k_h*k_w*in_cb + 6 (3 + log2 8) [+ 2 with epilogue]
+//   GEMM  = out_h*out_w*k_h*k_w*in_cb + 7 (4 + log2 8) [+ 3 with the
+//           epilogue, + 3 more with its residual add]
 //   POOL  = cb*out_h*out_w*k_h*k_w + 3,  ADD = cb*n + 3
 //   LOAD / STORE = 10 + sum over bursts of ceil(burst bytes / 8)
 // An FBUF unit is 8 bytes, a pow2 weight row 8/2 + 1 = 5, an entry 64.
@@ -79,6 +80,12 @@ TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
   EXPECT_EQ(tl.totalCycles, 321u);
   EXPECT_EQ(tl.cost[0].macSlots, 288u * 64);
   EXPECT_EQ(tl.cost[1].macSlots, 16u * 64);
+  // With the residual add: the post-processing stages twice, 288 + 7 + 6.
+  Instr res = gemm(4, 3, 2, true);
+  ASSERT_TRUE(res.set(Field::Gemm_residual, 1));
+  Timeline rt = timed({res});
+  expectTimes(rt, {{0, 301}});
+  EXPECT_EQ(rt.cost[0].macSlots, 288u * 64);
 }
 
 TEST(CycleModel, DmaBurstsAndLatency) {

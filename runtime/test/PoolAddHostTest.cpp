@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <climits>
 #include <limits>
 #include <cmath>
@@ -194,6 +195,103 @@ void checkAdd(bool unary) {
 
 TEST(Add, Binary) { checkAdd(false); }
 TEST(Add, Unary) { checkAdd(true); }
+
+/// A GEMM with the residual flag (docs/isa.md 3.3): a 3x3 pad-1 int8 conv
+/// on a 4 x 5 map whose post-processed output (entry 20) is added to the
+/// tile after the output tile (entry 21), in place; the expected values
+/// from the formulas, and the same as the plain GEMM followed by an ADD.
+TEST(Add, ResidualGemm) {
+  const int H = 4, W = 5, M = H * W, K = 9 * 8;
+  for (bool viaAdd : {false, true}) {
+    Builder b;
+    b.p.dataBytes = 4096;
+    std::vector<uint8_t> data(b.p.dataBytes);
+    std::vector<int> in = fillInput(b, data, 2 * M, 11); // input, then residual
+    std::mt19937 rng(3);
+    auto uni = [&](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    std::vector<std::vector<int8_t>> w(K, std::vector<int8_t>(8));
+    for (auto &row : w)
+      for (int8_t &v : row)
+        v = int8_t(uni(-127, 127));
+    std::vector<int32_t> bias(8);
+    for (int32_t &v : bias)
+      v = uni(-3000, 3000);
+    std::vector<int8_t> sh0 = {6, 7, 8, 5, 9, 6, 7, 10};
+    std::vector<int8_t> lo0 = {-128, 0, -60, -128, -128, -128, -20, -128};
+    std::vector<int8_t> hi0 = {127, 127, 60, 127, 127, 127, 20, 127};
+    std::vector<int8_t> aux = {0, 1, -1, 3, -3, 22, -22, 2};
+    std::vector<int8_t> sh1 = {1, 0, 2, -1, 4, 23, 8, 3};
+    std::vector<int8_t> lo1 = {-128, 0, -10, -128, -128, -128, -50, 0};
+    std::vector<int8_t> hi1 = {127, 127, 10, 127, 127, 127, 50, 127};
+    uint64_t wo = b.int8Rows(w, std::vector<uint8_t>(K));
+    uint64_t pa = b.params(bias, sh0, lo0, hi0, std::vector<int8_t>(8));
+    b.params(std::vector<int32_t>(8), sh1, lo1, hi1, aux);
+    const int out = 100; // residual tile at out + M, loaded there
+    b.emit(load(Buf::FBuf, Region::Data, out + M, M * 8, M))
+        .emit(load(Buf::WBuf, Region::Const, 0, int64_t(wo), K, 1, 0, 1, 0, 1))
+        .emit(load(Buf::PBuf, Region::Const, 20, int64_t(pa), 2))
+        .emit(instr(Opcode::Sync, {}))
+        .emit(instr(Opcode::Gemm, {{"wfmt", 1},
+                                   {"epilogue", 1},
+                                   {"residual", !viaAdd},
+                                   {"in_addr", 0},
+                                   {"in_cstride", M},
+                                   {"in_h", H},
+                                   {"in_w", W},
+                                   {"in_cb", 1},
+                                   {"out_h", H},
+                                   {"out_w", W},
+                                   {"k_h", 3},
+                                   {"k_w", 3},
+                                   {"stride_h", 1},
+                                   {"stride_w", 1},
+                                   {"dil_h", 1},
+                                   {"dil_w", 1},
+                                   {"pad_t", 1},
+                                   {"pad_l", 1},
+                                   {"param_addr", 20},
+                                   {"out_addr", out}}));
+    if (viaAdd)
+      b.emit(instr(Opcode::Add, {{"a_addr", out},
+                                 {"b_addr", out + M},
+                                 {"out_addr", out},
+                                 {"n", M},
+                                 {"cb", 1},
+                                 {"a_cstride", M},
+                                 {"b_cstride", M},
+                                 {"out_cstride", M},
+                                 {"param_addr", 21}}));
+    b.emit(instr(Opcode::End, {}));
+    std::unique_ptr<Simulator> sim = runProgram(b.p, data);
+    ASSERT_TRUE(sim);
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x)
+        for (int q = 0; q < 8; ++q) {
+          int64_t acc = bias[q];
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              for (int l = 0; l < 8; ++l) {
+                int iy = y + ky - 1, ix = x + kx - 1;
+                if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                  acc += int64_t(in[(iy * W + ix) * 8 + l]) *
+                         w[(ky * 3 + kx) * 8 + l][q];
+              }
+          int64_t a = std::clamp<int64_t>(refRequant(acc, sh0[q]), lo0[q],
+                                          hi0[q]);
+          int64_t bb = in[(M + y * W + x) * 8 + q];
+          int d = aux[q];
+          int64_t t = d >= 0 ? a + bb * (int64_t(1) << d)
+                             : a * (int64_t(1) << -d) + bb;
+          int64_t r = std::clamp<int64_t>(refRequant(t, sh1[q]), lo1[q],
+                                          hi1[q]);
+          EXPECT_EQ(sim->state().fbuf[(out + y * W + x) * 8 + q], r)
+              << (viaAdd ? "GEMM + ADD " : "residual GEMM ") << y << "," << x
+              << "," << q;
+        }
+  }
+}
 
 TEST(HostOps, GroupedConvAndConcat) {
   const int C = 6, H = 4, W = 5, G = 3, O = 6, KH = 3, KW = 2;

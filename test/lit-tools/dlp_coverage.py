@@ -37,8 +37,9 @@ CONST, MEMORY, TENSORS, IO, HOST), then executes the instruction stream
     derived tag recording its window of input FBUF tags (in_h / in_w,
     padding, stride and dilation honoured: positions outside the input tile
     are not read) and the mode; every output lane of an ADD records its
-    (a, b) input tags (b absent with unary).  STORE carries lane tags, plain
-    or derived, to DDR.
+    (a, b) input tags (b absent with unary).  A GEMM with the residual flag
+    is that GEMM, then the ADD of (its output tile, the tile after it) into
+    its output tile.  STORE carries lane tags, plain or derived, to DDR.
 
 Then per GEMM layer (GEMM outputs grouped by the tensor their STOREs write)
 it checks the iteration space against the untiled layer taken from the qnn
@@ -229,7 +230,8 @@ def decode(ws):
                  s2=bits(w3, 24, 40))
     elif op in (3, 7):
         f.update(wfmt=bits(w0, 10, 2), accumulate=bits(w0, 12, 1),
-                 epilogue=bits(w0, 13, 1), in_addr=bits(w0, 14, 24),
+                 epilogue=bits(w0, 13, 1), residual=bits(w0, 62, 1),
+                 in_addr=bits(w0, 14, 24),
                  in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
                  in_w=bits(w1, 12, 12), in_cb=bits(w1, 24, 12),
                  out_h=bits(w1, 36, 12), out_w=bits(w1, 48, 12),
@@ -462,6 +464,13 @@ class Machine:
                 vid = len(self.produced)
                 self.produced.append((idx,) + st)
                 self.fbuf[f["out_addr"] + p] = GEMM_BASE + vid * L + np.arange(L)
+        if f["epilogue"] and f["residual"]:
+            # The residual add: the tile after the output is added to it,
+            # as an ADD of (output, that tile) into the output would.
+            n = oh * ow
+            self.add(idx, dict(n=n, cb=1, unary=0, a_addr=f["out_addr"], a_cstride=n,
+                               b_addr=f["out_addr"] + n, b_cstride=n,
+                               out_addr=f["out_addr"], out_cstride=n), "GEMM residual")
 
     def derive(self, rec, n):
         """Register a derived record of n lanes; its tags."""
@@ -505,7 +514,7 @@ class Machine:
             o = f["out_addr"] + b * f["out_cstride"]
             self.fbuf[o:o + oh * ow] = tags[b * n:(b + 1) * n].reshape(oh * ow, L)
 
-    def add(self, idx, f):
+    def add(self, idx, f, what="ADD"):
         L, n, cb = self.L, f["n"], f["cb"]
         av, bv = [], []
         for b in range(cb):   # read every block before writing any
@@ -516,7 +525,7 @@ class Machine:
             else:
                 b0 = f["b_addr"] + b * f["b_cstride"]
                 bv.append(self.fbuf[b0:b0 + n].ravel())
-        tags = self.derive(dict(kind="add", instr=idx, unary=f["unary"],
+        tags = self.derive(dict(kind="add", instr=idx, what=what, unary=f["unary"],
                                 a=np.concatenate(av), b=np.concatenate(bv)), cb * n * L)
         for b in range(cb):
             o = f["out_addr"] + b * f["out_cstride"]
@@ -874,8 +883,9 @@ def add_map(mach, tadd, tother, O, OH, OW):
                 recs, off, where = stored_derived(mach, tadd, "add", ob, y, x)
                 ta = np.array([rc["a"][o] for rc, o in zip(recs, off)])
                 tb = np.array([rc["b"][o] for rc, o in zip(recs, off)])
-                where += " (ADD instr %s)" % ", ".join(
-                    str(i) for i in sorted(set(rc["instr"] for rc in recs)))
+                where += " (%s)" % ", ".join(
+                    "%s instr %d" % (w, i)
+                    for i, w in sorted(set((rc["instr"], rc["what"]) for rc in recs)))
                 if any(rc["unary"] for rc in recs):
                     raise Violation("%s: unary ADD (no second operand)" % where)
                 # (g, other): a GEMM epilogue tile and the other operand,

@@ -41,6 +41,11 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "band makes it, so that the GEMM layer lowered next reads it "
            "there instead of loading it (and waiting at a SYNC for its "
            "store)">,
+    Option<"residualGemm", "residual-gemm", "bool", "true",
+           "Run a residual add fused after a conv in the GEMM's epilogue "
+           "(the GEMM residual flag) instead of an ADD instruction after "
+           "it, unless its other operand is read where the previous layer "
+           "left it on chip">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "

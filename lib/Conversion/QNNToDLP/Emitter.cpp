@@ -122,22 +122,37 @@ Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
   // instruction that popped it precedes this one in its queue, so that
   // push and everything before it in the other queue are ordered).
   int latest[3] = {-1, -1, -1};
-  bool sync = false;
   for (int other = 0; other < 3; ++other) {
-    if (other == int(q))
+    int ch = other == int(q) ? -1 : channel(risa::Queue(other), q);
+    if (ch < 0)
       continue;
-    int ch = channel(risa::Queue(other), q);
-    if (ch < 0) {
-      // A load-store conflict has no token channel: a barrier orders it.
-      sync |= touches(risa::Queue(other), accesses);
-      continue;
-    }
     const std::vector<int> &idx = byQueue[other];
     for (auto it = idx.rbegin(); it != idx.rend() && *it > lastPush[ch]; ++it)
       if (conflicts(recent[*it].accesses, accesses)) {
         latest[other] = *it;
         break;
       }
+  }
+  // A load-store conflict has no token channel: a barrier orders it, unless
+  // tokens already do. A load (store) waits for the compute instructions up
+  // to the latest one whose push it or an earlier one of its queue pops,
+  // and those waited for the stores (loads) up to their storesDone
+  // (loadsDone): a conflict with one of those is ordered.
+  bool sync = false;
+  if (q != risa::Queue::Compute && q != risa::Queue::Barrier) {
+    risa::Queue other =
+        q == risa::Queue::Load ? risa::Queue::Store : risa::Queue::Load;
+    if (touches(other, accesses)) {
+      int c = std::max(lastPush[channel(risa::Queue::Compute, q)],
+                       latest[int(risa::Queue::Compute)]);
+      int done = c < 0 ? -1
+                 : q == risa::Queue::Load ? recent[c].storesDone
+                                          : recent[c].loadsDone;
+      const std::vector<int> &idx = byQueue[int(other)];
+      for (auto it = idx.rbegin(); it != idx.rend() && *it > done && !sync;
+           ++it)
+        sync = conflicts(recent[*it].accesses, accesses);
+    }
   }
   if (sync) {
     barrier(risa::Opcode::Sync, loc);
@@ -171,6 +186,10 @@ Operation *Emitter::emit(risa::Opcode opc, Location loc, const Fields &fields,
     touched[int(q)][int(x.space)][x.write].add(x.begin, x.end);
   byQueue[int(q)].push_back(int(recent.size()));
   recent.push_back({op, q, std::move(accesses)});
+  if (q == risa::Queue::Compute) {
+    recent.back().loadsDone = lastPush[channel(risa::Queue::Load, q)];
+    recent.back().storesDone = lastPush[channel(risa::Queue::Store, q)];
+  }
   ++count;
   return op;
 }

@@ -61,6 +61,10 @@ private:
     mlir::Operation *op;
     dlprt::isa::Queue queue;
     std::vector<Access> accesses;
+    /// A compute instruction: the latest load and store (indices in
+    /// `recent`, -1 none) that tokens order before it, with every earlier
+    /// one of their queues.
+    int loadsDone = -1, storesDone = -1;
   };
   const dlprt::TargetConfig &t;
   mlir::OpBuilder &b;
@@ -75,7 +79,8 @@ private:
   };
   /// Per queue, space and (read, write): what its instructions since the
   /// last barrier touched (for loads against stores, which share no token
-  /// channel: any conflict is a SYNC).
+  /// channel: a conflict with one that tokens do not order yet is a
+  /// SYNC).
   Ranges touched[3][5][2];
   /// Whether `accesses` conflict with anything queue q touched.
   bool touches(dlprt::isa::Queue q, const std::vector<Access> &accesses) const;

@@ -244,6 +244,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t inSlot = bands.inVecs(tl, R), outSlot = R * g.outW,
           epiSlot = epi.vecs(R, g.outW);
   int64_t accSlots = 2 * R * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
+  // The fused add runs in the GEMM's epilogue (docs/isa.md 3.3, residual):
+  // its other operand is loaded right after the sum's place (the second
+  // half of the epilogue slot), unless a layer before left it on chip.
+  bool residualApplies = epi.add && !tl.onChipOther && lw.residualGemm;
+  bool residual = residualApplies && choice.residual;
   TensorRec in = lw.tensors[g.inT];
   TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
   // FBUF from tl.lo: the input (slots of band / chunk inputs, or the whole
@@ -258,14 +263,16 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // One band makes the whole output (the epilogue's result when fused):
   // keep it on chip for the next layer when every block fits after the
   // slots (in place of the output slots when nothing is fused), block b at
-  // fwdBase + b * blockVecs (Lowering::OnChip).
+  // fwdBase + b * blockVecs (Lowering::OnChip). A residual GEMM's other
+  // operand follows its sum's place, so block b's is loaded where block
+  // b + 1's sum goes later: one block more.
   int64_t resH = epi.pooled() ? epi.h : g.outH,
           resW = epi.pooled() ? epi.w : g.outW;
   int64_t blockVecs = resH * resW, fwdBase = -1;
   if (lw.keepOnChip && nBands == 1 && g.outH / epi.s == resH &&
       out.H == resH && out.W == resW && out.cb(L) == nQb && !out.isFloat) {
     int64_t base = g.epi ? epiBase + slots * epiSlot : outBase;
-    if (base + nQb * blockVecs <= tl.hi)
+    if (base + (nQb + residual) * blockVecs <= tl.hi)
       fwdBase = base;
   }
 
@@ -275,12 +282,53 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     if (p.shift < -32 || p.shift > 63)
       return lw.error(g.op, "requantization shift ")
              << p.shift << " outside the ISA's [-32, 63]";
-  uint64_t pOff = lw.packParams(g.params);
-  if (nQb > int64_t(t.paramEntries))
-    return lw.error(g.op, "") << nQb << " output blocks exceed the "
-                              << t.paramEntries << " parameter entries";
-  int64_t pBase = lw.paramBase(nQb);
-  lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, pOff, nQb);
+  // The fused add's other operand and its parameters.
+  TensorRec other;
+  std::vector<Lowering::ChannelParams> ap;
+  if (epi.add) {
+    Value conv = g.op->getResult(0);
+    other = lw.rec(otherV);
+    auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
+    ap.resize(g.O);
+    for (int64_t c = 0; c < g.O; ++c) {
+      int32_t fa = fc.at(c), fb = other.fracAt(c), fo = out.fracAt(c);
+      ap[c].aux = fa - fb;
+      ap[c].shift = std::max(fa, fb) - fo;
+      ap[c].actMin = std::clamp(epi.add.actMin(c), -128, 127);
+      ap[c].actMax = std::clamp(epi.add.actMax(c), -128, 127);
+      if (ap[c].shift < -32 || ap[c].shift > 63 || ap[c].aux < -22 ||
+          ap[c].aux > 22)
+        return lw.error(epi.add, "scale difference outside the ADD "
+                                 "instruction's range");
+    }
+  }
+  // Parameter entries: one per block, and one per block for the add; a
+  // residual GEMM reads its add's entry right after its own.
+  int64_t entries = epi.add ? 2 * nQb : nQb;
+  if (entries > int64_t(t.paramEntries))
+    return lw.error(g.op, "") << entries << " parameter entries ("
+                              << nQb << " output blocks) exceed the "
+                              << t.paramEntries << " of the target";
+  int64_t pBase = lw.paramBase(entries);
+  auto convEntry = [&](int64_t qb) {
+    return residual ? pBase + 2 * qb : pBase + qb;
+  };
+  auto addEntry = [&](int64_t qb) { return pBase + nQb + qb; };
+  if (residual) {
+    std::vector<Lowering::ChannelParams> both(2 * nQb * Q);
+    for (int64_t c = 0; c < g.O; ++c) {
+      both[(2 * (c / Q)) * Q + c % Q] = g.params[c];
+      both[(2 * (c / Q) + 1) * Q + c % Q] = ap[c];
+    }
+    lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase,
+                 lw.packParams(both), entries);
+  } else {
+    lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase,
+                 lw.packParams(g.params), nQb);
+    if (epi.add)
+      lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, addEntry(0),
+                   lw.packParams(ap), nQb);
+  }
 
   bool ws = tl.order == LoopOrder::WeightStationary;
   int64_t wBase = 0;
@@ -305,32 +353,6 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   auto blockBase = [&](int64_t qb) {
     return blockBanks ? ((firstBank + qb) % 2) * bankRows : 0;
   };
-
-  // The fused add's other operand and parameter entries (one per block).
-  TensorRec other;
-  int64_t addBase = 0;
-  if (epi.add) {
-    Value conv = g.op->getResult(0);
-    other = lw.rec(otherV);
-    auto fc = qnn::encodingOf<qnn::FmapAttr>(conv.getType());
-    std::vector<Lowering::ChannelParams> ap(g.O);
-    for (int64_t c = 0; c < g.O; ++c) {
-      int32_t fa = fc.at(c), fb = other.fracAt(c), fo = out.fracAt(c);
-      ap[c].aux = fa - fb;
-      ap[c].shift = std::max(fa, fb) - fo;
-      ap[c].actMin = std::clamp(epi.add.actMin(c), -128, 127);
-      ap[c].actMax = std::clamp(epi.add.actMax(c), -128, 127);
-      if (ap[c].shift < -32 || ap[c].shift > 63 || ap[c].aux < -22 ||
-          ap[c].aux > 22)
-        return lw.error(epi.add, "scale difference outside the ADD "
-                                 "instruction's range");
-    }
-    addBase = pBase + nQb;
-    if (addBase + nQb > int64_t(t.paramEntries))
-      return lw.error(g.op, "parameter entries exhausted");
-    lw.loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, addBase,
-                 lw.packParams(ap), nQb);
-  }
 
   // The band of output rows from oy0 and the input rows it reads.
   auto bandAt = [&](int64_t oy0) -> FailureOr<Band> {
@@ -393,11 +415,16 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
     // Block qb's place in the output kept on chip, if it is.
     int64_t fwdAddr = fwdBase >= 0 ? fwdBase + qb * blockVecs : -1;
-    int64_t outAddr = fwdAddr >= 0 && !g.epi
-                          ? fwdAddr
-                          : outBase + (outIdx % slots) * outSlot;
-    int64_t epiAddr = epiBase + (outIdx++ % slots) * epiSlot;
+    int64_t epiAddr = epiBase + (outIdx % slots) * epiSlot;
+    // A residual GEMM writes the sums (where the output stays on chip, or
+    // the epilogue slot's first half), the other operand after them.
+    int64_t outAddr = fwdAddr >= 0 && (!g.epi || residual) ? fwdAddr
+                      : residual                           ? epiAddr
+                                 : outBase + (outIdx % slots) * outSlot;
+    ++outIdx;
     int64_t accAddr = (accIdx++ % accSlots) * outSlot;
+    int64_t n = rb * g.outW;
+    uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
     for (int64_t c = 0; c < nChunks; ++c) {
       int64_t u0 = c * tl.perChunk, u1 = std::min(g.units, u0 + tl.perChunk);
       int64_t nRows = W.rows(qb, c);
@@ -436,6 +463,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       // The input rows it reads: one range when the units' rows are
       // adjacent, else one per unit (the whole input on chip: loads of
       // later bands' rows in between need not wait for this GEMM).
+      bool res = residual && last;
+      if (res)
+        lw.loadFmap(epi.add.getLoc(), outAddr + n, other.offset + tileOff, n,
+                    1, 0, other);
       std::vector<Access> acc;
       int64_t unitVecs = bd.rowsIn * g.inW;
       if (cstride == unitVecs || g.fc)
@@ -445,14 +476,18 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
           acc.push_back({Space::FBuf, a0 + (u - u0) * cstride,
                          a0 + (u - u0) * cstride + unitVecs, false});
       acc.push_back({Space::WBuf, wAddr, wAddr + nRows, false});
-      acc.push_back({Space::PBuf, pBase + qb, pBase + qb + 1, false});
-      acc.push_back({Space::ABuf, accAddr, accAddr + rb * g.outW, true});
+      acc.push_back({Space::PBuf, convEntry(qb), convEntry(qb) + 1 + res,
+                     false});
+      acc.push_back({Space::ABuf, accAddr, accAddr + n, true});
+      if (res)
+        acc.push_back({Space::FBuf, outAddr + n, outAddr + 2 * n, false});
       if (last)
-        acc.push_back({Space::FBuf, outAddr, outAddr + rb * g.outW, true});
+        acc.push_back({Space::FBuf, outAddr, outAddr + n, true});
       lw.em.emit(W.csr ? risa::Opcode::GemmCsr : risa::Opcode::Gemm, loc,
                  {{"wfmt", int64_t(g.fmt)},
                   {"accumulate", c > 0},
                   {"epilogue", last},
+                  {"residual", res},
                   {"in_addr", a0},
                   {"in_cstride", cstride},
                   {"in_h", bd.rowsIn},
@@ -470,7 +505,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {"pad_l", g.pl},
                   {"w_addr", wAddr},
                   {"acc_addr", accAddr},
-                  {"param_addr", pBase + qb},
+                  {"param_addr", convEntry(qb)},
                   {"out_addr", outAddr}},
                  std::move(acc));
       ++lw.numGemms;
@@ -516,11 +551,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                    prb * epi.w, 1, 0, out);
       return;
     }
-    uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
+    if (residual) {
+      lw.storeFmap(epi.add.getLoc(), outAddr, out.offset + tileOff, n, 1, 0,
+                   out);
+      return;
+    }
     if (epi.add) {
-      // Residual add on chip: load the other operand's tile (unless the
-      // layer before left it on chip), add, store.
-      int64_t n = rb * g.outW, bAddr = epiAddr,
+      // Residual add by an ADD after the GEMMs: load the other operand's
+      // tile (unless the layer before left it on chip), add, store.
+      int64_t bAddr = epiAddr,
               sumAddr = fwdAddr >= 0 ? fwdAddr : epiAddr + n;
       Location al = epi.add.getLoc();
       if (tl.onChipOther)
@@ -537,15 +576,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {"a_cstride", n},
                   {"b_cstride", n},
                   {"out_cstride", n},
-                  {"param_addr", addBase + qb}},
+                  {"param_addr", addEntry(qb)}},
                  {{Space::FBuf, outAddr, outAddr + n, false},
                   {Space::FBuf, bAddr, bAddr + n, false},
-                  {Space::PBuf, addBase + qb, addBase + qb + 1, false},
+                  {Space::PBuf, addEntry(qb), addEntry(qb) + 1, false},
                   {Space::FBuf, sumAddr, sumAddr + n, true}});
       lw.storeFmap(al, sumAddr, out.offset + tileOff, n, 1, 0, out);
       return;
     }
-    lw.storeFmap(loc, outAddr, out.offset + tileOff, rb * g.outW, 1, 0, out);
+    lw.storeFmap(loc, outAddr, out.offset + tileOff, n, 1, 0, out);
   };
 
   // A tile of band b reading the whole input where it sits on chip (the
@@ -594,6 +633,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   info.used = choice;
   info.used.order = tl.order;
   info.wsApplies = wsApplies && !lw.orderForced(g.index);
+  info.residualApplies = residualApplies;
+  info.used.residual = residual;
   std::string &s = info.summary;
   llvm::raw_string_ostream os(s);
   os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands
@@ -613,6 +654,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   : "per band")
      << "; FBUF tiles x" << slots
      << (tl.onChipOther ? "; add operand on chip" : "")
+     << (residual ? "; add in the GEMM epilogue" : "")
      << (fwdBase >= 0 ? "; output kept on chip" : "");
   return success();
 }

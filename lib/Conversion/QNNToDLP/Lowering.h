@@ -62,8 +62,12 @@ struct TileChoice {
   /// Row bands at most 1/bandDivisor of the largest that fits.
   int64_t bandDivisor = 1;
   LoopOrder order = LoopOrder::OutputStationary;
+  /// A fused residual add runs in the GEMM epilogue (where it can; pass
+  /// option residual-gemm), else as ADDs after the GEMMs.
+  bool residual = true;
   bool operator==(const TileChoice &o) const {
-    return bandDivisor == o.bandDivisor && order == o.order;
+    return bandDivisor == o.bandDivisor && order == o.order &&
+           residual == o.residual;
   }
 };
 
@@ -79,6 +83,9 @@ struct GemmLayerInfo {
   /// forced either way): whether the tile search's trials of it can change
   /// anything.
   bool wsApplies = false;
+  /// Whether its fused add could run in the GEMM epilogue: whether
+  /// TileChoice::residual changes anything.
+  bool residualApplies = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;
 };
@@ -239,6 +246,8 @@ public:
   }
   /// Keep feature maps on chip between layers (pass option; on by default).
   bool keepOnChip = true;
+  /// Fused residual adds in the GEMM epilogue (pass option; on by default).
+  bool residualGemm = true;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// Whether batchError was reported (an op mixing the batch).

@@ -627,6 +627,7 @@ struct ConvertQNNToDLPPass
       low->csrDensity = csrDensity;
       low->packTaps = packTaps;
       low->keepOnChip = keepOnChip;
+      low->residualGemm = residualGemm;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;

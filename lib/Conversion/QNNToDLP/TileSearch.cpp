@@ -2,7 +2,9 @@
 //
 // --tile-search: trial lowerings, each with every GEMM layer tiled alike,
 // timed by the cycle model; per layer the trial tiling under which it
-// spent the fewest cycles; the combined program kept when the whole is
+// spent the fewest cycles; then, with those tilings, per layer whose fused
+// add can run in the GEMM epilogue, whichever of that and ADDs after the
+// GEMMs spent fewer cycles; the combined program kept when the whole is
 // faster than the plain lowering.
 //
 //===----------------------------------------------------------------------===//
@@ -75,6 +77,15 @@ struct Trial {
   device::ProgramOp prog;
   Trial() = default;
   Trial(Trial &&o) : low(std::move(o.low)), prog(o.prog) { o.prog = nullptr; }
+  Trial &operator=(Trial &&o) {
+    if (this != &o) {
+      if (prog)
+        prog.erase();
+      low = std::move(o.low);
+      prog = std::exchange(o.prog, nullptr);
+    }
+    return *this;
+  }
   ~Trial() {
     if (prog)
       prog.erase();
@@ -101,7 +112,8 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   std::optional<uint64_t> plainTotal =
       timeProgram(plain.prog, *plain.low, &plainCycles);
   kept = plainTotal;
-  const std::vector<GemmLayerInfo> &layers = plain.low->gemmLayers;
+  // A copy: the plain lowering may be dropped for a better program.
+  const std::vector<GemmLayerInfo> layers = plain.low->gemmLayers;
   if (!plainTotal || layers.empty())
     return plain.release(low);
   // Weight-stationary trials when some layer can take the order.
@@ -148,26 +160,73 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
     }
     asPlain &= choice[i] == used[0][i];
   }
-  if (asPlain)
-    return plain.release(low);
-  Trial combined;
-  {
-    ScopedDiagnosticHandler silence(ctx,
-                                    [](Diagnostic &) { return success(); });
-    combined.prog = lowerOnce(
-        [choice](unsigned i) {
-          return i < choice.size() ? choice[i] : TileChoice();
-        },
-        combined.low);
-  }
-  if (combined.prog) {
-    std::optional<uint64_t> total =
-        timeProgram(combined.prog, *combined.low, nullptr);
-    if (total && *total < *plainTotal) {
-      gain = *plainTotal - *total;
-      kept = total;
-      return combined.release(low);
+  ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
+  auto lowerWith = [&](const std::vector<TileChoice> &c, Trial &trial) {
+    trial.prog = lowerOnce(
+        [c](unsigned i) { return i < c.size() ? c[i] : TileChoice(); },
+        trial.low);
+    return trial.prog && trial.low->gemmLayers.size() == layers.size();
+  };
+  // The best program so far: the plain one, or the combined tilings.
+  Trial best = std::move(plain);
+  uint64_t bestTotal = *plainTotal;
+  std::map<std::string, uint64_t> bestCycles = std::move(plainCycles);
+  if (!asPlain) {
+    Trial combined;
+    std::map<std::string, uint64_t> perName;
+    std::optional<uint64_t> total;
+    if (lowerWith(choice, combined))
+      total = timeProgram(combined.prog, *combined.low, &perName);
+    if (total && *total < bestTotal) {
+      best = std::move(combined);
+      bestTotal = *total;
+      bestCycles = std::move(perName);
+    } else {
+      choice = used[0];
     }
   }
-  return plain.release(low);
+  // The fused adds: per layer, in the GEMM epilogue or by ADDs, with the
+  // chosen tilings. The ADD's other-operand load runs under the GEMMs; the
+  // epilogue's must arrive before the tile's last GEMM, which a layer short
+  // of compute can feel (MobileNet-V2's).
+  std::vector<TileChoice> noRes = choice;
+  bool anyRes = false;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (best.low->gemmLayers[i].residualApplies && choice[i].residual)
+      noRes[i].residual = false, anyRes = true;
+  Trial adds;
+  std::map<std::string, uint64_t> addCycles;
+  std::optional<uint64_t> addTotal;
+  if (anyRes && lowerWith(noRes, adds))
+    addTotal = timeProgram(adds.prog, *adds.low, &addCycles);
+  if (addTotal) {
+    auto layerCycles = [&](const std::map<std::string, uint64_t> &m,
+                           size_t i) {
+      uint64_t c = 0;
+      for (const std::string &n : layers[i].names)
+        c += m.count(n) ? m.at(n) : 0;
+      return c;
+    };
+    std::vector<TileChoice> mixed = choice;
+    bool changed = false;
+    for (size_t i = 0; i < layers.size(); ++i)
+      if (noRes[i].residual != choice[i].residual &&
+          layerCycles(addCycles, i) < layerCycles(bestCycles, i))
+        mixed[i].residual = false, changed = true;
+    Trial trial;
+    std::optional<uint64_t> total;
+    if (mixed == noRes)
+      trial = std::move(adds), total = addTotal;
+    else if (changed && lowerWith(mixed, trial))
+      total = timeProgram(trial.prog, *trial.low, nullptr);
+    if (total && *total < bestTotal) {
+      best = std::move(trial);
+      bestTotal = *total;
+    }
+  }
+  if (bestTotal < *plainTotal) {
+    gain = *plainTotal - bestTotal;
+    kept = bestTotal;
+  }
+  return best.release(low);
 }

@@ -15,7 +15,11 @@
 
 namespace dlprt::isa {
 
-constexpr uint16_t kIsaVersion = 2;
+/// The ISA version programs are written with, and the oldest the loader
+/// runs: version 3 added GEMM's `residual` flag, so a version 2 program is
+/// a version 3 program that does not set it.
+constexpr uint16_t kIsaVersion = 3;
+constexpr uint16_t kMinIsaVersion = 2;
 constexpr unsigned kInstrWords = 4;
 constexpr unsigned kInstrBytes = kInstrWords * 8;
 

@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace dlprt {
@@ -206,6 +207,14 @@ std::vector<int64_t> packedInputs(const Program &p,
 /// was made from.
 void executeGemm(const Program &p, const isa::Instr &in, MachineState &s,
                  const GemmPlan *plan = nullptr, unsigned threads = 1);
+
+/// The element-wise add of docs/isa.md 3.5 on one channel block of `s`:
+/// FBUF vectors [out, out + n) from [a, a + n) and [b, b + n) (no b: the
+/// unary requantize / clamp) under PBUF entry `entry`. In place (out = a
+/// or out = b) is allowed.
+void addBlock(const TargetConfig &t, MachineState &s, uint64_t a,
+              std::optional<uint64_t> b, uint64_t out, uint64_t n,
+              uint64_t entry);
 
 } // namespace dlprt
 

@@ -28,7 +28,7 @@ func.func @main(%x: tensor<1x3x5x5xf32> {onnx.name = "x"}) -> tensor<1x4x3x3xf32
 // CHECK: dlp.load {buf = 2 : i64, ddr_addr = 360 : i64, n0 = 1 : i64, {{.*}}region = 0 : i64, {{.*}}sram_addr = 512 : i64
 // CHECK: dlp.load {buf = 0 : i64, ddr_addr = 0 : i64, n0 = 25 : i64, n1 = 1 : i64, n2 = 1 : i64, region = 1 : i64, s1 = 0 : i64, s2 = 200 : i64, sram_addr = 0 : i64, wfmt = 0 : i64}
 // CHECK: dlp.load {buf = 1 : i64, ddr_addr = 0 : i64, n0 = 72 : i64, {{.*}}push_next, region = 0 : i64, {{.*}}sram_addr = 0 : i64, wfmt = 0 : i64}
-// CHECK: dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64} loc([[CONV:#loc[0-9]*]])
+// CHECK: dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64} loc([[CONV:#loc[0-9]*]])
 // CHECK: dlp.store {buf = 0 : i64, ddr_addr = 256 : i64, n0 = 9 : i64, n1 = 1 : i64, n2 = 1 : i64, pop_prev, region = 1 : i64, s1 = 0 : i64, s2 = 0 : i64, sram_addr = 50 : i64, wfmt = 0 : i64} loc([[CONV]])
 // CHECK: dlp.end
 // CHECK: [[CONV]] = loc("conv")
