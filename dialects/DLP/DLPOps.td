@@ -244,7 +244,7 @@ def DLP_PoolOp : DLP_InstrOp<"pool", "max / average pooling FBUF to FBUF"> {
     block):
 
     ```mlir
-    dlp.pool {cb = 1 : i64, dil_h = 1 : i64, dil_w = 1 : i64, in_addr = 0 : i64, in_cstride = 16 : i64, in_h = 4 : i64, in_w = 4 : i64, k_h = 2 : i64, k_w = 2 : i64, mode = 2 : i64, out_addr = 32 : i64, out_cstride = 4 : i64, out_h = 2 : i64, out_w = 2 : i64, pad_b = 0 : i64, pad_l = 0 : i64, pad_r = 0 : i64, pad_t = 0 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64}
+    dlp.pool {cb = 1 : i64, dil_h = 1 : i64, dil_w = 1 : i64, in_addr = 0 : i64, in_cstride = 16 : i64, in_h = 4 : i64, in_w = 4 : i64, k_h = 2 : i64, k_w = 2 : i64, mode = 2 : i64, out_addr = 32 : i64, out_cstride = 4 : i64, out_h = 2 : i64, out_w = 2 : i64, pad_b = 0 : i64, pad_l = 0 : i64, pad_r = 0 : i64, pad_t = 0 : i64, pop_prev, push_next, stride_h = 2 : i64, stride_w = 2 : i64}
     ```
   }];
 }

@@ -55,25 +55,28 @@ namespace {
 
 
 /// Random addresses for a geometry (inside the buffers; the epilogue's
-/// output, and the residual tile after it, disjoint from the input
-/// rectangle, else no residual, else no epilogue).
+/// output disjoint from the input rectangle, and with the residual add the
+/// tile after it too, or now and then reading the input's first vectors;
+/// else no residual, else no epilogue).
 void place(Gemm &g, const Machine &m, tb::Rng &r) {
   int64_t F = int64_t(m.fbufN), W = int64_t(m.wbufN), A = int64_t(m.abufN);
   int64_t tile = g.tile(), K = g.rows(int64_t(m.L));
   g.res = g.res && g.epi && m.pbufN >= 2;
-  int64_t out = g.outH * g.outW * (g.res ? 2 : 1);
+  int64_t M = g.outH * g.outW, out = M * (g.res ? 2 : 1);
   auto at = [&](int64_t lo, int64_t hi) { // edges now and then
     return r.chance(15) ? r.pick<int64_t>({lo, hi}) : r.range(lo, hi);
   };
   g.inAddr = at(0, F - tile);
   g.wAddr = at(0, W - K);
-  g.accAddr = at(0, A - out);
+  g.accAddr = at(0, A - M);
   g.param = at(0, int64_t(m.pbufN) - 1 - g.res);
   g.outAddr = 0;
   if (g.epi) {
     int64_t inLo = g.inAddr, inHi = g.inAddr + tile;
     bool below = inLo >= out, above = F - inHi >= out;
-    if (below && (!above || r.chance(50)))
+    if (g.res && inLo >= M && inLo + M <= F && r.chance(25))
+      g.outAddr = inLo - M; // the residual tile overlaps the input (read)
+    else if (below && (!above || r.chance(50)))
       g.outAddr = at(0, inLo - out);
     else if (above)
       g.outAddr = at(inHi, F - out);

@@ -340,11 +340,11 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   if (uint64_t v = le(b, 4, 2); v != kFormatVersion)
     return headerError("format version " + Twine(v) + " (this runtime reads " +
                        Twine(kFormatVersion) + ")");
-  if (uint64_t v = le(b, 6, 2);
-      v < isa::kMinIsaVersion || v > isa::kIsaVersion)
-    return headerError("ISA version " + Twine(v) + " (this runtime runs " +
-                       Twine(isa::kMinIsaVersion) + " to " +
-                       Twine(isa::kIsaVersion) + ")");
+  uint64_t isaVersion = le(b, 6, 2);
+  if (isaVersion < isa::kMinIsaVersion || isaVersion > isa::kIsaVersion)
+    return headerError("ISA version " + Twine(isaVersion) +
+                       " (this runtime runs " + Twine(isa::kMinIsaVersion) +
+                       " to " + Twine(isa::kIsaVersion) + ")");
   uint64_t fingerprint = le(b, 8, 8);
   uint64_t count = le(b, 16, 4);
   if (le(b, 20, 4) != 0)
@@ -455,6 +455,17 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   }
   if (Error e = validateProgram(p))
     return std::move(e);
+  // Version 2 reserved the bit version 3 made GEMM's residual flag.
+  if (isaVersion < 3)
+    for (size_t i = 0; i < p.code.size(); ++i)
+      if ((p.code[i].opcode() == isa::Opcode::Gemm ||
+           p.code[i].opcode() == isa::Opcode::GemmCsr) &&
+          p.code[i].get(isa::Field::Gemm_residual))
+        return createStringError(
+            inconvertibleErrorCode(),
+            "instruction #%zu: field 'residual' is ISA version 3 (the "
+            "header says %u): reserved bits set in w0",
+            i, unsigned(isaVersion));
   return p;
 }
 } // namespace

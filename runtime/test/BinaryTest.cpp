@@ -309,6 +309,18 @@ TEST(Binary, InstructionErrorsNameIndexAndField) {
                                "a residual GEMM's output overlaps its input");
   EXPECT_ERROR(residual(32, 63), "instruction #5 (gemm): field 'param_addr' "
                                  "= 63: touches PBUF units [63, 65)");
+  // Version 2 reserved the bit: a v2 header with it set is refused, and a
+  // v2 header without it still loads.
+  Program res = everyOpcodeProgram();
+  res.code[5].set(Field::Gemm_residual, 1);
+  res.code[5].set(Field::Gemm_out_addr, 32);
+  std::vector<uint8_t> v2 = writeBinary(res);
+  v2[6] = 2;
+  EXPECT_ERROR(loadError(v2), "instruction #5: field 'residual' is ISA "
+                              "version 3 (the header says 2)");
+  std::vector<uint8_t> plain = writeBinary(everyOpcodeProgram());
+  plain[6] = 2;
+  EXPECT_EQ(loadError(plain), "");
 }
 
 TEST(Binary, OpcodeReservedBitsTokensEnd) {

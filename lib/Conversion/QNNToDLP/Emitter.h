@@ -7,7 +7,9 @@
 // queue pushes a token the new one pops — unless an earlier token on that
 // channel already orders them (the instruction that popped it precedes the
 // new one in its queue). Loads and stores share no token channel: a
-// conflict between them becomes a SYNC barrier. Every push is popped by the
+// conflict between them becomes a SYNC barrier unless tokens already order
+// them through the compute queue (the compute instruction the new one
+// waits for had itself waited for the conflicting one). Every push is popped by the
 // instruction that needed it, so the semaphores are balanced at every
 // barrier and at END.
 //

@@ -207,18 +207,21 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         c += m.count(n) ? m.at(n) : 0;
       return c;
     };
+    // Per layer whichever spent fewer cycles; kept with the all-ADDs
+    // program when faster than the best so far.
     std::vector<TileChoice> mixed = choice;
-    bool changed = false;
     for (size_t i = 0; i < layers.size(); ++i)
       if (noRes[i].residual != choice[i].residual &&
           layerCycles(addCycles, i) < layerCycles(bestCycles, i))
-        mixed[i].residual = false, changed = true;
+        mixed[i].residual = false;
     Trial trial;
     std::optional<uint64_t> total;
-    if (mixed == noRes)
-      trial = std::move(adds), total = addTotal;
-    else if (changed && lowerWith(mixed, trial))
+    if (mixed != choice && mixed != noRes && lowerWith(mixed, trial))
       total = timeProgram(trial.prog, *trial.low, nullptr);
+    if (*addTotal < bestTotal) {
+      best = std::move(adds);
+      bestTotal = *addTotal;
+    }
     if (total && *total < bestTotal) {
       best = std::move(trial);
       bestTotal = *total;
