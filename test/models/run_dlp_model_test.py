@@ -40,6 +40,7 @@ sys.path.insert(0, HERE)
 from run_model_test import export_model  # noqa: E402
 
 DLP_CHECK = os.path.join(os.path.dirname(HERE), "lit-tools", "dlp_check.py")
+DLP_RACES = os.path.join(os.path.dirname(HERE), "lit-tools", "dlp_races.py")
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CALIB_SEED, IMAGE_SEED = 10, 11
 
@@ -195,6 +196,9 @@ def main(argv=None):
                         raise StepError("no dlp.gemm_csr in the CSR compile")
                     tag += " csr (%d GEMM_CSR, binary %.0f%% of dense)" % (
                         n_csr, 100.0 * os.path.getsize(dlpb) / os.path.getsize(dense))
+                # Every cross-queue conflict ordered by tokens or barriers
+                # (independent of the simulator's replay order).
+                run([sys.executable, DLP_RACES, dlpb], args.timeout)
                 # The whole batch: outputs of every image, dump of the last;
                 # run twice in the process (--repeat 2), so the second run
                 # finds regions an earlier image used (re-zeroed only where
@@ -213,7 +217,7 @@ def main(argv=None):
                          "--dump-dir", d] + threads, args.timeout)
                     check("same", o, evals[i][0])
                     check_layers(d, evals[i][1])
-                print("%s: %d images, outputs and %d layers bit-exact, dlpc %.2fs, "
+                print("%s: no races; %d images, outputs and %d layers bit-exact, dlpc %.2fs, "
                       "dlp-run batch %d %.2fs PASS"
                       % (tag, args.images, layers, compile_s, args.images, sim_s), flush=True)
             except StepError as e:

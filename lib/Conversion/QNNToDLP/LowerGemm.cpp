@@ -244,10 +244,17 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t inSlot = bands.inVecs(tl, R), outSlot = R * g.outW,
           epiSlot = epi.vecs(R, g.outW);
   int64_t accSlots = 2 * R * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
+  int64_t nBands = (g.outH + R - 1) / R;
   // The fused add runs in the GEMM's epilogue (docs/isa.md 3.3, residual):
   // its other operand is loaded right after the sum's place (the second
-  // half of the epilogue slot), unless a layer before left it on chip.
-  bool residualApplies = epi.add && !tl.onChipOther && lw.residualGemm;
+  // half of the epilogue slot). When the layer before left the operand on
+  // chip (one band, the tiles above it, a block's room below it), the sums
+  // go one block below it instead: block b's over block b - 1's operand,
+  // which that block's GEMM has read.
+  bool inPlace = tl.onChipOther && nBands == 1 && tl.lo > tl.otherBase &&
+                 tl.otherBase >= g.outH * g.outW;
+  bool residualApplies =
+      epi.add && (!tl.onChipOther || inPlace) && lw.residualGemm;
   bool residual = residualApplies && choice.residual;
   TensorRec in = lw.tensors[g.inT];
   TensorRec out = lw.tensors[g.epi ? lw.tensorOf(g.epi->getResult(0)) : g.outT];
@@ -259,20 +266,23 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       tl.lo + (tl.residentInput && !tl.onChipInput ? bands.allInput() : 0);
   int64_t outBase = slotBase + slots * inSlot;
   int64_t epiBase = outBase + slots * outSlot;
-  int64_t nBands = (g.outH + R - 1) / R;
-  // One band makes the whole output (the epilogue's result when fused):
-  // keep it on chip for the next layer when every block fits after the
+  // Keep the whole output (the epilogue's result when fused: one band
+  // makes it) on chip for the next layer when every block fits after the
   // slots (in place of the output slots when nothing is fused), block b at
-  // fwdBase + b * blockVecs (Lowering::OnChip). A residual GEMM's other
-  // operand follows its sum's place, so block b's is loaded where block
-  // b + 1's sum goes later: one block more.
+  // fwdBase + b * blockVecs, a band's rows where they lie in it
+  // (Lowering::OnChip). A residual GEMM's other operand follows its sum's
+  // place, so block b's is loaded where block b + 1's sum goes later: one
+  // block more; or the operand was on chip, and the sums replace it.
   int64_t resH = epi.pooled() ? epi.h : g.outH,
           resW = epi.pooled() ? epi.w : g.outW;
   int64_t blockVecs = resH * resW, fwdBase = -1;
-  if (lw.keepOnChip && nBands == 1 && g.outH / epi.s == resH &&
+  if (lw.keepOnChip && (nBands == 1 || !g.epi) && g.outH / epi.s == resH &&
       out.H == resH && out.W == resW && out.cb(L) == nQb && !out.isFloat) {
-    int64_t base = g.epi ? epiBase + slots * epiSlot : outBase;
-    if (base + (nQb + residual) * blockVecs <= tl.hi)
+    bool onOperand = residual && tl.onChipOther;
+    int64_t base = onOperand ? tl.otherBase - blockVecs
+                   : g.epi   ? epiBase + slots * epiSlot
+                             : outBase;
+    if (base + (nQb + (residual && !onOperand)) * blockVecs <= tl.hi)
       fwdBase = base;
   }
 
@@ -413,17 +423,21 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
                       int64_t cstride, bool firstBand, bool loadInput) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
-    // Block qb's place in the output kept on chip, if it is.
-    int64_t fwdAddr = fwdBase >= 0 ? fwdBase + qb * blockVecs : -1;
+    // The tile's place in the output kept on chip, if it is.
+    int64_t fwdAddr =
+        fwdBase >= 0 ? fwdBase + qb * blockVecs + oy0 / epi.s * resW : -1;
     int64_t epiAddr = epiBase + (outIdx % slots) * epiSlot;
     // A residual GEMM writes the sums (where the output stays on chip, or
     // the epilogue slot's first half), the other operand after them.
-    int64_t outAddr = fwdAddr >= 0 && (!g.epi || residual) ? fwdAddr
-                      : residual                           ? epiAddr
-                                 : outBase + (outIdx % slots) * outSlot;
+    int64_t n = rb * g.outW;
+    int64_t outAddr =
+        residual && tl.onChipOther
+            ? tl.otherBase + (qb * g.outH + oy0) * g.outW - n
+        : fwdAddr >= 0 && (!g.epi || residual) ? fwdAddr
+        : residual                             ? epiAddr
+                   : outBase + (outIdx % slots) * outSlot;
     ++outIdx;
     int64_t accAddr = (accIdx++ % accSlots) * outSlot;
-    int64_t n = rb * g.outW;
     uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
     for (int64_t c = 0; c < nChunks; ++c) {
       int64_t u0 = c * tl.perChunk, u1 = std::min(g.units, u0 + tl.perChunk);
@@ -464,7 +478,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       // adjacent, else one per unit (the whole input on chip: loads of
       // later bands' rows in between need not wait for this GEMM).
       bool res = residual && last;
-      if (res)
+      if (res && !tl.onChipOther)
         lw.loadFmap(epi.add.getLoc(), outAddr + n, other.offset + tileOff, n,
                     1, 0, other);
       std::vector<Access> acc;
@@ -634,7 +648,6 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   info.used.order = tl.order;
   info.wsApplies = wsApplies && !lw.orderForced(g.index);
   info.residualApplies = residualApplies;
-  info.used.residual = residual;
   std::string &s = info.summary;
   llvm::raw_string_ostream os(s);
   os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands

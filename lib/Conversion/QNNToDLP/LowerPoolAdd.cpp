@@ -72,11 +72,24 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   auto inRows = [&](int64_t r) {
     return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
   };
-  // Band height R and channel blocks per group G: the input rows and the
-  // output tile of G blocks must fit the feature buffer (twice if they can).
-  int64_t fbuf = t.fbufVectors(), R = 0, G = 0, slots = 0;
+  // The input the previous layer left whole on chip is read there (no
+  // LOAD, no SYNC for its STOREs); the tiles take the larger free range
+  // beside it.
+  std::optional<OnChip> oc = onChipInput(in);
+  int64_t lo = 0, hi = t.fbufVectors();
+  if (oc) {
+    if (oc->base >= hi - (oc->base + oc->vecs))
+      hi = oc->base;
+    else
+      lo = oc->base + oc->vecs;
+  }
+  // Band height R and channel blocks per group G: the input rows (unless on
+  // chip) and the output tile of G blocks must fit the feature buffer
+  // (twice if they can).
+  int64_t R = 0, G = 0, slots = 0;
   auto fits = [&](int64_t g, int64_t r, int64_t sl) {
-    return sl * g * (inRows(r) * in.W + r * ow) <= fbuf && inRows(r) <= 4095;
+    return sl * g * ((oc ? 0 : inRows(r) * in.W) + r * ow) <= hi - lo &&
+           inRows(r) <= 4095;
   };
   for (int64_t g = cb; g >= 1 && !R; g = g == 1 ? 0 : (g + 1) / 2)
     for (int64_t sl = 2; sl >= 1 && !R; --sl)
@@ -87,9 +100,9 @@ LogicalResult Lowering::lowerPool(Operation *op) {
         }
   if (!R) // one output row of one channel block does not fit FBUF
     return onHost();
-  int64_t inSlot = G * inRows(R) * in.W, outSlot = G * R * ow;
+  int64_t inSlot = oc ? 0 : G * inRows(R) * in.W, outSlot = G * R * ow;
   Location loc = op->getLoc();
-  int64_t tile = 0;
+  int64_t tile = 0, outAddr = 0;
   for (int64_t g0 = 0; g0 < cb; g0 += G) {
     int64_t gn = std::min(G, cb - g0);
     for (int64_t oy0 = 0; oy0 < oh; oy0 += R, ++tile) {
@@ -103,15 +116,21 @@ LogicalResult Lowering::lowerPool(Operation *op) {
       int64_t rowsIn = iy1 - iy0, padT = iy0 - start;
       if (padT > 63)
         return error(op, "padding beyond the POOL instruction's fields");
-      int64_t inAddr = (tile % slots) * inSlot;
-      int64_t outAddr = slots * inSlot + (tile % slots) * outSlot;
-      loadFmap(loc, inAddr,
-               in.offset + uint64_t(g0 * in.H * in.W + iy0 * in.W) * L,
-               rowsIn * in.W, gn, in.H * in.W * L, in);
+      int64_t inAddr = lo + (tile % slots) * inSlot,
+              inCs = rowsIn * in.W;
+      outAddr = lo + slots * inSlot + (tile % slots) * outSlot;
+      if (oc) {
+        inAddr = oc->base + g0 * in.H * in.W + iy0 * in.W;
+        inCs = in.H * in.W;
+      } else {
+        loadFmap(loc, inAddr,
+                 in.offset + uint64_t(g0 * in.H * in.W + iy0 * in.W) * L,
+                 rowsIn * in.W, gn, in.H * in.W * L, in);
+      }
       em.emit(risa::Opcode::Pool, loc,
               {{"mode", int64_t(mode)},
                {"in_addr", inAddr},
-               {"in_cstride", rowsIn * in.W},
+               {"in_cstride", inCs},
                {"in_h", rowsIn},
                {"in_w", in.W},
                {"cb", gn},
@@ -129,12 +148,18 @@ LogicalResult Lowering::lowerPool(Operation *op) {
                {"dil_w", dw},
                {"out_addr", outAddr},
                {"out_cstride", rb * ow}},
-              {{Space::FBuf, inAddr, inAddr + gn * rowsIn * in.W, false},
+              {{Space::FBuf, inAddr, inAddr + (gn - 1) * inCs + rowsIn * in.W,
+                false},
                {Space::FBuf, outAddr, outAddr + gn * rb * ow, true}});
       storeFmap(loc, outAddr, out.offset + uint64_t(g0 * oh * ow + oy0 * ow) * L,
                 rb * ow, gn, oh * ow * L, out);
     }
   }
+  // One tile made the whole output (blocks oh * ow apart): the next layer
+  // may read it there.
+  if (keepOnChip && tile == 1 && G == cb && !out.isFloat)
+    onChip = {out.offset, out.bytes(L), oh, ow, outAddr, cb * oh * ow,
+              em.numInstructions()};
   return success();
 }
 
