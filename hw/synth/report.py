@@ -163,6 +163,7 @@ def main():
             f"16x16 {a16['LUT'] / 256:.0f} LUT / {a16['FF'] / 256:.0f} FF "
             f"(8x8-based scaling would give {fmt(a8['LUT'] * L * Q / 64)} LUT)")
     rows.append(("dlp_postproc (GEMM epilogue)", st("postproc"), f"Q = {Q} lanes"))
+    rows.append(("dlp_postproc (GEMM residual add)", st("postproc"), f"Q = {Q} lanes"))
     rows.append(("dlp_gemm (sequencer, row decode)", st("gemm"), "array, postproc black boxes"))
     rows.append(("dlp_dma", st("dma"), ""))
     if have("pool"):

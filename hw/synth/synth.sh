@@ -11,13 +11,16 @@
 #
 #   pe_array   dlp_pe_array          (arrays above DLP_SYNTH_MAX_PES PEs,
 #                                     default 256: 8x8 and 16x16, scaled)
-#   postproc   dlp_postproc          (one in dlp_gemm, one in dlp_eltwise)
-#   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes)
+#   postproc   dlp_postproc          (two in dlp_gemm: the epilogue and the
+#                                     residual add; one in dlp_eltwise)
+#   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes;
+#                                     its dlp_align_add included)
 #   dma        dlp_dma
 #   pool       dlp_pool              (L above DLP_SYNTH_MAX_POOL_L, default
 #                                     8: L = 4 and 8, extrapolated linearly:
 #                                     its lanes are a generate over L)
-#   eltwise    dlp_eltwise           (dlp_postproc black box)
+#   eltwise    dlp_eltwise           (dlp_postproc black box; its
+#                                     dlp_align_add included)
 #   csr_dec    dlp_csr_dec           (L above DLP_SYNTH_MAX_CSR_L, default
 #                                     16: L = Q = 8, 16 and 32 with the
 #                                     config's words per dense bank,
@@ -106,7 +109,8 @@ else
       "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
 fi
 run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
-run gemm dlp_gemm "$rtl/dlp_gemm.sv" "$rtl/dlp_pe_array.sv $rtl/dlp_postproc.sv"
+run gemm dlp_gemm "$rtl/dlp_gemm.sv $rtl/dlp_align_add.sv" \
+    "$rtl/dlp_pe_array.sv $rtl/dlp_postproc.sv"
 run dma dlp_dma "$rtl/dlp_dma.sv" ""
 if (( L <= max_pool_l )); then
   run pool dlp_pool "$rtl/dlp_pool.sv" ""
@@ -114,7 +118,8 @@ else
   run pool_L4 dlp_pool "$rtl/dlp_pool.sv" "" "chparam -set L 4 dlp_pool"
   run pool_L8 dlp_pool "$rtl/dlp_pool.sv" "" "chparam -set L 8 dlp_pool"
 fi
-run eltwise dlp_eltwise "$rtl/dlp_eltwise.sv" "$rtl/dlp_postproc.sv"
+run eltwise dlp_eltwise "$rtl/dlp_eltwise.sv $rtl/dlp_align_add.sv" \
+    "$rtl/dlp_postproc.sv"
 if (( L <= max_csr_l )); then
   run csr_dec dlp_csr_dec "$rtl/dlp_csr_dec.sv" ""
 else
