@@ -474,13 +474,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         for (int64_t u = u0; u < u1; ++u)
           loadRows(u, rowsLoaded, bd.iy0 + bd.rowsIn);
       }
-      // The input rows it reads: one range when the units' rows are
-      // adjacent, else one per unit (the whole input on chip: loads of
-      // later bands' rows in between need not wait for this GEMM).
+      // The last chunk's GEMM adds the other operand's tile, loaded after
+      // the output's place unless it is on chip.
       bool res = residual && last;
       if (res && !tl.onChipOther)
         lw.loadFmap(epi.add.getLoc(), outAddr + n, other.offset + tileOff, n,
                     1, 0, other);
+      // The input rows it reads: one range when the units' rows are
+      // adjacent, else one per unit (the whole input on chip: loads of
+      // later bands' rows in between need not wait for this GEMM).
       std::vector<Access> acc;
       int64_t unitVecs = bd.rowsIn * g.inW;
       if (cstride == unitVecs || g.fc)

@@ -145,19 +145,22 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         used.back().push_back(l.used);
     }
   }
+  // Layer i's cycles in a program's per-name cycles.
+  auto layerCycles = [&](const std::map<std::string, uint64_t> &m, size_t i) {
+    uint64_t c = 0;
+    for (const std::string &n : layers[i].names)
+      c += m.count(n) ? m.at(n) : 0;
+    return c;
+  };
   // Per layer, the tiling of the trial that spent the fewest cycles on it
   // (the earlier trial at a tie).
   std::vector<TileChoice> choice(layers.size());
   bool asPlain = true;
   for (size_t i = 0; i < layers.size(); ++i) {
     uint64_t best = UINT64_MAX;
-    for (size_t t = 0; t < cycles.size(); ++t) {
-      uint64_t c = 0;
-      for (const std::string &n : layers[i].names)
-        c += cycles[t].count(n) ? cycles[t].at(n) : 0;
-      if (c < best)
+    for (size_t t = 0; t < cycles.size(); ++t)
+      if (uint64_t c = layerCycles(cycles[t], i); c < best)
         best = c, choice[i] = used[t][i];
-    }
     asPlain &= choice[i] == used[0][i];
   }
   ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
@@ -200,13 +203,6 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   if (anyRes && lowerWith(noRes, adds))
     addTotal = timeProgram(adds.prog, *adds.low, &addCycles);
   if (addTotal) {
-    auto layerCycles = [&](const std::map<std::string, uint64_t> &m,
-                           size_t i) {
-      uint64_t c = 0;
-      for (const std::string &n : layers[i].names)
-        c += m.count(n) ? m.at(n) : 0;
-      return c;
-    };
     // Per layer whichever spent fewer cycles; kept with the all-ADDs
     // program when faster than the best so far.
     std::vector<TileChoice> mixed = choice;
