@@ -277,10 +277,10 @@ Error InstrChecker::gemm() {
                     Field::Gemm_dil_h, Field::Gemm_dil_w}))
     return e;
   u128 inPlane = u128(get(Field::Gemm_in_h)) * get(Field::Gemm_in_w);
-  if (Error e = inside(
-          Field::Gemm_in_addr, get(Field::Gemm_in_addr),
-          tile(get(Field::Gemm_in_cb), get(Field::Gemm_in_cstride), inPlane),
-          t.fbufVectors(), "FBUF"))
+  u128 inExtent =
+      tile(get(Field::Gemm_in_cb), get(Field::Gemm_in_cstride), inPlane);
+  if (Error e = inside(Field::Gemm_in_addr, get(Field::Gemm_in_addr), inExtent,
+                       t.fbufVectors(), "FBUF"))
     return e;
   u128 rows = u128(get(Field::Gemm_k_h)) * get(Field::Gemm_k_w) *
               get(Field::Gemm_in_cb) * t.L;
@@ -323,9 +323,7 @@ Error InstrChecker::gemm() {
     return Error::success();
   // Its add follows the whole tile, so no pixel may read another's output
   // (the plain epilogue's overlap is defined pixel by pixel).
-  u128 inLo = get(Field::Gemm_in_addr),
-       inHi = inLo + tile(get(Field::Gemm_in_cb), get(Field::Gemm_in_cstride),
-                          inPlane),
+  u128 inLo = get(Field::Gemm_in_addr), inHi = inLo + inExtent,
        outLo = get(Field::Gemm_out_addr);
   if (outLo < inHi && inLo < outLo + outPlane)
     return fieldError(Field::Gemm_out_addr,

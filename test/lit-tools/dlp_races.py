@@ -46,11 +46,9 @@ def accesses(f, L):
         n = f["n0"] * f["n1"] * f["n2"]
         space = (FBUF, WBUF, PBUF)[f["buf"]]
         out.append((space, f["sram"], f["sram"] + n, op == 1))
-        if f["region"] == 1:  # data
-            unit = L if f["buf"] == 0 else None
-            if unit is not None:
-                last = f["ddr"] + (f["n2"] - 1) * f["s2"] + (f["n1"] - 1) * f["s1"] + f["n0"] * unit
-                out.append((DDR, f["ddr"], last, op == 2))
+        if f["region"] == 1 and f["buf"] == 0:  # FBUF <-> region data
+            last = f["ddr"] + (f["n2"] - 1) * f["s2"] + (f["n1"] - 1) * f["s1"] + f["n0"] * L
+            out.append((DDR, f["ddr"], last, op == 2))
     elif op in (3, 7):
         plane = f["in_h"] * f["in_w"]
         for b in range(f["in_cb"]):
@@ -112,8 +110,8 @@ def check(path):
     # 3 store->compute; (queue, flag bit) of a push and of a pop.
     push_of = {(LOAD, 9): 0, (COMPUTE, 8): 1, (COMPUTE, 9): 2, (STORE, 8): 3}
     pop_of = {(COMPUTE, 6): 0, (LOAD, 7): 1, (STORE, 6): 2, (COMPUTE, 7): 3}
-    vc, done = [], [-1, -1, -1]  # done: ordered before a barrier's successors
-    barrier_vc = [-1, -1, -1]
+    vc = []
+    barrier_vc = [-1, -1, -1]  # ordered before a barrier's successors
     by_queue = [[], [], []]
     checked = 0
     for i, f in enumerate(code):

@@ -182,10 +182,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         on.onChipOther = true;
         on.otherBase = oc->base;
       }
-      if (oc->base >= tl.hi - (oc->base + oc->vecs))
-        on.hi = oc->base;
-      else
-        on.lo = oc->base + oc->vecs;
+      oc->freeBeside(on.lo, on.hi);
       bands.plan(on);
       if (on.R)
         tl = on;

@@ -77,12 +77,8 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   // beside it.
   std::optional<OnChip> oc = onChipInput(in);
   int64_t lo = 0, hi = t.fbufVectors();
-  if (oc) {
-    if (oc->base >= hi - (oc->base + oc->vecs))
-      hi = oc->base;
-    else
-      lo = oc->base + oc->vecs;
-  }
+  if (oc)
+    oc->freeBeside(lo, hi);
   // Band height R and channel blocks per group G: the input rows (unless on
   // chip) and the output tile of G blocks must fit the feature buffer
   // (twice if they can).

@@ -233,6 +233,14 @@ public:
     int64_t H = 0, W = 0, base = 0, vecs = 0;
     /// Emitter::numInstructions() after the producer's last instruction.
     unsigned emitted = ~0u;
+    /// Narrows the FBUF range [lo, hi) that holds the map to the larger
+    /// free range beside it (where a consumer's own tiles go).
+    void freeBeside(int64_t &lo, int64_t &hi) const {
+      if (base - lo >= hi - (base + vecs))
+        hi = base;
+      else
+        lo = base + vecs;
+    }
   };
   OnChip onChip;
   /// The FBUF vector of the whole input `in` when the previous layer left
