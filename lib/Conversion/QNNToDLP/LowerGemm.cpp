@@ -150,7 +150,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t nQb = (g.O + Q - 1) / Q;
   int64_t bankRows = t.wbufBankRows();
   Tiling tl;
-  tl.hi = int64_t(t.fbufVectors());
+  std::tie(tl.lo, tl.hi) = lw.freeRange();
   tl.perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
   if (tl.perChunk < 1)
     return lw.error(g.op, "a ")
@@ -165,30 +165,49 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   if (epi.add)
     otherV = epi.add.getLhs() == g.op->getResult(0) ? epi.add.getRhs()
                                                      : epi.add.getLhs();
+  // The input and the fused add's other operand where a layer before left
+  // them whole in FBUF (Lowering::OnChip): the tiles read them there and
+  // take the largest range beside them and the held maps.
+  SmallVector<Lowering::OnChip, 2> onChipMaps;
   if (epi.fits) {
-    // The input, or the fused add's other operand, that the previous layer
-    // left whole in FBUF: the tiles read it there and take the larger free
-    // range beside it.
-    std::optional<Lowering::OnChip> oc = lw.onChipInput(lw.tensors[g.inT]);
-    bool forInput = bool(oc);
-    if (!oc && otherV)
-      oc = lw.onChipInput(lw.rec(otherV));
-    if (oc) {
+    std::optional<Lowering::OnChip> in = lw.onChipInput(lw.tensors[g.inT]);
+    std::optional<Lowering::OnChip> other =
+        otherV ? lw.onChipInput(lw.rec(otherV)) : std::nullopt;
+    if (in || other) {
       Tiling on = tl;
-      if (forInput) {
+      if (in) {
         on.onChipInput = on.residentInput = true;
-        on.inBase = oc->base;
-      } else {
-        on.onChipOther = true;
-        on.otherBase = oc->base;
+        on.inBase = in->base;
+        onChipMaps.push_back(*in);
       }
-      oc->freeBeside(on.lo, on.hi);
+      SmallVector<Lowering::OnChip, 3> avoid;
+      if (other) {
+        on.onChipOther = true;
+        on.otherBase = other->base;
+        onChipMaps.push_back(*other);
+        // The block below it, where an add in the epilogue puts its first
+        // sums (below), when that is free: the tiles avoid it too.
+        Lowering::OnChip room;
+        room.vecs = g.outH * g.outW;
+        room.base = other->base - room.vecs;
+        if (lw.isFree(room.base, other->base, onChipMaps))
+          avoid.push_back(room);
+      }
+      avoid.append(onChipMaps.begin(), onChipMaps.end());
+      std::tie(on.lo, on.hi) = lw.freeRange(avoid);
       bands.plan(on);
       if (on.R)
         tl = on;
+      else
+        onChipMaps.clear();
     }
     if (!tl.R)
       bands.plan(tl);
+  }
+  if (!tl.R && !lw.held.empty()) {
+    // Not beside the held maps: give them up (their readers load them).
+    lw.dropHeld();
+    return emitGemmLayer(lw, g);
   }
   if (!tl.R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
@@ -244,12 +263,18 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t nBands = (g.outH + R - 1) / R;
   // The fused add runs in the GEMM's epilogue (docs/isa.md 3.3, residual):
   // its other operand is loaded right after the sum's place (the second
-  // half of the epilogue slot). When the layer before left the operand on
-  // chip (one band, the tiles above it, a block's room below it), the sums
-  // go one block below it instead: block b's over block b - 1's operand,
-  // which that block's GEMM has read.
-  bool inPlace = tl.onChipOther && nBands == 1 && tl.lo > tl.otherBase &&
-                 tl.otherBase >= g.outH * g.outW;
+  // half of the epilogue slot). When the operand is on chip (one band, a
+  // block's room below it that neither the tiles nor another map take),
+  // the sums go one block below it instead: block b's over block b - 1's
+  // operand, which that block's GEMM has read (a held operand is then
+  // given up).
+  int64_t below = tl.otherBase - g.outH * g.outW;
+  bool inPlace = tl.onChipOther && nBands == 1 &&
+                 (tl.otherBase <= tl.lo || below >= tl.hi) &&
+                 lw.isFree(below, tl.otherBase, onChipMaps) &&
+                 !(tl.onChipInput &&
+                   onChipMaps.front().overlaps(
+                       below, below + nQb * g.outH * g.outW));
   bool residualApplies =
       epi.add && (!tl.onChipOther || inPlace) && lw.residualGemm;
   bool residual = residualApplies && choice.residual;
@@ -279,9 +304,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     int64_t base = onOperand ? tl.otherBase - blockVecs
                    : g.epi   ? epiBase + slots * epiSlot
                              : outBase;
-    if (base + (nQb + (residual && !onOperand)) * blockVecs <= tl.hi)
+    if (onOperand || base + (nQb + residual) * blockVecs <= tl.hi)
       fwdBase = base;
   }
+  if (residual && tl.onChipOther)
+    llvm::erase_if(lw.held, [&](const Lowering::OnChip &m) {
+      return m.base == tl.otherBase;
+    });
 
   uint64_t wOff = lw.addWeightConst(W.bytes, g.op->getOperand(1));
   int64_t rowBytes = t.rowBytes(W.loadFmt);
@@ -638,9 +667,14 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   }
 
   if (fwdBase >= 0)
-    lw.onChip = {out.offset,       out.bytes(L), resH,
-                 resW,             fwdBase,      nQb * blockVecs,
-                 lw.em.numInstructions()};
+    lw.onChip = {out.offset,
+                 out.bytes(L),
+                 resH,
+                 resW,
+                 fwdBase,
+                 nQb * blockVecs,
+                 lw.em.numInstructions(),
+                 (g.epi ? g.epi : g.op)->getResult(0)};
 
   GemmLayerInfo &info = lw.gemmLayers[g.index];
   info.used = choice;
@@ -655,7 +689,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     os << " (capped at 1/" << choice.bandDivisor << ")";
   os << ", " << nQb << " output block" << (nQb > 1 ? "s" : "") << ", "
      << nChunks << " K chunk" << (nChunks > 1 ? "s" : "") << "; input "
-     << (tl.onChipInput     ? "on chip (the previous layer's output)"
+     << (tl.onChipInput     ? "on chip"
          : tl.chunkedInput  ? "per K chunk"
          : tl.residentInput ? "whole, once"
          : ws               ? "per block and band"

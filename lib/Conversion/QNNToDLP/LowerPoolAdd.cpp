@@ -76,9 +76,8 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   // LOAD, no SYNC for its STOREs); the tiles take the larger free range
   // beside it.
   std::optional<OnChip> oc = onChipInput(in);
-  int64_t lo = 0, hi = t.fbufVectors();
-  if (oc)
-    oc->freeBeside(lo, hi);
+  int64_t lo, hi;
+  std::tie(lo, hi) = oc ? freeRange({*oc}) : freeRange();
   // Band height R and channel blocks per group G: the input rows (unless on
   // chip) and the output tile of G blocks must fit the feature buffer
   // (twice if they can).
@@ -94,6 +93,10 @@ LogicalResult Lowering::lowerPool(Operation *op) {
           R = r, G = g, slots = sl;
           break;
         }
+  if (!R && !held.empty()) { // not beside the held maps: give them up
+    dropHeld();
+    return lowerPool(op);
+  }
   if (!R) // one output row of one channel block does not fit FBUF
     return onHost();
   int64_t inSlot = oc ? 0 : G * inRows(R) * in.W, outSlot = G * R * ow;
@@ -154,8 +157,9 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   // One tile made the whole output (blocks oh * ow apart): the next layer
   // may read it there.
   if (keepOnChip && tile == 1 && G == cb && !out.isFloat)
-    onChip = {out.offset, out.bytes(L), oh, ow, outAddr, cb * oh * ow,
-              em.numInstructions()};
+    onChip = {out.offset,   out.bytes(L),           oh,
+              ow,           outAddr,                cb * oh * ow,
+              em.numInstructions(), op->getResult(0)};
   return success();
 }
 
@@ -238,7 +242,15 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
   int64_t pBase = paramBase(cb);
   loadConst(loc, risa::Buf::PBuf, risa::WFmt::Pow2, pBase, packParams(params),
             cb);
-  int64_t operands = unary ? 2 : 3, fbuf = t.fbufVectors();
+  // In the largest range the held maps leave (all of FBUF if one vector
+  // per block does not fit there).
+  auto [lo, hi] = freeRange();
+  int64_t operands = unary ? 2 : 3;
+  if (hi - lo < operands * cb) {
+    dropHeld();
+    std::tie(lo, hi) = freeRange();
+  }
+  int64_t fbuf = hi - lo;
   int64_t slots = 2 * operands * cb <= fbuf ? 2 : 1;
   int64_t n = std::min(plane, fbuf / (slots * operands * cb));
   if (n < 1)
@@ -247,7 +259,7 @@ LogicalResult Lowering::lowerEltwise(Operation *op) {
   int64_t slot = operands * cb * n, chunk = 0;
   for (int64_t i0 = 0; i0 < plane; i0 += n, ++chunk) {
     int64_t m = std::min(n, plane - i0);
-    int64_t base = (chunk % slots) * slot;
+    int64_t base = lo + (chunk % slots) * slot;
     int64_t aAddr = base, bAddr = base + cb * n,
             oAddr = base + (operands - 1) * cb * n;
     loadFmap(loc, aAddr, a.offset + uint64_t(i0) * L, m, cb, plane * L, a);

@@ -223,35 +223,59 @@ public:
   llvm::DenseMap<mlir::Operation *, mlir::Operation *> fusedEpilogue;
   llvm::DenseSet<mlir::Operation *> fused;
 
-  /// A feature map a GEMM layer left whole in FBUF (docs/lowering.md,
-  /// "Feature maps on chip"): channel block b's H x W vectors from
-  /// `base + b * H * W`, the same bytes it stored to DDR at `offset`. A GEMM
-  /// layer that reads those bytes as its input, lowered next (no instruction
-  /// in between), takes them from there instead of loading them.
+  /// A feature map a layer left whole in FBUF (docs/lowering.md, "Feature
+  /// maps on chip"): channel block b's H x W vectors from `base + b * H * W`,
+  /// the same bytes it stored to DDR at `offset`. A layer that reads those
+  /// bytes lowered next (no instruction in between) takes them from there
+  /// instead of loading them; so does any later one while the map is held.
   struct OnChip {
     uint64_t offset = 0, bytes = 0;
     int64_t H = 0, W = 0, base = 0, vecs = 0;
     /// Emitter::numInstructions() after the producer's last instruction.
     unsigned emitted = ~0u;
-    /// Narrows the FBUF range [lo, hi) that holds the map to the larger
-    /// free range beside it (where a consumer's own tiles go).
-    void freeBeside(int64_t &lo, int64_t &hi) const {
-      if (base - lo >= hi - (base + vecs))
-        hi = base;
-      else
-        lo = base + vecs;
+    /// The value it holds (null: none).
+    mlir::Value value;
+    bool overlaps(int64_t lo, int64_t hi) const {
+      return lo < base + vecs && base < hi;
     }
   };
   OnChip onChip;
-  /// The FBUF vector of the whole input `in` when the previous layer left
-  /// it on chip.
+  /// Maps kept on chip while a layer lowered later still reads them (the
+  /// input of a residual block, read by its first conv and by its add):
+  /// every layer's tiles avoid them, and they are released after their
+  /// last reader (run()). Any of them may be given up (dropHeld) by a layer
+  /// that does not fit beside them: every map is in DDR too.
+  std::vector<OnChip> held;
+  /// The map of `in` on chip: the one the previous layer left, or a held
+  /// one.
   std::optional<OnChip> onChipInput(const TensorRec &in) const {
-    if (onChip.emitted != em.numInstructions() || in.isFloat ||
-        onChip.offset != in.offset || onChip.bytes != in.bytes(L) ||
-        onChip.H != in.H || onChip.W != in.W)
-      return std::nullopt;
-    return onChip;
+    auto same = [&](const OnChip &m) {
+      return !in.isFloat && m.offset == in.offset && m.bytes == in.bytes(L) &&
+             m.H == in.H && m.W == in.W;
+    };
+    if (onChip.emitted == em.numInstructions() && same(onChip))
+      return onChip;
+    for (const OnChip &m : held)
+      if (same(m))
+        return m;
+    return std::nullopt;
   }
+  /// The largest FBUF range [lo, hi) that overlaps no held map and none of
+  /// `also` (the maps a layer reads on chip): where its own tiles go.
+  std::pair<int64_t, int64_t>
+  freeRange(llvm::ArrayRef<OnChip> also = {}) const;
+  /// Whether FBUF [lo, hi) overlaps no held map and none of `also`.
+  bool isFree(int64_t lo, int64_t hi, llvm::ArrayRef<OnChip> also = {}) const;
+  /// Gives up every held map (their readers load them from DDR).
+  void dropHeld() { held.clear(); }
+  /// Whether `v` has a reader lowered after the op being lowered.
+  bool readLater(mlir::Value v) const {
+    return lastReader.lookup(v) > position;
+  }
+  /// Per value, the position (in run()'s order) of the op that lowers its
+  /// last reader (a fused epilogue's: its conv); the op being lowered.
+  llvm::DenseMap<mlir::Value, unsigned> lastReader;
+  unsigned position = 0;
   /// Keep feature maps on chip between layers (pass option; on by default).
   bool keepOnChip = true;
   /// Fused residual adds in the GEMM epilogue (pass option; on by default).

@@ -179,6 +179,35 @@ int Lowering::tensorLike(Value v, const TensorRec &like) {
   return tensorOf(v);
 }
 
+std::pair<int64_t, int64_t>
+Lowering::freeRange(ArrayRef<OnChip> also) const {
+  // The taken ranges in address order; the largest gap between them.
+  SmallVector<std::pair<int64_t, int64_t>> taken;
+  for (ArrayRef<OnChip> maps : {ArrayRef<OnChip>(held), also})
+    for (const OnChip &m : maps)
+      taken.push_back({m.base, m.base + m.vecs});
+  llvm::sort(taken);
+  std::pair<int64_t, int64_t> best{0, 0};
+  int64_t at = 0, end = int64_t(t.fbufVectors());
+  taken.push_back({end, end});
+  for (auto [lo, hi] : taken) {
+    if (lo - at > best.second - best.first)
+      best = {at, lo};
+    at = std::max(at, hi);
+  }
+  return best;
+}
+
+bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
+  if (lo < 0 || hi > int64_t(t.fbufVectors()))
+    return false;
+  for (ArrayRef<OnChip> maps : {ArrayRef<OnChip>(held), also})
+    for (const OnChip &m : maps)
+      if (m.overlaps(lo, hi))
+        return false;
+  return true;
+}
+
 void Lowering::moveFmap(bool store, Location loc, int64_t sram,
                         uint64_t ddrAddr, int64_t n0, int64_t planes,
                         int64_t planeStride, const TensorRec &t) {
@@ -532,11 +561,33 @@ LogicalResult Lowering::run(func::FuncOp f) {
   }
   planFusion(f);
   planConcats(f);
+  // Where each op is lowered (a fused epilogue with its conv), and so where
+  // each value's last reader is (the runtime reads the outputs from DDR).
+  llvm::DenseMap<Operation *, unsigned> at;
+  for (Operation &op : f.getBody().front())
+    at[&op] = at.size();
+  for (auto [conv, epi] : fusedEpilogue)
+    at[epi] = at.lookup(conv);
+  for (Operation &op : f.getBody().front())
+    for (Value v : op.getResults())
+      for (Operation *user : v.getUsers())
+        if (!isa<func::ReturnOp>(user))
+          lastReader[v] = std::max(lastReader.lookup(v), at.lookup(user));
   for (Operation &op : f.getBody().front()) {
     if (fused.count(&op))
       continue; // lowered with the layer that feeds it
+    position = at.lookup(&op);
     if (failed(lowerOp(&op)))
       return failure();
+    // A map read by a layer after the next stays on chip until then
+    // (Lowering::held); maps no later layer reads are let go.
+    llvm::erase_if(held, [&](const OnChip &m) { return !readLater(m.value); });
+    if (keepOnChip && onChip.emitted == em.numInstructions() &&
+        onChip.value && readLater(onChip.value) &&
+        llvm::none_of(held, [&](const OnChip &m) {
+          return m.value == onChip.value;
+        }))
+      held.push_back(onChip);
     if (!isa<qnn::ConstantOp, func::ReturnOp>(op) &&
         op.getName().getStringRef() != "arith.constant")
       ++layerIndex;
