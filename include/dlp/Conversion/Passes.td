@@ -41,6 +41,11 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "band makes it, so that the GEMM layer lowered next reads it "
            "there instead of loading it (and waiting at a SYNC for its "
            "store)">,
+    Option<"mapsOnTop", "maps-on-top", "bool", "false",
+           "Place a GEMM layer's output kept on chip at the top of the "
+           "free feature-buffer range (room below it for a later in-place "
+           "residual add) instead of right after its tiles; the tile "
+           "search tries both">,
     Option<"residualGemm", "residual-gemm", "bool", "true",
            "Run a residual add fused after a conv in the GEMM's epilogue "
            "(the GEMM residual flag) instead of an ADD instruction after "

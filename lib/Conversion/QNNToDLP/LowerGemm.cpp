@@ -304,8 +304,17 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     int64_t base = onOperand ? tl.otherBase - blockVecs
                    : g.epi   ? epiBase + slots * epiSlot
                              : outBase;
-    if (onOperand || base + (nQb + residual) * blockVecs <= tl.hi)
+    int64_t size = (nQb + residual) * blockVecs;
+    if (onOperand || base + size <= tl.hi)
       fwdBase = base;
+    // Pass option maps-on-top: at the top of the free range (room below it
+    // for an add in a later epilogue, and the rest of the range in one
+    // piece), unless that top meets a held map.
+    if (!onOperand && fwdBase >= 0 && lw.mapsOnTop &&
+        llvm::none_of(lw.held, [&](const Lowering::OnChip &m) {
+          return m.base == tl.hi;
+        }))
+      fwdBase = tl.hi - size;
   }
   if (residual && tl.onChipOther)
     llvm::erase_if(lw.held, [&](const Lowering::OnChip &m) {

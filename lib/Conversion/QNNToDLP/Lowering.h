@@ -278,6 +278,9 @@ public:
   unsigned position = 0;
   /// Keep feature maps on chip between layers (pass option; on by default).
   bool keepOnChip = true;
+  /// A GEMM layer's output kept on chip goes at the top of its free range,
+  /// not right after its tiles (pass option maps-on-top).
+  bool mapsOnTop = false;
   /// Fused residual adds in the GEMM epilogue (pass option; on by default).
   bool residualGemm = true;
 

@@ -662,7 +662,7 @@ struct ConvertQNNToDLPPass
     std::shared_ptr<GemmCache> cache =
         tileSearch ? std::make_shared<GemmCache>() : nullptr;
     OpBuilder b(module.getContext());
-    bool keepOnChip = fmapsOnChip;
+    bool keepOnChip = fmapsOnChip, onTop = mapsOnTop;
     // One lowering of f into a new dlp.program after it (instructions only;
     // the descriptors are added to the one that is kept).
     auto lowerOnce = [&](std::function<TileChoice(unsigned)> choice,
@@ -678,6 +678,7 @@ struct ConvertQNNToDLPPass
       low->csrDensity = csrDensity;
       low->packTaps = packTaps;
       low->keepOnChip = keepOnChip;
+      low->mapsOnTop = onTop;
       low->residualGemm = residualGemm;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
@@ -724,30 +725,37 @@ struct ConvertQNNToDLPPass
       prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain,
                          onCycles);
       numTileSearchGain = gain;
-      // Whether a layer's output stays on chip changes what the next layer
-      // costs, which the per-layer choice does not see: the search without
-      // it too, the faster program kept (the first at a tie).
-      if (prog && keepOnChip) {
-        keepOnChip = false;
-        std::unique_ptr<Lowering> offLow;
-        uint64_t offGain = 0;
-        std::optional<uint64_t> offCycles;
-        device::ProgramOp off;
+      // Whether a layer's output stays on chip, and where in FBUF, changes
+      // what later layers cost, which the per-layer choice does not see:
+      // the search without it, and with the other placement, too; the
+      // fastest program kept (the first at a tie).
+      auto tryAlso = [&](bool keep, bool top) {
+        keepOnChip = keep;
+        onTop = top;
+        std::unique_ptr<Lowering> altLow;
+        uint64_t altGain = 0;
+        std::optional<uint64_t> altCycles;
+        device::ProgramOp alt;
         {
           // Its failure is not the compile's: the program above stands.
           ScopedDiagnosticHandler silence(
               module.getContext(), [](Diagnostic &) { return success(); });
-          off = searchTiles(lowerOnce, module.getContext(), offLow, offGain,
-                            offCycles);
+          alt = searchTiles(lowerOnce, module.getContext(), altLow, altGain,
+                            altCycles);
         }
-        if (off && offCycles && (!onCycles || *offCycles < *onCycles)) {
+        if (alt && altCycles && (!onCycles || *altCycles < *onCycles)) {
           prog.erase();
-          prog = off;
-          lowPtr = std::move(offLow);
-          numTileSearchGain = offGain;
-        } else if (off) {
-          off.erase();
+          prog = alt;
+          lowPtr = std::move(altLow);
+          numTileSearchGain = altGain;
+          onCycles = altCycles;
+        } else if (alt) {
+          alt.erase();
         }
+      };
+      if (prog && fmapsOnChip) {
+        tryAlso(true, !mapsOnTop);
+        tryAlso(false, mapsOnTop);
       }
     } else if (!prog) {
       prog = lowerOnce(nullptr, lowPtr);
