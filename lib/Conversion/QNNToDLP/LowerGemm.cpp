@@ -149,6 +149,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t taps = g.kh * g.kw;
   int64_t nQb = (g.O + Q - 1) / Q;
   int64_t bankRows = t.wbufBankRows();
+  // A concat input: its output's place in the concat's map on chip
+  // (reserved with the concat's first input, before the tiles are placed).
+  Value outV = (g.epi ? g.epi : g.op)->getResult(0);
+  int64_t catBase = lw.concatPlace(outV);
   Tiling tl;
   std::tie(tl.lo, tl.hi) = lw.freeRange();
   tl.perChunk = std::min<int64_t>(g.units, bankRows / (taps * L));
@@ -211,6 +215,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   }
   if (!tl.R && g.epi) {
     // The fused epilogue does not fit: lower it on its own after all.
+    if (catBase >= 0)
+      lw.concatPlaced(outV, false);
     lw.fused.erase(g.epi);
     g.epi = nullptr;
     g.outT = lw.tensorOf(g.op->getResult(0));
@@ -298,8 +304,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t resH = epi.pooled() ? epi.h : g.outH,
           resW = epi.pooled() ? epi.w : g.outW;
   int64_t blockVecs = resH * resW, fwdBase = -1;
-  if (lw.keepOnChip && (nBands == 1 || !g.epi) && g.outH / epi.s == resH &&
-      out.H == resH && out.W == resW && out.cb(L) == nQb && !out.isFloat) {
+  bool keepable = lw.keepOnChip && (nBands == 1 || !g.epi) &&
+                  g.outH / epi.s == resH && out.H == resH && out.W == resW &&
+                  out.cb(L) == nQb && !out.isFloat;
+  if (keepable && catBase < 0) {
     bool onOperand = residual && tl.onChipOther;
     int64_t base = onOperand ? tl.otherBase - blockVecs
                    : g.epi   ? epiBase + slots * epiSlot
@@ -315,6 +323,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
           return m.base == tl.hi;
         }))
       fwdBase = tl.hi - size;
+  }
+  if (catBase >= 0) {
+    if (keepable && !residual)
+      fwdBase = catBase;
+    lw.concatPlaced(outV, fwdBase >= 0);
   }
   if (residual && tl.onChipOther)
     llvm::erase_if(lw.held, [&](const Lowering::OnChip &m) {

@@ -268,6 +268,27 @@ public:
   bool isFree(int64_t lo, int64_t hi, llvm::ArrayRef<OnChip> also = {}) const;
   /// Gives up every held map (their readers load them from DDR).
   void dropHeld() { held.clear(); }
+  /// A channel concat assembled on chip: the GEMM layers making its inputs
+  /// (stored in place in its DDR map, planConcats) put their outputs where
+  /// they lie in its map, in an FBUF range held (as a map of no bytes, that
+  /// no reader matches) from its first input's layer on and readable once
+  /// every input is in.
+  struct ConcatOnChip {
+    int64_t base = -1, vecs = 0;
+    unsigned placed = 0, total = 0;
+    bool failed = false;
+  };
+  llvm::DenseMap<mlir::Value, ConcatOnChip> concatsOnChip;
+  /// Per input of such a concat: the concat and the input's first vector
+  /// in its map.
+  llvm::DenseMap<mlir::Value, std::pair<mlir::Value, int64_t>> concatSlot;
+  /// Where the GEMM layer making `v`, an input of a concat read on chip
+  /// later, keeps its output (reserving the concat's range with its first
+  /// input); -1: not on chip.
+  int64_t concatPlace(mlir::Value v);
+  /// After that layer: whether it kept its output there.
+  void concatPlaced(mlir::Value v, bool placed);
+
   /// Whether `v` has a reader lowered after the op being lowered.
   bool readLater(mlir::Value v) const {
     return lastReader.lookup(v) > position;

@@ -198,6 +198,50 @@ Lowering::freeRange(ArrayRef<OnChip> also) const {
   return best;
 }
 
+int64_t Lowering::concatPlace(Value v) {
+  auto slot = concatSlot.find(v);
+  if (!keepOnChip || slot == concatSlot.end())
+    return -1;
+  auto [cat, first] = slot->second;
+  ConcatOnChip &c = concatsOnChip[cat];
+  auto mine = [&](const OnChip &m) { return m.value == cat; };
+  if (c.failed || !readLater(cat) || presetOffset.count(cat))
+    return -1;
+  if (c.base < 0) {
+    // At the top of the free range, when that leaves the layers in between
+    // as much room again.
+    const TensorRec &r = rec(cat);
+    c.vecs = r.cb(L) * r.H * r.W;
+    c.total = cast<qnn::ConcatOp>(*v.getUsers().begin()).getInputs().size();
+    auto [lo, hi] = freeRange();
+    if (hi - lo < 2 * c.vecs) {
+      c.failed = true;
+      return -1;
+    }
+    c.base = hi - c.vecs;
+    // No bytes until the last input is in: no reader matches it before.
+    held.push_back({r.offset, 0, r.H, r.W, c.base, c.vecs, ~0u, cat});
+  } else if (llvm::none_of(held, mine)) {
+    c.failed = true; // given up (dropHeld)
+    return -1;
+  }
+  return c.base + first;
+}
+
+void Lowering::concatPlaced(Value v, bool placed) {
+  Value cat = concatSlot.lookup(v).first;
+  ConcatOnChip &c = concatsOnChip[cat];
+  auto it = llvm::find_if(held, [&](const OnChip &m) { return m.value == cat; });
+  if (!placed || it == held.end()) {
+    c.failed = true;
+    if (it != held.end())
+      held.erase(it);
+    return;
+  }
+  if (++c.placed == c.total)
+    it->bytes = rec(cat).bytes(L); // whole: its readers find it
+}
+
 bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
   if (lo < 0 || hi > int64_t(t.fbufVectors()))
     return false;
@@ -291,7 +335,17 @@ void Lowering::planConcats(func::FuncOp f) {
     // Allocate the result now and place the inputs inside it.
     TensorRec &out = rec(cat.getOutput());
     uint64_t off = out.offset;
+    // Made by GEMM layers (a conv on the array, maybe with a fused
+    // epilogue), the inputs may be assembled on chip (concatPlace).
+    bool gemms = llvm::all_of(inputs, [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      auto conv = dyn_cast<qnn::ConvOp>(def);
+      return (conv && onArray(conv)) || isa<qnn::FullyConnectedOp>(def) ||
+             fused.count(def);
+    });
     for (Value v : inputs) {
+      if (gemms)
+        concatSlot[v] = {cat.getOutput(), int64_t((off - out.offset) / L)};
       presetOffset[v] = off;
       auto type = cast<RankedTensorType>(v.getType());
       int64_t hw = type.getRank() == 4 ? type.getDimSize(2) * type.getDimSize(3)
