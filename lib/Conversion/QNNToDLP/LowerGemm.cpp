@@ -208,7 +208,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     if (!tl.R)
       bands.plan(tl);
   }
-  if (!tl.R && !lw.held.empty()) {
+  if (!tl.R && !lw.held.empty() && epi.fits) {
     // Not beside the held maps: give them up (their readers load them).
     lw.dropHeld();
     return emitGemmLayer(lw, g);
@@ -329,9 +329,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       fwdBase = catBase;
     lw.concatPlaced(outV, fwdBase >= 0);
   }
-  if (residual && tl.onChipOther)
+  if (residual && tl.onChipOther) // the sums replace what they overlap
     llvm::erase_if(lw.held, [&](const Lowering::OnChip &m) {
-      return m.base == tl.otherBase;
+      return m.overlaps(below, below + nQb * g.outH * g.outW);
     });
 
   uint64_t wOff = lw.addWeightConst(W.bytes, g.op->getOperand(1));
@@ -703,6 +703,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   info.used.order = tl.order;
   info.wsApplies = wsApplies && !lw.orderForced(g.index);
   info.residualApplies = residualApplies;
+  info.addNotInPlace = epi.add && tl.onChipOther && !inPlace;
   std::string &s = info.summary;
   llvm::raw_string_ostream os(s);
   os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands

@@ -86,6 +86,10 @@ struct GemmLayerInfo {
   /// Whether its fused add could run in the GEMM epilogue: whether
   /// TileChoice::residual changes anything.
   bool residualApplies = false;
+  /// Whether its fused add read its other operand on chip but could not
+  /// write the sums in place (no free block below it): what the other
+  /// placement of kept maps (maps-on-top) may change.
+  bool addNotInPlace = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;
 };

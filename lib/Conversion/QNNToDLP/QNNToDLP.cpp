@@ -213,7 +213,10 @@ int64_t Lowering::concatPlace(Value v) {
     const TensorRec &r = rec(cat);
     c.vecs = r.cb(L) * r.H * r.W;
     c.total = cast<qnn::ConcatOp>(*v.getUsers().begin()).getInputs().size();
-    auto [lo, hi] = freeRange();
+    // (Beside the map the previous layer left, too: the layer making this
+    // input may read it through a view, not held.)
+    bool chain = onChip.emitted == em.numInstructions();
+    auto [lo, hi] = chain ? freeRange({onChip}) : freeRange();
     if (hi - lo < 2 * c.vecs) {
       c.failed = true;
       return -1;
@@ -807,8 +810,13 @@ struct ConvertQNNToDLPPass
           alt.erase();
         }
       };
+      // (The other placement only where it may change something: an add
+      // that read its operand on chip but not in place.)
       if (prog && fmapsOnChip) {
-        tryAlso(true, !mapsOnTop);
+        if (llvm::any_of(lowPtr->gemmLayers, [](const GemmLayerInfo &l) {
+              return l.addNotInPlace;
+            }))
+          tryAlso(true, !mapsOnTop);
         tryAlso(false, mapsOnTop);
       }
     } else if (!prog) {
