@@ -274,13 +274,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // the sums go one block below it instead: block b's over block b - 1's
   // operand, which that block's GEMM has read (a held operand is then
   // given up).
-  int64_t below = tl.otherBase - g.outH * g.outW;
+  int64_t below = tl.otherBase - g.outH * g.outW,
+          sumsHi = below + nQb * g.outH * g.outW;
   bool inPlace = tl.onChipOther && nBands == 1 &&
                  (tl.otherBase <= tl.lo || below >= tl.hi) &&
                  lw.isFree(below, tl.otherBase, onChipMaps) &&
-                 !(tl.onChipInput &&
-                   onChipMaps.front().overlaps(
-                       below, below + nQb * g.outH * g.outW));
+                 !(tl.onChipInput && onChipMaps.front().overlaps(below, sumsHi));
   bool residualApplies =
       epi.add && (!tl.onChipOther || inPlace) && lw.residualGemm;
   bool residual = residualApplies && choice.residual;
@@ -331,7 +330,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   }
   if (residual && tl.onChipOther) // the sums replace what they overlap
     llvm::erase_if(lw.held, [&](const Lowering::OnChip &m) {
-      return m.overlaps(below, below + nQb * g.outH * g.outW);
+      return m.overlaps(below, sumsHi);
     });
 
   uint64_t wOff = lw.addWeightConst(W.bytes, g.op->getOperand(1));

@@ -72,9 +72,9 @@ LogicalResult Lowering::lowerPool(Operation *op) {
   auto inRows = [&](int64_t r) {
     return std::min(in.H, (r - 1) * sh + (kh - 1) * dh + 1);
   };
-  // The input the previous layer left whole on chip is read there (no
-  // LOAD, no SYNC for its STOREs); the tiles take the larger free range
-  // beside it.
+  // The input whole on chip (left by the previous layer, or held) is read
+  // there (no LOAD, no SYNC for its STOREs); the tiles take the largest
+  // free range beside it and the held maps.
   std::optional<OnChip> oc = onChipInput(in);
   int64_t lo, hi;
   std::tie(lo, hi) = oc ? freeRange({*oc}) : freeRange();

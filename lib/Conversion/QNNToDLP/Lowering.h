@@ -270,6 +270,11 @@ public:
   freeRange(llvm::ArrayRef<OnChip> also = {}) const;
   /// Whether FBUF [lo, hi) overlaps no held map and none of `also`.
   bool isFree(int64_t lo, int64_t hi, llvm::ArrayRef<OnChip> also = {}) const;
+  /// The held map of `v`, if any.
+  OnChip *heldOf(mlir::Value v) {
+    auto it = llvm::find_if(held, [&](const OnChip &m) { return m.value == v; });
+    return it == held.end() ? nullptr : &*it;
+  }
   /// Gives up every held map (their readers load them from DDR).
   void dropHeld() { held.clear(); }
   /// A channel concat assembled on chip: the GEMM layers making its inputs
@@ -278,7 +283,7 @@ public:
   /// no reader matches) from its first input's layer on and readable once
   /// every input is in.
   struct ConcatOnChip {
-    int64_t base = -1, vecs = 0;
+    int64_t base = -1;
     unsigned placed = 0, total = 0;
     bool failed = false;
   };

@@ -204,27 +204,26 @@ int64_t Lowering::concatPlace(Value v) {
     return -1;
   auto [cat, first] = slot->second;
   ConcatOnChip &c = concatsOnChip[cat];
-  auto mine = [&](const OnChip &m) { return m.value == cat; };
   if (c.failed || !readLater(cat) || presetOffset.count(cat))
     return -1;
   if (c.base < 0) {
     // At the top of the free range, when that leaves the layers in between
     // as much room again.
     const TensorRec &r = rec(cat);
-    c.vecs = r.cb(L) * r.H * r.W;
+    int64_t vecs = r.cb(L) * r.H * r.W;
     c.total = cast<qnn::ConcatOp>(*v.getUsers().begin()).getInputs().size();
     // (Beside the map the previous layer left, too: the layer making this
     // input may read it through a view, not held.)
     bool chain = onChip.emitted == em.numInstructions();
     auto [lo, hi] = chain ? freeRange({onChip}) : freeRange();
-    if (hi - lo < 2 * c.vecs) {
+    if (hi - lo < 2 * vecs) {
       c.failed = true;
       return -1;
     }
-    c.base = hi - c.vecs;
+    c.base = hi - vecs;
     // No bytes until the last input is in: no reader matches it before.
-    held.push_back({r.offset, 0, r.H, r.W, c.base, c.vecs, ~0u, cat});
-  } else if (llvm::none_of(held, mine)) {
+    held.push_back({r.offset, 0, r.H, r.W, c.base, vecs, ~0u, cat});
+  } else if (!heldOf(cat)) {
     c.failed = true; // given up (dropHeld)
     return -1;
   }
@@ -234,15 +233,14 @@ int64_t Lowering::concatPlace(Value v) {
 void Lowering::concatPlaced(Value v, bool placed) {
   Value cat = concatSlot.lookup(v).first;
   ConcatOnChip &c = concatsOnChip[cat];
-  auto it = llvm::find_if(held, [&](const OnChip &m) { return m.value == cat; });
-  if (!placed || it == held.end()) {
+  OnChip *m = heldOf(cat);
+  if (!placed || !m) {
     c.failed = true;
-    if (it != held.end())
-      held.erase(it);
+    llvm::erase_if(held, [&](const OnChip &h) { return h.value == cat; });
     return;
   }
   if (++c.placed == c.total)
-    it->bytes = rec(cat).bytes(L); // whole: its readers find it
+    m->bytes = rec(cat).bytes(L); // whole: its readers find it
 }
 
 bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
@@ -640,10 +638,7 @@ LogicalResult Lowering::run(func::FuncOp f) {
     // (Lowering::held); maps no later layer reads are let go.
     llvm::erase_if(held, [&](const OnChip &m) { return !readLater(m.value); });
     if (keepOnChip && onChip.emitted == em.numInstructions() &&
-        onChip.value && readLater(onChip.value) &&
-        llvm::none_of(held, [&](const OnChip &m) {
-          return m.value == onChip.value;
-        }))
+        onChip.value && readLater(onChip.value) && !heldOf(onChip.value))
       held.push_back(onChip);
     if (!isa<qnn::ConstantOp, func::ReturnOp>(op) &&
         op.getName().getStringRef() != "arith.constant")
@@ -778,9 +773,9 @@ struct ConvertQNNToDLPPass
     }
     if (!prog && tileSearch) {
       uint64_t gain = 0;
-      std::optional<uint64_t> onCycles;
+      std::optional<uint64_t> bestCycles;
       prog = searchTiles(lowerOnce, module.getContext(), lowPtr, gain,
-                         onCycles);
+                         bestCycles);
       numTileSearchGain = gain;
       // Whether a layer's output stays on chip, and where in FBUF, changes
       // what later layers cost, which the per-layer choice does not see:
@@ -800,12 +795,12 @@ struct ConvertQNNToDLPPass
           alt = searchTiles(lowerOnce, module.getContext(), altLow, altGain,
                             altCycles);
         }
-        if (alt && altCycles && (!onCycles || *altCycles < *onCycles)) {
+        if (alt && altCycles && (!bestCycles || *altCycles < *bestCycles)) {
           prog.erase();
           prog = alt;
           lowPtr = std::move(altLow);
           numTileSearchGain = altGain;
-          onCycles = altCycles;
+          bestCycles = altCycles;
         } else if (alt) {
           alt.erase();
         }
