@@ -5,7 +5,13 @@ ResNet-50) magnitude-pruned to 90 % with CSR weights.
 
     /usr/bin/python3 bench/cycle_bench.py --build BUILD [--models a,b,...]
                      [--target hw/configs/large.json] [--sparse resnet18,resnet50]
-                     [--sparsity 0.9] [--csr-density 0.5]
+                     [--sparsity 0.9] [--csr-density 0.5] [--balance]
+
+On a target with the window-sparse array (array.window > 1, e.g.
+hw/configs/large-win.json) --balance prunes the sparse rows balanced for
+it (dlp_kit.prune_onnx --balance-for: GEMM_WIN with one slot per window)
+and the sparse rows compile without --csr-density when the target has no
+CSR decoder (the compiler picks GEMM_WIN where it shortens a layer).
 
 Per model: `dlpc --target T` (calibration on 4 random N(0, 1) inputs; the
 sparse rows prune every conv / FC weight per layer by magnitude with
@@ -48,13 +54,19 @@ def main():
     ap.add_argument("--sparsity", type=float, default=0.9)
     ap.add_argument("--csr-density", default="0.5")
     ap.add_argument("--weights", default="pow2")
+    ap.add_argument("--balance", action="store_true",
+                    help="prune the sparse rows balanced for the target's "
+                         "window-sparse array")
     ap.add_argument("--tile-search", action="store_true",
                     help="compile with dlpc --tile-search")
     args, _ = ap.parse_known_args()
     build = os.path.abspath(args.build)
     dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
     import onnx
-    from dlp_kit.prune_onnx import prune_model
+    from dlp_kit.prune_onnx import prune_model, window_of
+    with open(args.target) as f:
+        has_csr = bool(json.load(f).get("csr"))
+    balance = window_of(args.target) if args.balance else None
 
     runs = [(m, False) for m in args.models.split(",")]
     runs += [(m, True) for m in args.sparse.split(",") if m and m in args.models.split(",")]
@@ -70,10 +82,10 @@ def main():
             opts = []
             if sparse:
                 m = onnx.load(model)
-                prune_model(m, args.sparsity)
+                prune_model(m, args.sparsity, balance)
                 model = os.path.join(tmp, name + ".sparse.onnx")
                 onnx.save(m, model)
-                opts = ["--csr-density", args.csr_density]
+                opts = ["--csr-density", args.csr_density] if has_csr else []
             dlpb = os.path.join(tmp, name + (".sparse" if sparse else "") + ".dlpb")
             err = run_measured_stderr(
                 [dlpc, model, "--calib", calib, "--calib-batch", "1",
@@ -89,7 +101,8 @@ def main():
                                      prof])[0] for _ in range(3))
             p = json.load(open(prof))
             cyc = p["total_cycles"]
-            rows.append(dict(model=name + (" %d%% CSR" % round(100 * args.sparsity)
+            rows.append(dict(model=name + (" %d%% %s" % (round(100 * args.sparsity),
+                                                        "bal." if balance else "CSR")
                                            if sparse else ""),
                              cycles=cyc, latency_ms=p["latency_us"] / 1e3,
                              eff_prog=p["total"]["bound_cycles"] / cyc,

@@ -226,6 +226,28 @@ def DLP_GemmCsrOp : DLP_InstrOp<"gemm_csr", "GEMM with CSR sparse weights"> {
   }];
 }
 
+def DLP_GemmWinOp : DLP_InstrOp<"gemm_win", "GEMM with window-sparse weights"> {
+  let description = [{
+    One GEMM_WIN instruction (docs/isa.md section 3.8, ISA v4), run by the
+    compute queue on a target with a window-sparse array (`array.window` W >
+    1): a `dlp.gemm` with the same fields and semantics whose weights are
+    pow2-4 codes stored by window: from WBUF row `w_addr`, `in_cb` rows of
+    lane alignments, then for each window of W array steps (`(tap, cb)` pairs
+    in `dlp.gemm`'s order) `slots` groups of `L` slot rows whose byte `q` is
+    output channel `q`'s entry in that lane: a code and the offset of its
+    step in the window. Each output pixel takes `slots` array steps per
+    window instead of W, and every result equals the dense GEMM of the same
+    weights. The compiler emits it for pow2 layers where it takes fewer array
+    steps than `dlp.gemm`.
+
+    Example:
+
+    ```mlir
+    dlp.gemm_win {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 2048 : i64, pop_prev, push_next, residual = 0 : i64, slots = 1 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
+    ```
+  }];
+}
+
 def DLP_PoolOp : DLP_InstrOp<"pool", "max / average pooling FBUF to FBUF"> {
   let description = [{
     One POOL instruction (docs/isa.md section 3.4), run by the compute queue:

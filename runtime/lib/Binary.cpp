@@ -455,7 +455,16 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   }
   if (Error e = validateProgram(p))
     return std::move(e);
-  // Version 2 reserved the bit version 3 made GEMM's residual flag.
+  // GEMM_WIN (opcode 9) is version 4; version 2 reserved the bit version 3
+  // made GEMM's residual flag.
+  if (isaVersion < 4)
+    for (size_t i = 0; i < p.code.size(); ++i)
+      if (p.code[i].opcode() == isa::Opcode::GemmWin)
+        return createStringError(
+            inconvertibleErrorCode(),
+            "instruction #%zu: GEMM_WIN is ISA version 4 (the header says "
+            "%u): invalid opcode",
+            i, unsigned(isaVersion));
   if (isaVersion < 3)
     for (size_t i = 0; i < p.code.size(); ++i)
       if ((p.code[i].opcode() == isa::Opcode::Gemm ||

@@ -173,7 +173,8 @@ void dlprt::replayWbuf(
   std::vector<uint64_t> wtag(t.wbufRows(), 0);
   for (uint32_t idx : order) {
     const Instr &in = p.code[idx];
-    if (in.opcode() == Opcode::Gemm || in.opcode() == Opcode::GemmCsr) {
+    if (in.opcode() == Opcode::Gemm || in.opcode() == Opcode::GemmCsr ||
+        in.opcode() == Opcode::GemmWin) {
       atGemm(idx, wtag);
       continue;
     }

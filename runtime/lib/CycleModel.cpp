@@ -6,6 +6,7 @@
 
 #include "dlprt/CycleModel.h"
 #include "dlprt/Csr.h"
+#include "dlprt/Window.h"
 #include "dlprt/Numerics.h"
 #include "dlprt/Program.h"
 #include "dlprt/Schedule.h"
@@ -47,6 +48,9 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolDivide = num::kAvgShift + 3;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
   p.poolRows = p.poolCols = 4;
+  // Section 2.6: each PE's select of its entry's input vector, one stage.
+  p.window = t.window;
+  p.windowSelect = 1;
   unsigned fbufAddrBits = std::max(1u, Log2_64_Ceil(t.fbufVectors()));
   p.poolMaxOutW = uint64_t(1) << ((fbufAddrBits + 1) / 2);
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
@@ -218,6 +222,23 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
                      g(Field::Gemm_in_cb);
     c.macSlots = steps * p.L * p.Q;
     c.cycles = (isCsr ? csr->decodeCycles : 0) + steps + p.gemmPipeline +
+               (g(Field::Gemm_epilogue)
+                    ? p.epilogueStages * (1 + g(Field::Gemm_residual))
+                    : 0);
+    return c;
+  }
+  case Opcode::GemmWin: {
+    // Section 2.6: the alignment rows (L per WBUF read), then per output
+    // pixel `slots` array steps per window of W steps (the window's W
+    // input vectors read together; each PE takes one entry per step).
+    uint64_t steps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
+                     g(Field::Gemm_in_cb);
+    uint64_t arraySteps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
+                          windowCount(steps, p.window) *
+                          g(Field::GemmWin_slots);
+    c.macSlots = arraySteps * p.L * p.Q;
+    c.cycles = (g(Field::Gemm_in_cb) + p.L - 1) / p.L + arraySteps +
+               p.gemmPipeline + p.windowSelect +
                (g(Field::Gemm_epilogue)
                     ? p.epilogueStages * (1 + g(Field::Gemm_residual))
                     : 0);

@@ -29,6 +29,7 @@
 #include "dlprt/Simulator.h"
 
 #include "dlprt/Csr.h"
+#include "dlprt/Window.h"
 
 #include "dlprt/kernels/Conv.h"
 #include "dlprt/kernels/IGemm.h"
@@ -465,6 +466,38 @@ std::vector<uint32_t> decodeCsr(const Geometry &g, const Program &p,
     for (uint32_t i = cw.ptr[q]; i < cw.ptr[q + 1]; ++i)
       w[cw.k[i] * Q + q] += multiplier(cw.code[i], g.fmt) << cw.align[cw.k[i]];
   return w;
+}
+
+/// Multipliers (K x Q) of a GEMM_WIN whose rows start at the WBUF row with
+/// tag tags[0] (`avail` rows to the end of WBUF); `rows` receives how many
+/// rows it reads (docs/isa.md 3.8).
+std::vector<uint32_t> decodeWin(const Geometry &g, const Program &p,
+                                const Instr &in, const uint64_t *tags,
+                                size_t avail, size_t Q, size_t &rows) {
+  const TargetConfig &t = p.target;
+  uint64_t steps = g.K / t.L;
+  uint32_t slots = uint32_t(in.get(Field::GemmWin_slots));
+  rows = size_t(std::min<uint64_t>(
+      windowRows(uint64_t(g.inCb), steps, t.window, slots, t.L), avail));
+  std::vector<uint32_t> w(g.K * Q, 0);
+  forEachWindowEntry(
+      [&](uint64_t r, uint32_t b) {
+        return wbufStreamByte(p, tags, avail, r * (Q + 1) + b);
+      },
+      steps, uint64_t(g.inCb), t.L, uint32_t(Q), t.window, slots,
+      [&](uint64_t k, uint32_t q, uint8_t code, uint8_t align) {
+        w[k * Q + q] += multiplier(code, WFmt::Pow2) << align;
+      });
+  return w;
+}
+
+/// The multipliers of a GEMM_CSR or GEMM_WIN (decodeCsr, decodeWin).
+std::vector<uint32_t> decodePacked(const Geometry &g, const Program &p,
+                                   const Instr &in, const uint64_t *tags,
+                                   size_t avail, size_t Q, size_t &rows) {
+  return in.opcode() == Opcode::GemmWin
+             ? decodeWin(g, p, in, tags, avail, Q, rows)
+             : decodeCsr(g, p, tags, avail, Q, rows);
 }
 
 /// dst[j * ldd + r] = c[r * ldc + j] (+ the old dst with `accumulate`) for
@@ -1184,9 +1217,9 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
     Geometry g(t, in);
     auto plan = std::make_unique<GemmPlan>();
     size_t rows = g.K;
-    if (in.opcode() == Opcode::GemmCsr)
-      plan->csr = decodeCsr(g, p, wtag.data() + g.wAddr, wtag.size() - g.wAddr,
-                            Q, rows);
+    if (in.opcode() != Opcode::Gemm)
+      plan->csr = decodePacked(g, p, in, wtag.data() + g.wAddr,
+                               wtag.size() - g.wAddr, Q, rows);
     plan->tags.assign(wtag.begin() + g.wAddr, wtag.begin() + g.wAddr + rows);
     gemms.push_back(idx);
     made.push_back(std::move(plan));
@@ -1247,7 +1280,7 @@ std::shared_ptr<const GemmPlans> planGemms(const Program &p,
       return;
     GemmPlan &plan = *made[i];
     Geometry g(t, p.code[gemms[i]]);
-    std::vector<uint32_t> w = p.code[gemms[i]].opcode() == Opcode::GemmCsr
+    std::vector<uint32_t> w = p.code[gemms[i]].opcode() != Opcode::Gemm
                                   ? std::move(plan.csr)
                                   : decodeTagged(g, p, plan.tags.data(), Q);
     if (useWino && winograd(g)) {
@@ -1303,7 +1336,7 @@ void gemmTiles(const Program &p, const Instr &in, MachineState &s,
                const GemmPlan *plan, unsigned threads) {
   const TargetConfig &t = p.target;
   Geometry g(t, in);
-  bool csr = in.opcode() == Opcode::GemmCsr;
+  bool packed = in.opcode() != Opcode::Gemm; // GEMM_CSR, GEMM_WIN
   // An output that overlaps the input runs pixel by pixel in runTiles.
   uint64_t inLo = in.get(Field::Gemm_in_addr),
            inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
@@ -1326,7 +1359,7 @@ void gemmTiles(const Program &p, const Instr &in, MachineState &s,
              plan->amxW.empty() ? nullptr : plan, plan->abufDead);
     return;
   }
-  if (g.M <= kFewPixels && !overlap && !csr) {
+  if (g.M <= kFewPixels && !overlap && !packed) {
     runFewPixels(p, in, g, s);
     return;
   }
@@ -1334,9 +1367,9 @@ void gemmTiles(const Program &p, const Instr &in, MachineState &s,
   // tags name (what syncWeights would decode for the whole buffer).
   size_t rows;
   std::vector<uint32_t> w =
-      csr ? decodeCsr(g, p, s.wtag.data() + g.wAddr, s.wtag.size() - g.wAddr,
-                      t.Q, rows)
-          : decodeTagged(g, p, s.wtag.data() + g.wAddr, t.Q);
+      packed ? decodePacked(g, p, in, s.wtag.data() + g.wAddr,
+                            s.wtag.size() - g.wAddr, t.Q, rows)
+             : decodeTagged(g, p, s.wtag.data() + g.wAddr, t.Q);
   std::vector<Segment> segs;
   size_t kc;
   keepRows(g, t.L, t.Q, w, segs, kc);

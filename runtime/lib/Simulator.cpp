@@ -394,7 +394,8 @@ MachineState::Footprint footprintOf(const Program &p,
       break;
     }
     case Opcode::Gemm:
-    case Opcode::GemmCsr: {
+    case Opcode::GemmCsr:
+    case Opcode::GemmWin: {
       uint64_t in0 = g(Field::Gemm_in_addr);
       rd(in0, in0 + (g(Field::Gemm_in_cb) - 1) * g(Field::Gemm_in_cstride) +
                   g(Field::Gemm_in_h) * g(Field::Gemm_in_w));
@@ -483,6 +484,7 @@ void Simulator::execute(uint32_t index, uint8_t *data) {
     break;
   case Opcode::Gemm:
   case Opcode::GemmCsr:
+  case Opcode::GemmWin:
     executeGemm(p, in, s, plans->byInstr[index].get(), threads);
     break;
   case Opcode::Pool:

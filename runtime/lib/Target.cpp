@@ -160,7 +160,7 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   t.name = name->str();
 
   DLPRT_READ(array, r.object(*root, top, "array"));
-  if (Error e = r.checkKeys(*array, "$.array", {"L", "Q"}))
+  if (Error e = r.checkKeys(*array, "$.array", {"L", "Q", "window"}))
     return std::move(e);
   DLPRT_READ(L, r.integer(*array, "$.array", "L", 1, kMaxArray));
   DLPRT_READ(Q, r.integer(*array, "$.array", "Q", 1, kMaxArray));
@@ -171,6 +171,13 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
                                     ", Q = " + Twine(Q) + ")");
   t.L = uint32_t(L);
   t.Q = uint32_t(Q);
+  // "window" (optional, 1 when absent): the window-sparse array's input
+  // vectors per cycle; an entry's 4-bit offset selects one of them.
+  if (array->get("window")) {
+    DLPRT_READ(win, r.integer(*array, "$.array", "window", 1,
+                                    isa::kWinMaxWindow));
+    t.window = uint32_t(win);
+  }
 
   const std::string sp = "$.sram";
   DLPRT_READ(sram, r.object(*root, top, "sram"));
@@ -291,6 +298,8 @@ std::string TargetConfig::toJSON() const {
     j.attributeObject("array", [&] {
       j.attribute("L", int64_t(L));
       j.attribute("Q", int64_t(Q));
+      if (windowSparse())
+        j.attribute("window", int64_t(window));
     });
     j.attributeObject("sram", [&] {
       j.attribute("feature_bytes", int64_t(featureBytes));

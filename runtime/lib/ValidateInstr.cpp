@@ -77,16 +77,19 @@ private:
   static u128 tile(uint64_t blocks, uint64_t stride, u128 perBlock) {
     return u128(blocks - 1) * stride + perBlock;
   }
-  /// `csrStream`: a WBUF LOAD, which may also bring a CSR stream (2).
+  /// `csrStream`: a WBUF LOAD, which may also bring raw rows (2: a CSR
+  /// stream or window-sparse rows).
   Error weightFormat(Field f, bool csrStream = false) const {
     if (csrStream && get(f) == uint64_t(WFmt::Csr)) {
-      if (!t.csr())
-        return fieldError(f, "target '" + t.name + "' has no CSR decoder");
+      if (!t.csr() && !t.windowSparse())
+        return fieldError(f, "target '" + t.name +
+                                 "' has no CSR decoder and no window-sparse "
+                                 "array (raw rows)");
       return Error::success();
     }
     if (get(f) > 1)
       return fieldError(f, csrStream ? "invalid weight format (0 pow2, 1 "
-                                       "int8, 2 CSR stream)"
+                                       "int8, 2 raw rows)"
                                      : "invalid weight format (0 pow2, 1 "
                                        "int8)");
     if (get(f) == 0 && !t.pow2Weights)
@@ -144,6 +147,7 @@ Error InstrChecker::run() {
     break;
   case Opcode::Gemm:
   case Opcode::GemmCsr:
+  case Opcode::GemmWin:
     if (Error e = gemm())
       return e;
     break;
@@ -297,6 +301,26 @@ Error InstrChecker::gemm() {
                           " weight rows (k_h * k_w * in_cb * L): target '" +
                           t.name + "' decodes at most " +
                           Twine(t.csrDenseRows) + " (csr.dense_rows)");
+  // GEMM_WIN reads in_cb alignment rows, then per window of the target's
+  // W array steps `slots` groups of L slot rows (docs/isa.md 3.8).
+  if (in.opcode() == Opcode::GemmWin) {
+    if (!t.windowSparse())
+      return fail("target '" + t.name +
+                  "' has no window-sparse array (GEMM_WIN needs "
+                  "array.window > 1)");
+    if (get(Field::Gemm_wfmt) != uint64_t(WFmt::Pow2))
+      return fieldError(Field::Gemm_wfmt,
+                        "GEMM_WIN's entries hold pow2-4 codes: must be 0");
+    if (get(Field::GemmWin_slots) == 0)
+      return fieldError(Field::GemmWin_slots, "must be at least 1");
+    if (get(Field::Gemm_in_cb) > isa::kWinMaxCb)
+      return fieldError(Field::Gemm_in_cb,
+                        "GEMM_WIN keeps the alignments of at most " +
+                            Twine(isa::kWinMaxCb) + " input channel blocks");
+    u128 steps = rows / t.L;
+    rows = get(Field::Gemm_in_cb) + (steps + t.window - 1) / t.window *
+                                        get(Field::GemmWin_slots) * t.L;
+  }
   if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr),
                        csr ? 1 : rows, t.wbufRows(), "WBUF"))
     return e;

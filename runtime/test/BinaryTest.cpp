@@ -272,7 +272,7 @@ TEST(Binary, InstructionErrorsNameIndexAndField) {
   EXPECT_ERROR(
       errorWith(1, Field::Load_wfmt, 3),
       "instruction #1 (load): field 'wfmt' = 3: invalid weight format (0 "
-      "pow2, 1 int8, 2 CSR stream)");
+      "pow2, 1 int8, 2 raw rows)");
   Program big = everyOpcodeProgram();
   big.code[4].set(Field::Gemm_k_h, 15);
   big.code[4].set(Field::Gemm_k_w, 15);
@@ -330,9 +330,9 @@ TEST(Binary, OpcodeReservedBitsTokensEnd) {
                }),
                "instruction #4 (gemm_csr): target 'tiny' has no CSR decoder");
   EXPECT_ERROR(errorAfter([&](Program &p) {
-                 p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 9;
+                 p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 10;
                }),
-               "instruction #6 (?): unknown opcode 9");
+               "instruction #6 (?): unknown opcode 10");
   EXPECT_ERROR(errorAfter([&](Program &p) {
                  p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 40;
                }),

@@ -73,8 +73,12 @@ BothRuns runBoth(WFmt fmt, const std::vector<uint8_t> &stream,
   t.csrDenseRows = 256;
   Builder b(t);
   b.p.dataBytes = 1024;
-  data.resize(b.p.dataBytes);
-  // The stream as rows of Q + 1 raw bytes.
+  data.assign(b.p.dataBytes, 0);
+  std::mt19937 drng(11); // the input: two blocks of 4 x 5 vectors
+  for (int i = 0; i < 2 * H * W * 8; ++i)
+    data[i] = uint8_t(drng());
+  // The stream as rows of Q + 1 raw bytes (at most 357: int8 at 100 %),
+  // then the dense rows from WBUF row 360.
   std::vector<uint8_t> padded = stream;
   padded.resize((stream.size() + 8) / 9 * 9, 0);
   uint64_t so = b.addConst(padded);
@@ -98,7 +102,7 @@ BothRuns runBoth(WFmt fmt, const std::vector<uint8_t> &stream,
   b.emit(load(Buf::FBuf, Region::Data, 0, 0, H * W, 2, H * W * 8))
       .emit(load(Buf::WBuf, Region::Const, 0, int64_t(so),
                  int64_t(padded.size() / 9), 1, 0, 1, 0, 2))
-      .emit(load(Buf::WBuf, Region::Const, 300, int64_t(dense), K, 1, 0, 1, 0,
+      .emit(load(Buf::WBuf, Region::Const, 360, int64_t(dense), K, 1, 0, 1, 0,
                  int64_t(fmt)))
       .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
       .emit(instr(Opcode::Sync, {}));
@@ -111,7 +115,7 @@ BothRuns runBoth(WFmt fmt, const std::vector<uint8_t> &stream,
   Instr c = instr(Opcode::GemmCsr, geo), d = instr(Opcode::Gemm, geo);
   EXPECT_TRUE(c.set(Field::GemmCsr_acc_addr, 0));
   EXPECT_TRUE(d.set(Field::Gemm_acc_addr, 40));
-  EXPECT_TRUE(d.set(Field::Gemm_w_addr, 300));
+  EXPECT_TRUE(d.set(Field::Gemm_w_addr, 360));
   b.emit(c).emit(d).emit(instr(Opcode::End, {}));
   std::unique_ptr<Simulator> sim = runProgram(b.p, data);
   BothRuns r;
@@ -211,6 +215,9 @@ TEST(Csr, SimulatorMatchesDenseAndDefinition) {
       BothRuns r = runBoth(fmt, s, codes, align, data);
       ASSERT_EQ(r.csrAcc.size(), 4u * 5 * 8) << percent;
       EXPECT_EQ(r.csrAcc, r.denseAcc) << "fmt " << int(fmt) << " " << percent;
+      if (percent > 0) // a non-zero input and weights: not all zero
+        EXPECT_TRUE(std::any_of(r.csrAcc.begin(), r.csrAcc.end(),
+                                [](uint32_t v) { return v != 0; }));
     }
 }
 

@@ -260,12 +260,12 @@ TEST(CycleModel, PoolStreamingSchedule) {
 
 TEST(CycleModel, UntimedInstructionsAreNamed) {
   Instr unknown;
-  unknown.w[0] = 9;
+  unknown.w[0] = 10;
   llvm::Expected<Timeline> tl = cycleModel(
       {fload(1), unknown, Instr::make(Opcode::End)}, tinyTarget());
   ASSERT_FALSE(bool(tl));
   EXPECT_EQ(llvm::toString(tl.takeError()),
-            "instruction #1: opcode 9 has no timing rule");
+            "instruction #1: opcode 10 has no timing rule");
   // GEMM_CSR's cost depends on its weights: the stream-only model refuses.
   tl = cycleModel({fload(1), Instr::make(Opcode::GemmCsr),
                    Instr::make(Opcode::End)},

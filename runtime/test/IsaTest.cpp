@@ -19,10 +19,12 @@ std::vector<Opcode> allOpcodes() {
 }
 
 TEST(Isa, OpcodeTable) {
-  EXPECT_EQ(allOpcodes().size(), 9u);
+  EXPECT_EQ(allOpcodes().size(), 10u);
   EXPECT_EQ(opcodeInfo(7)->mnemonic, "gemm_csr");
   EXPECT_EQ(opcodeInfo(7)->queue, Queue::Compute);
-  EXPECT_EQ(opcodeInfo(9), nullptr);
+  EXPECT_EQ(opcodeInfo(9)->mnemonic, "gemm_win");
+  EXPECT_EQ(opcodeInfo(9)->queue, Queue::Compute);
+  EXPECT_EQ(opcodeInfo(10), nullptr);
   EXPECT_EQ(opcodeInfo(63), nullptr);
   EXPECT_EQ(opcodeInfo(3)->mnemonic, "gemm");
   EXPECT_EQ(opcodeInfo(3)->queue, Queue::Compute);

@@ -60,6 +60,15 @@ TEST(Target, ShippedConfigs) {
   // refused with --target).
   EXPECT_EQ(small->fingerprint(), 0x52b673cc5f232644ull);
   EXPECT_EQ(large->fingerprint(), 0xed088f1a2830c221ull);
+  // large-win: large with the window-sparse array in place of the CSR
+  // decoder (GEMM_WIN, docs/isa.md 3.8).
+  auto win = loadTargetConfig(DLPRT_CONFIG_DIR "/large-win.json");
+  ASSERT_TRUE(bool(win)) << llvm::toString(win.takeError());
+  EXPECT_EQ(win->window, 10u);
+  EXPECT_TRUE(win->windowSparse());
+  EXPECT_FALSE(win->csr());
+  EXPECT_EQ(win->fbufVectors(), large->fbufVectors());
+  EXPECT_EQ(win->wbufRows(), large->wbufRows());
 }
 
 TEST(Target, CanonicalJsonAndFingerprint) {
@@ -90,6 +99,21 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   auto again2 = parseTargetConfig(withCsr->toJSON(), "canonical");
   ASSERT_TRUE(bool(again2));
   EXPECT_EQ(again2->fingerprint(), withCsr->fingerprint());
+  // The window-sparse array's window: written when above 1 (a config
+  // without it, or with 1, is the same target as before it existed).
+  EXPECT_EQ(t->window, 1u);
+  auto one = parseTargetConfig(edit("\"Q\": 8}", "\"Q\": 8, \"window\": 1}"), "w");
+  ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
+  EXPECT_EQ(one->fingerprint(), t->fingerprint());
+  auto win = parseTargetConfig(edit("\"Q\": 8}", "\"Q\": 8, \"window\": 10}"), "w");
+  ASSERT_TRUE(bool(win)) << llvm::toString(win.takeError());
+  EXPECT_TRUE(win->windowSparse());
+  EXPECT_NE(win->toJSON().find(R"("array":{"L":8,"Q":8,"window":10})"),
+            std::string::npos);
+  auto again3 = parseTargetConfig(win->toJSON(), "canonical");
+  ASSERT_TRUE(bool(again3));
+  EXPECT_EQ(again3->fingerprint(), win->fingerprint());
+  EXPECT_NE(win->fingerprint(), t->fingerprint());
   // Key order and spacing of the source do not matter.
   auto shuffled = parseTargetConfig(
       edit(R"("name": "small", )", "").insert(1, R"("name":"small",)"), "y");
@@ -142,6 +166,13 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
        "$.csr.dense_rows: value 4 out of range [8, 4096]"},
       {"\"csr\": false", "\"csr\": {\"dense_rows\": 4104}",
        "$.csr.dense_rows: value 4104 out of range [8, 4096]"},
+
+      {"\"Q\": 8}", "\"Q\": 8, \"window\": 17}",
+       "$.array.window: value 17 out of range [1, 16]"},
+      {"\"Q\": 8}", "\"Q\": 8, \"window\": 0}",
+       "$.array.window: value 0 out of range [1, 16]"},
+      {"\"Q\": 8}", "\"Q\": 8, \"window\": 2.5}",
+       "$.array.window: expected an integer"},
 
       {"\"name\": \"small\"", "\"name\": \"\"", "$.name: expected a non-empty"},
       {"{\"L\": 8, \"Q\": 8}", "[8, 8]", "$.array: expected an object"},

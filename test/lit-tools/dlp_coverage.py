@@ -228,7 +228,7 @@ def decode(ws):
                  sram=bits(w0, 16, 24), ddr=bits(w1, 0, 40), n0=bits(w1, 40, 24),
                  n1=bits(w2, 0, 24), s1=bits(w2, 24, 40), n2=bits(w3, 0, 24),
                  s2=bits(w3, 24, 40))
-    elif op in (3, 7):
+    elif op in (3, 7, 9):
         f.update(wfmt=bits(w0, 10, 2), accumulate=bits(w0, 12, 1),
                  epilogue=bits(w0, 13, 1), residual=bits(w0, 62, 1),
                  in_addr=bits(w0, 14, 24),
@@ -240,6 +240,8 @@ def decode(ws):
                  dil_w=bits(w2, 20, 4), pad_t=bits(w2, 24, 4), pad_l=bits(w2, 28, 4),
                  w_addr=bits(w2, 32, 24), acc_addr=bits(w3, 0, 20),
                  param_addr=bits(w3, 20, 16), out_addr=bits(w3, 36, 24))
+        if op == 9:  # GEMM_WIN (docs/isa.md 3.8)
+            f.update(slots=bits(w2, 56, 8))
     elif op == 4:
         f.update(mode=bits(w0, 10, 2), in_addr=bits(w0, 14, 24),
                  in_cstride=bits(w0, 38, 24), in_h=bits(w1, 0, 12),
@@ -542,6 +544,9 @@ class Machine:
                 self.store(idx, f)
             elif f["op"] in (3, 7):
                 self.gemm(idx, f, csr=f["op"] == 7)
+            elif f["op"] == 9:
+                self.errors.append("instr %d: GEMM_WIN (docs/isa.md 3.8) is "
+                                   "not modelled by this checker" % idx)
             elif f["op"] == 4:
                 self.pool(idx, f)
             elif f["op"] == 5:

@@ -35,11 +35,12 @@ from dlp_coverage import parse_binary, decode, bits  # noqa: E402
 FBUF, WBUF, PBUF, DDR = range(4)
 LOAD, COMPUTE, STORE, BARRIER = range(4)
 NAMES = {0: "end", 1: "load", 2: "store", 3: "gemm", 4: "pool", 5: "add",
-         6: "host", 7: "gemm_csr", 8: "sync"}
+         6: "host", 7: "gemm_csr", 8: "sync", 9: "gemm_win"}
 
 
-def accesses(f, L):
-    """(space, lo, hi, write) of one decoded instruction."""
+def accesses(f, L, window=1):
+    """(space, lo, hi, write) of one decoded instruction (`window`: the
+    target's array.window, for GEMM_WIN's rows)."""
     op = f["op"]
     out = []
     if op in (1, 2):
@@ -49,13 +50,16 @@ def accesses(f, L):
         if f["region"] == 1 and f["buf"] == 0:  # FBUF <-> region data
             last = f["ddr"] + (f["n2"] - 1) * f["s2"] + (f["n1"] - 1) * f["s1"] + f["n0"] * L
             out.append((DDR, f["ddr"], last, op == 2))
-    elif op in (3, 7):
+    elif op in (3, 7, 9):
         plane = f["in_h"] * f["in_w"]
         for b in range(f["in_cb"]):
             a = f["in_addr"] + b * f["in_cstride"]
             out.append((FBUF, a, a + plane, False))
-        k = f["k_h"] * f["k_w"] * f["in_cb"] * L
-        out.append((WBUF, f["w_addr"], f["w_addr"] + (1 if op == 7 else k), False))
+        steps = f["k_h"] * f["k_w"] * f["in_cb"]
+        rows = (1 if op == 7 else
+                f["in_cb"] + -(-steps // window) * f["slots"] * L if op == 9 else
+                steps * L)
+        out.append((WBUF, f["w_addr"], f["w_addr"] + rows, False))
         out.append((PBUF, f["param_addr"], f["param_addr"] + 1 + f["residual"], False))
         m = f["out_h"] * f["out_w"]
         if f["epilogue"]:
@@ -93,12 +97,13 @@ def conflict(xs, ys):
 def check(path):
     b = parse_binary(path)
     L = b["target"]["array"]["L"]
+    window = b["target"]["array"].get("window", 1)
     code = [decode(ws) for ws in b["code"]]
     queue = []
     for f in code:
         op = f["op"]
         queue.append(LOAD if op == 1 else STORE if op == 2 else
-                     COMPUTE if op in (3, 4, 5, 7) else BARRIER)
+                     COMPUTE if op in (3, 4, 5, 7, 9) else BARRIER)
     # Vector clocks: vc[i][q] = the highest position in queue q of an
     # instruction that happens before instruction i starts (-1: none).
     pos = [0] * len(code)
@@ -139,7 +144,7 @@ def check(path):
         count[q] += 1
         vc.append(clock)
         last[q] = i
-        acc = accesses(f, L)
+        acc = accesses(f, L, window)
         f["acc"] = acc
         # Unordered earlier instructions of the other queues.
         for other in range(3):

@@ -99,6 +99,10 @@ def main(argv=None):
     ap.add_argument("--prune", type=float, default=0.0,
                     help="magnitude-prune every conv / FC weight to this sparsity "
                          "first (dlp_kit.prune_onnx)")
+    ap.add_argument("--balance-for", default=None, metavar="TARGET.json",
+                    help="with --prune: prune balanced for this target's "
+                         "window-sparse array; its compiles must then hold "
+                         "GEMM_WIN")
     ap.add_argument("--csr-density", default=None,
                     help="passed to dlpc for the DLP compiles (CSR weights)")
     ap.add_argument("--weight-rounding", default=None,
@@ -115,6 +119,8 @@ def main(argv=None):
         return 1
 
     suffix = "-sparse%d" % round(100 * args.prune) if args.prune else ""
+    if args.prune and args.balance_for:
+        suffix += "-balanced"
     if args.weight_rounding:
         suffix += "-" + args.weight_rounding
     work = os.path.join(mdir, "dlp" + suffix)
@@ -128,9 +134,10 @@ def main(argv=None):
     if args.prune:
         sys.path.insert(0, os.path.join(ROOT, "python"))
         import onnx
-        from dlp_kit.prune_onnx import prune_model
+        from dlp_kit.prune_onnx import prune_model, window_of
         model = onnx.load(onnx_path)
-        prune_model(model, args.prune)
+        prune_model(model, args.prune,
+                    window_of(args.balance_for) if args.balance_for else None)
         onnx_path = path("model", "onnx")
         onnx.save(model, onnx_path)
     name += suffix
@@ -160,6 +167,11 @@ def main(argv=None):
         return run([args.dlpc, onnx_path, "--weights", weights] + calib_opts + threads +
                    list(opts), args.timeout)[0]
 
+    def listing(dlpb):
+        """The binary's disassembly (dlp-translate --binary-to-dlp)."""
+        return run([os.path.join(os.path.dirname(args.dlpc), "dlp-translate"),
+                    "--binary-to-dlp", dlpb], args.timeout)[1]
+
     failures = 0
     for weights in args.weights.split(","):
         try:
@@ -188,14 +200,17 @@ def main(argv=None):
                     # CSR layers: GEMM_CSR in the program, and a smaller binary.
                     dense = path("m", weights, cname, "dense", "dlpb")
                     dlpc(weights, "--target", cfg, "-o", dense)
-                    listing = run([os.path.join(os.path.dirname(args.dlpc),
-                                                "dlp-translate"), "--binary-to-dlp",
-                                   dlpb], args.timeout)[1]
-                    n_csr = listing.count("dlp.gemm_csr")
+                    n_csr = listing(dlpb).count("dlp.gemm_csr")
                     if n_csr == 0:
                         raise StepError("no dlp.gemm_csr in the CSR compile")
                     tag += " csr (%d GEMM_CSR, binary %.0f%% of dense)" % (
                         n_csr, 100.0 * os.path.getsize(dlpb) / os.path.getsize(dense))
+                if args.balance_for and weights == "pow2":
+                    # Pruned balanced: GEMM_WIN in the program.
+                    n_win = listing(dlpb).count("dlp.gemm_win")
+                    if n_win == 0:
+                        raise StepError("no dlp.gemm_win in the balanced compile")
+                    tag += " window (%d GEMM_WIN)" % n_win
                 # Every cross-queue conflict ordered by tokens or barriers
                 # (independent of the simulator's replay order).
                 run([sys.executable, DLP_RACES, dlpb], args.timeout)

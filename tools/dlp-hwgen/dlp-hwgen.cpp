@@ -197,6 +197,13 @@ int main(int argc, char **argv) {
         << ": the RTL's DDR beat needs a whole number of bytes\n";
     return 1;
   }
+  if (cfg->windowSparse()) {
+    WithColor::error(errs(), "dlp-hwgen")
+        << configPath << ": array.window = " << cfg->window
+        << ": the RTL has no window-sparse array (GEMM_WIN, docs/isa.md "
+           "3.8) yet\n";
+    return 1;
+  }
   std::error_code ec;
   ToolOutputFile out(outPath, ec, sys::fs::OF_Text);
   if (ec) {

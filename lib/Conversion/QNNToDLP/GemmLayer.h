@@ -50,23 +50,28 @@ struct GemmLayer {
 /// precision config) one GEMM_CSR stream of whole WBUF rows.
 struct WeightRows {
   std::vector<uint8_t> bytes;
-  /// The LOAD's row format (Csr for streams).
+  /// The LOAD's row format (Csr for streams and window-sparse rows).
   dlprt::isa::WFmt loadFmt;
-  bool csr = false;
+  /// CSR streams (GEMM_CSR) or window-sparse rows (GEMM_WIN, docs/isa.md
+  /// 3.8) instead of dense rows; both are laid out as csrStart / csrRows.
+  bool csr = false, win = false;
   int64_t nQb = 0, nChunks = 0, perChunk = 0;
   /// Dense rows of one block; the first dense row of chunk c in a block.
   int64_t perQb = 0;
   std::vector<int64_t> chunkStart, chunkRowCount;
-  /// CSR: the first row and rows of the stream of (qb, chunk).
+  /// CSR / window: the first row and rows of the stream of (qb, chunk);
+  /// window: its slots (GEMM_WIN's field).
   std::vector<int64_t> csrStart, csrRows;
+  std::vector<uint32_t> winSlots;
 
   int64_t rowCount = 0;
   /// The first row (from the layer's first) and the rows of (qb, chunk).
   int64_t row(int64_t qb, int64_t c) const {
-    return csr ? csrStart[qb * nChunks + c] : qb * perQb + chunkStart[c];
+    return csr || win ? csrStart[qb * nChunks + c]
+                      : qb * perQb + chunkStart[c];
   }
   int64_t rows(int64_t qb, int64_t c) const {
-    return csr ? csrRows[qb * nChunks + c] : chunkRowCount[c];
+    return csr || win ? csrRows[qb * nChunks + c] : chunkRowCount[c];
   }
   /// Rows of block qb, every chunk (they are consecutive).
   int64_t blockRows(int64_t qb) const {

@@ -2,7 +2,8 @@
 //
 // A GEMM layer's weights as the DDR rows its LOADs bring into WBUF: per
 // block of Q output channels and K chunk, dense weight rows (docs/isa.md
-// section 1) or one CSR stream (section 3.7). None of it depends on the
+// section 1), one CSR stream (section 3.7) or window-sparse rows (3.8).
+// None of it depends on the
 // tiling, so the tile search's lowerings share it (GemmCache).
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +11,7 @@
 #include "GemmLayer.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/Csr.h"
+#include "dlprt/Window.h"
 
 using namespace mlir;
 using namespace dlp;
@@ -85,6 +87,15 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   std::vector<uint8_t> &rows = W.bytes;
   rows.reserve(W.rowCount * t.rowBytes(g.fmt));
   std::vector<int8_t> codes(W.perQb * Q);
+  // Window-sparse rows (docs/isa.md 3.8) on a target with the array, for
+  // pow2 codes (windows of `window` steps, each `slots` steps per output
+  // pixel), kept when the layer's roofline with them (array steps or DDR
+  // bytes of weights, whichever takes longer) is below the dense rows'.
+  bool win = t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr &&
+             perChunk <= int64_t(risa::kWinMaxCb);
+  std::vector<uint8_t> winBytes;
+  int64_t denseSteps = 0, winSteps = 0;
+  const int64_t width = t.rowBytes(risa::WFmt::Csr);
   for (int64_t qb = 0; qb < W.nQb; ++qb) {
     std::fill(codes.begin(), codes.end(), 0);
     for (int64_t q = 0, nq = std::min(Q, g.O - qb * Q); q < nq; ++q) {
@@ -95,7 +106,40 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
     }
     for (int64_t r = 0; r < W.perQb; ++r)
       appendRow(rows, g.fmt, codes.data() + r * Q, Q, aligns[r]);
+    for (int64_t c = 0; c < W.nChunks && win; ++c) {
+      int64_t steps = W.chunkRowCount[c] / L;
+      int64_t nU = steps / taps;
+      const int8_t *chunk = codes.data() + W.chunkStart[c] * Q;
+      uint32_t slots = dlprt::windowSlots(chunk, uint64_t(steps), uint32_t(L),
+                                          uint32_t(Q), t.window);
+      // The alignments of the chunk's units: its first tap's rows.
+      std::vector<uint8_t> st = dlprt::encodeWindowRows(
+          chunk, aligns.data() + W.chunkStart[c], uint64_t(steps),
+          uint64_t(nU), uint32_t(L), uint32_t(Q), t.window, slots);
+      denseSteps += steps;
+      winSteps += int64_t(dlprt::windowCount(uint64_t(steps), t.window)) *
+                  int64_t(slots);
+      W.csrStart.push_back(int64_t(winBytes.size()) / width);
+      W.csrRows.push_back(int64_t(st.size()) / width);
+      W.winSlots.push_back(slots);
+      winBytes.insert(winBytes.end(), st.begin(), st.end());
+    }
   }
+  auto roofline = [&](int64_t steps, size_t bytes) {
+    return std::max(double(g.outH * g.outW * steps),
+                    double(bytes) / t.ddrBytesPerCycle);
+  };
+  if (win && roofline(winSteps, winBytes.size()) <
+                 roofline(denseSteps, rows.size())) {
+    rows = std::move(winBytes);
+    W.rowCount = int64_t(rows.size()) / width;
+    W.win = true;
+    W.loadFmt = risa::WFmt::Csr;
+    return wr;
+  }
+  W.csrStart.clear();
+  W.csrRows.clear();
+  W.winSlots.clear();
   // CSR (a layer below the --csr-density, or as the precision config
   // says): each (block, chunk) is one GEMM_CSR stream (docs/isa.md 3.7) of
   // whole WBUF rows, laid out one after the other.

@@ -159,9 +159,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   if (tl.perChunk < 1)
     return lw.error(g.op, "a ")
            << g.kh << "x" << g.kw << " kernel does not fit a weight bank";
-  // CSR chunks decode into the decoder's dense rows (csr.dense_rows).
+  // CSR chunks decode into the decoder's dense rows (csr.dense_rows);
+  // window-sparse chunks' alignments fit the array's registers.
   if (g.csr && taps * L <= int64_t(t.csrDenseRows))
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
+  if (t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr)
+    tl.perChunk = std::min<int64_t>(tl.perChunk, risa::kWinMaxCb);
   Epilogue epi(g);
   BandPlanner bands(lw, g, epi, choice);
   // The fused add's other operand.
@@ -546,8 +549,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         acc.push_back({Space::FBuf, outAddr + n, outAddr + 2 * n, false});
       if (last)
         acc.push_back({Space::FBuf, outAddr, outAddr + n, true});
-      lw.em.emit(W.csr ? risa::Opcode::GemmCsr : risa::Opcode::Gemm, loc,
-                 {{"wfmt", int64_t(g.fmt)},
+      Fields fields = {{"wfmt", int64_t(g.fmt)},
                   {"accumulate", c > 0},
                   {"epilogue", last},
                   {"residual", res},
@@ -569,8 +571,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {"w_addr", wAddr},
                   {"acc_addr", accAddr},
                   {"param_addr", convEntry(qb)},
-                  {"out_addr", outAddr}},
-                 std::move(acc));
+                  {"out_addr", outAddr}};
+      if (W.win)
+        fields.push_back({"slots", int64_t(W.winSlots[qb * nChunks + c])});
+      lw.em.emit(W.win   ? risa::Opcode::GemmWin
+                 : W.csr ? risa::Opcode::GemmCsr
+                         : risa::Opcode::Gemm,
+                 loc, fields, std::move(acc));
       ++lw.numGemms;
     }
     if (loadInput)
@@ -716,7 +723,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
          : tl.residentInput ? "whole, once"
          : ws               ? "per block and band"
                             : "once per band")
-     << "; weights " << (W.csr ? "(CSR) " : "")
+     << "; weights "
+     << (W.csr ? "(CSR) "
+         : W.win
+             ? "(window-sparse, at most " +
+                   std::to_string(*llvm::max_element(W.winSlots)) +
+                   " slots) "
+             : "")
      << (resident ? "resident"
          : ws     ? "once per block"
                   : "per band")

@@ -59,6 +59,11 @@ struct CycleParams {
   /// (2^ceil(FBUF address bits / 2), the width of a square tile filling
   /// FBUF); other shapes take the one-window-element-per-cycle path.
   uint64_t poolRows = 0, poolCols = 0, poolMaxOutW = 0;
+  /// The window-sparse array's window (GEMM_WIN, section 2.6: input
+  /// vectors read per cycle; 1 without it) and the stage its PEs' select
+  /// adds to gemmPipeline.
+  uint32_t window = 1;
+  uint64_t windowSelect = 0;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };

@@ -16,9 +16,9 @@
 namespace dlprt::isa {
 
 /// The ISA version programs are written with, and the oldest the loader
-/// runs: version 3 added GEMM's `residual` flag, so a version 2 program is
-/// a version 3 program that does not set it.
-constexpr uint16_t kIsaVersion = 3;
+/// runs: version 3 added GEMM's `residual` flag and version 4 GEMM_WIN, so
+/// a version 2 program is a version 4 program that uses neither.
+constexpr uint16_t kIsaVersion = 4;
 constexpr uint16_t kMinIsaVersion = 2;
 constexpr unsigned kInstrWords = 4;
 constexpr unsigned kInstrBytes = kInstrWords * 8;
@@ -27,6 +27,12 @@ enum class Opcode : uint8_t {
 #define DLP_OPCODE(Name, mnemonic, value, queue) Name = value,
 #include "dlprt/Isa.def"
 };
+
+/// GEMM_WIN (docs/isa.md 3.8): an entry's offset is 4 bits, so a window
+/// holds at most 16 input vectors; the array keeps the alignments of at
+/// most 64 input channel blocks (its alignment registers).
+constexpr uint32_t kWinMaxWindow = 16;
+constexpr uint32_t kWinMaxCb = 64;
 
 enum class Queue : uint8_t { Load, Compute, Store, Barrier };
 

@@ -37,12 +37,18 @@ struct TargetConfig {
   /// The CSR decoder's dense buffer, in weight rows: the most a GEMM_CSR
   /// may decode (its K, docs/isa.md 3.7); 0 without the decoder.
   uint32_t csrDenseRows = 0;
+  /// The window-sparse array's window, in input vectors (GEMM_WIN,
+  /// docs/isa.md 3.8): W FBUF vectors read per cycle, each PE picking one
+  /// of them per weight slot. 1: no such array (no GEMM_WIN).
+  uint32_t window = 1;
   bool poolUnit = true, eltwiseUnit = true;
   uint32_t deviceCount = 1;
   double linkBytesPerCycle = 0;
 
   /// The target has the CSR decoder (GEMM_CSR, CSR stream loads).
   bool csr() const { return csrDenseRows > 0; }
+  /// The target has the window-sparse array (GEMM_WIN).
+  bool windowSparse() const { return window > 1; }
 
   uint64_t fbufVectors() const { return featureBytes / L; }
   uint64_t wbufRows() const { return 2 * weightBankBytes / Q; }
