@@ -16,11 +16,16 @@ the weights of one output channel that share an array lane and a window of
 W array steps (as the compiler lays a layer out in one K chunk: lane
 ``c mod L``, step ``tap * ceil(C / L) + c div L``; a model input's conv
 with its kernel columns packed into channels as the compiler packs them;
-a fully-connected layer's feature ``k`` as channel ``k``) keep at most
-``max(1, floor((1 - sparsity) * W))`` of their largest magnitudes, then
-the smallest kept ones go until the layer has its zeros. Every window
-then needs that many slots (steps per output pixel) instead of W. Grouped
-convolutions are pruned unbalanced.
+a fully-connected layer's features as the compiler stores the C x H x W
+map a Flatten made them from: lane ``c mod L``, step ``(c div L) * H * W
++ pixel``) keep at most ``max(1, floor((1 - sparsity) * W))`` of their
+largest magnitudes, then the smallest kept ones go until the layer has
+its zeros. Every window then needs that many slots (steps per output
+pixel) instead of W. Grouped, 1-D and transposed convolutions are pruned
+unbalanced. The groups follow the compiler's layout of a layer in one K
+chunk (at most 64 channel blocks that fit a weight bank); in a layer the
+compiler splits into K chunks the windows restart per chunk, so they
+may need more slots.
 """
 
 import argparse
@@ -41,14 +46,52 @@ def _attr(node, name, default):
     return default
 
 
-def window_groups(node, w, graph_inputs, L, W):
+class _Graph:
+    """What the balanced prune needs of the graph: the consumers of each
+    value and the (C, H, W) a Flatten / Reshape turned into FC features."""
+
+    def __init__(self, model):
+        self.inputs = ({i.name for i in model.graph.input} -
+                       {t.name for t in model.graph.initializer})
+        self.uses, self.producer = {}, {}
+        for n in model.graph.node:
+            for i in n.input:
+                self.uses[i] = self.uses.get(i, 0) + 1
+            for o in n.output:
+                self.producer[o] = n
+        try:
+            inferred = onnx.shape_inference.infer_shapes(model).graph
+        except Exception:  # noqa: BLE001 (shapes only refine the groups)
+            inferred = model.graph
+        self.shapes = {}
+        for v in list(inferred.value_info) + list(inferred.input):
+            dims = v.type.tensor_type.shape.dim  # the batch may be symbolic
+            self.shapes[v.name] = [d.dim_value if d.HasField("dim_value")
+                                   else None for d in dims]
+
+    def fc_chw(self, name, K):
+        """(C, H, W) of an FC input `name` of K features: the 4-D tensor a
+        Flatten or Reshape made it from, else (K, 1, 1)."""
+        prod = self.producer.get(name)
+        if prod is not None and prod.op_type in ("Flatten", "Reshape"):
+            shape = self.shapes.get(prod.input[0])
+            if (shape and len(shape) == 4 and None not in shape[1:] and
+                    shape[1] * shape[2] * shape[3] == K):
+                return tuple(shape[1:])
+        return K, 1, 1
+
+
+def window_groups(node, w, graph, L, W):
     """Group id of every weight of `node` (flattened as `w`) for a balanced
     prune on an array of L lanes with windows of W steps, or None."""
     if node.op_type == "Conv" and w.ndim == 4 and _attr(node, "group", 1) == 1:
         O, C, kh, kw = w.shape
         o, c, ky, kx = np.meshgrid(np.arange(O), np.arange(C), np.arange(kh),
                                    np.arange(kw), indexing="ij")
-        packed = (node.input[0] in graph_inputs and kw > 1 and
+        # The compiler's PackTaps (LowerGemm.cpp, lowerConv): a model
+        # input read by this conv alone, when packing saves steps.
+        packed = (node.input[0] in graph.inputs and
+                  graph.uses.get(node.input[0]) == 1 and kw > 1 and
                   (C * kw + L - 1) // L < kw * ((C + L - 1) // L))
         if packed:  # the compiler's PackTaps: channel kx * C + c, taps ky
             pc = kx * C + c
@@ -63,7 +106,12 @@ def window_groups(node, w, graph_inputs, L, W):
         k, o = np.meshgrid(np.arange(K), np.arange(O), indexing="ij")
         if trans:
             k, o = k.T, o.T
-        step, lane = k // L, k % L
+        # Feature k of a flattened C x H x W map is channel k // (H W) at
+        # pixel k % (H W); the compiler's storage unit of it is
+        # (channel block, pixel), its lane the channel's.
+        C, H, Wd = graph.fc_chw(node.input[0], K)
+        c, pix = k // (H * Wd), k % (H * Wd)
+        step, lane = (c // L) * H * Wd + pix, c % L
     else:
         return None
     return ((o * L + lane) * (int(step.max()) // W + 1) + step // W).reshape(-1)
@@ -73,7 +121,7 @@ def prune_model(model, sparsity, balance=None):
     """Prunes `model` in place; returns {initializer name: zeros}.
     `balance`: (L, W) of a window-sparse target (module docstring)."""
     inits = {t.name: t for t in model.graph.initializer}
-    graph_inputs = {i.name for i in model.graph.input} - set(inits)
+    graph = _Graph(model) if balance else None
     done = {}
     for node in model.graph.node:
         if node.op_type not in PRUNED_OPS or len(node.input) < 2:
@@ -84,7 +132,7 @@ def prune_model(model, sparsity, balance=None):
         w = numpy_helper.to_array(inits[name]).astype(np.float32)
         flat = w.reshape(-1).copy()
         k = int(np.floor(sparsity * flat.size))
-        groups = (window_groups(node, w, graph_inputs, *balance)
+        groups = (window_groups(node, w, graph, *balance)
                   if balance and k > 0 else None)
         if groups is not None:
             cap = max(1, int(np.floor((1.0 - sparsity) * balance[1] + 1e-9)))

@@ -7,6 +7,7 @@
 #include "dlprt/Window.h"
 
 #include <algorithm>
+#include <cassert>
 
 using namespace dlprt;
 
@@ -47,8 +48,10 @@ std::vector<uint8_t> dlprt::encodeWindowRows(const int8_t *codes,
                                              uint32_t W, uint32_t slots) {
   const uint64_t width = uint64_t(Q) + 1;
   std::vector<uint8_t> out(windowRows(inCb, steps, W, slots, L) * width, 0);
+  // An alignment row holds L bytes in a row of Q + 1 (the ISA's L == Q).
+  assert(L <= Q + 1 && "alignment row wider than a WBUF row");
   for (uint64_t cb = 0; cb < inCb; ++cb)
-    for (uint32_t l = 0; l < L && l < Q; ++l)
+    for (uint32_t l = 0; l < L; ++l)
       out[cb * width + l] = uint8_t(align[cb * L + l] & 31);
   forEachNonZero(codes, steps, L, Q, W,
                  [&](uint64_t w, uint64_t s, uint32_t l, uint32_t q,

@@ -119,6 +119,11 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       denseSteps += steps;
       winSteps += int64_t(dlprt::windowCount(uint64_t(steps), t.window)) *
                   int64_t(slots);
+      // A group of rows must fit a weight bank, as a dense chunk does
+      // (streamed per chunk into alternate banks); else the layer stays
+      // dense.
+      if (int64_t(st.size()) / width > bankRows)
+        win = false;
       W.csrStart.push_back(int64_t(winBytes.size()) / width);
       W.csrRows.push_back(int64_t(st.size()) / width);
       W.winSlots.push_back(slots);

@@ -160,11 +160,19 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     return lw.error(g.op, "a ")
            << g.kh << "x" << g.kw << " kernel does not fit a weight bank";
   // CSR chunks decode into the decoder's dense rows (csr.dense_rows);
-  // window-sparse chunks' alignments fit the array's registers.
+  // window-sparse chunks' alignments fit the array's registers (chunks of
+  // at most kWinMaxCb blocks, when the layer takes window rows then).
   if (g.csr && taps * L <= int64_t(t.csrDenseRows))
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
-  if (t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr)
-    tl.perChunk = std::min<int64_t>(tl.perChunk, risa::kWinMaxCb);
+  if (t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr &&
+      tl.perChunk > int64_t(risa::kWinMaxCb)) {
+    std::shared_ptr<const WeightRows> capped =
+        packWeights(lw, g, risa::kWinMaxCb);
+    if (!capped)
+      return failure();
+    if (capped->win)
+      tl.perChunk = risa::kWinMaxCb;
+  }
   Epilogue epi(g);
   BandPlanner bands(lw, g, epi, choice);
   // The fused add's other operand.

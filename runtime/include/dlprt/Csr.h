@@ -87,8 +87,8 @@ CsrWeights readCsrFromWbuf(const Program &p, const uint64_t *tags,
                            size_t avail, uint64_t K, isa::WFmt fmt);
 
 /// WBUF source tags as the (valid) program `p`'s LOADs leave them, in
-/// schedule `order`: `atGemm(index, wtag)` runs at every GEMM and GEMM_CSR
-/// with the tags of all WBUF rows at that point.
+/// schedule `order`: `atGemm(index, wtag)` runs at every GEMM, GEMM_CSR
+/// and GEMM_WIN with the tags of all WBUF rows at that point.
 void replayWbuf(const Program &p, const std::vector<uint32_t> &order,
                 llvm::function_ref<void(uint32_t, const std::vector<uint64_t> &)>
                     atGemm);

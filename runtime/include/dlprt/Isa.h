@@ -59,8 +59,9 @@ struct OpcodeInfo {
 enum class Buf : uint8_t { FBuf = 0, WBuf = 1, PBuf = 2 };
 enum class Region : uint8_t { Const = 0, Data = 1 };
 /// Weight formats: a WBUF row of pow2 codes or of int8 weights (LOAD and
-/// GEMM), or raw bytes of a CSR stream (LOAD only; GEMM_CSR's own wfmt
-/// says how the stream's codes read).
+/// GEMM), or raw rows (LOAD only): a CSR stream's bytes (GEMM_CSR's own
+/// wfmt says how the stream's codes read) or window-sparse rows
+/// (GEMM_WIN).
 enum class WFmt : uint8_t { Pow2 = 0, Int8 = 1, Csr = 2 };
 enum class PoolMode : uint8_t { Max = 0, AvgIncludePad = 1, AvgExcludePad = 2 };
 
