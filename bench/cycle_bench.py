@@ -101,8 +101,8 @@ def main():
                                      prof])[0] for _ in range(3))
             p = json.load(open(prof))
             cyc = p["total_cycles"]
-            rows.append(dict(model=name + (" %d%% %s" % (round(100 * args.sparsity),
-                                                        "bal." if balance else "CSR")
+            kind = "bal." if balance else "CSR" if has_csr else "unstr."
+            rows.append(dict(model=name + (" %d%% %s" % (round(100 * args.sparsity), kind)
                                            if sparse else ""),
                              cycles=cyc, latency_ms=p["latency_us"] / 1e3,
                              eff_prog=p["total"]["bound_cycles"] / cyc,
