@@ -42,6 +42,9 @@ struct GemmLayer {
   /// than the --csr-density (chunks past the decoder's dense rows keep the
   /// layer dense after all, packWeights).
   bool csr = false;
+  /// Held maps this layer gave up (Lowering::dropHeld) to fit its tiles:
+  /// their readers load them again (reported with report-tiles).
+  int64_t droppedHeld = 0;
 };
 
 /// A layer's weights as DDR rows for WBUF (docs/isa.md section 1): per

@@ -221,6 +221,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   }
   if (!tl.R && !lw.held.empty() && epi.fits) {
     // Not beside the held maps: give them up (their readers load them).
+    g.droppedHeld += int64_t(lw.held.size());
     lw.dropHeld();
     return emitGemmLayer(lw, g);
   }
@@ -744,7 +745,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
      << "; FBUF tiles x" << slots
      << (tl.onChipOther ? "; add operand on chip" : "")
      << (residual ? "; add in the GEMM epilogue" : "")
-     << (fwdBase >= 0 ? "; output kept on chip" : "");
+     << (fwdBase >= 0 ? "; output kept on chip" : "")
+     << (g.droppedHeld ? "; gave up " + std::to_string(g.droppedHeld) +
+                             " held map" + (g.droppedHeld > 1 ? "s" : "")
+                       : std::string());
   return success();
 }
 } // namespace
