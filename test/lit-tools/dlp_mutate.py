@@ -56,7 +56,10 @@ FIELDS = {
         "param_addr": (3, 24, 16)},
     6: {"segment": (0, 10, 16)},
 }
+FIELDS[3]["residual"] = (0, 62, 1)
 FIELDS[2] = FIELDS[1]
+FIELDS[7] = dict(FIELDS[3])                       # GEMM_CSR: GEMM's fields
+FIELDS[9] = dict(FIELDS[3], slots=(2, 56, 8))     # GEMM_WIN: and slots
 for f in FIELDS.values():
     f.update(COMMON)
 FIELDS[0] = dict(COMMON)
