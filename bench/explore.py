@@ -5,6 +5,7 @@ array and the on-chip buffers, from the cycle model.
     /usr/bin/python3 bench/explore.py --build BUILD --model resnet18
         [--base hw/configs/large.json] [--arrays 16,32,64,128]
         [--sram-scales 0.5,1,2] [--csr-density 0.5 --prune 0.9]
+        [--windows 1,10 --prune 0.9 --balance]
 
 For every array size N (L = Q = N) and every scale s of the base config's
 SRAM (feature, weight-bank and accumulator bytes times s; parameter entries
@@ -16,6 +17,12 @@ Pareto front of (PEs + SRAM, latency). A design the compiler cannot tile
 for (a layer that does not fit) is listed with the compiler's error. The
 clock and DDR of the base config are kept: what a larger array costs in
 timing closure is the RTL's resource estimate to answer (issue 11).
+
+--windows adds the window-sparse array (array.window W, docs/isa.md 3.8;
+1: none) as a dimension; with --prune and --balance each design's model is
+pruned balanced for its own L and W (dlp_kit.prune_onnx --balance-for) and
+calibrated for it. A window PE is not a dense PE (about 100 LUT more, the
+README's arithmetic), so W is a resource of its own in the Pareto test.
 """
 
 import argparse
@@ -46,6 +53,10 @@ def main():
     ap.add_argument("--prune", type=float, default=0.0,
                     help="magnitude-prune conv / FC weights to this sparsity first")
     ap.add_argument("--csr-density", default=None)
+    ap.add_argument("--windows", default="1",
+                    help="array.window values to sweep (1: no window array)")
+    ap.add_argument("--balance", action="store_true",
+                    help="with --prune: prune balanced for each design's window array")
     args, _ = ap.parse_known_args()
     build = os.path.abspath(args.build)
     dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
@@ -53,37 +64,54 @@ def main():
     mdir = ensure_model(build, args.model)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        model = os.path.join(mdir, "model.onnx")
-        if args.prune:
-            import onnx
-            from dlp_kit.prune_onnx import prune_model
-            m = onnx.load(model)
-            prune_model(m, args.prune)
-            model = os.path.join(tmp, "model.onnx")
-            onnx.save(m, model)
         shape = np.load(os.path.join(mdir, "input.npy")).shape[1:]
         calib = os.path.join(tmp, "calib.npy")
         np.save(calib, np.random.default_rng(10).standard_normal((4,) + shape)
                 .astype(np.float32))
-        table = os.path.join(tmp, "table.json")
-        subprocess.run([dlpc, model, "--calib", calib, "--calib-batch", "1",
-                        "--calibration-out", table, "--emit=qnn", "-o",
-                        os.path.join(tmp, "q.mlirbc")], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prepared = {}
+
+        def prepare(balance):
+            """The model (pruned, balanced for `balance` = (L, W) or not)
+            and its calibration table."""
+            if balance in prepared:
+                return prepared[balance]
+            model = os.path.join(mdir, "model.onnx")
+            tag = "m%d" % len(prepared)
+            if args.prune:
+                import onnx
+                from dlp_kit.prune_onnx import prune_model
+                m = onnx.load(model)
+                prune_model(m, args.prune, balance)
+                model = os.path.join(tmp, tag + ".onnx")
+                onnx.save(m, model)
+            table = os.path.join(tmp, tag + ".table.json")
+            subprocess.run([dlpc, model, "--calib", calib, "--calib-batch", "1",
+                            "--calibration-out", table, "--emit=qnn", "-o",
+                            os.path.join(tmp, "q.mlirbc")], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            prepared[balance] = (model, table)
+            return prepared[balance]
+
         for n in [int(v) for v in args.arrays.split(",")]:
+          for win in [int(v) for v in args.windows.split(",")]:
+            balanced = args.balance and args.prune and win > 1
+            model, table = prepare((n, win) if balanced else None)
             for s in [float(v) for v in args.sram_scales.split(",")]:
                 cfg = copy.deepcopy(base)
-                cfg["name"] = "explore-%dx%d-s%g" % (n, n, s)
+                cfg["name"] = "explore-%dx%d%s-s%g" % (n, n, "-w%d" % win if win > 1 else "", s)
                 cfg["array"] = {"L": n, "Q": n}
+                if win > 1:
+                    cfg["array"]["window"] = win
                 for k in ("feature_bytes", "weight_bank_bytes", "acc_bytes"):
                     cfg["sram"][k] = int(base["sram"][k] * s) // (4 * n) * (4 * n)
                 path = os.path.join(tmp, cfg["name"] + ".json")
                 json.dump(cfg, open(path, "w"))
                 sram = sum(cfg["sram"][k] for k in ("feature_bytes", "acc_bytes")) + \
                     2 * cfg["sram"]["weight_bank_bytes"]
-                row = dict(name=cfg["name"], pes=n * n, sram=sram)
+                row = dict(name=cfg["name"], pes=n * n, sram=sram, window=win)
                 dlpb = os.path.join(tmp, "m.dlpb")
-                opts = ["--csr-density", args.csr_density] if args.csr_density else []
+                opts = (["--csr-density", args.csr_density]
+                        if args.csr_density and cfg.get("csr") else [])
                 r = subprocess.run([dlpc, model, "--calibration", table, "--target", path,
                                     "--weights", args.weights, "-o", dlpb] + opts,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -103,26 +131,31 @@ def main():
                 print("measured %s" % cfg["name"], file=sys.stderr, flush=True)
     ok = [r for r in rows if "error" not in r]
     for r in ok:  # Pareto: no design with fewer resources is as fast
-        r["pareto"] = not any(o is not r and o["pes"] <= r["pes"] and
-                              o["sram"] <= r["sram"] and o["ms"] <= r["ms"] and
-                              (o["pes"], o["sram"], o["ms"]) != (r["pes"], r["sram"], r["ms"])
+        key = ("pes", "sram", "window", "ms")
+        r["pareto"] = not any(o is not r and all(o[k] <= r[k] for k in key) and
+                              any(o[k] != r[k] for k in key)
                               for o in ok)
     print("\nDesign space: %s%s, base %s (%g MHz, %g DDR bytes/cycle)"
-          % (args.model, " pruned to %d %%, CSR" % round(100 * args.prune) if args.prune else "",
+          % (args.model, " pruned to %d %%%s" % (round(100 * args.prune),
+                                                  ", balanced" if args.balance else
+                                                  ", CSR" if args.csr_density else "")
+             if args.prune else "",
              base["name"], base["clock_mhz"], base["ddr"]["bytes_per_cycle"]))
-    hdr = "%-22s %7s %10s %12s %10s %7s %s" % ("design", "PEs", "SRAM KiB", "cycles",
-                                            "ms", "eff %", "pareto")
+    hdr = "%-26s %7s %3s %10s %12s %10s %7s %s" % ("design", "PEs", "W", "SRAM KiB",
+                                                 "cycles", "ms", "eff %", "pareto")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         if "error" in r:
-            print("%-22s %7d %10d  %s" % (r["name"], r["pes"], r["sram"] // 1024, r["error"]))
+            print("%-26s %7d %3d %10d  %s" % (r["name"], r["pes"], r["window"],
+                                             r["sram"] // 1024, r["error"]))
             continue
-        print("%-22s %7d %10d %12d %10.3f %7.1f %s" %
-              (r["name"], r["pes"], r["sram"] // 1024, r["cycles"], r["ms"],
+        print("%-26s %7d %3d %10d %12d %10.3f %7.1f %s" %
+              (r["name"], r["pes"], r["window"], r["sram"] // 1024, r["cycles"], r["ms"],
                100 * r["eff"], "*" if r["pareto"] else ""))
-    print("SRAM: feature + accumulator + 2 weight banks; eff: layers-in-sequence "
-          "roofline / cycles; *: no design with fewer PEs and SRAM is as fast")
+    print("W: the window-sparse array's window (1: dense array); SRAM: feature + "
+          "accumulator + 2 weight banks; eff: layers-in-sequence roofline / cycles; "
+          "*: no design with fewer PEs, SRAM and window is as fast")
 
 
 if __name__ == "__main__":
