@@ -207,38 +207,33 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
   case Opcode::Store:
     return dmaCost(in, p);
   case Opcode::Gemm:
-  case Opcode::GemmCsr: {
+  case Opcode::GemmCsr:
+  case Opcode::GemmWin: {
     // Section 2.1: one array step per (output pixel, tap, input block);
     // the residual add runs the post-processing stages a second time.
     // Section 2.5: GEMM_CSR's decoder first expands the stream into dense
     // rows, then the array runs the dense GEMM on them.
+    // Section 2.6: GEMM_WIN reads its alignment rows (L per WBUF read),
+    // then takes `slots` array steps per window of W steps (the window's W
+    // input vectors read together; each PE takes one entry per step)
+    // through the select's stage.
     bool isCsr = in.opcode() == Opcode::GemmCsr;
+    bool isWin = in.opcode() == Opcode::GemmWin;
     if (isCsr && !csr)
       return createStringError(inconvertibleErrorCode(),
                                "GEMM_CSR is timed from its weights: time the "
                                "whole program");
-    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
-                     g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
-                     g(Field::Gemm_in_cb);
+    uint64_t pixelSteps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
+                          g(Field::Gemm_in_cb);
+    if (isWin)
+      pixelSteps = windowCount(pixelSteps, p.window) * g(Field::GemmWin_slots);
+    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) * pixelSteps;
+    uint64_t before = isCsr   ? csr->decodeCycles
+                      : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L +
+                                    p.windowSelect
+                              : 0;
     c.macSlots = steps * p.L * p.Q;
-    c.cycles = (isCsr ? csr->decodeCycles : 0) + steps + p.gemmPipeline +
-               (g(Field::Gemm_epilogue)
-                    ? p.epilogueStages * (1 + g(Field::Gemm_residual))
-                    : 0);
-    return c;
-  }
-  case Opcode::GemmWin: {
-    // Section 2.6: the alignment rows (L per WBUF read), then per output
-    // pixel `slots` array steps per window of W steps (the window's W
-    // input vectors read together; each PE takes one entry per step).
-    uint64_t steps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
-                     g(Field::Gemm_in_cb);
-    uint64_t arraySteps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) *
-                          windowCount(steps, p.window) *
-                          g(Field::GemmWin_slots);
-    c.macSlots = arraySteps * p.L * p.Q;
-    c.cycles = (g(Field::Gemm_in_cb) + p.L - 1) / p.L + arraySteps +
-               p.gemmPipeline + p.windowSelect +
+    c.cycles = before + steps + p.gemmPipeline +
                (g(Field::Gemm_epilogue)
                     ? p.epilogueStages * (1 + g(Field::Gemm_residual))
                     : 0);
