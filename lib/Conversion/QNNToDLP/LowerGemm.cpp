@@ -164,10 +164,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // at most kWinMaxCb blocks, when the layer takes window rows then).
   if (g.csr && taps * L <= int64_t(t.csrDenseRows))
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
+  std::shared_ptr<const WeightRows> capped;
   if (t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr &&
       tl.perChunk > int64_t(risa::kWinMaxCb)) {
-    std::shared_ptr<const WeightRows> capped =
-        packWeights(lw, g, risa::kWinMaxCb);
+    capped = packWeights(lw, g, risa::kWinMaxCb);
     if (!capped)
       return failure();
     if (capped->win)
@@ -251,7 +251,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
              << t.fbufVectors()
              << " vectors), not even one input channel block at a time";
   }
-  std::shared_ptr<const WeightRows> wr = packWeights(lw, g, tl.perChunk);
+  // (The capped rows when the chunks stayed so: packed once without the
+  // tile search's cache too.)
+  std::shared_ptr<const WeightRows> wr =
+      capped && capped->perChunk == tl.perChunk
+          ? capped
+          : packWeights(lw, g, tl.perChunk);
   if (!wr)
     return failure();
   const WeightRows &W = *wr;
