@@ -61,17 +61,8 @@ module dlp_pe_array #(
   output logic              out_valid,
   output logic [Q*32-1:0]   acc_out    // int32
 );
-  localparam int PE_LAT = 2 + LOG2_L;
-  localparam int NODES = 2 * L - 1;  // terms (L) + tree (L - 1) per output
-
-  // Tree level j holds L >> j sums per output, at node offset 2L - (2L >> j).
-  function automatic int level_offset(int j);
-    level_offset = 2 * L - ((2 * L) >> j);
-  endfunction
-
-  // node[(n*Q + q)*32 +: 32]: node n of output q; n < L are the terms.
-  logic [NODES*Q*32-1:0] node;
-  logic [PE_LAT-1:0]     valid;
+  // term[(l*Q + q)*32 +: 32]: lane l's registered term of output q.
+  logic [L*Q*32-1:0] term;
 
   // Stage 1: terms.
   for (genvar l = 0; l < L; l++) begin : g_lane
@@ -91,52 +82,21 @@ module dlp_pe_array #(
       logic signed [7:0]  wd;   // w': the int8 weight or the pow2 code's
       logic signed [17:0] b;    // B = w' << a2, 18 bits
       logic [31:0]        prod; // A * B modulo 2^32
+      assign e = w[(l*Q + q)*8 +: 8];
+      dlp_pe_weight u_weight (.int8(wfmt), .e, .wd);
       always_comb begin
-        e = w[(l*Q + q)*8 +: 8];
-        if (wfmt)
-          wd = $signed(e);
-        else
-          case (e[3:0])
-            4'd1: wd = 8'sd1;    4'd2: wd = 8'sd2;    4'd3: wd = 8'sd4;
-            4'd4: wd = 8'sd8;    4'd5: wd = 8'sd16;   4'd6: wd = 8'sd32;
-            4'd7: wd = 8'sd64;   4'd9: wd = -8'sd1;   4'd10: wd = -8'sd2;
-            4'd11: wd = -8'sd4;  4'd12: wd = -8'sd8;  4'd13: wd = -8'sd16;
-            4'd14: wd = -8'sd32; 4'd15: wd = -8'sd64; default: wd = 8'sd0;
-          endcase
         b = ({18{sel == 2'd0}} & {{10{wd[7]}}, wd}) |
             ({18{sel == 2'd1}} & {{4{wd[7]}}, wd, 6'd0}) |
             ({18{sel == 2'd2}} & {wd[5:0], 12'd0});
         prod = 32'(xa * b);
       end
       always_ff @(posedge clk)
-        node[(l*Q + q)*32 +: 32] <= prod[31:0];
+        term[(l*Q + q)*32 +: 32] <= prod[31:0];
     end
   end
 
-  // Stages 2 .. 1 + LOG2_L: the adder tree.
-  for (genvar j = 1; j <= LOG2_L; j++) begin : g_level
-    for (genvar i = 0; i < (L >> j); i++) begin : g_node
-      localparam int DST = level_offset(j) + i;
-      localparam int SRC = level_offset(j - 1) + 2 * i;
-      for (genvar q = 0; q < Q; q++) begin : g_q
-        always_ff @(posedge clk)
-          node[(DST*Q + q)*32 +: 32] <= node[(SRC*Q + q)*32 +: 32] +
-                                        node[((SRC + 1)*Q + q)*32 +: 32];
-      end
-    end
-  end
-
-  // Stage 2 + LOG2_L: accumulate.
-  for (genvar q = 0; q < Q; q++) begin : g_acc
-    always_ff @(posedge clk)
-      acc_out[q*32 +: 32] <= acc_in[q*32 +: 32] +
-                             node[((NODES - 1)*Q + q)*32 +: 32];
-  end
-
-  always_ff @(posedge clk) begin
-    if (!rst_n) valid <= '0;
-    else        valid <= {valid[PE_LAT-2:0], in_valid};
-  end
-  assign out_valid = valid[PE_LAT-1];
+  // Stages 2 .. 2 + LOG2_L: the adder tree and the accumulate.
+  dlp_pe_reduce #(.L(L), .Q(Q), .LOG2_L(LOG2_L), .PRE(1)) u_reduce (
+    .clk, .rst_n, .in_valid, .term, .acc_in, .out_valid, .acc_out);
 
 endmodule

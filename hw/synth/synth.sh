@@ -11,6 +11,9 @@
 #
 #   pe_array   dlp_pe_array          (arrays above DLP_SYNTH_MAX_PES PEs,
 #                                     default 256: 8x8 and 16x16, scaled)
+#   pe_array_win  dlp_pe_array_win   (only with DLP_SYNTH_WINDOW=W: 8x8 and
+#                                     16x16 with that window, scaled; not
+#                                     in the total: the core lacks it)
 #   postproc   dlp_postproc          (two in dlp_gemm: the epilogue and the
 #                                     residual add; one in dlp_eltwise)
 #   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes;
@@ -101,12 +104,24 @@ awk -v ports="$(echo $ports)" '
   { echo "synth.sh: no '// Buffers' section in $rtl/dlp_core.sv" >&2; exit 1; }
 
 if (( L * Q <= max_pes )); then
-  run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv" ""
+  run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" ""
 else
-  run pe_array_8x8 dlp_pe_array "$rtl/dlp_pe_array.sv" "" \
+  run pe_array_8x8 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
       "chparam -set L 8 -set Q 8 -set LOG2_L 3 dlp_pe_array"
-  run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv" "" \
+  run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
       "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
+fi
+# The window-sparse array (dlp_pe_array_win; dlp_core does not instantiate
+# it yet and dlp-hwgen refuses a window config): with DLP_SYNTH_WINDOW=W it
+# is synthesized at 8 x 8 and 16 x 16 with that W and the package's weight
+# formats, for a window config's estimate (report.py scales it to L x Q
+# beside the dense array; not in the total).
+if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
+  for n in 8 16; do
+    run pe_array_win_${n}x$n dlp_pe_array_win \
+        "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
+        "chparam -set L $n -set Q $n -set LOG2_L $((n == 8 ? 3 : 4)) -set W $DLP_SYNTH_WINDOW dlp_pe_array_win"
+  done
 fi
 run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
 run gemm dlp_gemm "$rtl/dlp_gemm.sv $rtl/dlp_align_add.sv" \

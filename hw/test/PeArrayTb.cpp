@@ -32,23 +32,12 @@ struct Step {
   std::vector<uint8_t> w; ///< (l, q) at l * Q + q
 };
 
-/// The ISA's int32 multiplier of a weight entry (docs/isa.md 3.3).
-uint32_t multiplier(uint8_t e, bool int8) {
-  if (int8)
-    return uint32_t(int32_t(int8_t(e)));
-  unsigned k = e & 7;
-  if (k == 0)
-    return 0;
-  uint32_t m = uint32_t(1) << (k - 1);
-  return (e & 8) ? 0u - m : m;
-}
-
 /// sum over l of term(w[l][q], x[l] << a[l]), modulo 2^32.
 uint32_t stepSum(const Step &s, unsigned L, unsigned Q, unsigned q) {
   uint32_t sum = 0;
   for (unsigned l = 0; l < L; ++l) {
     uint32_t v = uint32_t(int32_t(s.x[l])) << s.align[l];
-    sum += v * multiplier(s.w[l * Q + q], s.int8);
+    sum += v * tb::isaMultiplier(s.w[l * Q + q], s.int8);
   }
   return sum;
 }
@@ -59,11 +48,8 @@ Step randomStep(tb::Rng &r, unsigned L, unsigned Q) {
   s.int8 = r.chance(50);
   bool edge = r.chance(10);
   for (unsigned l = 0; l < L; ++l) {
-    s.x.push_back(edge ? r.pick<int8_t>({-128, 127})
-                       : int8_t(r.chance(20) ? r.pick<int8_t>({-128, 127, 0, -1})
-                                             : r.range(-128, 127)));
-    s.align.push_back(uint8_t(edge || r.chance(15) ? r.pick<uint8_t>({31, 0})
-                                                   : r.range(0, 31)));
+    s.x.push_back(tb::randomActivation(r, edge));
+    s.align.push_back(tb::randomAlign(r, edge));
   }
   for (unsigned i = 0; i < L * Q; ++i) {
     uint8_t e;
@@ -145,10 +131,7 @@ int main(int argc, char **argv) {
     const Step *s = t + 1 >= lat ? &steps[t + 1 - lat] : nullptr;
     bool chain = s && s->valid && rng.chance(50);
     for (unsigned q = 0; q < Q; ++q) {
-      uint32_t a = chain ? tb::get(m.acc_out, 32 * q, 32)
-                   : rng.chance(10)
-                       ? rng.pick<uint32_t>({0x80000000u, 0x7fffffffu, 0})
-                       : uint32_t(rng.next());
+      uint32_t a = chain ? tb::get(m.acc_out, 32 * q, 32) : tb::randomAccStart(rng);
       accIn[q] = a;
       tb::put(m.acc_in, 32 * q, 32, a);
     }

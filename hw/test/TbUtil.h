@@ -88,6 +88,36 @@ private:
   uint64_t s;
 };
 
+/// The ISA's int32 multiplier of a PE array entry (docs/isa.md 3.3): an
+/// int8 weight w, or a pow2-4 code s*8 + k (bits [7:4] ignored): 0 for
+/// k = 0, else (-1)^s << (k - 1).
+inline uint32_t isaMultiplier(uint8_t e, bool int8) {
+  if (int8)
+    return uint32_t(int32_t(int8_t(e)));
+  unsigned k = e & 7;
+  if (k == 0)
+    return 0;
+  uint32_t m = uint32_t(1) << (k - 1);
+  return (e & 8) ? 0u - m : m;
+}
+
+/// PE array test data: an activation (the int8 ends often, all -128 / 127
+/// in an edge step), an alignment (0 / 31 often) and an accumulator start
+/// (an int32 end now and then).
+inline int8_t randomActivation(Rng &r, bool edge) {
+  return edge ? r.pick<int8_t>({-128, 127})
+              : int8_t(r.chance(20) ? r.pick<int8_t>({-128, 127, 0, -1})
+                                    : r.range(-128, 127));
+}
+inline uint8_t randomAlign(Rng &r, bool edge) {
+  return uint8_t(edge || r.chance(15) ? r.pick<uint8_t>({31, 0})
+                                      : r.range(0, 31));
+}
+inline uint32_t randomAccStart(Rng &r) {
+  return r.chance(10) ? r.pick<uint32_t>({0x80000000u, 0x7fffffffu, 0})
+                      : uint32_t(r.next());
+}
+
 /// Words of 32 bits a port occupies (CData .. QData, VlWide<N>).
 template <typename T> constexpr unsigned portWords() {
   return (sizeof(T) + 3) / 4;

@@ -36,8 +36,11 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.dmaSetup = 3;
   p.dmaFixed = p.dmaSetup + 2;
   // Section 2.1: address register + read + shift/multiply + log2(L) tree
-  // levels + accumulate.
-  p.gemmPipeline = 4 + Log2_32(t.L);
+  // levels + accumulate; section 2.6: the window-sparse array adds its
+  // select stage (every GEMM on it passes the stage).
+  p.window = t.window;
+  p.windowSelect = t.window > 1 ? 1 : 0;
+  p.gemmPipeline = 4 + Log2_32(t.L) + p.windowSelect;
   // Section 2.1: shift, round + saturate, clamp + write.
   p.epilogueStages = 3;
   // Section 2.3: read, combine, write; the pool adds its setup (dividends
@@ -48,9 +51,6 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolDivide = num::kAvgShift + 3;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
   p.poolRows = p.poolCols = 4;
-  // Section 2.6: each PE's select of its entry's input vector, one stage.
-  p.window = t.window;
-  p.windowSelect = 1;
   unsigned fbufAddrBits = std::max(1u, Log2_64_Ceil(t.fbufVectors()));
   p.poolMaxOutW = uint64_t(1) << ((fbufAddrBits + 1) / 2);
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
@@ -215,8 +215,7 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
     // rows, then the array runs the dense GEMM on them.
     // Section 2.6: GEMM_WIN reads its alignment rows (L per WBUF read),
     // then takes `slots` array steps per window of W steps (the window's W
-    // input vectors read together; each PE takes one entry per step)
-    // through the select's stage.
+    // input vectors read together; each PE takes one entry per step).
     bool isCsr = in.opcode() == Opcode::GemmCsr;
     bool isWin = in.opcode() == Opcode::GemmWin;
     if (isCsr && !csr)
@@ -229,8 +228,7 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
       pixelSteps = windowCount(pixelSteps, p.window) * g(Field::GemmWin_slots);
     uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) * pixelSteps;
     uint64_t before = isCsr   ? csr->decodeCycles
-                      : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L +
-                                    p.windowSelect
+                      : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L
                               : 0;
     c.macSlots = steps * p.L * p.Q;
     c.cycles = before + steps + p.gemmPipeline +

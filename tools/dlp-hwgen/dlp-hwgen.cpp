@@ -118,6 +118,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("L", t.L, "");
   w.intParam("Q", t.Q, "");
   w.intParam("LOG2_L", Log2_32(t.L), "adder-tree levels");
+  w.intParam("WINDOW", t.window,
+             "array.window: input vectors per step (1: the dense array)");
   w.section("SRAMs in their units (docs/isa.md section 1) and address bits");
   w.intParam("FBUF_VECTORS", t.fbufVectors(), "L int8 each");
   w.intParam("WBUF_ROWS", t.wbufRows(), "both banks, Q entries + align");
@@ -145,6 +147,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.section("Pipeline depths of the cycle model (docs/cycle-model.md 2.1)");
   w.intParam("P_GEMM", cp.gemmPipeline,
              "SRAM read + dlp_pe_array (P_GEMM - 1 stages)");
+  w.intParam("P_WIN_SELECT", cp.windowSelect,
+             "dlp_pe_array_win's select stage (in P_GEMM)");
   w.intParam("P_EPI", cp.epilogueStages, "dlp_postproc");
   w.intParam("P_DMA_SETUP", cp.dmaSetup,
              "dlp_dma: start to the first request's register");

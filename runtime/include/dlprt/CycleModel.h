@@ -61,7 +61,8 @@ struct CycleParams {
   uint64_t poolRows = 0, poolCols = 0, poolMaxOutW = 0;
   /// The window-sparse array's window (GEMM_WIN, section 2.6: input
   /// vectors read per cycle; 1 without it) and the stage its PEs' select
-  /// adds to gemmPipeline.
+  /// adds to gemmPipeline (included there: every GEMM on that array passes
+  /// it; 0 without one).
   uint32_t window = 1;
   uint64_t windowSelect = 0;
 

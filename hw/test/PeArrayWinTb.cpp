@@ -1,0 +1,221 @@
+//===- PeArrayWinTb.cpp - dlp_pe_array_win against the ISA ---------------===//
+//
+//   rtl-pe-array-win-tb <config.json> [seed] [vectors]
+//
+// dlp_pe_array_win (through PeArrayWinTop: the config's L and Q, a window
+// of W = 10 input vectors) on random steps of both kinds it runs:
+//  - window steps (win = 1, GEMM_WIN's slot entries, docs/isa.md 3.8): an
+//    entry is offset o << 4 | pow2-4 code c, and adds value(c) * (x[o][l] <<
+//    align[o][l]) when o < W, nothing when o >= W (offsets 10..15);
+//  - dense steps (win = 0, a GEMM on this array, 3.3): candidate 0 is the
+//    lane's input, the entry a pow2-4 code (bits [7:4] ignored) or an int8
+//    weight, as dlp_pe_array's.
+// Expected values are formed here in uint32 from the ISA's statement
+// (tb::isaMultiplier).
+// A sweep first gives every (candidate, lane) every alignment 0..31 (the
+// PE splits it at 8, 16 and 24) in both kinds; then random steps, with
+// bubbles, in runs of one kind (the array's mode is constant while steps
+// are in flight: one instruction's steps drain before the next's). acc_in
+// is driven in each step's accumulate stage: a random start or the
+// previous acc_out. The latency of both kinds is checked against the cycle
+// model's for the config with W: P_gemm (which holds the select stage) - 2
+// (the address register and the SRAM read in front of the array).
+//
+//===----------------------------------------------------------------------===//
+
+#include "TbUtil.h"
+
+#include "VPeArrayWinTop.h"
+
+#include <vector>
+
+namespace {
+
+constexpr unsigned kAW = 5; // bits of an alignment (ALIGN_W)
+
+struct Step {
+  bool valid = false;
+  std::vector<int8_t> x;      ///< (o, l) at o * L + l
+  std::vector<uint8_t> align; ///< (o, l)
+  std::vector<uint8_t> w;     ///< (l, q) at l * Q + q
+};
+
+/// sum over l of the entry (l, q)'s term, modulo 2^32.
+uint32_t stepSum(const Step &s, bool win, bool int8, unsigned L, unsigned Q,
+                 unsigned W, unsigned q) {
+  uint32_t sum = 0;
+  for (unsigned l = 0; l < L; ++l) {
+    uint8_t e = s.w[l * Q + q];
+    unsigned o = win ? e >> 4 : 0;
+    if (o >= W)
+      continue;
+    uint32_t v = uint32_t(int32_t(s.x[o * L + l])) << s.align[o * L + l];
+    uint32_t m = tb::isaMultiplier(e, !win && int8);
+    sum += v * m;
+  }
+  return sum;
+}
+
+Step randomStep(tb::Rng &r, bool win, bool int8, unsigned L, unsigned Q,
+                unsigned W) {
+  Step s;
+  s.valid = r.chance(85);
+  bool edge = r.chance(10);
+  for (unsigned i = 0; i < W * L; ++i) {
+    s.x.push_back(tb::randomActivation(r, edge));
+    s.align.push_back(tb::randomAlign(r, edge));
+  }
+  for (unsigned i = 0; i < L * Q; ++i) {
+    uint8_t e;
+    if (win) // offsets 0..15 (mostly inside the window), codes 0..15
+      e = uint8_t((r.chance(85) ? r.range(0, W - 1) : r.range(0, 15)) << 4 |
+                  (edge ? r.pick<uint8_t>({0, 7, 8, 15}) : r.range(0, 15)));
+    else if (int8)
+      e = uint8_t(edge ? r.pick<int8_t>({-128, 127}) : r.range(-128, 127));
+    else if (edge)
+      e = r.pick<uint8_t>({0, 7, 8, 15});
+    else // codes 0..15; now and then garbage in bits [7:4]
+      e = uint8_t(r.chance(10) ? r.range(0, 255) : r.range(0, 15));
+    s.w.push_back(e);
+  }
+  return s;
+}
+
+void drive(VPeArrayWinTop &m, const Step &s, unsigned L, unsigned Q,
+           unsigned W) {
+  m.in_valid = s.valid;
+  for (unsigned i = 0; i < W * L; ++i) {
+    tb::put(m.x, 8 * i, 8, uint8_t(s.x[i]));
+    tb::put(m.align, kAW * i, kAW, s.align[i]);
+  }
+  for (unsigned i = 0; i < L * Q; ++i)
+    tb::put(m.w, 8 * i, 8, s.w[i]);
+}
+
+struct Kind {
+  bool win, int8;
+  const char *name;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  tb::Args args = tb::parseArgs(argc, argv, 20000);
+  const unsigned L = args.cfg.L, Q = args.cfg.Q;
+  VPeArrayWinTop m;
+  const unsigned xBits = tb::portWords<decltype(m.x)>() * 32;
+  const unsigned W = xBits / (8 * L);
+  if (tb::portWords<decltype(m.acc_in)>() != Q ||
+      tb::portWords<decltype(m.w)>() * 4 != L * Q || W * 8 * L != xBits ||
+      W != 10)
+    tb::fail(args, "the model was not built for this config's L and Q "
+                   "and the wrapper's W = 10");
+
+  // Latency against the cycle model of the config with this window: its
+  // P_gemm (the select stage included) less the address register and the
+  // SRAM read in front of the array, for both kinds of step.
+  dlprt::TargetConfig winCfg = args.cfg;
+  winCfg.window = W;
+  const uint64_t wantLat =
+      dlprt::CycleParams::fromTarget(winCfg).gemmPipeline - 2;
+  unsigned lat[2];
+  for (unsigned win = 0; win < 2; ++win) {
+    tb::reset(m);
+    m.win = win;
+    lat[win] = tb::measureLatency(m, 64);
+    if (lat[win] != wantLat)
+      tb::fail(args, std::string(win ? "window" : "dense") + " latency " +
+                         std::to_string(lat[win]) + ", the cycle model's " +
+                         std::to_string(wantLat));
+  }
+
+  tb::Rng rng(args.seed);
+  const Kind kinds[3] = {{true, false, "window"},
+                         {false, false, "dense pow2"},
+                         {false, true, "dense int8"}};
+  // Runs of steps of one kind: first the sweep (32 steps per kind, in which
+  // candidate (o, l) has alignment (i + o + l) mod 32), then random runs.
+  struct Run {
+    Kind kind;
+    std::vector<Step> steps;
+  };
+  std::vector<Run> runs;
+  for (const Kind &k : kinds) {
+    Run run{k, {}};
+    for (unsigned i = 0; i < 32; ++i) {
+      Step s = randomStep(rng, k.win, k.int8, L, Q, W);
+      s.valid = true;
+      for (unsigned o = 0; o < W; ++o)
+        for (unsigned l = 0; l < L; ++l)
+          s.align[o * L + l] = uint8_t((i + o + l) % 32);
+      run.steps.push_back(s);
+    }
+    runs.push_back(run);
+  }
+  for (uint64_t done = 0; done < args.vectors;) {
+    Run run{kinds[rng.range(0, 2)], {}};
+    uint64_t n = std::min<uint64_t>(args.vectors - done, rng.range(1, 200));
+    for (uint64_t i = 0; i < n; ++i)
+      run.steps.push_back(
+          randomStep(rng, run.kind.win, run.kind.int8, L, Q, W));
+    done += n;
+    runs.push_back(run);
+  }
+
+  uint64_t checked = 0, chained = 0, steps = 0;
+  std::vector<uint32_t> want(Q), accIn(Q);
+  tb::reset(m);
+  for (Run &run : runs) {
+    const Kind &k = run.kind;
+    const unsigned lt = lat[k.win];
+    m.win = k.win;
+    m.wfmt = k.int8;
+    // The run's steps, then bubbles until the last leaves the array.
+    for (unsigned i = 0; i < lt; ++i) {
+      Step bubble = randomStep(rng, k.win, k.int8, L, Q, W);
+      bubble.valid = false;
+      run.steps.push_back(bubble);
+    }
+    const std::vector<Step> &st = run.steps;
+    for (size_t t = 0; t < st.size(); ++t) {
+      drive(m, st[t], L, Q, W);
+      const Step *s = t + 1 >= lt ? &st[t + 1 - lt] : nullptr;
+      bool chain = s && s->valid && rng.chance(50);
+      for (unsigned q = 0; q < Q; ++q) {
+        uint32_t a =
+            chain ? tb::get(m.acc_out, 32 * q, 32) : tb::randomAccStart(rng);
+        accIn[q] = a;
+        tb::put(m.acc_in, 32 * q, 32, a);
+      }
+      chained += chain;
+      if (s && s->valid)
+        for (unsigned q = 0; q < Q; ++q)
+          want[q] = accIn[q] + stepSum(*s, k.win, k.int8, L, Q, W, q);
+      tb::tick(m);
+      if (t + 1 < lt)
+        continue;
+      const Step &out = st[t + 1 - lt];
+      if (bool(m.out_valid) != out.valid)
+        tb::fail(args, std::string("out_valid in a ") + k.name + " run");
+      if (!out.valid)
+        continue;
+      ++steps;
+      for (unsigned q = 0; q < Q; ++q) {
+        uint32_t got = tb::get(m.acc_out, 32 * q, 32);
+        if (got != want[q])
+          tb::fail(args, std::string(k.name) + " step, column " +
+                             std::to_string(q) + ": rtl " +
+                             std::to_string(int32_t(got)) + ", expected " +
+                             std::to_string(int32_t(want[q])));
+        ++checked;
+      }
+    }
+  }
+  m.final();
+  std::printf("PASS: %llu steps in %zu runs, %llu columns checked (%llu "
+              "chained on acc_out), W = %u, latency %u dense / %u window\n",
+              (unsigned long long)steps, runs.size(),
+              (unsigned long long)checked, (unsigned long long)chained, W,
+              lat[0], lat[1]);
+  return 0;
+}
