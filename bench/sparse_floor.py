@@ -5,20 +5,22 @@ or a better zero-skipping array could at best reach.
 
     /usr/bin/python3 bench/sparse_floor.py --model resnet18 --prune 0.9
         [--balance] [--target hw/configs/large-win.json]
-        [--shapes 64x64,32x128] [--budget-ms 0.174]
+        [--shapes 64x64,32x128,16x64x4] [--budget-ms 0.174]
 
 For every conv / fully-connected layer (weights an initializer) and every
-array shape L x Q (default: the target's), two floors in cycles:
+array shape L x Q (default: the target's) or L x Q x P, two floors in
+cycles:
 
   work    the layer's MACs with a non-zero weight and an input inside the
-          map (padding excluded) over L * Q: an array of L * Q PEs that
-          skipped every zero weight and every padded input at full
+          map (padding excluded) over L * Q * P: an array of that many PEs
+          that skipped every zero weight and every padded input at full
           utilization;
-  output  output pixels x ceil(C_out / Q): an array that, like this ISA's
-          GEMM (docs/isa.md 3.3) and the DLP's and TF2's arrays, finishes at
-          most one Q-vector of one output pixel per cycle (its Q
-          accumulators hold one pixel's channels) needs one cycle per
-          output vector however few its non-zero terms are.
+  output  ceil(output pixels / P) x ceil(C_out / Q): an array that, like
+          this ISA's GEMM (docs/isa.md 3.3) and the DLP's and TF2's arrays,
+          finishes at most one Q-vector of channels for P output pixels per
+          cycle (P = 1 there: its Q accumulators hold one pixel's channels)
+          needs one cycle per output vector however few its non-zero terms
+          are.
 
 The layer's floor is the larger; the model's is their sum (the layers
 depend on each other: each reads the previous one's output). Pooling layers
@@ -112,7 +114,8 @@ def main():
     ap.add_argument("--target", default=os.path.join(ROOT, "hw", "configs",
                                                      "large-win.json"))
     ap.add_argument("--shapes", default="",
-                    help="array shapes LxQ (default: the target's)")
+                    help="array shapes LxQ or LxQxP, P output pixels per "
+                         "cycle (default: the target's, P = 1)")
     ap.add_argument("--budget-ms", type=float, default=0.0)
     ap.add_argument("--per-layer", action="store_true")
     args = ap.parse_args()
@@ -133,6 +136,9 @@ def main():
     clock = float(cfg["clock_mhz"])
     shapes = ([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
               if args.shapes else [(int(cfg["array"]["L"]), int(cfg["array"]["Q"]))])
+    shapes = [s if len(s) == 3 else s + (1,) for s in shapes]
+    if any(len(s) != 3 or min(s) < 1 for s in shapes):
+        raise SystemExit("--shapes: LxQ or LxQxP, positive")
     ls = layers(model)
     nz = sum(r[4] for r in ls)
     print("%s%s: %d conv / FC layers, %.4g G MACs with a non-zero weight and "
@@ -148,7 +154,7 @@ def main():
         "array", "work", "output", "floor", "pools", "+pools", "ms", "ms+pools")
     print(head)
     print("-" * len(head))
-    for L, Q in shapes:
+    for L, Q, P in shapes:
         work = outp = floor = pools = 0
         rows = []
         for name, kind, pix, cout, macs, pin in ls:
@@ -157,13 +163,14 @@ def main():
                 pools += p
                 rows.append((name, 0, 0, p))
                 continue
-            a, b = macs / (L * Q), pix * -(-cout // Q)
+            a, b = macs / (L * Q * P), -(-pix // P) * -(-cout // Q)
             work += a
             outp += b
             floor += max(a, b)
             rows.append((name, a, b, 0))
         print("%-10s %10.0f %10.0f %10.0f %10.0f %10.0f %9.3f %9.3f" % (
-            "%dx%d" % (L, Q), work, outp, floor, pools, floor + pools,
+            "%dx%d" % (L, Q) + ("x%d" % P if P > 1 else ""), work, outp,
+            floor, pools, floor + pools,
             floor / clock / 1e3, (floor + pools) / clock / 1e3))
         if args.per_layer:
             for name, a, b, p in rows:
