@@ -21,8 +21,9 @@ timing closure is the RTL's resource estimate to answer (issue 11).
 --windows adds the window-sparse array (array.window W, docs/isa.md 3.8;
 1: none) as a dimension; with --prune and --balance each design's model is
 pruned balanced for its own L and W (dlp_kit.prune_onnx --balance-for) and
-calibrated for it. A window PE is not a dense PE (about 100 LUT more, the
-README's arithmetic), so W is a resource of its own in the Pareto test.
+calibrated for it. A window PE is not a dense PE (139 LUT against 65 in
+Yosys at W = 10, hw/README.md), so W is a resource of its own in the
+Pareto test.
 """
 
 import argparse

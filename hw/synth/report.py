@@ -140,8 +140,7 @@ def main():
     have = lambda n: os.path.exists(os.path.join(logs, n + ".stat"))
     st = lambda n: stat(os.path.join(logs, n + ".stat"))
     times = {}
-    for n in ["pe_array", "pe_array_8x8", "pe_array_16x16", "pe_array_win_8x8",
-              "pe_array_win_16x16", "postproc", "gemm",
+    for n in ["pe_array", "pe_array_8x8", "pe_array_16x16", "postproc", "gemm",
               "dma", "pool", "pool_L4", "pool_L8", "eltwise", "csr_dec",
               "csr_dec_L8", "csr_dec_L16", "csr_dec_L32", "buffers",
               "buffers_aligned", "core_ctrl"]:
@@ -163,16 +162,6 @@ def main():
             + f"; per PE: 8x8 {a8['LUT'] / 64:.0f} LUT / {a8['FF'] / 64:.0f} FF, "
             f"16x16 {a16['LUT'] / 256:.0f} LUT / {a16['FF'] / 256:.0f} FF "
             f"(8x8-based scaling would give {fmt(a8['LUT'] * L * Q / 64)} LUT)")
-    if have("pe_array_win_16x16"):
-        w8, w16 = st("pe_array_win_8x8"), st("pe_array_win_16x16")
-        f = L * Q / 256
-        r = scale(w16, f)
-        notes.append(
-            f"dlp_pe_array_win {L}x{Q} (DLP_SYNTH_WINDOW; not in the total, "
-            f"dlp_core does not instantiate it) = 16x16 run x {f:g}: "
-            + ", ".join(f"{k} {fmt(r[k])}" for k in ("LUT", "FF", "DSP", "CARRY"))
-            + f"; per PE: 8x8 {w8['LUT'] / 64:.0f} LUT / {w8['FF'] / 64:.0f} FF, "
-            f"16x16 {w16['LUT'] / 256:.0f} LUT / {w16['FF'] / 256:.0f} FF")
     rows.append(("dlp_postproc (GEMM epilogue)", st("postproc"), f"Q = {Q} lanes"))
     rows.append(("dlp_postproc (GEMM residual add)", st("postproc"), f"Q = {Q} lanes"))
     rows.append(("dlp_gemm (sequencer, row decode)", st("gemm"), "array, postproc black boxes"))

@@ -11,9 +11,8 @@
 #
 #   pe_array   dlp_pe_array          (arrays above DLP_SYNTH_MAX_PES PEs,
 #                                     default 256: 8x8 and 16x16, scaled)
-#   pe_array_win  dlp_pe_array_win   (only with DLP_SYNTH_WINDOW=W: 8x8 and
-#                                     16x16 with that window, scaled; not
-#                                     in the total: the core lacks it)
+#   pe_array_win  dlp_pe_array_win   (only, with DLP_SYNTH_WINDOW=W: 8x8
+#                                     and 16x16 with that window; see below)
 #   postproc   dlp_postproc          (two in dlp_gemm: the epilogue and the
 #                                     residual add; one in dlp_eltwise)
 #   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes;
@@ -103,6 +102,28 @@ awk -v ports="$(echo $ports)" '
   END { if (!found) exit 1 }' "$rtl/dlp_core.sv" > "$logs/dlp_core_ctrl.sv" ||
   { echo "synth.sh: no '// Buffers' section in $rtl/dlp_core.sv" >&2; exit 1; }
 
+# The window-sparse array alone (dlp_pe_array_win; dlp_core does not
+# instantiate it yet and dlp-hwgen refuses a window config): with
+# DLP_SYNTH_WINDOW=W only this array is synthesized, at 8 x 8 and 16 x 16
+# with that window and int8 weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default
+# the package's INT8_WEIGHTS), and its counts printed per PE and scaled to
+# the package's L x Q; nothing else runs.
+if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
+  int8=${DLP_SYNTH_WINDOW_INT8:-$(sed -n "s/^ *localparam bit INT8_WEIGHTS = 1'b\([01]\);.*/\1/p" "$pkg")}
+  for n in 8 16; do
+    run pe_array_win_${n}x$n dlp_pe_array_win \
+        "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
+        "chparam -set L $n -set Q $n -set LOG2_L $((n == 8 ? 3 : 4)) -set W $DLP_SYNTH_WINDOW -set INT8 $int8 dlp_pe_array_win"
+  done
+  for n in 8 16; do
+    awk -v n=$n -v big=$((L * Q)) '
+      /^ +LUT[1-6] / { lut += $2 } /^ +FDRE / { ff += $2 } /^ +DSP48E2 / { dsp += $2 }
+      END { printf "dlp_pe_array_win %dx%d: %d LUT (%.0f per PE), %d FF, %d DSP48E2; x %d PEs: %.0f LUT\n",
+                   n, n, lut, lut / (n * n), ff, dsp, big, lut / (n * n) * big }' \
+      "$logs/pe_array_win_${n}x$n.stat"
+  done
+  exit 0
+fi
 if (( L * Q <= max_pes )); then
   run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" ""
 else
@@ -110,18 +131,6 @@ else
       "chparam -set L 8 -set Q 8 -set LOG2_L 3 dlp_pe_array"
   run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
       "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
-fi
-# The window-sparse array (dlp_pe_array_win; dlp_core does not instantiate
-# it yet and dlp-hwgen refuses a window config): with DLP_SYNTH_WINDOW=W it
-# is synthesized at 8 x 8 and 16 x 16 with that W and the package's weight
-# formats, for a window config's estimate (report.py scales it to L x Q
-# beside the dense array; not in the total).
-if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
-  for n in 8 16; do
-    run pe_array_win_${n}x$n dlp_pe_array_win \
-        "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
-        "chparam -set L $n -set Q $n -set LOG2_L $((n == 8 ? 3 : 4)) -set W $DLP_SYNTH_WINDOW dlp_pe_array_win"
-  done
 fi
 run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
 run gemm dlp_gemm "$rtl/dlp_gemm.sv $rtl/dlp_align_add.sv" \
