@@ -204,8 +204,9 @@ int main(int argc, char **argv) {
   if (cfg->windowSparse()) {
     WithColor::error(errs(), "dlp-hwgen")
         << configPath << ": array.window = " << cfg->window
-        << ": the RTL has no window-sparse array (GEMM_WIN, docs/isa.md "
-           "3.8) yet\n";
+        << ": the RTL core does not run the window-sparse array (GEMM_WIN, "
+           "docs/isa.md 3.8) yet: only the array itself exists "
+           "(hw/rtl/dlp_pe_array_win.sv)\n";
     return 1;
   }
   std::error_code ec;
