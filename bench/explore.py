@@ -21,9 +21,10 @@ timing closure is the RTL's resource estimate to answer (issue 11).
 --windows adds the window-sparse array (array.window W, docs/isa.md 3.8;
 1: none) as a dimension; with --prune and --balance each design's model is
 pruned balanced for its own L and W (dlp_kit.prune_onnx --balance-for) and
-calibrated for it. A window PE is not a dense PE (139 LUT against 65 in
-Yosys at W = 10, hw/README.md), so W is a resource of its own in the
-Pareto test.
+calibrated for it; a window design has pow2 weights only and no CSR
+decoder, as hw/configs/large-win.json. A window PE is not a dense PE (139
+LUT against 65 in Yosys at W = 10, pow2 only, hw/README.md), so W is a
+resource of its own in the Pareto test.
 """
 
 import argparse
@@ -101,8 +102,10 @@ def main():
                 cfg = copy.deepcopy(base)
                 cfg["name"] = "explore-%dx%d%s-s%g" % (n, n, "-w%d" % win if win > 1 else "", s)
                 cfg["array"] = {"L": n, "Q": n}
-                if win > 1:
+                if win > 1:  # as large-win.json: pow2 only, no CSR decoder
                     cfg["array"]["window"] = win
+                    cfg["weight_formats"] = ["pow2"]
+                    cfg["csr"] = False
                 for k in ("feature_bytes", "weight_bank_bytes", "acc_bytes"):
                     cfg["sram"][k] = int(base["sram"][k] * s) // (4 * n) * (4 * n)
                 path = os.path.join(tmp, cfg["name"] + ".json")

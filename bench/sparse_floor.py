@@ -14,7 +14,8 @@ cycles:
   work    the layer's MACs with a non-zero weight and an input inside the
           map (padding excluded) over L * Q * P: an array of that many PEs
           that skipped every zero weight and every padded input at full
-          utilization;
+          utilization (zero activations count: an array that also skipped
+          those could go lower);
   output  ceil(output pixels / P) x ceil(C_out / Q): an array that, like
           this ISA's GEMM (docs/isa.md 3.3) and the DLP's and TF2's arrays,
           finishes at most one Q-vector of channels for P output pixels per
@@ -22,8 +23,11 @@ cycles:
           needs one cycle per output vector however few its non-zero terms
           are.
 
-The layer's floor is the larger; the model's is their sum (the layers
-depend on each other: each reads the previous one's output). Pooling layers
+The layer's floor is the larger; the model's is their sum for an array
+that runs one layer at a time, all its PEs on the same layer's output
+vectors (as this ISA's GEMM: one instruction on the array at a time). An
+array split into parts running several layers as a pipeline is bounded
+by max(total work, total output) instead (the columns' totals). Pooling layers
 are listed apart (one input vector of L channels per cycle, as the pool
 unit reads) and counted both ways: in sequence, and hidden under the
 array (free). DDR is not counted (a floor: it can only add). The latency
@@ -149,7 +153,7 @@ def main():
              sum(r[1] == "pool" for r in ls), clock))
     if args.budget_ms:
         print("budget %.3f ms = %d cycles" % (args.budget_ms,
-                                              args.budget_ms * clock * 1e3))
+                                              round(args.budget_ms * clock * 1e3)))
     head = "%-10s %10s %10s %10s %10s %10s %9s %9s" % (
         "array", "work", "output", "floor", "pools", "+pools", "ms", "ms+pools")
     print(head)

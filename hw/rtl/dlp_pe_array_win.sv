@@ -35,10 +35,12 @@
 //   1             terms (one product per PE), registered
 //   2..1+LOG2_L   adder tree, one registered level each (dlp_pe_reduce)
 //   2+LOG2_L      accumulate: acc_out <= acc_in + tree sum
-// win and wfmt must stay constant while steps are in flight (one GEMM's
-// steps drain before the next instruction's, as the cycle model times
-// them). out_valid / acc_out follow in_valid by PE_LAT cycles; acc_in is
-// read in the accumulate stage, PE_LAT - 1 cycles after in_valid.
+// win and wfmt are taken per step (stage 0 registers what they select).
+// out_valid / acc_out follow in_valid by PE_LAT cycles; acc_in is read in
+// the accumulate stage, PE_LAT - 1 cycles after in_valid. The array has no
+// per-candidate mask: whoever feeds it drives x = 0 for the candidates of
+// a short last window that lie past the instruction's S steps (docs/isa.md
+// 3.8: such entries add nothing), as it drives 0 for padding.
 //
 // Not yet instantiated by dlp_gemm / dlp_core (they need the W FBUF reads
 // per cycle and the window sequencer); tested on its own (rtl-pe-array-win)

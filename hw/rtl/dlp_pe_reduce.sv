@@ -8,6 +8,7 @@
 // last of them. It also carries the array's valid bit: out_valid follows
 // in_valid (the array's input step) by PRE (the caller's stages up to and
 // including the terms' register) + LOG2_L + 1 cycles.
+// L >= 2 (a one-lane array has no tree; the DMA already refuses L = 1).
 module dlp_pe_reduce #(
   // From the config (dlp_cfg_pkg); do not override.
   parameter int L = dlp_cfg_pkg::L,

@@ -1,26 +1,36 @@
-// PeArrayWinTop.sv - test wrapper of rtl-pe-array-win: dlp_pe_array_win at
-// the build config's L and Q with a window of 10 input vectors (large-win's
-// array.window: offsets 10..15 of a 4-bit entry lie past the window), for a
-// build config that has no window (dlp_core does not instantiate the array
-// yet, so no config with array.window > 1 builds the RTL). Not part of
-// hw/rtl.
+// PeArrayWinTop.sv - test wrapper of rtl-pe-array-win: two dlp_pe_array_win
+// at the build config's L and Q on the same inputs, for a build config that
+// has no window (dlp_core does not instantiate the array yet, so no config
+// with array.window > 1 builds the RTL):
+//   u_w10  W = 10 (large-win's: offsets 10..15 of a 4-bit entry lie past
+//          the window) with the config's weight formats (acc_out);
+//   u_w16  W = 16 (every offset inside), pow2 weights only as large-win has
+//          them (INT8 = 0: a dense GEMM's entry is always a pow2 code)
+//          (acc_out16).
+// x / align hold 16 candidates; u_w10 takes the first 10. Not part of hw/rtl.
 module PeArrayWinTop #(
   parameter int L = dlp_cfg_pkg::L,
   parameter int Q = dlp_cfg_pkg::Q,
-  parameter int AW = dlp_cfg_pkg::ALIGN_W,
-  parameter int W = 10
+  parameter int AW = dlp_cfg_pkg::ALIGN_W
 ) (
   input  logic                clk,
   input  logic                rst_n,
   input  logic                in_valid,
   input  logic                win,
   input  logic                wfmt,
-  input  logic [W*L*8-1:0]    x,
-  input  logic [W*L*AW-1:0]   align,
+  input  logic [16*L*8-1:0]   x,
+  input  logic [16*L*AW-1:0]  align,
   input  logic [L*Q*8-1:0]    w,
   input  logic [Q*32-1:0]     acc_in,
   output logic                out_valid,
-  output logic [Q*32-1:0]     acc_out
+  output logic [Q*32-1:0]     acc_out,
+  output logic                out_valid16,
+  output logic [Q*32-1:0]     acc_out16
 );
-  dlp_pe_array_win #(.W(W)) u_array (.*);
+  dlp_pe_array_win #(.W(10)) u_w10 (
+    .clk, .rst_n, .in_valid, .win, .wfmt, .x(x[10*L*8-1:0]),
+    .align(align[10*L*AW-1:0]), .w, .acc_in, .out_valid, .acc_out);
+  dlp_pe_array_win #(.W(16), .INT8(1'b0)) u_w16 (
+    .clk, .rst_n, .in_valid, .win, .wfmt, .x, .align, .w, .acc_in,
+    .out_valid(out_valid16), .acc_out(acc_out16));
 endmodule

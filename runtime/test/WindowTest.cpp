@@ -209,11 +209,11 @@ TEST(Window, HostileRowsFollowTheDefinition) {
     checkConv(cases[c], W, slots, unsigned(c), "case " + std::to_string(c));
 }
 
-// docs/cycle-model.md 2.6 worked by hand for the tiny target (L = Q = 8,
-// P_gemm = 4 + log2 8 = 7) with W = 4: the 3x3 conv over two blocks has 18
-// steps, so 5 windows; 20 output pixels x 5 windows x slots array steps,
-// one WBUF read for the 2 alignment rows, the select stage, the epilogue's
-// 3 stages.
+// docs/cycle-model.md 2.6 worked by hand for the tiny target (L = Q = 8)
+// with W = 4: the 3x3 conv over two blocks has 18 steps, so 5 windows; 20
+// output pixels x 5 windows x slots array steps, one WBUF read for the 2
+// alignment rows, P_gemm = 4 + log2 8 + the select stage = 8, the
+// epilogue's 3 stages.
 TEST(Window, CycleModelTimesSlotsPerWindow) {
   for (unsigned slots : {1u, 2u, 3u}) {
     Instr in = instr(Opcode::GemmWin,
