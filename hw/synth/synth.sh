@@ -12,7 +12,7 @@
 #   pe_array   dlp_pe_array          (arrays above DLP_SYNTH_MAX_PES PEs,
 #                                     default 256: 8x8 and 16x16, scaled)
 #   pe_array_win  dlp_pe_array_win   (only, with DLP_SYNTH_WINDOW=W: 8x8
-#                                     and 16x16 with that window; see below)
+#                                     with that window; see below)
 #   postproc   dlp_postproc          (two in dlp_gemm: the epilogue and the
 #                                     residual add; one in dlp_eltwise)
 #   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes;
@@ -104,18 +104,21 @@ awk -v ports="$(echo $ports)" '
 
 # The window-sparse array alone (dlp_pe_array_win; dlp_core does not
 # instantiate it yet and dlp-hwgen refuses a window config): with
-# DLP_SYNTH_WINDOW=W only this array is synthesized, at 8 x 8 and 16 x 16
-# with that window and int8 weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default
-# the package's INT8_WEIGHTS), and its counts printed per PE and scaled to
-# the package's L x Q; nothing else runs.
+# DLP_SYNTH_WINDOW=W only this array is synthesized, at the sizes
+# DLP_SYNTH_WINDOW_SIZES (default 8: 8 x 8; 16 x 16 needed more than 24 GB
+# of memory in Yosys 0.23, which then killed it) with that window and int8
+# weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default the package's
+# INT8_WEIGHTS), and its counts printed per PE and scaled to the package's
+# L x Q; nothing else runs.
 if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   int8=${DLP_SYNTH_WINDOW_INT8:-$(sed -n "s/^ *localparam bit INT8_WEIGHTS = 1'b\([01]\);.*/\1/p" "$pkg")}
-  for n in 8 16; do
+  for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
+    lg=0; m=$n; while (( m > 1 )); do m=$((m / 2)); lg=$((lg + 1)); done
     run pe_array_win_${n}x$n dlp_pe_array_win \
         "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
-        "chparam -set L $n -set Q $n -set LOG2_L $((n == 8 ? 3 : 4)) -set W $DLP_SYNTH_WINDOW -set INT8 $int8 dlp_pe_array_win"
+        "chparam -set L $n -set Q $n -set LOG2_L $lg -set W $DLP_SYNTH_WINDOW -set INT8 $int8 dlp_pe_array_win"
   done
-  for n in 8 16; do
+  for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
     awk -v n=$n -v big=$((L * Q)) '
       /^ +LUT[1-6] / { lut += $2 } /^ +FDRE / { ff += $2 } /^ +DSP48E2 / { dsp += $2 }
       END { printf "dlp_pe_array_win %dx%d: %d LUT (%.0f per PE), %d FF, %d DSP48E2; x %d PEs: %.0f LUT\n",
