@@ -11,6 +11,7 @@
 
 #include "dlprt/Numerics.h"
 #include "dlprt/Schedule.h"
+#include "dlprt/Window.h"
 
 #include "llvm/ADT/Twine.h"
 
@@ -317,9 +318,9 @@ Error InstrChecker::gemm() {
       return fieldError(Field::Gemm_in_cb,
                         "GEMM_WIN keeps the alignments of at most " +
                             Twine(isa::kWinMaxCb) + " input channel blocks");
-    u128 steps = rows / t.L;
-    rows = get(Field::Gemm_in_cb) + (steps + t.window - 1) / t.window *
-                                        get(Field::GemmWin_slots) * t.L;
+    // (in_cb <= 64 and 4-bit kernel sides: no overflow in 64 bits.)
+    rows = dlprt::windowRows(get(Field::Gemm_in_cb), uint64_t(rows / t.L),
+                             t.window, get(Field::GemmWin_slots), t.L);
   }
   if (Error e = inside(Field::Gemm_w_addr, get(Field::Gemm_w_addr),
                        csr ? 1 : rows, t.wbufRows(), "WBUF"))

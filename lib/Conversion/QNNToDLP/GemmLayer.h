@@ -47,6 +47,12 @@ struct GemmLayer {
   int64_t droppedHeld = 0;
 };
 
+/// Whether layer g may take window-sparse rows (GEMM_WIN, docs/isa.md 3.8)
+/// on target t: pow2 codes, not CSR, a target with the array.
+inline bool windowCandidate(const dlprt::TargetConfig &t, const GemmLayer &g) {
+  return t.windowSparse() && g.fmt == dlprt::isa::WFmt::Pow2 && !g.csr;
+}
+
 /// A layer's weights as DDR rows for WBUF (docs/isa.md section 1): per
 /// output block of Q channels and K chunk of `perChunk` input units, the
 /// dense weight rows or (a layer below --csr-density, or chosen by the

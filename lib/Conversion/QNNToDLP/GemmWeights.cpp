@@ -91,8 +91,7 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   // pow2 codes (windows of `window` steps, each `slots` steps per output
   // pixel), kept when the layer's roofline with them (array steps or DDR
   // bytes of weights, whichever takes longer) is below the dense rows'.
-  bool win = t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr &&
-             perChunk <= int64_t(risa::kWinMaxCb);
+  bool win = windowCandidate(t, g) && perChunk <= int64_t(risa::kWinMaxCb);
   std::vector<uint8_t> winBytes;
   int64_t denseSteps = 0, winSteps = 0;
   const int64_t width = t.rowBytes(risa::WFmt::Csr);

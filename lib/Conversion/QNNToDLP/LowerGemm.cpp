@@ -165,8 +165,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   if (g.csr && taps * L <= int64_t(t.csrDenseRows))
     tl.perChunk = std::min<int64_t>(tl.perChunk, t.csrDenseRows / (taps * L));
   std::shared_ptr<const WeightRows> capped;
-  if (t.windowSparse() && g.fmt == risa::WFmt::Pow2 && !g.csr &&
-      tl.perChunk > int64_t(risa::kWinMaxCb)) {
+  if (windowCandidate(t, g) && tl.perChunk > int64_t(risa::kWinMaxCb)) {
     capped = packWeights(lw, g, risa::kWinMaxCb);
     if (!capped)
       return failure();
