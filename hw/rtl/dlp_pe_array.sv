@@ -17,7 +17,8 @@
 // adder-tree node, not a 32-bit shifter. (The decode is a table and the
 // select an AND-OR on purpose: written as a shift and a negation feeding a
 // case, Yosys 0.23 builds 106 instead of 65 LUT per PE on 8 x 8.) The alignment is split per lane
-// (shared by the Q PEs of the lane) as a = a1 + a2 with a2 in {0, 6, 12}:
+// (shared by the Q PEs of the lane; dlp_pe_split, dlp_pe_wshift) as
+// a = a1 + a2 with a2 in {0, 6, 12}:
 //   a <= 19        a1 = a,      A = x << a1  (exact in 27 bits: |x| <= 2^7)
 //                  a2 = 0,      B = w'
 //   20 <= a <= 25  a1 = a - 6,  B = w' << 6  (exact in 18 bits)
@@ -66,17 +67,10 @@ module dlp_pe_array #(
 
   // Stage 1: terms.
   for (genvar l = 0; l < L; l++) begin : g_lane
-    logic [AW-1:0]      al;
-    logic [AW-1:0]      a1;
     logic [1:0]         sel;  // a2 = 6 * sel
     logic signed [26:0] xa;   // A = x << a1
-    always_comb begin
-      al  = align[l*AW +: AW];
-      // In 32 bits: correct for any AW (the ISA's is 5, a <= 31).
-      sel = (32'(al) >= 32'd26) ? 2'd2 : (32'(al) >= 32'd20) ? 2'd1 : 2'd0;
-      a1  = AW'(32'(al) - 32'd6 * 32'(sel));
-      xa  = 27'($signed(x[l*8 +: 8])) <<< a1;
-    end
+    dlp_pe_split #(.AW(AW)) u_split (.x(x[l*8 +: 8]), .a(align[l*AW +: AW]),
+                                     .sel, .xa);
     for (genvar q = 0; q < Q; q++) begin : g_pe
       logic [7:0]         e;
       logic signed [7:0]  wd;   // w': the int8 weight or the pow2 code's
@@ -84,12 +78,8 @@ module dlp_pe_array #(
       logic [31:0]        prod; // A * B modulo 2^32
       assign e = w[(l*Q + q)*8 +: 8];
       dlp_pe_weight u_weight (.int8(wfmt), .e, .wd);
-      always_comb begin
-        b = ({18{sel == 2'd0}} & {{10{wd[7]}}, wd}) |
-            ({18{sel == 2'd1}} & {{4{wd[7]}}, wd, 6'd0}) |
-            ({18{sel == 2'd2}} & {wd[5:0], 12'd0});
-        prod = 32'(xa * b);
-      end
+      dlp_pe_wshift u_wshift (.wd, .sel, .b);
+      always_comb prod = 32'(xa * b);
       always_ff @(posedge clk)
         term[(l*Q + q)*32 +: 32] <= prod[31:0];
     end

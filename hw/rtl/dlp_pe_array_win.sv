@@ -96,10 +96,7 @@ module dlp_pe_array_win #(
       x0 <= x[l*8 +: 8];
       a0 <= align[l*AW +: AW];
     end
-    always_comb begin
-      sel = (32'(a0) >= 32'd26) ? 2'd2 : (32'(a0) >= 32'd20) ? 2'd1 : 2'd0;
-      xa  = 27'($signed(x0)) <<< AW'(32'(a0) - 32'd6 * 32'(sel));
-    end
+    dlp_pe_split #(.AW(AW)) u_split (.x(x0), .a(a0), .sel, .xa);
 
     for (genvar q = 0; q < Q; q++) begin : g_pe
       logic [7:0]         e, es;      // the entry: input, stage 0
@@ -112,6 +109,7 @@ module dlp_pe_array_win #(
       logic signed [26:0] A;
       logic signed [17:0] B;
       logic signed [7:0]  wd;         // the int8 weight
+      logic signed [17:0] wb;         // its shift by a2 (dlp_pe_wshift)
       logic [31:0]        prod;
       assign e = w[(l*Q + q)*8 +: 8];
       always_comb off = win ? e[7:4] : 4'd0;
@@ -121,15 +119,14 @@ module dlp_pe_array_win #(
         es <= e;
       end
       dlp_pe_weight u_weight (.int8(1'b1), .e(es), .wd);
+      dlp_pe_wshift u_wshift (.wd, .sel, .b(wb));
       always_comb begin
         ex   = 6'(as) + 6'(3'(es[2:0] - 3'd1));  // k = 0: zero below
         eb   = ex[4:0];
         zero = es[2:0] == 3'd0 || ex[5];
         if (INT8 && int8_q) begin
           A = xa;
-          B = ({18{sel == 2'd0}} & {{10{wd[7]}}, wd}) |
-              ({18{sel == 2'd1}} & {{4{wd[7]}}, wd, 6'd0}) |
-              ({18{sel == 2'd2}} & {wd[5:0], 12'd0});
+          B = wb;
         end else begin
           A = eb[4] ? {3'(xs[7] ? 3'b111 : 3'b000), xs, 16'd0}
                     : 27'($signed(xs));

@@ -115,7 +115,7 @@ if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
     lg=0; m=$n; while (( m > 1 )); do m=$((m / 2)); lg=$((lg + 1)); done
     run pe_array_win_${n}x$n dlp_pe_array_win \
-        "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
+        "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" "" \
         "chparam -set L $n -set Q $n -set LOG2_L $lg -set W $DLP_SYNTH_WINDOW -set INT8 $int8 dlp_pe_array_win"
   done
   for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
@@ -128,11 +128,11 @@ if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   exit 0
 fi
 if (( L * Q <= max_pes )); then
-  run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" ""
+  run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" ""
 else
-  run pe_array_8x8 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
+  run pe_array_8x8 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" "" \
       "chparam -set L 8 -set Q 8 -set LOG2_L 3 dlp_pe_array"
-  run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv" "" \
+  run pe_array_16x16 dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" "" \
       "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
 fi
 run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
