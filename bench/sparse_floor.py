@@ -47,15 +47,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
-def _attr(node, name, default):
-    for a in node.attribute:
-        if a.name == name:
-            import onnx
-            v = onnx.helper.get_attribute_value(a)
-            return list(v) if isinstance(v, (list, tuple)) else v
-    return default
-
-
 def _valid_taps(out_n, in_n, k, stride, dil, pad):
     """For each kernel offset, the output positions whose input is inside."""
     o = np.arange(out_n)
@@ -67,8 +58,8 @@ def _valid_taps(out_n, in_n, k, stride, dil, pad):
 def layers(model):
     """(name, kind, output pixels, C_out, non-zero MACs, pool input vectors
     per channel) of every conv / FC / pool of a shape-inferred model."""
-    import onnx
     from onnx import numpy_helper
+    from dlp_kit.prune_onnx import node_attr
     inits = {t.name: t for t in model.graph.initializer}
     shapes = {}
     for vi in list(model.graph.value_info) + list(model.graph.input) + \
@@ -83,10 +74,10 @@ def layers(model):
             if w.ndim != 4:
                 continue
             x, y = shapes[n.input[0]], shapes[n.output[0]]
-            strides = _attr(n, "strides", [1, 1])
-            dils = _attr(n, "dilations", [1, 1])
-            pads = _attr(n, "pads", [0, 0, 0, 0])
-            if _attr(n, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            strides = node_attr(n, "strides", [1, 1])
+            dils = node_attr(n, "dilations", [1, 1])
+            pads = node_attr(n, "pads", [0, 0, 0, 0])
+            if node_attr(n, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
                 raise SystemExit("%s: auto_pad is not handled" % name)
             vh = _valid_taps(y[2], x[2], w.shape[2], strides[0], dils[0], pads[0])
             vw = _valid_taps(y[3], x[3], w.shape[3], strides[1], dils[1], pads[1])

@@ -51,16 +51,8 @@ Step randomStep(tb::Rng &r, unsigned L, unsigned Q) {
     s.x.push_back(tb::randomActivation(r, edge));
     s.align.push_back(tb::randomAlign(r, edge));
   }
-  for (unsigned i = 0; i < L * Q; ++i) {
-    uint8_t e;
-    if (s.int8)
-      e = uint8_t(edge ? r.pick<int8_t>({-128, 127}) : r.range(-128, 127));
-    else if (edge)
-      e = r.pick<uint8_t>({0, 7, 8, 15});
-    else // codes 0..15 (8 included); now and then garbage in bits [7:4]
-      e = uint8_t(r.chance(10) ? r.range(0, 255) : r.range(0, 15));
-    s.w.push_back(e);
-  }
+  for (unsigned i = 0; i < L * Q; ++i)
+    s.w.push_back(tb::randomDenseEntry(r, s.int8, edge));
   return s;
 }
 

@@ -70,19 +70,12 @@ Step randomStep(tb::Rng &r, bool win, bool int8, unsigned L, unsigned Q,
     s.x.push_back(tb::randomActivation(r, edge));
     s.align.push_back(tb::randomAlign(r, edge));
   }
-  for (unsigned i = 0; i < L * Q; ++i) {
-    uint8_t e;
-    if (win) // offsets 0..15 (mostly below 10), codes 0..15
-      e = uint8_t((r.chance(70) ? r.range(0, 9) : r.range(0, 15)) << 4 |
-                  (edge ? r.pick<uint8_t>({0, 7, 8, 15}) : r.range(0, 15)));
-    else if (int8)
-      e = uint8_t(edge ? r.pick<int8_t>({-128, 127}) : r.range(-128, 127));
-    else if (edge)
-      e = r.pick<uint8_t>({0, 7, 8, 15});
-    else // codes 0..15; now and then garbage in bits [7:4]
-      e = uint8_t(r.chance(10) ? r.range(0, 255) : r.range(0, 15));
-    s.w.push_back(e);
-  }
+  for (unsigned i = 0; i < L * Q; ++i)
+    s.w.push_back(
+        win ? // offsets 0..15 (mostly below 10), codes 0..15
+            uint8_t((r.chance(70) ? r.range(0, 9) : r.range(0, 15)) << 4 |
+                    (edge ? r.pick<uint8_t>({0, 7, 8, 15}) : r.range(0, 15)))
+            : tb::randomDenseEntry(r, int8, edge));
   return s;
 }
 

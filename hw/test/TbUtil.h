@@ -113,6 +113,16 @@ inline uint8_t randomAlign(Rng &r, bool edge) {
   return uint8_t(edge || r.chance(15) ? r.pick<uint8_t>({31, 0})
                                       : r.range(0, 31));
 }
+/// A dense GEMM's weight entry: an int8 weight (-128 / 127 in an edge
+/// step) or a pow2-4 code (0 / 7 / 8 / 15 in an edge step; codes 0..15,
+/// now and then garbage in bits [7:4], which the array ignores).
+inline uint8_t randomDenseEntry(Rng &r, bool int8, bool edge) {
+  if (int8)
+    return uint8_t(edge ? r.pick<int8_t>({-128, 127}) : r.range(-128, 127));
+  if (edge)
+    return r.pick<uint8_t>({0, 7, 8, 15});
+  return uint8_t(r.chance(10) ? r.range(0, 255) : r.range(0, 15));
+}
 inline uint32_t randomAccStart(Rng &r) {
   return r.chance(10) ? r.pick<uint32_t>({0x80000000u, 0x7fffffffu, 0})
                       : uint32_t(r.next());

@@ -39,7 +39,9 @@ from onnx import numpy_helper
 PRUNED_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 
 
-def _attr(node, name, default):
+def node_attr(node, name, default):
+    """Attribute `name` of an ONNX node (as onnx.helper reads it), or
+    `default`."""
     for a in node.attribute:
         if a.name == name:
             return onnx.helper.get_attribute_value(a)
@@ -84,7 +86,8 @@ class _Graph:
 def window_groups(node, w, graph, L, W):
     """Group id of every weight of `node` (flattened as `w`) for a balanced
     prune on an array of L lanes with windows of W steps, or None."""
-    if node.op_type == "Conv" and w.ndim == 4 and _attr(node, "group", 1) == 1:
+    if (node.op_type == "Conv" and w.ndim == 4 and
+            node_attr(node, "group", 1) == 1):
         O, C, kh, kw = w.shape
         o, c, ky, kx = np.meshgrid(np.arange(O), np.arange(C), np.arange(kh),
                                    np.arange(kw), indexing="ij")
@@ -101,7 +104,7 @@ def window_groups(node, w, graph, L, W):
             step = (ky * kw + kx) * ((C + L - 1) // L) + c // L
             lane = c % L
     elif node.op_type in ("Gemm", "MatMul") and w.ndim == 2:
-        trans = node.op_type == "Gemm" and _attr(node, "transB", 0)
+        trans = node.op_type == "Gemm" and node_attr(node, "transB", 0)
         K, O = (w.shape[1], w.shape[0]) if trans else w.shape
         k, o = np.meshgrid(np.arange(K), np.arange(O), indexing="ij")
         if trans:
