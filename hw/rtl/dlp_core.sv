@@ -94,6 +94,8 @@ module dlp_core (
   localparam int QDEPTH = 8;                         // instruction queue depth
   localparam int QE = IB + 32;                       // queue entry: word + index
   localparam int SW = 16;                            // semaphore width
+  localparam int W = dlp_cfg_pkg::WINDOW;            // window-sparse array
+  localparam int WX = W > 1 ? W - 1 : 1;             // FBUF window ports
 
 
   // A whole word in, its opcode out (the other bits are the callers').
@@ -269,8 +271,11 @@ module dlp_core (
   // Compute opcode of the head.
   logic [5:0] comp_op;
   assign comp_op = opcode(hw[1]);
-  logic comp_unsupported;
-  assign comp_unsupported = comp_op != 6'(dlp_cfg_pkg::OP_GEMM) &&
+  logic comp_unsupported, comp_gemm;
+  // GEMM_WIN runs on dlp_gemm when the array is the window-sparse one.
+  assign comp_gemm = comp_op == 6'(dlp_cfg_pkg::OP_GEMM) ||
+                     (W > 1 && comp_op == 6'(dlp_cfg_pkg::OP_GEMM_WIN));
+  assign comp_unsupported = !comp_gemm &&
                             comp_op != 6'(dlp_cfg_pkg::OP_GEMM_CSR) &&
                             comp_op != 6'(dlp_cfg_pkg::OP_POOL) &&
                             comp_op != 6'(dlp_cfg_pkg::OP_ADD);
@@ -315,7 +320,7 @@ module dlp_core (
         active[1] <= 1'b1;
         tok[1] <= hf[1];
         run_index[1] <= q_head[1][IB +: 32];
-        cu_sel <= comp_op == 6'(dlp_cfg_pkg::OP_GEMM) ? 2'd0 :
+        cu_sel <= comp_gemm ? 2'd0 :
                   comp_op == 6'(dlp_cfg_pkg::OP_POOL) ? 2'd1 :
                   comp_op == 6'(dlp_cfg_pkg::OP_ADD) ? 2'd2 : 2'd3;
         csr_word <= hw[1];
@@ -406,6 +411,11 @@ module dlp_core (
   logic           cfa_en, cfb_en, cfw_en;       // compute read A, read B, write
   logic [FAW-1:0] cfa_addr, cfb_addr, cfw_addr;
   logic [L*8-1:0] cfa_data, cfb_data, cfw_data;
+  // dlp_gemm's window read ports (candidates 1 .. W - 1 of a GEMM_WIN step;
+  // none on the dense array).
+  logic [WX-1:0]      cfx_en;
+  logic [WX*FAW-1:0]  cfx_addr;
+  logic [WX*L*8-1:0]  cfx_data;
   logic           dfr_en, dfw_en;               // DMA read, write
   logic [FAW-1:0] dfr_addr, dfw_addr;
   logic [$clog2(DU+1)-1:0] dfr_count, dfw_count;
@@ -445,10 +455,11 @@ module dlp_core (
   logic [L*RB-1:0] g_wb_data; logic [L*2-1:0] g_wb_fmt;
   dlp_gemm u_gemm (
     .clk, .rst_n,
-    .start((start_comp && comp_op == 6'(dlp_cfg_pkg::OP_GEMM)) || csr_gemm_start),
+    .start((start_comp && comp_gemm) || csr_gemm_start),
     .insn(csr_gemm_start ? csr_gemm_word : comp_insn), .busy(gemm_busy),
     .done(gemm_done),
     .fa_rd_en(g_fa_en), .fa_rd_addr(g_fa_addr), .fa_rd_data(cfa_data),
+    .fx_rd_en(cfx_en), .fx_rd_addr(cfx_addr), .fx_rd_data(cfx_data),
     .fb_wr_en(g_fw_en), .fb_wr_addr(g_fw_addr), .fb_wr_data(g_fw_data),
     .fr_rd_en(g_fr_en), .fr_rd_addr(g_fr_addr), .fr_rd_data(cfb_data),
     .wb_rd_en(g_wb_en), .wb_rd_addr(g_wb_addr), .wb_rd_data(g_wb_data),
@@ -530,7 +541,7 @@ module dlp_core (
     endcase
     // A unit starting this cycle drives its ports before cu_sel follows.
     if (start_comp) begin
-      if (comp_op == 6'(dlp_cfg_pkg::OP_GEMM)) begin
+      if (comp_gemm) begin
         cfa_en = g_fa_en; cfa_addr = g_fa_addr; cpr_en = g_pb_en; cpr_addr = g_pb_addr;
       end else if (comp_op == 6'(dlp_cfg_pkg::OP_ADD)) begin
         cfa_en = e_fa_en; cfa_addr = e_fa_addr; cpr_en = e_pb_en; cpr_addr = e_pb_addr;
@@ -585,7 +596,7 @@ module dlp_core (
       end
       if (clr < 32'(PE)) pbuf[clr[PAW-1:0]] <= '0;
       if (clr < 32'(AV)) abuf[clr[AAW-1:0]] <= '0;
-      cfa_data <= '0; cfb_data <= '0; dfr_data <= '0;
+      cfa_data <= '0; cfb_data <= '0; cfx_data <= '0; dfr_data <= '0;
       // The WBUF read word is L rows of Q + 1 bytes: 33 280 bits on
       // large.json, past the 8 k bits above which Verilator takes a fill
       // for a mistake.
@@ -597,6 +608,11 @@ module dlp_core (
       // Reads (addresses past a buffer read zero; a valid program has none).
       if (cfa_en) cfa_data <= 32'(cfa_addr) < FV ? fbuf[cfa_addr] : '0;
       if (cfb_en) cfb_data <= 32'(cfb_addr) < FV ? fbuf[cfb_addr] : '0;
+      if (W > 1)
+        for (int k = 0; k < WX; k++)
+          if (cfx_en[k])
+            cfx_data[k*L*8 +: L*8] <= 32'(cfx_addr[k*FAW +: FAW]) < FV ?
+                                      fbuf[cfx_addr[k*FAW +: FAW]] : '0;
       if (dfr_en)
         for (int i = 0; i < DU; i++)
           dfr_data[i*L*8 +: L*8] <= (i < 32'(dfr_count) &&

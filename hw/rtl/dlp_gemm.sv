@@ -77,7 +77,9 @@ module dlp_gemm #(
   parameter int ABUF_AW = dlp_cfg_pkg::ABUF_AW,
   parameter int PBUF_AW = dlp_cfg_pkg::PBUF_AW,
   parameter int INSN_BITS = dlp_cfg_pkg::INSN_BITS,
-  parameter int PENTRY_BYTES = dlp_cfg_pkg::PENTRY_BYTES
+  parameter int PENTRY_BYTES = dlp_cfg_pkg::PENTRY_BYTES,
+  parameter int W = dlp_cfg_pkg::WINDOW,
+  parameter int WX = W > 1 ? W - 1 : 1
 ) (
   input  logic                      clk,
   input  logic                      rst_n,       // synchronous, active low
@@ -89,6 +91,11 @@ module dlp_gemm #(
   output logic                      fa_rd_en,
   output logic [FBUF_AW-1:0]        fa_rd_addr,
   input  logic [L*8-1:0]            fa_rd_data,
+  // FBUF window read ports (the window-sparse array: candidates 1 .. W - 1
+  // of a step, port k at [k*FBUF_AW] / [k*L*8]; unused on the dense array).
+  output logic [WX-1:0]             fx_rd_en,
+  output logic [WX*FBUF_AW-1:0]     fx_rd_addr,
+  input  logic [WX*L*8-1:0]         fx_rd_data,
   output logic                      fb_wr_en,
   output logic [FBUF_AW-1:0]        fb_wr_addr,
   output logic [L*8-1:0]            fb_wr_data,  // Q = L (ISA v1)
@@ -121,6 +128,7 @@ module dlp_gemm #(
   localparam int ROWB = Q + 1;                      // bytes of a WBUF row
   localparam int POW2_ALIGN_BYTE = dlp_cfg_pkg::WROW_POW2_BYTES - 1;
   localparam int INT8_ALIGN_BYTE = dlp_cfg_pkg::WROW_INT8_BYTES - 1;
+  localparam int WIN_MAX_CB = dlp_cfg_pkg::WIN_MAX_CB;  // alignment registers
 
   // Field widths (docs/isa.md 3.3 via the package).
   localparam int HW  = dlp_cfg_pkg::F_GEMM_IN_H_W;    // in_h, in_w, out_h, out_w
@@ -132,6 +140,8 @@ module dlp_gemm #(
 
   // ---------------------------------------------------------------------
   // Instruction fields in the start cycle.
+  logic [dlp_cfg_pkg::F_OP_W-1:0]              i_op;
+  logic [dlp_cfg_pkg::F_GEMM_WIN_SLOTS_W-1:0]  i_slots;
   logic [dlp_cfg_pkg::F_GEMM_WFMT_W-1:0]       i_wfmt;
   logic                                        i_acc, i_epi, i_res;
   logic [dlp_cfg_pkg::F_GEMM_IN_ADDR_W-1:0]    i_in_addr;
@@ -145,6 +155,8 @@ module dlp_gemm #(
   logic [dlp_cfg_pkg::F_GEMM_PARAM_ADDR_W-1:0] i_param;
   logic [dlp_cfg_pkg::F_GEMM_OUT_ADDR_W-1:0]   i_out_addr;
   always_comb begin
+    i_op       = insn[dlp_cfg_pkg::F_OP_LSB +: dlp_cfg_pkg::F_OP_W];
+    i_slots    = insn[dlp_cfg_pkg::F_GEMM_WIN_SLOTS_LSB +: dlp_cfg_pkg::F_GEMM_WIN_SLOTS_W];
     i_wfmt     = insn[dlp_cfg_pkg::F_GEMM_WFMT_LSB +: dlp_cfg_pkg::F_GEMM_WFMT_W];
     i_acc      = insn[dlp_cfg_pkg::F_GEMM_ACCUMULATE_LSB];
     i_epi      = insn[dlp_cfg_pkg::F_GEMM_EPILOGUE_LSB];
@@ -171,171 +183,257 @@ module dlp_gemm #(
   end
 
   // ---------------------------------------------------------------------
-  // Latched instruction (constants of the loops).
-  logic               wfmt_q, acc_q, epi_q, res_q;
-  logic [FBUF_AW-1:0] cstride_q, dhw_q, shw_q;
-  logic [HW-1:0]      in_h_q, in_w_q, out_h_m1, out_w_m1;
-  logic [CBW-1:0]     in_cb_m1;
-  logic [KW-1:0]      k_h_m1, k_w_m1, s_h_q, s_w_q, d_h_q, d_w_q, p_l_q;
-  logic [WBUF_AW-1:0] w_addr_q;
+  // Loop constants: from insn in the start cycle (whose step or alignment
+  // read is issued from them), latched for the rest of the instruction.
+  localparam int LCW = 4*HW + CBW + 7*KW + 3*FBUF_AW;
+  logic [LCW-1:0]     lc_i, lc_q, lc;
+  assign lc_i = {i_in_h, i_in_w, i_out_h - 1'b1, i_out_w - 1'b1,
+                 i_in_cb - 1'b1, i_k_h - 1'b1, i_k_w - 1'b1, i_s_h, i_s_w,
+                 i_d_h, i_d_w, i_p_l, FBUF_AW'(i_cstride),
+                 FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w),
+                 FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w)};
+  assign lc = start ? lc_i : lc_q;
+  logic [HW-1:0]      k_in_h, k_in_w, k_out_h_m1, k_out_w_m1;
+  logic [CBW-1:0]     k_in_cb_m1;
+  logic [KW-1:0]      k_k_h_m1, k_k_w_m1, k_s_h, k_s_w, k_d_h, k_d_w, k_p_l;
+  logic [FBUF_AW-1:0] k_cstride, k_dhw, k_shw;
+  assign {k_in_h, k_in_w, k_out_h_m1, k_out_w_m1, k_in_cb_m1, k_k_h_m1,
+          k_k_w_m1, k_s_h, k_s_w, k_d_h, k_d_w, k_p_l, k_cstride,
+          k_dhw, k_shw} = lc;
 
-  // Loop state: the step issued last.
-  logic               issuing_q;
-  logic [HW-1:0]      y_q, x_q;
-  logic [KW-1:0]      ky_q, kx_q;
-  logic [CBW-1:0]     cb_q;
-  logic signed [IW-1:0] iy0_q, ix0_q, iy_q, ix_q;  // pixel base, tap
-  // FBUF addresses (mod 2^FBUF_AW): in_addr + iy0*in_w, in_addr + iy*in_w,
-  // and that plus cb*in_cstride (the step's address less ix), so the next
-  // step's address is one sum of two selected values.
-  logic [FBUF_AW-1:0] row0_q, row_q, cbb_q;
+  // Per instruction: wfmt, the accumulate / epilogue / residual flags, a
+  // GEMM_WIN (win) and its slots, and the WBUF row of a pixel's first step
+  // (w_addr; a GEMM_WIN's slot rows follow its in_cb alignment rows).
+  logic               wfmt_q, acc_q, epi_q, res_q, win_q;
+  logic [7:0]         slots_m1_q;
+  logic [WBUF_AW-1:0] wbase_q;
+
+  // ---------------------------------------------------------------------
+  // The sequencer. State: the step to issue next (cur_*, dlp_gemm_step's
+  // fields) -- on the window-sparse array the first step of the window to
+  // issue next -- its slot j (GEMM_WIN: `slots` array steps per window)
+  // and the WBUF row to read with it. In the start cycle the state is the
+  // instruction's step 0, from insn.
+  logic               issuing_q, aligning_q;
+  logic [HW-1:0]      cur_y, cur_x;
+  logic [KW-1:0]      cur_ky, cur_kx;
+  logic [CBW-1:0]     cur_cb;
+  logic signed [IW-1:0] cur_iy0, cur_ix0, cur_iy, cur_ix;
+  logic [FBUF_AW-1:0] cur_row0, cur_row, cur_cbb;
+  logic [7:0]         j_q;
   logic [WBUF_AW-1:0] wrow_q;
 
-  // Next step (combinational from the state).
-  logic [HW-1:0]      y_n, x_n;
-  logic [KW-1:0]      ky_n, kx_n;
-  logic [CBW-1:0]     cb_n;
-  logic signed [IW-1:0] iy0_n, ix0_n, iy_n, ix_n;
-  logic [FBUF_AW-1:0] row0_n, row_n, cbb_n;
-  logic [WBUF_AW-1:0] wrow_n;
-  logic               first_n, last_n, fin_n, inb_n;
-
+  // The candidates: the window's NC steps, step o + 1 after step o
+  // (NC = 1 on the dense array). Flat vectors, candidate o at o * width.
+  localparam int NC = W;
+  // (split_var: the chain's slices are separate signals, not a loop.)
+  logic [(NC+1)*HW-1:0]      c_y /* verilator split_var */;
+  logic [(NC+1)*HW-1:0]      c_x /* verilator split_var */;
+  logic [(NC+1)*KW-1:0]      c_ky /* verilator split_var */;
+  logic [(NC+1)*KW-1:0]      c_kx /* verilator split_var */;
+  logic [(NC+1)*CBW-1:0]     c_cb /* verilator split_var */;
+  logic [(NC+1)*IW-1:0]      c_iy0 /* verilator split_var */;
+  logic [(NC+1)*IW-1:0]      c_ix0 /* verilator split_var */;
+  logic [(NC+1)*IW-1:0]      c_iy /* verilator split_var */;
+  logic [(NC+1)*IW-1:0]      c_ix /* verilator split_var */;
+  logic [(NC+1)*FBUF_AW-1:0] c_row0 /* verilator split_var */;
+  logic [(NC+1)*FBUF_AW-1:0] c_row /* verilator split_var */;
+  logic [(NC+1)*FBUF_AW-1:0] c_cbb /* verilator split_var */;
+  logic [NC-1:0]             c_first, c_last, c_fin, c_inb, c_val;
+  logic [NC*FBUF_AW-1:0]     c_addr;
+  logic [FBUF_AW-1:0]        base_i;
+  assign base_i = FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
   always_comb begin
-    y_n = y_q;  x_n = x_q;  ky_n = ky_q;  kx_n = kx_q;  cb_n = cb_q;
-    iy0_n = iy0_q;  ix0_n = ix0_q;  iy_n = iy_q;  ix_n = ix_q;
-    row0_n = row0_q;  row_n = row_q;  cbb_n = cbb_q;
-    wrow_n = wrow_q + WBUF_AW'(L);
-    first_n = 1'b0;
-    if (cb_q != in_cb_m1) begin
-      cb_n = cb_q + 1'b1;
-      cbb_n = cbb_q + cstride_q;
-    end else begin
-      cb_n = '0;
-      if (kx_q != k_w_m1) begin
-        kx_n = kx_q + 1'b1;
-        ix_n = ix_q + IW'(d_w_q);
-      end else begin
-        kx_n = '0;
-        ix_n = ix0_q;
-        if (ky_q != k_h_m1) begin
-          ky_n = ky_q + 1'b1;
-          iy_n = iy_q + IW'(d_h_q);
-          row_n = row_q + dhw_q;
-        end else begin
-          // A new output pixel.
-          ky_n = '0;
-          first_n = 1'b1;
-          wrow_n = w_addr_q;
-          if (x_q != out_w_m1) begin
-            x_n = x_q + 1'b1;
-            ix0_n = ix0_q + IW'(s_w_q);
-          end else begin
-            x_n = '0;
-            y_n = y_q + 1'b1;
-            ix0_n = -(IW'(p_l_q));
-            iy0_n = iy0_q + IW'(s_h_q);
-            row0_n = row0_q + shw_q;
-          end
-          ix_n = ix0_n;
-          iy_n = iy0_n;
-          row_n = row0_n;
-        end
-      end
-    end
-    if (cb_q == in_cb_m1)
-      cbb_n = row_n;  // a new tap (or pixel): channel block 0 of its row
-    last_n = cb_n == in_cb_m1 && kx_n == k_w_m1 && ky_n == k_h_m1;
-    fin_n = last_n && x_n == out_w_m1 && y_n == out_h_m1;
-    inb_n = iy_n >= 0 && iy_n < $signed(IW'(in_h_q)) &&
-            ix_n >= 0 && ix_n < $signed(IW'(in_w_q));
+    c_y[0 +: HW]   = start ? '0 : cur_y;
+    c_x[0 +: HW]   = start ? '0 : cur_x;
+    c_ky[0 +: KW]  = start ? '0 : cur_ky;
+    c_kx[0 +: KW]  = start ? '0 : cur_kx;
+    c_cb[0 +: CBW] = start ? '0 : cur_cb;
+    c_iy0[0 +: IW] = start ? -(IW'(i_p_t)) : cur_iy0;
+    c_iy[0 +: IW]  = start ? -(IW'(i_p_t)) : cur_iy;
+    c_ix0[0 +: IW] = start ? -(IW'(i_p_l)) : cur_ix0;
+    c_ix[0 +: IW]  = start ? -(IW'(i_p_l)) : cur_ix;
+    c_row0[0 +: FBUF_AW] = start ? base_i : cur_row0;
+    c_row[0 +: FBUF_AW]  = start ? base_i : cur_row;
+    c_cbb[0 +: FBUF_AW]  = start ? base_i : cur_cbb;
+  end
+  for (genvar o = 0; o < NC; o++) begin : g_step
+    dlp_gemm_step #(.HW(HW), .CBW(CBW), .KW(KW), .IW(IW), .FAW(FBUF_AW)) u_step (
+      .in_h(k_in_h), .in_w(k_in_w), .out_h_m1(k_out_h_m1),
+      .out_w_m1(k_out_w_m1), .in_cb_m1(k_in_cb_m1), .k_h_m1(k_k_h_m1),
+      .k_w_m1(k_k_w_m1), .s_h(k_s_h), .s_w(k_s_w), .d_h(k_d_h), .d_w(k_d_w),
+      .p_l(k_p_l), .cstride(k_cstride), .dhw(k_dhw), .shw(k_shw),
+      .s_y(c_y[o*HW +: HW]), .s_x(c_x[o*HW +: HW]),
+      .s_ky(c_ky[o*KW +: KW]), .s_kx(c_kx[o*KW +: KW]),
+      .s_cb(c_cb[o*CBW +: CBW]),
+      .s_iy0(c_iy0[o*IW +: IW]), .s_ix0(c_ix0[o*IW +: IW]),
+      .s_iy(c_iy[o*IW +: IW]), .s_ix(c_ix[o*IW +: IW]),
+      .s_row0(c_row0[o*FBUF_AW +: FBUF_AW]), .s_row(c_row[o*FBUF_AW +: FBUF_AW]),
+      .s_cbb(c_cbb[o*FBUF_AW +: FBUF_AW]),
+      .first(c_first[o]), .last(c_last[o]), .fin(c_fin[o]), .inb(c_inb[o]),
+      .addr(c_addr[o*FBUF_AW +: FBUF_AW]),
+      .n_y(c_y[(o+1)*HW +: HW]), .n_x(c_x[(o+1)*HW +: HW]),
+      .n_ky(c_ky[(o+1)*KW +: KW]), .n_kx(c_kx[(o+1)*KW +: KW]),
+      .n_cb(c_cb[(o+1)*CBW +: CBW]),
+      .n_iy0(c_iy0[(o+1)*IW +: IW]), .n_ix0(c_ix0[(o+1)*IW +: IW]),
+      .n_iy(c_iy[(o+1)*IW +: IW]), .n_ix(c_ix[(o+1)*IW +: IW]),
+      .n_row0(c_row0[(o+1)*FBUF_AW +: FBUF_AW]),
+      .n_row(c_row[(o+1)*FBUF_AW +: FBUF_AW]),
+      .n_cbb(c_cbb[(o+1)*FBUF_AW +: FBUF_AW]));
   end
 
-  // The step issued this cycle: step 0 from insn in the start cycle, else
-  // the next step while issuing. Its SRAM addresses are registered: the
-  // read itself happens in the next cycle (the address register stage of
-  // P_GEMM), and the step's flags follow one cycle later (r_*).
-  logic               iss, iss_inb, iss_first, iss_last, iss_fin;
-  logic               last0;
-  logic               c_fa_en, c_wb_en;
-  logic [FBUF_AW-1:0] c_fa_addr;
+  // This cycle: a step issued (iss) or, first in a GEMM_WIN, an alignment
+  // read (al_iss). Candidate o belongs to the window while no earlier one
+  // was its pixel's last step (a dense GEMM has candidate 0 alone); the
+  // window ends at candidate kend, and the next window starts after it.
+  logic               win_c, iss, al_iss, slot_last;
+  logic               iss_first, iss_last, iss_fin, iss_any;
+  logic [7:0]         j_c;
+  logic [WBUF_AW-1:0] wrow_c, al_addr_c, al_addr_q;
+  logic [7:0]         al_left_q;   // alignment reads after this one
+  logic [31:0]        kend;
+  logic               run;
+  always_comb begin
+    win_c     = start ? W > 1 && i_op == 6'(dlp_cfg_pkg::OP_GEMM_WIN) : win_q;
+    iss       = (start && !win_c) || issuing_q;
+    al_iss    = (start && win_c) || aligning_q;
+    j_c       = start ? '0 : j_q;
+    wrow_c    = start ? WBUF_AW'(i_w_addr) : wrow_q;
+    al_addr_c = start ? WBUF_AW'(i_w_addr) : al_addr_q;
+    slot_last = j_c == (start ? 8'(i_slots - 8'd1) : slots_m1_q) || !win_c;
+    run = 1'b1;
+    for (int o = 0; o < NC; o++) begin
+      c_val[o] = run;
+      run = run && !c_last[o] && win_c;
+    end
+    kend = 0;
+    for (int o = 1; o < NC; o++)
+      if (c_val[o]) kend = 32'(o);
+    iss_first = c_first[0] && j_c == '0;
+    iss_last  = |(c_val & c_last) && slot_last;
+    iss_fin   = |(c_val & c_fin) && slot_last;
+    iss_any   = |(c_val & c_inb);
+  end
+
+  // The next window: the step after candidate kend (m_* holds candidate
+  // o's successor if o is kend, else zeros; OR-ed below).
+  localparam int STW = 2*HW + 2*KW + CBW + 4*IW + 3*FBUF_AW;
+  logic [NC*STW-1:0]  m_st;
+  for (genvar o = 0; o < NC; o++) begin : g_next
+    assign m_st[o*STW +: STW] = kend != 32'(o) ? '0 :
+        {c_y[(o+1)*HW +: HW], c_x[(o+1)*HW +: HW], c_ky[(o+1)*KW +: KW],
+         c_kx[(o+1)*KW +: KW], c_cb[(o+1)*CBW +: CBW],
+         c_iy0[(o+1)*IW +: IW], c_ix0[(o+1)*IW +: IW],
+         c_iy[(o+1)*IW +: IW], c_ix[(o+1)*IW +: IW],
+         c_row0[(o+1)*FBUF_AW +: FBUF_AW], c_row[(o+1)*FBUF_AW +: FBUF_AW],
+         c_cbb[(o+1)*FBUF_AW +: FBUF_AW]};
+  end
+  logic [STW-1:0]     nx;
+  always_comb begin
+    nx = '0;
+    for (int o = 0; o < NC; o++)
+      nx = nx | m_st[o*STW +: STW];
+  end
+  logic [HW-1:0]      nx_y, nx_x;
+  logic [KW-1:0]      nx_ky, nx_kx;
+  logic [CBW-1:0]     nx_cb;
+  logic signed [IW-1:0] nx_iy0, nx_ix0, nx_iy, nx_ix;
+  logic [FBUF_AW-1:0] nx_row0, nx_row, nx_cbb;
+  assign {nx_y, nx_x, nx_ky, nx_kx, nx_cb, nx_iy0, nx_ix0, nx_iy, nx_ix,
+          nx_row0, nx_row, nx_cbb} = nx;
+
+  // The step's SRAM reads, registered (the read itself happens in the next
+  // cycle: the address register stage of P_GEMM); a candidate in the
+  // padding or past its pixel reads nothing and is zero; the WBUF rows are
+  // read when some candidate reads a vector (else every term is zero).
+  logic [NC-1:0]      rd_ok;
+  logic               c_wb_en;
   logic [WBUF_AW-1:0] c_wb_addr;
-  always_comb begin
-    last0 = i_k_h == KW'(1) && i_k_w == KW'(1) && i_in_cb == CBW'(1);
-    if (start) begin
-      iss       = 1'b1;
-      iss_inb   = i_p_t == '0 && i_p_l == '0;  // in_h, in_w >= 1
-      iss_first = 1'b1;
-      iss_last  = last0;
-      iss_fin   = last0 && i_out_h == HW'(1) && i_out_w == HW'(1);
-      c_fa_addr = FBUF_AW'(i_in_addr);
-      c_wb_addr = WBUF_AW'(i_w_addr);
-    end else begin
-      iss       = issuing_q;
-      iss_inb   = inb_n;
-      iss_first = first_n;
-      iss_last  = last_n;
-      iss_fin   = fin_n;
-      c_fa_addr = cbb_n + FBUF_AW'(ix_n);
-      c_wb_addr = wrow_n;
-    end
-    c_fa_en = iss && iss_inb;
-    c_wb_en = iss && iss_inb;
-  end
+  assign rd_ok     = iss ? c_val & c_inb : '0;
+  assign c_wb_en   = al_iss || (iss && iss_any);
+  assign c_wb_addr = al_iss ? al_addr_c : wrow_c;
 
-  logic r_iss, r_inb, r_first, r_last, r_fin;
+  // The alignment reads' block index k (rows k*L ..), down to their data.
+  logic [7:0] al_k_q, al_k_c, r_al_k, d_al_k;
+  logic       r_al, d_al;
+  assign al_k_c = start ? '0 : al_k_q;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      fa_rd_en <= 1'b0; wb_rd_en <= 1'b0; r_iss <= 1'b0;
+      r_al <= 1'b0; d_al <= 1'b0;
     end else begin
-      fa_rd_en <= c_fa_en; wb_rd_en <= c_wb_en; r_iss <= iss;
+      r_al <= al_iss; d_al <= r_al;
     end
-    fa_rd_addr <= c_fa_addr; wb_rd_addr <= c_wb_addr;
-    r_inb <= iss_inb; r_first <= iss_first; r_last <= iss_last; r_fin <= iss_fin;
+    r_al_k <= al_k_c; d_al_k <= r_al_k;
+    if (al_iss) al_k_q <= al_k_c + 1'b1;
   end
 
+  logic r_iss, r_first, r_last, r_fin;
+  logic [NC-1:0] r_ok, d_ok;      // candidates read: issue + 1, + 2
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      fa_rd_en <= 1'b0; wb_rd_en <= 1'b0; r_iss <= 1'b0; r_ok <= '0;
+    end else begin
+      fa_rd_en <= rd_ok[0]; wb_rd_en <= c_wb_en; r_iss <= iss; r_ok <= rd_ok;
+    end
+    fa_rd_addr <= c_addr[0 +: FBUF_AW]; wb_rd_addr <= c_wb_addr;
+    r_first <= iss_first; r_last <= iss_last; r_fin <= iss_fin;
+    d_ok <= r_ok;
+  end
+
+  // Advance: the state after this cycle's step or alignment read.
   always_ff @(posedge clk) begin
     if (start) begin
-      wfmt_q    <= i_wfmt[0];
-      acc_q     <= i_acc;
-      epi_q     <= i_epi;
-      res_q     <= i_epi && i_res;
-      cstride_q <= FBUF_AW'(i_cstride);
-      dhw_q     <= FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w);
-      shw_q     <= FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w);
-      in_h_q    <= i_in_h;
-      in_w_q    <= i_in_w;
-      out_h_m1  <= i_out_h - 1'b1;
-      out_w_m1  <= i_out_w - 1'b1;
-      in_cb_m1  <= i_in_cb - 1'b1;
-      k_h_m1    <= i_k_h - 1'b1;
-      k_w_m1    <= i_k_w - 1'b1;
-      s_h_q     <= i_s_h;
-      s_w_q     <= i_s_w;
-      d_h_q     <= i_d_h;
-      d_w_q     <= i_d_w;
-      p_l_q     <= i_p_l;
-      w_addr_q  <= WBUF_AW'(i_w_addr);
-      // Step 0.
-      y_q <= '0;  x_q <= '0;  ky_q <= '0;  kx_q <= '0;  cb_q <= '0;
-      iy0_q   <= -(IW'(i_p_t));
-      iy_q    <= -(IW'(i_p_t));
-      ix0_q   <= -(IW'(i_p_l));
-      ix_q    <= -(IW'(i_p_l));
-      row0_q  <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-      row_q   <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-      cbb_q   <= FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-      wrow_q  <= WBUF_AW'(i_w_addr);
-    end else if (issuing_q) begin
-      y_q <= y_n;  x_q <= x_n;  ky_q <= ky_n;  kx_q <= kx_n;  cb_q <= cb_n;
-      iy0_q <= iy0_n;  ix0_q <= ix0_n;  iy_q <= iy_n;  ix_q <= ix_n;
-      row0_q <= row0_n;  row_q <= row_n;  cbb_q <= cbb_n;
-      wrow_q <= wrow_n;
+      lc_q       <= lc_i;
+      wfmt_q     <= i_wfmt[0];
+      acc_q      <= i_acc;
+      epi_q      <= i_epi;
+      res_q      <= i_epi && i_res;
+      win_q      <= win_c;
+      slots_m1_q <= 8'(i_slots - 8'd1);
+      wbase_q    <= WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) : '0);
+      al_addr_q  <= WBUF_AW'(i_w_addr) + WBUF_AW'(L);
+      al_left_q  <= 8'((32'(i_in_cb) + L - 1) / L - 1);
+    end else if (aligning_q) begin
+      al_addr_q <= al_addr_q + WBUF_AW'(L);
+      al_left_q <= al_left_q - 1'b1;
+    end
+    if (start && win_c) begin
+      // Step 0 waits for the alignment reads.
+      cur_y <= '0;  cur_x <= '0;  cur_ky <= '0;  cur_kx <= '0;  cur_cb <= '0;
+      cur_iy0 <= c_iy0[0 +: IW];  cur_ix0 <= c_ix0[0 +: IW];
+      cur_iy <= c_iy[0 +: IW];  cur_ix <= c_ix[0 +: IW];
+      cur_row0 <= base_i;  cur_row <= base_i;  cur_cbb <= base_i;
+      j_q <= '0;
+      wrow_q <= WBUF_AW'(i_w_addr) + WBUF_AW'(i_in_cb);
+    end else if (iss) begin
+      if (slot_last) begin
+        cur_y <= nx_y;  cur_x <= nx_x;  cur_ky <= nx_ky;  cur_kx <= nx_kx;
+        cur_cb <= nx_cb;  cur_iy0 <= nx_iy0;  cur_ix0 <= nx_ix0;
+        cur_iy <= nx_iy;  cur_ix <= nx_ix;  cur_row0 <= nx_row0;
+        cur_row <= nx_row;  cur_cbb <= nx_cbb;
+        j_q <= '0;
+      end else
+        j_q <= j_c + 1'b1;
+      // A pixel's steps read the rows from its first (wbase) on.
+      wrow_q <= iss_last ? (start ? WBUF_AW'(i_w_addr) : wbase_q)
+                         : wrow_c + WBUF_AW'(L);
     end
   end
 
   always_ff @(posedge clk) begin
-    if (!rst_n) issuing_q <= 1'b0;
-    else if (iss) issuing_q <= !iss_fin;
+    if (!rst_n) begin
+      issuing_q <= 1'b0;
+      aligning_q <= 1'b0;
+    end else if (start && win_c) begin
+      aligning_q <= 32'(i_in_cb) > L;
+      issuing_q <= 32'(i_in_cb) <= L;
+    end else if (aligning_q) begin
+      if (al_left_q == 8'd1) begin
+        aligning_q <= 1'b0;
+        issuing_q <= 1'b1;
+      end
+    end else if (iss)
+      issuing_q <= !iss_fin;
   end
 
   // ---------------------------------------------------------------------
@@ -345,7 +443,7 @@ module dlp_gemm #(
   localparam int FR = FF + P_EPI;          // final with the residual add
   logic [FL-1:0] first_sr, last_sr;
   logic [FR-1:0] fin_sr;
-  logic          v_d1, inb_d1;
+  logic          v_d1;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       first_sr <= '0;
@@ -360,7 +458,6 @@ module dlp_gemm #(
       fin_sr   <= {start ? {(FR-1){1'b0}} : fin_sr[FR-2:0], r_iss && r_fin};
       v_d1     <= r_iss;
     end
-    inb_d1 <= r_inb;
   end
 
   // ---------------------------------------------------------------------
@@ -395,36 +492,100 @@ module dlp_gemm #(
   end
 
   // ---------------------------------------------------------------------
-  // The array: the SRAM data of the step issued last cycle.
-  logic [L*8-1:0]    pe_x;
-  logic [L*AL_W-1:0] pe_align;
-  logic [L*Q*8-1:0]  pe_w;
+  // The array: the SRAM data of the step issued two cycles ago. A dense
+  // GEMM's rows are decoded as docs/rtl.md section 3 says (the header);
+  // a GEMM_WIN's slot rows are raw bytes (entry (l, q) = byte q of row l:
+  // offset and code), with the alignments of each candidate's channel
+  // block from the alignment registers.
+  logic [Q*32-1:0] acc_in, acc_out;
+  logic            pe_out_valid;
+  // Accumulate stage (step issued PE_LAT + 1 cycles ago): a pixel's first
+  // step starts from the bias or the ABUF word read the cycle before.
+  assign acc_in = first_sr[PE_LAT-1] ? (acc_q ? ab_rd_data : bias_q) : acc_out;
+
+  logic [L*AL_W-1:0] row_align;   // a dense step's alignments (lane l)
+  logic [L*Q*8-1:0]  row_w;       // its entries, decoded
   always_comb begin
-    pe_x = inb_d1 ? fa_rd_data : '0;
     for (int l = 0; l < L; l++) begin
       if (wb_rd_fmt[2*l +: 2] == 2'd0) begin  // pow2 row
-        pe_align[l*AL_W +: AL_W] = wb_rd_data[(l*ROWB + POW2_ALIGN_BYTE)*8 +: AL_W];
+        row_align[l*AL_W +: AL_W] = wb_rd_data[(l*ROWB + POW2_ALIGN_BYTE)*8 +: AL_W];
         for (int q = 0; q < Q; q++)
-          pe_w[(l*Q + q)*8 +: 8] = {4'd0, wb_rd_data[(l*ROWB)*8 + q*4 +: 4]};
+          row_w[(l*Q + q)*8 +: 8] = {4'd0, wb_rd_data[(l*ROWB)*8 + q*4 +: 4]};
       end else begin                          // int8 or CSR stream row
-        pe_align[l*AL_W +: AL_W] = wb_rd_data[(l*ROWB + INT8_ALIGN_BYTE)*8 +: AL_W];
+        row_align[l*AL_W +: AL_W] = wb_rd_data[(l*ROWB + INT8_ALIGN_BYTE)*8 +: AL_W];
         for (int q = 0; q < Q; q++)
-          pe_w[(l*Q + q)*8 +: 8] = wb_rd_data[(l*ROWB + q)*8 +: 8];
+          row_w[(l*Q + q)*8 +: 8] = wb_rd_data[(l*ROWB + q)*8 +: 8];
       end
     end
   end
 
-  // Accumulate stage (step issued PE_LAT cycles ago): a pixel's first step
-  // starts from the bias or the ABUF word read the cycle before.
-  logic [Q*32-1:0] acc_in, acc_out;
-  logic            pe_out_valid;
-  assign acc_in = first_sr[PE_LAT-1] ? (acc_q ? ab_rd_data : bias_q) : acc_out;
-
-  dlp_pe_array u_array (
-    .clk(clk), .rst_n(rst_n), .in_valid(v_d1), .wfmt(wfmt_q),
-    .x(pe_x), .align(pe_align), .w(pe_w), .acc_in(acc_in),
-    .out_valid(pe_out_valid), .acc_out(acc_out)
-  );
+  if (W == 1) begin : g_dense
+    logic [L*8-1:0] pe_x;
+    assign pe_x = d_ok[0] ? fa_rd_data : '0;
+    assign fx_rd_en = '0;
+    assign fx_rd_addr = '0;
+    dlp_pe_array u_array (
+      .clk(clk), .rst_n(rst_n), .in_valid(v_d1), .wfmt(wfmt_q),
+      .x(pe_x), .align(row_align), .w(row_w), .acc_in(acc_in),
+      .out_valid(pe_out_valid), .acc_out(acc_out)
+    );
+    logic unused_win;
+    assign unused_win = ^{fx_rd_data, al_k_q, d_al, d_al_k, win_q};
+  end else begin : g_win
+    // Candidates 1 .. W - 1 on the window read ports.
+    always_ff @(posedge clk) begin
+      if (!rst_n) fx_rd_en <= '0;
+      else        fx_rd_en <= rd_ok[NC-1:1];
+      fx_rd_addr <= c_addr[FBUF_AW +: (NC-1)*FBUF_AW];
+    end
+    // Each candidate's channel block (the alignment register it uses),
+    // down to the array's input.
+    localparam int CI = $clog2(WIN_MAX_CB);
+    logic [NC*CI-1:0] r_cb, d_cb;
+    for (genvar o = 0; o < NC; o++) begin : g_cb
+      always_ff @(posedge clk)
+        r_cb[o*CI +: CI] <= CI'(c_cb[o*CBW +: CBW]);
+    end
+    always_ff @(posedge clk)
+      d_cb <= r_cb;
+    // Alignment registers: block cb, lane l at (cb*L + l)*AL_W, written by
+    // the alignment reads (L blocks each: row r of read k is block k*L + r).
+    logic [WIN_MAX_CB*L*AL_W-1:0] alreg;
+    always_ff @(posedge clk)
+      if (d_al)
+        for (int r = 0; r < L; r++)
+          if (32'(d_al_k) * L + r < WIN_MAX_CB)
+            for (int l = 0; l < L; l++)
+              alreg[((32'(d_al_k) * L + r) * L + l)*AL_W +: AL_W] <=
+                  wb_rd_data[(r*ROWB + l)*8 +: AL_W];
+    logic [NC*L*8-1:0]    pe_x;
+    logic [NC*L*AL_W-1:0] pe_align;
+    logic [L*Q*8-1:0]     pe_w;
+    always_comb begin
+      pe_x = '0;
+      pe_align = '0;
+      if (d_ok[0]) pe_x[0 +: L*8] = fa_rd_data;
+      for (int o = 1; o < NC; o++)
+        if (d_ok[o]) pe_x[o*L*8 +: L*8] = fx_rd_data[(o-1)*L*8 +: L*8];
+      if (win_q) begin
+        for (int o = 0; o < NC; o++)
+          for (int l = 0; l < L; l++)
+            pe_align[(o*L + l)*AL_W +: AL_W] =
+                alreg[(32'(d_cb[o*CI +: CI]) * L + l)*AL_W +: AL_W];
+        for (int l = 0; l < L; l++)
+          for (int q = 0; q < Q; q++)
+            pe_w[(l*Q + q)*8 +: 8] = wb_rd_data[(l*ROWB + q)*8 +: 8];
+      end else begin
+        pe_align[0 +: L*AL_W] = row_align;
+        pe_w = row_w;
+      end
+    end
+    dlp_pe_array_win u_array (
+      .clk(clk), .rst_n(rst_n), .in_valid(v_d1), .win(win_q), .wfmt(wfmt_q),
+      .x(pe_x), .align(pe_align), .w(pe_w), .acc_in(acc_in),
+      .out_valid(pe_out_valid), .acc_out(acc_out)
+    );
+  end
 
   // ---------------------------------------------------------------------
   // ABUF: the start value read (accumulate), the result written.
@@ -500,6 +661,6 @@ module dlp_gemm #(
   // the parameter entry, alignment bits above ALIGN_W (ignored, mod 32),
   // the array's out_valid (last_sr carries the same timing, with the flag).
   logic unused;
-  assign unused = ^{insn, i_wfmt, i_in_addr, i_cstride, i_w_addr, i_acc_addr,
+  assign unused = ^{insn, i_wfmt, c_first, i_in_addr, i_cstride, i_w_addr, i_acc_addr,
                     i_param, i_out_addr, pb_rd_data, wb_rd_data, pe_out_valid};
 endmodule

@@ -84,6 +84,8 @@ module CsrTop #(
     .clk(clk), .rst_n(rst_n), .start(gemm_start), .insn(gemm_insn),
     .busy(gemm_busy), .done(done),
     .fa_rd_en(fa_rd_en), .fa_rd_addr(fa_rd_addr), .fa_rd_data(fa_rd_data),
+    // The decoded instruction is a GEMM: no window reads.
+    .fx_rd_en(), .fx_rd_addr(), .fx_rd_data('0),
     .fb_wr_en(fb_wr_en), .fb_wr_addr(fb_wr_addr), .fb_wr_data(fb_wr_data),
     .fr_rd_en(fr_rd_en), .fr_rd_addr(fr_rd_addr), .fr_rd_data(fr_rd_data),
     .wb_rd_en(dr_rd_en), .wb_rd_addr(dr_rd_addr), .wb_rd_data(dr_rd_data),

@@ -41,6 +41,8 @@
 #include "dlprt/Program.h"
 #include "dlprt/Simulator.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -124,6 +126,14 @@ Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
       g.outH = r.range(1, 8);
       g.outW = r.range(1, 8);
     }
+    // On a window-sparse target, GEMM_WIN half of the time (pow2 only;
+    // usually 1 or 2 slots, now and then up to 8).
+    g.W = int64_t(m.t.window);
+    g.win = m.t.window > 1 && r.chance(50);
+    if (g.win) {
+      g.wfmt = 0;
+      g.slots = r.chance(10) ? r.range(1, 8) : r.range(1, 2);
+    }
     int64_t plane = g.plane();
     switch (r.next() % 6) {
     case 0: g.cstride = 0; break;                      // blocks alias
@@ -151,11 +161,26 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
            g.outH * g.outW <= int64_t(m.abufN) &&
            g.outH * g.outW <= int64_t(m.fbufN) / 2;
   };
+  const int64_t W = int64_t(m.t.window);
   auto add = [&](Gemm g) {
+    g.W = W;
     if (!fits(g))
       return;
     place(g, m, r);
     v.push_back(g);
+    if (W == 1 || g.wfmt != 0)
+      return;
+    // On a window-sparse target the same geometry as a GEMM_WIN: 1 slot
+    // and 3 (several entries of one step add up).
+    for (int64_t slots : {1, 3}) {
+      Gemm w = g;
+      w.win = 1;
+      w.slots = slots;
+      if (fits(w)) {
+        place(w, m, r);
+        v.push_back(w);
+      }
+    }
   };
   Gemm c3ends; // buffers' last units (below)
   for (int64_t f = 0; f < 2; ++f)
@@ -198,6 +223,15 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
   col.inH = 90, col.inW = 1, col.outH = 40, col.outW = 1, col.kH = 3;
   col.sH = 2, col.dH = 3, col.pT = 2, col.cstride = 90, col.acc = 1;
   add(col);
+  if (W > 1) {
+    Gemm many; // GEMM_WIN: the most channel blocks (64 alignment rows)
+    many.inCb = int64_t(isa::kWinMaxCb), many.cstride = 1, many.epi = 1;
+    add(many);
+    Gemm odd; // windows across taps, a short last window
+    odd.inH = odd.inW = odd.outH = odd.outW = 4, odd.kH = odd.kW = 3;
+    odd.pT = odd.pL = 1, odd.inCb = 3, odd.cstride = 16, odd.acc = 1;
+    add(odd);
+  }
   Gemm ends = c3ends;
   if (!fits(ends))
     return v;
@@ -218,8 +252,43 @@ struct Tb {
   uint64_t cycle = 0;
   // Read data to present in the next cycle.
   GemmPorts pend; ///< last cycle's reads
+  // The window read ports (fx_*, candidates 1 .. W - 1 of a GEMM_WIN
+  // step; one port that must stay idle on a dense target): the address
+  // each read last cycle, or -1.
+  std::vector<int64_t> fxPend;
+  unsigned faw; ///< FBUF address bits (dlp-hwgen's FBUF_AW)
+  uint64_t fxReads = 0;
 
-  Tb(tb::Args &a, Machine &mc) : args(a), mc(mc), rng(a.seed ^ 0x5eed) {}
+  Tb(tb::Args &a, Machine &mc)
+      : args(a), mc(mc), rng(a.seed ^ 0x5eed),
+        fxPend(mc.t.window > 1 ? mc.t.window - 1 : 1, -1),
+        faw(std::max(1u, llvm::Log2_64_Ceil(mc.fbufN))) {}
+
+  void serveFx() {
+    for (size_t k = 0; k < fxPend.size(); ++k)
+      for (size_t i = 0; i < mc.L; ++i)
+        putByte(m.fx_rd_data, k * mc.L + i,
+                fxPend[k] >= 0 ? mc.fbuf[size_t(fxPend[k]) * mc.L + i]
+                               : uint8_t(rng.next()));
+  }
+  bool sampleFx() {
+    bool any = false;
+    for (size_t k = 0; k < fxPend.size(); ++k) {
+      fxPend[k] = -1;
+      if (!tb::get(m.fx_rd_en, unsigned(k), 1))
+        continue;
+      if (mc.t.window == 1)
+        fail("a window read port is active on a dense target");
+      uint64_t a = tb::get(m.fx_rd_addr, unsigned(k) * faw, faw);
+      if (a >= mc.fbufN)
+        fail("FBUF read past the buffer (window port " + std::to_string(k) +
+             "): " + std::to_string(a));
+      fxPend[k] = int64_t(a);
+      ++fxReads;
+      any = true;
+    }
+    return any;
+  }
 
   [[noreturn]] void fail(const std::string &what) {
     tb::fail(args, "cycle " + std::to_string(cycle) + ": " + what);
@@ -230,7 +299,8 @@ struct Tb {
     bool wbufRead = false;
     bool other = pend.sample(
         m, mc, [this](const std::string &w) { fail(w); }, wbufRead);
-    return other || wbufRead;
+    bool fx = sampleFx();
+    return other || wbufRead || fx;
   }
 
   /// One clock cycle with `start` / `insn` driven; returns done.
@@ -242,6 +312,7 @@ struct Tb {
       for (unsigned k = 0; k < 2 * isa::kInstrWords; ++k)
         m.insn[k] = uint32_t(rng.next());
     pend.serve(m, mc, rng);
+    serveFx();
     m.clk = 0;
     m.eval();
     bool done = m.done, busy = m.busy;
@@ -313,7 +384,10 @@ std::string describe(const Gemm &g) {
                 (long long)g.pT, (long long)g.pL, (long long)g.inAddr,
                 (long long)g.wAddr, (long long)g.accAddr, (long long)g.param,
                 (long long)g.outAddr);
-  return b;
+  std::string d = b;
+  if (g.win)
+    d = "GEMM_WIN slots " + std::to_string(g.slots) + " " + d;
+  return d;
 }
 
 } // namespace
@@ -339,7 +413,7 @@ int main(int argc, char **argv) {
   const int64_t maxSteps = t.L > 16 ? 400 : 3000;
   std::vector<Gemm> directed = directedGemms(mc, rng);
   uint64_t n = std::max<uint64_t>(args.vectors, 0), steps = 0, cycles = 0,
-           backToBack = 0, fbufWrites = 0, residuals = 0;
+           backToBack = 0, fbufWrites = 0, residuals = 0, wins = 0;
   uint64_t kinds[2][2][2] = {};
   for (uint64_t i = 0; i < n; ++i) {
     if (i > 0 && i % 20 == 0)
@@ -388,6 +462,7 @@ int main(int argc, char **argv) {
     cycles += got;
     fbufWrites += g.epi ? uint64_t(g.outH * g.outW) : 0;
     residuals += g.res;
+    wins += g.win;
     ++kinds[g.wfmt][g.acc][g.epi];
     // The next instruction back to back, or after idle cycles.
     if (rng.chance(50))
@@ -400,11 +475,14 @@ int main(int argc, char **argv) {
   std::printf("PASS: %llu GEMMs (%zu directed; %llu back to back), %llu array "
               "steps, %llu cycles, each = cycle model cost (constant 0); "
               "FBUF and ABUF equal to executeGemm after every instruction "
-              "(%llu epilogue pixels; %llu GEMMs with the residual add)\n",
+              "(%llu epilogue pixels; %llu GEMMs with the residual add)\n"
+              "  window-sparse array W = %u: %llu GEMM_WIN, %llu window-port "
+              "reads\n",
               (unsigned long long)n, directed.size(),
               (unsigned long long)backToBack, (unsigned long long)steps,
               (unsigned long long)cycles, (unsigned long long)fbufWrites,
-              (unsigned long long)residuals);
+              (unsigned long long)residuals, t.window, (unsigned long long)wins,
+              (unsigned long long)tbm.fxReads);
   std::printf("  by wfmt/accumulate/epilogue:");
   for (int f = 0; f < 2; ++f)
     for (int a = 0; a < 2; ++a)

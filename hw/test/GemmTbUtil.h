@@ -14,6 +14,7 @@
 #include "dlprt/Isa.h"
 #include "dlprt/Program.h"
 #include "dlprt/Simulator.h"
+#include "dlprt/Window.h"
 
 #include <algorithm>
 #include <climits>
@@ -274,19 +275,34 @@ struct GemmPorts {
   }
 };
 
-/// GEMM geometry before encoding.
+/// GEMM geometry before encoding; `win` makes it a GEMM_WIN of `slots`
+/// slots per window of `W` steps (the target's array.window).
 struct Gemm {
   int64_t wfmt = 0, acc = 0, epi = 0, res = 0, inAddr = 0, cstride = 0, inH = 1,
           inW = 1, inCb = 1, outH = 1, outW = 1, kH = 1, kW = 1, sH = 1,
           sW = 1, dH = 1, dW = 1, pT = 0, pL = 0, wAddr = 0, accAddr = 0,
-          param = 0, outAddr = 0;
-  int64_t steps() const { return outH * outW * kH * kW * inCb; }
+          param = 0, outAddr = 0, win = 0, slots = 1, W = 1;
+  int64_t pixelSteps() const { return kH * kW * inCb; }
+  /// Array steps (GEMM_WIN: `slots` per window, docs/cycle-model.md 2.6).
+  int64_t steps() const {
+    return outH * outW *
+           (win ? int64_t(windowCount(uint64_t(pixelSteps()), uint32_t(W))) *
+                      slots
+                : pixelSteps());
+  }
   int64_t plane() const { return inH * inW; }
   int64_t tile() const { return (inCb - 1) * cstride + plane(); }
-  int64_t rows(int64_t L) const { return kH * kW * inCb * L; }
+  /// WBUF rows from w_addr (GEMM_WIN: alignment rows, then slot rows).
+  int64_t rows(int64_t L) const {
+    return win ? int64_t(windowRows(uint64_t(inCb), uint64_t(pixelSteps()),
+                                    uint32_t(W), uint32_t(slots), uint32_t(L)))
+               : pixelSteps() * L;
+  }
 };
 
 inline isa::Instr encode(const Gemm &g, isa::Opcode op = isa::Opcode::Gemm) {
+  if (g.win)
+    op = isa::Opcode::GemmWin;
   isa::Instr in = isa::Instr::make(op);
   std::pair<const char *, int64_t> fs[] = {
       {"wfmt", g.wfmt},        {"accumulate", g.acc},  {"epilogue", g.epi},
@@ -298,6 +314,13 @@ inline isa::Instr encode(const Gemm &g, isa::Opcode op = isa::Opcode::Gemm) {
       {"dil_w", g.dW},         {"pad_t", g.pT},        {"pad_l", g.pL},
       {"w_addr", g.wAddr},     {"acc_addr", g.accAddr}, {"param_addr", g.param},
       {"out_addr", g.outAddr}};
+  if (g.win) {
+    std::optional<Field> f = isa::findField(op, "slots");
+    if (!f || !in.set(*f, g.slots)) {
+      std::fprintf(stderr, "testbench bug: slots = %lld\n", (long long)g.slots);
+      std::exit(2);
+    }
+  }
   for (auto [name, v] : fs) {
     std::optional<Field> f = isa::findField(op, name);
     if (!f || !in.set(*f, v)) {

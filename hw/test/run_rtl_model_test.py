@@ -3,7 +3,7 @@
 
     run_rtl_model_test.py --build BUILD --model M.onnx --precision P.json
         --target hw/configs/small.json [--images N] [--csr-density D]
-        [--tolerance 0.05]
+        [--window-sparsity S] [--tolerance 0.05]
 
 Compiles the model with dlpc (calibrated on 200 training images), then for
 each of N test images runs it with `dlp-run` on the functional simulator
@@ -12,7 +12,10 @@ both with --dump-dir. Passes when every dumped tensor (every layer the
 binary keeps in DDR, not only the outputs) is bit-identical between the two
 and the RTL's cycles of every layer are within the tolerance of the cycle
 model's (docs/cycle-model.md; issue: within 5 %). Prints the per-layer
-table of the first image and the RTL's wall time per image.
+table of the first image and the RTL's wall time per image. With
+--window-sparsity (a target with the window-sparse array), the model is
+first pruned to that sparsity balanced for the target (dlp_kit.prune_onnx
+--balance-for), so that its pow2 layers run as GEMM_WIN.
 """
 import argparse
 import os
@@ -55,6 +58,7 @@ def main():
     ap.add_argument("--target", required=True)
     ap.add_argument("--images", type=int, default=2)
     ap.add_argument("--csr-density", type=float)
+    ap.add_argument("--window-sparsity", type=float)
     ap.add_argument("--tolerance", type=float, default=0.05)
     a = ap.parse_args()
 
@@ -62,6 +66,8 @@ def main():
     name = os.path.splitext(os.path.basename(a.model))[0]
     if a.csr_density is not None:
         name += f"-csr{a.csr_density}"
+    if a.window_sparsity is not None:
+        name += f"-win{a.window_sparsity}"
     work = os.path.join(a.build, "hw", "rtl-models", name)
     os.makedirs(work, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=os.path.join(root, "python"))
@@ -70,8 +76,14 @@ def main():
          str(a.images), "--out", work], env=env)
     run([py, "-m", "dlp_kit.fashion_mnist", "--split", "train", "--limit",
          "200", "--out", os.path.join(work, "calib")], env=env)
+    model = a.model
+    if a.window_sparsity is not None:
+        model = os.path.join(work, "balanced.onnx")
+        run([py, "-m", "dlp_kit.prune_onnx", a.model, "--sparsity",
+             str(a.window_sparsity), "--balance-for", a.target, "-o", model],
+            env=env)
     binary = os.path.join(work, "model.dlpb")
-    cmd = [os.path.join(a.build, "bin", "dlpc"), a.model, "--calib",
+    cmd = [os.path.join(a.build, "bin", "dlpc"), model, "--calib",
            os.path.join(work, "calib", "images.npy"), "--target", a.target,
            "-o", binary]
     if a.precision:
