@@ -91,7 +91,10 @@ module dlp_core (
                       dlp_cfg_pkg::WROW_POW2_BYTES : dlp_cfg_pkg::WROW_INT8_BYTES;
   localparam int UMIN = L < UW ? L : UW;
   localparam int DU = (dlp_cfg_pkg::DDR_BYTES_PER_CYCLE + UMIN - 1) / UMIN + 1;
-  localparam int QDEPTH = 8;                         // instruction queue depth
+  // Instruction queue depth: deep enough that compiled programs never stop
+  // the dispatcher, as the cycle model assumes (docs/cycle-model.md 1; 8
+  // was not, for a window-sparse ResNet's stores).
+  localparam int QDEPTH = 32;
   localparam int QE = IB + 32;                       // queue entry: word + index
   localparam int SW = 16;                            // semaphore width
   localparam int W = dlp_cfg_pkg::WINDOW;            // window-sparse array

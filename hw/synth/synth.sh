@@ -16,7 +16,8 @@
 #   postproc   dlp_postproc          (two in dlp_gemm: the epilogue and the
 #                                     residual add; one in dlp_eltwise)
 #   gemm       dlp_gemm              (dlp_pe_array, dlp_postproc black boxes;
-#                                     its dlp_align_add included)
+#                                     its dlp_gemm_step and dlp_align_add
+#                                     included)
 #   dma        dlp_dma
 #   pool       dlp_pool              (L above DLP_SYNTH_MAX_POOL_L, default
 #                                     8: L = 4 and 8, extrapolated linearly:
@@ -102,8 +103,7 @@ awk -v ports="$(echo $ports)" '
   END { if (!found) exit 1 }' "$rtl/dlp_core.sv" > "$logs/dlp_core_ctrl.sv" ||
   { echo "synth.sh: no '// Buffers' section in $rtl/dlp_core.sv" >&2; exit 1; }
 
-# The window-sparse array alone (dlp_pe_array_win; dlp_core does not
-# instantiate it yet and dlp-hwgen refuses a window config): with
+# The window-sparse array alone (dlp_pe_array_win): with
 # DLP_SYNTH_WINDOW=W only this array is synthesized, at the sizes
 # DLP_SYNTH_WINDOW_SIZES (default 8: 8 x 8; 16 x 16 needed more than 24 GB
 # of memory in Yosys 0.23, which then killed it) with that window and int8
@@ -127,6 +127,14 @@ if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   done
   exit 0
 fi
+# A window config's whole core is not estimated: its FBUF needs W read
+# ports (dlp_gemm's window ports), which dlp_buffers.sv does not bank.
+if [ "$(num WINDOW)" != 1 ]; then
+  echo "synth.sh: $pkg has array.window = $(num WINDOW): the FBUF's window" \
+       "read ports have no banking in dlp_buffers.sv, so there is no whole-core" \
+       "estimate; DLP_SYNTH_WINDOW=W estimates the window array alone" >&2
+  exit 1
+fi
 if (( L * Q <= max_pes )); then
   run pe_array dlp_pe_array "$rtl/dlp_pe_array.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" ""
 else
@@ -136,7 +144,7 @@ else
       "chparam -set L 16 -set Q 16 -set LOG2_L 4 dlp_pe_array"
 fi
 run postproc dlp_postproc "$rtl/dlp_postproc.sv" ""
-run gemm dlp_gemm "$rtl/dlp_gemm.sv $rtl/dlp_align_add.sv" \
+run gemm dlp_gemm "$rtl/dlp_gemm.sv $rtl/dlp_gemm_step.sv $rtl/dlp_align_add.sv" \
     "$rtl/dlp_pe_array.sv $rtl/dlp_postproc.sv"
 run dma dlp_dma "$rtl/dlp_dma.sv" ""
 if (( L <= max_pool_l )); then

@@ -90,11 +90,18 @@ void place(Gemm &g, const Machine &m, tb::Rng &r) {
   }
 }
 
+/// A weight format the config has (wfmt 0 pow2, 1 int8): `want` if it
+/// has that one, else the other.
+int64_t configFormat(const Machine &m, int64_t want) {
+  bool has = want == 0 ? m.t.pow2Weights : m.t.int8Weights;
+  return has ? want : 1 - want;
+}
+
 /// A random geometry of at most maxSteps array steps.
 Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
   Gemm g;
   for (;;) {
-    g.wfmt = r.range(0, 1);
+    g.wfmt = configFormat(m, r.range(0, 1));
     g.acc = r.range(0, 1);
     g.epi = r.chance(60);
     g.res = g.epi && r.chance(40);
@@ -129,7 +136,7 @@ Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
     // On a window-sparse target, GEMM_WIN half of the time (pow2 only;
     // usually 1 or 2 slots, now and then up to 8).
     g.W = int64_t(m.t.window);
-    g.win = m.t.window > 1 && r.chance(50);
+    g.win = m.t.window > 1 && m.t.pow2Weights && r.chance(50);
     if (g.win) {
       g.wfmt = 0;
       g.slots = r.chance(10) ? r.range(1, 8) : r.range(1, 2);
@@ -164,6 +171,7 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
   const int64_t W = int64_t(m.t.window);
   auto add = [&](Gemm g) {
     g.W = W;
+    g.wfmt = configFormat(m, g.wfmt);
     if (!fits(g))
       return;
     place(g, m, r);
@@ -240,6 +248,7 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
   ends.accAddr = int64_t(m.abufN) - 36;
   ends.param = int64_t(m.pbufN) - 1;
   ends.epi = 1, ends.outAddr = 0;
+  ends.wfmt = configFormat(m, ends.wfmt);
   v.push_back(ends);
   return v;
 }

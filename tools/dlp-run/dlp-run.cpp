@@ -79,7 +79,8 @@ static cl::opt<std::string>
                 cl::value_desc("path"), cl::cat(runCat));
 static cl::opt<std::string>
     tracePath("trace",
-              cl::desc("write the cycle model's timeline as a Chrome trace"),
+              cl::desc("write the cycle model's timeline as a Chrome trace "
+                       "(with --backend=rtl: the RTL's, of the last image)"),
               cl::value_desc("path"), cl::cat(runCat));
 static cl::opt<bool> timingOnly(
     "timing-only",
@@ -328,6 +329,11 @@ int main(int argc, char **argv) {
                       session.program().target.clockMHz);
     if (profile)
       printProfile(outs(), rtlProf);
+    if (!tracePath.empty())
+      if (Error e = writeFile("trace", tracePath, [&](raw_ostream &os) {
+            writeChromeTrace(os, session.program(), rtl->timeline(), rtlProf);
+          }))
+        return fail(toString(std::move(e)));
     if (rtlCompare) {
       outs() << formatv("{0,-40} {1,12} {2,12} {3,8}\n", "layer",
                         "model", "rtl", "rtl/model");
