@@ -190,6 +190,7 @@ Error RtlBackend::runHere(uint8_t *data) {
 
   bool fetchNext = false;
   uint32_t fetchAddr = 0;
+  queueFull = 0;
   bool hostServed = false, hostDone = false;
   for (;; ++cycle) {
     // This cycle's inputs.
@@ -239,6 +240,7 @@ Error RtlBackend::runHere(uint8_t *data) {
     }
     fetchNext = m.if_req;
     fetchAddr = m.if_addr;
+    queueFull += m.queue_full;
     dlphw::DdrModel::Outputs dout;
     dout.reqValid = m.ddr_req_valid;
     dout.reqWrite = m.ddr_req_write;

@@ -52,6 +52,9 @@ public:
   const dlprt::Timeline &timeline() const { return tl; }
   /// Cycles the RTL ran (the end of its END instruction) in the last run.
   uint64_t cycles() const { return tl.totalCycles; }
+  /// Cycles of the last run in which the dispatcher waited for room in a
+  /// full instruction queue (the cycle model assumes none).
+  uint64_t queueFullCycles() const { return queueFull; }
   /// Name of the target the RTL model was built for.
   static const char *builtTarget();
 
@@ -62,6 +65,7 @@ private:
   std::unique_ptr<Impl> impl;
   dlprt::Timeline tl;
   bool dumped = false; ///< the waveform holds the first run only
+  uint64_t queueFull = 0;
   llvm::Error runHere(uint8_t *data);
 };
 

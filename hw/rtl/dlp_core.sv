@@ -16,13 +16,16 @@
 //
 // Buffers (docs/rtl.md section 3) are arrays here with as many ports as
 // the units use at once: FBUF two compute read ports, a compute write
-// port, and the DMA's multi-vector read and write ports; WBUF L
+// port, and the DMA's multi-vector read and write ports (on a window
+// target also W - 1 window read ports: GEMM_WIN's candidates); WBUF L
 // consecutive rows per read; PBUF, ABUF one read and one write port. All
 // start zero at reset (a program starts each image from zero buffers).
 // They simulate as written in Verilator; synthesis would bank them (FBUF by
 // address mod DMA_UNITS, WBUF by row mod L), which the address patterns
 // allow (consecutive addresses), and clear them with an engine instead of
-// a reset loop. GEMM_CSR runs on dlp_csr_dec (the CSR stream decoded into
+// a reset loop. The window read ports' addresses are a window's taps and
+// channel blocks, not consecutive: no banking is designed for them
+// (hw/synth/synth.sh estimates no window core). GEMM_CSR runs on dlp_csr_dec (the CSR stream decoded into
 // dense weight rows) then on dlp_gemm itself, whose WBUF port then reads
 // the decoder's rows; a stream the decoder cannot represent stops the core
 // with `error` (code 2) and the instruction's index, never a silent wrong
@@ -62,6 +65,9 @@ module dlp_core (
   output logic [1:0]                          error_code,  // 1 opcode without
                                                            // a unit, 2 CSR stream
   output logic [31:0]                         error_index,
+  // The dispatcher has an instruction to fetch but a queue has no room
+  // (the cycle model assumes this never happens: docs/cycle-model.md 1).
+  output logic                                queue_full,
 
   // Trace: per queue (0 load, 1 compute, 2 store, 3 barrier) a pulse when
   // an instruction starts / ends, with its index.
@@ -143,6 +149,7 @@ module dlp_core (
   logic                room;
 
   assign room = q_free[0] >= 2 && q_free[1] >= 2 && q_free[2] >= 2;
+  assign queue_full = !halted && !barrier_pending && !room;
   logic arriving_barrier;
   assign arriving_barrier = if_valid && is_barrier(opcode(if_data));
 

@@ -1,5 +1,6 @@
-// dlp_gemm.sv - the dense GEMM sequencer (docs/isa.md 3.3) around
-// dlp_pe_array and dlp_postproc.
+// dlp_gemm.sv - the GEMM sequencer (docs/isa.md 3.3; on a window target
+// also GEMM_WIN, 3.8) around the PE array (dlp_pe_array, or on a target
+// with array.window = W > 1 dlp_pe_array_win) and dlp_postproc.
 //
 // For every output pixel (y, x) in row order and, inside it, every tap
 // (ky, kx) and input channel block cb (cb innermost, so the weight rows of
@@ -52,6 +53,21 @@
 //   steps + P_GEMM + (epilogue ? P_EPI * (1 + residual) : 0) cycles: the
 // cycle model's cost with constant C = 0 (docs/cycle-model.md 2.1).
 //
+// GEMM_WIN (a window target; the opcode is read from insn): the start
+// cycle and the next ceil(in_cb / L) - 1 read the alignment rows, L per
+// WBUF read, into the alignment registers (block cb, lane l); then one step
+// per output pixel, window of W consecutive steps of the loop above and
+// slot: its W candidate steps come from a chain of W dlp_gemm_step (a
+// candidate past its pixel's last step is masked), candidate 0 read on
+// port A and candidate o on window port o - 1 (fx_*), the slot rows (L
+// from w_addr + in_cb + (window*slots + j)*L, read raw: entry (l, q) =
+// byte q of row l) on the WBUF port, each candidate's alignments from its
+// channel block's registers. So the instruction occupies ceil(in_cb / L)
+// more cycles than the formula above with steps = pixels * windows *
+// slots: docs/cycle-model.md 2.6 with C = 0. A dense GEMM on the window
+// array takes candidate 0 alone. The loader guarantees what the unit
+// assumes of a GEMM_WIN: in_cb <= WIN_MAX_CB, slots >= 1, wfmt 0.
+//
 // Assumptions (the loader's validity rules, docs/isa.md 3.3, and the
 // compiler): every addressed unit lies inside its buffer (FBUF / WBUF
 // addresses are formed modulo 2^*_AW, exact for in-range units); the
@@ -62,8 +78,9 @@
 // of one instruction never alias each other (consecutive addresses), so the
 // ABUF read of a pixel never races the write of another; the residual
 // tile follows the output tile, so its reads never race the writes. The core starts
-// this unit only for OP_GEMM (GEMM_CSR has its own decoder); the opcode
-// and token bits are not looked at.
+// this unit for OP_GEMM and, on a window target, OP_GEMM_WIN (GEMM_CSR has
+// its own decoder and starts it as a GEMM); the token bits are not looked
+// at.
 //
 // SRAM ports are docs/rtl.md section 3's (address in cycle t, data in
 // t + 1; rows of the WBUF port: row rd_addr + l at [l*(Q+1)*8 +: (Q+1)*8],
@@ -129,6 +146,8 @@ module dlp_gemm #(
   localparam int POW2_ALIGN_BYTE = dlp_cfg_pkg::WROW_POW2_BYTES - 1;
   localparam int INT8_ALIGN_BYTE = dlp_cfg_pkg::WROW_INT8_BYTES - 1;
   localparam int WIN_MAX_CB = dlp_cfg_pkg::WIN_MAX_CB;  // alignment registers
+  localparam int SLW = dlp_cfg_pkg::F_GEMM_WIN_SLOTS_W;  // slot counter bits
+  localparam int ALW = $clog2(WIN_MAX_CB + 1);          // alignment reads
 
   // Field widths (docs/isa.md 3.3 via the package).
   localparam int HW  = dlp_cfg_pkg::F_GEMM_IN_H_W;    // in_h, in_w, out_h, out_w
@@ -183,48 +202,46 @@ module dlp_gemm #(
   end
 
   // ---------------------------------------------------------------------
-  // Loop constants: from insn in the start cycle (whose step or alignment
-  // read is issued from them), latched for the rest of the instruction.
+  // Loop constants, latched in the start cycle.
   localparam int LCW = 4*HW + CBW + 7*KW + 3*FBUF_AW;
-  logic [LCW-1:0]     lc_i, lc_q, lc;
-  assign lc_i = {i_in_h, i_in_w, i_out_h - 1'b1, i_out_w - 1'b1,
-                 i_in_cb - 1'b1, i_k_h - 1'b1, i_k_w - 1'b1, i_s_h, i_s_w,
-                 i_d_h, i_d_w, i_p_l, FBUF_AW'(i_cstride),
-                 FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w),
-                 FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w)};
-  assign lc = start ? lc_i : lc_q;
+  logic [LCW-1:0]     lc_q;
+  logic [FBUF_AW-1:0] shw_i;
+  assign shw_i = FBUF_AW'(i_s_h) * FBUF_AW'(i_in_w);
   logic [HW-1:0]      k_in_h, k_in_w, k_out_h_m1, k_out_w_m1;
   logic [CBW-1:0]     k_in_cb_m1;
   logic [KW-1:0]      k_k_h_m1, k_k_w_m1, k_s_h, k_s_w, k_d_h, k_d_w, k_p_l;
   logic [FBUF_AW-1:0] k_cstride, k_dhw, k_shw;
   assign {k_in_h, k_in_w, k_out_h_m1, k_out_w_m1, k_in_cb_m1, k_k_h_m1,
           k_k_w_m1, k_s_h, k_s_w, k_d_h, k_d_w, k_p_l, k_cstride,
-          k_dhw, k_shw} = lc;
+          k_dhw, k_shw} = lc_q;
 
   // Per instruction: wfmt, the accumulate / epilogue / residual flags, a
   // GEMM_WIN (win) and its slots, and the WBUF row of a pixel's first step
   // (w_addr; a GEMM_WIN's slot rows follow its in_cb alignment rows).
   logic               wfmt_q, acc_q, epi_q, res_q, win_q;
-  logic [7:0]         slots_m1_q;
+  logic [SLW-1:0]     slots_m1_q;
   logic [WBUF_AW-1:0] wbase_q;
 
   // ---------------------------------------------------------------------
-  // The sequencer. State: the step to issue next (cur_*, dlp_gemm_step's
-  // fields) -- on the window-sparse array the first step of the window to
-  // issue next -- its slot j (GEMM_WIN: `slots` array steps per window)
-  // and the WBUF row to read with it. In the start cycle the state is the
-  // instruction's step 0, from insn.
+  // The sequencer. State: the step issued last (cur_*, dlp_gemm_step's
+  // fields) -- on the window-sparse array the last step of the window
+  // issued last -- the slot j of the next step (GEMM_WIN: `slots` array
+  // steps per window) and the WBUF row it reads. A dense GEMM issues its
+  // step 0 in the start cycle from insn; a GEMM_WIN, whose first window
+  // follows its alignment reads, starts from "step -1" (the last step of
+  // the pixel row above, so that the step after it is step 0).
   logic               issuing_q, aligning_q;
   logic [HW-1:0]      cur_y, cur_x;
   logic [KW-1:0]      cur_ky, cur_kx;
   logic [CBW-1:0]     cur_cb;
   logic signed [IW-1:0] cur_iy0, cur_ix0, cur_iy, cur_ix;
   logic [FBUF_AW-1:0] cur_row0, cur_row, cur_cbb;
-  logic [7:0]         j_q;
+  logic [SLW-1:0]     j_q;
   logic [WBUF_AW-1:0] wrow_q;
 
-  // The candidates: the window's NC steps, step o + 1 after step o
-  // (NC = 1 on the dense array). Flat vectors, candidate o at o * width.
+  // The candidates: the next window's NC steps, candidate 0 the step after
+  // cur, candidate o + 1 the step after candidate o (NC = 1 on the dense
+  // array). Flat vectors, candidate o at o * width.
   localparam int NC = W;
   // (split_var: the chain's slices are separate signals, not a loop.)
   logic [(NC+1)*HW-1:0]      c_y /* verilator split_var */;
@@ -241,22 +258,24 @@ module dlp_gemm #(
   logic [(NC+1)*FBUF_AW-1:0] c_cbb /* verilator split_var */;
   logic [NC-1:0]             c_first, c_last, c_fin, c_inb, c_val;
   logic [NC*FBUF_AW-1:0]     c_addr;
-  logic [FBUF_AW-1:0]        base_i;
-  assign base_i = FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
-  always_comb begin
-    c_y[0 +: HW]   = start ? '0 : cur_y;
-    c_x[0 +: HW]   = start ? '0 : cur_x;
-    c_ky[0 +: KW]  = start ? '0 : cur_ky;
-    c_kx[0 +: KW]  = start ? '0 : cur_kx;
-    c_cb[0 +: CBW] = start ? '0 : cur_cb;
-    c_iy0[0 +: IW] = start ? -(IW'(i_p_t)) : cur_iy0;
-    c_iy[0 +: IW]  = start ? -(IW'(i_p_t)) : cur_iy;
-    c_ix0[0 +: IW] = start ? -(IW'(i_p_l)) : cur_ix0;
-    c_ix[0 +: IW]  = start ? -(IW'(i_p_l)) : cur_ix;
-    c_row0[0 +: FBUF_AW] = start ? base_i : cur_row0;
-    c_row[0 +: FBUF_AW]  = start ? base_i : cur_row;
-    c_cbb[0 +: FBUF_AW]  = start ? base_i : cur_cbb;
-  end
+  // cur's own flags and address are not needed: it was issued.
+  logic                      u_first, u_last, u_fin, u_inb;
+  logic [FBUF_AW-1:0]        u_addr;
+  dlp_gemm_step #(.HW(HW), .CBW(CBW), .KW(KW), .IW(IW), .FAW(FBUF_AW)) u_adv (
+    .in_h(k_in_h), .in_w(k_in_w), .out_h_m1(k_out_h_m1),
+    .out_w_m1(k_out_w_m1), .in_cb_m1(k_in_cb_m1), .k_h_m1(k_k_h_m1),
+    .k_w_m1(k_k_w_m1), .s_h(k_s_h), .s_w(k_s_w), .d_h(k_d_h), .d_w(k_d_w),
+    .p_l(k_p_l), .cstride(k_cstride), .dhw(k_dhw), .shw(k_shw),
+    .s_y(cur_y), .s_x(cur_x), .s_ky(cur_ky), .s_kx(cur_kx), .s_cb(cur_cb),
+    .s_iy0(cur_iy0), .s_ix0(cur_ix0), .s_iy(cur_iy), .s_ix(cur_ix),
+    .s_row0(cur_row0), .s_row(cur_row), .s_cbb(cur_cbb),
+    .first(u_first), .last(u_last), .fin(u_fin), .inb(u_inb), .addr(u_addr),
+    .n_y(c_y[0 +: HW]), .n_x(c_x[0 +: HW]), .n_ky(c_ky[0 +: KW]),
+    .n_kx(c_kx[0 +: KW]), .n_cb(c_cb[0 +: CBW]),
+    .n_iy0(c_iy0[0 +: IW]), .n_ix0(c_ix0[0 +: IW]),
+    .n_iy(c_iy[0 +: IW]), .n_ix(c_ix[0 +: IW]),
+    .n_row0(c_row0[0 +: FBUF_AW]), .n_row(c_row[0 +: FBUF_AW]),
+    .n_cbb(c_cbb[0 +: FBUF_AW]));
   for (genvar o = 0; o < NC; o++) begin : g_step
     dlp_gemm_step #(.HW(HW), .CBW(CBW), .KW(KW), .IW(IW), .FAW(FBUF_AW)) u_step (
       .in_h(k_in_h), .in_w(k_in_w), .out_h_m1(k_out_h_m1),
@@ -282,51 +301,67 @@ module dlp_gemm #(
       .n_cbb(c_cbb[(o+1)*FBUF_AW +: FBUF_AW]));
   end
 
+  // Not needed: cur's own flags (it was issued) and the step after the
+  // last candidate (the next window starts after candidate kend <= NC - 1).
+  logic unused_chain;
+  assign unused_chain = ^{u_first, u_last, u_fin, u_inb, u_addr,
+      c_y[NC*HW +: HW], c_x[NC*HW +: HW], c_ky[NC*KW +: KW],
+      c_kx[NC*KW +: KW], c_cb[NC*CBW +: CBW], c_iy0[NC*IW +: IW],
+      c_ix0[NC*IW +: IW], c_iy[NC*IW +: IW], c_ix[NC*IW +: IW],
+      c_row0[NC*FBUF_AW +: FBUF_AW], c_row[NC*FBUF_AW +: FBUF_AW],
+      c_cbb[NC*FBUF_AW +: FBUF_AW]};
+
   // This cycle: a step issued (iss) or, first in a GEMM_WIN, an alignment
   // read (al_iss). Candidate o belongs to the window while no earlier one
   // was its pixel's last step (a dense GEMM has candidate 0 alone); the
-  // window ends at candidate kend, and the next window starts after it.
+  // window ends at candidate kend. A dense GEMM's step 0, in the start
+  // cycle, comes from insn (s0_*).
   logic               win_c, iss, al_iss, slot_last;
-  logic               iss_first, iss_last, iss_fin, iss_any;
-  logic [7:0]         j_c;
-  logic [WBUF_AW-1:0] wrow_c, al_addr_c, al_addr_q;
-  logic [7:0]         al_left_q;   // alignment reads after this one
+  logic               iss_first, iss_last, iss_fin;
+  logic [WBUF_AW-1:0] al_addr_q;
+  logic [ALW-1:0]     al_left_q;   // alignment reads after this one
   logic [31:0]        kend;
   logic               run;
+  logic               s0_last, s0_inb;
   always_comb begin
-    win_c     = start ? W > 1 && i_op == 6'(dlp_cfg_pkg::OP_GEMM_WIN) : win_q;
+    // (constant 0 on the dense array, so that its window logic folds away)
+    win_c     = W > 1 && (start ? i_op == 6'(dlp_cfg_pkg::OP_GEMM_WIN) : win_q);
     iss       = (start && !win_c) || issuing_q;
     al_iss    = (start && win_c) || aligning_q;
-    j_c       = start ? '0 : j_q;
-    wrow_c    = start ? WBUF_AW'(i_w_addr) : wrow_q;
-    al_addr_c = start ? WBUF_AW'(i_w_addr) : al_addr_q;
-    slot_last = j_c == (start ? 8'(i_slots - 8'd1) : slots_m1_q) || !win_c;
+    slot_last = !win_q || j_q == slots_m1_q;
     run = 1'b1;
     for (int o = 0; o < NC; o++) begin
       c_val[o] = run;
-      run = run && !c_last[o] && win_c;
+      run = run && !c_last[o] && win_q;
     end
     kend = 0;
     for (int o = 1; o < NC; o++)
       if (c_val[o]) kend = 32'(o);
-    iss_first = c_first[0] && j_c == '0;
-    iss_last  = |(c_val & c_last) && slot_last;
-    iss_fin   = |(c_val & c_fin) && slot_last;
-    iss_any   = |(c_val & c_inb);
+    s0_last = i_k_h == KW'(1) && i_k_w == KW'(1) && i_in_cb == CBW'(1);
+    s0_inb  = i_p_t == '0 && i_p_l == '0;  // in_h, in_w >= 1
+    if (start) begin
+      iss_first = 1'b1;
+      iss_last  = s0_last;
+      iss_fin   = s0_last && i_out_h == HW'(1) && i_out_w == HW'(1);
+    end else begin
+      iss_first = c_first[0] && j_q == '0;
+      iss_last  = |(c_val & c_last) && slot_last;
+      iss_fin   = |(c_val & c_fin) && slot_last;
+    end
   end
 
-  // The next window: the step after candidate kend (m_* holds candidate
-  // o's successor if o is kend, else zeros; OR-ed below).
+  // The next cur: candidate kend (m_* holds candidate o if o is kend, else
+  // zeros; OR-ed below).
   localparam int STW = 2*HW + 2*KW + CBW + 4*IW + 3*FBUF_AW;
   logic [NC*STW-1:0]  m_st;
   for (genvar o = 0; o < NC; o++) begin : g_next
     assign m_st[o*STW +: STW] = kend != 32'(o) ? '0 :
-        {c_y[(o+1)*HW +: HW], c_x[(o+1)*HW +: HW], c_ky[(o+1)*KW +: KW],
-         c_kx[(o+1)*KW +: KW], c_cb[(o+1)*CBW +: CBW],
-         c_iy0[(o+1)*IW +: IW], c_ix0[(o+1)*IW +: IW],
-         c_iy[(o+1)*IW +: IW], c_ix[(o+1)*IW +: IW],
-         c_row0[(o+1)*FBUF_AW +: FBUF_AW], c_row[(o+1)*FBUF_AW +: FBUF_AW],
-         c_cbb[(o+1)*FBUF_AW +: FBUF_AW]};
+        {c_y[o*HW +: HW], c_x[o*HW +: HW], c_ky[o*KW +: KW],
+         c_kx[o*KW +: KW], c_cb[o*CBW +: CBW],
+         c_iy0[o*IW +: IW], c_ix0[o*IW +: IW],
+         c_iy[o*IW +: IW], c_ix[o*IW +: IW],
+         c_row0[o*FBUF_AW +: FBUF_AW], c_row[o*FBUF_AW +: FBUF_AW],
+         c_cbb[o*FBUF_AW +: FBUF_AW]};
   end
   logic [STW-1:0]     nx;
   always_comb begin
@@ -334,13 +369,6 @@ module dlp_gemm #(
     for (int o = 0; o < NC; o++)
       nx = nx | m_st[o*STW +: STW];
   end
-  logic [HW-1:0]      nx_y, nx_x;
-  logic [KW-1:0]      nx_ky, nx_kx;
-  logic [CBW-1:0]     nx_cb;
-  logic signed [IW-1:0] nx_iy0, nx_ix0, nx_iy, nx_ix;
-  logic [FBUF_AW-1:0] nx_row0, nx_row, nx_cbb;
-  assign {nx_y, nx_x, nx_ky, nx_kx, nx_cb, nx_iy0, nx_ix0, nx_iy, nx_ix,
-          nx_row0, nx_row, nx_cbb} = nx;
 
   // The step's SRAM reads, registered (the read itself happens in the next
   // cycle: the address register stage of P_GEMM); a candidate in the
@@ -349,12 +377,22 @@ module dlp_gemm #(
   logic [NC-1:0]      rd_ok;
   logic               c_wb_en;
   logic [WBUF_AW-1:0] c_wb_addr;
-  assign rd_ok     = iss ? c_val & c_inb : '0;
-  assign c_wb_en   = al_iss || (iss && iss_any);
-  assign c_wb_addr = al_iss ? al_addr_c : wrow_c;
+  logic [FBUF_AW-1:0] c_fa_addr;
+  always_comb begin
+    if (start) begin
+      rd_ok     = NC'(!win_c && s0_inb);
+      c_fa_addr = FBUF_AW'(i_in_addr);
+      c_wb_addr = WBUF_AW'(i_w_addr);   // step 0's rows, or alignment read 0
+    end else begin
+      rd_ok     = issuing_q ? c_val & c_inb : '0;
+      c_fa_addr = c_addr[0 +: FBUF_AW];
+      c_wb_addr = aligning_q ? al_addr_q : wrow_q;
+    end
+    c_wb_en = al_iss || (iss && |rd_ok);
+  end
 
   // The alignment reads' block index k (rows k*L ..), down to their data.
-  logic [7:0] al_k_q, al_k_c, r_al_k, d_al_k;
+  logic [ALW-1:0] al_k_q, al_k_c, r_al_k, d_al_k;
   logic       r_al, d_al;
   assign al_k_c = start ? '0 : al_k_q;
   always_ff @(posedge clk) begin
@@ -375,48 +413,61 @@ module dlp_gemm #(
     end else begin
       fa_rd_en <= rd_ok[0]; wb_rd_en <= c_wb_en; r_iss <= iss; r_ok <= rd_ok;
     end
-    fa_rd_addr <= c_addr[0 +: FBUF_AW]; wb_rd_addr <= c_wb_addr;
+    fa_rd_addr <= c_fa_addr; wb_rd_addr <= c_wb_addr;
     r_first <= iss_first; r_last <= iss_last; r_fin <= iss_fin;
     d_ok <= r_ok;
   end
 
   // Advance: the state after this cycle's step or alignment read.
+  logic [FBUF_AW-1:0] base_i;   // in_addr + (-pad_t) * in_w: row0 of y = 0
+  assign base_i = FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
   always_ff @(posedge clk) begin
     if (start) begin
-      lc_q       <= lc_i;
+      lc_q       <= {i_in_h, i_in_w, i_out_h - 1'b1, i_out_w - 1'b1,
+                     i_in_cb - 1'b1, i_k_h - 1'b1, i_k_w - 1'b1, i_s_h, i_s_w,
+                     i_d_h, i_d_w, i_p_l, FBUF_AW'(i_cstride),
+                     FBUF_AW'(i_d_h) * FBUF_AW'(i_in_w), shw_i};
       wfmt_q     <= i_wfmt[0];
       acc_q      <= i_acc;
       epi_q      <= i_epi;
       res_q      <= i_epi && i_res;
       win_q      <= win_c;
-      slots_m1_q <= 8'(i_slots - 8'd1);
+      slots_m1_q <= i_slots - 1'b1;
       wbase_q    <= WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) : '0);
       al_addr_q  <= WBUF_AW'(i_w_addr) + WBUF_AW'(L);
-      al_left_q  <= 8'((32'(i_in_cb) + L - 1) / L - 1);
-    end else if (aligning_q) begin
-      al_addr_q <= al_addr_q + WBUF_AW'(L);
-      al_left_q <= al_left_q - 1'b1;
-    end
-    if (start && win_c) begin
-      // Step 0 waits for the alignment reads.
-      cur_y <= '0;  cur_x <= '0;  cur_ky <= '0;  cur_kx <= '0;  cur_cb <= '0;
-      cur_iy0 <= c_iy0[0 +: IW];  cur_ix0 <= c_ix0[0 +: IW];
-      cur_iy <= c_iy[0 +: IW];  cur_ix <= c_ix[0 +: IW];
-      cur_row0 <= base_i;  cur_row <= base_i;  cur_cbb <= base_i;
-      j_q <= '0;
-      wrow_q <= WBUF_AW'(i_w_addr) + WBUF_AW'(i_in_cb);
-    end else if (iss) begin
-      if (slot_last) begin
-        cur_y <= nx_y;  cur_x <= nx_x;  cur_ky <= nx_ky;  cur_kx <= nx_kx;
-        cur_cb <= nx_cb;  cur_iy0 <= nx_iy0;  cur_ix0 <= nx_ix0;
-        cur_iy <= nx_iy;  cur_ix <= nx_ix;  cur_row0 <= nx_row0;
-        cur_row <= nx_row;  cur_cbb <= nx_cbb;
-        j_q <= '0;
-      end else
-        j_q <= j_c + 1'b1;
-      // A pixel's steps read the rows from its first (wbase) on.
-      wrow_q <= iss_last ? (start ? WBUF_AW'(i_w_addr) : wbase_q)
-                         : wrow_c + WBUF_AW'(L);
+      al_left_q  <= ALW'((32'(i_in_cb) + L - 1) / L - 1);
+      // cur: step 0, issued now (GEMM), or step -1 (GEMM_WIN): the last
+      // step of pixel (-1, out_w - 1), whose successor is step 0.
+      cur_y    <= win_c ? '1 : '0;
+      cur_x    <= win_c ? i_out_w - 1'b1 : '0;
+      cur_ky   <= win_c ? i_k_h - 1'b1 : '0;
+      cur_kx   <= win_c ? i_k_w - 1'b1 : '0;
+      cur_cb   <= win_c ? i_in_cb - 1'b1 : '0;
+      cur_iy0  <= -(IW'(i_p_t)) - (win_c ? IW'(i_s_h) : '0);
+      cur_iy   <= -(IW'(i_p_t));
+      cur_ix0  <= -(IW'(i_p_l));
+      cur_ix   <= -(IW'(i_p_l));
+      cur_row0 <= base_i - (win_c ? shw_i : '0);
+      cur_row  <= base_i;
+      cur_cbb  <= base_i;
+      j_q      <= '0;
+      wrow_q   <= WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) :
+                                        s0_last ? '0 : WBUF_AW'(L));
+    end else begin
+      if (aligning_q) begin
+        al_addr_q <= al_addr_q + WBUF_AW'(L);
+        al_left_q <= al_left_q - 1'b1;
+      end
+      if (issuing_q) begin
+        if (slot_last) begin
+          {cur_y, cur_x, cur_ky, cur_kx, cur_cb, cur_iy0, cur_ix0, cur_iy,
+           cur_ix, cur_row0, cur_row, cur_cbb} <= nx;
+          j_q <= '0;
+        end else
+          j_q <= j_q + 1'b1;
+        // A pixel's steps read the rows from its first (wbase) on.
+        wrow_q <= iss_last ? wbase_q : wrow_q + WBUF_AW'(L);
+      end
     end
   end
 
@@ -428,7 +479,7 @@ module dlp_gemm #(
       aligning_q <= 32'(i_in_cb) > L;
       issuing_q <= 32'(i_in_cb) <= L;
     end else if (aligning_q) begin
-      if (al_left_q == 8'd1) begin
+      if (al_left_q == ALW'(1)) begin
         aligning_q <= 1'b0;
         issuing_q <= 1'b1;
       end

@@ -42,9 +42,10 @@
 // a short last window that lie past the instruction's S steps (docs/isa.md
 // 3.8: such entries add nothing), as it drives 0 for padding.
 //
-// Not yet instantiated by dlp_gemm / dlp_core (they need the W FBUF reads
-// per cycle and the window sequencer); tested on its own (rtl-pe-array-win)
-// and synthesized by hw/synth/synth.sh for the resource estimate.
+// dlp_gemm's array on a window target (its window sequencer feeds the W
+// candidates); tested on its own (rtl-pe-array-win) and inside dlp_gemm
+// (rtl-gemm-win, rtl-gemm-win10), synthesized alone by hw/synth/synth.sh's
+// window mode for the resource estimate.
 module dlp_pe_array_win #(
   // From the config (dlp_cfg_pkg); do not override (the unit testbench's
   // wrapper and synth.sh's scaled runs set W for a config without one).

@@ -30,6 +30,13 @@
 // dlprt::instrCost exactly (constant 0); busy / done follow the unit
 // convention, and no port is active between instructions.
 //
+// On a window target (array.window = W > 1) half of the random
+// instructions are GEMM_WINs (docs/isa.md 3.8; 1-2 slots, now and then up
+// to 8, over rows of random bytes: offsets past the window, code 8), the
+// directed pow2 geometries are repeated as GEMM_WINs of 1 and 3 slots, and
+// the testbench serves the unit's window read ports (fx_*) as it serves
+// port A; they must stay idle outside GEMM_WINs (and on a dense target).
+//
 //===----------------------------------------------------------------------===//
 
 #include "GemmTbUtil.h"
@@ -267,6 +274,7 @@ struct Tb {
   std::vector<int64_t> fxPend;
   unsigned faw; ///< FBUF address bits (dlp-hwgen's FBUF_AW)
   uint64_t fxReads = 0;
+  bool winNow = false; ///< the instruction running is a GEMM_WIN
 
   Tb(tb::Args &a, Machine &mc)
       : args(a), mc(mc), rng(a.seed ^ 0x5eed),
@@ -288,6 +296,8 @@ struct Tb {
         continue;
       if (mc.t.window == 1)
         fail("a window read port is active on a dense target");
+      if (!winNow)
+        fail("a window read port is active outside a GEMM_WIN");
       uint64_t a = tb::get(m.fx_rd_addr, unsigned(k) * faw, faw);
       if (a >= mc.fbufN)
         fail("FBUF read past the buffer (window port " + std::to_string(k) +
@@ -438,7 +448,9 @@ int main(int argc, char **argv) {
     if (!cost)
       tb::fail(args, llvm::toString(cost.takeError()));
 
+    tbm.winNow = g.win;
     uint64_t got = tbm.run(in, cost->cycles + 1000);
+    tbm.winNow = false;
     // The reference on the simulator's copy of the same buffers.
     executeGemm(mc.prog, in, mc.st);
     int64_t d = firstDiff(mc.fbuf, reinterpret_cast<const uint8_t *>(

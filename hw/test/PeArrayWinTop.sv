@@ -1,7 +1,7 @@
 // PeArrayWinTop.sv - test wrapper of rtl-pe-array-win: two dlp_pe_array_win
-// at the build config's L and Q on the same inputs, for a build config that
-// has no window (dlp_core does not instantiate the array yet, so no config
-// with array.window > 1 builds the RTL):
+// at the build config's L and Q on the same inputs, whatever the build
+// config's window (the arrays' own W below; rtl-gemm-win tests the array
+// inside dlp_gemm on a window config):
 //   u_w10  W = 10 (large-win's: offsets 10..15 of a 4-bit entry lie past
 //          the window) with the config's weight formats (acc_out);
 //   u_w16  W = 16 (every offset inside), pow2 weights only as large-win has

@@ -3,7 +3,7 @@
 
     run_rtl_model_test.py --build BUILD --model M.onnx --precision P.json
         --target hw/configs/small.json [--images N] [--csr-density D]
-        [--window-sparsity S] [--tolerance 0.05]
+        [--window-sparsity S] [--dlp-run PATH] [--tolerance 0.05]
 
 Compiles the model with dlpc (calibrated on 200 training images), then for
 each of N test images runs it with `dlp-run` on the functional simulator
@@ -15,7 +15,11 @@ model's (docs/cycle-model.md; issue: within 5 %). Prints the per-layer
 table of the first image and the RTL's wall time per image. With
 --window-sparsity (a target with the window-sparse array), the model is
 first pruned to that sparsity balanced for the target (dlp_kit.prune_onnx
---balance-for), so that its pow2 layers run as GEMM_WIN.
+--balance-for), so that its pow2 layers run as GEMM_WIN; the test fails
+when the binary has no GEMM_WIN (or, with --csr-density, no GEMM_CSR):
+it would test the dense path only. --dlp-run: the dlp-run whose RTL
+backend is the target's core (default BUILD/bin/dlp-run; dlpc and
+dlp-translate are always BUILD's).
 """
 import argparse
 import os
@@ -59,6 +63,7 @@ def main():
     ap.add_argument("--images", type=int, default=2)
     ap.add_argument("--csr-density", type=float)
     ap.add_argument("--window-sparsity", type=float)
+    ap.add_argument("--dlp-run")
     ap.add_argument("--tolerance", type=float, default=0.05)
     a = ap.parse_args()
 
@@ -91,9 +96,21 @@ def main():
     if a.csr_density is not None:
         cmd += ["--csr-density", str(a.csr_density)]
     run(cmd)
+    # The instructions under test must be in the binary.
+    dis = run([os.path.join(a.build, "bin", "dlp-translate"), "--binary-to-dlp",
+               binary, "-o", "-"])
+    for flag, op in ((a.window_sparsity, "dlp.gemm_win"),
+                     (a.csr_density, "dlp.gemm_csr")):
+        if flag is not None:
+            n = dis.count(op + " ")
+            print(f"{name}: {n} {op} instructions")
+            if n == 0:
+                sys.stderr.write(f"FAIL: the binary has no {op}: the test "
+                                 "would not exercise it\n")
+                sys.exit(1)
 
     images = np.load(os.path.join(work, "images.npy"))
-    dlp_run = os.path.join(a.build, "bin", "dlp-run")
+    dlp_run = a.dlp_run or os.path.join(a.build, "bin", "dlp-run")
     failures, worst, rtl_seconds = [], 0.0, []
     for i in range(len(images)):
         x = os.path.join(work, f"x{i}.npy")
@@ -111,6 +128,14 @@ def main():
                 diff = int(np.sum(s != r)) if s.shape == r.shape else -1
                 failures.append(f"image {i}: tensor {f} differs ({diff} elements)")
         rows = parse_compare(out)
+        waited = [int(l.split()[4]) for l in out.splitlines()
+                  if l.startswith("RTL: the dispatcher waited")]
+        if not waited:
+            sys.stderr.write("no dispatcher line in dlp-run's output:\n" + out)
+            sys.exit(1)
+        # Full queues are normal (instructions waiting for tokens); they
+        # matter only where a later instruction of another queue waits
+        # behind them, which the per-layer cycles show.
         if i == 0:
             print(f"{'layer':<44} {'model':>9} {'rtl':>9} {'rtl/model':>9}")
         for layer, m, r in rows:
@@ -128,7 +153,8 @@ def main():
             elif layer != "total":
                 worst = max(worst, abs(ratio - 1))
         print(f"image {i}: {len(names)} tensors compared, RTL "
-              f"{rows[-1][2]} cycles, {rtl_seconds[-1]:.2f} s wall")
+              f"{rows[-1][2]} cycles (the dispatcher waited {waited[0]} for "
+              f"a full queue), {rtl_seconds[-1]:.2f} s wall")
     print(f"{name} on {os.path.basename(a.target)}: {len(images)} images, "
           f"every tensor bit-identical: {'yes' if not any('tensor' in f for f in failures) else 'NO'}; "
           f"largest per-layer cycle difference {worst * 100:.2f} %; "

@@ -335,6 +335,9 @@ int main(int argc, char **argv) {
           }))
         return fail(toString(std::move(e)));
     if (rtlCompare) {
+      outs() << formatv("RTL: the dispatcher waited {0} cycles for room in "
+                        "a full instruction queue\n",
+                        rtl->queueFullCycles());
       outs() << formatv("{0,-40} {1,12} {2,12} {3,8}\n", "layer",
                         "model", "rtl", "rtl/model");
       auto row = [&](StringRef name, uint64_t m, uint64_t r) {
