@@ -7,8 +7,9 @@
 # on a window-sparse target pruned balanced for it, as GEMM_WIN) on that
 # core, every tensor bit-identical with the functional simulator and every
 # layer's cycles within 5 % of the cycle model, and the lint of hw/rtl with
-# the config's package. The unit testbenches are left out
-# (DLP_RTL_UNIT_TESTS=OFF: the default build runs them).
+# the config's package. The unit testbenches and the second core for
+# small-win.json are left out (DLP_RTL_UNIT_TESTS=OFF, DLP_RTL_WIN_CORE=OFF:
+# the default build runs them).
 #
 #   bash scripts/test-rtl-config.sh hw/configs/small-win.json [build dir]
 #
@@ -23,7 +24,7 @@ BUILD=${2:-$ROOT/build-rtl-$NAME}
 command -v verilator >/dev/null || { echo "test-rtl-config: verilator not found" >&2; exit 1; }
 cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
   -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
-  -DDLP_HW_CONFIG="$CONFIG" -DDLP_RTL_UNIT_TESTS=OFF \
+  -DDLP_HW_CONFIG="$CONFIG" -DDLP_RTL_UNIT_TESTS=OFF -DDLP_RTL_WIN_CORE=OFF \
   -DDLP_RTL_CXX_OPT="${DLP_RTL_CXX_OPT:--O2}" \
   -DDLP_RTL_BUILD_JOBS="${DLP_RTL_BUILD_JOBS:-2}" >/dev/null
 ninja -C "$BUILD" dlpc dlp-run dlp-translate dlp-eval dlp-hwgen
