@@ -602,13 +602,13 @@ module dlp_gemm #(
     // Alignment registers: block cb, lane l at (cb*L + l)*AL_W, written by
     // the alignment reads (L blocks each: row r of read k is block k*L + r).
     logic [WIN_MAX_CB*L*AL_W-1:0] alreg;
-    always_ff @(posedge clk)
-      if (d_al)
-        for (int r = 0; r < L; r++)
-          if (32'(d_al_k) * L + r < WIN_MAX_CB)
-            for (int l = 0; l < L; l++)
-              alreg[((32'(d_al_k) * L + r) * L + l)*AL_W +: AL_W] <=
-                  wb_rd_data[(r*ROWB + l)*8 +: AL_W];
+    for (genvar cb = 0; cb < WIN_MAX_CB; cb++) begin : g_al
+      always_ff @(posedge clk)
+        if (d_al && 32'(d_al_k) == cb / L)
+          for (int l = 0; l < L; l++)
+            alreg[(cb*L + l)*AL_W +: AL_W] <=
+                wb_rd_data[((cb % L)*ROWB + l)*8 +: AL_W];
+    end
     logic [NC*L*8-1:0]    pe_x;
     logic [NC*L*AL_W-1:0] pe_align;
     logic [L*Q*8-1:0]     pe_w;
