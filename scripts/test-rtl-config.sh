@@ -27,5 +27,5 @@ cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
   -DDLP_HW_CONFIG="$CONFIG" -DDLP_RTL_UNIT_TESTS=OFF -DDLP_RTL_WIN_CORE=OFF \
   -DDLP_RTL_CXX_OPT="${DLP_RTL_CXX_OPT:--O2}" \
   -DDLP_RTL_BUILD_JOBS="${DLP_RTL_BUILD_JOBS:-2}" >/dev/null
-ninja -C "$BUILD" dlpc dlp-run dlp-translate dlp-eval dlp-hwgen
+ninja -C "$BUILD" dlpc dlp-run dlp-translate dlp-eval dlp-hwgen dlp-cfg-pkg
 ctest --test-dir "$BUILD" -L rtl --output-on-failure
