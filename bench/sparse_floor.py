@@ -23,6 +23,21 @@ cycles:
           needs one cycle per output vector however few its non-zero terms
           are.
 
+  lanes   for an array whose PEs, like this ISA's and the DLP's, each hold
+          weights of one output channel and apply each one to P pixels
+          (an output channel's L x P PEs take its non-zero weights L at a
+          time, the Q channels of a block in step): per block and output
+          pixel, the most non-zero weights with an input inside the map
+          that one of the block's channels has, over L, rounded up, at
+          least 1; the pixels' sum over P. It counts what the work floor
+          does not: a 3 x 3 conv of 64 channels keeps about 58 weights per
+          output channel at 90 %, which 64 lanes take in one cycle, not in
+          0.9, and channels of one block wait for the fullest. Any
+          zero-weight skipping inside that structure (windows, CSR, a
+          better pruning of the same density per output channel) stays at
+          or above it; only an array that moves weights between output
+          channels' PEs or pixels between cycles could go below.
+
 The layer's floor is the larger; the model's is their sum for an array
 that runs one layer at a time, all its PEs on the same layer's output
 vectors (as this ISA's GEMM: one instruction on the array at a time). An
@@ -32,6 +47,8 @@ are listed apart (one input vector of L channels per cycle, as the pool
 unit reads) and counted both ways: in sequence, and hidden under the
 array (free). DDR is not counted (a floor: it can only add). The latency
 is at the target's clock; --budget-ms prints the cycles a budget allows.
+--sweep N lists the --top shapes L x Q x P (powers of 2, N PEs) with the
+lowest lanes floor.
 """
 
 import argparse
@@ -53,6 +70,42 @@ def _valid_taps(out_n, in_n, k, stride, dil, pad):
     return np.array([int(((o * stride + t * dil - pad >= 0) &
                           (o * stride + t * dil - pad < in_n)).sum())
                      for t in range(k)])
+
+
+def _tap_masks(out_n, in_n, k, stride, dil, pad):
+    """The distinct masks of valid kernel offsets over the output positions
+    of one dimension: [(positions, mask of k bools)]."""
+    o = np.arange(out_n)[:, None]
+    t = np.arange(k)[None, :]
+    pos = o * stride + t * dil - pad
+    valid = (pos >= 0) & (pos < in_n)
+    masks, counts = np.unique(valid, axis=0, return_counts=True)
+    return list(zip(counts.tolist(), masks))
+
+
+def _conv_classes(w, x, y, strides, dils, pads):
+    """The output pixels of a conv grouped by which taps fall inside the
+    input: [(pixels, non-zero weights with a valid input per output
+    channel)]."""
+    nz = (w != 0).sum(axis=1)  # (O, kh, kw)
+    rows = _tap_masks(y[2], x[2], w.shape[2], strides[0], dils[0], pads[0])
+    cols = _tap_masks(y[3], x[3], w.shape[3], strides[1], dils[1], pads[1])
+    return [(y[0] * nr * nc, (nz * np.outer(mr, mc)).sum(axis=(1, 2)))
+            for nr, mr in rows for nc, mc in cols]
+
+
+def lane_cycles(classes, L, Q, P):
+    """The lane floor of one layer on an L x Q x P array (module docstring):
+    per Q-block of output channels and output pixel, the most non-zero
+    weights with a valid input that one output channel's L PEs share,
+    divided among them, at least one cycle; the pixels' cycles over P."""
+    total = 0.0
+    for pix, per_o in classes:
+        O = len(per_o)
+        for b in range(0, O, Q):
+            worst = int(per_o[b:b + Q].max()) if O else 0
+            total += pix * max(1, -(-worst // L))
+    return total / P
 
 
 def layers(model):
@@ -83,18 +136,22 @@ def layers(model):
             vw = _valid_taps(y[3], x[3], w.shape[3], strides[1], dils[1], pads[1])
             nz = (w != 0).sum(axis=(0, 1))  # per tap
             macs = int(y[0] * (nz * np.outer(vh, vw)).sum())
-            out.append((name, "conv", y[0] * y[2] * y[3], y[1], macs, 0))
+            out.append((name, "conv", y[0] * y[2] * y[3], y[1], macs, 0,
+                        _conv_classes(w, x, y, strides, dils, pads)))
         elif n.op_type in ("Gemm", "MatMul") and n.input[1] in inits:
             w = numpy_helper.to_array(inits[n.input[1]])
             if w.ndim != 2:
                 continue
             y = shapes[n.output[0]]
             rows = int(np.prod(y[:-1]))
-            out.append((name, "fc", rows, y[-1], rows * int((w != 0).sum()), 0))
+            trans = n.op_type == "Gemm" and node_attr(n, "transB", 0)
+            per_o = (w != 0).sum(axis=1 if trans else 0)
+            out.append((name, "fc", rows, y[-1], rows * int((w != 0).sum()), 0,
+                        [(rows, per_o)]))
         elif n.op_type in ("MaxPool", "AveragePool", "GlobalAveragePool",
                            "GlobalMaxPool"):
             x = shapes[n.input[0]]
-            out.append((name, "pool", 0, x[1], 0, x[0] * x[2] * x[3]))
+            out.append((name, "pool", 0, x[1], 0, x[0] * x[2] * x[3], []))
     return out
 
 
@@ -113,6 +170,10 @@ def main():
                          "cycle (default: the target's, P = 1)")
     ap.add_argument("--budget-ms", type=float, default=0.0)
     ap.add_argument("--per-layer", action="store_true")
+    ap.add_argument("--sweep", type=int, default=0, metavar="N",
+                    help="every L x Q x P of powers of 2 with N PEs, "
+                         "sorted by the lane floor (--top of them)")
+    ap.add_argument("--top", type=int, default=12)
     args = ap.parse_args()
 
     import onnx
@@ -132,6 +193,12 @@ def main():
     shapes = ([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
               if args.shapes else [(int(cfg["array"]["L"]), int(cfg["array"]["Q"]))])
     shapes = [s if len(s) == 3 else s + (1,) for s in shapes]
+    if args.sweep:
+        if args.sweep & (args.sweep - 1):
+            raise SystemExit("--sweep: a power of 2")
+        n = args.sweep.bit_length() - 1
+        shapes = [(1 << i, 1 << j, 1 << (n - i - j))
+                  for i in range(n + 1) for j in range(n + 1 - i)]
     if any(len(s) != 3 or min(s) < 1 for s in shapes):
         raise SystemExit("--shapes: LxQ or LxQxP, positive")
     ls = layers(model)
@@ -145,32 +212,41 @@ def main():
     if args.budget_ms:
         print("budget %.3f ms = %d cycles" % (args.budget_ms,
                                               round(args.budget_ms * clock * 1e3)))
-    head = "%-10s %10s %10s %10s %10s %10s %9s %9s" % (
-        "array", "work", "output", "floor", "pools", "+pools", "ms", "ms+pools")
-    print(head)
-    print("-" * len(head))
+    results = []
     for L, Q, P in shapes:
-        work = outp = floor = pools = 0
+        work = outp = floor = lanes = pools = 0
         rows = []
-        for name, kind, pix, cout, macs, pin in ls:
+        for name, kind, pix, cout, macs, pin, classes in ls:
             if kind == "pool":
                 p = pin * -(-cout // L)
                 pools += p
-                rows.append((name, 0, 0, p))
+                rows.append((name, 0, 0, p, 0))
                 continue
             a, b = macs / (L * Q * P), -(-pix // P) * -(-cout // Q)
+            c = max(lane_cycles(classes, L, Q, P), b)
             work += a
             outp += b
             floor += max(a, b)
-            rows.append((name, a, b, 0))
-        print("%-10s %10.0f %10.0f %10.0f %10.0f %10.0f %9.3f %9.3f" % (
-            "%dx%d" % (L, Q) + ("x%d" % P if P > 1 else ""), work, outp,
-            floor, pools, floor + pools,
-            floor / clock / 1e3, (floor + pools) / clock / 1e3))
+            lanes += c
+            rows.append((name, a, b, 0, c))
+        results.append(((L, Q, P), work, outp, floor, pools, lanes, rows))
+    if args.sweep:
+        results.sort(key=lambda r: r[5])
+        results = results[:args.top]
+    head = "%-10s %10s %10s %10s %10s %10s %9s %9s %10s %9s" % (
+        "array", "work", "output", "floor", "pools", "+pools", "ms",
+        "ms+pools", "lanes", "ms lanes")
+    print(head)
+    print("-" * len(head))
+    for (L, Q, P), work, outp, floor, pools, lanes, rows in results:
+        print("%-10s %10.0f %10.0f %10.0f %10.0f %10.0f %9.3f %9.3f %10.0f %9.3f"
+              % ("%dx%d" % (L, Q) + ("x%d" % P if P > 1 else ""), work, outp,
+                 floor, pools, floor + pools, floor / clock / 1e3,
+                 (floor + pools) / clock / 1e3, lanes, lanes / clock / 1e3))
         if args.per_layer:
-            for name, a, b, p in rows:
-                print("    %-40s %10.0f %10.0f %10.0f" % (name[-40:], a, b, p))
-
+            for name, a, b, p, c in rows:
+                print("    %-40s %10.0f %10.0f %10.0f %10.0f"
+                      % (name[-40:], a, b, p, c))
 
 if __name__ == "__main__":
     main()
