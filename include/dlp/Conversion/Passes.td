@@ -51,6 +51,11 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "(the GEMM residual flag) instead of an ADD instruction after "
            "it, unless its other operand is read where the previous layer "
            "left it on chip">,
+    Option<"mergeStores", "merge-stores", "bool", "true",
+           "A GEMM layer that keeps its output on chip stores it after its "
+           "last tile, in as few STOREs as its pieces' FBUF and DDR ranges "
+           "allow, instead of one STORE per tile (each pays the DDR latency "
+           "and holds the channel)">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "

@@ -483,6 +483,44 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // chip: its GEMMs load the input, per chunk (one band: every row) or
   // per band and unit (the rows not loaded yet), so they start before all
   // of it is in.
+  // A tile's output into DDR. Where it is part of the output kept on chip
+  // (block b at fwdBase + b * blockVecs, as in DDR), its STORE waits for
+  // the tiles that follow it there (pass option merge-stores) until the
+  // pending vectors would take the DDR latency to transfer (the STORE then
+  // spends at most half its channel time on the latency) or the next tile
+  // does not follow; the rest after the layer's last tile. One STORE per
+  // small tile pays the latency each time and holds the channel the
+  // layer's own loads and the next layers' need.
+  struct Pending {
+    Location loc;
+    int64_t sram, n;
+    uint64_t ddr;
+  };
+  std::optional<Pending> pending;
+  int64_t mergeVecs = std::max<int64_t>(
+      1, int64_t(t.ddrLatencyCycles * t.ddrBytesPerCycle) / L);
+  auto flushStore = [&] {
+    if (pending)
+      lw.storeFmap(pending->loc, pending->sram, pending->ddr, pending->n, 1,
+                   0, out);
+    pending.reset();
+  };
+  auto storeOut = [&](Location l, int64_t sram, uint64_t ddr, int64_t n) {
+    if (!lw.mergeStores || fwdBase < 0 || sram < fwdBase ||
+        sram + n > fwdBase + nQb * blockVecs || ddr < out.offset ||
+        ddr - out.offset != uint64_t(sram - fwdBase) * L) {
+      lw.storeFmap(l, sram, ddr, n, 1, 0, out);
+      return;
+    }
+    // In the kept map, FBUF-adjacent pieces are DDR-adjacent too.
+    if (pending && pending->sram + pending->n != sram)
+      flushStore();
+    if (!pending)
+      pending = Pending{l, sram, 0, ddr};
+    pending->n += n;
+    if (pending->n >= mergeVecs)
+      flushStore();
+  };
   auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
                       int64_t cstride, bool firstBand, bool loadInput) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
@@ -628,15 +666,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {"out_cstride", prb * epi.w}},
                  {{Space::FBuf, outAddr, outAddr + rb * g.outW, false},
                   {Space::FBuf, epiAddr, epiAddr + prb * epi.w, true}});
-      lw.storeFmap(p->getLoc(), epiAddr,
-                   out.offset +
-                       uint64_t((qb * epi.h + oy0 / epi.s) * epi.w) * L,
-                   prb * epi.w, 1, 0, out);
+      storeOut(p->getLoc(), epiAddr,
+               out.offset + uint64_t((qb * epi.h + oy0 / epi.s) * epi.w) * L,
+               prb * epi.w);
       return;
     }
     if (residual) {
-      lw.storeFmap(epi.add.getLoc(), outAddr, out.offset + tileOff, n, 1, 0,
-                   out);
+      storeOut(epi.add.getLoc(), outAddr, out.offset + tileOff, n);
       return;
     }
     if (epi.add) {
@@ -664,10 +700,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {Space::FBuf, bAddr, bAddr + n, false},
                   {Space::PBuf, addEntry(qb), addEntry(qb) + 1, false},
                   {Space::FBuf, sumAddr, sumAddr + n, true}});
-      lw.storeFmap(al, sumAddr, out.offset + tileOff, n, 1, 0, out);
+      storeOut(al, sumAddr, out.offset + tileOff, n);
       return;
     }
-    lw.storeFmap(loc, outAddr, out.offset + tileOff, n, 1, 0, out);
+    storeOut(loc, outAddr, out.offset + tileOff, n);
   };
 
   // A tile of band b reading the whole input where it sits on chip (the
@@ -707,6 +743,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       }
   }
 
+  flushStore();
   if (fwdBase >= 0)
     lw.onChip = {out.offset,
                  out.bytes(L),

@@ -313,6 +313,9 @@ public:
   bool mapsOnTop = false;
   /// Fused residual adds in the GEMM epilogue (pass option; on by default).
   bool residualGemm = true;
+  /// A layer's output kept on chip is stored after its last tile, merged
+  /// (pass option merge-stores; on by default).
+  bool mergeStores = true;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// Whether batchError was reported (an op mixing the batch).

@@ -732,6 +732,7 @@ struct ConvertQNNToDLPPass
       low->keepOnChip = keepOnChip;
       low->mapsOnTop = onTop;
       low->residualGemm = residualGemm;
+      low->mergeStores = mergeStores;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;
