@@ -421,6 +421,8 @@ module dlp_gemm #(
   // Advance: the state after this cycle's step or alignment read.
   logic [FBUF_AW-1:0] base_i;   // in_addr + (-pad_t) * in_w: row0 of y = 0
   assign base_i = FBUF_AW'(i_in_addr) - FBUF_AW'(i_p_t) * FBUF_AW'(i_in_w);
+  logic [WBUF_AW-1:0] wbase_i;  // the first weight row a step reads
+  assign wbase_i = WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) : '0);
   always_ff @(posedge clk) begin
     if (start) begin
       lc_q       <= {i_in_h, i_in_w, i_out_h - 1'b1, i_out_w - 1'b1,
@@ -433,7 +435,7 @@ module dlp_gemm #(
       res_q      <= i_epi && i_res;
       win_q      <= win_c;
       slots_m1_q <= i_slots - 1'b1;
-      wbase_q    <= WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) : '0);
+      wbase_q    <= wbase_i;
       al_addr_q  <= WBUF_AW'(i_w_addr) + WBUF_AW'(L);
       al_left_q  <= ALW'((32'(i_in_cb) + L - 1) / L - 1);
       // cur: step 0, issued now (GEMM), or step -1 (GEMM_WIN): the last
@@ -451,8 +453,7 @@ module dlp_gemm #(
       cur_row  <= base_i;
       cur_cbb  <= base_i;
       j_q      <= '0;
-      wrow_q   <= WBUF_AW'(i_w_addr) + (win_c ? WBUF_AW'(i_in_cb) :
-                                        s0_last ? '0 : WBUF_AW'(L));
+      wrow_q   <= wbase_i + ((win_c || s0_last) ? '0 : WBUF_AW'(L));
     end else begin
       if (aligning_q) begin
         al_addr_q <= al_addr_q + WBUF_AW'(L);
