@@ -29,14 +29,18 @@ cycles:
           time, the Q channels of a block in step): per block and output
           pixel, the most non-zero weights with an input inside the map
           that one of the block's channels has, over L, rounded up, at
-          least 1; the pixels' sum over P. It counts what the work floor
-          does not: a 3 x 3 conv of 64 channels keeps about 58 weights per
-          output channel at 90 %, which 64 lanes take in one cycle, not in
-          0.9, and channels of one block wait for the fullest. Any
-          zero-weight skipping inside that structure (windows, CSR, a
-          better pruning of the same density per output channel) stays at
-          or above it; only an array that moves weights between output
-          channels' PEs or pixels between cycles could go below.
+          least 1; the pixels' sum over P (which is loose for P > 1: a
+          group of P pixels takes its slowest one's cycles). It counts
+          what the work floor does not: a 3 x 3 conv of 64 channels keeps
+          about 58 weights per output channel at 90 %, which 64 lanes take
+          in one cycle, not in 0.9, and channels of one block wait for the
+          fullest (channels ranked fullest first into blocks, per class of
+          pixels: no order of them does better). Any zero-weight skipping
+          inside that structure (windows, CSR, the same pruning with the
+          channels in any order) stays at or above it; another pruning of
+          the same density per output channel and tap could go lower, as
+          could an array that moves weights between output channels' PEs
+          or pixels between cycles.
 
 The layer's floor is the larger; the model's is their sum for an array
 that runs one layer at a time, all its PEs on the same layer's output
@@ -98,13 +102,14 @@ def lane_cycles(classes, L, Q, P):
     """The lane floor of one layer on an L x Q x P array (module docstring):
     per Q-block of output channels and output pixel, the most non-zero
     weights with a valid input that one output channel's L PEs share,
-    divided among them, at least one cycle; the pixels' cycles over P."""
+    divided among them, at least one cycle; the pixels' cycles over P.
+    The channels go into blocks fullest first, per class of pixels: no
+    order of the channels (which a compiler may choose) does better."""
     total = 0.0
     for pix, per_o in classes:
-        O = len(per_o)
-        for b in range(0, O, Q):
-            worst = int(per_o[b:b + Q].max()) if O else 0
-            total += pix * max(1, -(-worst // L))
+        ranked = np.sort(np.asarray(per_o))[::-1]
+        for b in range(0, len(ranked), Q):
+            total += pix * max(1, -(-int(ranked[b]) // L))
     return total / P
 
 
@@ -155,12 +160,37 @@ def layers(model):
     return out
 
 
+def prune_global(model, sparsity):
+    """Zeroes the conv / FC weights below one magnitude threshold over all
+    of them: the smallest floor(sparsity * total) (ties by position)."""
+    from onnx import numpy_helper
+    from dlp_kit.prune_onnx import PRUNED_OPS
+    inits = {t.name: t for t in model.graph.initializer}
+    names = []
+    for n in model.graph.node:
+        if (n.op_type in PRUNED_OPS and len(n.input) > 1 and
+                n.input[1] in inits and n.input[1] not in names):
+            names.append(n.input[1])
+    ws = [numpy_helper.to_array(inits[n]).astype(np.float32) for n in names]
+    flat = np.concatenate([w.reshape(-1) for w in ws])
+    k = int(np.floor(sparsity * flat.size))
+    flat[np.argsort(np.abs(flat), kind="stable")[:k]] = 0.0
+    at = 0
+    for n, w in zip(names, ws):
+        inits[n].CopyFrom(numpy_helper.from_array(
+            flat[at:at + w.size].reshape(w.shape), n))
+        at += w.size
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--model", default="resnet18",
                     help="a torchvision name (exported to BUILD/models) or an .onnx")
     ap.add_argument("--prune", type=float, default=0.0)
+    ap.add_argument("--prune-global", action="store_true",
+                    help="with --prune: one magnitude threshold over all "
+                         "conv / FC weights instead of per layer")
     ap.add_argument("--balance", action="store_true",
                     help="with --prune: balanced for the target's window array")
     ap.add_argument("--target", default=os.path.join(ROOT, "hw", "configs",
@@ -183,7 +213,11 @@ def main():
         from float_bench import ensure_model
         path = os.path.join(ensure_model(args.build, args.model), "model.onnx")
     model = onnx.load(path)
-    if args.prune > 0:
+    if args.prune > 0 and args.prune_global:
+        if args.balance:
+            raise SystemExit("--prune-global and --balance: choose one")
+        prune_global(model, args.prune)
+    elif args.prune > 0:
         prune_model(model, args.prune,
                     window_of(args.target) if args.balance else None)
     model = onnx.shape_inference.infer_shapes(model)

@@ -105,6 +105,9 @@ def main(argv=None):
                          "GEMM_WIN")
     ap.add_argument("--csr-density", default=None,
                     help="passed to dlpc for the DLP compiles (CSR weights)")
+    ap.add_argument("--tile-search", action="store_true",
+                    help="compile for the configs with dlpc --tile-search "
+                         "(its chosen tilings, merged stores included)")
     ap.add_argument("--weight-rounding", default=None,
                     help="passed to dlpc for every compile (gptq: with the "
                          "calibration samples)")
@@ -195,7 +198,9 @@ def main(argv=None):
             tag = "dlp-model %s %s %s" % (name, weights, cname)
             try:
                 dlpb = path("m", weights, cname, "dlpb")
-                compile_s = dlpc(weights, "--target", cfg, "-o", dlpb, *dlp_opts)
+                search = ["--tile-search"] if args.tile_search else []
+                compile_s = dlpc(weights, "--target", cfg, "-o", dlpb,
+                                 *(dlp_opts + search))
                 if dlp_opts:
                     # CSR layers: GEMM_CSR in the program, and a smaller binary.
                     dense = path("m", weights, cname, "dense", "dlpb")

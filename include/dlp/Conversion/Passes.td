@@ -52,10 +52,12 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "it, unless its other operand is read where the previous layer "
            "left it on chip">,
     Option<"mergeStores", "merge-stores", "bool", "true",
-           "A GEMM layer that keeps its output on chip stores it after its "
-           "last tile, in as few STOREs as its pieces' FBUF and DDR ranges "
-           "allow, instead of one STORE per tile (each pays the DDR latency "
-           "and holds the channel)">,
+           "A GEMM layer that keeps its output on chip holds its tiles' "
+           "STOREs and sends adjacent ones as one, every DDR-latency x "
+           "bytes-per-cycle / L vectors and after its last tile, instead of "
+           "one STORE per tile (each pays the DDR latency and holds the "
+           "channel); the tile search also tries all of them after the "
+           "last tile">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "

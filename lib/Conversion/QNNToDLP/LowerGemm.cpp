@@ -488,17 +488,21 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // the tiles that follow it there (pass option merge-stores) until the
   // pending vectors would take the DDR latency to transfer (the STORE then
   // spends at most half its channel time on the latency) or the next tile
-  // does not follow; the rest after the layer's last tile. One STORE per
-  // small tile pays the latency each time and holds the channel the
-  // layer's own loads and the next layers' need.
+  // does not follow; the rest after the layer's last tile (all of it
+  // there with TileChoice::storeAtEnd, which the tile search tries). One
+  // STORE per small tile pays the latency each time and holds the channel
+  // the layer's own loads and the next layers' need.
   struct Pending {
     Location loc;
     int64_t sram, n;
     uint64_t ddr;
   };
   std::optional<Pending> pending;
-  int64_t mergeVecs = std::max<int64_t>(
-      1, int64_t(t.ddrLatencyCycles * t.ddrBytesPerCycle) / L);
+  int64_t mergeVecs =
+      choice.storeAtEnd
+          ? INT64_MAX
+          : std::max<int64_t>(
+                1, int64_t(t.ddrLatencyCycles * t.ddrBytesPerCycle) / L);
   auto flushStore = [&] {
     if (pending)
       lw.storeFmap(pending->loc, pending->sram, pending->ddr, pending->n, 1,
@@ -760,6 +764,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   info.wsApplies = wsApplies && !lw.orderForced(g.index);
   info.residualApplies = residualApplies;
   info.addNotInPlace = epi.add && tl.onChipOther && !inPlace;
+  info.storesMerged = lw.mergeStores && fwdBase >= 0;
   std::string &s = info.summary;
   llvm::raw_string_ostream os(s);
   os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands
@@ -787,6 +792,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
      << (tl.onChipOther ? "; add operand on chip" : "")
      << (residual ? "; add in the GEMM epilogue" : "")
      << (fwdBase >= 0 ? "; output kept on chip" : "")
+     << (info.storesMerged && choice.storeAtEnd ? ", stored after its last tile"
+                                                : "")
      << (g.droppedHeld ? "; gave up " + std::to_string(g.droppedHeld) +
                              " held map" + (g.droppedHeld > 1 ? "s" : "")
                        : std::string());

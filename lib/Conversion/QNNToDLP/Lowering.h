@@ -65,9 +65,12 @@ struct TileChoice {
   /// A fused residual add runs in the GEMM epilogue (where it can; pass
   /// option residual-gemm), else as ADDs after the GEMMs.
   bool residual = true;
+  /// The STOREs of an output kept on chip wait for the layer's last tile
+  /// (pass option merge-stores; else they go out every T * B / L vectors).
+  bool storeAtEnd = false;
   bool operator==(const TileChoice &o) const {
     return bandDivisor == o.bandDivisor && order == o.order &&
-           residual == o.residual;
+           residual == o.residual && storeAtEnd == o.storeAtEnd;
   }
 };
 
@@ -90,6 +93,9 @@ struct GemmLayerInfo {
   /// write the sums in place (no free block below it): what the other
   /// placement of kept maps (maps-on-top) may change.
   bool addNotInPlace = false;
+  /// Whether its STOREs are merged (an output kept on chip, merge-stores):
+  /// whether TileChoice::storeAtEnd changes anything.
+  bool storesMerged = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;
 };
@@ -313,8 +319,8 @@ public:
   bool mapsOnTop = false;
   /// Fused residual adds in the GEMM epilogue (pass option; on by default).
   bool residualGemm = true;
-  /// A layer's output kept on chip is stored after its last tile, merged
-  /// (pass option merge-stores; on by default).
+  /// The tiles' STOREs of a layer's output kept on chip are merged, every
+  /// T * B / L vectors (pass option merge-stores; on by default).
   bool mergeStores = true;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);

@@ -116,9 +116,21 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   const std::vector<GemmLayerInfo> layers = plain.low->gemmLayers;
   if (!plainTotal || layers.empty())
     return plain.release(low);
-  // Weight-stationary trials when some layer can take the order.
+  // Weight-stationary trials when some layer can take the order; each
+  // trial also with the merged stores after the layers' last tiles when
+  // some layer merges (docs/lowering.md: that frees the DDR channel during
+  // the layer, which a band height may need, but delays a later overwrite
+  // of the map and the next layer's loads behind one long STORE).
   bool anyWs =
       llvm::any_of(layers, [](const GemmLayerInfo &l) { return l.wsApplies; });
+  bool anyMerged = llvm::any_of(
+      layers, [](const GemmLayerInfo &l) { return l.storesMerged; });
+  std::vector<TileChoice> trials(std::begin(kTrials) + 1, std::end(kTrials));
+  if (anyMerged)
+    for (TileChoice tc : kTrials) {
+      tc.storeAtEnd = true;
+      trials.push_back(tc);
+    }
   // Per trial: cycles per name and the tiling each layer took.
   std::vector<std::map<std::string, uint64_t>> cycles = {plainCycles};
   std::vector<std::vector<TileChoice>> used(1);
@@ -129,7 +141,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
     // silently: only the plain lowering's errors are the compile's.
     ScopedDiagnosticHandler silence(ctx,
                                     [](Diagnostic &) { return success(); });
-    for (const TileChoice &tc : llvm::drop_begin(kTrials)) {
+    for (const TileChoice &tc : trials) {
       if (tc.order == kWS && !anyWs)
         continue;
       Trial trial;
@@ -153,15 +165,20 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
     return c;
   };
   // Per layer, the tiling of the trial that spent the fewest cycles on it
-  // (the earlier trial at a tie).
-  std::vector<TileChoice> choice(layers.size());
-  bool asPlain = true;
+  // (the earlier trial at a tie): among the trials that store as tiles
+  // fill (`choice`), and among all (`withEnds`). A layer's STOREs after
+  // its last tile weigh on the next layers more than on its own cycles,
+  // so each combination is timed whole and the faster kept.
+  std::vector<TileChoice> choice(layers.size()), withEnds(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
-    uint64_t best = UINT64_MAX;
-    for (size_t t = 0; t < cycles.size(); ++t)
-      if (uint64_t c = layerCycles(cycles[t], i); c < best)
+    uint64_t best = UINT64_MAX, bestAll = UINT64_MAX;
+    for (size_t t = 0; t < cycles.size(); ++t) {
+      uint64_t c = layerCycles(cycles[t], i);
+      if (c < bestAll)
+        bestAll = c, withEnds[i] = used[t][i];
+      if (c < best && !used[t][i].storeAtEnd)
         best = c, choice[i] = used[t][i];
-    asPlain &= choice[i] == used[0][i];
+    }
   }
   ScopedDiagnosticHandler silence(ctx, [](Diagnostic &) { return success(); });
   auto lowerWith = [&](const std::vector<TileChoice> &c, Trial &trial) {
@@ -174,20 +191,23 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   Trial best = std::move(plain);
   uint64_t bestTotal = *plainTotal;
   std::map<std::string, uint64_t> bestCycles = std::move(plainCycles);
-  if (!asPlain) {
+  std::vector<TileChoice> bestChoice = used[0];
+  for (const std::vector<TileChoice> *c : {&choice, &withEnds}) {
+    if (*c == used[0] || (c == &withEnds && *c == choice))
+      continue;
     Trial combined;
     std::map<std::string, uint64_t> perName;
     std::optional<uint64_t> total;
-    if (lowerWith(choice, combined))
+    if (lowerWith(*c, combined))
       total = timeProgram(combined.prog, *combined.low, &perName);
     if (total && *total < bestTotal) {
       best = std::move(combined);
       bestTotal = *total;
       bestCycles = std::move(perName);
-    } else {
-      choice = used[0];
+      bestChoice = *c;
     }
   }
+  choice = bestChoice;
   // The fused adds: per layer, in the GEMM epilogue or by ADDs, with the
   // chosen tilings. The ADD's other-operand load runs under the GEMMs; the
   // epilogue's must arrive before the tile's last GEMM, which a layer short
