@@ -124,6 +124,23 @@ def cmd_trace(a):
         i += n
 
 
+def cmd_count(a):
+    """Instructions `a.op` per layer of a disassembly with debug info, one
+    'layer count' line per layer in program order."""
+    text = open(a.disasm).read()
+    alias = dict(re.findall(r'^#(loc\d*) = loc\("([^"]*)"\)', text, re.M))
+    counts = {}
+    for m in re.finditer(r'^\s*dlp\.(\w+)(?: \{.*\})? loc\(#(loc\d*)\)$', text,
+                         re.M):
+        if m.group(1) == a.op:
+            name = alias.get(m.group(2), "?")
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        sys.exit("no dlp.%s in %s" % (a.op, a.disasm))
+    for name, n in counts.items():
+        print(name, n)
+
+
 p = argparse.ArgumentParser()
 sub = p.add_subparsers(dest="cmd", required=True)
 s = sub.add_parser("inputs")
@@ -136,6 +153,8 @@ s = sub.add_parser("layers"); s.add_argument("a"); s.add_argument("b")
 s.add_argument("--min", type=int, default=1)
 s = sub.add_parser("model"); s.add_argument("test")
 s = sub.add_parser("trace"); s.add_argument("disasm"); s.add_argument("layer")
+s = sub.add_parser("count"); s.add_argument("disasm"); s.add_argument("op")
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
+ "count": cmd_count,
  "model": cmd_model, "trace": cmd_trace}[a.cmd](a)

@@ -498,11 +498,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     uint64_t ddr;
   };
   std::optional<Pending> pending;
-  int64_t mergeVecs =
-      choice.storeAtEnd
-          ? INT64_MAX
-          : std::max<int64_t>(
-                1, int64_t(t.ddrLatencyCycles * t.ddrBytesPerCycle) / L);
+  int64_t mergeVecs = std::max<int64_t>(
+      1, int64_t(t.ddrLatencyCycles * t.ddrBytesPerCycle) / L);
+  // Whether a run reached mergeVecs: whether storeAtEnd changes anything
+  // (the other flushes, at a tile that does not follow, are the same).
+  bool reachedMerge = false;
   auto flushStore = [&] {
     if (pending)
       lw.storeFmap(pending->loc, pending->sram, pending->ddr, pending->n, 1,
@@ -522,8 +522,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     if (!pending)
       pending = Pending{l, sram, 0, ddr};
     pending->n += n;
-    if (pending->n >= mergeVecs)
-      flushStore();
+    if (pending->n >= mergeVecs) {
+      reachedMerge = true;
+      if (!choice.storeAtEnd)
+        flushStore();
+    }
   };
   auto emitTile = [&](const Band &bd, int64_t qb, int64_t inAddr,
                       int64_t cstride, bool firstBand, bool loadInput) {
@@ -761,10 +764,11 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   GemmLayerInfo &info = lw.gemmLayers[g.index];
   info.used = choice;
   info.used.order = tl.order;
+  info.used.storeAtEnd = choice.storeAtEnd && reachedMerge;
   info.wsApplies = wsApplies && !lw.orderForced(g.index);
   info.residualApplies = residualApplies;
   info.addNotInPlace = epi.add && tl.onChipOther && !inPlace;
-  info.storesMerged = lw.mergeStores && fwdBase >= 0;
+  info.storeAtEndApplies = reachedMerge;
   std::string &s = info.summary;
   llvm::raw_string_ostream os(s);
   os << (ws ? "weight-stationary" : "output-stationary") << ": " << nBands
@@ -792,8 +796,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
      << (tl.onChipOther ? "; add operand on chip" : "")
      << (residual ? "; add in the GEMM epilogue" : "")
      << (fwdBase >= 0 ? "; output kept on chip" : "")
-     << (info.storesMerged && choice.storeAtEnd ? ", stored after its last tile"
-                                                : "")
+     << (info.used.storeAtEnd ? ", stored after its last tile" : "")
      << (g.droppedHeld ? "; gave up " + std::to_string(g.droppedHeld) +
                              " held map" + (g.droppedHeld > 1 ? "s" : "")
                        : std::string());

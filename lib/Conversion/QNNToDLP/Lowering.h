@@ -93,9 +93,10 @@ struct GemmLayerInfo {
   /// write the sums in place (no free block below it): what the other
   /// placement of kept maps (maps-on-top) may change.
   bool addNotInPlace = false;
-  /// Whether its STOREs are merged (an output kept on chip, merge-stores):
-  /// whether TileChoice::storeAtEnd changes anything.
-  bool storesMerged = false;
+  /// Whether a run of its merged STOREs (an output kept on chip,
+  /// merge-stores) reached T * B / L vectors: whether TileChoice::storeAtEnd
+  /// changes anything (`used.storeAtEnd` is set only then).
+  bool storeAtEndApplies = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;
 };

@@ -1,11 +1,13 @@
 //===- TileSearch.cpp - per-layer tiling chosen by the cycle model --------===//
 //
-// --tile-search: trial lowerings, each with every GEMM layer tiled alike,
-// timed by the cycle model; per layer the trial tiling under which it
-// spent the fewest cycles; then, with those tilings, per layer whose fused
-// add can run in the GEMM epilogue, whichever of that and ADDs after the
-// GEMMs spent fewer cycles; the combined program kept when the whole is
-// faster than the plain lowering.
+// --tile-search: trial lowerings, each with every GEMM layer tiled alike
+// (band caps x loop orders, each also with merged stores after the last
+// tile), timed by the cycle model; per layer the trial tiling under which
+// it spent the fewest cycles, among the trials without stores at the end
+// and among all: both combinations timed whole, the faster kept; then,
+// with those tilings, per layer whose fused add can run in the GEMM
+// epilogue, whichever of that and ADDs after the GEMMs spent fewer cycles;
+// the result kept when the whole is faster than the plain lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,7 +126,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   bool anyWs =
       llvm::any_of(layers, [](const GemmLayerInfo &l) { return l.wsApplies; });
   bool anyMerged = llvm::any_of(
-      layers, [](const GemmLayerInfo &l) { return l.storesMerged; });
+      layers, [](const GemmLayerInfo &l) { return l.storeAtEndApplies; });
   std::vector<TileChoice> trials(std::begin(kTrials) + 1, std::end(kTrials));
   if (anyMerged)
     for (TileChoice tc : kTrials) {
@@ -134,6 +136,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   // Per trial: cycles per name and the tiling each layer took.
   std::vector<std::map<std::string, uint64_t>> cycles = {plainCycles};
   std::vector<std::vector<TileChoice>> used(1);
+  std::vector<bool> atEndTrial(1, false);
   for (const GemmLayerInfo &l : layers)
     used[0].push_back(l.used);
   {
@@ -152,6 +155,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       if (!timeProgram(trial.prog, *trial.low, &perName))
         continue;
       cycles.push_back(std::move(perName));
+      atEndTrial.push_back(tc.storeAtEnd);
       used.emplace_back();
       for (const GemmLayerInfo &l : trial.low->gemmLayers)
         used.back().push_back(l.used);
@@ -176,7 +180,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       uint64_t c = layerCycles(cycles[t], i);
       if (c < bestAll)
         bestAll = c, withEnds[i] = used[t][i];
-      if (c < best && !used[t][i].storeAtEnd)
+      if (c < best && !atEndTrial[t])
         best = c, choice[i] = used[t][i];
     }
   }

@@ -20,12 +20,12 @@ using LowerFn = llvm::function_ref<device::ProgramOp(
     std::unique_ptr<Lowering> &low)>;
 
 /// --tile-search (docs/lowering.md): lowers the function once per trial
-/// tiling (TileSearch.cpp: band caps x loop orders, every layer tiled
-/// alike), times each program with the cycle
-/// model (docs/cycle-model.md), gives each layer the trial tiling under
-/// which its instructions (and its fused epilogue's) took the fewest
-/// cycles, and keeps that program if the cycle model finds it faster than
-/// the plain lowering (else the plain one; `gain`: the cycles saved;
+/// tiling (TileSearch.cpp: band caps x loop orders x merged stores after
+/// the last tile or not, every layer tiled alike), times each program with
+/// the cycle model (docs/cycle-model.md), gives each layer the trial tiling
+/// under which its instructions (and its fused epilogue's) took the fewest
+/// cycles (two ways: TileSearch.cpp), and keeps the best program if the
+/// cycle model finds it faster than the plain lowering (else the plain one; `gain`: the cycles saved;
 /// `kept`: the kept program's cycles, none when the cycle model refused
 /// it).
 /// Null when the plain lowering fails (its diagnostics stand; the trials'
