@@ -68,14 +68,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
-def _valid_taps(out_n, in_n, k, stride, dil, pad):
-    """For each kernel offset, the output positions whose input is inside."""
-    o = np.arange(out_n)
-    return np.array([int(((o * stride + t * dil - pad >= 0) &
-                          (o * stride + t * dil - pad < in_n)).sum())
-                     for t in range(k)])
-
-
 def _tap_masks(out_n, in_n, k, stride, dil, pad):
     """The distinct masks of valid kernel offsets over the output positions
     of one dimension: [(positions, mask of k bools)]."""
@@ -137,12 +129,10 @@ def layers(model):
             pads = node_attr(n, "pads", [0, 0, 0, 0])
             if node_attr(n, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
                 raise SystemExit("%s: auto_pad is not handled" % name)
-            vh = _valid_taps(y[2], x[2], w.shape[2], strides[0], dils[0], pads[0])
-            vw = _valid_taps(y[3], x[3], w.shape[3], strides[1], dils[1], pads[1])
-            nz = (w != 0).sum(axis=(0, 1))  # per tap
-            macs = int(y[0] * (nz * np.outer(vh, vw)).sum())
+            classes = _conv_classes(w, x, y, strides, dils, pads)
+            macs = sum(pix * int(per_o.sum()) for pix, per_o in classes)
             out.append((name, "conv", y[0] * y[2] * y[3], y[1], macs, 0,
-                        _conv_classes(w, x, y, strides, dils, pads)))
+                        classes))
         elif n.op_type in ("Gemm", "MatMul") and n.input[1] in inits:
             w = numpy_helper.to_array(inits[n.input[1]])
             if w.ndim != 2:

@@ -95,15 +95,20 @@ def cmd_model(a):
     sys.stdout.write(re.sub(r"RAND\(([0-9x]+)\)", rand, text))
 
 
-def cmd_trace(a):
-    text = open(a.disasm).read()
+def _instructions(path):
+    """(op, fields, layer) of each instruction of a disassembly with debug
+    info, in program order (layer None without a named location)."""
+    text = open(path).read()
     alias = dict(re.findall(r'^#(loc\d*) = loc\("([^"]*)"\)', text, re.M))
-    ops = []
     for m in re.finditer(r'^\s*dlp\.(\w+)(?: \{(.*)\})? loc\(#(loc\d*)\)$', text,
                          re.M):
-        if alias.get(m.group(3)) == a.layer:
-            ops.append((m.group(1), dict(re.findall(r"(\w+) = (-?\d+)",
-                                                     m.group(2) or ""))))
+        yield (m.group(1), dict(re.findall(r"(\w+) = (-?\d+)", m.group(2) or "")),
+               alias.get(m.group(3)))
+
+
+def cmd_trace(a):
+    ops = [(op, f) for op, f, layer in _instructions(a.disasm)
+           if layer == a.layer]
     if not ops:
         sys.exit("no instruction of layer %s" % a.layer)
     params = [int(f["param_addr"]) for op, f in ops if op == "gemm"]
@@ -127,14 +132,10 @@ def cmd_trace(a):
 def cmd_count(a):
     """Instructions `a.op` per layer of a disassembly with debug info, one
     'layer count' line per layer in program order."""
-    text = open(a.disasm).read()
-    alias = dict(re.findall(r'^#(loc\d*) = loc\("([^"]*)"\)', text, re.M))
     counts = {}
-    for m in re.finditer(r'^\s*dlp\.(\w+)(?: \{.*\})? loc\(#(loc\d*)\)$', text,
-                         re.M):
-        if m.group(1) == a.op:
-            name = alias.get(m.group(2), "?")
-            counts[name] = counts.get(name, 0) + 1
+    for op, _, layer in _instructions(a.disasm):
+        if op == a.op:
+            counts[layer or "?"] = counts.get(layer or "?", 0) + 1
     if not counts:
         sys.exit("no dlp.%s in %s" % (a.op, a.disasm))
     for name, n in counts.items():
