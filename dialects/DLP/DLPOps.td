@@ -194,13 +194,19 @@ def DLP_GemmOp : DLP_InstrOp<"gemm", "one L x Q tile loop (conv / fully connecte
     0`) or at ABUF `acc_addr + y * out_w + x` (`accumulate = 1`) and is
     written back there; with `epilogue = 1` it is also requantized by the
     entry's `out_shift` (docs/numerics.md section 3), clamped to `[act_min,
-    act_max]` and written as int8 to FBUF `out_addr + y * out_w + x`.
+    act_max]` and written as int8 to FBUF `out_addr + y * out_w + x`. With
+    `pool_k` > 0 (ISA v5, a target with `units.gemm_pool`) that `out_h x
+    out_w` tile is max-pooled on the way instead (a `pool_k x pool_k` window,
+    stride `pool_s`, padding `pool_pad_t`, `pool_pad_l`, `pool_pad_b`,
+    `pool_pad_r`; only elements inside the tile count, -128 for none, as
+    `dlp.pool`'s mode 0) and FBUF from `out_addr` receives the pooled tile
+    only.
 
     Example (a 3 x 3, stride-2, pad-1 conv of a 5 x 5 block with fused
     epilogue):
 
     ```mlir
-    dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
+    dlp.gemm {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 512 : i64, pool_k = 0 : i64, pool_pad_b = 0 : i64, pool_pad_l = 0 : i64, pool_pad_r = 0 : i64, pool_pad_t = 0 : i64, pool_s = 0 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
     ```
   }];
 }
@@ -221,7 +227,7 @@ def DLP_GemmCsrOp : DLP_InstrOp<"gemm_csr", "GEMM with CSR sparse weights"> {
     Example:
 
     ```mlir
-    dlp.gemm_csr {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 2048 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
+    dlp.gemm_csr {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 2048 : i64, pool_k = 0 : i64, pool_pad_b = 0 : i64, pool_pad_l = 0 : i64, pool_pad_r = 0 : i64, pool_pad_t = 0 : i64, pool_s = 0 : i64, pop_prev, push_next, residual = 0 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
     ```
   }];
 }
@@ -243,7 +249,7 @@ def DLP_GemmWinOp : DLP_InstrOp<"gemm_win", "GEMM with window-sparse weights"> {
     Example:
 
     ```mlir
-    dlp.gemm_win {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 2048 : i64, pop_prev, push_next, residual = 0 : i64, slots = 1 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
+    dlp.gemm_win {acc_addr = 0 : i64, accumulate = 0 : i64, dil_h = 1 : i64, dil_w = 1 : i64, epilogue = 1 : i64, in_addr = 0 : i64, in_cb = 1 : i64, in_cstride = 25 : i64, in_h = 5 : i64, in_w = 5 : i64, k_h = 3 : i64, k_w = 3 : i64, out_addr = 50 : i64, out_h = 3 : i64, out_w = 3 : i64, pad_l = 1 : i64, pad_t = 1 : i64, param_addr = 2048 : i64, pool_k = 0 : i64, pool_pad_b = 0 : i64, pool_pad_l = 0 : i64, pool_pad_r = 0 : i64, pool_pad_t = 0 : i64, pool_s = 0 : i64, pop_prev, push_next, residual = 0 : i64, slots = 1 : i64, stride_h = 2 : i64, stride_w = 2 : i64, w_addr = 0 : i64, wfmt = 0 : i64}
     ```
   }];
 }

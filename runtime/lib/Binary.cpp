@@ -455,6 +455,20 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   }
   if (Error e = validateProgram(p))
     return std::move(e);
+  // The GEMMs' pool fields are version 5; GEMM_WIN (opcode 9) is version
+  // 4; version 2 reserved the bit version 3 made GEMM's residual flag.
+  if (isaVersion < 5)
+    for (size_t i = 0; i < p.code.size(); ++i) {
+      isa::Opcode op = p.code[i].opcode();
+      if ((op == isa::Opcode::Gemm || op == isa::Opcode::GemmCsr ||
+           op == isa::Opcode::GemmWin) &&
+          isa::gemmPool(p.code[i]))
+        return createStringError(
+            inconvertibleErrorCode(),
+            "instruction #%zu: field 'pool_k' is ISA version 5 (the header "
+            "says %u): reserved bits set in w1",
+            i, unsigned(isaVersion));
+    }
   // GEMM_WIN (opcode 9) is version 4; version 2 reserved the bit version 3
   // made GEMM's residual flag.
   if (isaVersion < 4)

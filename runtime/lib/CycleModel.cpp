@@ -43,6 +43,8 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.gemmPipeline = 4 + Log2_32(t.L) + p.windowSelect;
   // Section 2.1: shift, round + saturate, clamp + write.
   p.epilogueStages = 3;
+  // Section 2.1: the fused max pool's row maximum, then combine + write.
+  p.gemmPoolStages = 2;
   // Section 2.3: read, combine, write; the pool adds its setup (dividends
   // up to in_h + pad_t: the field's width + 1 quotient bits, then three
   // stages and the reader's initial state, then the first read) and its reciprocal (window rows and
@@ -233,7 +235,8 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
     c.macSlots = steps * p.L * p.Q;
     c.cycles = before + steps + p.gemmPipeline +
                (g(Field::Gemm_epilogue)
-                    ? p.epilogueStages * (1 + g(Field::Gemm_residual))
+                    ? p.epilogueStages * (1 + g(Field::Gemm_residual)) +
+                          (g(Field::Gemm_pool_k) ? p.gemmPoolStages : 0)
                     : 0);
     return c;
   }

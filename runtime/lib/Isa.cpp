@@ -105,6 +105,25 @@ std::array<uint64_t, kInstrWords> Instr::reservedBits() const {
   return reserved;
 }
 
+std::optional<GemmPool> gemmPool(const Instr &in) {
+  if (in.get(Field::Gemm_pool_k) == 0)
+    return std::nullopt;
+  GemmPool p;
+  p.k = uint32_t(in.get(Field::Gemm_pool_k));
+  p.s = uint32_t(in.get(Field::Gemm_pool_s));
+  p.padT = uint32_t(in.get(Field::Gemm_pool_pad_t));
+  p.padL = uint32_t(in.get(Field::Gemm_pool_pad_l));
+  p.padB = uint32_t(in.get(Field::Gemm_pool_pad_b));
+  p.padR = uint32_t(in.get(Field::Gemm_pool_pad_r));
+  auto side = [&](uint64_t n, uint32_t a, uint32_t b) -> uint64_t {
+    uint64_t padded = n + a + b;
+    return padded < p.k || p.s == 0 ? 0 : (padded - p.k) / p.s + 1;
+  };
+  p.outH = side(uint64_t(in.get(Field::Gemm_out_h)), p.padT, p.padB);
+  p.outW = side(uint64_t(in.get(Field::Gemm_out_w)), p.padL, p.padR);
+  return p;
+}
+
 void encode(const Instr &i, uint8_t *out) {
   for (unsigned k = 0; k < kInstrWords; ++k)
     for (unsigned b = 0; b < 8; ++b)

@@ -35,6 +35,7 @@
 #include "dlprt/kernels/IGemm.h"
 #include "dlprt/kernels/IGemmAmx.h"
 #include "dlprt/kernels/Parallel.h"
+#include "dlprt/kernels/Pool.h"
 #include "dlprt/kernels/Requant.h"
 
 #include "SimUtil.h"
@@ -554,6 +555,26 @@ void detail::storeTransposed(const int32_t *c, int64_t ldc, int64_t rows,
 namespace {
 using detail::storeTransposed;
 
+/// Where the epilogue writes output pixel 0: FBUF at out_addr, or a
+/// pooling GEMM's tile, which its pool reads (executeGemm).
+int8_t *epilogueOut(const TargetConfig &t, const Instr &in, MachineState &s) {
+  return isa::gemmPool(in) ? s.poolTile.data()
+                           : s.fbuf.data() + in.get(Field::Gemm_out_addr) * t.L;
+}
+
+/// Whether an epilogue writes FBUF vectors the GEMM reads (then it runs
+/// pixel by pixel, as the semantics read: later pixels may read earlier
+/// outputs). A pooling GEMM's tile is not in FBUF.
+bool outputOverlapsInput(const Geometry &g, const Instr &in) {
+  if (!in.get(Field::Gemm_epilogue) || isa::gemmPool(in))
+    return false;
+  uint64_t inLo = in.get(Field::Gemm_in_addr),
+           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
+                  uint64_t(g.inH) * g.inW,
+           outLo = in.get(Field::Gemm_out_addr);
+  return outLo < inHi && inLo < outLo + g.M;
+}
+
 /// A GEMM instruction's operands in the machine's buffers.
 struct GemmOperands {
   size_t param;
@@ -568,7 +589,7 @@ struct GemmOperands {
              in.get(Field::Gemm_acc_addr) * t.Q),
         accumulate(in.get(Field::Gemm_accumulate)),
         epilogue(in.get(Field::Gemm_epilogue)),
-        outBase(s.fbuf.data() + in.get(Field::Gemm_out_addr) * t.L),
+        outBase(epilogueOut(t, in, s)),
         fbuf(s.fbuf.data() + in.get(Field::Gemm_in_addr) * t.L),
         bias(s.bias.data() + param) {}
   /// A C block (output channels [i0, i0 + rows) by pixels [p0, p0 + n),
@@ -653,13 +674,8 @@ void runTiles(const TargetConfig &t, const Instr &in, const Geometry &g,
   mcMax -= mcMax % igemm::kNR;
   if (amx)
     mcMax = kAmxChunk;
-  // An output rectangle that overlaps the input: pixel by pixel in order,
-  // as the semantics read (later pixels may read earlier outputs).
-  uint64_t inLo = in.get(Field::Gemm_in_addr),
-           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
-                  uint64_t(g.inH) * g.inW,
-           outLo = in.get(Field::Gemm_out_addr), outHi = outLo + M;
-  if (ops.epilogue && outLo < inHi && inLo < outHi) {
+  // An output rectangle that overlaps the input: pixel by pixel in order.
+  if (outputOverlapsInput(g, in)) {
     nt = 1;
     mcMax = 1;
   }
@@ -858,7 +874,7 @@ void runFewPixels(const Program &p, const Instr &in, const Geometry &g,
     rk::requantLanes(reinterpret_cast<const int32_t *>(abuf), int64_t(Q),
                      int64_t(M), int64_t(Q), s.outShift.data() + param,
                      s.actMin.data() + param, s.actMax.data() + param,
-                     s.fbuf.data() + in.get(Field::Gemm_out_addr) * L);
+                     epilogueOut(t, in, s));
 }
 
 } // namespace
@@ -1338,12 +1354,7 @@ void gemmTiles(const Program &p, const Instr &in, MachineState &s,
   Geometry g(t, in);
   bool packed = in.opcode() != Opcode::Gemm; // GEMM_CSR, GEMM_WIN
   // An output that overlaps the input runs pixel by pixel in runTiles.
-  uint64_t inLo = in.get(Field::Gemm_in_addr),
-           inHi = inLo + uint64_t(g.inCb - 1) * g.cstride +
-                  uint64_t(g.inH) * g.inW,
-           outLo = in.get(Field::Gemm_out_addr);
-  bool overlap =
-      in.get(Field::Gemm_epilogue) && outLo < inHi && inLo < outLo + g.M;
+  bool overlap = outputOverlapsInput(g, in);
   if (plan && plan->tags.size() <= s.wtag.size() - g.wAddr &&
       std::equal(plan->tags.begin(), plan->tags.end(),
                  s.wtag.begin() + g.wAddr) &&
@@ -1380,6 +1391,23 @@ void gemmTiles(const Program &p, const Instr &in, MachineState &s,
 
 void executeGemm(const Program &p, const Instr &in, MachineState &s,
                  const GemmPlan *plan, unsigned threads) {
+  std::optional<isa::GemmPool> pool = isa::gemmPool(in);
+  if (pool && in.get(Field::Gemm_epilogue)) {
+    // The fused max pool (docs/isa.md 3.3): the epilogue's tile, pooled
+    // as a POOL of mode 0 would, into FBUF.
+    uint32_t L = p.target.L;
+    int64_t oh = in.get(Field::Gemm_out_h), ow = in.get(Field::Gemm_out_w);
+    s.poolTile.resize(size_t(oh * ow) * L);
+    gemmTiles(p, in, s, plan, threads);
+    rk::Window2D w{oh,        ow,     int64_t(pool->outH), int64_t(pool->outW),
+                   pool->k,   pool->k, pool->s,            pool->s,
+                   1,         1,      pool->padT,          pool->padL};
+    thread_local std::vector<int8_t> rowMax;
+    rowMax.resize(size_t(ow) * L);
+    rk::maxPoolPlane(s.poolTile.data(), L, w, rowMax.data(),
+                     s.fbuf.data() + in.get(Field::Gemm_out_addr) * L);
+    return;
+  }
   gemmTiles(p, in, s, plan, threads);
   if (!in.get(Field::Gemm_residual))
     return;

@@ -256,12 +256,19 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
     return r.error("$.csr", "expected false or an object {\"dense_rows\": N}");
   }
   DLPRT_READ(units, r.object(*root, top, "units"));
-  if (Error e = r.checkKeys(*units, "$.units", {"pool", "eltwise"}))
+  if (Error e =
+          r.checkKeys(*units, "$.units", {"pool", "eltwise", "gemm_pool"}))
     return std::move(e);
   DLPRT_READ(pool, r.boolean(*units, "$.units", "pool"));
   DLPRT_READ(elt, r.boolean(*units, "$.units", "eltwise"));
   t.poolUnit = pool;
   t.eltwiseUnit = elt;
+  // "gemm_pool" (optional, false when absent): the post-processing's max
+  // pool, GEMM's pool_* fields (ISA v5).
+  if (units->get("gemm_pool")) {
+    DLPRT_READ(gp, r.boolean(*units, "$.units", "gemm_pool"));
+    t.gemmPool = gp;
+  }
 
   DLPRT_READ(dev, r.object(*root, top, "devices"));
   if (Error e =
@@ -327,6 +334,8 @@ std::string TargetConfig::toJSON() const {
     j.attributeObject("units", [&] {
       j.attribute("pool", poolUnit);
       j.attribute("eltwise", eltwiseUnit);
+      if (gemmPool)
+        j.attribute("gemm_pool", true);
     });
     j.attributeObject("devices", [&] {
       j.attribute("count", int64_t(deviceCount));

@@ -9,6 +9,7 @@
 
 #include "ValidateImpl.h"
 
+#include "dlprt/CycleModel.h"
 #include "dlprt/Numerics.h"
 #include "dlprt/Schedule.h"
 #include "dlprt/Window.h"
@@ -103,6 +104,7 @@ private:
   Error dma(bool store);
   Error constRows(uint64_t ddr, bool pow2);
   Error gemm();
+  Error gemmPool(const std::optional<isa::GemmPool> &pool) const;
   Error pool();
   Error add();
 };
@@ -332,29 +334,76 @@ Error InstrChecker::gemm() {
   if (Error e = inside(Field::Gemm_param_addr, get(Field::Gemm_param_addr), 1,
                        t.paramEntries, "PBUF"))
     return e;
+  std::optional<isa::GemmPool> pool = isa::gemmPool(in);
+  if (Error e = gemmPool(pool))
+    return e;
   if (!get(Field::Gemm_epilogue)) {
     if (get(Field::Gemm_residual))
       return fieldError(Field::Gemm_residual, "needs the epilogue");
+    if (pool)
+      return fieldError(Field::Gemm_pool_k, "the pool needs the epilogue");
     return Error::success();
   }
   // With residual, the other operand's tile follows the output tile, and
-  // its add's parameter entry follows the GEMM's.
+  // its add's parameter entry follows the GEMM's; with a pool, only the
+  // pooled tile is written.
   bool residual = get(Field::Gemm_residual);
+  if (residual && pool)
+    return fieldError(Field::Gemm_pool_k,
+                      "a GEMM has a residual add or a pool, not both");
+  u128 written = pool ? u128(pool->outH) * pool->outW : outPlane;
   if (Error e = inside(Field::Gemm_out_addr, get(Field::Gemm_out_addr),
-                       residual ? 2 * outPlane : outPlane, t.fbufVectors(),
+                       residual ? 2 * outPlane : written, t.fbufVectors(),
                        "FBUF"))
     return e;
-  if (!residual)
+  if (!residual && !pool)
     return Error::success();
-  // Its add follows the whole tile, so no pixel may read another's output
+  // Its add follows the whole tile, and a pooled pixel is written while
+  // later pixels still read the input, so neither may overlap the input
   // (the plain epilogue's overlap is defined pixel by pixel).
   u128 inLo = get(Field::Gemm_in_addr), inHi = inLo + inExtent,
        outLo = get(Field::Gemm_out_addr);
-  if (outLo < inHi && inLo < outLo + outPlane)
+  if (outLo < inHi && inLo < outLo + written)
     return fieldError(Field::Gemm_out_addr,
-                      "a residual GEMM's output overlaps its input");
+                      residual ? "a residual GEMM's output overlaps its input"
+                               : "a pooling GEMM's output overlaps its input");
+  if (pool)
+    return Error::success();
   return inside(Field::Gemm_param_addr, get(Field::Gemm_param_addr), 2,
                 t.paramEntries, "PBUF");
+}
+
+/// The GEMM's fused max pool (docs/isa.md 3.3, ISA v5).
+Error InstrChecker::gemmPool(const std::optional<isa::GemmPool> &pool) const {
+  if (!pool) {
+    for (Field f : {Field::Gemm_pool_s, Field::Gemm_pool_pad_t,
+                    Field::Gemm_pool_pad_l, Field::Gemm_pool_pad_b,
+                    Field::Gemm_pool_pad_r})
+      if (get(f))
+        return fieldError(f, "must be 0 without a pool (pool_k = 0)");
+    return Error::success();
+  }
+  if (!t.gemmPool)
+    return fieldError(Field::Gemm_pool_k,
+                      "target '" + t.name +
+                          "' has no pool in its post-processing "
+                          "(units.gemm_pool)");
+  if (pool->s == 0)
+    return fieldError(Field::Gemm_pool_s, "must be >= 1");
+  if (pool->outH == 0 || pool->outW == 0)
+    return fieldError(Field::Gemm_pool_k,
+                      "the " + Twine(pool->k) + "x" + Twine(pool->k) +
+                          " window is larger than the padded " +
+                          Twine(get(Field::Gemm_out_h)) + "x" +
+                          Twine(get(Field::Gemm_out_w)) + " tile");
+  // The unit keeps a partial row of pooled vectors per window row in
+  // flight (docs/cycle-model.md 2.1).
+  uint64_t maxW = CycleParams::fromTarget(t).poolMaxOutW;
+  if (pool->outW > maxW)
+    return fieldError(Field::Gemm_out_w,
+                      "the pooled rows' " + Twine(pool->outW) +
+                          " vectors exceed the unit's " + Twine(maxW));
+  return Error::success();
 }
 
 Error InstrChecker::pool() {

@@ -337,8 +337,8 @@ TEST(Binary, OpcodeReservedBitsTokensEnd) {
                  p.code[6].w[0] = (p.code[6].w[0] & ~0x3full) | 40;
                }),
                "instruction #6 (?): unknown opcode 40");
-  EXPECT_ERROR(errorAfter([&](Program &p) { p.code[4].w[3] |= 1ull << 63; }),
-               "instruction #4 (gemm): reserved bits set in w3 (mask "
+  EXPECT_ERROR(errorAfter([&](Program &p) { p.code[4].w[0] |= 1ull << 63; }),
+               "instruction #4 (gemm): reserved bits set in w0 (mask "
                "0x8000000000000000)");
   EXPECT_ERROR(errorAfter([&](Program &p) { p.code[9].w[1] = 1; }),
                "instruction #9 (sync): reserved bits");

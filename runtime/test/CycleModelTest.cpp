@@ -3,7 +3,7 @@
 // Hand-built streams on tinyTarget(): L = Q = 8, 8 DDR bytes per cycle,
 // DDR latency 10, 100 MHz. So (docs/cycle-model.md section 2):
 //   GEMM  = out_h*out_w*k_h*k_w*in_cb + 7 (4 + log2 8) [+ 3 with the
-//           epilogue, + 3 more with its residual add]
+//           epilogue, + 3 more with its residual add, + 2 with a pool]
 //   POOL  = cb*out_h*out_w*k_h*k_w + 3,  ADD = cb*n + 3
 //   LOAD / STORE = 10 + sum over bursts of ceil(burst bytes / 8)
 // An FBUF unit is 8 bytes, a pow2 weight row 8/2 + 1 = 5, an entry 64.
@@ -86,6 +86,16 @@ TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
   Timeline rt = timed({res});
   expectTimes(rt, {{0, 301}});
   EXPECT_EQ(rt.cost[0].macSlots, 288u * 64);
+  // With a fused 3x3 / 2 max pool (ISA v5): the row maximum, then the
+  // combine and write, after the epilogue: 288 + 7 + 3 + 2 (the pooled
+  // tile's size does not matter: one pixel per cycle at most leaves it).
+  Instr pooled = gemm(4, 3, 2, true);
+  ASSERT_TRUE(pooled.set(Field::Gemm_pool_k, 3));
+  ASSERT_TRUE(pooled.set(Field::Gemm_pool_s, 2));
+  ASSERT_TRUE(pooled.set(Field::Gemm_pool_pad_t, 1));
+  Timeline pt = timed({pooled});
+  expectTimes(pt, {{0, 300}});
+  EXPECT_EQ(pt.cost[0].macSlots, 288u * 64);
 }
 
 TEST(CycleModel, DmaBurstsAndLatency) {

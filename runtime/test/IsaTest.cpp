@@ -31,7 +31,7 @@ TEST(Isa, OpcodeTable) {
   EXPECT_EQ(opcodeInfo(1)->queue, Queue::Load);
   EXPECT_EQ(opcodeInfo(2)->queue, Queue::Store);
   EXPECT_EQ(opcodeInfo(0)->queue, Queue::Barrier);
-  EXPECT_EQ(fieldsOf(Opcode::Gemm).size(), 23u);
+  EXPECT_EQ(fieldsOf(Opcode::Gemm).size(), 29u);
   // GEMM_CSR's fields sit where GEMM's do (code reads both through
   // Field::Gemm_*).
   std::vector<Field> g = fieldsOf(Opcode::Gemm), c = fieldsOf(Opcode::GemmCsr);

@@ -239,7 +239,10 @@ def decode(ws):
                  stride_w=bits(w2, 12, 4), dil_h=bits(w2, 16, 4),
                  dil_w=bits(w2, 20, 4), pad_t=bits(w2, 24, 4), pad_l=bits(w2, 28, 4),
                  w_addr=bits(w2, 32, 24), acc_addr=bits(w3, 0, 20),
-                 param_addr=bits(w3, 20, 16), out_addr=bits(w3, 36, 24))
+                 param_addr=bits(w3, 20, 16), out_addr=bits(w3, 36, 24),
+                 pool_k=bits(w1, 60, 2), pool_s=bits(w1, 62, 2),
+                 pool_pad_t=bits(w3, 60, 1), pool_pad_l=bits(w3, 61, 1),
+                 pool_pad_b=bits(w3, 62, 1), pool_pad_r=bits(w3, 63, 1))
         if op == 9:  # GEMM_WIN (docs/isa.md 3.8)
             f.update(slots=bits(w2, 56, 8))
     elif op == 4:
@@ -286,7 +289,11 @@ class Machine:
         s = t["sram"]
         self.const = b["const"]
         self.b = b
-        self.fbuf = np.full((s["feature_bytes"] // L, L), UNWRITTEN, np.int64)
+        # FBUF, then room for a pooling GEMM's tile (at most the ABUF's
+        # vectors), which its pool reads (ISA v5).
+        self.scratch = s["feature_bytes"] // L
+        self.fbuf = np.full((self.scratch + s["acc_bytes"] // (4 * Q), L),
+                            UNWRITTEN, np.int64)
         self.wbuf = np.full(2 * s["weight_bank_bytes"] // Q, -1, np.int64)
         self.wfmt = np.full(len(self.wbuf), -1, np.int8)
         # Decoded CSR rows: entries (Q each), alignment, (stream, k) origin.
@@ -465,7 +472,19 @@ class Machine:
             if f["epilogue"]:
                 vid = len(self.produced)
                 self.produced.append((idx,) + st)
-                self.fbuf[f["out_addr"] + p] = GEMM_BASE + vid * L + np.arange(L)
+                out = self.scratch if f["pool_k"] else f["out_addr"]
+                self.fbuf[out + p] = GEMM_BASE + vid * L + np.arange(L)
+        if f["epilogue"] and f["pool_k"]:
+            # The fused max pool (ISA v5): the tile, max-pooled as a POOL of
+            # mode 0 would, into out_addr.
+            k, s = f["pool_k"], f["pool_s"]
+            ph = (oh + f["pool_pad_t"] + f["pool_pad_b"] - k) // s + 1
+            pw = (ow + f["pool_pad_l"] + f["pool_pad_r"] - k) // s + 1
+            self.pool(idx, dict(mode=0, in_addr=self.scratch, in_cstride=oh * ow,
+                                in_h=oh, in_w=ow, cb=1, out_h=ph, out_w=pw, k_h=k,
+                                k_w=k, stride_h=s, stride_w=s, pad_t=f["pool_pad_t"],
+                                pad_l=f["pool_pad_l"], dil_h=1, dil_w=1,
+                                out_addr=f["out_addr"], out_cstride=ph * pw))
         if f["epilogue"] and f["residual"]:
             # The residual add: the tile after the output is added to it,
             # as an ADD of (output, that tile) into the output would.
@@ -783,16 +802,24 @@ def stored_derived(mach, t, kind, ob, y, x):
     return recs, off, where
 
 
-def claim(vmap, owner, vid, ob, y, x, where):
-    """Record that GEMM vector vid is conv output (block ob, y, x)."""
+def claim(vmap, owner, vid, ob, y, x, where, again=None):
+    """Record that GEMM vector vid is conv output (block ob, y, x). With
+    `again` (a list), a conv output may come from several vectors (a fused
+    pool's bands compute the rows their windows share twice): the others
+    go there as (ob, y, x, vid), each checked like the first."""
     def el(k):
         return "(block %d, y %d, x %d)" % k
     if vid in owner and owner[vid] != (ob, y, x):
         raise Violation("%s: the GEMM vector of conv output %s also stands for %s" %
                         (where, el(owner[vid]), el((ob, y, x))))
     if vmap[ob, y, x] >= 0 and vmap[ob, y, x] != vid:
-        raise Violation("%s: conv output %s comes from two GEMM vectors" %
-                        (where, el((ob, y, x))))
+        if again is None:
+            raise Violation("%s: conv output %s comes from two GEMM vectors" %
+                            (where, el((ob, y, x))))
+        if vid not in owner:
+            again.append((ob, y, x, vid))
+        owner[vid] = (ob, y, x)
+        return
     owner[vid] = (ob, y, x)
     vmap[ob, y, x] = vid
 
@@ -835,6 +862,7 @@ def pool_map(mach, tpool, pv, O, OH, OW):
                         (tpool["name"], [tpool["C"], tpool["H"], tpool["W"]], [O, PH, PW]))
     vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
     owner = {}
+    again = []
     wy, wx = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
     wy, wx = wy.ravel(), wx.ravel()
     for ob in range(blocks(O, L)):
@@ -866,8 +894,8 @@ def pool_map(mach, tpool, pv, O, OH, OW):
                         continue
                     vid = gemm_lane_vid(mach, col, where, "window position (%d, %d) = conv "
                                         "output (y %d, x %d):" % (wy[j], wx[j], cy[j], cx[j]))
-                    claim(vmap, owner, vid, ob, cy[j], cx[j], where)
-    return vmap
+                    claim(vmap, owner, vid, ob, cy[j], cx[j], where, again)
+    return vmap, again
 
 
 def add_map(mach, tadd, tother, O, OH, OW):
@@ -950,9 +978,11 @@ def row_name(mach, tag):
     return "weight row at const %d" % tag
 
 
-def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stats):
+def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stats,
+                again=()):
     """Per-output checks of every conv output (block, y, x) with a GEMM
-    vector in vmap (-1: not required)."""
+    vector in vmap (-1: not required), and of the (block, y, x, vector) in
+    `again`."""
     L, Q = mach.L, mach.Q
     C, H, W = tin["C"], tin["H"], tin["W"]
     kh, kw = geo["k"]
@@ -963,100 +993,99 @@ def check_layer(b, mach, O, OH, OW, vmap, tin, geo, weights, wformat, bias, stat
     want_align = fr.max() - fr
     want_fmt = {"pow2": 0, "int8": 1}.get(wformat)
     nprod = nout = 0
-    for ob in range(blocks(O, L)):
+    todo = [(ob, y, x, int(vmap[ob, y, x])) for ob in range(blocks(O, L))
+            for y in range(OH) for x in range(OW) if vmap[ob, y, x] >= 0]
+    # (Outputs a fused pool's bands computed again: checked, not counted.)
+    for n, (ob, y, x, vid) in enumerate(todo + list(again)):
         lanes = np.arange(L)
         ovalid = ob * L + lanes < O
-        for y in range(OH):
-            iy = y * sh + np.arange(kh) * dh - pt
-            for x in range(OW):
-                vid = vmap[ob, y, x]
-                if vid < 0:
-                    continue
-                nout += int(ovalid.sum())
-                where = "output (%d..%d, %d, %d)" % (ob * L, min(O, ob * L + L) - 1, y, x)
-                ix = x * sw + np.arange(kw) * dw - pl
-                bias_tag, ins, wrows, wfm = mach.products(vid)
-                instr = mach.produced[vid][0]
-                where += " (GEMM instr %d)" % instr
-                if want_fmt is not None and (wfm != want_fmt).any():
-                    raise Violation("%s: weight format %s, qnn says %s" %
-                                    (where, sorted(set(wfm.tolist())), wformat))
-                ins = mach.as_stored(ins, tin["off"], tin["off"] + tensor_bytes(tin, L))
-                inside, c, iyv, ixv = resolve(tin, ins, L)
-                real = inside & (c < C)
-                zpad = (inside & (c >= C)) | (ins == UNWRITTEN)
-                other = ~inside & (ins != UNWRITTEN) & (ins != GPAD)
-                if other.any():
-                    j = np.argmax(other)
-                    raise Violation("%s: product %d reads %s, not the input tensor %s" %
-                                    (where, j, describe_tag(mach, ins[j]), tin["name"]))
-                # expected taps
-                oky, okx = (iy >= 0) & (iy < H), (ix >= 0) & (ix < W)
-                EY, EX, EC = np.meshgrid(np.nonzero(oky)[0], np.nonzero(okx)[0],
-                                         np.arange(C), indexing="ij")
-                ekey = ((EC * H + iy[EY]) * W + ix[EX]).ravel()
-                akey = ((c * H + iyv) * W + ixv)[real]
-                if len(akey) != len(ekey) or not np.array_equal(np.sort(akey), np.sort(ekey)):
-                    u, cnt = np.unique(akey, return_counts=True)
-                    dup = u[cnt > 1]
-                    miss = np.setdiff1d(ekey, akey)
-                    extra = np.setdiff1d(akey, ekey)
-                    def el(k):
-                        return "(c %d, y %d, x %d)" % (k // (H * W), k // W % H, k % W)
-                    if len(dup):
-                        raise Violation("%s: input %s used %d times" %
-                                        (where, el(dup[0]), cnt[cnt > 1][0]))
-                    if len(miss):
-                        raise Violation("%s: %d required products missing, first input %s" %
-                                        (where, len(miss), el(miss[0])))
-                    raise Violation("%s: %d products not in the layer, first input %s" %
-                                    (where, len(extra), el(extra[0])))
-                nprod += len(akey) * int(ovalid.sum())
-                order = np.argsort(akey)
-                ekey_s_idx = np.argsort(ekey)
-                rrows, rfm = wrows[real][order], wfm[real][order]
-                ey, ex, ec = EY.ravel()[ekey_s_idx], EX.ravel()[ekey_s_idx], EC.ravel()[ekey_s_idx]
-                # every lane at once: vals[j, q] = entry q of row j
-                vals, align = decode_all(mach, rrows, rfm, Q)
-                want = np.zeros_like(vals)
-                want[:, ovalid] = weights[ob * L + lanes[ovalid]][:, ec, ey, ex].T
-                badq = (vals != want).any(axis=0)
-                abad = not np.array_equal(align, want_align[ec])
-                if badq.any() or abad:
-                    q = int(np.argmax(badq)) if badq.any() else None
-                    if q is not None and (q == 0 or not abad):
-                        if not ovalid[q]:
-                            raise Violation("%s: pad output lane %d meets nonzero weight"
-                                            % (where, q))
-                        o = ob * L + q
-                        j = np.argmax(vals[:, q] != want[:, q])
-                        raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
-                                        "%s holds %d, layer weight %d"
-                                        % (where, o, ec[j], ey[j], ex[j],
-                                           row_name(mach, rrows[j]), vals[j, q],
-                                           want[j, q]))
-                    j = np.argmax(align != want_align[ec])
-                    raise Violation("%s: input channel %d: row alignment %d, "
-                                    "expected max f - f_c = %d" %
-                                    (where, ec[j], align[j], want_align[ec][j]))
-                if zpad.any():
-                    zr, zf = wrows[zpad], wfm[zpad]
-                    zv, _ = decode_all(mach, zr, zf, Q)
-                    if (zv != 0).any():
-                        q = int(np.argmax((zv != 0).any(axis=0)))
-                        j = np.argmax(zv[:, q] != 0)
-                        raise Violation("%s: lane %d: zero-pad input %s meets weight %d"
-                                        % (where, q, describe_tag(mach, ins[zpad][j]), zv[j, q]))
-                if bias_tag is None or bias_tag < 0:
-                    raise Violation("%s: no bias entry (accumulation never started)" % where)
-                bv = np.frombuffer(b["const"][bias_tag:bias_tag + 4 * Q].tobytes(), "<i4")
-                wantb = np.zeros(L, np.int64)
-                if bias is not None:
-                    m = ovalid
-                    wantb[m] = bias[ob * L + lanes[m]]
-                if not np.array_equal(bv, wantb):
-                    j = np.argmax(bv != wantb)
-                    raise Violation("%s: lane %d bias %d, expected %d" % (where, j, bv[j], wantb[j]))
+        iy = y * sh + np.arange(kh) * dh - pt
+        first = n < len(todo)
+        nout += int(ovalid.sum()) if first else 0
+        where = "output (%d..%d, %d, %d)" % (ob * L, min(O, ob * L + L) - 1, y, x)
+        ix = x * sw + np.arange(kw) * dw - pl
+        bias_tag, ins, wrows, wfm = mach.products(vid)
+        instr = mach.produced[vid][0]
+        where += " (GEMM instr %d)" % instr
+        if want_fmt is not None and (wfm != want_fmt).any():
+            raise Violation("%s: weight format %s, qnn says %s" %
+                            (where, sorted(set(wfm.tolist())), wformat))
+        ins = mach.as_stored(ins, tin["off"], tin["off"] + tensor_bytes(tin, L))
+        inside, c, iyv, ixv = resolve(tin, ins, L)
+        real = inside & (c < C)
+        zpad = (inside & (c >= C)) | (ins == UNWRITTEN)
+        other = ~inside & (ins != UNWRITTEN) & (ins != GPAD)
+        if other.any():
+            j = np.argmax(other)
+            raise Violation("%s: product %d reads %s, not the input tensor %s" %
+                            (where, j, describe_tag(mach, ins[j]), tin["name"]))
+        # expected taps
+        oky, okx = (iy >= 0) & (iy < H), (ix >= 0) & (ix < W)
+        EY, EX, EC = np.meshgrid(np.nonzero(oky)[0], np.nonzero(okx)[0],
+                                 np.arange(C), indexing="ij")
+        ekey = ((EC * H + iy[EY]) * W + ix[EX]).ravel()
+        akey = ((c * H + iyv) * W + ixv)[real]
+        if len(akey) != len(ekey) or not np.array_equal(np.sort(akey), np.sort(ekey)):
+            u, cnt = np.unique(akey, return_counts=True)
+            dup = u[cnt > 1]
+            miss = np.setdiff1d(ekey, akey)
+            extra = np.setdiff1d(akey, ekey)
+            def el(k):
+                return "(c %d, y %d, x %d)" % (k // (H * W), k // W % H, k % W)
+            if len(dup):
+                raise Violation("%s: input %s used %d times" %
+                                (where, el(dup[0]), cnt[cnt > 1][0]))
+            if len(miss):
+                raise Violation("%s: %d required products missing, first input %s" %
+                                (where, len(miss), el(miss[0])))
+            raise Violation("%s: %d products not in the layer, first input %s" %
+                            (where, len(extra), el(extra[0])))
+        nprod += len(akey) * int(ovalid.sum()) if first else 0
+        order = np.argsort(akey)
+        ekey_s_idx = np.argsort(ekey)
+        rrows, rfm = wrows[real][order], wfm[real][order]
+        ey, ex, ec = EY.ravel()[ekey_s_idx], EX.ravel()[ekey_s_idx], EC.ravel()[ekey_s_idx]
+        # every lane at once: vals[j, q] = entry q of row j
+        vals, align = decode_all(mach, rrows, rfm, Q)
+        want = np.zeros_like(vals)
+        want[:, ovalid] = weights[ob * L + lanes[ovalid]][:, ec, ey, ex].T
+        badq = (vals != want).any(axis=0)
+        abad = not np.array_equal(align, want_align[ec])
+        if badq.any() or abad:
+            q = int(np.argmax(badq)) if badq.any() else None
+            if q is not None and (q == 0 or not abad):
+                if not ovalid[q]:
+                    raise Violation("%s: pad output lane %d meets nonzero weight"
+                                    % (where, q))
+                o = ob * L + q
+                j = np.argmax(vals[:, q] != want[:, q])
+                raise Violation("%s: channel %d, input (c %d, ky %d, kx %d): "
+                                "%s holds %d, layer weight %d"
+                                % (where, o, ec[j], ey[j], ex[j],
+                                   row_name(mach, rrows[j]), vals[j, q],
+                                   want[j, q]))
+            j = np.argmax(align != want_align[ec])
+            raise Violation("%s: input channel %d: row alignment %d, "
+                            "expected max f - f_c = %d" %
+                            (where, ec[j], align[j], want_align[ec][j]))
+        if zpad.any():
+            zr, zf = wrows[zpad], wfm[zpad]
+            zv, _ = decode_all(mach, zr, zf, Q)
+            if (zv != 0).any():
+                q = int(np.argmax((zv != 0).any(axis=0)))
+                j = np.argmax(zv[:, q] != 0)
+                raise Violation("%s: lane %d: zero-pad input %s meets weight %d"
+                                % (where, q, describe_tag(mach, ins[zpad][j]), zv[j, q]))
+        if bias_tag is None or bias_tag < 0:
+            raise Violation("%s: no bias entry (accumulation never started)" % where)
+        bv = np.frombuffer(b["const"][bias_tag:bias_tag + 4 * Q].tobytes(), "<i4")
+        wantb = np.zeros(L, np.int64)
+        if bias is not None:
+            m = ovalid
+            wantb[m] = bias[ob * L + lanes[m]]
+        if not np.array_equal(bv, wantb):
+            j = np.argmax(bv != wantb)
+            raise Violation("%s: lane %d bias %d, expected %d" % (where, j, bv[j], wantb[j]))
     stats["outputs"] = nout
     stats["products"] = nprod
 
@@ -1211,6 +1240,7 @@ def main():
                 geo = dict(k=(ti["H"], ti["W"]), stride=(1, 1), dil=(1, 1), pad=(0, 0))
                 O, OH, OW = od[1], 1, 1
             note = ""
+            again = ()
             if fused is None:
                 vmap = direct_map(mach, to)
             elif fused["op"] == "add":
@@ -1223,13 +1253,14 @@ def main():
                 note = " (fused add %s, other operand %s)" % (tadd["name"], tother["name"])
             else:
                 tpool = tensors[find_tensor(q, by_name, fused["res"], "fused pool result")]
-                vmap = pool_map(mach, tpool, fused, O, OH, OW)
+                vmap, again = pool_map(mach, tpool, fused, O, OH, OW)
                 note = " (fused %s %s)" % (fused["op"], tpool["name"])
             stats = {}
-            check_layer(b, mach, O, OH, OW, vmap, ti, geo, w4, wfmt, bias, stats)
+            check_layer(b, mach, O, OH, OW, vmap, ti, geo, w4, wfmt, bias, stats, again)
             if fused is not None and fused["op"] != "add":
-                note = note[:-1] + ", %d outputs no window covers)" % (O * OH * OW -
-                                                                        stats["outputs"])
+                note = note[:-1] + ", %d outputs no window covers%s)" % (
+                    O * OH * OW - stats["outputs"],
+                    ", %d vectors computed again" % len(again) if again else "")
             print("layer %s: %d outputs, %d products, covered%s" %
                   (name, stats["outputs"], stats["products"], note))
         except Violation as e:

@@ -62,7 +62,14 @@ def accesses(f, L, window=1):
         out.append((WBUF, f["w_addr"], f["w_addr"] + rows, False))
         out.append((PBUF, f["param_addr"], f["param_addr"] + 1 + f["residual"], False))
         m = f["out_h"] * f["out_w"]
-        if f["epilogue"]:
+        if f["epilogue"] and f.get("pool_k", 0):
+            # ISA v5: only the pooled tile is written.
+            def side(n, a, b):
+                return max(0, (n + a + b - f["pool_k"]) // f["pool_s"] + 1)
+            pm = (side(f["out_h"], f["pool_pad_t"], f["pool_pad_b"]) *
+                  side(f["out_w"], f["pool_pad_l"], f["pool_pad_r"]))
+            out.append((FBUF, f["out_addr"], f["out_addr"] + pm, True))
+        elif f["epilogue"]:
             out.append((FBUF, f["out_addr"], f["out_addr"] + m, True))
             if f["residual"]:
                 out.append((FBUF, f["out_addr"] + m, f["out_addr"] + 2 * m, False))

@@ -203,6 +203,13 @@ int main(int argc, char **argv) {
         << ": the RTL's DDR beat needs a whole number of bytes\n";
     return 1;
   }
+  if (cfg->gemmPool) {
+    WithColor::error(errs(), "dlp-hwgen")
+        << configPath
+        << ": units.gemm_pool: the RTL's post-processing has no max pool "
+           "(ISA v5's GEMM pool_* fields) yet\n";
+    return 1;
+  }
   std::error_code ec;
   ToolOutputFile out(outPath, ec, sys::fs::OF_Text);
   if (ec) {

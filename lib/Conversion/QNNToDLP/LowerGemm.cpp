@@ -24,33 +24,66 @@ namespace num = dlprt::num;
 
 namespace {
 /// The pool or residual add fused after a layer's epilogue, as the tiler
-/// sees it: a pool (kernel = stride) needs whole windows per band and a
-/// tile for its result; an add a tile for the other operand and the sum.
+/// sees it: a pool needs whole windows per band (a band of R = Rp * s conv
+/// rows makes Rp pooled rows; its tile holds the k - s rows the windows
+/// overlap too, recomputed by the next band) and a tile for its result;
+/// an add a tile for the other operand and the sum.
 struct Epilogue {
   qnn::MaxPoolOp pool;
   qnn::AvgPoolOp avg;
   qnn::AddOp add;
   int64_t s = 1, sw = 1, h = 0, w = 0; ///< pool strides, result rows / cols
+  int64_t k = 1, kw = 1;               ///< pool kernel
+  /// Pads over the conv's map: the pool's top / left, and the bottom /
+  /// right its result's size needs (ceil mode or a pad past the map).
+  int64_t pt = 0, pl = 0, pb = 0, pr = 0;
+  /// Rows a band's tile holds beyond R (k - s).
+  int64_t extra = 0;
   risa::PoolMode mode = risa::PoolMode::Max;
+  /// The GEMMs pool their tiles themselves (docs/isa.md 3.3, pool_*: a
+  /// target with units.gemm_pool and a window its fields hold), so no
+  /// POOL runs and the conv's tiles never reach FBUF.
+  bool inGemm = false;
 
   /// Whether the tiles can take it: a pool whose stride the POOL
   /// instruction cannot take (or taller than the output) cannot.
   bool fits = true;
 
-  explicit Epilogue(const GemmLayer &g) {
+  Epilogue(const dlprt::TargetConfig &t, const GemmLayer &g) {
     pool = dyn_cast_or_null<qnn::MaxPoolOp>(g.epi);
     avg = dyn_cast_or_null<qnn::AvgPoolOp>(g.epi);
     add = dyn_cast_or_null<qnn::AddOp>(g.epi);
     if (!pool && !avg)
       return;
     ArrayRef<int64_t> st = pool ? pool.getStrides() : avg.getStrides();
+    ArrayRef<int64_t> kk =
+        pool ? pool.getKernelShape() : avg.getKernelShape();
+    ArrayRef<int64_t> pads = pool ? pool.getPads() : avg.getPads();
     s = st[0];
     sw = st[1];
-    auto pt = cast<RankedTensorType>(g.epi->getResult(0).getType());
-    h = pt.getDimSize(2);
-    w = pt.getDimSize(3);
+    k = kk[0];
+    kw = kk[1];
+    if (!pads.empty())
+      pt = pads[0], pl = pads[1];
+    auto res = cast<RankedTensorType>(g.epi->getResult(0).getType());
+    h = res.getDimSize(2);
+    w = res.getDimSize(3);
+    pb = std::max<int64_t>(0, (h - 1) * s + k - g.outH - pt);
+    pr = std::max<int64_t>(0, (w - 1) * sw + kw - g.outW - pl);
+    extra = std::max<int64_t>(0, k - s);
     mode = pool ? risa::PoolMode::Max : risa::PoolMode::AvgExcludePad;
-    fits = s <= 255 && sw <= 255 && s <= g.outH;
+    // (planFusion took windows no wider than their stride, or max pools.)
+    fits = s <= 255 && sw <= 255 && k <= 255 && kw <= 255 && pt <= 63 &&
+           pl <= 63 && pb <= 63 && pr <= 63 && s <= g.outH + pt + pb &&
+           (g.outH + pt + pb - k) / s + 1 == h &&
+           (g.outW + pl + pr - kw) / sw + 1 == w;
+    auto field = [](risa::Field f) {
+      return int64_t(1) << risa::fieldInfo(f).width;
+    };
+    inGemm = t.gemmPool && pool && k == kw && s == sw &&
+             k < field(risa::Field::Gemm_pool_k) &&
+             s < field(risa::Field::Gemm_pool_s) &&
+             std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t);
   }
   bool pooled() const { return pool || avg; }
   /// FBUF vectors of the epilogue's tile for a band of r output rows.
@@ -58,6 +91,10 @@ struct Epilogue {
     if (pooled())
       return (r / s) * w;
     return add ? 2 * r * outW : 0;
+  }
+  /// Conv rows the tile of a band of r rows holds, at most.
+  int64_t tileRows(int64_t r, int64_t outH) const {
+    return std::min(outH, r + extra);
   }
 };
 
@@ -127,19 +164,42 @@ private:
   void find(Tiling &tl, int64_t rMax) const {
     tl.R = tl.slots = 0;
     int64_t fixed = tl.residentInput && !tl.onChipInput ? allInput() : 0;
+    // (A pool's bands need no more rows than its result's.)
+    int64_t top = epi.pooled() ? epi.h * epi.s : g.outH;
     for (int64_t sl = 2; sl >= 1 && !tl.R; --sl)
-      for (int64_t r = std::min(g.outH, rMax); r >= 1 && !tl.R; --r)
-        if (fixed + sl * (inVecs(tl, r) + r * g.outW + epi.vecs(r, g.outW)) <=
+      for (int64_t r = std::min(top, rMax); r >= 1 && !tl.R; --r) {
+        int64_t rt = epi.tileRows(r, g.outH);
+        int64_t tile = epi.inGemm ? 0 : rt * g.outW;
+        if (fixed + sl * (inVecs(tl, rt) + tile + epi.vecs(r, g.outW)) <=
                 tl.hi - tl.lo &&
-            r * g.outW <= abuf && inRows(r) <= 4095 && r % epi.s == 0)
+            rt * g.outW <= abuf && inRows(rt) <= 4095 && r % epi.s == 0)
           tl.R = r, tl.slots = sl;
+      }
   }
 };
 
 /// One output band: its rows and the input rows it reads.
 struct Band {
   int64_t oy0, rb, iy0 = 0, rowsIn = 1, padT = 0;
+  /// A fused pool's: the band's first result row and result rows, and
+  /// the window rows above / below its conv rows (pool padding).
+  int64_t p0 = 0, prb = 0, poolT = 0, poolB = 0;
 };
+
+LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g);
+
+/// Layer g without its fused epilogue, which is lowered on its own after
+/// it after all (`catBase`: the epilogue result's place in a concat's map
+/// on chip, reserved for `outV`, or -1).
+LogicalResult lowerUnfused(Lowering &lw, GemmLayer &g, int64_t catBase,
+                           Value outV) {
+  if (catBase >= 0)
+    lw.concatPlaced(outV, false);
+  lw.fused.erase(g.epi);
+  g.epi = nullptr;
+  g.outT = lw.tensorOf(g.op->getResult(0));
+  return emitGemmLayer(lw, g);
+}
 
 LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   const dlprt::TargetConfig &t = lw.t;
@@ -172,7 +232,12 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     if (capped->win)
       tl.perChunk = risa::kWinMaxCb;
   }
-  Epilogue epi(g);
+  Epilogue epi(t, g);
+  if (epi.pooled() && epi.extra > 0) {
+    lw.gemmLayers[g.index].poolFusedApplies = true;
+    if (!choice.poolFused)
+      return lowerUnfused(lw, g, catBase, outV);
+  }
   BandPlanner bands(lw, g, epi, choice);
   // The fused add's other operand.
   Value otherV;
@@ -224,15 +289,8 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     lw.dropHeld();
     return emitGemmLayer(lw, g);
   }
-  if (!tl.R && g.epi) {
-    // The fused epilogue does not fit: lower it on its own after all.
-    if (catBase >= 0)
-      lw.concatPlaced(outV, false);
-    lw.fused.erase(g.epi);
-    g.epi = nullptr;
-    g.outT = lw.tensorOf(g.op->getResult(0));
-    return emitGemmLayer(lw, g);
-  }
+  if (!tl.R && g.epi) // the fused epilogue does not fit
+    return lowerUnfused(lw, g, catBase, outV);
   if (!tl.R) {
     // Not even one output row of every input channel block fits: keep only
     // one K chunk of the input on chip (loaded per chunk, re-read per
@@ -278,11 +336,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
         tl = whole;
     }
   }
-  int64_t R = tl.R, slots = tl.slots;
-  int64_t inSlot = bands.inVecs(tl, R), outSlot = R * g.outW,
+  int64_t R = tl.R, slots = tl.slots, tileRows = epi.tileRows(R, g.outH);
+  int64_t inSlot = bands.inVecs(tl, tileRows),
+          outSlot = epi.inGemm ? 0 : tileRows * g.outW,
           epiSlot = epi.vecs(R, g.outW);
-  int64_t accSlots = 2 * R * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
-  int64_t nBands = (g.outH + R - 1) / R;
+  int64_t accSlots =
+      2 * tileRows * g.outW <= int64_t(t.abufVectors()) ? 2 : 1;
+  // A pool's bands make R / s of its rows each.
+  int64_t nBands = epi.pooled() ? (epi.h + R / epi.s - 1) / (R / epi.s)
+                                : (g.outH + R - 1) / R;
   // The fused add runs in the GEMM's epilogue (docs/isa.md 3.3, residual):
   // its other operand is loaded right after the sum's place (the second
   // half of the epilogue slot). When the operand is on chip (one band, a
@@ -319,9 +381,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   int64_t resH = epi.pooled() ? epi.h : g.outH,
           resW = epi.pooled() ? epi.w : g.outW;
   int64_t blockVecs = resH * resW, fwdBase = -1;
-  bool keepable = lw.keepOnChip && (nBands == 1 || !g.epi) &&
-                  g.outH / epi.s == resH && out.H == resH && out.W == resW &&
-                  out.cb(L) == nQb && !out.isFloat;
+  bool keepable = lw.keepOnChip && (nBands == 1 || !epi.add) &&
+                  out.H == resH && out.W == resW && out.cb(L) == nQb &&
+                  !out.isFloat;
   if (keepable && catBase < 0) {
     bool onOperand = residual && tl.onChipOther;
     int64_t base = onOperand ? tl.otherBase - blockVecs
@@ -427,9 +489,24 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     return blockBanks ? ((firstBank + qb) % 2) * bankRows : 0;
   };
 
-  // The band of output rows from oy0 and the input rows it reads.
-  auto bandAt = [&](int64_t oy0) -> FailureOr<Band> {
-    Band bd{oy0, std::min(R, g.outH - oy0)};
+  // Band b: its output rows and the input rows they read. A pool's band
+  // makes rows [p0, p0 + prb) of its result from the conv rows their
+  // windows cover, [p0 * s - pt, (p0 + prb - 1) * s - pt + k) clipped to
+  // the map (the clipped rows are the band's pool padding).
+  auto bandAt = [&](int64_t b) -> FailureOr<Band> {
+    Band bd{b * R, std::min(R, g.outH - b * R)};
+    if (epi.pooled()) {
+      int64_t rp = R / epi.s;
+      bd.p0 = b * rp;
+      bd.prb = std::min(rp, epi.h - bd.p0);
+      int64_t a = bd.p0 * epi.s - epi.pt,
+              e = (bd.p0 + bd.prb - 1) * epi.s - epi.pt + epi.k;
+      bd.oy0 = std::max<int64_t>(0, a);
+      bd.rb = std::min(g.outH, e) - bd.oy0;
+      bd.poolT = bd.oy0 - a;
+      bd.poolB = e - std::min(g.outH, e);
+    }
+    int64_t oy0 = bd.oy0;
     if (!g.fc) {
       int64_t start = oy0 * g.sh - g.pt;
       bd.iy0 = std::max<int64_t>(0, start);
@@ -533,19 +610,23 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     int64_t rb = bd.rb, oy0 = bd.oy0;
     // The tile's place in the output kept on chip, if it is.
     int64_t fwdAddr =
-        fwdBase >= 0 ? fwdBase + qb * blockVecs + oy0 / epi.s * resW : -1;
+        fwdBase < 0     ? -1
+        : epi.pooled() ? fwdBase + qb * blockVecs + bd.p0 * resW
+                        : fwdBase + qb * blockVecs + oy0 * resW;
     int64_t epiAddr = epiBase + (outIdx % slots) * epiSlot;
     // A residual GEMM writes the sums (where the output stays on chip, or
     // the epilogue slot's first half), the other operand after them.
-    int64_t n = rb * g.outW;
+    // A pooling GEMM writes the band's pooled rows (where the result stays
+    // on chip, or the epilogue slot).
+    int64_t n = rb * g.outW, pn = bd.prb * epi.w;
     int64_t outAddr =
         residual && tl.onChipOther
             ? tl.otherBase + (qb * g.outH + oy0) * g.outW - n
-        : fwdAddr >= 0 && (!g.epi || residual) ? fwdAddr
-        : residual                             ? epiAddr
+        : fwdAddr >= 0 && (!g.epi || residual || epi.inGemm) ? fwdAddr
+        : residual || epi.inGemm                             ? epiAddr
                    : outBase + (outIdx % slots) * outSlot;
     ++outIdx;
-    int64_t accAddr = (accIdx++ % accSlots) * outSlot;
+    int64_t accAddr = (accIdx++ % accSlots) * tileRows * g.outW;
     uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
     for (int64_t c = 0; c < nChunks; ++c) {
       int64_t u0 = c * tl.perChunk, u1 = std::min(g.units, u0 + tl.perChunk);
@@ -605,8 +686,10 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       acc.push_back({Space::ABuf, accAddr, accAddr + n, true});
       if (res)
         acc.push_back({Space::FBuf, outAddr + n, outAddr + 2 * n, false});
+      bool pooling = last && epi.inGemm;
       if (last)
-        acc.push_back({Space::FBuf, outAddr, outAddr + n, true});
+        acc.push_back(
+            {Space::FBuf, outAddr, outAddr + (pooling ? pn : n), true});
       Fields fields = {{"wfmt", int64_t(g.fmt)},
                   {"accumulate", c > 0},
                   {"epilogue", last},
@@ -629,7 +712,13 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
                   {"w_addr", wAddr},
                   {"acc_addr", accAddr},
                   {"param_addr", convEntry(qb)},
-                  {"out_addr", outAddr}};
+                  {"out_addr", outAddr},
+                  {"pool_k", pooling ? epi.k : 0},
+                  {"pool_s", pooling ? epi.s : 0},
+                  {"pool_pad_t", pooling ? bd.poolT : 0},
+                  {"pool_pad_l", pooling ? epi.pl : 0},
+                  {"pool_pad_b", pooling ? bd.poolB : 0},
+                  {"pool_pad_r", pooling ? epi.pr : 0}};
       if (W.win)
         fields.push_back({"slots", int64_t(W.winSlots[qb * nChunks + c])});
       lw.em.emit(W.win   ? risa::Opcode::GemmWin
@@ -641,41 +730,39 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     if (loadInput)
       rowsLoaded = std::max(rowsLoaded, bd.iy0 + bd.rowsIn);
     if (epi.pooled()) {
-      // Pool the tile on chip; floor mode drops a band's partial window.
-      int64_t prb = rb / epi.s;
-      if (prb == 0)
-        return;
-      if (fwdAddr >= 0)
-        epiAddr = fwdAddr;
+      // Pool the tile on chip (the GEMM did, or a POOL over its rows).
       Operation *p = g.epi;
-      ArrayRef<int64_t> k =
-          epi.pool ? epi.pool.getKernelShape() : epi.avg.getKernelShape();
-      lw.em.emit(risa::Opcode::Pool, p->getLoc(),
-                 {{"mode", int64_t(epi.mode)},
-                  {"in_addr", outAddr},
-                  {"in_cstride", rb * g.outW},
-                  {"in_h", rb},
-                  {"in_w", g.outW},
-                  {"cb", 1},
-                  {"out_h", prb},
-                  {"out_w", epi.w},
-                  {"k_h", k[0]},
-                  {"k_w", k[1]},
-                  {"stride_h", epi.s},
-                  {"stride_w", epi.sw},
-                  {"pad_t", 0},
-                  {"pad_l", 0},
-                  {"pad_b", 0},
-                  {"pad_r", 0},
-                  {"dil_h", 1},
-                  {"dil_w", 1},
-                  {"out_addr", epiAddr},
-                  {"out_cstride", prb * epi.w}},
-                 {{Space::FBuf, outAddr, outAddr + rb * g.outW, false},
-                  {Space::FBuf, epiAddr, epiAddr + prb * epi.w, true}});
+      if (epi.inGemm) {
+        epiAddr = outAddr;
+      } else {
+        if (fwdAddr >= 0)
+          epiAddr = fwdAddr;
+        lw.em.emit(risa::Opcode::Pool, p->getLoc(),
+                   {{"mode", int64_t(epi.mode)},
+                    {"in_addr", outAddr},
+                    {"in_cstride", n},
+                    {"in_h", rb},
+                    {"in_w", g.outW},
+                    {"cb", 1},
+                    {"out_h", bd.prb},
+                    {"out_w", epi.w},
+                    {"k_h", epi.k},
+                    {"k_w", epi.kw},
+                    {"stride_h", epi.s},
+                    {"stride_w", epi.sw},
+                    {"pad_t", bd.poolT},
+                    {"pad_l", epi.pl},
+                    {"pad_b", bd.poolB},
+                    {"pad_r", epi.pr},
+                    {"dil_h", 1},
+                    {"dil_w", 1},
+                    {"out_addr", epiAddr},
+                    {"out_cstride", pn}},
+                   {{Space::FBuf, outAddr, outAddr + n, false},
+                    {Space::FBuf, epiAddr, epiAddr + pn, true}});
+      }
       storeOut(p->getLoc(), epiAddr,
-               out.offset + uint64_t((qb * epi.h + oy0 / epi.s) * epi.w) * L,
-               prb * epi.w);
+               out.offset + uint64_t((qb * epi.h + bd.p0) * epi.w) * L, pn);
       return;
     }
     if (residual) {
@@ -722,7 +809,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   if (!ws) {
     // Output-stationary: per band, its input once, then every block.
     for (int64_t b = 0; b < nBands; ++b) {
-      FailureOr<Band> bd = bandAt(b * R);
+      FailureOr<Band> bd = bandAt(b);
       if (failed(bd))
         return failure();
       if (tl.onChipInput) {
@@ -739,7 +826,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     // the whole input is on chip).
     for (int64_t qb = 0; qb < nQb; ++qb)
       for (int64_t b = 0; b < nBands; ++b) {
-        FailureOr<Band> bd = bandAt(b * R);
+        FailureOr<Band> bd = bandAt(b);
         if (failed(bd))
           return failure();
         if (tl.residentInput)
@@ -795,6 +882,9 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
      << "; FBUF tiles x" << slots
      << (tl.onChipOther ? "; add operand on chip" : "")
      << (residual ? "; add in the GEMM epilogue" : "")
+     << (epi.inGemm     ? "; max pool in the GEMM epilogue"
+         : epi.pooled() ? "; a POOL per tile"
+                        : "")
      << (fwdBase >= 0 ? "; output kept on chip" : "")
      << (info.used.storeAtEnd ? ", stored after its last tile" : "")
      << (g.droppedHeld ? "; gave up " + std::to_string(g.droppedHeld) +

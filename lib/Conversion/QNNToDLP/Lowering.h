@@ -68,9 +68,14 @@ struct TileChoice {
   /// The STOREs of an output kept on chip wait for the layer's last tile
   /// (pass option merge-stores; else they go out every T * B / L vectors).
   bool storeAtEnd = false;
+  /// A max pool with overlapping windows fused after the layer (pass
+  /// option fuse-overlapping-pools) stays fused; else it is lowered on its
+  /// own after the layer, reading the layer's output on chip.
+  bool poolFused = true;
   bool operator==(const TileChoice &o) const {
     return bandDivisor == o.bandDivisor && order == o.order &&
-           residual == o.residual && storeAtEnd == o.storeAtEnd;
+           residual == o.residual && storeAtEnd == o.storeAtEnd &&
+           poolFused == o.poolFused;
   }
 };
 
@@ -97,6 +102,9 @@ struct GemmLayerInfo {
   /// merge-stores) reached T * B / L vectors: whether TileChoice::storeAtEnd
   /// changes anything (`used.storeAtEnd` is set only then).
   bool storeAtEndApplies = false;
+  /// Whether a max pool with overlapping windows was fused after it:
+  /// whether TileChoice::poolFused changes anything.
+  bool poolFusedApplies = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;
 };
@@ -323,6 +331,8 @@ public:
   /// The tiles' STOREs of a layer's output kept on chip are merged, every
   /// T * B / L vectors (pass option merge-stores; on by default).
   bool mergeStores = true;
+  /// Fuse max pools whose windows overlap into the conv before them.
+  bool fuseOverlappingPools = true;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// Whether batchError was reported (an op mixing the batch).

@@ -417,9 +417,18 @@ void Lowering::planFusion(func::FuncOp f) {
       return;
     if (isa<qnn::AddOp>(user) && !t.eltwiseUnit)
       return;
+    // A max pool whose windows overlap (a ResNet / GoogLeNet / AlexNet
+    // stem's 3x3 / 2): each band's tile also holds the rows its windows
+    // share with the next band's, which that band computes again.
+    auto overlapping = [&](qnn::MaxPoolOp mp) {
+      ArrayRef<int64_t> k = mp.getKernelShape(), s = mp.getStrides();
+      return fuseOverlappingPools && k.size() == 2 && s[0] <= k[0] &&
+             s[1] <= k[1];
+    };
     if (auto mp = dyn_cast<qnn::MaxPoolOp>(user))
-      ok = simplePool(mp.getKernelShape(), mp.getStrides(), mp.getPads(), h,
-                      w, mp.getCeilMode()) &&
+      ok = (simplePool(mp.getKernelShape(), mp.getStrides(), mp.getPads(), h,
+                       w, mp.getCeilMode()) ||
+            overlapping(mp)) &&
            llvm::all_of(mp.getDilations(), [](int64_t d) { return d == 1; });
     else if (auto ap = dyn_cast<qnn::AvgPoolOp>(user))
       ok = simplePool(ap.getKernelShape(), ap.getStrides(), ap.getPads(), h,
@@ -733,6 +742,7 @@ struct ConvertQNNToDLPPass
       low->mapsOnTop = onTop;
       low->residualGemm = residualGemm;
       low->mergeStores = mergeStores;
+      low->fuseOverlappingPools = fuseOverlappingPools;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;

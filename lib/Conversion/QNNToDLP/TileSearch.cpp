@@ -191,6 +191,25 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         trial.low);
     return trial.prog && trial.low->gemmLayers.size() == layers.size();
   };
+  // Its cycles (per name into perName), none when it failed.
+  auto timeWith = [&](const std::vector<TileChoice> &c, Trial &trial,
+                      std::map<std::string, uint64_t> *perName) {
+    return lowerWith(c, trial)
+               ? timeProgram(trial.prog, *trial.low, perName)
+               : std::optional<uint64_t>();
+  };
+  // `choice` with `flag` off in every layer where it is on and `applies`
+  // says it changes something; `any`: whether there is such a layer.
+  auto without = [&](const std::vector<TileChoice> &choice,
+                     bool TileChoice::*flag, bool GemmLayerInfo::*applies,
+                     const Lowering &low, bool &any) {
+    std::vector<TileChoice> c = choice;
+    any = false;
+    for (size_t i = 0; i < layers.size(); ++i)
+      if (low.gemmLayers[i].*applies && c[i].*flag)
+        c[i].*flag = false, any = true;
+    return c;
+  };
   // The best program so far: the plain one, or the combined tilings.
   Trial best = std::move(plain);
   uint64_t bestTotal = *plainTotal;
@@ -201,9 +220,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       continue;
     Trial combined;
     std::map<std::string, uint64_t> perName;
-    std::optional<uint64_t> total;
-    if (lowerWith(*c, combined))
-      total = timeProgram(combined.prog, *combined.low, &perName);
+    std::optional<uint64_t> total = timeWith(*c, combined, &perName);
     if (total && *total < bestTotal) {
       best = std::move(combined);
       bestTotal = *total;
@@ -216,16 +233,15 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   // chosen tilings. The ADD's other-operand load runs under the GEMMs; the
   // epilogue's must arrive before the tile's last GEMM, which a layer short
   // of compute can feel (MobileNet-V2's).
-  std::vector<TileChoice> noRes = choice;
-  bool anyRes = false;
-  for (size_t i = 0; i < layers.size(); ++i)
-    if (best.low->gemmLayers[i].residualApplies && choice[i].residual)
-      noRes[i].residual = false, anyRes = true;
+  bool anyRes;
+  std::vector<TileChoice> noRes =
+      without(choice, &TileChoice::residual, &GemmLayerInfo::residualApplies,
+              *best.low, anyRes);
   Trial adds;
   std::map<std::string, uint64_t> addCycles;
   std::optional<uint64_t> addTotal;
-  if (anyRes && lowerWith(noRes, adds))
-    addTotal = timeProgram(adds.prog, *adds.low, &addCycles);
+  if (anyRes)
+    addTotal = timeWith(noRes, adds, &addCycles);
   if (addTotal) {
     // Per layer whichever spent fewer cycles; kept with the all-ADDs
     // program when faster than the best so far.
@@ -236,16 +252,35 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         mixed[i].residual = false;
     Trial trial;
     std::optional<uint64_t> total;
-    if (mixed != choice && mixed != noRes && lowerWith(mixed, trial))
-      total = timeProgram(trial.prog, *trial.low, nullptr);
+    if (mixed != choice && mixed != noRes)
+      total = timeWith(mixed, trial, nullptr);
     if (*addTotal < bestTotal) {
       best = std::move(adds);
       bestTotal = *addTotal;
+      choice = noRes;
     }
     if (total && *total < bestTotal) {
       best = std::move(trial);
       bestTotal = *total;
+      choice = mixed;
     }
+  }
+  // The fused overlapping max pools: each lowered on its own after its
+  // conv instead, with the chosen tilings. Fused, the conv's tiles hold the
+  // rows its windows overlap twice and its output never goes to DDR; on
+  // its own, the pool reads the conv's map on chip in sequence (a POOL
+  // per band without units.gemm_pool either way).
+  bool anyPool;
+  std::vector<TileChoice> unfused =
+      without(choice, &TileChoice::poolFused, &GemmLayerInfo::poolFusedApplies,
+              *best.low, anyPool);
+  Trial pools;
+  std::optional<uint64_t> poolTotal;
+  if (anyPool)
+    poolTotal = timeWith(unfused, pools, nullptr);
+  if (poolTotal && *poolTotal < bestTotal) {
+    best = std::move(pools);
+    bestTotal = *poolTotal;
   }
   if (bestTotal < *plainTotal) {
     gain = *plainTotal - bestTotal;

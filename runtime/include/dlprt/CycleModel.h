@@ -42,6 +42,9 @@ struct CycleParams {
   /// Post-processing stages (requantize, clamp + FBUF write) a GEMM with
   /// `epilogue` adds to its drain.
   uint64_t epilogueStages = 0;
+  /// Stages a GEMM's fused max pool (ISA v5) adds after them: the row's
+  /// window maximum, then the combine with the line buffer and the write.
+  uint64_t gemmPoolStages = 0;
   /// Fill + drain of the pool and element-wise units (read, combine,
   /// write; the pool's also its setup and reciprocal stages below); both
   /// take one L-lane vector per cycle.

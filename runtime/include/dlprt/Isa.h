@@ -16,9 +16,10 @@
 namespace dlprt::isa {
 
 /// The ISA version programs are written with, and the oldest the loader
-/// runs: version 3 added GEMM's `residual` flag and version 4 GEMM_WIN, so
-/// a version 2 program is a version 4 program that uses neither.
-constexpr uint16_t kIsaVersion = 4;
+/// runs: version 3 added GEMM's `residual` flag, version 4 GEMM_WIN and
+/// version 5 the GEMMs' fused max pool (`pool_*`), so a version 2 program is
+/// a version 5 program that uses none of them.
+constexpr uint16_t kIsaVersion = 5;
 constexpr uint16_t kMinIsaVersion = 2;
 constexpr unsigned kInstrWords = 4;
 constexpr unsigned kInstrBytes = kInstrWords * 8;
@@ -93,6 +94,18 @@ struct Instr {
   std::array<uint64_t, kInstrWords> reservedBits() const;
   bool operator==(const Instr &o) const { return w == o.w; }
 };
+
+/// The max pool a GEMM, GEMM_CSR or GEMM_WIN fuses after its epilogue
+/// (docs/isa.md 3.3, ISA v5): a `k x k`, stride-`s` window over the
+/// `out_h x out_w` tile the epilogue computes, padded by the pads.
+struct GemmPool {
+  uint32_t k = 0, s = 0, padT = 0, padL = 0, padB = 0, padR = 0;
+  /// The pooled tile: (out + pads - k) / s + 1 rows / columns, 0 when the
+  /// padded tile is smaller than the window.
+  uint64_t outH = 0, outW = 0;
+};
+/// The pool of a GEMM-family instruction, or nullopt when `pool_k` is 0.
+std::optional<GemmPool> gemmPool(const Instr &in);
 
 /// Little-endian bytes of an instruction / instruction from 32 bytes.
 void encode(const Instr &i, uint8_t *out);

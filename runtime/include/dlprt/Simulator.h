@@ -71,6 +71,9 @@ struct MachineState {
   ZeroedArray<int8_t> outShift; ///< paramEntries x Q, likewise below
   ZeroedArray<int8_t> actMin, actMax, aux;
   ZeroedArray<int32_t> abuf; ///< abufVectors x Q
+  /// A pooling GEMM's epilogue tile (out_h x out_w x L), which its pool
+  /// reads and the machine never writes to FBUF (docs/isa.md 3.3).
+  std::vector<int8_t> poolTile;
 
   /// Every buffer zero.
   explicit MachineState(const TargetConfig &t);

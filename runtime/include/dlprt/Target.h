@@ -42,6 +42,9 @@ struct TargetConfig {
   /// of them per weight slot. 1: no such array (no GEMM_WIN).
   uint32_t window = 1;
   bool poolUnit = true, eltwiseUnit = true;
+  /// The post-processing's max pool (ISA v5): GEMMs with `pool_k` > 0 pool
+  /// their epilogue's tile on the way to FBUF (docs/isa.md 3.3).
+  bool gemmPool = false;
   uint32_t deviceCount = 1;
   double linkBytesPerCycle = 0;
 
