@@ -455,8 +455,8 @@ Expected<Program> readBinaryImpl(ArrayRef<uint8_t> b,
   }
   if (Error e = validateProgram(p))
     return std::move(e);
-  // The GEMMs' pool fields are version 5; GEMM_WIN (opcode 9) is version
-  // 4; version 2 reserved the bit version 3 made GEMM's residual flag.
+  // The GEMMs' pool fields are version 5 (a version 4 program holding
+  // only pads fails validation: they must be 0 without pool_k).
   if (isaVersion < 5)
     for (size_t i = 0; i < p.code.size(); ++i) {
       isa::Opcode op = p.code[i].opcode();

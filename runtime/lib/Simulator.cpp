@@ -407,8 +407,10 @@ MachineState::Footprint footprintOf(const Program &p,
       uint64_t out = g(Field::Gemm_out_addr);
       if (g(Field::Gemm_residual))
         rd(out + m, out + 2 * m);
+      // (A pooling GEMM writes its pooled tile only.)
+      std::optional<GemmPool> pool = gemmPool(in);
       if (g(Field::Gemm_epilogue))
-        wr(out, out + m);
+        wr(out, out + (pool ? pool->outH * pool->outW : m));
       break;
     }
     case Opcode::Pool: {

@@ -155,6 +155,51 @@ TEST(GemmPool, PoolsTheEpilogueTileAsDefined) {
   checkPooled({40, 20, 3, 2, 1, 1, 0, 1}, 7);
 }
 
+// A second image on the same machine reads what a fresh machine reads:
+// the simulator zeroes, between images, the units an image reads before
+// writing them, which for a pooling GEMM are counted from its pooled tile
+// (here larger than its tile: 1x1 windows, padding 1 all round).
+TEST(GemmPool, SecondImageSeesAFreshMachine) {
+  Builder b(poolTarget());
+  const int64_t M = 25, P = 49, out = 100;
+  b.p.dataBytes = uint64_t((2 * M + P + P) * 8);
+  std::vector<std::vector<uint8_t>> codes(8, std::vector<uint8_t>(8, 0));
+  uint64_t pw = b.pow2Rows(codes, std::vector<uint8_t>(8));
+  std::vector<int8_t> zero(8), top(8, 127);
+  uint64_t pa = b.params(std::vector<int32_t>(8, 1000), zero,
+                         std::vector<int8_t>(8, -128), top, zero);
+  // The pooled tile's last 24 vectors, past the 5x5 tile, stored before
+  // the GEMM writes them; then the pooled tile.
+  b.emit(store(out + M, 2 * M * 8, P - M))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(load(Buf::FBuf, Region::Data, 0, 0, M))
+      .emit(load(Buf::WBuf, Region::Const, 0, int64_t(pw), 8))
+      .emit(load(Buf::PBuf, Region::Const, 0, int64_t(pa), 1))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(instr(Opcode::Gemm,
+                  {{"in_h", 5}, {"in_w", 5}, {"in_cb", 1}, {"in_cstride", 25},
+                   {"out_h", 5}, {"out_w", 5}, {"k_h", 1}, {"k_w", 1},
+                   {"stride_h", 1}, {"stride_w", 1}, {"dil_h", 1},
+                   {"dil_w", 1}, {"epilogue", 1}, {"out_addr", out},
+                   {"pool_k", 1}, {"pool_s", 1}, {"pool_pad_t", 1},
+                   {"pool_pad_l", 1}, {"pool_pad_b", 1}, {"pool_pad_r", 1}}))
+      .emit(instr(Opcode::Sync, {}))
+      .emit(store(out, (2 * M + P) * 8, P))
+      .emit(instr(Opcode::End, {}));
+  std::vector<uint8_t> first(b.p.dataBytes, 3), fresh = first;
+  std::unique_ptr<Simulator> sim = runProgram(b.p, first);
+  ASSERT_TRUE(sim);
+  std::vector<uint8_t> second(b.p.dataBytes, 3);
+  sim->run(second.data());
+  std::unique_ptr<Simulator> once = runProgram(b.p, fresh);
+  ASSERT_TRUE(once);
+  EXPECT_EQ(second, fresh);
+  // (What the first image left there is not zero: row 5 of the pooled
+  // tile, its padding column (-128) and then the clamp's 127.)
+  EXPECT_EQ(int8_t(first[(2 * M + P + 35) * 8]), -128);
+  EXPECT_EQ(int8_t(first[(2 * M + P + 36) * 8]), 127);
+}
+
 /// The validator's text for one GEMM with `extra` fields on target t.
 std::string errorOf(TargetConfig t, Fields extra) {
   Builder b(t);

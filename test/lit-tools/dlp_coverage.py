@@ -862,7 +862,8 @@ def pool_map(mach, tpool, pv, O, OH, OW):
                         (tpool["name"], [tpool["C"], tpool["H"], tpool["W"]], [O, PH, PW]))
     vmap = np.full((blocks(O, L), OH, OW), -1, np.int64)
     owner = {}
-    again = []
+    # Windows that overlap: bands compute the rows they share twice.
+    again = [] if sh < kh or sw < kw else None
     wy, wx = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
     wy, wx = wy.ravel(), wx.ravel()
     for ob in range(blocks(O, L)):
@@ -895,7 +896,7 @@ def pool_map(mach, tpool, pv, O, OH, OW):
                     vid = gemm_lane_vid(mach, col, where, "window position (%d, %d) = conv "
                                         "output (y %d, x %d):" % (wy[j], wx[j], cy[j], cx[j]))
                     claim(vmap, owner, vid, ob, cy[j], cx[j], where, again)
-    return vmap, again
+    return vmap, again or ()
 
 
 def add_map(mach, tadd, tother, O, OH, OW):

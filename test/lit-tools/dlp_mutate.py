@@ -42,7 +42,10 @@ FIELDS = {
         "stride_h": (2, 8, 4), "stride_w": (2, 12, 4), "dil_h": (2, 16, 4),
         "dil_w": (2, 20, 4), "pad_t": (2, 24, 4), "pad_l": (2, 28, 4),
         "w_addr": (2, 32, 24), "acc_addr": (3, 0, 20), "param_addr": (3, 20, 16),
-        "out_addr": (3, 36, 24)},
+        "out_addr": (3, 36, 24),
+        # ISA v5: the fused max pool
+        "pool_k": (1, 60, 2), "pool_s": (1, 62, 2), "pool_pad_t": (3, 60, 1),
+        "pool_pad_l": (3, 61, 1), "pool_pad_b": (3, 62, 1), "pool_pad_r": (3, 63, 1)},
     4: {"mode": (0, 10, 2), "in_addr": (0, 14, 24), "in_cstride": (0, 38, 24),
         "in_h": (1, 0, 12), "in_w": (1, 12, 12), "cb": (1, 24, 12),
         "out_h": (1, 36, 12), "out_w": (1, 48, 12), "k_h": (2, 0, 8),

@@ -58,12 +58,15 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "one STORE per tile (each pays the DDR latency and holds the "
            "channel); the tile search also tries all of them after the "
            "last tile">,
-    Option<"fuseOverlappingPools", "fuse-overlapping-pools", "bool", "true",
-           "Fuse a max pool whose windows overlap (a 3x3 / 2 stem pool) into "
-           "the conv before it: each row band's tile also holds the rows its "
-           "windows share with the next band's, computed again there; the "
-           "GEMMs pool their tiles on a target with units.gemm_pool, else a "
-           "POOL per tile">,
+    Option<"fuseOverlappingPools", "fuse-overlapping-pools", "std::string",
+           "\"auto\"",
+           "A max pool whose windows overlap (a 3x3 / 2 stem pool) fused into "
+           "the conv before it ('true'; each row band's tile also holds the "
+           "rows its windows share with the next band's, computed again "
+           "there; the GEMMs pool their tiles on a target with "
+           "units.gemm_pool, else a POOL per tile) or lowered on its own "
+           "('false'); 'auto': fused on a target with units.gemm_pool, and "
+           "the tile search tries both">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "

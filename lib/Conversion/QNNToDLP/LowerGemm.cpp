@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GemmLayer.h"
+#include "dlprt/CycleModel.h"
 #include "dlprt/Numerics.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -80,10 +81,12 @@ struct Epilogue {
     auto field = [](risa::Field f) {
       return int64_t(1) << risa::fieldInfo(f).width;
     };
+    // (The unit's line buffer holds rows of poolMaxOutW pooled vectors.)
     inGemm = t.gemmPool && pool && k == kw && s == sw &&
              k < field(risa::Field::Gemm_pool_k) &&
              s < field(risa::Field::Gemm_pool_s) &&
-             std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t);
+             std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t) &&
+             uint64_t(w) <= dlprt::CycleParams::fromTarget(t).poolMaxOutW;
   }
   bool pooled() const { return pool || avg; }
   /// FBUF vectors of the epilogue's tile for a band of r output rows.
@@ -234,7 +237,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   }
   Epilogue epi(t, g);
   if (epi.pooled() && epi.extra > 0) {
-    lw.gemmLayers[g.index].poolFusedApplies = true;
+    lw.gemmLayers[g.index].poolFusedApplies = !lw.overlappingPools;
     if (!choice.poolFused)
       return lowerUnfused(lw, g, catBase, outV);
   }

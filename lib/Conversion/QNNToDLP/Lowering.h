@@ -68,9 +68,11 @@ struct TileChoice {
   /// The STOREs of an output kept on chip wait for the layer's last tile
   /// (pass option merge-stores; else they go out every T * B / L vectors).
   bool storeAtEnd = false;
-  /// A max pool with overlapping windows fused after the layer (pass
-  /// option fuse-overlapping-pools) stays fused; else it is lowered on its
-  /// own after the layer, reading the layer's output on chip.
+  /// A max pool with overlapping windows fused after the layer stays
+  /// fused; else it is lowered on its own after the layer (reading the
+  /// layer's output on chip where it is kept there). Lowering::tileChoice
+  /// gives the plain lowering's default and pass option
+  /// fuse-overlapping-pools may force it.
   bool poolFused = true;
   bool operator==(const TileChoice &o) const {
     return bandDivisor == o.bandDivisor && order == o.order &&
@@ -331,8 +333,10 @@ public:
   /// The tiles' STOREs of a layer's output kept on chip are merged, every
   /// T * B / L vectors (pass option merge-stores; on by default).
   bool mergeStores = true;
-  /// Fuse max pools whose windows overlap into the conv before them.
-  bool fuseOverlappingPools = true;
+  /// Max pools whose windows overlap fused into the conv before them
+  /// (true) or lowered on their own (false), as pass option
+  /// fuse-overlapping-pools forces; none: per layer, TileChoice::poolFused.
+  std::optional<bool> overlappingPools;
 
   mlir::InFlightDiagnostic error(mlir::Operation *op, const llvm::Twine &msg);
   /// Whether batchError was reported (an op mixing the batch).

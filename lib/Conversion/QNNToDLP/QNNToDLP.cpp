@@ -109,6 +109,16 @@ bool Lowering::orderForced(unsigned layer) const {
 
 TileChoice Lowering::tileChoice(unsigned layer) const {
   TileChoice c = tileChoiceOf ? tileChoiceOf(layer) : TileChoice();
+  // By default a max pool with overlapping windows stays fused only where
+  // the GEMMs pool (units.gemm_pool): elsewhere its POOLs run in sequence
+  // anyway and the rows its bands compute twice cost more than the conv
+  // map's trip on chip (on large: ResNet-18 533 341 -> 535 701 cycles,
+  // GoogLeNet 590 206 -> 592 870, SqueezeNet 229 477 -> 230 615); the tile
+  // search tries both.
+  if (overlappingPools)
+    c.poolFused = *overlappingPools;
+  else if (!tileChoiceOf)
+    c.poolFused = t.gemmPool;
   auto it = forcedOrder.find(modelLayerName(gemmLayers[layer].names.front()));
   if (it != forcedOrder.end())
     c.order = it->second;
@@ -422,7 +432,7 @@ void Lowering::planFusion(func::FuncOp f) {
     // share with the next band's, which that band computes again.
     auto overlapping = [&](qnn::MaxPoolOp mp) {
       ArrayRef<int64_t> k = mp.getKernelShape(), s = mp.getStrides();
-      return fuseOverlappingPools && k.size() == 2 && s[0] <= k[0] &&
+      return overlappingPools != false && k.size() == 2 && s[0] <= k[0] &&
              s[1] <= k[1];
     };
     if (auto mp = dyn_cast<qnn::MaxPoolOp>(user))
@@ -719,6 +729,14 @@ struct ConvertQNNToDLPPass
       else
         forcedAll = order;
     }
+    std::optional<bool> overlappingPools;
+    if (fuseOverlappingPools == "true" || fuseOverlappingPools == "false") {
+      overlappingPools = fuseOverlappingPools == "true";
+    } else if (fuseOverlappingPools != "auto") {
+      module.emitError() << "fuse-overlapping-pools '" << fuseOverlappingPools
+                         << "': expected 'auto', 'true' or 'false'";
+      return signalPassFailure();
+    }
     // The tile search's lowerings share each layer's weights and parameters.
     std::shared_ptr<GemmCache> cache =
         tileSearch ? std::make_shared<GemmCache>() : nullptr;
@@ -742,7 +760,7 @@ struct ConvertQNNToDLPPass
       low->mapsOnTop = onTop;
       low->residualGemm = residualGemm;
       low->mergeStores = mergeStores;
-      low->fuseOverlappingPools = fuseOverlappingPools;
+      low->overlappingPools = overlappingPools;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;

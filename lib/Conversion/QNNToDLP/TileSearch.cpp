@@ -114,10 +114,22 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   std::optional<uint64_t> plainTotal =
       timeProgram(plain.prog, *plain.low, &plainCycles);
   kept = plainTotal;
+  if (!plainTotal || plain.low->gemmLayers.empty())
+    return plain.release(low);
+  // Max pools with overlapping windows fused or on their own: the trials
+  // keep the plain lowering's way (Lowering::tileChoice: fused where the
+  // GEMMs pool) and the last step tries the other with the chosen
+  // tilings. (Choosing the way by the plain tilings instead picked the
+  // slower one for ResNet-50 on large: the search ended 2.7 k cycles over
+  // its result with the pools apart.)
+  auto poolLayer =
+      llvm::find_if(plain.low->gemmLayers, [](const GemmLayerInfo &l) {
+        return l.poolFusedApplies;
+      });
+  bool fusePools = poolLayer == plain.low->gemmLayers.end() ||
+                   poolLayer->used.poolFused;
   // A copy: the plain lowering may be dropped for a better program.
   const std::vector<GemmLayerInfo> layers = plain.low->gemmLayers;
-  if (!plainTotal || layers.empty())
-    return plain.release(low);
   // Weight-stationary trials when some layer can take the order; each
   // trial also with the merged stores after the layers' last tiles when
   // some layer merges (docs/lowering.md: that frees the DDR channel during
@@ -133,6 +145,8 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       tc.storeAtEnd = true;
       trials.push_back(tc);
     }
+  for (TileChoice &tc : trials)
+    tc.poolFused = fusePools;
   // Per trial: cycles per name and the tiling each layer took.
   std::vector<std::map<std::string, uint64_t>> cycles = {plainCycles};
   std::vector<std::vector<TileChoice>> used(1);
@@ -198,16 +212,17 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
                ? timeProgram(trial.prog, *trial.low, perName)
                : std::optional<uint64_t>();
   };
-  // `choice` with `flag` off in every layer where it is on and `applies`
-  // says it changes something; `any`: whether there is such a layer.
-  auto without = [&](const std::vector<TileChoice> &choice,
-                     bool TileChoice::*flag, bool GemmLayerInfo::*applies,
-                     const Lowering &low, bool &any) {
+  // `choice` with `flag` = `value` in every layer where `applies` says it
+  // changes something; `any`: whether that changed a layer.
+  auto with = [&](const std::vector<TileChoice> &choice,
+                  bool TileChoice::*flag, bool value,
+                  bool GemmLayerInfo::*applies, const Lowering &low,
+                  bool &any) {
     std::vector<TileChoice> c = choice;
     any = false;
     for (size_t i = 0; i < layers.size(); ++i)
-      if (low.gemmLayers[i].*applies && c[i].*flag)
-        c[i].*flag = false, any = true;
+      if (low.gemmLayers[i].*applies && c[i].*flag != value)
+        c[i].*flag = value, any = true;
     return c;
   };
   // The best program so far: the plain one, or the combined tilings.
@@ -235,8 +250,8 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   // of compute can feel (MobileNet-V2's).
   bool anyRes;
   std::vector<TileChoice> noRes =
-      without(choice, &TileChoice::residual, &GemmLayerInfo::residualApplies,
-              *best.low, anyRes);
+      with(choice, &TileChoice::residual, false,
+           &GemmLayerInfo::residualApplies, *best.low, anyRes);
   Trial adds;
   std::map<std::string, uint64_t> addCycles;
   std::optional<uint64_t> addTotal;
@@ -265,19 +280,16 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       choice = mixed;
     }
   }
-  // The fused overlapping max pools: each lowered on its own after its
-  // conv instead, with the chosen tilings. Fused, the conv's tiles hold the
-  // rows its windows overlap twice and its output never goes to DDR; on
-  // its own, the pool reads the conv's map on chip in sequence (a POOL
-  // per band without units.gemm_pool either way).
+  // The overlapping max pools the other way (fused or on their own),
+  // with the chosen tilings.
   bool anyPool;
-  std::vector<TileChoice> unfused =
-      without(choice, &TileChoice::poolFused, &GemmLayerInfo::poolFusedApplies,
-              *best.low, anyPool);
+  std::vector<TileChoice> otherPools =
+      with(choice, &TileChoice::poolFused, !fusePools,
+           &GemmLayerInfo::poolFusedApplies, *best.low, anyPool);
   Trial pools;
   std::optional<uint64_t> poolTotal;
   if (anyPool)
-    poolTotal = timeWith(unfused, pools, nullptr);
+    poolTotal = timeWith(otherPools, pools, nullptr);
   if (poolTotal && *poolTotal < bestTotal) {
     best = std::move(pools);
     bestTotal = *poolTotal;

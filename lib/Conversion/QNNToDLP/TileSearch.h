@@ -21,7 +21,9 @@ using LowerFn = llvm::function_ref<device::ProgramOp(
 
 /// --tile-search (docs/lowering.md): lowers the function once per trial
 /// tiling (TileSearch.cpp: band caps x loop orders x merged stores after
-/// the last tile or not, every layer tiled alike), times each program with
+/// the last tile or not, every layer tiled alike; overlapping max pools
+/// fused or not as in the plain lowering, the other way tried last), times
+/// each program with
 /// the cycle model (docs/cycle-model.md), gives each layer the trial tiling
 /// under which its instructions (and its fused epilogue's) took the fewest
 /// cycles (two ways: TileSearch.cpp), and keeps the best program if the
