@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace dlp::conv {
 
@@ -23,6 +24,9 @@ struct GemmLayer {
   int inT, outT; ///< tensor indices (outT: -1 when an epilogue op is fused)
   /// A pool or residual add fused after the epilogue (planFusion), or null.
   mlir::Operation *epi = nullptr;
+  /// A max pool with overlapping windows after it: whether it stayed
+  /// fused (emitGemmLayer; none without such a pool).
+  std::optional<bool> poolFused;
   /// Input units: channel blocks (conv) or storage vectors (FC); each unit
   /// has `rowsPerUnit / L` taps.
   int64_t units, inH, inW, outH, outW, kh, kw, sh, sw, dh, dw, pt, pl;

@@ -70,9 +70,9 @@ struct TileChoice {
   bool storeAtEnd = false;
   /// A max pool with overlapping windows fused after the layer stays
   /// fused; else it is lowered on its own after the layer (reading the
-  /// layer's output on chip where it is kept there). Lowering::tileChoice
-  /// gives the plain lowering's default and pass option
-  /// fuse-overlapping-pools may force it.
+  /// layer's output on chip where it is kept there). Asked by the tile
+  /// search only: the plain lowering fuses where the GEMMs pool, and pass
+  /// option fuse-overlapping-pools may force either way (emitGemmLayer).
   bool poolFused = true;
   bool operator==(const TileChoice &o) const {
     return bandDivisor == o.bandDivisor && order == o.order &&
@@ -104,8 +104,9 @@ struct GemmLayerInfo {
   /// merge-stores) reached T * B / L vectors: whether TileChoice::storeAtEnd
   /// changes anything (`used.storeAtEnd` is set only then).
   bool storeAtEndApplies = false;
-  /// Whether a max pool with overlapping windows was fused after it:
-  /// whether TileChoice::poolFused changes anything.
+  /// Whether a max pool with overlapping windows was fused after it and
+  /// the pass option leaves the way to choose: whether
+  /// TileChoice::poolFused changes anything.
   bool poolFusedApplies = false;
   /// One line on the tiling (pass option report-tiles).
   std::string summary;

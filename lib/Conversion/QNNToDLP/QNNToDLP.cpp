@@ -109,16 +109,6 @@ bool Lowering::orderForced(unsigned layer) const {
 
 TileChoice Lowering::tileChoice(unsigned layer) const {
   TileChoice c = tileChoiceOf ? tileChoiceOf(layer) : TileChoice();
-  // By default a max pool with overlapping windows stays fused only where
-  // the GEMMs pool (units.gemm_pool): elsewhere its POOLs run in sequence
-  // anyway and the rows its bands compute twice cost more than the conv
-  // map's trip on chip (on large: ResNet-18 533 341 -> 535 701 cycles,
-  // GoogLeNet 590 206 -> 592 870, SqueezeNet 229 477 -> 230 615); the tile
-  // search tries both.
-  if (overlappingPools)
-    c.poolFused = *overlappingPools;
-  else if (!tileChoiceOf)
-    c.poolFused = t.gemmPool;
   auto it = forcedOrder.find(modelLayerName(gemmLayers[layer].names.front()));
   if (it != forcedOrder.end())
     c.order = it->second;

@@ -7,7 +7,9 @@
 // and among all: both combinations timed whole, the faster kept; then,
 // with those tilings, per layer whose fused add can run in the GEMM
 // epilogue, whichever of that and ADDs after the GEMMs spent fewer cycles;
-// the result kept when the whole is faster than the plain lowering.
+// then the max pools with overlapping windows the other way (fused or on
+// their own: the trials keep the plain lowering's way); the result kept
+// when the whole is faster than the plain lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,18 +118,6 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   kept = plainTotal;
   if (!plainTotal || plain.low->gemmLayers.empty())
     return plain.release(low);
-  // Max pools with overlapping windows fused or on their own: the trials
-  // keep the plain lowering's way (Lowering::tileChoice: fused where the
-  // GEMMs pool) and the last step tries the other with the chosen
-  // tilings. (Choosing the way by the plain tilings instead picked the
-  // slower one for ResNet-50 on large: the search ended 2.7 k cycles over
-  // its result with the pools apart.)
-  auto poolLayer =
-      llvm::find_if(plain.low->gemmLayers, [](const GemmLayerInfo &l) {
-        return l.poolFusedApplies;
-      });
-  bool fusePools = poolLayer == plain.low->gemmLayers.end() ||
-                   poolLayer->used.poolFused;
   // A copy: the plain lowering may be dropped for a better program.
   const std::vector<GemmLayerInfo> layers = plain.low->gemmLayers;
   // Weight-stationary trials when some layer can take the order; each
@@ -145,8 +135,6 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
       tc.storeAtEnd = true;
       trials.push_back(tc);
     }
-  for (TileChoice &tc : trials)
-    tc.poolFused = fusePools;
   // Per trial: cycles per name and the tiling each layer took.
   std::vector<std::map<std::string, uint64_t>> cycles = {plainCycles};
   std::vector<std::vector<TileChoice>> used(1);
@@ -158,11 +146,24 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
     // silently: only the plain lowering's errors are the compile's.
     ScopedDiagnosticHandler silence(ctx,
                                     [](Diagnostic &) { return success(); });
+    // Max pools with overlapping windows stay fused or on their own as in
+    // the plain lowering (emitGemmLayer: fused where the GEMMs pool them);
+    // the last step tries the other way with the chosen tilings. (Choosing
+    // the way for all trials by the plain tilings' cycles instead picked
+    // the slower one for ResNet-50 on large, 2.7 k cycles over.)
+    const std::vector<TileChoice> plainUsed = used[0];
     for (const TileChoice &tc : trials) {
       if (tc.order == kWS && !anyWs)
         continue;
       Trial trial;
-      trial.prog = lowerOnce([tc](unsigned) { return tc; }, trial.low);
+      trial.prog = lowerOnce(
+          [tc, &plainUsed](unsigned i) {
+            TileChoice c = tc;
+            if (i < plainUsed.size())
+              c.poolFused = plainUsed[i].poolFused;
+            return c;
+          },
+          trial.low);
       if (!trial.prog || trial.low->gemmLayers.size() != layers.size())
         continue;
       std::map<std::string, uint64_t> perName;
@@ -212,17 +213,18 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
                ? timeProgram(trial.prog, *trial.low, perName)
                : std::optional<uint64_t>();
   };
-  // `choice` with `flag` = `value` in every layer where `applies` says it
-  // changes something; `any`: whether that changed a layer.
+  // `choice` with `flag` = valueOf(layer) in every layer where `applies`
+  // says it changes something; `any`: whether that changed a layer.
   auto with = [&](const std::vector<TileChoice> &choice,
-                  bool TileChoice::*flag, bool value,
+                  bool TileChoice::*flag,
+                  llvm::function_ref<bool(size_t)> valueOf,
                   bool GemmLayerInfo::*applies, const Lowering &low,
                   bool &any) {
     std::vector<TileChoice> c = choice;
     any = false;
     for (size_t i = 0; i < layers.size(); ++i)
-      if (low.gemmLayers[i].*applies && c[i].*flag != value)
-        c[i].*flag = value, any = true;
+      if (low.gemmLayers[i].*applies && c[i].*flag != valueOf(i))
+        c[i].*flag = valueOf(i), any = true;
     return c;
   };
   // The best program so far: the plain one, or the combined tilings.
@@ -250,7 +252,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   // of compute can feel (MobileNet-V2's).
   bool anyRes;
   std::vector<TileChoice> noRes =
-      with(choice, &TileChoice::residual, false,
+      with(choice, &TileChoice::residual, [](size_t) { return false; },
            &GemmLayerInfo::residualApplies, *best.low, anyRes);
   Trial adds;
   std::map<std::string, uint64_t> addCycles;
@@ -284,7 +286,8 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
   // with the chosen tilings.
   bool anyPool;
   std::vector<TileChoice> otherPools =
-      with(choice, &TileChoice::poolFused, !fusePools,
+      with(choice, &TileChoice::poolFused,
+           [&](size_t i) { return !choice[i].poolFused; },
            &GemmLayerInfo::poolFusedApplies, *best.low, anyPool);
   Trial pools;
   std::optional<uint64_t> poolTotal;

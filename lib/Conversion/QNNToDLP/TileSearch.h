@@ -23,8 +23,8 @@ using LowerFn = llvm::function_ref<device::ProgramOp(
 /// tiling (TileSearch.cpp: band caps x loop orders x merged stores after
 /// the last tile or not, every layer tiled alike; overlapping max pools
 /// fused or not as in the plain lowering, the other way tried last), times
-/// each program with
-/// the cycle model (docs/cycle-model.md), gives each layer the trial tiling
+/// each program with the cycle model (docs/cycle-model.md), gives each
+/// layer the trial tiling
 /// under which its instructions (and its fused epilogue's) took the fewest
 /// cycles (two ways: TileSearch.cpp), and keeps the best program if the
 /// cycle model finds it faster than the plain lowering (else the plain one; `gain`: the cycles saved;
