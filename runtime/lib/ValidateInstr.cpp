@@ -396,6 +396,16 @@ Error InstrChecker::gemmPool(const std::optional<isa::GemmPool> &pool) const {
                           " window is larger than the padded " +
                           Twine(get(Field::Gemm_out_h)) + "x" +
                           Twine(get(Field::Gemm_out_w)) + " tile");
+  // Padding below / right of at least the stride would finish two pooled
+  // rows (columns) at one pixel: two writes in a cycle.
+  if (pool->padB >= pool->s)
+    return fieldError(Field::Gemm_pool_pad_b,
+                      "must be below pool_s (" + Twine(pool->s) +
+                          "): two pooled rows would finish at one pixel");
+  if (pool->padR >= pool->s)
+    return fieldError(Field::Gemm_pool_pad_r,
+                      "must be below pool_s (" + Twine(pool->s) +
+                          "): two pooled columns would finish at one pixel");
   // The unit keeps a partial row of pooled vectors per window row in
   // flight (docs/cycle-model.md 2.1).
   uint64_t maxW = CycleParams::fromTarget(t).poolMaxOutW;

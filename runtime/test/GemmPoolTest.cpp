@@ -148,9 +148,9 @@ TEST(GemmPool, PoolsTheEpilogueTileAsDefined) {
   checkPooled({12, 10, 3, 2, 1, 1, 0, 0}, 1);
   checkPooled({9, 9, 3, 2, 0, 1, 1, 1}, 2);
   checkPooled({8, 6, 2, 2, 0, 0, 0, 0}, 3);
-  checkPooled({7, 11, 3, 1, 1, 1, 1, 1}, 4);
+  checkPooled({7, 11, 3, 1, 1, 1, 0, 0}, 4);
   checkPooled({6, 7, 3, 3, 0, 0, 0, 1}, 5);
-  checkPooled({5, 5, 1, 1, 1, 1, 1, 1}, 6);
+  checkPooled({5, 5, 1, 1, 1, 1, 0, 0}, 6);
   // A tile large enough for the simulator's threaded paths.
   checkPooled({40, 20, 3, 2, 1, 1, 0, 1}, 7);
 }
@@ -158,17 +158,17 @@ TEST(GemmPool, PoolsTheEpilogueTileAsDefined) {
 // A second image on the same machine reads what a fresh machine reads:
 // the simulator zeroes, between images, the units an image reads before
 // writing them, which for a pooling GEMM are counted from its pooled tile
-// (here larger than its tile: 1x1 windows, padding 1 all round).
+// (here larger than its tile: 1x1 windows, padding 1 above and left).
 TEST(GemmPool, SecondImageSeesAFreshMachine) {
   Builder b(poolTarget());
-  const int64_t M = 25, P = 49, out = 100;
+  const int64_t M = 25, P = 36, out = 100;
   b.p.dataBytes = uint64_t((2 * M + P + P) * 8);
   std::vector<std::vector<uint8_t>> codes(8, std::vector<uint8_t>(8, 0));
   uint64_t pw = b.pow2Rows(codes, std::vector<uint8_t>(8));
   std::vector<int8_t> zero(8), top(8, 127);
   uint64_t pa = b.params(std::vector<int32_t>(8, 1000), zero,
                          std::vector<int8_t>(8, -128), top, zero);
-  // The pooled tile's last 24 vectors, past the 5x5 tile, stored before
+  // The pooled tile's last 11 vectors, past the 5x5 tile, stored before
   // the GEMM writes them; then the pooled tile.
   b.emit(store(out + M, 2 * M * 8, P - M))
       .emit(instr(Opcode::Sync, {}))
@@ -182,7 +182,7 @@ TEST(GemmPool, SecondImageSeesAFreshMachine) {
                    {"stride_h", 1}, {"stride_w", 1}, {"dil_h", 1},
                    {"dil_w", 1}, {"epilogue", 1}, {"out_addr", out},
                    {"pool_k", 1}, {"pool_s", 1}, {"pool_pad_t", 1},
-                   {"pool_pad_l", 1}, {"pool_pad_b", 1}, {"pool_pad_r", 1}}))
+                   {"pool_pad_l", 1}}))
       .emit(instr(Opcode::Sync, {}))
       .emit(store(out, (2 * M + P) * 8, P))
       .emit(instr(Opcode::End, {}));
@@ -194,10 +194,10 @@ TEST(GemmPool, SecondImageSeesAFreshMachine) {
   std::unique_ptr<Simulator> once = runProgram(b.p, fresh);
   ASSERT_TRUE(once);
   EXPECT_EQ(second, fresh);
-  // (What the first image left there is not zero: row 5 of the pooled
-  // tile, its padding column (-128) and then the clamp's 127.)
-  EXPECT_EQ(int8_t(first[(2 * M + P + 35) * 8]), -128);
-  EXPECT_EQ(int8_t(first[(2 * M + P + 36) * 8]), 127);
+  // (What the first image left there is not zero: row 5 of the 6x6
+  // pooled tile, its padding column (-128) and then the clamp's 127.)
+  EXPECT_EQ(int8_t(first[(2 * M + P + 30) * 8]), -128);
+  EXPECT_EQ(int8_t(first[(2 * M + P + 31) * 8]), 127);
 }
 
 /// The validator's text for one GEMM with `extra` fields on target t.
@@ -244,6 +244,16 @@ TEST(GemmPool, LoaderRefusesWhatTheTargetCannotRun) {
   EXPECT_EQ(errorOf(poolTarget(), {{"pool_k", 3}, {"out_h", 1},
                                    {"pool_pad_t", 1}, {"pool_pad_b", 1}}),
             "");
+  // Bottom / right padding at least the stride would finish two pooled
+  // rows / columns at one pixel.
+  expectError(errorOf(poolTarget(), {{"pool_k", 3}, {"pool_s", 1},
+                                     {"pool_pad_b", 1}}),
+              "field 'pool_pad_b' = 1: must be below pool_s (1): two pooled "
+              "rows would finish at one pixel");
+  expectError(errorOf(poolTarget(), {{"pool_k", 3}, {"pool_s", 1},
+                                     {"pool_pad_r", 1}}),
+              "field 'pool_pad_r' = 1: must be below pool_s (1): two pooled "
+              "columns would finish at one pixel");
   // The pooled 2x2 tile from out_addr: inside FBUF (512 vectors) and off
   // the input (vectors 0..15), whatever the unpooled tile would touch.
   EXPECT_EQ(errorOf(poolTarget(), {{"out_addr", 508}}), "");

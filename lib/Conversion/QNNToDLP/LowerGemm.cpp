@@ -73,7 +73,8 @@ struct Epilogue {
     pr = std::max<int64_t>(0, (w - 1) * sw + kw - g.outW - pl);
     extra = std::max<int64_t>(0, k - s);
     mode = pool ? risa::PoolMode::Max : risa::PoolMode::AvgExcludePad;
-    // (planFusion took windows no wider than their stride, or max pools.)
+    // (planFusion took windows equal to their stride, or max pools with
+    // a stride at most their window.)
     fits = s <= 255 && sw <= 255 && k <= 255 && kw <= 255 && pt <= 63 &&
            pl <= 63 && pb <= 63 && pr <= 63 && s <= g.outH + pt + pb &&
            (g.outH + pt + pb - k) / s + 1 == h &&
@@ -81,11 +82,14 @@ struct Epilogue {
     auto field = [](risa::Field f) {
       return int64_t(1) << risa::fieldInfo(f).width;
     };
-    // (The unit's line buffer holds rows of poolMaxOutW pooled vectors.)
+    // (Bottom / right padding below the stride: one pooled pixel finishes
+    // per pixel at most. The unit's line buffer holds rows of poolMaxOutW
+    // pooled vectors.)
     inGemm = t.gemmPool && pool && k == kw && s == sw &&
              k < field(risa::Field::Gemm_pool_k) &&
              s < field(risa::Field::Gemm_pool_s) &&
              std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t) &&
+             pb < s && pr < s &&
              uint64_t(w) <= dlprt::CycleParams::fromTarget(t).poolMaxOutW;
   }
   bool pooled() const { return pool || avg; }

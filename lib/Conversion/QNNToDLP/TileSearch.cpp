@@ -157,7 +157,7 @@ device::ProgramOp dlp::conv::searchTiles(LowerFn lowerOnce, MLIRContext *ctx,
         continue;
       Trial trial;
       trial.prog = lowerOnce(
-          [tc, &plainUsed](unsigned i) {
+          [tc, plainUsed](unsigned i) {
             TileChoice c = tc;
             if (i < plainUsed.size())
               c.poolFused = plainUsed[i].poolFused;
