@@ -39,7 +39,10 @@ CONST, MEMORY, TENSORS, IO, HOST), then executes the instruction stream
     are not read) and the mode; every output lane of an ADD records its
     (a, b) input tags (b absent with unary).  A GEMM with the residual flag
     is that GEMM, then the ADD of (its output tile, the tile after it) into
-    its output tile.  STORE carries lane tags, plain or derived, to DDR.
+    its output tile; one with pool_k > 0 (ISA v5) is that GEMM into a tile
+    outside FBUF, then the POOL (mode 0, its pool window, stride and pads)
+    of that tile into out_addr.  STORE carries lane tags, plain or derived,
+    to DDR.
 
 Then per GEMM layer (GEMM outputs grouped by the tensor their STOREs write)
 it checks the iteration space against the untiled layer taken from the qnn
@@ -68,6 +71,8 @@ op's stored tensor.
     coordinates of the GEMM vectors (one vector may stand for one output
     only), on which the per-output checks above run.  Conv outputs no pool
     window covers (floor mode) need not be computed; their count is reported.
+    Where windows overlap, a conv output may come from two GEMM vectors (row
+    bands compute the rows their windows share twice): each is checked.
   * add: every stored sum (o, y, x) must be an ADD lane (not unary) of one
     GEMM epilogue lane o % L (the conv output (o, y, x)) and element
     (o, y, x) of the other operand's tensor, in either operand order.

@@ -65,8 +65,9 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "rows its windows share with the next band's, computed again "
            "there; the GEMMs pool their tiles on a target with "
            "units.gemm_pool, else a POOL per tile) or lowered on its own "
-           "('false'); 'auto': fused on a target with units.gemm_pool, and "
-           "the tile search tries both">,
+           "('false'); 'auto': fused where the layer's GEMMs can pool it "
+           "(units.gemm_pool, a window the pool_* fields and the line buffer "
+           "hold), and the tile search tries both">,
     Option<"tileSearch", "tile-search", "bool", "false",
            "Choose each GEMM layer's tiling with the cycle model: loop order "
            "(output- or weight-stationary) and row bands capped at 1, 1/2, "
