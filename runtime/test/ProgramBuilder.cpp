@@ -238,6 +238,19 @@ Program everyOpcodeProgram() {
   return b.p;
 }
 
+std::string validationError(const Program &p) {
+  llvm::Error e = validateProgram(p);
+  return e ? llvm::toString(std::move(e)) : std::string();
+}
+
+std::string oneInstructionError(const TargetConfig &t, Opcode op,
+                                Fields fields) {
+  Builder b(t);
+  b.p.dataBytes = 64;
+  b.emit(instr(op, std::move(fields))).emit(instr(Opcode::End, {}));
+  return validationError(b.p);
+}
+
 std::string loadError(const std::vector<uint8_t> &bytes,
                       const TargetConfig *expected) {
   llvm::Expected<Program> p = readBinary(bytes, expected);

@@ -7,7 +7,6 @@
 
 #include <memory>
 
-#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -17,7 +16,7 @@ namespace dlprt::test {
 /// vectors, 64 parameter entries.
 TargetConfig tinyTarget();
 
-using Fields = std::initializer_list<std::pair<const char *, int64_t>>;
+using Fields = std::vector<std::pair<const char *, int64_t>>;
 
 /// An instruction with the named fields set (a test failure if a name is
 /// unknown or a value does not fit).
@@ -65,6 +64,14 @@ uint32_t floatTensor(Builder &b, const std::string &name,
 /// A valid program that uses every opcode, every buffer and both weight
 /// formats (tensors, host conv and concat, tokens between queues).
 Program everyOpcodeProgram();
+
+/// The error text of validateProgram(p) ("" when it is valid).
+std::string validationError(const Program &p);
+/// validationError of a program of one instruction (op with `fields`, in
+/// order: a later value of a field replaces an earlier one) and END on
+/// target t.
+std::string oneInstructionError(const TargetConfig &t, isa::Opcode op,
+                                Fields fields);
 
 /// The error text of readBinary(bytes) ("" when it succeeds).
 std::string loadError(const std::vector<uint8_t> &bytes,

@@ -233,19 +233,13 @@ TEST(Window, CycleModelTimesSlotsPerWindow) {
 // The loader names the instruction and field of every GEMM_WIN rule.
 TEST(Window, LoaderRefusesWhatTheTargetCannotRun) {
   auto errorOf = [](TargetConfig t, Fields extra) {
-    Builder b(t);
-    b.p.dataBytes = 64;
-    Instr in = instr(Opcode::GemmWin,
-                     {{"in_h", 1}, {"in_w", 1}, {"in_cb", 1},
-                      {"in_cstride", 1}, {"out_h", 1}, {"out_w", 1},
-                      {"k_h", 1}, {"k_w", 1}, {"stride_h", 1},
-                      {"stride_w", 1}, {"dil_h", 1}, {"dil_w", 1},
-                      {"slots", 1}});
-    for (auto [name, value] : extra)
-      EXPECT_TRUE(in.set(*findField(Opcode::GemmWin, name), value));
-    b.emit(in).emit(instr(Opcode::End, {}));
-    llvm::Error e = validateProgram(b.p);
-    return e ? llvm::toString(std::move(e)) : std::string();
+    Fields fields = {{"in_h", 1},     {"in_w", 1},     {"in_cb", 1},
+                     {"in_cstride", 1}, {"out_h", 1},  {"out_w", 1},
+                     {"k_h", 1},      {"k_w", 1},      {"stride_h", 1},
+                     {"stride_w", 1}, {"dil_h", 1},    {"dil_w", 1},
+                     {"slots", 1}};
+    fields.insert(fields.end(), extra.begin(), extra.end());
+    return oneInstructionError(t, Opcode::GemmWin, std::move(fields));
   };
   EXPECT_EQ(errorOf(windowTarget(), {}), "");
   EXPECT_NE(errorOf(tinyTarget(), {}).find(

@@ -224,6 +224,15 @@ def bits(w, lsb, width):
     return (w >> lsb) & ((1 << width) - 1)
 
 
+def pooled_dims(f):
+    """(rows, columns) of a pooling GEMM's pooled tile (docs/isa.md 3.3,
+    ISA v5), 0 where the padded tile is smaller than the window."""
+    def side(n, a, b):
+        return max(0, (n + a + b - f["pool_k"]) // f["pool_s"] + 1)
+    return (side(f["out_h"], f["pool_pad_t"], f["pool_pad_b"]),
+            side(f["out_w"], f["pool_pad_l"], f["pool_pad_r"]))
+
+
 def decode(ws):
     w0, w1, w2, w3 = ws
     op = bits(w0, 0, 6)
@@ -483,8 +492,7 @@ class Machine:
             # The fused max pool (ISA v5): the tile, max-pooled as a POOL of
             # mode 0 would, into out_addr.
             k, s = f["pool_k"], f["pool_s"]
-            ph = (oh + f["pool_pad_t"] + f["pool_pad_b"] - k) // s + 1
-            pw = (ow + f["pool_pad_l"] + f["pool_pad_r"] - k) // s + 1
+            ph, pw = pooled_dims(f)
             self.pool(idx, dict(mode=0, in_addr=self.scratch, in_cstride=oh * ow,
                                 in_h=oh, in_w=ow, cb=1, out_h=ph, out_w=pw, k_h=k,
                                 k_w=k, stride_h=s, stride_w=s, pad_t=f["pool_pad_t"],

@@ -30,7 +30,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dlp_coverage import parse_binary, decode, bits  # noqa: E402
+from dlp_coverage import parse_binary, decode, bits, pooled_dims  # noqa: E402
 
 FBUF, WBUF, PBUF, DDR = range(4)
 LOAD, COMPUTE, STORE, BARRIER = range(4)
@@ -64,11 +64,8 @@ def accesses(f, L, window=1):
         m = f["out_h"] * f["out_w"]
         if f["epilogue"] and f.get("pool_k", 0):
             # ISA v5: only the pooled tile is written.
-            def side(n, a, b):
-                return max(0, (n + a + b - f["pool_k"]) // f["pool_s"] + 1)
-            pm = (side(f["out_h"], f["pool_pad_t"], f["pool_pad_b"]) *
-                  side(f["out_w"], f["pool_pad_l"], f["pool_pad_r"]))
-            out.append((FBUF, f["out_addr"], f["out_addr"] + pm, True))
+            ph, pw = pooled_dims(f)
+            out.append((FBUF, f["out_addr"], f["out_addr"] + ph * pw, True))
         elif f["epilogue"]:
             out.append((FBUF, f["out_addr"], f["out_addr"] + m, True))
             if f["residual"]:
