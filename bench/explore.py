@@ -5,7 +5,7 @@ array and the on-chip buffers, from the cycle model.
     /usr/bin/python3 bench/explore.py --build BUILD --model resnet18
         [--base hw/configs/large.json] [--arrays 16,32,64,128]
         [--sram-scales 0.5,1,2] [--csr-density 0.5 --prune 0.9]
-        [--windows 1,10 --prune 0.9 --balance]
+        [--windows 1,10 --prune 0.9 --balance] [--pixels 1,4] [--tile-search]
 
 For every array size N (L = Q = N) and every scale s of the base config's
 SRAM (feature, weight-bank and accumulator bytes times s; parameter entries
@@ -25,6 +25,12 @@ calibrated for it; a window design has pow2 weights only and no CSR
 decoder, as hw/configs/large-win.json. A window PE is not a dense PE (139
 LUT against 65 in Yosys at W = 10, pow2 only, hw/README.md), so W is a
 resource of its own in the Pareto test.
+
+--pixels adds the output pixels the array finishes per step (array.pixels
+P, docs/cycle-model.md 2.1: P copies of the N x N array sharing its
+weights, N * N * P PEs; timing only, the RTL's array has P = 1, so
+dlp-hwgen refuses such a target). --tile-search compiles with the
+cycle-model tile search.
 """
 
 import argparse
@@ -57,6 +63,10 @@ def main():
     ap.add_argument("--csr-density", default=None)
     ap.add_argument("--windows", default="1",
                     help="array.window values to sweep (1: no window array)")
+    ap.add_argument("--pixels", default="1",
+                    help="array.pixels values to sweep (output pixels per step)")
+    ap.add_argument("--tile-search", action="store_true",
+                    help="compile with dlpc --tile-search")
     ap.add_argument("--balance", action="store_true",
                     help="with --prune: prune balanced for each design's window array")
     args, _ = ap.parse_known_args()
@@ -95,13 +105,17 @@ def main():
             return prepared[balance]
 
         for n in [int(v) for v in args.arrays.split(",")]:
-          for win in [int(v) for v in args.windows.split(",")]:
+          for win, px in [(int(w), int(q)) for w in args.windows.split(",")
+                          for q in args.pixels.split(",")]:
             balanced = args.balance and args.prune and win > 1
             model, table = prepare((n, win) if balanced else None)
             for s in [float(v) for v in args.sram_scales.split(",")]:
                 cfg = copy.deepcopy(base)
-                cfg["name"] = "explore-%dx%d%s-s%g" % (n, n, "-w%d" % win if win > 1 else "", s)
+                cfg["name"] = "explore-%dx%d%s%s-s%g" % (n, n, "x%d" % px if px > 1 else "",
+                                                       "-w%d" % win if win > 1 else "", s)
                 cfg["array"] = {"L": n, "Q": n}
+                if px > 1:
+                    cfg["array"]["pixels"] = px
                 if win > 1:  # as large-win.json: pow2 only, no CSR decoder
                     cfg["array"]["window"] = win
                     cfg["weight_formats"] = ["pow2"]
@@ -112,12 +126,13 @@ def main():
                 json.dump(cfg, open(path, "w"))
                 sram = sum(cfg["sram"][k] for k in ("feature_bytes", "acc_bytes")) + \
                     2 * cfg["sram"]["weight_bank_bytes"]
-                row = dict(name=cfg["name"], pes=n * n, sram=sram, window=win)
+                row = dict(name=cfg["name"], pes=n * n * px, sram=sram, window=win)
                 dlpb = os.path.join(tmp, "m.dlpb")
                 opts = (["--csr-density", args.csr_density]
                         if args.csr_density and cfg.get("csr") else [])
                 r = subprocess.run([dlpc, model, "--calibration", table, "--target", path,
-                                    "--weights", args.weights, "-o", dlpb] + opts,
+                                    "--weights", args.weights, "-o", dlpb] + opts +
+                                   (["--tile-search"] if args.tile_search else []),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    universal_newlines=True)
                 if r.returncode:
@@ -157,7 +172,8 @@ def main():
         print("%-26s %7d %3d %10d %12d %10.3f %7.1f %s" %
               (r["name"], r["pes"], r["window"], r["sram"] // 1024, r["cycles"], r["ms"],
                100 * r["eff"], "*" if r["pareto"] else ""))
-    print("W: the window-sparse array's window (1: dense array); SRAM: feature + "
+    print("PEs: L * Q * pixels; W: the window-sparse array's window (1: dense array); "
+          "SRAM: feature + "
           "accumulator + 2 weight banks; eff: layers-in-sequence roofline / cycles; "
           "*: no design with fewer PEs, SRAM and window is as fast")
 

@@ -33,7 +33,7 @@ def main():
     try:
         with open(args.profile) as f:
             prof = json.load(f)
-        peak = prof["L"] * prof["Q"]
+        peak = prof["L"] * prof["Q"] * prof.get("pixels", 1)
         bpc = prof["ddr_bytes_per_cycle"]
         layers, total = prof["layers"], prof["total"]
     except (OSError, ValueError, KeyError) as e:

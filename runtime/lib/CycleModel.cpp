@@ -40,6 +40,7 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   // select stage (every GEMM on it passes the stage).
   p.window = t.window;
   p.windowSelect = t.window > 1 ? 1 : 0;
+  p.pixels = t.pixels;
   p.gemmPipeline = 4 + Log2_32(t.L) + p.windowSelect;
   // Section 2.1: shift, round + saturate, clamp + write.
   p.epilogueStages = 3;
@@ -228,11 +229,15 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
                           g(Field::Gemm_in_cb);
     if (isWin)
       pixelSteps = windowCount(pixelSteps, p.window) * g(Field::GemmWin_slots);
-    uint64_t steps = g(Field::Gemm_out_h) * g(Field::Gemm_out_w) * pixelSteps;
+    // Section 2.1: the array's `pixels` copies take the tile's output
+    // pixels `pixels` at a time in raster order (the last group may be
+    // short).
+    uint64_t pixels = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
+    uint64_t steps = (pixels + p.pixels - 1) / p.pixels * pixelSteps;
     uint64_t before = isCsr   ? csr->decodeCycles
                       : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L
                               : 0;
-    c.macSlots = steps * p.L * p.Q;
+    c.macSlots = steps * p.L * p.Q * p.pixels;
     c.cycles = before + steps + p.gemmPipeline +
                (g(Field::Gemm_epilogue)
                     ? p.epilogueStages * (1 + g(Field::Gemm_residual)) +

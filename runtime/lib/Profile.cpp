@@ -47,6 +47,7 @@ Profile buildProfile(const Program &p, const Timeline &tl) {
   prof.target = p.target.name;
   prof.L = p.target.L;
   prof.Q = p.target.Q;
+  prof.pixels = p.target.pixels;
   prof.clockMHz = p.target.clockMHz;
   prof.ddrBytesPerCycle = p.target.ddrBytesPerCycle;
   prof.totalCycles = tl.totalCycles;
@@ -132,7 +133,10 @@ void printProfile(raw_ostream &os, const Profile &prof) {
   for (const LayerProfile &l : prof.layers)
     width = std::max(width, l.name.size());
   os << "profile (cycle model, target " << prof.target << ", " << prof.L << "x"
-     << prof.Q << " array, " << format("%g", prof.clockMHz) << " MHz, "
+     << prof.Q;
+  if (prof.pixels > 1)
+    os << "x" << prof.pixels;
+  os << " array, " << format("%g", prof.clockMHz) << " MHz, "
      << format("%g", prof.ddrBytesPerCycle) << " DDR bytes/cycle)\n";
   os << left_justify("layer", width)
      << format(" %14s %12s %12s %12s %7s  %s\n", "MACs", "DDR bytes", "cycles",
@@ -176,6 +180,7 @@ json::Value profileToJSON(const Profile &prof) {
       {"target", prof.target},
       {"L", int64_t(prof.L)},
       {"Q", int64_t(prof.Q)},
+      {"pixels", int64_t(prof.pixels)},
       {"clock_mhz", prof.clockMHz},
       {"ddr_bytes_per_cycle", prof.ddrBytesPerCycle},
       {"total_cycles", int64_t(prof.totalCycles)},

@@ -28,6 +28,8 @@ constexpr uint64_t kMaxWbufRows = uint64_t(1) << 24;
 constexpr uint64_t kMaxAbufVectors = uint64_t(1) << 20;
 constexpr uint64_t kMaxParamEntries = uint64_t(1) << 16;
 constexpr uint32_t kMaxArray = 256;
+/// Copies of the array (array.pixels): up to 16 output pixels per step.
+constexpr uint32_t kMaxPixels = 16;
 
 /// Reads one object level, remembering which keys were used so that
 /// unknown ones are reported.
@@ -160,7 +162,7 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   t.name = name->str();
 
   DLPRT_READ(array, r.object(*root, top, "array"));
-  if (Error e = r.checkKeys(*array, "$.array", {"L", "Q", "window"}))
+  if (Error e = r.checkKeys(*array, "$.array", {"L", "Q", "window", "pixels"}))
     return std::move(e);
   DLPRT_READ(L, r.integer(*array, "$.array", "L", 1, kMaxArray));
   DLPRT_READ(Q, r.integer(*array, "$.array", "Q", 1, kMaxArray));
@@ -177,6 +179,12 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
     DLPRT_READ(win, r.integer(*array, "$.array", "window", 1,
                                     isa::kWinMaxWindow));
     t.window = uint32_t(win);
+  }
+  // "pixels" (optional, 1 when absent): output pixels finished per array
+  // step, P copies of the array sharing its weights.
+  if (array->get("pixels")) {
+    DLPRT_READ(px, r.integer(*array, "$.array", "pixels", 1, kMaxPixels));
+    t.pixels = uint32_t(px);
   }
 
   const std::string sp = "$.sram";
@@ -307,6 +315,8 @@ std::string TargetConfig::toJSON() const {
       j.attribute("Q", int64_t(Q));
       if (windowSparse())
         j.attribute("window", int64_t(window));
+      if (pixels > 1)
+        j.attribute("pixels", int64_t(pixels));
     });
     j.attributeObject("sram", [&] {
       j.attribute("feature_bytes", int64_t(featureBytes));

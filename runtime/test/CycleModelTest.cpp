@@ -4,7 +4,7 @@
 // DDR latency 10, 100 MHz. So (docs/cycle-model.md section 2):
 //   GEMM  = out_h*out_w*k_h*k_w*in_cb + 7 (4 + log2 8) [+ 3 with the
 //           epilogue, + 3 more with its residual add, + 2 with a pool]
-//   POOL  = cb*out_h*out_w*k_h*k_w + 3,  ADD = cb*n + 3
+//   POOL  = cb*out_h*out_w*k_h*k_w + 3,  ADD = cb*n + 4
 //   LOAD / STORE = 10 + sum over bursts of ceil(burst bytes / 8)
 // An FBUF unit is 8 bytes, a pow2 weight row 8/2 + 1 = 5, an entry 64.
 //
@@ -96,6 +96,43 @@ TEST(CycleModel, ComputeBoundGemmsRunBackToBack) {
   Timeline pt = timed({pooled});
   expectTimes(pt, {{0, 300}});
   EXPECT_EQ(pt.cost[0].macSlots, 288u * 64);
+}
+
+// array.pixels = P: the tile's output pixels go through the array P at a
+// time in raster order, so a GEMM takes ceil(out_h * out_w / P) groups of
+// its pixel steps; fill, drain and post-processing are as before, and the
+// MAC slots count all L * Q * P PEs of every step.
+TEST(CycleModel, PixelsPerStep) {
+  TargetConfig t = tinyTarget();
+  t.pixels = 4;
+  auto cost = [&](const Instr &in) {
+    llvm::Expected<Timeline> tl = cycleModel({in, Instr::make(Opcode::End)}, t);
+    EXPECT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+    return tl ? tl->cost[0] : InstrCost();
+  };
+  // 4x4 pixels, 3x3 kernel, 2 blocks: 4 groups x 18 steps + 7 + 3.
+  InstrCost a = cost(gemm(4, 3, 2, true));
+  EXPECT_EQ(a.cycles, 4u * 18 + 7 + 3);
+  EXPECT_EQ(a.macSlots, 4u * 18 * 64 * 4);
+  // 3x3 pixels: 9 make 3 groups (the last of one pixel; groups cross
+  // rows), 3 x 18 + 7 + 3; 1 x 1: one group.
+  InstrCost b = cost(gemm(3, 3, 2, true));
+  EXPECT_EQ(b.cycles, 3u * 18 + 7 + 3);
+  EXPECT_EQ(b.macSlots, 3u * 18 * 64 * 4);
+  EXPECT_EQ(cost(gemm(1, 1, 1, false)).cycles, 1u + 7);
+  // POOL and ADD units are unchanged (one vector per cycle).
+  Instr add = instr(Opcode::Add, {{"cb", 2}, {"n", 5}});
+  EXPECT_EQ(cost(add).cycles, 2u * 5 + 4);
+  // The profile's compute bound divides by all L * Q * P PEs: the GEMM's
+  // groups of steps.
+  Program p;
+  p.target = t;
+  p.code = {gemm(3, 3, 2, true), Instr::make(Opcode::End)};
+  llvm::Expected<Timeline> tl = cycleModel(p.code, t);
+  ASSERT_TRUE(bool(tl));
+  Profile prof = buildProfile(p, *tl);
+  EXPECT_EQ(prof.pixels, 4u);
+  EXPECT_DOUBLE_EQ(prof.computeBound(prof.total()), 3.0 * 18);
 }
 
 TEST(CycleModel, DmaBurstsAndLatency) {

@@ -114,6 +114,22 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   ASSERT_TRUE(bool(again3));
   EXPECT_EQ(again3->fingerprint(), win->fingerprint());
   EXPECT_NE(win->fingerprint(), t->fingerprint());
+  // Output pixels per step: likewise written when above 1.
+  EXPECT_EQ(t->pixels, 1u);
+  EXPECT_EQ(t->pes(), 64u);
+  auto px1 = parseTargetConfig(edit("\"Q\": 8}", "\"Q\": 8, \"pixels\": 1}"), "p");
+  ASSERT_TRUE(bool(px1)) << llvm::toString(px1.takeError());
+  EXPECT_EQ(px1->fingerprint(), t->fingerprint());
+  auto px4 = parseTargetConfig(edit("\"Q\": 8}", "\"Q\": 8, \"pixels\": 4}"), "p");
+  ASSERT_TRUE(bool(px4)) << llvm::toString(px4.takeError());
+  EXPECT_EQ(px4->pixels, 4u);
+  EXPECT_EQ(px4->pes(), 256u);
+  EXPECT_NE(px4->toJSON().find(R"("array":{"L":8,"Q":8,"pixels":4})"),
+            std::string::npos);
+  auto again4 = parseTargetConfig(px4->toJSON(), "canonical");
+  ASSERT_TRUE(bool(again4));
+  EXPECT_EQ(again4->fingerprint(), px4->fingerprint());
+  EXPECT_NE(px4->fingerprint(), t->fingerprint());
   // Key order and spacing of the source do not matter.
   auto shuffled = parseTargetConfig(
       edit(R"("name": "small", )", "").insert(1, R"("name":"small",)"), "y");
@@ -173,6 +189,14 @@ TEST(Target, ErrorsNameSourcePathAndProblem) {
        "$.array.window: value 0 out of range [1, 16]"},
       {"\"Q\": 8}", "\"Q\": 8, \"window\": 2.5}",
        "$.array.window: expected an integer"},
+      {"\"Q\": 8}", "\"Q\": 8, \"pixels\": 0}",
+       "$.array.pixels: value 0 out of range [1, 16]"},
+      {"\"Q\": 8}", "\"Q\": 8, \"pixels\": 32}",
+       "$.array.pixels: value 32 out of range [1, 16]"},
+      {"\"Q\": 8}", "\"Q\": 8, \"pixels\": 1.5}",
+       "$.array.pixels: expected an integer"},
+      {"\"Q\": 8}", "\"Q\": 8, \"pixel\": 2}",
+       "$.array.pixel: unknown field"},
 
       {"\"name\": \"small\"", "\"name\": \"\"", "$.name: expected a non-empty"},
       {"{\"L\": 8, \"Q\": 8}", "[8, 8]", "$.array: expected an object"},

@@ -227,6 +227,14 @@ TEST(Window, CycleModelTimesSlotsPerWindow) {
     ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
     EXPECT_EQ(tl->cost[0].cycles, 20u * 5 * slots + 1 + 7 + 1 + 3) << slots;
     EXPECT_EQ(tl->cost[0].macSlots, 20u * 5 * slots * 64) << slots;
+    // With 3 pixels per step: 20 pixels in 7 groups.
+    TargetConfig px = windowTarget(4);
+    px.pixels = 3;
+    llvm::Expected<Timeline> tp =
+        cycleModel({in, Instr::make(Opcode::End)}, px);
+    ASSERT_TRUE(bool(tp)) << llvm::toString(tp.takeError());
+    EXPECT_EQ(tp->cost[0].cycles, 7u * 5 * slots + 1 + 7 + 1 + 3) << slots;
+    EXPECT_EQ(tp->cost[0].macSlots, 7u * 5 * slots * 64 * 3) << slots;
   }
 }
 

@@ -210,6 +210,12 @@ int main(int argc, char **argv) {
            "(ISA v5's GEMM pool_* fields) yet\n";
     return 1;
   }
+  if (cfg->pixels > 1) {
+    WithColor::error(errs(), "dlp-hwgen")
+        << configPath << ": array.pixels = " << cfg->pixels
+        << ": the RTL's array finishes one output pixel per step\n";
+    return 1;
+  }
   std::error_code ec;
   ToolOutputFile out(outPath, ec, sys::fs::OF_Text);
   if (ec) {

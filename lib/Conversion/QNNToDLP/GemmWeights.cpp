@@ -129,8 +129,9 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       winBytes.insert(winBytes.end(), st.begin(), st.end());
     }
   }
+  // The array takes the output pixels `t.pixels` at a time.
   auto roofline = [&](int64_t steps, size_t bytes) {
-    return std::max(double(g.outH * g.outW * steps),
+    return std::max(double(g.outH * g.outW * steps) / t.pixels,
                     double(bytes) / t.ddrBytesPerCycle);
   };
   if (win && roofline(winSteps, winBytes.size()) <

@@ -68,6 +68,9 @@ struct CycleParams {
   /// it; 0 without one).
   uint32_t window = 1;
   uint64_t windowSelect = 0;
+  /// Output pixels per array step (array.pixels, section 2.1): a GEMM's
+  /// tile rows take ceil(out_w / pixels) steps per pixel step.
+  uint32_t pixels = 1;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };

@@ -38,7 +38,7 @@ struct LayerProfile {
 
 struct Profile {
   std::string target;
-  uint32_t L = 0, Q = 0;
+  uint32_t L = 0, Q = 0, pixels = 1;
   double clockMHz = 0, ddrBytesPerCycle = 0;
   /// In order of their first instruction; (idle) last, if any.
   std::vector<LayerProfile> layers;
@@ -50,7 +50,7 @@ struct Profile {
   /// Roofline lower bound of a layer (or of totals): compute and memory
   /// parts and their maximum, in cycles.
   double computeBound(const LayerProfile &l) const {
-    return double(l.macSlots) / (double(L) * Q);
+    return double(l.macSlots) / (double(L) * Q * pixels);
   }
   double memoryBound(const LayerProfile &l) const {
     return double(l.ddrBytes) / ddrBytesPerCycle;

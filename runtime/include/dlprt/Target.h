@@ -41,6 +41,11 @@ struct TargetConfig {
   /// docs/isa.md 3.8): W FBUF vectors read per cycle, each PE picking one
   /// of them per weight slot. 1: no such array (no GEMM_WIN).
   uint32_t window = 1;
+  /// Output pixels the array finishes per step (docs/cycle-model.md 2.1):
+  /// P copies of the L x Q array share each step's weights, each fed the
+  /// input of its own pixel of the output row; L * Q * P PEs. 1: one pixel
+  /// per step. Timing only: every instruction's result is the same.
+  uint32_t pixels = 1;
   bool poolUnit = true, eltwiseUnit = true;
   /// The post-processing's max pool (ISA v5): GEMMs with `pool_k` > 0 pool
   /// their epilogue's tile on the way to FBUF (docs/isa.md 3.3).
@@ -52,6 +57,8 @@ struct TargetConfig {
   bool csr() const { return csrDenseRows > 0; }
   /// The target has the window-sparse array (GEMM_WIN).
   bool windowSparse() const { return window > 1; }
+  /// The array's processing elements.
+  uint64_t pes() const { return uint64_t(L) * Q * pixels; }
 
   uint64_t fbufVectors() const { return featureBytes / L; }
   uint64_t wbufRows() const { return 2 * weightBankBytes / Q; }
