@@ -187,7 +187,7 @@ def main():
                                                      "large-win.json"))
     ap.add_argument("--shapes", default="",
                     help="array shapes LxQ or LxQxP, P output pixels per "
-                         "cycle (default: the target's, P = 1)")
+                         "cycle (default: the target's, P its array.pixels)")
     ap.add_argument("--budget-ms", type=float, default=0.0)
     ap.add_argument("--per-layer", action="store_true")
     ap.add_argument("--sweep", type=int, default=0, metavar="N",
@@ -215,7 +215,8 @@ def main():
         cfg = json.load(f)
     clock = float(cfg["clock_mhz"])
     shapes = ([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
-              if args.shapes else [(int(cfg["array"]["L"]), int(cfg["array"]["Q"]))])
+              if args.shapes else [(int(cfg["array"]["L"]), int(cfg["array"]["Q"]),
+                                    int(cfg["array"].get("pixels", 1)))])
     shapes = [s if len(s) == 3 else s + (1,) for s in shapes]
     if args.sweep:
         if args.sweep & (args.sweep - 1):

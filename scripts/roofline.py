@@ -5,7 +5,7 @@
   scripts/roofline.py p.json -o roofline.png [--label 5]
 
 x: operational intensity, MAC slots per DDR byte; y: MAC slots per cycle.
-The roof is min(L*Q, intensity * DDR bytes per cycle); each layer with MACs
+The roof is min(L*Q*pixels, intensity * DDR bytes per cycle); each layer with MACs
 and DDR traffic is a dot sized by its cycles (the --label largest named),
 the whole model a star. A layer on the roof ran at its roofline bound
 (efficiency 1); the distance below it is bound / cycles. Layers without

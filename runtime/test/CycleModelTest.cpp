@@ -114,11 +114,11 @@ TEST(CycleModel, PixelsPerStep) {
   InstrCost a = cost(gemm(4, 3, 2, true));
   EXPECT_EQ(a.cycles, 4u * 18 + 7 + 3);
   EXPECT_EQ(a.macSlots, 4u * 18 * 64 * 4);
-  // 3x3 pixels: 9 make 3 groups (the last of one pixel; groups cross
-  // rows), 3 x 18 + 7 + 3; 1 x 1: one group.
-  InstrCost b = cost(gemm(3, 3, 2, true));
-  EXPECT_EQ(b.cycles, 3u * 18 + 7 + 3);
-  EXPECT_EQ(b.macSlots, 3u * 18 * 64 * 4);
+  // 5x5 pixels: 25 make 7 groups in raster order (groups cross rows: 10
+  // row by row; the last of one pixel), 7 x 18 + 7 + 3; 1 x 1: one group.
+  InstrCost b = cost(gemm(5, 3, 2, true));
+  EXPECT_EQ(b.cycles, 7u * 18 + 7 + 3);
+  EXPECT_EQ(b.macSlots, 7u * 18 * 64 * 4);
   EXPECT_EQ(cost(gemm(1, 1, 1, false)).cycles, 1u + 7);
   // POOL and ADD units are unchanged (one vector per cycle).
   Instr add = instr(Opcode::Add, {{"cb", 2}, {"n", 5}});
@@ -127,12 +127,12 @@ TEST(CycleModel, PixelsPerStep) {
   // groups of steps.
   Program p;
   p.target = t;
-  p.code = {gemm(3, 3, 2, true), Instr::make(Opcode::End)};
+  p.code = {gemm(5, 3, 2, true), Instr::make(Opcode::End)};
   llvm::Expected<Timeline> tl = cycleModel(p.code, t);
   ASSERT_TRUE(bool(tl));
   Profile prof = buildProfile(p, *tl);
   EXPECT_EQ(prof.pixels, 4u);
-  EXPECT_DOUBLE_EQ(prof.computeBound(prof.total()), 3.0 * 18);
+  EXPECT_DOUBLE_EQ(prof.computeBound(prof.total()), 7.0 * 18);
 }
 
 TEST(CycleModel, DmaBurstsAndLatency) {

@@ -129,6 +129,40 @@ def cmd_trace(a):
         i += n
 
 
+def cmd_same_but_stores(a):
+    """Whether disassembly b is disassembly a without some of its STOREs:
+    every other instruction the same, in order, field for field (token
+    flags and SYNCs, which the STOREs' dependences place, aside)."""
+    def rest(path):
+        return [(op, f) for op, f, _ in _instructions(path)
+                if op not in ("store", "sync", "tensor", "const_data", "host_segment")]
+    stores = [sum(op == "store" for op, _, _ in _instructions(p))
+              for p in (a.a, a.b)]
+    x, y = rest(a.a), rest(a.b)
+    for i, (u, v) in enumerate(zip(x, y)):
+        if u != v:
+            sys.exit("instruction %d (STOREs and SYNCs aside) differs: %s vs %s"
+                     % (i, u, v))
+    if len(x) != len(y):
+        sys.exit("%d vs %d instructions (STOREs and SYNCs aside)" % (len(x), len(y)))
+    print("%d instructions the same; STOREs %d -> %d" % (len(x), stores[0], stores[1]))
+
+
+def cmd_steps(a):
+    """The array steps of a disassembly's GEMMs, worked from their fields
+    as docs/cycle-model.md 2.1 / 2.6 state them (pixel groups of
+    `--pixels`, windows of `--window` steps), independently of dlp-run."""
+    total = 0
+    for op, f, _ in _instructions(a.disasm):
+        if op not in ("gemm", "gemm_csr", "gemm_win"):
+            continue
+        s = int(f["k_h"]) * int(f["k_w"]) * int(f["in_cb"])
+        if op == "gemm_win":
+            s = -(-s // a.window) * int(f["slots"])
+        total += -(-int(f["out_h"]) * int(f["out_w"]) // a.pixels) * s
+    print("%d array steps" % total)
+
+
 def cmd_count(a):
     """Instructions `a.op` per layer of a disassembly with debug info, one
     'layer count' line per layer in program order."""
@@ -155,7 +189,10 @@ s.add_argument("--min", type=int, default=1)
 s = sub.add_parser("model"); s.add_argument("test")
 s = sub.add_parser("trace"); s.add_argument("disasm"); s.add_argument("layer")
 s = sub.add_parser("count"); s.add_argument("disasm"); s.add_argument("op")
+s = sub.add_parser("same-but-stores"); s.add_argument("a"); s.add_argument("b")
+s = sub.add_parser("steps"); s.add_argument("disasm")
+s.add_argument("--pixels", type=int, default=1); s.add_argument("--window", type=int, default=1)
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
- "count": cmd_count,
+ "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps,
  "model": cmd_model, "trace": cmd_trace}[a.cmd](a)

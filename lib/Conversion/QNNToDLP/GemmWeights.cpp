@@ -129,9 +129,11 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       winBytes.insert(winBytes.end(), st.begin(), st.end());
     }
   }
-  // The array takes the output pixels `t.pixels` at a time.
+  // The array takes the output pixels `t.pixels` at a time (a
+  // fully-connected layer's one pixel a whole group).
+  int64_t groups = (g.outH * g.outW + t.pixels - 1) / t.pixels;
   auto roofline = [&](int64_t steps, size_t bytes) {
-    return std::max(double(g.outH * g.outW * steps) / t.pixels,
+    return std::max(double(groups * steps),
                     double(bytes) / t.ddrBytesPerCycle);
   };
   if (win && roofline(winSteps, winBytes.size()) <

@@ -69,7 +69,8 @@ struct CycleParams {
   uint32_t window = 1;
   uint64_t windowSelect = 0;
   /// Output pixels per array step (array.pixels, section 2.1): a GEMM's
-  /// tile rows take ceil(out_w / pixels) steps per pixel step.
+  /// out_h * out_w pixels take ceil(out_h * out_w / pixels) groups of its
+  /// pixel steps (raster order, groups crossing row ends).
   uint32_t pixels = 1;
 
   static CycleParams fromTarget(const TargetConfig &t);
@@ -80,7 +81,7 @@ struct InstrCost {
   isa::Queue queue = isa::Queue::Barrier;
   /// Cycles from start to end on its unit (0 for barriers).
   uint64_t cycles = 0;
-  /// PE array MAC slots issued (L * Q per array step; GEMM only).
+  /// PE array MAC slots issued (L * Q * pixels per array step; GEMM only).
   uint64_t macSlots = 0;
   /// Bytes moved between DDR and an SRAM (LOAD / STORE only).
   uint64_t ddrBytes = 0;

@@ -43,8 +43,9 @@ struct TargetConfig {
   uint32_t window = 1;
   /// Output pixels the array finishes per step (docs/cycle-model.md 2.1):
   /// P copies of the L x Q array share each step's weights, each fed the
-  /// input of its own pixel of the output row; L * Q * P PEs. 1: one pixel
-  /// per step. Timing only: every instruction's result is the same.
+  /// input of its own output pixel (the tile's pixels P at a time in raster
+  /// order); L * Q * P PEs. 1: one pixel per step. Timing only: every
+  /// instruction's result is the same.
   uint32_t pixels = 1;
   bool poolUnit = true, eltwiseUnit = true;
   /// The post-processing's max pool (ISA v5): GEMMs with `pool_k` > 0 pool
