@@ -6,6 +6,7 @@ ResNet-50) magnitude-pruned to 90 % with CSR weights.
     /usr/bin/python3 bench/cycle_bench.py --build BUILD [--models a,b,...]
                      [--target hw/configs/large.json] [--sparse resnet18,resnet50]
                      [--sparsity 0.9] [--csr-density 0.5] [--balance]
+                     [--tile-search] [--elide-dead-stores]
 
 On a target with the window-sparse array (array.window > 1, e.g.
 hw/configs/large-win.json) --balance prunes the sparse rows balanced for
@@ -59,6 +60,8 @@ def main():
                          "window-sparse array")
     ap.add_argument("--tile-search", action="store_true",
                     help="compile with dlpc --tile-search")
+    ap.add_argument("--elide-dead-stores", action="store_true",
+                    help="compile with dlpc --elide-dead-stores")
     args, _ = ap.parse_known_args()
     build = os.path.abspath(args.build)
     dlpc, dlp_run = (os.path.join(build, "bin", t) for t in ("dlpc", "dlp-run"))
@@ -91,6 +94,7 @@ def main():
                 [dlpc, model, "--calib", calib, "--calib-batch", "1",
                  "--target", args.target, "--weights", args.weights,
                  "-o", dlpb] + opts +
+                (["--elide-dead-stores"] if args.elide_dead_stores else []) +
                 (["--tile-search", "--report-tiles", "--time"]
                  if args.tile_search else []))[3]
             ws = err.count("tiled weight-stationary")
@@ -112,9 +116,12 @@ def main():
                              lower_s=float(lower.group(1)) if lower else 0))
             print("measured %s" % rows[-1]["model"], file=sys.stderr, flush=True)
     tgt = json.load(open(args.target))
-    print("\nCycle model, target %s (%dx%d, %g MHz), %s weights%s"
-          % (tgt["name"], tgt["array"]["L"], tgt["array"]["Q"], tgt["clock_mhz"],
-             args.weights, ", --tile-search" if args.tile_search else ""))
+    px = tgt["array"].get("pixels", 1)
+    print("\nCycle model, target %s (%dx%d%s, %g MHz), %s weights%s%s"
+          % (tgt["name"], tgt["array"]["L"], tgt["array"]["Q"],
+             "x%d" % px if px > 1 else "", tgt["clock_mhz"],
+             args.weights, ", --tile-search" if args.tile_search else "",
+             ", --elide-dead-stores" if args.elide_dead_stores else ""))
     hdr = "%-18s %12s %10s %9s %9s %8s %9s" % ("model", "cycles", "ms", "eff prog",
                                             "eff seq", "bin MB", "timing s")
     if args.tile_search:

@@ -208,6 +208,7 @@ int dlp::driver::runCompile(const CompileRequest &request) {
     opts.loopOrder = r.loopOrder;
     opts.reportTiles = r.reportTiles;
     opts.fmapsOnChip = r.fmapsOnChip;
+    opts.elideDeadStores = r.elideDeadStores;
     opts.weightScale = r.weightScale;
     opts.weightRounding = r.weightRounding;
     opts.gptqSamples = r.gptqSamples;

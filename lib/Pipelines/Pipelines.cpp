@@ -47,6 +47,7 @@ void dlp::addDLPLowering(OpPassManager &pm, const DLPCompileOptions &options,
   lower.loopOrder.assign(options.loopOrder.begin(), options.loopOrder.end());
   lower.reportTiles = options.reportTiles;
   lower.fmapsOnChip = options.fmapsOnChip;
+  lower.elideDeadStores = options.elideDeadStores;
   if (target)
     pm.addPass(createConvertQNNToDLP(std::move(target), lower));
   else

@@ -135,6 +135,12 @@ static cl::list<std::string> loopOrder(
 static cl::opt<bool> reportTiles(
     cl::cat(cat), "report-tiles",
     cl::desc("a remark per conv / FC layer saying how it is tiled"));
+static cl::opt<bool> elideDeadStores(
+    cl::cat(cat), "elide-dead-stores",
+    cl::desc("leave out the STOREs of feature maps that nothing reads from "
+             "DDR (every reader finds them on chip) and that are not model "
+             "outputs; dlp-run --dump-dir then writes only the maps still in "
+             "DDR"));
 static cl::opt<bool> fmapsOnChip(
     cl::cat(cat), "fmaps-on-chip",
     cl::desc("keep a one-band conv / FC layer's output in the feature "
@@ -185,6 +191,7 @@ int main(int argc, char **argv) {
   r.loopOrder = loopOrder;
   r.reportTiles = reportTiles;
   r.fmapsOnChip = fmapsOnChip;
+  r.elideDeadStores = elideDeadStores;
   r.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   r.numThreads = numThreads;
   r.goldenInputs.assign(goldenInputs.begin(), goldenInputs.end());

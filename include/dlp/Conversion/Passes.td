@@ -58,6 +58,13 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "one STORE per tile (each pays the DDR latency and holds the "
            "channel); the tile search also tries all of them after the "
            "last tile">,
+    Option<"elideDeadStores", "elide-dead-stores", "bool", "false",
+           "Leave out the STOREs of feature maps that no later instruction "
+           "reads from DDR (every reader finds them on chip) and that are "
+           "not model outputs: the model is lowered, the DDR ranges read "
+           "recorded, and lowered again without those STOREs. Their "
+           "tensors leave the binary's tensor table, so dlp-run "
+           "--dump-dir writes only the maps still in DDR">,
     Option<"fuseOverlappingPools", "fuse-overlapping-pools", "std::string",
            "\"auto\"",
            "A max pool whose windows overlap (a 3x3 / 2 stem pool) fused into "

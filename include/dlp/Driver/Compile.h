@@ -37,6 +37,7 @@ struct CompileRequest {
   /// A remark per GEMM layer on its tiling.
   bool reportTiles = false;
   bool fmapsOnChip = true;
+  bool elideDeadStores = false;
   unsigned numThreads = 2;
   /// Inputs of the golden chain (one .npy per model input); empty: none.
   std::vector<std::string> goldenInputs;

@@ -80,6 +80,11 @@ struct DLPCompileOptions : public mlir::PassPipelineOptions<DLPCompileOptions> {
       *this, "report-tiles",
       llvm::cl::desc("A remark per GEMM layer on its tiling"),
       llvm::cl::init(false)};
+  Option<bool> elideDeadStores{
+      *this, "elide-dead-stores",
+      llvm::cl::desc("Leave out the STOREs of maps nothing reads from DDR "
+                     "(their tensors leave the tensor table)"),
+      llvm::cl::init(false)};
   Option<bool> fmapsOnChip{
       *this, "fmaps-on-chip",
       llvm::cl::desc("Keep a one-band GEMM layer's output in FBUF for the "

@@ -256,6 +256,15 @@ bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
 void Lowering::moveFmap(bool store, Location loc, int64_t sram,
                         uint64_t ddrAddr, int64_t n0, int64_t planes,
                         int64_t planeStride, const TensorRec &t) {
+  std::pair<uint64_t, uint64_t> range(t.offset, t.offset + t.bytes(L));
+  if (!store) {
+    ddrLoaded.push_back(range);
+  } else if (liveDdr && llvm::none_of(*liveDdr, [&](const auto &r) {
+               return r.first < range.second && range.first < r.second;
+             })) {
+    unstored.insert(t.name); // nothing reads it from DDR
+    return;
+  }
   em.emit(store ? risa::Opcode::Store : risa::Opcode::Load, loc,
           {{"buf", int64_t(risa::Buf::FBuf)},
            {"wfmt", 0},
@@ -268,6 +277,19 @@ void Lowering::moveFmap(bool store, Location loc, int64_t sram,
            {"n2", planes},
            {"s2", planeStride}},
           {{Space::FBuf, sram, sram + n0 * planes, !store}, t.ddr(L, store)});
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> Lowering::ddrReads() const {
+  std::vector<std::pair<uint64_t, uint64_t>> r = ddrLoaded;
+  auto add = [&](uint32_t i) {
+    r.emplace_back(tensors[i].offset, tensors[i].offset + tensors[i].bytes(L));
+  };
+  for (const dlprt::HostSegment &s : host)
+    for (uint32_t i : s.inputs)
+      add(i);
+  for (uint32_t i : outputs)
+    add(i);
+  return r;
 }
 
 void Lowering::loadConst(Location loc, risa::Buf buf, risa::WFmt fmt,
@@ -733,9 +755,12 @@ struct ConvertQNNToDLPPass
     OpBuilder b(module.getContext());
     bool keepOnChip = fmapsOnChip, onTop = mapsOnTop;
     // One lowering of f into a new dlp.program after it (instructions only;
-    // the descriptors are added to the one that is kept).
-    auto lowerOnce = [&](std::function<TileChoice(unsigned)> choice,
-                         std::unique_ptr<Lowering> &low) -> device::ProgramOp {
+    // the descriptors are added to the one that is kept); `live`: the DDR
+    // ranges a first lowering read (dead-store elision).
+    using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+    auto lowerWith = [&](std::function<TileChoice(unsigned)> choice,
+                         std::unique_ptr<Lowering> &low,
+                         std::optional<Ranges> live) -> device::ProgramOp {
       b.setInsertionPointAfter(f);
       auto prog = device::ProgramOp::create(
           b, f.getLoc(), b.getStringAttr(target->toJSON()),
@@ -755,11 +780,47 @@ struct ConvertQNNToDLPPass
       low->forcedOrder = forced;
       low->forcedOrderAll = forcedAll;
       low->gemmCache = cache;
+      low->liveDdr = std::move(live);
       if (failed(low->run(f))) {
         prog.erase();
         return nullptr;
       }
       return prog;
+    };
+    // With elide-dead-stores, the lowering again without the STOREs of the
+    // maps it never read from DDR. Kept when that one reads none of them
+    // either (the same tiling and placement decide the same reads; checked,
+    // not assumed), else the first.
+    auto lowerOnce = [&](std::function<TileChoice(unsigned)> choice,
+                         std::unique_ptr<Lowering> &low) -> device::ProgramOp {
+      device::ProgramOp prog = lowerWith(choice, low, std::nullopt);
+      if (!prog || !elideDeadStores)
+        return prog;
+      std::unique_ptr<Lowering> second;
+      device::ProgramOp again;
+      {
+        // The first lowering said what there is to say.
+        ScopedDiagnosticHandler quiet(module.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        again = lowerWith(choice, second, low->ddrReads());
+      }
+      if (!again)
+        return prog;
+      Ranges reads = second->ddrReads();
+      bool sound = !second->unstored.empty();
+      for (const TensorRec &t : second->tensors)
+        if (sound && second->unstored.contains(t.name))
+          sound = llvm::none_of(reads, [&](const auto &r) {
+            return r.first < t.offset + t.bytes(second->L) &&
+                   t.offset < r.second;
+          });
+      if (!sound) {
+        again.erase();
+        return prog;
+      }
+      prog.erase();
+      low = std::move(second);
+      return again;
     };
     // A quantized model of one static batch above 1 runs image by image
     // unless an op mixes the batch: then its quantized ops are unrolled per
@@ -865,19 +926,53 @@ struct ConvertQNNToDLPPass
                                     std::memcpy(out.data(), cd.data(),
                                                 cd.size());
                                   }));
+    // The tensor table: every map still in DDR. With elide-dead-stores, the
+    // maps whose STOREs were left out are not, nor any other view of their
+    // bytes (a flattened map): nothing reads them. A host segment's or the
+    // model's tensor stays (a host output nothing reads holds the host's
+    // data). Indices renumbered.
+    std::vector<std::pair<uint64_t, uint64_t>> gone;
     for (const TensorRec &r : low.tensors)
+      if (low.unstored.contains(r.name))
+        gone.emplace_back(r.offset, r.offset + r.bytes(low.L));
+    llvm::DenseSet<uint32_t> referenced(low.inputs.begin(), low.inputs.end());
+    referenced.insert(low.outputs.begin(), low.outputs.end());
+    for (const dlprt::HostSegment &s : low.host) {
+      referenced.insert(s.inputs.begin(), s.inputs.end());
+      referenced.insert(s.outputs.begin(), s.outputs.end());
+    }
+    std::vector<int32_t> index(low.tensors.size(), -1);
+    int32_t kept = 0;
+    for (size_t i = 0; i < low.tensors.size(); ++i) {
+      const TensorRec &r = low.tensors[i];
+      uint64_t end = r.offset + r.bytes(low.L);
+      if (!referenced.contains(uint32_t(i)) &&
+          llvm::any_of(gone, [&](const auto &g) {
+            return g.first < end && r.offset < g.second;
+          }))
+        continue;
+      index[i] = kept++;
       device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
                                int64_t(r.offset), {r.C, r.H, r.W}, r.frac,
                                r.fracBlock, r.isFloat ? 1u : 0u);
+    }
+    auto renumber = [&](ArrayRef<uint32_t> ids) {
+      std::vector<int32_t> out;
+      for (uint32_t i : ids) {
+        assert(index[i] >= 0 && "a tensor read or written by the host, or "
+                                "a model input / output, has its stores");
+        out.push_back(index[i]);
+      }
+      return out;
+    };
     for (const dlprt::HostSegment &s : low.host) {
-      std::vector<int32_t> in(s.inputs.begin(), s.inputs.end()),
-          out(s.outputs.begin(), s.outputs.end());
+      std::vector<int32_t> in = renumber(s.inputs), out = renumber(s.outputs);
       device::HostSegmentOp::create(b, f.getLoc(), uint32_t(s.kind), in, out,
                                  s.params, int64_t(s.constOffset),
                                  int64_t(s.constBytes));
     }
-    std::vector<int32_t> ins(low.inputs.begin(), low.inputs.end()),
-        outs(low.outputs.begin(), low.outputs.end());
+    std::vector<int32_t> ins = renumber(low.inputs),
+                         outs = renumber(low.outputs);
     prog.setDataBytes(std::max<uint64_t>(low.dataBytes, 64));
     prog.setInputs(ins);
     prog.setOutputs(outs);
