@@ -6,6 +6,7 @@ array and the on-chip buffers, from the cycle model.
         [--base hw/configs/large.json] [--arrays 16,32,64,128]
         [--sram-scales 0.5,1,2] [--csr-density 0.5 --prune 0.9]
         [--windows 1,10 --prune 0.9 --balance] [--pixels 1,4] [--tile-search]
+        [--elide-dead-stores]
 
 For every array size N (L = Q = N) and every scale s of the base config's
 SRAM (feature, weight-bank and accumulator bytes times s; parameter entries
@@ -30,7 +31,8 @@ resource of its own in the Pareto test.
 P, docs/cycle-model.md 2.1: P copies of the N x N array sharing its
 weights, N * N * P PEs; timing only, the RTL's array has P = 1, so
 dlp-hwgen refuses such a target). --tile-search compiles with the
-cycle-model tile search.
+cycle-model tile search, --elide-dead-stores without the STOREs of maps
+nothing reads from DDR (docs/lowering.md).
 """
 
 import argparse
@@ -67,6 +69,8 @@ def main():
                     help="array.pixels values to sweep (output pixels per step)")
     ap.add_argument("--tile-search", action="store_true",
                     help="compile with dlpc --tile-search")
+    ap.add_argument("--elide-dead-stores", action="store_true",
+                    help="compile with dlpc --elide-dead-stores")
     ap.add_argument("--balance", action="store_true",
                     help="with --prune: prune balanced for each design's window array")
     args, _ = ap.parse_known_args()
@@ -132,7 +136,8 @@ def main():
                         if args.csr_density and cfg.get("csr") else [])
                 r = subprocess.run([dlpc, model, "--calibration", table, "--target", path,
                                     "--weights", args.weights, "-o", dlpb] + opts +
-                                   (["--tile-search"] if args.tile_search else []),
+                                   (["--tile-search"] if args.tile_search else []) +
+                                   (["--elide-dead-stores"] if args.elide_dead_stores else []),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    universal_newlines=True)
                 if r.returncode:

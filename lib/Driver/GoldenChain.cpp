@@ -122,8 +122,9 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
 
   os << formatv("{0,-44} {1,10} {2,10}  {3}\n", "layer", "SQNR dB",
                 "DLP = qnn", "instructions");
-  // "on chip": a layer fused into the next one (its output never reaches
-  // DDR; the next layer's equality covers it).
+  // "on chip": a layer whose output never reaches DDR — fused into the next
+  // one, or its STOREs left out (elide-dead-stores) — the model's outputs
+  // and the layers still in DDR cover it.
   bool diverged = false;
   for (const std::string &layer : q.order) {
     const std::vector<float> &qv = q.values[layer];
@@ -158,7 +159,7 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
         range += (range.empty() ? "" : ", ") + std::to_string(e.begin) + "-" +
                  std::to_string(e.end - 1);
     if (parts.empty() && !range.empty())
-      same = "on chip"; // fused into the next layer: never in DDR
+      same = "on chip"; // fused or its STOREs left out: never in DDR
     if (!parts.empty()) {
       std::vector<float> sim;
       for (auto it : parts) {

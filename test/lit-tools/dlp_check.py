@@ -132,12 +132,19 @@ def cmd_trace(a):
 def cmd_same_but_stores(a):
     """Whether disassembly b is disassembly a without some of its STOREs:
     every other instruction the same, in order, field for field (token
-    flags and SYNCs, which the STOREs' dependences place, aside)."""
+    flags and SYNCs, which the STOREs' dependences place, aside), and b's
+    STOREs a subsequence of a's, field for field."""
     def rest(path):
         return [(op, f) for op, f, _ in _instructions(path)
                 if op not in ("store", "sync", "tensor", "const_data", "host_segment")]
-    stores = [sum(op == "store" for op, _, _ in _instructions(p))
-              for p in (a.a, a.b)]
+    def stores_of(path):
+        return [f for op, f, _ in _instructions(path) if op == "store"]
+    sa, sb = stores_of(a.a), stores_of(a.b)
+    it = iter(sa)
+    for i, s in enumerate(sb):
+        if not any(s == t for t in it):
+            sys.exit("STORE %d of %s is not one of %s's, in order: %s" % (i, a.b, a.a, s))
+    stores = [len(sa), len(sb)]
     x, y = rest(a.a), rest(a.b)
     for i, (u, v) in enumerate(zip(x, y)):
         if u != v:

@@ -599,6 +599,16 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // Whether a run reached mergeVecs: whether storeAtEnd changes anything
   // (the other flushes, at a tile that does not follow, are the same).
   bool reachedMerge = false;
+  // Resident weights: the rows loaded so far (from the layer's first), in
+  // the order of first use (blocks, then chunks, in both loop orders). With
+  // merge-weight-loads one LOAD takes a chunk's rows and the following
+  // chunks' until it moves T * B bytes (its latency then at most half of
+  // it): a layer of many small blocks (a fully-connected layer) paid the
+  // DDR latency once per block.
+  int64_t residentEnd = 0;
+  const double mergeWeightBytes =
+      lw.mergeWeightLoads ? double(t.ddrLatencyCycles) * t.ddrBytesPerCycle
+                          : 0;
   auto flushStore = [&] {
     if (pending)
       lw.storeFmap(pending->loc, pending->sram, pending->ddr, pending->n, 1,
@@ -649,12 +659,29 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
     uint64_t tileOff = uint64_t((qb * g.outH + oy0) * g.outW) * L;
     for (int64_t c = 0; c < nChunks; ++c) {
       int64_t u0 = c * tl.perChunk, u1 = std::min(g.units, u0 + tl.perChunk);
-      int64_t nRows = W.rows(qb, c);
+      int64_t nRows = W.rows(qb, c), loadN = nRows;
       int64_t wAddr;
       bool loadW = true;
       if (resident) {
         wAddr = wBase + W.row(qb, c);
-        loadW = firstBand;
+        loadW = firstBand && W.row(qb, c) >= residentEnd;
+        if (loadW) {
+          int64_t end = W.row(qb, c) + nRows;
+          for (int64_t q2 = qb, c2 = c + 1;
+               double(end - W.row(qb, c)) * rowBytes < mergeWeightBytes;
+               ++c2) {
+            if (c2 == nChunks) {
+              c2 = 0;
+              if (++q2 == nQb)
+                break;
+            }
+            if (W.row(q2, c2) != end)
+              break;
+            end += W.rows(q2, c2);
+          }
+          loadN = end - W.row(qb, c);
+          residentEnd = end;
+        }
       } else if (ws) {
         wAddr = blockBase(qb) + W.row(qb, c) - W.row(qb, 0);
         loadW = firstBand;
@@ -663,7 +690,7 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       }
       if (loadW)
         lw.loadConst(loc, risa::Buf::WBuf, W.loadFmt, wAddr,
-                     wOff + uint64_t(W.row(qb, c)) * rowBytes, nRows);
+                     wOff + uint64_t(W.row(qb, c)) * rowBytes, loadN);
       bool last = c + 1 == nChunks;
       int64_t a0 = inAddr + u0 * cstride;
       if (tl.chunkedInput) {

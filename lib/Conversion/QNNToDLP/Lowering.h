@@ -15,7 +15,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSet.h"
 
 #include <array>
 #include <functional>
@@ -335,17 +334,23 @@ public:
   /// The tiles' STOREs of a layer's output kept on chip are merged, every
   /// T * B / L vectors (pass option merge-stores; on by default).
   bool mergeStores = true;
-  /// Dead-store elision (pass option elide-dead-stores). `ddrLoaded`: the
-  /// DDR byte ranges [begin, end) of the maps this lowering's LOADs read
-  /// (whole maps). With `liveDdr` (what a first lowering read: ddrReads()),
-  /// a STORE into a map that no live range overlaps is not emitted and
-  /// the map's name goes into `unstored`.
-  std::vector<std::pair<uint64_t, uint64_t>> ddrLoaded;
-  std::optional<std::vector<std::pair<uint64_t, uint64_t>>> liveDdr;
-  llvm::StringSet<> unstored;
-  /// Every DDR range read after the stores: ddrLoaded, the host segments'
-  /// inputs and the model's outputs (read by the runtime).
-  std::vector<std::pair<uint64_t, uint64_t>> ddrReads() const;
+  /// Resident weights' LOADs of consecutive chunks merged up to T * B
+  /// bytes (pass option merge-weight-loads; on by default).
+  bool mergeWeightLoads = true;
+  /// Dead-store elision (pass option elide-dead-stores), in DDR byte
+  /// ranges [begin, end) of whole maps. `ddrLoaded`: the maps this
+  /// lowering's LOADs read; `ddrStored`: the maps its STOREs write. With
+  /// `liveDdr` (what a first lowering read: ddrReads()), a STORE into a
+  /// map that no live range overlaps is not emitted and the map's range
+  /// goes into `unstored`.
+  using DdrRanges = std::vector<std::pair<uint64_t, uint64_t>>;
+  DdrRanges ddrLoaded, ddrStored, unstored;
+  std::optional<DdrRanges> liveDdr;
+  /// Every DDR range read: ddrLoaded, the host segments' inputs and the
+  /// model's outputs (read by the runtime).
+  DdrRanges ddrReads() const;
+  /// Whether a range in `a` overlaps one in `b`.
+  static bool overlap(const DdrRanges &a, const DdrRanges &b);
   /// Max pools whose windows overlap fused into the conv before them
   /// (true) or lowered on their own (false), as pass option
   /// fuse-overlapping-pools forces; none: per layer, TileChoice::poolFused.

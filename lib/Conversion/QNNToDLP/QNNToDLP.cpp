@@ -256,14 +256,14 @@ bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
 void Lowering::moveFmap(bool store, Location loc, int64_t sram,
                         uint64_t ddrAddr, int64_t n0, int64_t planes,
                         int64_t planeStride, const TensorRec &t) {
-  std::pair<uint64_t, uint64_t> range(t.offset, t.offset + t.bytes(L));
+  DdrRanges range = {{t.offset, t.offset + t.bytes(L)}};
   if (!store) {
-    ddrLoaded.push_back(range);
-  } else if (liveDdr && llvm::none_of(*liveDdr, [&](const auto &r) {
-               return r.first < range.second && range.first < r.second;
-             })) {
-    unstored.insert(t.name); // nothing reads it from DDR
+    ddrLoaded.push_back(range[0]);
+  } else if (liveDdr && !overlap(*liveDdr, range)) {
+    unstored.push_back(range[0]); // nothing reads it from DDR
     return;
+  } else {
+    ddrStored.push_back(range[0]);
   }
   em.emit(store ? risa::Opcode::Store : risa::Opcode::Load, loc,
           {{"buf", int64_t(risa::Buf::FBuf)},
@@ -279,8 +279,15 @@ void Lowering::moveFmap(bool store, Location loc, int64_t sram,
           {{Space::FBuf, sram, sram + n0 * planes, !store}, t.ddr(L, store)});
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> Lowering::ddrReads() const {
-  std::vector<std::pair<uint64_t, uint64_t>> r = ddrLoaded;
+bool Lowering::overlap(const DdrRanges &a, const DdrRanges &b) {
+  return llvm::any_of(a, [&](const auto &x) {
+    return llvm::any_of(
+        b, [&](const auto &y) { return x.first < y.second && y.first < x.second; });
+  });
+}
+
+Lowering::DdrRanges Lowering::ddrReads() const {
+  DdrRanges r = ddrLoaded;
   auto add = [&](uint32_t i) {
     r.emplace_back(tensors[i].offset, tensors[i].offset + tensors[i].bytes(L));
   };
@@ -757,7 +764,7 @@ struct ConvertQNNToDLPPass
     // One lowering of f into a new dlp.program after it (instructions only;
     // the descriptors are added to the one that is kept); `live`: the DDR
     // ranges a first lowering read (dead-store elision).
-    using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+    using Ranges = Lowering::DdrRanges;
     auto lowerWith = [&](std::function<TileChoice(unsigned)> choice,
                          std::unique_ptr<Lowering> &low,
                          std::optional<Ranges> live) -> device::ProgramOp {
@@ -775,6 +782,7 @@ struct ConvertQNNToDLPPass
       low->mapsOnTop = onTop;
       low->residualGemm = residualGemm;
       low->mergeStores = mergeStores;
+      low->mergeWeightLoads = mergeWeightLoads;
       low->overlappingPools = overlappingPools;
       low->tileChoiceOf = std::move(choice);
       low->forcedOrder = forced;
@@ -796,25 +804,24 @@ struct ConvertQNNToDLPPass
       device::ProgramOp prog = lowerWith(choice, low, std::nullopt);
       if (!prog || !elideDeadStores)
         return prog;
+      // Only where a STORE writes a map nothing reads.
+      Ranges reads = low->ddrReads();
+      if (llvm::all_of(low->ddrStored, [&](const auto &s) {
+            return Lowering::overlap(reads, {s});
+          }))
+        return prog;
       std::unique_ptr<Lowering> second;
       device::ProgramOp again;
       {
         // The first lowering said what there is to say.
         ScopedDiagnosticHandler quiet(module.getContext(),
                                       [](Diagnostic &) { return success(); });
-        again = lowerWith(choice, second, low->ddrReads());
+        again = lowerWith(choice, second, std::move(reads));
       }
       if (!again)
         return prog;
-      Ranges reads = second->ddrReads();
-      bool sound = !second->unstored.empty();
-      for (const TensorRec &t : second->tensors)
-        if (sound && second->unstored.contains(t.name))
-          sound = llvm::none_of(reads, [&](const auto &r) {
-            return r.first < t.offset + t.bytes(second->L) &&
-                   t.offset < r.second;
-          });
-      if (!sound) {
+      if (second->unstored.empty() ||
+          Lowering::overlap(second->ddrReads(), second->unstored)) {
         again.erase();
         return prog;
       }
@@ -931,10 +938,6 @@ struct ConvertQNNToDLPPass
     // bytes (a flattened map): nothing reads them. A host segment's or the
     // model's tensor stays (a host output nothing reads holds the host's
     // data). Indices renumbered.
-    std::vector<std::pair<uint64_t, uint64_t>> gone;
-    for (const TensorRec &r : low.tensors)
-      if (low.unstored.contains(r.name))
-        gone.emplace_back(r.offset, r.offset + r.bytes(low.L));
     llvm::DenseSet<uint32_t> referenced(low.inputs.begin(), low.inputs.end());
     referenced.insert(low.outputs.begin(), low.outputs.end());
     for (const dlprt::HostSegment &s : low.host) {
@@ -945,11 +948,8 @@ struct ConvertQNNToDLPPass
     int32_t kept = 0;
     for (size_t i = 0; i < low.tensors.size(); ++i) {
       const TensorRec &r = low.tensors[i];
-      uint64_t end = r.offset + r.bytes(low.L);
       if (!referenced.contains(uint32_t(i)) &&
-          llvm::any_of(gone, [&](const auto &g) {
-            return g.first < end && r.offset < g.second;
-          }))
+          Lowering::overlap(low.unstored, {{r.offset, r.offset + r.bytes(low.L)}}))
         continue;
       index[i] = kept++;
       device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
