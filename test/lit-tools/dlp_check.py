@@ -155,6 +155,15 @@ def cmd_same_but_stores(a):
     print("%d instructions the same; STOREs %d -> %d" % (len(x), stores[0], stores[1]))
 
 
+def cmd_wrows(a):
+    """The WBUF rows a layer's LOADs bring (their n0 * n1 * n2), and how
+    many LOADs."""
+    loads = [f for op, f, layer in _instructions(a.disasm)
+             if op == "load" and f.get("buf") == "1" and layer == a.layer]
+    print("%d weight LOADs, %d rows" % (len(loads), sum(
+        int(f["n0"]) * int(f["n1"]) * int(f["n2"]) for f in loads)))
+
+
 def cmd_steps(a):
     """The array steps of a disassembly's GEMMs, worked from their fields
     as docs/cycle-model.md 2.1 / 2.6 state them (pixel groups of
@@ -197,9 +206,10 @@ s = sub.add_parser("model"); s.add_argument("test")
 s = sub.add_parser("trace"); s.add_argument("disasm"); s.add_argument("layer")
 s = sub.add_parser("count"); s.add_argument("disasm"); s.add_argument("op")
 s = sub.add_parser("same-but-stores"); s.add_argument("a"); s.add_argument("b")
+s = sub.add_parser("wrows"); s.add_argument("disasm"); s.add_argument("layer")
 s = sub.add_parser("steps"); s.add_argument("disasm")
 s.add_argument("--pixels", type=int, default=1); s.add_argument("--window", type=int, default=1)
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
- "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps,
+ "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps, "wrows": cmd_wrows,
  "model": cmd_model, "trace": cmd_trace}[a.cmd](a)

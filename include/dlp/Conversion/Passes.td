@@ -60,9 +60,9 @@ def ConvertQNNToDLP : Pass<"convert-qnn-to-dlp", "mlir::ModuleOp"> {
            "last tile">,
     Option<"mergeWeightLoads", "merge-weight-loads", "bool", "true",
            "A layer whose weights stay in WBUF (resident) loads the rows of "
-           "consecutive (output block, K chunk) groups with one LOAD, up to "
-           "DDR-latency x bytes-per-cycle bytes, instead of one LOAD per "
-           "group (each pays the DDR latency)">,
+           "consecutive (output block, K chunk) groups with one LOAD, until "
+           "it moves at least DDR-latency x bytes-per-cycle bytes, instead "
+           "of one LOAD per group (each pays the DDR latency)">,
     Option<"elideDeadStores", "elide-dead-stores", "bool", "false",
            "Leave out the STOREs of feature maps that no later instruction "
            "reads from DDR (every reader finds them on chip) and that are "

@@ -599,13 +599,15 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
   // Whether a run reached mergeVecs: whether storeAtEnd changes anything
   // (the other flushes, at a tile that does not follow, are the same).
   bool reachedMerge = false;
-  // Resident weights: the rows loaded so far (from the layer's first), in
-  // the order of first use (blocks, then chunks, in both loop orders). With
-  // merge-weight-loads one LOAD takes a chunk's rows and the following
-  // chunks' until it moves T * B bytes (its latency then at most half of
-  // it): a layer of many small blocks (a fully-connected layer) paid the
-  // DDR latency once per block.
-  int64_t residentEnd = 0;
+  // Resident weights: the (block, chunk) groups whose rows are loaded. In
+  // both loop orders groups are first used block by block, each block's
+  // chunks in order, and their rows follow each other in WBUF and DDR in
+  // that order. With merge-weight-loads one LOAD takes a group's rows and
+  // the following groups' (while their rows follow on) until it moves at
+  // least T * B bytes (its latency then at most half of it): a layer of
+  // many small blocks (a fully-connected layer) paid the DDR latency once
+  // per block.
+  std::vector<bool> groupLoaded(size_t(nQb * nChunks), false);
   const double mergeWeightBytes =
       lw.mergeWeightLoads ? double(t.ddrLatencyCycles) * t.ddrBytesPerCycle
                           : 0;
@@ -664,23 +666,19 @@ LogicalResult emitGemmLayer(Lowering &lw, GemmLayer &g) {
       bool loadW = true;
       if (resident) {
         wAddr = wBase + W.row(qb, c);
-        loadW = firstBand && W.row(qb, c) >= residentEnd;
+        loadW = firstBand && !groupLoaded[qb * nChunks + c];
         if (loadW) {
+          groupLoaded[qb * nChunks + c] = true;
           int64_t end = W.row(qb, c) + nRows;
-          for (int64_t q2 = qb, c2 = c + 1;
-               double(end - W.row(qb, c)) * rowBytes < mergeWeightBytes;
-               ++c2) {
-            if (c2 == nChunks) {
-              c2 = 0;
-              if (++q2 == nQb)
-                break;
-            }
-            if (W.row(q2, c2) != end)
-              break;
-            end += W.rows(q2, c2);
+          for (int64_t k = qb * nChunks + c + 1;
+               k < nQb * nChunks && !groupLoaded[k] &&
+               double(end - W.row(qb, c)) * rowBytes < mergeWeightBytes &&
+               W.row(k / nChunks, k % nChunks) == end;
+               ++k) {
+            groupLoaded[k] = true;
+            end += W.rows(k / nChunks, k % nChunks);
           }
           loadN = end - W.row(qb, c);
-          residentEnd = end;
         }
       } else if (ws) {
         wAddr = blockBase(qb) + W.row(qb, c) - W.row(qb, 0);

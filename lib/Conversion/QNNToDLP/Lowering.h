@@ -334,8 +334,8 @@ public:
   /// The tiles' STOREs of a layer's output kept on chip are merged, every
   /// T * B / L vectors (pass option merge-stores; on by default).
   bool mergeStores = true;
-  /// Resident weights' LOADs of consecutive chunks merged up to T * B
-  /// bytes (pass option merge-weight-loads; on by default).
+  /// Resident weights' LOADs of consecutive groups merged until they move
+  /// at least T * B bytes (pass option merge-weight-loads; on by default).
   bool mergeWeightLoads = true;
   /// Dead-store elision (pass option elide-dead-stores), in DDR byte
   /// ranges [begin, end) of whole maps. `ddrLoaded`: the maps this
@@ -347,9 +347,11 @@ public:
   DdrRanges ddrLoaded, ddrStored, unstored;
   std::optional<DdrRanges> liveDdr;
   /// Every DDR range read: ddrLoaded, the host segments' inputs and the
-  /// model's outputs (read by the runtime).
+  /// model's outputs (read by the runtime); normalized.
   DdrRanges ddrReads() const;
-  /// Whether a range in `a` overlaps one in `b`.
+  /// Sorted, overlapping and touching ranges merged.
+  static DdrRanges normalized(DdrRanges r);
+  /// Whether a range in `a` (normalized) overlaps one in `b`.
   static bool overlap(const DdrRanges &a, const DdrRanges &b);
   /// Max pools whose windows overlap fused into the conv before them
   /// (true) or lowered on their own (false), as pass option

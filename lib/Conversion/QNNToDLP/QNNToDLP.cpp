@@ -257,13 +257,18 @@ void Lowering::moveFmap(bool store, Location loc, int64_t sram,
                         uint64_t ddrAddr, int64_t n0, int64_t planes,
                         int64_t planeStride, const TensorRec &t) {
   DdrRanges range = {{t.offset, t.offset + t.bytes(L)}};
+  // (A map's DMAs come in runs: one entry per run.)
+  auto note = [&](DdrRanges &v) {
+    if (v.empty() || v.back() != range[0])
+      v.push_back(range[0]);
+  };
   if (!store) {
-    ddrLoaded.push_back(range[0]);
+    note(ddrLoaded);
   } else if (liveDdr && !overlap(*liveDdr, range)) {
-    unstored.push_back(range[0]); // nothing reads it from DDR
+    note(unstored); // nothing reads it from DDR
     return;
   } else {
-    ddrStored.push_back(range[0]);
+    note(ddrStored);
   }
   em.emit(store ? risa::Opcode::Store : risa::Opcode::Load, loc,
           {{"buf", int64_t(risa::Buf::FBuf)},
@@ -279,10 +284,23 @@ void Lowering::moveFmap(bool store, Location loc, int64_t sram,
           {{Space::FBuf, sram, sram + n0 * planes, !store}, t.ddr(L, store)});
 }
 
+Lowering::DdrRanges Lowering::normalized(DdrRanges r) {
+  llvm::sort(r);
+  DdrRanges out;
+  for (const auto &x : r)
+    if (!out.empty() && x.first <= out.back().second)
+      out.back().second = std::max(out.back().second, x.second);
+    else
+      out.push_back(x);
+  return out;
+}
+
 bool Lowering::overlap(const DdrRanges &a, const DdrRanges &b) {
-  return llvm::any_of(a, [&](const auto &x) {
-    return llvm::any_of(
-        b, [&](const auto &y) { return x.first < y.second && y.first < x.second; });
+  return llvm::any_of(b, [&](const auto &y) {
+    // The first range of `a` ending after y begins.
+    auto it = llvm::partition_point(
+        a, [&](const auto &x) { return x.second <= y.first; });
+    return it != a.end() && it->first < y.second;
   });
 }
 
@@ -296,7 +314,7 @@ Lowering::DdrRanges Lowering::ddrReads() const {
       add(i);
   for (uint32_t i : outputs)
     add(i);
-  return r;
+  return normalized(std::move(r));
 }
 
 void Lowering::loadConst(Location loc, risa::Buf buf, risa::WFmt fmt,
@@ -938,6 +956,7 @@ struct ConvertQNNToDLPPass
     // bytes (a flattened map): nothing reads them. A host segment's or the
     // model's tensor stays (a host output nothing reads holds the host's
     // data). Indices renumbered.
+    Lowering::DdrRanges gone = Lowering::normalized(low.unstored);
     llvm::DenseSet<uint32_t> referenced(low.inputs.begin(), low.inputs.end());
     referenced.insert(low.outputs.begin(), low.outputs.end());
     for (const dlprt::HostSegment &s : low.host) {
@@ -949,7 +968,7 @@ struct ConvertQNNToDLPPass
     for (size_t i = 0; i < low.tensors.size(); ++i) {
       const TensorRec &r = low.tensors[i];
       if (!referenced.contains(uint32_t(i)) &&
-          Lowering::overlap(low.unstored, {{r.offset, r.offset + r.bytes(low.L)}}))
+          Lowering::overlap(gone, {{r.offset, r.offset + r.bytes(low.L)}}))
         continue;
       index[i] = kept++;
       device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
