@@ -126,6 +126,7 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
   // one, or its STOREs left out (elide-dead-stores) — the model's outputs
   // and the layers still in DDR cover it.
   bool diverged = false;
+  unsigned compared = 0, onChip = 0;
   for (const std::string &layer : q.order) {
     const std::vector<float> &qv = q.values[layer];
     std::string sq = "-";
@@ -158,9 +159,12 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
       if (e.node == layer || StringRef(e.node).starts_with(layer + " (image "))
         range += (range.empty() ? "" : ", ") + std::to_string(e.begin) + "-" +
                  std::to_string(e.end - 1);
-    if (parts.empty() && !range.empty())
+    if (parts.empty() && !range.empty()) {
       same = "on chip"; // fused or its STOREs left out: never in DDR
+      ++onChip;
+    }
     if (!parts.empty()) {
+      ++compared;
       std::vector<float> sim;
       for (auto it : parts) {
         auto part = (*session)->lastImageTensor(it - tensors.begin());
@@ -190,8 +194,13 @@ bool dlp::driver::GoldenChain::compare(ModuleOp qnnModule,
     }
     os << formatv("{0,-44} {1,10} {2,10}  {3}\n", layer, sq, same, range);
   }
-  if (!diverged)
+  if (!diverged && onChip == 0)
     os << "no divergence: the simulator equals the quantized evaluator on "
           "every layer\n";
+  else if (!diverged)
+    os << "no divergence: the simulator equals the quantized evaluator on "
+          "every layer in DDR ("
+       << compared << "; " << onChip
+       << " never reach DDR: fused, or their STOREs left out)\n";
   return !diverged;
 }
