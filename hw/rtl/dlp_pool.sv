@@ -41,6 +41,10 @@
 // one cycle per window element (k_h * k_w, a read for each valid one),
 // combined in a register.
 //
+// Without units.pool_streaming (P_POOL_STREAMING = 0) the banks are not
+// generated and every instruction takes the fallback, as in the cycle
+// model: the same results, cb * out_h * out_w * k_h * k_w + P_POOL cycles.
+//
 // Sizes (P_POOL_NR, P_POOL_NC, P_POOL_OW_MAX: the cycle model's poolRows,
 // poolCols, poolMaxOutW): NR = NC = 4 (covers 3x3 stride 1 / 2, 2x2, any
 // k <= 4*stride, any window with <= 4 output rows / columns such as
@@ -116,6 +120,9 @@ module dlp_pool #(
   localparam int NC = dlp_cfg_pkg::P_POOL_NC, LOG2NC = $clog2(NC);  // column banks
   localparam int NB = NR * NC;
   localparam int OW_MAX = dlp_cfg_pkg::P_POOL_OW_MAX;
+  // units.pool_streaming: without it no bank is generated and every POOL
+  // takes the fallback path (the cycle model's rule as well).
+  localparam bit STREAM = dlp_cfg_pkg::P_POOL_STREAMING;
   if (NR != 1 << LOG2NR || NC != 1 << LOG2NC || NR < 2 || NC < 2 ||
       OW_MAX != 1 << ((FAW + 1) / 2)) begin : g_check_sizes
     $error("dlp_pool: P_POOL_NR / P_POOL_NC not powers of two, or P_POOL_OW_MAX not 2^ceil(FBUF_AW / 2)");
@@ -276,7 +283,7 @@ module dlp_pool #(
     s_ow = PW'(r_ow);
     if (ph == PHW'(DIVB + 1)) begin
       // A: clamps
-      r_fast <= (r_dh == 1) && (r_dw == 1)
+      r_fast <= STREAM && (r_dh == 1) && (r_dw == 1)
              && ((r_kh <= PW'(NR) * r_sh) || (s_oh <= PW'(NR)))
              && ((r_kw <= PW'(NC) * r_sw) || (s_ow <= PW'(NC)))
              && (s_ow <= PW'(OW_MAX));
@@ -703,6 +710,7 @@ module dlp_pool #(
   assign u_max = (r_mode == 2'd0);
 
   for (genvar bk = 0; bk < NB; bk++) begin : g_bank
+   if (STREAM) begin : g_mem
     localparam int C = bk % NC;
     logic [BW-1:0] mem [DEPTH];
     logic [BW-1:0] rd1, wlast, old, nvb;
@@ -721,6 +729,13 @@ module dlp_pool #(
       rd2[bk*BW +: BW] <= mem[ra2];
       wlast <= nvb;
     end
+   end else begin : g_none
+    // No streaming path: the drain never reads a bank.
+    logic unused_bank;
+    assign unused_bank = ^{u_first[bk], u_fwd[bk]};
+    assign nv[bk*BW +: BW] = '0;
+    assign rd2[bk*BW +: BW] = '0;
+   end
   end
 
   // =====================================================================

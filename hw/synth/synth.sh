@@ -66,11 +66,12 @@ Q=$(num Q)
 [ -n "$L" ] && [ -n "$Q" ] || { echo "synth.sh: no L / Q in $pkg" >&2; exit 1; }
 
 only=" ${DLP_SYNTH_ONLY:-} "
+missing=""  # units not re-run that have no result in the log dir
 # run <name> <top> "<files>" "<black-box files>" ["<commands before synth>"]
 run() {
   local name=$1 top=$2 files=$3 lib=$4 pre=${5:-} t0=$SECONDS
   if [ "$only" != "  " ] && [[ "$only" != *" $name "* ]]; then
-    [ -f "$logs/$name.stat" ] || { echo "synth.sh: no $logs/$name.stat" >&2; exit 1; }
+    [ -f "$logs/$name.stat" ] || missing="$missing $name"
     return
   fi
   nice -n 10 yosys -q -l "$logs/$name.log" -p "
@@ -106,24 +107,28 @@ awk -v ports="$(echo $ports)" '
 # The window-sparse array alone (dlp_pe_array_win): with
 # DLP_SYNTH_WINDOW=W only this array is synthesized, at the sizes
 # DLP_SYNTH_WINDOW_SIZES (default 8: 8 x 8; 16 x 16 needed more than 24 GB
-# of memory in Yosys 0.23, which then killed it) with that window and int8
+# of memory in Yosys 0.23, which then killed it) with that window, int8
 # weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default the package's
-# INT8_WEIGHTS), and its counts printed per PE and scaled to the package's
-# L x Q; nothing else runs.
+# INT8_WEIGHTS) and DLP_SYNTH_WINDOW_PIXELS output pixels per step (the
+# array's P copies, default 1), and its counts printed per PE (L x Q x P
+# of them) and scaled to the package's L x Q x P; nothing else runs.
 if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   int8=${DLP_SYNTH_WINDOW_INT8:-$(sed -n "s/^ *localparam bit INT8_WEIGHTS = 1'b\([01]\);.*/\1/p" "$pkg")}
+  px=${DLP_SYNTH_WINDOW_PIXELS:-1}
+  tag=$([ "$px" = 1 ] || echo "x$px")
   for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
     lg=0; m=$n; while (( m > 1 )); do m=$((m / 2)); lg=$((lg + 1)); done
-    run pe_array_win_${n}x$n dlp_pe_array_win \
+    run pe_array_win_${n}x$n$tag dlp_pe_array_win \
         "$rtl/dlp_pe_array_win.sv $rtl/dlp_pe_reduce.sv $rtl/dlp_pe_weight.sv $rtl/dlp_pe_split.sv $rtl/dlp_pe_wshift.sv" "" \
-        "chparam -set L $n -set Q $n -set LOG2_L $lg -set W $DLP_SYNTH_WINDOW -set INT8 $int8 dlp_pe_array_win"
+        "chparam -set L $n -set Q $n -set LOG2_L $lg -set W $DLP_SYNTH_WINDOW -set INT8 $int8 -set P $px dlp_pe_array_win"
   done
   for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
-    awk -v n=$n -v big=$((L * Q)) '
+    awk -v n=$n -v px=$px -v big=$((L * Q * px)) '
       /^ +LUT[1-6] / { lut += $2 } /^ +FDRE / { ff += $2 } /^ +DSP48E2 / { dsp += $2 }
-      END { printf "dlp_pe_array_win %dx%d: %d LUT (%.0f per PE), %d FF, %d DSP48E2; x %d PEs: %.0f LUT\n",
-                   n, n, lut, lut / (n * n), ff, dsp, big, lut / (n * n) * big }' \
-      "$logs/pe_array_win_${n}x$n.stat"
+      END { pes = n * n * px
+            printf "dlp_pe_array_win %dx%dx%d: %d LUT (%.1f per PE), %d FF (%.1f per PE), %d DSP48E2; x %d PEs: %.0f LUT\n",
+                   n, n, px, lut, lut / pes, ff, ff / pes, dsp, big, lut / pes * big }' \
+      "$logs/pe_array_win_${n}x$n$tag.stat"
   done
   exit 0
 fi
@@ -172,4 +177,17 @@ units="$rtl/dlp_gemm.sv $rtl/dlp_pool.sv $rtl/dlp_eltwise.sv $rtl/dlp_dma.sv"
 run core_ctrl dlp_core "$rtl/dlp_fifo.sv $logs/dlp_core_ctrl.sv" \
     "$units $here/dlp_buffers.sv"
 
+# With DLP_SYNTH_ONLY in a log dir that lacks some units' results (a
+# unit measured alone, e.g. DLP_SYNTH_ONLY="pool_L4 pool_L8" on another
+# config), there is no total: the units run are printed instead.
+if [ -n "$missing" ]; then
+  echo "synth.sh: no result for$missing: no report; the units run:" >&2
+  for name in ${DLP_SYNTH_ONLY}; do
+    python3 -c "import sys; sys.path.insert(0, '$here'); import report
+s = report.stat('$logs/$name.stat')
+print('$name: %d LUT (%d of them LUT RAM / SRL sites), %d FF, %d DSP48E2, %d CARRY4'
+      % (s['LUT'], s['LUTRAM'], s['FF'], s['DSP'], s['CARRY']))"
+  done
+  exit 0
+fi
 python3 "$here/report.py" "$pkg" "$logs" | tee "$logs/report.md"

@@ -2,10 +2,13 @@
 //
 //   rtl-pe-array-win-tb <config.json> [seed] [vectors]
 //
-// dlp_pe_array_win through PeArrayWinTop: two arrays at the config's L and
+// dlp_pe_array_win through PeArrayWinTop: three arrays at the config's L and
 // Q on the same inputs, one with a window of W = 10 input vectors and the
 // config's weight formats, one with W = 16 and pow2 weights only (as
-// large-win.json), on random steps of the kinds an array runs:
+// large-win.json), and one as the first with three output pixels per step
+// (array.pixels = 3: the first pixel's inputs the first array's, the other
+// two's candidates and accumulators their own), on random steps of the
+// kinds an array runs:
 //  - window steps (win = 1, GEMM_WIN's slot entries, docs/isa.md 3.8): an
 //    entry is offset o << 4 | pow2-4 code c, and adds value(c) * (x[o][l] <<
 //    align[o][l]) when o < W, nothing when o >= W (offsets 10..15 for the
@@ -21,7 +24,8 @@
 // pow2 path splits the exponent at 16 and 32, the int8 path the alignment
 // at 20 and 26) in every kind; then random steps, with bubbles, in runs of
 // one kind, as instructions run them. acc_in is driven in each step's
-// accumulate stage: a random start or the first array's previous acc_out.
+// accumulate stage: a random start or the first array's previous acc_out
+// (for the three-pixel array's pixels 1 and 2: their own previous acc_out).
 // The latency of both kinds is checked against the cycle model's for the
 // config with a window: P_gemm (which holds the select stage) - 2 (the
 // address register and the SRAM read in front of the array).
@@ -36,25 +40,29 @@
 
 namespace {
 
-constexpr unsigned kAW = 5; // bits of an alignment (ALIGN_W)
+constexpr unsigned kAW = 5;  // bits of an alignment (ALIGN_W)
+constexpr unsigned kPxW = 10; // the three-pixel array's window
 
 struct Step {
   bool valid = false;
   std::vector<int8_t> x;      ///< (o, l) at o * L + l
+  std::vector<int8_t> xp;     ///< pixel p = 1, 2's (o < 10, l) at
+                              ///< ((p - 1) * 10 + o) * L + l
   std::vector<uint8_t> align; ///< (o, l)
   std::vector<uint8_t> w;     ///< (l, q) at l * Q + q
 };
 
-/// sum over l of the entry (l, q)'s term, modulo 2^32.
-uint32_t stepSum(const Step &s, bool win, bool int8, unsigned L, unsigned Q,
-                 unsigned W, unsigned q) {
+/// sum over l of the entry (l, q)'s term, modulo 2^32, for the candidates
+/// x (o, l) at x[o * L + l], o < W.
+uint32_t stepSum(const Step &s, const int8_t *x, bool win, bool int8,
+                 unsigned L, unsigned Q, unsigned W, unsigned q) {
   uint32_t sum = 0;
   for (unsigned l = 0; l < L; ++l) {
     uint8_t e = s.w[l * Q + q];
     unsigned o = win ? e >> 4 : 0;
     if (o >= W)
       continue;
-    uint32_t v = uint32_t(int32_t(s.x[o * L + l])) << s.align[o * L + l];
+    uint32_t v = uint32_t(int32_t(x[o * L + l])) << s.align[o * L + l];
     uint32_t m = tb::isaMultiplier(e, !win && int8);
     sum += v * m;
   }
@@ -70,6 +78,8 @@ Step randomStep(tb::Rng &r, bool win, bool int8, unsigned L, unsigned Q,
     s.x.push_back(tb::randomActivation(r, edge));
     s.align.push_back(tb::randomAlign(r, edge));
   }
+  for (unsigned i = 0; i < 2 * kPxW * L; ++i)
+    s.xp.push_back(tb::randomActivation(r, edge));
   for (unsigned i = 0; i < L * Q; ++i)
     s.w.push_back(
         win ? // offsets 0..15 (mostly below 10), codes 0..15
@@ -88,6 +98,8 @@ void drive(VPeArrayWinTop &m, const Step &s, unsigned L, unsigned Q,
   }
   for (unsigned i = 0; i < L * Q; ++i)
     tb::put(m.w, 8 * i, 8, s.w[i]);
+  for (unsigned i = 0; i < 2 * kPxW * L; ++i)
+    tb::put(m.xp, 8 * i, 8, uint8_t(s.xp[i]));
 }
 
 struct Kind {
@@ -104,9 +116,11 @@ int main(int argc, char **argv) {
   VPeArrayWinTop m;
   if (tb::portWords<decltype(m.acc_in)>() != Q ||
       tb::portWords<decltype(m.w)>() * 4 != L * Q ||
-      tb::portWords<decltype(m.x)>() * 32 != C * 8 * L)
+      tb::portWords<decltype(m.x)>() * 32 != C * 8 * L ||
+      tb::portWords<decltype(m.acc_out3)>() != 3 * Q ||
+      tb::portWords<decltype(m.xp)>() * 32 != 2 * kPxW * 8 * L)
     tb::fail(args, "the model was not built for this config's L and Q "
-                   "and the wrapper's 16 candidates");
+                   "and the wrapper's 16 candidates and 3 pixels");
   // The wrapper's arrays: window, int8 weights, output ports.
   struct Array {
     unsigned W;
@@ -169,6 +183,8 @@ int main(int argc, char **argv) {
   uint64_t checked = 0, chained = 0, steps = 0;
   std::vector<uint32_t> want[2] = {std::vector<uint32_t>(Q),
                                    std::vector<uint32_t>(Q)};
+  // The three-pixel array's pixels 1 and 2 (pixel 0's is want[0]).
+  std::vector<uint32_t> wantP(2 * Q), accInP(2 * Q);
   std::vector<uint32_t> accIn(Q);
   tb::reset(m);
   for (Run &run : runs) {
@@ -193,17 +209,31 @@ int main(int argc, char **argv) {
         accIn[q] = a;
         tb::put(m.acc_in, 32 * q, 32, a);
       }
+      for (unsigned i = 0; i < 2 * Q; ++i) {
+        uint32_t a = chain ? tb::get(m.acc_out3, 32 * (Q + i), 32)
+                           : tb::randomAccStart(rng);
+        accInP[i] = a;
+        tb::put(m.acc_in_p, 32 * i, 32, a);
+      }
       chained += chain;
-      if (s && s->valid)
+      if (s && s->valid) {
         for (unsigned a = 0; a < 2; ++a)
           for (unsigned q = 0; q < Q; ++q)
-            want[a][q] = accIn[q] + stepSum(*s, k.win, k.int8, L, Q,
-                                            arrays[a].W, q);
+            want[a][q] = accIn[q] + stepSum(*s, s->x.data(), k.win, k.int8,
+                                            L, Q, arrays[a].W, q);
+        for (unsigned p = 1; p < 3; ++p)
+          for (unsigned q = 0; q < Q; ++q)
+            wantP[(p - 1) * Q + q] =
+                accInP[(p - 1) * Q + q] +
+                stepSum(*s, s->xp.data() + (p - 1) * kPxW * L, k.win, k.int8,
+                        L, Q, kPxW, q);
+      }
       tb::tick(m);
       if (t + 1 < lt)
         continue;
       const Step &out = st[t + 1 - lt];
-      if (bool(m.out_valid) != out.valid || bool(m.out_valid16) != out.valid)
+      if (bool(m.out_valid) != out.valid || bool(m.out_valid16) != out.valid ||
+          bool(m.out_valid3) != out.valid)
         tb::fail(args, std::string("out_valid in a ") + k.name + " run");
       if (!out.valid)
         continue;
@@ -222,12 +252,28 @@ int main(int argc, char **argv) {
           ++checked;
         }
       }
+      // The three-pixel array: the config's formats, as the first.
+      if (k.int8 && !arrays[0].int8)
+        continue;
+      for (unsigned p = 0; p < 3; ++p)
+        for (unsigned q = 0; q < Q; ++q) {
+          uint32_t got = tb::get(m.acc_out3, 32 * (p * Q + q), 32);
+          uint32_t exp = p ? wantP[(p - 1) * Q + q] : want[0][q];
+          if (got != exp)
+            tb::fail(args, std::string(k.name) + " step, 3 pixels, pixel " +
+                               std::to_string(p) + ", column " +
+                               std::to_string(q) + ": rtl " +
+                               std::to_string(int32_t(got)) + ", expected " +
+                               std::to_string(int32_t(exp)));
+          ++checked;
+        }
     }
   }
   m.final();
   std::printf("PASS: %llu steps in %zu runs, %llu columns checked (%llu "
-              "chained on acc_out), W = 10 (int8 %s) and W = 16 (pow2 "
-              "only), latency %u dense / %u window\n",
+              "chained on acc_out), W = 10 (int8 %s), W = 16 (pow2 "
+              "only) and W = 10 with 3 pixels, latency %u dense / %u "
+              "window\n",
               (unsigned long long)steps, runs.size(),
               (unsigned long long)checked, (unsigned long long)chained,
               args.cfg.int8Weights ? "yes" : "no", lat[0], lat[1]);

@@ -20,7 +20,10 @@
 // + 3; the fallback's cb * out_h * out_w * k_h * k_w + P_pool. The
 // summary also counts the random instructions whose cycles differ from
 // one cycle per input vector (cb * max(in_h * in_w, out_h * out_w) +
-// P_pool), the streaming path's bubbles.
+// P_pool), the streaming path's bubbles. A fallback instruction's cycles
+// are also checked against its count formed here. On a target without the
+// streaming path (units.pool_streaming false: rtl-pool-nostream) every
+// instruction is a fallback one.
 //
 // Directed shapes first: those above, 3x3/1 pad 1 (both count rules),
 // padding on all sides (both count rules), padding-only windows (outputs
@@ -153,10 +156,13 @@ int64_t outExtent(const Shape &s) {
   return (s.cb - 1) * s.ocs + s.oh * s.ow;
 }
 
+/// The streaming path takes the shape (never on a target without it,
+/// units.pool_streaming false).
 bool fastPath(const Env &e, const Shape &s) {
   const int64_t NR = int64_t(e.args.cycles.poolRows),
                 NC = int64_t(e.args.cycles.poolCols);
-  return s.dh == 1 && s.dw == 1 && (s.kh <= NR * s.sh || s.oh <= NR) &&
+  return e.args.cfg.poolStreaming && s.dh == 1 && s.dw == 1 &&
+         (s.kh <= NR * s.sh || s.oh <= NR) &&
          (s.kw <= NC * s.sw || s.ow <= NC) && s.ow <= e.owMax;
 }
 
@@ -470,6 +476,12 @@ int main(int argc, char **argv) {
       tb::fail(args, what + ": " + std::to_string(cycles) +
                          " cycles, the cycle model gives " +
                          std::to_string(predicted));
+    // The fallback's count, formed here (docs/cycle-model.md 2.3).
+    if (!fastPath(e, s) &&
+        cycles != uint64_t(s.cb * s.oh * s.ow * s.kh * s.kw) +
+                      e.args.cycles.poolPipeline)
+      tb::fail(args, what + ": " + std::to_string(cycles) +
+                         " cycles, not one per window element + P_pool");
     if (t >= directed) {
       ++randomCount;
       fastCount += fastPath(e, s);

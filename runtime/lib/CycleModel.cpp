@@ -54,6 +54,7 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolDivide = num::kAvgShift + 3;
   p.poolPipeline = 3 + p.poolSetup + p.poolDivide;
   p.poolRows = p.poolCols = 4;
+  p.poolStreaming = t.poolStreaming;
   unsigned fbufAddrBits = std::max(1u, Log2_64_Ceil(t.fbufVectors()));
   p.poolMaxOutW = uint64_t(1) << ((fbufAddrBits + 1) / 2);
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
@@ -72,7 +73,8 @@ uint64_t poolCycles(const Instr &in, const CycleParams &p) {
                 sw = g(Field::Pool_stride_w), pt = g(Field::Pool_pad_t),
                 pl = g(Field::Pool_pad_l);
   const int64_t NR = int64_t(p.poolRows), NC = int64_t(p.poolCols);
-  bool streaming = g(Field::Pool_dil_h) == 1 && g(Field::Pool_dil_w) == 1 &&
+  bool streaming = p.poolStreaming && g(Field::Pool_dil_h) == 1 &&
+                   g(Field::Pool_dil_w) == 1 &&
                    (kh <= NR * sh || oh <= NR) && (kw <= NC * sw || ow <= NC) &&
                    ow <= int64_t(p.poolMaxOutW);
   if (!streaming) // one window element per cycle

@@ -265,7 +265,8 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   }
   DLPRT_READ(units, r.object(*root, top, "units"));
   if (Error e =
-          r.checkKeys(*units, "$.units", {"pool", "eltwise", "gemm_pool"}))
+          r.checkKeys(*units, "$.units",
+                      {"pool", "eltwise", "gemm_pool", "pool_streaming"}))
     return std::move(e);
   DLPRT_READ(pool, r.boolean(*units, "$.units", "pool"));
   DLPRT_READ(elt, r.boolean(*units, "$.units", "eltwise"));
@@ -276,6 +277,12 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   if (units->get("gemm_pool")) {
     DLPRT_READ(gp, r.boolean(*units, "$.units", "gemm_pool"));
     t.gemmPool = gp;
+  }
+  // "pool_streaming" (optional, true when absent): the pool unit's
+  // streaming path; false leaves every POOL on its element-per-cycle path.
+  if (units->get("pool_streaming")) {
+    DLPRT_READ(ps, r.boolean(*units, "$.units", "pool_streaming"));
+    t.poolStreaming = ps;
   }
 
   DLPRT_READ(dev, r.object(*root, top, "devices"));
@@ -346,6 +353,8 @@ std::string TargetConfig::toJSON() const {
       j.attribute("eltwise", eltwiseUnit);
       if (gemmPool)
         j.attribute("gemm_pool", true);
+      if (!poolStreaming)
+        j.attribute("pool_streaming", false);
     });
     j.attributeObject("devices", [&] {
       j.attribute("count", int64_t(deviceCount));

@@ -262,6 +262,20 @@ Instr poolOf(Fields fields) {
   return pool;
 }
 
+/// 3x3 / 1, padding 1, 3x3 -> 3x3.
+Instr pool3x3Pad1() {
+  return poolOf({{"in_h", 3},
+                 {"in_w", 3},
+                 {"out_h", 3},
+                 {"out_w", 3},
+                 {"k_h", 3},
+                 {"k_w", 3},
+                 {"pad_t", 1},
+                 {"pad_l", 1},
+                 {"pad_b", 1},
+                 {"pad_r", 1}});
+}
+
 TEST(CycleModel, PoolStreamingSchedule) {
   // 3x3 / 1, padding 1, 3x3 -> 3x3 (section 2.3, the unit's schedule).
   // Input vector k is read in cycle k (0..8; no row stalls: the walker is
@@ -272,16 +286,7 @@ TEST(CycleModel, PoolStreamingSchedule) {
   // in 9-13. Cycles = setup 18 + max(8 + 1, 13 + 19 reciprocal stages) +
   // 3 = 53: four more than one cycle per input vector (49), one write per
   // cycle being the limit.
-  Timeline tl = timed({poolOf({{"in_h", 3},
-                               {"in_w", 3},
-                               {"out_h", 3},
-                               {"out_w", 3},
-                               {"k_h", 3},
-                               {"k_w", 3},
-                               {"pad_t", 1},
-                               {"pad_l", 1},
-                               {"pad_b", 1},
-                               {"pad_r", 1}})});
+  Timeline tl = timed({pool3x3Pad1()});
   EXPECT_EQ(tl.totalCycles, 53u);
   // 5x1 / 1 on 9x2 -> 5x2: five output rows share an input row, more than
   // the unit's four row slots: one window element per cycle, 5 * 2 * 5 +
@@ -303,6 +308,36 @@ TEST(CycleModel, PoolStreamingSchedule) {
                       {"dil_h", 2},
                       {"dil_w", 2}})});
   EXPECT_EQ(tl.totalCycles, 49u);
+}
+
+TEST(CycleModel, PoolWithoutStreaming) {
+  // units.pool_streaming false: the 3x3 / 1 pad 1 pool above, which
+  // streams in 53 cycles, takes one window element per cycle: 9 outputs x
+  // 9 elements (padding ones included) + P_pool 40 = 121; a global 6x6
+  // average of 2 blocks 2 x 36 + 40 = 112, as the streaming path's one
+  // vector per cycle.
+  TargetConfig t = tinyTarget();
+  t.poolStreaming = false;
+  Instr p3 = pool3x3Pad1();
+  Instr global = poolOf({{"in_h", 6},
+                         {"in_w", 6},
+                         {"out_h", 1},
+                         {"out_w", 1},
+                         {"k_h", 6},
+                         {"k_w", 6},
+                         {"mode", 2}});
+  global.set(*findField(Opcode::Pool, "cb"), 2);
+  global.set(*findField(Opcode::Pool, "out_cstride"), 1);
+  global.set(*findField(Opcode::Pool, "in_cstride"), 36);
+  llvm::Expected<Timeline> tl =
+      cycleModel({p3, Instr::make(Opcode::End)}, t);
+  ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+  EXPECT_EQ(tl->totalCycles, 121u);
+  tl = cycleModel({global, Instr::make(Opcode::End)}, t);
+  ASSERT_TRUE(bool(tl)) << llvm::toString(tl.takeError());
+  EXPECT_EQ(tl->totalCycles, 112u);
+  // With streaming, the global pool is the same: one vector per cycle.
+  EXPECT_EQ(timed({global}).totalCycles, 112u);
 }
 
 TEST(CycleModel, UntimedInstructionsAreNamed) {

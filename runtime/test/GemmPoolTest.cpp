@@ -323,6 +323,25 @@ TEST(GemmPool, TargetField) {
   ASSERT_FALSE(bad);
   EXPECT_NE(llvm::toString(bad.takeError()).find("$.units.gemm_pool"),
             std::string::npos);
+
+  // units.pool_streaming: optional, true by default and then absent.
+  auto st = parseTargetConfig(with(R"(, "pool_streaming": true)"), "e.json");
+  auto ns = parseTargetConfig(with(R"(, "pool_streaming": false)"), "f.json");
+  ASSERT_TRUE(st && ns);
+  EXPECT_TRUE(off->poolStreaming);
+  EXPECT_FALSE(ns->poolStreaming);
+  EXPECT_EQ(off->toJSON(), st->toJSON());
+  EXPECT_EQ(off->toJSON().find("pool_streaming"), std::string::npos);
+  EXPECT_NE(ns->toJSON().find(R"("pool_streaming":false)"),
+            std::string::npos);
+  EXPECT_NE(off->fingerprint(), ns->fingerprint());
+  auto back = parseTargetConfig(ns->toJSON(), "g.json");
+  ASSERT_TRUE(bool(back));
+  EXPECT_FALSE(back->poolStreaming);
+  bad = parseTargetConfig(with(R"(, "pool_streaming": "no")"), "h.json");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(llvm::toString(bad.takeError()).find("$.units.pool_streaming"),
+            std::string::npos);
 }
 
 } // namespace

@@ -122,6 +122,9 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("LOG2_L", Log2_32(t.L), "adder-tree levels");
   w.intParam("WINDOW", t.window,
              "array.window: input vectors per step (1: the dense array)");
+  w.intParam("PIXELS", t.pixels,
+             "array.pixels: output pixels per step (dlp_pe_array_win's "
+             "copies)");
   w.section("SRAMs in their units (docs/isa.md section 1) and address bits");
   w.intParam("FBUF_VECTORS", t.fbufVectors(), "L int8 each");
   w.intParam("WBUF_ROWS", t.wbufRows(), "both banks, Q entries + align");
@@ -174,6 +177,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
              "pool unit: start to first read (window geometry)");
   w.intParam("P_POOL_DIV", cp.poolDivide,
              "pool unit: average path's count + reciprocal stages");
+  w.bitParam("P_POOL_STREAMING", cp.poolStreaming,
+             "pool unit: the streaming path exists (units.pool_streaming)");
   w.intParam("P_POOL_NR", cp.poolRows,
              "pool unit: output rows in flight (streaming path)");
   w.intParam("P_POOL_NC", cp.poolCols,

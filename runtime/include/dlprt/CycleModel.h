@@ -62,6 +62,9 @@ struct CycleParams {
   /// (2^ceil(FBUF address bits / 2), the width of a square tile filling
   /// FBUF); other shapes take the one-window-element-per-cycle path.
   uint64_t poolRows = 0, poolCols = 0, poolMaxOutW = 0;
+  /// The streaming path exists (units.pool_streaming); without it every
+  /// POOL takes the element-per-cycle path.
+  bool poolStreaming = true;
   /// The window-sparse array's window (GEMM_WIN, section 2.6: input
   /// vectors read per cycle; 1 without it) and the stage its PEs' select
   /// adds to gemmPipeline (included there: every GEMM on that array passes

@@ -51,6 +51,12 @@ struct TargetConfig {
   /// The post-processing's max pool (ISA v5): GEMMs with `pool_k` > 0 pool
   /// their epilogue's tile on the way to FBUF (docs/isa.md 3.3).
   bool gemmPool = false;
+  /// The pool unit's streaming path (docs/cycle-model.md 2.3: partial
+  /// results of 4 x 4 output rows and columns in banks, one input vector
+  /// per cycle). Without it every POOL takes the one-window-element-per-
+  /// cycle path: the same results, a unit of a few hundred LUT per lane
+  /// instead of several thousand (hw/README.md).
+  bool poolStreaming = true;
   uint32_t deviceCount = 1;
   double linkBytesPerCycle = 0;
 
