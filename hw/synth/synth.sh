@@ -67,6 +67,7 @@ Q=$(num Q)
 
 only=" ${DLP_SYNTH_ONLY:-} "
 missing=""  # units not re-run that have no result in the log dir
+ran=""      # units run by this invocation
 # run <name> <top> "<files>" "<black-box files>" ["<commands before synth>"]
 run() {
   local name=$1 top=$2 files=$3 lib=$4 pre=${5:-} t0=$SECONDS
@@ -83,6 +84,7 @@ run() {
     tee -q -o $logs/$name.stat stat
     read_verilog -lib -specify +/xilinx/cells_sim.v
     tee -q -o $logs/$name.sta sta" >/dev/null
+  ran="$ran $name"
   echo "$((SECONDS - t0))" > "$logs/$name.time"
   echo "synth.sh: $name ($top) $((SECONDS - t0)) s" >&2
 }
@@ -110,11 +112,14 @@ awk -v ports="$(echo $ports)" '
 # of memory in Yosys 0.23, which then killed it) with that window, int8
 # weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default the package's
 # INT8_WEIGHTS) and DLP_SYNTH_WINDOW_PIXELS output pixels per step (the
-# array's P copies, default 1), and its counts printed per PE (L x Q x P
+# array's P copies, default the package's PIXELS), and its counts printed
+# per PE (L x Q x P
 # of them) and scaled to the package's L x Q x P; nothing else runs.
 if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
+  only="  "  # (DLP_SYNTH_ONLY does not apply: every size is run)
   int8=${DLP_SYNTH_WINDOW_INT8:-$(sed -n "s/^ *localparam bit INT8_WEIGHTS = 1'b\([01]\);.*/\1/p" "$pkg")}
-  px=${DLP_SYNTH_WINDOW_PIXELS:-1}
+  px=${DLP_SYNTH_WINDOW_PIXELS:-$(num PIXELS)}
+  px=${px:-1}
   tag=$([ "$px" = 1 ] || echo "x$px")
   for n in ${DLP_SYNTH_WINDOW_SIZES:-8}; do
     lg=0; m=$n; while (( m > 1 )); do m=$((m / 2)); lg=$((lg + 1)); done
@@ -178,16 +183,23 @@ run core_ctrl dlp_core "$rtl/dlp_fifo.sv $logs/dlp_core_ctrl.sv" \
     "$units $here/dlp_buffers.sv"
 
 # With DLP_SYNTH_ONLY in a log dir that lacks some units' results (a
-# unit measured alone, e.g. DLP_SYNTH_ONLY="pool_L4 pool_L8" on another
-# config), there is no total: the units run are printed instead.
+# unit measured alone, e.g. DLP_SYNTH_ONLY="pool_L4 pool_L8" on a config
+# with L > 8), there is no total: the units this run synthesized are
+# printed instead (report.md, if the log dir has one, is an earlier run's),
+# and the exit status is 3 when none of the names given was run.
 if [ -n "$missing" ]; then
   echo "synth.sh: no result for$missing: no report; the units run:" >&2
-  for name in ${DLP_SYNTH_ONLY}; do
-    python3 -c "import sys; sys.path.insert(0, '$here'); import report
-s = report.stat('$logs/$name.stat')
-print('$name: %d LUT (%d of them LUT RAM / SRL sites), %d FF, %d DSP48E2, %d CARRY4'
-      % (s['LUT'], s['LUTRAM'], s['FF'], s['DSP'], s['CARRY']))"
+  for name in $ran; do
+    python3 - "$here" "$logs/$name.stat" "$name" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import report
+s = report.stat(sys.argv[2])
+print("%s: %d LUT (%d of them LUT RAM / SRL sites), %d FF, %d DSP48E2, %d CARRY4"
+      % (sys.argv[3], s["LUT"], s["LUTRAM"], s["FF"], s["DSP"], s["CARRY"]))
+PY
   done
+  [ -n "$ran" ] || { echo "synth.sh: none of DLP_SYNTH_ONLY ($only) is a unit of this config" >&2; exit 3; }
   exit 0
 fi
 python3 "$here/report.py" "$pkg" "$logs" | tee "$logs/report.md"

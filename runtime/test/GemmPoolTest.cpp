@@ -338,6 +338,12 @@ TEST(GemmPool, TargetField) {
   auto back = parseTargetConfig(ns->toJSON(), "g.json");
   ASSERT_TRUE(bool(back));
   EXPECT_FALSE(back->poolStreaming);
+  // Both: in the order of docs/target-config.md's table.
+  auto both = parseTargetConfig(
+      with(R"(, "pool_streaming": false, "gemm_pool": true)"), "i.json");
+  ASSERT_TRUE(bool(both));
+  EXPECT_NE(both->toJSON().find(R"("gemm_pool":true,"pool_streaming":false)"),
+            std::string::npos);
   bad = parseTargetConfig(with(R"(, "pool_streaming": "no")"), "h.json");
   ASSERT_FALSE(bad);
   EXPECT_NE(llvm::toString(bad.takeError()).find("$.units.pool_streaming"),
