@@ -84,7 +84,7 @@ module dlp_pe_array_win #(
   // term[((p*L + l)*Q + q)*32 +: 32]: pixel p's registered term of lane
   // l, output q. (Flat vectors here: Yosys 0.23 reads no multi-dimensional
   // packed arrays, and turns an unpacked array written in slices by many
-  // processes into a memory, then into mux chains of 15x the LUTs.)
+  // processes into a memory, then into mux chains of 7x the LUTs.)
   logic [P*L*Q*32-1:0]   term;
   logic                  int8_q;    // stage 1: an int8 dense GEMM
   /* verilator lint_off UNUSEDSIGNAL */

@@ -113,8 +113,8 @@ awk -v ports="$(echo $ports)" '
 # weights as DLP_SYNTH_WINDOW_INT8 (0 / 1; default the package's
 # INT8_WEIGHTS) and DLP_SYNTH_WINDOW_PIXELS output pixels per step (the
 # array's P copies, default the package's PIXELS), and its counts printed
-# per PE (L x Q x P
-# of them) and scaled to the package's L x Q x P; nothing else runs.
+# per PE (L x Q x P of them) and scaled to the package's L x Q x P;
+# nothing else runs.
 if [ -n "${DLP_SYNTH_WINDOW:-}" ]; then
   only="  "  # (DLP_SYNTH_ONLY does not apply: every size is run)
   int8=${DLP_SYNTH_WINDOW_INT8:-$(sed -n "s/^ *localparam bit INT8_WEIGHTS = 1'b\([01]\);.*/\1/p" "$pkg")}
