@@ -30,9 +30,10 @@ resource of its own in the Pareto test.
 --pixels adds the output pixels the array finishes per step (array.pixels
 P, docs/cycle-model.md 2.1: P copies of the N x N array sharing its
 weights, N * N * P PEs; timing only: the RTL's window array takes P but
-its core issues one pixel per step, so dlp-hwgen refuses such a target). --tile-search compiles with the
-cycle-model tile search, --elide-dead-stores without the STOREs of maps
-nothing reads from DDR (docs/lowering.md).
+its core issues one pixel per step, so dlp-hwgen refuses such a target).
+--tile-search compiles with the cycle-model tile search,
+--elide-dead-stores without the STOREs of maps nothing reads from DDR
+(docs/lowering.md).
 """
 
 import argparse
