@@ -48,7 +48,8 @@ vectors (as this ISA's GEMM: one instruction on the array at a time). An
 array split into parts running several layers as a pipeline is bounded
 by max(total work, total output) instead (the columns' totals). Pooling layers
 are listed apart (one input vector of L channels per cycle, as the pool
-unit reads) and counted both ways: in sequence, and hidden under the
+unit's streaming path reads; a target without units.pool_streaming takes
+one window element per cycle, not modelled here) and counted both ways: in sequence, and hidden under the
 array (free). DDR is not counted (a floor: it can only add). The latency
 is at the target's clock; --budget-ms prints the cycles a budget allows.
 --sweep N lists the --top shapes L x Q x P (powers of 2, N PEs) with the
