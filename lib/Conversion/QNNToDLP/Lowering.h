@@ -40,8 +40,13 @@ struct TensorRec {
   uint64_t bytes(int64_t L) const {
     return isFloat ? uint64_t(C) * 4 : uint64_t(cb(L)) * H * W * L;
   }
+  /// Its DDR bytes [begin, end).
+  std::pair<uint64_t, uint64_t> ddrRange(int64_t L) const {
+    return {offset, offset + bytes(L)};
+  }
   Access ddr(int64_t L, bool write) const {
-    return {Space::Ddr, int64_t(offset), int64_t(offset + bytes(L)), write};
+    auto [b, e] = ddrRange(L);
+    return {Space::Ddr, int64_t(b), int64_t(e), write};
   }
 };
 

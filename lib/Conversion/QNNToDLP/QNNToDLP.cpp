@@ -256,7 +256,7 @@ bool Lowering::isFree(int64_t lo, int64_t hi, ArrayRef<OnChip> also) const {
 void Lowering::moveFmap(bool store, Location loc, int64_t sram,
                         uint64_t ddrAddr, int64_t n0, int64_t planes,
                         int64_t planeStride, const TensorRec &t) {
-  DdrRanges range = {{t.offset, t.offset + t.bytes(L)}};
+  DdrRanges range = {t.ddrRange(L)};
   // (A map's DMAs come in runs: one entry per run.)
   auto note = [&](DdrRanges &v) {
     if (v.empty() || v.back() != range[0])
@@ -307,7 +307,7 @@ bool Lowering::overlap(const DdrRanges &a, const DdrRanges &b) {
 Lowering::DdrRanges Lowering::ddrReads() const {
   DdrRanges r = ddrLoaded;
   auto add = [&](uint32_t i) {
-    r.emplace_back(tensors[i].offset, tensors[i].offset + tensors[i].bytes(L));
+    r.push_back(tensors[i].ddrRange(L));
   };
   for (const dlprt::HostSegment &s : host)
     for (uint32_t i : s.inputs)
@@ -968,7 +968,7 @@ struct ConvertQNNToDLPPass
     for (size_t i = 0; i < low.tensors.size(); ++i) {
       const TensorRec &r = low.tensors[i];
       if (!referenced.contains(uint32_t(i)) &&
-          Lowering::overlap(gone, {{r.offset, r.offset + r.bytes(low.L)}}))
+          Lowering::overlap(gone, {r.ddrRange(low.L)}))
         continue;
       index[i] = kept++;
       device::TensorOp::create(b, f.getLoc(), r.name, r.shape,
