@@ -5,8 +5,8 @@ array and the on-chip buffers, from the cycle model.
     /usr/bin/python3 bench/explore.py --build BUILD --model resnet18
         [--base hw/configs/large.json] [--arrays 16,32,64,128]
         [--sram-scales 0.5,1,2] [--csr-density 0.5 --prune 0.9]
-        [--windows 1,10 --prune 0.9 --balance] [--pixels 1,4] [--tile-search]
-        [--elide-dead-stores]
+        [--windows 1,10 --prune 0.9 --balance] [--pixels 1,4]
+        [--banks default,4] [--tile-search] [--elide-dead-stores]
 
 For every array size N (L = Q = N) and every scale s of the base config's
 SRAM (feature, weight-bank and accumulator bytes times s; parameter entries
@@ -31,6 +31,12 @@ resource of its own in the Pareto test.
 P, docs/cycle-model.md 2.1: P copies of the N x N array sharing its
 weights, N * N * P PEs; timing only: the RTL's window array takes P but
 its core issues one pixel per step, so dlp-hwgen refuses such a target).
+--banks sweeps the FBUF banks the array's input reads go to
+(sram.feature_banks B, docs/cycle-model.md 2.1; `default`: 1 at one pixel
+per step, else the power of two at or above 2 P): a group's pixels whose
+reads share a bank wait for each other. The `FBUF x W` column counts the
+FBUF copies a window target's W reads per cycle take (each window slot its
+own copy, in B banks), beside the SRAM column's one copy.
 --tile-search compiles with the cycle-model tile search,
 --elide-dead-stores without the STOREs of maps nothing reads from DDR
 (docs/lowering.md).
@@ -68,6 +74,8 @@ def main():
                     help="array.window values to sweep (1: no window array)")
     ap.add_argument("--pixels", default="1",
                     help="array.pixels values to sweep (output pixels per step)")
+    ap.add_argument("--banks", default="default",
+                    help="sram.feature_banks values to sweep (default: the config's default)")
     ap.add_argument("--tile-search", action="store_true",
                     help="compile with dlpc --tile-search")
     ap.add_argument("--elide-dead-stores", action="store_true",
@@ -110,14 +118,16 @@ def main():
             return prepared[balance]
 
         for n in [int(v) for v in args.arrays.split(",")]:
-          for win, px in [(int(w), int(q)) for w in args.windows.split(",")
-                          for q in args.pixels.split(",")]:
+          for win, px, banks in [(int(w), int(q), b) for w in args.windows.split(",")
+                                 for q in args.pixels.split(",")
+                                 for b in args.banks.split(",")]:
             balanced = args.balance and args.prune and win > 1
             model, table = prepare((n, win) if balanced else None)
             for s in [float(v) for v in args.sram_scales.split(",")]:
                 cfg = copy.deepcopy(base)
-                cfg["name"] = "explore-%dx%d%s%s-s%g" % (n, n, "x%d" % px if px > 1 else "",
-                                                       "-w%d" % win if win > 1 else "", s)
+                cfg["name"] = "explore-%dx%d%s%s%s-s%g" % (
+                    n, n, "x%d" % px if px > 1 else "", "-w%d" % win if win > 1 else "",
+                    "-b" + banks if banks != "default" else "", s)
                 cfg["array"] = {"L": n, "Q": n}
                 if px > 1:
                     cfg["array"]["pixels"] = px
@@ -127,11 +137,15 @@ def main():
                     cfg["csr"] = False
                 for k in ("feature_bytes", "weight_bank_bytes", "acc_bytes"):
                     cfg["sram"][k] = int(base["sram"][k] * s) // (4 * n) * (4 * n)
+                cfg["sram"].pop("feature_banks", None)
+                if banks != "default":
+                    cfg["sram"]["feature_banks"] = int(banks)
                 path = os.path.join(tmp, cfg["name"] + ".json")
                 json.dump(cfg, open(path, "w"))
                 sram = sum(cfg["sram"][k] for k in ("feature_bytes", "acc_bytes")) + \
                     2 * cfg["sram"]["weight_bank_bytes"]
-                row = dict(name=cfg["name"], pes=n * n * px, sram=sram, window=win)
+                row = dict(name=cfg["name"], pes=n * n * px, sram=sram, window=win,
+                           fcopies=win * cfg["sram"]["feature_bytes"])
                 dlpb = os.path.join(tmp, "m.dlpb")
                 opts = (["--csr-density", args.csr_density]
                         if args.csr_density and cfg.get("csr") else [])
@@ -166,21 +180,23 @@ def main():
                                                   ", CSR" if args.csr_density else "")
              if args.prune else "",
              base["name"], base["clock_mhz"], base["ddr"]["bytes_per_cycle"]))
-    hdr = "%-26s %7s %3s %10s %12s %10s %7s %s" % ("design", "PEs", "W", "SRAM KiB",
-                                                 "cycles", "ms", "eff %", "pareto")
+    hdr = "%-32s %7s %3s %10s %12s %12s %10s %7s %s" % (
+        "design", "PEs", "W", "SRAM KiB", "FBUF x W KiB", "cycles", "ms", "eff %", "pareto")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         if "error" in r:
-            print("%-26s %7d %3d %10d  %s" % (r["name"], r["pes"], r["window"],
-                                             r["sram"] // 1024, r["error"]))
+            print("%-32s %7d %3d %10d %12d  %s" % (r["name"], r["pes"], r["window"],
+                                                   r["sram"] // 1024, r["fcopies"] // 1024,
+                                                   r["error"]))
             continue
-        print("%-26s %7d %3d %10d %12d %10.3f %7.1f %s" %
-              (r["name"], r["pes"], r["window"], r["sram"] // 1024, r["cycles"], r["ms"],
-               100 * r["eff"], "*" if r["pareto"] else ""))
+        print("%-32s %7d %3d %10d %12d %12d %10.3f %7.1f %s" %
+              (r["name"], r["pes"], r["window"], r["sram"] // 1024, r["fcopies"] // 1024,
+               r["cycles"], r["ms"], 100 * r["eff"], "*" if r["pareto"] else ""))
     print("PEs: L * Q * pixels; W: the window-sparse array's window (1: dense array); "
           "SRAM: feature + "
-          "accumulator + 2 weight banks; eff: layers-in-sequence roofline / cycles; "
+          "accumulator + 2 weight banks; FBUF x W: the FBUF copies of a window "
+          "target's W reads per cycle; eff: layers-in-sequence roofline / cycles; "
           "*: no design with fewer PEs, SRAM and window is as fast")
 
 

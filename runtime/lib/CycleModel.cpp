@@ -41,6 +41,7 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.window = t.window;
   p.windowSelect = t.window > 1 ? 1 : 0;
   p.pixels = t.pixels;
+  p.fbufBanks = t.featureBanks();
   p.gemmPipeline = 4 + Log2_32(t.L) + p.windowSelect;
   // Section 2.1: shift, round + saturate, clamp + write.
   p.epilogueStages = 3;
@@ -59,6 +60,37 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   p.poolMaxOutW = uint64_t(1) << ((fbufAddrBits + 1) / 2);
   p.eltwisePipeline = 1 + p.epilogueStages; // read, then dlp_postproc
   return p;
+}
+
+uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
+                       uint32_t banks) {
+  SmallVector<uint32_t, 64> reads(banks, 0);
+  uint32_t most = 0;
+  for (uint64_t i = first; i < first + n; ++i) {
+    uint64_t at = i / w.outW * w.strideH * w.inW + i % w.outW * w.strideW;
+    most = std::max(most, ++reads[at & (banks - 1)]);
+  }
+  return most;
+}
+
+uint64_t arraySteps(const ArrayWork &w, const CycleParams &p) {
+  // Section 2.1: the array's `pixels` copies take the tile's output pixels
+  // `pixels` at a time in raster order (the last group may be short); per
+  // window of a GEMM_WIN (its `slots` steps), or per step of a dense GEMM,
+  // the group reads each pixel's input vector(s) of one step from FBUF
+  // banks, those in one bank one after another.
+  uint64_t windows = windowCount(w.steps, w.slots ? p.window : 1);
+  uint64_t slots = std::max<uint64_t>(w.slots, 1);
+  uint64_t pixels = w.outH * w.outW;
+  if (p.pixels == 1) // one read per bank: never a conflict
+    return pixels * windows * slots;
+  uint64_t total = 0;
+  for (uint64_t first = 0; first < pixels; first += p.pixels) {
+    uint64_t n = std::min<uint64_t>(p.pixels, pixels - first);
+    total += windows *
+             std::max<uint64_t>(slots, bankConflicts(w, first, n, p.fbufBanks));
+  }
+  return total;
 }
 
 namespace {
@@ -227,15 +259,15 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
       return createStringError(inconvertibleErrorCode(),
                                "GEMM_CSR is timed from its weights: time the "
                                "whole program");
-    uint64_t pixelSteps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) *
-                          g(Field::Gemm_in_cb);
-    if (isWin)
-      pixelSteps = windowCount(pixelSteps, p.window) * g(Field::GemmWin_slots);
-    // Section 2.1: the array's `pixels` copies take the tile's output
-    // pixels `pixels` at a time in raster order (the last group may be
-    // short).
-    uint64_t pixels = g(Field::Gemm_out_h) * g(Field::Gemm_out_w);
-    uint64_t steps = (pixels + p.pixels - 1) / p.pixels * pixelSteps;
+    ArrayWork work;
+    work.outH = g(Field::Gemm_out_h);
+    work.outW = g(Field::Gemm_out_w);
+    work.inW = g(Field::Gemm_in_w);
+    work.strideH = g(Field::Gemm_stride_h);
+    work.strideW = g(Field::Gemm_stride_w);
+    work.steps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) * g(Field::Gemm_in_cb);
+    work.slots = isWin ? g(Field::GemmWin_slots) : 0;
+    uint64_t steps = arraySteps(work, p);
     uint64_t before = isCsr   ? csr->decodeCycles
                       : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L
                               : 0;

@@ -30,6 +30,8 @@ constexpr uint64_t kMaxParamEntries = uint64_t(1) << 16;
 constexpr uint32_t kMaxArray = 256;
 /// Copies of the array (array.pixels): up to 16 output pixels per step.
 constexpr uint32_t kMaxPixels = 16;
+/// FBUF banks for the array's input reads (sram.feature_banks).
+constexpr uint32_t kMaxFeatureBanks = 64;
 
 /// Reads one object level, remembering which keys were used so that
 /// unknown ones are reported.
@@ -191,7 +193,8 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   DLPRT_READ(sram, r.object(*root, top, "sram"));
   if (Error e = r.checkKeys(
           *sram, sp,
-          {"feature_bytes", "weight_bank_bytes", "acc_bytes", "param_entries"}))
+          {"feature_bytes", "weight_bank_bytes", "acc_bytes", "param_entries",
+           "feature_banks"}))
     return std::move(e);
   const uint64_t big = uint64_t(1) << 40;
   DLPRT_READ(fb, r.integer(*sram, sp, "feature_bytes", 1, big));
@@ -211,6 +214,16 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
   t.weightBankBytes = wb;
   t.accBytes = ab;
   t.paramEntries = uint32_t(pe);
+  // "feature_banks" (optional; the default when absent, written only when
+  // it differs): FBUF banks for the array's input reads, a power of two.
+  if (sram->get("feature_banks")) {
+    DLPRT_READ(nb, r.integer(*sram, sp, "feature_banks", 1, kMaxFeatureBanks));
+    if (nb & (nb - 1))
+      return r.error(sp + ".feature_banks",
+                     "value " + Twine(nb) + " is not a power of two");
+    if (nb != t.featureBanks())
+      t.featureBankCount = uint32_t(nb);
+  }
 
   DLPRT_READ(clock, r.number(*root, top, "clock_mhz", true));
   t.clockMHz = clock;
@@ -330,6 +343,8 @@ std::string TargetConfig::toJSON() const {
       j.attribute("weight_bank_bytes", int64_t(weightBankBytes));
       j.attribute("acc_bytes", int64_t(accBytes));
       j.attribute("param_entries", int64_t(paramEntries));
+      if (featureBankCount)
+        j.attribute("feature_banks", int64_t(featureBankCount));
     });
     j.attribute("clock_mhz", clockMHz);
     j.attributeObject("ddr", [&] {

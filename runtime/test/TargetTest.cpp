@@ -130,6 +130,42 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   ASSERT_TRUE(bool(again4));
   EXPECT_EQ(again4->fingerprint(), px4->fingerprint());
   EXPECT_NE(px4->fingerprint(), t->fingerprint());
+  // FBUF banks for the array's reads: 1 at one pixel per step, else the
+  // power of two at or above 2 * pixels, when absent (and then not
+  // written); another count is written after param_entries.
+  EXPECT_EQ(t->featureBanks(), 1u);
+  EXPECT_EQ(px4->featureBanks(), 8u);
+  std::string px4Text = edit("\"Q\": 8}", "\"Q\": 8, \"pixels\": 4}");
+  auto withBanks = [&](const std::string &banks) {
+    std::string s = px4Text;
+    std::string at = "\"param_entries\": 1024";
+    s.replace(s.find(at), at.size(), at + ", \"feature_banks\": " + banks);
+    return parseTargetConfig(s, "b");
+  };
+  auto b8 = withBanks("8");
+  ASSERT_TRUE(bool(b8)) << llvm::toString(b8.takeError());
+  EXPECT_EQ(b8->fingerprint(), px4->fingerprint());
+  auto b2 = withBanks("2");
+  ASSERT_TRUE(bool(b2)) << llvm::toString(b2.takeError());
+  EXPECT_EQ(b2->featureBanks(), 2u);
+  EXPECT_NE(b2->toJSON().find(R"("param_entries":1024,"feature_banks":2})"),
+            std::string::npos);
+  auto again5 = parseTargetConfig(b2->toJSON(), "canonical");
+  ASSERT_TRUE(bool(again5));
+  EXPECT_EQ(again5->featureBanks(), 2u);
+  EXPECT_EQ(again5->fingerprint(), b2->fingerprint());
+  EXPECT_NE(b2->fingerprint(), px4->fingerprint());
+  for (auto [banks, msg] :
+       {std::pair<const char *, const char *>{
+            "0", "$.sram.feature_banks: value 0 out of range [1, 64]"},
+        {"128", "$.sram.feature_banks: value 128 out of range [1, 64]"},
+        {"12", "$.sram.feature_banks: value 12 is not a power of two"},
+        {"true", "$.sram.feature_banks: expected an integer"}}) {
+    auto e = withBanks(banks);
+    ASSERT_FALSE(bool(e)) << banks;
+    EXPECT_NE(llvm::toString(e.takeError()).find(msg), std::string::npos)
+        << banks;
+  }
   // Key order and spacing of the source do not matter.
   auto shuffled = parseTargetConfig(
       edit(R"("name": "small", )", "").insert(1, R"("name":"small",)"), "y");

@@ -235,6 +235,40 @@ TEST(Window, CycleModelTimesSlotsPerWindow) {
     ASSERT_TRUE(bool(tp)) << llvm::toString(tp.takeError());
     EXPECT_EQ(tp->cost[0].cycles, 7u * 5 * slots + 1 + 7 + 1 + 3) << slots;
     EXPECT_EQ(tp->cost[0].macSlots, 7u * 5 * slots * 64 * 3) << slots;
+    // The 3 pixels' window origins at stride 1 in rows of 5 vectors lie
+    // 1 apart in a row and 5 - 4 = 1 across a row end: distinct in the
+    // default 8 banks, and in 2 banks whenever a group's first and last
+    // are both even or both odd, i.e. every group of 3 (the last, of
+    // pixels 18 and 19, is one of each): its windows take 2 cycles.
+    px.featureBankCount = 2;
+    llvm::Expected<Timeline> tb =
+        cycleModel({in, Instr::make(Opcode::End)}, px);
+    ASSERT_TRUE(bool(tb)) << llvm::toString(tb.takeError());
+    uint64_t steps = 6 * 5 * std::max(2u, slots) + 5 * slots;
+    EXPECT_EQ(tb->cost[0].cycles, steps + 1 + 7 + 1 + 3) << slots;
+    EXPECT_EQ(tb->cost[0].macSlots, steps * 64 * 3) << slots;
+  }
+  // A dense GEMM at stride 2 over rows of 11 vectors (5 x 5 outputs of a
+  // 3 x 3 kernel): pixel (y, x)'s window starts at 22 y + 2 x. Groups of
+  // 3 in raster order: 0 2 4 | 6 8 22 | 24 26 28 | 30 44 46 | 48 50 52 |
+  // 66 68 70 | 72 74 88 | 90 92 94 | 96. In 4 banks each group of 3 has
+  // two in one bank (even origins: banks 0 and 2 only): 8 x 2 + 1 = 17
+  // cycles per step. In 8 banks only the groups across a row end meet
+  // (22, 46, 88 fall on 6, 6, 0 beside 6, 30, 72): 3 x 2 + 6 = 12. 18
+  // steps (3 x 3 taps, 2 blocks), P_gemm 8.
+  Instr dense = instr(Opcode::Gemm,
+                      {{"in_h", 11}, {"in_w", 11}, {"in_cb", kCb},
+                       {"in_cstride", 121}, {"out_h", 5}, {"out_w", 5},
+                       {"k_h", 3}, {"k_w", 3}, {"stride_h", 2},
+                       {"stride_w", 2}, {"dil_h", 1}, {"dil_w", 1}});
+  TargetConfig px = windowTarget(4);
+  px.pixels = 3;
+  for (auto [banks, perStep] : {std::pair<uint32_t, uint64_t>{4, 17}, {8, 12}}) {
+    px.featureBankCount = banks;
+    llvm::Expected<Timeline> td =
+        cycleModel({dense, Instr::make(Opcode::End)}, px);
+    ASSERT_TRUE(bool(td)) << llvm::toString(td.takeError());
+    EXPECT_EQ(td->cost[0].cycles, 18 * perStep + 8) << banks;
   }
 }
 

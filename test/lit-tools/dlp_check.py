@@ -167,15 +167,24 @@ def cmd_wrows(a):
 def cmd_steps(a):
     """The array steps of a disassembly's GEMMs, worked from their fields
     as docs/cycle-model.md 2.1 / 2.6 state them (pixel groups of
-    `--pixels`, windows of `--window` steps), independently of dlp-run."""
+    `--pixels`, windows of `--window` steps; each window or dense step of
+    a group takes at least as many cycles as its pixels' reads of one
+    step hit the busiest of `--banks` FBUF banks: the input addresses of
+    the pixels' first tap modulo the banks), group by group, independently
+    of dlp-run."""
     total = 0
     for op, f, _ in _instructions(a.disasm):
         if op not in ("gemm", "gemm_csr", "gemm_win"):
             continue
-        s = int(f["k_h"]) * int(f["k_w"]) * int(f["in_cb"])
-        if op == "gemm_win":
-            s = -(-s // a.window) * int(f["slots"])
-        total += -(-int(f["out_h"]) * int(f["out_w"]) // a.pixels) * s
+        g = {k: int(v) for k, v in f.items() if v.lstrip("-").isdigit()}
+        s = g["k_h"] * g["k_w"] * g["in_cb"]
+        windows, slots = (-(-s // a.window), g["slots"]) if op == "gemm_win" else (s, 1)
+        pixels = [(y, x) for y in range(g["out_h"]) for x in range(g["out_w"])]
+        for first in range(0, len(pixels), a.pixels):
+            banks = [(g.get("in_addr", 0) + (y * g["stride_h"] - g.get("pad_t", 0)) * g["in_w"] +
+                      x * g["stride_w"] - g.get("pad_l", 0)) % a.banks
+                     for y, x in pixels[first:first + a.pixels]]
+            total += windows * max(slots, max(banks.count(b) for b in banks))
     print("%d array steps" % total)
 
 
@@ -209,6 +218,7 @@ s = sub.add_parser("same-but-stores"); s.add_argument("a"); s.add_argument("b")
 s = sub.add_parser("wrows"); s.add_argument("disasm"); s.add_argument("layer")
 s = sub.add_parser("steps"); s.add_argument("disasm")
 s.add_argument("--pixels", type=int, default=1); s.add_argument("--window", type=int, default=1)
+s.add_argument("--banks", type=int, default=1)
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
  "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps, "wrows": cmd_wrows,

@@ -11,6 +11,7 @@
 #include "GemmLayer.h"
 #include "dlp/Support/Constants.h"
 #include "dlprt/Csr.h"
+#include "dlprt/CycleModel.h"
 #include "dlprt/Window.h"
 
 using namespace mlir;
@@ -93,7 +94,16 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   // bytes of weights, whichever takes longer) is below the dense rows'.
   bool win = windowCandidate(t, g) && perChunk <= int64_t(risa::kWinMaxCb);
   std::vector<uint8_t> winBytes;
-  int64_t denseSteps = 0, winSteps = 0;
+  // Array steps of the whole layer's pixels, as the cycle model counts
+  // them (a fully-connected layer's one pixel a whole group).
+  const dlprt::CycleParams timing = dlprt::CycleParams::fromTarget(t);
+  dlprt::ArrayWork work;
+  work.outH = uint64_t(g.outH);
+  work.outW = uint64_t(g.outW);
+  work.inW = uint64_t(g.inW);
+  work.strideH = uint64_t(g.sh);
+  work.strideW = uint64_t(g.sw);
+  uint64_t denseSteps = 0, winSteps = 0;
   const int64_t width = t.rowBytes(risa::WFmt::Csr);
   for (int64_t qb = 0; qb < W.nQb; ++qb) {
     std::fill(codes.begin(), codes.end(), 0);
@@ -115,9 +125,11 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       std::vector<uint8_t> st = dlprt::encodeWindowRows(
           chunk, aligns.data() + W.chunkStart[c], uint64_t(steps),
           uint64_t(nU), uint32_t(L), uint32_t(Q), t.window, slots);
-      denseSteps += steps;
-      winSteps += int64_t(dlprt::windowCount(uint64_t(steps), t.window)) *
-                  int64_t(slots);
+      work.steps = uint64_t(steps);
+      work.slots = 0;
+      denseSteps += dlprt::arraySteps(work, timing);
+      work.slots = slots;
+      winSteps += dlprt::arraySteps(work, timing);
       // A group of rows must fit a weight bank, as a dense chunk does
       // (streamed per chunk into alternate banks); else the layer stays
       // dense.
@@ -129,12 +141,8 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       winBytes.insert(winBytes.end(), st.begin(), st.end());
     }
   }
-  // The array takes the output pixels `t.pixels` at a time (a
-  // fully-connected layer's one pixel a whole group).
-  int64_t groups = (g.outH * g.outW + t.pixels - 1) / t.pixels;
-  auto roofline = [&](int64_t steps, size_t bytes) {
-    return std::max(double(groups * steps),
-                    double(bytes) / t.ddrBytesPerCycle);
+  auto roofline = [&](uint64_t steps, size_t bytes) {
+    return std::max(double(steps), double(bytes) / t.ddrBytesPerCycle);
   };
   if (win && roofline(winSteps, winBytes.size()) <
                  roofline(denseSteps, rows.size())) {

@@ -75,9 +75,36 @@ struct CycleParams {
   /// out_h * out_w pixels take ceil(out_h * out_w / pixels) groups of its
   /// pixel steps (raster order, groups crossing row ends).
   uint32_t pixels = 1;
+  /// FBUF banks for the array's input reads (sram.feature_banks, section
+  /// 2.1): a group's reads of one step in one bank take a cycle each.
+  uint32_t fbufBanks = 1;
 
   static CycleParams fromTarget(const TargetConfig &t);
 };
+
+/// What a GEMM gives the array (section 2.1): `outH` x `outW` output
+/// pixels whose windows start `strideH` input rows of `inW` vectors and
+/// `strideW` vectors apart, `steps` steps each (taps x input channel
+/// blocks); `slots` > 0: a GEMM_WIN's windows of `window` steps, `slots`
+/// array steps each; 0: a dense GEMM, one array step per step.
+struct ArrayWork {
+  uint64_t outH = 1, outW = 1, inW = 1, strideH = 1, strideW = 1;
+  uint64_t steps = 0, slots = 0;
+};
+
+/// Section 2.1: the array steps (cycles between a GEMM's first step and
+/// its drain) of `w`: per group of `pixels` pixels (raster order) and per
+/// window or step, the longer of its slots and the reads its pixels make
+/// of the busiest FBUF bank. The compiler weighs window against dense
+/// weights with it.
+uint64_t arraySteps(const ArrayWork &w, const CycleParams &p);
+
+/// Section 2.1: reads of the busiest of `banks` FBUF banks (a power of
+/// two) when the `n` pixels from raster index `first` of `w` read one
+/// step's input vectors: how many of their window origins share an
+/// address modulo `banks`.
+uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
+                       uint32_t banks);
 
 /// What one instruction costs, independent of when it runs.
 struct InstrCost {

@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cstdint>
 #include <string>
@@ -28,6 +29,11 @@ struct TargetConfig {
   uint64_t weightBankBytes = 0; ///< one of the two WBUF banks
   uint64_t accBytes = 0;        ///< ABUF
   uint32_t paramEntries = 0;    ///< PBUF entries
+  /// FBUF banks (vector address mod B) for the array's input reads
+  /// (sram.feature_banks, docs/cycle-model.md 2.1): a step's reads of a
+  /// group of pixels in one bank take a cycle each. 0 when absent: the
+  /// default, featureBanks().
+  uint32_t featureBankCount = 0;
   // Timing (cycle model).
   double clockMHz = 0;
   double ddrBytesPerCycle = 0;
@@ -64,6 +70,14 @@ struct TargetConfig {
   bool csr() const { return csrDenseRows > 0; }
   /// The target has the window-sparse array (GEMM_WIN).
   bool windowSparse() const { return window > 1; }
+  /// FBUF banks for the array's input reads: the field, or when absent 1
+  /// for one pixel per step, else the power of two at or above 2 * pixels
+  /// (a group's pixels in one row at stride 1 or 2 in distinct banks).
+  uint32_t featureBanks() const {
+    if (featureBankCount)
+      return featureBankCount;
+    return pixels == 1 ? 1 : uint32_t(llvm::PowerOf2Ceil(2 * pixels));
+  }
   /// The array's processing elements.
   uint64_t pes() const { return uint64_t(L) * Q * pixels; }
 
