@@ -36,7 +36,8 @@ its core issues one pixel per step, so dlp-hwgen refuses such a target).
 per step, else the power of two at or above 2 P): a group's pixels whose
 reads share a bank wait for each other. The `FBUF x W` column counts the
 FBUF copies a window target's W reads per cycle take (each window slot its
-own copy, in B banks), beside the SRAM column's one copy.
+own copy, in B banks), beside the SRAM column's one copy (hw/README.md
+adds two more for the readers beside the array).
 --tile-search compiles with the cycle-model tile search,
 --elide-dead-stores without the STOREs of maps nothing reads from DDR
 (docs/lowering.md).
@@ -75,7 +76,8 @@ def main():
     ap.add_argument("--pixels", default="1",
                     help="array.pixels values to sweep (output pixels per step)")
     ap.add_argument("--banks", default="default",
-                    help="sram.feature_banks values to sweep (default: the config's default)")
+                    help="sram.feature_banks values to sweep at P > 1 (default: the field's "
+                         "default for the design's P)")
     ap.add_argument("--tile-search", action="store_true",
                     help="compile with dlpc --tile-search")
     ap.add_argument("--elide-dead-stores", action="store_true",
@@ -121,6 +123,8 @@ def main():
           for win, px, banks in [(int(w), int(q), b) for w in args.windows.split(",")
                                  for q in args.pixels.split(",")
                                  for b in args.banks.split(",")]:
+            if px == 1 and banks != "default":
+                continue  # one pixel per step shares no bank (the field is refused)
             balanced = args.balance and args.prune and win > 1
             model, table = prepare((n, win) if balanced else None)
             for s in [float(v) for v in args.sram_scales.split(",")]:

@@ -15,6 +15,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -76,19 +77,19 @@ uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
 uint64_t arraySteps(const ArrayWork &w, const CycleParams &p) {
   // Section 2.1: the array's `pixels` copies take the tile's output pixels
   // `pixels` at a time in raster order (the last group may be short); per
-  // window of a GEMM_WIN (its `slots` steps), or per step of a dense GEMM,
-  // the group reads each pixel's input vector(s) of one step from FBUF
-  // banks, those in one bank one after another.
-  uint64_t windows = windowCount(w.steps, w.slots ? p.window : 1);
-  uint64_t slots = std::max<uint64_t>(w.slots, 1);
+  // window (a dense GEMM's: one step) the group reads each pixel's input
+  // vector of each slot from FBUF banks, those in one bank one after
+  // another.
+  assert(p.pixels >= 1 && isPowerOf2_32(p.fbufBanks) && w.window >= 1);
+  uint64_t windows = windowCount(w.steps, uint32_t(w.window));
   uint64_t pixels = w.outH * w.outW;
-  if (p.pixels == 1) // one read per bank: never a conflict
-    return pixels * windows * slots;
+  if (p.pixels == 1) // one read per slot: never a conflict
+    return pixels * windows * w.slots;
   uint64_t total = 0;
   for (uint64_t first = 0; first < pixels; first += p.pixels) {
     uint64_t n = std::min<uint64_t>(p.pixels, pixels - first);
-    total += windows *
-             std::max<uint64_t>(slots, bankConflicts(w, first, n, p.fbufBanks));
+    total += windows * std::max<uint64_t>(
+                           w.slots, bankConflicts(w, first, n, p.fbufBanks));
   }
   return total;
 }
@@ -266,12 +267,20 @@ Expected<InstrCost> instrCost(const Instr &in, const CycleParams &p,
     work.strideH = g(Field::Gemm_stride_h);
     work.strideW = g(Field::Gemm_stride_w);
     work.steps = g(Field::Gemm_k_h) * g(Field::Gemm_k_w) * g(Field::Gemm_in_cb);
-    work.slots = isWin ? g(Field::GemmWin_slots) : 0;
+    if (isWin) {
+      work.window = p.window;
+      work.slots = g(Field::GemmWin_slots);
+    }
     uint64_t steps = arraySteps(work, p);
+    // The steps the array issues: a group's waits for its reads (the
+    // difference) issue nothing.
+    uint64_t issued = divideCeil(work.outH * work.outW, p.pixels) *
+                      windowCount(work.steps, uint32_t(work.window)) *
+                      work.slots;
     uint64_t before = isCsr   ? csr->decodeCycles
                       : isWin ? (g(Field::Gemm_in_cb) + p.L - 1) / p.L
                               : 0;
-    c.macSlots = steps * p.L * p.Q * p.pixels;
+    c.macSlots = issued * p.L * p.Q * p.pixels;
     c.cycles = before + steps + p.gemmPipeline +
                (g(Field::Gemm_epilogue)
                     ? p.epilogueStages * (1 + g(Field::Gemm_residual)) +

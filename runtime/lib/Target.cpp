@@ -221,7 +221,11 @@ Expected<TargetConfig> parseTargetConfig(StringRef text, StringRef source) {
     if (nb & (nb - 1))
       return r.error(sp + ".feature_banks",
                      "value " + Twine(nb) + " is not a power of two");
-    if (nb != t.featureBanks())
+    if (t.pixels == 1)
+      return r.error(sp + ".feature_banks",
+                     "needs array.pixels > 1 (one pixel per step reads one "
+                     "vector per window slot: no bank is shared)");
+    if (nb != t.defaultFeatureBanks())
       t.featureBankCount = uint32_t(nb);
   }
 
@@ -343,8 +347,8 @@ std::string TargetConfig::toJSON() const {
       j.attribute("weight_bank_bytes", int64_t(weightBankBytes));
       j.attribute("acc_bytes", int64_t(accBytes));
       j.attribute("param_entries", int64_t(paramEntries));
-      if (featureBankCount)
-        j.attribute("feature_banks", int64_t(featureBankCount));
+      if (featureBanks() != defaultFeatureBanks())
+        j.attribute("feature_banks", int64_t(featureBanks()));
     });
     j.attribute("clock_mhz", clockMHz);
     j.attributeObject("ddr", [&] {

@@ -155,6 +155,19 @@ TEST(Target, CanonicalJsonAndFingerprint) {
   EXPECT_EQ(again5->featureBanks(), 2u);
   EXPECT_EQ(again5->fingerprint(), b2->fingerprint());
   EXPECT_NE(b2->fingerprint(), px4->fingerprint());
+  // Set in code to the default, the count is not written either.
+  TargetConfig same = *px4;
+  same.featureBankCount = 8;
+  EXPECT_EQ(same.toJSON(), px4->toJSON());
+  // One pixel per step shares no bank: the field is refused there.
+  auto onePixel = parseTargetConfig(
+      edit("\"param_entries\": 1024",
+           "\"param_entries\": 1024, \"feature_banks\": 4"),
+      "b1");
+  ASSERT_FALSE(bool(onePixel));
+  EXPECT_NE(llvm::toString(onePixel.takeError())
+                .find("$.sram.feature_banks: needs array.pixels > 1"),
+            std::string::npos);
   for (auto [banks, msg] :
        {std::pair<const char *, const char *>{
             "0", "$.sram.feature_banks: value 0 out of range [1, 64]"},

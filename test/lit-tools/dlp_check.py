@@ -24,6 +24,7 @@
       lines as one, "... xN".
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -164,28 +165,75 @@ def cmd_wrows(a):
         int(f["n0"]) * int(f["n1"]) * int(f["n2"]) for f in loads)))
 
 
+def _gemm_steps(op, f, a):
+    """(issued, taken) array steps of one GEMM, worked from its fields as
+    docs/cycle-model.md 2.1 / 2.6 state them: pixel groups of `a.pixels`
+    in raster order, steps s = (tap s / in_cb, channel block s mod in_cb)
+    in windows of `a.window` (dense: 1), `slots` array steps issued per
+    window (dense: 1); a window of a group takes the longer of its slots
+    and, over its steps, the most reads of one of `a.banks` FBUF banks,
+    each pixel reading the step's input vector at its absolute address
+    (docs/isa.md 3.3: padding, strides, dilation and channel stride
+    included; a padded tap's read counts too) -- without the model's
+    claim that every step of a group conflicts alike."""
+    g = {k: int(v) for k, v in f.items()}
+    get = lambda k: g.get(k, 0)
+    taps = [(ky, kx) for ky in range(g["k_h"]) for kx in range(g["k_w"])]
+    steps = [(ky, kx, cb) for ky, kx in taps for cb in range(g["in_cb"])]
+    win, slots = (a.window, g["slots"]) if op == "gemm_win" else (1, 1)
+    pixels = [(y, x) for y in range(g["out_h"]) for x in range(g["out_w"])]
+    issued = taken = 0
+    for first in range(0, len(pixels), a.pixels):
+        group = pixels[first:first + a.pixels]
+        for w0 in range(0, len(steps), win):
+            most = 1
+            for ky, kx, cb in steps[w0:w0 + win]:
+                banks = [(get("in_addr") + cb * get("in_cstride") +
+                          (y * g["stride_h"] + ky * g["dil_h"] - get("pad_t")) * g["in_w"] +
+                          x * g["stride_w"] + kx * g["dil_w"] - get("pad_l")) % a.banks
+                         for y, x in group]
+                most = max(most, max(banks.count(b) for b in banks))
+            issued += slots
+            taken += max(slots, most)
+    return issued, taken
+
+
 def cmd_steps(a):
-    """The array steps of a disassembly's GEMMs, worked from their fields
-    as docs/cycle-model.md 2.1 / 2.6 state them (pixel groups of
-    `--pixels`, windows of `--window` steps; each window or dense step of
-    a group takes at least as many cycles as its pixels' reads of one
-    step hit the busiest of `--banks` FBUF banks: the input addresses of
-    the pixels' first tap modulo the banks), group by group, independently
-    of dlp-run."""
+    """The array steps the disassembly's GEMMs issue (_gemm_steps),
+    independently of dlp-run."""
     total = 0
     for op, f, _ in _instructions(a.disasm):
-        if op not in ("gemm", "gemm_csr", "gemm_win"):
-            continue
-        g = {k: int(v) for k, v in f.items() if v.lstrip("-").isdigit()}
-        s = g["k_h"] * g["k_w"] * g["in_cb"]
-        windows, slots = (-(-s // a.window), g["slots"]) if op == "gemm_win" else (s, 1)
-        pixels = [(y, x) for y in range(g["out_h"]) for x in range(g["out_w"])]
-        for first in range(0, len(pixels), a.pixels):
-            banks = [(g.get("in_addr", 0) + (y * g["stride_h"] - g.get("pad_t", 0)) * g["in_w"] +
-                      x * g["stride_w"] - g.get("pad_l", 0)) % a.banks
-                     for y, x in pixels[first:first + a.pixels]]
-            total += windows * max(slots, max(banks.count(b) for b in banks))
+        if op in ("gemm", "gemm_csr", "gemm_win"):
+            total += _gemm_steps(op, f, a)[0]
     print("%d array steps" % total)
+
+
+def cmd_gemm_cycles(a):
+    """Every GEMM / GEMM_WIN's cycles in a dlp-run --trace against
+    docs/cycle-model.md 2.1 / 2.6 worked from its fields: the alignment
+    reads (GEMM_WIN: ceil(in_cb / L)), the array steps with the groups'
+    bank waits (_gemm_steps), P_gemm = 4 + log2 L (+ 1 on a window
+    target), P_epi = 3 per post-processing pass (a second with residual),
+    P_fpool = 2 with pool_k."""
+    events = sorted((e["args"]["instruction"], e["args"]["end_cycle"] - e["args"]["start_cycle"])
+                    for e in json.load(open(a.trace))["traceEvents"]
+                    if e.get("ph") == "X" and e["name"].split()[0] in ("gemm", "gemm_win"))
+    gemms = [(op, f) for op, f, _ in _instructions(a.disasm) if op in ("gemm", "gemm_win")]
+    if len(gemms) != len(events):
+        sys.exit("%d GEMMs in the disassembly, %d in the trace" % (len(gemms), len(events)))
+    n = 0
+    for (op, f), (i, took) in zip(gemms, events):
+        g = {k: int(v) for k, v in f.items()}
+        want = _gemm_steps(op, f, a)[1] + 4 + a.L.bit_length() - 1 + (a.window > 1)
+        if op == "gemm_win":
+            want += -(-g["in_cb"] // a.L)
+        if g.get("epilogue"):
+            want += 3 * (1 + g.get("residual", 0)) + 2 * (g.get("pool_k", 0) > 0)
+        if took != want:
+            sys.exit("instruction %d (%s): %d cycles in the trace, %d worked out"
+                     % (i, op, took, want))
+        n += 1
+    print("%d GEMMs: cycles as worked out" % n)
 
 
 def cmd_count(a):
@@ -219,7 +267,11 @@ s = sub.add_parser("wrows"); s.add_argument("disasm"); s.add_argument("layer")
 s = sub.add_parser("steps"); s.add_argument("disasm")
 s.add_argument("--pixels", type=int, default=1); s.add_argument("--window", type=int, default=1)
 s.add_argument("--banks", type=int, default=1)
+s = sub.add_parser("gemm-cycles"); s.add_argument("disasm"); s.add_argument("trace")
+s.add_argument("--L", type=int, required=True)
+s.add_argument("--pixels", type=int, default=1); s.add_argument("--window", type=int, default=1)
+s.add_argument("--banks", type=int, default=1)
 a = p.parse_args()
 {"inputs": cmd_inputs, "same": cmd_same, "layers": cmd_layers,
- "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps, "wrows": cmd_wrows,
+ "count": cmd_count, "same-but-stores": cmd_same_but_stores, "steps": cmd_steps, "gemm-cycles": cmd_gemm_cycles, "wrows": cmd_wrows,
  "model": cmd_model, "trace": cmd_trace}[a.cmd](a)

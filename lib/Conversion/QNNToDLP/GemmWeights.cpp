@@ -14,6 +14,8 @@
 #include "dlprt/CycleModel.h"
 #include "dlprt/Window.h"
 
+#include <map>
+
 using namespace mlir;
 using namespace dlp;
 using namespace dlp::conv;
@@ -94,8 +96,12 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   // bytes of weights, whichever takes longer) is below the dense rows'.
   bool win = windowCandidate(t, g) && perChunk <= int64_t(risa::kWinMaxCb);
   std::vector<uint8_t> winBytes;
-  // Array steps of the whole layer's pixels, as the cycle model counts
-  // them (a fully-connected layer's one pixel a whole group).
+  // Array steps of the layer's pixels by the cycle model's rule, as if one
+  // tile held them all (the GEMMs' row bands group them a little
+  // differently; a fully-connected layer's one pixel a whole group): a
+  // window of `slots` steps (a dense step: 1) costs each pixel group the
+  // longer of them and its FBUF bank conflicts, summed over the groups
+  // once per slot count.
   const dlprt::CycleParams timing = dlprt::CycleParams::fromTarget(t);
   dlprt::ArrayWork work;
   work.outH = uint64_t(g.outH);
@@ -103,6 +109,16 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
   work.inW = uint64_t(g.inW);
   work.strideH = uint64_t(g.sh);
   work.strideW = uint64_t(g.sw);
+  work.steps = 1;
+  std::map<uint64_t, uint64_t> perWindow;
+  auto groupsOf = [&](uint64_t slots) {
+    auto [it, added] = perWindow.try_emplace(slots, 0);
+    if (added) {
+      work.slots = slots;
+      it->second = dlprt::arraySteps(work, timing);
+    }
+    return it->second;
+  };
   uint64_t denseSteps = 0, winSteps = 0;
   const int64_t width = t.rowBytes(risa::WFmt::Csr);
   for (int64_t qb = 0; qb < W.nQb; ++qb) {
@@ -125,11 +141,9 @@ std::shared_ptr<const WeightRows> packUncached(Lowering &lw, const GemmLayer &g,
       std::vector<uint8_t> st = dlprt::encodeWindowRows(
           chunk, aligns.data() + W.chunkStart[c], uint64_t(steps),
           uint64_t(nU), uint32_t(L), uint32_t(Q), t.window, slots);
-      work.steps = uint64_t(steps);
-      work.slots = 0;
-      denseSteps += dlprt::arraySteps(work, timing);
-      work.slots = slots;
-      winSteps += dlprt::arraySteps(work, timing);
+      denseSteps += uint64_t(steps) * groupsOf(1);
+      winSteps +=
+          dlprt::windowCount(uint64_t(steps), t.window) * groupsOf(slots);
       // A group of rows must fit a weight bank, as a dense chunk does
       // (streamed per chunk into alternate banks); else the layer stays
       // dense.

@@ -85,17 +85,17 @@ struct CycleParams {
 /// What a GEMM gives the array (section 2.1): `outH` x `outW` output
 /// pixels whose windows start `strideH` input rows of `inW` vectors and
 /// `strideW` vectors apart, `steps` steps each (taps x input channel
-/// blocks); `slots` > 0: a GEMM_WIN's windows of `window` steps, `slots`
-/// array steps each; 0: a dense GEMM, one array step per step.
+/// blocks) in windows of `window` steps (a GEMM_WIN's; 1: a dense GEMM),
+/// each window `slots` array steps (1 for a dense GEMM).
 struct ArrayWork {
   uint64_t outH = 1, outW = 1, inW = 1, strideH = 1, strideW = 1;
-  uint64_t steps = 0, slots = 0;
+  uint64_t steps = 0, window = 1, slots = 1;
 };
 
 /// Section 2.1: the array steps (cycles between a GEMM's first step and
-/// its drain) of `w`: per group of `pixels` pixels (raster order) and per
-/// window or step, the longer of its slots and the reads its pixels make
-/// of the busiest FBUF bank. The compiler weighs window against dense
+/// its drain) of `w`: per group of `p.pixels` pixels (raster order) and
+/// per window, the longer of its slots and the reads its pixels make of
+/// the busiest FBUF bank. The compiler weighs window against dense
 /// weights with it.
 uint64_t arraySteps(const ArrayWork &w, const CycleParams &p);
 

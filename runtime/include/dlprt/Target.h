@@ -32,7 +32,7 @@ struct TargetConfig {
   /// FBUF banks (vector address mod B) for the array's input reads
   /// (sram.feature_banks, docs/cycle-model.md 2.1): a step's reads of a
   /// group of pixels in one bank take a cycle each. 0 when absent: the
-  /// default, featureBanks().
+  /// default (read it through featureBanks()).
   uint32_t featureBankCount = 0;
   // Timing (cycle model).
   double clockMHz = 0;
@@ -70,12 +70,15 @@ struct TargetConfig {
   bool csr() const { return csrDenseRows > 0; }
   /// The target has the window-sparse array (GEMM_WIN).
   bool windowSparse() const { return window > 1; }
-  /// FBUF banks for the array's input reads: the field, or when absent 1
-  /// for one pixel per step, else the power of two at or above 2 * pixels
-  /// (a group's pixels in one row at stride 1 or 2 in distinct banks).
+  /// FBUF banks for the array's input reads: the field, or when absent
+  /// defaultFeatureBanks().
   uint32_t featureBanks() const {
-    if (featureBankCount)
-      return featureBankCount;
+    return featureBankCount ? featureBankCount : defaultFeatureBanks();
+  }
+  /// 1 for one pixel per step, else the power of two at or above
+  /// 2 * pixels (a group's pixels in one row at stride 1 or 2 in distinct
+  /// banks).
+  uint32_t defaultFeatureBanks() const {
     return pixels == 1 ? 1 : uint32_t(llvm::PowerOf2Ceil(2 * pixels));
   }
   /// The array's processing elements.
