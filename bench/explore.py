@@ -32,11 +32,11 @@ P, docs/cycle-model.md 2.1: P copies of the N x N array sharing its
 weights, N * N * P PEs; timing only: the RTL's window array takes P but
 its core issues one pixel per step, so dlp-hwgen refuses such a target).
 --banks sweeps the FBUF banks the array's input reads go to
-(sram.feature_banks B, docs/cycle-model.md 2.1; `default`: 1 at one pixel
+(sram.feature_banks N_bank, docs/cycle-model.md 2.1; `default`: 1 at one pixel
 per step, else the power of two at or above 2 P): a group's pixels whose
 reads share a bank wait for each other. The `FBUF x W` column counts the
 FBUF copies a window target's W reads per cycle take (each window slot its
-own copy, in B banks), beside the SRAM column's one copy (hw/README.md
+own copy, in N_bank banks), beside the SRAM column's one copy (hw/README.md
 adds two more for the readers beside the array).
 --tile-search compiles with the cycle-model tile search,
 --elide-dead-stores without the STOREs of maps nothing reads from DDR

@@ -63,6 +63,11 @@ CycleParams CycleParams::fromTarget(const TargetConfig &t) {
   return p;
 }
 
+namespace {
+/// Section 2.1: reads of the busiest of `banks` FBUF banks (a power of
+/// two) when the `n` pixels from raster index `first` of `w` read one
+/// step's input vectors: how many of their window origins share an
+/// address modulo `banks`.
 uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
                        uint32_t banks) {
   SmallVector<uint32_t, 64> reads(banks, 0);
@@ -73,6 +78,7 @@ uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
   }
   return most;
 }
+} // namespace
 
 uint64_t arraySteps(const ArrayWork &w, const CycleParams &p) {
   // Section 2.1: the array's `pixels` copies take the tile's output pixels

@@ -99,12 +99,6 @@ struct ArrayWork {
 /// weights with it.
 uint64_t arraySteps(const ArrayWork &w, const CycleParams &p);
 
-/// Section 2.1: reads of the busiest of `banks` FBUF banks (a power of
-/// two) when the `n` pixels from raster index `first` of `w` read one
-/// step's input vectors: how many of their window origins share an
-/// address modulo `banks`.
-uint32_t bankConflicts(const ArrayWork &w, uint64_t first, uint64_t n,
-                       uint32_t banks);
 
 /// What one instruction costs, independent of when it runs.
 struct InstrCost {
