@@ -173,6 +173,8 @@ module dlp_gemm #(
   logic [dlp_cfg_pkg::F_GEMM_ACC_ADDR_W-1:0]   i_acc_addr;
   logic [dlp_cfg_pkg::F_GEMM_PARAM_ADDR_W-1:0] i_param;
   logic [dlp_cfg_pkg::F_GEMM_OUT_ADDR_W-1:0]   i_out_addr;
+  logic [1:0]                                  i_pool_k, i_pool_s;
+  logic [3:0]                                  i_pool_pad;   // t, l, b, r
   always_comb begin
     i_op       = insn[dlp_cfg_pkg::F_OP_LSB +: dlp_cfg_pkg::F_OP_W];
     i_slots    = insn[dlp_cfg_pkg::F_GEMM_WIN_SLOTS_LSB +: dlp_cfg_pkg::F_GEMM_WIN_SLOTS_W];
@@ -199,6 +201,10 @@ module dlp_gemm #(
     i_acc_addr = insn[dlp_cfg_pkg::F_GEMM_ACC_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_ACC_ADDR_W];
     i_param    = insn[dlp_cfg_pkg::F_GEMM_PARAM_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_PARAM_ADDR_W];
     i_out_addr = insn[dlp_cfg_pkg::F_GEMM_OUT_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_OUT_ADDR_W];
+    i_pool_k   = insn[dlp_cfg_pkg::F_GEMM_POOL_K_LSB +: 2];
+    i_pool_s   = insn[dlp_cfg_pkg::F_GEMM_POOL_S_LSB +: 2];
+    i_pool_pad = {insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_T_LSB], insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_L_LSB],
+                  insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_B_LSB], insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_R_LSB]};
   end
 
   // ---------------------------------------------------------------------
@@ -218,7 +224,7 @@ module dlp_gemm #(
   // Per instruction: wfmt, the accumulate / epilogue / residual flags, a
   // GEMM_WIN (win) and its slots, and the WBUF row of a pixel's first step
   // (w_addr; a GEMM_WIN's slot rows follow its in_cb alignment rows).
-  logic               wfmt_q, acc_q, epi_q, res_q, win_q;
+  logic               wfmt_q, acc_q, epi_q, res_q, win_q, pool_q;
   logic [SLW-1:0]     slots_m1_q;
   logic [WBUF_AW-1:0] wbase_q;
 
@@ -433,6 +439,7 @@ module dlp_gemm #(
       acc_q      <= i_acc;
       epi_q      <= i_epi;
       res_q      <= i_epi && i_res;
+      pool_q     <= dlp_cfg_pkg::GEMM_POOL && i_epi && i_pool_k != '0;
       win_q      <= win_c;
       slots_m1_q <= i_slots - 1'b1;
       wbase_q    <= wbase_i;
@@ -680,9 +687,28 @@ module dlp_gemm #(
     .out_valid(rp_valid), .y(rp_y)
   );
 
-  assign fb_wr_en   = res_q ? rp_valid : pp_valid;
-  assign fb_wr_addr = fb_wr_ptr;
-  assign fb_wr_data = res_q ? rp_y : pp_y;
+  // The post-processing's max pool (ISA v5): its writes replace the
+  // tile's, two cycles later (P_fpool).
+  logic               pw_en;
+  logic [FBUF_AW-1:0] pw_addr;
+  logic [Q*8-1:0]     pw_data;
+  if (dlp_cfg_pkg::GEMM_POOL) begin : g_pool
+    dlp_gemm_pool u_pool (
+      .clk(clk), .rst_n(rst_n), .start(start),
+      .k(i_pool_k), .s(i_pool_s), .pad_t(i_pool_pad[3]), .pad_l(i_pool_pad[2]),
+      .pad_b(i_pool_pad[1]), .pad_r(i_pool_pad[0]),
+      .out_h(i_out_h), .out_w(i_out_w), .out_addr(FBUF_AW'(i_out_addr)),
+      .in_valid(pp_valid && pool_q), .y(pp_y),
+      .wr_en(pw_en), .wr_addr(pw_addr), .wr_data(pw_data));
+  end else begin : g_no_pool
+    assign pw_en = 1'b0;
+    assign pw_addr = '0;
+    assign pw_data = '0;
+  end
+
+  assign fb_wr_en   = pool_q ? pw_en : res_q ? rp_valid : pp_valid;
+  assign fb_wr_addr = pool_q ? pw_addr : fb_wr_ptr;
+  assign fb_wr_data = pool_q ? pw_data : res_q ? rp_y : pp_y;
 
   always_ff @(posedge clk) begin
     if (start) begin
@@ -700,7 +726,9 @@ module dlp_gemm #(
 
   // ---------------------------------------------------------------------
   // done with the last write; busy from the cycle after start to done.
-  assign done = res_q ? fin_sr[FR-1] : epi_q ? fin_sr[FF-1] : fin_sr[FL-1];
+  assign done = res_q  ? fin_sr[FR-1]
+              : pool_q ? fin_sr[FF-1+dlp_cfg_pkg::P_FPOOL]
+              : epi_q  ? fin_sr[FF-1] : fin_sr[FL-1];
   always_ff @(posedge clk) begin
     if (!rst_n)     busy <= 1'b0;
     else if (start) busy <= 1'b1;
@@ -711,8 +739,10 @@ module dlp_gemm #(
   // (wfmt bit 1: the loader allows 0 / 1 only; address bits above the
   // buffers' widths: the loader keeps addresses inside), the aux bytes of
   // the parameter entry, alignment bits above ALIGN_W (ignored, mod 32),
-  // the array's out_valid (last_sr carries the same timing, with the flag).
+  // the array's out_valid (last_sr carries the same timing, with the flag),
+  // the pool's fields on a target without units.gemm_pool.
   logic unused;
   assign unused = ^{insn, i_wfmt, c_first, i_in_addr, i_cstride, i_w_addr, i_acc_addr,
-                    i_param, i_out_addr, pb_rd_data, wb_rd_data, pe_out_valid};
+                    i_param, i_out_addr, pb_rd_data, wb_rd_data, pe_out_valid,
+                    i_pool_s, i_pool_pad};
 endmodule

@@ -71,7 +71,7 @@ void place(Gemm &g, const Machine &m, tb::Rng &r) {
   int64_t F = int64_t(m.fbufN), W = int64_t(m.wbufN), A = int64_t(m.abufN);
   int64_t tile = g.tile(), K = g.rows(int64_t(m.L));
   g.res = g.res && g.epi && m.pbufN >= 2;
-  int64_t M = g.outH * g.outW, out = M * (g.res ? 2 : 1);
+  int64_t M = g.outH * g.outW, out = g.written();
   auto at = [&](int64_t lo, int64_t hi) { // edges now and then
     return r.chance(15) ? r.pick<int64_t>({lo, hi}) : r.range(lo, hi);
   };
@@ -92,8 +92,10 @@ void place(Gemm &g, const Machine &m, tb::Rng &r) {
     else if (g.res) {
       g.res = 0;
       place(g, m, r);
-    } else
+    } else {
       g.epi = 0;
+      g.poolK = g.poolS = g.ppT = g.ppL = g.ppB = g.ppR = 0;
+    }
   }
 }
 
@@ -147,6 +149,25 @@ Gemm randomGemm(const Machine &m, tb::Rng &r, int64_t maxSteps) {
     if (g.win) {
       g.wfmt = 0;
       g.slots = r.chance(10) ? r.range(1, 8) : r.range(1, 2);
+    }
+    // On a target with the post-processing's pool, a max pool over the
+    // epilogue's tile 40 % of the time it has one and no residual add:
+    // window 1..3, stride 1..3, each pad 0 / 1 below the window (bottom /
+    // right below the stride), pooled rows within the unit's line buffer.
+    g.poolK = g.poolS = g.ppT = g.ppL = g.ppB = g.ppR = 0;
+    if (m.t.gemmPool && g.epi && !g.res && r.chance(40)) {
+      g.poolK = r.range(1, 3);
+      g.poolS = r.range(1, 3);
+      auto pad = [&](int64_t below) {
+        return below > 0 ? r.range(0, std::min<int64_t>(1, below - 1)) : 0;
+      };
+      g.ppT = pad(g.poolK);
+      g.ppL = pad(g.poolK);
+      g.ppB = pad(std::min(g.poolK, g.poolS));
+      g.ppR = pad(std::min(g.poolK, g.poolS));
+      if (g.outH + g.ppT + g.ppB < g.poolK || g.outW + g.ppL + g.ppR < g.poolK ||
+          uint64_t(g.pooledW()) > CycleParams::fromTarget(m.t).poolMaxOutW)
+        continue;
     }
     int64_t plane = g.plane();
     switch (r.next() % 6) {
@@ -221,6 +242,24 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
         if (epi)
           add(c3r);
       }
+  if (m.t.gemmPool) {
+    // The post-processing's max pool: a 1 x 1 GEMM (one step a pixel, so
+    // the pixels leave back to back) on a one-column tile, so every pixel
+    // ends the same pooled column and the line buffer is read where the
+    // pixel before writes (the forwarded value); 3 x 3 / 2 pad 1 over 9 x
+    // 9 (three rows in flight); 3 x 3 / 1 pad 1, every edge.
+    Gemm col1;
+    col1.inH = col1.outH = 6, col1.inW = col1.outW = 1, col1.epi = 1;
+    col1.cstride = 6, col1.poolK = 2, col1.poolS = 1, col1.ppL = 1;
+    add(col1);
+    Gemm stem = col1;
+    stem.inH = stem.inW = stem.outH = stem.outW = 9, stem.cstride = 81;
+    stem.poolK = 3, stem.poolS = 2, stem.ppT = stem.ppL = stem.ppB = stem.ppR = 1;
+    add(stem);
+    Gemm same = stem;
+    same.poolS = 1, same.ppB = same.ppR = 0;
+    add(same);
+  }
   Gemm pad; // every window wholly in the padding
   pad.inH = pad.inW = 1, pad.pT = pad.pL = 15, pad.outH = pad.outW = 3;
   pad.kH = pad.kW = 2, pad.acc = 1, pad.epi = 1, pad.cstride = 1;
@@ -406,6 +445,10 @@ std::string describe(const Gemm &g) {
   std::string d = b;
   if (g.win)
     d = "GEMM_WIN slots " + std::to_string(g.slots) + " " + d;
+  if (g.poolK)
+    d += " pool k " + std::to_string(g.poolK) + " s " + std::to_string(g.poolS) +
+         " pad " + std::to_string(g.ppT) + "," + std::to_string(g.ppL) + "," +
+         std::to_string(g.ppB) + "," + std::to_string(g.ppR);
   return d;
 }
 
@@ -432,7 +475,8 @@ int main(int argc, char **argv) {
   const int64_t maxSteps = t.L > 16 ? 400 : 3000;
   std::vector<Gemm> directed = directedGemms(mc, rng);
   uint64_t n = std::max<uint64_t>(args.vectors, 0), steps = 0, cycles = 0,
-           backToBack = 0, fbufWrites = 0, residuals = 0, wins = 0;
+           backToBack = 0, fbufWrites = 0, residuals = 0, wins = 0,
+           pooled = 0, pooledPixels = 0;
   uint64_t kinds[2][2][2] = {};
   for (uint64_t i = 0; i < n; ++i) {
     if (i > 0 && i % 20 == 0)
@@ -456,10 +500,16 @@ int main(int argc, char **argv) {
     int64_t d = firstDiff(mc.fbuf, reinterpret_cast<const uint8_t *>(
                                        mc.st.fbuf.data()),
                           mc.fbuf.size(), mc.L);
-    if (d >= 0)
+    if (d >= 0) {
+      std::string bytes;
+      for (size_t l = 0; l < mc.L; ++l)
+        bytes += " " + std::to_string(int(int8_t(mc.fbuf[d * mc.L + l]))) + "/" +
+                 std::to_string(int(mc.st.fbuf[d * mc.L + l]));
       tb::fail(args, "instruction " + std::to_string(i) + " (" + describe(g) +
                          "): FBUF vector " + std::to_string(d) +
-                         " differs from the simulator");
+                         " differs from the simulator (RTL / simulator:" +
+                         bytes + ")");
+    }
     d = firstDiff(mc.abuf, reinterpret_cast<const uint32_t *>(mc.st.abuf.data()),
                   mc.abuf.size(), mc.Q);
     if (d >= 0) {
@@ -483,6 +533,8 @@ int main(int argc, char **argv) {
     cycles += got;
     fbufWrites += g.epi ? uint64_t(g.outH * g.outW) : 0;
     residuals += g.res;
+    pooled += g.poolK > 0;
+    pooledPixels += g.poolK ? uint64_t(g.written()) : 0;
     wins += g.win;
     ++kinds[g.wfmt][g.acc][g.epi];
     // The next instruction back to back, or after idle cycles.
@@ -504,6 +556,9 @@ int main(int argc, char **argv) {
               (unsigned long long)cycles, (unsigned long long)fbufWrites,
               (unsigned long long)residuals, t.window, (unsigned long long)wins,
               (unsigned long long)tbm.fxReads);
+  if (t.gemmPool)
+    std::printf("  post-processing max pool: %llu GEMMs, %llu pooled pixels\n",
+                (unsigned long long)pooled, (unsigned long long)pooledPixels);
   std::printf("  by wfmt/accumulate/epilogue:");
   for (int f = 0; f < 2; ++f)
     for (int a = 0; a < 2; ++a)

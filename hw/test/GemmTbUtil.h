@@ -282,6 +282,14 @@ struct Gemm {
           inW = 1, inCb = 1, outH = 1, outW = 1, kH = 1, kW = 1, sH = 1,
           sW = 1, dH = 1, dW = 1, pT = 0, pL = 0, wAddr = 0, accAddr = 0,
           param = 0, outAddr = 0, win = 0, slots = 1, W = 1;
+  /// The fused max pool (pool_k > 0): window, stride, pads t / l / b / r.
+  int64_t poolK = 0, poolS = 0, ppT = 0, ppL = 0, ppB = 0, ppR = 0;
+  int64_t pooledH() const { return (outH + ppT + ppB - poolK) / poolS + 1; }
+  int64_t pooledW() const { return (outW + ppL + ppR - poolK) / poolS + 1; }
+  /// FBUF vectors the epilogue writes.
+  int64_t written() const {
+    return poolK ? pooledH() * pooledW() : outH * outW * (res ? 2 : 1);
+  }
   int64_t pixelSteps() const { return kH * kW * inCb; }
   /// Array steps (GEMM_WIN: `slots` per window, docs/cycle-model.md 2.6).
   int64_t steps() const {
@@ -313,7 +321,9 @@ inline isa::Instr encode(const Gemm &g, isa::Opcode op = isa::Opcode::Gemm) {
       {"stride_h", g.sH},      {"stride_w", g.sW},     {"dil_h", g.dH},
       {"dil_w", g.dW},         {"pad_t", g.pT},        {"pad_l", g.pL},
       {"w_addr", g.wAddr},     {"acc_addr", g.accAddr}, {"param_addr", g.param},
-      {"out_addr", g.outAddr}};
+      {"out_addr", g.outAddr}, {"pool_k", g.poolK},  {"pool_s", g.poolS},
+      {"pool_pad_t", g.ppT},   {"pool_pad_l", g.ppL},  {"pool_pad_b", g.ppB},
+      {"pool_pad_r", g.ppR}};
   if (g.win) {
     std::optional<Field> f = isa::findField(op, "slots");
     if (!f || !in.set(*f, g.slots)) {

@@ -406,6 +406,16 @@ Error InstrChecker::gemmPool(const std::optional<isa::GemmPool> &pool) const {
     return fieldError(Field::Gemm_pool_pad_r,
                       "must be below pool_s (" + Twine(pool->s) +
                           "): two pooled columns would finish at one pixel");
+  // A padding of at least the window would leave an edge window without a
+  // pixel, which the unit, writing a pooled pixel as its window's last
+  // pixel arrives, never writes.
+  for (auto [f, pad] : {std::pair{Field::Gemm_pool_pad_t, pool->padT},
+                        {Field::Gemm_pool_pad_l, pool->padL},
+                        {Field::Gemm_pool_pad_b, pool->padB},
+                        {Field::Gemm_pool_pad_r, pool->padR}})
+    if (pad >= pool->k)
+      return fieldError(f, "must be below pool_k (" + Twine(pool->k) +
+                               "): an edge window would hold no pixel");
   // The unit keeps a partial row of pooled vectors per window row in
   // flight (docs/cycle-model.md 2.1).
   uint64_t maxW = CycleParams::fromTarget(t).poolMaxOutW;

@@ -144,13 +144,13 @@ void checkPooled(const PoolGeo &g, unsigned seed) {
 TEST(GemmPool, PoolsTheEpilogueTileAsDefined) {
   // ResNet's stem pool (3x3 / 2, pad 1), its last band (pad below too),
   // 2x2 / 2, overlapping stride 1, a window larger than its stride with
-  // only right padding, and 1x1 windows inside the padding (-128).
+  // only right padding, and 2x2 / 2 padded on every side.
   checkPooled({12, 10, 3, 2, 1, 1, 0, 0}, 1);
   checkPooled({9, 9, 3, 2, 0, 1, 1, 1}, 2);
   checkPooled({8, 6, 2, 2, 0, 0, 0, 0}, 3);
   checkPooled({7, 11, 3, 1, 1, 1, 0, 0}, 4);
   checkPooled({6, 7, 3, 3, 0, 0, 0, 1}, 5);
-  checkPooled({5, 5, 1, 1, 1, 1, 0, 0}, 6);
+  checkPooled({5, 5, 2, 2, 1, 1, 1, 1}, 6);
   // A tile large enough for the simulator's threaded paths.
   checkPooled({40, 20, 3, 2, 1, 1, 0, 1}, 7);
 }
@@ -158,19 +158,20 @@ TEST(GemmPool, PoolsTheEpilogueTileAsDefined) {
 // A second image on the same machine reads what a fresh machine reads:
 // the simulator zeroes, between images, the units an image reads before
 // writing them, which for a pooling GEMM are counted from its pooled tile
-// (here larger than its tile: 1x1 windows, padding 1 above and left).
+// (here its last 11 vectors, read by a STORE before the GEMM writes them).
 TEST(GemmPool, SecondImageSeesAFreshMachine) {
   Builder b(poolTarget());
-  const int64_t M = 25, P = 36, out = 100;
-  b.p.dataBytes = uint64_t((2 * M + P + P) * 8);
+  const int64_t M = 25, P = 25, E = 11, out = 100;
+  b.p.dataBytes = uint64_t((2 * M + E + P) * 8);
   std::vector<std::vector<uint8_t>> codes(8, std::vector<uint8_t>(8, 0));
   uint64_t pw = b.pow2Rows(codes, std::vector<uint8_t>(8));
   std::vector<int8_t> zero(8), top(8, 127);
   uint64_t pa = b.params(std::vector<int32_t>(8, 1000), zero,
                          std::vector<int8_t>(8, -128), top, zero);
-  // The pooled tile's last 11 vectors, past the 5x5 tile, stored before
-  // the GEMM writes them; then the pooled tile.
-  b.emit(store(out + M, 2 * M * 8, P - M))
+  // The pooled tile's last E vectors, stored before the GEMM writes them;
+  // then the pooled tile (2x2 / 1, pad 1 above and left: 5x5, every
+  // pooled pixel the clamp's 127).
+  b.emit(store(out + P - E, 2 * M * 8, E))
       .emit(instr(Opcode::Sync, {}))
       .emit(load(Buf::FBuf, Region::Data, 0, 0, M))
       .emit(load(Buf::WBuf, Region::Const, 0, int64_t(pw), 8))
@@ -181,10 +182,10 @@ TEST(GemmPool, SecondImageSeesAFreshMachine) {
                    {"out_h", 5}, {"out_w", 5}, {"k_h", 1}, {"k_w", 1},
                    {"stride_h", 1}, {"stride_w", 1}, {"dil_h", 1},
                    {"dil_w", 1}, {"epilogue", 1}, {"out_addr", out},
-                   {"pool_k", 1}, {"pool_s", 1}, {"pool_pad_t", 1},
+                   {"pool_k", 2}, {"pool_s", 1}, {"pool_pad_t", 1},
                    {"pool_pad_l", 1}}))
       .emit(instr(Opcode::Sync, {}))
-      .emit(store(out, (2 * M + P) * 8, P))
+      .emit(store(out, (2 * M + E) * 8, P))
       .emit(instr(Opcode::End, {}));
   std::vector<uint8_t> first(b.p.dataBytes, 3), fresh = first;
   std::unique_ptr<Simulator> sim = runProgram(b.p, first);
@@ -194,10 +195,10 @@ TEST(GemmPool, SecondImageSeesAFreshMachine) {
   std::unique_ptr<Simulator> once = runProgram(b.p, fresh);
   ASSERT_TRUE(once);
   EXPECT_EQ(second, fresh);
-  // (What the first image left there is not zero: row 5 of the 6x6
-  // pooled tile, its padding column (-128) and then the clamp's 127.)
-  EXPECT_EQ(int8_t(first[(2 * M + P + 30) * 8]), -128);
-  EXPECT_EQ(int8_t(first[(2 * M + P + 31) * 8]), 127);
+  // (The early STORE read zeros; what the first image left there is not
+  // zero: the pooled tile's 127.)
+  EXPECT_EQ(int8_t(first[size_t(2 * M * 8)]), 0);
+  EXPECT_EQ(int8_t(first[size_t((2 * M + E + P - E) * 8)]), 127);
 }
 
 /// The validator's text for one GEMM with `extra` fields on target t.
@@ -248,6 +249,20 @@ TEST(GemmPool, LoaderRefusesWhatTheTargetCannotRun) {
                                      {"pool_pad_r", 1}}),
               "field 'pool_pad_r' = 1: must be below pool_s (1): two pooled "
               "columns would finish at one pixel");
+  // A padding of at least the window leaves an edge window without a
+  // pixel (the unit writes a pooled pixel when its window's last pixel
+  // arrives).
+  expectError(errorOf(poolTarget(), {{"pool_k", 1}, {"pool_s", 1},
+                                     {"pool_pad_t", 1}}),
+              "field 'pool_pad_t' = 1: must be below pool_k (1): an edge "
+              "window would hold no pixel");
+  expectError(errorOf(poolTarget(), {{"pool_k", 1}, {"pool_s", 2},
+                                     {"pool_pad_r", 1}}),
+              "field 'pool_pad_r' = 1: must be below pool_k (1): an edge "
+              "window would hold no pixel");
+  EXPECT_EQ(errorOf(poolTarget(), {{"pool_k", 2}, {"pool_s", 2},
+                                   {"pool_pad_l", 1}, {"pool_pad_r", 1}}),
+            "");
   // The pooled 2x2 tile from out_addr: inside FBUF (512 vectors) and off
   // the input (vectors 0..15), whatever the unpooled tile would touch.
   EXPECT_EQ(errorOf(poolTarget(), {{"out_addr", 508}}), "");

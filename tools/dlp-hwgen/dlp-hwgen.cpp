@@ -145,6 +145,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
              "csr.dense_rows: a GEMM_CSR's K at most");
   w.bitParam("POOL_UNIT", t.poolUnit, "");
   w.bitParam("ELTWISE_UNIT", t.eltwiseUnit, "");
+  w.bitParam("GEMM_POOL", t.gemmPool,
+             "units.gemm_pool: the post-processing's max pool (dlp_gemm_pool)");
   w.intParam("DEVICE_COUNT", t.deviceCount, "");
   w.intParam("DDR_LATENCY_CYCLES", t.ddrLatencyCycles, "");
   w.intParam("DDR_BYTES_PER_CYCLE", int64_t(t.ddrBytesPerCycle),
@@ -155,6 +157,8 @@ void writePackage(raw_ostream &os, const TargetConfig &t, StringRef source) {
   w.intParam("P_WIN_SELECT", cp.windowSelect,
              "dlp_pe_array_win's select stage (in P_GEMM)");
   w.intParam("P_EPI", cp.epilogueStages, "dlp_postproc");
+  w.intParam("P_FPOOL", cp.gemmPoolStages,
+             "dlp_gemm_pool: the fused max pool's stages");
   w.intParam("P_DMA_SETUP", cp.dmaSetup,
              "dlp_dma: start to the first request's register");
   w.section("Numeric limits (runtime kernels/Requant.h, docs/isa.md 3.3)");
@@ -206,13 +210,6 @@ int main(int argc, char **argv) {
     WithColor::error(errs(), "dlp-hwgen")
         << configPath << ": ddr.bytes_per_cycle = " << cfg->ddrBytesPerCycle
         << ": the RTL's DDR beat needs a whole number of bytes\n";
-    return 1;
-  }
-  if (cfg->gemmPool) {
-    WithColor::error(errs(), "dlp-hwgen")
-        << configPath
-        << ": units.gemm_pool: the RTL's post-processing has no max pool "
-           "(ISA v5's GEMM pool_* fields) yet\n";
     return 1;
   }
   if (cfg->pixels > 1) {

@@ -83,13 +83,14 @@ struct Epilogue {
       return int64_t(1) << risa::fieldInfo(f).width;
     };
     // (Bottom / right padding below the stride: one pooled pixel finishes
-    // per pixel at most. The unit's line buffer holds rows of poolMaxOutW
+    // per pixel at most; every padding below the window: every window
+    // holds a pixel. The unit's line buffer holds rows of poolMaxOutW
     // pooled vectors.)
     inGemm = t.gemmPool && pool && k == kw && s == sw &&
              k < field(risa::Field::Gemm_pool_k) &&
              s < field(risa::Field::Gemm_pool_s) &&
              std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t) &&
-             pb < s && pr < s &&
+             pb < s && pr < s && std::max({pt, pl, pb, pr}) < k &&
              uint64_t(w) <= dlprt::CycleParams::fromTarget(t).poolMaxOutW;
   }
   bool pooled() const { return pool || avg; }
