@@ -247,7 +247,7 @@ std::vector<Gemm> directedGemms(const Machine &m, tb::Rng &r) {
     // the pixels leave back to back) on a one-column tile, so every pixel
     // ends the same pooled column and the line buffer is read where the
     // pixel before writes (the forwarded value); 3 x 3 / 2 pad 1 over 9 x
-    // 9 (three rows in flight); 3 x 3 / 1 pad 1, every edge.
+    // 9 (two rows in flight); 3 x 3 / 1 pad 1 (three), every edge.
     Gemm col1;
     col1.inH = col1.outH = 6, col1.inW = col1.outW = 1, col1.epi = 1;
     col1.cstride = 6, col1.poolK = 2, col1.poolS = 1, col1.ppL = 1;
@@ -531,7 +531,7 @@ int main(int argc, char **argv) {
                          std::to_string(cost->cycles));
     steps += uint64_t(g.steps());
     cycles += got;
-    fbufWrites += g.epi ? uint64_t(g.outH * g.outW) : 0;
+    fbufWrites += g.epi ? uint64_t(g.poolK ? g.written() : g.outH * g.outW) : 0;
     residuals += g.res;
     pooled += g.poolK > 0;
     pooledPixels += g.poolK ? uint64_t(g.written()) : 0;
