@@ -173,7 +173,8 @@ module dlp_gemm #(
   logic [dlp_cfg_pkg::F_GEMM_ACC_ADDR_W-1:0]   i_acc_addr;
   logic [dlp_cfg_pkg::F_GEMM_PARAM_ADDR_W-1:0] i_param;
   logic [dlp_cfg_pkg::F_GEMM_OUT_ADDR_W-1:0]   i_out_addr;
-  logic [1:0]                                  i_pool_k, i_pool_s;
+  logic [dlp_cfg_pkg::F_GEMM_POOL_K_W-1:0]     i_pool_k;
+  logic [dlp_cfg_pkg::F_GEMM_POOL_S_W-1:0]     i_pool_s;
   logic [3:0]                                  i_pool_pad;   // t, l, b, r
   always_comb begin
     i_op       = insn[dlp_cfg_pkg::F_OP_LSB +: dlp_cfg_pkg::F_OP_W];
@@ -201,8 +202,8 @@ module dlp_gemm #(
     i_acc_addr = insn[dlp_cfg_pkg::F_GEMM_ACC_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_ACC_ADDR_W];
     i_param    = insn[dlp_cfg_pkg::F_GEMM_PARAM_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_PARAM_ADDR_W];
     i_out_addr = insn[dlp_cfg_pkg::F_GEMM_OUT_ADDR_LSB +: dlp_cfg_pkg::F_GEMM_OUT_ADDR_W];
-    i_pool_k   = insn[dlp_cfg_pkg::F_GEMM_POOL_K_LSB +: 2];
-    i_pool_s   = insn[dlp_cfg_pkg::F_GEMM_POOL_S_LSB +: 2];
+    i_pool_k   = insn[dlp_cfg_pkg::F_GEMM_POOL_K_LSB +: dlp_cfg_pkg::F_GEMM_POOL_K_W];
+    i_pool_s   = insn[dlp_cfg_pkg::F_GEMM_POOL_S_LSB +: dlp_cfg_pkg::F_GEMM_POOL_S_W];
     i_pool_pad = {insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_T_LSB], insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_L_LSB],
                   insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_B_LSB], insn[dlp_cfg_pkg::F_GEMM_POOL_PAD_R_LSB]};
   end

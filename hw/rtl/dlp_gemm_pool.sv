@@ -26,13 +26,15 @@ module dlp_gemm_pool #(
   parameter int Q = dlp_cfg_pkg::Q,
   parameter int FBUF_AW = dlp_cfg_pkg::FBUF_AW,
   parameter int OW_MAX = dlp_cfg_pkg::P_POOL_OW_MAX,
-  parameter int HW = dlp_cfg_pkg::F_GEMM_OUT_H_W
+  parameter int HW = dlp_cfg_pkg::F_GEMM_OUT_H_W,
+  parameter int KW = dlp_cfg_pkg::F_GEMM_POOL_K_W,
+  parameter int SW = dlp_cfg_pkg::F_GEMM_POOL_S_W
 ) (
   input  logic               clk,
   input  logic               rst_n,
   input  logic               start,        // latch the fields below
-  input  logic [1:0]         k,            // pool_k (1..3)
-  input  logic [1:0]         s,            // pool_s (1..3)
+  input  logic [KW-1:0]      k,            // pool_k (1..3)
+  input  logic [SW-1:0]      s,            // pool_s (1..3)
   input  logic               pad_t,
   input  logic               pad_l,
   input  logic               pad_b,
@@ -73,7 +75,8 @@ module dlp_gemm_pool #(
   endfunction
 
   // Fields, latched at start.
-  logic [1:0]              k_q, s_q;
+  logic [KW-1:0]           k_q;
+  logic [SW-1:0]           s_q;
   logic                    pl_q;
   logic signed [CW-1:0]    oh_m1, ow_m1, oh_end, ow_end; // last row / col; + pad_b / r
   // Pixel position; the oldest unfinished pooled row (its first row, its

@@ -89,8 +89,9 @@ struct Epilogue {
     inGemm = t.gemmPool && pool && k == kw && s == sw &&
              k < field(risa::Field::Gemm_pool_k) &&
              s < field(risa::Field::Gemm_pool_s) &&
-             std::max({pt, pl, pb, pr}) < field(risa::Field::Gemm_pool_pad_t) &&
-             pb < s && pr < s && std::max({pt, pl, pb, pr}) < k &&
+             std::max({pt, pl, pb, pr}) <
+                 std::min(k, field(risa::Field::Gemm_pool_pad_t)) &&
+             pb < s && pr < s &&
              uint64_t(w) <= dlprt::CycleParams::fromTarget(t).poolMaxOutW;
   }
   bool pooled() const { return pool || avg; }

@@ -99,7 +99,6 @@ struct ArrayWork {
 /// weights with it.
 uint64_t arraySteps(const ArrayWork &w, const CycleParams &p);
 
-
 /// What one instruction costs, independent of when it runs.
 struct InstrCost {
   isa::Queue queue = isa::Queue::Barrier;

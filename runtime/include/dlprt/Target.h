@@ -29,7 +29,7 @@ struct TargetConfig {
   uint64_t weightBankBytes = 0; ///< one of the two WBUF banks
   uint64_t accBytes = 0;        ///< ABUF
   uint32_t paramEntries = 0;    ///< PBUF entries
-  /// FBUF banks (vector address mod B) for the array's input reads
+  /// FBUF banks (vector address mod N_bank) for the array's input reads
   /// (sram.feature_banks, docs/cycle-model.md 2.1): a step's reads of a
   /// group of pixels in one bank take a cycle each. 0 when absent: the
   /// default (read it through featureBanks()).
